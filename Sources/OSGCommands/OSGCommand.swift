@@ -1,0 +1,17 @@
+import ArgumentParser
+
+/// The root of the `osg` command line: one binary, one verb per capability.
+///
+/// Every verb supports `--help`; verbs that print results also take `--json`.
+public struct OSGCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "osg",
+        abstract: "OpenStargate: an open, verifiable market for GPU compute.",
+        version: OSGVersion.current,
+        subcommands: [
+            VersionCommand.self,
+        ]
+    )
+
+    public init() {}
+}
