@@ -21,17 +21,24 @@ let package = Package(
             name: "OSGDomain",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
+        // Job spec text (YAML or JSON) to typed specs, with located problems.
+        .target(
+            name: "OSGSpec",
+            dependencies: ["OSGDomain", .product(name: "Yams", package: "Yams")]
+        ),
         // CLI verbs as a library so tests can run them in-process.
         .target(
             name: "OSGCommands",
             dependencies: [
                 "OSGDomain",
+                "OSGSpec",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // The `osg` binary: a thin @main.
         .executableTarget(name: "osg", dependencies: ["OSGCommands"]),
         .testTarget(name: "OSGDomainTests", dependencies: ["OSGDomain"]),
+        .testTarget(name: "OSGSpecTests", dependencies: ["OSGSpec"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -10,6 +10,8 @@ public struct OSGCommand: AsyncParsableCommand {
         version: OSGVersion.current,
         subcommands: [
             VersionCommand.self,
+            ValidateCommand.self,
+            KeysCommand.self,
         ]
     )
 

@@ -1,0 +1,89 @@
+/// A machine (a node) an operator offers to the market, with the exact hardware a lease will get.
+public struct ComputeNode: Hashable, Sendable, Codable {
+    /// Unique node id chosen by the operator, e.g. `rack3-gpu07`.
+    public var id: String
+    /// The operator's id (hex of its public key in the coordinator).
+    public var operatorID: String
+    /// The exact GPU model on the node.
+    public var gpuModel: GPUModel
+    /// GPUs installed.
+    public var gpuCount: Int
+    /// Memory per GPU, in GiB.
+    public var vramGiB: Int
+    /// CPU cores.
+    public var cpuCores: Int
+    /// Memory, in GiB.
+    public var memoryGiB: Int
+    /// Local disk, in GiB.
+    public var diskGiB: Int
+    /// Market region, e.g. `eu`, `us-west`.
+    public var region: String
+    /// Jurisdiction: ISO 3166-1 alpha-2 country code.
+    public var jurisdiction: String
+    /// Electricity grid zone for carbon data, e.g. `NO`, `US-CAL-CISO`.
+    public var gridZone: String
+    /// How the node is powered.
+    public var powerSource: PowerSource
+    /// The operator's asking price per GPU-hour.
+    public var askPerGPUHour: MicroCredits
+    /// Collateral the operator stakes on this node's leases.
+    public var stake: MicroCredits
+
+    /// Creates a node description.
+    public init(
+        id: String, operatorID: String, gpuModel: GPUModel, gpuCount: Int, vramGiB: Int, cpuCores: Int,
+        memoryGiB: Int, diskGiB: Int, region: String, jurisdiction: String, gridZone: String,
+        powerSource: PowerSource = .grid, askPerGPUHour: MicroCredits, stake: MicroCredits = .zero
+    ) {
+        self.id = id
+        self.operatorID = operatorID
+        self.gpuModel = gpuModel
+        self.gpuCount = gpuCount
+        self.vramGiB = vramGiB
+        self.cpuCores = cpuCores
+        self.memoryGiB = memoryGiB
+        self.diskGiB = diskGiB
+        self.region = region
+        self.jurisdiction = jurisdiction
+        self.gridZone = gridZone
+        self.powerSource = powerSource
+        self.askPerGPUHour = askPerGPUHour
+        self.stake = stake
+    }
+
+    /// Reasons this description cannot be registered; empty when it is acceptable.
+    public var problems: [String] {
+        var problems: [String] = []
+        if id.isEmpty || id.utf8.count > 128 { problems.append("id must be 1-128 characters") }
+        if gpuCount < 1 || gpuCount > JobSpec.Limits.maxGPUsPerNode {
+            problems.append("gpu count must be between 1 and \(JobSpec.Limits.maxGPUsPerNode), got \(gpuCount)")
+        }
+        if vramGiB < 1 || vramGiB > gpuModel.maxVRAMGiB {
+            problems.append("vram_gib must be between 1 and \(gpuModel.maxVRAMGiB) for \(gpuModel.name), got \(vramGiB)")
+        }
+        if cpuCores < 1 { problems.append("cpu must be at least 1, got \(cpuCores)") }
+        if memoryGiB < 1 { problems.append("memory_gib must be at least 1, got \(memoryGiB)") }
+        if diskGiB < 0 { problems.append("disk_gib must not be negative, got \(diskGiB)") }
+        if !JobSpec.isValidRegion(region) { problems.append("region '\(region)' must be lower-case letters, digits and '-'") }
+        if !JobSpec.isValidJurisdiction(jurisdiction) { problems.append("jurisdiction '\(jurisdiction)' must be an ISO 3166-1 alpha-2 code") }
+        if gridZone.isEmpty { problems.append("grid zone must not be empty") }
+        if askPerGPUHour.rawValue <= 0 { problems.append("ask price must be more than 0, got \(askPerGPUHour)") }
+        if stake.rawValue < 0 { problems.append("stake must not be negative, got \(stake)") }
+        return problems
+    }
+}
+
+/// Where a node's electricity comes from; carbon accounting uses the grid zone unless the
+/// node has its own supply.
+public enum PowerSource: String, Hashable, Sendable, Codable, CaseIterable {
+    /// The zone's grid mix.
+    case grid
+    /// On-site solar.
+    case solar
+    /// On-site or contracted wind.
+    case wind
+    /// Hydro power.
+    case hydro
+    /// Nuclear power.
+    case nuclear
+}

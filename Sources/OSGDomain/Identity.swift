@@ -1,0 +1,93 @@
+import Crypto
+
+/// A participant's identity: an Ed25519 public key.
+///
+/// Tenants, operators and agents are their keys; there are no passwords. The text form is
+/// the 64-character lower-case hex of the 32-byte raw key, which is also the participant's
+/// id wherever the domain names one (`ComputeNode.operatorID`, `Order.tenantID`).
+public struct Identity: Hashable, Sendable, Codable, CustomStringConvertible {
+    /// The 32 raw bytes of the Ed25519 public key.
+    public let rawKey: [UInt8]
+
+    /// Creates an identity from a swift-crypto public key.
+    public init(publicKey: Curve25519.Signing.PublicKey) {
+        rawKey = Array(publicKey.rawRepresentation)
+    }
+
+    /// Parses the 64-character hex form; `nil` when it is not a valid Ed25519 public key.
+    public init?(hex: String) {
+        guard let bytes = Hex.decode(hex), bytes.count == 32,
+              (try? Curve25519.Signing.PublicKey(rawRepresentation: bytes)) != nil
+        else { return nil }
+        rawKey = bytes
+    }
+
+    /// The swift-crypto key, for verifying signatures.
+    public var publicKey: Curve25519.Signing.PublicKey {
+        // rawKey was validated on construction.
+        try! Curve25519.Signing.PublicKey(rawRepresentation: rawKey)
+    }
+
+    /// Whether `signature` is this identity's signature over `message`.
+    public func isValidSignature(_ signature: [UInt8], for message: [UInt8]) -> Bool {
+        publicKey.isValidSignature(signature, for: message)
+    }
+
+    /// The id used across the domain: hex of the raw key.
+    public var id: String { Hex.encode(rawKey) }
+
+    public var description: String { id }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        guard let identity = Identity(hex: text) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "'\(text)' is not a hex Ed25519 public key")
+        }
+        self = identity
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(id)
+    }
+}
+
+/// Lower-case hexadecimal encoding.
+public enum Hex {
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    /// Hex text of `bytes`.
+    public static func encode(_ bytes: some Sequence<UInt8>) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.underestimatedCount * 2)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Bytes of hex `text` (either case); `nil` for odd length or a non-hex character.
+    public static func decode(_ text: String) -> [UInt8]? {
+        let utf8 = Array(text.utf8)
+        guard utf8.count % 2 == 0 else { return nil }
+        func value(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 0x30...0x39: c - 0x30
+            case 0x61...0x66: c - 0x61 + 10
+            case 0x41...0x46: c - 0x41 + 10
+            default: nil
+            }
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(utf8.count / 2)
+        var index = 0
+        while index < utf8.count {
+            guard let high = value(utf8[index]), let low = value(utf8[index + 1]) else { return nil }
+            bytes.append(high << 4 | low)
+            index += 2
+        }
+        return bytes
+    }
+}

@@ -1,0 +1,121 @@
+extension JobSpec {
+    /// Published limits on a spec's fields.
+    public enum Limits {
+        /// Most GPUs one node can offer a job.
+        public static let maxGPUsPerNode = 64
+        /// Most nodes in one gang.
+        public static let maxNodes = 1024
+        /// Longest run a spec may ask for (90 days), in seconds.
+        public static let maxDurationSeconds: Int64 = 90 * 86_400
+        /// Highest price a spec may state per GPU-hour (10,000 credits).
+        public static let maxPricePerGPUHour = MicroCredits(10_000 * MicroCredits.perCredit)
+        /// Highest carbon cap that means anything (gCO2-eq/kWh).
+        public static let maxCarbonGCO2PerKWh = 2_000
+        /// Largest CPU, memory and disk figures per node.
+        public static let maxCPUCores = 4_096
+        public static let maxMemoryGiB = 65_536
+        public static let maxDiskGiB = 1_048_576
+    }
+
+    /// Every rule the spec breaks, given the current time (for deadlines); empty when valid.
+    ///
+    /// Field-level checks (types, units, unknown fields) happen while reading the text; these
+    /// are the rules on values and between fields, so an API that builds a spec in code gets
+    /// the same verdicts as a user with a YAML file.
+    public func problems(now: Timestamp) -> [SpecProblem] {
+        var problems: [SpecProblem] = []
+        func add(_ code: SpecProblem.Code, _ field: String, _ message: String) {
+            problems.append(SpecProblem(code, field: field, message))
+        }
+        if !Self.isValidName(name) {
+            add(.invalidFormat, "name", "'\(name)' is not a valid job name: use 1-63 characters a-z, 0-9 and '-', starting and ending with a letter or digit")
+        }
+        if image == nil && command == nil {
+            add(.missingField, "image", "a job needs `image:` (a container) or `command:` (a sandboxed process)")
+        }
+        if let image, image.isEmpty || image.contains(where: { $0 == " " || $0 == "\t" || $0 == "\n" }) {
+            add(.invalidFormat, "image", "'\(image)' is not an image reference such as ghcr.io/org/trainer:1.2")
+        }
+        if let command, command.isEmpty {
+            add(.outOfRange, "command", "must list at least the program to run, e.g. [\"python\", \"train.py\"]")
+        }
+        let gpu = resources.gpu
+        if gpu.countPerNode < 1 || gpu.countPerNode > Limits.maxGPUsPerNode {
+            add(.outOfRange, "resources.gpu.count", "must be between 1 and \(Limits.maxGPUsPerNode), got \(gpu.countPerNode)")
+        }
+        if let vram = gpu.minVRAMGiB {
+            let ceiling: Int
+            switch gpu.selector {
+            case .exactly(let model): ceiling = model.maxVRAMGiB
+            case .any, .atLeast: ceiling = GPUModel.catalog.map(\.maxVRAMGiB).max() ?? 0
+            }
+            if vram < 1 || vram > ceiling {
+                let what = if case .exactly(let model) = gpu.selector { "\(model.name) has at most \(ceiling) GiB" } else { "no catalogued GPU has more than \(ceiling) GiB" }
+                add(.outOfRange, "resources.gpu.vram_gib", "must be between 1 and \(ceiling), got \(vram) (\(what))")
+            }
+        }
+        if resources.cpuCores < 1 || resources.cpuCores > Limits.maxCPUCores {
+            add(.outOfRange, "resources.cpu", "must be between 1 and \(Limits.maxCPUCores) cores, got \(resources.cpuCores)")
+        }
+        if resources.memoryGiB < 1 || resources.memoryGiB > Limits.maxMemoryGiB {
+            add(.outOfRange, "resources.memory_gib", "must be between 1 and \(Limits.maxMemoryGiB) GiB, got \(resources.memoryGiB)")
+        }
+        if resources.diskGiB < 0 || resources.diskGiB > Limits.maxDiskGiB {
+            add(.outOfRange, "resources.disk_gib", "must be between 0 and \(Limits.maxDiskGiB) GiB, got \(resources.diskGiB)")
+        }
+        if nodeCount < 1 || nodeCount > Limits.maxNodes {
+            add(.outOfRange, "nodes", "must be between 1 and \(Limits.maxNodes), got \(nodeCount)")
+        }
+        if durationSeconds <= 0 || durationSeconds > Limits.maxDurationSeconds {
+            add(.outOfRange, "duration", "must be more than 0s and at most 90d, got \(DurationText.format(seconds: durationSeconds))")
+        }
+        if maxDurationSeconds > Limits.maxDurationSeconds {
+            add(.outOfRange, "max_duration", "must be at most 90d, got \(DurationText.format(seconds: maxDurationSeconds))")
+        } else if maxDurationSeconds < durationSeconds {
+            add(.inconsistent, "max_duration", "\(DurationText.format(seconds: maxDurationSeconds)) is shorter than duration \(DurationText.format(seconds: durationSeconds)); max_duration is the hard limit and must be at least the expected duration")
+        }
+        if maxPricePerGPUHour.rawValue <= 0 || maxPricePerGPUHour > Limits.maxPricePerGPUHour {
+            add(.outOfRange, "max_price", "must be more than 0 and at most \(Limits.maxPricePerGPUHour) credits per GPU-hour, got \(maxPricePerGPUHour)")
+        }
+        if let deadline {
+            if deadline <= now {
+                add(.inThePast, "deadline", "\(deadline) is not in the future (now is \(now))")
+            } else if now.adding(seconds: durationSeconds) > deadline {
+                add(.inconsistent, "deadline", "\(deadline) is too soon: a \(DurationText.format(seconds: durationSeconds)) job started now would finish at \(now.adding(seconds: durationSeconds))")
+            }
+        }
+        for (index, region) in placement.regions.enumerated() where !Self.isValidRegion(region) {
+            add(.invalidFormat, "placement.regions[\(index)]", "'\(region)' is not a region name: use lower-case letters, digits and '-', e.g. eu or us-west")
+        }
+        for (index, code) in placement.jurisdictions.enumerated() where !Self.isValidJurisdiction(code) {
+            add(.invalidFormat, "placement.jurisdictions[\(index)]", "'\(code)' is not an ISO 3166-1 alpha-2 country code such as DE or FR")
+        }
+        for (index, op) in placement.excludedOperators.enumerated() where op.isEmpty {
+            add(.invalidFormat, "placement.exclude_operators[\(index)]", "operator id is empty")
+        }
+        if let cap = carbon.maxGCO2PerKWh, cap < 1 || cap > Limits.maxCarbonGCO2PerKWh {
+            add(.outOfRange, "carbon.max_gco2_per_kwh", "must be between 1 and \(Limits.maxCarbonGCO2PerKWh) gCO2/kWh, got \(cap)")
+        }
+        if carbon.shift && deadline == nil {
+            add(.inconsistent, "carbon.shift", "shifting for cleaner power needs a `deadline:` to bound the wait")
+        }
+        return problems
+    }
+
+    static func isValidName(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        guard (1...63).contains(bytes.count) else { return false }
+        func alphanumeric(_ byte: UInt8) -> Bool { (0x61...0x7A).contains(byte) || (0x30...0x39).contains(byte) }
+        return alphanumeric(bytes[0]) && alphanumeric(bytes[bytes.count - 1])
+            && bytes.allSatisfy { alphanumeric($0) || $0 == UInt8(ascii: "-") }
+    }
+
+    static func isValidRegion(_ region: String) -> Bool {
+        !region.isEmpty && region.utf8.count <= 63
+            && region.utf8.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == UInt8(ascii: "-") }
+    }
+
+    static func isValidJurisdiction(_ code: String) -> Bool {
+        code.utf8.count == 2 && code.utf8.allSatisfy { (0x41...0x5A).contains($0) }
+    }
+}

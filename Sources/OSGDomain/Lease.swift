@@ -1,0 +1,73 @@
+/// The right to use GPUs on specific nodes at a fixed price, from a start time.
+///
+/// A lease names the exact hardware (node ids and GPU counts) and the price per GPU-hour the
+/// order pays. Its end always carries a machine-readable reason and the refund rule applied.
+public struct Lease: Hashable, Sendable, Codable {
+    /// Unique lease id.
+    public var id: String
+    /// The order the lease serves.
+    public var orderID: String
+    /// GPUs taken on each node.
+    public var allocations: [NodeAllocation]
+    /// Price per GPU-hour the order pays.
+    public var pricePerGPUHour: MicroCredits
+    /// When the lease started.
+    public var start: Timestamp
+    /// How it ended, once it has.
+    public var end: LeaseEnd?
+
+    /// Creates a running lease.
+    public init(id: String, orderID: String, allocations: [NodeAllocation], pricePerGPUHour: MicroCredits, start: Timestamp) {
+        precondition(!allocations.isEmpty, "a lease holds at least one node")
+        self.id = id
+        self.orderID = orderID
+        self.allocations = allocations
+        self.pricePerGPUHour = pricePerGPUHour
+        self.start = start
+    }
+
+    /// GPUs held across all nodes.
+    public var totalGPUs: Int { allocations.reduce(0) { $0 + $1.gpus } }
+}
+
+/// GPUs one lease takes on one node.
+public struct NodeAllocation: Hashable, Sendable, Codable {
+    /// The node.
+    public var nodeID: String
+    /// GPUs taken on it.
+    public var gpus: Int
+
+    public init(nodeID: String, gpus: Int) {
+        self.nodeID = nodeID
+        self.gpus = gpus
+    }
+}
+
+/// How and when a lease ended.
+public struct LeaseEnd: Hashable, Sendable, Codable {
+    /// When it ended.
+    public var at: Timestamp
+    /// Why it ended.
+    public var reason: LeaseEndReason
+
+    public init(at: Timestamp, reason: LeaseEndReason) {
+        self.at = at
+        self.reason = reason
+    }
+}
+
+/// Machine-readable reasons a lease ends; each implies a published refund rule.
+public enum LeaseEndReason: String, Hashable, Sendable, Codable, CaseIterable {
+    /// The job finished; the unused escrow is refunded.
+    case completed
+    /// The tenant cancelled; use so far is paid, the rest refunded.
+    case cancelledByTenant = "cancelled_by_tenant"
+    /// The job hit max_duration.
+    case maxDurationReached = "max_duration_reached"
+    /// Preempted (preemptible class only) after notice; the job is requeued.
+    case preempted
+    /// The node stopped heartbeating; the job is requeued, the operator's stake may be slashed.
+    case nodeLost = "node_lost"
+    /// The operator removed the node; the job is requeued, the operator's stake may be slashed.
+    case nodeWithdrawn = "node_withdrawn"
+}
