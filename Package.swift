@@ -21,6 +21,11 @@ let package = Package(
             name: "OSGDomain",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
+        // The deterministic state machine: commands in, events out; the replayable log.
+        .target(
+            name: "OSGCore",
+            dependencies: ["OSGDomain", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         // Job spec text (YAML or JSON) to typed specs, with located problems.
         .target(
             name: "OSGSpec",
@@ -32,12 +37,15 @@ let package = Package(
             dependencies: [
                 "OSGDomain",
                 "OSGSpec",
+                "OSGCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // The `osg` binary: a thin @main.
         .executableTarget(name: "osg", dependencies: ["OSGCommands"]),
         .testTarget(name: "OSGDomainTests", dependencies: ["OSGDomain"]),
+        .testTarget(name: "OSGCoreTests", dependencies: ["OSGCore"]),
+        .testTarget(name: "OSGCommandsTests", dependencies: ["OSGCommands"]),
         .testTarget(name: "OSGSpecTests", dependencies: ["OSGSpec"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]

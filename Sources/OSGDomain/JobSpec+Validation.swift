@@ -119,3 +119,8 @@ extension JobSpec {
         code.utf8.count == 2 && code.utf8.allSatisfy { (0x41...0x5A).contains($0) }
     }
 }
+
+extension JobSpec {
+    /// Whether `name` is lower-case letters, digits and '-' (regions, pools), 1–63 characters.
+    public static func isValidRegionLikeName(_ name: String) -> Bool { isValidRegion(name) }
+}

@@ -1,0 +1,46 @@
+import OSGDomain
+
+/// Something a participant asks the coordinator to do. Commands are the log's entries:
+/// replaying them through ``CoordinatorState/apply(_:)`` rebuilds every state, bit for bit.
+///
+/// The actor who issued a command is recorded beside it in ``LogEntry``; the signature that
+/// proved it is checked at the edge (the HTTP API), before the command is logged.
+public enum Command: Hashable, Sendable, Codable {
+    /// An operator offers a node. The node's `operatorID` must be the actor.
+    case registerNode(ComputeNode)
+    /// An operator changes the asking price of one of its nodes.
+    case updateNodeAsk(nodeID: String, askPerGPUHour: MicroCredits)
+    /// An operator takes a node off the market.
+    case withdrawNode(nodeID: String)
+    /// An operator reports that its nodes are alive (one signed batch for many nodes).
+    case heartbeat(nodeIDs: [String])
+    /// A tenant submits a job; `pool` names the set-aside pool for `set-aside` jobs.
+    case submitJob(spec: JobSpec, pool: String?)
+    /// A tenant cancels one of its jobs.
+    case cancelJob(orderID: String)
+    /// Governance publishes or changes a set-aside pool.
+    case definePool(SetAsidePool)
+    /// Governance grants a tenant access to a set-aside pool.
+    case grantSetAside(SetAsideGrant)
+    /// Time passes: nodes silent for longer than the heartbeat timeout go offline.
+    case tick
+}
+
+/// One accepted command with its position, time and actor: the unit of the log.
+public struct LogEntry: Hashable, Sendable, Codable {
+    /// Position in the log, starting at 0; entries are applied in this order.
+    public var sequence: UInt64
+    /// The logical time at which the command is applied.
+    public var time: Timestamp
+    /// Who issued it: a participant id (hex public key).
+    public var actor: String
+    /// What was asked.
+    public var command: Command
+
+    public init(sequence: UInt64, time: Timestamp, actor: String, command: Command) {
+        self.sequence = sequence
+        self.time = time
+        self.actor = actor
+        self.command = command
+    }
+}

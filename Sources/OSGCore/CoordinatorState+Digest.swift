@@ -1,0 +1,32 @@
+import OSGDomain
+
+extension CoordinatorState {
+    /// Everything in the state, in a canonical order (every collection sorted by its key).
+    public struct Snapshot: Hashable, Sendable, Codable {
+        public var genesis: Genesis
+        public var nextSequence: UInt64
+        public var lastTime: Timestamp?
+        public var nodes: [NodeRecord]
+        public var orders: [Order]
+        public var queue: [String]
+        public var pools: [SetAsidePool]
+        public var grants: [SetAsideGrant]
+    }
+
+    /// The state as a canonical snapshot.
+    public var snapshot: Snapshot {
+        Snapshot(
+            genesis: genesis, nextSequence: nextSequence, lastTime: lastTime,
+            nodes: nodes.values.sorted { $0.node.id < $1.node.id },
+            orders: orders.values.sorted { $0.id < $1.id },
+            queue: queue,
+            pools: pools.values.sorted { $0.name < $1.name },
+            grants: grants.sorted { $0.key < $1.key }.map(\.value))
+    }
+
+    /// SHA-256 (hex) of the canonical snapshot: equal states have equal digests, and a
+    /// replay of the same log gives the same digest on every machine.
+    public var digest: String {
+        CanonicalEncoding.sha256Hex(CanonicalEncoding.bytes(of: snapshot))
+    }
+}

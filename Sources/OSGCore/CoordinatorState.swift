@@ -1,0 +1,244 @@
+import OSGDomain
+
+/// The coordinator's whole state, as a pure function of its log.
+///
+/// `apply` is deterministic: it reads no clock and no randomness (time arrives inside each
+/// ``LogEntry``), and nothing it does depends on dictionary iteration order. Replaying the
+/// same entries from the same ``Genesis`` gives the same ``digest``, bit for bit.
+public struct CoordinatorState: Sendable {
+    /// The rules this state was started with.
+    public let genesis: Genesis
+    /// Registered nodes by id.
+    public private(set) var nodes: [String: NodeRecord] = [:]
+    /// Every order ever accepted, by id.
+    public private(set) var orders: [String: Order] = [:]
+    /// Pending order ids in arrival order.
+    public private(set) var queue: [String] = []
+    /// Set-aside pools by name.
+    public private(set) var pools: [String: SetAsidePool] = [:]
+    /// Set-aside grants by pool, then tenant.
+    public private(set) var grants: [GrantKey: SetAsideGrant] = [:]
+    /// Sequence number the next entry must carry.
+    public private(set) var nextSequence: UInt64 = 0
+    /// Time of the last applied entry.
+    public private(set) var lastTime: Timestamp?
+
+    /// An empty state under `genesis`.
+    public init(genesis: Genesis) {
+        self.genesis = genesis
+    }
+
+    /// A node with its liveness, as the coordinator sees it.
+    public struct NodeRecord: Hashable, Sendable, Codable {
+        public var node: ComputeNode
+        public var registered: Timestamp
+        public var lastHeartbeat: Timestamp
+        public var online: Bool
+    }
+
+    /// Identifies a grant: one per tenant and pool.
+    public struct GrantKey: Hashable, Sendable, Codable, Comparable {
+        public var pool: String
+        public var tenantID: String
+
+        public static func < (lhs: GrantKey, rhs: GrantKey) -> Bool {
+            (lhs.pool, lhs.tenantID) < (rhs.pool, rhs.tenantID)
+        }
+    }
+
+    /// Whether `entry` may be applied next: the right sequence number and no time travel.
+    public func accepts(_ entry: LogEntry) -> Bool {
+        entry.sequence == nextSequence && (lastTime.map { entry.time >= $0 } ?? true)
+    }
+
+    /// Applies one log entry and returns what happened.
+    ///
+    /// - Precondition: ``accepts(_:)`` is true for `entry` (the log layer checks it).
+    public mutating func apply(_ entry: LogEntry) -> [Event] {
+        precondition(accepts(entry), "log entry \(entry.sequence) out of order or back in time")
+        nextSequence += 1
+        lastTime = entry.time
+        let events = perform(entry.command, actor: entry.actor, at: entry.time, sequence: entry.sequence)
+        assertInvariants()
+        return events
+    }
+
+    private mutating func perform(_ command: Command, actor: String, at time: Timestamp, sequence: UInt64) -> [Event] {
+        switch command {
+        case .registerNode(let node): registerNode(node, actor: actor, at: time)
+        case .updateNodeAsk(let nodeID, let ask): updateNodeAsk(nodeID, ask: ask, actor: actor)
+        case .withdrawNode(let nodeID): withdrawNode(nodeID, actor: actor)
+        case .heartbeat(let nodeIDs): heartbeat(nodeIDs, actor: actor, at: time)
+        case .submitJob(let spec, let pool): submitJob(spec, pool: pool, actor: actor, at: time, sequence: sequence)
+        case .cancelJob(let orderID): cancelJob(orderID, actor: actor)
+        case .definePool(let pool): definePool(pool, actor: actor)
+        case .grantSetAside(let grant): grantSetAside(grant, actor: actor, at: time)
+        case .tick: tick(at: time)
+        }
+    }
+
+    // MARK: Nodes
+
+    private mutating func registerNode(_ node: ComputeNode, actor: String, at time: Timestamp) -> [Event] {
+        guard node.operatorID == actor else {
+            return [.rejected(Rejection(.notOwner, "node \(node.id) names operator \(node.operatorID); an operator registers only its own nodes"))]
+        }
+        let problems = node.problems
+        guard problems.isEmpty else {
+            return [.rejected(Rejection(.invalidNode, "node \(node.id): " + problems.joined(separator: "; ")))]
+        }
+        guard nodes[node.id] == nil else {
+            return [.rejected(Rejection(.duplicateNode, "node id \(node.id) is already registered; withdraw it first or choose another id"))]
+        }
+        nodes[node.id] = NodeRecord(node: node, registered: time, lastHeartbeat: time, online: true)
+        return [.nodeRegistered(nodeID: node.id)]
+    }
+
+    /// The node `nodeID` if `actor` operates it, or the rejection to return.
+    private func ownedNode(_ nodeID: String, actor: String) -> Result<NodeRecord, Rejection> {
+        guard let record = nodes[nodeID] else {
+            return .failure(Rejection(.unknownNode, "no node with id \(nodeID)"))
+        }
+        guard record.node.operatorID == actor else {
+            return .failure(Rejection(.notOwner, "node \(nodeID) belongs to another operator"))
+        }
+        return .success(record)
+    }
+
+    private mutating func updateNodeAsk(_ nodeID: String, ask: MicroCredits, actor: String) -> [Event] {
+        switch ownedNode(nodeID, actor: actor) {
+        case .failure(let rejection): return [.rejected(rejection)]
+        case .success(var record):
+            guard ask.rawValue > 0 else {
+                return [.rejected(Rejection(.invalidNode, "ask price must be more than 0, got \(ask)"))]
+            }
+            record.node.askPerGPUHour = ask
+            nodes[nodeID] = record
+            return [.nodeAskUpdated(nodeID: nodeID, askPerGPUHour: ask)]
+        }
+    }
+
+    private mutating func withdrawNode(_ nodeID: String, actor: String) -> [Event] {
+        switch ownedNode(nodeID, actor: actor) {
+        case .failure(let rejection): return [.rejected(rejection)]
+        case .success:
+            nodes[nodeID] = nil
+            return [.nodeWithdrawn(nodeID: nodeID)]
+        }
+    }
+
+    private mutating func heartbeat(_ nodeIDs: [String], actor: String, at time: Timestamp) -> [Event] {
+        // The batch is all-or-nothing: check every node before touching any.
+        for nodeID in nodeIDs {
+            if case .failure(let rejection) = ownedNode(nodeID, actor: actor) { return [.rejected(rejection)] }
+        }
+        var events: [Event] = []
+        for nodeID in nodeIDs {
+            guard var record = nodes[nodeID] else { continue }
+            if !record.online {
+                record.online = true
+                events.append(.nodeCameBack(nodeID: nodeID))
+            }
+            record.lastHeartbeat = time
+            nodes[nodeID] = record
+        }
+        events.append(.nodesHeartbeat(count: nodeIDs.count))
+        return events
+    }
+
+    private mutating func tick(at time: Timestamp) -> [Event] {
+        let silent = nodes.values
+            .filter { $0.online && $0.lastHeartbeat.adding(seconds: genesis.heartbeatTimeoutSeconds) < time }
+            .map(\.node.id)
+            .sorted()
+        return silent.map { nodeID in
+            nodes[nodeID]!.online = false
+            return .nodeWentOffline(nodeID: nodeID, lastSeen: nodes[nodeID]!.lastHeartbeat)
+        }
+    }
+
+    // MARK: Jobs
+
+    private mutating func submitJob(_ spec: JobSpec, pool: String?, actor: String, at time: Timestamp, sequence: UInt64) -> [Event] {
+        let problems = spec.problems(now: time)
+        guard problems.isEmpty else {
+            return [.rejected(Rejection(.invalidSpec, problems.map(\.description).joined(separator: "; ")))]
+        }
+        switch (spec.jobClass, pool) {
+        case (.setAside, nil):
+            return [.rejected(Rejection(.invalidSpec, "a set-aside job must name the pool it draws on"))]
+        case (.setAside, let pool?):
+            guard pools[pool] != nil else {
+                return [.rejected(Rejection(.unknownPool, "no set-aside pool named \(pool)"))]
+            }
+            let gpuSeconds = Int64(spec.totalGPUs) * spec.maxDurationSeconds
+            guard let grant = grants[GrantKey(pool: pool, tenantID: actor)], grant.covers(gpuSeconds: gpuSeconds, at: time) else {
+                return [.rejected(Rejection(.noEligibleGrant, "no grant in pool \(pool) covers \(gpuSeconds) GPU-seconds for this tenant now"))]
+            }
+        case (_, let pool?):
+            return [.rejected(Rejection(.invalidSpec, "only set-aside jobs draw on a pool; remove pool \(pool) or use class: set-aside"))]
+        case (_, nil):
+            break
+        }
+        let orderID = "job-\(sequence)"
+        orders[orderID] = Order(id: orderID, tenantID: actor, submitted: time, pool: pool, spec: spec)
+        queue.append(orderID)
+        return [.jobQueued(orderID: orderID, tenantID: actor)]
+    }
+
+    private mutating func cancelJob(_ orderID: String, actor: String) -> [Event] {
+        guard var order = orders[orderID] else {
+            return [.rejected(Rejection(.unknownOrder, "no job with id \(orderID)"))]
+        }
+        guard order.tenantID == actor else {
+            return [.rejected(Rejection(.notOwner, "job \(orderID) belongs to another tenant"))]
+        }
+        guard !order.status.isFinal else {
+            return [.rejected(Rejection(.orderAlreadyFinal, "job \(orderID) is already \(order.status.rawValue)"))]
+        }
+        order.status = .cancelled
+        orders[orderID] = order
+        queue.removeAll { $0 == orderID }
+        return [.jobCancelled(orderID: orderID)]
+    }
+
+    // MARK: Set-asides
+
+    private mutating func definePool(_ pool: SetAsidePool, actor: String) -> [Event] {
+        guard actor == genesis.governanceID else {
+            return [.rejected(Rejection(.notGovernance, "only governance defines set-aside pools"))]
+        }
+        let othersPPM = pools.values.filter { $0.name != pool.name }.reduce(0) { $0 + $1.sharePPM }
+        guard JobSpec.isValidRegionLikeName(pool.name), (1...1_000_000).contains(pool.sharePPM),
+              othersPPM + pool.sharePPM <= 1_000_000, pool.pricePerGPUHour.rawValue > 0
+        else {
+            return [.rejected(Rejection(.invalidPool, "pool \(pool.name): the name must be lower-case letters, digits and '-', the share between 1 and 1,000,000 ppm with all pools together at most 100 %, and the price more than 0"))]
+        }
+        pools[pool.name] = pool
+        return [.poolDefined(name: pool.name)]
+    }
+
+    private mutating func grantSetAside(_ grant: SetAsideGrant, actor: String, at time: Timestamp) -> [Event] {
+        guard actor == genesis.governanceID else {
+            return [.rejected(Rejection(.notGovernance, "only governance issues set-aside grants"))]
+        }
+        guard pools[grant.pool] != nil else {
+            return [.rejected(Rejection(.unknownPool, "no set-aside pool named \(grant.pool)"))]
+        }
+        guard grant.quotaGPUSeconds > 0, grant.usedGPUSeconds == 0, grant.expires > time, !grant.tenantID.isEmpty else {
+            return [.rejected(Rejection(.invalidPool, "a grant needs a positive quota, no prior use, a tenant and an expiry in the future"))]
+        }
+        grants[GrantKey(pool: grant.pool, tenantID: grant.tenantID)] = grant
+        return [.grantIssued(pool: grant.pool, tenantID: grant.tenantID)]
+    }
+
+    // MARK: Invariants
+
+    /// Checks the state's invariants; runs after every entry in debug builds.
+    public func assertInvariants() {
+        assert(queue.allSatisfy { orders[$0]?.status == .pending }, "the queue holds only pending orders")
+        assert(Set(queue).count == queue.count, "an order is queued at most once")
+        assert(nodes.allSatisfy { $0.key == $0.value.node.id }, "nodes are keyed by their id")
+        assert(pools.values.reduce(0) { $0 + $1.sharePPM } <= 1_000_000, "pools reserve at most 100 %")
+    }
+}

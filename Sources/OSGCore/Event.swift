@@ -1,0 +1,49 @@
+import OSGDomain
+
+/// What applying a command changed, or why it changed nothing.
+///
+/// Business verdicts (not your node, unknown job, invalid spec) are events, not errors: a
+/// refused command is still logged, so anyone replaying the log sees the same refusals.
+public enum Event: Hashable, Sendable, Codable {
+    case nodeRegistered(nodeID: String)
+    case nodeAskUpdated(nodeID: String, askPerGPUHour: MicroCredits)
+    case nodeWithdrawn(nodeID: String)
+    case nodesHeartbeat(count: Int)
+    case nodeWentOffline(nodeID: String, lastSeen: Timestamp)
+    case nodeCameBack(nodeID: String)
+    case jobQueued(orderID: String, tenantID: String)
+    case jobCancelled(orderID: String)
+    case poolDefined(name: String)
+    case grantIssued(pool: String, tenantID: String)
+    case rejected(Rejection)
+}
+
+/// Why a command was refused: a stable code and a message naming what to fix.
+public struct Rejection: Error, Hashable, Sendable, Codable, CustomStringConvertible {
+    /// A stable, machine-readable reason.
+    public var code: Code
+    /// What is wrong and what to do.
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+
+    /// Stable rejection codes.
+    public enum Code: String, Hashable, Sendable, Codable, CaseIterable {
+        case invalidSpec = "invalid_spec"
+        case invalidNode = "invalid_node"
+        case duplicateNode = "duplicate_node"
+        case unknownNode = "unknown_node"
+        case unknownOrder = "unknown_order"
+        case unknownPool = "unknown_pool"
+        case notOwner = "not_owner"
+        case notGovernance = "not_governance"
+        case orderAlreadyFinal = "order_already_final"
+        case noEligibleGrant = "no_eligible_grant"
+        case invalidPool = "invalid_pool"
+    }
+}
