@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
     ],
     targets: [
         // Pure domain model: identities, money, resources, nodes, job specs, orders, leases.
@@ -25,6 +26,11 @@ let package = Package(
         .target(
             name: "OSGCore",
             dependencies: ["OSGDomain", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // Durable storage: the command log in SQLite (GRDB), with an in-memory fake.
+        .target(
+            name: "OSGStore",
+            dependencies: ["OSGCore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // Job spec text (YAML or JSON) to typed specs, with located problems.
         .target(
@@ -45,6 +51,7 @@ let package = Package(
         .executableTarget(name: "osg", dependencies: ["OSGCommands"]),
         .testTarget(name: "OSGDomainTests", dependencies: ["OSGDomain"]),
         .testTarget(name: "OSGCoreTests", dependencies: ["OSGCore"]),
+        .testTarget(name: "OSGStoreTests", dependencies: ["OSGStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "OSGCommandsTests", dependencies: ["OSGCommands"]),
         .testTarget(name: "OSGSpecTests", dependencies: ["OSGSpec"], resources: [.copy("Fixtures")]),
     ],

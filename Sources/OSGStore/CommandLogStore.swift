@@ -1,0 +1,72 @@
+import OSGCore
+
+/// Durable storage for a command log: the genesis header and the entries in sequence order.
+///
+/// `append` returns only once the entries are durable, so a coordinator may acknowledge a
+/// command as soon as `append` returns. Implementations: ``SQLiteCommandLogStore`` (the
+/// embedded default) and ``InMemoryCommandLogStore`` (tests and simulations).
+public protocol CommandLogStore: Sendable {
+    /// The genesis the log was started with, or `nil` for a new, empty store.
+    func genesis() throws(StoreError) -> Genesis?
+
+    /// Records the genesis of a new log. Fails if the store already has a different one.
+    func initialize(genesis: Genesis) throws(StoreError)
+
+    /// Number of entries stored; the next entry's sequence number.
+    func count() throws(StoreError) -> UInt64
+
+    /// Durably appends a batch in one atomic step: all entries or none.
+    ///
+    /// The batch must continue the log: the first entry's sequence equals ``count()`` and
+    /// the sequences are consecutive.
+    func append(_ entries: [LogEntry]) throws(StoreError)
+
+    /// Up to `limit` entries starting at sequence `start`, in order.
+    func entries(from start: UInt64, limit: Int) throws(StoreError) -> [LogEntry]
+}
+
+/// Why the store could not do what was asked. The message names the table, sequence or
+/// file concerned.
+public struct StoreError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// A stable code.
+    public var code: Code
+    /// What went wrong and where.
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+
+    public enum Code: String, Sendable {
+        /// The batch does not continue the log (gap, overlap or reordering).
+        case notContiguous = "not_contiguous"
+        /// The store was started with another genesis.
+        case genesisMismatch = "genesis_mismatch"
+        /// Stored bytes do not decode: the database was damaged or written by something else.
+        case corrupt
+        /// The database could not be opened, read or written.
+        case io
+    }
+}
+
+extension CommandLogStore {
+    /// Checks that `entries` continue a log of `count` entries.
+    static func checkContiguous(_ entries: [LogEntry], after count: UInt64) throws(StoreError) {
+        for (offset, entry) in entries.enumerated() where entry.sequence != count + UInt64(offset) {
+            throw StoreError(.notContiguous, "entry \(offset) of the batch has sequence \(entry.sequence), expected \(count + UInt64(offset))")
+        }
+    }
+
+    /// Every entry, in order, read in pages.
+    public func allEntries(pageSize: Int = 10_000) throws(StoreError) -> [LogEntry] {
+        var result: [LogEntry] = []
+        while true {
+            let page = try entries(from: UInt64(result.count), limit: pageSize)
+            result += page
+            if page.count < pageSize { return result }
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import OSGCore
+import Synchronization
+
+/// A command log store in memory: the fake beside ``SQLiteCommandLogStore`` for tests and
+/// simulations. Same contract, no durability.
+public final class InMemoryCommandLogStore: CommandLogStore {
+    private struct Contents {
+        var genesis: Genesis?
+        var entries: [LogEntry] = []
+    }
+
+    private let contents = Mutex(Contents())
+
+    public init() {}
+
+    public func genesis() throws(StoreError) -> Genesis? {
+        contents.withLock { $0.genesis }
+    }
+
+    public func initialize(genesis: Genesis) throws(StoreError) {
+        try contents.withLock { (contents: inout Contents) throws(StoreError) in
+            if let existing = contents.genesis, existing != genesis {
+                throw StoreError(.genesisMismatch, "the store holds a log with another genesis")
+            }
+            contents.genesis = genesis
+        }
+    }
+
+    public func count() throws(StoreError) -> UInt64 {
+        contents.withLock { UInt64($0.entries.count) }
+    }
+
+    public func append(_ entries: [LogEntry]) throws(StoreError) {
+        try contents.withLock { (contents: inout Contents) throws(StoreError) in
+            try Self.checkContiguous(entries, after: UInt64(contents.entries.count))
+            contents.entries += entries
+        }
+    }
+
+    public func entries(from start: UInt64, limit: Int) throws(StoreError) -> [LogEntry] {
+        contents.withLock { contents in
+            guard start < UInt64(contents.entries.count) else { return [] }
+            let lower = Int(start)
+            return Array(contents.entries[lower..<min(contents.entries.count, lower + limit)])
+        }
+    }
+}
