@@ -21,17 +21,21 @@ let package = Package(
             name: "OSGDomain",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
+        // Double-entry ledger (TigerBeetle-style): pure, no dependencies, not even Foundation.
+        .target(name: "OSGLedger"),
         // CLI verbs as a library so tests can run them in-process.
         .target(
             name: "OSGCommands",
             dependencies: [
                 "OSGDomain",
+                "OSGLedger",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // The `osg` binary: a thin @main.
         .executableTarget(name: "osg", dependencies: ["OSGCommands"]),
         .testTarget(name: "OSGDomainTests", dependencies: ["OSGDomain"]),
+        .testTarget(name: "OSGLedgerTests", dependencies: ["OSGLedger"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )
