@@ -10,6 +10,8 @@ public struct OSGCommand: AsyncParsableCommand {
         version: OSGVersion.current,
         subcommands: [
             VersionCommand.self,
+            LedgerCommand.self,
+            BenchCommand.self,
         ]
     )
 
