@@ -37,6 +37,8 @@ let package = Package(
             name: "OSGSpec",
             dependencies: ["OSGDomain", .product(name: "Yams", package: "Yams")]
         ),
+        // Double-entry ledger (TigerBeetle-style): pure, no dependencies, not even Foundation.
+        .target(name: "OSGLedger"),
         // CLI verbs as a library so tests can run them in-process.
         .target(
             name: "OSGCommands",
@@ -44,6 +46,7 @@ let package = Package(
                 "OSGDomain",
                 "OSGSpec",
                 "OSGCore",
+                "OSGLedger",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -54,6 +57,7 @@ let package = Package(
         .testTarget(name: "OSGStoreTests", dependencies: ["OSGStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "OSGCommandsTests", dependencies: ["OSGCommands"]),
         .testTarget(name: "OSGSpecTests", dependencies: ["OSGSpec"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "OSGLedgerTests", dependencies: ["OSGLedger"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -12,6 +12,8 @@ public struct OSGCommand: AsyncParsableCommand {
             VersionCommand.self,
             ValidateCommand.self,
             KeysCommand.self,
+            LedgerCommand.self,
+            BenchCommand.self,
         ]
     )
 

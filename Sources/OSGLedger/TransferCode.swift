@@ -1,0 +1,24 @@
+/// Why a transfer was made, like TigerBeetle's transfer `code` field.
+///
+/// Stored with the transfer, compared for idempotency, never interpreted by the ledger.
+public struct TransferCode: RawRepresentable, Sendable, Hashable {
+    public let rawValue: UInt16
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
+
+    /// No reason given (the contract's default).
+    public static let unspecified = TransferCode(rawValue: 0)
+    /// Money entering the market from outside.
+    public static let deposit = TransferCode(rawValue: 1)
+    /// A lease's escrow (pending, tenant → operator).
+    public static let escrow = TransferCode(rawValue: 2)
+    /// The protocol fee on a settlement (operator → treasury).
+    public static let protocolFee = TransferCode(rawValue: 3)
+    /// A fractional owner's share of a settlement (operator → owner).
+    public static let revenueShare = TransferCode(rawValue: 4)
+    /// An operator's stake held as collateral (pending, operator → treasury).
+    public static let stake = TransferCode(rawValue: 5)
+    /// Compensation paid to a tenant out of a slashed stake (treasury → tenant).
+    public static let slashCompensation = TransferCode(rawValue: 6)
+    /// Money leaving the market.
+    public static let withdrawal = TransferCode(rawValue: 7)
+}
