@@ -37,8 +37,9 @@ let package = Package(
             name: "OSGSpec",
             dependencies: ["OSGDomain", .product(name: "Yams", package: "Yams")]
         ),
-        // Double-entry ledger (TigerBeetle-style): pure, no dependencies, not even Foundation.
-        .target(name: "OSGLedger"),
+        // Double-entry ledger (TigerBeetle-style): pure, no Foundation; the domain only for
+        // its seeded generator.
+        .target(name: "OSGLedger", dependencies: ["OSGDomain"]),
         // CLI verbs as a library so tests can run them in-process.
         .target(
             name: "OSGCommands",
@@ -57,7 +58,7 @@ let package = Package(
         .testTarget(name: "OSGStoreTests", dependencies: ["OSGStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "OSGCommandsTests", dependencies: ["OSGCommands"]),
         .testTarget(name: "OSGSpecTests", dependencies: ["OSGSpec"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "OSGLedgerTests", dependencies: ["OSGLedger"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "OSGLedgerTests", dependencies: ["OSGLedger", "OSGDomain"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -15,4 +15,11 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+
+    /// A value in `0..<bound` (bound > 0) by multiply-shift: platform-independent, unlike
+    /// the standard library's `random(in:using:)` whose algorithm is not part of its contract.
+    public mutating func next(below bound: UInt64) -> UInt64 {
+        precondition(bound > 0, "bound must be positive")
+        return UInt64((UInt128(next()) * UInt128(bound)) >> 64)
+    }
 }

@@ -1,3 +1,4 @@
+import OSGDomain
 /// A seeded, deterministic transfer workload for `osg bench ledger`: many funded accounts and
 /// a mix of posted transfers (60 %), pending transfers (20 %), posts (10 %, half of them
 /// partial) and voids (10 %) of earlier pendings, cut into batches.

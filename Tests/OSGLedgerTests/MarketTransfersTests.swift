@@ -1,3 +1,4 @@
+import OSGDomain
 @testable import OSGLedger
 import Testing
 
