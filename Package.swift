@@ -27,10 +27,10 @@ let package = Package(
             name: "OSGCore",
             dependencies: ["OSGDomain", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        // Durable storage: the command log in SQLite (GRDB), with an in-memory fake.
+        // Durable storage: the command log and the ledger journal in SQLite (GRDB), with fakes.
         .target(
             name: "OSGStore",
-            dependencies: ["OSGCore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["OSGCore", "OSGLedger", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // Job spec text (YAML or JSON) to typed specs, with located problems.
         .target(
@@ -48,6 +48,7 @@ let package = Package(
                 "OSGSpec",
                 "OSGCore",
                 "OSGLedger",
+                "OSGStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -55,7 +56,7 @@ let package = Package(
         .executableTarget(name: "osg", dependencies: ["OSGCommands"]),
         .testTarget(name: "OSGDomainTests", dependencies: ["OSGDomain"]),
         .testTarget(name: "OSGCoreTests", dependencies: ["OSGCore"]),
-        .testTarget(name: "OSGStoreTests", dependencies: ["OSGStore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "OSGStoreTests", dependencies: ["OSGStore", "OSGLedger", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "OSGCommandsTests", dependencies: ["OSGCommands"]),
         .testTarget(name: "OSGSpecTests", dependencies: ["OSGSpec"], resources: [.copy("Fixtures")]),
         .testTarget(name: "OSGLedgerTests", dependencies: ["OSGLedger", "OSGDomain"], resources: [.copy("Fixtures")]),

@@ -1,5 +1,7 @@
 import ArgumentParser
+import Foundation
 import OSGLedger
+import OSGStore
 
 /// `osg bench …`: headline performance figures, one subcommand per component.
 struct BenchCommand: ParsableCommand {
@@ -34,6 +36,12 @@ struct LedgerBenchCommand: ParsableCommand {
     @Option(name: .long, help: "Workload seed.")
     var seed: UInt64 = 42
 
+    @Option(name: .long, help: "Transfers for the durable (SQLite, group commit) measurement; 0 skips it.")
+    var durableTransfers = 500_000
+
+    @Option(name: .long, help: "Directory for the durable measurement's SQLite file (default: a new temporary directory, removed afterwards).")
+    var data: String?
+
     @Flag(name: .long, help: "Print one JSON object.")
     var json = false
 
@@ -41,6 +49,7 @@ struct LedgerBenchCommand: ParsableCommand {
         guard transfers > 0 else { throw ValidationError("--transfers must be positive, got \(transfers)") }
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive, got \(batchSize)") }
         guard accounts >= 2 else { throw ValidationError("--accounts must be at least 2, got \(accounts)") }
+        guard durableTransfers >= 0 else { throw ValidationError("--durable-transfers must not be negative, got \(durableTransfers)") }
     }
 
     func run() throws {
@@ -56,18 +65,22 @@ struct LedgerBenchCommand: ParsableCommand {
             let batchStart = clock.now
             let results = ledger.apply(batch)
             let elapsed = batchStart.duration(to: clock.now)
-            batchMicroseconds.append(Self.microseconds(elapsed))
+            batchMicroseconds.append(BenchStatistics.microseconds(elapsed))
             failures += results.count(where: { !$0.isApplied })
         }
-        let totalSeconds = Self.microseconds(start.duration(to: clock.now)) / 1_000_000
+        let totalSeconds = BenchStatistics.microseconds(start.duration(to: clock.now)) / 1_000_000
         let count = workload.transferCount
         let perSecond = totalSeconds > 0 ? Double(count) / totalSeconds : 0
         batchMicroseconds.sort()
-        let p99Index = max(0, Int((Double(batchMicroseconds.count) * 0.99).rounded(.up)) - 1)
-        let p99 = batchMicroseconds.isEmpty ? 0 : batchMicroseconds[p99Index]
+        let p99 = BenchStatistics.percentile(batchMicroseconds, 0.99)
+        let durable = durableTransfers > 0 ? try measureDurable() : nil
         if json {
-            print(#"{"transfers_per_s": \#(Int(perSecond)), "p99_batch_us": \#(Int(p99.rounded())), "transfers": \#(count), "batch_size": \#(batchSize), "batches": \#(batchMicroseconds.count), "accounts": \#(accounts), "failed": \#(failures), "seed": \#(seed)}"#)
+            let durableFields = durable.map { #", "durable_transfers_per_s": \#(Int($0.perSecond)), "durable_p99_batch_us": \#(Int($0.p99Microseconds.rounded())), "durable_transfers": \#(durableTransfers)"# } ?? ""
+            print(#"{"transfers_per_s": \#(Int(perSecond)), "p99_batch_us": \#(Int(p99.rounded())), "transfers": \#(count), "batch_size": \#(batchSize), "batches": \#(batchMicroseconds.count), "accounts": \#(accounts), "failed": \#(failures), "seed": \#(seed)\#(durableFields)}"#)
         } else {
+            if let durable {
+                print("ledger (durable, SQLite, one transaction per batch): \(Int(durable.perSecond)) transfers/s, p99 batch \(Int(durable.p99Microseconds.rounded())) µs")
+            }
             print("ledger (in memory): \(Int(perSecond)) transfers/s")
             print("  \(count) transfers in \(batchMicroseconds.count) batches of \(batchSize), \(accounts) accounts, seed \(seed)")
             print("  p99 batch time: \(Int(p99.rounded())) µs")
@@ -75,8 +88,37 @@ struct LedgerBenchCommand: ParsableCommand {
         }
     }
 
-    private static func microseconds(_ duration: Duration) -> Double {
-        let parts = duration.components
-        return Double(parts.seconds) * 1_000_000 + Double(parts.attoseconds) / 1_000_000_000_000
+    /// Applies a workload through a durable ledger on a SQLite journal: every batch is one
+    /// committed, fsynced transaction before its results return.
+    private func measureDurable() throws -> (perSecond: Double, p99Microseconds: Double) {
+        let directory: URL
+        let removeAfterwards = data == nil
+        if let data {
+            directory = URL(fileURLWithPath: data)
+        } else {
+            directory = FileManager.default.temporaryDirectory.appendingPathComponent("osg-bench-\(UUID().uuidString)")
+        }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let file = directory.appendingPathComponent("ledger-bench-\(UUID().uuidString).sqlite")
+        defer {
+            if removeAfterwards { try? FileManager.default.removeItem(at: directory) }
+        }
+        let workload = LedgerWorkload(seed: seed, accountCount: accounts, transferCount: durableTransfers, batchSize: batchSize)
+        var ledger = try DurableLedger(
+            journal: try SQLiteLedgerJournal(path: file.path), expectedAccounts: accounts + 1,
+            expectedTransfers: durableTransfers + accounts)
+        _ = try ledger.apply(workload.setup)
+        let clock = ContinuousClock()
+        var batchMicroseconds: [Double] = []
+        let start = clock.now
+        for batch in workload.batches {
+            let batchStart = clock.now
+            _ = try ledger.apply(batch)
+            batchMicroseconds.append(BenchStatistics.microseconds(batchStart.duration(to: clock.now)))
+        }
+        let seconds = BenchStatistics.microseconds(start.duration(to: clock.now)) / 1_000_000
+        batchMicroseconds.sort()
+        let p99 = BenchStatistics.percentile(batchMicroseconds, 0.99)
+        return (seconds > 0 ? Double(workload.transferCount) / seconds : 0, p99)
     }
 }
