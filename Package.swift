@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.25.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
     ],
     targets: [
         // Pure domain model: identities, money, resources, nodes, job specs, orders, leases.
@@ -27,10 +29,16 @@ let package = Package(
             name: "OSGCore",
             dependencies: ["OSGDomain", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        // Durable storage: the command log and the ledger journal in SQLite (GRDB), with fakes.
+        // Durable storage: the command log and the ledger journal in SQLite (GRDB, default) or
+        // PostgreSQL (postgres-nio), with in-memory fakes.
         .target(
             name: "OSGStore",
-            dependencies: ["OSGCore", "OSGLedger", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "OSGCore", "OSGLedger",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // Job spec text (YAML or JSON) to typed specs, with located problems.
         .target(

@@ -13,7 +13,7 @@ struct BenchCommand: ParsableCommand {
 }
 
 /// `osg bench ledger`: in-memory transfers per second in batches of 8,190 on a seeded workload.
-struct LedgerBenchCommand: ParsableCommand {
+struct LedgerBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ledger",
         abstract: "Measure in-memory ledger throughput (transfers/s) and p99 batch time.",
@@ -42,6 +42,9 @@ struct LedgerBenchCommand: ParsableCommand {
     @Option(name: .long, help: "Directory for the durable measurement's SQLite file (default: a new temporary directory, removed afterwards).")
     var data: String?
 
+    @Option(name: .long, help: "Measure durability in PostgreSQL at this URL (postgres://user:password@host:port/db) instead of SQLite; uses a fresh schema, dropped afterwards.")
+    var database: String?
+
     @Flag(name: .long, help: "Print one JSON object.")
     var json = false
 
@@ -52,7 +55,7 @@ struct LedgerBenchCommand: ParsableCommand {
         guard durableTransfers >= 0 else { throw ValidationError("--durable-transfers must not be negative, got \(durableTransfers)") }
     }
 
-    func run() throws {
+    func run() async throws {
         let workload = LedgerWorkload(seed: seed, accountCount: accounts, transferCount: transfers, batchSize: batchSize)
         var ledger = DoubleEntryLedger(expectedAccounts: accounts + 1, expectedTransfers: transfers + accounts)
         _ = ledger.apply(workload.setup)
@@ -73,13 +76,13 @@ struct LedgerBenchCommand: ParsableCommand {
         let perSecond = totalSeconds > 0 ? Double(count) / totalSeconds : 0
         batchMicroseconds.sort()
         let p99 = BenchStatistics.percentile(batchMicroseconds, 0.99)
-        let durable = durableTransfers > 0 ? try measureDurable() : nil
+        let durable = durableTransfers > 0 ? try await measureDurable() : nil
         if json {
-            let durableFields = durable.map { #", "durable_transfers_per_s": \#(Int($0.perSecond)), "durable_p99_batch_us": \#(Int($0.p99Microseconds.rounded())), "durable_transfers": \#(durableTransfers)"# } ?? ""
+            let durableFields = durable.map { #", "durable_transfers_per_s": \#(Int($0.perSecond)), "durable_p99_batch_us": \#(Int($0.p99Microseconds.rounded())), "durable_transfers": \#(durableTransfers), "durable_backend": "\#($0.backend)""# } ?? ""
             print(#"{"transfers_per_s": \#(Int(perSecond)), "p99_batch_us": \#(Int(p99.rounded())), "transfers": \#(count), "batch_size": \#(batchSize), "batches": \#(batchMicroseconds.count), "accounts": \#(accounts), "failed": \#(failures), "seed": \#(seed)\#(durableFields)}"#)
         } else {
             if let durable {
-                print("ledger (durable, SQLite, one transaction per batch): \(Int(durable.perSecond)) transfers/s, p99 batch \(Int(durable.p99Microseconds.rounded())) µs")
+                print("ledger (durable, \(durable.backend), one transaction per batch): \(Int(durable.perSecond)) transfers/s, p99 batch \(Int(durable.p99Microseconds.rounded())) µs")
             }
             print("ledger (in memory): \(Int(perSecond)) transfers/s")
             print("  \(count) transfers in \(batchMicroseconds.count) batches of \(batchSize), \(accounts) accounts, seed \(seed)")
@@ -88,37 +91,50 @@ struct LedgerBenchCommand: ParsableCommand {
         }
     }
 
-    /// Applies a workload through a durable ledger on a SQLite journal: every batch is one
-    /// committed, fsynced transaction before its results return.
-    private func measureDurable() throws -> (perSecond: Double, p99Microseconds: Double) {
-        let directory: URL
-        let removeAfterwards = data == nil
-        if let data {
-            directory = URL(fileURLWithPath: data)
-        } else {
-            directory = FileManager.default.temporaryDirectory.appendingPathComponent("osg-bench-\(UUID().uuidString)")
+    /// Applies a workload through a durable ledger: every batch is one committed transaction
+    /// (SQLite with fsync, or PostgreSQL) before its results return.
+    private func measureDurable() async throws -> (perSecond: Double, p99Microseconds: Double, backend: String) {
+        let workload = LedgerWorkload(seed: seed, accountCount: accounts, transferCount: durableTransfers, batchSize: batchSize)
+        if let database {
+            // A scratch schema; its name need not be reproducible.
+            let schema = "osg_bench_\(UInt64.random(in: 0..<UInt64.max))"
+            let connection = try await PostgresDatabase.connect(url: database, schema: schema)
+            do {
+                let result = try await timeDurable(workload, journal: PostgresLedgerJournal(database: connection))
+                try await connection.dropSchema()
+                await connection.shutdown()
+                return (result.perSecond, result.p99Microseconds, "postgresql")
+            } catch {
+                try? await connection.dropSchema()
+                await connection.shutdown()
+                throw error
+            }
         }
+        let directory = data.map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("osg-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let file = directory.appendingPathComponent("ledger-bench-\(UUID().uuidString).sqlite")
         defer {
-            if removeAfterwards { try? FileManager.default.removeItem(at: directory) }
+            if data == nil { try? FileManager.default.removeItem(at: directory) }
         }
-        let workload = LedgerWorkload(seed: seed, accountCount: accounts, transferCount: durableTransfers, batchSize: batchSize)
-        var ledger = try DurableLedger(
-            journal: try SQLiteLedgerJournal(path: file.path), expectedAccounts: accounts + 1,
-            expectedTransfers: durableTransfers + accounts)
-        _ = try ledger.apply(workload.setup)
+        let result = try await timeDurable(workload, journal: try SQLiteLedgerJournal(path: file.path))
+        return (result.perSecond, result.p99Microseconds, "sqlite")
+    }
+
+    private func timeDurable(_ workload: LedgerWorkload, journal: some LedgerJournal) async throws -> (perSecond: Double, p99Microseconds: Double) {
+        var ledger = try await DurableLedger(
+            journal: journal, expectedAccounts: accounts + 1, expectedTransfers: durableTransfers + accounts)
+        _ = try await ledger.apply(workload.setup)
         let clock = ContinuousClock()
         var batchMicroseconds: [Double] = []
         let start = clock.now
         for batch in workload.batches {
             let batchStart = clock.now
-            _ = try ledger.apply(batch)
+            _ = try await ledger.apply(batch)
             batchMicroseconds.append(BenchStatistics.microseconds(batchStart.duration(to: clock.now)))
         }
         let seconds = BenchStatistics.microseconds(start.duration(to: clock.now)) / 1_000_000
         batchMicroseconds.sort()
-        let p99 = BenchStatistics.percentile(batchMicroseconds, 0.99)
-        return (seconds > 0 ? Double(workload.transferCount) / seconds : 0, p99)
+        return (seconds > 0 ? Double(workload.transferCount) / seconds : 0, BenchStatistics.percentile(batchMicroseconds, 0.99))
     }
 }

@@ -4,25 +4,26 @@ import OSGCore
 ///
 /// `append` returns only once the entries are durable, so a coordinator may acknowledge a
 /// command as soon as `append` returns. Implementations: ``SQLiteCommandLogStore`` (the
-/// embedded default) and ``InMemoryCommandLogStore`` (tests and simulations).
+/// embedded default), ``PostgresCommandLogStore`` (`--database postgres://…`) and
+/// ``InMemoryCommandLogStore`` (tests and simulations).
 public protocol CommandLogStore: Sendable {
     /// The genesis the log was started with, or `nil` for a new, empty store.
-    func genesis() throws(StoreError) -> Genesis?
+    func genesis() async throws(StoreError) -> Genesis?
 
     /// Records the genesis of a new log. Fails if the store already has a different one.
-    func initialize(genesis: Genesis) throws(StoreError)
+    func initialize(genesis: Genesis) async throws(StoreError)
 
     /// Number of entries stored; the next entry's sequence number.
-    func count() throws(StoreError) -> UInt64
+    func count() async throws(StoreError) -> UInt64
 
     /// Durably appends a batch in one atomic step: all entries or none.
     ///
     /// The batch must continue the log: the first entry's sequence equals ``count()`` and
     /// the sequences are consecutive.
-    func append(_ entries: [LogEntry]) throws(StoreError)
+    func append(_ entries: [LogEntry]) async throws(StoreError)
 
     /// Up to `limit` entries starting at sequence `start`, in order.
-    func entries(from start: UInt64, limit: Int) throws(StoreError) -> [LogEntry]
+    func entries(from start: UInt64, limit: Int) async throws(StoreError) -> [LogEntry]
 }
 
 /// Why the store could not do what was asked. The message names the table, sequence or
@@ -61,10 +62,10 @@ extension CommandLogStore {
     }
 
     /// Every entry, in order, read in pages.
-    public func allEntries(pageSize: Int = 10_000) throws(StoreError) -> [LogEntry] {
+    public func allEntries(pageSize: Int = 10_000) async throws(StoreError) -> [LogEntry] {
         var result: [LogEntry] = []
         while true {
-            let page = try entries(from: UInt64(result.count), limit: pageSize)
+            let page = try await entries(from: UInt64(result.count), limit: pageSize)
             result += page
             if page.count < pageSize { return result }
         }

@@ -17,13 +17,13 @@ public struct CommandProcessor<Store: CommandLogStore> {
     ///
     /// - Throws: ``StoreError`` if the store cannot be read, holds another genesis, or holds
     ///   entries that do not replay in order.
-    public init(store: Store, genesis: Genesis) throws(StoreError) {
-        try store.initialize(genesis: genesis)
+    public init(store: Store, genesis: Genesis) async throws(StoreError) {
+        try await store.initialize(genesis: genesis)
         self.store = store
         var state = CoordinatorState(genesis: genesis)
         var next: UInt64 = 0
         while true {
-            let page = try store.entries(from: next, limit: 10_000)
+            let page = try await store.entries(from: next, limit: 10_000)
             for entry in page {
                 guard state.accepts(entry) else {
                     throw StoreError(.corrupt, "stored entry \(entry.sequence) is out of order or goes back in time")
@@ -40,13 +40,13 @@ public struct CommandProcessor<Store: CommandLogStore> {
     ///
     /// Time never runs backwards in the log: a `time` earlier than the last entry's (a clock
     /// step back) is raised to it.
-    public mutating func submit(_ batch: [(command: Command, actor: String)], at time: Timestamp) throws(StoreError) -> [[Event]] {
+    public mutating func submit(_ batch: [(command: Command, actor: String)], at time: Timestamp) async throws(StoreError) -> [[Event]] {
         let logicalTime = max(time, state.lastTime ?? time)
         let first = state.nextSequence
         let entries = batch.enumerated().map { offset, item in
             LogEntry(sequence: first + UInt64(offset), time: logicalTime, actor: item.actor, command: item.command)
         }
-        try store.append(entries)
+        try await store.append(entries)
         return entries.map { state.apply($0) }
     }
 }

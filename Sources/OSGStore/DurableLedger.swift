@@ -13,11 +13,11 @@ public struct DurableLedger<Journal: LedgerJournal> {
     private var batchCount: UInt64
 
     /// Opens `journal` and replays it into a fresh ledger.
-    public init(journal: Journal, expectedAccounts: Int = 0, expectedTransfers: Int = 0) throws(StoreError) {
+    public init(journal: Journal, expectedAccounts: Int = 0, expectedTransfers: Int = 0) async throws(StoreError) {
         var ledger = DoubleEntryLedger(expectedAccounts: expectedAccounts, expectedTransfers: expectedTransfers)
         var next: UInt64 = 0
         while true {
-            let page = try journal.batches(from: next, limit: 256)
+            let page = try await journal.batches(from: next, limit: 256)
             for batch in page { _ = ledger.apply(batch) }
             next += UInt64(page.count)
             if page.count < 256 { break }
@@ -28,8 +28,8 @@ public struct DurableLedger<Journal: LedgerJournal> {
     }
 
     /// Journals `batch` durably, then applies it; the results are safe to acknowledge.
-    public mutating func apply(_ batch: [LedgerOperation]) throws(StoreError) -> [LedgerResult] {
-        try journal.append(batch, sequence: batchCount)
+    public mutating func apply(_ batch: [LedgerOperation]) async throws(StoreError) -> [LedgerResult] {
+        try await journal.append(batch, sequence: batchCount)
         batchCount += 1
         return ledger.apply(batch)
     }

@@ -9,11 +9,11 @@ import Synchronization
 /// durable, so a batch may be acknowledged as soon as it returns.
 public protocol LedgerJournal: Sendable {
     /// Number of batches stored.
-    func count() throws(StoreError) -> UInt64
+    func count() async throws(StoreError) -> UInt64
     /// Durably stores `batch` as batch number `sequence` (which must equal ``count()``).
-    func append(_ batch: [LedgerOperation], sequence: UInt64) throws(StoreError)
+    func append(_ batch: [LedgerOperation], sequence: UInt64) async throws(StoreError)
     /// Up to `limit` batches from number `start`.
-    func batches(from start: UInt64, limit: Int) throws(StoreError) -> [[LedgerOperation]]
+    func batches(from start: UInt64, limit: Int) async throws(StoreError) -> [[LedgerOperation]]
 }
 
 /// Ledger batches in SQLite: one row per batch in `ledger_batch`, one transaction per batch
@@ -42,15 +42,7 @@ public final class SQLiteLedgerJournal: LedgerJournal {
         let bodies = try database.run("reading ledger_batch") { queue in
             try queue.read { db in try RecordTable.ledgerBatch.read(from: start, limit: limit, db) }
         }
-        var result: [[LedgerOperation]] = []
-        for (offset, body) in bodies.enumerated() {
-            do {
-                result.append(try LedgerBatchCodec.decode(Array(body)))
-            } catch {
-                throw StoreError(.corrupt, "ledger_batch \(start + UInt64(offset)) does not decode: \(error)")
-            }
-        }
-        return result
+        return try LedgerBatchRecords.decode(bodies.map { Array($0) }, from: start)
     }
 }
 
@@ -78,12 +70,21 @@ public final class InMemoryLedgerJournal: LedgerJournal {
             guard start < UInt64(bodies.count) else { return [] }
             return Array(bodies[Int(start)..<min(bodies.count, Int(start) + limit)])
         }
+        return try LedgerBatchRecords.decode(slice, from: start)
+    }
+}
+
+/// Decoding of stored ledger batches, shared by every journal.
+enum LedgerBatchRecords {
+    /// The batches in `bodies`, which hold batch numbers `start, start+1, …`.
+    static func decode(_ bodies: [[UInt8]], from start: UInt64) throws(StoreError) -> [[LedgerOperation]] {
         var result: [[LedgerOperation]] = []
-        for body in slice {
+        result.reserveCapacity(bodies.count)
+        for (offset, body) in bodies.enumerated() {
             do {
                 result.append(try LedgerBatchCodec.decode(body))
             } catch {
-                throw StoreError(.corrupt, "ledger batch does not decode: \(error)")
+                throw StoreError(.corrupt, "ledger batch \(start + UInt64(offset)) does not decode: \(error)")
             }
         }
         return result

@@ -65,21 +65,6 @@ public final class SQLiteCommandLogStore: CommandLogStore {
         let bodies = try database.run("reading log_entry") { queue in
             try queue.read { db in try RecordTable.logEntry.read(from: start, limit: limit, db) }
         }
-        var result: [LogEntry] = []
-        result.reserveCapacity(bodies.count)
-        for (offset, body) in bodies.enumerated() {
-            let sequence = start + UInt64(offset)
-            let entry: LogEntry
-            do {
-                entry = try CanonicalEncoding.decode(LogEntry.self, from: body)
-            } catch {
-                throw StoreError(.corrupt, "log_entry \(sequence) does not decode: \(error)")
-            }
-            guard entry.sequence == sequence else {
-                throw StoreError(.corrupt, "log_entry \(sequence) holds sequence \(entry.sequence); the log was altered")
-            }
-            result.append(entry)
-        }
-        return result
+        return try CommandLogRecords.decode(bodies, from: start)
     }
 }

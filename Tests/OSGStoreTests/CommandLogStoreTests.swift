@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import OSGCore
 import OSGDomain
+import OSGLedger
 import OSGStore
 import Testing
 
@@ -46,103 +47,216 @@ func workload(batches: Int, seed: UInt64) -> [[(command: Command, actor: String)
     return result
 }
 
+/// Where the store under test keeps its data.
 enum StoreKind: String, CaseIterable, Sendable {
-    case sqlite, memory
+    case sqlite, memory, postgres
 
-    func make(path: String) throws -> any CommandLogStore {
+    /// The PostgreSQL test server, when one is configured (scripts/start-test-postgres.sh).
+    static let postgresURL = ProcessInfo.processInfo.environment["OSG_TEST_POSTGRES_URL"]
+
+    /// Embedded kinds: always available.
+    static let embedded: [StoreKind] = [.sqlite, .memory]
+
+    /// A fresh, empty store and journal of this kind (each PostgreSQL store gets its own schema).
+    func make() async throws -> StoreUnderTest {
         switch self {
-        case .sqlite: try SQLiteCommandLogStore(path: path)
-        case .memory: InMemoryCommandLogStore()
+        case .sqlite:
+            let path = databasePath()
+            return StoreUnderTest(log: try SQLiteCommandLogStore(path: path), journal: try SQLiteLedgerJournal(path: path), path: path)
+        case .memory:
+            return StoreUnderTest(log: InMemoryCommandLogStore(), journal: InMemoryLedgerJournal())
+        case .postgres:
+            let url = try #require(Self.postgresURL)
+            let database = try await PostgresDatabase.connect(url: url, schema: "osg_test_\(UInt64.random(in: 0..<UInt64.max))")
+            return StoreUnderTest(log: PostgresCommandLogStore(database: database), journal: PostgresLedgerJournal(database: database), postgres: database)
+        }
+    }
+
+    /// The same store reopened, as after a crash of the process that wrote it.
+    func reopen(_ store: StoreUnderTest) async throws -> StoreUnderTest {
+        switch self {
+        case .sqlite:
+            let path = try #require(store.path)
+            return StoreUnderTest(log: try SQLiteCommandLogStore(path: path), journal: try SQLiteLedgerJournal(path: path), path: path)
+        case .memory:
+            return store
+        case .postgres:
+            let old = try #require(store.postgres)
+            await old.shutdown()
+            let database = try await PostgresDatabase.connect(url: try #require(Self.postgresURL), schema: old.schemaName)
+            return StoreUnderTest(log: PostgresCommandLogStore(database: database), journal: PostgresLedgerJournal(database: database), postgres: database)
         }
     }
 }
 
-@Suite("Command log stores keep the same contract")
-struct CommandLogStoreTests {
-    @Test("a batch appends whole, reads back in order, and gaps are refused", arguments: StoreKind.allCases)
-    func appendAndRead(kind: StoreKind) throws {
-        let store = try kind.make(path: databasePath())
-        #expect(try store.genesis() == nil)
-        try store.initialize(genesis: genesis)
-        #expect(try store.genesis() == genesis)
+/// A store and a ledger journal sharing one database.
+struct StoreUnderTest: Sendable {
+    var log: any CommandLogStore
+    var journal: any LedgerJournal
+    var path: String? = nil
+    var postgres: PostgresDatabase? = nil
+
+    /// Drops a PostgreSQL test schema and closes the connections.
+    func cleanUp() async {
+        if let postgres {
+            try? await postgres.dropSchema()
+            await postgres.shutdown()
+        }
+    }
+}
+
+/// The store contract, run against every kind.
+enum StoreContract {
+    static func appendAndRead(_ kind: StoreKind) async throws {
+        let subject = try await kind.make()
+        defer { Task { await subject.cleanUp() } }
+        let store = subject.log
+        #expect(try await store.genesis() == nil)
+        try await store.initialize(genesis: genesis)
+        try await store.initialize(genesis: genesis)  // idempotent
+        #expect(try await store.genesis() == genesis)
         let entries = (0..<5).map { LogEntry(sequence: UInt64($0), time: start, actor: "gov", command: .tick) }
-        try store.append(entries)
-        #expect(try store.count() == 5)
-        #expect(try store.entries(from: 2, limit: 2) == Array(entries[2..<4]))
-        #expect(try store.allEntries(pageSize: 2) == entries)
+        try await store.append(entries)
+        #expect(try await store.count() == 5)
+        #expect(try await store.entries(from: 2, limit: 2) == Array(entries[2..<4]))
+        #expect(try await store.allEntries(pageSize: 2) == entries)
 
         let gap = [LogEntry(sequence: 7, time: start, actor: "gov", command: .tick)]
-        #expect(throws: StoreError.self) { try store.append(gap) }
+        await #expect(throws: StoreError.self) { try await store.append(gap) }
         let overlap = [LogEntry(sequence: 4, time: start, actor: "gov", command: .tick)]
-        #expect(throws: StoreError.self) { try store.append(overlap) }
-        #expect(try store.count() == 5, "refused batches leave nothing behind")
-
-        let other = Genesis(governanceID: "someone-else")
-        #expect(throws: StoreError.self) { try store.initialize(genesis: other) }
+        await #expect(throws: StoreError.self) { try await store.append(overlap) }
+        #expect(try await store.count() == 5, "refused batches leave nothing behind")
+        await #expect(throws: StoreError.self) { try await store.initialize(genesis: Genesis(governanceID: "someone-else")) }
     }
 
-    @Test("a batch with a bad entry in the middle is not half-applied", arguments: StoreKind.allCases)
-    func atomicBatch(kind: StoreKind) throws {
-        let store = try kind.make(path: databasePath())
-        try store.initialize(genesis: genesis)
+    static func atomicBatch(_ kind: StoreKind) async throws {
+        let subject = try await kind.make()
+        defer { Task { await subject.cleanUp() } }
+        try await subject.log.initialize(genesis: genesis)
         var batch = (0..<4).map { LogEntry(sequence: UInt64($0), time: start, actor: "gov", command: .tick) }
         batch[2].sequence = 9
-        #expect(throws: StoreError.self) { try store.append(batch) }
-        #expect(try store.count() == 0)
+        await #expect(throws: StoreError.self) { try await subject.log.append(batch) }
+        #expect(try await subject.log.count() == 0)
+    }
+
+    /// Submits a seeded workload; returns the digest and the number of acknowledged commands.
+    static func submitWorkload(to store: some CommandLogStore) async throws -> (digest: String, acknowledged: Int) {
+        var acknowledged = 0
+        var processor = try await CommandProcessor(store: store, genesis: genesis)
+        for (index, batch) in workload(batches: 40, seed: 11).enumerated() {
+            _ = try await processor.submit(batch, at: start.adding(seconds: Int64(index)))
+            acknowledged += batch.count
+        }
+        return (processor.state.digest, acknowledged)
+    }
+
+    /// The state recovered from `store` by replay.
+    static func recoveredState(from store: some CommandLogStore) async throws -> CoordinatorState {
+        try await CommandProcessor(store: store, genesis: genesis).state
+    }
+
+    static func recovery(_ kind: StoreKind) async throws {
+        let subject = try await kind.make()
+        let before = try await submitWorkload(to: subject.log)
+        let reopened = try await kind.reopen(subject)
+        defer { Task { await reopened.cleanUp() } }
+        let recovered = try await recoveredState(from: reopened.log)
+        #expect(recovered.nextSequence == UInt64(before.acknowledged))
+        #expect(recovered.digest == before.digest)
+    }
+
+    /// Applies seeded batches through a durable ledger and a reference; returns the reference.
+    static func applyBatches(_ batches: [[LedgerOperation]], to journal: some LedgerJournal) async throws -> DoubleEntryLedger {
+        var reference = DoubleEntryLedger()
+        var durable = try await DurableLedger(journal: journal)
+        for batch in batches {
+            #expect(try await durable.apply(batch) == reference.apply(batch))
+        }
+        return reference
+    }
+
+    static func recoveredLedger(from journal: some LedgerJournal) async throws -> DoubleEntryLedger {
+        try await DurableLedger(journal: journal).ledger
+    }
+
+    static func ledgerRecovery(_ kind: StoreKind) async throws {
+        let subject = try await kind.make()
+        let batches = ledgerBatches(seed: 21, batches: 60)
+        let reference = try await applyBatches(batches, to: subject.journal)
+        let reopened = try await kind.reopen(subject)
+        defer { Task { await reopened.cleanUp() } }
+        #expect(try await recoveredLedger(from: reopened.journal).stateDigest == reference.stateDigest)
+        #expect(try await reopened.journal.count() == UInt64(batches.count))
+        await #expect(throws: StoreError.self) { try await reopened.journal.append([], sequence: 0) }
     }
 }
 
-@Suite("The write path: durable before applied, recovered by replay")
-struct CommandProcessorTests {
-    @Test("reopening the SQLite store recovers the exact state")
-    func recovery() throws {
-        let path = databasePath()
-        var digestBeforeCrash = ""
-        var acknowledged = 0
-        do {
-            var processor = try CommandProcessor(store: try SQLiteCommandLogStore(path: path), genesis: genesis)
-            for (index, batch) in workload(batches: 60, seed: 11).enumerated() {
-                _ = try processor.submit(batch, at: start.adding(seconds: Int64(index)))
-                acknowledged += batch.count
-            }
-            digestBeforeCrash = processor.state.digest
-        }  // the processor and its database handle are dropped here, like a crashed process
-        let reopened = try CommandProcessor(store: try SQLiteCommandLogStore(path: path), genesis: genesis)
-        #expect(reopened.state.nextSequence == UInt64(acknowledged))
-        #expect(reopened.state.digest == digestBeforeCrash)
-    }
+@Suite("Embedded stores keep the store contract")
+struct EmbeddedStoreTests {
+    @Test("a batch appends whole, reads back in order, and gaps are refused", arguments: StoreKind.embedded)
+    func appendAndRead(kind: StoreKind) async throws { try await StoreContract.appendAndRead(kind) }
 
+    @Test("a batch with a bad entry in the middle is not half-applied", arguments: StoreKind.embedded)
+    func atomicBatch(kind: StoreKind) async throws { try await StoreContract.atomicBatch(kind) }
+
+    @Test("reopening recovers the exact coordinator state", arguments: StoreKind.embedded)
+    func recovery(kind: StoreKind) async throws { try await StoreContract.recovery(kind) }
+
+    @Test("reopening recovers the exact ledger", arguments: StoreKind.embedded)
+    func ledgerRecovery(kind: StoreKind) async throws { try await StoreContract.ledgerRecovery(kind) }
+}
+
+@Suite(
+    "PostgreSQL keeps the same store contract",
+    .enabled(if: StoreKind.postgresURL != nil, "OSG_TEST_POSTGRES_URL is not set (scripts/start-test-postgres.sh starts a local server)")
+)
+struct PostgresStoreTests {
+    @Test("a batch appends whole, reads back in order, and gaps are refused")
+    func appendAndRead() async throws { try await StoreContract.appendAndRead(.postgres) }
+
+    @Test("a batch with a bad entry in the middle is not half-applied")
+    func atomicBatch() async throws { try await StoreContract.atomicBatch(.postgres) }
+
+    @Test("reconnecting recovers the exact coordinator state")
+    func recovery() async throws { try await StoreContract.recovery(.postgres) }
+
+    @Test("reconnecting recovers the exact ledger")
+    func ledgerRecovery() async throws { try await StoreContract.ledgerRecovery(.postgres) }
+}
+
+@Suite("The write path: durable before applied")
+struct CommandProcessorTests {
     @Test("the SQLite and in-memory stores give the same state for the same commands")
-    func storesAgree() throws {
-        var sqlite = try CommandProcessor(store: try SQLiteCommandLogStore(path: databasePath()), genesis: genesis)
-        var memory = try CommandProcessor(store: InMemoryCommandLogStore(), genesis: genesis)
+    func storesAgree() async throws {
+        var sqlite = try await CommandProcessor(store: try SQLiteCommandLogStore(path: databasePath()), genesis: genesis)
+        var memory = try await CommandProcessor(store: InMemoryCommandLogStore(), genesis: genesis)
         for (index, batch) in workload(batches: 30, seed: 4).enumerated() {
             let time = start.adding(seconds: Int64(index * 7))
-            #expect(try sqlite.submit(batch, at: time) == memory.submit(batch, at: time))
+            #expect(try await sqlite.submit(batch, at: time) == memory.submit(batch, at: time))
         }
         #expect(sqlite.state.digest == memory.state.digest)
-        #expect(try sqlite.store.allEntries() == memory.store.allEntries())
+        #expect(try await sqlite.store.allEntries() == memory.store.allEntries())
     }
 
     @Test("a clock stepping back does not make time run backwards in the log")
-    func monotonicTime() throws {
-        var processor = try CommandProcessor(store: InMemoryCommandLogStore(), genesis: genesis)
-        _ = try processor.submit([(.tick, "gov")], at: start.adding(seconds: 100))
-        _ = try processor.submit([(.tick, "gov")], at: start)
+    func monotonicTime() async throws {
+        var processor = try await CommandProcessor(store: InMemoryCommandLogStore(), genesis: genesis)
+        _ = try await processor.submit([(.tick, "gov")], at: start.adding(seconds: 100))
+        _ = try await processor.submit([(.tick, "gov")], at: start)
         #expect(processor.state.lastTime == start.adding(seconds: 100))
     }
 
     @Test("a damaged database is reported, not replayed")
-    func corruption() throws {
+    func corruption() async throws {
         let path = databasePath()
         do {
-            var processor = try CommandProcessor(store: try SQLiteCommandLogStore(path: path), genesis: genesis)
-            _ = try processor.submit(workload(batches: 3, seed: 1).flatMap { $0 }, at: start)
+            var processor = try await CommandProcessor(store: try SQLiteCommandLogStore(path: path), genesis: genesis)
+            _ = try await processor.submit(workload(batches: 3, seed: 1).flatMap { $0 }, at: start)
         }
         let raw = try DatabaseQueue(path: path)
-        try raw.write { db in try db.execute(sql: "UPDATE log_entry SET body = x'7b7d' WHERE sequence = 1") }
-        #expect(throws: StoreError.self) { try CommandProcessor(store: try SQLiteCommandLogStore(path: path), genesis: genesis) }
-        try raw.write { db in try db.execute(sql: "DELETE FROM log_entry WHERE sequence = 1") }
-        #expect(throws: StoreError.self) { try CommandProcessor(store: try SQLiteCommandLogStore(path: path), genesis: genesis) }
+        try await raw.write { db in try db.execute(sql: "UPDATE log_entry SET body = x'7b7d' WHERE sequence = 1") }
+        await #expect(throws: StoreError.self) { try await CommandProcessor(store: try SQLiteCommandLogStore(path: path), genesis: genesis) }
+        try await raw.write { db in try db.execute(sql: "DELETE FROM log_entry WHERE sequence = 1") }
+        await #expect(throws: StoreError.self) { try await CommandProcessor(store: try SQLiteCommandLogStore(path: path), genesis: genesis) }
     }
 }
