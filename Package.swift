@@ -21,17 +21,25 @@ let package = Package(
             name: "OSGDomain",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
+        // Transparency log: RFC 6962 Merkle tree and proofs, C2SP checkpoints,
+        // signed notes and tiles. Pure: no I/O, no clock.
+        .target(
+            name: "OSGLog",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
         // CLI verbs as a library so tests can run them in-process.
         .target(
             name: "OSGCommands",
             dependencies: [
                 "OSGDomain",
+                "OSGLog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // The `osg` binary: a thin @main.
         .executableTarget(name: "osg", dependencies: ["OSGCommands"]),
         .testTarget(name: "OSGDomainTests", dependencies: ["OSGDomain"]),
+        .testTarget(name: "OSGLogTests", dependencies: ["OSGLog"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )
