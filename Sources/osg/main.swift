@@ -1,4 +1,4 @@
 import OSGCommands
 
 // The whole CLI lives in OSGCommands so tests can drive it in-process.
-await OSGCommand.main()
+await OSGCommand.runFromCommandLine()
