@@ -33,29 +33,16 @@ struct LogBenchCommand: ParsableCommand {
 
     func run() throws {
         let clock = ContinuousClock()
+        let appendStart = clock.now
         var tree = MerkleTree(reservingCapacityFor: leaves)
-        let appendTime = clock.measure {
-            for counter in 0..<UInt64(leaves) {
-                tree.append(entry: withUnsafeBytes(of: counter.bigEndian, Array.init))
-            }
-        }
+        Self.appendCounters(count: leaves, to: &tree)
+        let appendTime = clock.now - appendStart
         let size = tree.size
         let root = tree.rootHash()
 
-        var random = SplitMix64(seed: seed)
-        var failures = 0
-        let proofTime = clock.measure {
-            for _ in 0..<proofs {
-                let index = random.next() % size
-                do {
-                    let proof = try tree.inclusionProof(index: index, size: size)
-                    try MerkleProof.verifyInclusion(
-                        leafHash: tree.leafHash(at: index), index: index, size: size, proof: proof, root: root)
-                } catch {
-                    failures += 1
-                }
-            }
-        }
+        let proofStart = clock.now
+        let failures = Self.proveRandomLeaves(count: proofs, seed: seed, tree: tree, root: root)
+        let proofTime = clock.now - proofStart
         guard failures == 0 else {
             throw ValidationError("\(failures) of \(proofs) generated proofs failed to verify: a bug")
         }
@@ -76,6 +63,32 @@ struct LogBenchCommand: ParsableCommand {
             print("proofs/s:      \(Int(report.proofsPerSecond)) (\(report.proofs) inclusion proofs generated and verified in \(String(format: "%.2f", report.proofSeconds)) s)")
             if let rss = report.peakResidentMiB { print("peak RSS:      \(rss) MiB") }
         }
+    }
+
+    /// Appends entries 0..<count, each the 8-byte big-endian counter.
+    static func appendCounters(count: Int, to tree: inout MerkleTree) {
+        for counter in 0..<UInt64(count) {
+            tree.append(entry: withUnsafeBytes(of: counter.bigEndian, Array.init))
+        }
+    }
+
+    /// Generates and verifies `count` inclusion proofs for leaves chosen by `seed`; returns how
+    /// many failed (zero unless there is a bug).
+    static func proveRandomLeaves(count: Int, seed: UInt64, tree: MerkleTree, root: [UInt8]) -> Int {
+        var random = SplitMix64(seed: seed)
+        var failures = 0
+        let size = tree.size
+        for _ in 0..<count {
+            let index = random.next() % size
+            do {
+                let proof = try tree.inclusionProof(index: index, size: size)
+                try MerkleProof.verifyInclusion(
+                    leafHash: tree.leafHash(at: index), index: index, size: size, proof: proof, root: root)
+            } catch {
+                failures += 1
+            }
+        }
+        return failures
     }
 
     struct Report: Encodable {

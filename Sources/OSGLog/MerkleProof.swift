@@ -59,12 +59,14 @@ public enum MerkleProof {
 
         var position = index
         var lastPosition = size - 1
+        // Two 32-byte buffers, swapped each step: no allocation per level.
         var hash = leafHash
+        var scratch = [UInt8](repeating: 0, count: RFC6962.hashByteCount)
         for sibling in proof {
             // RFC 9162 step 3a; the length check above already rules this out.
             guard lastPosition > 0 else { throw pathTooLong(proof.count) }
             if position & 1 == 1 || position == lastPosition {
-                hash = RFC6962.nodeHash(left: sibling, right: hash)
+                hashNode(left: sibling, right: hash, into: &scratch)
                 if position & 1 == 0 {
                     // A right-edge node with no sibling at this level: climb until it has one.
                     while position & 1 == 0 && position != 0 {
@@ -73,8 +75,9 @@ public enum MerkleProof {
                     }
                 }
             } else {
-                hash = RFC6962.nodeHash(left: hash, right: sibling)
+                hashNode(left: hash, right: sibling, into: &scratch)
             }
+            swap(&hash, &scratch)
             position >>= 1
             lastPosition >>= 1
         }
@@ -200,6 +203,14 @@ public enum MerkleProof {
         // The seed (root of the largest full subtree ending at size1) is sent unless size1 is a
         // power of two, in which case it is root1 itself.
         return size1 & (size1 - 1) == 0 ? length : length + 1
+    }
+
+    private static func hashNode(left: [UInt8], right: [UInt8], into output: inout [UInt8]) {
+        left.withUnsafeBytes { leftBytes in
+            right.withUnsafeBytes { rightBytes in
+                output.withUnsafeMutableBytes { RFC6962.writeNodeHash(left: leftBytes, right: rightBytes, into: $0) }
+            }
+        }
     }
 
     private static func pathTooLong(_ count: Int) -> ProofVerificationError {

@@ -156,7 +156,8 @@ public struct MerkleTree: Sendable {
                 begin = split
             }
         }
-        return siblingsFromTop.reversed()
+        siblingsFromTop.reverse()
+        return siblingsFromTop
     }
 
     /// The consistency proof (RFC 6962 §2.1.2) that the tree of `newSize` leaves extends the tree
@@ -190,7 +191,8 @@ public struct MerkleTree: Sendable {
         if !oldRootCoversRange {
             nodesFromTop.append(rangeHash(begin: begin, end: end))
         }
-        return nodesFromTop.reversed()
+        nodesFromTop.reverse()
+        return nodesFromTop
     }
 
     /// RFC 6962 MTH of the leaves `[begin, end)`, where `begin` is a multiple of the largest power

@@ -20,9 +20,9 @@ public enum RFC6962 {
     /// The leaf hash of one log entry: `SHA-256(0x00 ‖ data)`.
     public static func leafHash(of data: [UInt8]) -> [UInt8] {
         var hasher = SHA256()
-        hasher.update(data: [0x00])
+        withUnsafeBytes(of: UInt8(0x00)) { hasher.update(bufferPointer: $0) }
         data.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-        return Array(hasher.finalize())
+        return hasher.finalize().withUnsafeBytes { Array($0) }
     }
 
     /// The hash of an interior node: `SHA-256(0x01 ‖ left ‖ right)`.
@@ -42,10 +42,15 @@ public enum RFC6962 {
     static func writeNodeHash(
         left: UnsafeRawBufferPointer, right: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer
     ) {
-        var hasher = SHA256()
-        withUnsafeBytes(of: UInt8(0x01)) { hasher.update(bufferPointer: $0) }
-        hasher.update(bufferPointer: left)
-        hasher.update(bufferPointer: right)
-        hasher.finalize().withUnsafeBytes { output.copyMemory(from: $0) }
+        // One contiguous 65-byte input and a single update: swift-crypto's per-update overhead
+        // (a class-boxed context with exclusivity checks) is comparable to hashing 65 bytes.
+        withUnsafeTemporaryAllocation(byteCount: 1 + left.count + right.count, alignment: 1) { input in
+            input[0] = 0x01
+            UnsafeMutableRawBufferPointer(rebasing: input[1...]).copyMemory(from: left)
+            UnsafeMutableRawBufferPointer(rebasing: input[(1 + left.count)...]).copyMemory(from: right)
+            var hasher = SHA256()
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(input))
+            hasher.finalize().withUnsafeBytes { output.copyMemory(from: $0) }
+        }
     }
 }
