@@ -40,6 +40,7 @@ let package = Package(
         .executableTarget(name: "osg", dependencies: ["OSGCommands"]),
         .testTarget(name: "OSGDomainTests", dependencies: ["OSGDomain"]),
         .testTarget(name: "OSGLogTests", dependencies: ["OSGLog"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "OSGCommandsTests", dependencies: ["OSGCommands"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -16,7 +16,8 @@ struct VerdictReport: Encodable {
     let reason: String
     let code: String
 
-    private let status: Int32
+    /// The exit status this verdict ends the command with.
+    let status: Int32
 
     static func verified(_ reason: String) -> VerdictReport {
         VerdictReport(verified: true, reason: reason, code: "verified", status: verifiedStatus)
