@@ -22,11 +22,25 @@ public struct SignedNote: Hashable, Sendable {
     /// Creates a note from text and signatures.
     ///
     /// - Throws: ``LogFormatError`` when the text is empty, does not end in a newline, or
-    ///   contains a control character other than newline.
+    ///   contains a control character other than newline; or when a signature's key name is
+    ///   invalid or its signature empty (the note could not be parsed back).
     public init(text: String, signatures: [NoteSignature]) throws(LogFormatError) {
         try Self.checkText(Array(text.utf8), field: "note text")
         guard text.hasSuffix("\n") else {
             throw LogFormatError(.noteMissingNewline, field: "note text", "the text must end in a newline")
+        }
+        for (number, signature) in signatures.enumerated() {
+            guard NoteKeyName.isValid(signature.keyName), !signature.keyName.utf8.contains(where: { $0 < 0x20 }) else {
+                throw LogFormatError(.badKeyName, field: "signature \(number + 1)",
+                                     "key name \"\(signature.keyName)\" must be non-empty with no spaces and no '+'")
+            }
+            guard !signature.signature.isEmpty else {
+                throw LogFormatError(.noteBadSignatureLine, field: "signature \(number + 1)", "the signature is empty")
+            }
+        }
+        guard signatures.count <= Self.maximumSignatureCount else {
+            throw LogFormatError(.noteTooManySignatures, field: "note",
+                                 "\(signatures.count) signatures; at most \(Self.maximumSignatureCount) are accepted")
         }
         self.text = text
         self.signatures = signatures

@@ -163,6 +163,17 @@ struct SignedNoteTests {
         }
     }
 
+    @Test("a note cannot be built with a signature that would not parse back")
+    func unparseableSignaturesRefused() {
+        #expect(throws: LogFormatError.self) {
+            try SignedNote(text: "text\n", signatures: [NoteSignature(keyName: "two words", keyID: 1, signature: [1])])
+        }
+        #expect(throws: LogFormatError.self) {
+            try SignedNote(text: "text\n", signatures: [NoteSignature(keyName: "name", keyID: 1, signature: [])])
+        }
+        #expect(throws: LogFormatError.self) { try SignedNote(text: "no newline", signatures: []) }
+    }
+
     @Test("invalid UTF-8 is a format error")
     func invalidUTF8() {
         #expect(throws: LogFormatError.self) {
