@@ -22,7 +22,7 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
         // Transparency log: RFC 6962 Merkle tree and proofs, C2SP checkpoints,
-        // signed notes and tiles. Pure: no I/O, no clock.
+        // signed notes and tiles. Pure (no clock; file I/O only in TileDirectory.swift).
         .target(
             name: "OSGLog",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
