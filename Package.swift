@@ -48,6 +48,12 @@ let package = Package(
         // Double-entry ledger (TigerBeetle-style): pure, no Foundation; the domain only for
         // its seeded generator.
         .target(name: "OSGLedger", dependencies: ["OSGDomain"]),
+        // Transparency log: RFC 6962 Merkle tree and proofs, C2SP checkpoints,
+        // signed notes and tiles. Pure (no clock; file I/O only in TileDirectory.swift).
+        .target(
+            name: "OSGLog",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
         // CLI verbs as a library so tests can run them in-process.
         .target(
             name: "OSGCommands",
@@ -57,6 +63,7 @@ let package = Package(
                 "OSGCore",
                 "OSGLedger",
                 "OSGStore",
+                "OSGLog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -68,6 +75,7 @@ let package = Package(
         .testTarget(name: "OSGCommandsTests", dependencies: ["OSGCommands"]),
         .testTarget(name: "OSGSpecTests", dependencies: ["OSGSpec"], resources: [.copy("Fixtures")]),
         .testTarget(name: "OSGLedgerTests", dependencies: ["OSGLedger", "OSGDomain"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "OSGLogTests", dependencies: ["OSGLog"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )

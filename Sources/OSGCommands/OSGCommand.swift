@@ -14,6 +14,7 @@ public struct OSGCommand: AsyncParsableCommand {
             KeysCommand.self,
             LedgerCommand.self,
             BenchCommand.self,
+            LogCommand.self,
         ]
     )
 
