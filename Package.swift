@@ -9,6 +9,13 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "osg", targets: ["osg"]),
+        // Libraries, for the Benchmarks package and for embedding the core elsewhere.
+        .library(name: "OSGDomain", targets: ["OSGDomain"]),
+        .library(name: "OSGSpec", targets: ["OSGSpec"]),
+        .library(name: "OSGCore", targets: ["OSGCore"]),
+        .library(name: "OSGLedger", targets: ["OSGLedger"]),
+        .library(name: "OSGLog", targets: ["OSGLog"]),
+        .library(name: "OSGStore", targets: ["OSGStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),

@@ -1,0 +1,45 @@
+// swift-tools-version: 6.1
+// Benchmarks live in their own package so the main build and CI tests do not compile
+// ordo-one/benchmark. Run from this folder:
+//   swift package benchmark                       # all suites
+//   swift package benchmark --target LedgerBenchmarks
+import PackageDescription
+
+let benchmarkDependencies: [Target.Dependency] = [.product(name: "Benchmark", package: "package-benchmark")]
+let benchmarkPlugins: [Target.PluginUsage] = [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+
+let package = Package(
+    name: "OpenStargateBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(path: ".."),
+        .package(url: "https://github.com/ordo-one/package-benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "LedgerBenchmarks",
+            dependencies: benchmarkDependencies + [
+                .product(name: "OSGLedger", package: "OpenStargate"),
+                .product(name: "OSGStore", package: "OpenStargate"),
+            ],
+            path: "Benchmarks/LedgerBenchmarks",
+            plugins: benchmarkPlugins
+        ),
+        .executableTarget(
+            name: "LogBenchmarks",
+            dependencies: benchmarkDependencies + [.product(name: "OSGLog", package: "OpenStargate")],
+            path: "Benchmarks/LogBenchmarks",
+            plugins: benchmarkPlugins
+        ),
+        .executableTarget(
+            name: "CoreBenchmarks",
+            dependencies: benchmarkDependencies + [
+                .product(name: "OSGCore", package: "OpenStargate"),
+                .product(name: "OSGSpec", package: "OpenStargate"),
+            ],
+            path: "Benchmarks/CoreBenchmarks",
+            plugins: benchmarkPlugins
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
