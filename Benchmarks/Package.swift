@@ -3,7 +3,13 @@
 // ordo-one/benchmark. Run from this folder:
 //   swift package benchmark                       # all suites
 //   swift package benchmark --target LedgerBenchmarks
+import Foundation
 import PackageDescription
+
+// A path dependency is known by its folder's name, which depends on where the project is
+// checked out; derive it instead of assuming one.
+let projectIdentity = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().lastPathComponent.lowercased()
 
 let benchmarkDependencies: [Target.Dependency] = [.product(name: "Benchmark", package: "package-benchmark")]
 let benchmarkPlugins: [Target.PluginUsage] = [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
@@ -19,23 +25,23 @@ let package = Package(
         .executableTarget(
             name: "LedgerBenchmarks",
             dependencies: benchmarkDependencies + [
-                .product(name: "OSGLedger", package: "OpenStargate"),
-                .product(name: "OSGStore", package: "OpenStargate"),
+                .product(name: "OSGLedger", package: projectIdentity),
+                .product(name: "OSGStore", package: projectIdentity),
             ],
             path: "Benchmarks/LedgerBenchmarks",
             plugins: benchmarkPlugins
         ),
         .executableTarget(
             name: "LogBenchmarks",
-            dependencies: benchmarkDependencies + [.product(name: "OSGLog", package: "OpenStargate")],
+            dependencies: benchmarkDependencies + [.product(name: "OSGLog", package: projectIdentity)],
             path: "Benchmarks/LogBenchmarks",
             plugins: benchmarkPlugins
         ),
         .executableTarget(
             name: "CoreBenchmarks",
             dependencies: benchmarkDependencies + [
-                .product(name: "OSGCore", package: "OpenStargate"),
-                .product(name: "OSGSpec", package: "OpenStargate"),
+                .product(name: "OSGCore", package: projectIdentity),
+                .product(name: "OSGSpec", package: projectIdentity),
             ],
             path: "Benchmarks/CoreBenchmarks",
             plugins: benchmarkPlugins

@@ -4,7 +4,7 @@
 /// ML training, led by tensor FP16/BF16 throughput and memory bandwidth). A spec may ask for a
 /// class instead of a model: `any`, or `A100+` for "an A100 or any model ranked at least as
 /// high". Every ask and every lease names the exact model, so a job pays for what it gets.
-public struct GPUModel: Hashable, Sendable, Codable, CustomStringConvertible {
+public struct GPUModel: Hashable, Sendable, CustomStringConvertible {
     /// Canonical name, upper case, e.g. `H100`, `RTX4090`.
     public var name: String
     /// Capability rank: a higher rank is a more capable accelerator.
@@ -52,7 +52,7 @@ public struct GPUModel: Hashable, Sendable, Codable, CustomStringConvertible {
 }
 
 /// What a job accepts: one model, a model or better, or any GPU.
-public enum GPUSelector: Hashable, Sendable, Codable, CustomStringConvertible {
+public enum GPUSelector: Hashable, Sendable, CustomStringConvertible {
     /// Any catalogued GPU.
     case any
     /// Exactly this model.
@@ -92,36 +92,18 @@ public enum GPUSelector: Hashable, Sendable, Codable, CustomStringConvertible {
     }
 }
 
-extension GPUModel {
-    /// Encoded as its catalog name, so logs stay readable and stable.
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let name = try container.decode(String.self)
-        guard let model = GPUModel.named(name) else {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: "unknown GPU model '\(name)'")
-        }
+extension GPUModel: TextCodable {
+    init?(codableText text: String) {
+        guard let model = GPUModel.named(text) else { return nil }
         self = model
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(name)
-    }
+    var codableText: String { name }
+    static var codableTextExpectation: String { "a catalogued GPU model" }
 }
 
-extension GPUSelector {
-    /// Encoded as its text form (`any`, `H100`, `A100+`).
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let text = try container.decode(String.self)
-        guard let selector = GPUSelector(text: text) else {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: "unknown GPU model or class '\(text)'")
-        }
-        self = selector
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
+extension GPUSelector: TextCodable {
+    init?(codableText text: String) { self.init(text: text) }
+    var codableText: String { description }
+    static var codableTextExpectation: String { "a GPU model, a class such as A100+, or any" }
 }

@@ -5,7 +5,7 @@ import Crypto
 /// Tenants, operators and agents are their keys; there are no passwords. The text form is
 /// the 64-character lower-case hex of the 32-byte raw key, which is also the participant's
 /// id wherever the domain names one (`ComputeNode.operatorID`, `Order.tenantID`).
-public struct Identity: Hashable, Sendable, Codable, CustomStringConvertible {
+public struct Identity: Hashable, Sendable, CustomStringConvertible {
     /// The 32 raw bytes of the Ed25519 public key.
     public let rawKey: [UInt8]
 
@@ -37,20 +37,12 @@ public struct Identity: Hashable, Sendable, Codable, CustomStringConvertible {
     public var id: String { Hex.encode(rawKey) }
 
     public var description: String { id }
+}
 
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let text = try container.decode(String.self)
-        guard let identity = Identity(hex: text) else {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: "'\(text)' is not a hex Ed25519 public key")
-        }
-        self = identity
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(id)
-    }
+extension Identity: TextCodable {
+    init?(codableText text: String) { self.init(hex: text) }
+    var codableText: String { id }
+    static var codableTextExpectation: String { "a hex Ed25519 public key" }
 }
 
 /// Lower-case hexadecimal encoding.
