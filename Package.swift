@@ -16,10 +16,12 @@ let package = Package(
         .library(name: "OSGLedger", targets: ["OSGLedger"]),
         .library(name: "OSGLog", targets: ["OSGLog"]),
         .library(name: "OSGStore", targets: ["OSGStore"]),
+        .library(name: "OSGAuth", targets: ["OSGAuth"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.25.0"),
@@ -53,8 +55,21 @@ let package = Package(
             dependencies: ["OSGDomain", .product(name: "Yams", package: "Yams")]
         ),
         // Double-entry ledger (TigerBeetle-style): pure, no Foundation; the domain only for
-        // its seeded generator.
-        .target(name: "OSGLedger", dependencies: ["OSGDomain"]),
+        // its seeded generator, swift-collections for the expiry heap.
+        .target(
+            name: "OSGLedger",
+            dependencies: ["OSGDomain", .product(name: "HeapModule", package: "swift-collections")]
+        ),
+        // Request authentication: Ed25519 signatures over method, path, body digest, timestamp
+        // and nonce; replay refusal with bounded memory. Pure (time is an argument).
+        .target(
+            name: "OSGAuth",
+            dependencies: [
+                "OSGDomain",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HeapModule", package: "swift-collections"),
+            ]
+        ),
         // Transparency log: RFC 6962 Merkle tree and proofs, C2SP checkpoints,
         // signed notes and tiles. Pure (no clock; file I/O only in TileDirectory.swift).
         .target(
@@ -78,6 +93,7 @@ let package = Package(
         .executableTarget(name: "osg", dependencies: ["OSGCommands"]),
         .testTarget(name: "OSGDomainTests", dependencies: ["OSGDomain"]),
         .testTarget(name: "OSGCoreTests", dependencies: ["OSGCore"]),
+        .testTarget(name: "OSGAuthTests", dependencies: ["OSGAuth"]),
         .testTarget(name: "OSGStoreTests", dependencies: ["OSGStore", "OSGLedger", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "OSGCommandsTests", dependencies: ["OSGCommands"]),
         .testTarget(name: "OSGSpecTests", dependencies: ["OSGSpec"], resources: [.copy("Fixtures")]),

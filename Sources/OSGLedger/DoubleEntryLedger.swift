@@ -1,3 +1,4 @@
+import HeapModule
 /// The in-memory, TigerBeetle-style double-entry ledger.
 ///
 /// Accounts live in a flat array indexed through a dictionary; applied records live in an
@@ -25,7 +26,7 @@ public struct DoubleEntryLedger: Ledger {
     var records: [TransferRecord] = []
     /// Client ids (transfers, posts, voids) → record index. Expiry records are not in it.
     var recordIndexByID: [UInt64: Int32] = [:]
-    var expiryQueue = ExpiryQueue()
+    var expiryQueue = Heap<ExpiryEntry>()
     var journal: [JournalEntry] = []
     /// The current logical time, in seconds.
     public private(set) var nowSeconds: UInt64 = 0
@@ -118,8 +119,8 @@ public struct DoubleEntryLedger: Ledger {
     /// order, every open pending transfer whose creation time + timeout ≤ now.
     public mutating func tick(nowSeconds newNow: UInt64) {
         if newNow > nowSeconds { nowSeconds = newNow }
-        while let top = expiryQueue.first, top.expiresAtSeconds <= nowSeconds {
-            _ = expiryQueue.popFirst()
+        while let top = expiryQueue.min, top.expiresAtSeconds <= nowSeconds {
+            _ = expiryQueue.popMin()
             let index = Int(top.recordIndex)
             // Skip stale entries: resolved pendings and pendings of rolled-back chains.
             guard index < records.count else { continue }
@@ -204,7 +205,7 @@ public struct DoubleEntryLedger: Ledger {
             debit.debitsPendingMicroCredits &+= amount
             credit.creditsPendingMicroCredits &+= amount
             if expiresAt > 0 {
-                expiryQueue.push(.init(expiresAtSeconds: expiresAt, transferID: request.id, recordIndex: recordIndex))
+                expiryQueue.insert(.init(expiresAtSeconds: expiresAt, transferID: request.id, recordIndex: recordIndex))
             }
         } else {
             debit.debitsPostedMicroCredits &+= amount

@@ -1,0 +1,135 @@
+import Crypto
+import OSGDomain
+
+/// The authentication of one HTTP write: an Ed25519 signature over the method, the path, the
+/// SHA-256 of the body, a timestamp and a nonce.
+///
+/// The signed message is the canonical string
+///
+/// ```text
+/// OSG-REQUEST-V1\n<METHOD>\n<path with query>\n<hex sha256 of body>\n<unix seconds>\n<nonce>
+/// ```
+///
+/// and travels in four headers: `OSG-Key` (hex public key), `OSG-Timestamp` (unix seconds),
+/// `OSG-Nonce` (16–64 characters of `[A-Za-z0-9_-]`), `OSG-Signature` (hex, 64 bytes).
+/// Binding the body digest means a captured signature cannot carry another body; binding the
+/// timestamp and nonce lets the verifier refuse replays with bounded memory.
+public struct SignedRequest: Hashable, Sendable {
+    /// Header names, as sent.
+    public enum Header {
+        public static let key = "OSG-Key"
+        public static let timestamp = "OSG-Timestamp"
+        public static let nonce = "OSG-Nonce"
+        public static let signature = "OSG-Signature"
+    }
+
+    /// Upper-case HTTP method, e.g. `POST`.
+    public var method: String
+    /// Path and query exactly as sent, e.g. `/v1/jobs`.
+    public var path: String
+    /// SHA-256 of the body bytes.
+    public var bodyDigest: [UInt8]
+    /// When the client signed, in Unix seconds.
+    public var timestamp: Int64
+    /// A value the client never reuses within the verifier's window.
+    public var nonce: String
+    /// Who signed.
+    public var signer: Identity
+    /// The 64-byte Ed25519 signature over ``canonicalMessage``.
+    public var signature: [UInt8]
+
+    /// The exact bytes that are signed.
+    public var canonicalMessage: [UInt8] {
+        Self.canonicalMessage(method: method, path: path, bodyDigest: bodyDigest, timestamp: timestamp, nonce: nonce)
+    }
+
+    static func canonicalMessage(method: String, path: String, bodyDigest: [UInt8], timestamp: Int64, nonce: String) -> [UInt8] {
+        Array("OSG-REQUEST-V1\n\(method.uppercased())\n\(path)\n\(Hex.encode(bodyDigest))\n\(timestamp)\n\(nonce)".utf8)
+    }
+
+    /// Signs a request with `key` (client side).
+    public static func sign(
+        method: String, path: String, body: [UInt8], timestamp: Int64, nonce: String,
+        with key: Curve25519.Signing.PrivateKey
+    ) throws -> SignedRequest {
+        let digest = Array(SHA256.hash(data: body))
+        let message = canonicalMessage(method: method, path: path, bodyDigest: digest, timestamp: timestamp, nonce: nonce)
+        return SignedRequest(
+            method: method.uppercased(), path: path, bodyDigest: digest, timestamp: timestamp, nonce: nonce,
+            signer: Identity(publicKey: key.publicKey), signature: Array(try key.signature(for: message)))
+    }
+
+    /// The four headers that carry this signature.
+    public var headers: [(name: String, value: String)] {
+        [
+            (Header.key, signer.id), (Header.timestamp, String(timestamp)), (Header.nonce, nonce),
+            (Header.signature, Hex.encode(signature)),
+        ]
+    }
+
+    /// Reads a request's signature headers (server side). `header` looks a header up by name
+    /// (case-insensitively, as HTTP does).
+    public static func parse(
+        method: String, path: String, body: [UInt8], header: (String) -> String?
+    ) -> Result<SignedRequest, AuthFailure> {
+        guard let keyText = header(Header.key) else { return .failure(AuthFailure(.missingHeader, "\(Header.key) is missing")) }
+        guard let signer = Identity(hex: keyText) else {
+            return .failure(AuthFailure(.malformedHeader, "\(Header.key) must be a 64-character hex Ed25519 public key"))
+        }
+        guard let timestampText = header(Header.timestamp) else {
+            return .failure(AuthFailure(.missingHeader, "\(Header.timestamp) is missing"))
+        }
+        guard let timestamp = Int64(timestampText) else {
+            return .failure(AuthFailure(.malformedHeader, "\(Header.timestamp) must be whole Unix seconds"))
+        }
+        guard let nonce = header(Header.nonce) else { return .failure(AuthFailure(.missingHeader, "\(Header.nonce) is missing")) }
+        guard (16...64).contains(nonce.utf8.count),
+              nonce.utf8.allSatisfy({ $0.isASCIIAlphanumeric || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") })
+        else {
+            return .failure(AuthFailure(.malformedHeader, "\(Header.nonce) must be 16-64 characters of A-Z a-z 0-9 - _"))
+        }
+        guard let signatureText = header(Header.signature) else {
+            return .failure(AuthFailure(.missingHeader, "\(Header.signature) is missing"))
+        }
+        guard let signature = Hex.decode(signatureText), signature.count == 64 else {
+            return .failure(AuthFailure(.malformedHeader, "\(Header.signature) must be 128 hex characters (a 64-byte Ed25519 signature)"))
+        }
+        return .success(SignedRequest(
+            method: method.uppercased(), path: path, bodyDigest: Array(SHA256.hash(data: body)), timestamp: timestamp,
+            nonce: nonce, signer: signer, signature: signature))
+    }
+
+    /// Whether the signature is the signer's over the canonical message.
+    public var hasValidSignature: Bool {
+        signer.isValidSignature(signature, for: canonicalMessage)
+    }
+}
+
+extension UInt8 {
+    var isASCIIAlphanumeric: Bool {
+        (0x30...0x39).contains(self) || (0x41...0x5A).contains(self) || (0x61...0x7A).contains(self)
+    }
+}
+
+/// Why a request's authentication was refused; `code` is stable, `message` says what to fix.
+public struct AuthFailure: Error, Hashable, Sendable, CustomStringConvertible {
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+
+    public enum Code: String, Hashable, Sendable, CaseIterable {
+        case missingHeader = "missing_auth_header"
+        case malformedHeader = "malformed_auth_header"
+        case staleTimestamp = "stale_timestamp"
+        case futureTimestamp = "future_timestamp"
+        case nonceReused = "nonce_reused"
+        case badSignature = "bad_signature"
+        case tooManyNonces = "too_many_requests_in_window"
+    }
+}

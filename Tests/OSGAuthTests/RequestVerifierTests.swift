@@ -1,0 +1,109 @@
+import Crypto
+import OSGAuth
+import OSGDomain
+import Testing
+
+let now: Int64 = 1_795_000_000
+
+func signed(
+    _ key: Curve25519.Signing.PrivateKey, body: String = #"{"spec":"..."}"#, path: String = "/v1/jobs",
+    at timestamp: Int64 = now, nonce: String = "nonce-0000000001"
+) throws -> SignedRequest {
+    try SignedRequest.sign(method: "post", path: path, body: Array(body.utf8), timestamp: timestamp, nonce: nonce, with: key)
+}
+
+/// The server's view: the request rebuilt from its headers and the body it received.
+func received(_ request: SignedRequest, body: String = #"{"spec":"..."}"#, path: String? = nil, method: String = "POST") -> Result<SignedRequest, AuthFailure> {
+    let headers = Dictionary(uniqueKeysWithValues: request.headers.map { ($0.name.lowercased(), $0.value) })
+    return SignedRequest.parse(method: method, path: path ?? request.path, body: Array(body.utf8)) { headers[$0.lowercased()] }
+}
+
+@Suite("Signed requests: authenticated writes, replays refused")
+struct RequestVerifierTests {
+    @Test("a fresh, correctly signed request is accepted once, then refused as a replay")
+    func acceptOnceThenReplay() throws {
+        let key = Curve25519.Signing.PrivateKey()
+        var verifier = RequestVerifier(windowSeconds: 120)
+        let request = try received(try signed(key)).get()
+        #expect(try verifier.verify(request, now: now).get() == Identity(publicKey: key.publicKey))
+        #expect(verifier.verify(request, now: now + 1).failureCode == .nonceReused)
+    }
+
+    @Test("any change to method, path or body breaks the signature")
+    func tampering() throws {
+        let key = Curve25519.Signing.PrivateKey()
+        var verifier = RequestVerifier()
+        let request = try signed(key)
+        #expect(verifier.verify(try received(request, body: #"{"spec":"other"}"#).get(), now: now).failureCode == .badSignature)
+        #expect(verifier.verify(try received(request, path: "/v1/jobs/job-1/cancel").get(), now: now).failureCode == .badSignature)
+        #expect(verifier.verify(try received(request, method: "DELETE").get(), now: now).failureCode == .badSignature)
+        var otherSigner = try received(request).get()
+        otherSigner.signer = Identity(publicKey: Curve25519.Signing.PrivateKey().publicKey)
+        #expect(verifier.verify(otherSigner, now: now).failureCode == .badSignature)
+        #expect(verifier.rememberedNonceCount == 0, "refused requests burn no nonce")
+        #expect(try verifier.verify(try received(request).get(), now: now).get() == Identity(publicKey: key.publicKey))
+    }
+
+    @Test("timestamps outside the window are refused either way")
+    func window() throws {
+        let key = Curve25519.Signing.PrivateKey()
+        var verifier = RequestVerifier(windowSeconds: 60)
+        #expect(verifier.verify(try signed(key, at: now - 61), now: now).failureCode == .staleTimestamp)
+        #expect(verifier.verify(try signed(key, at: now + 61), now: now).failureCode == .futureTimestamp)
+        #expect((try? verifier.verify(try signed(key, at: now - 60), now: now).get()) != nil)
+    }
+
+    @Test("nonces are forgotten once their timestamps leave the window, and replays stay refused")
+    func boundedMemory() throws {
+        let key = Curve25519.Signing.PrivateKey()
+        var verifier = RequestVerifier(windowSeconds: 10)
+        for index in 0..<50 {
+            let request = try signed(key, at: now + Int64(index), nonce: "nonce-\(String(1_000_000_000 + index))")
+            #expect((try? verifier.verify(request, now: now + Int64(index)).get()) != nil)
+        }
+        #expect(verifier.rememberedNonceCount <= 12)
+        // The very first request, replayed now, is stale rather than forgotten-and-accepted.
+        #expect(verifier.verify(try signed(key, at: now, nonce: "nonce-1000000000"), now: now + 49).failureCode == .staleTimestamp)
+    }
+
+    @Test("one key cannot grow the nonce table without bound")
+    func perKeyBound() throws {
+        let key = Curve25519.Signing.PrivateKey()
+        var verifier = RequestVerifier(windowSeconds: 100, maxNoncesPerKey: 3)
+        for index in 0..<3 {
+            #expect((try? verifier.verify(try signed(key, nonce: "nonce-000000000\(index)"), now: now).get()) != nil)
+        }
+        #expect(verifier.verify(try signed(key, nonce: "nonce-0000000009"), now: now).failureCode == .tooManyNonces)
+        let other = Curve25519.Signing.PrivateKey()
+        #expect((try? verifier.verify(try signed(other, nonce: "nonce-0000000009"), now: now).get()) != nil)
+    }
+
+    @Test("missing and malformed headers are named", arguments: [
+        ("OSG-Key", "zz", AuthFailure.Code.malformedHeader),
+        ("OSG-Timestamp", "yesterday", .malformedHeader),
+        ("OSG-Nonce", "short", .malformedHeader),
+        ("OSG-Nonce", "has spaces in it!!", .malformedHeader),
+        ("OSG-Signature", "abcd", .malformedHeader),
+        ("OSG-Signature", nil, .missingHeader),
+        ("OSG-Key", nil, .missingHeader),
+    ] as [(String, String?, AuthFailure.Code)])
+    func headers(name: String, value: String?, code: AuthFailure.Code) throws {
+        let request = try signed(Curve25519.Signing.PrivateKey())
+        var headers = Dictionary(uniqueKeysWithValues: request.headers.map { ($0.name, $0.value) })
+        headers[name] = value
+        let result = SignedRequest.parse(method: "POST", path: "/v1/jobs", body: []) { headers[$0] }
+        guard case .failure(let failure) = result else {
+            Issue.record("expected \(code) for \(name)=\(value ?? "nil")")
+            return
+        }
+        #expect(failure.code == code)
+        #expect(failure.message.contains(name))
+    }
+}
+
+extension Result where Failure == AuthFailure {
+    var failureCode: AuthFailure.Code? {
+        if case .failure(let failure) = self { return failure.code }
+        return nil
+    }
+}
