@@ -19,13 +19,20 @@ public enum LedgerScript {
     ///
     /// - Throws: ``LedgerScriptError`` naming the first malformed line and what is wrong.
     public static func parse(_ text: String) throws(LedgerScriptError) -> [LedgerOperation] {
-        var operations: [LedgerOperation] = []
+        try parseNumbered(text).map(\.operation)
+    }
+
+    /// Decodes every non-blank line of `text`, keeping each operation's 1-based line number.
+    ///
+    /// - Throws: ``LedgerScriptError`` naming the first malformed line and what is wrong.
+    public static func parseNumbered(_ text: String) throws(LedgerScriptError) -> [(lineNumber: Int, operation: LedgerOperation)] {
+        var operations: [(lineNumber: Int, operation: LedgerOperation)] = []
         var lineNumber = 0
         for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
             lineNumber += 1
             let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
             if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
-            operations.append(try parseOperation(String(line), lineNumber: lineNumber))
+            operations.append((lineNumber, try parseOperation(String(line), lineNumber: lineNumber)))
         }
         return operations
     }
