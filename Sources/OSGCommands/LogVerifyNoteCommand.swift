@@ -33,24 +33,17 @@ struct LogVerifyNoteCommand: ParsableCommand {
     }
 
     static func verdict(forFile path: String, keys keyStrings: [String]) -> VerdictReport {
-        var keys = [NoteVerifierKey]()
-        for keyString in keyStrings {
-            do {
-                keys.append(try NoteVerifierKey(parsing: keyString))
-            } catch {
-                return .malformed(code: error.code.rawValue, "\(error.field): \(error.message)")
-            }
-        }
-        let data: [UInt8]
-        switch VerdictReport.readFile(path) {
-        case .success(let contents): data = contents
-        case .failure(let unreadable): return unreadable.report
+        let keys: [NoteVerifierKey]
+        do {
+            keys = try keyStrings.map { (keyString) throws(LogFormatError) in try NoteVerifierKey(parsing: keyString) }
+        } catch {
+            return LogMalformedInput(error).report
         }
         let note: SignedNote
         do {
-            note = try SignedNote(parsing: data)
+            note = try LogMalformedInput.parse(file: path) { bytes throws(LogFormatError) in try SignedNote(parsing: bytes) }
         } catch {
-            return .malformed(code: error.code.rawValue, "\(error.field): \(error.message)")
+            return error.report
         }
         switch note.verify(with: keys) {
         case .verified(let names):

@@ -26,18 +26,10 @@ public struct ConsistencyProofVector: Hashable, Sendable {
     /// - Throws: ``LogFormatError`` when the JSON is invalid, a required field is missing or has
     ///   the wrong type, or a hash is not base64.
     public static func decode(json: Data) throws(LogFormatError) -> ConsistencyProofVector {
-        let raw: Raw
-        do {
-            raw = try JSONDecoder().decode(Raw.self, from: json)
-        } catch {
-            throw ProofVectorJSON.formatError(error)
-        }
+        let fields = try ProofVectorJSON.decode(json: json, names: jsonNames)
         return ConsistencyProofVector(
-            size1: raw.size1, size2: raw.size2,
-            root1: try ProofVectorJSON.base64(raw.root1, field: "root1"),
-            root2: try ProofVectorJSON.base64(raw.root2, field: "root2"),
-            proof: try ProofVectorJSON.proof(raw.proof),
-            description: raw.desc, wantError: raw.wantErr)
+            size1: fields.size1, size2: fields.size2, root1: fields.hash1, root2: fields.hash2,
+            proof: fields.proof, description: fields.description, wantError: fields.wantError)
     }
 
     /// Verifies the proof.
@@ -47,26 +39,6 @@ public struct ConsistencyProofVector: Hashable, Sendable {
         try MerkleProof.verifyConsistency(size1: size1, size2: size2, proof: proof, root1: root1, root2: root2)
     }
 
-    private struct Raw: Decodable {
-        let size1: UInt64
-        let size2: UInt64
-        let root1: String
-        let root2: String
-        let proof: [String]?
-        let desc: String?
-        let wantErr: Bool?
-
-        enum CodingKeys: String, CodingKey { case size1, size2, root1, root2, proof, desc, wantErr }
-
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            size1 = try container.decode(UInt64.self, forKey: .size1)
-            size2 = try container.decode(UInt64.self, forKey: .size2)
-            root1 = try container.decode(String.self, forKey: .root1)
-            root2 = try container.decode(String.self, forKey: .root2)
-            proof = try ProofVectorJSON.decodeProof(container, key: .proof)
-            desc = try container.decodeIfPresent(String.self, forKey: .desc)
-            wantErr = try container.decodeIfPresent(Bool.self, forKey: .wantErr)
-        }
-    }
+    private static let jsonNames = ProofVectorJSON.FieldNames(
+        size1: "size1", size2: "size2", hash1: "root1", hash2: "root2")
 }

@@ -28,18 +28,10 @@ public struct InclusionProofVector: Hashable, Sendable {
     /// - Throws: ``LogFormatError`` when the JSON is invalid, a required field is missing or has
     ///   the wrong type, or a hash is not base64.
     public static func decode(json: Data) throws(LogFormatError) -> InclusionProofVector {
-        let raw: Raw
-        do {
-            raw = try JSONDecoder().decode(Raw.self, from: json)
-        } catch {
-            throw ProofVectorJSON.formatError(error)
-        }
+        let fields = try ProofVectorJSON.decode(json: json, names: jsonNames)
         return InclusionProofVector(
-            leafIndex: raw.leafIdx, treeSize: raw.treeSize,
-            root: try ProofVectorJSON.base64(raw.root, field: "root"),
-            leafHash: try ProofVectorJSON.base64(raw.leafHash, field: "leafHash"),
-            proof: try ProofVectorJSON.proof(raw.proof),
-            description: raw.desc, wantError: raw.wantErr)
+            leafIndex: fields.size1, treeSize: fields.size2, root: fields.hash1, leafHash: fields.hash2,
+            proof: fields.proof, description: fields.description, wantError: fields.wantError)
     }
 
     /// Verifies the proof.
@@ -49,26 +41,6 @@ public struct InclusionProofVector: Hashable, Sendable {
         try MerkleProof.verifyInclusion(leafHash: leafHash, index: leafIndex, size: treeSize, proof: proof, root: root)
     }
 
-    private struct Raw: Decodable {
-        let leafIdx: UInt64
-        let treeSize: UInt64
-        let root: String
-        let leafHash: String
-        let proof: [String]?
-        let desc: String?
-        let wantErr: Bool?
-
-        enum CodingKeys: String, CodingKey { case leafIdx, treeSize, root, leafHash, proof, desc, wantErr }
-
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            leafIdx = try container.decode(UInt64.self, forKey: .leafIdx)
-            treeSize = try container.decode(UInt64.self, forKey: .treeSize)
-            root = try container.decode(String.self, forKey: .root)
-            leafHash = try container.decode(String.self, forKey: .leafHash)
-            proof = try ProofVectorJSON.decodeProof(container, key: .proof)
-            desc = try container.decodeIfPresent(String.self, forKey: .desc)
-            wantErr = try container.decodeIfPresent(Bool.self, forKey: .wantErr)
-        }
-    }
+    private static let jsonNames = ProofVectorJSON.FieldNames(
+        size1: "leafIdx", size2: "treeSize", hash1: "root", hash2: "leafHash")
 }

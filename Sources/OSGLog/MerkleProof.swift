@@ -25,10 +25,7 @@ public enum MerkleProof {
         leafHash: [UInt8], index: UInt64, size: UInt64, proof: [[UInt8]], root: [UInt8]
     ) throws(ProofVerificationError) {
         let computed = try rootFromInclusionProof(leafHash: leafHash, index: index, size: size, proof: proof)
-        guard root.count == RFC6962.hashByteCount else {
-            throw ProofVerificationError(
-                .rootHashWrongLength, "the root hash has \(root.count) bytes, a SHA-256 hash has 32")
-        }
+        try checkHashLength(root, "the root hash", else: .rootHashWrongLength)
         guard computed == root else {
             throw ProofVerificationError(
                 .rootMismatch,
@@ -45,17 +42,10 @@ public enum MerkleProof {
             throw ProofVerificationError(
                 .indexOutOfRange, "leaf index \(index) is not below tree size \(size)")
         }
-        guard leafHash.count == RFC6962.hashByteCount else {
-            throw ProofVerificationError(
-                .leafHashWrongLength, "the leaf hash has \(leafHash.count) bytes, a SHA-256 hash has 32")
-        }
-        let expectedLength = inclusionProofLength(index: index, size: size)
-        guard proof.count == expectedLength else {
-            throw ProofVerificationError(
-                .wrongProofLength,
-                "an inclusion proof for leaf \(index) in a tree of size \(size) has \(expectedLength) hashes, this one has \(proof.count)")
-        }
-        try checkHashLengths(proof)
+        try checkHashLength(leafHash, "the leaf hash", else: .leafHashWrongLength)
+        try checkShape(
+            of: proof, "an inclusion proof for leaf \(index) in a tree of size \(size)",
+            expectedLength: inclusionProofLength(index: index, size: size))
 
         var position = index
         var lastPosition = size - 1
@@ -122,21 +112,11 @@ public enum MerkleProof {
                 .consistencyFromEmptyTree,
                 "a consistency proof from the empty tree (size 0) to size \(size2) is not defined; nothing to verify")
         }
-        guard root1.count == RFC6962.hashByteCount else {
-            throw ProofVerificationError(
-                .rootHashWrongLength, "the first root hash has \(root1.count) bytes, a SHA-256 hash has 32")
-        }
-        guard root2.count == RFC6962.hashByteCount else {
-            throw ProofVerificationError(
-                .rootHashWrongLength, "the second root hash has \(root2.count) bytes, a SHA-256 hash has 32")
-        }
-        let expectedLength = consistencyProofLength(size1: size1, size2: size2)
-        guard proof.count == expectedLength else {
-            throw ProofVerificationError(
-                .wrongProofLength,
-                "a consistency proof from size \(size1) to \(size2) has \(expectedLength) hashes, this one has \(proof.count)")
-        }
-        try checkHashLengths(proof)
+        try checkHashLength(root1, "the first root hash", else: .rootHashWrongLength)
+        try checkHashLength(root2, "the second root hash", else: .rootHashWrongLength)
+        try checkShape(
+            of: proof, "a consistency proof from size \(size1) to \(size2)",
+            expectedLength: consistencyProofLength(size1: size1, size2: size2))
 
         // RFC 9162 §2.1.4.2: when size1 is a power of two its root is the proof's first node.
         var path = proof[...]
@@ -217,11 +197,26 @@ public enum MerkleProof {
         ProofVerificationError(.wrongProofLength, "the proof's \(count) hashes do not fit the tree's shape")
     }
 
-    private static func checkHashLengths(_ proof: [[UInt8]]) throws(ProofVerificationError) {
-        for (position, element) in proof.enumerated() where element.count != RFC6962.hashByteCount {
+    /// Rejects `hash` with `code` unless it is 32 bytes; `name` starts the message ("the leaf hash").
+    private static func checkHashLength(
+        _ hash: [UInt8], _ name: @autoclosure () -> String, else code: ProofVerificationError.Code
+    ) throws(ProofVerificationError) {
+        guard hash.count == RFC6962.hashByteCount else {
+            throw ProofVerificationError(code, "\(name()) has \(hash.count) bytes, a SHA-256 hash has 32")
+        }
+    }
+
+    /// Rejects a proof that does not have `expectedLength` hashes, or has one that is not
+    /// 32 bytes; `kind` names the proof in the message ("an inclusion proof for leaf 5 …").
+    private static func checkShape(
+        of proof: [[UInt8]], _ kind: @autoclosure () -> String, expectedLength: Int
+    ) throws(ProofVerificationError) {
+        guard proof.count == expectedLength else {
             throw ProofVerificationError(
-                .proofHashWrongLength,
-                "proof element \(position) has \(element.count) bytes, a SHA-256 hash has 32")
+                .wrongProofLength, "\(kind()) has \(expectedLength) hashes, this one has \(proof.count)")
+        }
+        for (position, element) in proof.enumerated() {
+            try checkHashLength(element, "proof element \(position)", else: .proofHashWrongLength)
         }
     }
 }

@@ -1,21 +1,9 @@
 /// Why a ``MerkleTree`` could not answer a question: the caller asked about leaves or sizes the
 /// tree does not have (yet).
 public struct MerkleTreeError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// A stable, machine-readable reason.
-    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
-        public let rawValue: String
-        public init(rawValue: String) { self.rawValue = rawValue }
-        public var description: String { rawValue }
-
-        /// A requested size is larger than the tree.
-        public static let sizeBeyondTree = Code(rawValue: "size_beyond_tree")
-        /// A leaf index is not below the requested size.
-        public static let indexOutOfRange = Code(rawValue: "index_out_of_range")
-        /// A consistency proof was asked from a larger size to a smaller one, or from size 0.
-        public static let invalidSizes = Code(rawValue: "invalid_sizes")
-        /// A leaf hash to append is not 32 bytes.
-        public static let leafHashWrongLength = Code(rawValue: "leaf_hash_wrong_length")
-    }
+    /// A stable, machine-readable reason. The codes are in the
+    /// `ReasonCode` extension below.
+    public typealias Code = ReasonCode<MerkleTreeError>
 
     /// The stable reason code.
     public let code: Code
@@ -29,4 +17,15 @@ public struct MerkleTreeError: Error, Hashable, Sendable, CustomStringConvertibl
     }
 
     public var description: String { "\(code): \(message)" }
+}
+
+extension ReasonCode where Owner == MerkleTreeError {
+    /// A requested size is larger than the tree.
+    public static var sizeBeyondTree: Self { Self(rawValue: "size_beyond_tree") }
+    /// A leaf index is not below the requested size.
+    public static var indexOutOfRange: Self { Self(rawValue: "index_out_of_range") }
+    /// A consistency proof was asked from a larger size to a smaller one, or from size 0.
+    public static var invalidSizes: Self { Self(rawValue: "invalid_sizes") }
+    /// A leaf hash to append is not 32 bytes.
+    public static var leafHashWrongLength: Self { Self(rawValue: "leaf_hash_wrong_length") }
 }

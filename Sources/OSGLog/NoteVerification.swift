@@ -11,17 +11,9 @@ public enum NoteVerification: Hashable, Sendable {
 
     /// Why a note was rejected.
     public struct Rejection: Hashable, Sendable, CustomStringConvertible {
-        /// A stable, machine-readable reason.
-        public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
-            public let rawValue: String
-            public init(rawValue: String) { self.rawValue = rawValue }
-            public var description: String { rawValue }
-
-            /// No signature line carries the name and key ID of a trusted key.
-            public static let noSignatureByKey = Code(rawValue: "no_signature_by_key")
-            /// A signature line names a trusted key but its signature does not verify.
-            public static let invalidSignature = Code(rawValue: "invalid_signature")
-        }
+        /// A stable, machine-readable reason. The codes are in the
+        /// `ReasonCode` extension below.
+        public typealias Code = ReasonCode<Rejection>
 
         /// The stable reason code.
         public let code: Code
@@ -36,4 +28,11 @@ public enum NoteVerification: Hashable, Sendable {
         if case .verified = self { return true }
         return false
     }
+}
+
+extension ReasonCode where Owner == NoteVerification.Rejection {
+    /// No signature line carries the name and key ID of a trusted key.
+    public static var noSignatureByKey: Self { Self(rawValue: "no_signature_by_key") }
+    /// A signature line names a trusted key but its signature does not verify.
+    public static var invalidSignature: Self { Self(rawValue: "invalid_signature") }
 }

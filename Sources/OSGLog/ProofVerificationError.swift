@@ -8,33 +8,9 @@
 /// catch { print(error.code) } // e.g. "root_mismatch"
 /// ```
 public struct ProofVerificationError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// A stable, machine-readable reason. New codes may be added; existing ones keep their meaning.
-    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
-        public let rawValue: String
-        public init(rawValue: String) { self.rawValue = rawValue }
-        public var description: String { rawValue }
-
-        /// The leaf index is not below the tree size.
-        public static let indexOutOfRange = Code(rawValue: "index_out_of_range")
-        /// The first tree size of a consistency proof is larger than the second.
-        public static let sizesOutOfOrder = Code(rawValue: "sizes_out_of_order")
-        /// A consistency proof from the empty tree was given (it proves nothing and is not defined).
-        public static let consistencyFromEmptyTree = Code(rawValue: "consistency_from_empty_tree")
-        /// The proof has a different number of hashes than the sizes require.
-        public static let wrongProofLength = Code(rawValue: "wrong_proof_length")
-        /// A proof element is not a 32-byte hash.
-        public static let proofHashWrongLength = Code(rawValue: "proof_hash_wrong_length")
-        /// The leaf hash is not 32 bytes.
-        public static let leafHashWrongLength = Code(rawValue: "leaf_hash_wrong_length")
-        /// A root hash is not 32 bytes.
-        public static let rootHashWrongLength = Code(rawValue: "root_hash_wrong_length")
-        /// The root computed from the proof differs from the expected root.
-        public static let rootMismatch = Code(rawValue: "root_mismatch")
-        /// The old root computed from a consistency proof differs from the given first root.
-        public static let firstRootMismatch = Code(rawValue: "first_root_mismatch")
-        /// The new root computed from a consistency proof differs from the given second root.
-        public static let secondRootMismatch = Code(rawValue: "second_root_mismatch")
-    }
+    /// A stable, machine-readable reason. New codes may be added; existing ones keep their
+    /// meaning. The codes are in the `ReasonCode` extension below.
+    public typealias Code = ReasonCode<ProofVerificationError>
 
     /// The stable reason code.
     public let code: Code
@@ -48,4 +24,27 @@ public struct ProofVerificationError: Error, Hashable, Sendable, CustomStringCon
     }
 
     public var description: String { "\(code): \(message)" }
+}
+
+extension ReasonCode where Owner == ProofVerificationError {
+    /// The leaf index is not below the tree size.
+    public static var indexOutOfRange: Self { Self(rawValue: "index_out_of_range") }
+    /// The first tree size of a consistency proof is larger than the second.
+    public static var sizesOutOfOrder: Self { Self(rawValue: "sizes_out_of_order") }
+    /// A consistency proof from the empty tree was given (it proves nothing and is not defined).
+    public static var consistencyFromEmptyTree: Self { Self(rawValue: "consistency_from_empty_tree") }
+    /// The proof has a different number of hashes than the sizes require.
+    public static var wrongProofLength: Self { Self(rawValue: "wrong_proof_length") }
+    /// A proof element is not a 32-byte hash.
+    public static var proofHashWrongLength: Self { Self(rawValue: "proof_hash_wrong_length") }
+    /// The leaf hash is not 32 bytes.
+    public static var leafHashWrongLength: Self { Self(rawValue: "leaf_hash_wrong_length") }
+    /// A root hash is not 32 bytes.
+    public static var rootHashWrongLength: Self { Self(rawValue: "root_hash_wrong_length") }
+    /// The root computed from the proof differs from the expected root.
+    public static var rootMismatch: Self { Self(rawValue: "root_mismatch") }
+    /// The old root computed from a consistency proof differs from the given first root.
+    public static var firstRootMismatch: Self { Self(rawValue: "first_root_mismatch") }
+    /// The new root computed from a consistency proof differs from the given second root.
+    public static var secondRootMismatch: Self { Self(rawValue: "second_root_mismatch") }
 }

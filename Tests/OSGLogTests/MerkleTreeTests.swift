@@ -133,11 +133,8 @@ struct MerkleTreeTests {
         name: String, index: UInt64, size: UInt64, proof: [[UInt8]], leaf: [UInt8], root: [UInt8],
         code: ProofVerificationError.Code
     ) {
-        do {
+        expectRejection(name, code) { () throws(ProofVerificationError) in
             try MerkleProof.verifyInclusion(leafHash: leaf, index: index, size: size, proof: proof, root: root)
-            Issue.record("\(name) verified")
-        } catch {
-            #expect(error.code == code, "\(name): \(error)")
         }
     }
 
@@ -162,11 +159,21 @@ struct MerkleTreeTests {
         name: String, size1: UInt64, size2: UInt64, proof: [[UInt8]], root1: [UInt8], root2: [UInt8],
         code: ProofVerificationError.Code
     ) {
-        do {
+        expectRejection(name, code) { () throws(ProofVerificationError) in
             try MerkleProof.verifyConsistency(size1: size1, size2: size2, proof: proof, root1: root1, root2: root2)
-            Issue.record("\(name) verified")
+        }
+    }
+
+    /// Expects `verify` to reject the case called `name` with `code`.
+    func expectRejection(
+        _ name: String, _ code: ProofVerificationError.Code, sourceLocation: SourceLocation = #_sourceLocation,
+        _ verify: () throws(ProofVerificationError) -> Void
+    ) {
+        do {
+            try verify()
+            Issue.record("\(name) verified", sourceLocation: sourceLocation)
         } catch {
-            #expect(error.code == code, "\(name): \(error)")
+            #expect(error.code == code, "\(name): \(error)", sourceLocation: sourceLocation)
         }
     }
 

@@ -16,19 +16,25 @@ struct MerkleVectorTests {
     @Test("every inclusion vector verifies exactly when wantErr is false", arguments: inclusionFiles)
     func inclusionVector(path: String) throws {
         let vector = try InclusionProofVector.decode(json: Fixtures.data(path))
-        let wantError = try #require(vector.wantError as Bool?)
-        let error: ProofVerificationError?
-        do { try vector.verify(); error = nil } catch let caught { error = caught }
-        #expect((error != nil) == wantError, "\(path): \(vector.description ?? "") gave \(String(describing: error))")
+        try expectVerdict(path, wantError: vector.wantError, vector.description, vector.verify)
     }
 
     @Test("every consistency vector verifies exactly when wantErr is false", arguments: consistencyFiles)
     func consistencyVector(path: String) throws {
         let vector = try ConsistencyProofVector.decode(json: Fixtures.data(path))
-        let wantError = try #require(vector.wantError as Bool?)
+        try expectVerdict(path, wantError: vector.wantError, vector.description, vector.verify)
+    }
+
+    /// Expects `verify` to throw exactly when the vector at `path` says `wantError`, which it must say.
+    func expectVerdict(
+        _ path: String, wantError: Bool?, _ description: String?, sourceLocation: SourceLocation = #_sourceLocation,
+        _ verify: () throws(ProofVerificationError) -> Void
+    ) throws {
+        let wantError = try #require(wantError as Bool?, sourceLocation: sourceLocation)
         let error: ProofVerificationError?
-        do { try vector.verify(); error = nil } catch let caught { error = caught }
-        #expect((error != nil) == wantError, "\(path): \(vector.description ?? "") gave \(String(describing: error))")
+        do { try verify(); error = nil } catch let caught { error = caught }
+        #expect((error != nil) == wantError, "\(path): \(description ?? "") gave \(String(describing: error))",
+                sourceLocation: sourceLocation)
     }
 
     struct ReferenceTree: Decodable {
