@@ -112,24 +112,15 @@ extension UInt8 {
 }
 
 /// Why a request's authentication was refused; `code` is stable, `message` says what to fix.
-public struct AuthFailure: Error, Hashable, Sendable, CustomStringConvertible {
-    public var code: Code
-    public var message: String
+public typealias AuthFailure = CodedError<AuthFailureCode>
 
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    public var description: String { "\(code.rawValue): \(message)" }
-
-    public enum Code: String, Hashable, Sendable, CaseIterable {
-        case missingHeader = "missing_auth_header"
-        case malformedHeader = "malformed_auth_header"
-        case staleTimestamp = "stale_timestamp"
-        case futureTimestamp = "future_timestamp"
-        case nonceReused = "nonce_reused"
-        case badSignature = "bad_signature"
-        case tooManyNonces = "too_many_requests_in_window"
-    }
+/// Stable codes for refused authentication.
+public enum AuthFailureCode: String, Hashable, Sendable, CaseIterable {
+    case missingHeader = "missing_auth_header"
+    case malformedHeader = "malformed_auth_header"
+    case staleTimestamp = "stale_timestamp"
+    case futureTimestamp = "future_timestamp"
+    case nonceReused = "nonce_reused"
+    case badSignature = "bad_signature"
+    case tooManyNonces = "too_many_requests_in_window"
 }

@@ -19,31 +19,19 @@ public enum Event: Hashable, Sendable, Codable {
 }
 
 /// Why a command was refused: a stable code and a message naming what to fix.
-public struct Rejection: Error, Hashable, Sendable, Codable, CustomStringConvertible {
-    /// A stable, machine-readable reason.
-    public var code: Code
-    /// What is wrong and what to do.
-    public var message: String
+public typealias Rejection = CodedError<RejectionCode>
 
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    public var description: String { "\(code.rawValue): \(message)" }
-
-    /// Stable rejection codes.
-    public enum Code: String, Hashable, Sendable, Codable, CaseIterable {
-        case invalidSpec = "invalid_spec"
-        case invalidNode = "invalid_node"
-        case duplicateNode = "duplicate_node"
-        case unknownNode = "unknown_node"
-        case unknownOrder = "unknown_order"
-        case unknownPool = "unknown_pool"
-        case notOwner = "not_owner"
-        case notGovernance = "not_governance"
-        case orderAlreadyFinal = "order_already_final"
-        case noEligibleGrant = "no_eligible_grant"
-        case invalidPool = "invalid_pool"
-    }
+/// Stable rejection codes.
+public enum RejectionCode: String, Hashable, Sendable, Codable, CaseIterable {
+    case invalidSpec = "invalid_spec"
+    case invalidNode = "invalid_node"
+    case duplicateNode = "duplicate_node"
+    case unknownNode = "unknown_node"
+    case unknownOrder = "unknown_order"
+    case unknownPool = "unknown_pool"
+    case notOwner = "not_owner"
+    case notGovernance = "not_governance"
+    case orderAlreadyFinal = "order_already_final"
+    case noEligibleGrant = "no_eligible_grant"
+    case invalidPool = "invalid_pool"
 }

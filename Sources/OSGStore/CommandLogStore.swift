@@ -1,4 +1,5 @@
 import OSGCore
+import OSGDomain
 
 /// Durable storage for a command log: the genesis header and the entries in sequence order.
 ///
@@ -28,29 +29,18 @@ public protocol CommandLogStore: Sendable {
 
 /// Why the store could not do what was asked. The message names the table, sequence or
 /// file concerned.
-public struct StoreError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// A stable code.
-    public var code: Code
-    /// What went wrong and where.
-    public var message: String
+public typealias StoreError = CodedError<StoreErrorCode>
 
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    public var description: String { "\(code.rawValue): \(message)" }
-
-    public enum Code: String, Sendable {
-        /// The batch does not continue the log (gap, overlap or reordering).
-        case notContiguous = "not_contiguous"
-        /// The store was started with another genesis.
-        case genesisMismatch = "genesis_mismatch"
-        /// Stored bytes do not decode: the database was damaged or written by something else.
-        case corrupt
-        /// The database could not be opened, read or written.
-        case io
-    }
+/// Stable store error codes.
+public enum StoreErrorCode: String, Hashable, Sendable {
+    /// The batch does not continue the log (gap, overlap or reordering).
+    case notContiguous = "not_contiguous"
+    /// The store was started with another genesis.
+    case genesisMismatch = "genesis_mismatch"
+    /// Stored bytes do not decode: the database was damaged or written by something else.
+    case corrupt
+    /// The database could not be opened, read or written.
+    case io
 }
 
 extension CommandLogStore {

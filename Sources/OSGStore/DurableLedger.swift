@@ -1,4 +1,5 @@
 import OSGLedger
+import OSGDomain
 
 /// A ledger whose every batch is journaled durably before it is applied.
 ///

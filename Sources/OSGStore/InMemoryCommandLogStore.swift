@@ -1,4 +1,5 @@
 import OSGCore
+import OSGDomain
 import Synchronization
 
 /// A command log store in memory: the fake beside ``SQLiteCommandLogStore`` for tests and

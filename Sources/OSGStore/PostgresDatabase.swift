@@ -1,4 +1,5 @@
 import Foundation
+import OSGDomain
 import Logging
 import NIOCore
 import PostgresNIO

@@ -1,4 +1,5 @@
 import Foundation
+import OSGDomain
 import GRDB
 
 /// One SQLite file with the project's schema, opened for durable writes (WAL,

@@ -79,15 +79,15 @@ struct RequestVerifierTests {
     }
 
     @Test("missing and malformed headers are named", arguments: [
-        ("OSG-Key", "zz", AuthFailure.Code.malformedHeader),
+        ("OSG-Key", "zz", AuthFailureCode.malformedHeader),
         ("OSG-Timestamp", "yesterday", .malformedHeader),
         ("OSG-Nonce", "short", .malformedHeader),
         ("OSG-Nonce", "has spaces in it!!", .malformedHeader),
         ("OSG-Signature", "abcd", .malformedHeader),
         ("OSG-Signature", nil, .missingHeader),
         ("OSG-Key", nil, .missingHeader),
-    ] as [(String, String?, AuthFailure.Code)])
-    func headers(name: String, value: String?, code: AuthFailure.Code) throws {
+    ] as [(String, String?, AuthFailureCode)])
+    func headers(name: String, value: String?, code: AuthFailureCode) throws {
         let request = try signed(Curve25519.Signing.PrivateKey())
         var headers = Dictionary(uniqueKeysWithValues: request.headers.map { ($0.name, $0.value) })
         headers[name] = value
@@ -102,7 +102,7 @@ struct RequestVerifierTests {
 }
 
 extension Result where Failure == AuthFailure {
-    var failureCode: AuthFailure.Code? {
+    var failureCode: AuthFailureCode? {
         if case .failure(let failure) = self { return failure.code }
         return nil
     }

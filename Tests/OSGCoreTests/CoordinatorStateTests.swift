@@ -31,7 +31,7 @@ struct Driver {
     }
 }
 
-func rejection(_ events: [Event]) -> Rejection.Code? {
+func rejection(_ events: [Event]) -> RejectionCode? {
     if case .rejected(let rejection) = events.first { return rejection.code }
     return nil
 }
