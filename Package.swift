@@ -31,6 +31,8 @@ let package = Package(
             name: "OSGSpec",
             dependencies: ["OSGDomain", .product(name: "Yams", package: "Yams")]
         ),
+        // The market: deterministic frequent-batch-auction clearing over free capacity.
+        .target(name: "OSGMarket", dependencies: ["OSGDomain"]),
         // CLI verbs as a library so tests can run them in-process.
         .target(
             name: "OSGCommands",
@@ -38,6 +40,8 @@ let package = Package(
                 "OSGDomain",
                 "OSGSpec",
                 "OSGCore",
+                "OSGMarket",
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -46,6 +50,11 @@ let package = Package(
         .testTarget(name: "OSGDomainTests", dependencies: ["OSGDomain"]),
         .testTarget(name: "OSGCoreTests", dependencies: ["OSGCore"]),
         .testTarget(name: "OSGCommandsTests", dependencies: ["OSGCommands"]),
+        .testTarget(
+            name: "OSGMarketTests",
+            dependencies: ["OSGMarket", "OSGCommands", "OSGSpec", .product(name: "Yams", package: "Yams")],
+            resources: [.copy("Fixtures")]
+        ),
         .testTarget(name: "OSGSpecTests", dependencies: ["OSGSpec"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]

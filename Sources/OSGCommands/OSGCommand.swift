@@ -12,6 +12,7 @@ public struct OSGCommand: AsyncParsableCommand {
             VersionCommand.self,
             ValidateCommand.self,
             KeysCommand.self,
+            MarketCommand.self,
         ]
     )
 
