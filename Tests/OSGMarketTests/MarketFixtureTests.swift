@@ -1,0 +1,41 @@
+import OSGDomain
+import OSGMarket
+import Testing
+@testable import OSGCommands
+
+@Suite("The shared market examples clear with every DESIGN.md §4 property")
+struct MarketFixtureTests {
+    @Test("each example clears through the CLI path and passes the independent checker", arguments: ["open-1.json", "pools-2.json"])
+    func properties(name: String) throws {
+        let text = try fixtureText(name)
+        let (output, violations) = try clearAndCheck(text)
+        #expect(violations.isEmpty, "\(violations)")
+        let outcome = try Outcome(output)
+        #expect(outcome.placed.count + outcome.reasons.count == 60)
+        #expect(!outcome.placed.isEmpty)
+    }
+
+    @Test("each example gives the same output after shuffling its arrays", arguments: ["open-1.json", "pools-2.json"])
+    func shuffled(name: String) throws {
+        let text = try fixtureText(name)
+        let expected = try clearJSON(text)
+        for seed in UInt64(1)...5 {
+            #expect(try clearJSON(try shuffledSnapshot(text, seed: seed)) == expected, "seed \(seed)")
+        }
+    }
+
+    @Test("set-aside orders in pools-2 pay exactly their pool's price, or say why they wait")
+    func poolPrices() throws {
+        let text = try fixtureText("pools-2.json")
+        let snapshot = try MarketSnapshotReader.read(text)
+        let outcome = try Outcome(try clearJSON(text))
+        let prices = Dictionary(uniqueKeysWithValues: snapshot.pools.map { ($0.name, $0.pricePerGPUHour.description) })
+        for order in snapshot.orders where order.pool != nil {
+            if let placed = outcome.placed[order.id] {
+                #expect(placed.price == prices[order.pool!])
+            } else {
+                #expect(outcome.reasons[order.id] != "no_capacity")
+            }
+        }
+    }
+}
