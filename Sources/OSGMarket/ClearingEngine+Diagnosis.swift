@@ -1,16 +1,16 @@
 extension ClearingEngine {
     /// The binding constraint for an order that could not be placed.
     ///
-    /// If the order would fit the snapshot's capacity, the GPUs were taken or a budget ran
-    /// out (``UnplacedReason/noCapacity``, ``UnplacedReason/poolExhausted``,
-    /// ``UnplacedReason/setAsideFloor``). Otherwise the static cascade names the first filter
-    /// that no node passes.
+    /// If the order would not fit even the snapshot's capacity, the static cascade names the
+    /// first filter no node passes. Otherwise a budget ran out (``UnplacedReason/poolExhausted``;
+    /// ``UnplacedReason/setAsideFloor`` when free GPUs that fit remain) or the GPUs were taken
+    /// by orders ahead (``UnplacedReason/noCapacity``).
     mutating func diagnose(_ need: OrderRequirement, pool: String?, withinBudget: Bool) -> UnplacedReason {
-        if search(need, in: snapshotIndex) != nil {
-            if withinBudget { return .noCapacity }
-            return pool == nil ? .setAsideFloor : .poolExhausted
-        }
-        return staticReason(need, pool: pool)
+        guard search(need, in: snapshotIndex) != nil else { return staticReason(need, pool: pool) }
+        if withinBudget { return .noCapacity }
+        if pool != nil { return .poolExhausted }
+        // The floor binds only when free GPUs that fit exist but the open budget is spent.
+        return search(need, in: index) != nil ? .setAsideFloor : .noCapacity
     }
 
     /// The first filter of ``UnplacedReason/cascade`` after which no node of the snapshot
