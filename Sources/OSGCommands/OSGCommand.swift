@@ -13,6 +13,7 @@ public struct OSGCommand: AsyncParsableCommand {
             ValidateCommand.self,
             KeysCommand.self,
             MarketCommand.self,
+            BenchCommand.self,
         ]
     )
 

@@ -17,24 +17,36 @@ extension ClearingEngine {
     /// remains; for a gang whose nodes all pass, ``UnplacedReason/gangNoRegionWithEnoughNodes``.
     func staticReason(_ need: OrderRequirement, pool: String?) -> UnplacedReason {
         let cascade = UnplacedReason.cascade
+        // The most filters any node can pass: a single-node order that the search could not
+        // place has no node passing them all; a gang may (then no region has enough), and
+        // one such node settles the verdict.
+        let ceiling = need.nodeCount > 1 ? cascade.count : cascade.count - 1
         var furthest = 0
-        var passingPerRegion: [Int: Int] = [:]
-        for model in need.models {
-            for node in table.nodesByModel[Int(model)] {
-                let passed = need.passedFilters(node: Int(node), in: table)
-                furthest = max(furthest, passed)
-                if passed == cascade.count { passingPerRegion[Int(table.region[Int(node)]), default: 0] += 1 }
+        scan: for model in need.models where !table.nodesByModel[Int(model)].isEmpty {
+            furthest = max(furthest, 1)
+            // Nodes outside the allowed regions stop at the region filter (1): only the
+            // allowed regions' slots can get further.
+            for region in need.regions {
+                let slot = snapshotIndex.slot(model: model, region: region)
+                let members = snapshotIndex.slotNodes[slot]
+                if members.isEmpty { continue }
+                furthest = max(furthest, 2)
+                // Skip slots whose bounds prove no node gets past `furthest`.
+                if snapshotIndex.slotBounds[slot].failedFilter(need) <= furthest { continue }
+                for node in members {
+                    let passed = need.passedFilters(node: Int(node), in: table)
+                    if passed > furthest { furthest = passed }
+                    if furthest >= ceiling { break scan }
+                }
             }
         }
         if furthest < cascade.count {
             let reason = cascade[furthest]
             return reason == .maxPriceBelowAsks && pool != nil ? .poolPriceBelowAsks : reason
         }
-        if need.nodeCount > 1, (passingPerRegion.values.max() ?? 0) < need.nodeCount {
-            return .gangNoRegionWithEnoughNodes
-        }
-        // The search is exact, so this means the index and the cascade disagree.
-        assertionFailure("an order that fits the snapshot was not found by the search")
-        return .noCapacity
+        // Nodes pass every filter one by one, yet the (exact) search found no region with
+        // enough of them.
+        precondition(need.nodeCount > 1, "an order that fits the snapshot was not found by the search")
+        return .gangNoRegionWithEnoughNodes
     }
 }

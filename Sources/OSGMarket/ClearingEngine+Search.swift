@@ -34,6 +34,7 @@ extension ClearingEngine {
             for region in need.regions {
                 let slot = capacity.slot(model: model, region: region)
                 var mask = capacity.masks[slot] & wantLevels
+                if mask != 0, !capacity.slotBounds[slot].admits(need) { continue }
                 while mask != 0 {
                     let level = mask.trailingZeroBitCount + 1
                     mask &= mask - 1
@@ -77,6 +78,7 @@ extension ClearingEngine {
             for model in need.models {
                 let slot = capacity.slot(model: model, region: region)
                 var mask = capacity.masks[slot] & wantLevels
+                if mask != 0, !capacity.slotBounds[slot].admits(need) { continue }
                 while mask != 0 {
                     let level = mask.trailingZeroBitCount + 1
                     mask &= mask - 1

@@ -47,33 +47,24 @@ struct OrderRequirement: Sendable {
         return true
     }
 
-    /// How many filters of ``UnplacedReason/cascade`` (after the model) `node` passes in a
-    /// row, judged on snapshot capacity; `cascade.count` when it passes them all.
+    /// How many filters of ``UnplacedReason/cascade`` `node` passes in a row, judged on
+    /// snapshot capacity; `cascade.count` when it passes them all. The model is taken as
+    /// passed: only nodes of accepted models are asked.
     func passedFilters(node: Int, in table: NodeTable) -> Int {
-        var passed = 1  // the model: only nodes of accepted models are asked
-        if table.snapshotFreeGPUs[node] < gpusPerNode { return passed }
-        passed += 1
-        if table.vramGiB[node] < minVRAMGiB { return passed }
-        passed += 1
-        if table.cpuCores[node] < cpuCores { return passed }
-        passed += 1
-        if table.memoryGiB[node] < memoryGiB { return passed }
-        passed += 1
+        if regionsRestricted && !regions.contains(table.region[node]) { return 1 }
+        if jurisdictionsRestricted && !jurisdictions.contains(table.jurisdiction[node]) { return 2 }
+        if table.snapshotFreeGPUs[node] < gpusPerNode { return 3 }
+        if table.vramGiB[node] < minVRAMGiB { return 4 }
+        if table.cpuCores[node] < cpuCores { return 5 }
+        if table.memoryGiB[node] < memoryGiB { return 6 }
         let disk = table.diskGiB[node]
-        if disk >= 0 && disk < diskGiB { return passed }
-        passed += 1
-        if regionsRestricted && !regions.contains(table.region[node]) { return passed }
-        passed += 1
-        if jurisdictionsRestricted && !jurisdictions.contains(table.jurisdiction[node]) { return passed }
-        passed += 1
-        if excludedOperators.contains(table.operatorCode[node]) { return passed }
-        passed += 1
+        if disk >= 0 && disk < diskGiB { return 7 }
+        if excludedOperators.contains(table.operatorCode[node]) { return 8 }
         if carbonCapMicro >= 0 {
             let carbon = table.carbonMicro[node]
-            if carbon < 0 || carbon > carbonCapMicro { return passed }
+            if carbon < 0 || carbon > carbonCapMicro { return 9 }
         }
-        passed += 1
-        if table.askMicroCredits[node] > maxAskMicroCredits { return passed }
-        return passed + 1
+        if table.askMicroCredits[node] > maxAskMicroCredits { return 10 }
+        return 11
     }
 }

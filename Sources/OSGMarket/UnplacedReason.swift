@@ -19,7 +19,11 @@ public enum UnplacedReason: Hashable, Sendable, CustomStringConvertible {
     case maxPriceBelowPoolPrice
     /// No node has an accepted GPU model.
     case noNodeMatchesModel
-    /// No node with an accepted model has that many GPUs free, even before this clearing.
+    /// Not in an allowed region.
+    case region
+    /// Not in an allowed jurisdiction.
+    case jurisdiction
+    /// No node left has that many GPUs free, even before this clearing.
     case gpuCount
     /// Too little memory per GPU.
     case vram
@@ -29,10 +33,6 @@ public enum UnplacedReason: Hashable, Sendable, CustomStringConvertible {
     case memory
     /// Too little local disk.
     case disk
-    /// Not in an allowed region.
-    case region
-    /// Not in an allowed jurisdiction.
-    case jurisdiction
     /// Only excluded operators remain.
     case excludedOperator
     /// Only nodes above the carbon cap (or with no carbon figure) remain.
@@ -81,7 +81,7 @@ public enum UnplacedReason: Hashable, Sendable, CustomStringConvertible {
 
     /// The single-node filter cascade, in the order reasons are attributed.
     static let cascade: [UnplacedReason] = [
-        .noNodeMatchesModel, .gpuCount, .vram, .cpu, .memory, .disk, .region, .jurisdiction,
+        .noNodeMatchesModel, .region, .jurisdiction, .gpuCount, .vram, .cpu, .memory, .disk,
         .excludedOperator, .carbonCap, .maxPriceBelowAsks,
     ]
 }
