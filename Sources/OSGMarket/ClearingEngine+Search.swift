@@ -87,7 +87,8 @@ extension ClearingEngine {
                         let node = Int(table.byRank[Int(rank)])
                         let ask = table.askMicroCredits[node]
                         if ask > askCeiling { break }
-                        if gangScratch.count == wanted, !gangScratch[wanted - 1].precedes(ask: ask, level: level, rank: rank) {
+                        // Full, and this node ranks after the worst kept: so does the rest of the bucket.
+                        if gangScratch.count == wanted, gangScratch[wanted - 1].precedes(ask: ask, level: level, rank: rank) {
                             break
                         }
                         guard need.accepts(node: node, in: table) else { continue }

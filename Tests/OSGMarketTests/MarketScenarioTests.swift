@@ -38,6 +38,17 @@ struct GangScenarioTests {
         #expect(outcome.placed.count == 1)
     }
 
+    @Test("a gang takes the cheapest nodes across models and free counts, not the first bucket's")
+    func cheapestAcrossBuckets() throws {
+        let text = snapshot(nodes: [
+            node("four-a", gpus: 4, ask: "2.00"), node("four-b", gpus: 4, ask: "3.00"),
+            node("eight-a", "A100", gpus: 8, ask: "1.00"), node("eight-b", gpus: 8, ask: "1.50"),
+        ], orders: [order("g", model: "any", count: 4, nodes: 2)])
+        let outcome = try clearScenario(text)
+        #expect(outcome.placed["g"]?.nodes == ["eight-a", "eight-b"])
+        #expect(outcome.placed["g"]?.price == "1.5")
+    }
+
     @Test("each gang member must hold the full per-node count")
     func perNodeCount() throws {
         let text = snapshot(nodes: [node("eu-1", gpus: 8), node("eu-2", gpus: 2), node("eu-3", gpus: 4)],
