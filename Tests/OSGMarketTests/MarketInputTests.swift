@@ -52,9 +52,8 @@ struct MarketInputTests {
         } catch let exit as ExitCode {
             #expect(exit.rawValue == 2)
         }
-        let missing = try OSGCommand.parseAsRoot(["market", "clear", "/nonexistent/snapshot.json"])
-        var missingCommand = missing
-        #expect(throws: ExitCode.self) { try missingCommand.run() }
+        var missing = try OSGCommand.parseAsRoot(["market", "clear", "/nonexistent/snapshot.json"])
+        #expect(throws: ExitCode(2)) { try missing.run() }
         let good = temporaryFile("good.json", snapshot(nodes: [Self.good], orders: [order("o")]))
         var ok = try OSGCommand.parseAsRoot(["market", "clear", good])
         try ok.run()
@@ -72,7 +71,7 @@ struct MarketInputTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("osg-market-\(UUID().uuidString)")
         try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = directory.appendingPathComponent(name).path
-        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(text.utf8)))
         return path
     }
 }
