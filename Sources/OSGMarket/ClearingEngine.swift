@@ -128,9 +128,10 @@ public struct ClearingEngine: Sendable {
 
     /// Checks what can be checked without capacity and compiles the order's needs.
     mutating func admit(_ order: MarketOrder) -> Verdict<OrderRequirement> {
-        guard case .valid(let spec) = order.request else {
-            if case .invalid(let problems) = order.request { return .failure(.invalidSpec(problems: problems)) }
-            preconditionFailure("unreachable")
+        let spec: JobSpec
+        switch order.request {
+        case .invalid(let problems): return .failure(.invalidSpec(problems: problems))
+        case .valid(let valid): spec = valid
         }
         var maxAsk = spec.maxPricePerGPUHour.rawValue
         if let poolName = order.pool {
