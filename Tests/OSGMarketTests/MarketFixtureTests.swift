@@ -1,3 +1,4 @@
+import Foundation
 import OSGDomain
 import OSGMarket
 import Testing
@@ -22,6 +23,12 @@ struct MarketFixtureTests {
         for seed in UInt64(1)...5 {
             #expect(try clearJSON(try shuffledSnapshot(text, seed: seed)) == expected, "seed \(seed)")
         }
+    }
+
+    @Test("each example clears to its committed golden output", arguments: ["open-1", "pools-2"])
+    func golden(name: String) throws {
+        let expected = try fixtureText("\(name).clearing.json").trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try clearJSON(try fixtureText("\(name).json")) == expected)
     }
 
     @Test("set-aside orders in pools-2 pay exactly their pool's price, or say why they wait")

@@ -25,6 +25,25 @@ struct MarketPropertyTests {
         #expect(reasons.count >= 15, "\(reasons)")
     }
 
+    @Test("synthetic markets with heavy contention pass the independent checker", arguments: UInt64(1)...6)
+    func syntheticMarkets(seed: UInt64) throws {
+        let now = Timestamp(rfc3339: "2026-12-01T00:00:00Z")!
+        let snapshot = MarketSnapshot(now: now, nodes: SyntheticMarket.fleet(nodes: 150, seed: seed),
+                                      orders: SyntheticMarket.orders(count: 500, seed: seed, now: now), pools: SyntheticMarket.pools)
+        try snapshot.check()
+        let output = MarketClearOutput.json(MarketClearing.clear(snapshot))
+        var checker = ClearingChecker(snapshot: snapshot)
+        let violations = checker.check(output)
+        #expect(violations.isEmpty, "seed \(seed): \(violations.prefix(5))")
+        let outcome = try Outcome(output)
+        #expect(outcome.placed.count > 50 && outcome.reasons.values.contains("no_capacity"))
+        var shuffled = snapshot
+        var random = SplitMix64(seed: seed)
+        shuffled.nodes.shuffle(using: &random)
+        shuffled.orders.shuffle(using: &random)
+        #expect(MarketClearOutput.json(MarketClearing.clear(shuffled)) == output)
+    }
+
     @Test("the output does not depend on the order of the input arrays")
     func orderIndependence() throws {
         for seed in UInt64(1)...200 {
