@@ -1,18 +1,3 @@
-/// A node considered for a gang, ordered by (ask, free GPUs, rank).
-struct Candidate: Sendable {
-    var askMicroCredits: Int64
-    var level: Int
-    var rank: Int32
-    var node: Int32
-
-    @inline(__always)
-    func precedes(ask: Int64, level: Int, rank: Int32) -> Bool {
-        if askMicroCredits != ask { return askMicroCredits < ask }
-        if self.level != level { return self.level < level }
-        return self.rank < rank
-    }
-}
-
 extension ClearingEngine {
     /// The nodes an order would take from `capacity`, or `nil` when nothing fits.
     mutating func search(_ need: OrderRequirement, in capacity: FreeCapacityIndex) -> [Int]? {
@@ -94,7 +79,7 @@ extension ClearingEngine {
                         guard need.accepts(node: node, in: table) else { continue }
                         var at = gangScratch.count
                         while at > 0, !gangScratch[at - 1].precedes(ask: ask, level: level, rank: rank) { at -= 1 }
-                        gangScratch.insert(Candidate(askMicroCredits: ask, level: level, rank: rank, node: Int32(node)), at: at)
+                        gangScratch.insert(GangCandidate(askMicroCredits: ask, level: level, rank: rank, node: Int32(node)), at: at)
                         if gangScratch.count > wanted { gangScratch.removeLast() }
                     }
                 }

@@ -42,8 +42,8 @@ public struct ClearingEngine: Sendable {
     var standardOpenGPUs = 0
     var selectorModels: [GPUSelector: [Int32]] = [:]
     let allRegions: [Int32]
-    var gangScratch: [Candidate] = []
-    var gangBest: [Candidate] = []
+    var gangScratch: [GangCandidate] = []
+    var gangBest: [GangCandidate] = []
 
     /// A pool's reservation and use.
     struct PoolState: Sendable {
