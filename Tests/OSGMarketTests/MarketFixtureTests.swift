@@ -14,6 +14,24 @@ struct MarketFixtureTests {
         let outcome = try Outcome(output)
         #expect(outcome.placed.count + outcome.reasons.count == 60)
         #expect(!outcome.placed.isEmpty)
+        // Strict JSON, not only something a YAML reader accepts.
+        #expect((try? JSONSerialization.jsonObject(with: Data(output.utf8))) != nil)
+    }
+
+    @Test("ids with quotes, backslashes, control characters and non-ASCII text come out as valid JSON strings")
+    func escaping() throws {
+        let id = #"o\"q\\b\u0001é"#  // JSON escapes inside the snapshot text
+        let text = snapshot(nodes: [node(#"n\"1"#)], orders: [order(id), order("o")])
+        let output = try clearJSON(text)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])
+        // The odd id also makes an invalid job name, so that order is unplaced and its reason
+        // quotes the name: both strings must survive the round trip.
+        let unplaced = try #require(object["unplaced"] as? [[String: Any]])
+        #expect(unplaced.first?["order"] as? String == "o\"q\\b\u{01}é")
+        #expect((unplaced.first?["reason"] as? String)?.hasPrefix("invalid_spec: name: 'job-o\"q\\b\u{01}é'") == true)
+        let placements = try #require(object["placements"] as? [[String: Any]])
+        let nodes = try #require(placements.first?["nodes"] as? [[String: Any]])
+        #expect(nodes.first?["node"] as? String == "n\"1")
     }
 
     @Test("each example gives the same output after shuffling its arrays", arguments: ["open-1.json", "pools-2.json"])
