@@ -76,6 +76,8 @@ let package = Package(
             name: "OSGLog",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
+        // The market: deterministic frequent-batch-auction clearing over free capacity.
+        .target(name: "OSGMarket", dependencies: ["OSGDomain"]),
         // CLI verbs as a library so tests can run them in-process.
         .target(
             name: "OSGCommands",
@@ -86,6 +88,8 @@ let package = Package(
                 "OSGLedger",
                 "OSGStore",
                 "OSGLog",
+                "OSGMarket",
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -96,6 +100,11 @@ let package = Package(
         .testTarget(name: "OSGAuthTests", dependencies: ["OSGAuth"]),
         .testTarget(name: "OSGStoreTests", dependencies: ["OSGStore", "OSGLedger", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "OSGCommandsTests", dependencies: ["OSGCommands"]),
+        .testTarget(
+            name: "OSGMarketTests",
+            dependencies: ["OSGMarket", "OSGCommands", "OSGSpec", .product(name: "Yams", package: "Yams")],
+            resources: [.copy("Fixtures")]
+        ),
         .testTarget(name: "OSGSpecTests", dependencies: ["OSGSpec"], resources: [.copy("Fixtures")]),
         .testTarget(name: "OSGLedgerTests", dependencies: ["OSGLedger", "OSGDomain"], resources: [.copy("Fixtures")]),
         .testTarget(name: "OSGLogTests", dependencies: ["OSGLog"], resources: [.copy("Fixtures")]),

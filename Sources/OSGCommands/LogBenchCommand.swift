@@ -1,4 +1,5 @@
 import ArgumentParser
+import OSGDomain
 import Foundation
 import OSGLog
 

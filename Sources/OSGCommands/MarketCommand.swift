@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import OSGMarket
+
+/// `osg market`: the market's public operations.
+struct MarketCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "market",
+        abstract: "Re-run and inspect market clearings.",
+        subcommands: [Clear.self]
+    )
+
+    /// `osg market clear FILE.json`: re-runs one clearing on a snapshot (DESIGN.md §4, a contract).
+    struct Clear: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Clear one market snapshot and print every order's placement or reason.",
+            discussion: """
+                FILE is a JSON object {"now", "nodes", "orders", "pools"} (DESIGN.md §4); use - for \
+                standard input. The rules (priority, cheapest fit, prices, set-aside floors) are in \
+                docs/MARKET.md. Exit 0 after clearing (unplaced orders are results, not errors); \
+                exit 2 when the file is malformed, with the item and field named on standard error.
+                """
+        )
+
+        @Argument(help: "The market snapshot (JSON), or - for standard input.")
+        var file: String
+
+        @Flag(name: .long, help: "Print the contract JSON object instead of a table.")
+        var json = false
+
+        func run() throws {
+            let text: String
+            do {
+                text = try InputFile.readText(file)
+            } catch {
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                throw ExitCode(2)
+            }
+            do {
+                print(try Self.output(snapshotText: text, json: json))
+            } catch {
+                FileHandle.standardError.write(Data("error: \(file): \(error)\n".utf8))
+                throw ExitCode(2)
+            }
+        }
+
+        /// Reads, clears and formats a snapshot: the whole command without the file and the exit.
+        static func output(snapshotText: String, json: Bool) throws(MarketInputError) -> String {
+            let snapshot = try MarketSnapshotReader.read(snapshotText)
+            let result = MarketClearing.clear(snapshot)
+            return json ? MarketClearOutput.json(result) : MarketClearOutput.table(result)
+        }
+    }
+}

@@ -1,0 +1,224 @@
+import OSGDomain
+
+/// A deterministic frequent-batch-auction clearing over a fleet's free capacity.
+///
+/// Create one from the nodes and pools of a snapshot, then call ``clear(_:)`` with a batch of
+/// orders; the engine keeps the free capacity and the pools' use between batches, so a
+/// caller can clear many batches against a shrinking fleet. The rules are published in
+/// docs/MARKET.md:
+///
+/// 1. Orders are sorted by id, then taken in priority order (``OrderPriority``): set-aside
+///    orders first, then higher `max_price`, standard before preemptible, earlier
+///    `submitted`, lower id.
+/// 2. Each order takes the cheapest nodes that meet every constraint: ask ascending, then the
+///    fewest free GPUs that still fit (best fit), then node id. A gang takes `nodes` distinct
+///    nodes in one region, each with the full per-node count, choosing the region with the
+///    lowest price, then the lowest total ask, then its name.
+/// 3. An open order pays the highest ask among its nodes (never above its max_price, never
+///    below an ask it uses). A set-aside order pays its pool's price and uses only nodes
+///    asking at most that price.
+/// 4. Each pool may hold at most floor(share × GPUs) GPUs; standard open orders together may
+///    hold at most the GPUs not reserved; preemptible open orders may also use reserved GPUs
+///    the pools leave idle (a loan the pools reclaim by preemption).
+///
+/// ```swift
+/// var engine = ClearingEngine(nodes: snapshot.nodes, pools: snapshot.pools)
+/// let result = engine.clear(snapshot.orders)
+/// ```
+public struct ClearingEngine: Sendable {
+    var table: NodeTable
+    /// GPUs free now, per node (table order).
+    var freeGPUs: [Int]
+    /// Live free capacity.
+    var index: FreeCapacityIndex
+    /// Capacity as in the snapshot, for telling "taken" from "never fitted".
+    let snapshotIndex: FreeCapacityIndex
+    /// Free GPUs in the snapshot.
+    public let totalGPUs: Int
+    /// GPUs reserved for all pools together.
+    public let reservedGPUs: Int
+    var pools: [String: PoolState]
+    /// GPUs held by standard open orders.
+    var standardOpenGPUs = 0
+    var selectorModels: [GPUSelector: [Int32]] = [:]
+    let allRegions: [Int32]
+    var gangScratch: [GangCandidate] = []
+    var gangBest: [GangCandidate] = []
+
+    /// A pool's reservation and use.
+    struct PoolState: Sendable {
+        var reservedGPUs: Int
+        var usedGPUs: Int
+        var priceMicroCredits: Int64
+    }
+
+    /// Builds the index of free capacity.
+    ///
+    /// - Parameters:
+    ///   - nodes: the fleet, in any order; ids must be unique (see ``MarketSnapshot/check()``).
+    ///   - pools: set-aside pools; names unique, shares adding up to at most 100 %.
+    public init(nodes: [MarketNode], pools: [SetAsidePool]) {
+        table = NodeTable(nodes)
+        precondition(table.count == Set(table.ids).count, "node ids must be unique; check the snapshot first")
+        freeGPUs = table.snapshotFreeGPUs
+        index = FreeCapacityIndex(table: table, freeGPUs: freeGPUs)
+        snapshotIndex = index
+        let total = freeGPUs.reduce(0, +)
+        totalGPUs = total
+        var states: [String: PoolState] = [:]
+        var reserved = 0
+        for pool in pools {
+            let share = Int64(pool.sharePPM).multipliedFullWidth(by: Int64(total))
+            let gpus = Int(Int64(1_000_000).dividingFullWidth(share).quotient)
+            states[pool.name] = PoolState(reservedGPUs: gpus, usedGPUs: 0, priceMicroCredits: pool.pricePerGPUHour.rawValue)
+            reserved += gpus
+        }
+        precondition(reserved <= total, "pool shares must add up to at most 100 %")
+        self.pools = states
+        reservedGPUs = reserved
+        allRegions = (0..<table.regionNames.count).map { Int32($0) }
+    }
+
+    /// GPUs still free on `nodeID`, or `nil` for an unknown node.
+    public func freeGPUs(nodeID: String) -> Int? {
+        var low = 0
+        var high = table.count
+        while low < high {
+            let mid = (low + high) / 2
+            if table.ids[mid].utf8.lexicographicallyPrecedes(nodeID.utf8) { low = mid + 1 } else { high = mid }
+        }
+        return low < table.count && table.ids[low] == nodeID ? freeGPUs[low] : nil
+    }
+
+    /// GPUs a pool has placed so far, or `nil` for an unknown pool.
+    public func usedGPUs(pool name: String) -> Int? { pools[name]?.usedGPUs }
+
+    /// Clears one batch: places orders in priority order and reports every order once.
+    ///
+    /// The result does not depend on the order of `orders` (ids must be unique).
+    public mutating func clear(_ orders: [MarketOrder]) -> ClearingResult {
+        var placements: [MarketPlacement] = []
+        var unplaced: [UnplacedOrder] = []
+        placements.reserveCapacity(orders.count)
+        var queue: [(priority: OrderPriority, requirement: OrderRequirement, pool: String?, id: String)] = []
+        queue.reserveCapacity(orders.count)
+        for order in orders {
+            switch admit(order) {
+            case .failure(let reason):
+                unplaced.append(UnplacedOrder(orderID: order.id, reason: reason))
+            case .success(let requirement):
+                queue.append((OrderPriority(order), requirement, order.pool, order.id))
+            }
+        }
+        queue.sort { $0.priority < $1.priority }
+        for entry in queue {
+            switch place(entry.requirement, pool: entry.pool) {
+            case .success(let (nodes, price)):
+                var grants = nodes.map { NodeGrant(nodeID: table.ids[$0], gpus: entry.requirement.gpusPerNode) }
+                grants.sort { $0.nodeID.utf8.lexicographicallyPrecedes($1.nodeID.utf8) }
+                placements.append(MarketPlacement(orderID: entry.id, grants: grants, pricePerGPUHour: MicroCredits(price)))
+            case .failure(let reason):
+                unplaced.append(UnplacedOrder(orderID: entry.id, reason: reason))
+            }
+        }
+        placements.sort { $0.orderID.utf8.lexicographicallyPrecedes($1.orderID.utf8) }
+        unplaced.sort { $0.orderID.utf8.lexicographicallyPrecedes($1.orderID.utf8) }
+        return ClearingResult(placements: placements, unplaced: unplaced)
+    }
+
+    /// Checks what can be checked without capacity and compiles the order's needs.
+    mutating func admit(_ order: MarketOrder) -> Verdict<OrderRequirement> {
+        let spec: JobSpec
+        switch order.request {
+        case .invalid(let problems): return .failure(.invalidSpec(problems: problems))
+        case .valid(let valid): spec = valid
+        }
+        var maxAsk = spec.maxPricePerGPUHour.rawValue
+        if let poolName = order.pool {
+            guard let pool = pools[poolName] else { return .failure(.poolUnknown) }
+            guard spec.jobClass == .setAside else { return .failure(.poolNeedsSetAsideClass) }
+            guard maxAsk >= pool.priceMicroCredits else { return .failure(.maxPriceBelowPoolPrice) }
+            maxAsk = pool.priceMicroCredits
+        } else if spec.jobClass == .setAside {
+            return .failure(.setAsideNeedsPool)
+        }
+        return .success(requirement(for: spec, maxAskMicroCredits: maxAsk))
+    }
+
+    mutating func requirement(for spec: JobSpec, maxAskMicroCredits: Int64) -> OrderRequirement {
+        let selector = spec.resources.gpu.selector
+        let models: [Int32]
+        if let cached = selectorModels[selector] {
+            models = cached
+        } else {
+            models = table.models.indices.filter { selector.accepts(table.models[$0]) }.map { Int32($0) }
+            selectorModels[selector] = models
+        }
+        let placement = spec.placement
+        let regionsRestricted = !placement.regions.isEmpty
+        let regions = regionsRestricted
+            ? Set(placement.regions.compactMap { table.regionCodes[$0] }).sorted() : allRegions
+        return OrderRequirement(
+            models: models,
+            regions: regions,
+            regionsRestricted: regionsRestricted,
+            gpusPerNode: spec.resources.gpu.countPerNode,
+            nodeCount: spec.nodeCount,
+            minVRAMGiB: spec.resources.gpu.minVRAMGiB ?? 0,
+            cpuCores: spec.resources.cpuCores,
+            memoryGiB: spec.resources.memoryGiB,
+            diskGiB: spec.resources.diskGiB,
+            jurisdictionsRestricted: !placement.jurisdictions.isEmpty,
+            jurisdictions: placement.jurisdictions.compactMap { table.jurisdictionCodes[$0] },
+            excludedOperators: placement.excludedOperators.compactMap { table.operatorCodes[$0] },
+            carbonCapMicro: spec.carbon.maxGCO2PerKWh.map { Int64($0) * 1_000_000 } ?? -1,
+            maxAskMicroCredits: maxAskMicroCredits,
+            jobClass: spec.jobClass
+        )
+    }
+
+    /// Places one admitted order, or says why not. On success: the nodes and the price.
+    mutating func place(_ need: OrderRequirement, pool: String?) -> Verdict<(nodes: [Int], price: Int64)> {
+        let gpus = need.totalGPUs
+        let withinBudget: Bool
+        if let pool {
+            let state = pools[pool]!
+            withinBudget = state.usedGPUs + gpus <= state.reservedGPUs
+        } else if need.jobClass == .standard {
+            withinBudget = standardOpenGPUs + gpus <= totalGPUs - reservedGPUs
+        } else {
+            withinBudget = true
+        }
+        if withinBudget, let nodes = search(need, in: index) {
+            var price: Int64 = 0
+            for node in nodes {
+                price = max(price, table.askMicroCredits[node])
+                take(node: node, gpus: need.gpusPerNode)
+            }
+            if let pool {
+                pools[pool]!.usedGPUs += gpus
+                price = pools[pool]!.priceMicroCredits
+            } else if need.jobClass == .standard {
+                standardOpenGPUs += gpus
+            }
+            return .success((nodes, price))
+        }
+        return .failure(diagnose(need, pool: pool, withinBudget: withinBudget))
+    }
+
+    /// An outcome that is either a value or the reason an order stays unplaced (a business
+    /// verdict, not an error).
+    enum Verdict<Value> {
+        case success(Value)
+        case failure(UnplacedReason)
+    }
+
+    /// Removes `gpus` from a node's free capacity.
+    mutating func take(node: Int, gpus: Int) {
+        let before = freeGPUs[node]
+        precondition(before >= gpus, "a node never gives more GPUs than it has free")
+        freeGPUs[node] = before - gpus
+        let slot = index.slot(model: table.model[node], region: table.region[node])
+        index.move(rank: table.rank[node], slot: slot, from: before, to: before - gpus)
+    }
+}

@@ -1,0 +1,21 @@
+import OSGDomain
+
+/// One placed order: the GPUs it got on each node and the price it pays.
+public struct MarketPlacement: Hashable, Sendable {
+    /// The order.
+    public var orderID: String
+    /// GPUs granted per node, sorted by node id (one entry per gang member).
+    public var grants: [NodeGrant]
+    /// What the order pays per GPU-hour.
+    public var pricePerGPUHour: MicroCredits
+
+    /// Creates a placement.
+    public init(orderID: String, grants: [NodeGrant], pricePerGPUHour: MicroCredits) {
+        self.orderID = orderID
+        self.grants = grants
+        self.pricePerGPUHour = pricePerGPUHour
+    }
+
+    /// GPUs the placement holds in total.
+    public var totalGPUs: Int { grants.reduce(0) { $0 + $1.gpus } }
+}

@@ -1,0 +1,70 @@
+import OSGDomain
+
+/// One order's needs compiled to the codes of a ``NodeTable``: what the search and the
+/// diagnosis compare against each node.
+struct OrderRequirement: Sendable {
+    /// Accepted model codes present in the fleet, ascending.
+    var models: [Int32]
+    /// Allowed region codes present in the fleet, ascending (all regions when unrestricted).
+    var regions: [Int32]
+    /// Whether the spec restricts regions at all.
+    var regionsRestricted: Bool
+    var gpusPerNode: Int
+    var nodeCount: Int
+    var minVRAMGiB: Int
+    var cpuCores: Int
+    var memoryGiB: Int
+    var diskGiB: Int
+    var jurisdictionsRestricted: Bool
+    /// Allowed jurisdiction codes present in the fleet.
+    var jurisdictions: [Int32]
+    /// Excluded operator codes present in the fleet.
+    var excludedOperators: [Int32]
+    /// Carbon cap in millionths of gCO2-eq/kWh; -1 when uncapped.
+    var carbonCapMicro: Int64
+    /// Highest ask a node may have for this order (max_price, or the pool price).
+    var maxAskMicroCredits: Int64
+    /// The spec's class (standard open orders are bound by the set-aside floor).
+    var jobClass: JobClass
+
+    var totalGPUs: Int { gpusPerNode * nodeCount }
+
+    /// Whether `node` meets every per-node need except model, region, free GPUs and ask
+    /// (the index already sorts by those).
+    @inline(__always)
+    func accepts(node: Int, in table: NodeTable) -> Bool {
+        if table.vramGiB[node] < minVRAMGiB || table.cpuCores[node] < cpuCores || table.memoryGiB[node] < memoryGiB {
+            return false
+        }
+        let disk = table.diskGiB[node]
+        if disk >= 0 && disk < diskGiB { return false }
+        if jurisdictionsRestricted && !jurisdictions.contains(table.jurisdiction[node]) { return false }
+        if !excludedOperators.isEmpty && excludedOperators.contains(table.operatorCode[node]) { return false }
+        if carbonCapMicro >= 0 {
+            let carbon = table.carbonMicro[node]
+            if carbon < 0 || carbon > carbonCapMicro { return false }
+        }
+        return true
+    }
+
+    /// How many filters of ``UnplacedReason/cascade`` `node` passes in a row, judged on
+    /// snapshot capacity; `cascade.count` when it passes them all. The model is taken as
+    /// passed: only nodes of accepted models are asked.
+    func passedFilters(node: Int, in table: NodeTable) -> Int {
+        if regionsRestricted && !regions.contains(table.region[node]) { return 1 }
+        if jurisdictionsRestricted && !jurisdictions.contains(table.jurisdiction[node]) { return 2 }
+        if table.snapshotFreeGPUs[node] < gpusPerNode { return 3 }
+        if table.vramGiB[node] < minVRAMGiB { return 4 }
+        if table.cpuCores[node] < cpuCores { return 5 }
+        if table.memoryGiB[node] < memoryGiB { return 6 }
+        let disk = table.diskGiB[node]
+        if disk >= 0 && disk < diskGiB { return 7 }
+        if excludedOperators.contains(table.operatorCode[node]) { return 8 }
+        if carbonCapMicro >= 0 {
+            let carbon = table.carbonMicro[node]
+            if carbon < 0 || carbon > carbonCapMicro { return 9 }
+        }
+        if table.askMicroCredits[node] > maxAskMicroCredits { return 10 }
+        return 11
+    }
+}

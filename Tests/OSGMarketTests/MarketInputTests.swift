@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import OSGDomain
+import OSGMarket
+import Testing
+@testable import OSGCommands
+
+@Suite("Malformed snapshots are refused with the item and field named")
+struct MarketInputTests {
+    static let good = node("a")
+
+    @Test("each malformation names where it is", arguments: [
+        (#"{"now": "2026-12-01T00:00:00Z", "nodes": [1, 2"#, "snapshot", "not valid JSON"),
+        (#"{"now": "2026-12-01T00:00:00Z", "orders": []}"#, "snapshot", "nodes"),
+        (#"{"nodes": [], "orders": []}"#, "snapshot", "now"),
+        (snapshot(nodes: [good.replacingOccurrences(of: #", "vram_gib": 80"#, with: "")], orders: []), "nodes[0] (id a)", "vram_gib"),
+        (snapshot(nodes: [good.replacingOccurrences(of: #""gpus": 8"#, with: #""gpus": "8""#)], orders: []), "nodes[0] (id a)", "gpus"),
+        (snapshot(nodes: [good.replacingOccurrences(of: #""ask_price": 1.00"#, with: #""ask_price": 1e2"#)], orders: []), "nodes[0] (id a)", "ask_price"),
+        (snapshot(nodes: [good.replacingOccurrences(of: #""gpu_model": "H100""#, with: #""gpu_model": "Z9""#)], orders: []), "nodes[0] (id a)", "gpu_model"),
+        (snapshot(nodes: [good, good], orders: []), "nodes[1] (id a)", "duplicate node id"),
+        (snapshot(nodes: [good], orders: [order("o"), order("o")]), "orders[1] (id o)", "duplicate order id"),
+        (snapshot(nodes: [good], orders: [order("o").replacingOccurrences(of: #""submitted": "2026-11-30T10:00:00Z""#, with: #""submitted": "yesterday""#)]), "orders[0] (id o)", "submitted"),
+        (snapshot(nodes: [good], orders: [], pools: [#"{"name": "p", "share": 0.7, "price": 1}"#, #"{"name": "q", "share": 0.4, "price": 1}"#]), "pools[1] (name q)", "share"),
+    ])
+    func refused(text: String, item: String, mention: String) throws {
+        do {
+            _ = try MarketSnapshotReader.read(text)
+            Issue.record("accepted: \(text)")
+        } catch {
+            #expect(error.item == item, "\(error)")
+            #expect(error.description.contains(mention), "\(error)")
+        }
+    }
+
+    @Test("prices and shares are read exactly from their decimal text")
+    func exactDecimals() throws {
+        let text = snapshot(nodes: [node("a", ask: "2.10"), node("b", ask: "0.000001")], orders: [],
+                            pools: [#"{"name": "p", "share": 0.123456, "price": 0.45}"#])
+        let snapshot = try MarketSnapshotReader.read(text)
+        #expect(snapshot.nodes.map(\.askPerGPUHour.rawValue) == [2_100_000, 1])
+        #expect(snapshot.pools.first?.sharePPM == 123_456)
+        #expect(snapshot.pools.first?.pricePerGPUHour == MicroCredits(450_000))
+    }
+
+    @Test("osg market clear exits 2 on a malformed file and 0 on a good one")
+    func exitCodes() throws {
+        let bad = temporaryFile("bad.json", snapshot(nodes: [Self.good, Self.good], orders: []))
+        var command = try OSGCommand.parseAsRoot(["market", "clear", bad, "--json"])
+        do {
+            try command.run()
+            Issue.record("a malformed snapshot was accepted")
+        } catch let exit as ExitCode {
+            #expect(exit.rawValue == 2)
+        }
+        var missing = try OSGCommand.parseAsRoot(["market", "clear", "/nonexistent/snapshot.json"])
+        #expect(throws: ExitCode(2)) { try missing.run() }
+        let good = temporaryFile("good.json", snapshot(nodes: [Self.good], orders: [order("o")]))
+        var ok = try OSGCommand.parseAsRoot(["market", "clear", good])
+        try ok.run()
+    }
+
+    @Test("the table output lists every order")
+    func table() throws {
+        let text = snapshot(nodes: [node("a", gpus: 1)], orders: [order("first"), order("second")])
+        let table = try MarketCommand.Clear.output(snapshotText: text, json: false)
+        #expect(table.contains("first") && table.contains("second") && table.contains("no_capacity"))
+        #expect(table.hasSuffix("1 placed (1 GPUs), 1 unplaced"))
+    }
+
+    func temporaryFile(_ name: String, _ text: String) -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("osg-market-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent(name).path
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(text.utf8)))
+        return path
+    }
+}

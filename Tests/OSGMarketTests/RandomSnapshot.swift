@@ -1,0 +1,107 @@
+import OSGDomain
+
+/// Seeded random market snapshots as JSON text, small enough to check by brute force.
+///
+/// Items are generated once per seed; ``text(shuffledWith:)`` writes them in a permuted order
+/// so a test can compare clearings of the same snapshot in different array orders.
+struct RandomSnapshot {
+    var nodes: [String] = []
+    var orders: [String] = []
+    var pools: [String] = []
+
+    static let models = ["H100", "A100", "L40S", "RTX4090", "V100"]
+    static let regions = [("eu", ["DE", "FR", "NO"]), ("us-west", ["US"]), ("asia", ["JP", "IN"])]
+
+    init(seed: UInt64) {
+        var random = SplitMix64(seed: seed)
+        func pick<T>(_ items: [T]) -> T { items[Int(random.next() % UInt64(items.count))] }
+        func chance(_ percent: UInt64) -> Bool { random.next() % 100 < percent }
+        func price(_ low: Int, _ high: Int) -> String {
+            let cents = low + Int(random.next() % UInt64(high - low + 1))
+            return "\(cents / 100).\(cents % 100 < 10 ? "0" : "")\(cents % 100)"
+        }
+        let nodeCount = 2 + Int(random.next() % 13)
+        let askChoices = (0..<4).map { _ in price(10, 400) }  // shared asks make ties common
+        for index in 0..<nodeCount {
+            let (region, jurisdictions) = pick(Self.regions)
+            let model = pick(Self.models)
+            let vram = model == "A100" ? pick([40, 80]) : model == "H100" ? 80 : model == "L40S" ? 48 : model == "V100" ? pick([16, 32]) : 24
+            var fields = [
+                #""id": "n\#(zeroPadded(index * 7 % 100, 3))""#,
+                #""operator": "op\#(random.next() % 4)""#,
+                #""gpu_model": "\#(model)""#,
+                #""gpus": \#(pick([0, 1, 2, 4, 8, 8]))"#,
+                #""vram_gib": \#(vram)"#,
+                #""cpu": \#(pick([8, 16, 32, 64]))"#,
+                #""memory_gib": \#(pick([32, 64, 128, 256]))"#,
+                #""region": "\#(region)""#,
+                #""jurisdiction": "\#(pick(jurisdictions))""#,
+                #""zone": "\#(region)-grid""#,
+                #""ask_price": \#(chance(50) ? pick(askChoices) : price(10, 400))"#,
+            ]
+            if chance(85) { fields.append(#""carbon_gco2_per_kwh": \#(pick(["20", "45.5", "120", "250", "400", "650"]))"#) }
+            if chance(20) { fields.append(#""disk_gib": \#(pick([100, 500, 2000]))"#) }
+            nodes.append("{" + fields.joined(separator: ", ") + "}")
+        }
+        let poolNames = ["students", "civic"]
+        let poolCount = Int(random.next() % 3)
+        for index in 0..<poolCount {
+            pools.append(#"{"name": "\#(poolNames[index])", "share": 0.\#(pick(["05", "1", "2", "3"])), "price": \#(price(50, 300))}"#)
+        }
+        let orderCount = Int(random.next() % 16)
+        for index in 0..<orderCount {
+            var resources = #""gpu": {"model": "\#(pick(Self.models + ["any", "A100+", "L40S+"]))", "count": \#(pick([1, 1, 2, 4, 8]))"#
+            if chance(30) { resources += #", "vram_gib": \#(pick([24, 40, 48, 80]))"# }
+            resources += "}"
+            resources += #", "cpu": \#(pick([2, 8, 8, 16, 32]))"#
+            resources += #", "memory_gib": \#(pick([8, 32, 64, 128]))"#
+            if chance(10) { resources += #", "disk_gib": \#(pick([50, 1000]))"# }
+            var spec = [
+                #""name": "job\#(index)""#,
+                #""command": ["true"]"#,
+                #""resources": {\#(resources)}"#,
+                #""nodes": \#(pick([1, 1, 1, 1, 2, 3]))"#,
+                #""duration": "2h""#,
+                #""max_price": \#(price(50, 450))"#,
+            ]
+            var pool: String? = nil
+            let roll = random.next() % 100
+            if roll < 20 {
+                spec.append(#""class": "set-aside""#)
+                pool = chance(90) ? pick(poolNames) : nil
+            } else if roll < 45 {
+                spec.append(#""class": "preemptible""#)
+                if chance(5) { pool = pick(poolNames) }
+            } else {
+                spec.append(#""class": "standard""#)
+            }
+            var placement: [String] = []
+            if chance(25) { placement.append(#""regions": [\#(Set((0..<2).map { _ in "\"" + pick(Self.regions).0 + "\"" }).sorted().joined(separator: ", "))]"#) }
+            if chance(15) { placement.append(#""jurisdictions": ["\#(pick(["DE", "FR", "US", "JP", "NO", "IN"]))"]"#) }
+            if chance(15) { placement.append(#""exclude_operators": ["op\#(random.next() % 4)"]"#) }
+            if !placement.isEmpty { spec.append(#""placement": {\#(placement.joined(separator: ", "))}"#) }
+            if chance(20) { spec.append(#""carbon": {"max_gco2_per_kwh": \#(pick([30, 100, 200, 300]))}"#) }
+            if chance(5) { spec.append(#""colour": "blue""#) }  // an unknown field: invalid spec
+            var order = [
+                #""id": "o\#(zeroPadded(index * 13 % 100, 3))""#,
+                #""tenant": "t\#(random.next() % 5)""#,
+                #""submitted": "2026-11-30T\#(zeroPadded(Int(random.next() % 24), 2)):\#(pick(["00", "30"])):00Z""#,
+                #""spec": {\#(spec.joined(separator: ", "))}"#,
+            ]
+            if let pool { order.append(#""pool": "\#(pool)""#) }
+            orders.append("{" + order.joined(separator: ", ") + "}")
+        }
+    }
+
+    /// The snapshot as JSON, its arrays permuted by `seed` (0: as generated).
+    func text(shuffledWith seed: UInt64 = 0) -> String {
+        var random = SplitMix64(seed: seed)
+        func arrange(_ items: [String]) -> [String] { seed == 0 ? items : items.shuffled(using: &random) }
+        return #"{"now": "2026-12-01T00:00:00Z", "nodes": [\#(arrange(nodes).joined(separator: ", "))], "orders": [\#(arrange(orders).joined(separator: ", "))], "pools": [\#(arrange(pools).joined(separator: ", "))]}"#
+    }
+}
+
+/// `n` with leading zeros up to `width` digits (`007`).
+func zeroPadded(_ n: Int, _ width: Int) -> String {
+    String(repeating: "0", count: max(0, width - String(n).count)) + String(n)
+}
