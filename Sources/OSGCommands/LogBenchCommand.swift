@@ -50,10 +50,10 @@ struct LogBenchCommand: ParsableCommand {
 
         let report = Report(
             leaves: size, proofs: proofs,
-            appendsPerSecond: Double(leaves) / appendTime.seconds,
-            proofsPerSecond: Double(proofs) / proofTime.seconds,
-            appendSeconds: appendTime.seconds, proofSeconds: proofTime.seconds,
-            peakResidentMiB: Self.peakResidentMiB())
+            appendsPerSecond: Double(leaves) / BenchStatistics.seconds(appendTime),
+            proofsPerSecond: Double(proofs) / BenchStatistics.seconds(proofTime),
+            appendSeconds: BenchStatistics.seconds(appendTime), proofSeconds: BenchStatistics.seconds(proofTime),
+            peakResidentMiB: BenchStatistics.peakResidentMiB())
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
@@ -109,22 +109,5 @@ struct LogBenchCommand: ParsableCommand {
             case proofSeconds = "proof_s"
             case peakResidentMiB = "peak_rss_mib"
         }
-    }
-
-    /// Peak resident set size from /proc (Linux); nil elsewhere.
-    static func peakResidentMiB() -> Int? {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-              let kib = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
-        else { return nil }
-        return kib / 1024
-    }
-}
-
-extension Duration {
-    /// The duration in seconds as a floating-point number (for rates only).
-    var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }

@@ -58,13 +58,13 @@ struct MarketBench: ParsableCommand {
             let result = engine.clear(slice)
             let took = clock.now - began
             total += took
-            batchMicros.append(Self.micros(took))
+            batchMicros.append(BenchStatistics.microseconds(took))
             placements += result.placements.count
             placedGPUs += result.placements.reduce(0) { $0 + $1.totalGPUs }
             unplaced += result.unplaced.count
             for entry in result.unplaced { reasons[entry.reason.code, default: 0] += 1 }
         }
-        let seconds = Self.micros(total) / 1_000_000
+        let seconds = BenchStatistics.microseconds(total) / 1_000_000
         let sorted = batchMicros.sorted()
         let figures: [String: Any] = [
             "bench": "market",
@@ -80,11 +80,11 @@ struct MarketBench: ParsableCommand {
             "placements_per_s": Int((Double(placements) / max(seconds, 1e-9)).rounded()),
             "orders_per_s": Int((Double(jobs) / max(seconds, 1e-9)).rounded()),
             "clear_total_ms": Self.rounded(seconds * 1_000),
-            "index_build_ms": Self.rounded(Self.micros(buildTime) / 1_000),
-            "p50_us": Self.rounded(Self.percentile(sorted, 0.50)),
-            "p99_us": Self.rounded(Self.percentile(sorted, 0.99)),
+            "index_build_ms": Self.rounded(BenchStatistics.microseconds(buildTime) / 1_000),
+            "p50_us": Self.rounded(BenchStatistics.percentile(sorted, 0.50)),
+            "p99_us": Self.rounded(BenchStatistics.percentile(sorted, 0.99)),
             "max_us": Self.rounded(sorted.last ?? 0),
-            "peak_rss_mib": Self.peakRSSMiB() ?? -1,
+            "peak_rss_mib": BenchStatistics.peakResidentMiB() ?? -1,
             "unplaced_by_reason": reasons,
         ]
         if json {
@@ -99,27 +99,5 @@ struct MarketBench: ParsableCommand {
         }
     }
 
-    static func micros(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return Double(seconds) * 1_000_000 + Double(attoseconds) / 1_000_000_000_000
-    }
-
     static func rounded(_ value: Double) -> Double { (value * 10).rounded() / 10 }
-
-    /// Nearest-rank percentile of ascending `values`.
-    static func percentile(_ values: [Double], _ fraction: Double) -> Double {
-        guard !values.isEmpty else { return 0 }
-        let rank = Int((fraction * Double(values.count)).rounded(.up))
-        return values[min(max(rank, 1), values.count) - 1]
-    }
-
-    /// Peak resident set size (VmHWM) in MiB, from /proc/self/status; `nil` where there is none.
-    static func peakRSSMiB() -> Int? {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-            let digits = line.split(separator: " ").dropFirst().first.flatMap { Int($0) }
-            return digits.map { $0 / 1024 }
-        }
-        return nil
-    }
 }
