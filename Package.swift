@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "OSGLog", targets: ["OSGLog"]),
         .library(name: "OSGStore", targets: ["OSGStore"]),
         .library(name: "OSGAuth", targets: ["OSGAuth"]),
+        .library(name: "OSGMarket", targets: ["OSGMarket"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),

@@ -38,6 +38,15 @@ let package = Package(
             plugins: benchmarkPlugins
         ),
         .executableTarget(
+            name: "MarketBenchmarks",
+            dependencies: benchmarkDependencies + [
+                .product(name: "OSGMarket", package: projectIdentity),
+                .product(name: "OSGDomain", package: projectIdentity),
+            ],
+            path: "Benchmarks/MarketBenchmarks",
+            plugins: benchmarkPlugins
+        ),
+        .executableTarget(
             name: "CoreBenchmarks",
             dependencies: benchmarkDependencies + [
                 .product(name: "OSGCore", package: projectIdentity),
