@@ -22,8 +22,16 @@ public enum Command: Hashable, Sendable, Codable {
     case definePool(SetAsidePool)
     /// Governance grants a tenant access to a set-aside pool.
     case grantSetAside(SetAsideGrant)
-    /// Time passes: nodes silent for longer than the heartbeat timeout go offline.
+    /// Time passes: nodes silent for longer than the heartbeat timeout go offline (their
+    /// leases end as `node_lost` and the jobs are requeued), and leases past their job's
+    /// `max_duration` end.
     case tick
+    /// The coordinator runs one market clearing over the online nodes' free GPUs and the
+    /// pending queue; placed jobs start leases. Only governance (the coordinator's key) may.
+    case clear
+    /// A lease ends: the tenant cancels, an operator of its nodes reports completion or
+    /// withdrawal, or governance decides (preemption, node lost, max duration).
+    case endLease(leaseID: String, reason: LeaseEndReason)
 }
 
 /// One accepted command with its position, time and actor: the unit of the log.

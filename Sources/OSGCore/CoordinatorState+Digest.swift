@@ -11,6 +11,15 @@ extension CoordinatorState {
         public var queue: [String]
         public var pools: [SetAsidePool]
         public var grants: [SetAsideGrant]
+        public var leases: [Lease]
+        public var allocatedGPUs: [NodeAllocation]
+        public var waitingReasons: [WaitingReason]
+    }
+
+    /// Why a pending order is still waiting, as of the last clearing.
+    public struct WaitingReason: Hashable, Sendable, Codable {
+        public var orderID: String
+        public var reason: String
     }
 
     /// The state as a canonical snapshot.
@@ -21,7 +30,10 @@ extension CoordinatorState {
             orders: orders.values.sorted { $0.id < $1.id },
             queue: queue,
             pools: pools.values.sorted { $0.name < $1.name },
-            grants: grants.sorted { $0.key < $1.key }.map(\.value))
+            grants: grants.sorted { $0.key < $1.key }.map(\.value),
+            leases: leases.values.sorted { $0.id < $1.id },
+            allocatedGPUs: allocatedGPUs.sorted { $0.key < $1.key }.map { NodeAllocation(nodeID: $0.key, gpus: $0.value) },
+            waitingReasons: waitingReasons.sorted { $0.key < $1.key }.map { WaitingReason(orderID: $0.key, reason: $0.value) })
     }
 
     /// SHA-256 (hex) of the canonical snapshot: equal states have equal digests, and a

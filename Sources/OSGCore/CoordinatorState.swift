@@ -9,19 +9,27 @@ public struct CoordinatorState: Sendable {
     /// The rules this state was started with.
     public let genesis: Genesis
     /// Registered nodes by id.
-    public private(set) var nodes: [String: NodeRecord] = [:]
+    public internal(set) var nodes: [String: NodeRecord] = [:]
     /// Every order ever accepted, by id.
-    public private(set) var orders: [String: Order] = [:]
+    public internal(set) var orders: [String: Order] = [:]
     /// Pending order ids in arrival order.
-    public private(set) var queue: [String] = []
+    public internal(set) var queue: [String] = []
     /// Set-aside pools by name.
-    public private(set) var pools: [String: SetAsidePool] = [:]
+    public internal(set) var pools: [String: SetAsidePool] = [:]
     /// Set-aside grants by pool, then tenant.
-    public private(set) var grants: [GrantKey: SetAsideGrant] = [:]
+    public internal(set) var grants: [GrantKey: SetAsideGrant] = [:]
     /// Sequence number the next entry must carry.
-    public private(set) var nextSequence: UInt64 = 0
+    public internal(set) var nextSequence: UInt64 = 0
     /// Time of the last applied entry.
-    public private(set) var lastTime: Timestamp?
+    public internal(set) var lastTime: Timestamp?
+    /// Every lease ever started, by id (ended ones keep their end).
+    public internal(set) var leases: [String: Lease] = [:]
+    /// The running lease of each running order.
+    public internal(set) var runningLeaseOfOrder: [String: String] = [:]
+    /// GPUs held by running leases, per node.
+    public internal(set) var allocatedGPUs: [String: Int] = [:]
+    /// For each pending order, why the last clearing could not place it (a reason code).
+    public internal(set) var waitingReasons: [String: String] = [:]
 
     /// An empty state under `genesis`.
     public init(genesis: Genesis) {
@@ -67,13 +75,15 @@ public struct CoordinatorState: Sendable {
         switch command {
         case .registerNode(let node): registerNode(node, actor: actor, at: time)
         case .updateNodeAsk(let nodeID, let ask): updateNodeAsk(nodeID, ask: ask, actor: actor)
-        case .withdrawNode(let nodeID): withdrawNode(nodeID, actor: actor)
+        case .withdrawNode(let nodeID): withdrawNode(nodeID, actor: actor, at: time)
         case .heartbeat(let nodeIDs): heartbeat(nodeIDs, actor: actor, at: time)
         case .submitJob(let spec, let pool): submitJob(spec, pool: pool, actor: actor, at: time, sequence: sequence)
-        case .cancelJob(let orderID): cancelJob(orderID, actor: actor)
+        case .cancelJob(let orderID): cancelJob(orderID, actor: actor, at: time)
         case .definePool(let pool): definePool(pool, actor: actor)
         case .grantSetAside(let grant): grantSetAside(grant, actor: actor, at: time)
         case .tick: tick(at: time)
+        case .clear: clear(at: time, actor: actor, sequence: sequence)
+        case .endLease(let leaseID, let reason): endLease(leaseID, reason: reason, actor: actor, at: time)
         }
     }
 
@@ -118,12 +128,14 @@ public struct CoordinatorState: Sendable {
         }
     }
 
-    private mutating func withdrawNode(_ nodeID: String, actor: String) -> [Event] {
+    private mutating func withdrawNode(_ nodeID: String, actor: String, at time: Timestamp) -> [Event] {
         switch ownedNode(nodeID, actor: actor) {
         case .failure(let rejection): return [.rejected(rejection)]
         case .success:
+            let ended = endLeases(onNode: nodeID, reason: .nodeWithdrawn, at: time)
             nodes[nodeID] = nil
-            return [.nodeWithdrawn(nodeID: nodeID)]
+            allocatedGPUs[nodeID] = nil
+            return ended + [.nodeWithdrawn(nodeID: nodeID)]
         }
     }
 
@@ -151,10 +163,13 @@ public struct CoordinatorState: Sendable {
             .filter { $0.online && $0.lastHeartbeat.adding(seconds: genesis.heartbeatTimeoutSeconds) < time }
             .map(\.node.id)
             .sorted()
-        return silent.map { nodeID in
+        var events: [Event] = []
+        for nodeID in silent {
             nodes[nodeID]!.online = false
-            return .nodeWentOffline(nodeID: nodeID, lastSeen: nodes[nodeID]!.lastHeartbeat)
+            events.append(.nodeWentOffline(nodeID: nodeID, lastSeen: nodes[nodeID]!.lastHeartbeat))
+            events += endLeases(onNode: nodeID, reason: .nodeLost, at: time)
         }
+        return events + endOverdueLeases(at: time)
     }
 
     // MARK: Jobs
@@ -186,7 +201,7 @@ public struct CoordinatorState: Sendable {
         return [.jobQueued(orderID: orderID, tenantID: actor)]
     }
 
-    private mutating func cancelJob(_ orderID: String, actor: String) -> [Event] {
+    private mutating func cancelJob(_ orderID: String, actor: String, at time: Timestamp) -> [Event] {
         guard var order = orders[orderID] else {
             return [.rejected(Rejection(.unknownOrder, "no job with id \(orderID)"))]
         }
@@ -196,10 +211,16 @@ public struct CoordinatorState: Sendable {
         guard !order.status.isFinal else {
             return [.rejected(Rejection(.orderAlreadyFinal, "job \(orderID) is already \(order.status.rawValue)"))]
         }
+        var events: [Event] = []
+        if let leaseID = runningLeaseOfOrder[orderID] {
+            events += finishLease(leaseID, reason: .cancelledByTenant, at: time)
+        }
+        order = orders[orderID]!
         order.status = .cancelled
         orders[orderID] = order
         queue.removeAll { $0 == orderID }
-        return [.jobCancelled(orderID: orderID)]
+        waitingReasons[orderID] = nil
+        return events + [.jobCancelled(orderID: orderID)]
     }
 
     // MARK: Set-asides
@@ -240,5 +261,6 @@ public struct CoordinatorState: Sendable {
         assert(Set(queue).count == queue.count, "an order is queued at most once")
         assert(nodes.allSatisfy { $0.key == $0.value.node.id }, "nodes are keyed by their id")
         assert(pools.values.reduce(0) { $0 + $1.sharePPM } <= 1_000_000, "pools reserve at most 100 %")
+        assertLeaseInvariants()
     }
 }

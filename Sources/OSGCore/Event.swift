@@ -15,6 +15,9 @@ public enum Event: Hashable, Sendable, Codable {
     case jobCancelled(orderID: String)
     case poolDefined(name: String)
     case grantIssued(pool: String, tenantID: String)
+    case leaseStarted(Lease)
+    case leaseEnded(leaseID: String, orderID: String, reason: LeaseEndReason, requeued: Bool)
+    case clearingCompleted(placed: Int, waiting: Int)
     case rejected(Rejection)
 }
 
@@ -34,4 +37,7 @@ public enum RejectionCode: String, Hashable, Sendable, Codable, CaseIterable {
     case orderAlreadyFinal = "order_already_final"
     case noEligibleGrant = "no_eligible_grant"
     case invalidPool = "invalid_pool"
+    case unknownLease = "unknown_lease"
+    case leaseAlreadyEnded = "lease_already_ended"
+    case notAllowedToEnd = "not_allowed_to_end"
 }

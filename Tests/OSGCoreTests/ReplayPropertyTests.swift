@@ -47,6 +47,11 @@ struct CommandSequenceGenerator {
         case 85..<88:
             let name = pick(["students", "civic"])
             return (.definePool(SetAsidePool(name: name, sharePPM: Int.random(in: 1...600_000, using: &random), pricePerGPUHour: MicroCredits(500_000))), pick([governance, tenant]))
+        case 92..<95:
+            return (.clear, governance)
+        case 95..<97:
+            let reason = pick([LeaseEndReason.completed, .cancelledByTenant, .preempted, .nodeLost, .nodeWithdrawn, .maxDurationReached])
+            return (.endLease(leaseID: "lease-\(Int.random(in: 0...max(0, orders), using: &random))-\(Int.random(in: 0..<3, using: &random))", reason: reason), pick([governance, op, tenant]))
         case 88..<92:
             let grant = SetAsideGrant(pool: pick(["students", "civic"]), tenantID: tenant, quotaGPUSeconds: Int64.random(in: 0...400_000, using: &random), expires: t0.adding(seconds: 86_400))
             return (.grantSetAside(grant), governance)
@@ -105,7 +110,10 @@ struct ReplayPropertyTests {
         let events = try generator.log(length: 500).replay().events.flatMap { $0 }
         let refused = events.filter { if case .rejected = $0 { true } else { false } }.count
         let queued = events.filter { if case .jobQueued = $0 { true } else { false } }.count
+        let started = events.filter { if case .leaseStarted = $0 { true } else { false } }.count
+        let ended = events.filter { if case .leaseEnded = $0 { true } else { false } }.count
         #expect(refused > 50 && queued > 50, "refused \(refused), queued \(queued)")
+        #expect(started > 10 && ended > 5, "leases started \(started), ended \(ended)")
     }
 
     @Test("a damaged log file is refused with the line that is wrong")
