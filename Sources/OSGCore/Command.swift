@@ -32,6 +32,8 @@ public enum Command: Hashable, Sendable, Codable {
     /// A lease ends: the tenant cancels, an operator of its nodes reports completion or
     /// withdrawal, or governance decides (preemption, node lost, max duration).
     case endLease(leaseID: String, reason: LeaseEndReason)
+    /// Credits arrive for a tenant (the devnet faucet, or an on-ramp). Governance only.
+    case deposit(tenantID: String, amount: MicroCredits)
 }
 
 /// One accepted command with its position, time and actor: the unit of the log.

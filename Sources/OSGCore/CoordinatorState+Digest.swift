@@ -14,6 +14,23 @@ extension CoordinatorState {
         public var leases: [Lease]
         public var allocatedGPUs: [NodeAllocation]
         public var waitingReasons: [WaitingReason]
+        /// FNV-1a digest of the whole ledger (accounts, balances, every transfer record).
+        public var ledgerDigest: UInt64
+        public var accounts: [ParticipantAccount]
+        public var transferCounter: UInt64
+        public var escrows: [LeaseEscrow]
+    }
+
+    /// A participant's ledger account.
+    public struct ParticipantAccount: Hashable, Sendable, Codable {
+        public var participantID: String
+        public var accountID: UInt64
+    }
+
+    /// A running lease's reserved budget.
+    public struct LeaseEscrow: Hashable, Sendable, Codable {
+        public var leaseID: String
+        public var parts: [LeaseEscrowPart]
     }
 
     /// Why a pending order is still waiting, as of the last clearing.
@@ -33,7 +50,11 @@ extension CoordinatorState {
             grants: grants.sorted { $0.key < $1.key }.map(\.value),
             leases: leases.values.sorted { $0.id < $1.id },
             allocatedGPUs: allocatedGPUs.sorted { $0.key < $1.key }.map { NodeAllocation(nodeID: $0.key, gpus: $0.value) },
-            waitingReasons: waitingReasons.sorted { $0.key < $1.key }.map { WaitingReason(orderID: $0.key, reason: $0.value) })
+            waitingReasons: waitingReasons.sorted { $0.key < $1.key }.map { WaitingReason(orderID: $0.key, reason: $0.value) },
+            ledgerDigest: ledger.stateDigest,
+            accounts: accountIDs.sorted { $0.key < $1.key }.map { ParticipantAccount(participantID: $0.key, accountID: $0.value) },
+            transferCounter: transferCounter,
+            escrows: escrows.sorted { $0.key < $1.key }.map { LeaseEscrow(leaseID: $0.key, parts: $0.value) })
     }
 
     /// SHA-256 (hex) of the canonical snapshot: equal states have equal digests, and a

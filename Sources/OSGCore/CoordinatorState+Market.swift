@@ -1,4 +1,5 @@
 import OSGDomain
+import OSGLedger
 import OSGMarket
 
 /// The market inside the state machine: clearing the queue onto nodes, and ending leases.
@@ -28,19 +29,34 @@ extension CoordinatorState {
                     region: node.region, jurisdiction: node.jurisdiction, zone: node.gridZone,
                     askPerGPUHour: node.askPerGPUHour)
             }
+        // Jobs whose tenant cannot cover their maximum cost wait; the rest go to the market.
+        var unfunded: [String] = []
         let marketOrders = queue.compactMap { orderID -> MarketOrder? in
             guard let order = orders[orderID] else { return nil }
+            if availableFunds(of: order.tenantID) < order.spec.maxCost {
+                unfunded.append(orderID)
+                return nil
+            }
             return MarketOrder(id: order.id, tenantID: order.tenantID, submitted: order.submitted, pool: order.pool, spec: order.spec)
         }
         var engine = ClearingEngine(nodes: marketNodes, pools: pools.values.sorted { $0.name < $1.name })
         let result = engine.clear(marketOrders)
 
         var events: [Event] = []
+        var started: Set<String> = []
         for (index, placement) in result.placements.enumerated() {
             let lease = Lease(
                 id: "lease-\(sequence)-\(index)", orderID: placement.orderID,
                 allocations: placement.grants.map { NodeAllocation(nodeID: $0.nodeID, gpus: $0.gpus) },
                 pricePerGPUHour: placement.pricePerGPUHour, start: time)
+            guard let order = orders[lease.orderID],
+                  reserveBudget(for: lease, tenantID: order.tenantID, maxDurationSeconds: order.spec.maxDurationSeconds)
+            else {
+                // Several jobs of one tenant placed together can exceed its funds: this one waits.
+                waitingReasons[lease.orderID] = "insufficient_funds"
+                continue
+            }
+            started.insert(lease.orderID)
             leases[lease.id] = lease
             runningLeaseOfOrder[lease.orderID] = lease.id
             for allocation in lease.allocations { allocatedGPUs[allocation.nodeID, default: 0] += allocation.gpus }
@@ -48,8 +64,8 @@ extension CoordinatorState {
             waitingReasons[lease.orderID] = nil
             events.append(.leaseStarted(lease))
         }
-        let started = Set(result.placements.map(\.orderID))
         queue.removeAll { started.contains($0) }
+        for orderID in unfunded { waitingReasons[orderID] = "insufficient_funds" }
         for unplaced in result.unplaced {
             waitingReasons[unplaced.orderID] = unplaced.reason.code
         }
@@ -93,6 +109,7 @@ extension CoordinatorState {
             allocatedGPUs[allocation.nodeID] = remaining > 0 ? remaining : nil
         }
         runningLeaseOfOrder[lease.orderID] = nil
+        let paid = settle(lease, at: time, reason: reason)
         let requeue: Bool
         switch reason {
         case .completed: orders[lease.orderID]?.status = .completed; requeue = false
@@ -103,7 +120,7 @@ extension CoordinatorState {
             queue.append(lease.orderID)
             requeue = true
         }
-        return [.leaseEnded(leaseID: leaseID, orderID: lease.orderID, reason: reason, requeued: requeue)]
+        return [.leaseEnded(leaseID: leaseID, orderID: lease.orderID, reason: reason, requeued: requeue, paid: paid)]
     }
 
     /// Ends every running lease that holds GPUs on `nodeID`, in lease-id order.

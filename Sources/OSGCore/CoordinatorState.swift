@@ -1,4 +1,5 @@
 import OSGDomain
+import OSGLedger
 
 /// The coordinator's whole state, as a pure function of its log.
 ///
@@ -30,10 +31,22 @@ public struct CoordinatorState: Sendable {
     public internal(set) var allocatedGPUs: [String: Int] = [:]
     /// For each pending order, why the last clearing could not place it (a reason code).
     public internal(set) var waitingReasons: [String: String] = [:]
+    /// All money: tenants, operators, the treasury, escrows (see `CoordinatorState+Money`).
+    public internal(set) var ledger = DoubleEntryLedger()
+    /// Ledger account of each participant that has one.
+    public internal(set) var accountIDs: [String: UInt64] = [:]
+    /// The next ledger account id to hand out.
+    public internal(set) var nextAccountID: UInt64 = 3
+    /// The last ledger transfer id used.
+    public internal(set) var transferCounter: UInt64 = 0
+    /// The reserved budget of each running lease, per operator.
+    public internal(set) var escrows: [String: [LeaseEscrowPart]] = [:]
 
     /// An empty state under `genesis`.
     public init(genesis: Genesis) {
         self.genesis = genesis
+        let results = ledger.apply(Self.genesisLedgerOperations)
+        precondition(results.allSatisfy(\.isApplied), "the genesis accounts are created in an empty ledger")
     }
 
     /// A node with its liveness, as the coordinator sees it.
@@ -84,6 +97,7 @@ public struct CoordinatorState: Sendable {
         case .tick: tick(at: time)
         case .clear: clear(at: time, actor: actor, sequence: sequence)
         case .endLease(let leaseID, let reason): endLease(leaseID, reason: reason, actor: actor, at: time)
+        case .deposit(let tenantID, let amount): deposit(to: tenantID, amount: amount, actor: actor)
         }
     }
 
@@ -262,5 +276,7 @@ public struct CoordinatorState: Sendable {
         assert(nodes.allSatisfy { $0.key == $0.value.node.id }, "nodes are keyed by their id")
         assert(pools.values.reduce(0) { $0 + $1.sharePPM } <= 1_000_000, "pools reserve at most 100 %")
         assertLeaseInvariants()
+        assert(ledger.checkInvariants().isEmpty, "the ledger balances: \(ledger.checkInvariants())")
+        assert(Set(escrows.keys) == Set(runningLeaseOfOrder.values), "every running lease, and only those, holds an escrow")
     }
 }

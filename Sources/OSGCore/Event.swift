@@ -16,7 +16,8 @@ public enum Event: Hashable, Sendable, Codable {
     case poolDefined(name: String)
     case grantIssued(pool: String, tenantID: String)
     case leaseStarted(Lease)
-    case leaseEnded(leaseID: String, orderID: String, reason: LeaseEndReason, requeued: Bool)
+    case leaseEnded(leaseID: String, orderID: String, reason: LeaseEndReason, requeued: Bool, paid: MicroCredits)
+    case fundsDeposited(tenantID: String, amount: MicroCredits)
     case clearingCompleted(placed: Int, waiting: Int)
     case rejected(Rejection)
 }
@@ -40,4 +41,5 @@ public enum RejectionCode: String, Hashable, Sendable, Codable, CaseIterable {
     case unknownLease = "unknown_lease"
     case leaseAlreadyEnded = "lease_already_ended"
     case notAllowedToEnd = "not_allowed_to_end"
+    case invalidAmount = "invalid_amount"
 }

@@ -18,7 +18,9 @@ struct CommandSequenceGenerator {
         var time = t0
         for _ in 0..<length {
             time = time.adding(seconds: Int64.random(in: 0...90, using: &random))
-            let (command, actor) = next(orders: log.entries.count)
+            let (command, actor) = log.entries.count < tenants.count
+                ? (.deposit(tenantID: tenants[log.entries.count], amount: MicroCredits(200_000_000)), governance)
+                : next(orders: log.entries.count)
             try log.append(command, by: actor, at: time)
         }
         return log
@@ -52,6 +54,8 @@ struct CommandSequenceGenerator {
         case 95..<97:
             let reason = pick([LeaseEndReason.completed, .cancelledByTenant, .preempted, .nodeLost, .nodeWithdrawn, .maxDurationReached])
             return (.endLease(leaseID: "lease-\(Int.random(in: 0...max(0, orders), using: &random))-\(Int.random(in: 0..<3, using: &random))", reason: reason), pick([governance, op, tenant]))
+        case 97..<99:
+            return (.deposit(tenantID: tenant, amount: MicroCredits(Int64.random(in: 0...50_000_000, using: &random))), pick([governance, governance, tenant]))
         case 88..<92:
             let grant = SetAsideGrant(pool: pick(["students", "civic"]), tenantID: tenant, quotaGPUSeconds: Int64.random(in: 0...400_000, using: &random), expires: t0.adding(seconds: 86_400))
             return (.grantSetAside(grant), governance)

@@ -1,0 +1,129 @@
+import OSGDomain
+import OSGLedger
+
+/// Money inside the state machine, kept in the double-entry ledger.
+///
+/// - Every participant who holds money gets a ledger account the first time it needs one,
+///   numbered in order of first use (deterministic), with `debits_must_not_exceed_credits`.
+/// - A deposit moves credits from the external account (the devnet faucet or an on-ramp).
+/// - When a lease starts, its budget — price × GPUs × max_duration, per operator — is
+///   reserved as pending transfers tenant → operator, all in one linked chain.
+/// - When a lease ends, each reservation is posted for the time used (price × GPUs × elapsed
+///   seconds ÷ 3600, rounded up to a micro-credit, at most the reservation) and the rest is
+///   released; a lease that reached max_duration pays its whole budget.
+/// - A job is placed only if its tenant can cover the job's maximum cost
+///   (max_price × GPUs × max_duration); otherwise it waits with `insufficient_funds`.
+extension CoordinatorState {
+    /// Ledger account of the protocol treasury.
+    public static let treasuryAccountID: UInt64 = 1
+    /// Ledger account that deposits come from.
+    public static let externalAccountID: UInt64 = 2
+
+    /// The first ledger operations of every coordinator: the treasury and external accounts.
+    static var genesisLedgerOperations: [LedgerOperation] {
+        [
+            .createAccount(Account(id: treasuryAccountID, code: .treasury)),
+            .createAccount(Account(id: externalAccountID, code: .external)),
+        ]
+    }
+
+    /// Credits `participantID` can spend now (posted balance minus reservations).
+    public func availableFunds(of participantID: String) -> MicroCredits {
+        guard let accountID = accountIDs[participantID], let account = ledger.account(accountID) else { return .zero }
+        return MicroCredits(Int64(clamping: account.availableMicroCredits))
+    }
+
+    /// The ledger account of `participantID`, created on first use.
+    mutating func accountID(for participantID: String, code: AccountCode) -> UInt64 {
+        if let existing = accountIDs[participantID] { return existing }
+        let id = nextAccountID
+        nextAccountID += 1
+        let result = ledger.apply(.createAccount(Account(id: id, flags: .debitsMustNotExceedCredits, code: code)))
+        precondition(result.isApplied, "a fresh account id is always free")
+        accountIDs[participantID] = id
+        return id
+    }
+
+    mutating func nextTransferID() -> UInt64 {
+        transferCounter += 1
+        return transferCounter
+    }
+
+    // MARK: Commands
+
+    mutating func deposit(to tenantID: String, amount: MicroCredits, actor: String) -> [Event] {
+        guard actor == genesis.governanceID else {
+            return [.rejected(Rejection(.notGovernance, "only the coordinator's faucet or on-ramp records deposits"))]
+        }
+        guard amount.rawValue > 0, !tenantID.isEmpty else {
+            return [.rejected(Rejection(.invalidAmount, "a deposit needs a tenant and an amount above 0, got \(amount)"))]
+        }
+        let account = accountID(for: tenantID, code: .tenant)
+        let result = ledger.apply(.transfer(TransferRequest(
+            id: nextTransferID(), debitAccountID: Self.externalAccountID, creditAccountID: account,
+            amountMicroCredits: UInt64(amount.rawValue), code: .deposit)))
+        guard result.isApplied else {
+            return [.rejected(Rejection(.invalidAmount, "the deposit was refused by the ledger: \(result)"))]
+        }
+        return [.fundsDeposited(tenantID: tenantID, amount: amount)]
+    }
+
+    // MARK: Leases
+
+    /// Micro-credits for `gpus` GPUs at `price` per GPU-hour for `seconds`, rounded up.
+    static func cost(price: MicroCredits, gpus: Int, seconds: Int64) -> UInt64 {
+        let product = UInt64(price.rawValue).multipliedFullWidth(by: UInt64(gpus) * UInt64(max(0, seconds)))
+        let (quotient, remainder) = UInt64(3600).dividingFullWidth(product)
+        return remainder > 0 ? quotient + 1 : quotient
+    }
+
+    /// Reserves a starting lease's budget; `false` (and nothing reserved) if the tenant
+    /// cannot cover it.
+    mutating func reserveBudget(for lease: Lease, tenantID: String, maxDurationSeconds: Int64) -> Bool {
+        let tenantAccount = accountID(for: tenantID, code: .tenant)
+        var parts: [LeaseEscrowPart] = []
+        var events: [LedgerEvent] = []
+        for allocation in lease.allocations {
+            guard let operatorID = nodes[allocation.nodeID]?.node.operatorID else { return false }
+            let operatorAccount = accountID(for: operatorID, code: .operator)
+            let amount = Self.cost(price: lease.pricePerGPUHour, gpus: allocation.gpus, seconds: maxDurationSeconds)
+            let transferID = nextTransferID()
+            events.append(.transfer(TransferRequest(
+                id: transferID, debitAccountID: tenantAccount, creditAccountID: operatorAccount,
+                amountMicroCredits: amount, isPending: true, code: .escrow)))
+            parts.append(LeaseEscrowPart(transferID: transferID, gpus: allocation.gpus, amountMicroCredits: amount))
+        }
+        guard ledger.apply(.linked(events)).isApplied else { return false }
+        escrows[lease.id] = parts
+        return true
+    }
+
+    /// Settles an ending lease: pays for the time used, releases the rest. Returns the amount paid.
+    mutating func settle(_ lease: Lease, at time: Timestamp, reason: LeaseEndReason) -> MicroCredits {
+        guard let parts = escrows.removeValue(forKey: lease.id) else { return .zero }
+        let elapsed = lease.start.seconds(until: time)
+        var paid: UInt64 = 0
+        for part in parts {
+            let used = reason == .maxDurationReached
+                ? part.amountMicroCredits
+                : min(part.amountMicroCredits, Self.cost(price: lease.pricePerGPUHour, gpus: part.gpus, seconds: elapsed))
+            let resolution: PendingResolution = used > 0
+                ? .post(id: nextTransferID(), pendingID: part.transferID, amountMicroCredits: used)
+                : .void(id: nextTransferID(), pendingID: part.transferID)
+            let result = ledger.apply(.resolve(resolution))
+            precondition(result.isApplied, "an open escrow always resolves: \(result)")
+            paid += used
+        }
+        return MicroCredits(Int64(paid))
+    }
+}
+
+/// One operator's share of a lease's reserved budget.
+public struct LeaseEscrowPart: Hashable, Sendable, Codable {
+    /// The pending ledger transfer holding it.
+    public var transferID: UInt64
+    /// GPUs of the lease on that operator's node.
+    public var gpus: Int
+    /// The amount reserved.
+    public var amountMicroCredits: UInt64
+}
