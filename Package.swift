@@ -108,7 +108,7 @@ let package = Package(
         .testTarget(name: "OSGCommandsTests", dependencies: ["OSGCommands"]),
         .testTarget(
             name: "OSGMarketTests",
-            dependencies: ["OSGMarket", "OSGCommands", "OSGSpec", .product(name: "Yams", package: "Yams")],
+            dependencies: ["OSGMarket", "OSGCarbon", "OSGCommands", "OSGSpec", .product(name: "Yams", package: "Yams")],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "OSGCarbonTests", dependencies: ["OSGCarbon", "OSGDomain"], resources: [.copy("Fixtures")]),
