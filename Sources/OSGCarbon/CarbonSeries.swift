@@ -27,9 +27,11 @@ public struct CarbonSeries: Hashable, Sendable {
     /// - Parameters:
     ///   - zone: the grid zone id.
     ///   - firstHour: hours since the epoch of the first value.
-    ///   - milligramsPerKWh: one value per hour, none negative (a precondition).
+    ///   - milligramsPerKWh: one value per hour, each in `0..<1_000_000_000` (under a million
+    ///   grams per kWh; a precondition that keeps every weighted sum inside `Int64`).
     public init(zone: String, firstHour: Int64, milligramsPerKWh: [Int64]) {
-        precondition(milligramsPerKWh.allSatisfy { $0 >= 0 }, "carbon intensities must not be negative")
+        precondition(milligramsPerKWh.allSatisfy { $0 >= 0 && $0 < Self.limitMilligramsPerKWh },
+                     "carbon intensities must be in 0..<1,000,000 g/kWh")
         self.zone = zone
         self.firstHour = firstHour
         self.milligramsPerKWh = milligramsPerKWh
@@ -37,6 +39,9 @@ public struct CarbonSeries: Hashable, Sendable {
         for (index, value) in milligramsPerKWh.enumerated() { sums[index + 1] = sums[index] + value }
         prefixSums = sums
     }
+
+    /// Exclusive upper bound of one hour's intensity: a million grams per kWh.
+    public static let limitMilligramsPerKWh: Int64 = 1_000_000_000
 
     /// Number of hours in the series.
     public var hourCount: Int { milligramsPerKWh.count }

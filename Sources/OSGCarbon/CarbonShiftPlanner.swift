@@ -38,7 +38,7 @@ public struct CarbonShiftPlanner: Sendable {
             return .startNow(zone: nil, expectedMeanMilligramsPerKWh: nil)
         }
         let capMilligrams = spec.carbon.maxGCO2PerKWh.map { Int64($0) * 1000 }
-        let zones = Set(allowedZones).sorted().compactMap { atlas[$0] }
+        let zones = Set(allowedZones).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.compactMap { atlas[$0] }
         guard !zones.isEmpty else { return .startNow(zone: nil, expectedMeanMilligramsPerKWh: nil) }
         let duration = max(spec.durationSeconds, 1)
         let latestStart = deadline.adding(seconds: -spec.maxDurationSeconds)

@@ -11,7 +11,7 @@ import OSGDomain
 ///   whole hour and strictly increasing; every row's zone equals the first row's, and the
 ///   file name's zone when the name has the `<ZONE>_<YEAR>_hourly.csv` form;
 /// - intensities are non-negative decimals with at most three decimals, so that they convert
-///   exactly to integer milligrams per kWh (`133.64` → `133_640`).
+///   exactly to integer milligrams per kWh (`133.64` → `133_640`), below 1,000,000 g/kWh.
 ///
 /// **Gap rule.** Missing hours between two rows are filled with the value of the hour before
 /// the gap when at most ``maxFilledGapHours`` (3) hours are missing in a row; a longer gap is
@@ -122,14 +122,16 @@ public enum ElectricityMapsCSV {
     }
 
     /// Exact milligrams per kWh of a decimal text in grams (`133.64` → `133_640`); `nil` for
-    /// anything but digits with an optional point and one to three decimals.
+    /// anything but digits with an optional point and one to three decimals, or for a value of
+    /// a million grams or more (real grids stay below 2,000 g/kWh; the bound keeps every
+    /// weighted sum far inside `Int64`).
     public static func milligrams(_ text: String) -> Int64? {
         let bytes = Array(text.utf8)
         var index = 0
         var whole: Int64 = 0
         var wholeDigits = 0
         while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 {
-            guard wholeDigits < 12 else { return nil }
+            guard wholeDigits < 6 else { return nil }
             whole = whole * 10 + Int64(bytes[index] - 0x30)
             wholeDigits += 1
             index += 1

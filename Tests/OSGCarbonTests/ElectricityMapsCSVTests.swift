@@ -21,12 +21,12 @@ struct ElectricityMapsCSVTests {
     }
 
     @Test("decimal text converts exactly to milligrams; anything else is refused",
-          arguments: [("133.64", Int64(133_640)), ("139.1", 139_100), ("0", 0), ("7.125", 7_125), ("1000", 1_000_000)])
+          arguments: [("133.64", Int64(133_640)), ("139.1", 139_100), ("0", 0), ("7.125", 7_125), ("1000", 1_000_000), ("999999.999", 999_999_999)])
     func decimals(text: String, milligrams: Int64) {
         #expect(ElectricityMapsCSV.milligrams(text) == milligrams)
     }
 
-    @Test("malformed numbers are refused", arguments: ["", "-1", "1.", ".5", "1.2345", "1e3", " 1", "NaN", "1,5"])
+    @Test("malformed numbers are refused", arguments: ["", "-1", "1.", ".5", "1.2345", "1e3", " 1", "NaN", "1,5", "1000000"])
     func badDecimals(text: String) {
         #expect(ElectricityMapsCSV.milligrams(text) == nil)
     }
