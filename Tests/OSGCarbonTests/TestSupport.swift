@@ -12,9 +12,9 @@ func fixtureDirectory() throws -> String {
 /// The full shared data set (`../shared/data/carbon` next to the worktree, or
 /// `OSG_CARBON_DATA`), when this machine has it.
 let sharedCarbonDirectory: String? = {
-    if let path = ProcessInfo.processInfo.environment["OSG_CARBON_DATA"] { return path }
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    let path = root.deletingLastPathComponent().appendingPathComponent("shared/data/carbon").path
+    let path = ProcessInfo.processInfo.environment["OSG_CARBON_DATA"]
+        ?? root.deletingLastPathComponent().appendingPathComponent("shared/data/carbon").path
     return FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent("ES_2022_hourly.csv")) ? path : nil
 }()
 
