@@ -107,3 +107,39 @@ struct CarbonScenarioTests {
         }
     }
 }
+
+@Suite("Carbon step: determinism")
+struct CarbonDeterminismTests {
+    @Test("with series, several flexible orders over three zones give the same output after shuffling the arrays")
+    func shuffled() throws {
+        let nodes = [
+            node("eu-1", ask: "1.00"), node("eu-2", gpus: 4, ask: "1.20"),
+            node("us-1", ask: "2.00", region: "us-west", jurisdiction: "US"),
+            node("sa-1", gpus: 2, ask: "0.90", region: "sa", jurisdiction: "BR", carbon: nil),
+        ]
+        let later = #""deadline": "2026-12-01T12:00:00Z", "carbon": {"shift": true}"#
+        let orders = (0..<8).map { index in
+            order("f\(index)", count: 1 + index % 3, submitted: "2026-11-30T0\(index):00:00Z",
+                  extra: index % 2 == 0 ? flexible : later)
+        } + [order("fixed-1"), order("fixed-2", count: 4)]
+        let series = carbonJSON([
+            ("eu-grid", ["300", "280", "260", "240", "220", "200", "180", "160", "140", "120", "100", "90", "80"]),
+            ("us-west-grid", ["150", "150", "150", "150", "150", "150", "150", "150", "150", "150", "150", "150", "150"]),
+            ("sa-grid", ["120", "400", "400", "400", "400", "400", "400", "400", "400", "400", "400", "400", "400"]),
+        ])
+        let text = snapshot(nodes: nodes, orders: orders, carbon: series)
+        let expected = try clearJSON(text)
+        _ = try clearScenario(text)
+        for seed in UInt64(1)...5 {
+            #expect(try clearJSON(shuffledSnapshot(text, seed: seed)) == expected)
+        }
+        let outcome = try Outcome(expected)
+        // Deadline 12:00 (odd orders): eu-grid at 11:00 (90 g) beats sa now (120 g): all wait.
+        for id in ["f1", "f3", "f5", "f7"] { #expect(outcome.reasons[id] == "deferred_for_cleaner_power") }
+        // Deadline 06:00 (even orders): eu never gets below 200 g in time; sa (120 g) now is best.
+        #expect(outcome.placed["f0"]?.nodes == ["sa-1"])
+        // Three GPUs do not fit sa-1 (2 GPUs): us-west (150 g) beats eu (300 g) now, despite its ask.
+        #expect(outcome.placed["f2"]?.nodes == ["us-1"])
+        #expect(outcome.placed.count + outcome.reasons.count == 10)
+    }
+}
