@@ -76,4 +76,25 @@ public struct CarbonShiftPlanner: Sendable {
             savingVersusNowMilligramsPerKWh: nowMean.map { $0 - expected }
         )
     }
+
+    /// The allowed zones a job may start in now, cleanest first: each has a series covering the
+    /// expected run from `now` and, with a cap, a current hour at or under it; ordered by the
+    /// run's mean intensity, then zone id (byte order). The first is the zone of
+    /// ``CarbonShiftDecision/startNow(zone:expectedMeanMilligramsPerKWh:)``; the market tries
+    /// the others in turn when that zone has no room left.
+    public func zonesCleanestFirst(_ spec: JobSpec, now: Timestamp, allowedZones: some Sequence<String>) -> [String] {
+        let capMilligrams = spec.carbon.maxGCO2PerKWh.map { Int64($0) * 1000 }
+        let duration = max(spec.durationSeconds, 1)
+        var ranked: [(sum: Int64, zone: String)] = []
+        for zone in Set(allowedZones) {
+            guard let series = atlas[zone] else { continue }
+            if let capMilligrams {
+                guard let value = series.intensity(at: now), value <= capMilligrams else { continue }
+            }
+            guard let sum = series.weightedSum(from: now, durationSeconds: duration) else { continue }
+            ranked.append((sum, zone))
+        }
+        ranked.sort { $0.sum != $1.sum ? $0.sum < $1.sum : $0.zone.utf8.lexicographicallyPrecedes($1.zone.utf8) }
+        return ranked.map(\.zone)
+    }
 }

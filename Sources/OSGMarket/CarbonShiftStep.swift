@@ -11,7 +11,8 @@ import OSGDomain
 ///    snapshot (every constraint but the carbon cap, which the planner judges per hour).
 ///    A plan to start later leaves the order unplaced with
 ///    ``UnplacedReason/deferredForCleanerPower(start:zone:)``; a plan to start now makes the
-///    engine try the chosen zone's nodes first, then any node as usual.
+///    engine try the allowed zones cleanest first (``CarbonShiftPlanner/zonesCleanestFirst(_:now:allowedZones:)``),
+///    each by its usual cheapest-fit rules, then any node as usual.
 /// 3. Everything else clears exactly as without carbon data.
 struct CarbonShiftStep {
     /// Nodes with figures filled in from the series.
@@ -20,8 +21,8 @@ struct CarbonShiftStep {
     var orders: [MarketOrder]
     /// Orders deferred to a cleaner hour.
     var deferred: [UnplacedOrder]
-    /// Order id → zone the engine tries first.
-    var preferredZones: [String: String]
+    /// Order id → zones the engine tries first, in order.
+    var preferredZones: [String: [String]]
 
     init(snapshot: MarketSnapshot, atlas: CarbonAtlas) {
         nodes = snapshot.nodes.map { node in
@@ -56,7 +57,7 @@ struct CarbonShiftStep {
             case .wait(let start, let zone, _, _, _):
                 deferred.append(UnplacedOrder(orderID: order.id, reason: .deferredForCleanerPower(start: start, zone: zone)))
             case .startNow(let zone, _):
-                if let zone { preferredZones[order.id] = zone }
+                if zone != nil { preferredZones[order.id] = planner.zonesCleanestFirst(spec, now: snapshot.now, allowedZones: zones) }
                 orders.append(order)
             case .noStartUnderCap:
                 orders.append(order)
@@ -69,11 +70,16 @@ extension ClearingEngine {
     /// The zone name of a table node.
     func zoneName(_ node: Int) -> String { table.zoneNames[Int(table.zoneCode[node])] }
 
-    /// The engine's usual search restricted to `zone`'s nodes; `nil` without a zone or a fit.
-    mutating func searchPreferring(zone: String?, _ need: OrderRequirement) -> [Int]? {
-        guard let zone, let code = table.zoneCodes[zone] else { return nil }
-        var zoned = need
-        zoned.onlyZone = code
-        return search(zoned, in: index)
+    /// The engine's usual search restricted to each zone's nodes in turn; `nil` when no zone
+    /// is given or none fits.
+    mutating func searchPreferring(zones: [String]?, _ need: OrderRequirement) -> [Int]? {
+        guard let zones else { return nil }
+        for zone in zones {
+            guard let code = table.zoneCodes[zone] else { continue }
+            var zoned = need
+            zoned.onlyZone = code
+            if let nodes = search(zoned, in: index) { return nodes }
+        }
+        return nil
     }
 }

@@ -74,6 +74,8 @@ struct CarbonShiftPlannerTests {
         ]))
         #expect(flat.plan(spec(deadline: "2026-12-01T03:00:00Z"), now: now, allowedZones: ["A", "B"])
                 == .startNow(zone: "B", expectedMeanMilligramsPerKWh: 70_000))
+        #expect(flat.zonesCleanestFirst(spec(deadline: "2026-12-01T03:00:00Z"), now: now, allowedZones: ["A", "B", "Z"]) == ["B", "A"])
+        #expect(flat.zonesCleanestFirst(spec(deadline: "2026-12-01T03:00:00Z", cap: 75), now: now, allowedZones: ["A", "B"]) == ["B"])
         // Only allowed zones count.
         #expect(flat.plan(spec(deadline: "2026-12-01T03:00:00Z"), now: now, allowedZones: ["A", "Z"])
                 == .startNow(zone: "A", expectedMeanMilligramsPerKWh: 80_000))

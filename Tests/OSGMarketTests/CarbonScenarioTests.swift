@@ -140,6 +140,8 @@ struct CarbonDeterminismTests {
         #expect(outcome.placed["f0"]?.nodes == ["sa-1"])
         // Three GPUs do not fit sa-1 (2 GPUs): us-west (150 g) beats eu (300 g) now, despite its ask.
         #expect(outcome.placed["f2"]?.nodes == ["us-1"])
+        // f4 (2 GPUs) plans sa, but f0 took one of its GPUs: the next cleanest zone, us-west, not the cheaper eu.
+        #expect(outcome.placed["f4"]?.nodes == ["us-1"])
         #expect(outcome.placed.count + outcome.reasons.count == 10)
     }
 }
