@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "OSGStore", targets: ["OSGStore"]),
         .library(name: "OSGAuth", targets: ["OSGAuth"]),
         .library(name: "OSGMarket", targets: ["OSGMarket"]),
+        .library(name: "OSGCarbon", targets: ["OSGCarbon"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
@@ -77,8 +78,12 @@ let package = Package(
             name: "OSGLog",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
+        // Carbon-aware placement: hourly grid carbon series (Electricity Maps CSV), the shift
+        // planner and the deferral-saving experiment. Pure (file I/O only in
+        // CarbonAtlas+Directory.swift).
+        .target(name: "OSGCarbon", dependencies: ["OSGDomain"]),
         // The market: deterministic frequent-batch-auction clearing over free capacity.
-        .target(name: "OSGMarket", dependencies: ["OSGDomain"]),
+        .target(name: "OSGMarket", dependencies: ["OSGDomain", "OSGCarbon"]),
         // CLI verbs as a library so tests can run them in-process.
         .target(
             name: "OSGCommands",
@@ -90,6 +95,7 @@ let package = Package(
                 "OSGStore",
                 "OSGLog",
                 "OSGMarket",
+                "OSGCarbon",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -103,9 +109,10 @@ let package = Package(
         .testTarget(name: "OSGCommandsTests", dependencies: ["OSGCommands"]),
         .testTarget(
             name: "OSGMarketTests",
-            dependencies: ["OSGMarket", "OSGCommands", "OSGSpec", .product(name: "Yams", package: "Yams")],
+            dependencies: ["OSGMarket", "OSGCarbon", "OSGCommands", "OSGSpec", .product(name: "Yams", package: "Yams")],
             resources: [.copy("Fixtures")]
         ),
+        .testTarget(name: "OSGCarbonTests", dependencies: ["OSGCarbon", "OSGDomain"], resources: [.copy("Fixtures")]),
         .testTarget(name: "OSGSpecTests", dependencies: ["OSGSpec"], resources: [.copy("Fixtures")]),
         .testTarget(name: "OSGLedgerTests", dependencies: ["OSGLedger", "OSGDomain"], resources: [.copy("Fixtures")]),
         .testTarget(name: "OSGLogTests", dependencies: ["OSGLog"], resources: [.copy("Fixtures")]),

@@ -6,7 +6,8 @@ import OSGMarket
 /// The JSON is written by hand so that prices appear as exact decimal numbers built from
 /// micro-credits (`2.1`, never `2.0999999`).
 enum MarketClearOutput {
-    /// `{"placements": [{"order": ID, "nodes": [{"node": ID, "gpus": N}], "price": P}], "unplaced": [{"order": ID, "reason": "..."}]}`
+    /// `{"placements": [{"order": ID, "nodes": [{"node": ID, "gpus": N}], "price": P}], "unplaced": [{"order": ID, "reason": "..."}]}`;
+    /// a `deferred_for_cleaner_power` entry also has `"planned_start"` and `"zone"`.
     static func json(_ result: ClearingResult) -> String {
         var text = #"{"placements": ["#
         for (index, placement) in result.placements.enumerated() {
@@ -21,7 +22,11 @@ enum MarketClearOutput {
         text += #"], "unplaced": ["#
         for (index, entry) in result.unplaced.enumerated() {
             if index > 0 { text += ", " }
-            text += #"{"order": "# + quoted(entry.orderID) + #", "reason": "# + quoted(entry.reason.code) + "}"
+            text += #"{"order": "# + quoted(entry.orderID) + #", "reason": "# + quoted(entry.reason.code)
+            if case .deferredForCleanerPower(let start, let zone) = entry.reason {
+                text += #", "planned_start": "# + quoted(start.description) + #", "zone": "# + quoted(zone)
+            }
+            text += "}"
         }
         return text + "]}"
     }
@@ -42,7 +47,11 @@ enum MarketClearOutput {
             if !lines.isEmpty { lines.append("") }
             lines.append(pad("UNPLACED", width) + "  REASON")
             for entry in result.unplaced {
-                lines.append(pad(entry.orderID, width) + "  " + entry.reason.code)
+                var reason = entry.reason.code
+                if case .deferredForCleanerPower(let start, let zone) = entry.reason {
+                    reason += " (start \(start) in \(zone))"
+                }
+                lines.append(pad(entry.orderID, width) + "  " + reason)
             }
         }
         let gpus = result.placements.reduce(0) { $0 + $1.totalGPUs }

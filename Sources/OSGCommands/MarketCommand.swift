@@ -17,7 +17,9 @@ struct MarketCommand: ParsableCommand {
             discussion: """
                 FILE is a JSON object {"now", "nodes", "orders", "pools"} (DESIGN.md §4); use - for \
                 standard input. The rules (priority, cheapest fit, prices, set-aside floors) are in \
-                docs/MARKET.md. Exit 0 after clearing (unplaced orders are results, not errors); \
+                docs/MARKET.md. An optional "carbon" object of hourly series per grid zone \
+                ({"ZONE": [{"hour", "gco2_per_kwh"}]}) lets flexible orders (carbon.shift with a \
+                deadline) wait for cleaner hours or prefer cleaner zones (docs/CARBON.md). Exit 0 after clearing (unplaced orders are results, not errors); \
                 exit 2 when the file is malformed, with the item and field named on standard error.
                 """
         )

@@ -39,7 +39,7 @@ enum MarketSnapshotReader {
         let pools = try (top.optionalSequence("pools") ?? []).enumerated().map { (index, node) throws(MarketInputError) in
             try readPool(node, index: index)
         }
-        let snapshot = MarketSnapshot(now: now, nodes: nodes, orders: orders, pools: pools)
+        let snapshot = MarketSnapshot(now: now, nodes: nodes, orders: orders, pools: pools, carbon: try readCarbon(top))
         try snapshot.check()
         return snapshot
     }

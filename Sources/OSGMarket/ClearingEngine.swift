@@ -44,6 +44,9 @@ public struct ClearingEngine: Sendable {
     let allRegions: [Int32]
     var gangScratch: [GangCandidate] = []
     var gangBest: [GangCandidate] = []
+    /// Order id → grid zones to try first, in order (set by the carbon step; empty without
+    /// carbon data).
+    var preferredZones: [String: [String]] = [:]
 
     /// A pool's reservation and use.
     struct PoolState: Sendable {
@@ -112,7 +115,7 @@ public struct ClearingEngine: Sendable {
         }
         queue.sort { $0.priority < $1.priority }
         for entry in queue {
-            switch place(entry.requirement, pool: entry.pool) {
+            switch place(entry.requirement, pool: entry.pool, preferredZones: preferredZones[entry.id]) {
             case .success(let (nodes, price)):
                 var grants = nodes.map { NodeGrant(nodeID: table.ids[$0], gpus: entry.requirement.gpusPerNode) }
                 grants.sort { $0.nodeID.utf8.lexicographicallyPrecedes($1.nodeID.utf8) }
@@ -178,7 +181,7 @@ public struct ClearingEngine: Sendable {
     }
 
     /// Places one admitted order, or says why not. On success: the nodes and the price.
-    mutating func place(_ need: OrderRequirement, pool: String?) -> Verdict<(nodes: [Int], price: Int64)> {
+    mutating func place(_ need: OrderRequirement, pool: String?, preferredZones: [String]? = nil) -> Verdict<(nodes: [Int], price: Int64)> {
         let gpus = need.totalGPUs
         let withinBudget: Bool
         if let pool {
@@ -189,7 +192,7 @@ public struct ClearingEngine: Sendable {
         } else {
             withinBudget = true
         }
-        if withinBudget, let nodes = search(need, in: index) {
+        if withinBudget, let nodes = searchPreferring(zones: preferredZones, need) ?? search(need, in: index) {
             var price: Int64 = 0
             for node in nodes {
                 price = max(price, table.askMicroCredits[node])

@@ -2,9 +2,21 @@
 public enum MarketClearing {
     /// Clears every order of `snapshot` against its nodes and pools in one batch.
     ///
+    /// When the snapshot carries carbon series, the carbon step runs first (see
+    /// docs/CARBON.md): flexible orders may be deferred to a cleaner hour or steered to a
+    /// cleaner zone. Without series the clearing is exactly the plain auction.
     /// The snapshot must pass ``MarketSnapshot/check()``.
     public static func clear(_ snapshot: MarketSnapshot) -> ClearingResult {
-        var engine = ClearingEngine(nodes: snapshot.nodes, pools: snapshot.pools)
-        return engine.clear(snapshot.orders)
+        guard let atlas = snapshot.carbon else {
+            var engine = ClearingEngine(nodes: snapshot.nodes, pools: snapshot.pools)
+            return engine.clear(snapshot.orders)
+        }
+        let step = CarbonShiftStep(snapshot: snapshot, atlas: atlas)
+        var engine = ClearingEngine(nodes: step.nodes, pools: snapshot.pools)
+        engine.preferredZones = step.preferredZones
+        var result = engine.clear(step.orders)
+        result.unplaced += step.deferred
+        result.unplaced.sort { $0.orderID.utf8.lexicographicallyPrecedes($1.orderID.utf8) }
+        return result
     }
 }

@@ -1,3 +1,4 @@
+import OSGCarbon
 import OSGDomain
 
 /// Everything one clearing needs: the time, the free capacity, the pending orders and the
@@ -11,13 +12,17 @@ public struct MarketSnapshot: Hashable, Sendable {
     public var orders: [MarketOrder]
     /// Set-aside pools with their shares and cost-based prices.
     public var pools: [SetAsidePool]
+    /// Hourly carbon series by grid zone, when the snapshot carries them (the input's optional
+    /// `carbon` object); `nil` clears without the carbon step.
+    public var carbon: CarbonAtlas?
 
     /// Creates a snapshot; check it with ``check()`` before clearing it.
-    public init(now: Timestamp, nodes: [MarketNode], orders: [MarketOrder], pools: [SetAsidePool]) {
+    public init(now: Timestamp, nodes: [MarketNode], orders: [MarketOrder], pools: [SetAsidePool], carbon: CarbonAtlas? = nil) {
         self.now = now
         self.nodes = nodes
         self.orders = orders
         self.pools = pools
+        self.carbon = carbon
     }
 
     /// Checks the rules a clearing relies on: unique node ids, order ids and pool names,

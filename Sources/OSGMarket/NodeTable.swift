@@ -19,6 +19,8 @@ struct NodeTable: Sendable {
     var askMicroCredits: [Int64] = []
     /// Millionths of gCO2-eq/kWh; -1 when unknown.
     var carbonMicro: [Int64] = []
+    /// Grid zone code (for the carbon step's zone preference).
+    var zoneCode: [Int32] = []
     /// GPUs free in the snapshot.
     var snapshotFreeGPUs: [Int] = []
     /// Node → position in (ask, id) order.
@@ -33,6 +35,9 @@ struct NodeTable: Sendable {
     var regionCodes: [String: Int32] = [:]
     var jurisdictionCodes: [String: Int32] = [:]
     var operatorCodes: [String: Int32] = [:]
+    var zoneCodes: [String: Int32] = [:]
+    /// Code → zone name.
+    var zoneNames: [String] = []
     /// Model code → nodes with that model, by node id.
     var nodesByModel: [[Int32]] = []
 
@@ -63,8 +68,10 @@ struct NodeTable: Sendable {
             diskGiB.append(node.diskGiB ?? -1)
             askMicroCredits.append(node.askPerGPUHour.rawValue)
             carbonMicro.append(node.carbonMicroGCO2PerKWh ?? -1)
+            zoneCode.append(Self.intern(node.zone, in: &zoneCodes))
             snapshotFreeGPUs.append(node.freeGPUs)
         }
+        zoneNames = zoneCodes.sorted { $0.value < $1.value }.map(\.key)
         // Nodes are already in id order, so a stable sort by ask gives (ask, id) order.
         let order = (0..<nodes.count).sorted {
             let (a, b) = (askMicroCredits[$0], askMicroCredits[$1])
@@ -87,6 +94,7 @@ struct NodeTable: Sendable {
         diskGiB.reserveCapacity(count)
         askMicroCredits.reserveCapacity(count)
         carbonMicro.reserveCapacity(count)
+        zoneCode.reserveCapacity(count)
         snapshotFreeGPUs.reserveCapacity(count)
     }
 

@@ -26,6 +26,9 @@ struct OrderRequirement: Sendable {
     var maxAskMicroCredits: Int64
     /// The spec's class (standard open orders are bound by the set-aside floor).
     var jobClass: JobClass
+    /// When not -1, only nodes of this zone code are accepted (the carbon step's first try
+    /// for an order it prefers in one zone; see CarbonShiftStep.swift).
+    var onlyZone: Int32 = -1
 
     var totalGPUs: Int { gpusPerNode * nodeCount }
 
@@ -44,6 +47,7 @@ struct OrderRequirement: Sendable {
             let carbon = table.carbonMicro[node]
             if carbon < 0 || carbon > carbonCapMicro { return false }
         }
+        if onlyZone >= 0 && table.zoneCode[node] != onlyZone { return false }
         return true
     }
 

@@ -1,3 +1,5 @@
+import OSGDomain
+
 /// The binding constraint that kept an order from being placed, with a stable code.
 ///
 /// Static reasons (``noNodeMatchesModel`` … ``gangNoRegionWithEnoughNodes``) mean no node of
@@ -49,6 +51,9 @@ public enum UnplacedReason: Hashable, Sendable, CustomStringConvertible {
     case setAsideFloor
     /// Nodes that fit exist, but their GPUs went to orders ahead in priority.
     case noCapacity
+    /// A flexible order waits on purpose: starting at `start` in grid `zone` gives a lower mean
+    /// carbon intensity over its run (the carbon step, docs/CARBON.md).
+    case deferredForCleanerPower(start: Timestamp, zone: String)
 
     /// The stable machine-readable code, e.g. `vram` or `invalid_spec: resources.cpu: ...`.
     public var code: String {
@@ -74,6 +79,7 @@ public enum UnplacedReason: Hashable, Sendable, CustomStringConvertible {
         case .poolExhausted: "pool_exhausted"
         case .setAsideFloor: "set_aside_floor"
         case .noCapacity: "no_capacity"
+        case .deferredForCleanerPower: "deferred_for_cleaner_power"
         }
     }
 

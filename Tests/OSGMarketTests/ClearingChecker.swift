@@ -1,3 +1,4 @@
+import OSGCarbon
 import OSGDomain
 import OSGMarket
 import Yams
@@ -16,7 +17,18 @@ struct ClearingChecker {
     let snapshot: MarketSnapshot
     var violations: [String] = []
 
-    init(snapshot: MarketSnapshot) { self.snapshot = snapshot }
+    init(snapshot: MarketSnapshot) {
+        var snapshot = snapshot
+        // With carbon series, a node without a stated figure has its zone's value at `now`
+        // (docs/CARBON.md): the cap is judged on that.
+        if let atlas = snapshot.carbon {
+            for index in snapshot.nodes.indices where snapshot.nodes[index].carbonMicroGCO2PerKWh == nil {
+                let node = snapshot.nodes[index]
+                snapshot.nodes[index].carbonMicroGCO2PerKWh = atlas[node.zone]?.intensity(at: snapshot.now).map { $0 * 1000 }
+            }
+        }
+        self.snapshot = snapshot
+    }
 
     /// Reads the contract JSON; every structural problem is a violation.
     static func parse(_ text: String) -> (placed: [Placed], unplaced: [(order: String, reason: String)])? {
@@ -43,8 +55,10 @@ struct ClearingChecker {
         }
         var unplaced: [(String, String)] = []
         for entry in unplacedNodes {
-            guard case .mapping(let fields) = entry, Set(fields.keys.compactMap(\.string)) == ["order", "reason"],
-                  let order = fields["order"]?.string, let reason = fields["reason"]?.string, !reason.isEmpty
+            guard case .mapping(let fields) = entry, let order = fields["order"]?.string,
+                  let reason = fields["reason"]?.string, !reason.isEmpty,
+                  Set(fields.keys.compactMap(\.string)) == (reason == "deferred_for_cleaner_power"
+                      ? ["order", "reason", "planned_start", "zone"] : ["order", "reason"])
             else { return nil }
             unplaced.append((order, reason))
         }
@@ -124,6 +138,12 @@ struct ClearingChecker {
                 continue
             case "max_price_below_pool_price":
                 if pool == nil || spec.maxPricePerGPUHour >= pool!.pricePerGPUHour { fail("\(id): max_price_below_pool_price is wrong") }
+                continue
+            case "deferred_for_cleaner_power":
+                // A deliberate wait: only flexible orders, and only with carbon series in the snapshot.
+                if !spec.carbon.shift || spec.deadline == nil || snapshot.carbon == nil {
+                    fail("\(id): deferred_for_cleaner_power but the order is not flexible or the snapshot has no series")
+                }
                 continue
             default: break
             }
