@@ -30,6 +30,9 @@ struct MarketBench: ParsableCommand {
     @Option(name: .long, help: "Seed of the synthetic market.")
     var seed: UInt64 = 1
 
+    @Flag(inversion: .prefixedNo, help: "Rank equal bids by the tenants' weighted dominant share (the synthetic orders come from 1,000 tenants, weight 1, no running usage) and apply aging at the batch time.")
+    var fairShare = true
+
     @Flag(name: .long, help: "Print one JSON object instead of text.")
     var json = false
 
@@ -43,7 +46,7 @@ struct MarketBench: ParsableCommand {
         let orders = SyntheticMarket.orders(count: jobs, seed: seed, now: now)
         let clock = ContinuousClock()
         let buildStart = clock.now
-        var engine = ClearingEngine(nodes: fleet, pools: SyntheticMarket.pools)
+        var engine = ClearingEngine(nodes: fleet, pools: SyntheticMarket.pools, tenants: fairShare ? [] : nil)
         let buildTime = clock.now - buildStart
 
         var batchMicros: [Double] = []
@@ -55,7 +58,7 @@ struct MarketBench: ParsableCommand {
         for start in stride(from: 0, to: orders.count, by: batch) {
             let slice = Array(orders[start..<min(start + batch, orders.count)])
             let began = clock.now
-            let result = engine.clear(slice)
+            let result = engine.clear(slice, now: fairShare ? now : nil)
             let took = clock.now - began
             total += took
             batchMicros.append(BenchStatistics.microseconds(took))
@@ -73,6 +76,7 @@ struct MarketBench: ParsableCommand {
             "batch_orders": batch,
             "batches": batchMicros.count,
             "seed": seed,
+            "fair_share": fairShare,
             "gpus_total": engine.totalGPUs,
             "placements": placements,
             "placed_gpus": placedGPUs,
@@ -90,7 +94,7 @@ struct MarketBench: ParsableCommand {
         if json {
             JSONOutput.print(figures)
         } else {
-            print("market clearing: \(nodes) nodes (\(engine.totalGPUs) free GPUs), \(jobs) orders in batches of \(batch), seed \(seed)")
+            print("market clearing: \(nodes) nodes (\(engine.totalGPUs) free GPUs), \(jobs) orders in batches of \(batch), seed \(seed), fair share \(fairShare ? "on" : "off")")
             print("  placed \(placements) orders (\(placedGPUs) GPUs), \(unplaced) unplaced")
             print("  \(figures["placements_per_s"]!) placements/s, \(figures["orders_per_s"]!) orders/s over \(figures["clear_total_ms"]!) ms")
             print("  batch latency p50 \(figures["p50_us"]!) µs, p99 \(figures["p99_us"]!) µs, max \(figures["max_us"]!) µs")

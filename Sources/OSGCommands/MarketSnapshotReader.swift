@@ -39,7 +39,13 @@ enum MarketSnapshotReader {
         let pools = try (top.optionalSequence("pools") ?? []).enumerated().map { (index, node) throws(MarketInputError) in
             try readPool(node, index: index)
         }
-        let snapshot = MarketSnapshot(now: now, nodes: nodes, orders: orders, pools: pools, carbon: try readCarbon(top))
+        let tenants = try top.optionalSequence("tenants")?.enumerated().map { (index, node) throws(MarketInputError) in
+            try readTenant(node, index: index)
+        }
+        let starvationAfter = try top.optionalInteger("starvation_after_s") ?? Int(ClearingEngine.defaultStarvationAfterSeconds)
+        let snapshot = MarketSnapshot(
+            now: now, nodes: nodes, orders: orders, pools: pools, carbon: try readCarbon(top), tenants: tenants,
+            starvationAfterSeconds: Int64(starvationAfter))
         try snapshot.check()
         return snapshot
     }
@@ -101,6 +107,23 @@ enum MarketSnapshotReader {
             throw fields.error("share", "must be a fraction between 0 and 1, got \(share)")
         }
         return SetAsidePool(name: name, sharePPM: Int(share.rawValue), pricePerGPUHour: try fields.decimal("price"))
+    }
+
+    /// A `tenants[]` entry: `id`, optional `weight` (default 1), optional `usage` with optional
+    /// `gpus`, `cpu` and `memory_gib` (default 0 each).
+    static func readTenant(_ node: Node, index: Int) throws(MarketInputError) -> TenantStanding {
+        var fields = try Fields(node, item: "tenants[\(index)]")
+        let id = try fields.string("id")
+        fields.item = "tenants[\(index)] (id \(id))"
+        let weight = try fields.optionalInteger("weight") ?? 1
+        var standing = TenantStanding(id: id, weight: weight)
+        if let usageNode = fields.values["usage"] {
+            let usage = try Fields(usageNode, item: "tenants[\(index)] (id \(id)) usage")
+            standing.usageGPUs = try usage.optionalInteger("gpus") ?? 0
+            standing.usageCPUCores = try usage.optionalInteger("cpu") ?? 0
+            standing.usageMemoryGiB = try usage.optionalInteger("memory_gib") ?? 0
+        }
+        return standing
     }
 
     static func describe(_ error: YamlError) -> String {

@@ -5,7 +5,8 @@ import OSGMarket
 /// The market inside the state machine: clearing the queue onto nodes, and ending leases.
 ///
 /// A clearing sees each online node's free GPUs (installed minus those held by running
-/// leases) and every pending order, runs the published clearing rules (docs/MARKET.md), and
+/// leases), every pending order and every tenant's holdings (for fair share and aging), runs
+/// the published clearing rules (docs/MARKET.md), and
 /// starts one lease per placed order. Every lease end carries its reason; jobs whose lease
 /// ended through no fault of their own (node lost or withdrawn, preemption) go back to the
 /// queue with their original arrival time.
@@ -39,8 +40,9 @@ extension CoordinatorState {
             }
             return MarketOrder(id: order.id, tenantID: order.tenantID, submitted: order.submitted, pool: order.pool, spec: order.spec)
         }
-        var engine = ClearingEngine(nodes: marketNodes, pools: pools.values.sorted { $0.name < $1.name })
-        let result = engine.clear(marketOrders)
+        var engine = ClearingEngine(
+            nodes: marketNodes, pools: pools.values.sorted { $0.name < $1.name }, tenants: tenantStandings())
+        let result = engine.clear(marketOrders, now: time)
 
         var events: [Event] = []
         var started: Set<String> = []
@@ -71,6 +73,27 @@ extension CoordinatorState {
         }
         events.append(.clearingCompleted(placed: result.placements.count, waiting: queue.count))
         return events
+    }
+
+    /// Every tenant with a pending or running job, with what its running leases hold: the
+    /// input of the clearing's fair-share step (weights are 1 until weights are governed).
+    func tenantStandings() -> [TenantStanding] {
+        var usage: [String: (gpus: Int, cpu: Int, memory: Int)] = [:]
+        for orderID in queue {
+            if let tenant = orders[orderID]?.tenantID, usage[tenant] == nil { usage[tenant] = (0, 0, 0) }
+        }
+        for (orderID, leaseID) in runningLeaseOfOrder {
+            guard let order = orders[orderID], let lease = leases[leaseID] else { continue }
+            let nodeCount = lease.allocations.count
+            var held = usage[order.tenantID] ?? (0, 0, 0)
+            held.gpus += lease.totalGPUs
+            held.cpu += order.spec.resources.cpuCores * nodeCount
+            held.memory += order.spec.resources.memoryGiB * nodeCount
+            usage[order.tenantID] = held
+        }
+        return usage.sorted { $0.key < $1.key }.map {
+            TenantStanding(id: $0.key, usageGPUs: $0.value.gpus, usageCPUCores: $0.value.cpu, usageMemoryGiB: $0.value.memory)
+        }
     }
 
     // MARK: Ending leases

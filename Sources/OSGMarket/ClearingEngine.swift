@@ -8,8 +8,11 @@ import OSGDomain
 /// docs/MARKET.md:
 ///
 /// 1. Orders are sorted by id, then taken in priority order (``OrderPriority``): set-aside
-///    orders first, then higher `max_price`, standard before preemptible, earlier
-///    `submitted`, lower id.
+///    orders first; within each group, orders that have waited longer than
+///    ``starvationAfterSeconds`` (aging, when ``clear(_:now:)`` is given a time) first, by
+///    earlier `submitted`, then lower id; the others by higher `max_price`, standard before
+///    preemptible, lower weighted dominant share of the tenant (when the engine has fair share
+///    on, updated as orders are placed), earlier `submitted`, lower id.
 /// 2. Each order takes the cheapest nodes that meet every constraint: ask ascending, then the
 ///    fewest free GPUs that still fit (best fit), then node id. A gang takes `nodes` distinct
 ///    nodes in one region, each with the full per-node count, choosing the region with the
@@ -22,8 +25,8 @@ import OSGDomain
 ///    the pools leave idle (a loan the pools reclaim by preemption).
 ///
 /// ```swift
-/// var engine = ClearingEngine(nodes: snapshot.nodes, pools: snapshot.pools)
-/// let result = engine.clear(snapshot.orders)
+/// var engine = ClearingEngine(nodes: snapshot.nodes, pools: snapshot.pools, tenants: snapshot.tenants)
+/// let result = engine.clear(snapshot.orders, now: snapshot.now)
 /// ```
 public struct ClearingEngine: Sendable {
     var table: NodeTable
@@ -47,6 +50,14 @@ public struct ClearingEngine: Sendable {
     /// Order id → grid zones to try first, in order (set by the carbon step; empty without
     /// carbon data).
     var preferredZones: [String: [String]] = [:]
+    /// Tenants' usage and weights; `nil`: the fair-share step is off.
+    var fairShare: FairShareLedger?
+    /// Orders that have waited longer than this (now − submitted, in seconds) are promoted to
+    /// the front of their group (set-aside or open) and served by arrival.
+    public var starvationAfterSeconds: Int64 = ClearingEngine.defaultStarvationAfterSeconds
+
+    /// The default aging threshold: 24 hours.
+    public static let defaultStarvationAfterSeconds: Int64 = 86_400
 
     /// A pool's reservation and use.
     struct PoolState: Sendable {
@@ -60,7 +71,10 @@ public struct ClearingEngine: Sendable {
     /// - Parameters:
     ///   - nodes: the fleet, in any order; ids must be unique (see ``MarketSnapshot/check()``).
     ///   - pools: set-aside pools; names unique, shares adding up to at most 100 %.
-    public init(nodes: [MarketNode], pools: [SetAsidePool]) {
+    ///   - tenants: tenants' weights and current usage for the fair-share step; `nil` turns
+    ///     the step off (the priority is then exactly that of a snapshot without `tenants`),
+    ///     `[]` turns it on with every tenant at weight 1 and no usage.
+    public init(nodes: [MarketNode], pools: [SetAsidePool], tenants: [TenantStanding]? = nil) {
         table = NodeTable(nodes)
         precondition(table.count == Set(table.ids).count, "node ids must be unique; check the snapshot first")
         freeGPUs = table.snapshotFreeGPUs
@@ -80,6 +94,15 @@ public struct ClearingEngine: Sendable {
         self.pools = states
         reservedGPUs = reserved
         allRegions = (0..<table.regionNames.count).map { Int32($0) }
+        fairShare = tenants.map { FairShareLedger(nodes: nodes, tenants: $0) }
+    }
+
+    /// A tenant's weighted dominant share now (after the placements so far), or `nil` when
+    /// fair share is off. A tenant the engine has not seen holds nothing.
+    public func weightedDominantShare(tenant: String) -> WeightedShare? {
+        guard let fairShare else { return nil }
+        guard let code = fairShare.tenantCodes[tenant] else { return .zero }
+        return fairShare.share(code)
     }
 
     /// GPUs still free on `nodeID`, or `nil` for an unknown node.
@@ -96,37 +119,104 @@ public struct ClearingEngine: Sendable {
     /// GPUs a pool has placed so far, or `nil` for an unknown pool.
     public func usedGPUs(pool name: String) -> Int? { pools[name]?.usedGPUs }
 
+    /// One admitted order waiting in a clearing's queue.
+    struct QueueEntry {
+        var priority: OrderPriority
+        var requirement: OrderRequirement
+        var pool: String?
+        var id: String
+        /// Fair-share code of the tenant; -1 when fair share is off.
+        var tenant: Int32
+    }
+
     /// Clears one batch: places orders in priority order and reports every order once.
     ///
     /// The result does not depend on the order of `orders` (ids must be unique).
-    public mutating func clear(_ orders: [MarketOrder]) -> ClearingResult {
+    ///
+    /// - Parameters:
+    ///   - orders: the batch.
+    ///   - now: the clearing time, for aging: orders submitted more than
+    ///     ``starvationAfterSeconds`` before it are promoted. `nil`: no aging.
+    public mutating func clear(_ orders: [MarketOrder], now: Timestamp? = nil) -> ClearingResult {
         var placements: [MarketPlacement] = []
         var unplaced: [UnplacedOrder] = []
         placements.reserveCapacity(orders.count)
-        var queue: [(priority: OrderPriority, requirement: OrderRequirement, pool: String?, id: String)] = []
+        var queue: [QueueEntry] = []
         queue.reserveCapacity(orders.count)
+        let cutoff = now.map { $0.secondsSinceEpoch &- max(0, starvationAfterSeconds) }
         for order in orders {
             switch admit(order) {
             case .failure(let reason):
                 unplaced.append(UnplacedOrder(orderID: order.id, reason: reason))
             case .success(let requirement):
-                queue.append((OrderPriority(order), requirement, order.pool, order.id))
+                let tenant = fairShare?.code(order.tenantID) ?? -1
+                queue.append(QueueEntry(priority: OrderPriority(order, agedBefore: cutoff), requirement: requirement,
+                                        pool: order.pool, id: order.id, tenant: tenant))
             }
         }
         queue.sort { $0.priority < $1.priority }
-        for entry in queue {
-            switch place(entry.requirement, pool: entry.pool, preferredZones: preferredZones[entry.id]) {
-            case .success(let (nodes, price)):
-                var grants = nodes.map { NodeGrant(nodeID: table.ids[$0], gpus: entry.requirement.gpusPerNode) }
-                grants.sort { $0.nodeID.utf8.lexicographicallyPrecedes($1.nodeID.utf8) }
-                placements.append(MarketPlacement(orderID: entry.id, grants: grants, pricePerGPUHour: MicroCredits(price)))
-            case .failure(let reason):
-                unplaced.append(UnplacedOrder(orderID: entry.id, reason: reason))
+        var start = 0
+        while start < queue.count {
+            var end = start + 1
+            if fairShare != nil {
+                while end < queue.count, queue[end].priority.sharesFairShareBucket(with: queue[start].priority) { end += 1 }
             }
+            if end - start == 1 {
+                serve(queue[start], placements: &placements, unplaced: &unplaced)
+            } else {
+                serveByFairShare(queue[start..<end], placements: &placements, unplaced: &unplaced)
+            }
+            start = end
         }
         placements.sort { $0.orderID.utf8.lexicographicallyPrecedes($1.orderID.utf8) }
         unplaced.sort { $0.orderID.utf8.lexicographicallyPrecedes($1.orderID.utf8) }
         return ClearingResult(placements: placements, unplaced: unplaced)
+    }
+
+    /// Places one order (or records why not) and adds a placement to its tenant's usage.
+    mutating func serve(_ entry: QueueEntry, placements: inout [MarketPlacement], unplaced: inout [UnplacedOrder]) {
+        switch place(entry.requirement, pool: entry.pool, preferredZones: preferredZones[entry.id]) {
+        case .success(let (nodes, price)):
+            var grants = nodes.map { NodeGrant(nodeID: table.ids[$0], gpus: entry.requirement.gpusPerNode) }
+            grants.sort { $0.nodeID.utf8.lexicographicallyPrecedes($1.nodeID.utf8) }
+            placements.append(MarketPlacement(orderID: entry.id, grants: grants, pricePerGPUHour: MicroCredits(price)))
+            if entry.tenant >= 0 {
+                let need = entry.requirement
+                fairShare!.record(entry.tenant, gpus: need.gpusPerNode * need.nodeCount,
+                                  cpuCores: need.cpuCores * need.nodeCount, memoryGiB: need.memoryGiB * need.nodeCount)
+            }
+        case .failure(let reason):
+            unplaced.append(UnplacedOrder(orderID: entry.id, reason: reason))
+        }
+    }
+
+    /// Serves one bucket of orders that tie on group, price and class (none promoted): the
+    /// tenant with the lowest weighted dominant share goes next, with its earliest order;
+    /// ties on share go to the earlier order (submitted, then id). Shares are read afresh
+    /// after each placement, so a tenant that just got GPUs moves back.
+    mutating func serveByFairShare(_ bucket: ArraySlice<QueueEntry>, placements: inout [MarketPlacement], unplaced: inout [UnplacedOrder]) {
+        // Positions grouped by tenant, each tenant's positions in queue order.
+        var byTenant = Array(bucket.indices)
+        byTenant.sort { bucket[$0].tenant != bucket[$1].tenant ? bucket[$0].tenant < bucket[$1].tenant : $0 < $1 }
+        var runs: [(next: Int, end: Int)] = []
+        var heap = FairShareQueue(capacity: 16)
+        var index = 0
+        while index < byTenant.count {
+            var end = index + 1
+            while end < byTenant.count, bucket[byTenant[end]].tenant == bucket[byTenant[index]].tenant { end += 1 }
+            heap.push(.init(share: fairShare!.share(bucket[byTenant[index]].tenant), position: byTenant[index], run: runs.count))
+            runs.append((index, end))
+            index = end
+        }
+        while let least = heap.popMin() {
+            let entry = bucket[least.position]
+            serve(entry, placements: &placements, unplaced: &unplaced)
+            runs[least.run].next += 1
+            let run = runs[least.run]
+            if run.next < run.end {
+                heap.push(.init(share: fairShare!.share(entry.tenant), position: byTenant[run.next], run: least.run))
+            }
+        }
     }
 
     /// Checks what can be checked without capacity and compiles the order's needs.

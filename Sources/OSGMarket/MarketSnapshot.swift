@@ -15,18 +15,30 @@ public struct MarketSnapshot: Hashable, Sendable {
     /// Hourly carbon series by grid zone, when the snapshot carries them (the input's optional
     /// `carbon` object); `nil` clears without the carbon step.
     public var carbon: CarbonAtlas?
+    /// Tenants' weights and current usage for the fair-share step; `nil` (the snapshot has no
+    /// `tenants` field): the step is off and the priority is that of a snapshot without it.
+    public var tenants: [TenantStanding]?
+    /// The aging threshold (`starvation_after_s`): orders that have waited longer than this
+    /// are served first in their group, by arrival.
+    public var starvationAfterSeconds: Int64
 
     /// Creates a snapshot; check it with ``check()`` before clearing it.
-    public init(now: Timestamp, nodes: [MarketNode], orders: [MarketOrder], pools: [SetAsidePool], carbon: CarbonAtlas? = nil) {
+    public init(
+        now: Timestamp, nodes: [MarketNode], orders: [MarketOrder], pools: [SetAsidePool], carbon: CarbonAtlas? = nil,
+        tenants: [TenantStanding]? = nil, starvationAfterSeconds: Int64 = ClearingEngine.defaultStarvationAfterSeconds
+    ) {
         self.now = now
         self.nodes = nodes
         self.orders = orders
         self.pools = pools
         self.carbon = carbon
+        self.tenants = tenants
+        self.starvationAfterSeconds = starvationAfterSeconds
     }
 
     /// Checks the rules a clearing relies on: unique node ids, order ids and pool names,
-    /// node figures in range, pool shares adding up to at most 100 %.
+    /// node figures in range, pool shares adding up to at most 100 %, unique tenant ids with
+    /// weights and usage in range, a non-negative aging threshold.
     ///
     /// - Throws: ``MarketInputError`` naming the first offending item and field.
     public func check() throws(MarketInputError) {
@@ -70,6 +82,24 @@ public struct MarketSnapshot: Hashable, Sendable {
             totalPPM += pool.sharePPM
             if totalPPM > 1_000_000 {
                 throw MarketInputError(item: item, field: "share", "pool shares add up to more than 1 (100 % of the GPUs)")
+            }
+        }
+        if starvationAfterSeconds < 0 {
+            throw MarketInputError(item: "snapshot", field: "starvation_after_s", "must not be negative, got \(starvationAfterSeconds)")
+        }
+        var tenantIDs = Set<String>()
+        for (index, tenant) in (tenants ?? []).enumerated() {
+            let item = "tenants[\(index)] (id \(tenant.id))"
+            if tenant.id.isEmpty { throw MarketInputError(item: "tenants[\(index)]", field: "id", "must not be empty") }
+            guard tenantIDs.insert(tenant.id).inserted else {
+                throw MarketInputError(item: item, field: "id", "duplicate tenant id '\(tenant.id)'; tenant ids must be unique")
+            }
+            if tenant.weight < 1 || tenant.weight > TenantStanding.maxWeight {
+                throw MarketInputError(item: item, field: "weight", "must be a whole number from 1 to \(TenantStanding.maxWeight), got \(tenant.weight)")
+            }
+            for (field, value) in [("usage.gpus", tenant.usageGPUs), ("usage.cpu", tenant.usageCPUCores), ("usage.memory_gib", tenant.usageMemoryGiB)]
+            where value < 0 || value > TenantStanding.maxUsage {
+                throw MarketInputError(item: item, field: field, "must be between 0 and \(TenantStanding.maxUsage), got \(value)")
             }
         }
     }

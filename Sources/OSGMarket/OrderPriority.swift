@@ -1,34 +1,62 @@
-/// The published order in which a clearing serves orders (docs/MARKET.md):
-/// set-aside orders first, then higher `max_price`, then standard before preemptible, then
-/// earlier `submitted`, then lower order id (byte order).
+/// The published order in which a clearing serves orders (docs/MARKET.md, "Priority"):
+///
+/// 1. set-aside orders before open orders;
+/// 2. within each, orders promoted by aging (waited longer than the starvation threshold)
+///    first, among themselves by earlier `submitted`, then lower order id — price, class and
+///    fair share do not matter for them;
+/// 3. the others by higher `max_price`, then standard before preemptible, then (when the
+///    clearing has fair share on) the tenant's lower weighted dominant share — dynamic, so the
+///    engine applies it per bucket (``sharesFairShareBucket(with:)``) — then earlier
+///    `submitted`, then lower order id (byte order).
+///
+/// This type is the static part of the key; the fair-share step is applied by the engine.
 struct OrderPriority: Comparable, Sendable {
     /// 0 for set-aside orders, 1 for open orders.
     var group: Int
+    /// 0 for an order promoted by aging, 1 otherwise.
+    var agedRank: Int
     var maxPriceMicroCredits: Int64
     /// 0 standard (and set-aside), 1 preemptible.
     var classRank: Int
     var submittedSeconds: Int64
     var id: String
 
-    init(_ order: MarketOrder) {
+    /// The static key of an order.
+    ///
+    /// - Parameters:
+    ///   - order: an order with a valid spec.
+    ///   - agedBefore: orders submitted strictly before this time (seconds since the epoch)
+    ///     are promoted; `nil`: no aging.
+    init(_ order: MarketOrder, agedBefore cutoff: Int64? = nil) {
         let spec = order.spec!
         group = order.pool == nil ? 1 : 0
+        let submitted = order.submitted.secondsSinceEpoch
+        submittedSeconds = submitted
+        if let cutoff, submitted < cutoff { agedRank = 0 } else { agedRank = 1 }
         maxPriceMicroCredits = spec.maxPricePerGPUHour.rawValue
         classRank = spec.jobClass == .preemptible ? 1 : 0
-        submittedSeconds = order.submitted.secondsSinceEpoch
         id = order.id
+    }
+
+    /// True when both orders tie on everything before the fair-share step (group, not
+    /// promoted, price, class), so the tenants' shares decide between them.
+    func sharesFairShareBucket(with other: OrderPriority) -> Bool {
+        agedRank == 1 && other.agedRank == 1 && group == other.group
+            && maxPriceMicroCredits == other.maxPriceMicroCredits && classRank == other.classRank
     }
 
     static func < (lhs: OrderPriority, rhs: OrderPriority) -> Bool {
         if lhs.group != rhs.group { return lhs.group < rhs.group }
-        if lhs.maxPriceMicroCredits != rhs.maxPriceMicroCredits { return lhs.maxPriceMicroCredits > rhs.maxPriceMicroCredits }
-        if lhs.classRank != rhs.classRank { return lhs.classRank < rhs.classRank }
+        if lhs.agedRank != rhs.agedRank { return lhs.agedRank < rhs.agedRank }
+        if lhs.agedRank == 1 {
+            if lhs.maxPriceMicroCredits != rhs.maxPriceMicroCredits { return lhs.maxPriceMicroCredits > rhs.maxPriceMicroCredits }
+            if lhs.classRank != rhs.classRank { return lhs.classRank < rhs.classRank }
+        }
         if lhs.submittedSeconds != rhs.submittedSeconds { return lhs.submittedSeconds < rhs.submittedSeconds }
         return lhs.id.utf8.lexicographicallyPrecedes(rhs.id.utf8)
     }
 
     static func == (lhs: OrderPriority, rhs: OrderPriority) -> Bool {
-        lhs.group == rhs.group && lhs.maxPriceMicroCredits == rhs.maxPriceMicroCredits && lhs.classRank == rhs.classRank
-            && lhs.submittedSeconds == rhs.submittedSeconds && lhs.id == rhs.id
+        !(lhs < rhs) && !(rhs < lhs)
     }
 }

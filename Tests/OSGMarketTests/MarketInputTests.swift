@@ -21,6 +21,16 @@ struct MarketInputTests {
         (snapshot(nodes: [good], orders: [order("o"), order("o")]), "orders[1] (id o)", "duplicate order id"),
         (snapshot(nodes: [good], orders: [order("o").replacingOccurrences(of: #""submitted": "2026-11-30T10:00:00Z""#, with: #""submitted": "yesterday""#)]), "orders[0] (id o)", "submitted"),
         (snapshot(nodes: [good], orders: [], pools: [#"{"name": "p", "share": 0.7, "price": 1}"#, #"{"name": "q", "share": 0.4, "price": 1}"#]), "pools[1] (name q)", "share"),
+        (snapshot(nodes: [good], orders: [], extra: #""tenants": {"id": "t1"}"#), "snapshot", "tenants"),
+        (snapshot(nodes: [good], orders: [], extra: #""tenants": [{"weight": 2}]"#), "tenants[0]", "id"),
+        (snapshot(nodes: [good], orders: [], extra: #""tenants": [{"id": "t1", "weight": 0}]"#), "tenants[0] (id t1)", "weight"),
+        (snapshot(nodes: [good], orders: [], extra: #""tenants": [{"id": "t1", "weight": 1001}]"#), "tenants[0] (id t1)", "weight"),
+        (snapshot(nodes: [good], orders: [], extra: #""tenants": [{"id": "t1", "weight": "2"}]"#), "tenants[0] (id t1)", "weight"),
+        (snapshot(nodes: [good], orders: [], extra: #""tenants": [{"id": "t1"}, {"id": "t1"}]"#), "tenants[1] (id t1)", "duplicate tenant id"),
+        (snapshot(nodes: [good], orders: [], extra: #""tenants": [{"id": "t1", "usage": {"gpus": -1}}]"#), "tenants[0] (id t1)", "usage.gpus"),
+        (snapshot(nodes: [good], orders: [], extra: #""tenants": [{"id": "t1", "usage": {"cpu": 2.5}}]"#), "tenants[0] (id t1) usage", "cpu"),
+        (snapshot(nodes: [good], orders: [], extra: #""tenants": [{"id": "t1", "usage": 8}]"#), "tenants[0] (id t1) usage", "object"),
+        (snapshot(nodes: [good], orders: [], extra: #""starvation_after_s": -1"#), "snapshot", "starvation_after_s"),
     ])
     func refused(text: String, item: String, mention: String) throws {
         do {
@@ -30,6 +40,18 @@ struct MarketInputTests {
             #expect(error.item == item, "\(error)")
             #expect(error.description.contains(mention), "\(error)")
         }
+    }
+
+    @Test("tenants and the aging threshold are optional; weight defaults to 1 and usage to 0")
+    func tenantsRead() throws {
+        let plain = try MarketSnapshotReader.read(snapshot(nodes: [Self.good], orders: []))
+        #expect(plain.tenants == nil && plain.starvationAfterSeconds == 86_400)
+        let text = snapshot(nodes: [Self.good], orders: [], extra: #""starvation_after_s": 3600, "tenants": [{"id": "a"}, {"id": "b", "weight": 3, "usage": {"gpus": 8, "cpu": 64, "memory_gib": 512}}, {"id": "c", "usage": {"cpu": 4}}]"#)
+        let read = try MarketSnapshotReader.read(text)
+        #expect(read.starvationAfterSeconds == 3_600)
+        #expect(read.tenants == [TenantStanding(id: "a"),
+                                 TenantStanding(id: "b", weight: 3, usageGPUs: 8, usageCPUCores: 64, usageMemoryGiB: 512),
+                                 TenantStanding(id: "c", usageCPUCores: 4)])
     }
 
     @Test("prices and shares are read exactly from their decimal text")

@@ -8,6 +8,10 @@ struct RandomSnapshot {
     var nodes: [String] = []
     var orders: [String] = []
     var pools: [String] = []
+    /// `tenants[]` entries; `nil`: the field is left out (fair share off).
+    var tenants: [String]? = nil
+    /// `starvation_after_s`; `nil`: the field is left out (24 h).
+    var starvationAfterSeconds: Int? = nil
 
     static let models = ["H100", "A100", "L40S", "RTX4090", "V100"]
     static let regions = [("eu", ["DE", "FR", "NO"]), ("us-west", ["US"]), ("asia", ["JP", "IN"])]
@@ -93,11 +97,33 @@ struct RandomSnapshot {
         }
     }
 
+    /// The same market with a `tenants` list (a random subset of t0…t4 with weights 1–3 and
+    /// usage) and a random aging threshold of 1–30 hours, drawn from a separate stream so the
+    /// nodes and orders stay those of `seed`.
+    func withFairShare(seed: UInt64) -> RandomSnapshot {
+        var copy = self
+        var random = SplitMix64(seed: seed ^ 0x5EED_FA1E)
+        copy.tenants = (0..<5).compactMap { index -> String? in
+            guard random.next() % 100 < 70 else { return nil }
+            var fields = [#""id": "t\#(index)""#]
+            if random.next() % 100 < 70 { fields.append(#""weight": \#(1 + random.next() % 3)"#) }
+            if random.next() % 100 < 70 {
+                fields.append(#""usage": {"gpus": \#(random.next() % 17), "cpu": \#(random.next() % 129), "memory_gib": \#(random.next() % 1025)}"#)
+            }
+            return "{" + fields.joined(separator: ", ") + "}"
+        }
+        copy.starvationAfterSeconds = 3_600 * Int(1 + random.next() % 30)
+        return copy
+    }
+
     /// The snapshot as JSON, its arrays permuted by `seed` (0: as generated).
     func text(shuffledWith seed: UInt64 = 0) -> String {
         var random = SplitMix64(seed: seed)
         func arrange(_ items: [String]) -> [String] { seed == 0 ? items : items.shuffled(using: &random) }
-        return #"{"now": "2026-12-01T00:00:00Z", "nodes": [\#(arrange(nodes).joined(separator: ", "))], "orders": [\#(arrange(orders).joined(separator: ", "))], "pools": [\#(arrange(pools).joined(separator: ", "))]}"#
+        var extra = ""
+        if let tenants { extra += #""tenants": [\#(arrange(tenants).joined(separator: ", "))], "# }
+        if let starvationAfterSeconds { extra += #""starvation_after_s": \#(starvationAfterSeconds), "# }
+        return #"{\#(extra)"now": "2026-12-01T00:00:00Z", "nodes": [\#(arrange(nodes).joined(separator: ", "))], "orders": [\#(arrange(orders).joined(separator: ", "))], "pools": [\#(arrange(pools).joined(separator: ", "))]}"#
     }
 }
 

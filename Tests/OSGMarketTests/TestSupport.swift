@@ -63,18 +63,18 @@ func node(
 func order(
     _ id: String, model: String = "H100", count: Int = 1, nodes: Int = 1, maxPrice: String = "3.00",
     class jobClass: String = "standard", pool: String? = nil, submitted: String = "2026-11-30T10:00:00Z",
-    cpu: Int = 8, memory: Int = 64, extra: String = ""
+    cpu: Int = 8, memory: Int = 64, extra: String = "", tenant: String = "t1"
 ) -> String {
     var spec = #"{"name": "job-\#(id)", "command": ["true"], "resources": {"gpu": {"model": "\#(model)", "count": \#(count)}, "cpu": \#(cpu), "memory_gib": \#(memory)}, "nodes": \#(nodes), "duration": "1h", "max_price": \#(maxPrice), "class": "\#(jobClass)""#
     if !extra.isEmpty { spec += ", " + extra }
     spec += "}"
-    var text = #"{"id": "\#(id)", "tenant": "t1", "submitted": "\#(submitted)", "spec": \#(spec)"#
+    var text = #"{"id": "\#(id)", "tenant": "\#(tenant)", "submitted": "\#(submitted)", "spec": \#(spec)"#
     if let pool { text += #", "pool": "\#(pool)""# }
     return text + "}"
 }
 
-func snapshot(nodes: [String], orders: [String], pools: [String] = []) -> String {
-    #"{"now": "2026-12-01T00:00:00Z", "nodes": [\#(nodes.joined(separator: ", "))], "orders": [\#(orders.joined(separator: ", "))], "pools": [\#(pools.joined(separator: ", "))]}"#
+func snapshot(nodes: [String], orders: [String], pools: [String] = [], extra: String = "", now: String = "2026-12-01T00:00:00Z") -> String {
+    #"{\#(extra.isEmpty ? "" : extra + ", ")"now": "\#(now)", "nodes": [\#(nodes.joined(separator: ", "))], "orders": [\#(orders.joined(separator: ", "))], "pools": [\#(pools.joined(separator: ", "))]}"#
 }
 
 /// Clears a scenario, requires the checker to pass, and returns the parsed outcome.

@@ -1,0 +1,87 @@
+import OSGDomain
+
+/// What each tenant holds and what the fleet has, for the fair-share step of the priority
+/// (docs/MARKET.md, "Fair share").
+///
+/// Capacity per resource (GPUs, CPU cores, memory GiB) is fixed when the ledger is built: the
+/// totals over the snapshot's nodes (free GPUs, CPU, memory) plus the usage of every listed
+/// tenant. A tenant's weighted dominant share is max over resources of usage / capacity,
+/// divided by its weight; a resource with capacity 0 is skipped. Placements add to the
+/// tenant's usage (GPUs, CPU and memory per node times the node count).
+///
+/// Sums saturate: capacities at 2^52 and usage at 2^62, far beyond any fleet, so that every
+/// product in ``WeightedShare`` fits in 128 bits.
+struct FairShareLedger: Sendable {
+    static let capacityLimit: UInt64 = 1 << 52
+    static let usageLimit: UInt64 = 1 << 62
+
+    /// GPUs, CPU cores, memory GiB.
+    let capacity: [UInt64]
+    var tenantCodes: [String: Int32] = [:]
+    var weights: [UInt64] = []
+    /// Three figures per tenant: GPUs, CPU cores, memory GiB.
+    var usage: [UInt64] = []
+
+    init(nodes: [MarketNode], tenants: [TenantStanding]) {
+        var totals: [UInt64] = [0, 0, 0]
+        func add(_ value: Int, to resource: Int, limit: UInt64) {
+            let (sum, overflow) = totals[resource].addingReportingOverflow(UInt64(max(0, value)))
+            totals[resource] = overflow ? limit : min(sum, limit)
+        }
+        for node in nodes {
+            add(node.freeGPUs, to: 0, limit: Self.capacityLimit)
+            add(node.cpuCores, to: 1, limit: Self.capacityLimit)
+            add(node.memoryGiB, to: 2, limit: Self.capacityLimit)
+        }
+        for tenant in tenants {
+            add(tenant.usageGPUs, to: 0, limit: Self.capacityLimit)
+            add(tenant.usageCPUCores, to: 1, limit: Self.capacityLimit)
+            add(tenant.usageMemoryGiB, to: 2, limit: Self.capacityLimit)
+        }
+        capacity = totals
+        // Sorted by id so codes do not depend on the input order (they never reach the output).
+        for tenant in tenants.sorted(by: { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }) {
+            precondition(tenantCodes[tenant.id] == nil, "tenant ids must be unique; check the snapshot first")
+            let code = self.code(tenant.id)
+            weights[Int(code)] = UInt64(min(max(tenant.weight, 1), TenantStanding.maxWeight))
+            record(code, gpus: tenant.usageGPUs, cpuCores: tenant.usageCPUCores, memoryGiB: tenant.usageMemoryGiB)
+        }
+    }
+
+    /// The code of a tenant, adding an unlisted tenant with weight 1 and no usage.
+    mutating func code(_ tenant: String) -> Int32 {
+        if let code = tenantCodes[tenant] { return code }
+        let code = Int32(weights.count)
+        tenantCodes[tenant] = code
+        weights.append(1)
+        usage.append(contentsOf: [0, 0, 0])
+        return code
+    }
+
+    /// Adds a placement (or running leases) to a tenant's usage.
+    mutating func record(_ tenant: Int32, gpus: Int, cpuCores: Int, memoryGiB: Int) {
+        let base = 3 * Int(tenant)
+        for (offset, value) in [gpus, cpuCores, memoryGiB].enumerated() {
+            let (sum, overflow) = usage[base + offset].addingReportingOverflow(UInt64(max(0, value)))
+            usage[base + offset] = overflow ? Self.usageLimit : min(sum, Self.usageLimit)
+        }
+    }
+
+    /// The tenant's weighted dominant share now.
+    func share(_ tenant: Int32) -> WeightedShare {
+        let base = 3 * Int(tenant)
+        var used: UInt64 = 0
+        var of: UInt64 = 1
+        for resource in 0..<3 where capacity[resource] > 0 {
+            let u = usage[base + resource]
+            // u / capacity > used / of, exactly.
+            let left = u.multipliedFullWidth(by: of)
+            let right = used.multipliedFullWidth(by: capacity[resource])
+            if left.high > right.high || (left.high == right.high && left.low > right.low) {
+                used = u
+                of = capacity[resource]
+            }
+        }
+        return WeightedShare(numerator: used, denominator: of * weights[Int(tenant)])
+    }
+}
