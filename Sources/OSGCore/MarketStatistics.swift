@@ -1,0 +1,90 @@
+import OSGDomain
+
+/// Published market statistics, derived from the state alone — so anyone who replays the log
+/// gets the very same figures (DESIGN.md §4, "all derivable from the log").
+///
+/// Integers throughout: times in seconds, rates in parts per million, prices in
+/// micro-credits. Percentiles are nearest-rank over whole seconds.
+public struct MarketStatistics: Hashable, Sendable, Codable {
+    /// Queue-time and acceptance figures for one group of orders.
+    public struct Group: Hashable, Sendable, Codable {
+        /// Orders submitted in the group (accepted by the core, not refused).
+        public var submitted: Int
+        /// Orders that have started at least once.
+        public var started: Int
+        /// started ÷ submitted, in parts per million (0 when nothing was submitted).
+        public var acceptancePPM: Int
+        /// Queue time (first start − submission) percentiles, seconds; `nil` before any start.
+        public var queueP50Seconds: Int64?
+        public var queueP90Seconds: Int64?
+        public var queueP99Seconds: Int64?
+    }
+
+    /// By requested resource class: the spec's GPU selector (`H100`, `A100+`, `any`).
+    public var byResourceClass: [String: Group]
+    /// By user class: `standard`, `preemptible`, or `set-aside:<pool>`.
+    public var byUserClass: [String: Group]
+    /// GPUs held by running leases ÷ GPUs on online nodes, in parts per million.
+    public var utilisationPPM: Int
+    /// GPUs on online nodes.
+    public var onlineGPUs: Int
+    /// Per exact GPU model, the GPU-weighted mean price of running leases per GPU-hour.
+    public var priceIndex: [String: MicroCredits]
+}
+
+extension CoordinatorState {
+    /// The market statistics as of the last applied entry.
+    public var statistics: MarketStatistics {
+        var byResource: [String: (submitted: Int, waits: [Int64])] = [:]
+        var byUser: [String: (submitted: Int, waits: [Int64])] = [:]
+        var firstStart: [String: Timestamp] = [:]
+        for lease in leases.values where firstStart[lease.orderID].map({ lease.start < $0 }) ?? true {
+            firstStart[lease.orderID] = lease.start
+        }
+        func record(_ table: inout [String: (submitted: Int, waits: [Int64])], _ key: String, wait: Int64?) {
+            table[key, default: (0, [])].submitted += 1
+            if let wait { table[key, default: (0, [])].waits.append(wait) }
+        }
+        for order in orders.values {
+            let wait = firstStart[order.id].map { order.submitted.seconds(until: $0) }
+            record(&byResource, order.spec.resources.gpu.selector.description, wait: wait)
+            record(&byUser, order.pool.map { "set-aside:\($0)" } ?? order.spec.jobClass.rawValue, wait: wait)
+        }
+        var online = 0
+        var held = 0
+        for record in nodes.values where record.online {
+            online += record.node.gpuCount
+            held += allocatedGPUs[record.node.id] ?? 0
+        }
+        var priceWeights: [String: (weighted: Int64, gpus: Int64)] = [:]
+        for leaseID in runningLeaseOfOrder.values {
+            guard let lease = leases[leaseID] else { continue }
+            for allocation in lease.allocations {
+                guard let model = nodes[allocation.nodeID]?.node.gpuModel.name else { continue }
+                var entry = priceWeights[model] ?? (0, 0)
+                entry.weighted += lease.pricePerGPUHour.rawValue * Int64(allocation.gpus)
+                entry.gpus += Int64(allocation.gpus)
+                priceWeights[model] = entry
+            }
+        }
+        return MarketStatistics(
+            byResourceClass: byResource.mapValues(Self.group),
+            byUserClass: byUser.mapValues(Self.group),
+            utilisationPPM: online == 0 ? 0 : held * 1_000_000 / online,
+            onlineGPUs: online,
+            priceIndex: priceWeights.mapValues { MicroCredits($0.weighted / max(1, $0.gpus)) })
+    }
+
+    private static func group(_ entry: (submitted: Int, waits: [Int64])) -> MarketStatistics.Group {
+        let waits = entry.waits.sorted()
+        func percentile(_ ppm: Int) -> Int64? {
+            guard !waits.isEmpty else { return nil }
+            let rank = (waits.count * ppm + 999_999) / 1_000_000  // nearest rank, rounded up
+            return waits[max(0, min(waits.count, rank) - 1)]
+        }
+        return MarketStatistics.Group(
+            submitted: entry.submitted, started: waits.count,
+            acceptancePPM: entry.submitted == 0 ? 0 : waits.count * 1_000_000 / entry.submitted,
+            queueP50Seconds: percentile(500_000), queueP90Seconds: percentile(900_000), queueP99Seconds: percentile(990_000))
+    }
+}
