@@ -32,6 +32,9 @@ public enum Command: Hashable, Sendable, Codable {
     /// A lease ends: the tenant cancels, an operator of its nodes reports completion or
     /// withdrawal, or governance decides (preemption, node lost, max duration).
     case endLease(leaseID: String, reason: LeaseEndReason)
+    /// An operator records an exclusive deal: `gpus` GPUs of its node reserved for `holderID`
+    /// until `until`, off the open market and listed publicly.
+    case lockUp(nodeID: String, gpus: Int, holderID: String, until: Timestamp)
     /// Credits arrive for a tenant (the devnet faucet, or an on-ramp). Governance only.
     case deposit(tenantID: String, amount: MicroCredits)
 }

@@ -19,6 +19,7 @@ extension CoordinatorState {
         public var accounts: [ParticipantAccount]
         public var transferCounter: UInt64
         public var escrows: [LeaseEscrow]
+        public var lockups: [Lockup]
     }
 
     /// A participant's ledger account.
@@ -54,7 +55,8 @@ extension CoordinatorState {
             ledgerDigest: ledger.stateDigest,
             accounts: accountIDs.sorted { $0.key < $1.key }.map { ParticipantAccount(participantID: $0.key, accountID: $0.value) },
             transferCounter: transferCounter,
-            escrows: escrows.sorted { $0.key < $1.key }.map { LeaseEscrow(leaseID: $0.key, parts: $0.value) })
+            escrows: escrows.sorted { $0.key < $1.key }.map { LeaseEscrow(leaseID: $0.key, parts: $0.value) },
+            lockups: lockups.values.sorted { $0.id < $1.id })
     }
 
     /// SHA-256 (hex) of the canonical snapshot: equal states have equal digests, and a

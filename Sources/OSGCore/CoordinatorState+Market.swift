@@ -21,7 +21,7 @@ extension CoordinatorState {
             .filter { $0.online }
             .sorted { $0.node.id < $1.node.id }
             .compactMap { record -> MarketNode? in
-                let free = record.node.gpuCount - (allocatedGPUs[record.node.id] ?? 0)
+                let free = record.node.gpuCount - (allocatedGPUs[record.node.id] ?? 0) - lockedGPUs(on: record.node.id)
                 guard free > 0 else { return nil }
                 let node = record.node
                 return MarketNode(
@@ -169,6 +169,8 @@ extension CoordinatorState {
     func assertLeaseInvariants() {
         assert(allocatedGPUs.allSatisfy { nodeID, gpus in gpus > 0 && gpus <= (nodes[nodeID]?.node.gpuCount ?? 0) },
                "a node never gives more GPUs than it has")
+        assert(nodes.values.allSatisfy { (allocatedGPUs[$0.node.id] ?? 0) + lockedGPUs(on: $0.node.id) <= $0.node.gpuCount },
+               "leases and lockups together never exceed a node's GPUs")
         assert(runningLeaseOfOrder.allSatisfy { orderID, leaseID in
             orders[orderID]?.status == .running && leases[leaseID]?.end == nil && leases[leaseID]?.orderID == orderID
         }, "each running order holds exactly its running lease")

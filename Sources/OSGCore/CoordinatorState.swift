@@ -39,6 +39,8 @@ public struct CoordinatorState: Sendable {
     public internal(set) var nextAccountID: UInt64 = 3
     /// The last ledger transfer id used.
     public internal(set) var transferCounter: UInt64 = 0
+    /// Active public lockups, by id.
+    public internal(set) var lockups: [String: Lockup] = [:]
     /// The reserved budget of each running lease, per operator.
     public internal(set) var escrows: [String: [LeaseEscrowPart]] = [:]
 
@@ -98,6 +100,8 @@ public struct CoordinatorState: Sendable {
         case .clear: clear(at: time, actor: actor, sequence: sequence)
         case .endLease(let leaseID, let reason): endLease(leaseID, reason: reason, actor: actor, at: time)
         case .deposit(let tenantID, let amount): deposit(to: tenantID, amount: amount, actor: actor)
+        case .lockUp(let nodeID, let gpus, let holderID, let until):
+            lockUp(nodeID: nodeID, gpus: gpus, holderID: holderID, until: until, actor: actor, at: time, sequence: sequence)
         }
     }
 
@@ -147,9 +151,11 @@ public struct CoordinatorState: Sendable {
         case .failure(let rejection): return [.rejected(rejection)]
         case .success:
             let ended = endLeases(onNode: nodeID, reason: .nodeWithdrawn, at: time)
+            let endedLockups = lockups.values.filter { $0.nodeID == nodeID }.map(\.id).sorted()
+            for id in endedLockups { lockups[id] = nil }
             nodes[nodeID] = nil
             allocatedGPUs[nodeID] = nil
-            return ended + [.nodeWithdrawn(nodeID: nodeID)]
+            return ended + endedLockups.map { .lockupEnded(lockupID: $0) } + [.nodeWithdrawn(nodeID: nodeID)]
         }
     }
 
@@ -183,7 +189,7 @@ public struct CoordinatorState: Sendable {
             events.append(.nodeWentOffline(nodeID: nodeID, lastSeen: nodes[nodeID]!.lastHeartbeat))
             events += endLeases(onNode: nodeID, reason: .nodeLost, at: time)
         }
-        return events + endOverdueLeases(at: time)
+        return events + endOverdueLeases(at: time) + endLapsedLockups(at: time)
     }
 
     // MARK: Jobs

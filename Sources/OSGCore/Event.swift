@@ -18,6 +18,8 @@ public enum Event: Hashable, Sendable, Codable {
     case leaseStarted(Lease)
     case leaseEnded(leaseID: String, orderID: String, reason: LeaseEndReason, requeued: Bool, paid: MicroCredits)
     case fundsDeposited(tenantID: String, amount: MicroCredits)
+    case lockupRecorded(Lockup)
+    case lockupEnded(lockupID: String)
     case clearingCompleted(placed: Int, waiting: Int)
     case rejected(Rejection)
 }
@@ -42,4 +44,5 @@ public enum RejectionCode: String, Hashable, Sendable, Codable, CaseIterable {
     case leaseAlreadyEnded = "lease_already_ended"
     case notAllowedToEnd = "not_allowed_to_end"
     case invalidAmount = "invalid_amount"
+    case invalidLockup = "invalid_lockup"
 }

@@ -46,3 +46,33 @@ struct MarketStatisticsTests {
         }
     }
 }
+
+@Suite("Public lockups")
+struct LockupTests {
+    @Test("a lockup takes GPUs off the open market until it lapses, and is listed")
+    func lockups() throws {
+        var driver = Driver()
+        try driver.run(.registerNode(node("n1", operator: "alice", gpus: 8)), by: "alice")
+        try driver.run(.deposit(tenantID: "t1", amount: MicroCredits(100 * MicroCredits.perCredit)), by: governance)
+        let until = driver.time.adding(seconds: 50)
+        #expect(rejection(try driver.run(.lockUp(nodeID: "n1", gpus: 4, holderID: "bigco", until: until), by: "mallory")) == .notOwner)
+        #expect(rejection(try driver.run(.lockUp(nodeID: "n1", gpus: 9, holderID: "bigco", until: until), by: "alice")) == .invalidLockup)
+        let recorded = try driver.run(.lockUp(nodeID: "n1", gpus: 6, holderID: "bigco", until: until), by: "alice")
+        guard case .lockupRecorded(let lockup) = recorded.first else {
+            Issue.record("expected a recorded lockup, got \(recorded)")
+            return
+        }
+        #expect(lockup.holderID == "bigco" && lockup.gpus == 6 && lockup.until == until)
+        #expect(driver.state.lockups.count == 1)
+        // 2 GPUs remain open: a 4-GPU job waits, a 2-GPU job runs.
+        try driver.run(.submitJob(spec: spec("four", gpus: 4), pool: nil), by: "t1")
+        try driver.run(.submitJob(spec: spec("two", gpus: 2), pool: nil), by: "t1")
+        let first = try driver.run(.clear, by: governance)
+        #expect(leaseStarts(first).map(\.orderID) == ["job-6"])  // "two" (refused commands are logged too)
+        try driver.run(.heartbeat(nodeIDs: ["n1"]), by: "alice", after: 40)
+        let lapsed = try driver.run(.tick, by: governance, after: 10)
+        #expect(lapsed.contains(.lockupEnded(lockupID: lockup.id)))
+        #expect(driver.state.lockups.isEmpty)
+        #expect(leaseStarts(try driver.run(.clear, by: governance)).map(\.orderID) == ["job-5"])  // "four"
+    }
+}

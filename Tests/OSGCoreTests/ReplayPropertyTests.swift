@@ -54,6 +54,8 @@ struct CommandSequenceGenerator {
         case 95..<97:
             let reason = pick([LeaseEndReason.completed, .cancelledByTenant, .preempted, .nodeLost, .nodeWithdrawn, .maxDurationReached])
             return (.endLease(leaseID: "lease-\(Int.random(in: 0...max(0, orders), using: &random))-\(Int.random(in: 0..<3, using: &random))", reason: reason), pick([governance, op, tenant]))
+        case 99..<100:
+            return (.lockUp(nodeID: nodeID, gpus: Int.random(in: 0...4, using: &random), holderID: tenant, until: t0.adding(seconds: Int64.random(in: 0...20_000, using: &random))), op)
         case 97..<99:
             return (.deposit(tenantID: tenant, amount: MicroCredits(Int64.random(in: 0...50_000_000, using: &random))), pick([governance, governance, tenant]))
         case 88..<92:
