@@ -4,11 +4,13 @@ import Foundation
 /// file and why.
 enum InputFile {
     struct ReadError: Error, CustomStringConvertible {
+        enum Kind { case unreadable, notText }
+        var kind: Kind = .unreadable
         var description: String
     }
 
     /// The bytes of `path`, or of standard input for `-`.
-    static func readData(_ path: String) throws -> Data {
+    static func readData(_ path: String) throws(ReadError) -> Data {
         if path == "-" { return FileHandle.standardInput.readDataToEndOfFile() }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -23,10 +25,10 @@ enum InputFile {
     }
 
     /// The UTF-8 text of `path`, or of standard input for `-`.
-    static func readText(_ path: String) throws -> String {
+    static func readText(_ path: String) throws(ReadError) -> String {
         let data = try readData(path)
         guard let text = String(data: data, encoding: .utf8) else {
-            throw ReadError(description: "cannot read \(path): it is not UTF-8 text")
+            throw ReadError(kind: .notText, description: "cannot read \(path): it is not UTF-8 text")
         }
         return text
     }

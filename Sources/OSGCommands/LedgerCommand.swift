@@ -52,17 +52,11 @@ struct LedgerApplyCommand: AsyncParsableCommand {
     func run() async throws {
         let text: String
         do {
-            let data = try Data(contentsOf: URL(fileURLWithPath: file))
-            guard let decoded = String(data: data, encoding: .utf8) else {
-                FileHandle.standardError.write(Data("osg ledger apply: \(file) is not UTF-8 text\n".utf8))
-                throw ExitCode(2)
-            }
-            text = decoded
-        } catch let exit as ExitCode {
-            throw exit
+            text = try InputFile.readText(file)
         } catch {
-            FileHandle.standardError.write(Data("osg ledger apply: cannot read \(file): \(error.localizedDescription)\n".utf8))
-            throw ExitCode(1)
+            FileHandle.standardError.write(Data("osg ledger apply: \(error.description)\n".utf8))
+            // Text that is not UTF-8 is malformed input (2); a file that cannot be read is 1.
+            throw ExitCode(error.kind == .notText ? 2 : 1)
         }
         let lines: [(lineNumber: Int, operation: LedgerOperation)]
         do {

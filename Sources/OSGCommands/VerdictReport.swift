@@ -52,10 +52,9 @@ struct VerdictReport: Encodable {
     /// Reads a whole file, or gives the malformed-input verdict.
     static func readFile(_ path: String) -> Result<[UInt8], UnreadableFile> {
         do {
-            return .success(Array(try Data(contentsOf: URL(fileURLWithPath: path))))
+            return .success(Array(try InputFile.readData(path)))
         } catch {
-            return .failure(UnreadableFile(
-                report: .malformed(code: "unreadable_file", "cannot read \(path): \(error.localizedDescription)")))
+            return .failure(UnreadableFile(report: .malformed(code: "unreadable_file", "\(error)")))
         }
     }
 

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import OSGDomain
 
 /// The one canonical byte form of log entries and state snapshots: JSON with sorted keys.
 ///
@@ -24,12 +25,6 @@ public enum CanonicalEncoding {
 
     /// Lower-case hex SHA-256 of `bytes`.
     public static func sha256Hex(_ bytes: [UInt8]) -> String {
-        SHA256.hash(data: bytes).map { String($0, radix: 16).leftPadded(to: 2) }.joined()
-    }
-}
-
-extension String {
-    func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
+        Hex.encode(SHA256.hash(data: bytes))
     }
 }

@@ -250,7 +250,7 @@ public struct CoordinatorState: Sendable {
             return [.rejected(Rejection(.notGovernance, "only governance defines set-aside pools"))]
         }
         let othersPPM = pools.values.filter { $0.name != pool.name }.reduce(0) { $0 + $1.sharePPM }
-        guard JobSpec.isValidRegionLikeName(pool.name), (1...1_000_000).contains(pool.sharePPM),
+        guard JobSpec.isValidRegion(pool.name), (1...1_000_000).contains(pool.sharePPM),
               othersPPM + pool.sharePPM <= 1_000_000, pool.pricePerGPUHour.rawValue > 0
         else {
             return [.rejected(Rejection(.invalidPool, "pool \(pool.name): the name must be lower-case letters, digits and '-', the share between 1 and 1,000,000 ppm with all pools together at most 100 %, and the price more than 0"))]

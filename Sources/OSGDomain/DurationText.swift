@@ -81,9 +81,9 @@ public enum DurationText {
     }
 }
 
-extension String {
+extension StringProtocol {
     /// The string without leading and trailing ASCII spaces, tabs and newlines.
-    func trimmingASCIIWhitespace() -> String {
+    public func trimmingASCIIWhitespace() -> String {
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
         guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
             return ""

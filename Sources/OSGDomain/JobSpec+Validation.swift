@@ -110,7 +110,9 @@ extension JobSpec {
             && bytes.allSatisfy { alphanumeric($0) || $0 == UInt8(ascii: "-") }
     }
 
-    static func isValidRegion(_ region: String) -> Bool {
+    /// Whether `region` is a region-like name (regions, pools): 1–63 characters of lower-case
+    /// letters, digits and '-'.
+    public static func isValidRegion(_ region: String) -> Bool {
         !region.isEmpty && region.utf8.count <= 63
             && region.utf8.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == UInt8(ascii: "-") }
     }
@@ -118,9 +120,4 @@ extension JobSpec {
     static func isValidJurisdiction(_ code: String) -> Bool {
         code.utf8.count == 2 && code.utf8.allSatisfy { (0x41...0x5A).contains($0) }
     }
-}
-
-extension JobSpec {
-    /// Whether `name` is lower-case letters, digits and '-' (regions, pools), 1–63 characters.
-    public static func isValidRegionLikeName(_ name: String) -> Bool { isValidRegion(name) }
 }

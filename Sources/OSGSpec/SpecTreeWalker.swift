@@ -197,7 +197,7 @@ struct SpecTreeWalker {
         if scalar.style == .plain, let value = Int(text) { return value }
         let digits = text.prefix { $0.isNumber || $0 == "." || $0 == "-" }
         if !digits.isEmpty, digits.count < text.count, Double(digits) != nil {
-            let suffix = text.dropFirst(digits.count).trimmingCharacters()
+            let suffix = text.dropFirst(digits.count).trimmingASCIIWhitespace()
             problem(.wrongUnit, field, "takes a plain number of \(unit), got '\(text)'; drop the unit '\(suffix)' (the unit is \(unit))", at: node)
         } else if scalar.style != .plain, Int(text) != nil {
             problem(.wrongType, field, "must be a number, got the text \"\(text)\"; write it without quotes", at: node)
@@ -288,12 +288,6 @@ struct SpecTreeWalker {
             swap(&previous, &current)
         }
         return previous[b.count]
-    }
-}
-
-extension Substring {
-    func trimmingCharacters() -> String {
-        String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
     }
 }
 
