@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "OSGAuth", targets: ["OSGAuth"]),
         .library(name: "OSGMarket", targets: ["OSGMarket"]),
         .library(name: "OSGCarbon", targets: ["OSGCarbon"]),
+        .library(name: "OSGSim", targets: ["OSGSim"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
@@ -84,6 +85,17 @@ let package = Package(
         .target(name: "OSGCarbon", dependencies: ["OSGDomain"]),
         // The market: deterministic frequent-batch-auction clearing over free capacity.
         .target(name: "OSGMarket", dependencies: ["OSGDomain", "OSGCarbon"]),
+        // The discrete-event simulator (DESIGN.md §10): drives the real market, ledger and log
+        // over trace-based workloads and real carbon series. File I/O only in the loaders'
+        // +File extensions and BundledData.swift.
+        .target(
+            name: "OSGSim",
+            dependencies: [
+                "OSGDomain", "OSGMarket", "OSGCarbon", "OSGLedger", "OSGLog",
+                .product(name: "HeapModule", package: "swift-collections"),
+            ],
+            resources: [.copy("Resources")]
+        ),
         // CLI verbs as a library so tests can run them in-process.
         .target(
             name: "OSGCommands",
@@ -96,6 +108,7 @@ let package = Package(
                 "OSGLog",
                 "OSGMarket",
                 "OSGCarbon",
+                "OSGSim",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -116,6 +129,7 @@ let package = Package(
         .testTarget(name: "OSGSpecTests", dependencies: ["OSGSpec"], resources: [.copy("Fixtures")]),
         .testTarget(name: "OSGLedgerTests", dependencies: ["OSGLedger", "OSGDomain"], resources: [.copy("Fixtures")]),
         .testTarget(name: "OSGLogTests", dependencies: ["OSGLog"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "OSGSimTests", dependencies: ["OSGSim", "OSGCarbon", "OSGDomain"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -96,13 +96,15 @@ struct FreeCapacityIndex: Sendable {
     @inline(__always)
     static func levels(atLeast gpus: Int) -> UInt64 { ~0 << UInt64(gpus - 1) }
 
-    /// Moves a node from `oldLevel` free GPUs to `newLevel` (0 removes it).
+    /// Moves a node from `oldLevel` free GPUs to `newLevel` (0 removes it; from 0 adds it).
     mutating func move(rank: Int32, slot: Int, from oldLevel: Int, to newLevel: Int) {
-        let old = Self.bucket(slot: slot, level: oldLevel)
-        let at = Self.position(of: rank, in: buckets[old])
-        precondition(at < buckets[old].count && buckets[old][at] == rank, "index out of step with free capacity")
-        buckets[old].remove(at: at)
-        if buckets[old].isEmpty { masks[slot] &= ~(1 << UInt64(oldLevel - 1)) }
+        if oldLevel > 0 {
+            let old = Self.bucket(slot: slot, level: oldLevel)
+            let at = Self.position(of: rank, in: buckets[old])
+            precondition(at < buckets[old].count && buckets[old][at] == rank, "index out of step with free capacity")
+            buckets[old].remove(at: at)
+            if buckets[old].isEmpty { masks[slot] &= ~(1 << UInt64(oldLevel - 1)) }
+        }
         guard newLevel > 0 else { return }
         let new = Self.bucket(slot: slot, level: newLevel)
         buckets[new].insert(rank, at: Self.position(of: rank, in: buckets[new]))

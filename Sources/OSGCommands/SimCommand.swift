@@ -1,0 +1,180 @@
+import ArgumentParser
+import Foundation
+import OSGCarbon
+import OSGSim
+
+/// `osg sim`: the discrete-event simulator of DESIGN.md §10 (docs/SIMULATOR.md).
+struct SimCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sim",
+        abstract: "Simulate the concentrated and open regimes on the same workload and fleet.",
+        discussion: """
+            Builds a seeded workload with the statistics of --trace (an Alibaba GPU 2023 \
+            openb_pod_list_*.csv), a fleet of --operators nodes in the grid zones of --carbon \
+            (a folder of <ZONE>_<YEAR>_hourly.csv), and runs three regimes over --days: \
+            concentrated (few large regions, exclusive deals, FIFO + backfill), open (the \
+            market with set-asides, fair share and carbon shifting), open-no-carbon. Without \
+            --trace/--carbon the bundled subsets are used. Same seed, same report. \
+            --calibrate-slurm instead replays trace days 146-149 on one 16-GPU site and \
+            compares the waits with real Slurm's.
+            """
+    )
+
+    @Option(name: .long, help: "Pod list in the Alibaba GPU 2023 format (default: the bundled openb_pod_list_default.csv).")
+    var trace: String?
+
+    @Option(name: .long, help: "Folder of <ZONE>_<YEAR>_hourly.csv Electricity Maps files (default: bundled 2022 subsets).")
+    var carbon: String?
+
+    @Option(name: .long, help: "Operators at the start (one node each).")
+    var operators = 5_000
+
+    @Option(name: .long, help: "Days to simulate.")
+    var days = 30
+
+    @Option(name: .long, help: "Seed of every random draw.")
+    var seed: UInt64 = 1
+
+    @Option(name: .long, help: "Jobs to generate (default: 0.15 per operator and day, or from --load).")
+    var jobs: Int?
+
+    @Option(name: .long, help: "Offered load (demanded / available GPU-hours, e.g. 0.8) that sets the job count.")
+    var load: Double?
+
+    @Option(name: .long, help: "Marketplace price catalog (SkyPilot vms.csv) for the operators' asks (default: bundled vast.csv).")
+    var marketPrices: String?
+
+    @Option(name: .long, help: "Hyperscale price catalog (SkyPilot vms.csv) for the concentrated list price (default: bundled lambda.csv).")
+    var listPrices: String?
+
+    @Flag(inversion: .prefixedNo, help: "Take one zone down for 6 hours at 40 % of the run.")
+    var outage = true
+
+    @Flag(name: .long, help: "Run the Slurm calibration (DESIGN.md §10) instead.")
+    var calibrateSlurm = false
+
+    @Option(name: .long, help: "Instead of simulating: the deferral experiment of Let's Wait Awhile on its data folder (fr_ci.csv, gb_ci.csv, ger_ci.csv), 1-hour jobs within 24 hours, year 2020.")
+    var letsWaitAwhile: String?
+
+    @Flag(name: .long, help: "Print one JSON object instead of the table.")
+    var json = false
+
+    @Option(name: .long, help: "Write an HTML report with SVG charts into this folder.")
+    var report: String?
+
+    func validate() throws {
+        guard operators >= 1, operators <= 1_000_000 else { throw ValidationError("--operators must be 1...1000000") }
+        guard days >= 1, days <= 366 else { throw ValidationError("--days must be 1...366") }
+        if let jobs, jobs < 0 { throw ValidationError("--jobs must not be negative") }
+        if let load, !(load > 0 && load <= 10) { throw ValidationError("--load must be in (0, 10]") }
+    }
+
+    func run() throws {
+        let clock = ContinuousClock()
+        let began = clock.now
+        do {
+            if let letsWaitAwhile {
+                try printLetsWaitAwhile(letsWaitAwhile)
+                return
+            }
+            let pods = try trace.map { try SimInputFiles.podList($0) } ?? SimInputFiles.bundledPodList()
+            let atlas = try carbon.map { try CarbonAtlas(directory: $0) } ?? SimInputFiles.bundledAtlas()
+            if calibrateSlurm {
+                let outcome = try SlurmCalibration.run(pods: pods.pods, atlas: atlas)
+                printCalibration(outcome)
+                return
+            }
+            let marketOffers = try marketPrices.map { try SimInputFiles.priceCatalog($0) } ?? SimInputFiles.bundledMarketOffers()
+            let listOffers = try listPrices.map { try SimInputFiles.priceCatalog($0) } ?? SimInputFiles.bundledListOffers()
+            let configuration = SimConfiguration(operators: operators, days: days, seed: seed, jobs: jobs, offeredLoad: load, outage: outage)
+            let scenario = try Simulator.scenario(pods: pods.pods, atlas: atlas, marketOffers: marketOffers, listOffers: listOffers,
+                                                  configuration: configuration)
+            let results = RegimeResults(count: Simulator.regimeNames.count)
+            // The regimes are independent: run them side by side (each is deterministic).
+            DispatchQueue.concurrentPerform(iterations: Simulator.regimeNames.count) { index in
+                results.set(index, Simulator.runRegime(Simulator.regimeNames[index], on: scenario))
+            }
+            let simReport = Simulator.report(scenario, configuration: configuration, regimes: results.values)
+            let wall = clock.now - began
+            let wallSeconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18
+            let events = simReport.regimes.reduce(0) { $0 + $1.events }
+            if let report {
+                try SimReportFiles.write(simReport, to: report)
+            }
+            if json {
+                var extra: [(String, String)] = [
+                    ("sim_events", String(events)),
+                    ("sim_events_per_s", String(format: "%.0f", Double(events) / max(wallSeconds, 1e-9))),
+                    ("wall_s", String(format: "%.2f", wallSeconds)),
+                ]
+                if let rss = BenchStatistics.peakResidentMiB() { extra.append(("peak_rss_mib", String(rss))) }
+                print(SimReportText.json(simReport, extra: extra))
+            } else {
+                print(SimReportText.table(simReport))
+                print("")
+                print(String(format: "%d events in %.2f s (%.0f events/s)", events, wallSeconds, Double(events) / max(wallSeconds, 1e-9))
+                      + (BenchStatistics.peakResidentMiB().map { ", peak RSS \($0) MiB" } ?? ""))
+                if let report { print("report: \(report)/index.html") }
+            }
+        } catch let error as SimDataError {
+            throw ValidationError(error.description)
+        } catch let error as CarbonDataError {
+            throw ValidationError(error.description)
+        }
+    }
+
+    func printLetsWaitAwhile(_ directory: String) throws(SimDataError) {
+        var rows: [String] = []
+        for (file, zone) in [("fr_ci.csv", "FR"), ("gb_ci.csv", "GB"), ("ger_ci.csv", "DE")] {
+            let path = (directory as NSString).appendingPathComponent(file)
+            let series = try LetsWaitAwhileCSV.parse(SimInputFiles.text(path), file: path, zone: zone)
+            guard let year = LetsWaitAwhileCSV.year(2020, of: series),
+                  let potential = CarbonShiftPotential.deferral(series: year, jobHours: 1, windowHours: 24) else {
+                throw SimDataError(.inconsistent, file: path, "does not cover the year 2020")
+            }
+            if json {
+                rows.append("{\"zone\":\"\(zone)\",\"jobs\":\(potential.jobs),\"baseline_g_per_kwh\":\(String(format: "%.3f", Double(potential.baselineMeanMilligramsPerKWh) / 1000)),"
+                    + "\"shifted_g_per_kwh\":\(String(format: "%.3f", Double(potential.shiftedMeanMilligramsPerKWh) / 1000)),\"saving_percent\":\(potential.savingPercentText)}")
+            } else {
+                rows.append("\(zone)  \(potential.jobs) jobs  baseline \(String(format: "%.1f", Double(potential.baselineMeanMilligramsPerKWh) / 1000)) g/kWh  shifted \(String(format: "%.1f", Double(potential.shiftedMeanMilligramsPerKWh) / 1000)) g/kWh  saving \(potential.savingPercentText) %")
+            }
+        }
+        print(json ? "[" + rows.joined(separator: ",") + "]" : rows.joined(separator: "\n"))
+    }
+
+    func printCalibration(_ outcome: SlurmCalibration.Outcome) {
+        func h(_ seconds: Int64) -> String { String(format: "%.2f", Double(seconds) / 3600) }
+        if json {
+            print("{\"jobs\":\(outcome.jobs),\"site_gpus\":\(SlurmCalibration.siteGPUs),"
+                + "\"sim_wait_p50_h\":\(h(outcome.waitP50Seconds)),\"sim_wait_p90_h\":\(h(outcome.waitP90Seconds)),"
+                + "\"sim_wait_p99_h\":\(h(outcome.waitP99Seconds)),\"sim_wait_mean_h\":\(h(outcome.meanWaitSeconds)),"
+                + "\"slurm_wait_p50_h\":\(h(SlurmCalibration.slurmP50Seconds)),\"slurm_wait_p90_h\":\(h(SlurmCalibration.slurmP90Seconds)),"
+                + "\"slurm_wait_p99_h\":\(h(SlurmCalibration.slurmP99Seconds))}")
+        } else {
+            print("Slurm calibration: \(outcome.jobs) whole-GPU jobs of trace days \(SlurmCalibration.firstDay)-\(SlurmCalibration.lastDay) on one \(SlurmCalibration.siteGPUs)-GPU site")
+            print("             p50      p90      p99")
+            print("simulated    \(h(outcome.waitP50Seconds))h    \(h(outcome.waitP90Seconds))h    \(h(outcome.waitP99Seconds))h")
+            print("Slurm 22.05  \(h(SlurmCalibration.slurmP50Seconds))h    \(h(SlurmCalibration.slurmP90Seconds))h    \(h(SlurmCalibration.slurmP99Seconds))h")
+        }
+    }
+}
+
+/// Collects the regimes' metrics from concurrent workers.
+final class RegimeResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [RegimeMetrics?]
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ metrics: RegimeMetrics) {
+        lock.lock()
+        slots[index] = metrics
+        lock.unlock()
+    }
+
+    var values: [RegimeMetrics] {
+        lock.lock()
+        defer { lock.unlock() }
+        return slots.map { $0! }
+    }
+}

@@ -1,0 +1,303 @@
+import OSGLedger
+
+/// The concentrated regime: the same GPUs pooled into one large region per grid zone, run
+/// like today's hyperscale clouds and HPC centres (docs/SIMULATOR.md, "Concentrated"):
+///
+/// - each user submits to a home region (a fixed hash of the user id); no spill-over;
+/// - FIFO by submission with EASY backfill (Slurm's sched/backfill idea): when the head job
+///   does not fit, it gets a reservation at the earliest time enough GPUs free up (from the
+///   running jobs' ends), and later jobs (at most ``SimScenario/backfillDepth``) start now if
+///   they end before it or use only GPUs the reservation leaves over;
+/// - exclusive deals: established labs' jobs go first, and ``SimScenario/exclusiveDealPercent``
+///   % of each region's GPUs are theirs alone (others never hold more than the rest);
+/// - one list price per GPU-hour; no carbon awareness;
+/// - GPUs are fungible within a region (no node packing); a lost node removes its GPUs and,
+///   if the region is then over-committed, cuts the most recently started jobs, which go back
+///   to the queue in their original order.
+struct ConcentratedRegime {
+    struct Region {
+        var capacity = 0
+        var free = 0
+        var othersUsing = 0
+        var down = false
+        /// Established labs' jobs, then everyone else's, each ascending job index.
+        var priority: [Int32] = []
+        var normal: [Int32] = []
+        /// Running jobs ascending by (expected end, index).
+        var running: [(end: Int64, job: Int32)] = []
+    }
+
+    let scenario: SimScenario
+    let exclusiveDeals: Bool
+    var regions: [Region]
+    var events = SimEventQueue()
+    var recorder: RunRecorder
+    var accounting: SimAccounting
+    var nodeDown: [UInt8]
+    var onlineGPUs = 0
+    var leaseStart: [Int64]
+    var leaseEpoch: [Int32]
+    var queueEpoch: [Int32]
+    var escrows: [LeaseEscrow?]
+    let watts: Int
+
+    init(scenario: SimScenario, exclusiveDeals: Bool) {
+        self.scenario = scenario
+        self.exclusiveDeals = exclusiveDeals
+        regions = Array(repeating: Region(), count: scenario.fleet.zones.count)
+        recorder = RunRecorder(workload: scenario.workload, horizonSeconds: scenario.horizonSeconds)
+        accounting = SimAccounting(users: scenario.workload.userClasses.count, providers: scenario.fleet.zones.count,
+                                   feeBasisPoints: scenario.feeBasisPoints)
+        nodeDown = Array(repeating: 0, count: scenario.fleet.nodes.count)
+        let count = scenario.workload.jobs.count
+        leaseStart = Array(repeating: -1, count: count)
+        leaseEpoch = Array(repeating: 0, count: count)
+        queueEpoch = Array(repeating: 0, count: count)
+        escrows = Array(repeating: nil, count: count)
+        watts = scenario.fleet.meanWattsPerGPU
+    }
+
+    func homeRegion(_ job: Int) -> Int {
+        let user = UInt64(scenario.workload.jobs[job].user)
+        return Int((user &* 0x9E37_79B9_7F4A_7C15) >> 32 % UInt64(regions.count)) % regions.count
+    }
+
+    func isEstablished(_ job: Int) -> Bool {
+        exclusiveDeals && scenario.workload.userClass(of: scenario.workload.jobs[job]) == .established
+    }
+
+    mutating func run(name: String) -> RegimeMetrics {
+        let fleet = scenario.fleet
+        for (index, node) in fleet.nodes.enumerated() {
+            if node.joinSeconds > 0 {
+                nodeDown[index] = 4
+                events.push(.nodeUp, at: node.joinSeconds, Int32(index), 4)
+            } else {
+                regions[node.zone].capacity += node.gpus
+                regions[node.zone].free += node.gpus
+                onlineGPUs += node.gpus
+            }
+            if node.leaveSeconds != .max { events.push(.nodeDown, at: node.leaveSeconds, Int32(index), 2) }
+        }
+        recorder.capacity(onlineGPUs, at: 0)
+        for failure in fleet.failures {
+            events.push(.nodeDown, at: failure.atSeconds, failure.node, 1)
+            events.push(.nodeUp, at: failure.atSeconds + failure.repairSeconds, failure.node, 1)
+        }
+        if let outage = scenario.outage {
+            events.push(.outageStart, at: outage.atSeconds)
+            events.push(.outageEnd, at: outage.atSeconds + outage.durationSeconds)
+        }
+        for (index, job) in scenario.workload.jobs.enumerated() { events.push(.arrival, at: job.submitSeconds, Int32(index)) }
+
+        while let event = events.pop() {
+            let now = event.time
+            switch event.kind {
+            case .arrival:
+                let job = Int(event.a)
+                let region = homeRegion(job)
+                if regions[region].down { recorder.outageDelayed[job] = true }
+                enqueue(job, region: region, now: now)
+                schedule(region, now: now)
+            case .eligible:
+                // Patience expired for a job still queued since then.
+                let job = Int(event.a)
+                if queueEpoch[job] == event.b, leaseStart[job] < 0, recorder.finalState[job] == 0 { withdraw(job) }
+            case .leaseEnd:
+                let job = Int(event.a)
+                if leaseEpoch[job] == event.b {
+                    let region = homeRegion(job)
+                    finish(job, region: region, now: now, interrupted: false)
+                    schedule(region, now: now)
+                }
+            case .nodeDown: nodeGoesDown(Int(event.a), reason: UInt8(event.b), now: now)
+            case .nodeUp: nodeComesUp(Int(event.a), reason: UInt8(event.b), now: now)
+            case .outageStart:
+                let zone = scenario.outage!.zone
+                regions[zone].down = true
+                for job in regions[zone].priority + regions[zone].normal { recorder.outageDelayed[Int(job)] = true }
+                for index in fleet.nodes.indices where fleet.nodes[index].zone == zone { nodeGoesDown(index, reason: 8, now: now) }
+            case .outageEnd:
+                let zone = scenario.outage!.zone
+                regions[zone].down = false
+                for index in fleet.nodes.indices where fleet.nodes[index].zone == zone { nodeComesUp(index, reason: 8, now: now) }
+            case .clear: break
+            }
+        }
+        for region in regions {
+            for job in region.priority + region.normal { recorder.finalState[Int(job)] = 2 }
+        }
+        var metrics = recorder.metrics(name: name)
+        metrics.ledgerTransfers = accounting.ledger.recordCount
+        metrics.settledMicroCredits = accounting.settledMicroCredits
+        metrics.feesMicroCredits = accounting.feesMicroCredits
+        metrics.logSize = accounting.log.size
+        metrics.logRootHex = accounting.logRootHex
+        metrics.events = events.processed
+        return metrics
+    }
+
+    static func insertSorted(_ job: Int32, into queue: inout [Int32]) {
+        var low = 0
+        var high = queue.count
+        while low < high {
+            let mid = (low + high) / 2
+            if queue[mid] < job { low = mid + 1 } else { high = mid }
+        }
+        queue.insert(job, at: low)
+    }
+
+    mutating func enqueue(_ job: Int, region: Int, now: Int64) {
+        if isEstablished(job) { Self.insertSorted(Int32(job), into: &regions[region].priority) } else { Self.insertSorted(Int32(job), into: &regions[region].normal) }
+        queueEpoch[job] &+= 1
+        events.push(.eligible, at: now + scenario.patienceSeconds + 1, Int32(job), queueEpoch[job])
+    }
+
+    mutating func withdraw(_ job: Int) {
+        let region = homeRegion(job)
+        if let at = regions[region].priority.firstIndex(of: Int32(job)) { regions[region].priority.remove(at: at) }
+        if let at = regions[region].normal.firstIndex(of: Int32(job)) { regions[region].normal.remove(at: at) }
+        recorder.finalState[job] = 2
+    }
+
+    /// GPUs `job` may take now in `region` (others are held to the share the deals leave).
+    func available(_ job: Int, in region: Region) -> Int {
+        if !exclusiveDeals || isEstablished(job) { return region.free }
+        let reserved = region.capacity * scenario.exclusiveDealPercent / 100
+        return min(region.free, region.capacity - reserved - region.othersUsing)
+    }
+
+    /// Starts what can start: heads in order, then EASY backfill behind a blocked head.
+    mutating func schedule(_ index: Int, now: Int64) {
+        guard !regions[index].down else { return }
+        while true {
+            let queueIsPriority = !regions[index].priority.isEmpty
+            guard let head = queueIsPriority ? regions[index].priority.first : regions[index].normal.first else { return }
+            let need = scenario.workload.jobs[Int(head)].gpus
+            if need <= available(Int(head), in: regions[index]) {
+                if queueIsPriority { regions[index].priority.removeFirst() } else { regions[index].normal.removeFirst() }
+                start(Int(head), region: index, now: now)
+                continue
+            }
+            // The head waits: its reservation is the earliest end after which enough GPUs are free.
+            var freeAtShadow = regions[index].free
+            var shadow = Int64.max
+            for entry in regions[index].running {
+                freeAtShadow += scenario.workload.jobs[Int(entry.job)].gpus
+                if freeAtShadow >= need {
+                    shadow = entry.end
+                    break
+                }
+            }
+            var extra = shadow == .max ? 0 : freeAtShadow - need
+            var looked = 0
+            var candidates: [Int32] = []
+            for job in regions[index].priority.dropFirst(queueIsPriority ? 1 : 0) where looked < scenario.backfillDepth {
+                candidates.append(job)
+                looked += 1
+            }
+            for job in regions[index].normal.dropFirst(queueIsPriority ? 0 : 1) where looked < scenario.backfillDepth {
+                candidates.append(job)
+                looked += 1
+            }
+            for job in candidates {
+                let simJob = scenario.workload.jobs[Int(job)]
+                guard simJob.gpus <= available(Int(job), in: regions[index]) else { continue }
+                let endsBeforeShadow = now + simJob.durationSeconds <= shadow
+                guard endsBeforeShadow || simJob.gpus <= extra else { continue }
+                if !endsBeforeShadow { extra -= simJob.gpus }
+                if let at = regions[index].priority.firstIndex(of: job) { regions[index].priority.remove(at: at) } else if let at = regions[index].normal.firstIndex(of: job) { regions[index].normal.remove(at: at) }
+                start(Int(job), region: index, now: now)
+            }
+            return
+        }
+    }
+
+    mutating func start(_ job: Int, region: Int, now: Int64) {
+        let simJob = scenario.workload.jobs[job]
+        regions[region].free -= simJob.gpus
+        if exclusiveDeals && !isEstablished(job) { regions[region].othersUsing += simJob.gpus }
+        precondition(regions[region].free >= 0, "a region never gives more GPUs than it has free")
+        let end = now + simJob.durationSeconds
+        var low = 0
+        var high = regions[region].running.count
+        while low < high {
+            let mid = (low + high) / 2
+            let entry = regions[region].running[mid]
+            if entry.end < end || (entry.end == end && entry.job < Int32(job)) { low = mid + 1 } else { high = mid }
+        }
+        regions[region].running.insert((end, Int32(job)), at: low)
+        recorder.started(job, at: now)
+        leaseStart[job] = now
+        leaseEpoch[job] &+= 1
+        queueEpoch[job] &+= 1
+        escrows[job] = accounting.openLease(user: simJob.user, provider: region, price: scenario.concentratedPricePerGPUHour,
+                                            gpus: simJob.gpus, seconds: simJob.durationSeconds)
+        accounting.append("start job=\(job) region=\(region) gpus=\(simJob.gpus) price=\(scenario.concentratedPricePerGPUHour) t=\(now)")
+        events.push(.leaseEnd, at: end, Int32(job), leaseEpoch[job])
+    }
+
+    mutating func finish(_ job: Int, region: Int, now: Int64, interrupted: Bool) {
+        let simJob = scenario.workload.jobs[job]
+        let ran = now - leaseStart[job]
+        if let at = regions[region].running.firstIndex(where: { $0.job == Int32(job) }) { regions[region].running.remove(at: at) }
+        regions[region].free += simJob.gpus
+        if exclusiveDeals && !isEstablished(job) { regions[region].othersUsing -= simJob.gpus }
+        let price = scenario.concentratedPricePerGPUHour
+        accounting.closeLease(escrows[job]!, price: price, gpus: simJob.gpus, seconds: ran)
+        escrows[job] = nil
+        let grams = scenario.emissionsGrams(zone: region, atSeconds: leaseStart[job], seconds: ran, gpus: simJob.gpus, watts: watts)
+        recorder.ran(job, from: leaseStart[job], seconds: ran, cost: SimAccounting.cost(price: price, gpus: simJob.gpus, seconds: ran), grams: grams)
+        leaseStart[job] = -1
+        leaseEpoch[job] &+= 1
+        if interrupted {
+            accounting.append("cut job=\(job) region=\(region) ran=\(ran) t=\(now)")
+            enqueue(job, region: region, now: now)
+        } else {
+            accounting.append("end job=\(job) region=\(region) ran=\(ran) t=\(now)")
+            recorder.finalState[job] = 1
+        }
+    }
+
+    mutating func nodeGoesDown(_ node: Int, reason: UInt8, now: Int64) {
+        let wasUp = nodeDown[node] == 0
+        nodeDown[node] |= reason
+        guard wasUp else { return }
+        let zone = scenario.fleet.nodes[node].zone
+        let gpus = scenario.fleet.nodes[node].gpus
+        regions[zone].capacity -= gpus
+        regions[zone].free -= gpus
+        onlineGPUs -= gpus
+        recorder.capacity(onlineGPUs, at: now)
+        // Over-committed: cut the most recently started jobs until the rest fit.
+        while regions[zone].free < 0 {
+            var latest = -1
+            for entry in regions[zone].running {
+                let job = Int(entry.job)
+                if latest < 0 || leaseStart[job] > leaseStart[latest] || (leaseStart[job] == leaseStart[latest] && job > latest) { latest = job }
+            }
+            precondition(latest >= 0, "an over-committed region has running jobs")
+            if reason == 8 {
+                recorder.outageInterrupted += 1
+                recorder.outageDelayed[latest] = true
+                recorder.outageGPUSecondsLost += Int64(scenario.workload.jobs[latest].gpus) * (now - leaseStart[latest])
+            } else {
+                recorder.interruptedByNodes += 1
+            }
+            finish(latest, region: zone, now: now, interrupted: true)
+        }
+        schedule(zone, now: now)
+    }
+
+    mutating func nodeComesUp(_ node: Int, reason: UInt8, now: Int64) {
+        guard nodeDown[node] & reason != 0 else { return }
+        nodeDown[node] &= ~reason
+        guard nodeDown[node] == 0 else { return }
+        let zone = scenario.fleet.nodes[node].zone
+        regions[zone].capacity += scenario.fleet.nodes[node].gpus
+        regions[zone].free += scenario.fleet.nodes[node].gpus
+        onlineGPUs += scenario.fleet.nodes[node].gpus
+        recorder.capacity(onlineGPUs, at: now)
+        schedule(zone, now: now)
+    }
+}

@@ -1,0 +1,55 @@
+/// Wait and acceptance figures of one user class.
+public struct ClassMetrics: Hashable, Sendable {
+    public var userClass: UserClass
+    /// Jobs submitted.
+    public var submitted: Int
+    /// Jobs started (within the patience).
+    public var accepted: Int
+    /// Queue wait (first start − submission) percentiles over accepted jobs, seconds.
+    public var waitP50Seconds: Int64
+    public var waitP90Seconds: Int64
+    public var waitP99Seconds: Int64
+
+    /// accepted / submitted (1 when nothing was submitted).
+    public var acceptanceRate: Double { submitted == 0 ? 1 : Double(accepted) / Double(submitted) }
+}
+
+/// The figures of one regime (docs/SIMULATOR.md, "Metrics").
+public struct RegimeMetrics: Hashable, Sendable {
+    /// `concentrated`, `open`, `open-no-carbon`.
+    public var name: String
+    public var classes: [ClassMetrics]
+    /// GPU-seconds leased within the horizon / online GPU-seconds of the horizon.
+    public var utilisation: Double
+    /// Credits paid per GPU-hour leased.
+    public var meanPricePerGPUHour: Double
+    /// gCO2-eq per GPU-hour leased (TDP × hourly grid intensity of the node's zone).
+    public var gramsCO2PerGPUHour: Double
+    /// Jain's index over users of served / demanded GPU-hours.
+    public var jainFairness: Double
+    public var gpuHoursServed: Double
+    /// Leases cut by the region outage.
+    public var outageInterrupted: Int
+    /// Jobs interrupted by the outage or queued in the dead region while it was down.
+    public var outageDelayed: Int
+    /// Of those, jobs that never finished (withdrawn or still unfinished at the end).
+    public var outageLost: Int
+    /// GPU-hours of work thrown away by the outage.
+    public var outageGPUHoursLost: Double
+    /// Leases cut by node failures and operators leaving.
+    public var interruptedByNodeLoss: Int
+    /// Flexible jobs the carbon step deferred to a cleaner hour.
+    public var deferredForCarbon: Int
+    /// Ledger transfers recorded, micro-credits settled and fees.
+    public var ledgerTransfers: Int
+    public var settledMicroCredits: UInt64
+    public var feesMicroCredits: UInt64
+    /// Records in the transparency log and its root hash (hex).
+    public var logSize: UInt64
+    public var logRootHex: String
+    /// Simulation events processed.
+    public var events: Int
+
+    /// The class figures of `userClass`.
+    public func figures(_ userClass: UserClass) -> ClassMetrics { classes[userClass.rawValue] }
+}

@@ -1,0 +1,42 @@
+import HeapModule
+
+/// One scheduled event: a time, a tie-breaking sequence number (push order), a kind and two
+/// small arguments. Events at the same time run in push order, so a run is deterministic.
+struct SimEvent: Comparable {
+    enum Kind: UInt8 {
+        case arrival, eligible, clear, leaseEnd, nodeDown, nodeUp, outageStart, outageEnd
+    }
+
+    var time: Int64
+    var sequence: UInt64
+    var kind: Kind
+    var a: Int32
+    var b: Int32
+
+    static func < (lhs: SimEvent, rhs: SimEvent) -> Bool {
+        lhs.time != rhs.time ? lhs.time < rhs.time : lhs.sequence < rhs.sequence
+    }
+
+    static func == (lhs: SimEvent, rhs: SimEvent) -> Bool { lhs.time == rhs.time && lhs.sequence == rhs.sequence }
+}
+
+/// A min-heap of events (swift-collections `Heap`) with a push counter.
+struct SimEventQueue {
+    private var heap = Heap<SimEvent>()
+    private var nextSequence: UInt64 = 0
+    /// Events popped so far.
+    private(set) var processed = 0
+
+    mutating func push(_ kind: SimEvent.Kind, at time: Int64, _ a: Int32 = 0, _ b: Int32 = 0) {
+        heap.insert(SimEvent(time: time, sequence: nextSequence, kind: kind, a: a, b: b))
+        nextSequence += 1
+    }
+
+    mutating func pop() -> SimEvent? {
+        guard let event = heap.popMin() else { return nil }
+        processed += 1
+        return event
+    }
+
+    var isEmpty: Bool { heap.isEmpty }
+}
