@@ -53,6 +53,9 @@ struct SimCommand: ParsableCommand {
     @Flag(name: .long, help: "Run the Slurm calibration (DESIGN.md §10) instead.")
     var calibrateSlurm = false
 
+    @Option(name: .long, help: "With --calibrate-slurm: CPU cores of the site, so jobs' CPUs (ceil(cpu_milli/1000), at most 16) count too.")
+    var siteCpus: Int?
+
     @Option(name: .long, help: "Instead of simulating: the deferral experiment of Let's Wait Awhile on its data folder (fr_ci.csv, gb_ci.csv, ger_ci.csv), 1-hour jobs within 24 hours, year 2020.")
     var letsWaitAwhile: String?
 
@@ -80,7 +83,7 @@ struct SimCommand: ParsableCommand {
             let pods = try trace.map { try SimInputFiles.podList($0) } ?? SimInputFiles.bundledPodList()
             let atlas = try carbon.map { try CarbonAtlas(directory: $0) } ?? SimInputFiles.bundledAtlas()
             if calibrateSlurm {
-                let outcome = try SlurmCalibration.run(pods: pods.pods, atlas: atlas)
+                let outcome = try SlurmCalibration.run(pods: pods.pods, atlas: atlas, siteCPUs: siteCpus)
                 printCalibration(outcome)
                 return
             }

@@ -18,6 +18,8 @@ struct ConcentratedRegime {
     struct Region {
         var capacity = 0
         var free = 0
+        /// CPU cores free; `Int.max / 2` when the region has no CPU limit.
+        var freeCPUs = Int.max / 2
         var othersUsing = 0
         var down = false
         /// Established labs' jobs, then everyone else's, each ascending job index.
@@ -41,10 +43,14 @@ struct ConcentratedRegime {
     var escrows: [LeaseEscrow?]
     let watts: Int
 
-    init(scenario: SimScenario, exclusiveDeals: Bool) {
+    /// - Parameter siteCPUs: CPU cores of each region when jobs' CPUs count (the calibration
+    ///   site); `nil`: GPUs only.
+    init(scenario: SimScenario, exclusiveDeals: Bool, siteCPUs: Int? = nil) {
         self.scenario = scenario
         self.exclusiveDeals = exclusiveDeals
-        regions = Array(repeating: Region(), count: scenario.fleet.zones.count)
+        var region = Region()
+        if let siteCPUs { region.freeCPUs = siteCPUs }
+        regions = Array(repeating: region, count: scenario.fleet.zones.count)
         recorder = RunRecorder(workload: scenario.workload, horizonSeconds: scenario.horizonSeconds)
         accounting = SimAccounting(users: scenario.workload.userClasses.count, providers: scenario.fleet.zones.count,
                                    feeBasisPoints: scenario.feeBasisPoints)
@@ -167,6 +173,12 @@ struct ConcentratedRegime {
         return min(region.free, region.capacity - reserved - region.othersUsing)
     }
 
+    /// Whether `job` fits in `region` now (GPUs within what it may take, and CPU cores).
+    func fits(_ job: Int, in region: Region) -> Bool {
+        let simJob = scenario.workload.jobs[job]
+        return simJob.gpus <= available(job, in: region) && simJob.cpus <= region.freeCPUs
+    }
+
     /// Starts what can start: heads in order, then EASY backfill behind a blocked head.
     mutating func schedule(_ index: Int, now: Int64) {
         guard !regions[index].down else { return }
@@ -174,22 +186,26 @@ struct ConcentratedRegime {
             let queueIsPriority = !regions[index].priority.isEmpty
             guard let head = queueIsPriority ? regions[index].priority.first : regions[index].normal.first else { return }
             let need = scenario.workload.jobs[Int(head)].gpus
-            if need <= available(Int(head), in: regions[index]) {
+            let needCPUs = scenario.workload.jobs[Int(head)].cpus
+            if fits(Int(head), in: regions[index]) {
                 if queueIsPriority { regions[index].priority.removeFirst() } else { regions[index].normal.removeFirst() }
                 start(Int(head), region: index, now: now)
                 continue
             }
             // The head waits: its reservation is the earliest end after which enough GPUs are free.
             var freeAtShadow = regions[index].free
+            var cpusAtShadow = regions[index].freeCPUs
             var shadow = Int64.max
             for entry in regions[index].running {
                 freeAtShadow += scenario.workload.jobs[Int(entry.job)].gpus
-                if freeAtShadow >= need {
+                cpusAtShadow += scenario.workload.jobs[Int(entry.job)].cpus
+                if freeAtShadow >= need && cpusAtShadow >= needCPUs {
                     shadow = entry.end
                     break
                 }
             }
             var extra = shadow == .max ? 0 : freeAtShadow - need
+            var extraCPUs = shadow == .max ? 0 : cpusAtShadow - needCPUs
             var looked = 0
             var candidates: [Int32] = []
             for job in regions[index].priority.dropFirst(queueIsPriority ? 1 : 0) where looked < scenario.backfillDepth {
@@ -202,10 +218,13 @@ struct ConcentratedRegime {
             }
             for job in candidates {
                 let simJob = scenario.workload.jobs[Int(job)]
-                guard simJob.gpus <= available(Int(job), in: regions[index]) else { continue }
+                guard fits(Int(job), in: regions[index]) else { continue }
                 let endsBeforeShadow = now + simJob.durationSeconds <= shadow
-                guard endsBeforeShadow || simJob.gpus <= extra else { continue }
-                if !endsBeforeShadow { extra -= simJob.gpus }
+                guard endsBeforeShadow || (simJob.gpus <= extra && simJob.cpus <= extraCPUs) else { continue }
+                if !endsBeforeShadow {
+                    extra -= simJob.gpus
+                    extraCPUs -= simJob.cpus
+                }
                 if let at = regions[index].priority.firstIndex(of: job) { regions[index].priority.remove(at: at) } else if let at = regions[index].normal.firstIndex(of: job) { regions[index].normal.remove(at: at) }
                 start(Int(job), region: index, now: now)
             }
@@ -216,6 +235,7 @@ struct ConcentratedRegime {
     mutating func start(_ job: Int, region: Int, now: Int64) {
         let simJob = scenario.workload.jobs[job]
         regions[region].free -= simJob.gpus
+        regions[region].freeCPUs -= simJob.cpus
         if exclusiveDeals && !isEstablished(job) { regions[region].othersUsing += simJob.gpus }
         precondition(regions[region].free >= 0, "a region never gives more GPUs than it has free")
         let end = now + simJob.durationSeconds
@@ -242,6 +262,7 @@ struct ConcentratedRegime {
         let ran = now - leaseStart[job]
         if let at = regions[region].running.firstIndex(where: { $0.job == Int32(job) }) { regions[region].running.remove(at: at) }
         regions[region].free += simJob.gpus
+        regions[region].freeCPUs += simJob.cpus
         if exclusiveDeals && !isEstablished(job) { regions[region].othersUsing -= simJob.gpus }
         let price = scenario.concentratedPricePerGPUHour
         accounting.closeLease(escrows[job]!, price: price, gpus: simJob.gpus, seconds: ran)

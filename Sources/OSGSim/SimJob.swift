@@ -31,15 +31,18 @@ public struct SimJob: Hashable, Sendable {
     public var user: Int32
     /// Whether the job may wait for cleaner power (best-effort batch work, see the trace mapping).
     public var flexible: Bool
+    /// CPU cores the job needs; only a site with a CPU limit (the Slurm calibration) checks it.
+    public var cpus: Int
 
     /// Creates a job.
-    public init(submitSeconds: Int64, gpus: Int, durationSeconds: Int64, user: Int32, flexible: Bool) {
-        precondition(gpus >= 1 && durationSeconds >= 1, "a job needs at least one GPU for at least one second")
+    public init(submitSeconds: Int64, gpus: Int, durationSeconds: Int64, user: Int32, flexible: Bool, cpus: Int = 0) {
+        precondition(gpus >= 1 && durationSeconds >= 1 && cpus >= 0, "a job needs at least one GPU for at least one second")
         self.submitSeconds = submitSeconds
         self.gpus = gpus
         self.durationSeconds = durationSeconds
         self.user = user
         self.flexible = flexible
+        self.cpus = cpus
     }
 
     /// GPU-seconds the job asks for.

@@ -26,11 +26,13 @@ public enum SlurmCalibration {
 
     /// Replays the calibration window of `pods` on one 16-GPU site. `atlas` only supplies a
     /// zone and its series (carbon plays no part in the waits).
-    public static func run(pods: [TracePod], atlas: CarbonAtlas) throws(SimDataError) -> Outcome {
+    /// - Parameter siteCPUs: CPU cores of the site when the jobs' CPUs (ceil(cpu_milli / 1000),
+    ///   at most 16) should count too; `nil`: GPUs only.
+    public static func run(pods: [TracePod], atlas: CarbonAtlas, siteCPUs: Int? = nil) throws(SimDataError) -> Outcome {
         let from = firstDay * 86_400
         let horizon = (lastDay - firstDay + 1) * 86_400
         let workload = WorkloadBuilder.replay(pods: pods, fromSeconds: from, horizonSeconds: horizon, users: 1, seed: 0,
-                                              wholeGPUsOnly: true, maxGPUs: 8)
+                                              wholeGPUsOnly: true, maxGPUs: 8, maxCPUs: siteCPUs == nil ? 0 : 16)
         guard !workload.jobs.isEmpty else {
             throw SimDataError(.empty, file: "trace", "no whole-GPU pod was created in trace days \(firstDay)–\(lastDay)")
         }
@@ -41,7 +43,7 @@ public enum SlurmCalibration {
                                        concentratedPricePerGPUHour: 1_000_000)
         // Slurm keeps a job queued until it runs.
         scenario.patienceSeconds = .max / 4
-        var regime = ConcentratedRegime(scenario: scenario, exclusiveDeals: false)
+        var regime = ConcentratedRegime(scenario: scenario, exclusiveDeals: false, siteCPUs: siteCPUs)
         _ = regime.run(name: "calibration")
         var waits: [Int64] = []
         for (index, job) in workload.jobs.enumerated() where regime.recorder.firstStart[index] >= 0 {

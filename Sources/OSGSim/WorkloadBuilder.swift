@@ -76,10 +76,12 @@ public enum WorkloadBuilder {
 
     /// The trace's pods created in `[fromSeconds, fromSeconds + horizonSeconds)`, shifted to
     /// start at 0, with run times capped at `durationCapSeconds` and GPUs at `maxGPUs`, and
-    /// users drawn as in ``synthetic(model:count:horizonSeconds:users:seed:)``.
+    /// users drawn as in ``synthetic(model:count:horizonSeconds:users:seed:)``. With `maxCPUs`
+    /// > 0 each job also needs ceil(`cpu_milli` / 1000) cores, at most `maxCPUs`.
     public static func replay(
         pods: [TracePod], fromSeconds: Int64, horizonSeconds: Int64, users: Int, seed: UInt64,
-        wholeGPUsOnly: Bool = false, maxGPUs: Int = 64, durationCapSeconds: Int64 = WorkloadModel.durationCapSeconds
+        wholeGPUsOnly: Bool = false, maxGPUs: Int = 64, durationCapSeconds: Int64 = WorkloadModel.durationCapSeconds,
+        maxCPUs: Int = 0
     ) -> Workload {
         var random = SplitMix64(seed: seed ^ 0x7265_706C_6179)
         let popularity = ZipfSampler(count: users)
@@ -89,7 +91,7 @@ public enum WorkloadBuilder {
             let user = Int32(popularity.sample(&random))
             jobs.append(SimJob(submitSeconds: pod.creationSeconds - fromSeconds, gpus: min(pod.gpus, maxGPUs),
                                durationSeconds: min(max(pod.runSeconds, 1), durationCapSeconds), user: user,
-                               flexible: pod.qos == "BE"))
+                               flexible: pod.qos == "BE", cpus: maxCPUs > 0 ? min((pod.cpuMilli + 999) / 1000, maxCPUs) : 0))
         }
         return Workload(jobs: jobs, userClasses: classify(jobs: jobs, users: users))
     }
