@@ -78,6 +78,9 @@ extension ClearingEngine {
             guard let code = table.zoneCodes[zone] else { continue }
             var zoned = need
             zoned.onlyZone = code
+            // Only regions that hold a node of the zone can match.
+            let zoneRegions = table.zoneRegions[Int(code)]
+            zoned.regions = need.regions.filter { zoneRegions.contains($0) }
             if let nodes = search(zoned, in: index) { return nodes }
         }
         return nil

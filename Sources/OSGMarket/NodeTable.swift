@@ -40,6 +40,9 @@ struct NodeTable: Sendable {
     var zoneNames: [String] = []
     /// Model code → nodes with that model, by node id.
     var nodesByModel: [[Int32]] = []
+    /// Zone code → region codes holding a node of that zone, ascending (so a zone-restricted
+    /// search skips the other regions' slots).
+    var zoneRegions: [[Int32]] = []
 
     var count: Int { ids.count }
 
@@ -72,6 +75,9 @@ struct NodeTable: Sendable {
             snapshotFreeGPUs.append(node.freeGPUs)
         }
         zoneNames = zoneCodes.sorted { $0.value < $1.value }.map(\.key)
+        var regionSets = Array(repeating: Set<Int32>(), count: zoneNames.count)
+        for node in 0..<nodes.count { regionSets[Int(zoneCode[node])].insert(region[node]) }
+        zoneRegions = regionSets.map { $0.sorted() }
         // Nodes are already in id order, so a stable sort by ask gives (ask, id) order.
         let order = (0..<nodes.count).sorted {
             let (a, b) = (askMicroCredits[$0], askMicroCredits[$1])
