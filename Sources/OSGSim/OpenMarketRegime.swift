@@ -33,6 +33,9 @@ struct OpenMarketRegime {
     var leaseStart: [Int64]
     var leaseEpoch: [Int32]
     var escrows: [LeaseEscrow?]
+    /// Jobs whose set-aside order went unplaced once: they try the open market from then on
+    /// (a pool can have room yet no node asking at most its price).
+    var skipPool: [Bool]
     var nodeLeases: [[Int32]]
     /// Why a node is off: bit 0 failed, 1 left, 2 not joined yet, 3 region outage.
     var nodeDown: [UInt8]
@@ -72,6 +75,7 @@ struct OpenMarketRegime {
         leaseStart = Array(repeating: 0, count: jobCount)
         leaseEpoch = Array(repeating: 0, count: jobCount)
         escrows = Array(repeating: nil, count: jobCount)
+        skipPool = Array(repeating: false, count: jobCount)
         nodeLeases = Array(repeating: [], count: fleet.nodes.count)
         nodeDown = Array(repeating: 0, count: fleet.nodes.count)
     }
@@ -210,7 +214,7 @@ struct OpenMarketRegime {
             let simJob = scenario.workload.jobs[index]
             var spec = spec(simJob, now: now)
             var pool: String? = nil
-            switch scenario.workload.userClass(of: simJob) {
+            switch skipPool[index] ? .established : scenario.workload.userClass(of: simJob) {
             case .established: break
             case .newcomer where poolRoom[0] >= simJob.gpus:
                 pool = Self.newcomerPool
@@ -228,6 +232,10 @@ struct OpenMarketRegime {
                                       submitted: submitted.adding(seconds: queuedSince[index]), pool: pool, spec: spec))
         }
         let result = engine.clear(orders, now: scenario.start.adding(seconds: now))
+        for unplaced in result.unplaced {
+            let job = Int32(unplaced.orderID.dropFirst())!
+            if poolOf[job] != nil { skipPool[Int(job)] = true }
+        }
         guard !result.placements.isEmpty else { return }
         var placed = Set<Int32>()
         for placement in result.placements {

@@ -54,7 +54,7 @@ struct SimRegimeTests {
         #expect(open.gramsCO2PerGPUHour < plain.gramsCO2PerGPUHour)
         // Deferral costs waiting time.
         #expect(open.figures(.newcomer).waitP50Seconds > plain.figures(.newcomer).waitP50Seconds)
-        for regime in [concentrated, open, plain] { #expect(regime.classes.allSatisfy { $0.accepted == $0.submitted }) }
+        for regime in [concentrated, open, plain] { #expect(regime.classes.allSatisfy { $0.accepted == $0.submitted }, "\(regime.name): \(regime.classes)") }
     }
 
     @Test("exclusive deals: established labs go first in the concentrated regime")
