@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+import Testing
+@testable import OSGCommands
+
+@Suite("osg sim")
+struct SimCommandTests {
+    @Test("a small default run on the bundled data writes the HTML report with SVG charts")
+    func reportFromBundledData() throws {
+        let directory = temporaryPath("sim-report")
+        var command = try OSGCommand.parseAsRoot(["sim", "--operators", "30", "--days", "2", "--jobs", "80", "--seed", "5", "--report", directory])
+        try command.run()
+        let html = try String(contentsOfFile: directory + "/index.html", encoding: .utf8)
+        #expect(html.contains("<svg") && html.contains("open-no-carbon") && html.contains("Jain"))
+        let json = try String(contentsOfFile: directory + "/report.json", encoding: .utf8)
+        let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+        #expect(object?["jobs"] as? Int == 80)
+        #expect((object?["regimes"] as? [Any])?.count == 3)
+    }
+
+    @Test("bad options and unreadable inputs are refused with the reason")
+    func refusals() throws {
+        #expect(throws: (any Error).self) { try OSGCommand.parseAsRoot(["sim", "--days", "0"]) }
+        var missing = try OSGCommand.parseAsRoot(["sim", "--trace", "/nonexistent/openb_pod_list.csv", "--operators", "10", "--days", "1"])
+        do {
+            try missing.run()
+            Issue.record("a missing trace must fail")
+        } catch let error as ValidationError {
+            #expect(error.message.contains("/nonexistent/openb_pod_list.csv"))
+        }
+    }
+
+    @Test("the Slurm calibration runs on the bundled trace")
+    func calibration() throws {
+        var command = try OSGCommand.parseAsRoot(["sim", "--calibrate-slurm", "--json"])
+        try command.run()
+    }
+}
