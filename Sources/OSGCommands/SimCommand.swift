@@ -41,6 +41,9 @@ struct SimCommand: ParsableCommand {
     @Option(name: .long, help: "Offered load (demanded / available GPU-hours, e.g. 0.8) that sets the job count.")
     var load: Double?
 
+    @Option(name: .long, help: "Replay the trace's own pods created from this trace day on (for --days days) instead of a synthetic workload.")
+    var replayFromDay: Int?
+
     @Option(name: .long, help: "Marketplace price catalog (SkyPilot vms.csv) for the operators' asks (default: bundled vast.csv).")
     var marketPrices: String?
 
@@ -70,6 +73,7 @@ struct SimCommand: ParsableCommand {
         guard days >= 1, days <= 366 else { throw ValidationError("--days must be 1...366") }
         if let jobs, jobs < 0 { throw ValidationError("--jobs must not be negative") }
         if let load, !(load > 0 && load <= 10) { throw ValidationError("--load must be in (0, 10]") }
+        if let replayFromDay, replayFromDay < 0 { throw ValidationError("--replay-from-day must not be negative") }
     }
 
     func run() throws {
@@ -89,7 +93,8 @@ struct SimCommand: ParsableCommand {
             }
             let marketOffers = try marketPrices.map { try SimInputFiles.priceCatalog($0) } ?? SimInputFiles.bundledMarketOffers()
             let listOffers = try listPrices.map { try SimInputFiles.priceCatalog($0) } ?? SimInputFiles.bundledListOffers()
-            let configuration = SimConfiguration(operators: operators, days: days, seed: seed, jobs: jobs, offeredLoad: load, outage: outage)
+            let configuration = SimConfiguration(operators: operators, days: days, seed: seed, jobs: jobs, offeredLoad: load, outage: outage,
+                                                 replayFromDay: replayFromDay)
             let scenario = try Simulator.scenario(pods: pods.pods, atlas: atlas, marketOffers: marketOffers, listOffers: listOffers,
                                                   configuration: configuration)
             let results = RegimeResults(count: Simulator.regimeNames.count)

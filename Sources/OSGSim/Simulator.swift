@@ -15,12 +15,17 @@ public struct SimConfiguration: Hashable, Sendable {
     public var offeredLoad: Double?
     /// Whether a region outage happens (zone first by name, at 40 % of the run, 6 hours).
     public var outage: Bool
+    /// Replay the trace's own pods created from this trace day on (for `days` days) instead of
+    /// a synthetic workload; `nil`: synthetic.
+    public var replayFromDay: Int?
 
     /// Jobs per operator and day when neither a count nor a load is given (0.15: 250,000
     /// operators × 30 days give 1.125 million jobs).
     public static let defaultJobsPerOperatorDay = 0.15
 
-    public init(operators: Int, days: Int, seed: UInt64, jobs: Int? = nil, offeredLoad: Double? = nil, outage: Bool = true) {
+    public init(operators: Int, days: Int, seed: UInt64, jobs: Int? = nil, offeredLoad: Double? = nil, outage: Bool = true,
+                replayFromDay: Int? = nil) {
+        self.replayFromDay = replayFromDay
         self.operators = operators
         self.days = days
         self.seed = seed
@@ -63,6 +68,15 @@ public enum Simulator {
                                 horizonSeconds: horizon, seed: configuration.seed)
         let model = WorkloadModel(pods: pods)
         let capacityGPUSeconds = Double(fleet.initialGPUs) * Double(horizon)
+        if let day = configuration.replayFromDay {
+            let window = pods.filter { $0.creationSeconds >= Int64(day) * 86_400 && $0.creationSeconds < Int64(day) * 86_400 + horizon }
+            guard !window.isEmpty else {
+                throw SimDataError(.empty, file: "trace", "no pod was created in trace days \(day)–\(day + configuration.days - 1)")
+            }
+            let workload = WorkloadBuilder.replay(pods: pods, fromSeconds: Int64(day) * 86_400, horizonSeconds: horizon,
+                                                  users: max(20, window.count / 100), seed: configuration.seed)
+            return try scenario(workload: workload, fleet: fleet, atlas: atlas, listOffers: listOffers, configuration: configuration)
+        }
         let count: Int
         if let jobs = configuration.jobs {
             count = jobs
@@ -73,6 +87,12 @@ public enum Simulator {
         }
         let users = max(20, count / 100)
         let workload = WorkloadBuilder.synthetic(model: model, count: count, horizonSeconds: horizon, users: users, seed: configuration.seed)
+        return try scenario(workload: workload, fleet: fleet, atlas: atlas, listOffers: listOffers, configuration: configuration)
+    }
+
+    static func scenario(workload: Workload, fleet: Fleet, atlas: CarbonAtlas, listOffers: [GPUOffer],
+                         configuration: SimConfiguration) throws(SimDataError) -> SimScenario {
+        let horizon = Int64(configuration.days) * 86_400
         let outage = configuration.outage
             ? SimScenario.RegionOutage(zone: 0, atSeconds: horizon * 2 / 5 / 3600 * 3600, durationSeconds: 6 * 3600) : nil
         return try SimScenario(workload: workload, fleet: fleet, atlas: atlas, horizonSeconds: horizon, outage: outage,

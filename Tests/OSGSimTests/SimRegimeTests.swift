@@ -16,6 +16,23 @@ struct SimRegimeTests {
         #expect(SimReportText.json(Simulator.run(other, configuration: otherConfiguration)) != first)
     }
 
+    @Test("a replay takes exactly the trace's pods of the window, shifted to start at 0")
+    func replay() throws {
+        let pods = try PodListTrace.parse(SimTestSupport.text("pods-small.csv"), file: "pods-small.csv").pods
+        let atlas = try CarbonAtlas(directory: SimTestSupport.fixtures + "/carbon")
+        let offers = try PriceCatalog.parse(SimTestSupport.text("prices-vast-small.csv"), file: "prices-vast-small.csv")
+        let configuration = SimConfiguration(operators: 40, days: 3, seed: 1, replayFromDay: 130)
+        let scenario = try Simulator.scenario(pods: pods, atlas: atlas, marketOffers: offers, listOffers: offers, configuration: configuration)
+        let window = pods.filter { $0.creationSeconds >= 130 * 86_400 && $0.creationSeconds < 133 * 86_400 }
+        #expect(!window.isEmpty)
+        #expect(scenario.workload.jobs.count == window.count)
+        #expect(scenario.workload.jobs.map(\.submitSeconds) == window.map { $0.creationSeconds - 130 * 86_400 }.sorted())
+        let empty = SimConfiguration(operators: 40, days: 3, seed: 1, replayFromDay: 10)
+        #expect(throws: SimDataError.self) {
+            try Simulator.scenario(pods: pods, atlas: atlas, marketOffers: offers, listOffers: offers, configuration: empty)
+        }
+    }
+
     @Test("every job is accounted for, settled in the ledger and logged")
     func accounting() throws {
         let (scenario, configuration) = try SimTestSupport.smallScenario(seed: 3)
