@@ -62,6 +62,9 @@ struct SimCommand: ParsableCommand {
     @Option(name: .long, help: "Instead of simulating: the deferral experiment of Let's Wait Awhile on its data folder (fr_ci.csv, gb_ci.csv, ger_ci.csv), 1-hour jobs within 24 hours, year 2020.")
     var letsWaitAwhile: String?
 
+    @Option(name: .long, help: "Instead of simulating: compare the trace's job statistics (GPUs, run time) with a Helios cluster summary (helios_cluster_summary.csv).")
+    var compareHelios: String?
+
     @Flag(name: .long, help: "Print one JSON object instead of the table.")
     var json = false
 
@@ -86,6 +89,11 @@ struct SimCommand: ParsableCommand {
             }
             let pods = try trace.map { try SimInputFiles.podList($0) } ?? SimInputFiles.bundledPodList()
             let atlas = try carbon.map { try CarbonAtlas(directory: $0) } ?? SimInputFiles.bundledAtlas()
+            if let compareHelios {
+                let clusters = try HeliosSummary.parse(SimInputFiles.text(compareHelios), file: compareHelios)
+                printHeliosComparison(WorkloadModel(pods: pods.pods), clusters)
+                return
+            }
             if calibrateSlurm {
                 let outcome = try SlurmCalibration.run(pods: pods.pods, atlas: atlas, siteCPUs: siteCpus)
                 printCalibration(outcome)
@@ -148,6 +156,24 @@ struct SimCommand: ParsableCommand {
             }
         }
         print(json ? "[" + rows.joined(separator: ",") + "]" : rows.joined(separator: "\n"))
+    }
+
+    func printHeliosComparison(_ model: WorkloadModel, _ clusters: [HeliosCluster]) {
+        let stats = model.statistics
+        func row(_ name: String, _ meanGPUs: Double, _ medianGPUs: Double, _ meanRun: Double, _ medianRun: Double) -> String {
+            json ? "{\"name\":\"\(name)\",\"mean_gpus\":\(String(format: "%.3f", meanGPUs)),\"median_gpus\":\(String(format: "%.0f", medianGPUs)),\"mean_run_s\":\(String(format: "%.0f", meanRun)),\"median_run_s\":\(String(format: "%.0f", medianRun))}"
+                : name.padding(toLength: 22, withPad: " ", startingAt: 0) + String(format: " %9.2f %11.0f %12.0f %12.0f", meanGPUs, medianGPUs, meanRun, medianRun)
+        }
+        var rows = [row("trace (capped 24 h)", stats.meanGPUs, Double(stats.medianGPUs), stats.meanRunSeconds, Double(stats.medianRunSeconds))]
+        for cluster in clusters {
+            rows.append(row("Helios " + cluster.name, cluster.meanGPUs, cluster.medianGPUs, cluster.meanRunSeconds, cluster.medianRunSeconds))
+        }
+        if json {
+            print("[" + rows.joined(separator: ",") + "]")
+        } else {
+            print("workload                mean GPUs  median GPUs  mean run s  median run s")
+            print(rows.joined(separator: "\n"))
+        }
     }
 
     func printCalibration(_ outcome: SlurmCalibration.Outcome) {

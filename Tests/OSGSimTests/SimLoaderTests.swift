@@ -78,4 +78,19 @@ struct SimLoaderTests {
         let parsed = try LetsWaitAwhileCSV.parse(halves, file: "h.csv", zone: "X")
         #expect(parsed.milligramsPerKWh == [15_000, 5_000])
     }
+
+    @Test("the Helios summary gives each cluster's GPU-job statistics")
+    func helios() throws {
+        let clusters = try HeliosSummary.parse(SimTestSupport.text("helios_cluster_summary.csv"), file: "helios")
+        #expect(clusters.map(\.name) == ["Venus", "Earth", "Saturn", "Uranus", "total"])
+        #expect(clusters[4].gpus == 6220 && clusters[4].gpuJobs == 1_580_464)
+        #expect(clusters[4].meanRunSeconds == 6651.681 && clusters[4].medianQueueSeconds == 0 && clusters[4].meanGPUs == 3.716)
+        let bad = "id,gpu_num,gpu_job_num,avg_run_time_gpu,med_run_time_gpu,avg_que_time_gpu,med_que_time_gpu,avg_gpu_num,med_gpu_num\nX,1,2,3,4,5,6,seven,8\n"
+        do {
+            _ = try HeliosSummary.parse(bad, file: "h.csv")
+            Issue.record("expected a bad-row error")
+        } catch {
+            #expect(error.line == 2 && error.message.contains("avg_gpu_num"))
+        }
+    }
 }
