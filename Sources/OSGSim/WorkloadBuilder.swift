@@ -1,40 +1,5 @@
 import OSGDomain
 
-/// The statistics a synthetic workload copies from a trace: the joint distribution of
-/// (GPUs, run time, flexibility) and the hour-of-day profile of arrivals.
-public struct WorkloadModel: Hashable, Sendable {
-    /// One job shape observed in the trace.
-    public struct Shape: Hashable, Sendable {
-        public var gpus: Int
-        public var durationSeconds: Int64
-        public var flexible: Bool
-    }
-
-    /// Every observed shape (bootstrap sampling draws from these uniformly).
-    public var shapes: [Shape]
-    /// Arrivals per hour of day (24 weights, at least one positive).
-    public var hourWeights: [Int]
-
-    /// Run times are capped at this (DESIGN.md §10 calibration: 24 h).
-    public static let durationCapSeconds: Int64 = 86_400
-
-    /// Builds the model from trace pods (run time capped at 24 h, at least 1 s).
-    public init(pods: [TracePod]) {
-        precondition(!pods.isEmpty, "a workload model needs at least one pod")
-        shapes = pods.map {
-            Shape(gpus: $0.gpus, durationSeconds: min(max($0.runSeconds, 1), Self.durationCapSeconds), flexible: $0.qos == "BE")
-        }
-        var hours = Array(repeating: 0, count: 24)
-        for pod in pods { hours[Int((pod.creationSeconds / 3600) % 24)] += 1 }
-        hourWeights = hours.map { max($0, 1) }
-    }
-
-    /// Mean GPU-seconds of a shape.
-    public var meanGPUSeconds: Double {
-        Double(shapes.reduce(Int64(0)) { $0 + Int64($1.gpus) * $1.durationSeconds }) / Double(shapes.count)
-    }
-}
-
 /// Builds workloads: a seeded synthetic stream with a trace's statistics, or a replay of a
 /// trace window; both assign users and classes by the documented rule.
 public enum WorkloadBuilder {
@@ -113,33 +78,5 @@ public enum WorkloadBuilder {
             covered += demand[user]
         }
         return classes
-    }
-}
-
-/// Draws user ranks with probability proportional to 1 / (rank + 1).
-struct ZipfSampler {
-    /// Cumulative weights, scaled to integers.
-    let cumulative: [UInt64]
-
-    init(count: Int) {
-        var sum: UInt64 = 0
-        var values: [UInt64] = []
-        values.reserveCapacity(count)
-        for rank in 0..<count {
-            sum += 1_000_000_000 / UInt64(rank + 1)
-            values.append(sum)
-        }
-        cumulative = values
-    }
-
-    func sample(_ random: inout SplitMix64) -> Int {
-        let pick = random.next(below: cumulative.last!)
-        var low = 0
-        var high = cumulative.count - 1
-        while low < high {
-            let mid = (low + high) / 2
-            if cumulative[mid] > pick { high = mid } else { low = mid + 1 }
-        }
-        return low
     }
 }
