@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "OSGAuth", targets: ["OSGAuth"]),
         .library(name: "OSGMarket", targets: ["OSGMarket"]),
         .library(name: "OSGCarbon", targets: ["OSGCarbon"]),
+        .library(name: "OSGTransparency", targets: ["OSGTransparency"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),

@@ -1,13 +1,20 @@
 import OSGDomain
 
-/// A seeded, realistic coordinator log for benchmarks and audit tests: operators register
-/// nodes and send batched heartbeats, governance defines a set-aside pool, grants it and
-/// deposits credits, tenants submit and cancel jobs, operators report completions, and the
-/// coordinator clears the market and ticks. One seed gives the same log on every machine.
+/// A seeded, realistic coordinator log for benchmarks and audit tests, generated second by
+/// simulated second at the rates of a small live market:
 ///
-/// The generator applies what it generates to its own state, so completions and cancellations
-/// name leases and jobs that exist, and submissions slow down while the queue is long (the log
-/// stays in a steady state however long it runs).
+/// - at the start, governance defines a set-aside pool, deposits credits for every tenant and
+///   grants every fifth tenant set-aside time; every operator registers its nodes (8 GPUs each);
+/// - every node's agent sends a heartbeat every 30 s (one `heartbeat` entry per node);
+/// - tenants submit jobs (1–8 GPUs, 10–60 minutes, some preemptible or set-aside) at the rate
+///   that keeps the fleet about busy, and fewer while the queue is long;
+/// - operators report completion when a job has run its duration; tenants sometimes cancel;
+/// - the coordinator clears the market every 5 s and ticks every 10 s; governance deposits.
+///
+/// With the default 200 nodes that is about 7.5 entries per simulated second, of which about
+/// 90 % are heartbeats and one in 37 is a clearing. The generator applies what it generates to
+/// its own state, so completions and cancellations name leases and jobs that exist. One seed
+/// gives the same log on every machine.
 ///
 /// ```swift
 /// var workload = CommandLogWorkload(seed: 1)
@@ -19,14 +26,24 @@ public struct CommandLogWorkload: Sendable {
     /// The genesis of every generated log.
     public static let genesis = Genesis(governanceID: governanceID, heartbeatTimeoutSeconds: 90)
 
+    /// Seconds between a node's heartbeats.
+    public static let heartbeatIntervalSeconds: Int64 = 30
+    /// Seconds between market clearings.
+    public static let clearingIntervalSeconds: Int64 = 5
+    /// Seconds between ticks.
+    public static let tickIntervalSeconds: Int64 = 10
+
     /// The state after every entry generated so far.
     public private(set) var state = CoordinatorState(genesis: genesis)
     private var random: SplitMix64
     private var time = Timestamp(secondsSinceEpoch: 1_795_000_000)
+    private var elapsedSeconds: Int64 = 0
     private let operatorCount: Int
     private let nodesPerOperator: Int
     private let tenantCount: Int
-    private var setupDone = false
+    /// Commands generated but not yet returned (one simulated second's worth at a time).
+    private var pending: [(Command, String)] = []
+    private var pendingIndex = 0
 
     /// A workload of `operators × nodesPerOperator` nodes and `tenants` tenants.
     public init(seed: UInt64, operators: Int = 20, nodesPerOperator: Int = 10, tenants: Int = 50) {
@@ -35,20 +52,24 @@ public struct CommandLogWorkload: Sendable {
         operatorCount = operators
         self.nodesPerOperator = nodesPerOperator
         tenantCount = tenants
+        pending = setupCommands()
     }
 
     /// The next `count` entries (continuing the log), each applied to ``state``.
     public mutating func entries(count: Int) -> [LogEntry] {
         var result: [LogEntry] = []
         result.reserveCapacity(count)
-        if !setupDone {
-            for (command, actor) in setupCommands() where result.count < count {
-                result.append(append(command, by: actor))
-            }
-            setupDone = result.count == setupCommands().count
-        }
         while result.count < count {
-            let (command, actor) = nextCommand()
+            if pendingIndex == pending.count {
+                pending = nextSecond()
+                pendingIndex = 0
+                continue
+            }
+            let (command, actor) = pending[pendingIndex]
+            pendingIndex += 1
+            // Completions and cancellations are decided a second ahead; skip those that an
+            // earlier entry of the same second made moot.
+            if case .endLease(let leaseID, _) = command, state.leases[leaseID]?.end != nil { continue }
             result.append(append(command, by: actor))
         }
         return result
@@ -86,14 +107,20 @@ public struct CommandLogWorkload: Sendable {
         return commands
     }
 
-    private mutating func nextCommand() -> (Command, String) {
-        time = time.adding(seconds: Int64(random.next() % 2))
-        let roll = random.next() % 100
-        switch roll {
-        case 0..<45:
-            let op = Int(random.next() % UInt64(operatorCount))
-            return (.heartbeat(nodeIDs: (0..<nodesPerOperator).map { nodeID(operator: op, node: $0) }), operatorID(op))
-        case 45..<75 where state.queue.count < 4 * operatorCount * nodesPerOperator:
+    /// The commands of the next simulated second.
+    private mutating func nextSecond() -> [(Command, String)] {
+        elapsedSeconds += 1
+        time = time.adding(seconds: 1)
+        var commands: [(Command, String)] = []
+        let nodeCount = operatorCount * nodesPerOperator
+        for number in 0..<nodeCount where Int64(number) % Self.heartbeatIntervalSeconds == elapsedSeconds % Self.heartbeatIntervalSeconds {
+            let op = number / nodesPerOperator
+            commands.append((.heartbeat(nodeIDs: [nodeID(operator: op, node: number % nodesPerOperator)]), operatorID(op)))
+        }
+        // Submissions arrive at the rate that keeps the fleet about busy with jobs of 3 GPUs for
+        // 35 minutes on average: nodes × 8 GPUs ÷ 3 ÷ 2100 s per second.
+        let perMillion = UInt64(nodeCount) * 8 * 1_000_000 / 3 / 2100
+        if state.queue.count < nodeCount / 2, random.next() % 1_000_000 < perMillion {
             let tenant = Int(random.next() % UInt64(tenantCount))
             let setAside = tenant % 5 == 0 && random.next() % 4 == 0
             let gpus = [1, 1, 2, 4, 8][Int(random.next() % 5)]
@@ -102,28 +129,26 @@ public struct CommandLogWorkload: Sendable {
                 resources: ResourceRequest(gpu: GPURequest(selector: .any, countPerNode: gpus)),
                 durationSeconds: Int64(600 + random.next() % 3000), maxPricePerGPUHour: MicroCredits(3_000_000),
                 jobClass: setAside ? .setAside : (random.next() % 5 == 0 ? .preemptible : .standard))
-            return (.submitJob(spec: spec, pool: setAside ? "students" : nil), tenantID(tenant))
-        case 75..<85:
-            let running = state.runningLeaseOfOrder.values.sorted()
-            if !running.isEmpty, let lease = state.leases[running[Int(random.next() % UInt64(running.count))]],
-               let operatorID = state.nodes[lease.allocations[0].nodeID]?.node.operatorID {
-                return (.endLease(leaseID: lease.id, reason: .completed), operatorID)
-            }
-            return (.tick, Self.governanceID)
-        case 85..<87:
-            let queued = state.queue
-            if !queued.isEmpty, let order = state.orders[queued[Int(random.next() % UInt64(queued.count))]] {
-                return (.cancelJob(orderID: order.id), order.tenantID)
-            }
-            return (.tick, Self.governanceID)
-        case 87..<89:
-            let tenant = Int(random.next() % UInt64(tenantCount))
-            return (.deposit(tenantID: tenantID(tenant), amount: MicroCredits(Int64(1 + random.next() % 1_000_000_000))), Self.governanceID)
-        case 89..<95:
-            return (.clear, Self.governanceID)
-        default:
-            return (.tick, Self.governanceID)
+            commands.append((.submitJob(spec: spec, pool: setAside ? "students" : nil), tenantID(tenant)))
         }
+        // Completions: the operator reports a job done once it has run its duration.
+        for leaseID in state.runningLeaseOfOrder.values.sorted() {
+            guard let lease = state.leases[leaseID], let order = state.orders[lease.orderID],
+                  lease.start.adding(seconds: order.spec.durationSeconds) <= time,
+                  let operatorID = state.nodes[lease.allocations[0].nodeID]?.node.operatorID
+            else { continue }
+            commands.append((.endLease(leaseID: leaseID, reason: .completed), operatorID))
+        }
+        if random.next() % 100 == 0, let orderID = state.queue.first, let order = state.orders[orderID] {
+            commands.append((.cancelJob(orderID: orderID), order.tenantID))
+        }
+        if random.next() % 60 == 0 {
+            let tenant = Int(random.next() % UInt64(tenantCount))
+            commands.append((.deposit(tenantID: tenantID(tenant), amount: MicroCredits(Int64(1 + random.next() % 1_000_000_000))), Self.governanceID))
+        }
+        if elapsedSeconds % Self.clearingIntervalSeconds == 0 { commands.append((.clear, Self.governanceID)) }
+        if elapsedSeconds % Self.tickIntervalSeconds == 0 { commands.append((.tick, Self.governanceID)) }
+        return commands
     }
 
     private mutating func append(_ command: Command, by actor: String) -> LogEntry {

@@ -1,29 +1,26 @@
 /// The transparency log's leaf: one command-log entry in its canonical bytes.
 ///
-/// A leaf is the canonical JSON of the ``LogEntry`` (``CanonicalEncoding``: sorted keys, no
-/// insignificant whitespace, `/` not escaped) — the same bytes the command-log store keeps, so
-/// the leaf hash of entry `n` can be recomputed from the store, from the published entry bundles,
-/// or by an auditor in any language. The schema is documented in docs/TRANSPARENCY_LOG.md
-/// ("Leaves"); it changes only together with the log's origin.
+/// A leaf is the binary encoding of the ``LogEntry`` (format 1, see `LeafCodec` and
+/// docs/TRANSPARENCY_LOG.md, "Leaves"): the bytes the command-log store keeps and the
+/// transparency log hashes, so the leaf hash of entry `n` can be recomputed from the store, from
+/// the published entry bundles, or by an auditor in any language. Every entry has exactly one
+/// encoding: decoding refuses anything else.
 extension LogEntry {
     /// The leaf bytes of this entry.
     public var leafBytes: [UInt8] {
-        CanonicalEncoding.bytes(of: self)
+        LeafCodec.encode(self)
     }
 
     /// Decodes a leaf.
     ///
-    /// - Throws: ``LeafDecodingError`` naming what does not decode.
+    /// - Throws: ``LeafDecodingError`` naming the field and byte that do not decode, or saying
+    ///   that the bytes are not the entry's canonical encoding.
     public init(leafBytes: some Collection<UInt8>) throws(LeafDecodingError) {
-        do {
-            self = try CanonicalEncoding.decode(LogEntry.self, from: leafBytes)
-        } catch {
-            throw LeafDecodingError(description: "not a log entry in canonical JSON: \(error)")
-        }
+        self = try LeafCodec.decode(leafBytes)
     }
 }
 
-/// A transparency-log leaf that is not a log entry.
+/// A transparency-log leaf that is not a log entry in its canonical encoding.
 public struct LeafDecodingError: Error, Hashable, Sendable, CustomStringConvertible {
     public var description: String
 }

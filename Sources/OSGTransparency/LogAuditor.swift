@@ -44,17 +44,7 @@ public struct LogAuditor<Source: LogSource>: Sendable {
         return report
     }
 
-    /// A problem that ends the audit.
-    struct Stop: Error {
-        var verdict: AuditReport.Verdict
-        var code: String
-        var reason: String
-
-        static func failed(_ code: String, _ reason: String) -> Stop { Stop(verdict: .failed, code: code, reason: reason) }
-        static func malformed(_ code: String, _ reason: String) -> Stop { Stop(verdict: .malformed, code: code, reason: reason) }
-    }
-
-    private func run(_ report: inout AuditReport) async throws(Stop) {
+    private func run(_ report: inout AuditReport) async throws(AuditStop) {
         // 1. Checkpoint and signature.
         let noteBytes = try await fetch(LogLayout.checkpoint, missingIs: .malformed)
         let note: SignedNote
@@ -87,7 +77,7 @@ public struct LogAuditor<Source: LogSource>: Sendable {
         let genesis: Genesis
         do {
             genesis = try CanonicalEncoding.decode(Genesis.self, from: try await fetch(LogLayout.genesis, missingIs: .failed))
-        } catch let stop as Stop {
+        } catch let stop as AuditStop {
             throw stop
         } catch {
             throw .failed("bad_genesis", "\(LogLayout.genesis) is not a genesis: \(error)")
@@ -95,7 +85,7 @@ public struct LogAuditor<Source: LogSource>: Sendable {
         let leaves = try await fetchLeaves(size: checkpoint.size)
         var tree = MerkleTree(reservingCapacityFor: leaves.count)
         for leaf in leaves { tree.append(entry: leaf) }
-        try await checkTiles(of: tree, checkpoint: checkpoint, leaves: leaves)
+        try await checkTiles(of: tree, checkpoint: checkpoint)
 
         // 3. Consistency with the checkpoint seen before.
         if let previous, previous.size > 0 {
@@ -141,7 +131,7 @@ public struct LogAuditor<Source: LogSource>: Sendable {
         let published: PublishedState
         do {
             published = try CanonicalEncoding.decode(PublishedState.self, from: try await fetch(statePath, missingIs: .failed))
-        } catch let stop as Stop {
+        } catch let stop as AuditStop {
             throw stop
         } catch {
             throw .failed("bad_state", "\(statePath) is not a published state: \(error)")
@@ -167,8 +157,8 @@ public struct LogAuditor<Source: LogSource>: Sendable {
 
     // MARK: Steps
 
-    private func trustedKey(origin: String) async throws(Stop) -> (NoteVerifierKey, String) {
-        func parse(_ text: String, _ what: String) throws(Stop) -> NoteVerifierKey {
+    private func trustedKey(origin: String) async throws(AuditStop) -> (NoteVerifierKey, String) {
+        func parse(_ text: String, _ what: String) throws(AuditStop) -> NoteVerifierKey {
             do {
                 return try NoteVerifierKey(parsing: text)
             } catch {
@@ -191,7 +181,7 @@ public struct LogAuditor<Source: LogSource>: Sendable {
         return (try parse(fetched.trimmingCharacters(in: .newlines), LogLayout.verifierKey), "first_use")
     }
 
-    private func savedCheckpoint(origin: String, key: NoteVerifierKey) throws(Stop) -> Checkpoint? {
+    private func savedCheckpoint(origin: String, key: NoteVerifierKey) throws(AuditStop) -> Checkpoint? {
         let bytes: [UInt8]?
         do {
             bytes = try trustStore.savedCheckpoint(origin: origin)
@@ -202,10 +192,10 @@ public struct LogAuditor<Source: LogSource>: Sendable {
         do {
             let note = try SignedNote(parsing: bytes)
             guard note.verify(with: key).isVerified else {
-                throw Stop.failed("bad_signature", "the checkpoint seen before (in \(trustStore.folder(origin: origin))) is not signed by \(key.description): the key changed")
+                throw AuditStop.failed("bad_signature", "the checkpoint seen before (in \(trustStore.folder(origin: origin))) is not signed by \(key.description): the key changed")
             }
             return try Checkpoint(parsing: note.text)
-        } catch let stop as Stop {
+        } catch let stop as AuditStop {
             throw stop
         } catch {
             throw .malformed("state_dir", "the checkpoint seen before (in \(trustStore.folder(origin: origin))) does not parse: \(error)")
@@ -213,7 +203,7 @@ public struct LogAuditor<Source: LogSource>: Sendable {
     }
 
     /// Every entry of the tree of `size` leaves, from the entry bundles.
-    private func fetchLeaves(size: UInt64) async throws(Stop) -> [[UInt8]] {
+    private func fetchLeaves(size: UInt64) async throws(AuditStop) -> [[UInt8]] {
         var leaves: [[UInt8]] = []
         leaves.reserveCapacity(Int(size))
         for tile in TileCoordinate.tiles(forTreeSize: size) where tile.level == 0 {
@@ -234,7 +224,7 @@ public struct LogAuditor<Source: LogSource>: Sendable {
 
     /// Fetches every hash tile and compares it with the tree recomputed from the entries; then
     /// compares the roots. Names the first tile, and within level 0 the first entry, that differs.
-    private func checkTiles(of tree: MerkleTree, checkpoint: Checkpoint, leaves: [[UInt8]]) async throws(Stop) {
+    private func checkTiles(of tree: MerkleTree, checkpoint: Checkpoint) async throws(AuditStop) {
         var fetched: [TileCoordinate: [UInt8]] = [:]
         for tile in TileCoordinate.tiles(forTreeSize: checkpoint.size) {
             let bytes = try await fetch(tile.path, missingIs: .failed)
@@ -278,16 +268,15 @@ public struct LogAuditor<Source: LogSource>: Sendable {
         guard tree.rootHash() == checkpoint.rootHash else {
             throw .failed("root_mismatch", "the entries and tiles give root \(Base64.encode(tree.rootHash())), the signed checkpoint says \(Base64.encode(checkpoint.rootHash))")
         }
-        _ = leaves
     }
 
-    private func fetch(_ path: String, missingIs verdict: AuditReport.Verdict) async throws(Stop) -> [UInt8] {
+    private func fetch(_ path: String, missingIs verdict: AuditReport.Verdict) async throws(AuditStop) -> [UInt8] {
         do {
             return try await source.fetch(path)
         } catch {
             switch error.kind {
             case .notFound:
-                throw Stop(verdict: verdict, code: "missing_file", reason: "\(source.location) has no \(path) (\(error.message))")
+                throw AuditStop(verdict: verdict, code: "missing_file", reason: "\(source.location) has no \(path) (\(error.message))")
             case .unreachable:
                 throw .malformed("unreachable", "\(source.location): \(error)")
             }
@@ -306,4 +295,15 @@ public struct LogAuditor<Source: LogSource>: Sendable {
     private static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
+}
+
+/// A problem that ends an audit (outside the generic auditor: typed throws of a type nested in
+/// a generic context crash the 6.3 optimiser).
+struct AuditStop: Error {
+    var verdict: AuditReport.Verdict
+    var code: String
+    var reason: String
+
+    static func failed(_ code: String, _ reason: String) -> AuditStop { AuditStop(verdict: .failed, code: code, reason: reason) }
+    static func malformed(_ code: String, _ reason: String) -> AuditStop { AuditStop(verdict: .malformed, code: code, reason: reason) }
 }

@@ -57,7 +57,19 @@ struct TransparencyLogFiles: Sendable {
     }
 
     /// Flushes the files at `relativePaths` and the directories holding them to disk.
-    func sync(_ relativePaths: some Sequence<String>) throws(Failure) {
+    ///
+    /// A checkpoint typically follows hundreds of new tiles and bundles, and an `fsync` costs a
+    /// journal commit each (about 3 ms here), so on Linux one `syncfs` of the log's file system
+    /// flushes them all at once (tens of milliseconds); elsewhere, or when it is unavailable,
+    /// each file and directory is flushed in turn.
+    func sync(_ relativePaths: some Collection<String>) throws(Failure) {
+        if relativePaths.count > 2, let syncFileSystem = Self.syncfs {
+            let descriptor = open(root, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { throw Failure(description: "cannot open \(root) to flush it: \(Self.errorText())") }
+            defer { close(descriptor) }
+            guard syncFileSystem(descriptor) == 0 else { throw Failure(description: "cannot flush the file system of \(root): \(Self.errorText())") }
+            return
+        }
         var directories = Set<String>()
         for relativePath in relativePaths {
             let file = path(relativePath)
@@ -110,6 +122,16 @@ struct TransparencyLogFiles: Sendable {
         defer { close(descriptor) }
         guard posixFsync(descriptor) == 0 else { throw Failure(description: "cannot flush \(file): \(errorText())") }
     }
+
+    /// Linux `syncfs(2)`, looked up at run time (Swift's Glibc module does not declare it).
+    private static let syncfs: (@convention(c) (Int32) -> Int32)? = {
+        #if os(Linux)
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "syncfs") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (Int32) -> Int32).self)
+        #else
+        return nil
+        #endif
+    }()
 
     private static func errorText() -> String {
         String(cString: strerror(errno))

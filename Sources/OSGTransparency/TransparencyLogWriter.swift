@@ -177,6 +177,17 @@ public actor TransparencyLogWriter {
     ///   too large for an entry bundle, or a file cannot be written. After an I/O error, open the
     ///   writer again: it recovers from the store.
     public func append(_ entries: [LogEntry], state: CoordinatorState) throws(TransparencyLogError) {
+        try append(entries, leaves: entries.map(\.leafBytes), state: state)
+    }
+
+    /// ``append(_:state:)`` with the entries' leaves (`LogEntry.leafBytes`) already encoded, as
+    /// the store's durable append had them: each entry is encoded once on the write path.
+    ///
+    /// - Precondition: `leaves[i]` is the canonical encoding of `entries[i]` (checked in debug
+    ///   builds).
+    public func append(_ entries: [LogEntry], leaves: [[UInt8]], state: CoordinatorState) throws(TransparencyLogError) {
+        precondition(entries.count == leaves.count, "one leaf per entry")
+        assert(zip(entries, leaves).allSatisfy { $0.leafBytes == $1 }, "leaves are the entries' canonical bytes")
         guard !entries.isEmpty else { return }
         for (offset, entry) in entries.enumerated() where entry.sequence != log.size + UInt64(offset) {
             throw TransparencyLogError(.notContiguous, "entry \(offset) of the batch has sequence \(entry.sequence), expected \(log.size + UInt64(offset))")
@@ -184,7 +195,7 @@ public actor TransparencyLogWriter {
         guard state.nextSequence == log.size + UInt64(entries.count) else {
             throw TransparencyLogError(.notContiguous, "the state has \(state.nextSequence) entries applied, the log would have \(log.size + UInt64(entries.count))")
         }
-        try appendLeaves(entries.map(\.leafBytes))
+        try appendLeaves(leaves)
         if log.size - publishedSize >= policy.minimumEntries {
             try publishCheckpoint(state: state)
         }
