@@ -98,7 +98,7 @@ public struct CommandLogWorkload: Sendable {
                 let model = GPUModel.named(models[(op + number) % models.count]) ?? GPUModel.named("H100")!
                 let node = ComputeNode(
                     id: nodeID(operator: op, node: number), operatorID: operatorID(op), gpuModel: model,
-                    gpuCount: 8, vramGiB: 80, cpuCores: 64, memoryGiB: 512, diskGiB: 2000,
+                    gpuCount: 8, vramGiB: model.maxVRAMGiB, cpuCores: 64, memoryGiB: 512, diskGiB: 2000,
                     region: ["eu", "us-west", "asia"][op % 3], jurisdiction: "NO", gridZone: "NO",
                     askPerGPUHour: MicroCredits(Int64(1_000_000 + 100_000 * (number % 5))))
                 commands.append((.registerNode(node), operatorID(op)))
