@@ -42,6 +42,9 @@ public struct AuditReport: Hashable, Sendable, Encodable {
     public var entriesReplayed: UInt64
     /// Replay throughput (entries per second of decoding and applying), when entries were replayed.
     public var replayEntriesPerSecond: Double?
+    /// Replay throughput per second of this process's CPU time: the figure an unloaded machine
+    /// would give, when others share the cores (`nil` where CPU time is not available).
+    public var replayEntriesPerCPUSecond: Double?
 
     enum CodingKeys: String, CodingKey {
         case verdict, code, reason, origin
@@ -51,6 +54,7 @@ public struct AuditReport: Hashable, Sendable, Encodable {
         case keyTrust = "key_trust"
         case entriesReplayed = "entries_replayed"
         case replayEntriesPerSecond = "replay_entries_per_s"
+        case replayEntriesPerCPUSecond = "replay_entries_per_cpu_s"
     }
 
     /// Whether the log verified.

@@ -110,6 +110,7 @@ public struct LogAuditor<Source: LogSource>: Sendable {
         var state = CoordinatorState(genesis: genesis)
         let clock = ContinuousClock()
         let replayStart = clock.now
+        let replayCPUStart = Self.processCPUSeconds()
         for (index, leaf) in leaves.enumerated() {
             let entry: LogEntry
             do {
@@ -125,6 +126,9 @@ public struct LogAuditor<Source: LogSource>: Sendable {
         }
         let replaySeconds = Self.seconds(clock.now - replayStart)
         if !leaves.isEmpty, replaySeconds > 0 { report.replayEntriesPerSecond = Double(leaves.count) / replaySeconds }
+        if !leaves.isEmpty, let start = replayCPUStart, let end = Self.processCPUSeconds(), end > start {
+            report.replayEntriesPerCPUSecond = Double(leaves.count) / (end - start)
+        }
 
         // 5. Published state.
         let statePath = LogLayout.state(treeSize: checkpoint.size)
@@ -290,6 +294,18 @@ public struct LogAuditor<Source: LogSource>: Sendable {
 
     private static func bundlePath(ofEntry index: UInt64, size: UInt64) -> String {
         TileCoordinate.containing(level: 0, hashIndex: index, treeSize: size).entriesPath
+    }
+
+    /// User and system CPU time of this process so far, in seconds.
+    private static func processCPUSeconds() -> Double? {
+        var usage = rusage()
+        #if os(Linux)
+        guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return nil }
+        #else
+        guard getrusage(RUSAGE_SELF, &usage) == 0 else { return nil }
+        #endif
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1_000_000 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     private static func seconds(_ duration: Duration) -> Double {
