@@ -34,8 +34,7 @@ extension PublishedState {
         if let difference = Self.compareKeyed("setAsideUsage", setAsideUsage, recomputed.setAsideUsage, key: { "\($0.pool)/\($0.tenantID)" }) {
             return difference
         }
-        if let difference = Self.compareKeyed("lockups", lockups, recomputed.lockups, key: \.id) { return difference }
-        return Self.compare("stateDigest", stateDigest, recomputed.stateDigest)
+        return Self.compareKeyed("lockups", lockups, recomputed.lockups, key: \.id)
     }
 
     private static func compareStatistics(_ published: MarketStatistics, _ recomputed: MarketStatistics) -> Difference? {

@@ -1,9 +1,14 @@
 import OSGDomain
 import OSGLedger
 
-/// What the coordinator publishes beside each checkpoint (`state.json`): the figures anyone can
-/// re-derive by replaying the log — balances, running leases, the queue and its statistics, the
-/// price index, set-aside usage and lockups — plus the digest of the whole state.
+/// What the coordinator publishes beside each checkpoint (`state/<size>.json`): the figures
+/// anyone can re-derive by replaying the log — balances, running leases, the queue and its
+/// statistics, the price index, set-aside usage and lockups.
+///
+/// Its cost is proportional to what is live (accounts, running leases, the queue, grants), not
+/// to the history: the full-state ``CoordinatorState/digest`` (every order and lease ever) is
+/// left out, because publishing it at every checkpoint would grow without bound. The log itself
+/// commits to everything else.
 ///
 /// It is a pure function of ``CoordinatorState`` (``CoordinatorState/published``), so an auditor
 /// who replays the log to the same tree size must get equal bytes. Every collection is sorted by
@@ -37,8 +42,6 @@ public struct PublishedState: Hashable, Sendable, Codable {
     public var setAsideUsage: [SetAsideUsage]
     /// Active public lockups, by id.
     public var lockups: [Lockup]
-    /// ``CoordinatorState/digest``: SHA-256 of the canonical snapshot of everything else.
-    public var stateDigest: String
 
     /// One ledger account's balances, in micro-credits.
     public struct Balance: Hashable, Sendable, Codable {
@@ -95,8 +98,7 @@ extension CoordinatorState {
             statistics: statistics,
             pools: pools.values.sorted { $0.name < $1.name },
             setAsideUsage: publishedSetAsideUsage,
-            lockups: lockups.values.sorted { $0.id < $1.id },
-            stateDigest: digest)
+            lockups: lockups.values.sorted { $0.id < $1.id })
     }
 
     private var publishedBalances: [PublishedState.Balance] {

@@ -1,12 +1,14 @@
 import OSGLog
 
 /// The published log as a value: the Merkle tree over every leaf, and the leaves of the
-/// rightmost (partial) entry bundle. Appending returns the files that changed — hash tiles and
-/// entry bundles — for the I/O layer to write; nothing here touches the file system.
+/// rightmost (partial) entry bundle. Appending returns the full tiles and bundles completed, and
+/// ``partialFiles()`` the partial ones of the current size, for the I/O layer to write; nothing
+/// here touches the file system.
 ///
 /// ```swift
 /// var log = TransparencyLog(origin: "osg.example/log")
-/// let files = try log.append(leaves: entries.map(\.leafBytes))   // tiles and bundles
+/// let files = try log.append(leaves: entries.map(\.leafBytes))   // full tiles and bundles
+/// let partial = try log.partialFiles()                           // before a checkpoint
 /// let note = try log.signedCheckpoint(signer: signer)            // the `checkpoint` file
 /// ```
 public struct TransparencyLog: Sendable {
@@ -43,7 +45,9 @@ public struct TransparencyLog: Sendable {
     /// Number of leaves.
     public var size: UInt64 { tree.size }
 
-    /// Appends leaves and returns the tiles and entry bundles that changed, level 0 first.
+    /// Appends leaves and returns the full tiles and full entry bundles they completed (these
+    /// never change again). Partial tiles are only needed for a size that gets a checkpoint:
+    /// ``partialFiles()`` gives them when one is published.
     ///
     /// - Throws: ``LogFormatError`` when a leaf is longer than an entry bundle allows (65,535
     ///   bytes); the log is then unchanged.
@@ -53,29 +57,42 @@ public struct TransparencyLog: Sendable {
                                  "\(leaf.count) bytes; a leaf is at most 65,535 bytes")
         }
         let oldSize = tree.size
-        var bundles: [File] = []
+        var files: [File] = []
         for leaf in leaves {
             tree.append(entry: leaf)
             tailLeaves.append(leaf)
             if tree.size % UInt64(TileCoordinate.fullWidth) == 0 {
                 let tile = TileCoordinate(level: 0, index: tree.size / UInt64(TileCoordinate.fullWidth) - 1)
-                bundles.append(File(path: tile.entriesPath, bytes: try EntryBundle.encode(tailLeaves)))
+                files.append(File(path: tile.entriesPath, bytes: try EntryBundle.encode(tailLeaves)))
                 tailLeaves.removeAll(keepingCapacity: true)
             }
         }
-        if !tailLeaves.isEmpty, tree.size > oldSize {
-            let tile = TileCoordinate(level: 0, index: tree.size / UInt64(TileCoordinate.fullWidth), width: tailLeaves.count)
-            bundles.append(File(path: tile.entriesPath, bytes: try EntryBundle.encode(tailLeaves)))
+        for tile in TileCoordinate.tilesChanged(from: oldSize, to: tree.size) where !tile.isPartial {
+            files.append(File(path: tile.path, bytes: contents(of: tile)))
         }
+        return files
+    }
+
+    /// The partial tiles of every level and the partial entry bundle at the current size: with
+    /// the full ones already written, everything a checkpoint of this size needs.
+    public func partialFiles() throws(LogFormatError) -> [File] {
         var files: [File] = []
-        for tile in TileCoordinate.tilesChanged(from: oldSize, to: tree.size) {
-            do {
-                files.append(File(path: tile.path, bytes: try tree.tileContents(tile)))
-            } catch {
-                preconditionFailure("a changed tile is complete in the tree: \(error)")
-            }
+        if !tailLeaves.isEmpty {
+            let tile = TileCoordinate(level: 0, index: tree.size / UInt64(TileCoordinate.fullWidth), width: tailLeaves.count)
+            files.append(File(path: tile.entriesPath, bytes: try EntryBundle.encode(tailLeaves)))
         }
-        return bundles + files
+        for tile in TileCoordinate.tiles(forTreeSize: tree.size) where tile.isPartial {
+            files.append(File(path: tile.path, bytes: contents(of: tile)))
+        }
+        return files
+    }
+
+    private func contents(of tile: TileCoordinate) -> [UInt8] {
+        do {
+            return try tree.tileContents(tile)
+        } catch {
+            preconditionFailure("a tile of the current size is complete in the tree: \(error)")
+        }
     }
 
     /// The checkpoint of the log as it is now.

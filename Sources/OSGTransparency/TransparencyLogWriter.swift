@@ -11,9 +11,10 @@ import OSGStore
 /// already be durable there, because the store is what ``open(directory:signer:origin:store:state:policy:)``
 /// rebuilds from after a crash.
 ///
-/// Crash safety: tiles, bundles and states are written to temporary names and renamed; before
-/// the checkpoint is replaced, every file written since the previous one is flushed to disk, and
-/// the checkpoint itself is flushed. So the files a published checkpoint names are always on
+/// Appends write the full tiles and bundles they complete; a checkpoint writes the partial ones
+/// of its size, then its state. Crash safety: every file is written to a temporary name and
+/// renamed; before the checkpoint is replaced, every file written since the previous one is
+/// flushed to disk, and the checkpoint itself is flushed. So the files a published checkpoint names are always on
 /// disk; files past it may be missing or stale after a crash, and opening rewrites them.
 ///
 /// ```swift
@@ -216,7 +217,17 @@ public actor TransparencyLogWriter {
         } catch {
             throw TransparencyLogError(.badKey, "signing the checkpoint: \(error)")
         }
+        let partial: [TransparencyLog.File]
+        do {
+            partial = try log.partialFiles()
+        } catch {
+            throw TransparencyLogError(.entryTooLarge, "\(error.field): \(error.message)")
+        }
         try Self.io { () throws(TransparencyLogFiles.Failure) in
+            for file in partial {
+                try files.write(file.bytes, to: file.path)
+                unflushed.insert(file.path)
+            }
             try files.write(CanonicalEncoding.bytes(of: state.published), to: statePath)
             unflushed.insert(statePath)
             try files.sync(unflushed.sorted())
