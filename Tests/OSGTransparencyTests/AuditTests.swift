@@ -1,5 +1,6 @@
 import Foundation
 import OSGCore
+import OSGDomain
 import OSGLog
 import OSGStore
 import Testing
@@ -126,5 +127,40 @@ struct AuditTests {
         try FileManager.default.removeItem(atPath: directory + "/tile/entries/000")
         let report = await audit(directory, stateDir: try temporaryDirectory())
         #expect(report.verdict == .failed && report.code == "missing_file" && report.verdict.exitStatus == 1)
+    }
+}
+
+@Suite("osg audit: a correctly signed log whose entries do not replay")
+struct AuditReplayTests {
+    /// Writes a signed log of exactly `leaves` (no store involved), with an empty published state.
+    func signedLog(_ leaves: [[UInt8]]) throws -> String {
+        let directory = try temporaryDirectory()
+        var log = TransparencyLog(origin: testOrigin)
+        let files = try log.append(leaves: leaves) + log.partialFiles()
+        for file in files {
+            let path = directory + "/" + file.path
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try Data(file.bytes).write(to: URL(fileURLWithPath: path))
+        }
+        try Data(try log.signedCheckpoint(signer: signer()).formatted.utf8).write(to: URL(fileURLWithPath: directory + "/checkpoint"))
+        try Data(CanonicalEncoding.bytes(of: CommandLogWorkload.genesis)).write(to: URL(fileURLWithPath: directory + "/genesis.json"))
+        return directory
+    }
+
+    @Test("an entry whose sequence skips is named as out of order")
+    func outOfOrder() async throws {
+        let time = Timestamp(secondsSinceEpoch: 1_795_000_000)
+        let leaves = [0, 1, 3].map { LogEntry(sequence: $0, time: time, actor: "coordinator", command: .tick).leafBytes }
+        let report = await audit(try signedLog(leaves), stateDir: try temporaryDirectory(), key: try signer().verifierKey.description)
+        #expect(report.verdict == .failed && report.code == "entry_out_of_order", "\(report.code): \(report.reason)")
+        #expect(report.reason.contains("entry 2"))
+    }
+
+    @Test("a leaf that is not a log entry is named with its bundle")
+    func notAnEntry() async throws {
+        let good = LogEntry(sequence: 0, time: Timestamp(secondsSinceEpoch: 1), actor: "a", command: .clear).leafBytes
+        let report = await audit(try signedLog([good, Array("not an entry".utf8)]), stateDir: try temporaryDirectory(), key: try signer().verifierKey.description)
+        #expect(report.verdict == .failed && report.code == "bad_entry", "\(report.code): \(report.reason)")
+        #expect(report.reason.contains("entry 1 (tile/entries/000.p/2)"))
     }
 }
