@@ -210,8 +210,9 @@ public struct LogAuditor<Source: LogSource>: Sendable {
     private func fetchLeaves(size: UInt64) async throws(AuditStop) -> [[UInt8]] {
         var leaves: [[UInt8]] = []
         leaves.reserveCapacity(Int(size))
-        for tile in TileCoordinate.tiles(forTreeSize: size) where tile.level == 0 {
-            let bytes = try await fetch(tile.entriesPath, missingIs: .failed)
+        let tiles = TileCoordinate.tiles(forTreeSize: size).filter { $0.level == 0 }
+        let bundles = try await fetchAll(tiles.map(\.entriesPath), missingIs: .failed)
+        for (tile, bytes) in zip(tiles, bundles) {
             let entries: [[UInt8]]
             do {
                 entries = try EntryBundle.decode(bytes)
@@ -230,8 +231,9 @@ public struct LogAuditor<Source: LogSource>: Sendable {
     /// compares the roots. Names the first tile, and within level 0 the first entry, that differs.
     private func checkTiles(of tree: MerkleTree, checkpoint: Checkpoint) async throws(AuditStop) {
         var fetched: [TileCoordinate: [UInt8]] = [:]
-        for tile in TileCoordinate.tiles(forTreeSize: checkpoint.size) {
-            let bytes = try await fetch(tile.path, missingIs: .failed)
+        let tiles = TileCoordinate.tiles(forTreeSize: checkpoint.size)
+        let contents = try await fetchAll(tiles.map(\.path), missingIs: .failed)
+        for (tile, bytes) in zip(tiles, contents) {
             let expected = tile.width * RFC6962.hashByteCount
             guard bytes.count == expected else {
                 let kind = bytes.count < expected ? "truncated" : "too long"
@@ -274,15 +276,62 @@ public struct LogAuditor<Source: LogSource>: Sendable {
         }
     }
 
+    /// Fetches `paths` with up to ``maximumConcurrentFetches`` requests in flight (a large log
+    /// is tens of thousands of files), returning the contents in path order. On a failure the
+    /// rest is cancelled and the lowest-numbered failure seen is reported.
+    private func fetchAll(_ paths: [String], missingIs verdict: AuditReport.Verdict) async throws(AuditStop) -> [[UInt8]] {
+        let source = source
+        let results = await withTaskGroup(of: (Int, Result<[UInt8], AuditStop>).self) { group in
+            var results = [Result<[UInt8], AuditStop>?](repeating: nil, count: paths.count)
+            var next = 0
+            while next < min(paths.count, Self.maximumConcurrentFetches) {
+                let index = next
+                group.addTask { (index, await Self.fetchResult(paths[index], from: source, missingIs: verdict)) }
+                next += 1
+            }
+            while let (index, result) = await group.next() {
+                results[index] = result
+                if case .failure = result {
+                    group.cancelAll()
+                    break
+                }
+                if next < paths.count {
+                    let index = next
+                    group.addTask { (index, await Self.fetchResult(paths[index], from: source, missingIs: verdict)) }
+                    next += 1
+                }
+            }
+            return results
+        }
+        var contents: [[UInt8]] = []
+        contents.reserveCapacity(paths.count)
+        for result in results {
+            guard let result else { break }
+            contents.append(try result.get())
+        }
+        // A failure cancels the rest; the first missing result means an earlier one failed.
+        if contents.count < paths.count, let failure = results.lazy.compactMap({ $0 }).first(where: { if case .failure = $0 { true } else { false } }) {
+            _ = try failure.get()
+        }
+        return contents
+    }
+
+    /// Requests in flight at once while fetching tiles and bundles.
+    static var maximumConcurrentFetches: Int { 16 }
+
     private func fetch(_ path: String, missingIs verdict: AuditReport.Verdict) async throws(AuditStop) -> [UInt8] {
+        try await Self.fetchResult(path, from: source, missingIs: verdict).get()
+    }
+
+    private static func fetchResult(_ path: String, from source: Source, missingIs verdict: AuditReport.Verdict) async -> Result<[UInt8], AuditStop> {
         do {
-            return try await source.fetch(path)
+            return .success(try await source.fetch(path))
         } catch {
             switch error.kind {
             case .notFound:
-                throw AuditStop(verdict: verdict, code: "missing_file", reason: "\(source.location) has no \(path) (\(error.message))")
+                return .failure(AuditStop(verdict: verdict, code: "missing_file", reason: "\(source.location) has no \(path) (\(error.message))"))
             case .unreachable:
-                throw .malformed("unreachable", "\(source.location): \(error)")
+                return .failure(.malformed("unreachable", "\(source.location): \(error)"))
             }
         }
     }
