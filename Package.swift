@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "OSGMarket", targets: ["OSGMarket"]),
         .library(name: "OSGCarbon", targets: ["OSGCarbon"]),
         .library(name: "OSGSim", targets: ["OSGSim"]),
+        .library(name: "OSGTransparency", targets: ["OSGTransparency"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
@@ -29,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.25.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.24.0"),
     ],
     targets: [
         // Pure domain model: identities, money, resources, nodes, job specs, orders, leases.
@@ -79,6 +81,13 @@ let package = Package(
             name: "OSGLog",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
+        // The published transparency log: the writer that turns durable command-log appends
+        // into C2SP tiles, entry bundles, signed checkpoints and the published state (file I/O
+        // only in TransparencyLogFiles.swift), and the auditor that replays them.
+        .target(
+            name: "OSGTransparency",
+            dependencies: ["OSGCore", "OSGLog", "OSGStore", "OSGDomain"]
+        ),
         // Carbon-aware placement: hourly grid carbon series (Electricity Maps CSV), the shift
         // planner and the deferral-saving experiment. Pure (file I/O only in
         // CarbonAtlas+Directory.swift).
@@ -109,8 +118,10 @@ let package = Package(
                 "OSGMarket",
                 "OSGCarbon",
                 "OSGSim",
+                "OSGTransparency",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         // The `osg` binary: a thin @main.
@@ -130,6 +141,7 @@ let package = Package(
         .testTarget(name: "OSGLedgerTests", dependencies: ["OSGLedger", "OSGDomain"], resources: [.copy("Fixtures")]),
         .testTarget(name: "OSGLogTests", dependencies: ["OSGLog"], resources: [.copy("Fixtures")]),
         .testTarget(name: "OSGSimTests", dependencies: ["OSGSim", "OSGCarbon", "OSGDomain"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "OSGTransparencyTests", dependencies: ["OSGTransparency", "OSGCore", "OSGLog", "OSGStore", "OSGDomain"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -33,7 +33,12 @@ let package = Package(
         ),
         .executableTarget(
             name: "LogBenchmarks",
-            dependencies: benchmarkDependencies + [.product(name: "OSGLog", package: projectIdentity)],
+            dependencies: benchmarkDependencies + [
+                .product(name: "OSGLog", package: projectIdentity),
+                .product(name: "OSGCore", package: projectIdentity),
+                .product(name: "OSGStore", package: projectIdentity),
+                .product(name: "OSGTransparency", package: projectIdentity),
+            ],
             path: "Benchmarks/LogBenchmarks",
             plugins: benchmarkPlugins
         ),

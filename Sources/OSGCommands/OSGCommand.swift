@@ -15,6 +15,7 @@ public struct OSGCommand: AsyncParsableCommand {
             LedgerCommand.self,
             BenchCommand.self,
             LogCommand.self,
+            AuditCommand.self,
             MarketCommand.self,
             SimCommand.self,
         ]

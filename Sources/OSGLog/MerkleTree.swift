@@ -103,6 +103,15 @@ public struct MerkleTree: Sendable {
         return Array(levels[level][start..<(start + Self.hashBytes)])
     }
 
+    /// ``fullSubtreeHash(level:index:)`` as an inline ``MerkleHash`` (no allocation).
+    ///
+    /// - Precondition: the subtree is complete in the current tree.
+    public func fullSubtreeMerkleHash(level: Int, index: UInt64) -> MerkleHash {
+        precondition(level < levels.count && index < size >> UInt64(level),
+                     "subtree (level \(level), index \(index)) is not complete at size \(size)")
+        return levels[level].withUnsafeBytes { MerkleHash(loadingFrom: $0, offset: Int(index) * Self.hashBytes) }
+    }
+
     /// The number of full subtree hashes stored at `level` (that is `size >> level`).
     public func storedHashCount(level: Int) -> UInt64 {
         level < levels.count ? UInt64(levels[level].count / Self.hashBytes) : 0

@@ -23,9 +23,20 @@ public struct TiledTree<Failure: Error> {
     ///
     /// - Throws: the fetch closure's error, or ``LogFormatError`` for a tile of the wrong length.
     public func rootHash() throws -> [UInt8] {
-        guard treeSize > 0 else { return RFC6962.emptyTreeRootHash }
+        try rootHash(size: treeSize)
+    }
+
+    /// The RFC 6962 root hash the tree had at `size` leaves (`size <= treeSize`), computed from
+    /// the tiles of the tree at ``treeSize``: every full subtree of the smaller tree is also one
+    /// of the larger. Comparing it with an earlier checkpoint's root checks that the log only
+    /// grew (a consistency check without a proof, for a client that holds the tiles anyway).
+    ///
+    /// - Precondition: `size <= treeSize`.
+    public func rootHash(size: UInt64) throws -> [UInt8] {
+        precondition(size <= treeSize, "size \(size) is beyond the tiled tree of \(treeSize)")
+        guard size > 0 else { return RFC6962.emptyTreeRootHash }
         var hash = [UInt8]()
-        var remaining = treeSize
+        var remaining = size
         while remaining != 0 {
             let level = remaining.trailingZeroBitCount
             remaining &= remaining - 1

@@ -56,7 +56,7 @@ public final class PostgresCommandLogStore: CommandLogStore {
     public func append(_ entries: [LogEntry]) async throws(StoreError) {
         guard let first = entries.first else { return }
         try Self.checkContiguous(entries, after: first.sequence)
-        try await database.append(entries.map { CanonicalEncoding.bytes(of: $0) }, first: first.sequence, to: .logEntry)
+        try await database.append(entries.map(\.leafBytes), first: first.sequence, to: .logEntry)
     }
 
     public func entries(from start: UInt64, limit: Int) async throws(StoreError) -> [LogEntry] {
@@ -75,7 +75,13 @@ enum CommandLogRecords {
             let sequence = start + UInt64(offset)
             let entry: LogEntry
             do {
-                entry = try CanonicalEncoding.decode(LogEntry.self, from: body)
+                // Leaves (binary, format byte 1) since the transparency log; canonical JSON
+                // (`{`) before, still read.
+                if body.first == UInt8(ascii: "{") {
+                    entry = try CanonicalEncoding.decode(LogEntry.self, from: body)
+                } else {
+                    entry = try LogEntry(leafBytes: body)
+                }
             } catch {
                 throw StoreError(.corrupt, "log_entry \(sequence) does not decode: \(error)")
             }

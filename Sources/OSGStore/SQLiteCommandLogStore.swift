@@ -7,7 +7,8 @@ import OSGCore
 ///
 /// A batch is one transaction (group commit): when ``append(_:)`` returns, the whole batch is
 /// on disk, and a crash at any instant leaves either all of it or none of it. Entries are kept
-/// in their canonical bytes, the same bytes the transparency log hashes.
+/// in their canonical bytes (`LogEntry.leafBytes`), the same bytes the transparency log hashes;
+/// entries written as canonical JSON by earlier versions are still read.
 ///
 /// ```swift
 /// let store = try SQLiteCommandLogStore(path: "osg-data/osg.sqlite")
@@ -56,7 +57,24 @@ public final class SQLiteCommandLogStore: CommandLogStore {
     public func append(_ entries: [LogEntry]) throws(StoreError) {
         guard let first = entries.first else { return }
         try Self.checkContiguous(entries, after: first.sequence)
-        let bodies = entries.map { Data(CanonicalEncoding.bytes(of: $0)) }
+        let bodies = entries.map { Data($0.leafBytes) }
+        try database.run("appending to log_entry") { queue in
+            try queue.write { db in try RecordTable.logEntry.append(bodies, first: first.sequence, db) }
+        }
+    }
+
+    /// ``append(_:)`` for entries whose canonical bytes the caller already has
+    /// (`LogEntry.leafBytes`, the transparency log's leaves), so the durable path encodes each
+    /// entry once for the store and the published log.
+    ///
+    /// - Precondition: `leaves[i]` is the canonical encoding of `entries[i]` (checked in debug
+    ///   builds).
+    public func append(_ entries: [LogEntry], leaves: [[UInt8]]) throws(StoreError) {
+        precondition(entries.count == leaves.count, "one leaf per entry")
+        assert(zip(entries, leaves).allSatisfy { $0.leafBytes == $1 }, "leaves are the entries' canonical bytes")
+        guard let first = entries.first else { return }
+        try Self.checkContiguous(entries, after: first.sequence)
+        let bodies = leaves.map { Data($0) }
         try database.run("appending to log_entry") { queue in
             try queue.write { db in try RecordTable.logEntry.append(bodies, first: first.sequence, db) }
         }

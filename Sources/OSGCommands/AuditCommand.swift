@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import OSGTransparency
+
+/// `osg audit --from URL|DIR`: verifies a coordinator's published log end to end and replays it.
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "Verify a published log (signature, history, tiles, entries) and replay it against the published state.",
+        discussion: """
+            Fetches the checkpoint, every tile and entry bundle, the genesis and the published \
+            state from URL (e.g. http://127.0.0.1:8080/log) or from a directory with the same \
+            layout. Checks the Ed25519 signature (key from --key, else the key recorded for the \
+            origin, else the log's verifier-key, recorded on first use), that the log extends \
+            the last checkpoint this auditor verified, that the entries match the tiles and the \
+            signed root, then replays every entry through the core and compares the recomputed \
+            balances, leases, queue, statistics, price index, set-aside usage and lockups with \
+            the published state. Exit 0 verified, 1 verification failed (the first divergence is \
+            named), 2 malformed input or source unreachable.
+            """
+    )
+
+    @Option(name: .long, help: "The log's URL prefix (http:// or https://) or a directory.")
+    var from: String
+
+    @Option(name: .long, help: "Where the last verified checkpoint and trusted key of each origin are kept (default ~/.openstargate/audit).")
+    var stateDir: String?
+
+    @Option(name: .long, help: "Verifier key to trust: <name>+<8 hex digits>+<base64 key>.")
+    var key: String?
+
+    @Flag(name: .long, help: "Print one JSON object {verdict, code, reason, origin, tree_size, ...}.")
+    var json = false
+
+    func run() async throws {
+        let trustStore = AuditTrustStore(directory: stateDir ?? AuditTrustStore.defaultDirectory)
+        let report: AuditReport
+        if from.hasPrefix("http://") || from.hasPrefix("https://") {
+            report = await LogAuditor(source: HTTPLogSource(prefix: from), trustStore: trustStore, pinnedKey: key).audit()
+        } else {
+            report = await LogAuditor(source: DirectoryLogSource(directory: from), trustStore: trustStore, pinnedKey: key).audit()
+        }
+        try Self.emit(report, json: json)
+    }
+
+    static func emit(_ report: AuditReport, json: Bool) throws {
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            switch report.verdict {
+            case .verified:
+                print("verified: \(report.reason)")
+                if let rate = report.replayEntriesPerSecond { print("replayed \(report.entriesReplayed) entries (\(Int(rate)) entries/s)") }
+            case .failed:
+                print("FAILED: \(report.code): \(report.reason)")
+            case .malformed:
+                FileHandle.standardError.write(Data("osg audit: \(report.code): \(report.reason)\n".utf8))
+            }
+        }
+        if report.verdict != .verified { throw ExitCode(report.verdict.exitStatus) }
+    }
+}

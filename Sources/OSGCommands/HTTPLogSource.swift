@@ -1,0 +1,40 @@
+import AsyncHTTPClient
+import Foundation
+import OSGTransparency
+
+/// A published log at an HTTP(S) URL prefix, e.g. `http://127.0.0.1:8080/log` (the coordinator
+/// serves its log directory there; any static mirror works the same).
+struct HTTPLogSource: LogSource {
+    /// The URL prefix, without a trailing slash.
+    let prefix: String
+    let client: HTTPClient
+
+    /// The largest file fetched (a full entry bundle of 256 maximal entries is 16 MiB).
+    static let maximumBodyBytes = 17 << 20
+
+    init(prefix: String, client: HTTPClient = .shared) {
+        self.prefix = prefix.hasSuffix("/") ? String(prefix.dropLast()) : prefix
+        self.client = client
+    }
+
+    var location: String { prefix }
+
+    func fetch(_ path: String) async throws(LogSourceError) -> [UInt8] {
+        let url = prefix + "/" + path
+        do {
+            let response = try await client.execute(HTTPClientRequest(url: url), timeout: .seconds(30))
+            if response.status == .notFound {
+                throw LogSourceError(.notFound, path: path, "GET \(url): 404 Not Found")
+            }
+            guard response.status == .ok else {
+                throw LogSourceError(.unreachable, path: path, "GET \(url): HTTP \(response.status.code) \(response.status.reasonPhrase)")
+            }
+            let body = try await response.body.collect(upTo: Self.maximumBodyBytes)
+            return Array(body.readableBytesView)
+        } catch let error as LogSourceError {
+            throw error
+        } catch {
+            throw LogSourceError(.unreachable, path: path, "GET \(url): \(error)")
+        }
+    }
+}

@@ -1,0 +1,136 @@
+import OSGDomain
+import OSGLedger
+
+/// What the coordinator publishes beside each checkpoint (`state/<size>.json`): the figures
+/// anyone can re-derive by replaying the log — balances, running leases, the queue and its
+/// statistics, the price index, set-aside usage and lockups.
+///
+/// Its cost is proportional to what is live (accounts, running leases, the queue, grants), not
+/// to the history: the full-state ``CoordinatorState/digest`` (every order and lease ever) is
+/// left out, because publishing it at every checkpoint would grow without bound. The log itself
+/// commits to everything else.
+///
+/// It is a pure function of ``CoordinatorState`` (``CoordinatorState/published``), so an auditor
+/// who replays the log to the same tree size must get equal bytes. Every collection is sorted by
+/// its key and every number is an integer; the canonical JSON form is documented in
+/// docs/TRANSPARENCY_LOG.md ("Published state").
+public struct PublishedState: Hashable, Sendable, Codable {
+    /// The format tag; a new format gets a new tag.
+    public static let currentFormat = "openstargate-published-state/1"
+
+    /// Always ``currentFormat``.
+    public var format: String
+    /// Entries applied: the tree size of the checkpoint this state belongs to.
+    public var treeSize: UInt64
+    /// Time of the last applied entry (`nil` for an empty log).
+    public var lastTime: Timestamp?
+    /// Every ledger account with its balances, the system accounts first (`@treasury`,
+    /// `@external`), then participants in id order.
+    public var balances: [Balance]
+    /// Running leases, by id.
+    public var runningLeases: [Lease]
+    /// Leases ever started (running and ended).
+    public var leasesStarted: Int
+    /// Pending order ids in queue order, each with the reason it is still waiting (if a
+    /// clearing has seen it).
+    public var queue: [QueuedOrder]
+    /// Queue-time and acceptance statistics, utilisation and the price index.
+    public var statistics: MarketStatistics
+    /// Set-aside pools, by name.
+    public var pools: [SetAsidePool]
+    /// Set-aside usage per grant, by pool then tenant.
+    public var setAsideUsage: [SetAsideUsage]
+    /// Active public lockups, by id.
+    public var lockups: [Lockup]
+
+    /// One ledger account's balances, in micro-credits.
+    public struct Balance: Hashable, Sendable, Codable {
+        /// The participant id, or `@treasury` / `@external` for the system accounts.
+        public var holder: String
+        /// The ledger account id.
+        public var accountID: UInt64
+        /// Credits posted minus debits posted.
+        public var postedMicroCredits: Int64
+        /// Debits reserved by pending transfers (lease escrows).
+        public var pendingDebitsMicroCredits: Int64
+        /// Credits reserved for this account by pending transfers.
+        public var pendingCreditsMicroCredits: Int64
+        /// Posted minus pending debits: what the holder can spend now.
+        public var availableMicroCredits: Int64
+    }
+
+    /// A pending order and why it waits.
+    public struct QueuedOrder: Hashable, Sendable, Codable {
+        public var orderID: String
+        public var tenantID: String
+        /// The reason code of the last clearing (`nil` before any clearing saw it).
+        public var waitingReason: String?
+    }
+
+    /// How much of a set-aside grant is used.
+    public struct SetAsideUsage: Hashable, Sendable, Codable {
+        public var pool: String
+        public var tenantID: String
+        public var quotaGPUSeconds: Int64
+        public var expires: Timestamp
+        /// GPU-seconds held by leases of this tenant's jobs in this pool, up to ``PublishedState/lastTime``
+        /// (running leases count up to that time).
+        public var leasedGPUSeconds: Int64
+        /// Leases of this tenant's jobs in this pool that are running now.
+        public var runningLeases: Int
+    }
+}
+
+extension CoordinatorState {
+    /// The published state as of the last applied entry.
+    public var published: PublishedState {
+        PublishedState(
+            format: PublishedState.currentFormat,
+            treeSize: nextSequence,
+            lastTime: lastTime,
+            balances: publishedBalances,
+            runningLeases: runningLeaseOfOrder.values.compactMap { leases[$0] }.sorted { $0.id < $1.id },
+            leasesStarted: leases.count,
+            queue: queue.map { orderID in
+                PublishedState.QueuedOrder(
+                    orderID: orderID, tenantID: orders[orderID]?.tenantID ?? "", waitingReason: waitingReasons[orderID])
+            },
+            statistics: statistics,
+            pools: pools.values.sorted { $0.name < $1.name },
+            setAsideUsage: publishedSetAsideUsage,
+            lockups: lockups.values.sorted { $0.id < $1.id })
+    }
+
+    private var publishedBalances: [PublishedState.Balance] {
+        let holders = [("@treasury", Self.treasuryAccountID), ("@external", Self.externalAccountID)]
+            + accountIDs.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        return holders.compactMap { holder, accountID in
+            guard let account = ledger.account(accountID) else { return nil }
+            return PublishedState.Balance(
+                holder: holder, accountID: accountID,
+                postedMicroCredits: Int64(clamping: account.postedBalanceMicroCredits),
+                pendingDebitsMicroCredits: Int64(clamping: account.debitsPendingMicroCredits),
+                pendingCreditsMicroCredits: Int64(clamping: account.creditsPendingMicroCredits),
+                availableMicroCredits: Int64(clamping: account.availableMicroCredits))
+        }
+    }
+
+    private var publishedSetAsideUsage: [PublishedState.SetAsideUsage] {
+        let now = lastTime ?? Timestamp(secondsSinceEpoch: 0)
+        var usage: [GrantKey: (seconds: Int64, running: Int)] = [:]
+        for lease in leases.values {
+            guard let order = orders[lease.orderID], let pool = order.pool else { continue }
+            let key = GrantKey(pool: pool, tenantID: order.tenantID)
+            let end = lease.end?.at ?? now
+            var entry = usage[key] ?? (0, 0)
+            entry.seconds += Int64(lease.totalGPUs) * max(0, lease.start.seconds(until: end))
+            if lease.end == nil { entry.running += 1 }
+            usage[key] = entry
+        }
+        return grants.sorted { $0.key < $1.key }.map { key, grant in
+            PublishedState.SetAsideUsage(
+                pool: grant.pool, tenantID: grant.tenantID, quotaGPUSeconds: grant.quotaGPUSeconds,
+                expires: grant.expires, leasedGPUSeconds: usage[key]?.seconds ?? 0, runningLeases: usage[key]?.running ?? 0)
+        }
+    }
+}

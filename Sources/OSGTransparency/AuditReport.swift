@@ -1,0 +1,62 @@
+/// The outcome of an audit: a verdict, a stable code, and a sentence naming the first problem.
+public struct AuditReport: Hashable, Sendable, Encodable {
+    /// The three outcomes, each with its exit status.
+    public enum Verdict: String, Hashable, Sendable, Encodable {
+        /// Signature, history, tiles, entries and published state all check out (exit 0).
+        case verified
+        /// Something does not verify: a bad signature, a fork, a tampered entry or tile, a
+        /// published state that the replay does not reproduce (exit 1).
+        case failed
+        /// The input cannot be read or parsed: unreachable source, malformed checkpoint or key
+        /// (exit 2).
+        case malformed
+
+        /// The process exit status for this verdict.
+        public var exitStatus: Int32 {
+            switch self {
+            case .verified: 0
+            case .failed: 1
+            case .malformed: 2
+            }
+        }
+    }
+
+    public var verdict: Verdict
+    /// `verified`, or a stable reason code (`bad_signature`, `forked_history`, `tampered_entry`,
+    /// `bad_tile`, `state_divergence`, …).
+    public var code: String
+    /// What was checked, or the first divergence.
+    public var reason: String
+    /// The checkpoint's origin, once known.
+    public var origin: String?
+    /// The checkpoint's tree size, once known.
+    public var treeSize: UInt64?
+    /// The checkpoint's root hash (base64), once known.
+    public var rootHash: String?
+    /// The size of the previously seen checkpoint, if any.
+    public var previousTreeSize: UInt64?
+    /// How the verifier key was trusted: `pinned` (`--key`), `recorded` (an earlier run), or
+    /// `first_use` (fetched from the log and recorded now).
+    public var keyTrust: String?
+    /// Entries replayed through the core.
+    public var entriesReplayed: UInt64
+    /// Replay throughput (entries per second of decoding and applying), when entries were replayed.
+    public var replayEntriesPerSecond: Double?
+    /// Replay throughput per second of this process's CPU time: the figure an unloaded machine
+    /// would give, when others share the cores (`nil` where CPU time is not available).
+    public var replayEntriesPerCPUSecond: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case verdict, code, reason, origin
+        case treeSize = "tree_size"
+        case rootHash = "root_hash"
+        case previousTreeSize = "previous_tree_size"
+        case keyTrust = "key_trust"
+        case entriesReplayed = "entries_replayed"
+        case replayEntriesPerSecond = "replay_entries_per_s"
+        case replayEntriesPerCPUSecond = "replay_entries_per_cpu_s"
+    }
+
+    /// Whether the log verified.
+    public var isVerified: Bool { verdict == .verified }
+}

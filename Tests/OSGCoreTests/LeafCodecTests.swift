@@ -1,0 +1,67 @@
+import OSGCore
+import OSGDomain
+import Testing
+
+@Suite("Log entries as transparency-log leaves: binary, canonical, strict")
+struct LeafCodecTests {
+    static var fullSpec: JobSpec {
+        JobSpec(
+            name: "sweep", image: "ghcr.io/org/app:2", command: ["python", "train.py", "--lr", "3e-4"],
+            resources: ResourceRequest(gpu: GPURequest(selector: .atLeast(GPUModel.named("A100")!), countPerNode: 4, minVRAMGiB: 40), cpuCores: 32, memoryGiB: 256, diskGiB: 500),
+            nodeCount: 2, durationSeconds: 7200, maxDurationSeconds: 10_800, maxPricePerGPUHour: MicroCredits(2_500_000),
+            deadline: t0.adding(seconds: 86_400), placement: Placement(regions: ["eu", "us-west"], jurisdictions: ["NO"], excludedOperators: ["op-x"]),
+            carbon: CarbonPolicy(maxGCO2PerKWh: 120, shift: true), jobClass: .setAside)
+    }
+
+    static let commands: [Command] = [
+        .registerNode(node("n1", operator: "op-a", gpus: 8, region: "eu")),
+        .updateNodeAsk(nodeID: "n1", askPerGPUHour: MicroCredits(1_234_567)),
+        .withdrawNode(nodeID: "n1"),
+        .heartbeat(nodeIDs: ["n1", "n2", "ünïcode-node"]),
+        .heartbeat(nodeIDs: []),
+        .submitJob(spec: fullSpec, pool: "students"),
+        .submitJob(spec: spec("plain", gpus: 1, jobClass: .preemptible), pool: nil),
+        .cancelJob(orderID: "job-7"),
+        .definePool(SetAsidePool(name: "students", sharePPM: 100_000, pricePerGPUHour: MicroCredits(500_000))),
+        .grantSetAside(SetAsideGrant(pool: "students", tenantID: "t-1", quotaGPUSeconds: 3_600_000, expires: t0.adding(seconds: 100))),
+        .tick, .clear,
+        .endLease(leaseID: "lease-9-0", reason: .cancelledByTenant),
+        .lockUp(nodeID: "n1", gpus: 2, holderID: "t-2", until: t0.adding(seconds: 3600)),
+        .deposit(tenantID: "t-1", amount: MicroCredits(-5)),
+    ]
+
+    @Test("every command round-trips, and the bytes start with the format and sequence", arguments: commands)
+    func roundTrip(command: Command) throws {
+        let entry = LogEntry(sequence: 0x0102_0304_0506_0708, time: Timestamp(secondsSinceEpoch: -3), actor: "actor-1", command: command)
+        let leaf = entry.leafBytes
+        #expect(leaf.first == 1)
+        #expect(Array(leaf[1...8]) == [1, 2, 3, 4, 5, 6, 7, 8])
+        #expect(try LogEntry(leafBytes: leaf) == entry)
+    }
+
+    @Test("a known answer: the bytes of a heartbeat are exactly as documented")
+    func knownAnswer() {
+        let entry = LogEntry(sequence: 5, time: Timestamp(secondsSinceEpoch: 1_795_000_000), actor: "op", command: .heartbeat(nodeIDs: ["n1"]))
+        let expected: [UInt8] = [0x01, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0x6A, 0xFD, 0x86, 0xC0, 0, 2, 0x6F, 0x70, 4, 0, 1, 0, 2, 0x6E, 0x31]
+        #expect(entry.leafBytes == expected)
+    }
+
+    @Test("truncation, trailing bytes, unknown tags and non-canonical flags are refused")
+    func strict() throws {
+        let leaf = LogEntry(sequence: 1, time: t0, actor: "a", command: .submitJob(spec: Self.fullSpec, pool: nil)).leafBytes
+        for cut in [0, 1, 9, 17, leaf.count - 1] {
+            #expect(throws: LeafDecodingError.self) { try LogEntry(leafBytes: leaf.prefix(cut)) }
+        }
+        #expect(throws: LeafDecodingError.self) { try LogEntry(leafBytes: leaf + [0]) }
+        var wrongFormat = leaf
+        wrongFormat[0] = 2
+        #expect(throws: LeafDecodingError.self) { try LogEntry(leafBytes: wrongFormat) }
+        var unknownTag = LogEntry(sequence: 1, time: t0, actor: "a", command: .tick).leafBytes
+        unknownTag[unknownTag.count - 1] = 200
+        #expect(throws: LeafDecodingError.self) { try LogEntry(leafBytes: unknownTag) }
+        // The pool's presence flag is the last byte; 2 is not a flag.
+        var badFlag = leaf
+        badFlag[badFlag.count - 1] = 2
+        #expect(throws: LeafDecodingError.self) { try LogEntry(leafBytes: badFlag) }
+    }
+}
