@@ -148,4 +148,16 @@ struct PreemptionTests {
         #expect(leaseEnds(events).isEmpty && driver.state.leases[borrower.id]?.end == nil)
         #expect(driver.state.preemptions.isEmpty)
     }
+
+    @Test("the notice period is part of the genesis; headers written before it existed read as the default")
+    func genesisNotice() throws {
+        let old = try CanonicalEncoding.decode(Genesis.self, from: Array(#"{"governanceID":"gov","heartbeatTimeoutSeconds":60}"#.utf8))
+        #expect(old.preemptionNoticeSeconds == Genesis.defaultPreemptionNoticeSeconds)
+        #expect(String(decoding: CanonicalEncoding.bytes(of: old), as: UTF8.self) == #"{"governanceID":"gov","heartbeatTimeoutSeconds":60}"#)
+        let none = Genesis(governanceID: "gov", heartbeatTimeoutSeconds: 60, preemptionNoticeSeconds: 0)
+        #expect(try CanonicalEncoding.decode(Genesis.self, from: CanonicalEncoding.bytes(of: none)) == none)
+        #expect(throws: DecodingError.self) {
+            try CanonicalEncoding.decode(Genesis.self, from: Array(#"{"governanceID":"gov","heartbeatTimeoutSeconds":60,"preemptionNoticeSeconds":-1}"#.utf8))
+        }
+    }
 }
