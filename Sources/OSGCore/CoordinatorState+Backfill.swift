@@ -23,13 +23,12 @@ extension CoordinatorState {
 
     /// The time by which a running lease is expected to have freed its GPUs: start +
     /// `duration`, or start + `max_duration` once that has passed; never before `now + 1`.
-    func expectedEnd(of lease: Lease, now: Timestamp) -> Int64 {
+    /// A lease under a preemption notice ends by its deadline.
+    func expectedEnd(of lease: Lease, now: Timestamp, noticeDeadlines: [String: Int64]) -> Int64 {
         let spec = orders[lease.orderID]!.spec
         var end = lease.start.secondsSinceEpoch + spec.durationSeconds
         if end <= now.secondsSinceEpoch { end = lease.start.secondsSinceEpoch + spec.maxDurationSeconds }
-        if let notice = preemptions.values.first(where: { $0.victimLeaseIDs.contains(lease.id) }) {
-            end = min(end, notice.deadline.secondsSinceEpoch)
-        }
+        if let deadline = noticeDeadlines[lease.id] { end = min(end, deadline) }
         return max(end, now.secondsSinceEpoch + 1)
     }
 
@@ -37,10 +36,21 @@ extension CoordinatorState {
     /// lockups, pending preemptions (their job's GPUs until its expected end) and `placements`
     /// about to start at `now` (order id, allocations).
     func occupancy(now: Timestamp, placements: [(orderID: String, allocations: [NodeAllocation])]) -> [String: [Occupancy]] {
+        var byNode = baseOccupancy(now: now)
+        addOccupancy(of: placements, to: &byNode, now: now)
+        return byNode
+    }
+
+    /// Running leases, lockups and pending preemptions, per node.
+    func baseOccupancy(now: Timestamp) -> [String: [Occupancy]] {
         var byNode: [String: [Occupancy]] = [:]
+        var deadlines: [String: Int64] = [:]
+        for notice in preemptions.values {
+            for leaseID in notice.victimLeaseIDs { deadlines[leaseID] = notice.deadline.secondsSinceEpoch }
+        }
         for leaseID in runningLeaseOfOrder.values.sorted() {
             let lease = leases[leaseID]!
-            let until = expectedEnd(of: lease, now: now)
+            let until = expectedEnd(of: lease, now: now, noticeDeadlines: deadlines)
             for allocation in lease.allocations { byNode[allocation.nodeID, default: []].append(Occupancy(gpus: allocation.gpus, until: until)) }
         }
         for lockup in lockups.values.sorted(by: { $0.id < $1.id }) {
@@ -51,11 +61,15 @@ extension CoordinatorState {
             let until = notice.deadline.secondsSinceEpoch + (orders[orderID]?.spec.durationSeconds ?? 0)
             for allocation in notice.allocations { byNode[allocation.nodeID, default: []].append(Occupancy(gpus: allocation.gpus, until: until)) }
         }
+        return byNode
+    }
+
+    /// Adds placements starting at `now`, each until now + its job's `duration`.
+    func addOccupancy(of placements: [(orderID: String, allocations: [NodeAllocation])], to byNode: inout [String: [Occupancy]], now: Timestamp) {
         for placement in placements {
             let until = now.secondsSinceEpoch + (orders[placement.orderID]?.spec.durationSeconds ?? 0)
             for allocation in placement.allocations { byNode[allocation.nodeID, default: []].append(Occupancy(gpus: allocation.gpus, until: until)) }
         }
-        return byNode
     }
 
     /// GPUs of `nodeID` still taken at `time` by `occupancy`.

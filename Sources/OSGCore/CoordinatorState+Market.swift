@@ -42,6 +42,8 @@ extension CoordinatorState {
         var examined = 0
         var head: (order: Order, position: Int)?
         var preemptedNow: [(orderID: String, allocations: [NodeAllocation])] = []
+        // What running work, lockups and preemptions hold until when; rebuilt after a new notice.
+        var base: [String: [Occupancy]]?
         for (position, orderID) in run.serviceOrder.enumerated() where placementByOrder[orderID] == nil {
             guard examined < Self.headSearchLimit, let order = orders[orderID], let reason = reasons[orderID] else { break }
             examined += 1
@@ -59,10 +61,13 @@ extension CoordinatorState {
                 }
                 if genesis.preemptionNoticeSeconds == 0 { preemptedNow.append((orderID, plan.allocations)) }
                 candidates = victimCandidatesByNode(excluding: [])
+                base = nil
                 continue
             }
             let prefix = run.serviceOrder[..<position].compactMap { placementByOrder[$0] }
-            let occupancy = occupancy(now: time, placements: prefix.map { ($0.orderID, $0.grants.map { NodeAllocation(nodeID: $0.nodeID, gpus: $0.gpus) }) })
+            if base == nil { base = baseOccupancy(now: time) }
+            var occupancy = base!
+            addOccupancy(of: prefix.map { ($0.orderID, $0.grants.map { NodeAllocation(nodeID: $0.nodeID, gpus: $0.gpus) }) }, to: &occupancy, now: time)
             if let reservation = reservation(for: order, occupancy: occupancy, at: time) {
                 head = (order, position)
                 headReservation = reservation
