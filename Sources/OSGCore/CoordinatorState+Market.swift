@@ -5,9 +5,12 @@ import OSGMarket
 /// The market inside the state machine: clearing the queue onto nodes, and ending leases.
 ///
 /// A clearing sees each online node's free GPUs (installed minus those held by running
-/// leases), every pending order and every tenant's holdings (for fair share and aging), runs
-/// the published clearing rules (docs/MARKET.md), and
-/// starts one lease per placed order. Every lease end carries its reason; jobs whose lease
+/// leases, lockups and pending preemptions), every pending order and every tenant's holdings
+/// (for fair share and aging), runs the published clearing rules (docs/MARKET.md) with the
+/// coordinator's steps — set-aside budgets over the whole fleet, the carbon step over the
+/// recorded series, preemption with notice, and a reservation for the head of the queue that
+/// backfill may not delay (docs/MARKET.md, "In the coordinator") — and starts one lease per
+/// placed order. Every lease end carries its reason; jobs whose lease
 /// ended through no fault of their own (node lost or withdrawn, preemption) go back to the
 /// queue with their original arrival time.
 extension CoordinatorState {
