@@ -21,6 +21,9 @@ extension CoordinatorState {
     /// head of the queue. Bounds the work of one clearing.
     static let headSearchLimit = 64
 
+    /// How many of those orders may be tried as the head (each try reads every online node).
+    static let reservationAttemptLimit = 8
+
     /// The time by which a running lease is expected to have freed its GPUs: start +
     /// `duration`, or start + `max_duration` once that has passed; never before `now + 1`.
     /// A lease under a preemption notice ends by its deadline.

@@ -41,8 +41,9 @@ extension CoordinatorState {
         let placementByOrder = Dictionary(uniqueKeysWithValues: first.placements.map { ($0.orderID, $0) })
         let reasons = Dictionary(uniqueKeysWithValues: first.unplaced.map { ($0.orderID, $0.reason) })
         var budgets = run.budgets.spending(first.placements, orders: orders)
-        var candidates = victimCandidatesByNode(excluding: [])
+        var candidates = victimCandidatesByNode()
         var examined = 0
+        var reservationAttempts = 0
         var head: (order: Order, position: Int)?
         var preemptedNow: [(orderID: String, allocations: [NodeAllocation])] = []
         // What running work, lockups and preemptions hold until when; rebuilt after a new notice.
@@ -63,10 +64,12 @@ extension CoordinatorState {
                     free[allocation.nodeID, default: 0] -= max(0, allocation.gpus - victimsThere)
                 }
                 if genesis.preemptionNoticeSeconds == 0 { preemptedNow.append((orderID, plan.allocations)) }
-                candidates = victimCandidatesByNode(excluding: [])
+                candidates = victimCandidatesByNode()
                 base = nil
                 continue
             }
+            guard reservationAttempts < Self.reservationAttemptLimit else { break }
+            reservationAttempts += 1
             let prefix = run.serviceOrder[..<position].compactMap { placementByOrder[$0] }
             if base == nil { base = baseOccupancy(now: time) }
             var occupancy = base!
@@ -160,9 +163,10 @@ extension CoordinatorState {
         return .leaseStarted(lease)
     }
 
-    /// Every tenant with a pending or running job, with what its running leases hold: the
-    /// input of the clearing's fair-share step (weights are 1 until weights are governed).
-    func tenantStandings(adding placements: [MarketPlacement] = []) -> [TenantStanding] {
+    /// Every tenant with a pending or running job, with what its running leases (and
+    /// `placements` about to start) hold: the input of the clearing's fair-share step (weights
+    /// are 1 until weights are governed).
+    public func tenantStandings(adding placements: [MarketPlacement] = []) -> [TenantStanding] {
         var usage: [String: (gpus: Int, cpu: Int, memory: Int)] = [:]
         for placement in placements {
             guard let order = orders[placement.orderID] else { continue }

@@ -44,11 +44,11 @@ extension CoordinatorState {
         var victims: [String]
     }
 
-    /// Running preemptible leases not already under notice, by node, leaving out `excluded`.
-    func victimCandidatesByNode(excluding excluded: Set<String>) -> [String: [VictimCandidate]] {
+    /// Running preemptible leases not already under notice, by node.
+    func victimCandidatesByNode() -> [String: [VictimCandidate]] {
         let noticed = Set(preemptions.values.flatMap(\.victimLeaseIDs))
         var byNode: [String: [VictimCandidate]] = [:]
-        for leaseID in runningLeaseOfOrder.values.sorted() where !noticed.contains(leaseID) && !excluded.contains(leaseID) {
+        for leaseID in runningLeaseOfOrder.values.sorted() where !noticed.contains(leaseID) {
             guard let lease = leases[leaseID], orders[lease.orderID]?.spec.jobClass == .preemptible else { continue }
             for allocation in lease.allocations {
                 byNode[allocation.nodeID, default: []].append(VictimCandidate(
