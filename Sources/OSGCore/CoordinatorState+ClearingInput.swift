@@ -116,7 +116,10 @@ extension CoordinatorState {
         var free: [String: Int] = [:]
         var fleet = 0
         var marketNodes: [MarketNode] = []
-        for record in nodes.values.sorted(by: { $0.node.id < $1.node.id }) where record.online {
+        // In dictionary order on purpose: sums and keyed values do not depend on it, and the
+        // engine (and the carbon step) sort nodes by id before anything else. Sorting 250,000
+        // records here cost a tenth of a clearing.
+        for record in nodes.values where record.online {
             let node = record.node
             let locked = lockedGPUs(on: node.id)
             fleet += node.gpuCount - locked
