@@ -160,4 +160,30 @@ struct PreemptionTests {
             try CanonicalEncoding.decode(Genesis.self, from: Array(#"{"governanceID":"gov","heartbeatTimeoutSeconds":60,"preemptionNoticeSeconds":-1}"#.utf8))
         }
     }
+
+    @Test("a standard gang displaces preemptible leases in one region, all or nothing")
+    func gang() throws {
+        var driver = Driver(notice: 0)
+        try driver.run(.registerNode(pricedNode("e1", operator: "alice", ask: 1_500_000, region: "eu")), by: "alice")
+        try driver.run(.registerNode(pricedNode("e2", operator: "alice", ask: 1_500_000, region: "eu")), by: "alice")
+        try driver.run(.registerNode(pricedNode("w1", operator: "bob", ask: 1_500_000, region: "us-west")), by: "bob")
+        for tenant in ["p1", "t1"] {
+            try driver.run(.deposit(tenantID: tenant, amount: MicroCredits(1_000 * MicroCredits.perCredit)), by: governance)
+        }
+        for name in ["a", "b", "c"] {
+            try driver.run(.submitJob(spec: timedSpec(name, gpus: 8, jobClass: .preemptible), pool: nil), by: "p1")
+        }
+        let borrowed = leaseStarts(try driver.run(.clear, by: governance))
+        #expect(borrowed.count == 3)
+        // Two 8-GPU nodes in one region: only eu has two, so both eu leases go, the us-west one stays.
+        let gangID = try #require(queuedID(try driver.run(.submitJob(spec: timedSpec("gang", gpus: 8, nodes: 2), pool: nil), by: "t1")))
+        let events = try driver.run(.clear, by: governance)
+        let euLeases = borrowed.filter { ["e1", "e2"].contains($0.allocations[0].nodeID) }.map(\.id).sorted()
+        #expect(notices(events).map(\.victims) == [euLeases])
+        let gang = try #require(leaseStarts(events).first { $0.orderID == gangID })
+        #expect(gang.allocations == [NodeAllocation(nodeID: "e1", gpus: 8), NodeAllocation(nodeID: "e2", gpus: 8)])
+        let west = try #require(borrowed.first { $0.allocations[0].nodeID == "w1" })
+        #expect(driver.state.leases[west.id]?.end == nil)
+        #expect(driver.state.queue.count == 2, "both displaced jobs wait, requeued")
+    }
 }
