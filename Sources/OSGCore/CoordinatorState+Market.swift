@@ -88,6 +88,7 @@ extension CoordinatorState {
         // 4. With a head: keep what was served before it, clear the rest around its reservation.
         var placements = first.placements
         var unplaced = first.unplaced
+        var reasonOverrides: [String: String] = [:]
         if let head, let reservation = headReservation {
             let before = Set(run.serviceOrder[..<head.position])
             placements = first.placements.filter { before.contains($0.orderID) }
@@ -112,10 +113,15 @@ extension CoordinatorState {
             let third = run.clear(short, nodes: input.nodes(limitedTo: [:]))
             placements += third.placements
             let placedThird = Set(third.placements.map(\.orderID))
-            unplaced += second.unplaced.filter { !placedThird.contains($0.orderID) }
+            for item in second.unplaced where !placedThird.contains(item.orderID) {
+                unplaced.append(item)
+                // Placed by the plain clearing, kept waiting only by the reservation.
+                if placementByOrder[item.orderID] != nil { reasonOverrides[item.orderID] = "behind_reservation" }
+            }
             placements.sort { $0.orderID.utf8.lexicographicallyPrecedes($1.orderID.utf8) }
         }
         events += startPlacements(placements, unplaced: unplaced, unfunded: input.unfunded, at: time, sequence: sequence, leaseCounter: &leaseCounter)
+        for (orderID, reason) in reasonOverrides where orders[orderID]?.status == .pending { waitingReasons[orderID] = reason }
         return events
     }
 

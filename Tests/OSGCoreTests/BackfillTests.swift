@@ -79,4 +79,36 @@ struct BackfillTests {
         #expect(started == clearTimes.first { $0 >= first }, "the head starts in the first clearing at or after its first reserved start")
         #expect(zip(reservedStarts, reservedStarts.dropFirst()).allSatisfy { $0.1 <= $0.0 }, "backfill never delays the reserved start")
     }
+
+    @Test("an order kept off the reserved GPUs says so")
+    func behindReservation() throws {
+        var (driver, _, _) = try busyNode()
+        let long = try #require(queuedID(try driver.run(.submitJob(spec: timedSpec("long", gpus: 2, duration: 5 * 3600), pool: nil), by: "small")))
+        #expect(leaseStarts(try driver.run(.clear, by: governance)).isEmpty)
+        #expect(driver.state.waitingReasons[long] == "behind_reservation")
+    }
+
+    @Test("a gang's reservation waits for its last node in the region that frees up first")
+    func gangReservation() throws {
+        var driver = Driver(notice: 120)
+        for (id, region) in [("e1", "eu"), ("e2", "eu"), ("w1", "us-west"), ("w2", "us-west")] {
+            try driver.run(.registerNode(pricedNode(id, operator: "alice", gpus: 4, ask: 1_500_000, region: region)), by: "alice")
+        }
+        for tenant in ["t1", "t2"] {
+            try driver.run(.deposit(tenantID: tenant, amount: MicroCredits(1_000 * MicroCredits.perCredit)), by: governance)
+        }
+        // eu frees up after 1 h and 3 h, us-west after 2 h and 2 h: us-west is ready first.
+        for (hours, region) in [(1, "eu"), (3, "eu"), (2, "us-west"), (2, "us-west")] {
+            var spec = timedSpec("r\(hours)", gpus: 4, duration: Int64(hours) * 3600)
+            spec.placement = Placement(regions: [region])
+            try driver.run(.submitJob(spec: spec, pool: nil), by: "t1")
+            #expect(leaseStarts(try driver.run(.clear, by: governance, after: 0)).count == 1)
+        }
+        let gang = try #require(queuedID(try driver.run(.submitJob(spec: timedSpec("gang", gpus: 4, nodes: 2), pool: nil), by: "t2")))
+        let reserved = try #require(headReservations(try driver.run(.clear, by: governance)).first)
+        #expect(reserved.orderID == gang && reserved.nodeIDs == ["w1", "w2"])
+        let latestWest = driver.state.leases.values.filter { $0.allocations[0].nodeID.hasPrefix("w") }
+            .map { $0.start.adding(seconds: 7200) }.max()!
+        #expect(reserved.start == latestWest)
+    }
 }
