@@ -18,7 +18,8 @@ extension CoordinatorState {
     }
 
     /// How many orders, in service order, the clearing examines for preemption and for the
-    /// head of the queue. Bounds the work of one clearing.
+    /// head of the queue (orders that ``ModelBounds`` rules out, and budget verdicts, are
+    /// passed over without counting). Bounds the work of one clearing.
     static let headSearchLimit = 64
 
     /// How many of those orders may be tried as the head (each try reads every online node).
@@ -72,6 +73,30 @@ extension CoordinatorState {
         for placement in placements {
             let until = now.secondsSinceEpoch + (orders[placement.orderID]?.spec.durationSeconds ?? 0)
             for allocation in placement.allocations { byNode[allocation.nodeID, default: []].append(Occupancy(gpus: allocation.gpus, until: until)) }
+        }
+    }
+
+    /// Per GPU model, the lowest ask and the most GPUs of any online node: enough to rule out,
+    /// without reading every node, an order that no node could ever hold (a set-aside order
+    /// whose pool price is below every ask of its models, a count no node has).
+    struct ModelBounds {
+        var minAsk: [String: Int64] = [:]
+        var maxGPUs: [String: Int] = [:]
+
+        init(_ nodes: [String: NodeRecord]) {
+            for record in nodes.values where record.online {
+                let model = record.node.gpuModel.name
+                minAsk[model] = min(minAsk[model] ?? .max, record.node.askPerGPUHour.rawValue)
+                maxGPUs[model] = max(maxGPUs[model] ?? 0, record.node.gpuCount)
+            }
+        }
+
+        /// False when no online node of an accepted model asks at most `ceiling` with `gpus` GPUs.
+        func mayHold(_ spec: JobSpec, ceiling: Int64) -> Bool {
+            minAsk.keys.contains { model in
+                GPUModel.named(model).map(spec.resources.gpu.selector.accepts) ?? false
+                    && minAsk[model]! <= ceiling && maxGPUs[model]! >= spec.resources.gpu.countPerNode
+            }
         }
     }
 

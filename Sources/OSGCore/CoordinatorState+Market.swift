@@ -48,10 +48,16 @@ extension CoordinatorState {
         var preemptedNow: [(orderID: String, allocations: [NodeAllocation])] = []
         // What running work, lockups and preemptions hold until when; rebuilt after a new notice.
         var base: [String: [Occupancy]]?
+        var bounds: ModelBounds?
         for (position, orderID) in run.serviceOrder.enumerated() where placementByOrder[orderID] == nil {
-            guard examined < Self.headSearchLimit, let order = orders[orderID], let reason = reasons[orderID] else { break }
-            examined += 1
+            guard let order = orders[orderID], let reason = reasons[orderID] else { break }
             if reason == .poolExhausted || reason == .setAsideFloor { continue }
+            // Orders no online node could ever hold neither preempt nor wait at the head, and
+            // do not use up the search.
+            if bounds == nil { bounds = ModelBounds(nodes) }
+            guard bounds!.mayHold(order.spec, ceiling: askCeiling(of: order)) else { continue }
+            guard examined < Self.headSearchLimit else { break }
+            examined += 1
             if order.spec.jobClass != .preemptible, budgets.admits(order),
                !candidates.isEmpty,
                let plan = preemptionPlan(for: order, ceiling: askCeiling(of: order), free: free, candidates: candidates, at: time) {
