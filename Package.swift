@@ -41,7 +41,7 @@ let package = Package(
         // The deterministic state machine: commands in, events out; the replayable log.
         .target(
             name: "OSGCore",
-            dependencies: ["OSGDomain", "OSGMarket", "OSGLedger", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["OSGDomain", "OSGMarket", "OSGCarbon", "OSGLedger", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // Durable storage: the command log and the ledger journal in SQLite (GRDB, default) or
         // PostgreSQL (postgres-nio), with in-memory fakes.

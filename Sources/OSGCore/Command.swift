@@ -37,6 +37,11 @@ public enum Command: Hashable, Sendable, Codable {
     case lockUp(nodeID: String, gpus: Int, holderID: String, until: Timestamp)
     /// Credits arrive for a tenant (the devnet faucet, or an on-ramp). Governance only.
     case deposit(tenantID: String, amount: MicroCredits)
+    /// Governance records a grid zone's hourly carbon intensity (the forecast clearings use):
+    /// `milligramsPerKWh[i]` is the intensity of hour `firstHour + i` (hours since the epoch,
+    /// UTC), in mgCO2-eq/kWh. A window overwrites the hours it covers and may extend the zone's
+    /// series at either end; it may not leave a gap.
+    case recordCarbonSeries(zone: String, firstHour: Int64, milligramsPerKWh: [Int64])
 }
 
 /// One accepted command with its position, time and actor: the unit of the log.

@@ -20,6 +20,12 @@ extension CoordinatorState {
         public var transferCounter: UInt64
         public var escrows: [LeaseEscrow]
         public var lockups: [Lockup]
+        /// Pending preemptions by job id; left out when there are none (older digests keep their bytes).
+        public var preemptions: [PreemptionNotice]?
+        /// The last clearing's head-of-queue reservation.
+        public var headReservation: HeadReservation?
+        /// Recorded carbon series by zone; left out when there are none.
+        public var carbonSeries: [CarbonWindow]?
     }
 
     /// A participant's ledger account.
@@ -56,7 +62,10 @@ extension CoordinatorState {
             accounts: accountIDs.sorted { $0.key < $1.key }.map { ParticipantAccount(participantID: $0.key, accountID: $0.value) },
             transferCounter: transferCounter,
             escrows: escrows.sorted { $0.key < $1.key }.map { LeaseEscrow(leaseID: $0.key, parts: $0.value) },
-            lockups: lockups.values.sorted { $0.id < $1.id })
+            lockups: lockups.values.sorted { $0.id < $1.id },
+            preemptions: preemptions.isEmpty ? nil : preemptions.values.sorted { $0.orderID < $1.orderID },
+            headReservation: headReservation,
+            carbonSeries: carbonSeries.isEmpty ? nil : carbonSeries.values.sorted { $0.zone < $1.zone })
     }
 
     /// SHA-256 (hex) of the canonical snapshot: equal states have equal digests, and a

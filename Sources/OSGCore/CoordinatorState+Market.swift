@@ -5,9 +5,12 @@ import OSGMarket
 /// The market inside the state machine: clearing the queue onto nodes, and ending leases.
 ///
 /// A clearing sees each online node's free GPUs (installed minus those held by running
-/// leases), every pending order and every tenant's holdings (for fair share and aging), runs
-/// the published clearing rules (docs/MARKET.md), and
-/// starts one lease per placed order. Every lease end carries its reason; jobs whose lease
+/// leases, lockups and pending preemptions), every pending order and every tenant's holdings
+/// (for fair share and aging), runs the published clearing rules (docs/MARKET.md) with the
+/// coordinator's steps — set-aside budgets over the whole fleet, the carbon step over the
+/// recorded series, preemption with notice, and a reservation for the head of the queue that
+/// backfill may not delay (docs/MARKET.md, "In the coordinator") — and starts one lease per
+/// placed order. Every lease end carries its reason; jobs whose lease
 /// ended through no fault of their own (node lost or withdrawn, preemption) go back to the
 /// queue with their original arrival time.
 extension CoordinatorState {
@@ -17,68 +20,174 @@ extension CoordinatorState {
         guard actor == genesis.governanceID else {
             return [.rejected(Rejection(.notGovernance, "only the coordinator runs market clearings"))]
         }
-        let marketNodes = nodes.values
-            .filter { $0.online }
-            .sorted { $0.node.id < $1.node.id }
-            .compactMap { record -> MarketNode? in
-                let free = record.node.gpuCount - (allocatedGPUs[record.node.id] ?? 0) - lockedGPUs(on: record.node.id)
-                guard free > 0 else { return nil }
-                let node = record.node
-                return MarketNode(
-                    id: node.id, operatorID: node.operatorID, gpuModel: node.gpuModel, freeGPUs: free,
-                    vramGiB: node.vramGiB, cpuCores: node.cpuCores, memoryGiB: node.memoryGiB, diskGiB: node.diskGiB,
-                    region: node.region, jurisdiction: node.jurisdiction, zone: node.gridZone,
-                    askPerGPUHour: node.askPerGPUHour)
-            }
-        // Jobs whose tenant cannot cover their maximum cost wait; the rest go to the market.
-        var unfunded: [String] = []
-        let marketOrders = queue.compactMap { orderID -> MarketOrder? in
-            guard let order = orders[orderID] else { return nil }
-            if availableFunds(of: order.tenantID) < order.spec.maxCost {
-                unfunded.append(orderID)
-                return nil
-            }
-            return MarketOrder(id: order.id, tenantID: order.tenantID, submitted: order.submitted, pool: order.pool, spec: order.spec)
-        }
-        var engine = ClearingEngine(
-            nodes: marketNodes, pools: pools.values.sorted { $0.name < $1.name }, tenants: tenantStandings())
-        let result = engine.clear(marketOrders, now: time)
+        var leaseCounter = 0
+        // 1. Preemptions whose notice ran out end; jobs whose victims have gone start.
+        var events = endDuePreemptions(at: time)
+        events += startReadyPreemptions(at: time, sequence: sequence, leaseCounter: &leaseCounter)
 
-        var events: [Event] = []
-        var started: Set<String> = []
-        for (index, placement) in result.placements.enumerated() {
-            let lease = Lease(
-                id: "lease-\(sequence)-\(index)", orderID: placement.orderID,
-                allocations: placement.grants.map { NodeAllocation(nodeID: $0.nodeID, gpus: $0.gpus) },
-                pricePerGPUHour: placement.pricePerGPUHour, start: time)
-            guard let order = orders[lease.orderID],
-                  reserveBudget(for: lease, tenantID: order.tenantID, maxDurationSeconds: order.spec.maxDurationSeconds)
-            else {
-                // Several jobs of one tenant placed together can exceed its funds: this one waits.
-                waitingReasons[lease.orderID] = "insufficient_funds"
+        // 2. The plain clearing (with the carbon step when series are recorded).
+        var input = clearingInput(at: time)
+        var run = ClearingRun(input: input, state: self, time: time)
+        var first = run.clear(input.orders, nodes: input.nodes, recordServiceOrder: true)
+        first.unplaced += input.deferred
+        let firstServed = run.served
+
+        // 3. In service order, orders left unplaced may displace preemptible work; the first
+        //    that cannot is the head of the queue and gets a reservation.
+        var free = input.freeGPUs
+        for placement in first.placements {
+            for grant in placement.grants { free[grant.nodeID, default: 0] -= grant.gpus }
+        }
+        let placementByOrder = Dictionary(uniqueKeysWithValues: first.placements.map { ($0.orderID, $0) })
+        let reasons = Dictionary(uniqueKeysWithValues: first.unplaced.map { ($0.orderID, $0.reason) })
+        var budgets = run.budgets.spending(first.placements, orders: orders)
+        var candidates = victimCandidatesByNode()
+        var examined = 0
+        var reservationAttempts = 0
+        var head: (order: Order, position: Int)?
+        var preemptedNow: [(orderID: String, allocations: [NodeAllocation])] = []
+        // What running work, lockups and preemptions hold until when; rebuilt after a new notice.
+        var base: [String: [Occupancy]]?
+        var bounds: ModelBounds?
+        for (position, orderID) in run.serviceOrder.enumerated() where placementByOrder[orderID] == nil {
+            guard let order = orders[orderID], let reason = reasons[orderID] else { break }
+            if reason == .poolExhausted || reason == .setAsideFloor { continue }
+            // Orders no online node could ever hold neither preempt nor wait at the head, and
+            // do not use up the search.
+            if bounds == nil { bounds = ModelBounds(nodes) }
+            guard bounds!.mayHold(order.spec, ceiling: askCeiling(of: order)) else { continue }
+            guard examined < Self.headSearchLimit else { break }
+            examined += 1
+            if order.spec.jobClass != .preemptible, budgets.admits(order),
+               !candidates.isEmpty,
+               let plan = preemptionPlan(for: order, ceiling: askCeiling(of: order), free: free, candidates: candidates, at: time) {
+                events += notice(plan, for: orderID, at: time)
+                budgets.spend(order)
+                for allocation in plan.allocations {
+                    let victimsThere = plan.victims.reduce(0) { sum, leaseID in
+                        sum + (leases[leaseID]?.allocations.filter { $0.nodeID == allocation.nodeID }.reduce(0) { $0 + $1.gpus } ?? 0)
+                    }
+                    free[allocation.nodeID, default: 0] -= max(0, allocation.gpus - victimsThere)
+                }
+                if genesis.preemptionNoticeSeconds == 0 { preemptedNow.append((orderID, plan.allocations)) }
+                candidates = victimCandidatesByNode()
+                base = nil
                 continue
             }
-            started.insert(lease.orderID)
-            leases[lease.id] = lease
-            runningLeaseOfOrder[lease.orderID] = lease.id
-            for allocation in lease.allocations { allocatedGPUs[allocation.nodeID, default: 0] += allocation.gpus }
-            orders[lease.orderID]?.status = .running
-            waitingReasons[lease.orderID] = nil
-            events.append(.leaseStarted(lease))
+            guard reservationAttempts < Self.reservationAttemptLimit else { break }
+            reservationAttempts += 1
+            let prefix = run.serviceOrder[..<position].compactMap { placementByOrder[$0] }
+            if base == nil { base = baseOccupancy(now: time) }
+            var occupancy = base!
+            addOccupancy(of: prefix.map { ($0.orderID, $0.grants.map { NodeAllocation(nodeID: $0.nodeID, gpus: $0.gpus) }) }, to: &occupancy, now: time)
+            if let reservation = reservation(for: order, occupancy: occupancy, at: time) {
+                head = (order, position)
+                headReservation = reservation
+                events.append(.headReserved(orderID: orderID, start: reservation.start, nodeIDs: reservation.allocations.map(\.nodeID)))
+                break
+            }
         }
-        queue.removeAll { started.contains($0) }
-        for orderID in unfunded { waitingReasons[orderID] = "insufficient_funds" }
-        for unplaced in result.unplaced {
-            waitingReasons[unplaced.orderID] = unplaced.reason.code
+        if head == nil { headReservation = nil }
+        // Jobs whose victims ended at once start now, on the GPUs they were given.
+        if !preemptedNow.isEmpty { events += startReadyPreemptions(at: time, sequence: sequence, leaseCounter: &leaseCounter) }
+
+        // 4. With a head: keep what was served before it, clear the rest around its reservation.
+        var placements = first.placements
+        var unplaced = first.unplaced
+        var reasonOverrides: [String: String] = [:]
+        if let head, let reservation = headReservation {
+            let before = Set(run.serviceOrder[..<head.position])
+            placements = first.placements.filter { before.contains($0.orderID) }
+            unplaced = first.unplaced.filter { before.contains($0.orderID) || $0.orderID == head.order.id || !firstServed.contains($0.orderID) }
+            input = clearingInput(at: time)
+            input.deduct(placements)
+            let prefixAllocations = placements.map { ($0.orderID, $0.grants.map { NodeAllocation(nodeID: $0.nodeID, gpus: $0.gpus) }) }
+            let spare = spareAtReservedStart(reservation, occupancy: occupancy(now: time, placements: prefixAllocations))
+            let rest = input.orders.filter { !before.contains($0.id) && $0.id != head.order.id && firstServed.contains($0.id) }
+            run = ClearingRun(input: input, state: self, time: time, already: placements)
+            // Orders running past the reserved start see only the spare GPUs of reserved nodes.
+            let second = run.clear(rest, nodes: input.nodes(limitedTo: spare))
+            placements += second.placements
+            input.deduct(second.placements)
+            // Orders that finish before it may use the rest of the reserved nodes' free GPUs.
+            let reservedStart = reservation.start.secondsSinceEpoch
+            let placedSecond = Set(second.placements.map(\.orderID))
+            let short = rest.filter {
+                !placedSecond.contains($0.id) && time.secondsSinceEpoch + (orders[$0.id]?.spec.maxDurationSeconds ?? .max / 2) <= reservedStart
+            }
+            run = ClearingRun(input: input, state: self, time: time, already: placements)
+            let third = run.clear(short, nodes: input.nodes(limitedTo: [:]))
+            placements += third.placements
+            let placedThird = Set(third.placements.map(\.orderID))
+            for item in second.unplaced where !placedThird.contains(item.orderID) {
+                unplaced.append(item)
+                // Placed by the plain clearing, kept waiting only by the reservation.
+                if placementByOrder[item.orderID] != nil { reasonOverrides[item.orderID] = "behind_reservation" }
+            }
+            placements.sort { $0.orderID.utf8.lexicographicallyPrecedes($1.orderID.utf8) }
         }
-        events.append(.clearingCompleted(placed: result.placements.count, waiting: queue.count))
+        events += startPlacements(placements, unplaced: unplaced, unfunded: input.unfunded, at: time, sequence: sequence, leaseCounter: &leaseCounter)
+        for (orderID, reason) in reasonOverrides where orders[orderID]?.status == .pending { waitingReasons[orderID] = reason }
         return events
     }
 
-    /// Every tenant with a pending or running job, with what its running leases hold: the
-    /// input of the clearing's fair-share step (weights are 1 until weights are governed).
-    func tenantStandings() -> [TenantStanding] {
+    /// Starts one lease per placement (in order id order), records why the rest wait.
+    private mutating func startPlacements(_ placements: [MarketPlacement], unplaced: [UnplacedOrder], unfunded: [String],
+                                          at time: Timestamp, sequence: UInt64, leaseCounter: inout Int) -> [Event] {
+        var events: [Event] = []
+        var started: Set<String> = []
+        for placement in placements {
+            let leaseID = "lease-\(sequence)-\(leaseCounter)"
+            leaseCounter += 1
+            let allocations = placement.grants.map { NodeAllocation(nodeID: $0.nodeID, gpus: $0.gpus) }
+            guard let event = startLease(leaseID, orderID: placement.orderID, allocations: allocations,
+                                         price: placement.pricePerGPUHour, at: time)
+            else { continue }
+            started.insert(placement.orderID)
+            events.append(event)
+        }
+        queue.removeAll { started.contains($0) }
+        for orderID in unfunded { waitingReasons[orderID] = "insufficient_funds" }
+        for item in unplaced where preemptions[item.orderID] == nil && orders[item.orderID]?.status == .pending {
+            waitingReasons[item.orderID] = item.reason.code
+        }
+        events.append(.clearingCompleted(placed: started.count, waiting: queue.count))
+        return events
+    }
+
+    /// Starts a lease for a pending order, reserving its budget; `nil` (and the order waits
+    /// with `insufficient_funds`) when its tenant cannot cover it. The caller removes the order
+    /// from the queue.
+    mutating func startLease(_ leaseID: String, orderID: String, allocations: [NodeAllocation], price: MicroCredits, at time: Timestamp) -> Event? {
+        let lease = Lease(id: leaseID, orderID: orderID, allocations: allocations, pricePerGPUHour: price, start: time)
+        guard let order = orders[orderID],
+              reserveBudget(for: lease, tenantID: order.tenantID, maxDurationSeconds: order.spec.maxDurationSeconds)
+        else {
+            // Several jobs of one tenant placed together can exceed its funds: this one waits.
+            waitingReasons[orderID] = "insufficient_funds"
+            return nil
+        }
+        leases[lease.id] = lease
+        runningLeaseOfOrder[orderID] = lease.id
+        for allocation in allocations { allocatedGPUs[allocation.nodeID, default: 0] += allocation.gpus }
+        orders[orderID]?.status = .running
+        waitingReasons[orderID] = nil
+        return .leaseStarted(lease)
+    }
+
+    /// Every tenant with a pending or running job, with what its running leases (and
+    /// `placements` about to start) hold: the input of the clearing's fair-share step (weights
+    /// are 1 until weights are governed).
+    public func tenantStandings(adding placements: [MarketPlacement] = []) -> [TenantStanding] {
         var usage: [String: (gpus: Int, cpu: Int, memory: Int)] = [:]
+        for placement in placements {
+            guard let order = orders[placement.orderID] else { continue }
+            var held = usage[order.tenantID] ?? (0, 0, 0)
+            held.gpus += placement.totalGPUs
+            held.cpu += order.spec.resources.cpuCores * placement.grants.count
+            held.memory += order.spec.resources.memoryGiB * placement.grants.count
+            usage[order.tenantID] = held
+        }
         for orderID in queue {
             if let tenant = orders[orderID]?.tenantID, usage[tenant] == nil { usage[tenant] = (0, 0, 0) }
         }
@@ -176,5 +285,8 @@ extension CoordinatorState {
         }, "each running order holds exactly its running lease")
         assert(orders.values.filter { $0.status == .running }.count == runningLeaseOfOrder.count,
                "every running order has a running lease")
+        assert(preemptions.allSatisfy { orderID, notice in
+            notice.orderID == orderID && notice.victimLeaseIDs.allSatisfy { leases[$0].map { orders[$0.orderID]?.spec.jobClass == .preemptible } ?? false }
+        }, "only preemptible leases are ever preempted")
     }
 }

@@ -43,6 +43,12 @@ public struct CoordinatorState: Sendable {
     public internal(set) var lockups: [String: Lockup] = [:]
     /// The reserved budget of each running lease, per operator.
     public internal(set) var escrows: [String: [LeaseEscrowPart]] = [:]
+    /// Pending preemptions, by the id of the job that caused them (see `CoordinatorState+Preemption`).
+    public internal(set) var preemptions: [String: PreemptionNotice] = [:]
+    /// The reservation the last clearing made for the head of the queue, if any.
+    public internal(set) var headReservation: HeadReservation?
+    /// Recorded hourly carbon series, by grid zone (see `CoordinatorState+Carbon`).
+    public internal(set) var carbonSeries: [String: CarbonWindow] = [:]
 
     /// An empty state under `genesis`.
     public init(genesis: Genesis) {
@@ -100,6 +106,8 @@ public struct CoordinatorState: Sendable {
         case .clear: clear(at: time, actor: actor, sequence: sequence)
         case .endLease(let leaseID, let reason): endLease(leaseID, reason: reason, actor: actor, at: time)
         case .deposit(let tenantID, let amount): deposit(to: tenantID, amount: amount, actor: actor)
+        case .recordCarbonSeries(let zone, let firstHour, let values):
+            recordCarbonSeries(zone: zone, firstHour: firstHour, milligramsPerKWh: values, actor: actor)
         case .lockUp(let nodeID, let gpus, let holderID, let until):
             lockUp(nodeID: nodeID, gpus: gpus, holderID: holderID, until: until, actor: actor, at: time, sequence: sequence)
         }
@@ -189,7 +197,7 @@ public struct CoordinatorState: Sendable {
             events.append(.nodeWentOffline(nodeID: nodeID, lastSeen: nodes[nodeID]!.lastHeartbeat))
             events += endLeases(onNode: nodeID, reason: .nodeLost, at: time)
         }
-        return events + endOverdueLeases(at: time) + endLapsedLockups(at: time)
+        return events + endOverdueLeases(at: time) + endLapsedLockups(at: time) + endDuePreemptions(at: time)
     }
 
     // MARK: Jobs

@@ -21,6 +21,15 @@ public enum Event: Hashable, Sendable, Codable {
     case lockupRecorded(Lockup)
     case lockupEnded(lockupID: String)
     case clearingCompleted(placed: Int, waiting: Int)
+    /// A clearing chose preemptible leases to make room for `orderID`; they end as
+    /// `preempted` at the first tick or clearing at or after `deadline`.
+    case preemptionNoticed(orderID: String, victimLeaseIDs: [String], deadline: Timestamp)
+    /// A pending preemption was dropped (the job left the queue, or its nodes or funds did).
+    case preemptionWithdrawn(orderID: String, reason: String)
+    /// The head of the queue could not start now: its nodes are reserved from `start`, and
+    /// backfill may not delay it.
+    case headReserved(orderID: String, start: Timestamp, nodeIDs: [String])
+    case carbonSeriesRecorded(zone: String, firstHour: Int64, hours: Int)
     case rejected(Rejection)
 }
 
@@ -45,4 +54,5 @@ public enum RejectionCode: String, Hashable, Sendable, Codable, CaseIterable {
     case notAllowedToEnd = "not_allowed_to_end"
     case invalidAmount = "invalid_amount"
     case invalidLockup = "invalid_lockup"
+    case invalidCarbonSeries = "invalid_carbon_series"
 }

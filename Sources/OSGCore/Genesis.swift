@@ -7,10 +7,47 @@ public struct Genesis: Hashable, Sendable, Codable {
     public var governanceID: String
     /// A node that has not sent a heartbeat for this long goes offline.
     public var heartbeatTimeoutSeconds: Int64
+    /// The notice a preempted lease gets: it ends as `preempted` at the first tick or clearing
+    /// at or after notice + this many seconds (0: in the clearing that decides it).
+    public var preemptionNoticeSeconds: Int64
 
-    public init(governanceID: String, heartbeatTimeoutSeconds: Int64 = 90) {
+    /// The default preemption notice: two minutes.
+    public static let defaultPreemptionNoticeSeconds: Int64 = 120
+
+    public init(governanceID: String, heartbeatTimeoutSeconds: Int64 = 90,
+                preemptionNoticeSeconds: Int64 = Genesis.defaultPreemptionNoticeSeconds) {
         precondition(heartbeatTimeoutSeconds > 0, "heartbeat timeout must be positive")
+        precondition(preemptionNoticeSeconds >= 0, "the preemption notice is never negative")
         self.governanceID = governanceID
         self.heartbeatTimeoutSeconds = heartbeatTimeoutSeconds
+        self.preemptionNoticeSeconds = preemptionNoticeSeconds
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case governanceID, heartbeatTimeoutSeconds, preemptionNoticeSeconds
+    }
+
+    /// Logs written before the notice existed have no such field: they get the default.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        governanceID = try container.decode(String.self, forKey: .governanceID)
+        heartbeatTimeoutSeconds = try container.decode(Int64.self, forKey: .heartbeatTimeoutSeconds)
+        preemptionNoticeSeconds = try container.decodeIfPresent(Int64.self, forKey: .preemptionNoticeSeconds)
+            ?? Self.defaultPreemptionNoticeSeconds
+        guard heartbeatTimeoutSeconds > 0, preemptionNoticeSeconds >= 0 else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .preemptionNoticeSeconds, in: container,
+                debugDescription: "genesis needs a positive heartbeat timeout and a preemption notice of at least 0 seconds")
+        }
+    }
+
+    /// The default notice is left out, so headers written before it existed keep their bytes.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(governanceID, forKey: .governanceID)
+        try container.encode(heartbeatTimeoutSeconds, forKey: .heartbeatTimeoutSeconds)
+        if preemptionNoticeSeconds != Self.defaultPreemptionNoticeSeconds {
+            try container.encode(preemptionNoticeSeconds, forKey: .preemptionNoticeSeconds)
+        }
     }
 }

@@ -16,7 +16,7 @@ enum LeafCodec {
     /// Command tags; a new command takes the next number, never a used one.
     enum Tag: UInt8 {
         case registerNode = 1, updateNodeAsk, withdrawNode, heartbeat, submitJob, cancelJob,
-             definePool, grantSetAside, tick, clear, endLease, lockUp, deposit
+             definePool, grantSetAside, tick, clear, endLease, lockUp, deposit, recordCarbonSeries
     }
 
     // MARK: Encoding
@@ -79,6 +79,12 @@ enum LeafCodec {
             writer.u8(Tag.deposit.rawValue)
             writer.string(tenantID)
             writer.i64(amount.rawValue)
+        case .recordCarbonSeries(let zone, let firstHour, let values):
+            writer.u8(Tag.recordCarbonSeries.rawValue)
+            writer.string(zone)
+            writer.i64(firstHour)
+            writer.u16(values.count)
+            for value in values { writer.i64(value) }
         }
         return writer.bytes
     }
@@ -130,6 +136,14 @@ enum LeafCodec {
                 nodeID: try reader.string("nodeID"), gpus: try reader.int("gpus"), holderID: try reader.string("holderID"),
                 until: Timestamp(secondsSinceEpoch: try reader.i64("until")))
         case .deposit: command = .deposit(tenantID: try reader.string("tenantID"), amount: MicroCredits(try reader.i64("amount")))
+        case .recordCarbonSeries:
+            let zone = try reader.string("zone")
+            let firstHour = try reader.i64("firstHour")
+            let count = try reader.u16("hours")
+            var values: [Int64] = []
+            values.reserveCapacity(count)
+            for index in 0..<count { values.append(try reader.i64("milligramsPerKWh[\(index)]")) }
+            command = .recordCarbonSeries(zone: zone, firstHour: firstHour, milligramsPerKWh: values)
         }
         guard reader.offset == array.count else {
             throw LeafDecodingError(description: "\(array.count - reader.offset) bytes after the end of the entry")

@@ -35,6 +35,11 @@ struct CarbonShiftStep {
         orders = []
         deferred = []
         preferredZones = [:]
+        // Without a flexible order there is nothing to plan (and no scratch index to build).
+        guard snapshot.orders.contains(where: { $0.spec.map { $0.carbon.shift && $0.deadline != nil } ?? false }) else {
+            orders = snapshot.orders
+            return
+        }
         let planner = CarbonShiftPlanner(atlas: atlas)
         // A scratch engine only to compile requirements against the same node table.
         var scratch = ClearingEngine(nodes: nodes, pools: snapshot.pools)

@@ -55,6 +55,10 @@ public struct ClearingEngine: Sendable {
     /// Orders that have waited longer than this (now − submitted, in seconds) are promoted to
     /// the front of their group (set-aside or open) and served by arrival.
     public var starvationAfterSeconds: Int64 = ClearingEngine.defaultStarvationAfterSeconds
+    /// When true, ``serviceOrder`` records the id of every admitted order as it is served.
+    public var recordsServiceOrder = false
+    /// Admitted orders in the order the clearing served them (only when ``recordsServiceOrder``).
+    public internal(set) var serviceOrder: [String] = []
 
     /// The default aging threshold: 24 hours.
     public static let defaultStarvationAfterSeconds: Int64 = 86_400
@@ -175,6 +179,7 @@ public struct ClearingEngine: Sendable {
 
     /// Places one order (or records why not) and adds a placement to its tenant's usage.
     mutating func serve(_ entry: QueueEntry, placements: inout [MarketPlacement], unplaced: inout [UnplacedOrder]) {
+        if recordsServiceOrder { serviceOrder.append(entry.id) }
         switch place(entry.requirement, pool: entry.pool, preferredZones: preferredZones[entry.id]) {
         case .success(let (nodes, price)):
             var grants = nodes.map { NodeGrant(nodeID: table.ids[$0], gpus: entry.requirement.gpusPerNode) }

@@ -47,7 +47,10 @@ struct NodeTable: Sendable {
     var count: Int { ids.count }
 
     init(_ unsorted: [MarketNode]) {
-        let nodes = unsorted.sorted { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }
+        // Sort positions, not the (large) node values; already-sorted input stays cheap.
+        let nodes = unsorted.indices
+            .sorted { unsorted[$0].id.utf8.lexicographicallyPrecedes(unsorted[$1].id.utf8) }
+            .map { unsorted[$0] }
         let modelNames = Set(nodes.map(\.gpuModel.name)).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         for name in modelNames {
             modelCodes[name] = Int32(models.count)

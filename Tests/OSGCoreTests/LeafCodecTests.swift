@@ -28,6 +28,8 @@ struct LeafCodecTests {
         .endLease(leaseID: "lease-9-0", reason: .cancelledByTenant),
         .lockUp(nodeID: "n1", gpus: 2, holderID: "t-2", until: t0.adding(seconds: 3600)),
         .deposit(tenantID: "t-1", amount: MicroCredits(-5)),
+        .recordCarbonSeries(zone: "DE", firstHour: 491_000, milligramsPerKWh: [350_000, 0, -1, 412_500]),
+        .recordCarbonSeries(zone: "NO", firstHour: 0, milligramsPerKWh: []),
     ]
 
     @Test("every command round-trips, and the bytes start with the format and sequence", arguments: commands)

@@ -9,12 +9,18 @@ struct CommandSequenceGenerator {
     let operators = ["op-a", "op-b", "op-c"]
     let tenants = ["t-1", "t-2", "t-3", "t-4"]
 
-    init(seed: UInt64) { random = SplitMix64(seed: seed) }
+    /// Preemption notice of the generated logs: none, or a minute.
+    let notice: Int64
+
+    init(seed: UInt64) {
+        random = SplitMix64(seed: seed)
+        notice = seed % 2 == 0 ? 0 : 60
+    }
 
     mutating func pick<T>(_ items: [T]) -> T { items[Int.random(in: 0..<items.count, using: &random)] }
 
     mutating func log(length: Int) throws -> CommandLog {
-        var log = CommandLog(genesis: Genesis(governanceID: governance, heartbeatTimeoutSeconds: 120))
+        var log = CommandLog(genesis: Genesis(governanceID: governance, heartbeatTimeoutSeconds: 120, preemptionNoticeSeconds: notice))
         var time = t0
         for _ in 0..<length {
             time = time.adding(seconds: Int64.random(in: 0...90, using: &random))
@@ -30,7 +36,7 @@ struct CommandSequenceGenerator {
         let nodeID = "n\(Int.random(in: 0..<12, using: &random))"
         let op = pick(operators)
         let tenant = pick(tenants)
-        switch Int.random(in: 0..<100, using: &random) {
+        switch Int.random(in: 0..<106, using: &random) {
         case 0..<15:
             let gpus = Int.random(in: 0...8, using: &random)  // 0 is refused
             return (.registerNode(node(nodeID, operator: op, gpus: gpus, region: pick(["eu", "us-west", "asia"]))), pick([op, op, tenant]))
@@ -61,6 +67,11 @@ struct CommandSequenceGenerator {
         case 88..<92:
             let grant = SetAsideGrant(pool: pick(["students", "civic"]), tenantID: tenant, quotaGPUSeconds: Int64.random(in: 0...400_000, using: &random), expires: t0.adding(seconds: 86_400))
             return (.grantSetAside(grant), governance)
+        case 103..<106:
+            // Carbon series: windows next to, over, or (refused) away from what is recorded.
+            let hour = t0.secondsSinceEpoch / 3600 + Int64.random(in: -2...30, using: &random)
+            let values = (0..<Int.random(in: 0...24, using: &random)).map { _ in Int64.random(in: -1...500_000, using: &random) }
+            return (.recordCarbonSeries(zone: pick(["NO", "ES"]), firstHour: hour, milligramsPerKWh: values), pick([governance, governance, tenant]))
         default:
             return (.tick, governance)
         }

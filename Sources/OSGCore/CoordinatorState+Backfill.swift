@@ -1,0 +1,177 @@
+import OSGDomain
+import OSGMarket
+
+/// Backfill with a reservation for the head of the queue (docs/MARKET.md, "Backfill"):
+///
+/// The head is the first order the clearing served but could neither place nor start by
+/// preemption (budget verdicts aside). Its reserved start is the earliest time at which
+/// nodes that fit it are expected to be free, from every running lease's expected end
+/// (start + its job's `duration`), the lockups' ends, pending preemptions and the placements
+/// of the orders served before it in this clearing. Orders after the head may then use a
+/// reserved node only with GPUs that are still spare at the reserved start, unless they finish
+/// (by their `max_duration`) before it; other nodes are unaffected.
+extension CoordinatorState {
+    /// GPUs that stay taken on a node until a time.
+    struct Occupancy {
+        var gpus: Int
+        var until: Int64
+    }
+
+    /// How many orders, in service order, the clearing examines for preemption and for the
+    /// head of the queue (orders that ``ModelBounds`` rules out, and budget verdicts, are
+    /// passed over without counting). Bounds the work of one clearing.
+    static let headSearchLimit = 64
+
+    /// How many of those orders may be tried as the head (each try reads every online node).
+    static let reservationAttemptLimit = 8
+
+    /// The time by which a running lease is expected to have freed its GPUs: start +
+    /// `duration`, or start + `max_duration` once that has passed; never before `now + 1`.
+    /// A lease under a preemption notice ends by its deadline.
+    func expectedEnd(of lease: Lease, now: Timestamp, noticeDeadlines: [String: Int64]) -> Int64 {
+        let spec = orders[lease.orderID]!.spec
+        var end = lease.start.secondsSinceEpoch + spec.durationSeconds
+        if end <= now.secondsSinceEpoch { end = lease.start.secondsSinceEpoch + spec.maxDurationSeconds }
+        if let deadline = noticeDeadlines[lease.id] { end = min(end, deadline) }
+        return max(end, now.secondsSinceEpoch + 1)
+    }
+
+    /// Everything that holds GPUs of each online node now and until when: running leases,
+    /// lockups, pending preemptions (their job's GPUs until its expected end) and `placements`
+    /// about to start at `now` (order id, allocations).
+    func occupancy(now: Timestamp, placements: [(orderID: String, allocations: [NodeAllocation])]) -> [String: [Occupancy]] {
+        var byNode = baseOccupancy(now: now)
+        addOccupancy(of: placements, to: &byNode, now: now)
+        return byNode
+    }
+
+    /// Running leases, lockups and pending preemptions, per node.
+    func baseOccupancy(now: Timestamp) -> [String: [Occupancy]] {
+        var byNode: [String: [Occupancy]] = [:]
+        var deadlines: [String: Int64] = [:]
+        for notice in preemptions.values {
+            for leaseID in notice.victimLeaseIDs { deadlines[leaseID] = notice.deadline.secondsSinceEpoch }
+        }
+        for leaseID in runningLeaseOfOrder.values.sorted() {
+            let lease = leases[leaseID]!
+            let until = expectedEnd(of: lease, now: now, noticeDeadlines: deadlines)
+            for allocation in lease.allocations { byNode[allocation.nodeID, default: []].append(Occupancy(gpus: allocation.gpus, until: until)) }
+        }
+        for lockup in lockups.values.sorted(by: { $0.id < $1.id }) {
+            byNode[lockup.nodeID, default: []].append(Occupancy(gpus: lockup.gpus, until: max(lockup.until.secondsSinceEpoch, now.secondsSinceEpoch + 1)))
+        }
+        for orderID in preemptions.keys.sorted() {
+            let notice = preemptions[orderID]!
+            let until = notice.deadline.secondsSinceEpoch + (orders[orderID]?.spec.durationSeconds ?? 0)
+            for allocation in notice.allocations { byNode[allocation.nodeID, default: []].append(Occupancy(gpus: allocation.gpus, until: until)) }
+        }
+        return byNode
+    }
+
+    /// Adds placements starting at `now`, each until now + its job's `duration`.
+    func addOccupancy(of placements: [(orderID: String, allocations: [NodeAllocation])], to byNode: inout [String: [Occupancy]], now: Timestamp) {
+        for placement in placements {
+            let until = now.secondsSinceEpoch + (orders[placement.orderID]?.spec.durationSeconds ?? 0)
+            for allocation in placement.allocations { byNode[allocation.nodeID, default: []].append(Occupancy(gpus: allocation.gpus, until: until)) }
+        }
+    }
+
+    /// Per GPU model, the lowest ask and the most GPUs of any online node: enough to rule out,
+    /// without reading every node, an order that no node could ever hold (a set-aside order
+    /// whose pool price is below every ask of its models, a count no node has).
+    struct ModelBounds {
+        var minAsk: [String: Int64] = [:]
+        var maxGPUs: [String: Int] = [:]
+
+        init(_ nodes: [String: NodeRecord]) {
+            for record in nodes.values where record.online {
+                let model = record.node.gpuModel.name
+                minAsk[model] = min(minAsk[model] ?? .max, record.node.askPerGPUHour.rawValue)
+                maxGPUs[model] = max(maxGPUs[model] ?? 0, record.node.gpuCount)
+            }
+        }
+
+        /// False when no online node of an accepted model asks at most `ceiling` with `gpus` GPUs.
+        func mayHold(_ spec: JobSpec, ceiling: Int64) -> Bool {
+            minAsk.keys.contains { model in
+                GPUModel.named(model).map(spec.resources.gpu.selector.accepts) ?? false
+                    && minAsk[model]! <= ceiling && maxGPUs[model]! >= spec.resources.gpu.countPerNode
+            }
+        }
+    }
+
+    /// GPUs of `nodeID` still taken at `time` by `occupancy`.
+    static func occupied(_ occupancy: [Occupancy]?, at time: Int64) -> Int {
+        (occupancy ?? []).reduce(0) { $0 + ($1.until > time ? $1.gpus : 0) }
+    }
+
+    /// The earliest time at which `node` has `need` GPUs free, given what occupies it.
+    static func earliestFree(need: Int, capacity: Int, occupancy: [Occupancy]?, now: Int64) -> Int64? {
+        guard capacity >= need else { return nil }
+        let items = (occupancy ?? []).sorted { $0.until < $1.until }
+        var taken = items.reduce(0) { $0 + $1.gpus }
+        if capacity - taken >= need { return now }
+        for item in items {
+            taken -= item.gpus
+            if capacity - taken >= need { return max(item.until, now) }
+        }
+        return nil
+    }
+
+    /// The reservation for `order`: the nodes, by the placement rules, on which it can start
+    /// earliest (single node: earliest, then lowest ask, then node id; gang: per region the
+    /// best `nodes` by that key, the region whose last node frees up first, then region name);
+    /// `nil` when no set of online nodes could ever hold it or it could start now.
+    func reservation(for order: Order, occupancy: [String: [Occupancy]], at time: Timestamp) -> HeadReservation? {
+        let spec = order.spec
+        let need = spec.resources.gpu.countPerNode
+        let ceiling = askCeiling(of: order)
+        let now = time.secondsSinceEpoch
+        struct Option {
+            var nodeID: String
+            var region: String
+            var start: Int64
+            var ask: Int64
+        }
+        func precedes(_ a: Option, _ b: Option) -> Bool {
+            if a.start != b.start { return a.start < b.start }
+            if a.ask != b.ask { return a.ask < b.ask }
+            return a.nodeID.utf8.lexicographicallyPrecedes(b.nodeID.utf8)
+        }
+        var byRegion: [String: [Option]] = [:]
+        for record in nodes.values where record.online && nodeAdmits(spec, node: record.node, ceiling: ceiling, at: time) {
+            guard let start = Self.earliestFree(need: need, capacity: record.node.gpuCount, occupancy: occupancy[record.node.id], now: now)
+            else { continue }
+            byRegion[record.node.region, default: []].append(
+                Option(nodeID: record.node.id, region: record.node.region, start: start, ask: record.node.askPerGPUHour.rawValue))
+        }
+        var best: (start: Int64, options: [Option])?
+        for region in byRegion.keys.sorted() {
+            let options = byRegion[region]!.sorted(by: precedes)
+            guard options.count >= spec.nodeCount else { continue }
+            let chosen = Array(options.prefix(spec.nodeCount))
+            let start = chosen.map(\.start).max()!
+            if spec.nodeCount == 1 {
+                if best.map({ precedes(chosen[0], $0.options[0]) }) ?? true { best = (start, chosen) }
+            } else if best.map({ start < $0.start }) ?? true {
+                best = (start, chosen)
+            }
+        }
+        guard let best, best.start > now else { return nil }
+        return HeadReservation(
+            orderID: order.id, start: Timestamp(secondsSinceEpoch: best.start),
+            allocations: best.options.map { NodeAllocation(nodeID: $0.nodeID, gpus: need) }.sorted { $0.nodeID < $1.nodeID })
+    }
+
+    /// GPUs of each reserved node that orders running past the reserved start may still take:
+    /// what is expected to be spare at the start beyond the head's GPUs.
+    func spareAtReservedStart(_ reservation: HeadReservation, occupancy: [String: [Occupancy]]) -> [String: Int] {
+        var spare: [String: Int] = [:]
+        for allocation in reservation.allocations {
+            let capacity = nodes[allocation.nodeID]!.node.gpuCount
+            let free = capacity - Self.occupied(occupancy[allocation.nodeID], at: reservation.start.secondsSinceEpoch)
+            spare[allocation.nodeID] = max(0, free - allocation.gpus)
+        }
+        return spare
+    }
+}

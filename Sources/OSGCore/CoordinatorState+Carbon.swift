@@ -1,0 +1,75 @@
+import OSGCarbon
+import OSGDomain
+
+/// Carbon data inside the state machine: governance records each grid zone's hourly
+/// intensity in the log, and every clearing runs the same carbon step as `osg market clear`
+/// (docs/CARBON.md) over the recorded series, so a replay takes the same decisions.
+extension CoordinatorState {
+    /// The most hours one command may carry (a little over a year).
+    public static let maxCarbonWindowHours = 9_000
+    /// The most hours a zone's recorded series may span (ten years); older hours are kept.
+    public static let maxCarbonSeriesHours = 87_600
+
+    mutating func recordCarbonSeries(zone: String, firstHour: Int64, milligramsPerKWh values: [Int64], actor: String) -> [Event] {
+        guard actor == genesis.governanceID else {
+            return [.rejected(Rejection(.notGovernance, "only governance records carbon series"))]
+        }
+        guard !zone.isEmpty, zone.utf8.count <= 64, zone.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+            return [.rejected(Rejection(.invalidCarbonSeries, "zone must be 1 to 64 printable ASCII characters without spaces, got '\(zone)'"))]
+        }
+        guard (1...Self.maxCarbonWindowHours).contains(values.count) else {
+            return [.rejected(Rejection(.invalidCarbonSeries, "zone \(zone): a window holds 1 to \(Self.maxCarbonWindowHours) hours, got \(values.count)"))]
+        }
+        if let bad = values.firstIndex(where: { $0 < 0 || $0 >= CarbonSeries.limitMilligramsPerKWh }) {
+            return [.rejected(Rejection(.invalidCarbonSeries, "zone \(zone): hour \(firstHour + Int64(bad)) has \(values[bad]) mg/kWh; intensities are 0 to under 1,000,000 g/kWh"))]
+        }
+        guard firstHour >= 0, firstHour <= Int64(Int32.max) else {
+            return [.rejected(Rejection(.invalidCarbonSeries, "zone \(zone): first hour \(firstHour) is out of range"))]
+        }
+        let window = CarbonWindow(zone: zone, firstHour: firstHour, milligramsPerKWh: values)
+        guard let merged = Self.merge(window, into: carbonSeries[zone]) else {
+            let existing = carbonSeries[zone]!
+            return [.rejected(Rejection(.invalidCarbonSeries, "zone \(zone): hours \(firstHour)..<\(window.endHour) leave a gap next to the recorded hours \(existing.firstHour)..<\(existing.endHour); windows must overlap or touch them"))]
+        }
+        guard merged.milligramsPerKWh.count <= Self.maxCarbonSeriesHours else {
+            return [.rejected(Rejection(.invalidCarbonSeries, "zone \(zone): the series would span \(merged.milligramsPerKWh.count) hours, more than \(Self.maxCarbonSeriesHours)"))]
+        }
+        carbonSeries[zone] = merged
+        return [.carbonSeriesRecorded(zone: zone, firstHour: firstHour, hours: values.count)]
+    }
+
+    /// `window` laid over `existing` (its hours win); `nil` when they neither overlap nor touch.
+    static func merge(_ window: CarbonWindow, into existing: CarbonWindow?) -> CarbonWindow? {
+        guard let existing else { return window }
+        guard window.firstHour <= existing.endHour, window.endHour >= existing.firstHour else { return nil }
+        let first = min(existing.firstHour, window.firstHour)
+        let end = max(existing.endHour, window.endHour)
+        var values = [Int64](repeating: 0, count: Int(end - first))
+        for (offset, value) in existing.milligramsPerKWh.enumerated() { values[Int(existing.firstHour - first) + offset] = value }
+        for (offset, value) in window.milligramsPerKWh.enumerated() { values[Int(window.firstHour - first) + offset] = value }
+        return CarbonWindow(zone: window.zone, firstHour: first, milligramsPerKWh: values)
+    }
+
+    /// The recorded series as the planner's atlas; `nil` when nothing is recorded.
+    func carbonAtlas() -> CarbonAtlas? {
+        guard !carbonSeries.isEmpty else { return nil }
+        let series = carbonSeries.keys.sorted().map { zone -> CarbonSeries in
+            let window = carbonSeries[zone]!
+            return CarbonSeries(zone: zone, firstHour: window.firstHour, milligramsPerKWh: window.milligramsPerKWh)
+        }
+        do {
+            return try CarbonAtlas(series: series)
+        } catch {
+            preconditionFailure("one contiguous series per zone always forms an atlas: \(error)")
+        }
+    }
+
+    /// The intensity of `zone` at `time` in millionths of a gram per kWh, as the market reads
+    /// it; `nil` when no recorded hour covers it.
+    func carbonMicro(zone: String, at time: Timestamp) -> Int64? {
+        guard let window = carbonSeries[zone] else { return nil }
+        let hour = CarbonSeries.hour(containing: time)
+        guard hour >= window.firstHour, hour < window.endHour else { return nil }
+        return window.milligramsPerKWh[Int(hour - window.firstHour)] * 1000
+    }
+}

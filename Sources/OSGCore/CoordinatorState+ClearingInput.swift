@@ -1,0 +1,184 @@
+import OSGDomain
+import OSGMarket
+
+/// What one clearing of the state machine feeds its engine(s): the free capacity, the orders,
+/// the carbon step's decisions, and the set-aside budgets judged over the whole fleet.
+struct ClearingInput {
+    /// Online nodes with free GPUs, as the market sees them (carbon figures from the recorded series).
+    var nodes: [MarketNode]
+    /// Free GPUs of every online node (0 included), after leases, lockups and preemption holds.
+    var freeGPUs: [String: Int]
+    /// Orders that clear now (funded, not waiting on a preemption, not deferred for carbon).
+    var orders: [MarketOrder]
+    /// Flexible orders the carbon step defers.
+    var deferred: [UnplacedOrder]
+    /// The carbon step's zone preferences.
+    var preferredZones: [String: [String]]
+    /// Orders whose tenant cannot cover their maximum cost.
+    var unfunded: [String]
+    /// Set-aside and standard budgets left.
+    var budgets: MarketBudgets
+
+    /// Takes `placements`' GPUs out of the free capacity.
+    mutating func deduct(_ placements: [MarketPlacement]) {
+        for placement in placements {
+            for grant in placement.grants { freeGPUs[grant.nodeID, default: 0] -= grant.gpus }
+        }
+        nodes = nodes.compactMap { node in
+            var node = node
+            node.freeGPUs = freeGPUs[node.id] ?? 0
+            precondition(node.freeGPUs >= 0, "placements never take more than is free")
+            return node.freeGPUs > 0 ? node : nil
+        }
+    }
+
+    /// The nodes with each node of `limits` offering at most that many GPUs.
+    func nodes(limitedTo limits: [String: Int]) -> [MarketNode] {
+        nodes.compactMap { node in
+            guard let limit = limits[node.id] else { return node }
+            var node = node
+            node.freeGPUs = min(node.freeGPUs, limit)
+            return node.freeGPUs > 0 ? node : nil
+        }
+    }
+}
+
+/// GPUs the set-aside pools and standard open work may still take (docs/MARKET.md,
+/// "Set-aside pools"): each pool holds at most floor(share × fleet GPUs), standard open work at
+/// most the rest, counting running leases and pending preemptions; preemptible work is unbounded.
+struct MarketBudgets {
+    var poolRemaining: [String: Int]
+    var standardRemaining: Int
+
+    /// Whether `order` fits its budget.
+    func admits(_ order: Order) -> Bool {
+        if let pool = order.pool { return (poolRemaining[pool] ?? 0) >= order.spec.totalGPUs }
+        if order.spec.jobClass == .standard { return standardRemaining >= order.spec.totalGPUs }
+        return true
+    }
+
+    /// Counts `order`'s GPUs against its budget.
+    mutating func spend(_ order: Order) {
+        if let pool = order.pool {
+            poolRemaining[pool] = max(0, (poolRemaining[pool] ?? 0) - order.spec.totalGPUs)
+        } else if order.spec.jobClass == .standard {
+            standardRemaining = max(0, standardRemaining - order.spec.totalGPUs)
+        }
+    }
+
+    /// The budgets after `placements`.
+    func spending(_ placements: [MarketPlacement], orders: [String: Order]) -> MarketBudgets {
+        var budgets = self
+        for placement in placements { if let order = orders[placement.orderID] { budgets.spend(order) } }
+        return budgets
+    }
+}
+
+/// One engine pass of a clearing, with the state's budgets, fair-share standings and carbon
+/// preferences.
+struct ClearingRun {
+    let pools: [SetAsidePool]
+    var budgets: MarketBudgets
+    let tenants: [TenantStanding]
+    let preferredZones: [String: [String]]
+    let time: Timestamp
+    /// Orders in the order the last recorded pass served them.
+    var serviceOrder: [String] = []
+    var served: Set<String> = []
+
+    /// A pass over what is left after `already` (placements of earlier passes of this clearing).
+    init(input: ClearingInput, state: CoordinatorState, time: Timestamp, already: [MarketPlacement] = []) {
+        pools = state.pools.values.sorted { $0.name < $1.name }
+        budgets = input.budgets.spending(already, orders: state.orders)
+        tenants = state.tenantStandings(adding: already)
+        preferredZones = input.preferredZones
+        self.time = time
+    }
+
+    mutating func clear(_ orders: [MarketOrder], nodes: [MarketNode], recordServiceOrder: Bool = false) -> ClearingResult {
+        var engine = ClearingEngine(nodes: nodes, pools: pools, tenants: tenants)
+        engine.limitBudgets(poolRemainingGPUs: budgets.poolRemaining, standardOpenRemainingGPUs: budgets.standardRemaining)
+        engine.preferZones(preferredZones)
+        engine.recordsServiceOrder = recordServiceOrder
+        let result = engine.clear(orders, now: time)
+        if recordServiceOrder {
+            serviceOrder = engine.serviceOrder
+            served = Set(serviceOrder)
+        }
+        return result
+    }
+}
+
+extension CoordinatorState {
+    /// The capacity, orders and budgets of a clearing at `time`.
+    func clearingInput(at time: Timestamp) -> ClearingInput {
+        let holds = preemptionHolds()
+        var free: [String: Int] = [:]
+        var fleet = 0
+        var marketNodes: [MarketNode] = []
+        // By id: the engine sorts nodes again in byte order, which is cheap on input that is
+        // already (nearly) in order. Sorting the ids, not the records, keeps this step cheap.
+        for nodeID in nodes.keys.sorted() {
+            let record = nodes[nodeID]!
+            guard record.online else { continue }
+            let node = record.node
+            let locked = lockedGPUs(on: node.id)
+            fleet += node.gpuCount - locked
+            let available = max(0, node.gpuCount - (allocatedGPUs[node.id] ?? 0) - locked - (holds[node.id] ?? 0))
+            free[node.id] = available
+            guard available > 0 else { continue }
+            marketNodes.append(MarketNode(
+                id: node.id, operatorID: node.operatorID, gpuModel: node.gpuModel, freeGPUs: available,
+                vramGiB: node.vramGiB, cpuCores: node.cpuCores, memoryGiB: node.memoryGiB, diskGiB: node.diskGiB,
+                region: node.region, jurisdiction: node.jurisdiction, zone: node.gridZone,
+                askPerGPUHour: node.askPerGPUHour, carbonMicroGCO2PerKWh: carbonMicro(zone: node.gridZone, at: time)))
+        }
+        // Jobs whose tenant cannot cover their maximum cost wait; so do jobs waiting on a preemption.
+        var unfunded: [String] = []
+        var marketOrders: [MarketOrder] = []
+        for orderID in queue where preemptions[orderID] == nil {
+            guard let order = orders[orderID] else { continue }
+            if availableFunds(of: order.tenantID) < order.spec.maxCost {
+                unfunded.append(orderID)
+                continue
+            }
+            marketOrders.append(MarketOrder(id: order.id, tenantID: order.tenantID, submitted: order.submitted, pool: order.pool, spec: order.spec))
+        }
+        var input = ClearingInput(nodes: marketNodes, freeGPUs: free, orders: marketOrders, deferred: [], preferredZones: [:],
+                                  unfunded: unfunded, budgets: marketBudgets(fleetGPUs: fleet))
+        if let atlas = carbonAtlas() {
+            let step = MarketClearing.carbonStep(now: time, nodes: marketNodes, orders: marketOrders,
+                                                 pools: pools.values.sorted { $0.name < $1.name }, atlas: atlas)
+            input.nodes = step.nodes
+            input.orders = step.orders
+            input.deferred = step.deferred
+            input.preferredZones = step.preferredZones
+        }
+        return input
+    }
+
+    /// Budgets over a fleet of `fleetGPUs` (online GPUs not locked up), less what running
+    /// leases and pending preemptions of each pool and of standard open work hold.
+    func marketBudgets(fleetGPUs: Int) -> MarketBudgets {
+        var reserved: [String: Int] = [:]
+        for pool in pools.values {
+            let share = Int64(pool.sharePPM).multipliedFullWidth(by: Int64(fleetGPUs))
+            reserved[pool.name] = Int(Int64(1_000_000).dividingFullWidth(share).quotient)
+        }
+        var standard = fleetGPUs - reserved.values.reduce(0, +)
+        func hold(_ order: Order, _ gpus: Int) {
+            if let pool = order.pool {
+                reserved[pool, default: 0] -= gpus
+            } else if order.spec.jobClass == .standard {
+                standard -= gpus
+            }
+        }
+        for (orderID, leaseID) in runningLeaseOfOrder {
+            if let order = orders[orderID], let lease = leases[leaseID] { hold(order, lease.totalGPUs) }
+        }
+        for notice in preemptions.values {
+            if let order = orders[notice.orderID] { hold(order, notice.allocations.reduce(0) { $0 + $1.gpus }) }
+        }
+        return MarketBudgets(poolRemaining: reserved.mapValues { max(0, $0) }, standardRemaining: max(0, standard))
+    }
+}

@@ -1,0 +1,61 @@
+import OSGCarbon
+import OSGDomain
+
+/// Hooks for a caller that runs clearings over a fleet with work already running (the
+/// coordinator's state machine): budgets that count running leases, and the carbon step's
+/// zone preferences. `osg market clear` uses neither (a snapshot has no running leases).
+extension ClearingEngine {
+    /// Replaces the set-aside budgets derived from this engine's free GPUs with what remains
+    /// of budgets judged over the whole fleet.
+    ///
+    /// A snapshot's pools reserve floor(share × free GPUs); a coordinator whose leases
+    /// already hold GPUs must judge the floor over all GPUs and subtract what each pool (and
+    /// standard open work) already holds, or every clearing would hand standard work another
+    /// share of what is left. Preemptible open orders stay unbounded.
+    ///
+    /// - Parameters:
+    ///   - poolRemainingGPUs: per pool, the GPUs its set-aside orders may still take
+    ///     (pools not named keep their snapshot budget).
+    ///   - standardOpenRemainingGPUs: the GPUs standard open orders together may still take.
+    public mutating func limitBudgets(poolRemainingGPUs: [String: Int], standardOpenRemainingGPUs: Int) {
+        precondition(poolRemainingGPUs.values.allSatisfy { $0 >= 0 } && standardOpenRemainingGPUs >= 0,
+                     "remaining budgets are never negative")
+        for (name, remaining) in poolRemainingGPUs where pools[name] != nil {
+            pools[name]!.reservedGPUs = remaining
+            pools[name]!.usedGPUs = 0
+        }
+        // The standard check is `standardOpenGPUs + gpus <= totalGPUs - reservedGPUs`.
+        standardOpenGPUs = (totalGPUs - reservedGPUs) - standardOpenRemainingGPUs
+    }
+
+    /// Sets the zones each order tries first (from ``MarketClearing/carbonStep(now:nodes:orders:pools:atlas:)``).
+    public mutating func preferZones(_ zones: [String: [String]]) {
+        preferredZones = zones
+    }
+}
+
+/// The outcome of the carbon step before an engine runs: nodes with carbon figures filled in
+/// from the series, the orders that go to the engine, the orders deferred to a cleaner hour,
+/// and the zones to try first per order (docs/CARBON.md, "In the market").
+public struct CarbonStepOutcome: Sendable {
+    /// Nodes, each without a stated figure given its zone's intensity at `now`.
+    public var nodes: [MarketNode]
+    /// Orders that clear now.
+    public var orders: [MarketOrder]
+    /// Flexible orders waiting on purpose, with reason `deferred_for_cleaner_power`.
+    public var deferred: [UnplacedOrder]
+    /// Order id → allowed zones cleanest first (only orders that start now with a preference).
+    public var preferredZones: [String: [String]]
+}
+
+extension MarketClearing {
+    /// Runs the carbon step exactly as `osg market clear` does for a snapshot with a `carbon`
+    /// object, without clearing: the coordinator runs it, then its own engine(s).
+    public static func carbonStep(
+        now: Timestamp, nodes: [MarketNode], orders: [MarketOrder], pools: [SetAsidePool], atlas: CarbonAtlas
+    ) -> CarbonStepOutcome {
+        let snapshot = MarketSnapshot(now: now, nodes: nodes, orders: orders, pools: pools, carbon: atlas)
+        let step = CarbonShiftStep(snapshot: snapshot, atlas: atlas)
+        return CarbonStepOutcome(nodes: step.nodes, orders: step.orders, deferred: step.deferred, preferredZones: step.preferredZones)
+    }
+}
