@@ -16,6 +16,7 @@ public struct OSGCommand: AsyncParsableCommand {
             BenchCommand.self,
             LogCommand.self,
             MarketCommand.self,
+            ServeCommand.self,
         ]
     )
 
