@@ -126,3 +126,11 @@ public final class Coordinator: Sendable {
             logger: logger)
     }
 }
+
+extension Coordinator {
+    /// Closes the store's connections; with `dropSchema`, removes a PostgreSQL test schema.
+    public func shutdownStoreForTests(dropSchema: Bool) async {
+        if dropSchema, case .postgres(_, let database) = store { try? await database.dropSchema() }
+        await store.close()
+    }
+}
