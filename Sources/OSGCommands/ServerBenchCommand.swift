@@ -93,6 +93,14 @@ struct ServerBenchCommand: AsyncParsableCommand {
         try Data(Self.luaScript.utf8).write(to: URL(fileURLWithPath: script))
 
         let operatorKeys = (0..<operators).map { _ in Curve25519.Signing.PrivateKey() }
+        let serverPID = server?.process.processIdentifier
+        /// CPU microseconds the started server used per answered request during `body`.
+        func cpuPerRequest(_ body: () throws -> WrkResult) rethrows -> (WrkResult, Int?) {
+            let before = serverPID.flatMap(ChildServer.cpuMicroseconds)
+            let result = try body()
+            guard let before, let after = serverPID.flatMap(ChildServer.cpuMicroseconds), result.requests > 0 else { return (result, nil) }
+            return (result, (after - before) / result.requests)
+        }
         if wanted.contains("heartbeats") {
             try await registerNodes(operatorKeys, client: client)
             let file = work + "/heartbeats.tsv"
@@ -100,8 +108,9 @@ struct ServerBenchCommand: AsyncParsableCommand {
                 let base = index * nodesPerOperator
                 return ("POST", "/v1/heartbeats", "{\"nodes\":[" + (0..<nodesPerOperator).map { "\"n\(base + $0)\"" }.joined(separator: ",") + "]}")
             }
-            let result = try runWrk(baseURL + "/v1/heartbeats", script: script, file: file)
+            let (result, cpu) = try cpuPerRequest { try runWrk(baseURL + "/v1/heartbeats", script: script, file: file) }
             let ok = result.requests - result.non2xx
+            figures["heartbeat_server_cpu_us_per_request"] = cpu
             figures["heartbeat_requests_prepared"] = count
             figures["heartbeat_requests_per_s"] = result.perSecond(ok)
             figures["node_heartbeats_per_s"] = result.perSecond(ok * nodesPerOperator)
@@ -115,8 +124,9 @@ struct ServerBenchCommand: AsyncParsableCommand {
             let count = try await prepare(file: file, count: duration * preparedPerSecond, keys: tenantKeys) { index, _ in
                 ("POST", "/v1/jobs", Self.spec(index))
             }
-            let result = try runWrk(baseURL + "/v1/jobs", script: script, file: file)
+            let (result, cpu) = try cpuPerRequest { try runWrk(baseURL + "/v1/jobs", script: script, file: file) }
             let ok = result.requests - result.non2xx
+            figures["submit_server_cpu_us_per_request"] = cpu
             figures["submissions_prepared"] = count
             figures["submissions_per_s"] = result.perSecond(ok)
             figures["submit_p50_us"] = result.p50
@@ -125,7 +135,8 @@ struct ServerBenchCommand: AsyncParsableCommand {
             figures["submit_errors"] = result.non2xx + result.socketErrors
         }
         if wanted.contains("stats") {
-            let result = try runWrk(baseURL + "/v1/stats", script: script, file: nil)
+            let (result, cpu) = try cpuPerRequest { try runWrk(baseURL + "/v1/stats", script: script, file: nil) }
+            figures["stats_server_cpu_us_per_request"] = cpu
             figures["stats_requests_per_s"] = result.perSecond(result.requests - result.non2xx)
             figures["stats_p50_us"] = result.p50
             figures["stats_p99_us"] = result.p99
@@ -314,6 +325,17 @@ final class ChildServer: Sendable {
         }
         process.terminate()
         throw CleanExit.failure("the coordinator did not start within 60 s")
+    }
+
+    /// User plus system CPU time of process `pid` so far, in microseconds (Linux `/proc`).
+    static func cpuMicroseconds(_ pid: Int32) -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = text.lastIndex(of: ")") else { return nil }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        // After the command name: state is field 3, utime 14 and stime 15 (1-based).
+        guard fields.count > 13, let user = Int(fields[11]), let system = Int(fields[12]) else { return nil }
+        let ticks = sysconf(Int32(_SC_CLK_TCK))
+        return (user + system) * 1_000_000 / max(1, ticks)
     }
 
     /// SIGTERM, then waits for the clean stop.

@@ -45,7 +45,7 @@ public final class Coordinator: Sendable {
         authenticator = RequestAuthenticator(
             verifier: RequestVerifier(windowSeconds: configuration.signatureWindowSeconds),
             limiter: RateLimiter(perSecond: configuration.ratePerSecondPerKey, burst: configuration.rateBurstPerKey),
-            maxBodyBytes: configuration.maxBodyBytes,
+            maxBodyBytes: configuration.maxBodyBytes, bodyDeadline: .milliseconds(configuration.bodyDeadlineMilliseconds),
             unixSeconds: { clock().secondsSinceEpoch }, metrics: metrics)
         publicViews = PublicViewCache(maxAgeNanoseconds: configuration.publicCacheMilliseconds * 1_000_000)
         jobLogs = JobLogBuffer()

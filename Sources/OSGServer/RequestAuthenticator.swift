@@ -14,11 +14,15 @@ public final class RequestAuthenticator: Sendable {
     private let limiter: RateLimiter
     /// Largest accepted body, in bytes.
     public let maxBodyBytes: Int
+    /// Longest time a body may take to arrive.
+    public let bodyDeadline: Duration
     private let unixSeconds: @Sendable () -> Int64
     private let metrics: ServerMetrics
 
-    public init(verifier: RequestVerifier, limiter: RateLimiter, maxBodyBytes: Int, unixSeconds: @escaping @Sendable () -> Int64, metrics: ServerMetrics) {
-        precondition(maxBodyBytes > 0, "the body limit must be positive")
+    public init(verifier: RequestVerifier, limiter: RateLimiter, maxBodyBytes: Int, bodyDeadline: Duration = .seconds(10),
+                unixSeconds: @escaping @Sendable () -> Int64, metrics: ServerMetrics) {
+        precondition(maxBodyBytes > 0 && bodyDeadline > .zero, "the body limits must be positive")
+        self.bodyDeadline = bodyDeadline
         self.verifier = Mutex(verifier)
         self.limiter = limiter
         self.maxBodyBytes = maxBodyBytes
@@ -87,14 +91,32 @@ public final class RequestAuthenticator: Sendable {
         }
     }
 
-    /// The whole body, refusing more than ``maxBodyBytes`` with 413.
+    /// The whole body, refusing more than ``maxBodyBytes`` with 413 and a body that takes
+    /// longer than ``bodyDeadline`` to arrive with 408 (a slow sender cannot hold a request
+    /// open by trickling bytes inside the idle timeout).
     public func readBody(_ request: Request) async throws(APIError) -> [UInt8] {
-        var request = request
+        let limit = maxBodyBytes
+        let deadline = bodyDeadline
         do {
-            let buffer = try await request.collectBody(upTo: maxBodyBytes)
-            return Array(buffer.readableBytesView)
+            return try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
+                group.addTask {
+                    var request = request
+                    return Array(try await request.collectBody(upTo: limit).readableBytesView)
+                }
+                group.addTask {
+                    try await Task.sleep(for: deadline)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let body = first else {
+                    throw APIError(.requestTimeout, "request_timeout", "the body did not arrive within \(deadline)")
+                }
+                return body
+            }
+        } catch let error as APIError {
+            throw error
         } catch is NIOTooManyBytesError {
-            throw APIError(.contentTooLarge, "body_too_large", "the body is larger than \(maxBodyBytes) bytes")
+            throw APIError(.contentTooLarge, "body_too_large", "the body is larger than \(limit) bytes")
         } catch {
             throw APIError(.badRequest, "unreadable_body", "the body could not be read: \(error)")
         }

@@ -32,6 +32,8 @@ public struct ServerConfiguration: Sendable {
     public var maxPollSeconds: Int64 = 30
     /// How long public aggregates (stats, market, providers) may be reused, in milliseconds.
     public var publicCacheMilliseconds: Int64 = 1_000
+    /// Longest time a request body may take to arrive, in milliseconds (408 after).
+    public var bodyDeadlineMilliseconds: Int64 = 10_000
     /// Seconds an idle connection (or a stalled body) is kept open.
     public var idleTimeoutSeconds: Int64 = 30
     /// Most commands in one group commit.

@@ -49,7 +49,7 @@ struct AuthenticationTests {
     @Test("more requests than the per-key rate allows get 429 with Retry-After; a body over the limit gets 413")
     func limits() async throws {
         let harness = try await Harness.make { configuration in
-            configuration.ratePerSecondPerKey = 1
+            configuration.ratePerSecondPerKey = 0.01  // one token per 100 s: no refill during the test
             configuration.rateBurstPerKey = 3
             configuration.maxBodyBytes = 1_024
         }
