@@ -17,6 +17,13 @@ public struct OSGCommand: AsyncParsableCommand {
             LogCommand.self,
             MarketCommand.self,
             ServeCommand.self,
+            SubmitCommand.self,
+            JobsCommand.self,
+            LogsCommand.self,
+            CancelCommand.self,
+            FaucetCommand.self,
+            ProvidersCommand.self,
+            StatsCommand.self,
         ]
     )
 
