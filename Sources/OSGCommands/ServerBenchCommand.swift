@@ -104,7 +104,7 @@ struct ServerBenchCommand: AsyncParsableCommand {
         if wanted.contains("heartbeats") {
             try await registerNodes(operatorKeys, client: client)
             let file = work + "/heartbeats.tsv"
-            let count = try await prepare(file: file, count: duration * preparedPerSecond / 4, keys: operatorKeys) { index, key in
+            let count = try await prepare(file: file, count: duration * preparedPerSecond / 2, keys: operatorKeys) { index, key in
                 let base = index * nodesPerOperator
                 return ("POST", "/v1/heartbeats", "{\"nodes\":[" + (0..<nodesPerOperator).map { "\"n\(base + $0)\"" }.joined(separator: ",") + "]}")
             }
