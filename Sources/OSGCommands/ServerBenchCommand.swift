@@ -204,7 +204,9 @@ struct ServerBenchCommand: AsyncParsableCommand {
             for try await chunk in group { all.append(chunk) }
             return all.sorted { $0.0 < $1.0 }.map(\.1)
         }
-        FileManager.default.createFile(atPath: file, contents: Data(chunks.joined()))
+        guard FileManager.default.createFile(atPath: file, contents: Data(chunks.joined())) else {
+            throw CleanExit.failure("cannot write \(file)")
+        }
         return count
     }
 

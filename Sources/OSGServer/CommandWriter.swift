@@ -103,7 +103,7 @@ public actor CommandWriter {
             waiters[id] = continuation
             Task {
                 try? await Task.sleep(for: timeout)
-                await self.wake(id)
+                self.wake(id)
             }
         }
     }

@@ -3,9 +3,8 @@ import Hummingbird
 
 /// JSON answers: snake_case keys, sorted for stable output, no escaped slashes.
 enum JSONResponse {
-    /// One encoder per thread would be faster still; `JSONEncoder` is safe to share for
-    /// encoding, and encoding is not the bottleneck next to signature checks.
-    nonisolated(unsafe) private static let encoder: JSONEncoder = {
+    /// `JSONEncoder` is `Sendable` and safe to share for encoding.
+    private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
