@@ -36,6 +36,10 @@ public actor CommandWriter {
     /// Bumped whenever an append starts or ends a lease or a node's liveness changes.
     public private(set) var leaseVersion: UInt64 = 0
 
+    /// The writer's own thread (see ``QueueExecutor``).
+    private let executor = QueueExecutor(label: "openstargate.writer")
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
     private let observers: [any CommandLogObserver]
     private let clock: @Sendable () -> Timestamp
     private let metrics: ServerMetrics
