@@ -41,6 +41,7 @@ struct Harness: Sendable {
 
     static func make(_ kind: ServerStoreKind = .sqlite, dataDirectory: String? = nil, schema: String? = nil,
                      governance: Curve25519.Signing.PrivateKey = .init(), clock: ManualClock = ManualClock(),
+                     observers: [any CommandLogObserver] = [],
                      configure: (inout ServerConfiguration) -> Void = { _ in }) async throws -> Harness {
         let directory = dataDirectory ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("osg-server-test-\(UInt64.random(in: 0..<UInt64.max))").path
@@ -62,7 +63,7 @@ struct Harness: Sendable {
             store = .postgres(PostgresCommandLogStore(database: database), database)
             schemaName = name
         }
-        let coordinator = try await Coordinator.open(configuration, store: store, clock: { clock.now })
+        let coordinator = try await Coordinator.open(configuration, store: store, observers: observers, clock: { clock.now })
         return Harness(coordinator: coordinator, clock: clock, governance: governance, dataDirectory: directory, kind: kind, schema: schemaName)
     }
 
