@@ -30,7 +30,13 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.25.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.24.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
     ],
     targets: [
         // Pure domain model: identities, money, resources, nodes, job specs, orders, leases.
@@ -105,6 +111,22 @@ let package = Package(
             ],
             resources: [.copy("Resources")]
         ),
+        // The coordinator service (`osg serve`): HTTP API, single-writer command pipeline,
+        // read models over the state, metrics and the served transparency-log directory.
+        .target(
+            name: "OSGServer",
+            dependencies: [
+                "OSGDomain", "OSGCore", "OSGStore", "OSGAuth", "OSGSpec", "OSGLedger", "OSGMarket",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            resources: [.copy("Resources/openapi.json")]
+        ),
         // CLI verbs as a library so tests can run them in-process.
         .target(
             name: "OSGCommands",
@@ -119,9 +141,15 @@ let package = Package(
                 "OSGCarbon",
                 "OSGSim",
                 "OSGTransparency",
+                "OSGServer",
+                "OSGAuth",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         // The `osg` binary: a thin @main.
@@ -131,6 +159,14 @@ let package = Package(
         .testTarget(name: "OSGAuthTests", dependencies: ["OSGAuth"]),
         .testTarget(name: "OSGStoreTests", dependencies: ["OSGStore", "OSGLedger", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "OSGCommandsTests", dependencies: ["OSGCommands"]),
+        .testTarget(
+            name: "OSGServerTests",
+            dependencies: [
+                "OSGServer", "OSGAuth", "OSGCore", "OSGStore", "OSGDomain",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            resources: [.copy("Fixtures")]
+        ),
         .testTarget(
             name: "OSGMarketTests",
             dependencies: ["OSGMarket", "OSGCarbon", "OSGCommands", "OSGSpec", .product(name: "Yams", package: "Yams")],

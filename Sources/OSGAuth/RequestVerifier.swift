@@ -29,6 +29,16 @@ public struct RequestVerifier: Sendable {
     /// Accepts or refuses `request` at time `now` (Unix seconds). An accepted nonce is
     /// remembered, so the same request is refused the second time.
     public mutating func verify(_ request: SignedRequest, now: Int64) -> Result<Identity, AuthFailure> {
+        verify(request, now: now, signatureIsValid: { request.hasValidSignature })
+    }
+
+    /// Like ``verify(_:now:)``, with the signature check supplied by the caller, so a server
+    /// can check signatures in parallel, outside the lock that guards the nonce memory.
+    /// `signatureIsValid` runs only after the timestamp checks pass and before the nonce is
+    /// looked at; it must say whether ``SignedRequest/hasValidSignature`` holds.
+    public mutating func verify(
+        _ request: SignedRequest, now: Int64, signatureIsValid: () -> Bool
+    ) -> Result<Identity, AuthFailure> {
         forget(before: now - windowSeconds)
         if request.timestamp < now - windowSeconds {
             return .failure(AuthFailure(.staleTimestamp, "timestamp \(request.timestamp) is more than \(windowSeconds) s before the server's time \(now); check the client clock"))
@@ -38,7 +48,7 @@ public struct RequestVerifier: Sendable {
         }
         // The signature is checked before the nonce is recorded, so a forger cannot burn a
         // legitimate client's nonces.
-        guard request.hasValidSignature else {
+        guard signatureIsValid() else {
             return .failure(AuthFailure(.badSignature, "the signature does not match the request (method, path, body, timestamp, nonce) and key"))
         }
         if seen[request.signer]?[request.nonce] != nil {

@@ -6,8 +6,9 @@ import OSGMarket
 struct MarketCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "market",
-        abstract: "Re-run and inspect market clearings.",
-        subcommands: [Clear.self]
+        abstract: "Show the coordinator's order book, and re-run market clearings.",
+        subcommands: [MarketBookCommand.self, Clear.self],
+        defaultSubcommand: MarketBookCommand.self
     )
 
     /// `osg market clear FILE.json`: re-runs one clearing on a snapshot (DESIGN.md §4, a contract).

@@ -18,6 +18,14 @@ public struct OSGCommand: AsyncParsableCommand {
             AuditCommand.self,
             MarketCommand.self,
             SimCommand.self,
+            ServeCommand.self,
+            SubmitCommand.self,
+            JobsCommand.self,
+            LogsCommand.self,
+            CancelCommand.self,
+            FaucetCommand.self,
+            ProvidersCommand.self,
+            StatsCommand.self,
         ]
     )
 

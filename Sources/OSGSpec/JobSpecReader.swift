@@ -24,7 +24,9 @@ public enum JobSpecReader {
     public static func read(_ text: String, now: Timestamp) -> Result {
         let node: Node?
         do {
-            node = try Yams.compose(yaml: text)
+            // An explicit encoding: Yams' default reads the process environment on every parse,
+            // which costs more than parsing a small spec (it matters on the coordinator's submit path).
+            node = try Yams.compose(yaml: text, .default, .default, .utf8)
         } catch let error as YamlError {
             return Result(spec: nil, problems: [syntaxProblem(error)])
         } catch {

@@ -41,12 +41,29 @@ public struct CommandProcessor<Store: CommandLogStore> {
     /// Time never runs backwards in the log: a `time` earlier than the last entry's (a clock
     /// step back) is raised to it.
     public mutating func submit(_ batch: [(command: Command, actor: String)], at time: Timestamp) async throws(StoreError) -> [[Event]] {
+        let entries = entries(for: batch, at: time)
+        try await store.append(entries)
+        return applyAppended(entries)
+    }
+
+    /// The entries `batch` becomes at `time`, continuing the log (nothing is logged yet).
+    ///
+    /// With ``applyAppended(_:)`` this splits ``submit(_:at:)`` for pipelines that must keep
+    /// answering reads from ``state`` while the append is in flight: prepare, append to
+    /// ``store``, then apply. Time never runs backwards (see ``submit(_:at:)``).
+    public func entries(for batch: [(command: Command, actor: String)], at time: Timestamp) -> [LogEntry] {
         let logicalTime = max(time, state.lastTime ?? time)
         let first = state.nextSequence
-        let entries = batch.enumerated().map { offset, item in
+        return batch.enumerated().map { offset, item in
             LogEntry(sequence: first + UInt64(offset), time: logicalTime, actor: item.actor, command: item.command)
         }
-        try await store.append(entries)
-        return entries.map { state.apply($0) }
+    }
+
+    /// Applies entries the caller has just appended durably to ``store``, in order.
+    ///
+    /// - Precondition: the entries continue the state (they came from ``entries(for:at:)``
+    ///   with no other entry applied in between) and ``store`` holds them.
+    public mutating func applyAppended(_ entries: [LogEntry]) -> [[Event]] {
+        entries.map { state.apply($0) }
     }
 }

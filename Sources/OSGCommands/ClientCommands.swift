@@ -1,0 +1,205 @@
+import ArgumentParser
+import Foundation
+import NIOHTTP1
+
+/// Options every client verb shares: where the coordinator is, who signs, and the output form.
+struct ClientOptions: ParsableArguments {
+    @Option(name: .long, help: "The coordinator's URL (default $OSG_COORDINATOR or http://127.0.0.1:7070).")
+    var coordinator: String?
+
+    @Option(name: .long, help: "Your key file (default $OSG_KEY or osg.key; create one with `osg keys new`).")
+    var key: String?
+
+    @Flag(name: .long, help: "Print the coordinator's JSON answer (one object) instead of text.")
+    var json = false
+
+    var url: String {
+        coordinator ?? ProcessInfo.processInfo.environment["OSG_COORDINATOR"] ?? "http://127.0.0.1:7070"
+    }
+
+    /// A client that signs with the key file.
+    func signingClient() throws -> CoordinatorClient {
+        let path = key ?? ProcessInfo.processInfo.environment["OSG_KEY"] ?? "osg.key"
+        do {
+            return CoordinatorClient(baseURL: url, key: try KeyFile.read(from: path).privateKey)
+        } catch {
+            throw CleanExit.failure("\(error)")
+        }
+    }
+
+    /// A client for public reads.
+    func publicClient() -> CoordinatorClient { CoordinatorClient(baseURL: url, key: nil) }
+
+    /// Sends a request and returns the JSON object of a 2xx answer; prints the error and exits
+    /// 1 otherwise.
+    func call(_ client: CoordinatorClient, _ method: HTTPMethod, _ path: String, body: [UInt8] = [],
+              contentType: String = "application/json") async throws -> [String: Any] {
+        let answer: CoordinatorClient.Answer
+        do {
+            answer = try await client.send(method, path, body: body, contentType: contentType)
+        } catch {
+            throw CleanExit.failure("\(error)")
+        }
+        guard (200..<300).contains(answer.status), let object = answer.json as? [String: Any] else {
+            throw CleanExit.failure(answer.errorSummary)
+        }
+        if json { print(answer.text) }
+        return object
+    }
+}
+
+/// Percent-encodes a path segment (job ids are plain, but never trust input in a URL).
+func pathSegment(_ text: String) -> String {
+    text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_."))) ?? text
+}
+
+/// `osg submit SPEC`: submits a job spec to the coordinator.
+struct SubmitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "submit",
+        abstract: "Submit a job spec (YAML or JSON) to the coordinator; prints the job id.")
+
+    @Argument(help: "The job spec file (see docs/JOB_SPEC.md), or - for standard input.")
+    var spec: String
+
+    @Option(name: .long, help: "The set-aside pool to draw on (for class: set-aside jobs).")
+    var pool: String?
+
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        let text: Data
+        do { text = try InputFile.readData(spec) } catch { throw CleanExit.failure("\(error)") }
+        let isJSON = spec.hasSuffix(".json") || text.first == UInt8(ascii: "{")
+        let path = "/v1/jobs" + (pool.map { "?pool=\(pathSegment($0))" } ?? "")
+        let answer = try await options.call(try options.signingClient(), .POST, path, body: Array(text),
+                                            contentType: isJSON ? "application/json" : "application/yaml")
+        if !options.json { print(answer["job"] as? String ?? "") }
+    }
+}
+
+/// `osg jobs`: your jobs and their status.
+struct JobsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "jobs", abstract: "List your jobs: status, queue position, why pending.")
+
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        let answer = try await options.call(try options.signingClient(), .GET, "/v1/jobs")
+        guard !options.json else { return }
+        let jobs = answer["jobs"] as? [[String: Any]] ?? []
+        if jobs.isEmpty { print("no jobs") }
+        for job in jobs {
+            var line = "\(job["id"] ?? "?")  \(job["status"] ?? "?")  \(job["name"] ?? "")  \(job["nodes"] ?? 1)×\(job["gpus_per_node"] ?? 0) \(job["gpu_model"] ?? "")"
+            if let position = job["queue_position"] { line += "  queue #\(position)" }
+            if let reason = job["waiting_reason"] { line += "  waiting: \(reason)" }
+            print(line)
+        }
+    }
+}
+
+/// `osg cancel JOB`.
+struct CancelCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "cancel", abstract: "Cancel one of your jobs.")
+
+    @Argument(help: "The job id (from osg submit or osg jobs).")
+    var job: String
+
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        _ = try await options.call(try options.signingClient(), .DELETE, "/v1/jobs/\(pathSegment(job))")
+        if !options.json { print("cancelled \(job)") }
+    }
+}
+
+/// `osg logs JOB`.
+struct LogsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "logs", abstract: "Print the output lines the operator's agent streamed for one of your jobs.")
+
+    @Argument(help: "The job id.")
+    var job: String
+
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        let answer = try await options.call(try options.signingClient(), .GET, "/v1/jobs/\(pathSegment(job))/logs")
+        guard !options.json else { return }
+        if let dropped = answer["dropped_lines"] as? Int, dropped > 0 { print("(\(dropped) earlier lines dropped)") }
+        for line in answer["lines"] as? [String] ?? [] { print(line) }
+    }
+}
+
+/// `osg faucet AMOUNT`: devnet credits.
+struct FaucetCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "faucet", abstract: "Ask a devnet coordinator for credits (capped).")
+
+    @Argument(help: "Credits, e.g. 100 or 2.5.")
+    var amount: String
+
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        let body = Array(JSONOutput.string(["amount": amount]).utf8)
+        let answer = try await options.call(try options.signingClient(), .POST, "/v1/faucet", body: body)
+        if !options.json { print("balance: \(answer["balance"] ?? "?") credits") }
+    }
+}
+
+/// `osg providers`: operators and their capacity.
+struct ProvidersCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "providers", abstract: "List operators with their nodes, GPUs and regions.")
+
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        let answer = try await options.call(options.publicClient(), .GET, "/v1/providers")
+        guard !options.json else { return }
+        let providers = answer["providers"] as? [[String: Any]] ?? []
+        if providers.isEmpty { print("no providers") }
+        for p in providers {
+            let id = (p["id"] as? String).map { String($0.prefix(16)) + "…" } ?? "?"
+            print("\(id)  nodes \(p["online_nodes"] ?? 0)/\(p["nodes"] ?? 0) online  GPUs \(p["allocated_gpus"] ?? 0)/\(p["gpus"] ?? 0) in use  \((p["gpu_models"] as? [String] ?? []).joined(separator: ","))  \((p["regions"] as? [String] ?? []).joined(separator: ","))")
+        }
+    }
+}
+
+/// `osg stats`: the published statistics.
+struct StatsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "stats", abstract: "Print the published statistics: queue times, acceptance, utilisation, prices.")
+
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        let answer = try await options.call(options.publicClient(), .GET, "/v1/stats")
+        guard !options.json else { return }
+        print("log entries \(answer["log_entries"] ?? 0), online GPUs \(answer["online_gpus"] ?? 0), utilisation \((answer["utilisation_ppm"] as? Int ?? 0) / 10_000) %, pending \(answer["pending_jobs"] ?? 0), running \(answer["running_jobs"] ?? 0)")
+        for (title, key) in [("resource class", "by_resource_class"), ("user class", "by_user_class")] {
+            for (name, group) in (answer[key] as? [String: [String: Any]] ?? [:]).sorted(by: { $0.key < $1.key }) {
+                print("\(title) \(name): submitted \(group["submitted"] ?? 0), started \(group["started"] ?? 0), acceptance \((group["acceptance_ppm"] as? Int ?? 0) / 10_000) %, queue p50/p90/p99 \(group["queue_p50_seconds"] ?? "-")/\(group["queue_p90_seconds"] ?? "-")/\(group["queue_p99_seconds"] ?? "-") s")
+            }
+        }
+        for (model, price) in (answer["price_index"] as? [String: String] ?? [:]).sorted(by: { $0.key < $1.key }) {
+            print("price index \(model): \(price) credits per GPU-hour")
+        }
+    }
+}
+
+/// `osg market book`: the order book (the default of `osg market`).
+struct MarketBookCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "book", abstract: "Print the coordinator's order book: pending bids and free capacity per node shape.")
+
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        let answer = try await options.call(options.publicClient(), .GET, "/v1/market")
+        guard !options.json else { return }
+        print("pending jobs: \(answer["pending_jobs"] ?? 0)")
+        for ask in answer["asks"] as? [[String: Any]] ?? [] {
+            print("ask  \(ask["gpu_model"] ?? "?") ×\(ask["gpus_per_node"] ?? 0) \(ask["vram_gib"] ?? 0) GiB \(ask["region"] ?? "?"): \(ask["nodes"] ?? 0) nodes, \(ask["free_gpus"] ?? 0) GPUs free, from \(ask["lowest_ask"] ?? "?")")
+        }
+        for bid in (answer["bids"] as? [[String: Any]] ?? []).prefix(20) {
+            print("bid  \(bid["job"] ?? "?") \(bid["nodes"] ?? 1)×\(bid["gpus_per_node"] ?? 0) \(bid["gpu_model"] ?? "?") up to \(bid["max_price"] ?? "?")\((bid["waiting_reason"] as? String).map { "  (\($0))" } ?? "")")
+        }
+    }
+}

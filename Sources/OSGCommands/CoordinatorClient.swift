@@ -1,0 +1,71 @@
+import AsyncHTTPClient
+import Crypto
+import Foundation
+import NIOCore
+import NIOHTTP1
+import OSGAuth
+import OSGDomain
+
+/// A client of the coordinator's HTTP API that signs its requests (DESIGN.md §7).
+struct CoordinatorClient: Sendable {
+    /// `http://host:port`, without a trailing slash.
+    let baseURL: String
+    /// The key that signs; `nil` for public reads only.
+    let key: Curve25519.Signing.PrivateKey?
+    let http: HTTPClient
+
+    init(baseURL: String, key: Curve25519.Signing.PrivateKey?, http: HTTPClient = .shared) {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.key = key
+        self.http = http
+    }
+
+    /// An answer: status, and the body bytes.
+    struct Answer: Sendable {
+        var status: Int
+        var body: [UInt8]
+        var text: String { String(decoding: body, as: UTF8.self) }
+        var json: Any? { try? JSONSerialization.jsonObject(with: Data(body)) }
+        /// `code: message` of an error answer.
+        var errorSummary: String {
+            guard let error = (json as? [String: Any])?["error"] as? [String: Any] else { return "HTTP \(status): \(text.prefix(300))" }
+            let field = (error["field"] as? String).map { " (field \($0))" } ?? ""
+            return "\(error["code"] as? String ?? "error"): \(error["message"] as? String ?? "")\(field)"
+        }
+    }
+
+    /// Why a request could not be made at all.
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Sends one request; signs it when `signed` (the default when a key is set).
+    func send(_ method: HTTPMethod, _ path: String, body: [UInt8] = [], contentType: String = "application/json",
+              signed: Bool? = nil, timeout: TimeAmount = .seconds(60)) async throws -> Answer {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = method
+        if !body.isEmpty {
+            request.headers.add(name: "Content-Type", value: contentType)
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        if signed ?? (key != nil) {
+            guard let key else { throw Failure(description: "this request must be signed: pass --key FILE") }
+            let signature = try SignedRequest.sign(method: method.rawValue, path: path, body: body,
+                                                   timestamp: Int64(Date().timeIntervalSince1970), nonce: Self.nonce(), with: key)
+            for header in signature.headers { request.headers.add(name: header.name, value: header.value) }
+        }
+        do {
+            let response = try await http.execute(request, timeout: timeout)
+            let buffer = try await response.body.collect(upTo: 64 << 20)
+            return Answer(status: Int(response.status.code), body: Array(buffer.readableBytesView))
+        } catch {
+            throw Failure(description: "cannot reach the coordinator at \(baseURL): \(error)")
+        }
+    }
+
+    /// A fresh nonce: 32 random hex characters.
+    static func nonce() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return Hex.encode((0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) })
+    }
+}

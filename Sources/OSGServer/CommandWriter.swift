@@ -1,0 +1,196 @@
+import Logging
+import OSGCore
+import OSGDomain
+import OSGStore
+
+/// The single writer: it owns the ``CommandProcessor`` (the state and the log store) and
+/// turns concurrent requests into group commits.
+///
+/// Requests queue their command with ``submit(_:actor:)``. While one store append is in
+/// flight, newly arriving commands wait; when it returns, they all go into the next append
+/// together (one transaction, one fsync), up to ``maxBatch`` at a time. A request is
+/// answered only after its entry is durable, applied, and shown to every
+/// ``CommandLogObserver``. Reads (``read(_:)``) see the state as of the last applied append,
+/// never a command that is not yet durable.
+public actor CommandWriter {
+    /// What a submitted command became: its log entry and the events it produced.
+    public struct Outcome: Sendable {
+        public var entry: LogEntry
+        public var events: [Event]
+    }
+
+    private struct Pending {
+        var command: Command
+        var actor: String
+        var continuation: CheckedContinuation<Outcome, any Error>
+    }
+
+    private var processor: CommandProcessor<CoordinatorStore>
+    private var pending: [Pending] = []
+    private var flushing = false
+    /// Set when an append failed in a way that leaves the store's content unknown; writes are
+    /// refused until a restart recovers from the store.
+    public private(set) var failed: StoreError?
+    private var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+    private var nextWaiterID: UInt64 = 0
+    /// Bumped whenever an append starts or ends a lease or a node's liveness changes.
+    public private(set) var leaseVersion: UInt64 = 0
+
+    /// The writer's own thread (see ``QueueExecutor``).
+    private let executor = QueueExecutor(label: "openstargate.writer")
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
+    private let observers: [any CommandLogObserver]
+    private let clock: @Sendable () -> Timestamp
+    private let metrics: ServerMetrics
+    private let logger: Logger
+    /// Most commands in one store append.
+    public let maxBatch: Int
+    /// Most commands waiting for an append; beyond it requests are refused with 429.
+    public let maxPending: Int
+    /// Most concurrent long-poll waiters.
+    public let maxWaiters: Int
+
+    /// A writer over an opened processor.
+    public init(
+        processor: CommandProcessor<CoordinatorStore>, observers: [any CommandLogObserver] = [],
+        clock: @escaping @Sendable () -> Timestamp, metrics: ServerMetrics, logger: Logger,
+        maxBatch: Int = 4096, maxPending: Int = 65_536, maxWaiters: Int = 10_000
+    ) {
+        precondition(maxBatch > 0 && maxPending >= maxBatch && maxWaiters > 0, "writer bounds must be positive")
+        self.processor = processor
+        self.observers = observers
+        self.clock = clock
+        self.metrics = metrics
+        self.logger = logger
+        self.maxBatch = maxBatch
+        self.maxPending = maxPending
+        self.maxWaiters = maxWaiters
+        metrics.logLength.record(Int64(processor.state.nextSequence))
+    }
+
+    /// Logs `command` for `actor`, durably, applies it, and returns what it did.
+    ///
+    /// - Throws: ``APIError`` 429 when too many commands are waiting, 503 when the store
+    ///   failed (nothing of this command was acknowledged).
+    public func submit(_ command: Command, actor: String) async throws -> Outcome {
+        if let failed {
+            throw APIError(.serviceUnavailable, "store_failed", "the coordinator's store failed (\(failed.code.rawValue)); it accepts writes again after a restart")
+        }
+        guard pending.count < maxPending else {
+            throw APIError(.tooManyRequests, "overloaded", "too many commands are waiting to be logged; retry shortly", headers: [.retryAfter: "1"])
+        }
+        return try await withCheckedThrowingContinuation { continuation in
+            pending.append(Pending(command: command, actor: actor, continuation: continuation))
+            if !flushing {
+                flushing = true
+                Task { await self.flush() }
+            }
+        }
+    }
+
+    /// Runs `body` on the current state (as of the last durable append).
+    public func read<T: Sendable>(_ body: @Sendable (CoordinatorState) throws -> T) rethrows -> T {
+        try body(processor.state)
+    }
+
+    /// Number of entries in the log.
+    public var logLength: UInt64 { processor.state.nextSequence }
+
+    /// Waits until ``leaseVersion`` exceeds `version` or `timeout` passes, whichever is first.
+    /// Returns at once when too many requests are already waiting.
+    public func waitForLeaseChange(after version: UInt64, timeout: Duration) async {
+        guard leaseVersion <= version, waiters.count < maxWaiters else { return }
+        let id = nextWaiterID
+        nextWaiterID += 1
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            waiters[id] = continuation
+            Task {
+                try? await Task.sleep(for: timeout)
+                self.wake(id)
+            }
+        }
+    }
+
+    private func wake(_ id: UInt64) {
+        waiters.removeValue(forKey: id)?.resume()
+    }
+
+    /// Wakes every long-poll waiter (at shutdown).
+    public func wakeAll() {
+        let all = waiters
+        waiters = [:]
+        for continuation in all.values { continuation.resume() }
+    }
+
+    private func flush() async {
+        while !pending.isEmpty {
+            let take = min(pending.count, maxBatch)
+            let batch = Array(pending.prefix(take))
+            pending.removeFirst(take)
+            await commit(batch)
+        }
+        flushing = false
+    }
+
+    private func commit(_ batch: [Pending]) async {
+        if let failed {
+            for item in batch {
+                item.continuation.resume(throwing: APIError(.serviceUnavailable, "store_failed", "the coordinator's store failed (\(failed.code.rawValue)); it accepts writes again after a restart"))
+            }
+            return
+        }
+        let entries = processor.entries(for: batch.map { ($0.command, $0.actor) }, at: clock())
+        let start = ContinuousClock.now
+        do {
+            try await processor.store.append(entries)
+        } catch {
+            // A failed transaction may or may not have committed (a lost connection after
+            // COMMIT): the state can no longer be sure to match the store, so stop writing.
+            logger.error("store append failed; refusing writes until restart", metadata: ["error": "\(error)"])
+            failed = error
+            for item in batch {
+                item.continuation.resume(throwing: APIError(.serviceUnavailable, "store_failed", "the command could not be stored (\(error.code.rawValue)); it was not acknowledged; retry after the coordinator restarts"))
+            }
+            return
+        }
+        metrics.appendDuration.recordNanoseconds((ContinuousClock.now - start).nanoseconds)
+        let events = processor.applyAppended(entries)
+        metrics.commandsAppended.increment(by: entries.count)
+        metrics.storeAppends.increment()
+        metrics.batchSize.record(entries.count)
+        metrics.logLength.record(Int64(processor.state.nextSequence))
+        for observer in observers {
+            do {
+                try await observer.didAppend(entries, state: processor.state)
+            } catch {
+                metrics.observerFailures.increment()
+                logger.error("log observer failed", metadata: ["observer": "\(type(of: observer))", "error": "\(error)"])
+            }
+        }
+        if events.contains(where: { $0.contains(where: \.changesLeases) }) {
+            leaseVersion += 1
+            wakeAll()
+        }
+        for (index, item) in batch.enumerated() {
+            item.continuation.resume(returning: Outcome(entry: entries[index], events: events[index]))
+        }
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}
+
+extension Event {
+    /// Whether an operator polling for leases should look again.
+    var changesLeases: Bool {
+        switch self {
+        case .leaseStarted, .leaseEnded, .nodeWentOffline, .nodeWithdrawn, .lockupRecorded, .lockupEnded: true
+        default: false
+        }
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import OSGAuth
+import OSGCore
+import OSGDomain
+import OSGStore
+import ServiceLifecycle
+
+/// The coordinator service: the single writer over the recovered state, authentication,
+/// cached public views, job logs and metrics, and the HTTP routes over them.
+///
+/// ```swift
+/// let coordinator = try await Coordinator.open(configuration, store: store)
+/// let app = coordinator.application()
+/// try await app.runService()
+/// ```
+public final class Coordinator: Sendable {
+    public let configuration: ServerConfiguration
+    public let writer: CommandWriter
+    public let authenticator: RequestAuthenticator
+    public let metrics: ServerMetrics
+    let publicViews: PublicViewCache
+    let jobLogs: JobLogBuffer
+    let logger: Logger
+    let store: CoordinatorStore
+    /// Wall clock as log time (whole seconds).
+    let clock: @Sendable () -> Timestamp
+
+    /// The governance identity (hex public key).
+    public var governanceID: String { configuration.governanceID }
+
+    /// The swift-metrics factory behind `/metrics`, for `MetricsSystem.bootstrap`.
+    public var metricsFactory: any MetricsFactory { metrics.factory }
+
+    private init(configuration: ServerConfiguration, writer: CommandWriter, store: CoordinatorStore, metrics: ServerMetrics,
+                 clock: @escaping @Sendable () -> Timestamp, logger: Logger) {
+        self.configuration = configuration
+        self.writer = writer
+        self.store = store
+        self.metrics = metrics
+        self.clock = clock
+        self.logger = logger
+        authenticator = RequestAuthenticator(
+            verifier: RequestVerifier(windowSeconds: configuration.signatureWindowSeconds),
+            limiter: RateLimiter(perSecond: configuration.ratePerSecondPerKey, burst: configuration.rateBurstPerKey),
+            maxBodyBytes: configuration.maxBodyBytes, bodyDeadline: .milliseconds(configuration.bodyDeadlineMilliseconds),
+            unixSeconds: { clock().secondsSinceEpoch }, metrics: metrics)
+        publicViews = PublicViewCache(maxAgeNanoseconds: configuration.publicCacheMilliseconds * 1_000_000)
+        jobLogs = JobLogBuffer()
+    }
+
+    /// Opens the store's log, recovers the state by replaying it (and checks it against the
+    /// state digest recorded at the last clean stop, when there is one), and returns a
+    /// coordinator ready to serve.
+    ///
+    /// - Parameters:
+    ///   - clock: the wall clock as log time; a parameter so tests control time.
+    /// - Throws: ``StoreError`` when the store cannot be read, holds another genesis, or the
+    ///   replayed state does not match the recorded digest.
+    public static func open(
+        _ configuration: ServerConfiguration, store: CoordinatorStore, observers: [any CommandLogObserver] = [],
+        clock: @escaping @Sendable () -> Timestamp = Coordinator.wallClock, logger: Logger = Logger(label: "openstargate.coordinator")
+    ) async throws -> Coordinator {
+        let genesis = Genesis(governanceID: configuration.governanceID, heartbeatTimeoutSeconds: configuration.heartbeatTimeoutSeconds)
+        let started = ContinuousClock.now
+        let processor = try await CommandProcessor(store: store, genesis: genesis)
+        let recovered = processor.state.nextSequence
+        try RecoveryCheck(dataDirectory: configuration.dataDirectory, enabled: configuration.databaseURL == nil)
+            .verify(processor.state)
+        logger.info("recovered the state by replaying the log", metadata: [
+            "entries": "\(recovered)", "seconds": "\(ContinuousClock.now - started)",
+        ])
+        let metrics = ServerMetrics()
+        let writer = CommandWriter(processor: processor, observers: observers, clock: clock, metrics: metrics,
+                                   logger: logger, maxBatch: configuration.maxBatch)
+        return Coordinator(configuration: configuration, writer: writer, store: store, metrics: metrics, clock: clock, logger: logger)
+    }
+
+    /// The wall clock in whole seconds.
+    @Sendable public static func wallClock() -> Timestamp {
+        Timestamp(secondsSinceEpoch: Int64(Date().timeIntervalSince1970))
+    }
+
+    /// Records the state digest so the next start can check its replay (a clean stop).
+    public func recordStateDigest() async {
+        let state = await writer.read { $0 }
+        do {
+            try RecoveryCheck(dataDirectory: configuration.dataDirectory, enabled: configuration.databaseURL == nil).record(state)
+        } catch {
+            logger.error("could not record the state digest", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Submits `command` as `actor` and answers the refusal as an error.
+    func perform(_ command: Command, actor: String) async throws -> CommandWriter.Outcome {
+        try await writer.submit(command, actor: actor).acceptedOrThrow()
+    }
+
+    /// The router with every route, wrapped in the error and metrics middleware.
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: APIMiddleware(metrics: metrics))
+        addServiceRoutes(to: router)
+        addNodeRoutes(to: router)
+        addJobRoutes(to: router)
+        addPublicRoutes(to: router)
+        addLogRoutes(to: router)
+        return router
+    }
+
+    /// The HTTP application, with the governance timer as a service; runs until a
+    /// termination signal, then drains connections and records the state digest.
+    public func application(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        var services: [any Service] = [ShutdownRecorder(coordinator: self)]
+        if configuration.clearIntervalSeconds > 0 {
+            services.append(GovernanceTimer(coordinator: self, intervalSeconds: configuration.clearIntervalSeconds))
+        }
+        return Application(
+            router: router(),
+            server: .http1(configuration: .init(idleTimeout: .seconds(configuration.idleTimeoutSeconds))),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "openstargate"),
+            services: services,
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+            logger: logger)
+    }
+}
+
+extension Coordinator {
+    /// Closes the store's connections; with `dropSchema`, removes a PostgreSQL test schema.
+    public func shutdownStoreForTests(dropSchema: Bool) async {
+        if dropSchema, case .postgres(_, let database) = store { try? await database.dropSchema() }
+        await store.close()
+    }
+}

@@ -1,0 +1,29 @@
+import Hummingbird
+import OSGCore
+
+extension APIError {
+    /// The answer to a command the core refused (the refusal itself is logged).
+    init(rejection: Rejection, sequence: UInt64) {
+        let status: HTTPResponse.Status = switch rejection.code {
+        case .notOwner, .notGovernance, .notAllowedToEnd: .forbidden
+        case .unknownNode, .unknownOrder, .unknownPool, .unknownLease: .notFound
+        case .duplicateNode, .orderAlreadyFinal, .leaseAlreadyEnded: .conflict
+        case .invalidSpec, .invalidNode, .invalidPool, .invalidAmount, .invalidLockup, .noEligibleGrant: .unprocessableContent
+        }
+        self.init(status, rejection.code.rawValue, rejection.message + " (refusal logged at sequence \(sequence))")
+    }
+}
+
+extension CommandWriter.Outcome {
+    /// The core's refusal, if the command was refused.
+    var rejection: Rejection? {
+        for case .rejected(let rejection) in events { return rejection }
+        return nil
+    }
+
+    /// Throws the refusal as an ``APIError`` when the command was refused.
+    func acceptedOrThrow() throws(APIError) -> CommandWriter.Outcome {
+        if let rejection { throw APIError(rejection: rejection, sequence: entry.sequence) }
+        return self
+    }
+}

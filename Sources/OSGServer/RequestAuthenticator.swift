@@ -1,0 +1,151 @@
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import OSGAuth
+import OSGDomain
+import Synchronization
+
+/// Authenticates signed requests (DESIGN.md §7): reads the body within the size limit, checks
+/// the content type, applies the per-key rate limit, checks the Ed25519 signature (in the
+/// calling task, so checks run in parallel on every core), then the timestamp window and the
+/// nonce (under a lock, cheap).
+public final class RequestAuthenticator: Sendable {
+    private let verifier: Mutex<RequestVerifier>
+    private let limiter: RateLimiter
+    /// Largest accepted body, in bytes.
+    public let maxBodyBytes: Int
+    /// Longest time a body may take to arrive.
+    public let bodyDeadline: Duration
+    private let unixSeconds: @Sendable () -> Int64
+    private let metrics: ServerMetrics
+
+    public init(verifier: RequestVerifier, limiter: RateLimiter, maxBodyBytes: Int, bodyDeadline: Duration = .seconds(10),
+                unixSeconds: @escaping @Sendable () -> Int64, metrics: ServerMetrics) {
+        precondition(maxBodyBytes > 0 && bodyDeadline > .zero, "the body limits must be positive")
+        self.bodyDeadline = bodyDeadline
+        self.verifier = Mutex(verifier)
+        self.limiter = limiter
+        self.maxBodyBytes = maxBodyBytes
+        self.unixSeconds = unixSeconds
+        self.metrics = metrics
+    }
+
+    /// Kinds of body a route accepts.
+    public enum BodyKind: Sendable {
+        /// No body (signed reads and deletes); any body sent is refused.
+        case none
+        /// `application/json`.
+        case json
+        /// `application/json` or `application/yaml` (job specs).
+        case jsonOrYAML
+    }
+
+    /// An authenticated request: who signed it and the body they signed.
+    public struct Authenticated: Sendable {
+        public var signer: Identity
+        public var body: [UInt8]
+        /// The media type of the body (`application/json` or `application/yaml`), if any.
+        public var mediaType: String?
+    }
+
+    /// Reads and authenticates `request`.
+    ///
+    /// - Throws: ``APIError`` with 401 (authentication), 413 (body too large), 415 (content
+    ///   type), 429 (rate limit) or 400 (malformed headers).
+    public func authenticate(_ request: Request, accepting kind: BodyKind) async throws(APIError) -> Authenticated {
+        let mediaType = try Self.mediaType(of: request, accepting: kind)
+        let body = try await readBody(request)
+        if kind == .none, !body.isEmpty {
+            throw APIError(.badRequest, "unexpected_body", "this request takes no body")
+        }
+        let path = request.head.path ?? "/"
+        let parsed = SignedRequest.parse(method: request.method.rawValue, path: path, body: body) { name in
+            HTTPField.Name(name).flatMap { request.headers[$0] }
+        }
+        let signed: SignedRequest
+        switch parsed {
+        case .failure(let failure):
+            metrics.authFailures.increment()
+            throw APIError(.unauthorized, failure.code.rawValue, failure.message, field: Self.headerField(failure.message))
+        case .success(let value): signed = value
+        }
+        if case .failure(let retry) = limiter.admit(signed.signer.id) {
+            metrics.rateLimited.increment()
+            throw APIError(.tooManyRequests, "rate_limited", "too many requests from key \(signed.signer.id.prefix(16))…; retry in \(retry.seconds) s", headers: [.retryAfter: String(retry.seconds)])
+        }
+        let now = unixSeconds()
+        // The expensive check runs here, outside the lock; the verifier only uses its verdict
+        // after the cheap timestamp checks have passed.
+        let window = verifier.withLock { $0.windowSeconds }
+        let signatureIsValid = abs(signed.timestamp - now) <= window ? signed.hasValidSignature : false
+        let verdict = verifier.withLock { $0.verify(signed, now: now, signatureIsValid: { signatureIsValid }) }
+        switch verdict {
+        case .success(let identity):
+            return Authenticated(signer: identity, body: body, mediaType: mediaType)
+        case .failure(let failure):
+            metrics.authFailures.increment()
+            if failure.code == .tooManyNonces {
+                throw APIError(.tooManyRequests, failure.code.rawValue, failure.message, headers: [.retryAfter: "1"])
+            }
+            throw APIError(.unauthorized, failure.code.rawValue, failure.message)
+        }
+    }
+
+    /// The whole body, refusing more than ``maxBodyBytes`` with 413 and a body that takes
+    /// longer than ``bodyDeadline`` to arrive with 408 (a slow sender cannot hold a request
+    /// open by trickling bytes inside the idle timeout).
+    public func readBody(_ request: Request) async throws(APIError) -> [UInt8] {
+        let limit = maxBodyBytes
+        let deadline = bodyDeadline
+        do {
+            return try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
+                group.addTask {
+                    var request = request
+                    return Array(try await request.collectBody(upTo: limit).readableBytesView)
+                }
+                group.addTask {
+                    try await Task.sleep(for: deadline)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let body = first else {
+                    throw APIError(.requestTimeout, "request_timeout", "the body did not arrive within \(deadline)")
+                }
+                return body
+            }
+        } catch let error as APIError {
+            throw error
+        } catch is NIOTooManyBytesError {
+            throw APIError(.contentTooLarge, "body_too_large", "the body is larger than \(limit) bytes")
+        } catch {
+            throw APIError(.badRequest, "unreadable_body", "the body could not be read: \(error)")
+        }
+    }
+
+    static func mediaType(of request: Request, accepting kind: BodyKind) throws(APIError) -> String? {
+        guard let value = request.headers[.contentType] else {
+            if kind == .none { return nil }
+            throw APIError(.unsupportedMediaType, "missing_content_type", "set Content-Type: application/json", field: "Content-Type")
+        }
+        let media = value.split(separator: ";", maxSplits: 1).first.map { $0.trimmingASCIISpaces().lowercased() } ?? ""
+        switch (kind, media) {
+        case (.none, _): return nil
+        case (.json, "application/json"), (.jsonOrYAML, "application/json"): return "application/json"
+        case (.jsonOrYAML, "application/yaml"), (.jsonOrYAML, "application/x-yaml"), (.jsonOrYAML, "text/yaml"): return "application/yaml"
+        default:
+            let allowed = kind == .json ? "application/json" : "application/json or application/yaml"
+            throw APIError(.unsupportedMediaType, "unsupported_content_type", "Content-Type \(value.prefix(64)) is not accepted; use \(allowed)", field: "Content-Type")
+        }
+    }
+
+    static func headerField(_ message: String) -> String? {
+        [SignedRequest.Header.key, SignedRequest.Header.timestamp, SignedRequest.Header.nonce, SignedRequest.Header.signature]
+            .first { message.hasPrefix($0) }
+    }
+}
+
+extension Substring {
+    func trimmingASCIISpaces() -> String {
+        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+    }
+}

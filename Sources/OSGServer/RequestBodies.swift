@@ -1,0 +1,234 @@
+import OSGDomain
+
+// The JSON bodies of writes. Each refuses unknown fields, wrong types and out-of-range
+// values with a 400 naming the field; domain rules (a valid region, a positive ask) are
+// checked again by the core, which answers 422.
+
+/// Most ids per heartbeat batch.
+let maxHeartbeatBatch = 10_000
+/// Longest id (node, job, lease, holder).
+let maxIDBytes = 128
+
+private func checkID(_ value: String, field: String) throws(APIError) {
+    guard !value.isEmpty, value.utf8.count <= maxIDBytes else {
+        throw .badRequest("out_of_range", "\(field) must be 1-\(maxIDBytes) bytes", field: field)
+    }
+}
+
+private func checkRange(_ value: Int, _ range: ClosedRange<Int>, field: String) throws(APIError) {
+    guard range.contains(value) else {
+        throw .badRequest("out_of_range", "\(field) must be between \(range.lowerBound) and \(range.upperBound), got \(value)", field: field)
+    }
+}
+
+/// `POST /v1/nodes`.
+struct NodeRegistration: Decodable {
+    var id: String
+    var gpuModel: String
+    var gpus: Int
+    var vramGib: Int
+    var cpu: Int
+    var memoryGib: Int
+    var diskGib: Int
+    var region: String
+    var jurisdiction: String
+    var zone: String
+    var powerSource: PowerSource
+    var askPrice: Int64
+    var stake: Int64
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case id, gpuModel = "gpu_model", gpus, vramGib = "vram_gib", cpu, memoryGib = "memory_gib", diskGib = "disk_gib"
+        case region, jurisdiction, zone, powerSource = "power_source", askPrice = "ask_price", stake
+    }
+
+    init(from decoder: any Decoder) throws {
+        try StrictJSON.rejectUnknownKeys(in: decoder, allowed: Set(CodingKeys.allCases.map(\.rawValue)))
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        try checkID(id, field: "id")
+        gpuModel = try c.decode(String.self, forKey: .gpuModel)
+        gpus = try c.decode(Int.self, forKey: .gpus)
+        try checkRange(gpus, 1...1_024, field: "gpus")
+        vramGib = try c.decode(Int.self, forKey: .vramGib)
+        try checkRange(vramGib, 1...4_096, field: "vram_gib")
+        cpu = try c.decode(Int.self, forKey: .cpu)
+        try checkRange(cpu, 1...100_000, field: "cpu")
+        memoryGib = try c.decode(Int.self, forKey: .memoryGib)
+        try checkRange(memoryGib, 1...1_000_000, field: "memory_gib")
+        diskGib = try c.decodeIfPresent(Int.self, forKey: .diskGib) ?? 0
+        try checkRange(diskGib, 0...100_000_000, field: "disk_gib")
+        region = try c.decode(String.self, forKey: .region)
+        jurisdiction = try c.decode(String.self, forKey: .jurisdiction)
+        zone = try c.decode(String.self, forKey: .zone)
+        try checkID(zone, field: "zone")
+        if let source = try c.decodeIfPresent(String.self, forKey: .powerSource) {
+            guard let parsed = PowerSource(rawValue: source) else {
+                throw APIError.badRequest("unknown_value", "power_source must be one of \(PowerSource.allCases.map(\.rawValue).joined(separator: ", "))", field: "power_source")
+            }
+            powerSource = parsed
+        } else {
+            powerSource = .grid
+        }
+        askPrice = try c.decodeCredits(forKey: .askPrice)
+        stake = c.contains(.stake) ? try c.decodeCredits(forKey: .stake, allowZero: true) : 0
+    }
+
+    /// The node, owned by the signer; problems the core would refuse are answered here as 422.
+    func node(operatorID: String) throws(APIError) -> ComputeNode {
+        guard let model = GPUModel.named(gpuModel) else {
+            throw APIError.badRequest("unknown_value", "gpu_model \(gpuModel.prefix(64)) is not a known GPU model; known: \(GPUModel.catalog.map(\.name).joined(separator: ", "))", field: "gpu_model")
+        }
+        let node = ComputeNode(
+            id: id, operatorID: operatorID, gpuModel: model, gpuCount: gpus, vramGiB: vramGib, cpuCores: cpu, memoryGiB: memoryGib,
+            diskGiB: diskGib, region: region, jurisdiction: jurisdiction, gridZone: zone, powerSource: powerSource,
+            askPerGPUHour: MicroCredits(askPrice), stake: MicroCredits(stake))
+        if let problem = node.problems.first {
+            throw APIError(.unprocessableContent, "invalid_node", "node \(id): \(problem)")
+        }
+        return node
+    }
+}
+
+/// `PATCH /v1/nodes/{id}`.
+struct NodeUpdate: Decodable {
+    var askPrice: Int64
+    enum CodingKeys: String, CodingKey, CaseIterable { case askPrice = "ask_price" }
+
+    init(from decoder: any Decoder) throws {
+        try StrictJSON.rejectUnknownKeys(in: decoder, allowed: Set(CodingKeys.allCases.map(\.rawValue)))
+        askPrice = try decoder.container(keyedBy: CodingKeys.self).decodeCredits(forKey: .askPrice)
+    }
+}
+
+/// `POST /v1/heartbeats`: one signed batch for many of the operator's nodes.
+struct HeartbeatBatch: Decodable {
+    var nodes: [String]
+    enum CodingKeys: String, CodingKey, CaseIterable { case nodes }
+
+    init(from decoder: any Decoder) throws {
+        try StrictJSON.rejectUnknownKeys(in: decoder, allowed: Set(CodingKeys.allCases.map(\.rawValue)))
+        nodes = try decoder.container(keyedBy: CodingKeys.self).decode([String].self, forKey: .nodes)
+        guard (1...maxHeartbeatBatch).contains(nodes.count) else {
+            throw APIError.badRequest("out_of_range", "nodes must list 1 to \(maxHeartbeatBatch) node ids, got \(nodes.count)", field: "nodes")
+        }
+        for (index, id) in nodes.enumerated() { try checkID(id, field: "nodes[\(index)]") }
+        guard Set(nodes).count == nodes.count else {
+            throw APIError.badRequest("duplicate_value", "nodes lists a node id more than once", field: "nodes")
+        }
+    }
+}
+
+/// `POST /v1/leases/{id}/end`.
+struct LeaseEndReport: Decodable {
+    var reason: LeaseEndReason
+    enum CodingKeys: String, CodingKey, CaseIterable { case reason }
+
+    init(from decoder: any Decoder) throws {
+        try StrictJSON.rejectUnknownKeys(in: decoder, allowed: Set(CodingKeys.allCases.map(\.rawValue)))
+        let text = try decoder.container(keyedBy: CodingKeys.self).decode(String.self, forKey: .reason)
+        let allowed: [LeaseEndReason] = [.completed, .nodeWithdrawn]
+        guard let reason = LeaseEndReason(rawValue: text), allowed.contains(reason) else {
+            throw APIError.badRequest("unknown_value", "reason must be one of \(allowed.map(\.rawValue).joined(separator: ", "))", field: "reason")
+        }
+        self.reason = reason
+    }
+}
+
+/// `POST /v1/leases/{id}/logs`.
+struct LogLines: Decodable {
+    var lines: [String]
+    enum CodingKeys: String, CodingKey, CaseIterable { case lines }
+
+    init(from decoder: any Decoder) throws {
+        try StrictJSON.rejectUnknownKeys(in: decoder, allowed: Set(CodingKeys.allCases.map(\.rawValue)))
+        lines = try decoder.container(keyedBy: CodingKeys.self).decode([String].self, forKey: .lines)
+        guard lines.count <= 1_000 else {
+            throw APIError.badRequest("out_of_range", "send at most 1000 lines per request, got \(lines.count)", field: "lines")
+        }
+    }
+}
+
+/// `POST /v1/lockups`.
+struct LockupRequest: Decodable {
+    var node: String
+    var gpus: Int
+    var holder: String
+    var until: Timestamp
+    enum CodingKeys: String, CodingKey, CaseIterable { case node, gpus, holder, until }
+
+    init(from decoder: any Decoder) throws {
+        try StrictJSON.rejectUnknownKeys(in: decoder, allowed: Set(CodingKeys.allCases.map(\.rawValue)))
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        node = try c.decode(String.self, forKey: .node)
+        try checkID(node, field: "node")
+        gpus = try c.decode(Int.self, forKey: .gpus)
+        try checkRange(gpus, 1...1_024, field: "gpus")
+        holder = try c.decode(String.self, forKey: .holder)
+        try checkID(holder, field: "holder")
+        until = try c.decodeTimestamp(forKey: .until)
+    }
+}
+
+/// `POST /v1/faucet`.
+struct FaucetRequest: Decodable {
+    var amount: Int64
+    enum CodingKeys: String, CodingKey, CaseIterable { case amount }
+
+    init(from decoder: any Decoder) throws {
+        try StrictJSON.rejectUnknownKeys(in: decoder, allowed: Set(CodingKeys.allCases.map(\.rawValue)))
+        amount = try decoder.container(keyedBy: CodingKeys.self).decodeCredits(forKey: .amount)
+    }
+}
+
+/// `POST /v1/pools` (governance).
+struct PoolRequest: Decodable {
+    var name: String
+    var sharePpm: Int
+    var price: Int64
+    enum CodingKeys: String, CodingKey, CaseIterable { case name, sharePpm = "share_ppm", price }
+
+    init(from decoder: any Decoder) throws {
+        try StrictJSON.rejectUnknownKeys(in: decoder, allowed: Set(CodingKeys.allCases.map(\.rawValue)))
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        try checkID(name, field: "name")
+        sharePpm = try c.decode(Int.self, forKey: .sharePpm)
+        try checkRange(sharePpm, 1...1_000_000, field: "share_ppm")
+        price = try c.decodeCredits(forKey: .price)
+    }
+}
+
+/// `POST /v1/grants` (governance).
+struct GrantRequest: Decodable {
+    var pool: String
+    var tenant: String
+    var quotaGpuSeconds: Int64
+    var expires: Timestamp
+    enum CodingKeys: String, CodingKey, CaseIterable { case pool, tenant, quotaGpuSeconds = "quota_gpu_seconds", expires }
+
+    init(from decoder: any Decoder) throws {
+        try StrictJSON.rejectUnknownKeys(in: decoder, allowed: Set(CodingKeys.allCases.map(\.rawValue)))
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        pool = try c.decode(String.self, forKey: .pool)
+        try checkID(pool, field: "pool")
+        tenant = try c.decode(String.self, forKey: .tenant)
+        try checkID(tenant, field: "tenant")
+        quotaGpuSeconds = try c.decode(Int64.self, forKey: .quotaGpuSeconds)
+        guard quotaGpuSeconds > 0, quotaGpuSeconds <= 1_000_000_000_000 else {
+            throw APIError.badRequest("out_of_range", "quota_gpu_seconds must be between 1 and 10^12", field: "quota_gpu_seconds")
+        }
+        expires = try c.decodeTimestamp(forKey: .expires)
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// An RFC 3339 time such as `2026-12-01T00:00:00Z`.
+    func decodeTimestamp(forKey key: Key) throws -> Timestamp {
+        let text = try decode(String.self, forKey: key)
+        guard text.utf8.count <= 40, let time = Timestamp(rfc3339: text) else {
+            throw APIError.badRequest("invalid_value", "\(key.stringValue) must be an RFC 3339 time such as 2026-12-01T00:00:00Z", field: key.stringValue)
+        }
+        return time
+    }
+}

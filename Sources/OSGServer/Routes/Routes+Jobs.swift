@@ -1,0 +1,143 @@
+import Hummingbird
+import OSGCore
+import OSGDomain
+import OSGSpec
+
+/// User routes: faucet, submit, cancel, status, history, logs, account; and governance's
+/// set-aside pools and grants.
+extension Coordinator {
+    func addJobRoutes(to router: Router<BasicRequestContext>) {
+        router.post("/v1/faucet") { request, _ in
+            let auth = try await self.authenticator.authenticate(request, accepting: .json)
+            let body = try StrictJSON.decode(FaucetRequest.self, from: auth.body)
+            let limit = self.configuration.faucetMaxPerRequest
+            guard body.amount <= limit.rawValue else {
+                throw APIError.badRequest("out_of_range", "the devnet faucet gives at most \(limit) credits per request", field: "amount")
+            }
+            let tenant = auth.signer.id
+            let balance = await self.writer.read { $0.availableFunds(of: tenant) }
+            let cap = self.configuration.faucetBalanceCap
+            guard balance.rawValue <= cap.rawValue - body.amount else {
+                throw APIError(.unprocessableContent, "faucet_cap", "the faucet tops balances up to \(cap) credits; this key holds \(balance)", field: "amount")
+            }
+            let outcome = try await self.perform(.deposit(tenantID: tenant, amount: MicroCredits(body.amount)), actor: self.governanceID)
+            let after = await self.writer.read { $0.availableFunds(of: tenant) }
+            return JSONResponse.response(FaucetAccepted(sequence: outcome.entry.sequence, deposited: MicroCredits(body.amount).description, balance: after.description))
+        }
+        router.post("/v1/jobs") { request, _ in
+            let auth = try await self.authenticator.authenticate(request, accepting: .jsonOrYAML)
+            let pool = try Self.poolParameter(request.uri.queryParameters)
+            guard let text = String(validating: auth.body, as: UTF8.self), !auth.body.isEmpty else {
+                throw APIError.badRequest("malformed_body", "the body must be a job spec in UTF-8 YAML or JSON")
+            }
+            let read = JobSpecReader.read(text, now: self.clock())
+            if let problem = read.problems.first {
+                let location = problem.line.map { " (line \($0)\(problem.column.map { ", column \($0)" } ?? ""))" } ?? ""
+                let more = read.problems.count > 1 ? "; and \(read.problems.count - 1) more problem(s)" : ""
+                throw APIError(problem.code == .syntax ? .badRequest : .unprocessableContent, problem.code.rawValue,
+                               problem.message + location + more, field: problem.field.isEmpty ? nil : problem.field)
+            }
+            guard let spec = read.spec else { throw APIError.badRequest("invalid_spec", "the spec could not be read") }
+            let outcome = try await self.perform(.submitJob(spec: spec, pool: pool), actor: auth.signer.id)
+            let jobID = outcome.events.lazy.compactMap { if case .jobQueued(let id, _) = $0 { id } else { nil } }.first ?? "job-\(outcome.entry.sequence)"
+            return JSONResponse.response(JobAccepted(job: jobID, sequence: outcome.entry.sequence, submitted: outcome.entry.time.description),
+                                         status: .created, headers: [.location: "/v1/jobs/\(jobID)"])
+        }
+        router.get("/v1/jobs") { request, _ in
+            let auth = try await self.authenticator.authenticate(request, accepting: .none)
+            let tenant = auth.signer.id
+            return await self.writer.read { state in
+                let mine = state.orders.values.filter { $0.tenantID == tenant }.sorted { ($0.submitted, $0.id.count, $0.id) < ($1.submitted, $1.id.count, $1.id) }
+                let positions = Dictionary(uniqueKeysWithValues: state.queue.enumerated().map { ($1, $0 + 1) })
+                return JSONResponse.response(["jobs": mine.map { Views.job($0, in: state, queuePositions: positions) }])
+            }
+        }
+        router.get("/v1/jobs/{id}") { request, context in
+            let id = try context.parameters.require("id")
+            let auth = try await self.authenticator.authenticate(request, accepting: .none)
+            return try await self.writer.read { state throws(APIError) in
+                let order = try Self.ownedOrder(id, tenant: auth.signer.id, in: state)
+                return JSONResponse.response(Views.job(order, in: state))
+            }
+        }
+        router.delete("/v1/jobs/{id}") { request, context in
+            let id = try context.parameters.require("id")
+            let auth = try await self.authenticator.authenticate(request, accepting: .none)
+            let outcome = try await self.perform(.cancelJob(orderID: id), actor: auth.signer.id)
+            return JSONResponse.response(Views.accepted(outcome))
+        }
+        router.get("/v1/jobs/{id}/logs") { request, context in
+            let id = try context.parameters.require("id")
+            let auth = try await self.authenticator.authenticate(request, accepting: .none)
+            _ = try await self.writer.read { state throws(APIError) in try Self.ownedOrder(id, tenant: auth.signer.id, in: state) }
+            let (lines, dropped) = self.jobLogs.lines(of: id)
+            return JSONResponse.response(JobLogs(job: id, lines: lines, droppedLines: dropped))
+        }
+        router.get("/v1/account") { request, _ in
+            let auth = try await self.authenticator.authenticate(request, accepting: .none)
+            let id = auth.signer.id
+            return await self.writer.read { state in
+                JSONResponse.response(AccountView(id: id, available: state.availableFunds(of: id).description,
+                                                  isGovernance: id == state.genesis.governanceID))
+            }
+        }
+        router.post("/v1/pools") { request, _ in
+            let auth = try await self.authenticator.authenticate(request, accepting: .json)
+            let body = try StrictJSON.decode(PoolRequest.self, from: auth.body)
+            let pool = SetAsidePool(name: body.name, sharePPM: body.sharePpm, pricePerGPUHour: MicroCredits(body.price))
+            let outcome = try await self.perform(.definePool(pool), actor: auth.signer.id)
+            return JSONResponse.response(Views.accepted(outcome), status: .created)
+        }
+        router.post("/v1/grants") { request, _ in
+            let auth = try await self.authenticator.authenticate(request, accepting: .json)
+            let body = try StrictJSON.decode(GrantRequest.self, from: auth.body)
+            let grant = SetAsideGrant(pool: body.pool, tenantID: body.tenant, quotaGPUSeconds: body.quotaGpuSeconds, expires: body.expires)
+            let outcome = try await self.perform(.grantSetAside(grant), actor: auth.signer.id)
+            return JSONResponse.response(Views.accepted(outcome), status: .created)
+        }
+    }
+
+    static func ownedOrder(_ id: String, tenant: String, in state: CoordinatorState) throws(APIError) -> Order {
+        guard let order = state.orders[id] else { throw APIError.notFound("no job with id \(id.prefix(128))", field: "id") }
+        guard order.tenantID == tenant else { throw APIError.forbidden("job \(id) belongs to another tenant") }
+        return order
+    }
+
+    static func poolParameter(_ query: Parameters) throws(APIError) -> String? {
+        var pool: String?
+        for (name, value) in query {
+            guard name == "pool" else {
+                throw .badRequest("unknown_parameter", "unknown query parameter \(name.prefix(64)); only pool is accepted", field: String(name.prefix(64)))
+            }
+            guard !value.isEmpty, value.utf8.count <= maxIDBytes else {
+                throw .badRequest("out_of_range", "pool must be 1-\(maxIDBytes) bytes", field: "pool")
+            }
+            pool = String(value)
+        }
+        return pool
+    }
+
+    struct FaucetAccepted: Encodable {
+        var sequence: UInt64
+        var deposited: String
+        var balance: String
+    }
+
+    struct JobAccepted: Encodable {
+        var job: String
+        var sequence: UInt64
+        var submitted: String
+    }
+
+    struct JobLogs: Encodable {
+        var job: String
+        var lines: [String]
+        var droppedLines: Int
+    }
+
+    struct AccountView: Encodable {
+        var id: String
+        var available: String
+        var isGovernance: Bool
+    }
+}

@@ -1,0 +1,143 @@
+import HTTPTypes
+import Hummingbird
+import OSGCore
+import OSGDomain
+
+/// Operator routes: nodes, heartbeats, leases, lockups, job logs.
+extension Coordinator {
+    func addNodeRoutes(to router: Router<BasicRequestContext>) {
+        router.post("/v1/nodes") { request, _ in
+            let auth = try await self.authenticator.authenticate(request, accepting: .json)
+            let body = try StrictJSON.decode(NodeRegistration.self, from: auth.body)
+            let node = try body.node(operatorID: auth.signer.id)
+            let outcome = try await self.perform(.registerNode(node), actor: auth.signer.id)
+            return JSONResponse.response(Views.accepted(outcome), status: .created, headers: [.location: "/v1/nodes/\(node.id)"])
+        }
+        router.get("/v1/nodes") { _, _ in
+            let bytes = await self.publicViews.bytes(for: "nodes") {
+                await self.writer.read { state in
+                    JSONResponse.encode(["nodes": state.nodes.values.sorted { $0.node.id < $1.node.id }.map { Views.node($0, in: state) }])
+                }
+            }
+            return JSONResponse.response(bytes: bytes)
+        }
+        router.get("/v1/nodes/{id}") { _, context in
+            let id = try context.parameters.require("id")
+            return try await self.writer.read { state throws(APIError) in
+                guard let record = state.nodes[id] else { throw APIError.notFound("no node with id \(id.prefix(128))", field: "id") }
+                return JSONResponse.response(Views.node(record, in: state))
+            }
+        }
+        router.patch("/v1/nodes/{id}") { request, context in
+            let id = try context.parameters.require("id")
+            let auth = try await self.authenticator.authenticate(request, accepting: .json)
+            let body = try StrictJSON.decode(NodeUpdate.self, from: auth.body)
+            let outcome = try await self.perform(.updateNodeAsk(nodeID: id, askPerGPUHour: MicroCredits(body.askPrice)), actor: auth.signer.id)
+            return JSONResponse.response(Views.accepted(outcome))
+        }
+        router.delete("/v1/nodes/{id}") { request, context in
+            let id = try context.parameters.require("id")
+            let auth = try await self.authenticator.authenticate(request, accepting: .none)
+            let outcome = try await self.perform(.withdrawNode(nodeID: id), actor: auth.signer.id)
+            return JSONResponse.response(Views.accepted(outcome))
+        }
+        router.post("/v1/heartbeats") { request, _ in
+            let auth = try await self.authenticator.authenticate(request, accepting: .json)
+            let body = try StrictJSON.decode(HeartbeatBatch.self, from: auth.body)
+            let outcome = try await self.perform(.heartbeat(nodeIDs: body.nodes), actor: auth.signer.id)
+            return JSONResponse.response(HeartbeatAccepted(sequence: outcome.entry.sequence, nodes: body.nodes.count,
+                                                           cameBack: outcome.events.compactMap { if case .nodeCameBack(let id) = $0 { id } else { nil } }))
+        }
+        router.get("/v1/leases") { request, _ in
+            let auth = try await self.authenticator.authenticate(request, accepting: .none)
+            let query = try LeasePoll(request.uri.queryParameters, maxWaitSeconds: self.configuration.maxPollSeconds)
+            let current = await self.writer.leaseVersion
+            if query.waitSeconds > 0, current <= query.after {
+                await self.writer.waitForLeaseChange(after: query.after, timeout: .seconds(query.waitSeconds))
+            }
+            let operatorID = auth.signer.id
+            let version = await self.writer.leaseVersion
+            return await self.writer.read { state in
+                JSONResponse.response(OperatorLeases.of(operatorID, in: state, version: version))
+            }.withLeaseVersion(version)
+        }
+        router.post("/v1/leases/{id}/end") { request, context in
+            let id = try context.parameters.require("id")
+            let auth = try await self.authenticator.authenticate(request, accepting: .json)
+            let body = try StrictJSON.decode(LeaseEndReport.self, from: auth.body)
+            let outcome = try await self.perform(.endLease(leaseID: id, reason: body.reason), actor: auth.signer.id)
+            return JSONResponse.response(Views.accepted(outcome))
+        }
+        router.post("/v1/leases/{id}/logs") { request, context in
+            let id = try context.parameters.require("id")
+            let auth = try await self.authenticator.authenticate(request, accepting: .json)
+            let body = try StrictJSON.decode(LogLines.self, from: auth.body)
+            let job: String = try await self.writer.read { state throws(APIError) in
+                guard let lease = state.leases[id] else { throw APIError.notFound("no lease with id \(id.prefix(128))", field: "id") }
+                let operates = lease.allocations.contains { state.nodes[$0.nodeID]?.node.operatorID == auth.signer.id }
+                guard operates else { throw APIError.forbidden("lease \(id) does not run on your nodes") }
+                return lease.orderID
+            }
+            self.jobLogs.append(body.lines, to: job)
+            return JSONResponse.response(["accepted_lines": body.lines.count])
+        }
+        router.post("/v1/lockups") { request, _ in
+            let auth = try await self.authenticator.authenticate(request, accepting: .json)
+            let body = try StrictJSON.decode(LockupRequest.self, from: auth.body)
+            let outcome = try await self.perform(
+                .lockUp(nodeID: body.node, gpus: body.gpus, holderID: body.holder, until: body.until), actor: auth.signer.id)
+            return JSONResponse.response(Views.accepted(outcome), status: .created)
+        }
+    }
+
+    struct HeartbeatAccepted: Encodable {
+        var sequence: UInt64
+        var nodes: Int
+        var cameBack: [String]
+    }
+}
+
+/// What an operator's lease poll answers: the leases running on its nodes.
+struct OperatorLeases: Encodable {
+    var version: UInt64
+    var leases: [Views.Lease]
+
+    static func of(_ operatorID: String, in state: CoordinatorState, version: UInt64) -> OperatorLeases {
+        let running = state.runningLeaseOfOrder.values.compactMap { state.leases[$0] }
+            .filter { lease in lease.allocations.contains { state.nodes[$0.nodeID]?.node.operatorID == operatorID } }
+            .sorted { $0.id < $1.id }
+        return OperatorLeases(version: version, leases: running.map { Views.lease($0, in: state, withSpec: true) })
+    }
+}
+
+extension Response {
+    /// Sets the `OSG-Lease-Version` header a poller passes back as `after`.
+    func withLeaseVersion(_ version: UInt64) -> Response {
+        var response = self
+        response.headers[HTTPField.Name("OSG-Lease-Version")!] = String(version)
+        return response
+    }
+}
+
+/// `?after=V&wait=S`: wait up to S seconds for a lease change after version V.
+struct LeasePoll {
+    var after: UInt64 = 0
+    var waitSeconds: Int64 = 0
+
+    init(_ query: Parameters, maxWaitSeconds: Int64) throws(APIError) {
+        for (name, value) in query {
+            switch name {
+            case "after":
+                guard let parsed = UInt64(value) else { throw .badRequest("wrong_type", "after must be a whole number (a lease version)", field: "after") }
+                after = parsed
+            case "wait":
+                guard let parsed = Int64(value), (0...maxWaitSeconds).contains(parsed) else {
+                    throw .badRequest("out_of_range", "wait must be whole seconds from 0 to \(maxWaitSeconds)", field: "wait")
+                }
+                waitSeconds = parsed
+            default:
+                throw .badRequest("unknown_parameter", "unknown query parameter \(name.prefix(64)); use after and wait", field: String(name.prefix(64)))
+            }
+        }
+    }
+}

@@ -1,0 +1,185 @@
+import Hummingbird
+import OSGCore
+import OSGDomain
+
+/// Public, unsigned reads: statistics, the order book, lockups, set-aside use, providers.
+/// Answers are computed from the state and reused for up to `publicCacheMilliseconds`.
+extension Coordinator {
+    func addPublicRoutes(to router: Router<BasicRequestContext>) {
+        let views: [(path: String, build: @Sendable (CoordinatorState) -> [UInt8])] = [
+            ("/v1/stats", { JSONResponse.encode(PublicViews.stats($0)) }),
+            ("/v1/market", { JSONResponse.encode(PublicViews.market($0)) }),
+            ("/v1/lockups", { state in
+                JSONResponse.encode(["lockups": state.lockups.values.sorted { $0.id < $1.id }.map { Views.lockup($0, in: state) }])
+            }),
+            ("/v1/set-asides", { JSONResponse.encode(PublicViews.setAsides($0)) }),
+            ("/v1/providers", { JSONResponse.encode(PublicViews.providers($0)) }),
+        ]
+        for view in views {
+            let build = view.build
+            router.get(RouterPath(view.path)) { _, _ in
+                let bytes = await self.publicViews.bytes(for: view.path) { await self.writer.read(build) }
+                return JSONResponse.response(bytes: bytes, headers: [.cacheControl: "public, max-age=1"])
+            }
+        }
+    }
+}
+
+/// Public aggregates over the state.
+enum PublicViews {
+    struct Group: Encodable {
+        var submitted: Int
+        var started: Int
+        var acceptancePpm: Int
+        var queueP50Seconds: Int64?
+        var queueP90Seconds: Int64?
+        var queueP99Seconds: Int64?
+    }
+
+    struct Stats: Encodable {
+        var logEntries: UInt64
+        var asOf: String?
+        var byResourceClass: [String: Group]
+        var byUserClass: [String: Group]
+        var utilisationPpm: Int
+        var onlineGpus: Int
+        var onlineNodes: Int
+        var pendingJobs: Int
+        var runningJobs: Int
+        var priceIndex: [String: String]
+        /// GPUs held by running leases, by the power source of their node.
+        var runningGpusByPowerSource: [String: Int]
+    }
+
+    static func stats(_ state: CoordinatorState) -> Stats {
+        let statistics = state.statistics
+        func group(_ g: MarketStatistics.Group) -> Group {
+            Group(submitted: g.submitted, started: g.started, acceptancePpm: g.acceptancePPM,
+                  queueP50Seconds: g.queueP50Seconds, queueP90Seconds: g.queueP90Seconds, queueP99Seconds: g.queueP99Seconds)
+        }
+        var bySource: [String: Int] = [:]
+        for (nodeID, gpus) in state.allocatedGPUs where gpus > 0 {
+            if let node = state.nodes[nodeID]?.node { bySource[node.powerSource.rawValue, default: 0] += gpus }
+        }
+        return Stats(
+            logEntries: state.nextSequence, asOf: state.lastTime?.description,
+            byResourceClass: statistics.byResourceClass.mapValues(group), byUserClass: statistics.byUserClass.mapValues(group),
+            utilisationPpm: statistics.utilisationPPM, onlineGpus: statistics.onlineGPUs,
+            onlineNodes: state.nodes.values.filter(\.online).count, pendingJobs: state.queue.count,
+            runningJobs: state.runningLeaseOfOrder.count, priceIndex: statistics.priceIndex.mapValues(\.description),
+            runningGpusByPowerSource: bySource)
+    }
+
+    struct Bid: Encodable {
+        var job: String
+        var submitted: String
+        var gpuModel: String
+        var gpusPerNode: Int
+        var nodes: Int
+        var maxPrice: String
+        var jobClass: String
+        var waitingReason: String?
+    }
+
+    struct Ask: Encodable {
+        var gpuModel: String
+        var gpusPerNode: Int
+        var vramGib: Int
+        var region: String
+        var nodes: Int
+        var freeGpus: Int
+        var lowestAsk: String
+    }
+
+    struct Market: Encodable {
+        var pendingJobs: Int
+        /// The first 1000 pending jobs in queue order.
+        var bids: [Bid]
+        /// Free capacity of online nodes per node shape (model × GPUs × VRAM × region).
+        var asks: [Ask]
+        var priceIndex: [String: String]
+    }
+
+    static func market(_ state: CoordinatorState) -> Market {
+        let bids = state.queue.prefix(1_000).compactMap { id -> Bid? in
+            guard let order = state.orders[id] else { return nil }
+            return Bid(job: id, submitted: order.submitted.description, gpuModel: order.spec.resources.gpu.selector.description,
+                       gpusPerNode: order.spec.resources.gpu.countPerNode, nodes: order.spec.nodeCount,
+                       maxPrice: order.spec.maxPricePerGPUHour.description, jobClass: order.spec.jobClass.rawValue,
+                       waitingReason: state.waitingReasons[id])
+        }
+        struct Shape: Hashable { var model: String; var gpus: Int; var vram: Int; var region: String }
+        var locked: [String: Int] = [:]
+        for lockup in state.lockups.values { locked[lockup.nodeID, default: 0] += lockup.gpus }
+        var shapes: [Shape: (nodes: Int, free: Int, lowest: Int64)] = [:]
+        for record in state.nodes.values where record.online {
+            let node = record.node
+            let free = max(0, node.gpuCount - (state.allocatedGPUs[node.id] ?? 0) - (locked[node.id] ?? 0))
+            let shape = Shape(model: node.gpuModel.name, gpus: node.gpuCount, vram: node.vramGiB, region: node.region)
+            var entry = shapes[shape] ?? (0, 0, Int64.max)
+            entry.nodes += 1
+            entry.free += free
+            entry.lowest = min(entry.lowest, node.askPerGPUHour.rawValue)
+            shapes[shape] = entry
+        }
+        let asks = shapes.map { shape, entry in
+            Ask(gpuModel: shape.model, gpusPerNode: shape.gpus, vramGib: shape.vram, region: shape.region, nodes: entry.nodes,
+                freeGpus: entry.free, lowestAsk: MicroCredits(entry.lowest).description)
+        }.sorted { ($0.gpuModel, $0.region, $0.gpusPerNode, $0.vramGib) < ($1.gpuModel, $1.region, $1.gpusPerNode, $1.vramGib) }
+        return Market(pendingJobs: state.queue.count, bids: bids, asks: asks,
+                      priceIndex: state.statistics.priceIndex.mapValues(\.description))
+    }
+
+    struct PoolUse: Encodable {
+        var name: String
+        var sharePpm: Int
+        var price: String
+        var grants: Int
+        var quotaGpuSeconds: Int64
+        var usedGpuSeconds: Int64
+        var runningGpus: Int
+        var pendingJobs: Int
+    }
+
+    static func setAsides(_ state: CoordinatorState) -> [String: [PoolUse]] {
+        var running: [String: Int] = [:]
+        for (orderID, leaseID) in state.runningLeaseOfOrder {
+            guard let pool = state.orders[orderID]?.pool, let lease = state.leases[leaseID] else { continue }
+            running[pool, default: 0] += lease.totalGPUs
+        }
+        var pending: [String: Int] = [:]
+        for id in state.queue { if let pool = state.orders[id]?.pool { pending[pool, default: 0] += 1 } }
+        let pools = state.pools.values.sorted { $0.name < $1.name }.map { pool in
+            let grants = state.grants.values.filter { $0.pool == pool.name }
+            return PoolUse(name: pool.name, sharePpm: pool.sharePPM, price: pool.pricePerGPUHour.description, grants: grants.count,
+                           quotaGpuSeconds: grants.reduce(0) { $0 + $1.quotaGPUSeconds },
+                           usedGpuSeconds: grants.reduce(0) { $0 + $1.usedGPUSeconds },
+                           runningGpus: running[pool.name] ?? 0, pendingJobs: pending[pool.name] ?? 0)
+        }
+        return ["pools": pools]
+    }
+
+    struct Provider: Encodable {
+        var id: String
+        var nodes: Int
+        var onlineNodes: Int
+        var gpus: Int
+        var allocatedGpus: Int
+        var gpuModels: [String]
+        var regions: [String]
+        var stake: String
+    }
+
+    static func providers(_ state: CoordinatorState) -> [String: [Provider]] {
+        var byOperator: [String: [CoordinatorState.NodeRecord]] = [:]
+        for record in state.nodes.values { byOperator[record.node.operatorID, default: []].append(record) }
+        let providers = byOperator.map { id, records in
+            Provider(id: id, nodes: records.count, onlineNodes: records.filter(\.online).count,
+                     gpus: records.reduce(0) { $0 + $1.node.gpuCount },
+                     allocatedGpus: records.reduce(0) { $0 + (state.allocatedGPUs[$1.node.id] ?? 0) },
+                     gpuModels: Set(records.map(\.node.gpuModel.name)).sorted(), regions: Set(records.map(\.node.region)).sorted(),
+                     stake: MicroCredits(records.reduce(0) { $0 + $1.node.stake.rawValue }).description)
+        }.sorted { $0.id < $1.id }
+        return ["providers": providers]
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+import Hummingbird
+
+extension Coordinator {
+    /// Liveness, readiness, metrics and the API description.
+    func addServiceRoutes(to router: Router<BasicRequestContext>) {
+        router.get("/health") { _, _ in
+            JSONResponse.response(["status": "ok"])
+        }
+        router.get("/ready") { _, _ in
+            if let failed = await self.writer.failed {
+                throw APIError(.serviceUnavailable, "store_failed", "the store failed (\(failed.message)); restart to recover")
+            }
+            let length = await self.writer.logLength
+            return JSONResponse.response(ReadyView(status: "ready", logEntries: length, governance: self.governanceID))
+        }
+        router.get("/metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                     body: .init(byteBuffer: ByteBuffer(bytes: self.metrics.render())))
+        }
+        router.get("/openapi.json") { _, _ in
+            JSONResponse.response(bytes: OpenAPIDocument.bytes)
+        }
+    }
+
+    struct ReadyView: Encodable {
+        var status: String
+        var logEntries: UInt64
+        var governance: String
+    }
+}
+
+/// The OpenAPI 3.1 description of the API, kept in the repository at
+/// `Sources/OSGServer/Resources/openapi.json` and served at `/openapi.json`.
+public enum OpenAPIDocument {
+    /// The file's bytes.
+    public static let bytes: [UInt8] = {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json"),
+              let data = try? Data(contentsOf: url)
+        else { preconditionFailure("the OpenAPI document is a resource of OSGServer") }
+        return Array(data)
+    }()
+}

@@ -1,0 +1,51 @@
+import Crypto
+import OSGDomain
+
+/// Everything `osg serve` can be told (flags and `OSG_*` environment variables).
+public struct ServerConfiguration: Sendable {
+    /// Address to listen on (default loopback only).
+    public var host = "127.0.0.1"
+    /// Port to listen on; 0 picks a free one.
+    public var port = 7070
+    /// Folder for the SQLite store, the coordinator key and the transparency log files.
+    public var dataDirectory = "osg-data"
+    /// `postgres://…` to keep the command log in PostgreSQL instead of SQLite.
+    public var databaseURL: String?
+    /// The coordinator's own key: the governance identity that issues ticks, clearings and
+    /// faucet deposits.
+    public var governanceKey: Curve25519.Signing.PrivateKey
+    /// A node silent for this long goes offline (fixed in the log's genesis).
+    public var heartbeatTimeoutSeconds: Int64 = 90
+    /// Seconds between governance ticks and market clearings; 0 turns the timer off.
+    public var clearIntervalSeconds: Double = 5
+    /// Largest request body, in bytes.
+    public var maxBodyBytes = 1 << 20
+    /// Sustained signed requests per second per key, and the burst allowed.
+    public var ratePerSecondPerKey: Double = 2_000
+    public var rateBurstPerKey: Double = 4_000
+    /// How far a request's timestamp may be from the server's clock, in seconds.
+    public var signatureWindowSeconds: Int64 = 120
+    /// Largest faucet deposit per request, and the balance beyond which the faucet refuses.
+    public var faucetMaxPerRequest = MicroCredits(1_000 * MicroCredits.perCredit)
+    public var faucetBalanceCap = MicroCredits(10_000 * MicroCredits.perCredit)
+    /// Longest long-poll wait, in seconds.
+    public var maxPollSeconds: Int64 = 30
+    /// How long public aggregates (stats, market, providers) may be reused, in milliseconds.
+    public var publicCacheMilliseconds: Int64 = 1_000
+    /// Longest time a request body may take to arrive, in milliseconds (408 after).
+    public var bodyDeadlineMilliseconds: Int64 = 10_000
+    /// Seconds an idle connection (or a stalled body) is kept open.
+    public var idleTimeoutSeconds: Int64 = 30
+    /// Most commands in one group commit.
+    public var maxBatch = 4096
+
+    public init(governanceKey: Curve25519.Signing.PrivateKey) {
+        self.governanceKey = governanceKey
+    }
+
+    /// The governance identity (hex public key).
+    public var governanceID: String { Identity(publicKey: governanceKey.publicKey).id }
+
+    /// Where the transparency-log files are published.
+    public var logDirectory: String { dataDirectory + "/log" }
+}
