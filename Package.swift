@@ -116,7 +116,8 @@ let package = Package(
         .target(
             name: "OSGServer",
             dependencies: [
-                "OSGDomain", "OSGCore", "OSGStore", "OSGAuth", "OSGSpec", "OSGLedger", "OSGMarket",
+                "OSGDomain", "OSGCore", "OSGStore", "OSGAuth", "OSGSpec", "OSGLedger", "OSGMarket", "OSGLog",
+                "OSGTransparency",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

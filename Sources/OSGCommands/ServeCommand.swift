@@ -50,6 +50,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Log format: json (one object per line) or text (default json).")
     var logFormat: String?
 
+    @Option(name: .long, help: "Origin of the transparency log (its C2SP name; default openstargate/<first 16 hex digits of the coordinator key>).")
+    var origin: String?
+
+    @Option(name: .long, help: "Shortest time between two signed checkpoints, in seconds; 0 signs one after every batch (default 1).")
+    var checkpointInterval: Double?
+
     @Flag(name: .long, help: "Print one JSON object when listening (address, port, governance key) instead of text.")
     var json = false
 
@@ -105,12 +111,24 @@ struct ServeCommand: AsyncParsableCommand {
         }
         try FileManager.default.createDirectory(atPath: configuration.logDirectory, withIntermediateDirectories: true)
 
+        let logOrigin = setting(origin, "OSG_ORIGIN") ?? "openstargate/" + configuration.governanceID.prefix(16)
+        var interval = Duration.seconds(1)
+        if let text = setting(checkpointInterval.map { "\($0)" }, "OSG_CHECKPOINT_INTERVAL") {
+            guard let value = Double(text), value >= 0, value <= 3_600 else { throw CleanExit.failure("--checkpoint-interval must be 0-3600 seconds; got \(text)") }
+            interval = .milliseconds(Int64(value * 1_000))
+        }
+
         let logger = Logger(label: "openstargate.coordinator")
         let store: CoordinatorStore
         let coordinator: Coordinator
+        let publisher: TransparencyLogPublisher
         do {
             store = try await CoordinatorStore.open(dataDirectory: dataDirectory, databaseURL: configuration.databaseURL)
-            coordinator = try await Coordinator.open(configuration, store: store, logger: logger)
+            try await store.initialize(genesis: configuration.genesis)
+            publisher = try await TransparencyLogPublisher.open(
+                directory: configuration.logDirectory, origin: logOrigin, seed: Array(keyFile.privateKey.rawRepresentation),
+                store: store, checkpointInterval: interval)
+            coordinator = try await Coordinator.open(configuration, store: store, observers: [publisher], logger: logger)
         } catch {
             throw CleanExit.failure("cannot start the coordinator: \(error)")
         }
@@ -120,10 +138,16 @@ struct ServeCommand: AsyncParsableCommand {
         let printJSON = json
         let app = coordinator.application { port in
             let line = printJSON
-                ? JSONOutput.string(["listening": "http://\(host):\(port)", "host": host, "port": port, "governance": governance])
-                : "listening on http://\(host):\(port) (governance key \(governance))"
+                ? JSONOutput.string(["listening": "http://\(host):\(port)", "host": host, "port": port, "governance": governance, "log_origin": logOrigin])
+                : "listening on http://\(host):\(port) (governance key \(governance); log \(logOrigin) at /log/)"
             FileHandle.standardOutput.write(Data((line + "\n").utf8))
         }
         try await app.runService()
+        // A clean stop: checkpoint whatever the interval held back.
+        do {
+            try await publisher.publish(state: await coordinator.currentState())
+        } catch {
+            logger.error("could not publish the final checkpoint", metadata: ["error": "\(error)"])
+        }
     }
 }

@@ -189,7 +189,8 @@ extension Event {
     /// Whether an operator polling for leases should look again.
     var changesLeases: Bool {
         switch self {
-        case .leaseStarted, .leaseEnded, .nodeWentOffline, .nodeWithdrawn, .lockupRecorded, .lockupEnded: true
+        case .leaseStarted, .leaseEnded, .nodeWentOffline, .nodeWithdrawn, .lockupRecorded, .lockupEnded,
+             .preemptionNoticed, .preemptionWithdrawn: true
         default: false
         }
     }

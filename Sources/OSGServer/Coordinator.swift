@@ -63,7 +63,7 @@ public final class Coordinator: Sendable {
         _ configuration: ServerConfiguration, store: CoordinatorStore, observers: [any CommandLogObserver] = [],
         clock: @escaping @Sendable () -> Timestamp = Coordinator.wallClock, logger: Logger = Logger(label: "openstargate.coordinator")
     ) async throws -> Coordinator {
-        let genesis = Genesis(governanceID: configuration.governanceID, heartbeatTimeoutSeconds: configuration.heartbeatTimeoutSeconds)
+        let genesis = configuration.genesis
         let started = ContinuousClock.now
         let processor = try await CommandProcessor(store: store, genesis: genesis)
         let recovered = processor.state.nextSequence
@@ -91,6 +91,11 @@ public final class Coordinator: Sendable {
         } catch {
             logger.error("could not record the state digest", metadata: ["error": "\(error)"])
         }
+    }
+
+    /// The current state (a copy): the replay of every durable entry.
+    public func currentState() async -> CoordinatorState {
+        await writer.read { $0 }
     }
 
     /// Submits `command` as `actor` and answers the refusal as an error.

@@ -8,7 +8,7 @@ extension APIError {
         case .notOwner, .notGovernance, .notAllowedToEnd: .forbidden
         case .unknownNode, .unknownOrder, .unknownPool, .unknownLease: .notFound
         case .duplicateNode, .orderAlreadyFinal, .leaseAlreadyEnded: .conflict
-        case .invalidSpec, .invalidNode, .invalidPool, .invalidAmount, .invalidLockup, .noEligibleGrant: .unprocessableContent
+        case .invalidSpec, .invalidNode, .invalidPool, .invalidAmount, .invalidLockup, .invalidCarbonSeries, .noEligibleGrant: .unprocessableContent
         }
         self.init(status, rejection.code.rawValue, rejection.message + " (refusal logged at sequence \(sequence))")
     }

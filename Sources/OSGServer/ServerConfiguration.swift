@@ -1,4 +1,5 @@
 import Crypto
+import OSGCore
 import OSGDomain
 
 /// Everything `osg serve` can be told (flags and `OSG_*` environment variables).
@@ -48,4 +49,9 @@ public struct ServerConfiguration: Sendable {
 
     /// Where the transparency-log files are published.
     public var logDirectory: String { dataDirectory + "/log" }
+
+    /// The rules the command log starts with (fixed when the log is created).
+    public var genesis: Genesis {
+        Genesis(governanceID: governanceID, heartbeatTimeoutSeconds: heartbeatTimeoutSeconds)
+    }
 }

@@ -146,6 +146,10 @@ extension Event {
         case .lockupRecorded: "lockup_recorded"
         case .lockupEnded: "lockup_ended"
         case .clearingCompleted: "clearing_completed"
+        case .preemptionNoticed: "preemption_noticed"
+        case .preemptionWithdrawn: "preemption_withdrawn"
+        case .headReserved: "head_reserved"
+        case .carbonSeriesRecorded: "carbon_series_recorded"
         case .rejected: "rejected"
         }
     }
