@@ -163,7 +163,7 @@ let package = Package(
         .testTarget(
             name: "OSGServerTests",
             dependencies: [
-                "OSGServer", "OSGAuth", "OSGCore", "OSGStore", "OSGDomain",
+                "OSGServer", "OSGAuth", "OSGCore", "OSGStore", "OSGDomain", "OSGTransparency",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             resources: [.copy("Fixtures")]

@@ -42,6 +42,7 @@ struct Harness: Sendable {
     static func make(_ kind: ServerStoreKind = .sqlite, dataDirectory: String? = nil, schema: String? = nil,
                      governance: Curve25519.Signing.PrivateKey = .init(), clock: ManualClock = ManualClock(),
                      observers: [any CommandLogObserver] = [],
+                     attach: ObserverFactory? = nil,
                      configure: (inout ServerConfiguration) -> Void = { _ in }) async throws -> Harness {
         let directory = dataDirectory ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("osg-server-test-\(UInt64.random(in: 0..<UInt64.max))").path
@@ -63,7 +64,8 @@ struct Harness: Sendable {
             store = .postgres(PostgresCommandLogStore(database: database), database)
             schemaName = name
         }
-        let coordinator = try await Coordinator.open(configuration, store: store, observers: observers, clock: { clock.now })
+        let attached = try await attach?.make(store, configuration) ?? []
+        let coordinator = try await Coordinator.open(configuration, store: store, observers: observers + attached, clock: { clock.now })
         return Harness(coordinator: coordinator, clock: clock, governance: governance, dataDirectory: directory, kind: kind, schema: schemaName)
     }
 
@@ -73,6 +75,12 @@ struct Harness: Sendable {
     func test<T>(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
         try await coordinator.application().test(.router, body)
     }
+}
+
+/// Observers opened on the harness's store before the coordinator (as `osg serve` opens the
+/// transparency-log publisher).
+struct ObserverFactory: Sendable {
+    let make: @Sendable (CoordinatorStore, ServerConfiguration) async throws -> [any CommandLogObserver]
 }
 
 /// A participant (operator or tenant) with its key; signs requests for the test client.
