@@ -127,12 +127,18 @@ def main():
     ready = requests.get(base + "/ready", timeout=10).json()
     process.send_signal(signal.SIGTERM)
     process.wait(timeout=60)
+    # The published transparency log survived every kill: an independent audit verifies it.
+    audit = subprocess.run([args.bin, "audit", "--from", os.path.join(data, "log"), "--state-dir",
+                            tempfile.mkdtemp(prefix="osg-crash-audit-"), "--json"], capture_output=True, text=True, timeout=300)
+    if audit.returncode != 0:
+        problems.append(f"osg audit of the published log exited {audit.returncode}: {audit.stdout.strip()[:400]} {audit.stderr.strip()[:400]}")
     if counters["server_errors"]:
         problems.append(f"{counters['server_errors']} answers were 5xx")
     if ready["log_entries"] < len(acked["jobs"]) + sum(acked["deposits"]):
         problems.append("the log holds fewer entries than were acknowledged")
     print(json.dumps({"rounds": args.rounds, "acknowledged_submissions": len(acked["jobs"]),
                       "acknowledged_deposits": sum(acked["deposits"]), "log_entries": ready["log_entries"],
+                      "audit": audit.stdout.strip() and json.loads(audit.stdout).get("verdict"),
                       "problems": problems}))
     return 1 if problems else 0
 
