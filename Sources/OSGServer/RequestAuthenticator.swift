@@ -6,9 +6,9 @@ import OSGDomain
 import Synchronization
 
 /// Authenticates signed requests (DESIGN.md §7): reads the body within the size limit, checks
-/// the content type, applies the per-key rate limit, checks the Ed25519 signature (in the
-/// calling task, so checks run in parallel on every core), then the timestamp window and the
-/// nonce (under a lock, cheap).
+/// the content type, checks the Ed25519 signature (in the calling task, so checks run in
+/// parallel on every core), then the timestamp window and the nonce (under a lock, cheap), and
+/// charges the signer's rate limit only once all of that holds.
 public final class RequestAuthenticator: Sendable {
     private let verifier: Mutex<RequestVerifier>
     private let limiter: RateLimiter
@@ -69,10 +69,6 @@ public final class RequestAuthenticator: Sendable {
             throw APIError(.unauthorized, failure.code.rawValue, failure.message, field: Self.headerField(failure.message))
         case .success(let value): signed = value
         }
-        if case .failure(let retry) = limiter.admit(signed.signer.id) {
-            metrics.rateLimited.increment()
-            throw APIError(.tooManyRequests, "rate_limited", "too many requests from key \(signed.signer.id.prefix(16))…; retry in \(retry.seconds) s", headers: [.retryAfter: String(retry.seconds)])
-        }
         let now = unixSeconds()
         // The expensive check runs here, outside the lock; the verifier only uses its verdict
         // after the cheap timestamp checks have passed.
@@ -81,6 +77,12 @@ public final class RequestAuthenticator: Sendable {
         let verdict = verifier.withLock { $0.verify(signed, now: now, signatureIsValid: { signatureIsValid }) }
         switch verdict {
         case .success(let identity):
+            // Charged only once the signature holds: a forger cannot spend another key's
+            // budget (and a flood under random keys would pass a check before it anyway).
+            if case .failure(let retry) = limiter.admit(signed.signer.id) {
+                metrics.rateLimited.increment()
+                throw APIError(.tooManyRequests, "rate_limited", "too many requests from key \(signed.signer.id.prefix(16))…; retry in \(retry.seconds) s", headers: [.retryAfter: String(retry.seconds)])
+            }
             return Authenticated(signer: identity, body: body, mediaType: mediaType)
         case .failure(let failure):
             metrics.authFailures.increment()

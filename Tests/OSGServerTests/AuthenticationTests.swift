@@ -46,7 +46,7 @@ struct AuthenticationTests {
         }
     }
 
-    @Test("more requests than the per-key rate allows get 429 with Retry-After; a body over the limit gets 413")
+    @Test("more requests than the per-key rate allows get 429 with Retry-After (forgeries under the key cost it nothing); a body over the limit gets 413")
     func limits() async throws {
         let harness = try await Harness.make { configuration in
             configuration.ratePerSecondPerKey = 0.01  // one token per 100 s: no refill during the test
@@ -56,6 +56,15 @@ struct AuthenticationTests {
         let clock = harness.clock
         let user = Participant()
         try await harness.test { client in
+            // Forged requests under the user's key are refused and do not spend its budget.
+            let forger = Participant()
+            for _ in 0..<5 {
+                var forged = try forger.headers("GET", "/v1/account", time: clock.now)
+                forged[HTTPField.Name("OSG-Key")!] = user.id
+                try await client.execute(uri: "/v1/account", method: .get, headers: forged) { response in
+                    #expect(response.status == .unauthorized)
+                }
+            }
             var statuses: [Int] = []
             for _ in 0..<5 {
                 statuses.append(try await client.signed(user, .get, "/v1/account", at: clock.now).status)
