@@ -12,7 +12,8 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Run the coordinator: the HTTP API, the command log and the market timer.",
         discussion: """
             Every flag may also be given as an environment variable: OSG_DATA, OSG_DATABASE_URL, OSG_HOST,
-            OSG_PORT, OSG_KEY, OSG_CLEAR_INTERVAL, OSG_RATE_LIMIT, OSG_MAX_BODY_BYTES, OSG_LOG_LEVEL, OSG_LOG_FORMAT.
+            OSG_PORT, OSG_KEY, OSG_CLEAR_INTERVAL, OSG_RATE_LIMIT, OSG_MAX_BODY_BYTES, OSG_LOG_LEVEL, OSG_LOG_FORMAT,
+            OSG_ORIGIN, OSG_CHECKPOINT_INTERVAL.
             Flags win over the environment. Stops cleanly on SIGTERM or SIGINT.
             """
     )
@@ -53,7 +54,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Origin of the transparency log (its C2SP name; default openstargate/<first 16 hex digits of the coordinator key>).")
     var origin: String?
 
-    @Option(name: .long, help: "Shortest time between two signed checkpoints, in seconds; 0 signs one after every batch (default 1).")
+    @Option(name: .long, help: "Shortest time between two signed checkpoints, in seconds; 0 signs one after every batch (default 10; each publishes a state summary, whose cost grows with the log).")
     var checkpointInterval: Double?
 
     @Flag(name: .long, help: "Print one JSON object when listening (address, port, governance key) instead of text.")
@@ -112,7 +113,7 @@ struct ServeCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: configuration.logDirectory, withIntermediateDirectories: true)
 
         let logOrigin = setting(origin, "OSG_ORIGIN") ?? "openstargate/" + configuration.governanceID.prefix(16)
-        var interval = Duration.seconds(1)
+        var interval = Duration.seconds(10)
         if let text = setting(checkpointInterval.map { "\($0)" }, "OSG_CHECKPOINT_INTERVAL") {
             guard let value = Double(text), value >= 0, value <= 3_600 else { throw CleanExit.failure("--checkpoint-interval must be 0-3600 seconds; got \(text)") }
             interval = .milliseconds(Int64(value * 1_000))
