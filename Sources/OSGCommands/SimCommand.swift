@@ -50,6 +50,9 @@ struct SimCommand: ParsableCommand {
     @Option(name: .long, help: "Hyperscale price catalog (SkyPilot vms.csv) for the concentrated list price (default: bundled lambda.csv).")
     var listPrices: String?
 
+    @Option(name: .long, help: "Node shapes: catalog (offers of --market-prices), pai2020 or openb2023 (bundled mixes of the Alibaba PAI 2020 / GPU 2023 machine tables), or a machine-table file.")
+    var fleetMix = "catalog"
+
     @Flag(inversion: .prefixedNo, help: "Take one zone down for 6 hours at 40 % of the run.")
     var outage = true
 
@@ -101,8 +104,11 @@ struct SimCommand: ParsableCommand {
             }
             let marketOffers = try marketPrices.map { try SimInputFiles.priceCatalog($0) } ?? SimInputFiles.bundledMarketOffers()
             let listOffers = try listPrices.map { try SimInputFiles.priceCatalog($0) } ?? SimInputFiles.bundledListOffers()
-            let configuration = SimConfiguration(operators: operators, days: days, seed: seed, jobs: jobs, offeredLoad: load, outage: outage,
+            var configuration = SimConfiguration(operators: operators, days: days, seed: seed, jobs: jobs, offeredLoad: load, outage: outage,
                                                  replayFromDay: replayFromDay)
+            if fleetMix != "catalog" {
+                configuration.fleetMix = .machines(try SimInputFiles.bundledFleetMix(fleetMix) ?? SimInputFiles.machineTable(fleetMix))
+            }
             let scenario = try Simulator.scenario(pods: pods.pods, atlas: atlas, marketOffers: marketOffers, listOffers: listOffers,
                                                   configuration: configuration)
             let results = RegimeResults(count: Simulator.regimeNames.count)

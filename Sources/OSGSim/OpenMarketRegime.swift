@@ -54,7 +54,7 @@ struct OpenMarketRegime {
             let zone = fleet.zones[node.zone]
             marketNodes.append(MarketNode(
                 id: Fleet.nodeID(index), operatorID: "o" + String(index), gpuModel: node.model, freeGPUs: node.gpus,
-                vramGiB: node.model.maxVRAMGiB, cpuCores: 64, memoryGiB: 512, region: zone,
+                vramGiB: node.model.maxVRAMGiB, cpuCores: node.cpuCores, memoryGiB: node.memoryGiB, region: zone,
                 jurisdiction: String(zone.prefix(2)), zone: zone, askPerGPUHour: MicroCredits(node.askMicroCredits)))
         }
         let pools = [

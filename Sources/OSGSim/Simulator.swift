@@ -18,6 +18,8 @@ public struct SimConfiguration: Hashable, Sendable {
     /// Replay the trace's own pods created from this trace day on (for `days` days) instead of
     /// a synthetic workload; `nil`: synthetic.
     public var replayFromDay: Int?
+    /// Where the nodes' shapes come from (default: catalog offers).
+    public var fleetMix: FleetMix = .catalog
 
     /// Jobs per operator and day when neither a count nor a load is given (0.15: 250,000
     /// operators × 30 days give 1.125 million jobs).
@@ -65,7 +67,7 @@ public enum Simulator {
         precondition(configuration.operators >= 1 && configuration.days >= 1)
         let horizon = Int64(configuration.days) * 86_400
         let fleet = Fleet.build(operators: configuration.operators, offers: marketOffers, zones: atlas.zones,
-                                horizonSeconds: horizon, seed: configuration.seed)
+                                horizonSeconds: horizon, seed: configuration.seed, mix: configuration.fleetMix)
         let model = WorkloadModel(pods: pods)
         let capacityGPUSeconds = Double(fleet.initialGPUs) * Double(horizon)
         if let day = configuration.replayFromDay {
