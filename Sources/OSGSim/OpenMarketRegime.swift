@@ -41,6 +41,18 @@ struct OpenMarketRegime {
     var nodeDown: [UInt8]
     var onlineGPUs = 0
     var clearScheduled = false
+    /// A gang's nodes and escrows (one per node, the first is `leaseNode`/`escrows`).
+    var gangNodes: [Int32: [Int32]] = [:]
+    var gangEscrows: [Int32: [LeaseEscrow]] = [:]
+    /// CPU cores and memory held by leases per node. The engine filters nodes by their total
+    /// cores and memory; the regime checks what is left and refuses a placement that does not
+    /// fit (docs/SIMULATOR.md, "Regimes").
+    var nodeUsedCPUs: [Int]
+    var nodeUsedMemoryGiB: [Int]
+    /// GPUs taken off the market on a node whose cores or memory ran out, until a lease on it ends.
+    var heldBack: [Int]
+    /// Placements refused because a node's remaining cores or memory did not fit.
+    var resourceRefusals = 0
 
     init(scenario: SimScenario, carbonShifting: Bool) {
         self.scenario = scenario
@@ -78,6 +90,9 @@ struct OpenMarketRegime {
         skipPool = Array(repeating: false, count: jobCount)
         nodeLeases = Array(repeating: [], count: fleet.nodes.count)
         nodeDown = Array(repeating: 0, count: fleet.nodes.count)
+        nodeUsedCPUs = Array(repeating: 0, count: fleet.nodes.count)
+        nodeUsedMemoryGiB = Array(repeating: 0, count: fleet.nodes.count)
+        heldBack = Array(repeating: 0, count: fleet.nodes.count)
     }
 
     /// Runs to the end (every job finished or withdrawn) and returns the figures.
@@ -132,14 +147,17 @@ struct OpenMarketRegime {
         metrics.logSize = accounting.log.size
         metrics.logRootHex = accounting.logRootHex
         metrics.events = events.processed
+        metrics.resourceRefusals = resourceRefusals
         return metrics
     }
 
     func spec(_ job: SimJob, now: Int64) -> JobSpec {
         let flexible = carbonShifting && job.flexible
         return JobSpec(
-            name: "sim-job", resources: ResourceRequest(gpu: GPURequest(selector: .any, countPerNode: job.gpus)),
-            durationSeconds: job.durationSeconds, maxPricePerGPUHour: MicroCredits(scenario.maxPricePerGPUHour),
+            name: "sim-job",
+            resources: ResourceRequest(gpu: GPURequest(selector: .any, countPerNode: job.gpusPerNode), cpuCores: job.cpusPerNode,
+                                       memoryGiB: job.memoryGiBPerNode),
+            nodeCount: job.nodes, durationSeconds: job.durationSeconds, maxPricePerGPUHour: MicroCredits(scenario.maxPricePerGPUHour),
             deadline: flexible ? scenario.start.adding(seconds: job.submitSeconds + scenario.flexibleWindowSeconds + job.durationSeconds) : nil,
             carbon: CarbonPolicy(shift: flexible))
     }
@@ -240,10 +258,12 @@ struct OpenMarketRegime {
         var placed = Set<Int32>()
         for placement in result.placements {
             let index = Int(placement.orderID.dropFirst())!
-            precondition(placement.grants.count == 1, "simulated jobs run on one node")
-            let node = Self.nodeIndex(placement.grants[0].nodeID)
+            let job = scenario.workload.jobs[index]
+            precondition(placement.grants.count == job.nodes, "a gang gets one grant per node")
+            let nodes = placement.grants.map { Self.nodeIndex($0.nodeID) }
             let poolCode = poolOf[Int32(index)] ?? 0
-            startLease(index, node: node, pool: poolCode, price: placement.pricePerGPUHour.rawValue, now: now)
+            if refuseIfNodesTooSmall(job, nodes: nodes, pool: poolCode) { continue }
+            startLease(index, nodes: nodes, pool: poolCode, price: placement.pricePerGPUHour.rawValue, now: now)
             placed.insert(Int32(index))
         }
         pending.removeAll { placed.contains($0) }
@@ -256,18 +276,57 @@ struct OpenMarketRegime {
         return value
     }
 
-    mutating func startLease(_ index: Int, node: Int, pool: UInt8, price: Int64, now: Int64) {
+    /// Refuses a placement when a granted node has fewer free cores or less free memory than
+    /// the job needs there: the engine's accounting is undone, the GPUs go back to the nodes
+    /// that fit, and a node that does not fit is taken off the market until a lease on it ends.
+    mutating func refuseIfNodesTooSmall(_ job: SimJob, nodes: [Int], pool: UInt8) -> Bool {
+        let fleet = scenario.fleet
+        let tooSmall = nodes.map {
+            nodeUsedCPUs[$0] + job.cpusPerNode > fleet.nodes[$0].cpuCores
+                || nodeUsedMemoryGiB[$0] + job.memoryGiBPerNode > fleet.nodes[$0].memoryGiB
+        }
+        guard tooSmall.contains(true) else { return false }
+        resourceRefusals += 1
+        let poolName: String? = pool == 0 ? nil : (pool == 1 ? Self.newcomerPool : Self.civicPool)
+        engine.endLease(pool: poolName, jobClass: poolName == nil ? .standard : .setAside, tenantID: tenantIDs[Int(job.user)],
+                        gpus: job.gpus, cpuCores: job.cpusPerNode * job.nodes, memoryGiB: job.memoryGiBPerNode * job.nodes)
+        for (node, small) in zip(nodes, tooSmall) {
+            if small {
+                precondition(!nodeLeases[node].isEmpty, "the engine only offers nodes large enough when empty")
+                heldBack[node] += job.gpusPerNode + engine.withdrawCapacity(at: node)
+            } else {
+                engine.returnCapacity(at: node, gpus: job.gpusPerNode)
+            }
+        }
+        return true
+    }
+
+    /// The nodes a running job holds (several for a gang).
+    func nodesOf(_ index: Int) -> [Int32] { gangNodes[Int32(index)] ?? [leaseNode[index]] }
+
+    mutating func startLease(_ index: Int, nodes: [Int], pool: UInt8, price: Int64, now: Int64) {
         let job = scenario.workload.jobs[index]
         recorder.started(index, at: now)
-        leaseNode[index] = Int32(node)
+        leaseNode[index] = Int32(nodes[0])
         leasePool[index] = pool
         leasePrice[index] = price
         leaseStart[index] = now
         leaseEpoch[index] &+= 1
-        nodeLeases[node].append(Int32(index))
+        for node in nodes {
+            nodeLeases[node].append(Int32(index))
+            nodeUsedCPUs[node] += job.cpusPerNode
+            nodeUsedMemoryGiB[node] += job.memoryGiBPerNode
+        }
         engine.setPreferredZones(nil, orderID: Self.orderID(index))
-        escrows[index] = accounting.openLease(user: job.user, provider: node, price: price, gpus: job.gpus, seconds: job.durationSeconds)
-        accounting.append("start job=\(index) node=\(node) gpus=\(job.gpus) price=\(price) t=\(now)")
+        let perNode = nodes.map {
+            accounting.openLease(user: job.user, provider: $0, price: price, gpus: job.gpusPerNode, seconds: job.durationSeconds)
+        }
+        escrows[index] = perNode[0]
+        if nodes.count > 1 {
+            gangNodes[Int32(index)] = nodes.map(Int32.init)
+            gangEscrows[Int32(index)] = perNode
+        }
+        accounting.append("start job=\(index) node=\(nodes.map(String.init).joined(separator: "+")) gpus=\(job.gpus) price=\(price) t=\(now)")
         events.push(.leaseEnd, at: now + job.durationSeconds, Int32(index), leaseEpoch[index])
     }
 
@@ -280,13 +339,26 @@ struct OpenMarketRegime {
         let price = leasePrice[index]
         let pool: String? = leasePool[index] == 0 ? nil : (leasePool[index] == 1 ? Self.newcomerPool : Self.civicPool)
         engine.endLease(pool: pool, jobClass: pool == nil ? .standard : .setAside, tenantID: tenantIDs[Int(job.user)],
-                        gpus: job.gpus, cpuCores: 1, memoryGiB: 1)
-        if nodeDown[node] == 0 { engine.returnCapacity(at: node, gpus: job.gpus) }
-        if let at = nodeLeases[node].firstIndex(of: Int32(index)) { nodeLeases[node].remove(at: at) }
-        accounting.closeLease(escrows[index]!, price: price, gpus: job.gpus, seconds: ran)
+                        gpus: job.gpus, cpuCores: job.cpusPerNode * job.nodes, memoryGiB: job.memoryGiBPerNode * job.nodes)
+        let nodes = nodesOf(index)
+        let perNodeEscrows = gangEscrows[Int32(index)] ?? [escrows[index]!]
+        var grams = 0.0
+        for (held, escrow) in zip(nodes, perNodeEscrows) {
+            let at = Int(held)
+            nodeUsedCPUs[at] -= job.cpusPerNode
+            nodeUsedMemoryGiB[at] -= job.memoryGiBPerNode
+            if nodeDown[at] == 0 {
+                engine.returnCapacity(at: at, gpus: job.gpusPerNode + heldBack[at])
+                heldBack[at] = 0
+            }
+            if let position = nodeLeases[at].firstIndex(of: Int32(index)) { nodeLeases[at].remove(at: position) }
+            accounting.closeLease(escrow, price: price, gpus: job.gpusPerNode, seconds: ran)
+            grams += scenario.emissionsGrams(zone: scenario.fleet.nodes[at].zone, atSeconds: leaseStart[index], seconds: ran,
+                                             gpus: job.gpusPerNode, watts: GPUPower.watts(scenario.fleet.nodes[at].model))
+        }
         escrows[index] = nil
-        let grams = scenario.emissionsGrams(zone: scenario.fleet.nodes[node].zone, atSeconds: leaseStart[index], seconds: ran,
-                                            gpus: job.gpus, watts: GPUPower.watts(scenario.fleet.nodes[node].model))
+        gangNodes[Int32(index)] = nil
+        gangEscrows[Int32(index)] = nil
         recorder.ran(index, from: leaseStart[index], seconds: ran, cost: SimAccounting.cost(price: price, gpus: job.gpus, seconds: ran), grams: grams)
         leaseNode[index] = -1
         leaseEpoch[index] &+= 1
@@ -306,6 +378,7 @@ struct OpenMarketRegime {
         nodeDown[node] |= reason
         guard wasUp else { return }
         _ = engine.withdrawCapacity(at: node)
+        heldBack[node] = 0
         onlineGPUs -= scenario.fleet.nodes[node].gpus
         recorder.capacity(onlineGPUs, at: now)
         for job in nodeLeases[node] {

@@ -76,7 +76,7 @@ public enum Simulator {
                 throw SimDataError(.empty, file: "trace", "no pod was created in trace days \(day)–\(day + configuration.days - 1)")
             }
             let workload = WorkloadBuilder.replay(pods: pods, fromSeconds: Int64(day) * 86_400, horizonSeconds: horizon,
-                                                  users: max(20, window.count / 100), seed: configuration.seed)
+                                                  users: max(20, window.count / 100), seed: configuration.seed, resources: true)
             return try scenario(workload: workload, fleet: fleet, atlas: atlas, listOffers: listOffers, configuration: configuration)
         }
         let count: Int
@@ -108,7 +108,7 @@ public enum Simulator {
     public static func runRegime(_ name: String, on scenario: SimScenario) -> RegimeMetrics {
         switch name {
         case "concentrated":
-            var regime = ConcentratedRegime(scenario: scenario, exclusiveDeals: true)
+            var regime = ConcentratedRegime(scenario: scenario, exclusiveDeals: true, nodeResources: true)
             return regime.run(name: name)
         case "open":
             var regime = OpenMarketRegime(scenario: scenario, carbonShifting: true)

@@ -33,8 +33,8 @@ public enum WorkloadBuilder {
                 submit = day * 86_400 + hour * 3600 + Int64(random.next(below: 3600))
             } while submit >= horizonSeconds
             let user = Int32(popularity.sample(&random))
-            jobs.append(SimJob(submitSeconds: submit, gpus: shape.gpus, durationSeconds: shape.durationSeconds,
-                               user: user, flexible: shape.flexible))
+            jobs.append(SimJob.shaped(submitSeconds: submit, gpus: shape.gpus, durationSeconds: shape.durationSeconds,
+                                      user: user, flexible: shape.flexible, cpus: shape.cpus, memoryGiB: shape.memoryGiB))
         }
         return Workload(jobs: jobs, userClasses: classify(jobs: jobs, users: users))
     }
@@ -46,7 +46,7 @@ public enum WorkloadBuilder {
     public static func replay(
         pods: [TracePod], fromSeconds: Int64, horizonSeconds: Int64, users: Int, seed: UInt64,
         wholeGPUsOnly: Bool = false, maxGPUs: Int = 64, durationCapSeconds: Int64 = WorkloadModel.durationCapSeconds,
-        maxCPUs: Int = 0
+        maxCPUs: Int = 0, resources: Bool = false
     ) -> Workload {
         var random = SplitMix64(seed: seed ^ 0x7265_706C_6179)
         let popularity = ZipfSampler(count: users)
@@ -54,6 +54,12 @@ public enum WorkloadBuilder {
         for pod in pods where pod.creationSeconds >= fromSeconds && pod.creationSeconds < fromSeconds + horizonSeconds {
             if wholeGPUsOnly && !pod.wholeGPUs { continue }
             let user = Int32(popularity.sample(&random))
+            if resources {
+                jobs.append(SimJob.shaped(submitSeconds: pod.creationSeconds - fromSeconds, gpus: min(pod.gpus, maxGPUs),
+                                          durationSeconds: min(max(pod.runSeconds, 1), durationCapSeconds), user: user,
+                                          flexible: pod.qos == "BE", cpus: pod.cores, memoryGiB: pod.memoryGiB))
+                continue
+            }
             jobs.append(SimJob(submitSeconds: pod.creationSeconds - fromSeconds, gpus: min(pod.gpus, maxGPUs),
                                durationSeconds: min(max(pod.runSeconds, 1), durationCapSeconds), user: user,
                                flexible: pod.qos == "BE", cpus: maxCPUs > 0 ? min((pod.cpuMilli + 999) / 1000, maxCPUs) : 0))

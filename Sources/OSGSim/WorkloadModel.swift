@@ -8,6 +8,9 @@ public struct WorkloadModel: Hashable, Sendable {
         public var gpus: Int
         public var durationSeconds: Int64
         public var flexible: Bool
+        /// CPU cores and memory (GiB) the pod asked.
+        public var cpus: Int = 0
+        public var memoryGiB: Int = 0
     }
 
     /// Every observed shape (bootstrap sampling draws from these uniformly).
@@ -22,7 +25,8 @@ public struct WorkloadModel: Hashable, Sendable {
     public init(pods: [TracePod]) {
         precondition(!pods.isEmpty, "a workload model needs at least one pod")
         shapes = pods.map {
-            Shape(gpus: $0.gpus, durationSeconds: min(max($0.runSeconds, 1), Self.durationCapSeconds), flexible: $0.qos == "BE")
+            Shape(gpus: $0.gpus, durationSeconds: min(max($0.runSeconds, 1), Self.durationCapSeconds), flexible: $0.qos == "BE",
+                  cpus: $0.cores, memoryGiB: $0.memoryGiB)
         }
         var hours = Array(repeating: 0, count: 24)
         for pod in pods { hours[Int((pod.creationSeconds / 3600) % 24)] += 1 }
