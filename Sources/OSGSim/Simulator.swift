@@ -20,6 +20,8 @@ public struct SimConfiguration: Hashable, Sendable {
     public var replayFromDay: Int?
     /// Where the nodes' shapes come from (default: catalog offers).
     public var fleetMix: FleetMix = .catalog
+    /// Large jobs mixed into the synthetic workload (default: none, the pod list's shapes).
+    public var largeJobs: LargeJobs?
 
     /// Jobs per operator and day when neither a count nor a load is given (0.15: 250,000
     /// operators × 30 days give 1.125 million jobs).
@@ -83,12 +85,13 @@ public enum Simulator {
         if let jobs = configuration.jobs {
             count = jobs
         } else if let load = configuration.offeredLoad {
-            count = Int((load * capacityGPUSeconds / model.meanGPUSeconds).rounded())
+            count = Int((load * capacityGPUSeconds / model.meanGPUSeconds(largeJobs: configuration.largeJobs)).rounded())
         } else {
             count = Int((Double(configuration.operators * configuration.days) * SimConfiguration.defaultJobsPerOperatorDay).rounded())
         }
         let users = max(20, count / 100)
-        let workload = WorkloadBuilder.synthetic(model: model, count: count, horizonSeconds: horizon, users: users, seed: configuration.seed)
+        let workload = WorkloadBuilder.synthetic(model: model, count: count, horizonSeconds: horizon, users: users, seed: configuration.seed,
+                                                 largeJobs: configuration.largeJobs)
         return try scenario(workload: workload, fleet: fleet, atlas: atlas, listOffers: listOffers, configuration: configuration)
     }
 

@@ -37,4 +37,14 @@ public struct WorkloadModel: Hashable, Sendable {
     public var meanGPUSeconds: Double {
         Double(shapes.reduce(Int64(0)) { $0 + Int64($1.gpus) * $1.durationSeconds }) / Double(shapes.count)
     }
+
+    /// Mean GPU-seconds of a generated job when `largeJobs` are mixed in.
+    public func meanGPUSeconds(largeJobs: LargeJobs?) -> Double {
+        guard let largeJobs else { return meanGPUSeconds }
+        let large = shapes.filter { $0.gpus >= 8 }
+        let largeRun = large.isEmpty ? Double(shapes.reduce(Int64(0)) { $0 + $1.durationSeconds }) / Double(shapes.count)
+            : Double(large.reduce(Int64(0)) { $0 + $1.durationSeconds }) / Double(large.count)
+        let share = Double(largeJobs.permille) / 1000
+        return (1 - share) * meanGPUSeconds + share * largeJobs.meanGPUs * largeRun
+    }
 }
