@@ -44,13 +44,12 @@ struct OpenMarketRegime {
     /// A gang's nodes and escrows (one per node, the first is `leaseNode`/`escrows`).
     var gangNodes: [Int32: [Int32]] = [:]
     var gangEscrows: [Int32: [LeaseEscrow]] = [:]
-    /// CPU cores and memory held by leases per node. The engine filters nodes by their total
-    /// cores and memory; the regime checks what is left and refuses a placement that does not
-    /// fit (docs/SIMULATOR.md, "Regimes").
+    /// CPU cores and memory held by leases per node. The engine is told what each node has
+    /// left (``updateHostResources(_:)``); within one clearing it does not count them between
+    /// orders, so the regime checks every placement and refuses one that does not fit
+    /// (docs/SIMULATOR.md, "Regimes").
     var nodeUsedCPUs: [Int]
     var nodeUsedMemoryGiB: [Int]
-    /// GPUs taken off the market on a node whose cores or memory ran out, until a lease on it ends.
-    var heldBack: [Int]
     /// Placements refused because a node's remaining cores or memory did not fit.
     var resourceRefusals = 0
 
@@ -92,7 +91,6 @@ struct OpenMarketRegime {
         nodeDown = Array(repeating: 0, count: fleet.nodes.count)
         nodeUsedCPUs = Array(repeating: 0, count: fleet.nodes.count)
         nodeUsedMemoryGiB = Array(repeating: 0, count: fleet.nodes.count)
-        heldBack = Array(repeating: 0, count: fleet.nodes.count)
     }
 
     /// Runs to the end (every job finished or withdrawn) and returns the figures.
@@ -262,7 +260,10 @@ struct OpenMarketRegime {
             precondition(placement.grants.count == job.nodes, "a gang gets one grant per node")
             let nodes = placement.grants.map { Self.nodeIndex($0.nodeID) }
             let poolCode = poolOf[Int32(index)] ?? 0
-            if refuseIfNodesTooSmall(job, nodes: nodes, pool: poolCode) { continue }
+            if refuseIfNodesTooSmall(job, nodes: nodes, pool: poolCode) {
+                requestClear(now: now + 1)
+                continue
+            }
             startLease(index, nodes: nodes, pool: poolCode, price: placement.pricePerGPUHour.rawValue, now: now)
             placed.insert(Int32(index))
         }
@@ -277,8 +278,8 @@ struct OpenMarketRegime {
     }
 
     /// Refuses a placement when a granted node has fewer free cores or less free memory than
-    /// the job needs there: the engine's accounting is undone, the GPUs go back to the nodes
-    /// that fit, and a node that does not fit is taken off the market until a lease on it ends.
+    /// the job needs there (another order of the same clearing took them): the engine's
+    /// accounting is undone and the GPUs go back; the job stays queued.
     mutating func refuseIfNodesTooSmall(_ job: SimJob, nodes: [Int], pool: UInt8) -> Bool {
         let fleet = scenario.fleet
         let tooSmall = nodes.map {
@@ -290,15 +291,16 @@ struct OpenMarketRegime {
         let poolName: String? = pool == 0 ? nil : (pool == 1 ? Self.newcomerPool : Self.civicPool)
         engine.endLease(pool: poolName, jobClass: poolName == nil ? .standard : .setAside, tenantID: tenantIDs[Int(job.user)],
                         gpus: job.gpus, cpuCores: job.cpusPerNode * job.nodes, memoryGiB: job.memoryGiBPerNode * job.nodes)
-        for (node, small) in zip(nodes, tooSmall) {
-            if small {
-                precondition(!nodeLeases[node].isEmpty, "the engine only offers nodes large enough when empty")
-                heldBack[node] += job.gpusPerNode + engine.withdrawCapacity(at: node)
-            } else {
-                engine.returnCapacity(at: node, gpus: job.gpusPerNode)
-            }
-        }
+        for node in nodes { engine.returnCapacity(at: node, gpus: job.gpusPerNode) }
         return true
+    }
+
+    /// Tells the engine the cores and memory `node` has left, so later clearings only offer
+    /// it to orders that fit there (refusals then only catch several orders placed on one
+    /// node in the same clearing).
+    mutating func updateHostResources(_ node: Int) {
+        let size = scenario.fleet.nodes[node]
+        engine.setFreeHostResources(at: node, cpuCores: size.cpuCores - nodeUsedCPUs[node], memoryGiB: size.memoryGiB - nodeUsedMemoryGiB[node])
     }
 
     /// The nodes a running job holds (several for a gang).
@@ -316,6 +318,7 @@ struct OpenMarketRegime {
             nodeLeases[node].append(Int32(index))
             nodeUsedCPUs[node] += job.cpusPerNode
             nodeUsedMemoryGiB[node] += job.memoryGiBPerNode
+            updateHostResources(node)
         }
         engine.setPreferredZones(nil, orderID: Self.orderID(index))
         let perNode = nodes.map {
@@ -347,10 +350,8 @@ struct OpenMarketRegime {
             let at = Int(held)
             nodeUsedCPUs[at] -= job.cpusPerNode
             nodeUsedMemoryGiB[at] -= job.memoryGiBPerNode
-            if nodeDown[at] == 0 {
-                engine.returnCapacity(at: at, gpus: job.gpusPerNode + heldBack[at])
-                heldBack[at] = 0
-            }
+            updateHostResources(at)
+            if nodeDown[at] == 0 { engine.returnCapacity(at: at, gpus: job.gpusPerNode) }
             if let position = nodeLeases[at].firstIndex(of: Int32(index)) { nodeLeases[at].remove(at: position) }
             accounting.closeLease(escrow, price: price, gpus: job.gpusPerNode, seconds: ran)
             grams += scenario.emissionsGrams(zone: scenario.fleet.nodes[at].zone, atSeconds: leaseStart[index], seconds: ran,
@@ -378,7 +379,6 @@ struct OpenMarketRegime {
         nodeDown[node] |= reason
         guard wasUp else { return }
         _ = engine.withdrawCapacity(at: node)
-        heldBack[node] = 0
         onlineGPUs -= scenario.fleet.nodes[node].gpus
         recorder.capacity(onlineGPUs, at: now)
         for job in nodeLeases[node] {
