@@ -52,6 +52,10 @@ struct OpenMarketRegime {
     var nodeUsedMemoryGiB: [Int]
     /// Placements refused because a node's remaining cores or memory did not fit.
     var resourceRefusals = 0
+    /// The largest node of the fleet (GPUs, cores, memory): a job asking more per node can
+    /// never be placed and is not accepted at once (it would be withdrawn after its patience
+    /// anyway, having made every clearing search the whole fleet for it).
+    let largestNode: (gpus: Int, cores: Int, memoryGiB: Int)
 
     init(scenario: SimScenario, carbonShifting: Bool) {
         self.scenario = scenario
@@ -89,6 +93,7 @@ struct OpenMarketRegime {
         skipPool = Array(repeating: false, count: jobCount)
         nodeLeases = Array(repeating: [], count: fleet.nodes.count)
         nodeDown = Array(repeating: 0, count: fleet.nodes.count)
+        largestNode = (fleet.nodes.map(\.gpus).max() ?? 0, fleet.nodes.map(\.cpuCores).max() ?? 0, fleet.nodes.map(\.memoryGiB).max() ?? 0)
         nodeUsedCPUs = Array(repeating: 0, count: fleet.nodes.count)
         nodeUsedMemoryGiB = Array(repeating: 0, count: fleet.nodes.count)
     }
@@ -162,6 +167,10 @@ struct OpenMarketRegime {
 
     mutating func arrive(_ index: Int, now: Int64) {
         let job = scenario.workload.jobs[index]
+        if job.gpusPerNode > largestNode.gpus || job.cpusPerNode > largestNode.cores || job.memoryGiBPerNode > largestNode.memoryGiB {
+            recorder.finalState[index] = 2
+            return
+        }
         if carbonShifting && job.flexible {
             let decision = planner.plan(spec(job, now: now), now: scenario.start.adding(seconds: now), allowedZones: zoneNames)
             if case .wait(let until, _, _, _, _) = decision {
