@@ -50,6 +50,9 @@ struct SimCommand: ParsableCommand {
     @Option(name: .long, help: "Hyperscale price catalog (SkyPilot vms.csv) for the concentrated list price (default: bundled lambda.csv).")
     var listPrices: String?
 
+    @Option(name: .long, help: "Node shapes: catalog (offers of --market-prices), pai2020 or openb2023 (bundled mixes of the Alibaba PAI 2020 / GPU 2023 machine tables), or a machine-table file.")
+    var fleetMix = "catalog"
+
     @Flag(inversion: .prefixedNo, help: "Take one zone down for 6 hours at 40 % of the run.")
     var outage = true
 
@@ -65,6 +68,12 @@ struct SimCommand: ParsableCommand {
     @Option(name: .long, help: "Instead of simulating: compare the trace's job statistics (GPUs, run time) with a Helios cluster summary (helios_cluster_summary.csv).")
     var compareHelios: String?
 
+    @Option(name: .long, help: "Mix large jobs into the synthetic workload: PERMILLE:MEAN, e.g. 60:12 (60 in 1000 jobs ask a multiple of 8 GPUs, 12 on average; above 8 they are gangs).")
+    var largeJobs: String?
+
+    @Option(name: .long, help: "With --compare-helios: a Helios per-minute <Cluster>_<vc>_cluster_sequence.csv to set the generator's daily load shape and large-job weight beside (repeatable).")
+    var heliosSequence: [String] = []
+
     @Flag(name: .long, help: "Print one JSON object instead of the table.")
     var json = false
 
@@ -77,6 +86,9 @@ struct SimCommand: ParsableCommand {
         if let jobs, jobs < 0 { throw ValidationError("--jobs must not be negative") }
         if let load, !(load > 0 && load <= 10) { throw ValidationError("--load must be in (0, 10]") }
         if let replayFromDay, replayFromDay < 0 { throw ValidationError("--replay-from-day must not be negative") }
+        if let largeJobs, LargeJobs(text: largeJobs) == nil {
+            throw ValidationError("--large-jobs is `\(largeJobs)`; expected PERMILLE:MEAN with PERMILLE 0...1000 and MEAN 8...512 GPUs")
+        }
     }
 
     func run() throws {
@@ -92,6 +104,11 @@ struct SimCommand: ParsableCommand {
             if let compareHelios {
                 let clusters = try HeliosSummary.parse(SimInputFiles.text(compareHelios), file: compareHelios)
                 printHeliosComparison(WorkloadModel(pods: pods.pods), clusters)
+                if !heliosSequence.isEmpty {
+                    var loads: [(String, HeliosLoad)] = []
+                    for path in heliosSequence { loads.append(((path as NSString).lastPathComponent, try HeliosSequence.parse(SimInputFiles.text(path), file: path))) }
+                    printHeliosLoads(WorkloadModel(pods: pods.pods), loads)
+                }
                 return
             }
             if calibrateSlurm {
@@ -101,8 +118,12 @@ struct SimCommand: ParsableCommand {
             }
             let marketOffers = try marketPrices.map { try SimInputFiles.priceCatalog($0) } ?? SimInputFiles.bundledMarketOffers()
             let listOffers = try listPrices.map { try SimInputFiles.priceCatalog($0) } ?? SimInputFiles.bundledListOffers()
-            let configuration = SimConfiguration(operators: operators, days: days, seed: seed, jobs: jobs, offeredLoad: load, outage: outage,
+            var configuration = SimConfiguration(operators: operators, days: days, seed: seed, jobs: jobs, offeredLoad: load, outage: outage,
                                                  replayFromDay: replayFromDay)
+            configuration.largeJobs = largeJobs.flatMap(LargeJobs.init(text:))
+            if fleetMix != "catalog" {
+                configuration.fleetMix = .machines(try SimInputFiles.bundledFleetMix(fleetMix) ?? SimInputFiles.machineTable(fleetMix))
+            }
             let scenario = try Simulator.scenario(pods: pods.pods, atlas: atlas, marketOffers: marketOffers, listOffers: listOffers,
                                                   configuration: configuration)
             let results = RegimeResults(count: Simulator.regimeNames.count)
@@ -172,6 +193,40 @@ struct SimCommand: ParsableCommand {
             print("[" + rows.joined(separator: ",") + "]")
         } else {
             print("workload                mean GPUs  median GPUs  mean run s  median run s")
+            print(rows.joined(separator: "\n"))
+        }
+    }
+
+    /// The generator's daily load shape and large-job weight beside Helios' per-minute tables:
+    /// a synthetic workload of 100,000 jobs over 30 days (seed `--seed`), each job counted
+    /// from its submission for its run time.
+    func printHeliosLoads(_ model: WorkloadModel, _ loads: [(String, HeliosLoad)]) {
+        let days = 30
+        let workload = WorkloadBuilder.synthetic(model: model, count: 100_000, horizonSecondsOf: days, seed: seed,
+                                                 largeJobs: largeJobs.flatMap(LargeJobs.init(text:)))
+        let profile = workload.busyGPUsByHour(days: days)
+        let large = workload.largeJobRunningShare
+        func row(_ name: String, _ swing: Double, _ correlation: Double?, _ shift: Int?, _ share: Double, _ meanGPUs: Double) -> String {
+            if json {
+                return "{\"name\":\"\(name)\",\"daily_swing\":\(String(format: "%.3f", swing)),"
+                    + "\"correlation_with_generator\":\(correlation.map { String(format: "%.3f", $0) } ?? "null"),\"shift_h\":\(shift.map(String.init) ?? "null"),"
+                    + "\"large_job_share\":\(String(format: "%.4f", share)),\"large_job_mean_gpus\":\(String(format: "%.2f", meanGPUs))}"
+            }
+            func pad(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
+            return name.padding(toLength: 30, withPad: " ", startingAt: 0) + pad(String(format: "%.2f", swing), 7)
+                + pad(correlation.map { String(format: "%.2f", $0) } ?? "-", 7) + pad(shift.map(String.init) ?? "-", 7)
+                + pad(String(format: "%.2f %%", share * 100), 13) + pad(String(format: "%.2f", meanGPUs), 12)
+        }
+        var rows = [row("generator (pod-list shapes)", DailyProfile.swing(profile), nil, nil, large.share, large.meanGPUs)]
+        for (name, load) in loads {
+            let best = DailyProfile.bestCorrelation(profile, load.busyGPUsByHour)
+            rows.append(row("Helios " + name.replacingOccurrences(of: "_cluster_sequence.csv", with: ""), DailyProfile.swing(load.busyGPUsByHour), best.correlation, best.shiftHours, load.largeJobShare, load.largeJobMeanGPUs))
+        }
+        if json {
+            print("[" + rows.joined(separator: ",") + "]")
+        } else {
+            print("")
+            print("load shape                      swing  corr.  shift  >=8-GPU jobs  their GPUs")
             print(rows.joined(separator: "\n"))
         }
     }

@@ -51,4 +51,19 @@ public enum SimInputFiles {
     public static func bundledListOffers() throws(SimDataError) -> [GPUOffer] {
         try priceCatalog(bundledDirectory + "/lambda.csv")
     }
+
+    /// A machine table (PAI 2020, GPU 2023 node list, or the derived format) from `path`.
+    public static func machineTable(_ path: String) throws(SimDataError) -> [NodeShape] {
+        try MachineTable.parse(text(path), file: path)
+    }
+
+    /// The bundled fleet mix `name` (`pai2020` or `openb2023`: node shapes counted from the
+    /// traces' machine tables), or `nil` for another name.
+    public static func bundledFleetMix(_ name: String) throws(SimDataError) -> [NodeShape]? {
+        guard bundledFleetMixNames.contains(name) else { return nil }
+        return try machineTable(bundledDirectory + "/fleet-mix-\(name).csv")
+    }
+
+    /// Names of the bundled fleet mixes.
+    public static let bundledFleetMixNames = ["openb2023", "pai2020"]
 }

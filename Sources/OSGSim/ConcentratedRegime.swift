@@ -20,6 +20,7 @@ struct ConcentratedRegime {
         var free = 0
         /// CPU cores free; `Int.max / 2` when the region has no CPU limit.
         var freeCPUs = Int.max / 2
+        var freeMemoryGiB = Int.max / 2
         var othersUsing = 0
         var down = false
         /// Established labs' jobs, then everyone else's, each ascending job index.
@@ -45,11 +46,20 @@ struct ConcentratedRegime {
 
     /// - Parameter siteCPUs: CPU cores of each region when jobs' CPUs count (the calibration
     ///   site); `nil`: GPUs only.
-    init(scenario: SimScenario, exclusiveDeals: Bool, siteCPUs: Int? = nil) {
+    /// Whether the regions' CPU cores and memory are the sum of their online nodes' (the
+    /// main comparison); otherwise only `siteCPUs` (the Slurm calibration) or nothing limits them.
+    let nodeResources: Bool
+
+    init(scenario: SimScenario, exclusiveDeals: Bool, siteCPUs: Int? = nil, nodeResources: Bool = false) {
         self.scenario = scenario
         self.exclusiveDeals = exclusiveDeals
+        self.nodeResources = nodeResources
         var region = Region()
         if let siteCPUs { region.freeCPUs = siteCPUs }
+        if nodeResources {
+            region.freeCPUs = 0
+            region.freeMemoryGiB = 0
+        }
         regions = Array(repeating: region, count: scenario.fleet.zones.count)
         recorder = RunRecorder(workload: scenario.workload, horizonSeconds: scenario.horizonSeconds)
         accounting = SimAccounting(users: scenario.workload.userClasses.count, providers: scenario.fleet.zones.count,
@@ -81,6 +91,10 @@ struct ConcentratedRegime {
             } else {
                 regions[node.zone].capacity += node.gpus
                 regions[node.zone].free += node.gpus
+                if nodeResources {
+                    regions[node.zone].freeCPUs += node.cpuCores
+                    regions[node.zone].freeMemoryGiB += node.memoryGiB
+                }
                 onlineGPUs += node.gpus
             }
             if node.leaveSeconds != .max { events.push(.nodeDown, at: node.leaveSeconds, Int32(index), 2) }
@@ -176,7 +190,7 @@ struct ConcentratedRegime {
     /// Whether `job` fits in `region` now (GPUs within what it may take, and CPU cores).
     func fits(_ job: Int, in region: Region) -> Bool {
         let simJob = scenario.workload.jobs[job]
-        return simJob.gpus <= available(job, in: region) && simJob.cpus <= region.freeCPUs
+        return simJob.gpus <= available(job, in: region) && simJob.cpus <= region.freeCPUs && simJob.memoryGiB <= region.freeMemoryGiB
     }
 
     /// Starts what can start: heads in order, then EASY backfill behind a blocked head.
@@ -187,6 +201,7 @@ struct ConcentratedRegime {
             guard let head = queueIsPriority ? regions[index].priority.first : regions[index].normal.first else { return }
             let need = scenario.workload.jobs[Int(head)].gpus
             let needCPUs = scenario.workload.jobs[Int(head)].cpus
+            let needMemory = scenario.workload.jobs[Int(head)].memoryGiB
             if fits(Int(head), in: regions[index]) {
                 if queueIsPriority { regions[index].priority.removeFirst() } else { regions[index].normal.removeFirst() }
                 start(Int(head), region: index, now: now)
@@ -195,17 +210,20 @@ struct ConcentratedRegime {
             // The head waits: its reservation is the earliest end after which enough GPUs are free.
             var freeAtShadow = regions[index].free
             var cpusAtShadow = regions[index].freeCPUs
+            var memoryAtShadow = regions[index].freeMemoryGiB
             var shadow = Int64.max
             for entry in regions[index].running {
                 freeAtShadow += scenario.workload.jobs[Int(entry.job)].gpus
                 cpusAtShadow += scenario.workload.jobs[Int(entry.job)].cpus
-                if freeAtShadow >= need && cpusAtShadow >= needCPUs {
+                memoryAtShadow += scenario.workload.jobs[Int(entry.job)].memoryGiB
+                if freeAtShadow >= need && cpusAtShadow >= needCPUs && memoryAtShadow >= needMemory {
                     shadow = entry.end
                     break
                 }
             }
             var extra = shadow == .max ? 0 : freeAtShadow - need
             var extraCPUs = shadow == .max ? 0 : cpusAtShadow - needCPUs
+            var extraMemory = shadow == .max ? 0 : memoryAtShadow - needMemory
             var looked = 0
             var candidates: [Int32] = []
             for job in regions[index].priority.dropFirst(queueIsPriority ? 1 : 0) where looked < scenario.backfillDepth {
@@ -220,10 +238,11 @@ struct ConcentratedRegime {
                 let simJob = scenario.workload.jobs[Int(job)]
                 guard fits(Int(job), in: regions[index]) else { continue }
                 let endsBeforeShadow = now + simJob.durationSeconds <= shadow
-                guard endsBeforeShadow || (simJob.gpus <= extra && simJob.cpus <= extraCPUs) else { continue }
+                guard endsBeforeShadow || (simJob.gpus <= extra && simJob.cpus <= extraCPUs && simJob.memoryGiB <= extraMemory) else { continue }
                 if !endsBeforeShadow {
                     extra -= simJob.gpus
                     extraCPUs -= simJob.cpus
+                    extraMemory -= simJob.memoryGiB
                 }
                 if let at = regions[index].priority.firstIndex(of: job) { regions[index].priority.remove(at: at) } else if let at = regions[index].normal.firstIndex(of: job) { regions[index].normal.remove(at: at) }
                 start(Int(job), region: index, now: now)
@@ -236,6 +255,7 @@ struct ConcentratedRegime {
         let simJob = scenario.workload.jobs[job]
         regions[region].free -= simJob.gpus
         regions[region].freeCPUs -= simJob.cpus
+        regions[region].freeMemoryGiB -= simJob.memoryGiB
         if exclusiveDeals && !isEstablished(job) { regions[region].othersUsing += simJob.gpus }
         precondition(regions[region].free >= 0, "a region never gives more GPUs than it has free")
         let end = now + simJob.durationSeconds
@@ -263,6 +283,7 @@ struct ConcentratedRegime {
         if let at = regions[region].running.firstIndex(where: { $0.job == Int32(job) }) { regions[region].running.remove(at: at) }
         regions[region].free += simJob.gpus
         regions[region].freeCPUs += simJob.cpus
+        regions[region].freeMemoryGiB += simJob.memoryGiB
         if exclusiveDeals && !isEstablished(job) { regions[region].othersUsing -= simJob.gpus }
         let price = scenario.concentratedPricePerGPUHour
         accounting.closeLease(escrows[job]!, price: price, gpus: simJob.gpus, seconds: ran)
@@ -288,10 +309,14 @@ struct ConcentratedRegime {
         let gpus = scenario.fleet.nodes[node].gpus
         regions[zone].capacity -= gpus
         regions[zone].free -= gpus
+        if nodeResources {
+            regions[zone].freeCPUs -= scenario.fleet.nodes[node].cpuCores
+            regions[zone].freeMemoryGiB -= scenario.fleet.nodes[node].memoryGiB
+        }
         onlineGPUs -= gpus
         recorder.capacity(onlineGPUs, at: now)
         // Over-committed: cut the most recently started jobs until the rest fit.
-        while regions[zone].free < 0 {
+        while regions[zone].free < 0 || regions[zone].freeCPUs < 0 || regions[zone].freeMemoryGiB < 0 {
             var latest = -1
             for entry in regions[zone].running {
                 let job = Int(entry.job)
@@ -317,6 +342,10 @@ struct ConcentratedRegime {
         let zone = scenario.fleet.nodes[node].zone
         regions[zone].capacity += scenario.fleet.nodes[node].gpus
         regions[zone].free += scenario.fleet.nodes[node].gpus
+        if nodeResources {
+            regions[zone].freeCPUs += scenario.fleet.nodes[node].cpuCores
+            regions[zone].freeMemoryGiB += scenario.fleet.nodes[node].memoryGiB
+        }
         onlineGPUs += scenario.fleet.nodes[node].gpus
         recorder.capacity(onlineGPUs, at: now)
         schedule(zone, now: now)

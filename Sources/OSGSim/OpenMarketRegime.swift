@@ -41,6 +41,21 @@ struct OpenMarketRegime {
     var nodeDown: [UInt8]
     var onlineGPUs = 0
     var clearScheduled = false
+    /// A gang's nodes and escrows (one per node, the first is `leaseNode`/`escrows`).
+    var gangNodes: [Int32: [Int32]] = [:]
+    var gangEscrows: [Int32: [LeaseEscrow]] = [:]
+    /// CPU cores and memory held by leases per node. The engine is told what each node has
+    /// left (``updateHostResources(_:)``); within one clearing it does not count them between
+    /// orders, so the regime checks every placement and refuses one that does not fit
+    /// (docs/SIMULATOR.md, "Regimes").
+    var nodeUsedCPUs: [Int]
+    var nodeUsedMemoryGiB: [Int]
+    /// Placements refused because a node's remaining cores or memory did not fit.
+    var resourceRefusals = 0
+    /// The largest node of the fleet (GPUs, cores, memory): a job asking more per node can
+    /// never be placed and is not accepted at once (it would be withdrawn after its patience
+    /// anyway, having made every clearing search the whole fleet for it).
+    let largestNode: (gpus: Int, cores: Int, memoryGiB: Int)
 
     init(scenario: SimScenario, carbonShifting: Bool) {
         self.scenario = scenario
@@ -54,7 +69,7 @@ struct OpenMarketRegime {
             let zone = fleet.zones[node.zone]
             marketNodes.append(MarketNode(
                 id: Fleet.nodeID(index), operatorID: "o" + String(index), gpuModel: node.model, freeGPUs: node.gpus,
-                vramGiB: node.model.maxVRAMGiB, cpuCores: 64, memoryGiB: 512, region: zone,
+                vramGiB: node.model.maxVRAMGiB, cpuCores: node.cpuCores, memoryGiB: node.memoryGiB, region: zone,
                 jurisdiction: String(zone.prefix(2)), zone: zone, askPerGPUHour: MicroCredits(node.askMicroCredits)))
         }
         let pools = [
@@ -78,6 +93,9 @@ struct OpenMarketRegime {
         skipPool = Array(repeating: false, count: jobCount)
         nodeLeases = Array(repeating: [], count: fleet.nodes.count)
         nodeDown = Array(repeating: 0, count: fleet.nodes.count)
+        largestNode = (fleet.nodes.map(\.gpus).max() ?? 0, fleet.nodes.map(\.cpuCores).max() ?? 0, fleet.nodes.map(\.memoryGiB).max() ?? 0)
+        nodeUsedCPUs = Array(repeating: 0, count: fleet.nodes.count)
+        nodeUsedMemoryGiB = Array(repeating: 0, count: fleet.nodes.count)
     }
 
     /// Runs to the end (every job finished or withdrawn) and returns the figures.
@@ -132,20 +150,27 @@ struct OpenMarketRegime {
         metrics.logSize = accounting.log.size
         metrics.logRootHex = accounting.logRootHex
         metrics.events = events.processed
+        metrics.resourceRefusals = resourceRefusals
         return metrics
     }
 
     func spec(_ job: SimJob, now: Int64) -> JobSpec {
         let flexible = carbonShifting && job.flexible
         return JobSpec(
-            name: "sim-job", resources: ResourceRequest(gpu: GPURequest(selector: .any, countPerNode: job.gpus)),
-            durationSeconds: job.durationSeconds, maxPricePerGPUHour: MicroCredits(scenario.maxPricePerGPUHour),
+            name: "sim-job",
+            resources: ResourceRequest(gpu: GPURequest(selector: .any, countPerNode: job.gpusPerNode), cpuCores: job.cpusPerNode,
+                                       memoryGiB: job.memoryGiBPerNode),
+            nodeCount: job.nodes, durationSeconds: job.durationSeconds, maxPricePerGPUHour: MicroCredits(scenario.maxPricePerGPUHour),
             deadline: flexible ? scenario.start.adding(seconds: job.submitSeconds + scenario.flexibleWindowSeconds + job.durationSeconds) : nil,
             carbon: CarbonPolicy(shift: flexible))
     }
 
     mutating func arrive(_ index: Int, now: Int64) {
         let job = scenario.workload.jobs[index]
+        if job.gpusPerNode > largestNode.gpus || job.cpusPerNode > largestNode.cores || job.memoryGiBPerNode > largestNode.memoryGiB {
+            recorder.finalState[index] = 2
+            return
+        }
         if carbonShifting && job.flexible {
             let decision = planner.plan(spec(job, now: now), now: scenario.start.adding(seconds: now), allowedZones: zoneNames)
             if case .wait(let until, _, _, _, _) = decision {
@@ -240,10 +265,15 @@ struct OpenMarketRegime {
         var placed = Set<Int32>()
         for placement in result.placements {
             let index = Int(placement.orderID.dropFirst())!
-            precondition(placement.grants.count == 1, "simulated jobs run on one node")
-            let node = Self.nodeIndex(placement.grants[0].nodeID)
+            let job = scenario.workload.jobs[index]
+            precondition(placement.grants.count == job.nodes, "a gang gets one grant per node")
+            let nodes = placement.grants.map { Self.nodeIndex($0.nodeID) }
             let poolCode = poolOf[Int32(index)] ?? 0
-            startLease(index, node: node, pool: poolCode, price: placement.pricePerGPUHour.rawValue, now: now)
+            if refuseIfNodesTooSmall(job, nodes: nodes, pool: poolCode) {
+                requestClear(now: now + 1)
+                continue
+            }
+            startLease(index, nodes: nodes, pool: poolCode, price: placement.pricePerGPUHour.rawValue, now: now)
             placed.insert(Int32(index))
         }
         pending.removeAll { placed.contains($0) }
@@ -256,18 +286,59 @@ struct OpenMarketRegime {
         return value
     }
 
-    mutating func startLease(_ index: Int, node: Int, pool: UInt8, price: Int64, now: Int64) {
+    /// Refuses a placement when a granted node has fewer free cores or less free memory than
+    /// the job needs there (another order of the same clearing took them): the engine's
+    /// accounting is undone and the GPUs go back; the job stays queued.
+    mutating func refuseIfNodesTooSmall(_ job: SimJob, nodes: [Int], pool: UInt8) -> Bool {
+        let fleet = scenario.fleet
+        let tooSmall = nodes.map {
+            nodeUsedCPUs[$0] + job.cpusPerNode > fleet.nodes[$0].cpuCores
+                || nodeUsedMemoryGiB[$0] + job.memoryGiBPerNode > fleet.nodes[$0].memoryGiB
+        }
+        guard tooSmall.contains(true) else { return false }
+        resourceRefusals += 1
+        let poolName: String? = pool == 0 ? nil : (pool == 1 ? Self.newcomerPool : Self.civicPool)
+        engine.endLease(pool: poolName, jobClass: poolName == nil ? .standard : .setAside, tenantID: tenantIDs[Int(job.user)],
+                        gpus: job.gpus, cpuCores: job.cpusPerNode * job.nodes, memoryGiB: job.memoryGiBPerNode * job.nodes)
+        for node in nodes { engine.returnCapacity(at: node, gpus: job.gpusPerNode) }
+        return true
+    }
+
+    /// Tells the engine the cores and memory `node` has left, so later clearings only offer
+    /// it to orders that fit there (refusals then only catch several orders placed on one
+    /// node in the same clearing).
+    mutating func updateHostResources(_ node: Int) {
+        let size = scenario.fleet.nodes[node]
+        engine.setFreeHostResources(at: node, cpuCores: size.cpuCores - nodeUsedCPUs[node], memoryGiB: size.memoryGiB - nodeUsedMemoryGiB[node])
+    }
+
+    /// The nodes a running job holds (several for a gang).
+    func nodesOf(_ index: Int) -> [Int32] { gangNodes[Int32(index)] ?? [leaseNode[index]] }
+
+    mutating func startLease(_ index: Int, nodes: [Int], pool: UInt8, price: Int64, now: Int64) {
         let job = scenario.workload.jobs[index]
         recorder.started(index, at: now)
-        leaseNode[index] = Int32(node)
+        leaseNode[index] = Int32(nodes[0])
         leasePool[index] = pool
         leasePrice[index] = price
         leaseStart[index] = now
         leaseEpoch[index] &+= 1
-        nodeLeases[node].append(Int32(index))
+        for node in nodes {
+            nodeLeases[node].append(Int32(index))
+            nodeUsedCPUs[node] += job.cpusPerNode
+            nodeUsedMemoryGiB[node] += job.memoryGiBPerNode
+            updateHostResources(node)
+        }
         engine.setPreferredZones(nil, orderID: Self.orderID(index))
-        escrows[index] = accounting.openLease(user: job.user, provider: node, price: price, gpus: job.gpus, seconds: job.durationSeconds)
-        accounting.append("start job=\(index) node=\(node) gpus=\(job.gpus) price=\(price) t=\(now)")
+        let perNode = nodes.map {
+            accounting.openLease(user: job.user, provider: $0, price: price, gpus: job.gpusPerNode, seconds: job.durationSeconds)
+        }
+        escrows[index] = perNode[0]
+        if nodes.count > 1 {
+            gangNodes[Int32(index)] = nodes.map(Int32.init)
+            gangEscrows[Int32(index)] = perNode
+        }
+        accounting.append("start job=\(index) node=\(nodes.map(String.init).joined(separator: "+")) gpus=\(job.gpus) price=\(price) t=\(now)")
         events.push(.leaseEnd, at: now + job.durationSeconds, Int32(index), leaseEpoch[index])
     }
 
@@ -280,13 +351,24 @@ struct OpenMarketRegime {
         let price = leasePrice[index]
         let pool: String? = leasePool[index] == 0 ? nil : (leasePool[index] == 1 ? Self.newcomerPool : Self.civicPool)
         engine.endLease(pool: pool, jobClass: pool == nil ? .standard : .setAside, tenantID: tenantIDs[Int(job.user)],
-                        gpus: job.gpus, cpuCores: 1, memoryGiB: 1)
-        if nodeDown[node] == 0 { engine.returnCapacity(at: node, gpus: job.gpus) }
-        if let at = nodeLeases[node].firstIndex(of: Int32(index)) { nodeLeases[node].remove(at: at) }
-        accounting.closeLease(escrows[index]!, price: price, gpus: job.gpus, seconds: ran)
+                        gpus: job.gpus, cpuCores: job.cpusPerNode * job.nodes, memoryGiB: job.memoryGiBPerNode * job.nodes)
+        let nodes = nodesOf(index)
+        let perNodeEscrows = gangEscrows[Int32(index)] ?? [escrows[index]!]
+        var grams = 0.0
+        for (held, escrow) in zip(nodes, perNodeEscrows) {
+            let at = Int(held)
+            nodeUsedCPUs[at] -= job.cpusPerNode
+            nodeUsedMemoryGiB[at] -= job.memoryGiBPerNode
+            updateHostResources(at)
+            if nodeDown[at] == 0 { engine.returnCapacity(at: at, gpus: job.gpusPerNode) }
+            if let position = nodeLeases[at].firstIndex(of: Int32(index)) { nodeLeases[at].remove(at: position) }
+            accounting.closeLease(escrow, price: price, gpus: job.gpusPerNode, seconds: ran)
+            grams += scenario.emissionsGrams(zone: scenario.fleet.nodes[at].zone, atSeconds: leaseStart[index], seconds: ran,
+                                             gpus: job.gpusPerNode, watts: GPUPower.watts(scenario.fleet.nodes[at].model))
+        }
         escrows[index] = nil
-        let grams = scenario.emissionsGrams(zone: scenario.fleet.nodes[node].zone, atSeconds: leaseStart[index], seconds: ran,
-                                            gpus: job.gpus, watts: GPUPower.watts(scenario.fleet.nodes[node].model))
+        gangNodes[Int32(index)] = nil
+        gangEscrows[Int32(index)] = nil
         recorder.ran(index, from: leaseStart[index], seconds: ran, cost: SimAccounting.cost(price: price, gpus: job.gpus, seconds: ran), grams: grams)
         leaseNode[index] = -1
         leaseEpoch[index] &+= 1

@@ -30,6 +30,13 @@ public struct TracePod: Hashable, Sendable {
     public var cpuMilli: Int
     /// Line in the file (1-based), for messages.
     public var line: Int
+    /// `memory_mib` (0 when the file has no such column).
+    public var memoryMiB: Int = 0
+
+    /// CPU cores asked: `ceil(cpu_milli / 1000)`.
+    public var cores: Int { (cpuMilli + 999) / 1000 }
+    /// Memory asked in GiB: `ceil(memory_mib / 1024)`.
+    public var memoryGiB: Int { (memoryMiB + 1023) / 1024 }
 }
 
 /// Reads pod lists of the Alibaba GPU 2023 trace (Weng et al., ATC'23).
@@ -89,6 +96,7 @@ public enum PodListTrace {
             let gpuMilli = try integer("gpu_milli")!
             let creation = try integer("creation_time")!
             let cpuMilliValue = try integer("cpu_milli")!
+            let memoryMiBValue = column["memory_mib"] == nil ? 0 : try integer("memory_mib")!
             guard let scheduled = try integer("scheduled_time", allowEmpty: true) else {
                 unscheduled += 1
                 continue
@@ -109,7 +117,7 @@ public enum PodListTrace {
             pods.append(TracePod(
                 creationSeconds: creation, gpus: max(1, Int(numGPU)), gpuMilli: Int(gpuMilli), wholeGPUs: numGPU >= 1,
                 runSeconds: deletion - scheduled, qos: String(fields[column["qos"]!]),
-                phase: String(fields[column["pod_phase"]!]), cpuMilli: Int(cpuMilliValue), line: number))
+                phase: String(fields[column["pod_phase"]!]), cpuMilli: Int(cpuMilliValue), line: number, memoryMiB: Int(memoryMiBValue)))
         }
         guard !pods.isEmpty else { throw SimDataError(.empty, file: file, "holds no pod that was scheduled on a GPU") }
         return Contents(pods: pods, skippedUnscheduled: unscheduled, skippedCPUOnly: cpuOnly)

@@ -33,6 +33,11 @@ public struct RegimeMetrics: Hashable, Sendable {
     public var logRootHex: String
     /// Simulation events processed.
     public var events: Int
+    /// Gangs (jobs on several nodes) submitted and started.
+    public var gangJobs = 0
+    public var gangJobsStarted = 0
+    /// Open regimes: placements refused because a node's remaining cores or memory did not fit.
+    public var resourceRefusals = 0
 
     /// The class figures of `userClass`.
     public func figures(_ userClass: UserClass) -> ClassMetrics { classes[userClass.rawValue] }

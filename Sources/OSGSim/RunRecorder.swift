@@ -70,11 +70,17 @@ struct RunRecorder {
         var submitted = Array(repeating: 0, count: UserClass.allCases.count)
         var outageLost = 0
         var outageDelayedCount = 0
+        var gangJobs = 0
+        var gangJobsStarted = 0
         var userDemand = Array(repeating: Int64(0), count: workload.userClasses.count)
         for (index, job) in workload.jobs.enumerated() {
             let userClass = workload.userClass(of: job).rawValue
             submitted[userClass] += 1
             userDemand[Int(job.user)] += job.gpuSeconds
+            if job.nodes > 1 {
+                gangJobs += 1
+                if firstStart[index] >= 0 { gangJobsStarted += 1 }
+            }
             if firstStart[index] >= 0 { waits[userClass].append(firstStart[index] - job.submitSeconds) }
             if outageDelayed[index] {
                 outageDelayedCount += 1
@@ -105,6 +111,7 @@ struct RunRecorder {
             outageInterrupted: outageInterrupted, outageDelayed: outageDelayedCount, outageLost: outageLost,
             outageGPUHoursLost: Double(outageGPUSecondsLost) / 3600,
             interruptedByNodeLoss: interruptedByNodes, deferredForCarbon: deferredForCarbon,
-            ledgerTransfers: 0, settledMicroCredits: 0, feesMicroCredits: 0, logSize: 0, logRootHex: "", events: 0)
+            ledgerTransfers: 0, settledMicroCredits: 0, feesMicroCredits: 0, logSize: 0, logRootHex: "", events: 0,
+            gangJobs: gangJobs, gangJobsStarted: gangJobsStarted)
     }
 }

@@ -23,7 +23,7 @@ public enum UserClass: Int, CaseIterable, Sendable, Comparable {
 public struct SimJob: Hashable, Sendable {
     /// Submission time, seconds from the simulation's start.
     public var submitSeconds: Int64
-    /// GPUs the job needs (on one node).
+    /// GPUs the job needs in total (`nodes` × ``gpusPerNode``).
     public var gpus: Int
     /// Run time once started, in seconds (at least 1).
     public var durationSeconds: Int64
@@ -31,19 +31,48 @@ public struct SimJob: Hashable, Sendable {
     public var user: Int32
     /// Whether the job may wait for cleaner power (best-effort batch work, see the trace mapping).
     public var flexible: Bool
-    /// CPU cores the job needs; only a site with a CPU limit (the Slurm calibration) checks it.
+    /// CPU cores the job needs in total (0: not limited).
     public var cpus: Int
+    /// Memory the job needs in total, GiB (0: not limited).
+    public var memoryGiB: Int
+    /// Nodes the job runs on at once (a gang when above 1), each with ``gpusPerNode`` GPUs.
+    public var nodes: Int
 
     /// Creates a job.
-    public init(submitSeconds: Int64, gpus: Int, durationSeconds: Int64, user: Int32, flexible: Bool, cpus: Int = 0) {
+    public init(submitSeconds: Int64, gpus: Int, durationSeconds: Int64, user: Int32, flexible: Bool, cpus: Int = 0,
+                memoryGiB: Int = 0, nodes: Int = 1) {
         precondition(gpus >= 1 && durationSeconds >= 1 && cpus >= 0, "a job needs at least one GPU for at least one second")
+        precondition(nodes >= 1 && gpus % nodes == 0 && memoryGiB >= 0, "a gang's GPUs split evenly over its nodes")
         self.submitSeconds = submitSeconds
         self.gpus = gpus
         self.durationSeconds = durationSeconds
         self.user = user
         self.flexible = flexible
         self.cpus = cpus
+        self.memoryGiB = memoryGiB
+        self.nodes = nodes
     }
+
+    /// The largest GPU count a job asks on one node; a job asking more is a gang.
+    public static let maxGPUsPerNode = 8
+
+    /// The gang rule (docs/SIMULATOR.md): a request of `gpus` GPUs above ``maxGPUsPerNode``
+    /// runs on `ceil(gpus / 8)` nodes with `ceil(gpus / nodes)` GPUs each (so the total may
+    /// round up); CPU cores and memory split evenly, rounded up per node.
+    public static func shaped(submitSeconds: Int64, gpus: Int, durationSeconds: Int64, user: Int32, flexible: Bool,
+                              cpus: Int, memoryGiB: Int) -> SimJob {
+        let nodes = (gpus + maxGPUsPerNode - 1) / maxGPUsPerNode
+        let perNode = (gpus + nodes - 1) / nodes
+        return SimJob(submitSeconds: submitSeconds, gpus: perNode * nodes, durationSeconds: durationSeconds, user: user, flexible: flexible,
+                      cpus: (cpus + nodes - 1) / nodes * nodes, memoryGiB: (memoryGiB + nodes - 1) / nodes * nodes, nodes: nodes)
+    }
+
+    /// GPUs on each of the job's nodes.
+    public var gpusPerNode: Int { gpus / nodes }
+    /// CPU cores on each node (at least 1, the market's floor).
+    public var cpusPerNode: Int { max(1, cpus / nodes) }
+    /// Memory on each node, GiB (at least 1, the market's floor).
+    public var memoryGiBPerNode: Int { max(1, memoryGiB / nodes) }
 
     /// GPU-seconds the job asks for.
     public var gpuSeconds: Int64 { Int64(gpus) * durationSeconds }

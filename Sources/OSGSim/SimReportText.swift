@@ -45,6 +45,7 @@ public enum SimReportText {
                 + "\"outage_interrupted_jobs\":\(regime.outageInterrupted),\"outage_delayed_jobs\":\(regime.outageDelayed),"
                 + "\"outage_lost_jobs\":\(regime.outageLost),\"outage_gpu_hours_lost\":\(fixed(regime.outageGPUHoursLost, 1)),"
                 + "\"node_loss_interruptions\":\(regime.interruptedByNodeLoss),\"deferred_for_carbon\":\(regime.deferredForCarbon),"
+                + "\"gang_jobs\":\(regime.gangJobs),\"gang_jobs_started\":\(regime.gangJobsStarted),\"resource_refusals\":\(regime.resourceRefusals),"
                 + "\"ledger_transfers\":\(regime.ledgerTransfers),\"settled_micro_credits\":\(regime.settledMicroCredits),"
                 + "\"fees_micro_credits\":\(regime.feesMicroCredits),\"log_size\":\(regime.logSize),"
                 + "\"log_root\":\(quoted(regime.logRootHex)),\"events\":\(regime.events)}")

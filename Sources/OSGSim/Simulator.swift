@@ -18,6 +18,10 @@ public struct SimConfiguration: Hashable, Sendable {
     /// Replay the trace's own pods created from this trace day on (for `days` days) instead of
     /// a synthetic workload; `nil`: synthetic.
     public var replayFromDay: Int?
+    /// Where the nodes' shapes come from (default: catalog offers).
+    public var fleetMix: FleetMix = .catalog
+    /// Large jobs mixed into the synthetic workload (default: none, the pod list's shapes).
+    public var largeJobs: LargeJobs?
 
     /// Jobs per operator and day when neither a count nor a load is given (0.15: 250,000
     /// operators × 30 days give 1.125 million jobs).
@@ -65,7 +69,7 @@ public enum Simulator {
         precondition(configuration.operators >= 1 && configuration.days >= 1)
         let horizon = Int64(configuration.days) * 86_400
         let fleet = Fleet.build(operators: configuration.operators, offers: marketOffers, zones: atlas.zones,
-                                horizonSeconds: horizon, seed: configuration.seed)
+                                horizonSeconds: horizon, seed: configuration.seed, mix: configuration.fleetMix)
         let model = WorkloadModel(pods: pods)
         let capacityGPUSeconds = Double(fleet.initialGPUs) * Double(horizon)
         if let day = configuration.replayFromDay {
@@ -74,19 +78,20 @@ public enum Simulator {
                 throw SimDataError(.empty, file: "trace", "no pod was created in trace days \(day)–\(day + configuration.days - 1)")
             }
             let workload = WorkloadBuilder.replay(pods: pods, fromSeconds: Int64(day) * 86_400, horizonSeconds: horizon,
-                                                  users: max(20, window.count / 100), seed: configuration.seed)
+                                                  users: max(20, window.count / 100), seed: configuration.seed, resources: true)
             return try scenario(workload: workload, fleet: fleet, atlas: atlas, listOffers: listOffers, configuration: configuration)
         }
         let count: Int
         if let jobs = configuration.jobs {
             count = jobs
         } else if let load = configuration.offeredLoad {
-            count = Int((load * capacityGPUSeconds / model.meanGPUSeconds).rounded())
+            count = Int((load * capacityGPUSeconds / model.meanGPUSeconds(largeJobs: configuration.largeJobs)).rounded())
         } else {
             count = Int((Double(configuration.operators * configuration.days) * SimConfiguration.defaultJobsPerOperatorDay).rounded())
         }
         let users = max(20, count / 100)
-        let workload = WorkloadBuilder.synthetic(model: model, count: count, horizonSeconds: horizon, users: users, seed: configuration.seed)
+        let workload = WorkloadBuilder.synthetic(model: model, count: count, horizonSeconds: horizon, users: users, seed: configuration.seed,
+                                                 largeJobs: configuration.largeJobs)
         return try scenario(workload: workload, fleet: fleet, atlas: atlas, listOffers: listOffers, configuration: configuration)
     }
 
@@ -106,7 +111,7 @@ public enum Simulator {
     public static func runRegime(_ name: String, on scenario: SimScenario) -> RegimeMetrics {
         switch name {
         case "concentrated":
-            var regime = ConcentratedRegime(scenario: scenario, exclusiveDeals: true)
+            var regime = ConcentratedRegime(scenario: scenario, exclusiveDeals: true, nodeResources: true)
             return regime.run(name: name)
         case "open":
             var regime = OpenMarketRegime(scenario: scenario, carbonShifting: true)

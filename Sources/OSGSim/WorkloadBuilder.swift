@@ -11,8 +11,10 @@ public enum WorkloadBuilder {
     /// A synthetic workload: `count` jobs over `horizonSeconds`, shapes drawn uniformly from
     /// the model's observed shapes (a bootstrap of the trace), arrival times following the
     /// model's hour-of-day profile, users drawn with Zipf(1) popularity over `users` users.
-    public static func synthetic(model: WorkloadModel, count: Int, horizonSeconds: Int64, users: Int, seed: UInt64) -> Workload {
+    public static func synthetic(model: WorkloadModel, count: Int, horizonSeconds: Int64, users: Int, seed: UInt64,
+                                 largeJobs: LargeJobs? = nil) -> Workload {
         precondition(count >= 0 && horizonSeconds > 0 && users >= 1)
+        let largeDurations = model.shapes.filter { $0.gpus >= 8 }.map(\.durationSeconds)
         var random = SplitMix64(seed: seed ^ 0x776F_726B_6C6F_6164)
         let hourTotal = model.hourWeights.reduce(0, +)
         var hourCumulative: [Int] = []
@@ -23,7 +25,11 @@ public enum WorkloadBuilder {
         jobs.reserveCapacity(count)
         let days = max(1, (horizonSeconds + 86_399) / 86_400)
         for _ in 0..<count {
-            let shape = model.shapes[Int(random.next(below: UInt64(model.shapes.count)))]
+            var shape = model.shapes[Int(random.next(below: UInt64(model.shapes.count)))]
+            if let largeJobs, random.next(below: 1000) < UInt64(largeJobs.permille) {
+                shape.gpus = largeJobs.drawGPUs(&random)
+                if !largeDurations.isEmpty { shape.durationSeconds = largeDurations[Int(random.next(below: UInt64(largeDurations.count)))] }
+            }
             // Day uniform, hour by the profile, second uniform within the hour.
             var submit: Int64
             repeat {
@@ -33,8 +39,8 @@ public enum WorkloadBuilder {
                 submit = day * 86_400 + hour * 3600 + Int64(random.next(below: 3600))
             } while submit >= horizonSeconds
             let user = Int32(popularity.sample(&random))
-            jobs.append(SimJob(submitSeconds: submit, gpus: shape.gpus, durationSeconds: shape.durationSeconds,
-                               user: user, flexible: shape.flexible))
+            jobs.append(SimJob.shaped(submitSeconds: submit, gpus: shape.gpus, durationSeconds: shape.durationSeconds,
+                                      user: user, flexible: shape.flexible, cpus: shape.cpus, memoryGiB: shape.memoryGiB))
         }
         return Workload(jobs: jobs, userClasses: classify(jobs: jobs, users: users))
     }
@@ -43,10 +49,15 @@ public enum WorkloadBuilder {
     /// start at 0, with run times capped at `durationCapSeconds` and GPUs at `maxGPUs`, and
     /// users drawn as in ``synthetic(model:count:horizonSeconds:users:seed:)``. With `maxCPUs`
     /// > 0 each job also needs ceil(`cpu_milli` / 1000) cores, at most `maxCPUs`.
+    /// A synthetic workload of `count` jobs over `days` days with `max(20, count / 100)` users.
+    public static func synthetic(model: WorkloadModel, count: Int, horizonSecondsOf days: Int, seed: UInt64, largeJobs: LargeJobs? = nil) -> Workload {
+        synthetic(model: model, count: count, horizonSeconds: Int64(days) * 86_400, users: max(20, count / 100), seed: seed, largeJobs: largeJobs)
+    }
+
     public static func replay(
         pods: [TracePod], fromSeconds: Int64, horizonSeconds: Int64, users: Int, seed: UInt64,
         wholeGPUsOnly: Bool = false, maxGPUs: Int = 64, durationCapSeconds: Int64 = WorkloadModel.durationCapSeconds,
-        maxCPUs: Int = 0
+        maxCPUs: Int = 0, resources: Bool = false
     ) -> Workload {
         var random = SplitMix64(seed: seed ^ 0x7265_706C_6179)
         let popularity = ZipfSampler(count: users)
@@ -54,6 +65,12 @@ public enum WorkloadBuilder {
         for pod in pods where pod.creationSeconds >= fromSeconds && pod.creationSeconds < fromSeconds + horizonSeconds {
             if wholeGPUsOnly && !pod.wholeGPUs { continue }
             let user = Int32(popularity.sample(&random))
+            if resources {
+                jobs.append(SimJob.shaped(submitSeconds: pod.creationSeconds - fromSeconds, gpus: min(pod.gpus, maxGPUs),
+                                          durationSeconds: min(max(pod.runSeconds, 1), durationCapSeconds), user: user,
+                                          flexible: pod.qos == "BE", cpus: pod.cores, memoryGiB: pod.memoryGiB))
+                continue
+            }
             jobs.append(SimJob(submitSeconds: pod.creationSeconds - fromSeconds, gpus: min(pod.gpus, maxGPUs),
                                durationSeconds: min(max(pod.runSeconds, 1), durationCapSeconds), user: user,
                                flexible: pod.qos == "BE", cpus: maxCPUs > 0 ? min((pod.cpuMilli + 999) / 1000, maxCPUs) : 0))

@@ -8,6 +8,9 @@ public struct WorkloadModel: Hashable, Sendable {
         public var gpus: Int
         public var durationSeconds: Int64
         public var flexible: Bool
+        /// CPU cores and memory (GiB) the pod asked.
+        public var cpus: Int = 0
+        public var memoryGiB: Int = 0
     }
 
     /// Every observed shape (bootstrap sampling draws from these uniformly).
@@ -22,7 +25,8 @@ public struct WorkloadModel: Hashable, Sendable {
     public init(pods: [TracePod]) {
         precondition(!pods.isEmpty, "a workload model needs at least one pod")
         shapes = pods.map {
-            Shape(gpus: $0.gpus, durationSeconds: min(max($0.runSeconds, 1), Self.durationCapSeconds), flexible: $0.qos == "BE")
+            Shape(gpus: $0.gpus, durationSeconds: min(max($0.runSeconds, 1), Self.durationCapSeconds), flexible: $0.qos == "BE",
+                  cpus: $0.cores, memoryGiB: $0.memoryGiB)
         }
         var hours = Array(repeating: 0, count: 24)
         for pod in pods { hours[Int((pod.creationSeconds / 3600) % 24)] += 1 }
@@ -32,5 +36,15 @@ public struct WorkloadModel: Hashable, Sendable {
     /// Mean GPU-seconds of a shape.
     public var meanGPUSeconds: Double {
         Double(shapes.reduce(Int64(0)) { $0 + Int64($1.gpus) * $1.durationSeconds }) / Double(shapes.count)
+    }
+
+    /// Mean GPU-seconds of a generated job when `largeJobs` are mixed in.
+    public func meanGPUSeconds(largeJobs: LargeJobs?) -> Double {
+        guard let largeJobs else { return meanGPUSeconds }
+        let large = shapes.filter { $0.gpus >= 8 }
+        let largeRun = large.isEmpty ? Double(shapes.reduce(Int64(0)) { $0 + $1.durationSeconds }) / Double(shapes.count)
+            : Double(large.reduce(Int64(0)) { $0 + $1.durationSeconds }) / Double(large.count)
+        let share = Double(largeJobs.permille) / 1000
+        return (1 - share) * meanGPUSeconds + share * largeJobs.meanGPUs * largeRun
     }
 }
