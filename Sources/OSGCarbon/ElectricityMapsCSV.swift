@@ -164,39 +164,11 @@ public enum ElectricityMapsCSV {
         return CarbonSeries.hour(containing: time)
     }
 
-    /// The fields of one line: comma-separated, double quotes around a field allowed (`""`
-    /// inside quotes is one quote).
+    /// The fields of one line (``CSVRecord``), or a `bad_row` error for an unclosed quote.
     static func fields(of line: Substring, file: String, line lineNumber: Int) throws(CarbonDataError) -> [String] {
-        var fields: [String] = []
-        var current = ""
-        var inQuotes = false
-        var index = line.startIndex
-        while index < line.endIndex {
-            let character = line[index]
-            if inQuotes {
-                if character == "\"" {
-                    let next = line.index(after: index)
-                    if next < line.endIndex, line[next] == "\"" {
-                        current.append("\"")
-                        index = next
-                    } else {
-                        inQuotes = false
-                    }
-                } else {
-                    current.append(character)
-                }
-            } else if character == "," {
-                fields.append(current)
-                current = ""
-            } else if character == "\"" && current.isEmpty {
-                inQuotes = true
-            } else {
-                current.append(character)
-            }
-            index = line.index(after: index)
+        guard let fields = CSVRecord.fields(line) else {
+            throw CarbonDataError(.badRow, file: file, line: lineNumber, "has an unterminated quoted field")
         }
-        guard !inQuotes else { throw CarbonDataError(.badRow, file: file, line: lineNumber, "has an unterminated quoted field") }
-        fields.append(current)
         return fields
     }
 }

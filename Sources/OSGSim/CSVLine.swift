@@ -1,38 +1,13 @@
-/// Splits one CSV line into fields: commas separate, double quotes enclose fields that hold
-/// commas, and `""` inside quotes is one quote (RFC 4180, one physical line).
+import OSGDomain
+
+/// CSV text for the simulator's loaders: numbered lines, and each line's fields.
 enum CSVLine {
-    static func fields(_ line: Substring) -> [Substring] {
-        if !line.contains("\"") { return line.split(separator: ",", omittingEmptySubsequences: false) }
-        var fields: [Substring] = []
-        var current = ""
-        var quoted = false
-        var index = line.startIndex
-        while index < line.endIndex {
-            let character = line[index]
-            if quoted {
-                if character == "\"" {
-                    let next = line.index(after: index)
-                    if next < line.endIndex, line[next] == "\"" {
-                        current.append("\"")
-                        index = next
-                    } else {
-                        quoted = false
-                    }
-                } else {
-                    current.append(character)
-                }
-            } else if character == "\"" {
-                quoted = true
-            } else if character == "," {
-                fields.append(Substring(current))
-                current = ""
-            } else {
-                current.append(character)
-            }
-            index = line.index(after: index)
+    /// The fields of one line (``CSVRecord``), or a `bad_row` error naming `file` and `line`.
+    static func fields(_ text: Substring, file: String, line: Int) throws(SimDataError) -> [Substring] {
+        guard let fields = CSVRecord.fields(text) else {
+            throw SimDataError(.badRow, file: file, line: line, "has an unterminated quoted field")
         }
-        fields.append(Substring(current))
-        return fields
+        return fields.map { Substring($0) }
     }
 
     /// The lines of a text, without line ends (LF or CRLF), numbered from 1.

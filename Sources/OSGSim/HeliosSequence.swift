@@ -26,7 +26,7 @@ public enum HeliosSequence {
     public static func parse(_ text: String, file: String) throws(SimDataError) -> HeliosLoad {
         let lines = CSVLine.lines(text)
         guard let header = lines.first else { throw SimDataError(.empty, file: file, "the file is empty") }
-        let names = CSVLine.fields(header.text).map { String($0).trimmingCharacters(in: " \u{FEFF}\r") }
+        let names = try CSVLine.fields(header.text, file: file, line: header.number).map { String($0).trimmingCharacters(in: " \u{FEFF}\r") }
         var at: [Int] = []
         for name in columns {
             guard let position = names.firstIndex(of: name) else {
@@ -42,7 +42,7 @@ public enum HeliosSequence {
         var largeJobs = 0.0
         var largeGPUs = 0.0
         for (number, line) in lines.dropFirst() where !line.isEmpty {
-            let fields = CSVLine.fields(line)
+            let fields = try CSVLine.fields(line, file: file, line: number)
             guard fields.count == names.count else {
                 throw SimDataError(.badRow, file: file, line: number, "has \(fields.count) fields, the header has \(names.count)")
             }

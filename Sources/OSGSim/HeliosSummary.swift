@@ -30,7 +30,7 @@ public enum HeliosSummary {
     public static func parse(_ text: String, file: String) throws(SimDataError) -> [HeliosCluster] {
         let lines = CSVLine.lines(text)
         guard let header = lines.first else { throw SimDataError(.empty, file: file, "the file is empty") }
-        let names = CSVLine.fields(header.text).map { String($0).trimmingCharacters(in: " \u{FEFF}") }
+        let names = try CSVLine.fields(header.text, file: file, line: header.number).map { String($0).trimmingCharacters(in: " \u{FEFF}") }
         var at: [String: Int] = [:]
         for name in columns {
             guard let position = names.firstIndex(of: name) else {
@@ -40,7 +40,7 @@ public enum HeliosSummary {
         }
         var clusters: [HeliosCluster] = []
         for (number, line) in lines.dropFirst() where !line.isEmpty {
-            let fields = CSVLine.fields(line)
+            let fields = try CSVLine.fields(line, file: file, line: number)
             guard fields.count == names.count else {
                 throw SimDataError(.badRow, file: file, line: number, "has \(fields.count) fields, the header has \(names.count)")
             }

@@ -15,7 +15,7 @@ public enum LetsWaitAwhileCSV {
     public static func parse(_ text: String, file: String, zone: String) throws(SimDataError) -> CarbonSeries {
         let lines = CSVLine.lines(text)
         guard let header = lines.first else { throw SimDataError(.empty, file: file, "the file is empty") }
-        let names = CSVLine.fields(header.text).map { String($0).trimmingCharacters(in: " \u{FEFF}") }
+        let names = try CSVLine.fields(header.text, file: file, line: header.number).map { String($0).trimmingCharacters(in: " \u{FEFF}") }
         guard let timeAt = names.firstIndex(of: "Time"), let valueAt = names.firstIndex(of: "Carbon Intensity") else {
             throw SimDataError(.missingColumn, file: file, line: 1, "the header needs columns `Time` and `Carbon Intensity`")
         }
@@ -31,7 +31,7 @@ public enum LetsWaitAwhileCSV {
             count = 0
         }
         for (number, line) in lines.dropFirst() where !line.isEmpty {
-            let fields = CSVLine.fields(line)
+            let fields = try CSVLine.fields(line, file: file, line: number)
             guard fields.count == names.count else {
                 throw SimDataError(.badRow, file: file, line: number, "has \(fields.count) fields, the header has \(names.count)")
             }

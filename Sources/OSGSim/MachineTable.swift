@@ -42,7 +42,7 @@ public enum MachineTable {
     public static func parse(_ text: String, file: String) throws(SimDataError) -> [NodeShape] {
         let lines = CSVLine.lines(text)
         guard let header = lines.first else { throw SimDataError(.empty, file: file, "the file is empty") }
-        let names = CSVLine.fields(header.text).map { String($0).trimmingCharacters(in: " \u{FEFF}\r") }
+        let names = try CSVLine.fields(header.text, file: file, line: header.number).map { String($0).trimmingCharacters(in: " \u{FEFF}\r") }
         enum Format { case pai, openb, derived }
         let format: Format
         let columns: [String]
@@ -66,7 +66,7 @@ public enum MachineTable {
         struct Key: Hashable { var model: String; var gpus: Int; var cpu: Int; var memory: Int }
         var counts: [Key: Int] = [:]
         for (number, line) in lines.dropFirst() where !line.isEmpty {
-            let fields = CSVLine.fields(line)
+            let fields = try CSVLine.fields(line, file: file, line: number)
             guard fields.count == names.count else {
                 throw SimDataError(.badRow, file: file, line: number, "has \(fields.count) fields, the header has \(names.count)")
             }

@@ -23,7 +23,7 @@ public enum PriceCatalog {
     public static func parse(_ text: String, file: String) throws(SimDataError) -> [GPUOffer] {
         let lines = CSVLine.lines(text)
         guard let header = lines.first else { throw SimDataError(.empty, file: file, "the file is empty") }
-        let names = CSVLine.fields(header.text).map { String($0).trimmingCharacters(in: " \u{FEFF}") }
+        let names = try CSVLine.fields(header.text, file: file, line: header.number).map { String($0).trimmingCharacters(in: " \u{FEFF}") }
         func position(_ name: String) throws(SimDataError) -> Int {
             guard let at = names.firstIndex(of: name) else {
                 throw SimDataError(.missingColumn, file: file, line: 1, "the header lacks column `\(name)` (needs AcceleratorName, AcceleratorCount, Price)")
@@ -35,7 +35,7 @@ public enum PriceCatalog {
         let priceAt = try position("Price")
         var offers: [GPUOffer] = []
         for (number, line) in lines.dropFirst() where !line.isEmpty {
-            let fields = CSVLine.fields(line)
+            let fields = try CSVLine.fields(line, file: file, line: number)
             guard fields.count == names.count else {
                 throw SimDataError(.badRow, file: file, line: number, "has \(fields.count) fields, the header has \(names.count)")
             }
