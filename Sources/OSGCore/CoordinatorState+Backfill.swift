@@ -52,7 +52,10 @@ extension CoordinatorState {
         for notice in preemptions.values {
             for leaseID in notice.victimLeaseIDs { deadlines[leaseID] = notice.deadline.secondsSinceEpoch }
         }
-        for leaseID in runningLeaseOfOrder.values.sorted() {
+        // Per node the order of the items does not matter: only sums and times are read from them
+        // (``occupied(_:at:)``, ``earliestFree(need:capacity:occupancy:now:)``), so the running
+        // leases are not sorted first.
+        for leaseID in runningLeaseOfOrder.values {
             let lease = leases[leaseID]!
             let until = expectedEnd(of: lease, now: now, noticeDeadlines: deadlines)
             for allocation in lease.allocations { byNode[allocation.nodeID, default: []].append(Occupancy(gpus: allocation.gpus, until: until)) }

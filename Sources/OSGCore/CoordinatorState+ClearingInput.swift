@@ -173,9 +173,9 @@ extension CoordinatorState {
                 standard -= gpus
             }
         }
-        for (orderID, leaseID) in runningLeaseOfOrder {
-            if let order = orders[orderID], let lease = leases[leaseID] { hold(order, lease.totalGPUs) }
-        }
+        // Running leases, summed as they start and end (see ``RunningLeaseTotals``).
+        for (pool, held) in runningTotals.byPool { reserved[pool, default: 0] -= held.gpus }
+        standard -= runningTotals.standardGPUs
         for notice in preemptions.values {
             if let order = orders[notice.orderID] { hold(order, notice.allocations.reduce(0) { $0 + $1.gpus }) }
         }

@@ -49,6 +49,8 @@ public struct CoordinatorState: Sendable {
     public internal(set) var headReservation: HeadReservation?
     /// Recorded hourly carbon series, by grid zone (see `CoordinatorState+Carbon`).
     public internal(set) var carbonSeries: [String: CarbonWindow] = [:]
+    /// Sums over the running leases, kept as they start and end (derived; not in the digest).
+    var runningTotals = RunningLeaseTotals()
 
     /// An empty state under `genesis`.
     public init(genesis: Genesis) {
