@@ -55,9 +55,13 @@ extension CoordinatorState {
         // Per node the order of the items does not matter: only sums and times are read from them
         // (``occupied(_:at:)``, ``earliestFree(need:capacity:occupancy:now:)``), so the running
         // leases are not sorted first.
-        for leaseID in runningLeaseOfOrder.values {
-            let lease = leases[leaseID]!
-            let until = expectedEnd(of: lease, now: now, noticeDeadlines: deadlines)
+        // As ``expectedEnd(of:now:noticeDeadlines:)``, from the running leases kept with their durations.
+        let nowSeconds = now.secondsSinceEpoch
+        for lease in runningTotals.leases.values {
+            var end = lease.start + lease.durationSeconds
+            if end <= nowSeconds { end = lease.start + lease.maxDurationSeconds }
+            if !deadlines.isEmpty, let deadline = deadlines[lease.id] { end = min(end, deadline) }
+            let until = max(end, nowSeconds + 1)
             for allocation in lease.allocations { byNode[allocation.nodeID, default: []].append(Occupancy(gpus: allocation.gpus, until: until)) }
         }
         for lockup in lockups.values.sorted(by: { $0.id < $1.id }) {
@@ -85,6 +89,8 @@ extension CoordinatorState {
     struct ModelBounds {
         var minAsk: [String: Int64] = [:]
         var maxGPUs: [String: Int] = [:]
+        /// Each model name's catalogue entry (`nil`: not in the catalogue), looked up once.
+        private var catalogued: [(name: String, model: GPUModel?)] = []
 
         init(_ nodes: [String: NodeRecord]) {
             for record in nodes.values where record.online {
@@ -92,13 +98,14 @@ extension CoordinatorState {
                 minAsk[model] = min(minAsk[model] ?? .max, record.node.askPerGPUHour.rawValue)
                 maxGPUs[model] = max(maxGPUs[model] ?? 0, record.node.gpuCount)
             }
+            catalogued = minAsk.keys.map { ($0, GPUModel.named($0)) }
         }
 
         /// False when no online node of an accepted model asks at most `ceiling` with `gpus` GPUs.
         func mayHold(_ spec: JobSpec, ceiling: Int64) -> Bool {
-            minAsk.keys.contains { model in
-                GPUModel.named(model).map(spec.resources.gpu.selector.accepts) ?? false
-                    && minAsk[model]! <= ceiling && maxGPUs[model]! >= spec.resources.gpu.countPerNode
+            catalogued.contains { name, model in
+                model.map(spec.resources.gpu.selector.accepts) ?? false
+                    && minAsk[name]! <= ceiling && maxGPUs[name]! >= spec.resources.gpu.countPerNode
             }
         }
     }

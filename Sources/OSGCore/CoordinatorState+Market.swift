@@ -119,9 +119,13 @@ extension CoordinatorState {
             addOccupancy(of: prefixAllocations, to: &occupancyNow, now: time)
             let spare = spareAtReservedStart(reservation, occupancy: occupancyNow)
             let rest = input.orders.filter { !before.contains($0.id) && $0.id != head.order.id && firstServed.contains($0.id) }
-            run = ClearingRun(input: input, state: self, time: time, already: placements)
             // Orders running past the reserved start see only the spare GPUs of reserved nodes.
-            let second = run.clear(rest, nodes: input.nodes(limitedTo: spare))
+            // (A pass with no orders places nothing: no engine is built for it.)
+            var second = ClearingResult(placements: [], unplaced: [])
+            if !rest.isEmpty {
+                run = ClearingRun(input: input, state: self, time: time, already: placements)
+                second = run.clear(rest, nodes: input.nodes(limitedTo: spare))
+            }
             placements += second.placements
             input.deduct(second.placements)
             // Orders that finish before it may use the rest of the reserved nodes' free GPUs.
@@ -130,8 +134,11 @@ extension CoordinatorState {
             let short = rest.filter {
                 !placedSecond.contains($0.id) && time.secondsSinceEpoch + (orders[$0.id]?.spec.maxDurationSeconds ?? .max / 2) <= reservedStart
             }
-            run = ClearingRun(input: input, state: self, time: time, already: placements)
-            let third = run.clear(short, nodes: input.nodes(limitedTo: [:]))
+            var third = ClearingResult(placements: [], unplaced: [])
+            if !short.isEmpty {
+                run = ClearingRun(input: input, state: self, time: time, already: placements)
+                third = run.clear(short, nodes: input.nodes(limitedTo: [:]))
+            }
             placements += third.placements
             let placedThird = Set(third.placements.map(\.orderID))
             for item in second.unplaced where !placedThird.contains(item.orderID) {
@@ -281,10 +288,9 @@ extension CoordinatorState {
 
     /// Ends leases whose job has run for its whole `max_duration`.
     mutating func endOverdueLeases(at time: Timestamp) -> [Event] {
-        let overdue = runningLeaseOfOrder.values.filter { leaseID in
-            guard let lease = leases[leaseID], let order = orders[lease.orderID] else { return false }
-            return lease.start.adding(seconds: order.spec.maxDurationSeconds) <= time
-        }.sorted()
+        let overdue = runningTotals.leases.values.filter { lease in
+            Timestamp(secondsSinceEpoch: lease.start).adding(seconds: lease.maxDurationSeconds) <= time
+        }.map(\.id).sorted()
         return overdue.flatMap { finishLease($0, reason: .maxDurationReached, at: time) }
     }
 

@@ -1,8 +1,9 @@
 import OSGDomain
 
 /// What the running leases hold, summed per tenant, per set-aside pool and for standard open
-/// work, plus the ids of running preemptible leases: kept up to date as leases start and end
-/// so that a clearing does not read every running lease to learn it.
+/// work, plus the ids of running preemptible leases and each running lease with its job's
+/// durations: kept up to date as leases start and end so that a clearing or a tick does not
+/// look every running lease and its order up to learn it.
 ///
 /// Derived state only: it is a function of the running leases (rebuilt identically by every
 /// replay, since leases only start in ``CoordinatorState/startLease(_:orderID:allocations:price:at:)``
@@ -31,17 +32,33 @@ struct RunningLeaseTotals: Sendable {
     private(set) var standardGPUs = 0
     /// Running leases whose order is preemptible.
     private(set) var preemptibleLeaseIDs: Set<String> = []
+    /// Every running lease with its job's durations, by lease id.
+    private(set) var leases: [String: RunningLease] = [:]
+
+    /// A running lease as the backfill and the tick read it.
+    struct RunningLease: Sendable {
+        var id: String
+        var allocations: [NodeAllocation]
+        /// Start, in seconds since the epoch.
+        var start: Int64
+        /// The job's expected `duration` and its `max_duration`, in seconds.
+        var durationSeconds: Int64
+        var maxDurationSeconds: Int64
+    }
 
     /// Counts `lease` (of `order`) as running.
     mutating func add(_ lease: Lease, of order: Order) {
         apply(lease, of: order, sign: 1)
         if order.spec.jobClass == .preemptible { preemptibleLeaseIDs.insert(lease.id) }
+        leases[lease.id] = RunningLease(id: lease.id, allocations: lease.allocations, start: lease.start.secondsSinceEpoch,
+                                        durationSeconds: order.spec.durationSeconds, maxDurationSeconds: order.spec.maxDurationSeconds)
     }
 
     /// Stops counting `lease` (of `order`).
     mutating func remove(_ lease: Lease, of order: Order) {
         apply(lease, of: order, sign: -1)
         preemptibleLeaseIDs.remove(lease.id)
+        leases[lease.id] = nil
     }
 
     private mutating func apply(_ lease: Lease, of order: Order, sign: Int) {
