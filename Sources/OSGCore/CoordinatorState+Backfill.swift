@@ -87,25 +87,36 @@ extension CoordinatorState {
     /// without reading every node, an order that no node could ever hold (a set-aside order
     /// whose pool price is below every ask of its models, a count no node has).
     struct ModelBounds {
-        var minAsk: [String: Int64] = [:]
-        var maxGPUs: [String: Int] = [:]
-        /// Each model name's catalogue entry (`nil`: not in the catalogue), looked up once.
-        private var catalogued: [(name: String, model: GPUModel?)] = []
+        /// One GPU model name of the online nodes: its catalogue entry (`nil`: not in the
+        /// catalogue, looked up once), lowest ask and most GPUs. A fleet has few models, so a
+        /// short list searched by name is cheaper than hashing every node's model name.
+        struct ModelBound {
+            var name: String
+            var model: GPUModel?
+            var minAsk: Int64
+            var maxGPUs: Int
+        }
+        private(set) var models: [ModelBound] = []
 
         init(_ nodes: [String: NodeRecord]) {
             for record in nodes.values where record.online {
-                let model = record.node.gpuModel.name
-                minAsk[model] = min(minAsk[model] ?? .max, record.node.askPerGPUHour.rawValue)
-                maxGPUs[model] = max(maxGPUs[model] ?? 0, record.node.gpuCount)
+                let name = record.node.gpuModel.name
+                let ask = record.node.askPerGPUHour.rawValue
+                if let index = models.firstIndex(where: { $0.name == name }) {
+                    models[index].minAsk = min(models[index].minAsk, ask)
+                    models[index].maxGPUs = max(models[index].maxGPUs, record.node.gpuCount)
+                } else {
+                    models.append(ModelBound(name: name, model: nil, minAsk: ask, maxGPUs: record.node.gpuCount))
+                }
             }
-            catalogued = minAsk.keys.map { ($0, GPUModel.named($0)) }
+            for index in models.indices { models[index].model = GPUModel.named(models[index].name) }
         }
 
         /// False when no online node of an accepted model asks at most `ceiling` with `gpus` GPUs.
         func mayHold(_ spec: JobSpec, ceiling: Int64) -> Bool {
-            catalogued.contains { name, model in
-                model.map(spec.resources.gpu.selector.accepts) ?? false
-                    && minAsk[name]! <= ceiling && maxGPUs[name]! >= spec.resources.gpu.countPerNode
+            models.contains { bound in
+                bound.model.map(spec.resources.gpu.selector.accepts) ?? false
+                    && bound.minAsk <= ceiling && bound.maxGPUs >= spec.resources.gpu.countPerNode
             }
         }
     }

@@ -118,7 +118,7 @@ extension CoordinatorState {
         var marketNodes: [MarketNode] = []
         // By id: the engine sorts nodes again in byte order, which is cheap on input that is
         // already (nearly) in order. Sorting the ids, not the records, keeps this step cheap.
-        for nodeID in nodes.keys.sorted() {
+        for nodeID in sortedNodeIDs {
             let record = nodes[nodeID]!
             guard record.online else { continue }
             let node = record.node
