@@ -48,6 +48,7 @@ extension CoordinatorState {
     /// Running leases, lockups and pending preemptions, per node.
     func baseOccupancy(now: Timestamp) -> [String: [Occupancy]] {
         var byNode: [String: [Occupancy]] = [:]
+        byNode.reserveCapacity(nodes.count)
         var deadlines: [String: Int64] = [:]
         for notice in preemptions.values {
             for leaseID in notice.victimLeaseIDs { deadlines[leaseID] = notice.deadline.secondsSinceEpoch }

@@ -124,7 +124,8 @@ extension CoordinatorState {
             let node = record.node
             let locked = lockedGPUs(on: node.id)
             fleet += node.gpuCount - locked
-            let available = max(0, node.gpuCount - (allocatedGPUs[node.id] ?? 0) - locked - (holds[node.id] ?? 0))
+            let held = holds.isEmpty ? 0 : holds[node.id] ?? 0
+            let available = max(0, node.gpuCount - (allocatedGPUs[node.id] ?? 0) - locked - held)
             free[node.id] = available
             guard available > 0 else { continue }
             marketNodes.append(MarketNode(
