@@ -114,6 +114,7 @@ extension CoordinatorState {
     func clearingInput(at time: Timestamp) -> ClearingInput {
         let holds = preemptionHolds()
         var free: [String: Int] = [:]
+        free.reserveCapacity(sortedNodeIDs.count)
         var fleet = 0
         var marketNodes: [MarketNode] = []
         // By id: the engine sorts nodes again in byte order, which is cheap on input that is
@@ -137,7 +138,7 @@ extension CoordinatorState {
         // Jobs whose tenant cannot cover their maximum cost wait; so do jobs waiting on a preemption.
         var unfunded: [String] = []
         var marketOrders: [MarketOrder] = []
-        for orderID in queue where preemptions[orderID] == nil {
+        for orderID in queue where preemptions.isEmpty || preemptions[orderID] == nil {
             guard let order = orders[orderID] else { continue }
             if availableFunds(of: order.tenantID) < order.spec.maxCost {
                 unfunded.append(orderID)
