@@ -48,13 +48,21 @@ extension CoordinatorState {
     /// Running leases, lockups and pending preemptions, per node.
     func baseOccupancy(now: Timestamp) -> [String: [Occupancy]] {
         var byNode: [String: [Occupancy]] = [:]
+        byNode.reserveCapacity(nodes.count)
         var deadlines: [String: Int64] = [:]
         for notice in preemptions.values {
             for leaseID in notice.victimLeaseIDs { deadlines[leaseID] = notice.deadline.secondsSinceEpoch }
         }
-        for leaseID in runningLeaseOfOrder.values.sorted() {
-            let lease = leases[leaseID]!
-            let until = expectedEnd(of: lease, now: now, noticeDeadlines: deadlines)
+        // Per node the order of the items does not matter: only sums and times are read from them
+        // (``occupied(_:at:)``, ``earliestFree(need:capacity:occupancy:now:)``), so the running
+        // leases are not sorted first.
+        // As ``expectedEnd(of:now:noticeDeadlines:)``, from the running leases kept with their durations.
+        let nowSeconds = now.secondsSinceEpoch
+        for lease in runningTotals.leases.values {
+            var end = lease.start + lease.durationSeconds
+            if end <= nowSeconds { end = lease.start + lease.maxDurationSeconds }
+            if !deadlines.isEmpty, let deadline = deadlines[lease.id] { end = min(end, deadline) }
+            let until = max(end, nowSeconds + 1)
             for allocation in lease.allocations { byNode[allocation.nodeID, default: []].append(Occupancy(gpus: allocation.gpus, until: until)) }
         }
         for lockup in lockups.values.sorted(by: { $0.id < $1.id }) {
@@ -80,22 +88,36 @@ extension CoordinatorState {
     /// without reading every node, an order that no node could ever hold (a set-aside order
     /// whose pool price is below every ask of its models, a count no node has).
     struct ModelBounds {
-        var minAsk: [String: Int64] = [:]
-        var maxGPUs: [String: Int] = [:]
+        /// One GPU model name of the online nodes: its catalogue entry (`nil`: not in the
+        /// catalogue, looked up once), lowest ask and most GPUs. A fleet has few models, so a
+        /// short list searched by name is cheaper than hashing every node's model name.
+        struct ModelBound {
+            var name: String
+            var model: GPUModel?
+            var minAsk: Int64
+            var maxGPUs: Int
+        }
+        private(set) var models: [ModelBound] = []
 
         init(_ nodes: [String: NodeRecord]) {
             for record in nodes.values where record.online {
-                let model = record.node.gpuModel.name
-                minAsk[model] = min(minAsk[model] ?? .max, record.node.askPerGPUHour.rawValue)
-                maxGPUs[model] = max(maxGPUs[model] ?? 0, record.node.gpuCount)
+                let name = record.node.gpuModel.name
+                let ask = record.node.askPerGPUHour.rawValue
+                if let index = models.firstIndex(where: { $0.name == name }) {
+                    models[index].minAsk = min(models[index].minAsk, ask)
+                    models[index].maxGPUs = max(models[index].maxGPUs, record.node.gpuCount)
+                } else {
+                    models.append(ModelBound(name: name, model: nil, minAsk: ask, maxGPUs: record.node.gpuCount))
+                }
             }
+            for index in models.indices { models[index].model = GPUModel.named(models[index].name) }
         }
 
         /// False when no online node of an accepted model asks at most `ceiling` with `gpus` GPUs.
         func mayHold(_ spec: JobSpec, ceiling: Int64) -> Bool {
-            minAsk.keys.contains { model in
-                GPUModel.named(model).map(spec.resources.gpu.selector.accepts) ?? false
-                    && minAsk[model]! <= ceiling && maxGPUs[model]! >= spec.resources.gpu.countPerNode
+            models.contains { bound in
+                bound.model.map(spec.resources.gpu.selector.accepts) ?? false
+                    && bound.minAsk <= ceiling && bound.maxGPUs >= spec.resources.gpu.countPerNode
             }
         }
     }

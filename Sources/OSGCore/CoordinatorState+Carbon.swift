@@ -67,7 +67,7 @@ extension CoordinatorState {
     /// The intensity of `zone` at `time` in millionths of a gram per kWh, as the market reads
     /// it; `nil` when no recorded hour covers it.
     func carbonMicro(zone: String, at time: Timestamp) -> Int64? {
-        guard let window = carbonSeries[zone] else { return nil }
+        guard !carbonSeries.isEmpty, let window = carbonSeries[zone] else { return nil }
         let hour = CarbonSeries.hour(containing: time)
         guard hour >= window.firstHour, hour < window.endHour else { return nil }
         return window.milligramsPerKWh[Int(hour - window.firstHour)] * 1000

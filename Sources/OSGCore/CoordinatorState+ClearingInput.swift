@@ -114,17 +114,19 @@ extension CoordinatorState {
     func clearingInput(at time: Timestamp) -> ClearingInput {
         let holds = preemptionHolds()
         var free: [String: Int] = [:]
+        free.reserveCapacity(sortedNodeIDs.count)
         var fleet = 0
         var marketNodes: [MarketNode] = []
         // By id: the engine sorts nodes again in byte order, which is cheap on input that is
         // already (nearly) in order. Sorting the ids, not the records, keeps this step cheap.
-        for nodeID in nodes.keys.sorted() {
+        for nodeID in sortedNodeIDs {
             let record = nodes[nodeID]!
             guard record.online else { continue }
             let node = record.node
             let locked = lockedGPUs(on: node.id)
             fleet += node.gpuCount - locked
-            let available = max(0, node.gpuCount - (allocatedGPUs[node.id] ?? 0) - locked - (holds[node.id] ?? 0))
+            let held = holds.isEmpty ? 0 : holds[node.id] ?? 0
+            let available = max(0, node.gpuCount - (allocatedGPUs[node.id] ?? 0) - locked - held)
             free[node.id] = available
             guard available > 0 else { continue }
             marketNodes.append(MarketNode(
@@ -136,7 +138,7 @@ extension CoordinatorState {
         // Jobs whose tenant cannot cover their maximum cost wait; so do jobs waiting on a preemption.
         var unfunded: [String] = []
         var marketOrders: [MarketOrder] = []
-        for orderID in queue where preemptions[orderID] == nil {
+        for orderID in queue where preemptions.isEmpty || preemptions[orderID] == nil {
             guard let order = orders[orderID] else { continue }
             if availableFunds(of: order.tenantID) < order.spec.maxCost {
                 unfunded.append(orderID)
@@ -173,9 +175,9 @@ extension CoordinatorState {
                 standard -= gpus
             }
         }
-        for (orderID, leaseID) in runningLeaseOfOrder {
-            if let order = orders[orderID], let lease = leases[leaseID] { hold(order, lease.totalGPUs) }
-        }
+        // Running leases, summed as they start and end (see ``RunningLeaseTotals``).
+        for (pool, held) in runningTotals.byPool { reserved[pool, default: 0] -= held.gpus }
+        standard -= runningTotals.standardGPUs
         for notice in preemptions.values {
             if let order = orders[notice.orderID] { hold(order, notice.allocations.reduce(0) { $0 + $1.gpus }) }
         }

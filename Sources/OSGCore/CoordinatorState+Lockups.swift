@@ -6,7 +6,8 @@ import OSGDomain
 extension CoordinatorState {
     /// GPUs of `nodeID` under active lockups.
     func lockedGPUs(on nodeID: String) -> Int {
-        lockups.values.filter { $0.nodeID == nodeID }.reduce(0) { $0 + $1.gpus }
+        guard !lockups.isEmpty else { return 0 }
+        return lockups.values.filter { $0.nodeID == nodeID }.reduce(0) { $0 + $1.gpus }
     }
 
     mutating func lockUp(nodeID: String, gpus: Int, holderID: String, until: Timestamp, actor: String, at time: Timestamp, sequence: UInt64) -> [Event] {

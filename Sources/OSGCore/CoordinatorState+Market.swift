@@ -25,6 +25,13 @@ extension CoordinatorState {
         var events = endDuePreemptions(at: time)
         events += startReadyPreemptions(at: time, sequence: sequence, leaseCounter: &leaseCounter)
 
+        // With no pending job nothing can be placed, preempt or be reserved for.
+        if queue.isEmpty {
+            headReservation = nil
+            events.append(.clearingCompleted(placed: 0, waiting: 0))
+            return events
+        }
+
         // 2. The plain clearing (with the carbon step when series are recorded).
         var input = clearingInput(at: time)
         var run = ClearingRun(input: input, state: self, time: time)
@@ -41,7 +48,10 @@ extension CoordinatorState {
         let placementByOrder = Dictionary(uniqueKeysWithValues: first.placements.map { ($0.orderID, $0) })
         let reasons = Dictionary(uniqueKeysWithValues: first.unplaced.map { ($0.orderID, $0.reason) })
         var budgets = run.budgets.spending(first.placements, orders: orders)
-        var candidates = victimCandidatesByNode()
+        // Read only when an order may preempt; dropped (read again) after each new notice.
+        var candidates: [String: [VictimCandidate]]?
+        // Whether a notice changed the state since `input` was read.
+        var noticed = false
         var examined = 0
         var reservationAttempts = 0
         var head: (order: Order, position: Int)?
@@ -58,10 +68,12 @@ extension CoordinatorState {
             guard bounds!.mayHold(order.spec, ceiling: askCeiling(of: order)) else { continue }
             guard examined < Self.headSearchLimit else { break }
             examined += 1
-            if order.spec.jobClass != .preemptible, budgets.admits(order),
-               !candidates.isEmpty,
-               let plan = preemptionPlan(for: order, ceiling: askCeiling(of: order), free: free, candidates: candidates, at: time) {
+            let mayPreempt = order.spec.jobClass != .preemptible && budgets.admits(order)
+            if mayPreempt && candidates == nil { candidates = victimCandidatesByNode() }
+            if mayPreempt, let current = candidates, !current.isEmpty,
+               let plan = preemptionPlan(for: order, ceiling: askCeiling(of: order), free: free, candidates: current, at: time) {
                 events += notice(plan, for: orderID, at: time)
+                noticed = true
                 budgets.spend(order)
                 for allocation in plan.allocations {
                     let victimsThere = plan.victims.reduce(0) { sum, leaseID in
@@ -70,7 +82,7 @@ extension CoordinatorState {
                     free[allocation.nodeID, default: 0] -= max(0, allocation.gpus - victimsThere)
                 }
                 if genesis.preemptionNoticeSeconds == 0 { preemptedNow.append((orderID, plan.allocations)) }
-                candidates = victimCandidatesByNode()
+                candidates = nil
                 base = nil
                 continue
             }
@@ -99,14 +111,21 @@ extension CoordinatorState {
             let before = Set(run.serviceOrder[..<head.position])
             placements = first.placements.filter { before.contains($0.orderID) }
             unplaced = first.unplaced.filter { before.contains($0.orderID) || $0.orderID == head.order.id || !firstServed.contains($0.orderID) }
-            input = clearingInput(at: time)
+            // The input and the running work read before still hold unless a notice changed them.
+            if noticed { input = clearingInput(at: time) }
             input.deduct(placements)
             let prefixAllocations = placements.map { ($0.orderID, $0.grants.map { NodeAllocation(nodeID: $0.nodeID, gpus: $0.gpus) }) }
-            let spare = spareAtReservedStart(reservation, occupancy: occupancy(now: time, placements: prefixAllocations))
+            var occupancyNow = (noticed ? nil : base) ?? baseOccupancy(now: time)
+            addOccupancy(of: prefixAllocations, to: &occupancyNow, now: time)
+            let spare = spareAtReservedStart(reservation, occupancy: occupancyNow)
             let rest = input.orders.filter { !before.contains($0.id) && $0.id != head.order.id && firstServed.contains($0.id) }
-            run = ClearingRun(input: input, state: self, time: time, already: placements)
             // Orders running past the reserved start see only the spare GPUs of reserved nodes.
-            let second = run.clear(rest, nodes: input.nodes(limitedTo: spare))
+            // (A pass with no orders places nothing: no engine is built for it.)
+            var second = ClearingResult(placements: [], unplaced: [])
+            if !rest.isEmpty {
+                run = ClearingRun(input: input, state: self, time: time, already: placements)
+                second = run.clear(rest, nodes: input.nodes(limitedTo: spare))
+            }
             placements += second.placements
             input.deduct(second.placements)
             // Orders that finish before it may use the rest of the reserved nodes' free GPUs.
@@ -115,8 +134,11 @@ extension CoordinatorState {
             let short = rest.filter {
                 !placedSecond.contains($0.id) && time.secondsSinceEpoch + (orders[$0.id]?.spec.maxDurationSeconds ?? .max / 2) <= reservedStart
             }
-            run = ClearingRun(input: input, state: self, time: time, already: placements)
-            let third = run.clear(short, nodes: input.nodes(limitedTo: [:]))
+            var third = ClearingResult(placements: [], unplaced: [])
+            if !short.isEmpty {
+                run = ClearingRun(input: input, state: self, time: time, already: placements)
+                third = run.clear(short, nodes: input.nodes(limitedTo: [:]))
+            }
             placements += third.placements
             let placedThird = Set(third.placements.map(\.orderID))
             for item in second.unplaced where !placedThird.contains(item.orderID) {
@@ -169,6 +191,7 @@ extension CoordinatorState {
         }
         leases[lease.id] = lease
         runningLeaseOfOrder[orderID] = lease.id
+        runningTotals.add(lease, of: order)
         for allocation in allocations { allocatedGPUs[allocation.nodeID, default: 0] += allocation.gpus }
         orders[orderID]?.status = .running
         waitingReasons[orderID] = nil
@@ -191,14 +214,13 @@ extension CoordinatorState {
         for orderID in queue {
             if let tenant = orders[orderID]?.tenantID, usage[tenant] == nil { usage[tenant] = (0, 0, 0) }
         }
-        for (orderID, leaseID) in runningLeaseOfOrder {
-            guard let order = orders[orderID], let lease = leases[leaseID] else { continue }
-            let nodeCount = lease.allocations.count
-            var held = usage[order.tenantID] ?? (0, 0, 0)
-            held.gpus += lease.totalGPUs
-            held.cpu += order.spec.resources.cpuCores * nodeCount
-            held.memory += order.spec.resources.memoryGiB * nodeCount
-            usage[order.tenantID] = held
+        // Running leases, summed as they start and end (see ``RunningLeaseTotals``).
+        for (tenant, running) in runningTotals.byTenant {
+            var held = usage[tenant] ?? (0, 0, 0)
+            held.gpus += running.gpus
+            held.cpu += running.cpu
+            held.memory += running.memory
+            usage[tenant] = held
         }
         return usage.sorted { $0.key < $1.key }.map {
             TenantStanding(id: $0.key, usageGPUs: $0.value.gpus, usageCPUCores: $0.value.cpu, usageMemoryGiB: $0.value.memory)
@@ -241,6 +263,7 @@ extension CoordinatorState {
             allocatedGPUs[allocation.nodeID] = remaining > 0 ? remaining : nil
         }
         runningLeaseOfOrder[lease.orderID] = nil
+        if let order = orders[lease.orderID] { runningTotals.remove(lease, of: order) }
         let paid = settle(lease, at: time, reason: reason)
         let requeue: Bool
         switch reason {
@@ -265,10 +288,9 @@ extension CoordinatorState {
 
     /// Ends leases whose job has run for its whole `max_duration`.
     mutating func endOverdueLeases(at time: Timestamp) -> [Event] {
-        let overdue = runningLeaseOfOrder.values.filter { leaseID in
-            guard let lease = leases[leaseID], let order = orders[lease.orderID] else { return false }
-            return lease.start.adding(seconds: order.spec.maxDurationSeconds) <= time
-        }.sorted()
+        let overdue = runningTotals.leases.values.filter { lease in
+            Timestamp(secondsSinceEpoch: lease.start).adding(seconds: lease.maxDurationSeconds) <= time
+        }.map(\.id).sorted()
         return overdue.flatMap { finishLease($0, reason: .maxDurationReached, at: time) }
     }
 

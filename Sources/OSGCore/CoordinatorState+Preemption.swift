@@ -48,7 +48,8 @@ extension CoordinatorState {
     func victimCandidatesByNode() -> [String: [VictimCandidate]] {
         let noticed = Set(preemptions.values.flatMap(\.victimLeaseIDs))
         var byNode: [String: [VictimCandidate]] = [:]
-        for leaseID in runningLeaseOfOrder.values.sorted() where !noticed.contains(leaseID) {
+        // The running preemptible leases are kept as they start and end (``RunningLeaseTotals``).
+        for leaseID in runningTotals.preemptibleLeaseIDs.sorted() where !noticed.contains(leaseID) {
             guard let lease = leases[leaseID], orders[lease.orderID]?.spec.jobClass == .preemptible else { continue }
             for allocation in lease.allocations {
                 byNode[allocation.nodeID, default: []].append(VictimCandidate(

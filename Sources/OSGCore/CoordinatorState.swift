@@ -49,6 +49,10 @@ public struct CoordinatorState: Sendable {
     public internal(set) var headReservation: HeadReservation?
     /// Recorded hourly carbon series, by grid zone (see `CoordinatorState+Carbon`).
     public internal(set) var carbonSeries: [String: CarbonWindow] = [:]
+    /// Sums over the running leases, kept as they start and end (derived; not in the digest).
+    var runningTotals = RunningLeaseTotals()
+    /// The keys of `nodes`, sorted (`<`), kept as nodes register and are withdrawn (derived; not in the digest).
+    var sortedNodeIDs: [String] = []
 
     /// An empty state under `genesis`.
     public init(genesis: Genesis) {
@@ -127,6 +131,7 @@ public struct CoordinatorState: Sendable {
             return [.rejected(Rejection(.duplicateNode, "node id \(node.id) is already registered; withdraw it first or choose another id"))]
         }
         nodes[node.id] = NodeRecord(node: node, registered: time, lastHeartbeat: time, online: true)
+        sortedNodeIDs.insert(node.id, at: sortedNodeIDs.firstIndex { node.id < $0 } ?? sortedNodeIDs.endIndex)
         return [.nodeRegistered(nodeID: node.id)]
     }
 
@@ -162,6 +167,7 @@ public struct CoordinatorState: Sendable {
             let endedLockups = lockups.values.filter { $0.nodeID == nodeID }.map(\.id).sorted()
             for id in endedLockups { lockups[id] = nil }
             nodes[nodeID] = nil
+            sortedNodeIDs.removeAll { $0 == nodeID }
             allocatedGPUs[nodeID] = nil
             return ended + endedLockups.map { .lockupEnded(lockupID: $0) } + [.nodeWithdrawn(nodeID: nodeID)]
         }
@@ -288,6 +294,9 @@ public struct CoordinatorState: Sendable {
         assert(queue.allSatisfy { orders[$0]?.status == .pending }, "the queue holds only pending orders")
         assert(Set(queue).count == queue.count, "an order is queued at most once")
         assert(nodes.allSatisfy { $0.key == $0.value.node.id }, "nodes are keyed by their id")
+        assert(sortedNodeIDs == nodes.keys.sorted(), "the sorted node ids are the nodes' keys")
+        assert(runningTotals.leases.count == runningLeaseOfOrder.count
+               && runningLeaseOfOrder.values.allSatisfy { runningTotals.leases[$0] != nil }, "the running totals count exactly the running leases")
         assert(pools.values.reduce(0) { $0 + $1.sharePPM } <= 1_000_000, "pools reserve at most 100 %")
         assertLeaseInvariants()
         assert(ledger.checkInvariants().isEmpty, "the ledger balances: \(ledger.checkInvariants())")

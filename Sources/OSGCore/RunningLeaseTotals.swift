@@ -1,0 +1,83 @@
+import OSGDomain
+
+/// What the running leases hold, summed per tenant, per set-aside pool and for standard open
+/// work, plus the ids of running preemptible leases and each running lease with its job's
+/// durations: kept up to date as leases start and end so that a clearing or a tick does not
+/// look every running lease and its order up to learn it.
+///
+/// Derived state only: it is a function of the running leases (rebuilt identically by every
+/// replay, since leases only start in ``CoordinatorState/startLease(_:orderID:allocations:price:at:)``
+/// and only end in ``CoordinatorState/finishLease(_:reason:at:)``) and is not part of the digest.
+/// Every figure is a sum of integers, so the order in which leases came and went does not matter.
+struct RunningLeaseTotals: Sendable {
+    /// A tenant's running leases: GPUs, CPU cores and memory (per node, times nodes) and how many.
+    struct TenantUsage: Sendable, Equatable {
+        var gpus = 0
+        var cpu = 0
+        var memory = 0
+        var leases = 0
+    }
+
+    /// GPUs and lease count of running leases.
+    struct Held: Sendable, Equatable {
+        var gpus = 0
+        var leases = 0
+    }
+
+    /// Per tenant with at least one running lease.
+    private(set) var byTenant: [String: TenantUsage] = [:]
+    /// Per pool with at least one running lease of a set-aside order of that pool.
+    private(set) var byPool: [String: Held] = [:]
+    /// GPUs of running leases of standard open work (no pool).
+    private(set) var standardGPUs = 0
+    /// Running leases whose order is preemptible.
+    private(set) var preemptibleLeaseIDs: Set<String> = []
+    /// Every running lease with its job's durations, by lease id.
+    private(set) var leases: [String: RunningLease] = [:]
+
+    /// A running lease as the backfill and the tick read it.
+    struct RunningLease: Sendable {
+        var id: String
+        var allocations: [NodeAllocation]
+        /// Start, in seconds since the epoch.
+        var start: Int64
+        /// The job's expected `duration` and its `max_duration`, in seconds.
+        var durationSeconds: Int64
+        var maxDurationSeconds: Int64
+    }
+
+    /// Counts `lease` (of `order`) as running.
+    mutating func add(_ lease: Lease, of order: Order) {
+        apply(lease, of: order, sign: 1)
+        if order.spec.jobClass == .preemptible { preemptibleLeaseIDs.insert(lease.id) }
+        leases[lease.id] = RunningLease(id: lease.id, allocations: lease.allocations, start: lease.start.secondsSinceEpoch,
+                                        durationSeconds: order.spec.durationSeconds, maxDurationSeconds: order.spec.maxDurationSeconds)
+    }
+
+    /// Stops counting `lease` (of `order`).
+    mutating func remove(_ lease: Lease, of order: Order) {
+        apply(lease, of: order, sign: -1)
+        preemptibleLeaseIDs.remove(lease.id)
+        leases[lease.id] = nil
+    }
+
+    private mutating func apply(_ lease: Lease, of order: Order, sign: Int) {
+        let nodeCount = lease.allocations.count
+        let gpus = lease.totalGPUs
+        var usage = byTenant[order.tenantID] ?? TenantUsage()
+        usage.gpus += sign * gpus
+        usage.cpu += sign * order.spec.resources.cpuCores * nodeCount
+        usage.memory += sign * order.spec.resources.memoryGiB * nodeCount
+        usage.leases += sign
+        assert(usage.leases >= 0, "a lease ends only once, after it started")
+        byTenant[order.tenantID] = usage.leases > 0 ? usage : nil
+        if let pool = order.pool {
+            var held = byPool[pool] ?? Held()
+            held.gpus += sign * gpus
+            held.leases += sign
+            byPool[pool] = held.leases > 0 ? held : nil
+        } else if order.spec.jobClass == .standard {
+            standardGPUs += sign * gpus
+        }
+    }
+}
