@@ -112,15 +112,7 @@ struct OpenMarketRegime {
             if node.leaveSeconds != .max { events.push(.nodeDown, at: node.leaveSeconds, Int32(index), 2) }
         }
         recorder.capacity(onlineGPUs, at: 0)
-        for failure in fleet.failures {
-            events.push(.nodeDown, at: failure.atSeconds, failure.node, 1)
-            events.push(.nodeUp, at: failure.atSeconds + failure.repairSeconds, failure.node, 1)
-        }
-        if let outage = scenario.outage {
-            events.push(.outageStart, at: outage.atSeconds)
-            events.push(.outageEnd, at: outage.atSeconds + outage.durationSeconds)
-        }
-        for (index, job) in scenario.workload.jobs.enumerated() { events.push(.arrival, at: job.submitSeconds, Int32(index)) }
+        events.scheduleFailuresOutageAndArrivals(of: scenario)
 
         while let event = events.pop() {
             let now = event.time

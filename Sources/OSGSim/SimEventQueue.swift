@@ -40,3 +40,19 @@ struct SimEventQueue {
 
     var isEmpty: Bool { heap.isEmpty }
 }
+
+extension SimEventQueue {
+    /// Schedules what every regime sees of `scenario`: node failures and repairs, the region
+    /// outage, and every job's arrival (in that order, so ties pop the same way in each regime).
+    mutating func scheduleFailuresOutageAndArrivals(of scenario: SimScenario) {
+        for failure in scenario.fleet.failures {
+            push(.nodeDown, at: failure.atSeconds, failure.node, 1)
+            push(.nodeUp, at: failure.atSeconds + failure.repairSeconds, failure.node, 1)
+        }
+        if let outage = scenario.outage {
+            push(.outageStart, at: outage.atSeconds)
+            push(.outageEnd, at: outage.atSeconds + outage.durationSeconds)
+        }
+        for (index, job) in scenario.workload.jobs.enumerated() { push(.arrival, at: job.submitSeconds, Int32(index)) }
+    }
+}
