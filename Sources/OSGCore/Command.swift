@@ -42,6 +42,13 @@ public enum Command: Hashable, Sendable, Codable {
     /// UTC), in mgCO2-eq/kWh. A window overwrites the hours it covers and may extend the zone's
     /// series at either end; it may not leave a gap.
     case recordCarbonSeries(zone: String, firstHour: Int64, milligramsPerKWh: [Int64])
+    /// An operator records what a benchmark run measured on one of its nodes; a newer report
+    /// replaces the older one (see `CoordinatorState+Benchmarks`).
+    case reportBenchmark(nodeID: String, result: NodeBenchmark)
+    /// An operator of a running lease reports its usage up to `through`: the lease's escrow is
+    /// settled up to then, and `counters` are recorded as the lease's last report (see
+    /// `CoordinatorState+Usage`).
+    case reportUsage(leaseID: String, through: Timestamp, counters: UsageCounters)
 }
 
 /// One accepted command with its position, time and actor: the unit of the log.

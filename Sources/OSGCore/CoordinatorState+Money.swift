@@ -98,15 +98,21 @@ extension CoordinatorState {
         return true
     }
 
-    /// Settles an ending lease: pays for the time used, releases the rest. Returns the amount paid.
+    /// Settles an ending lease: pays for the time used, releases the rest. Returns the amount
+    /// paid now: the total due less what usage reports already paid (`CoordinatorState+Usage`).
     mutating func settle(_ lease: Lease, at time: Timestamp, reason: LeaseEndReason) -> MicroCredits {
         guard let parts = escrows.removeValue(forKey: lease.id) else { return .zero }
         let elapsed = lease.start.seconds(until: time)
         var paid: UInt64 = 0
         for part in parts {
-            let used = reason == .maxDurationReached
+            let total = reason == .maxDurationReached
                 ? part.amountMicroCredits
                 : min(part.amountMicroCredits, Self.cost(price: lease.pricePerGPUHour, gpus: part.gpus, seconds: elapsed))
+            let settled = part.settledMicroCredits ?? 0
+            assert(total >= settled, "usage reports never pay more than the end settles")
+            // A part that usage reports paid in full has no open pending transfer left.
+            guard settled < part.amountMicroCredits else { continue }
+            let used = total - settled
             let resolution: PendingResolution = used > 0
                 ? .post(id: nextTransferID(), pendingID: part.transferID, amountMicroCredits: used)
                 : .void(id: nextTransferID(), pendingID: part.transferID)
@@ -126,4 +132,7 @@ public struct LeaseEscrowPart: Hashable, Sendable, Codable {
     public var gpus: Int
     /// The amount reserved.
     public var amountMicroCredits: UInt64
+    /// Paid to the operator by usage reports so far (`nil` when none has); what is still
+    /// reserved, `amountMicroCredits` minus this, is held by the pending transfer `transferID`.
+    public var settledMicroCredits: UInt64? = nil
 }

@@ -67,6 +67,9 @@ public struct CoordinatorState: Sendable {
         public var registered: Timestamp
         public var lastHeartbeat: Timestamp
         public var online: Bool
+        /// The node's latest benchmark result, if its operator reported one (absent from the
+        /// encoding when none, so older digests keep their bytes).
+        public var benchmark: NodeBenchmarkReport? = nil
     }
 
     /// Identifies a grant: one per tenant and pool.
@@ -114,6 +117,9 @@ public struct CoordinatorState: Sendable {
             recordCarbonSeries(zone: zone, firstHour: firstHour, milligramsPerKWh: values, actor: actor)
         case .lockUp(let nodeID, let gpus, let holderID, let until):
             lockUp(nodeID: nodeID, gpus: gpus, holderID: holderID, until: until, actor: actor, at: time, sequence: sequence)
+        case .reportBenchmark(let nodeID, let result): reportBenchmark(nodeID: nodeID, result: result, actor: actor, at: time)
+        case .reportUsage(let leaseID, let through, let counters):
+            reportUsage(leaseID: leaseID, through: through, counters: counters, actor: actor, at: time)
         }
     }
 

@@ -31,6 +31,11 @@ public enum Event: Hashable, Sendable, Codable {
     case headReserved(orderID: String, start: Timestamp, nodeIDs: [String])
     case carbonSeriesRecorded(zone: String, firstHour: Int64, hours: Int)
     case rejected(Rejection)
+    /// A node's benchmark result was recorded (replacing any older one).
+    case benchmarkRecorded(nodeID: String)
+    /// A usage report settled a running lease up to `through`; `paid` is what this report moved
+    /// from the escrow to the operators (the lease's end later pays only the remainder).
+    case usageSettled(leaseID: String, through: Timestamp, paid: MicroCredits)
 }
 
 /// Why a command was refused: a stable code and a message naming what to fix.
@@ -55,4 +60,6 @@ public enum RejectionCode: String, Hashable, Sendable, Codable, CaseIterable {
     case invalidAmount = "invalid_amount"
     case invalidLockup = "invalid_lockup"
     case invalidCarbonSeries = "invalid_carbon_series"
+    case invalidBenchmark = "invalid_benchmark"
+    case invalidUsage = "invalid_usage"
 }

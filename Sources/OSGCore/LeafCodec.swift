@@ -16,7 +16,8 @@ enum LeafCodec {
     /// Command tags; a new command takes the next number, never a used one.
     enum Tag: UInt8 {
         case registerNode = 1, updateNodeAsk, withdrawNode, heartbeat, submitJob, cancelJob,
-             definePool, grantSetAside, tick, clear, endLease, lockUp, deposit, recordCarbonSeries
+             definePool, grantSetAside, tick, clear, endLease, lockUp, deposit, recordCarbonSeries,
+             reportBenchmark, reportUsage
     }
 
     // MARK: Encoding
@@ -85,6 +86,16 @@ enum LeafCodec {
             writer.i64(firstHour)
             writer.u16(values.count)
             for value in values { writer.i64(value) }
+        case .reportBenchmark(let nodeID, let result):
+            writer.u8(Tag.reportBenchmark.rawValue)
+            writer.string(nodeID)
+            writer.benchmark(result)
+        case .reportUsage(let leaseID, let through, let counters):
+            writer.u8(Tag.reportUsage.rawValue)
+            writer.string(leaseID)
+            writer.i64(through.secondsSinceEpoch)
+            writer.optional(counters.gpuUtilisationPerMille) { $0.i64(Int64($1)) }
+            writer.optional(counters.energyWh) { $0.i64($1) }
         }
         return writer.bytes
     }
@@ -144,6 +155,17 @@ enum LeafCodec {
             values.reserveCapacity(count)
             for index in 0..<count { values.append(try reader.i64("milligramsPerKWh[\(index)]")) }
             command = .recordCarbonSeries(zone: zone, firstHour: firstHour, milligramsPerKWh: values)
+        case .reportBenchmark:
+            let nodeID = try reader.string("nodeID")
+            command = .reportBenchmark(nodeID: nodeID, result: try reader.benchmark())
+        case .reportUsage:
+            let leaseID = try reader.string("leaseID")
+            let through = Timestamp(secondsSinceEpoch: try reader.i64("through"))
+            let utilisation = try reader.optional("gpuUtilisationPerMille") { (reader: inout Reader) throws(LeafDecodingError) in
+                try reader.int("gpuUtilisationPerMille")
+            }
+            let energy = try reader.optional("energyWh") { (reader: inout Reader) throws(LeafDecodingError) in try reader.i64("energyWh") }
+            command = .reportUsage(leaseID: leaseID, through: through, counters: UsageCounters(gpuUtilisationPerMille: utilisation, energyWh: energy))
         }
         guard reader.offset == array.count else {
             throw LeafDecodingError(description: "\(array.count - reader.offset) bytes after the end of the entry")
@@ -210,6 +232,18 @@ enum LeafCodec {
             string(node.powerSource.rawValue)
             i64(node.askPerGPUHour.rawValue)
             i64(node.stake.rawValue)
+        }
+
+        mutating func benchmark(_ result: NodeBenchmark) {
+            string(result.tool)
+            string(result.toolVersion)
+            i64(result.durationSeconds)
+            i64(Int64(result.gpusMeasured))
+            i64(result.fp16DenseGFLOPS)
+            i64(result.fp32GFLOPS)
+            i64(result.memoryBandwidthMBps)
+            i64(result.hostToDeviceMBps)
+            i64(result.deviceToHostMBps)
         }
 
         mutating func spec(_ spec: JobSpec) {
@@ -314,6 +348,14 @@ enum LeafCodec {
                 region: try string("region"), jurisdiction: try string("jurisdiction"), gridZone: try string("gridZone"),
                 powerSource: try enumeration("powerSource", PowerSource.self),
                 askPerGPUHour: MicroCredits(try i64("askPerGPUHour")), stake: MicroCredits(try i64("stake")))
+        }
+
+        mutating func benchmark() throws(LeafDecodingError) -> NodeBenchmark {
+            NodeBenchmark(
+                tool: try string("tool"), toolVersion: try string("toolVersion"), durationSeconds: try i64("durationSeconds"),
+                gpusMeasured: try int("gpusMeasured"), fp16DenseGFLOPS: try i64("fp16DenseGFLOPS"), fp32GFLOPS: try i64("fp32GFLOPS"),
+                memoryBandwidthMBps: try i64("memoryBandwidthMBps"), hostToDeviceMBps: try i64("hostToDeviceMBps"),
+                deviceToHostMBps: try i64("deviceToHostMBps"))
         }
 
         mutating func spec() throws(LeafDecodingError) -> JobSpec {

@@ -34,7 +34,8 @@ extension PublishedState {
         if let difference = Self.compareKeyed("setAsideUsage", setAsideUsage, recomputed.setAsideUsage, key: { "\($0.pool)/\($0.tenantID)" }) {
             return difference
         }
-        return Self.compareKeyed("lockups", lockups, recomputed.lockups, key: \.id)
+        if let difference = Self.compareKeyed("lockups", lockups, recomputed.lockups, key: \.id) { return difference }
+        return Self.compareKeyed("nodeBenchmarks", nodeBenchmarks ?? [], recomputed.nodeBenchmarks ?? [], key: \.nodeID)
     }
 
     private static func compareStatistics(_ published: MarketStatistics, _ recomputed: MarketStatistics) -> Difference? {

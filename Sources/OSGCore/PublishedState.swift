@@ -42,6 +42,19 @@ public struct PublishedState: Hashable, Sendable, Codable {
     public var setAsideUsage: [SetAsideUsage]
     /// Active public lockups, by id.
     public var lockups: [Lockup]
+    /// The latest benchmark result of every registered node that has one, by node id; absent
+    /// when no node has one (so states without benchmarks keep their bytes).
+    public var nodeBenchmarks: [NodeBenchmarkEntry]? = nil
+
+    /// A node's latest benchmark result, with the node's operator and hardware.
+    public struct NodeBenchmarkEntry: Hashable, Sendable, Codable {
+        public var nodeID: String
+        public var operatorID: String
+        public var gpuModel: String
+        public var gpuCount: Int
+        public var reported: Timestamp
+        public var result: NodeBenchmark
+    }
 
     /// One ledger account's balances, in micro-credits.
     public struct Balance: Hashable, Sendable, Codable {
@@ -98,7 +111,18 @@ extension CoordinatorState {
             statistics: statistics,
             pools: pools.values.sorted { $0.name < $1.name },
             setAsideUsage: publishedSetAsideUsage,
-            lockups: lockups.values.sorted { $0.id < $1.id })
+            lockups: lockups.values.sorted { $0.id < $1.id },
+            nodeBenchmarks: publishedNodeBenchmarks)
+    }
+
+    private var publishedNodeBenchmarks: [PublishedState.NodeBenchmarkEntry]? {
+        let entries = sortedNodeIDs.compactMap { id -> PublishedState.NodeBenchmarkEntry? in
+            guard let record = nodes[id], let report = record.benchmark else { return nil }
+            return PublishedState.NodeBenchmarkEntry(
+                nodeID: id, operatorID: record.node.operatorID, gpuModel: record.node.gpuModel.name,
+                gpuCount: record.node.gpuCount, reported: report.reported, result: report.result)
+        }
+        return entries.isEmpty ? nil : entries
     }
 
     private var publishedBalances: [PublishedState.Balance] {

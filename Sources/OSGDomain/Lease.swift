@@ -15,6 +15,8 @@ public struct Lease: Hashable, Sendable, Codable {
     public var start: Timestamp
     /// How it ended, once it has.
     public var end: LeaseEnd?
+    /// The last usage report (streamed settlement), if any; absent from the encoding when none.
+    public var usage: LeaseUsage?
 
     /// Creates a running lease.
     public init(id: String, orderID: String, allocations: [NodeAllocation], pricePerGPUHour: MicroCredits, start: Timestamp) {

@@ -8,7 +8,8 @@ extension APIError {
         case .notOwner, .notGovernance, .notAllowedToEnd: .forbidden
         case .unknownNode, .unknownOrder, .unknownPool, .unknownLease: .notFound
         case .duplicateNode, .orderAlreadyFinal, .leaseAlreadyEnded: .conflict
-        case .invalidSpec, .invalidNode, .invalidPool, .invalidAmount, .invalidLockup, .invalidCarbonSeries, .noEligibleGrant: .unprocessableContent
+        case .invalidSpec, .invalidNode, .invalidPool, .invalidAmount, .invalidLockup, .invalidCarbonSeries, .noEligibleGrant,
+             .invalidBenchmark, .invalidUsage: .unprocessableContent
         }
         self.init(status, rejection.code.rawValue, rejection.message + " (refusal logged at sequence \(sequence))")
     }

@@ -151,6 +151,8 @@ extension Event {
         case .headReserved: "head_reserved"
         case .carbonSeriesRecorded: "carbon_series_recorded"
         case .rejected: "rejected"
+        case .benchmarkRecorded: "benchmark_recorded"
+        case .usageSettled: "usage_settled"
         }
     }
 }

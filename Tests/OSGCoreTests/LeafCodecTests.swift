@@ -30,6 +30,13 @@ struct LeafCodecTests {
         .deposit(tenantID: "t-1", amount: MicroCredits(-5)),
         .recordCarbonSeries(zone: "DE", firstHour: 491_000, milligramsPerKWh: [350_000, 0, -1, 412_500]),
         .recordCarbonSeries(zone: "NO", firstHour: 0, milligramsPerKWh: []),
+        .reportBenchmark(nodeID: "n1", result: sampleBenchmark(gpus: 8)),
+        .reportBenchmark(nodeID: "n1", result: NodeBenchmark(
+            tool: "", toolVersion: "ü", durationSeconds: -1, gpusMeasured: Int.max, fp16DenseGFLOPS: Int64.min, fp32GFLOPS: 0,
+            memoryBandwidthMBps: 1, hostToDeviceMBps: 2, deviceToHostMBps: 3)),
+        .reportUsage(leaseID: "lease-9-0", through: t0, counters: UsageCounters()),
+        .reportUsage(leaseID: "lease-9-0", through: t0.adding(seconds: -7), counters: UsageCounters(gpuUtilisationPerMille: 1_000, energyWh: -2)),
+        .reportUsage(leaseID: "", through: t0, counters: UsageCounters(energyWh: 12)),
     ]
 
     @Test("every command round-trips, and the bytes start with the format and sequence", arguments: commands)
@@ -45,6 +52,16 @@ struct LeafCodecTests {
     func knownAnswer() {
         let entry = LogEntry(sequence: 5, time: Timestamp(secondsSinceEpoch: 1_795_000_000), actor: "op", command: .heartbeat(nodeIDs: ["n1"]))
         let expected: [UInt8] = [0x01, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0x6A, 0xFD, 0x86, 0xC0, 0, 2, 0x6F, 0x70, 4, 0, 1, 0, 2, 0x6E, 0x31]
+        #expect(entry.leafBytes == expected)
+    }
+
+    @Test("a known answer: the bytes of a usage report are exactly as documented")
+    func usageKnownAnswer() {
+        let entry = LogEntry(
+            sequence: 6, time: Timestamp(secondsSinceEpoch: 1_795_000_060), actor: "op",
+            command: .reportUsage(leaseID: "l1", through: Timestamp(secondsSinceEpoch: 1_795_000_000), counters: UsageCounters(gpuUtilisationPerMille: 900)))
+        let expected: [UInt8] = [0x01, 0, 0, 0, 0, 0, 0, 0, 6, 0, 0, 0, 0, 0x6A, 0xFD, 0x86, 0xFC, 0, 2, 0x6F, 0x70, 16, 0, 2, 0x6C, 0x31,
+                                 0, 0, 0, 0, 0x6A, 0xFD, 0x86, 0xC0, 1, 0, 0, 0, 0, 0, 0, 0x03, 0x84, 0]
         #expect(entry.leafBytes == expected)
     }
 

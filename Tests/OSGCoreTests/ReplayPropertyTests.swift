@@ -11,6 +11,11 @@ struct CommandSequenceGenerator {
 
     /// Preemption notice of the generated logs: none, or a minute.
     let notice: Int64
+    /// The state after the entries generated so far, so that reports can name real nodes and
+    /// running leases (and their operators) as well as wrong ones.
+    var state: CoordinatorState?
+    /// Time of the entry being generated.
+    var now = t0
 
     init(seed: UInt64) {
         random = SplitMix64(seed: seed)
@@ -22,12 +27,15 @@ struct CommandSequenceGenerator {
     mutating func log(length: Int) throws -> CommandLog {
         var log = CommandLog(genesis: Genesis(governanceID: governance, heartbeatTimeoutSeconds: 120, preemptionNoticeSeconds: notice))
         var time = t0
+        state = CoordinatorState(genesis: log.genesis)
         for _ in 0..<length {
             time = time.adding(seconds: Int64.random(in: 0...90, using: &random))
+            now = time
             let (command, actor) = log.entries.count < tenants.count
                 ? (.deposit(tenantID: tenants[log.entries.count], amount: MicroCredits(200_000_000)), governance)
                 : next(orders: log.entries.count)
-            try log.append(command, by: actor, at: time)
+            let entry = try log.append(command, by: actor, at: time)
+            _ = state?.apply(entry)
         }
         return log
     }
@@ -36,7 +44,7 @@ struct CommandSequenceGenerator {
         let nodeID = "n\(Int.random(in: 0..<12, using: &random))"
         let op = pick(operators)
         let tenant = pick(tenants)
-        switch Int.random(in: 0..<106, using: &random) {
+        switch Int.random(in: 0..<124, using: &random) {
         case 0..<15:
             let gpus = Int.random(in: 0...8, using: &random)  // 0 is refused
             return (.registerNode(node(nodeID, operator: op, gpus: gpus, region: pick(["eu", "us-west", "asia"]))), pick([op, op, tenant]))
@@ -72,6 +80,26 @@ struct CommandSequenceGenerator {
             let hour = t0.secondsSinceEpoch / 3600 + Int64.random(in: -2...30, using: &random)
             let values = (0..<Int.random(in: 0...24, using: &random)).map { _ in Int64.random(in: -1...500_000, using: &random) }
             return (.recordCarbonSeries(zone: pick(["NO", "ES"]), firstHour: hour, milligramsPerKWh: values), pick([governance, governance, tenant]))
+        case 106..<110:
+            // Benchmarks: mostly valid, some out of range (refused), from the owner or not.
+            let result = NodeBenchmark(
+                tool: pick(["osg-agent-bench", "gpu-burn", "gpu-burn", ""]), toolVersion: "1.0", durationSeconds: Int64.random(in: 0...120, using: &random),
+                gpusMeasured: pick([1, 1, 1, 2, 0]), fp16DenseGFLOPS: Int64.random(in: -1...1_000_000, using: &random),
+                fp32GFLOPS: 60_000, memoryBandwidthMBps: Int64.random(in: 1...4_000_000, using: &random),
+                hostToDeviceMBps: 50_000, deviceToHostMBps: 50_000)
+            let owner = state?.nodes[nodeID]?.node.operatorID ?? op
+            return (.reportBenchmark(nodeID: nodeID, result: result), pick([owner, owner, op, tenant]))
+        case 110..<124:
+            // Usage reports of running leases (or, refused, of ended or unknown ones), through a
+            // time up to five minutes back (or, refused, ahead), with counters in and out of range.
+            let running = state.map { $0.runningLeaseOfOrder.values.sorted() } ?? []
+            let leaseID = running.isEmpty || Int.random(in: 0..<5, using: &random) == 0
+                ? "lease-\(Int.random(in: 0...max(0, orders), using: &random))-0" : pick(running)
+            let leaseOperator = state?.leases[leaseID].flatMap { state?.nodes[$0.allocations[0].nodeID]?.node.operatorID } ?? op
+            let through = now.adding(seconds: Int64.random(in: -300...5, using: &random))
+            let counters = UsageCounters(
+                gpuUtilisationPerMille: pick([nil, 0, 750, 1_000, 1_001]), energyWh: pick([nil, t0.seconds(until: now) / 10, -1]))
+            return (.reportUsage(leaseID: leaseID, through: through, counters: counters), pick([leaseOperator, leaseOperator, leaseOperator, op, tenant]))
         default:
             return (.tick, governance)
         }
@@ -129,8 +157,11 @@ struct ReplayPropertyTests {
         let queued = events.filter { if case .jobQueued = $0 { true } else { false } }.count
         let started = events.filter { if case .leaseStarted = $0 { true } else { false } }.count
         let ended = events.filter { if case .leaseEnded = $0 { true } else { false } }.count
+        let benchmarks = events.filter { if case .benchmarkRecorded = $0 { true } else { false } }.count
+        let settled = events.filter { if case .usageSettled(_, _, let paid) = $0 { paid > .zero } else { false } }.count
         #expect(refused > 50 && queued > 50, "refused \(refused), queued \(queued)")
         #expect(started > 10 && ended > 5, "leases started \(started), ended \(ended)")
+        #expect(benchmarks > 2 && settled > 2, "benchmarks recorded \(benchmarks), usage reports that paid \(settled)")
     }
 
     @Test("a damaged log file is refused with the line that is wrong")

@@ -1,0 +1,104 @@
+import OSGDomain
+import OSGLedger
+
+/// Usage reports with streamed settlement.
+///
+/// An operator of a running lease reports usage up to a time `through` (not in the future, not
+/// before the lease's last settlement). Each of the lease's escrow parts is then settled to
+/// `through` on the **cumulative** rule: the part's operator has been paid, in total,
+///
+///     min(reserved, cost(price, gpus, through − start))
+///
+/// where `cost` rounds up to a micro-credit (``CoordinatorState/cost(price:gpus:seconds:)``,
+/// the rule the lease end uses). A report pays the difference from what earlier reports paid,
+/// so rounding happens once on the total, never per interval, and the lease's end pays exactly
+/// the remainder: any split of usage reports pays the same, to the micro-credit, as a single
+/// settlement at the end (docs/LEDGER.md, "Streamed settlement").
+///
+/// In the ledger each paying part is one linked chain: post the part's open pending transfer
+/// for the amount due (the rest is released) and reserve what is left of the budget again as a
+/// new pending transfer tenant → operator. A part whose whole budget is paid has no open
+/// pending transfer left.
+extension CoordinatorState {
+    mutating func reportUsage(leaseID: String, through: Timestamp, counters: UsageCounters, actor: String, at time: Timestamp) -> [Event] {
+        guard var lease = leases[leaseID] else {
+            return [.rejected(Rejection(.unknownLease, "no lease with id \(leaseID)"))]
+        }
+        guard lease.end == nil, let parts = escrows[leaseID] else {
+            return [.rejected(Rejection(.leaseAlreadyEnded, "lease \(leaseID) already ended (\(lease.end?.reason.rawValue ?? "settled"))"))]
+        }
+        guard lease.allocations.contains(where: { nodes[$0.nodeID]?.node.operatorID == actor }) else {
+            return [.rejected(Rejection(.notOwner, "lease \(leaseID) does not run on a node of \(actor); only its operators report its usage"))]
+        }
+        if let problem = usageProblem(of: lease, through: through, counters: counters, at: time) {
+            return [.rejected(Rejection(.invalidUsage, "usage of lease \(leaseID): \(problem)"))]
+        }
+        let elapsed = lease.start.seconds(until: through)
+        var settledParts: [LeaseEscrowPart] = []
+        var chains: [LedgerOperation] = []
+        var paid: UInt64 = 0
+        for part in parts {
+            let settled = part.settledMicroCredits ?? 0
+            let due = min(part.amountMicroCredits, Self.cost(price: lease.pricePerGPUHour, gpus: part.gpus, seconds: elapsed))
+            assert(due >= settled, "the cumulative cost never decreases")
+            var next = part
+            if due > settled {
+                let (events, updated) = settlementChain(for: part, paying: due - settled)
+                chains.append(.linked(events))
+                next = updated
+                paid += due - settled
+            }
+            settledParts.append(next)
+        }
+        if !chains.isEmpty {
+            let results = ledger.apply(chains)
+            precondition(results.allSatisfy(\.isApplied), "a running lease's escrow always settles: \(results)")
+            escrows[leaseID] = settledParts
+        }
+        let total = (lease.usage?.settled.rawValue ?? 0) + Int64(paid)
+        lease.usage = LeaseUsage(through: through, reported: time, reporterID: actor, settled: MicroCredits(total), counters: counters)
+        leases[leaseID] = lease
+        return [.usageSettled(leaseID: leaseID, through: through, paid: MicroCredits(Int64(paid)))]
+    }
+
+    /// Why a report for `lease` cannot be accepted at `time`, or `nil`.
+    private func usageProblem(of lease: Lease, through: Timestamp, counters: UsageCounters, at time: Timestamp) -> String? {
+        let since = lease.usage?.through ?? lease.start
+        if through > time { return "through \(through) is in the future (now \(time))" }
+        if through < since {
+            return "through \(through) is before the lease's last settlement at \(since); report from there on"
+        }
+        if let perMille = counters.gpuUtilisationPerMille, !(0...1_000).contains(perMille) {
+            return "gpu_utilisation_per_mille must be between 0 and 1000, got \(perMille)"
+        }
+        if let energy = counters.energyWh {
+            if !(0...UsageCounters.maxEnergyWh).contains(energy) {
+                return "energy_wh must be between 0 and \(UsageCounters.maxEnergyWh), got \(energy)"
+            }
+            if let previous = lease.usage?.counters.energyWh, energy < previous {
+                return "energy_wh counts since the lease started and may not decrease: \(energy) after \(previous)"
+            }
+        }
+        return nil
+    }
+
+    /// The linked chain that pays `amount` of `part` now and re-reserves the rest, and the part after it.
+    private mutating func settlementChain(for part: LeaseEscrowPart, paying amount: UInt64) -> ([LedgerEvent], LeaseEscrowPart) {
+        guard let pending = ledger.record(part.transferID) else {
+            preconditionFailure("the open escrow transfer \(part.transferID) is in the ledger")
+        }
+        let settled = (part.settledMicroCredits ?? 0) + amount
+        let remaining = part.amountMicroCredits - settled
+        var events: [LedgerEvent] = [.resolve(.post(id: nextTransferID(), pendingID: part.transferID, amountMicroCredits: amount))]
+        var next = part
+        next.settledMicroCredits = settled
+        if remaining > 0 {
+            let id = nextTransferID()
+            events.append(.transfer(TransferRequest(
+                id: id, debitAccountID: pending.debitAccountID, creditAccountID: pending.creditAccountID,
+                amountMicroCredits: remaining, isPending: true, code: .escrow)))
+            next.transferID = id
+        }
+        return (events, next)
+    }
+}
