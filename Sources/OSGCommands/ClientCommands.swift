@@ -148,7 +148,7 @@ struct FaucetCommand: AsyncParsableCommand {
 
 /// `osg providers`: operators and their capacity.
 struct ProvidersCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "providers", abstract: "List operators with their nodes, GPUs and regions.")
+    static let configuration = CommandConfiguration(commandName: "providers", abstract: "List operators with their nodes, GPUs, regions and benchmark results.")
 
     @OptionGroup var options: ClientOptions
 
@@ -160,6 +160,10 @@ struct ProvidersCommand: AsyncParsableCommand {
         for p in providers {
             let id = (p["id"] as? String).map { String($0.prefix(16)) + "…" } ?? "?"
             print("\(id)  nodes \(p["online_nodes"] ?? 0)/\(p["nodes"] ?? 0) online  GPUs \(p["allocated_gpus"] ?? 0)/\(p["gpus"] ?? 0) in use  \((p["gpu_models"] as? [String] ?? []).joined(separator: ","))  \((p["regions"] as? [String] ?? []).joined(separator: ","))")
+            for benchmark in p["benchmarks"] as? [[String: Any]] ?? [] {
+                let result = benchmark["result"] as? [String: Any] ?? [:]
+                print("  \(benchmark["node"] ?? "?") \(benchmark["gpu_model"] ?? "?") ×\(benchmark["gpus"] ?? 0): per GPU FP16 \(result["fp16_dense_gflops"] ?? "?") GFLOP/s, FP32 \(result["fp32_gflops"] ?? "?") GFLOP/s, memory \(result["memory_bandwidth_mbps"] ?? "?") MB/s, host→device \(result["host_to_device_mbps"] ?? "?") MB/s, device→host \(result["device_to_host_mbps"] ?? "?") MB/s (\(result["tool"] ?? "?") \(result["tool_version"] ?? "?"), \(result["gpus_measured"] ?? "?") GPUs, \(result["reported"] ?? "?"))")
+            }
         }
     }
 }

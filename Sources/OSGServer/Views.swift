@@ -24,6 +24,8 @@ enum Views {
         var lastHeartbeat: String
         var allocatedGpus: Int
         var lockedGpus: Int
+        /// The latest benchmark result, if the operator reported one.
+        var benchmark: Benchmark?
     }
 
     static func node(_ record: CoordinatorState.NodeRecord, in state: CoordinatorState) -> Node {
@@ -35,7 +37,8 @@ enum Views {
             askPrice: node.askPerGPUHour.description, stake: node.stake.description, online: record.online,
             registered: record.registered.description, lastHeartbeat: record.lastHeartbeat.description,
             allocatedGpus: state.allocatedGPUs[node.id] ?? 0,
-            lockedGpus: state.lockups.values.filter { $0.nodeID == node.id }.reduce(0) { $0 + $1.gpus })
+            lockedGpus: state.lockups.values.filter { $0.nodeID == node.id }.reduce(0) { $0 + $1.gpus },
+            benchmark: benchmark(record.benchmark))
     }
 
     struct Allocation: Encodable, Sendable {
@@ -55,6 +58,8 @@ enum Views {
         var image: String?
         var command: [String]?
         var maxDurationSeconds: Int64?
+        /// The last usage report (streamed settlement), if any.
+        var usage: Usage?
     }
 
     static func lease(_ lease: OSGDomain.Lease, in state: CoordinatorState, withSpec: Bool) -> Lease {
@@ -63,7 +68,7 @@ enum Views {
             id: lease.id, job: lease.orderID, nodes: lease.allocations.map { Allocation(node: $0.nodeID, gpus: $0.gpus) },
             price: lease.pricePerGPUHour.description, start: lease.start.description, end: lease.end?.at.description,
             endReason: lease.end?.reason.rawValue, image: spec?.image, command: spec?.command,
-            maxDurationSeconds: spec?.maxDurationSeconds)
+            maxDurationSeconds: spec?.maxDurationSeconds, usage: usage(lease.usage))
     }
 
     struct Job: Encodable, Sendable {

@@ -88,6 +88,7 @@ extension Coordinator {
                 .lockUp(nodeID: body.node, gpus: body.gpus, holderID: body.holder, until: body.until), actor: auth.signer.id)
             return JSONResponse.response(Views.accepted(outcome), status: .created)
         }
+        addAgentReportRoutes(to: router)
     }
 
     struct HeartbeatAccepted: Encodable {

@@ -168,6 +168,16 @@ enum PublicViews {
         var gpuModels: [String]
         var regions: [String]
         var stake: String
+        /// The latest benchmark result of each of its nodes that has one, by node id.
+        var benchmarks: [ProviderBenchmark]
+    }
+
+    /// A node's benchmark result as `/v1/providers` lists it.
+    struct ProviderBenchmark: Encodable {
+        var node: String
+        var gpuModel: String
+        var gpus: Int
+        var result: Views.Benchmark
     }
 
     static func providers(_ state: CoordinatorState) -> [String: [Provider]] {
@@ -178,7 +188,12 @@ enum PublicViews {
                      gpus: records.reduce(0) { $0 + $1.node.gpuCount },
                      allocatedGpus: records.reduce(0) { $0 + (state.allocatedGPUs[$1.node.id] ?? 0) },
                      gpuModels: Set(records.map(\.node.gpuModel.name)).sorted(), regions: Set(records.map(\.node.region)).sorted(),
-                     stake: MicroCredits(records.reduce(0) { $0 + $1.node.stake.rawValue }).description)
+                     stake: MicroCredits(records.reduce(0) { $0 + $1.node.stake.rawValue }).description,
+                     benchmarks: records.sorted { $0.node.id < $1.node.id }.compactMap { record in
+                         Views.benchmark(record.benchmark).map {
+                             ProviderBenchmark(node: record.node.id, gpuModel: record.node.gpuModel.name, gpus: record.node.gpuCount, result: $0)
+                         }
+                     })
         }.sorted { $0.id < $1.id }
         return ["providers": providers]
     }

@@ -1,0 +1,63 @@
+import OSGDomain
+
+// The JSON bodies of an operator agent's reports. Types and plain ranges are checked here
+// (400, or 422 for a benchmark outside the published limits, before anything is logged); the
+// rules that need the state (the node's GPU count, the lease's last settlement) are checked by
+// the core, whose refusals are logged and answered 403/404/409/422.
+
+/// `POST /v1/nodes/{id}/benchmark`.
+struct BenchmarkReportBody: Decodable {
+    var result: NodeBenchmark
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case tool, toolVersion = "tool_version", durationSeconds = "duration_seconds", gpusMeasured = "gpus_measured"
+        case fp16DenseGflops = "fp16_dense_gflops", fp32Gflops = "fp32_gflops", memoryBandwidthMbps = "memory_bandwidth_mbps"
+        case hostToDeviceMbps = "host_to_device_mbps", deviceToHostMbps = "device_to_host_mbps"
+    }
+
+    init(from decoder: any Decoder) throws {
+        try StrictJSON.rejectUnknownKeys(in: decoder, allowed: Set(CodingKeys.allCases.map(\.rawValue)))
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let tool = try c.decode(String.self, forKey: .tool)
+        let version = try c.decode(String.self, forKey: .toolVersion)
+        for (text, key) in [(tool, CodingKeys.tool), (version, .toolVersion)] where !NodeBenchmark.isValidText(text) {
+            throw APIError.badRequest(
+                "invalid_value", "\(key.rawValue) must be 1-\(NodeBenchmark.Limits.maxTextBytes) printable ASCII characters without spaces",
+                field: key.rawValue)
+        }
+        result = NodeBenchmark(
+            tool: tool, toolVersion: version, durationSeconds: try c.decode(Int64.self, forKey: .durationSeconds),
+            gpusMeasured: try c.decode(Int.self, forKey: .gpusMeasured), fp16DenseGFLOPS: try c.decode(Int64.self, forKey: .fp16DenseGflops),
+            fp32GFLOPS: try c.decode(Int64.self, forKey: .fp32Gflops), memoryBandwidthMBps: try c.decode(Int64.self, forKey: .memoryBandwidthMbps),
+            hostToDeviceMBps: try c.decode(Int64.self, forKey: .hostToDeviceMbps), deviceToHostMBps: try c.decode(Int64.self, forKey: .deviceToHostMbps))
+        // Everything but the node's GPU count, which the core checks against the node.
+        if let problem = result.problems(gpuCount: Int.max).first {
+            throw APIError(.unprocessableContent, "invalid_benchmark", problem)
+        }
+    }
+}
+
+/// `POST /v1/leases/{id}/usage`.
+struct UsageReportBody: Decodable {
+    var through: Timestamp
+    var counters: UsageCounters
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case through, gpuUtilisationPerMille = "gpu_utilisation_per_mille", energyWh = "energy_wh"
+    }
+
+    init(from decoder: any Decoder) throws {
+        try StrictJSON.rejectUnknownKeys(in: decoder, allowed: Set(CodingKeys.allCases.map(\.rawValue)))
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        through = try c.decodeTimestamp(forKey: .through)
+        let utilisation = try c.decodeIfPresent(Int.self, forKey: .gpuUtilisationPerMille)
+        if let utilisation, !(0...1_000).contains(utilisation) {
+            throw APIError.badRequest("out_of_range", "gpu_utilisation_per_mille must be between 0 and 1000, got \(utilisation)", field: "gpu_utilisation_per_mille")
+        }
+        let energy = try c.decodeIfPresent(Int64.self, forKey: .energyWh)
+        if let energy, !(0...UsageCounters.maxEnergyWh).contains(energy) {
+            throw APIError.badRequest("out_of_range", "energy_wh must be between 0 and \(UsageCounters.maxEnergyWh), got \(energy)", field: "energy_wh")
+        }
+        counters = UsageCounters(gpuUtilisationPerMille: utilisation, energyWh: energy)
+    }
+}

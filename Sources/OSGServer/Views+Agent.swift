@@ -1,0 +1,58 @@
+import OSGCore
+import OSGDomain
+
+extension Views {
+    /// A node's latest benchmark result.
+    struct Benchmark: Encodable, Sendable {
+        var reported: String
+        var tool: String
+        var toolVersion: String
+        var durationSeconds: Int64
+        var gpusMeasured: Int
+        var fp16DenseGflops: Int64
+        var fp32Gflops: Int64
+        var memoryBandwidthMbps: Int64
+        var hostToDeviceMbps: Int64
+        var deviceToHostMbps: Int64
+    }
+
+    static func benchmark(_ report: NodeBenchmarkReport?) -> Benchmark? {
+        guard let report else { return nil }
+        let result = report.result
+        return Benchmark(
+            reported: report.reported.description, tool: result.tool, toolVersion: result.toolVersion,
+            durationSeconds: result.durationSeconds, gpusMeasured: result.gpusMeasured, fp16DenseGflops: result.fp16DenseGFLOPS,
+            fp32Gflops: result.fp32GFLOPS, memoryBandwidthMbps: result.memoryBandwidthMBps,
+            hostToDeviceMbps: result.hostToDeviceMBps, deviceToHostMbps: result.deviceToHostMBps)
+    }
+
+    /// A lease's last usage report.
+    struct Usage: Encodable, Sendable {
+        /// Settled up to this time.
+        var through: String
+        var reported: String
+        var reporter: String
+        /// Paid to the operators by usage reports so far, in credits.
+        var settled: String
+        var gpuUtilisationPerMille: Int?
+        var energyWh: Int64?
+    }
+
+    static func usage(_ usage: LeaseUsage?) -> Usage? {
+        guard let usage else { return nil }
+        return Usage(
+            through: usage.through.description, reported: usage.reported.description, reporter: usage.reporterID,
+            settled: usage.settled.description, gpuUtilisationPerMille: usage.counters.gpuUtilisationPerMille,
+            energyWh: usage.counters.energyWh)
+    }
+
+    /// The answer to an accepted usage report.
+    struct UsageAccepted: Encodable, Sendable {
+        var sequence: UInt64
+        var time: String
+        var events: [String]
+        /// What this report paid, in credits.
+        var paid: String
+        var usage: Usage?
+    }
+}
