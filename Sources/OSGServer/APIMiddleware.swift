@@ -9,6 +9,8 @@ import Logging
 /// the error, never with the request body.
 struct APIMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: ServerMetrics
+    /// The methods of every route: a known path asked with another method is answered 405.
+    var routeMethods: RouteMethods? = nil
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
@@ -18,7 +20,11 @@ struct APIMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as APIError {
             response = error.response()
         } catch let error as HTTPResponseError {
-            response = Self.apiError(for: error.status).response()
+            if error.status == .notFound, let allowed = routeMethods?.allowed(for: request.uri.path), !allowed.isEmpty {
+                response = Self.methodNotAllowed(request.method.rawValue, allowed: allowed).response()
+            } else {
+                response = Self.apiError(for: error.status).response()
+            }
         } catch {
             context.logger.error("request failed with an unexpected error", metadata: [
                 "method": "\(request.method)", "path": "\(request.uri.path)", "error": "\(error)",
@@ -29,6 +35,12 @@ struct APIMiddleware<Context: RequestContext>: RouterMiddleware {
         metrics.recordRequest(method: request.method.rawValue, route: route, status: response.status.code,
                               nanoseconds: (ContinuousClock.now - start).nanoseconds)
         return response
+    }
+
+    /// The answer to a known path asked with a method it does not answer.
+    static func methodNotAllowed(_ method: String, allowed: [String]) -> APIError {
+        APIError(.methodNotAllowed, "method_not_allowed", "\(method.prefix(16)) is not allowed on this path; use \(allowed.joined(separator: ", "))",
+                 headers: [.allow: allowed.joined(separator: ", ")])
     }
 
     static func apiError(for status: HTTPResponse.Status) -> APIError {

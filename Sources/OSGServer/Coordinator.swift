@@ -106,12 +106,14 @@ public final class Coordinator: Sendable {
     /// The router with every route, wrapped in the error and metrics middleware.
     public func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
-        router.add(middleware: APIMiddleware(metrics: metrics))
+        let routeMethods = RouteMethods()
+        router.add(middleware: APIMiddleware(metrics: metrics, routeMethods: routeMethods))
         addServiceRoutes(to: router)
         addNodeRoutes(to: router)
         addJobRoutes(to: router)
         addPublicRoutes(to: router)
         addLogRoutes(to: router)
+        routeMethods.record(router.routes)
         return router
     }
 
