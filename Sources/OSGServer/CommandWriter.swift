@@ -27,6 +27,8 @@ public actor CommandWriter {
 
     private var processor: CommandProcessor<CoordinatorStore>
     private var pending: [Pending] = []
+    /// The batch being stored: logged but not yet applied to the state.
+    private var committing: [Pending] = []
     private var flushing = false
     /// Set when an append failed in a way that leaves the store's content unknown; writes are
     /// refused until a restart recovers from the store.
@@ -73,12 +75,25 @@ public actor CommandWriter {
     ///
     /// - Throws: ``APIError`` 429 when too many commands are waiting, 503 when the store
     ///   failed (nothing of this command was acknowledged).
-    public func submit(_ command: Command, actor: String) async throws -> Outcome {
+    ///
+    /// `admit`, when given, decides whether the command may be logged at all, atomically with
+    /// queueing it: it sees the current state and every command submitted before it that the
+    /// state does not include yet (being stored or waiting), and throws to refuse. A limit that
+    /// depends on the state (the faucet's balance cap) is checked here, so concurrent requests
+    /// cannot all pass it against the same old state.
+    public func submit(
+        _ command: Command, actor: String,
+        admit: (@Sendable (_ state: CoordinatorState, _ unapplied: [(command: Command, actor: String)]) throws -> Void)? = nil
+    ) async throws -> Outcome {
         if let failed {
             throw APIError(.serviceUnavailable, "store_failed", "the coordinator's store failed (\(failed.code.rawValue)); it accepts writes again after a restart")
         }
         guard pending.count < maxPending else {
             throw APIError(.tooManyRequests, "overloaded", "too many commands are waiting to be logged; retry shortly", headers: [.retryAfter: "1"])
+        }
+        if let admit {
+            // No suspension between this check and the append to `pending` below.
+            try admit(processor.state, (committing + pending).map { ($0.command, $0.actor) })
         }
         return try await withCheckedThrowingContinuation { continuation in
             pending.append(Pending(command: command, actor: actor, continuation: continuation))
@@ -128,7 +143,9 @@ public actor CommandWriter {
             let take = min(pending.count, maxBatch)
             let batch = Array(pending.prefix(take))
             pending.removeFirst(take)
+            committing = batch
             await commit(batch)
+            committing = []
         }
         flushing = false
     }
@@ -156,6 +173,7 @@ public actor CommandWriter {
         }
         metrics.appendDuration.recordNanoseconds((ContinuousClock.now - start).nanoseconds)
         let events = processor.applyAppended(entries)
+        committing = []  // applied: the state includes them now (before any suspension below)
         metrics.commandsAppended.increment(by: entries.count)
         metrics.storeAppends.increment()
         metrics.batchSize.record(entries.count)

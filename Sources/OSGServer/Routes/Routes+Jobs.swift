@@ -15,12 +15,21 @@ extension Coordinator {
                 throw APIError.badRequest("out_of_range", "the devnet faucet gives at most \(limit) credits per request", field: "amount")
             }
             let tenant = auth.signer.id
-            let balance = await self.writer.read { $0.availableFunds(of: tenant) }
             let cap = self.configuration.faucetBalanceCap
-            guard balance.rawValue <= cap.rawValue - body.amount else {
-                throw APIError(.unprocessableContent, "faucet_cap", "the faucet tops balances up to \(cap) credits; this key holds \(balance)", field: "amount")
-            }
-            let outcome = try await self.perform(.deposit(tenantID: tenant, amount: MicroCredits(body.amount)), actor: self.governanceID)
+            let amount = body.amount
+            let governance = self.governanceID
+            // The cap is checked inside the single writer, against the state and the deposits
+            // to this key still on their way into it, atomically with queueing this deposit.
+            let outcome = try await self.writer.submit(.deposit(tenantID: tenant, amount: MicroCredits(amount)), actor: governance) { state, unapplied in
+                let coming = unapplied.reduce(Int64(0)) { sum, item in
+                    if case .deposit(tenant, let credits) = item.command, item.actor == governance { sum + credits.rawValue } else { sum }
+                }
+                let balance = state.availableFunds(of: tenant).rawValue + coming
+                guard balance <= cap.rawValue - amount else {
+                    throw APIError(.unprocessableContent, "faucet_cap",
+                                   "the faucet tops balances up to \(cap) credits; this key holds \(MicroCredits(balance)) (with deposits in progress)", field: "amount")
+                }
+            }.acceptedOrThrow()
             let after = await self.writer.read { $0.availableFunds(of: tenant) }
             return JSONResponse.response(FaucetAccepted(sequence: outcome.entry.sequence, deposited: MicroCredits(body.amount).description, balance: after.description))
         }
