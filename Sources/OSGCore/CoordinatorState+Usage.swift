@@ -13,7 +13,7 @@ import OSGLedger
 /// the rule the lease end uses). A report pays the difference from what earlier reports paid,
 /// so rounding happens once on the total, never per interval, and the lease's end pays exactly
 /// the remainder: any split of usage reports pays the same, to the micro-credit, as a single
-/// settlement at the end (docs/LEDGER.md, "Streamed settlement").
+/// settlement at the end (docs/LEDGER.md, "Leases in the coordinator").
 ///
 /// In the ledger each paying part is one linked chain: post the part's open pending transfer
 /// for the amount due (the rest is released) and reserve what is left of the budget again as a
