@@ -202,3 +202,40 @@ struct UsageReportTests {
         #expect(streamed.escrows.isEmpty == single.escrows.isEmpty)
     }
 }
+
+@Suite("The new fields leave older states' bytes alone and are audited")
+struct AgentReportEncodingTests {
+    @Test("a log without reports encodes its state and published state without the new fields")
+    func olderBytesKept() throws {
+        var generator = CommandSequenceGenerator(seed: 11)
+        var log = try generator.log(length: 300)
+        // The same log without the new commands: none of the new keys appear.
+        let older = log.entries.filter {
+            switch $0.command { case .reportBenchmark, .reportUsage: false; default: true }
+        }
+        log = CommandLog(genesis: log.genesis)
+        for entry in older { try log.append(entry.command, by: entry.actor, at: entry.time) }
+        let state = log.replay().state
+        let snapshot = String(decoding: CanonicalEncoding.bytes(of: state.snapshot), as: UTF8.self)
+        let published = String(decoding: CanonicalEncoding.bytes(of: state.published), as: UTF8.self)
+        #expect(state.escrows.isEmpty == false || state.leases.isEmpty == false, "the log exercises leases")
+        for key in ["\"benchmark\"", "\"usage\"", "\"settledMicroCredits\""] { #expect(!snapshot.contains(key), "\(key)") }
+        for key in ["\"nodeBenchmarks\"", "\"usage\""] { #expect(!published.contains(key), "\(key)") }
+    }
+
+    @Test("an auditor's comparison names a published benchmark or usage that differs")
+    func differencesNamed() throws {
+        var driver = Driver()
+        try driver.run(.registerNode(node("n1", operator: "alice", gpus: 4)), by: "alice")
+        try driver.run(.reportBenchmark(nodeID: "n1", result: sampleBenchmark(gpus: 4)), by: "alice")
+        let recomputed = driver.state.published
+        var forged = recomputed
+        forged.nodeBenchmarks?[0].result.fp16DenseGFLOPS += 1
+        #expect(forged.firstDifference(from: recomputed)?.field == "nodeBenchmarks[n1]")
+        forged.nodeBenchmarks = nil
+        #expect(forged.firstDifference(from: recomputed)?.field == "nodeBenchmarks[n1]")
+        #expect(recomputed.firstDifference(from: recomputed) == nil)
+        // Round trip through the canonical JSON, as the auditor reads it.
+        #expect(try CanonicalEncoding.decode(PublishedState.self, from: CanonicalEncoding.bytes(of: recomputed)) == recomputed)
+    }
+}
