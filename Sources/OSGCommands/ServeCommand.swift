@@ -54,7 +54,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Origin of the transparency log (its C2SP name; default openstargate/<first 16 hex digits of the coordinator key>).")
     var origin: String?
 
-    @Option(name: .long, help: "Shortest time between two signed checkpoints, in seconds; 0 signs one after every batch (default 10; each publishes a state summary, whose cost grows with the log).")
+    @Option(name: .long, help: "Shortest time between two signed checkpoints, in seconds; 0 signs one after every batch (default 10; each publishes a state summary, which costs what is live, written in the background).")
     var checkpointInterval: Double?
 
     @Flag(name: .long, help: "Print one JSON object when listening (address, port, governance key) instead of text.")
