@@ -45,6 +45,8 @@ public final class Coordinator: Sendable {
         authenticator = RequestAuthenticator(
             verifier: RequestVerifier(windowSeconds: configuration.signatureWindowSeconds),
             limiter: RateLimiter(perSecond: configuration.ratePerSecondPerKey, burst: configuration.rateBurstPerKey),
+            byteBudget: RateLimiter(perSecond: configuration.bodyBytesPerSecondPerKey,
+                                    burst: max(configuration.bodyBytesBurstPerKey, Double(configuration.maxBodyBytes))),
             maxBodyBytes: configuration.maxBodyBytes, bodyDeadline: .milliseconds(configuration.bodyDeadlineMilliseconds),
             unixSeconds: { clock().secondsSinceEpoch }, metrics: metrics)
         publicViews = PublicViewCache(maxAgeNanoseconds: configuration.publicCacheMilliseconds * 1_000_000)
