@@ -12,7 +12,7 @@ extension GPUModel {
     /// CC BY 4.0, credit "Epoch AI"; column `TDP (W)`; SXM variants for data-centre parts). Models
     /// the table lacks or lists without a TDP (A30, L40S, RTX5090, MI250 OAM) are taken from the
     /// vendors' data sheets. The simulator's energy model (OSGSim `GPUPower`) uses the same figures.
-    static let boardPowerWattsByName: [String: Int] = [
+    public static let boardPowerWattsByName: [String: Int] = [
         "K80": 300, "P100": 250, "T4": 70, "V100": 300, "A10": 150, "A10G": 150, "L4": 72,
         "RTX3090": 350, "A30": 165, "A40": 300, "RTXA6000": 300, "RTX4090": 450, "L40": 300,
         "L40S": 350, "RTX5090": 575, "A100": 400, "MI250": 560, "H100": 700, "MI300X": 750,
