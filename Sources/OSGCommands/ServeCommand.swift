@@ -13,7 +13,7 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             Every flag may also be given as an environment variable: OSG_DATA, OSG_DATABASE_URL, OSG_HOST,
             OSG_PORT, OSG_KEY, OSG_CLEAR_INTERVAL, OSG_RATE_LIMIT, OSG_MAX_BODY_BYTES, OSG_LOG_LEVEL, OSG_LOG_FORMAT,
-            OSG_ORIGIN, OSG_CHECKPOINT_INTERVAL.
+            OSG_ORIGIN, OSG_CHECKPOINT_INTERVAL, OSG_BODY_BYTES_PER_SECOND, OSG_BODY_BYTES_BURST.
             Flags win over the environment. Stops cleanly on SIGTERM or SIGINT.
             """
     )
@@ -45,6 +45,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Largest request body in bytes (default 1048576).")
     var maxBodyBytes: Int?
 
+    @Option(name: .long, help: "Request-body bytes per second each key may send on average; past it, 429 (default 4194304).")
+    var bodyBytesPerSecond: Int?
+
+    @Option(name: .long, help: "Request-body bytes a key may send at once, at least --max-body-bytes (default 16777216).")
+    var bodyBytesBurst: Int?
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical (default info).")
     var logLevel: String?
 
@@ -54,7 +60,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Origin of the transparency log (its C2SP name; default openstargate/<first 16 hex digits of the coordinator key>).")
     var origin: String?
 
-    @Option(name: .long, help: "Shortest time between two signed checkpoints, in seconds; 0 signs one after every batch (default 10; each publishes a state summary, whose cost grows with the log).")
+    @Option(name: .long, help: "Shortest time between two signed checkpoints, in seconds; 0 signs one after every batch (default 10; each publishes a state summary, which costs what is live, written in the background).")
     var checkpointInterval: Double?
 
     @Flag(name: .long, help: "Print one JSON object when listening (address, port, governance key) instead of text.")
@@ -109,6 +115,16 @@ struct ServeCommand: AsyncParsableCommand {
         if let text = setting(maxBodyBytes.map(String.init), "OSG_MAX_BODY_BYTES") {
             guard let value = Int(text), value >= 1_024, value <= 64 << 20 else { throw CleanExit.failure("--max-body-bytes must be 1024-67108864; got \(text)") }
             configuration.maxBodyBytes = value
+        }
+        if let text = setting(bodyBytesPerSecond.map(String.init), "OSG_BODY_BYTES_PER_SECOND") {
+            guard let value = Int(text), value >= 1 else { throw CleanExit.failure("--body-bytes-per-second must be at least 1; got \(text)") }
+            configuration.bodyBytesPerSecondPerKey = Double(value)
+        }
+        if let text = setting(bodyBytesBurst.map(String.init), "OSG_BODY_BYTES_BURST") {
+            guard let value = Int(text), value >= configuration.maxBodyBytes else {
+                throw CleanExit.failure("--body-bytes-burst must be at least the largest body (\(configuration.maxBodyBytes) bytes); got \(text)")
+            }
+            configuration.bodyBytesBurstPerKey = Double(value)
         }
         try FileManager.default.createDirectory(atPath: configuration.logDirectory, withIntermediateDirectories: true)
 

@@ -34,7 +34,7 @@ extension CoordinatorState {
         guard merged.milligramsPerKWh.count <= Self.maxCarbonSeriesHours else {
             return [.rejected(Rejection(.invalidCarbonSeries, "zone \(zone): the series would span \(merged.milligramsPerKWh.count) hours, more than \(Self.maxCarbonSeriesHours)"))]
         }
-        carbonSeries[zone] = merged
+        replaceCarbonSeries(zone: zone, with: merged, changed: window.firstHour..<window.endHour)
         return [.carbonSeriesRecorded(zone: zone, firstHour: firstHour, hours: values.count)]
     }
 

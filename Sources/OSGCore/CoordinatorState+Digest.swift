@@ -26,6 +26,8 @@ extension CoordinatorState {
         public var headReservation: HeadReservation?
         /// Recorded carbon series by zone; left out when there are none.
         public var carbonSeries: [CarbonWindow]?
+        /// Energy of ended leases by zone-hour and power source; left out when no lease has ended.
+        public var leaseEnergy: LeaseEnergyAccount.Canonical?
     }
 
     /// A participant's ledger account.
@@ -65,7 +67,8 @@ extension CoordinatorState {
             lockups: lockups.values.sorted { $0.id < $1.id },
             preemptions: preemptions.isEmpty ? nil : preemptions.values.sorted { $0.orderID < $1.orderID },
             headReservation: headReservation,
-            carbonSeries: carbonSeries.isEmpty ? nil : carbonSeries.values.sorted { $0.zone < $1.zone })
+            carbonSeries: carbonSeries.isEmpty ? nil : carbonSeries.values.sorted { $0.zone < $1.zone },
+            leaseEnergy: leaseEnergy.isEmpty ? nil : leaseEnergy.canonical)
     }
 
     /// SHA-256 (hex) of the canonical snapshot: equal states have equal digests, and a

@@ -192,6 +192,7 @@ extension CoordinatorState {
         leases[lease.id] = lease
         runningLeaseOfOrder[orderID] = lease.id
         runningTotals.add(lease, of: order)
+        statisticsTotals.started(lease, of: order)
         for allocation in allocations { allocatedGPUs[allocation.nodeID, default: 0] += allocation.gpus }
         orders[orderID]?.status = .running
         waitingReasons[orderID] = nil
@@ -263,7 +264,11 @@ extension CoordinatorState {
             allocatedGPUs[allocation.nodeID] = remaining > 0 ? remaining : nil
         }
         runningLeaseOfOrder[lease.orderID] = nil
-        if let order = orders[lease.orderID] { runningTotals.remove(lease, of: order) }
+        if let order = orders[lease.orderID] {
+            runningTotals.remove(lease, of: order)
+            statisticsTotals.ended(lease, of: order)
+        }
+        bookEnergy(ofEnded: lease, at: time)
         let paid = settle(lease, at: time, reason: reason)
         let requeue: Bool
         switch reason {

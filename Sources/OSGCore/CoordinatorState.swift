@@ -49,10 +49,18 @@ public struct CoordinatorState: Sendable {
     public internal(set) var headReservation: HeadReservation?
     /// Recorded hourly carbon series, by grid zone (see `CoordinatorState+Carbon`).
     public internal(set) var carbonSeries: [String: CarbonWindow] = [:]
+    /// Energy of ended leases by grid zone and hour, or power source (see `CoordinatorState+CarbonFootprint`).
+    public internal(set) var leaseEnergy = LeaseEnergyAccount()
     /// Sums over the running leases, kept as they start and end (derived; not in the digest).
     var runningTotals = RunningLeaseTotals()
     /// The keys of `nodes`, sorted (`<`), kept as nodes register and are withdrawn (derived; not in the digest).
     var sortedNodeIDs: [String] = []
+    /// Submissions, queue times and ended set-aside use behind the published statistics
+    /// (derived from `orders` and `leases`; not in the digest; see `StatisticsTotals`).
+    var statisticsTotals = StatisticsTotals()
+    /// Carbon of the ended leases' energy under the recorded series (derived from `leaseEnergy`
+    /// and `carbonSeries`; not in the digest).
+    var carbonTotals = CarbonTotals()
 
     /// An empty state under `genesis`.
     public init(genesis: Genesis) {
@@ -236,7 +244,9 @@ public struct CoordinatorState: Sendable {
             break
         }
         let orderID = "job-\(sequence)"
-        orders[orderID] = Order(id: orderID, tenantID: actor, submitted: time, pool: pool, spec: spec)
+        let order = Order(id: orderID, tenantID: actor, submitted: time, pool: pool, spec: spec)
+        orders[orderID] = order
+        statisticsTotals.submitted(order)
         queue.append(orderID)
         return [.jobQueued(orderID: orderID, tenantID: actor)]
     }

@@ -30,11 +30,34 @@ public struct MarketStatistics: Hashable, Sendable, Codable {
     public var onlineGPUs: Int
     /// Per exact GPU model, the GPU-weighted mean price of running leases per GPU-hour.
     public var priceIndex: [String: MicroCredits]
+    /// Carbon of the GPU-hours leases have run (docs/CARBON.md, "Carbon per GPU-hour");
+    /// absent only in states published before it was added.
+    public var carbon: CarbonFootprint?
 }
 
 extension CoordinatorState {
     /// The market statistics as of the last applied entry.
+    ///
+    /// Costs what is live (groups, online nodes, running leases), not the history: submissions
+    /// and queue times come from ``StatisticsTotals``, kept as orders arrive and leases start.
+    /// Equal to ``statisticsByFullPass``.
     public var statistics: MarketStatistics {
+        func group(_ totals: StatisticsTotals.Group) -> MarketStatistics.Group {
+            let percentiles = totals.waits.percentiles([500_000, 900_000, 990_000])
+            let started = totals.waits.total
+            return MarketStatistics.Group(
+                submitted: totals.submitted, started: started,
+                acceptancePPM: totals.submitted == 0 ? 0 : started * 1_000_000 / totals.submitted,
+                queueP50Seconds: percentiles[0], queueP90Seconds: percentiles[1], queueP99Seconds: percentiles[2])
+        }
+        return liveStatistics(
+            byResourceClass: statisticsTotals.byResourceClass.mapValues(group), byUserClass: statisticsTotals.byUserClass.mapValues(group),
+            carbon: carbonFootprint)
+    }
+
+    /// The market statistics computed by a pass over every order and lease ever (the reference
+    /// definition; ``statistics`` gives the same figures incrementally).
+    public var statisticsByFullPass: MarketStatistics {
         var byResource: [String: (submitted: Int, waits: [Int64])] = [:]
         var byUser: [String: (submitted: Int, waits: [Int64])] = [:]
         var firstStart: [String: Timestamp] = [:]
@@ -50,6 +73,16 @@ extension CoordinatorState {
             record(&byResource, order.spec.resources.gpu.selector.description, wait: wait)
             record(&byUser, order.pool.map { "set-aside:\($0)" } ?? order.spec.jobClass.rawValue, wait: wait)
         }
+        return liveStatistics(
+            byResourceClass: byResource.mapValues(Self.group), byUserClass: byUser.mapValues(Self.group),
+            carbon: carbonFootprintByFullPass)
+    }
+
+    /// The statistics with the given groups and the figures of what is live: utilisation of the
+    /// online nodes and the price index of the running leases.
+    private func liveStatistics(
+        byResourceClass: [String: MarketStatistics.Group], byUserClass: [String: MarketStatistics.Group], carbon: CarbonFootprint
+    ) -> MarketStatistics {
         var online = 0
         var held = 0
         for record in nodes.values where record.online {
@@ -68,11 +101,12 @@ extension CoordinatorState {
             }
         }
         return MarketStatistics(
-            byResourceClass: byResource.mapValues(Self.group),
-            byUserClass: byUser.mapValues(Self.group),
+            byResourceClass: byResourceClass,
+            byUserClass: byUserClass,
             utilisationPPM: online == 0 ? 0 : held * 1_000_000 / online,
             onlineGPUs: online,
-            priceIndex: priceWeights.mapValues { MicroCredits($0.weighted / max(1, $0.gpus)) })
+            priceIndex: priceWeights.mapValues { MicroCredits($0.weighted / max(1, $0.gpus)) },
+            carbon: carbon)
     }
 
     private static func group(_ entry: (submitted: Int, waits: [Int64])) -> MarketStatistics.Group {

@@ -54,7 +54,7 @@ extension PublishedState {
                 return difference
             }
         }
-        return nil
+        return compare("statistics.carbon", published.carbon, recomputed.carbon)
     }
 
     /// Compares two collections element by element, matched by `key`, in the published order

@@ -95,8 +95,19 @@ public struct PublishedState: Hashable, Sendable, Codable {
 }
 
 extension CoordinatorState {
-    /// The published state as of the last applied entry.
+    /// The published state as of the last applied entry: costs what is live, not the history
+    /// (statistics and set-aside use are kept incrementally; equal to ``publishedByFullPass``).
     public var published: PublishedState {
+        published(statistics: statistics, setAsideUsage: publishedSetAsideUsage)
+    }
+
+    /// The published state with statistics and set-aside use recomputed by a pass over every
+    /// order and lease (the reference definition).
+    public var publishedByFullPass: PublishedState {
+        published(statistics: statisticsByFullPass, setAsideUsage: setAsideUsageByFullPass)
+    }
+
+    private func published(statistics: MarketStatistics, setAsideUsage: [PublishedState.SetAsideUsage]) -> PublishedState {
         PublishedState(
             format: PublishedState.currentFormat,
             treeSize: nextSequence,
@@ -110,7 +121,7 @@ extension CoordinatorState {
             },
             statistics: statistics,
             pools: pools.values.sorted { $0.name < $1.name },
-            setAsideUsage: publishedSetAsideUsage,
+            setAsideUsage: setAsideUsage,
             lockups: lockups.values.sorted { $0.id < $1.id },
             nodeBenchmarks: publishedNodeBenchmarks)
     }
@@ -139,7 +150,23 @@ extension CoordinatorState {
         }
     }
 
+    /// Set-aside use: the ended leases' GPU-seconds kept in ``StatisticsTotals`` plus the
+    /// running leases up to ``lastTime``.
     private var publishedSetAsideUsage: [PublishedState.SetAsideUsage] {
+        let now = lastTime ?? Timestamp(secondsSinceEpoch: 0)
+        var usage: [GrantKey: (seconds: Int64, running: Int)] = statisticsTotals.endedSetAsideGPUSeconds.mapValues { ($0, 0) }
+        for leaseID in runningLeaseOfOrder.values {
+            guard let lease = leases[leaseID], let order = orders[lease.orderID], let pool = order.pool else { continue }
+            let key = GrantKey(pool: pool, tenantID: order.tenantID)
+            var entry = usage[key] ?? (0, 0)
+            entry.seconds += StatisticsTotals.gpuSeconds(of: lease, until: now)
+            entry.running += 1
+            usage[key] = entry
+        }
+        return setAsideUsage(usage)
+    }
+
+    private var setAsideUsageByFullPass: [PublishedState.SetAsideUsage] {
         let now = lastTime ?? Timestamp(secondsSinceEpoch: 0)
         var usage: [GrantKey: (seconds: Int64, running: Int)] = [:]
         for lease in leases.values {
@@ -151,7 +178,11 @@ extension CoordinatorState {
             if lease.end == nil { entry.running += 1 }
             usage[key] = entry
         }
-        return grants.sorted { $0.key < $1.key }.map { key, grant in
+        return setAsideUsage(usage)
+    }
+
+    private func setAsideUsage(_ usage: [GrantKey: (seconds: Int64, running: Int)]) -> [PublishedState.SetAsideUsage] {
+        grants.sorted { $0.key < $1.key }.map { key, grant in
             PublishedState.SetAsideUsage(
                 pool: grant.pool, tenantID: grant.tenantID, quotaGPUSeconds: grant.quotaGPUSeconds,
                 expires: grant.expires, leasedGPUSeconds: usage[key]?.seconds ?? 0, runningLeases: usage[key]?.running ?? 0)

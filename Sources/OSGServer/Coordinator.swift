@@ -35,7 +35,7 @@ public final class Coordinator: Sendable {
     public var metricsFactory: any MetricsFactory { metrics.factory }
 
     private init(configuration: ServerConfiguration, writer: CommandWriter, store: CoordinatorStore, metrics: ServerMetrics,
-                 clock: @escaping @Sendable () -> Timestamp, logger: Logger) {
+                 clock: @escaping @Sendable () -> Timestamp, logger: Logger, jobLogs: JobLogBuffer) {
         self.configuration = configuration
         self.writer = writer
         self.store = store
@@ -45,10 +45,12 @@ public final class Coordinator: Sendable {
         authenticator = RequestAuthenticator(
             verifier: RequestVerifier(windowSeconds: configuration.signatureWindowSeconds),
             limiter: RateLimiter(perSecond: configuration.ratePerSecondPerKey, burst: configuration.rateBurstPerKey),
+            byteBudget: RateLimiter(perSecond: configuration.bodyBytesPerSecondPerKey,
+                                    burst: max(configuration.bodyBytesBurstPerKey, Double(configuration.maxBodyBytes))),
             maxBodyBytes: configuration.maxBodyBytes, bodyDeadline: .milliseconds(configuration.bodyDeadlineMilliseconds),
             unixSeconds: { clock().secondsSinceEpoch }, metrics: metrics)
         publicViews = PublicViewCache(maxAgeNanoseconds: configuration.publicCacheMilliseconds * 1_000_000)
-        jobLogs = JobLogBuffer()
+        self.jobLogs = jobLogs
     }
 
     /// Opens the store's log, recovers the state by replaying it (and checks it against the
@@ -75,7 +77,9 @@ public final class Coordinator: Sendable {
         let metrics = ServerMetrics()
         let writer = CommandWriter(processor: processor, observers: observers, clock: clock, metrics: metrics,
                                    logger: logger, maxBatch: configuration.maxBatch)
-        return Coordinator(configuration: configuration, writer: writer, store: store, metrics: metrics, clock: clock, logger: logger)
+        let jobLogs = try JobLogBuffer(directory: configuration.dataDirectory + "/joblogs")
+        return Coordinator(configuration: configuration, writer: writer, store: store, metrics: metrics, clock: clock, logger: logger,
+                           jobLogs: jobLogs)
     }
 
     /// The wall clock in whole seconds.

@@ -2,7 +2,8 @@ import Dispatch
 import Synchronization
 
 /// Token buckets per key: each key may make `burst` requests at once and `perSecond` on
-/// average. Memory is bounded: beyond `maxKeys` tracked keys, buckets that have refilled
+/// average (or, charged by ``admit(_:cost:)``, spend `burst` units such as body bytes at once
+/// and `perSecond` on average). Memory is bounded: beyond `maxKeys` tracked keys, buckets that have refilled
 /// (idle keys) are forgotten, and if none has, new keys are refused until some do.
 public final class RateLimiter: Sendable {
     struct Bucket {
@@ -35,6 +36,13 @@ public final class RateLimiter: Sendable {
 
     /// Takes one token for `key`; returns the seconds to wait when there is none.
     public func admit(_ key: String) -> Result<Void, RetryAfter> {
+        admit(key, cost: 1)
+    }
+
+    /// Takes `cost` tokens (at most ``burst``) for `key`; returns the seconds to wait until
+    /// there are enough when there are not.
+    public func admit(_ key: String, cost: Double) -> Result<Void, RetryAfter> {
+        precondition(cost >= 0 && cost <= burst, "a charge fits in the burst")
         let now = clock()
         return buckets.withLock { buckets in
             if buckets[key] == nil, buckets.count >= maxKeys {
@@ -44,11 +52,11 @@ public final class RateLimiter: Sendable {
             var bucket = buckets[key] ?? Bucket(tokens: burst, updatedNanoseconds: now)
             bucket.tokens = refilled(bucket, now: now)
             bucket.updatedNanoseconds = now
-            guard bucket.tokens >= 1 else {
+            guard bucket.tokens >= cost else {
                 buckets[key] = bucket
-                return .failure(RetryAfter(seconds: max(1, Int(((1 - bucket.tokens) / perSecond).rounded(.up)))))
+                return .failure(RetryAfter(seconds: max(1, Int(min(86_400, ((cost - bucket.tokens) / perSecond).rounded(.up))))))
             }
-            bucket.tokens -= 1
+            bucket.tokens -= cost
             buckets[key] = bucket
             return .success(())
         }

@@ -12,6 +12,8 @@ import Synchronization
 public final class RequestAuthenticator: Sendable {
     private let verifier: Mutex<RequestVerifier>
     private let limiter: RateLimiter
+    /// Body bytes per key (`nil`: no byte budget).
+    private let byteBudget: RateLimiter?
     /// Largest accepted body, in bytes.
     public let maxBodyBytes: Int
     /// Longest time a body may take to arrive.
@@ -19,9 +21,12 @@ public final class RequestAuthenticator: Sendable {
     private let unixSeconds: @Sendable () -> Int64
     private let metrics: ServerMetrics
 
-    public init(verifier: RequestVerifier, limiter: RateLimiter, maxBodyBytes: Int, bodyDeadline: Duration = .seconds(10),
-                unixSeconds: @escaping @Sendable () -> Int64, metrics: ServerMetrics) {
+    /// - Parameter byteBudget: body bytes each key may send (its burst at least `maxBodyBytes`).
+    public init(verifier: RequestVerifier, limiter: RateLimiter, byteBudget: RateLimiter? = nil, maxBodyBytes: Int,
+                bodyDeadline: Duration = .seconds(10), unixSeconds: @escaping @Sendable () -> Int64, metrics: ServerMetrics) {
         precondition(maxBodyBytes > 0 && bodyDeadline > .zero, "the body limits must be positive")
+        precondition(byteBudget.map { $0.burst >= Double(maxBodyBytes) } ?? true, "the byte budget's burst holds the largest body")
+        self.byteBudget = byteBudget
         self.bodyDeadline = bodyDeadline
         self.verifier = Mutex(verifier)
         self.limiter = limiter
@@ -51,7 +56,7 @@ public final class RequestAuthenticator: Sendable {
     /// Reads and authenticates `request`.
     ///
     /// - Throws: ``APIError`` with 401 (authentication), 413 (body too large), 415 (content
-    ///   type), 429 (rate limit) or 400 (malformed headers).
+    ///   type), 429 (request rate or body-byte budget of the key) or 400 (malformed headers).
     public func authenticate(_ request: Request, accepting kind: BodyKind) async throws(APIError) -> Authenticated {
         let mediaType = try Self.mediaType(of: request, accepting: kind)
         let body = try await readBody(request)
@@ -82,6 +87,10 @@ public final class RequestAuthenticator: Sendable {
             if case .failure(let retry) = limiter.admit(signed.signer.id) {
                 metrics.rateLimited.increment()
                 throw APIError(.tooManyRequests, "rate_limited", "too many requests from key \(signed.signer.id.prefix(16))…; retry in \(retry.seconds) s", headers: [.retryAfter: String(retry.seconds)])
+            }
+            if let byteBudget, case .failure(let retry) = byteBudget.admit(signed.signer.id, cost: Double(body.count)) {
+                metrics.rateLimited.increment()
+                throw APIError(.tooManyRequests, "byte_budget_exceeded", "key \(signed.signer.id.prefix(16))… sent more than \(Int(byteBudget.perSecond)) body bytes per second (burst \(Int(byteBudget.burst))); retry in \(retry.seconds) s", headers: [.retryAfter: String(retry.seconds)])
             }
             return Authenticated(signer: identity, body: body, mediaType: mediaType)
         case .failure(let failure):

@@ -24,6 +24,10 @@ public struct ServerConfiguration: Sendable {
     /// Sustained signed requests per second per key, and the burst allowed.
     public var ratePerSecondPerKey: Double = 2_000
     public var rateBurstPerKey: Double = 4_000
+    /// Sustained request-body bytes per second per key, and the burst allowed (at least
+    /// ``maxBodyBytes``): a key past it gets 429 however small its requests.
+    public var bodyBytesPerSecondPerKey: Double = 4_194_304
+    public var bodyBytesBurstPerKey: Double = 16_777_216
     /// How far a request's timestamp may be from the server's clock, in seconds.
     public var signatureWindowSeconds: Int64 = 120
     /// Largest faucet deposit per request, and the balance beyond which the faucet refuses.

@@ -7,12 +7,28 @@ import OSGTransparency
 /// appended batch at once, and a signed checkpoint with the published state at most once per
 /// `checkpointInterval`, so that a high command rate does not pay for a state summary per batch.
 ///
+/// The writer waits for ``didAppend(_:state:)`` before it answers a batch, so a checkpoint is
+/// kept off that path: the append only signs it and takes the published state (which costs
+/// what is live, not the history); encoding the state, writing and flushing its files and
+/// replacing the checkpoint run in a background task while later batches go on. One
+/// checkpoint is in flight at a time; a failed one is reported by the next append and its
+/// files are flushed with the next checkpoint.
+///
 /// The market timer appends a tick and a clearing every few seconds, so the last entries of a
 /// burst are checkpointed soon after it; a clean stop publishes whatever is still pending.
 public actor TransparencyLogPublisher: CommandLogObserver {
     private let writer: TransparencyLogWriter
     private let checkpointInterval: Duration
     private var lastCheckpoint: ContinuousClock.Instant?
+    /// The checkpoint being written in the background, if any.
+    private var inFlight: Task<Void, Never>?
+    /// Why the last background checkpoint failed, until an append reports it.
+    private var failure: TransparencyLogError?
+    /// Set while an append prepares a checkpoint (between its awaits).
+    private var preparing = false
+    /// Set while ``publish(state:)`` runs: no background checkpoint starts meanwhile, so
+    /// checkpoints are written in the order of their sizes.
+    private var publishing = false
 
     /// Opens (or creates and catches up) the log directory for `store`.
     ///
@@ -44,14 +60,56 @@ public actor TransparencyLogPublisher: CommandLogObserver {
 
     public func didAppend(_ entries: [LogEntry], state: CoordinatorState) async throws {
         try await writer.append(entries, state: state)
+        if let failure {
+            self.failure = nil
+            throw failure
+        }
+        guard inFlight == nil, !preparing, !publishing else { return }
         let now = ContinuousClock.now
         if let lastCheckpoint, now - lastCheckpoint < checkpointInterval { return }
-        try await publish(state: state)
+        preparing = true
+        defer { preparing = false }
+        guard await writer.checkpoint.size > writer.publishedTreeSize else { return }
+        let prepared = try await writer.prepareCheckpoint()
+        let published = state.published
         lastCheckpoint = now
+        let writer = self.writer
+        inFlight = Task.detached(priority: .utility) {
+            let outcome: TransparencyLogError?
+            do throws(TransparencyLogError) {
+                try writer.writePrepared(prepared, stateBytes: CanonicalEncoding.bytes(of: published))
+                try await writer.didPublish(prepared)
+                outcome = nil
+            } catch {
+                await writer.didNotPublish(prepared)
+                outcome = error
+            }
+            await self.finished(outcome)
+        }
     }
 
-    /// Publishes a checkpoint of everything appended so far, if anything is unpublished.
+    private func finished(_ outcome: TransparencyLogError?) {
+        inFlight = nil
+        if let outcome { failure = outcome }
+    }
+
+    /// Waits for the checkpoint being written in the background, if any.
+    public func drain() async {
+        await inFlight?.value
+    }
+
+    /// Publishes a checkpoint of everything appended so far, if anything is unpublished
+    /// (after the one in flight, if any).
     public func publish(state: CoordinatorState) async throws {
+        publishing = true
+        defer { publishing = false }
+        while preparing || inFlight != nil {
+            if let inFlight { await inFlight.value } else { await Task.yield() }
+        }
+        if let failure {
+            self.failure = nil
+            throw failure
+        }
         guard await writer.checkpoint.size > writer.publishedTreeSize else { return }
         try await writer.publishCheckpoint(state: state)
     }

@@ -239,6 +239,68 @@ public actor TransparencyLogWriter {
         try pruneStates()
     }
 
+    // MARK: Checkpoints off the append path
+
+    /// A signed checkpoint of the tree at one size, with the files it needs, prepared by
+    /// ``prepareCheckpoint()`` and made durable by ``writePrepared(_:stateBytes:)`` outside the
+    /// actor, so that appends go on while its state is encoded and its files are flushed.
+    public struct PreparedCheckpoint: Sendable {
+        /// The tree size it signs.
+        public let size: UInt64
+        let note: SignedNote
+        let partial: [TransparencyLog.File]
+        /// Files written by appends since the last checkpoint, to flush before it is published.
+        let unflushed: [String]
+    }
+
+    /// Signs a checkpoint of the current tree and takes over the files to flush for it.
+    /// At most one prepared checkpoint may be outstanding; finish it with ``didPublish(_:)`` or
+    /// ``didNotPublish(_:)``.
+    public func prepareCheckpoint() throws(TransparencyLogError) -> PreparedCheckpoint {
+        let note: SignedNote
+        do {
+            note = try log.signedCheckpoint(signer: signer)
+        } catch {
+            throw TransparencyLogError(.badKey, "signing the checkpoint: \(error)")
+        }
+        let partial: [TransparencyLog.File]
+        do {
+            partial = try log.partialFiles()
+        } catch {
+            throw TransparencyLogError(.entryTooLarge, "\(error.field): \(error.message)")
+        }
+        let taken = unflushed.sorted()
+        unflushed.removeAll()
+        return PreparedCheckpoint(size: log.size, note: note, partial: partial, unflushed: taken)
+    }
+
+    /// Writes a prepared checkpoint's partial files and state (`stateBytes`, the canonical
+    /// published state at its size), flushes them with every file written since the previous
+    /// checkpoint, then replaces the checkpoint durably. Runs outside the actor: it touches
+    /// only files that appends do not write (partial tiles are named by their width).
+    public nonisolated func writePrepared(_ prepared: PreparedCheckpoint, stateBytes: [UInt8]) throws(TransparencyLogError) {
+        let statePath = LogLayout.state(treeSize: prepared.size)
+        try Self.io { () throws(TransparencyLogFiles.Failure) in
+            for file in prepared.partial { try files.write(file.bytes, to: file.path) }
+            try files.write(stateBytes, to: statePath)
+            try files.sync(prepared.unflushed + prepared.partial.map(\.path) + [statePath])
+            try files.writeDurably(Array(prepared.note.formatted.utf8), to: LogLayout.checkpoint)
+        }
+    }
+
+    /// Records a checkpoint written by ``writePrepared(_:stateBytes:)`` as the published one.
+    public func didPublish(_ prepared: PreparedCheckpoint) throws(TransparencyLogError) {
+        checkpointNote = prepared.note
+        publishedSize = prepared.size
+        try pruneStates()
+    }
+
+    /// Gives back the files of a prepared checkpoint that could not be written: they are
+    /// flushed with the next one.
+    public func didNotPublish(_ prepared: PreparedCheckpoint) {
+        unflushed.formUnion(prepared.unflushed)
+    }
+
     // MARK: Internals
 
     private func catchUp(pending: [[UInt8]], state: CoordinatorState, hadCheckpoint: Bool) throws(TransparencyLogError) {

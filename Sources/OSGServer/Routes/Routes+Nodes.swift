@@ -78,7 +78,12 @@ extension Coordinator {
                 guard operates else { throw APIError.forbidden("lease \(id) does not run on your nodes") }
                 return lease.orderID
             }
-            self.jobLogs.append(body.lines, to: job)
+            do {
+                try self.jobLogs.append(body.lines, to: job)
+            } catch {
+                self.logger.error("could not write a job log", metadata: ["job": "\(job)", "error": "\(error)"])
+                throw APIError(.serviceUnavailable, "job_log_unwritable", "the lines are kept in memory but could not be written to disk; they may not survive a restart")
+            }
             return JSONResponse.response(["accepted_lines": body.lines.count])
         }
         router.post("/v1/lockups") { request, _ in

@@ -49,6 +49,25 @@ enum PublicViews {
         var priceIndex: [String: String]
         /// GPUs held by running leases, by the power source of their node.
         var runningGpusByPowerSource: [String: Int]
+        /// Carbon of the GPU-hours leases have run (docs/CARBON.md, "Carbon per GPU-hour").
+        var carbon: Carbon
+    }
+
+    /// ``CarbonFootprint`` on the wire: GPU-seconds and milligrams of CO2-eq.
+    struct Carbon: Encodable {
+        var gridGpuSeconds: Int64
+        var gridMilligrams: Int64
+        var milligramsPerGpuHour: Int64?
+        var unknownGpuSeconds: Int64
+        var offGridGpuSeconds: [String: Int64]
+
+        init(_ footprint: CarbonFootprint) {
+            gridGpuSeconds = footprint.gridGPUSeconds
+            gridMilligrams = footprint.gridMilligrams
+            milligramsPerGpuHour = footprint.milligramsPerGPUHour
+            unknownGpuSeconds = footprint.unknownGPUSeconds
+            offGridGpuSeconds = footprint.offGridGPUSeconds
+        }
     }
 
     static func stats(_ state: CoordinatorState) -> Stats {
@@ -67,7 +86,7 @@ enum PublicViews {
             utilisationPpm: statistics.utilisationPPM, onlineGpus: statistics.onlineGPUs,
             onlineNodes: state.nodes.values.filter(\.online).count, pendingJobs: state.queue.count,
             runningJobs: state.runningLeaseOfOrder.count, priceIndex: statistics.priceIndex.mapValues(\.description),
-            runningGpusByPowerSource: bySource)
+            runningGpusByPowerSource: bySource, carbon: Carbon(statistics.carbon ?? state.carbonFootprint))
     }
 
     struct Bid: Encodable {
