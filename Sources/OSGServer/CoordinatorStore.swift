@@ -13,7 +13,7 @@ public enum CoordinatorStore: CommandLogStore {
 
     private static let sqliteQueue = DispatchQueue(label: "openstargate.store.sqlite")
 
-    private static func offload<T: Sendable>(_ body: @escaping @Sendable () throws(StoreError) -> T) async throws(StoreError) -> T {
+    static func offload<T: Sendable>(_ body: @escaping @Sendable () throws(StoreError) -> T) async throws(StoreError) -> T {
         let result: Result<T, StoreError> = await withCheckedContinuation { continuation in
             sqliteQueue.async {
                 continuation.resume(returning: Result { () throws(StoreError) -> T in try body() })
@@ -67,6 +67,12 @@ public enum CoordinatorStore: CommandLogStore {
     public static func open(dataDirectory: String, databaseURL: String?) async throws(StoreError) -> CoordinatorStore {
         if let databaseURL {
             let database = try await PostgresDatabase.connect(url: databaseURL)
+            do {
+                try await database.acquireWriterLock(url: databaseURL)
+            } catch {
+                await database.shutdown()
+                throw error
+            }
             return .postgres(PostgresCommandLogStore(database: database), database)
         }
         let path = dataDirectory.hasSuffix("/") ? dataDirectory + "osg.sqlite" : dataDirectory + "/osg.sqlite"
