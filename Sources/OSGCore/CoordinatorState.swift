@@ -131,7 +131,7 @@ public struct CoordinatorState: Sendable {
             return [.rejected(Rejection(.duplicateNode, "node id \(node.id) is already registered; withdraw it first or choose another id"))]
         }
         nodes[node.id] = NodeRecord(node: node, registered: time, lastHeartbeat: time, online: true)
-        sortedNodeIDs.insert(node.id, at: sortedNodeIDs.firstIndex { node.id < $0 } ?? sortedNodeIDs.endIndex)
+        sortedNodeIDs.insert(node.id, at: sortedNodeIDs.upperBound(of: node.id))
         return [.nodeRegistered(nodeID: node.id)]
     }
 
