@@ -1,4 +1,4 @@
-import Dispatch
+import Foundation
 import Logging
 import OSGCore
 import OSGStore
@@ -9,7 +9,7 @@ import Synchronization
 ///
 /// It follows the log as a ``CommandLogObserver``: when a snapshot is due it keeps a copy of
 /// the state (a Swift value: the copy shares storage until the writer next changes it) and
-/// returns at once; encoding runs on its own dispatch queue and the store write after it
+/// returns at once; encoding runs on its own low-priority thread and the store write after it
 /// (SQLite in short per-part transactions, PostgreSQL on its own connection). At most one
 /// snapshot is in flight; one that fails is logged and counted, and the next is tried one
 /// interval later.
@@ -29,7 +29,15 @@ final class Snapshotter: CommandLogObserver {
     }
 
     private let progress: Mutex<Progress>
-    private static let encodeQueue = DispatchQueue(label: "openstargate.snapshot", qos: .utility)
+
+    /// Makes the calling thread yield to the writer and the request threads: encoding a
+    /// snapshot may take seconds of CPU on a large state and is never urgent. (On Linux
+    /// `setpriority(PRIO_PROCESS, 0, …)` sets the calling thread's nice value only.)
+    private static func lowerThreadPriority() {
+        #if os(Linux)
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
+        #endif
+    }
 
     init(store: CoordinatorStore, interval: UInt64, keep: Int, lastSequence: UInt64, metrics: SnapshotMetrics, logger: Logger) {
         precondition(keep >= 1, "keep at least one snapshot")
@@ -71,9 +79,12 @@ final class Snapshotter: CommandLogObserver {
         let sequence = state.nextSequence
         let started = ContinuousClock.now
         let encoded: Result<[UInt8], SnapshotError> = await withCheckedContinuation { continuation in
-            Self.encodeQueue.async {
+            let thread = Thread {
+                Self.lowerThreadPriority()
                 continuation.resume(returning: Result { () throws(SnapshotError) -> [UInt8] in try StateSnapshot.encode(state) })
             }
+            thread.name = "openstargate.snapshot"
+            thread.start()
         }
         let encodedAt = ContinuousClock.now
         do {
