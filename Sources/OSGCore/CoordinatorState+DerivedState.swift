@@ -1,19 +1,14 @@
 import OSGDomain
 
 extension CoordinatorState {
-    /// The stored properties that are derived caches: not in the digest, not in a snapshot, and
-    /// rebuilt from the persistent fields by ``rebuildDerivedState()``. Every stored property
-    /// of `CoordinatorState` is either here or a case of `PersistentField` (checked when a
-    /// snapshot is taken, and by the snapshot tests).
-    static let derivedFieldNames: Set<String> = ["runningTotals", "sortedNodeIDs"]
-
     /// Rebuilds every derived cache from the persistent fields alone.
     ///
-    /// This is the one place where derived caches are rebuilt after a state is restored from
-    /// a snapshot: whoever adds a derived cache to `CoordinatorState` adds its rebuild here
-    /// and its name to ``derivedFieldNames``. A rebuilt cache must be exactly what replaying
-    /// the log would have built, so a restored state replays the rest of the log to the same
-    /// digest and events.
+    /// This is the one place where derived caches are rebuilt after a state is decoded from
+    /// a snapshot: whoever adds a derived cache to `CoordinatorState` marks it
+    /// `@DerivedCache` (so snapshots leave it out) and adds its rebuild here. A rebuilt cache
+    /// must be exactly what replaying the log would have built, so a restored state replays
+    /// the rest of the log to the same digest and events. ``StateSnapshot/decode(_:genesis:)``
+    /// calls it; a state decoded any other way has empty caches until it is called.
     ///
     /// Tolerates inconsistent persistent fields (it never traps); ``restoredStateProblems()``
     /// reports them.
@@ -42,14 +37,5 @@ extension CoordinatorState {
         if pools.values.reduce(0, { $0 + $1.sharePPM }) > 1_000_000 { problems.append("pools reserve more than 100 %") }
         problems += ledger.checkInvariants().map { "ledger: \($0.description)" }
         return problems
-    }
-
-    /// Stored properties that are neither persistent (in a snapshot) nor listed as derived:
-    /// a field added without deciding which it is. Empty when every field is accounted for.
-    func unclassifiedFields() -> [String] {
-        let persistent = Set(PersistentField.allCases.map(\.stringValue))
-        return Mirror(reflecting: self).children.compactMap(\.label)
-            .filter { !persistent.contains($0) && !Self.derivedFieldNames.contains($0) }
-            .sorted()
     }
 }

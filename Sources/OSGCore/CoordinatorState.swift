@@ -6,7 +6,7 @@ import OSGLedger
 /// `apply` is deterministic: it reads no clock and no randomness (time arrives inside each
 /// ``LogEntry``), and nothing it does depends on dictionary iteration order. Replaying the
 /// same entries from the same ``Genesis`` gives the same ``digest``, bit for bit.
-public struct CoordinatorState: Sendable {
+public struct CoordinatorState: Sendable, Codable {
     /// The rules this state was started with.
     public let genesis: Genesis
     /// Registered nodes by id.
@@ -50,9 +50,9 @@ public struct CoordinatorState: Sendable {
     /// Recorded hourly carbon series, by grid zone (see `CoordinatorState+Carbon`).
     public internal(set) var carbonSeries: [String: CarbonWindow] = [:]
     /// Sums over the running leases, kept as they start and end (derived; not in the digest).
-    var runningTotals = RunningLeaseTotals()
+    @DerivedCache var runningTotals = RunningLeaseTotals()
     /// The keys of `nodes`, sorted (`<`), kept as nodes register and are withdrawn (derived; not in the digest).
-    var sortedNodeIDs: [String] = []
+    @DerivedCache var sortedNodeIDs: [String] = []
 
     /// An empty state under `genesis`.
     public init(genesis: Genesis) {

@@ -15,7 +15,7 @@ import OSGDomain
 /// | 32 | the state digest (``CoordinatorState/digest``, SHA-256) |
 /// | 8 | body length |
 /// | 32 | SHA-256 of the body |
-/// | n | body: the state's `Codable` form as JSON with sorted keys |
+/// | n | body: the state's `Codable` form (derived caches left out) as JSON with sorted keys |
 ///
 /// The same state always gives the same bytes: every collection is a JSON object with sorted
 /// keys or an array in state order, never in hash order. Decoding checks the header, the
@@ -37,16 +37,9 @@ public enum StateSnapshot {
         public var bodyLength: UInt64
     }
 
-    /// The snapshot bytes of `state`.
-    ///
-    /// - Throws: ``SnapshotError`` `unclassified_field` when the state has a stored property
-    ///   that is neither persistent nor derived (a programming error caught before it could
-    ///   write a snapshot missing that field).
+    /// The snapshot bytes of `state`: every stored property through the state's synthesised
+    /// `Codable` conformance, except the `@DerivedCache` ones.
     public static func encode(_ state: CoordinatorState) throws(SnapshotError) -> [UInt8] {
-        let unclassified = state.unclassifiedFields()
-        guard unclassified.isEmpty else {
-            throw SnapshotError(.unclassifiedField, "CoordinatorState fields \(unclassified.joined(separator: ", ")) are neither persistent (CoordinatorState.PersistentField) nor derived (derivedFieldNames); classify them before snapshots can be taken")
-        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let body: [UInt8]
@@ -93,12 +86,13 @@ public enum StateSnapshot {
     /// - Parameter genesis: the log's genesis; a snapshot of another log is refused.
     public static func decode(_ bytes: [UInt8], genesis: Genesis) throws(SnapshotError) -> CoordinatorState {
         let header = try header(of: bytes)
-        let state: CoordinatorState
+        var state: CoordinatorState
         do {
             state = try JSONDecoder().decode(CoordinatorState.self, from: Data(bytes[headerSize...]))
         } catch {
             throw SnapshotError(.malformed, "the body does not decode as a state: \(error)")
         }
+        state.rebuildDerivedState()
         guard state.genesis == genesis else { throw SnapshotError(.genesisMismatch, "the snapshot belongs to a log with another genesis") }
         guard state.nextSequence == header.sequence else {
             throw SnapshotError(.malformed, "the header says \(header.sequence) entries but the state holds \(state.nextSequence)")
@@ -138,8 +132,6 @@ public enum SnapshotErrorCode: String, Hashable, Sendable {
     case inconsistent
     /// The decoded state's digest is not the recorded one.
     case digestMismatch = "digest_mismatch"
-    /// The state has a stored property in neither the persistent nor the derived list.
-    case unclassifiedField = "unclassified_field"
 }
 
 extension StateSnapshot {
@@ -151,9 +143,4 @@ extension StateSnapshot {
         bytes += SHA256.hash(data: body)
         return bytes + body
     }
-}
-
-extension CoordinatorState {
-    /// ``unclassifiedFields()`` for tests in other modules.
-    public var unclassifiedFieldsForTests: [String] { unclassifiedFields() }
 }
