@@ -16,7 +16,7 @@ extension Coordinator {
     ) async throws -> (state: CoordinatorState, outcome: RecoveryOutcome) {
         let started = ContinuousClock.now
         let (processor, report) = try await SnapshotRecovery(store: store, logger: logger).recover(genesis: genesis)
-        try await RecoveryCheck(store: store, dataDirectory: dataDirectory).verify(processor.state)
+        try await RecoveryCheck(store: store, dataDirectory: dataDirectory).verify(processor.state, knownDigest: report.verifiedDigest)
         var outcome = RecoveryOutcome(report, logLength: processor.state.nextSequence)
         outcome.duration = ContinuousClock.now - started
         return (processor.state, outcome)

@@ -73,7 +73,8 @@ public final class Coordinator: Sendable {
         let genesis = configuration.genesis
         let started = ContinuousClock.now
         let (processor, report) = try await SnapshotRecovery(store: store, logger: logger).recover(genesis: genesis)
-        try await RecoveryCheck(store: store, dataDirectory: configuration.dataDirectory).verify(processor.state)
+        try await RecoveryCheck(store: store, dataDirectory: configuration.dataDirectory)
+            .verify(processor.state, knownDigest: report.verifiedDigest)
         var recovery = RecoveryOutcome(report, logLength: processor.state.nextSequence)
         recovery.duration = ContinuousClock.now - started
         logger.info("recovered the state", metadata: recovery.logMetadata)
@@ -98,9 +99,9 @@ public final class Coordinator: Sendable {
     /// nothing) and records its digest so the next start can check what it recovers.
     public func recordStateDigest() async {
         let state = await writer.read { $0 }
-        if configuration.snapshotsKept > 0 { await snapshotter.takeFinal(state) }
+        let digest = await snapshotter.takeFinal(state)
         do {
-            try await RecoveryCheck(store: store, dataDirectory: configuration.dataDirectory).record(state)
+            try await RecoveryCheck(store: store, dataDirectory: configuration.dataDirectory).record(state, digest: digest)
         } catch {
             logger.error("could not record the state digest", metadata: ["error": "\(error)"])
         }

@@ -27,18 +27,27 @@ struct RecoveryCheck {
         return record
     }
 
-    func verify(_ state: CoordinatorState) async throws(StoreError) {
+    /// Checks `state` against the clean-stop record.
+    ///
+    /// - Parameter knownDigest: `state`'s digest when the caller already has it (a snapshot
+    ///   whose digest was checked on loading, with nothing replayed after it), which saves
+    ///   computing it again.
+    func verify(_ state: CoordinatorState, knownDigest: String? = nil) async throws(StoreError) {
         guard let record = try await record() else { return }
         if state.nextSequence < record.sequence {
             throw StoreError(.corrupt, "the log holds \(state.nextSequence) entries but \(record.sequence) were recorded at the last clean stop: acknowledged commands are missing")
         }
-        if state.nextSequence == record.sequence, state.digest != record.digest {
-            throw StoreError(.corrupt, "the recovered state has digest \(state.digest), but \(record.digest) was recorded at the last clean stop")
+        if state.nextSequence == record.sequence {
+            let digest = knownDigest ?? state.digest
+            guard digest == record.digest else {
+                throw StoreError(.corrupt, "the recovered state has digest \(digest), but \(record.digest) was recorded at the last clean stop")
+            }
         }
     }
 
-    func record(_ state: CoordinatorState) async throws(StoreError) {
-        try await store.recordCleanStop(CleanStopRecord(sequence: state.nextSequence, digest: state.digest))
+    /// Records a clean stop of `state`; `digest` is its digest if the caller already has it.
+    func record(_ state: CoordinatorState, digest: String? = nil) async throws(StoreError) {
+        try await store.recordCleanStop(CleanStopRecord(sequence: state.nextSequence, digest: digest ?? state.digest))
         if case .sqlite = store { try? FileManager.default.removeItem(atPath: legacyPath) }
     }
 }

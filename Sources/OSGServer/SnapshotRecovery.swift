@@ -20,6 +20,9 @@ struct SnapshotRecovery {
         var skipped: [String]
         /// Time from start to the checked state.
         var duration: Duration
+        /// The recovered state's digest when it is known without computing it: the snapshot's
+        /// (checked when it was loaded) when no entry was replayed after it.
+        var verifiedDigest: String?
     }
 
     let store: CoordinatorStore
@@ -32,6 +35,7 @@ struct SnapshotRecovery {
         let logged = try await store.count()
         var skipped: [String] = []
         var restored: CoordinatorState?
+        var restoredDigest: String?
         let sequences: [UInt64]
         do {
             sequences = try await store.snapshotSequences()
@@ -42,7 +46,7 @@ struct SnapshotRecovery {
         }
         for sequence in sequences {
             do throws(SnapshotLoadError) {
-                restored = try await load(sequence, logged: logged, genesis: genesis)
+                (restored, restoredDigest) = try await load(sequence, logged: logged, genesis: genesis)
                 break
             } catch {
                 skipped.append("snapshot \(sequence): \(error.message)")
@@ -53,9 +57,10 @@ struct SnapshotRecovery {
         }
         let snapshotSequence = restored?.nextSequence
         let processor = try await CommandProcessor(store: store, genesis: genesis, restored: restored)
+        let replayed = processor.state.nextSequence - (snapshotSequence ?? 0)
         let report = Report(
-            snapshotSequence: snapshotSequence, entriesReplayed: processor.state.nextSequence - (snapshotSequence ?? 0),
-            skipped: skipped, duration: ContinuousClock.now - started)
+            snapshotSequence: snapshotSequence, entriesReplayed: replayed,
+            skipped: skipped, duration: ContinuousClock.now - started, verifiedDigest: replayed == 0 ? restoredDigest : nil)
         return (processor, report)
     }
 
@@ -63,7 +68,8 @@ struct SnapshotRecovery {
         var message: String
     }
 
-    private func load(_ sequence: UInt64, logged: UInt64, genesis: Genesis) async throws(SnapshotLoadError) -> CoordinatorState {
+    /// The state of the snapshot covering `sequence`, checked, with its digest.
+    private func load(_ sequence: UInt64, logged: UInt64, genesis: Genesis) async throws(SnapshotLoadError) -> (CoordinatorState, String) {
         guard sequence <= logged else {
             throw SnapshotLoadError(message: "it covers \(sequence) entries but the log holds only \(logged)")
         }
@@ -75,7 +81,8 @@ struct SnapshotRecovery {
         }
         guard let bytes else { throw SnapshotLoadError(message: "it disappeared while starting") }
         do {
-            return try StateSnapshot.decode(bytes, genesis: genesis)
+            let state = try StateSnapshot.decode(bytes, genesis: genesis)
+            return (state, try StateSnapshot.header(of: bytes).digest)
         } catch {
             throw SnapshotLoadError(message: error.description)
         }

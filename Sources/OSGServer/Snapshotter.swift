@@ -62,11 +62,14 @@ final class Snapshotter: CommandLogObserver {
     }
 
     /// Takes a snapshot of `state` now (at a clean stop), after any snapshot in flight.
-    func takeFinal(_ state: CoordinatorState) async {
+    /// Returns the state's digest when the snapshot was encoded (it computes it anyway).
+    @discardableResult
+    func takeFinal(_ state: CoordinatorState) async -> String? {
         let inFlight = progress.withLock { $0.inFlight }
         await inFlight?.value
-        await take(state)
+        let digest = await take(state)
         progress.withLock { $0.lastSequence = max($0.lastSequence, state.nextSequence) }
+        return digest
     }
 
     /// Waits for the snapshot in flight, if any (tests).
@@ -75,7 +78,9 @@ final class Snapshotter: CommandLogObserver {
         await inFlight?.value
     }
 
-    private func take(_ state: CoordinatorState) async {
+    /// Encodes and stores a snapshot of `state`; returns the state's digest if it was encoded.
+    @discardableResult
+    private func take(_ state: CoordinatorState) async -> String? {
         let sequence = state.nextSequence
         let started = ContinuousClock.now
         let encoded: Result<[UInt8], SnapshotError> = await withCheckedContinuation { continuation in
@@ -87,6 +92,7 @@ final class Snapshotter: CommandLogObserver {
             thread.start()
         }
         let encodedAt = ContinuousClock.now
+        let digest = (try? encoded.get()).flatMap { try? StateSnapshot.header(of: $0).digest }
         do {
             let bytes = try encoded.get()
             try await store.writeSnapshot(bytes, covering: sequence, keep: keep)
@@ -106,5 +112,6 @@ final class Snapshotter: CommandLogObserver {
                 "sequence": "\(sequence)", "error": "\(error)",
             ])
         }
+        return digest
     }
 }
