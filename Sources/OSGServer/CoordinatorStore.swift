@@ -63,7 +63,8 @@ public enum CoordinatorStore: CommandLogStore {
     }
 
     /// Opens the store a configuration names: PostgreSQL when `databaseURL` is set, else
-    /// `osg.sqlite` in `dataDirectory`.
+    /// `osg.sqlite` in `dataDirectory`. On PostgreSQL it takes the log's single-writer lock
+    /// (held until ``close()`` or the process ends) and fails if another coordinator holds it.
     public static func open(dataDirectory: String, databaseURL: String?) async throws(StoreError) -> CoordinatorStore {
         if let databaseURL {
             let database = try await PostgresDatabase.connect(url: databaseURL)
