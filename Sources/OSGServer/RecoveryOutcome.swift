@@ -26,7 +26,7 @@ public struct RecoveryOutcome: Sendable {
         [
             "snapshot_sequence": snapshotSequence.map { "\($0)" } ?? "none",
             "entries_replayed": "\(entriesReplayed)", "log_entries": "\(logLength)",
-            "snapshots_skipped": "\(skippedSnapshots.count)", "seconds": "\(duration)",
+            "snapshots_skipped": "\(skippedSnapshots.count)", "duration": "\(duration)",
         ]
     }
 

@@ -104,7 +104,7 @@ final class Snapshotter: CommandLogObserver {
             metrics.lastSequence.record(Int64(sequence))
             logger.info("snapshot written", metadata: [
                 "sequence": "\(sequence)", "bytes": "\(bytes.count)",
-                "encode_seconds": "\(encodedAt - started)", "write_seconds": "\(finished - encodedAt)",
+                "encode_duration": "\(encodedAt - started)", "write_duration": "\(finished - encodedAt)",
             ])
         } catch {
             metrics.failures.increment()
