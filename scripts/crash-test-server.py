@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Crash safety of the coordinator: submit jobs and faucet deposits under load, SIGKILL the
 server at random moments, restart it, and check that every acknowledged submission and
-ledger transfer is still there. Ends with a clean stop and a restart, which replays the log
-and checks it against the state digest recorded at the stop.
+ledger transfer is still there. The server snapshots its state every --snapshot-interval
+entries (small, so restarts load a snapshot and replay only the log after it; the script
+checks they did). Ends with a clean stop and a restart, which loads the stop's snapshot
+(replaying nothing) and checks it against the state digest recorded at the stop.
 
 Bounded: --rounds rounds of at most --max-seconds of load each; loopback only.
 Exit status 0 when every check holds, 1 otherwise.
@@ -28,13 +30,25 @@ SPEC = {"name": "crash", "image": "ghcr.io/org/trainer:1.2",
         "nodes": 1, "duration": "1h", "max_duration": "2h", "max_price": 2.5}
 
 
-def start(binary, data):
+def start(binary, data, snapshot_interval):
     process = subprocess.Popen([binary, "serve", "--data", data, "--port", "0", "--json", "--log-level", "warning",
-                                "--clear-interval", "1"], stdout=subprocess.PIPE, stderr=sys.stderr, text=True)
+                                "--clear-interval", "1", "--snapshot-interval", str(snapshot_interval)],
+                               stdout=subprocess.PIPE, stderr=sys.stderr, text=True)
     line = process.stdout.readline()
     if not line:
         raise SystemExit(f"the coordinator did not start (exit {process.wait()})")
     return process, json.loads(line)["listening"]
+
+
+def recovery(base):
+    """How the server's start recovered, from /metrics: (snapshot sequence, entries replayed)."""
+    values = {}
+    for line in requests.get(base + "/metrics", timeout=10).text.splitlines():
+        name, _, value = line.partition(" ")
+        if name in ("osg_recovery_snapshot_sequence", "osg_recovery_entries_replayed", "osg_recovery_snapshots_skipped"):
+            values[name] = int(float(value))
+    return (values.get("osg_recovery_snapshot_sequence", 0), values.get("osg_recovery_entries_replayed", 0),
+            values.get("osg_recovery_snapshots_skipped", 0))
 
 
 def load(base, tenants, acked, stop, lock, counters):
@@ -91,6 +105,7 @@ def main():
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--tenants", type=int, default=16)
     parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--snapshot-interval", type=int, default=50)
     args = parser.parse_args()
     if args.rounds < 1 or args.rounds > 100 or args.workers < 1 or args.workers > 64:
         raise SystemExit("--rounds 1-100, --workers 1-64")
@@ -101,7 +116,8 @@ def main():
     counters = {"attempted_deposits": [0] * args.tenants, "server_errors": 0}
     lock = threading.Lock()
     problems = []
-    process, base = start(args.bin, data)
+    restarts = []
+    process, base = start(args.bin, data, args.snapshot_interval)
     for round_number in range(args.rounds):
         stop = threading.Event()
         workers = [threading.Thread(target=load, args=(base, tenants, acked, stop, lock, counters)) for _ in range(args.workers)]
@@ -113,18 +129,30 @@ def main():
         stop.set()
         for worker in workers:
             worker.join()
-        process, base = start(args.bin, data)
+        process, base = start(args.bin, data, args.snapshot_interval)
         round_problems = verify(base, tenants, acked, counters)
+        snapshot, replayed, skipped = recovery(base)
+        restarts.append({"snapshot_sequence": snapshot, "entries_replayed": replayed, "snapshots_skipped": skipped})
+        if skipped:
+            round_problems.append(f"round {round_number + 1}: the restart skipped {skipped} snapshots that did not load")
         print(f"round {round_number + 1}: killed under load; {len(acked['jobs'])} submissions and "
-              f"{sum(acked['deposits'])} deposits acknowledged so far; {len(round_problems)} problems", file=sys.stderr)
+              f"{sum(acked['deposits'])} deposits acknowledged so far; restart loaded the snapshot at {snapshot} and "
+              f"replayed {replayed} entries; {len(round_problems)} problems", file=sys.stderr)
         problems += round_problems
     # A clean stop records the state digest; the restart replays the log and must match it.
     process.send_signal(signal.SIGTERM)
     if process.wait(timeout=60) != 0:
         problems.append("the clean stop did not exit 0")
-    process, base = start(args.bin, data)
+    process, base = start(args.bin, data, args.snapshot_interval)
     problems += verify(base, tenants, acked, counters)
     ready = requests.get(base + "/ready", timeout=10).json()
+    snapshot, replayed, skipped = recovery(base)
+    restarts.append({"snapshot_sequence": snapshot, "entries_replayed": replayed, "snapshots_skipped": skipped})
+    if replayed != 0 or snapshot != ready["log_entries"]:
+        problems.append(f"after the clean stop the restart loaded the snapshot at {snapshot} and replayed {replayed} entries; "
+                        f"expected the stop's snapshot of all {ready['log_entries']} entries")
+    if not any(restart["snapshot_sequence"] > 0 for restart in restarts[:-1]) and ready["log_entries"] > 2 * args.snapshot_interval:
+        problems.append("no restart after a kill went through a snapshot")
     process.send_signal(signal.SIGTERM)
     process.wait(timeout=60)
     # The published transparency log survived every kill: an independent audit verifies it.
@@ -139,6 +167,7 @@ def main():
     print(json.dumps({"rounds": args.rounds, "acknowledged_submissions": len(acked["jobs"]),
                       "acknowledged_deposits": sum(acked["deposits"]), "log_entries": ready["log_entries"],
                       "audit": audit.stdout.strip() and json.loads(audit.stdout).get("verdict"),
+                      "snapshot_interval": args.snapshot_interval, "restarts": restarts,
                       "problems": problems}))
     return 1 if problems else 0
 

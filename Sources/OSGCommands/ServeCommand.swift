@@ -13,7 +13,8 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             Every flag may also be given as an environment variable: OSG_DATA, OSG_DATABASE_URL, OSG_HOST,
             OSG_PORT, OSG_KEY, OSG_CLEAR_INTERVAL, OSG_RATE_LIMIT, OSG_MAX_BODY_BYTES, OSG_LOG_LEVEL, OSG_LOG_FORMAT,
-            OSG_ORIGIN, OSG_CHECKPOINT_INTERVAL, OSG_BODY_BYTES_PER_SECOND, OSG_BODY_BYTES_BURST.
+            OSG_ORIGIN, OSG_CHECKPOINT_INTERVAL, OSG_BODY_BYTES_PER_SECOND, OSG_BODY_BYTES_BURST,
+            OSG_SNAPSHOT_INTERVAL.
             Flags win over the environment. Stops cleanly on SIGTERM or SIGINT.
             """
     )
@@ -62,6 +63,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "Shortest time between two signed checkpoints, in seconds; 0 signs one after every batch (default 10; each publishes a state summary, which costs what is live, written in the background).")
     var checkpointInterval: Double?
+
+    @Option(name: .long, help: "Log entries between two state snapshots (a restart loads the newest and replays only the entries after it); 0 snapshots only at a clean stop (default 100000).")
+    var snapshotInterval: UInt64?
 
     @Flag(name: .long, help: "Print one JSON object when listening (address, port, governance key) instead of text.")
     var json = false
@@ -125,6 +129,10 @@ struct ServeCommand: AsyncParsableCommand {
                 throw CleanExit.failure("--body-bytes-burst must be at least the largest body (\(configuration.maxBodyBytes) bytes); got \(text)")
             }
             configuration.bodyBytesBurstPerKey = Double(value)
+        }
+        if let text = setting(snapshotInterval.map(String.init), "OSG_SNAPSHOT_INTERVAL") {
+            guard let value = UInt64(text) else { throw CleanExit.failure("--snapshot-interval must be a whole number of log entries (0 or more); got \(text)") }
+            configuration.snapshotInterval = value
         }
         try FileManager.default.createDirectory(atPath: configuration.logDirectory, withIntermediateDirectories: true)
 

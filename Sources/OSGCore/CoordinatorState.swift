@@ -6,7 +6,7 @@ import OSGLedger
 /// `apply` is deterministic: it reads no clock and no randomness (time arrives inside each
 /// ``LogEntry``), and nothing it does depends on dictionary iteration order. Replaying the
 /// same entries from the same ``Genesis`` gives the same ``digest``, bit for bit.
-public struct CoordinatorState: Sendable {
+public struct CoordinatorState: Sendable, Codable {
     /// The rules this state was started with.
     public let genesis: Genesis
     /// Registered nodes by id.
@@ -52,15 +52,15 @@ public struct CoordinatorState: Sendable {
     /// Energy of ended leases by grid zone and hour, or power source (see `CoordinatorState+CarbonFootprint`).
     public internal(set) var leaseEnergy = LeaseEnergyAccount()
     /// Sums over the running leases, kept as they start and end (derived; not in the digest).
-    var runningTotals = RunningLeaseTotals()
+    @DerivedCache var runningTotals = RunningLeaseTotals()
     /// The keys of `nodes`, sorted (`<`), kept as nodes register and are withdrawn (derived; not in the digest).
-    var sortedNodeIDs: [String] = []
+    @DerivedCache var sortedNodeIDs: [String] = []
     /// Submissions, queue times and ended set-aside use behind the published statistics
     /// (derived from `orders` and `leases`; not in the digest; see `StatisticsTotals`).
-    var statisticsTotals = StatisticsTotals()
+    @DerivedCache var statisticsTotals = StatisticsTotals()
     /// Carbon of the ended leases' energy under the recorded series (derived from `leaseEnergy`
     /// and `carbonSeries`; not in the digest).
-    var carbonTotals = CarbonTotals()
+    @DerivedCache var carbonTotals = CarbonTotals()
 
     /// An empty state under `genesis`.
     public init(genesis: Genesis) {
@@ -145,7 +145,7 @@ public struct CoordinatorState: Sendable {
             return [.rejected(Rejection(.duplicateNode, "node id \(node.id) is already registered; withdraw it first or choose another id"))]
         }
         nodes[node.id] = NodeRecord(node: node, registered: time, lastHeartbeat: time, online: true)
-        sortedNodeIDs.insert(node.id, at: sortedNodeIDs.firstIndex { node.id < $0 } ?? sortedNodeIDs.endIndex)
+        sortedNodeIDs.insert(node.id, at: sortedNodeIDs.upperBound(of: node.id))
         return [.nodeRegistered(nodeID: node.id)]
     }
 

@@ -29,7 +29,7 @@ public struct DoubleEntryLedger: Ledger {
     var expiryQueue = Heap<ExpiryEntry>()
     var journal: [JournalEntry] = []
     /// The current logical time, in seconds.
-    public private(set) var nowSeconds: UInt64 = 0
+    public internal(set) var nowSeconds: UInt64 = 0
 
     /// Creates an empty ledger, optionally reserving room to avoid rehashing.
     public init(expectedAccounts: Int = 0, expectedTransfers: Int = 0) {

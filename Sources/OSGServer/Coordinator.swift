@@ -25,6 +25,10 @@ public final class Coordinator: Sendable {
     let jobLogs: JobLogBuffer
     let logger: Logger
     let store: CoordinatorStore
+    /// Takes the periodic and clean-stop snapshots.
+    let snapshotter: Snapshotter
+    /// How this coordinator's start recovered its state.
+    public let recovery: RecoveryOutcome
     /// Wall clock as log time (whole seconds).
     let clock: @Sendable () -> Timestamp
 
@@ -35,10 +39,13 @@ public final class Coordinator: Sendable {
     public var metricsFactory: any MetricsFactory { metrics.factory }
 
     private init(configuration: ServerConfiguration, writer: CommandWriter, store: CoordinatorStore, metrics: ServerMetrics,
+                 snapshotter: Snapshotter, recovery: RecoveryOutcome,
                  clock: @escaping @Sendable () -> Timestamp, logger: Logger, jobLogs: JobLogBuffer) {
         self.configuration = configuration
         self.writer = writer
         self.store = store
+        self.snapshotter = snapshotter
+        self.recovery = recovery
         self.metrics = metrics
         self.clock = clock
         self.logger = logger
@@ -53,9 +60,9 @@ public final class Coordinator: Sendable {
         self.jobLogs = jobLogs
     }
 
-    /// Opens the store's log, recovers the state by replaying it (and checks it against the
-    /// state digest recorded at the last clean stop, when there is one), and returns a
-    /// coordinator ready to serve.
+    /// Opens the store's log, recovers the state from the newest snapshot that loads and the
+    /// log after it (or the whole log), checks it against the state digest recorded at the last
+    /// clean stop, when there is one, and returns a coordinator ready to serve.
     ///
     /// - Parameters:
     ///   - clock: the wall clock as log time; a parameter so tests control time.
@@ -67,19 +74,23 @@ public final class Coordinator: Sendable {
     ) async throws -> Coordinator {
         let genesis = configuration.genesis
         let started = ContinuousClock.now
-        let processor = try await CommandProcessor(store: store, genesis: genesis)
-        let recovered = processor.state.nextSequence
-        try RecoveryCheck(dataDirectory: configuration.dataDirectory, enabled: configuration.databaseURL == nil)
-            .verify(processor.state)
-        logger.info("recovered the state by replaying the log", metadata: [
-            "entries": "\(recovered)", "seconds": "\(ContinuousClock.now - started)",
-        ])
+        let (processor, report) = try await SnapshotRecovery(store: store, logger: logger).recover(genesis: genesis)
+        try await RecoveryCheck(store: store, dataDirectory: configuration.dataDirectory)
+            .verify(processor.state, knownDigest: report.verifiedDigest)
+        var recovery = RecoveryOutcome(report, logLength: processor.state.nextSequence)
+        recovery.duration = ContinuousClock.now - started
+        logger.info("recovered the state", metadata: recovery.logMetadata)
         let metrics = ServerMetrics()
-        let writer = CommandWriter(processor: processor, observers: observers, clock: clock, metrics: metrics,
+        let snapshotMetrics = SnapshotMetrics(factory: metrics.factory)
+        recovery.record(in: snapshotMetrics)
+        let snapshotter = Snapshotter(
+            store: store, interval: configuration.snapshotInterval, keep: configuration.snapshotsKept,
+            lastSequence: report.snapshotSequence ?? 0, metrics: snapshotMetrics, logger: logger)
+        let writer = CommandWriter(processor: processor, observers: observers + [snapshotter], clock: clock, metrics: metrics,
                                    logger: logger, maxBatch: configuration.maxBatch)
         let jobLogs = try JobLogBuffer(directory: configuration.dataDirectory + "/joblogs")
-        return Coordinator(configuration: configuration, writer: writer, store: store, metrics: metrics, clock: clock, logger: logger,
-                           jobLogs: jobLogs)
+        return Coordinator(configuration: configuration, writer: writer, store: store, metrics: metrics,
+                           snapshotter: snapshotter, recovery: recovery, clock: clock, logger: logger, jobLogs: jobLogs)
     }
 
     /// The wall clock in whole seconds.
@@ -87,11 +98,13 @@ public final class Coordinator: Sendable {
         Timestamp(secondsSinceEpoch: Int64(Date().timeIntervalSince1970))
     }
 
-    /// Records the state digest so the next start can check its replay (a clean stop).
+    /// A clean stop: takes a snapshot of the current state (so the next start replays
+    /// nothing) and records its digest so the next start can check what it recovers.
     public func recordStateDigest() async {
         let state = await writer.read { $0 }
+        let digest = await snapshotter.takeFinal(state)
         do {
-            try RecoveryCheck(dataDirectory: configuration.dataDirectory, enabled: configuration.databaseURL == nil).record(state)
+            try await RecoveryCheck(store: store, dataDirectory: configuration.dataDirectory).record(state, digest: digest)
         } catch {
             logger.error("could not record the state digest", metadata: ["error": "\(error)"])
         }

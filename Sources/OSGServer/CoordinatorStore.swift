@@ -13,7 +13,7 @@ public enum CoordinatorStore: CommandLogStore {
 
     private static let sqliteQueue = DispatchQueue(label: "openstargate.store.sqlite")
 
-    private static func offload<T: Sendable>(_ body: @escaping @Sendable () throws(StoreError) -> T) async throws(StoreError) -> T {
+    static func offload<T: Sendable>(_ body: @escaping @Sendable () throws(StoreError) -> T) async throws(StoreError) -> T {
         let result: Result<T, StoreError> = await withCheckedContinuation { continuation in
             sqliteQueue.async {
                 continuation.resume(returning: Result { () throws(StoreError) -> T in try body() })
@@ -63,10 +63,17 @@ public enum CoordinatorStore: CommandLogStore {
     }
 
     /// Opens the store a configuration names: PostgreSQL when `databaseURL` is set, else
-    /// `osg.sqlite` in `dataDirectory`.
+    /// `osg.sqlite` in `dataDirectory`. On PostgreSQL it takes the log's single-writer lock
+    /// (held until ``close()`` or the process ends) and fails if another coordinator holds it.
     public static func open(dataDirectory: String, databaseURL: String?) async throws(StoreError) -> CoordinatorStore {
         if let databaseURL {
             let database = try await PostgresDatabase.connect(url: databaseURL)
+            do {
+                try await database.acquireWriterLock(url: databaseURL)
+            } catch {
+                await database.shutdown()
+                throw error
+            }
             return .postgres(PostgresCommandLogStore(database: database), database)
         }
         let path = dataDirectory.hasSuffix("/") ? dataDirectory + "osg.sqlite" : dataDirectory + "/osg.sqlite"

@@ -43,6 +43,12 @@ public struct ServerConfiguration: Sendable {
     public var idleTimeoutSeconds: Int64 = 30
     /// Most commands in one group commit.
     public var maxBatch = 4096
+    /// Log entries between two snapshots of the state; 0 takes snapshots only at a clean stop.
+    /// The default bounds a restart's replay to 100,000 entries (well under a second at the
+    /// replay floor) while writing a snapshot at most every 100,000 commands.
+    public var snapshotInterval: UInt64 = 100_000
+    /// Snapshots kept in the store (the newest; older ones are the fallback when one is damaged).
+    public var snapshotsKept = 3
 
     public init(governanceKey: Curve25519.Signing.PrivateKey) {
         self.governanceKey = governanceKey

@@ -13,15 +13,19 @@ public struct CommandProcessor<Store: CommandLogStore> {
     /// Where the log is kept.
     public let store: Store
 
-    /// Opens `store`, initialising it with `genesis` if it is new, and replays its log.
+    /// Opens `store`, initialising it with `genesis` if it is new, and replays its log: all of
+    /// it, or only the entries after `restored` (a state restored from a snapshot of this log).
     ///
     /// - Throws: ``StoreError`` if the store cannot be read, holds another genesis, or holds
     ///   entries that do not replay in order.
-    public init(store: Store, genesis: Genesis) async throws(StoreError) {
+    public init(store: Store, genesis: Genesis, restored: CoordinatorState? = nil) async throws(StoreError) {
         try await store.initialize(genesis: genesis)
         self.store = store
-        var state = CoordinatorState(genesis: genesis)
-        var next: UInt64 = 0
+        if let restored, restored.genesis != genesis {
+            throw StoreError(.genesisMismatch, "the restored state belongs to a log with another genesis")
+        }
+        var state = restored ?? CoordinatorState(genesis: genesis)
+        var next = state.nextSequence
         while true {
             let page = try await store.entries(from: next, limit: 10_000)
             for entry in page {

@@ -11,6 +11,8 @@ public final class InMemoryCommandLogStore: CommandLogStore {
     }
 
     private let contents = Mutex(Contents())
+    /// Snapshots by entries covered, and the clean-stop record (see `InMemoryCommandLogStore+Snapshots`).
+    let snapshotContents = Mutex(InMemorySnapshots())
 
     public init() {}
 

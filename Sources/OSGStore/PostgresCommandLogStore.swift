@@ -8,7 +8,7 @@ import PostgresNIO
 /// The command log in PostgreSQL (`--database postgres://…`): the same contract and the same
 /// canonical bytes as ``SQLiteCommandLogStore``.
 public final class PostgresCommandLogStore: CommandLogStore {
-    private let database: PostgresDatabase
+    let database: PostgresDatabase
 
     /// A store on an connected database.
     public init(database: PostgresDatabase) {

@@ -3,6 +3,7 @@ import OSGDomain
 import Logging
 import NIOCore
 import PostgresNIO
+import Synchronization
 
 /// A PostgreSQL database holding the project's tables, for multi-replica deployments
 /// (`--database postgres://user:password@host:port/database`).
@@ -15,6 +16,8 @@ public final class PostgresDatabase: Sendable {
     let schema: String
     private let runner: Task<Void, Never>
     let logger: Logger
+    /// The connection holding the single-writer lock, once taken (see `PostgresDatabase+WriterLock`).
+    let writerLockConnection = Mutex<PostgresConnection?>(nil)
 
     /// Connects to `url`, starts the connection pool, and creates the schema and tables if
     /// needed.
@@ -48,6 +51,7 @@ public final class PostgresDatabase: Sendable {
 
     /// Closes every connection.
     public func shutdown() async {
+        if let connection = writerLockConnection.withLock({ $0.take() }) { try? await connection.close() }
         runner.cancel()
         _ = await runner.value
     }
@@ -91,6 +95,7 @@ public final class PostgresDatabase: Sendable {
                         sequence BIGINT PRIMARY KEY CHECK (sequence >= 0), body BYTEA NOT NULL)
                     """), logger: logger)
             }
+            try await createSnapshotTables(connection)
         }
     }
 

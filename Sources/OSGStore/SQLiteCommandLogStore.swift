@@ -16,7 +16,7 @@ import OSGCore
 /// try store.append(entries)   // durable on return
 /// ```
 public final class SQLiteCommandLogStore: CommandLogStore {
-    private let database: SQLiteDatabase
+    let database: SQLiteDatabase
 
     /// Opens (creating if needed) the store at `path` and brings its schema up to date.
     public init(path: String) throws(StoreError) {

@@ -35,6 +35,7 @@ final class SQLiteDatabase: Sendable {
         migrator.registerMigration("v2-ledger-journal") { db in
             try createRecordTable(RecordTable.ledgerBatch.rawValue, in: db)
         }
+        migrator.registerMigration("v3-state-snapshots", migrate: SnapshotTables.createSQLite)
         return migrator
     }
 

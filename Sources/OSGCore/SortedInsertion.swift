@@ -1,0 +1,13 @@
+extension Array where Element: Comparable {
+    /// Where `element` goes in this ascending array to keep it ascending: the first index whose
+    /// element is greater (after any equal ones), found by binary search.
+    func upperBound(of element: Element) -> Int {
+        var low = startIndex
+        var high = endIndex
+        while low < high {
+            let middle = low + (high - low) / 2
+            if element < self[middle] { high = middle } else { low = middle + 1 }
+        }
+        return low
+    }
+}
