@@ -65,6 +65,30 @@ public struct LeaseEnergyAccount: Hashable, Sendable, Codable {
             offGrid: offGrid.sorted { $0.key < $1.key }.map { SourceEnergy(source: $0.key, energy: $0.value) },
             unmetered: unmetered)
     }
+
+    /// Encodes the ``canonical`` form, so the same account always gives the same bytes
+    /// (a dictionary keyed by `Int64` would encode in hash order).
+    public func encode(to encoder: any Encoder) throws {
+        try canonical.encode(to: encoder)
+    }
+
+    /// Decodes the ``canonical`` form; a zone-hour or source listed twice is refused.
+    public init(from decoder: any Decoder) throws {
+        let canonical = try Canonical(from: decoder)
+        for entry in canonical.grid {
+            guard grid[entry.zone, default: [:]].updateValue(entry.energy, forKey: entry.hour) == nil else {
+                throw DecodingError.dataCorrupted(.init(
+                    codingPath: decoder.codingPath, debugDescription: "zone \(entry.zone) hour \(entry.hour) is listed twice"))
+            }
+        }
+        for entry in canonical.offGrid {
+            guard offGrid.updateValue(entry.energy, forKey: entry.source) == nil else {
+                throw DecodingError.dataCorrupted(.init(
+                    codingPath: decoder.codingPath, debugDescription: "power source \(entry.source) is listed twice"))
+            }
+        }
+        unmetered = canonical.unmetered
+    }
 }
 
 /// Where the GPU-seconds of one lease allocation over one hour are booked.
