@@ -35,7 +35,7 @@ extension CoordinatorState {
         // 2. The plain clearing (with the carbon step when series are recorded).
         var input = clearingInput(at: time)
         var run = ClearingRun(input: input, state: self, time: time)
-        var first = run.clear(input.orders, nodes: input.nodes, recordServiceOrder: true)
+        var first = clearingPass(&run, input.orders, input: input, free: input.freeByNode, nodes: input.nodes, recordServiceOrder: true)
         first.unplaced += input.deferred
         let firstServed = run.served
 
@@ -113,7 +113,7 @@ extension CoordinatorState {
             unplaced = first.unplaced.filter { before.contains($0.orderID) || $0.orderID == head.order.id || !firstServed.contains($0.orderID) }
             // The input and the running work read before still hold unless a notice changed them.
             if noticed { input = clearingInput(at: time) }
-            input.deduct(placements)
+            input.deduct(placements, in: self)
             let prefixAllocations = placements.map { ($0.orderID, $0.grants.map { NodeAllocation(nodeID: $0.nodeID, gpus: $0.gpus) }) }
             var occupancyNow = (noticed ? nil : base) ?? baseOccupancy(now: time)
             addOccupancy(of: prefixAllocations, to: &occupancyNow, now: time)
@@ -124,10 +124,11 @@ extension CoordinatorState {
             var second = ClearingResult(placements: [], unplaced: [])
             if !rest.isEmpty {
                 run = ClearingRun(input: input, state: self, time: time, already: placements)
-                second = run.clear(rest, nodes: input.nodes(limitedTo: spare))
+                second = clearingPass(&run, rest, input: input, free: input.freeByNode(limitedTo: spare, in: self),
+                                      nodes: input.nodes(limitedTo: spare))
             }
             placements += second.placements
-            input.deduct(second.placements)
+            input.deduct(second.placements, in: self)
             // Orders that finish before it may use the rest of the reserved nodes' free GPUs.
             let reservedStart = reservation.start.secondsSinceEpoch
             let placedSecond = Set(second.placements.map(\.orderID))
@@ -137,7 +138,7 @@ extension CoordinatorState {
             var third = ClearingResult(placements: [], unplaced: [])
             if !short.isEmpty {
                 run = ClearingRun(input: input, state: self, time: time, already: placements)
-                third = run.clear(short, nodes: input.nodes(limitedTo: [:]))
+                third = clearingPass(&run, short, input: input, free: input.freeByNode, nodes: input.nodes)
             }
             placements += third.placements
             let placedThird = Set(third.placements.map(\.orderID))

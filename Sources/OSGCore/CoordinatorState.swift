@@ -53,6 +53,9 @@ public struct CoordinatorState: Sendable {
     var runningTotals = RunningLeaseTotals()
     /// The keys of `nodes`, sorted (`<`), kept as nodes register and are withdrawn (derived; not in the digest).
     var sortedNodeIDs: [String] = []
+    /// The market engine kept across clearings; `nil` until a clearing builds it, and again
+    /// whenever a node registers, is withdrawn or changes its ask (derived; not in the digest).
+    var keptMarketEngine: KeptMarketEngine?
 
     /// An empty state under `genesis`.
     public init(genesis: Genesis) {
@@ -132,6 +135,7 @@ public struct CoordinatorState: Sendable {
         }
         nodes[node.id] = NodeRecord(node: node, registered: time, lastHeartbeat: time, online: true)
         sortedNodeIDs.insert(node.id, at: sortedNodeIDs.firstIndex { node.id < $0 } ?? sortedNodeIDs.endIndex)
+        keptMarketEngine = nil
         return [.nodeRegistered(nodeID: node.id)]
     }
 
@@ -155,6 +159,7 @@ public struct CoordinatorState: Sendable {
             }
             record.node.askPerGPUHour = ask
             nodes[nodeID] = record
+            keptMarketEngine = nil
             return [.nodeAskUpdated(nodeID: nodeID, askPerGPUHour: ask)]
         }
     }
@@ -168,6 +173,7 @@ public struct CoordinatorState: Sendable {
             for id in endedLockups { lockups[id] = nil }
             nodes[nodeID] = nil
             sortedNodeIDs.removeAll { $0 == nodeID }
+            keptMarketEngine = nil
             allocatedGPUs[nodeID] = nil
             return ended + endedLockups.map { .lockupEnded(lockupID: $0) } + [.nodeWithdrawn(nodeID: nodeID)]
         }
