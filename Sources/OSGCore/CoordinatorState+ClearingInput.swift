@@ -7,8 +7,6 @@ struct ClearingInput {
     /// Online nodes with free GPUs, as the market sees them (carbon figures from the recorded
     /// series); only when ``buildsEngines`` (the kept engine reads ``freeByNode``).
     var nodes: [MarketNode]
-    /// Free GPUs of every online node (0 included), after leases, lockups and preemption holds.
-    var freeGPUs: [String: Int]
     /// Free GPUs of every registered node by its index in ``CoordinatorState/sortedNodeIDs``
     /// (0 when offline), after leases, lockups, preemption holds and ``deduct(_:in:)``.
     var freeByNode: [Int]
@@ -30,15 +28,15 @@ struct ClearingInput {
     mutating func deduct(_ placements: [MarketPlacement], in state: CoordinatorState) {
         for placement in placements {
             for grant in placement.grants {
-                freeGPUs[grant.nodeID, default: 0] -= grant.gpus
                 let index = state.nodeIndex(of: grant.nodeID)!
                 freeByNode[index] -= grant.gpus
                 precondition(freeByNode[index] >= 0, "placements never take more than is free")
             }
         }
+        guard buildsEngines else { return }
         nodes = nodes.compactMap { node in
             var node = node
-            node.freeGPUs = freeGPUs[node.id] ?? 0
+            node.freeGPUs = freeByNode[state.nodeIndex(of: node.id)!]
             precondition(node.freeGPUs >= 0, "placements never take more than is free")
             return node.freeGPUs > 0 ? node : nil
         }
@@ -112,7 +110,7 @@ struct ClearingRun {
     init(input: ClearingInput, state: CoordinatorState, time: Timestamp, already: [MarketPlacement] = []) {
         pools = state.pools.values.sorted { $0.name < $1.name }
         budgets = input.budgets.spending(already, orders: state.orders)
-        tenants = state.tenantStandings(adding: already)
+        tenants = state.tenantStandings(adding: already, sorted: false)
         preferredZones = input.preferredZones
         self.time = time
     }
@@ -145,8 +143,6 @@ extension CoordinatorState {
     /// The capacity, orders and budgets of a clearing at `time`.
     func clearingInput(at time: Timestamp) -> ClearingInput {
         let holds = preemptionHolds()
-        var free: [String: Int] = [:]
-        free.reserveCapacity(sortedNodeIDs.count)
         var freeByNode = Array(repeating: 0, count: sortedNodeIDs.count)
         var fleet = 0
         for (index, nodeID) in sortedNodeIDs.enumerated() {
@@ -157,7 +153,6 @@ extension CoordinatorState {
             fleet += node.gpuCount - locked
             let held = holds.isEmpty ? 0 : holds[node.id] ?? 0
             let available = max(0, node.gpuCount - (allocatedGPUs[node.id] ?? 0) - locked - held)
-            free[node.id] = available
             freeByNode[index] = available
         }
         // The kept engine carries no carbon figures: with recorded series every pass builds
@@ -175,7 +170,7 @@ extension CoordinatorState {
             }
             marketOrders.append(MarketOrder(id: order.id, tenantID: order.tenantID, submitted: order.submitted, pool: order.pool, spec: order.spec))
         }
-        var input = ClearingInput(nodes: marketNodes, freeGPUs: free, freeByNode: freeByNode, buildsEngines: buildsEngines,
+        var input = ClearingInput(nodes: marketNodes, freeByNode: freeByNode, buildsEngines: buildsEngines,
                                   orders: marketOrders, deferred: [], preferredZones: [:],
                                   unfunded: unfunded, budgets: marketBudgets(fleetGPUs: fleet))
         if let atlas = carbonAtlas() {
@@ -204,6 +199,14 @@ extension CoordinatorState {
                 askPerGPUHour: node.askPerGPUHour, carbonMicroGCO2PerKWh: carbonMicro(zone: node.gridZone, at: time)))
         }
         return marketNodes
+    }
+
+    /// Free GPUs of every online node (0 included) by node id, from `free` (by index in ``sortedNodeIDs``).
+    func freeGPUsByNodeID(_ free: [Int]) -> [String: Int] {
+        var byID: [String: Int] = [:]
+        byID.reserveCapacity(free.count)
+        for (index, nodeID) in sortedNodeIDs.enumerated() where nodes[nodeID]!.online { byID[nodeID] = free[index] }
+        return byID
     }
 
     /// The index of `nodeID` in ``sortedNodeIDs``, or `nil` for an unknown node.

@@ -41,10 +41,13 @@ extension CoordinatorState {
 
         // 3. In service order, orders left unplaced may displace preemptible work; the first
         //    that cannot is the head of the queue and gets a reservation.
-        var free = input.freeGPUs
+        var freeByNode = input.freeByNode
         for placement in first.placements {
-            for grant in placement.grants { free[grant.nodeID, default: 0] -= grant.gpus }
+            for grant in placement.grants { freeByNode[nodeIndex(of: grant.nodeID)!] -= grant.gpus }
         }
+        // By node id, built when an order first may preempt.
+        var free: [String: Int] = [:]
+        var freeByID = false
         let placementByOrder = Dictionary(uniqueKeysWithValues: first.placements.map { ($0.orderID, $0) })
         let reasons = Dictionary(uniqueKeysWithValues: first.unplaced.map { ($0.orderID, $0.reason) })
         var budgets = run.budgets.spending(first.placements, orders: orders)
@@ -70,6 +73,10 @@ extension CoordinatorState {
             examined += 1
             let mayPreempt = order.spec.jobClass != .preemptible && budgets.admits(order)
             if mayPreempt && candidates == nil { candidates = victimCandidatesByNode() }
+            if mayPreempt, let current = candidates, !current.isEmpty, !freeByID {
+                free = freeGPUsByNodeID(freeByNode)
+                freeByID = true
+            }
             if mayPreempt, let current = candidates, !current.isEmpty,
                let plan = preemptionPlan(for: order, ceiling: askCeiling(of: order), free: free, candidates: current, at: time) {
                 events += notice(plan, for: orderID, at: time)
@@ -203,6 +210,12 @@ extension CoordinatorState {
     /// `placements` about to start) hold: the input of the clearing's fair-share step (weights
     /// are 1 until weights are governed).
     public func tenantStandings(adding placements: [MarketPlacement] = []) -> [TenantStanding] {
+        tenantStandings(adding: placements, sorted: true)
+    }
+
+    /// ``tenantStandings(adding:)``, by tenant id when `sorted`, else in no particular order
+    /// (an engine does not depend on the order of its tenants).
+    func tenantStandings(adding placements: [MarketPlacement], sorted: Bool) -> [TenantStanding] {
         var usage: [String: (gpus: Int, cpu: Int, memory: Int)] = [:]
         for placement in placements {
             guard let order = orders[placement.orderID] else { continue }
@@ -223,9 +236,10 @@ extension CoordinatorState {
             held.memory += running.memory
             usage[tenant] = held
         }
-        return usage.sorted { $0.key < $1.key }.map {
+        let standings = usage.map {
             TenantStanding(id: $0.key, usageGPUs: $0.value.gpus, usageCPUCores: $0.value.cpu, usageMemoryGiB: $0.value.memory)
         }
+        return sorted ? standings.sorted { $0.id < $1.id } : standings
     }
 
     // MARK: Ending leases

@@ -63,7 +63,15 @@ extension ClearingEngine {
         preferredZones = [:]
         recordsServiceOrder = false
         serviceOrder = []
-        fairShare = tenants.map { FairShareLedger(nodeTotals: totals, tenants: $0) }
+        if let tenants {
+            if fairShare == nil {
+                fairShare = FairShareLedger(nodeTotals: totals, tenants: tenants)
+            } else {
+                fairShare!.reset(nodeTotals: totals, tenants: tenants)
+            }
+        } else {
+            fairShare = nil
+        }
     }
 
     /// The id of the node at `position` (id order).

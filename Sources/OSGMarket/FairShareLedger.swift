@@ -16,7 +16,7 @@ struct FairShareLedger: Sendable {
     static let usageLimit: UInt64 = 1 << 62
 
     /// GPUs, CPU cores, memory GiB.
-    let capacity: [UInt64]
+    private(set) var capacity: [UInt64]
     var tenantCodes: [String: Int32] = [:]
     var weights: [UInt64] = []
     /// Three figures per tenant: GPUs, CPU cores, memory GiB.
@@ -54,6 +54,25 @@ struct FairShareLedger: Sendable {
         // Sorted by id so codes do not depend on the input order (they never reach the output).
         for tenant in tenants.sorted(by: { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }) {
             precondition(tenantCodes[tenant.id] == nil, "tenant ids must be unique; check the snapshot first")
+            let code = self.code(tenant.id)
+            weights[Int(code)] = UInt64(min(max(tenant.weight, 1), TenantStanding.maxWeight))
+            record(code, gpus: tenant.usageGPUs, cpuCores: tenant.usageCPUCores, memoryGiB: tenant.usageMemoryGiB)
+        }
+    }
+
+    /// Starts over as ``init(nodeTotals:tenants:)`` would, keeping the tenant codes handed out
+    /// so far (codes never reach a result: ties go by queue position). Tenants not listed are
+    /// back to weight 1 and no usage.
+    mutating func reset(nodeTotals: CapacityTotals, tenants: [TenantStanding]) {
+        assert(Set(tenants.map(\.id)).count == tenants.count, "tenant ids must be unique; check the snapshot first")
+        var totals = nodeTotals
+        for tenant in tenants {
+            totals.add(gpus: tenant.usageGPUs, cpuCores: tenant.usageCPUCores, memoryGiB: tenant.usageMemoryGiB)
+        }
+        capacity = totals.values
+        for index in weights.indices { weights[index] = 1 }
+        for index in usage.indices { usage[index] = 0 }
+        for tenant in tenants {
             let code = self.code(tenant.id)
             weights[Int(code)] = UInt64(min(max(tenant.weight, 1), TenantStanding.maxWeight))
             record(code, gpus: tenant.usageGPUs, cpuCores: tenant.usageCPUCores, memoryGiB: tenant.usageMemoryGiB)
