@@ -36,19 +36,22 @@ extension CoordinatorState {
         return max(end, now.secondsSinceEpoch + 1)
     }
 
-    /// Everything that holds GPUs of each online node now and until when: running leases,
-    /// lockups, pending preemptions (their job's GPUs until its expected end) and `placements`
-    /// about to start at `now` (order id, allocations).
-    func occupancy(now: Timestamp, placements: [(orderID: String, allocations: [NodeAllocation])]) -> [String: [Occupancy]] {
+    /// Everything that holds GPUs of each node now and until when, by the node's index in
+    /// ``sortedNodeIDs``: running leases, lockups, pending preemptions (their job's GPUs until
+    /// its expected end) and `placements` about to start at `now` (order id, allocations).
+    func occupancy(now: Timestamp, placements: [(orderID: String, allocations: [NodeAllocation])]) -> [[Occupancy]] {
         var byNode = baseOccupancy(now: now)
         addOccupancy(of: placements, to: &byNode, now: now)
         return byNode
     }
 
-    /// Running leases, lockups and pending preemptions, per node.
-    func baseOccupancy(now: Timestamp) -> [String: [Occupancy]] {
-        var byNode: [String: [Occupancy]] = [:]
-        byNode.reserveCapacity(nodes.count)
+    /// Running leases, lockups and pending preemptions, per node (by index in ``sortedNodeIDs``).
+    func baseOccupancy(now: Timestamp) -> [[Occupancy]] {
+        var byNode = Array(repeating: [Occupancy](), count: sortedNodeIDs.count)
+        func add(_ nodeID: String, _ item: Occupancy) {
+            // Only registered nodes are read (withdrawing a node ends what runs on it).
+            if let index = nodeIndex(of: nodeID) { byNode[index].append(item) }
+        }
         var deadlines: [String: Int64] = [:]
         for notice in preemptions.values {
             for leaseID in notice.victimLeaseIDs { deadlines[leaseID] = notice.deadline.secondsSinceEpoch }
@@ -63,24 +66,26 @@ extension CoordinatorState {
             if end <= nowSeconds { end = lease.start + lease.maxDurationSeconds }
             if !deadlines.isEmpty, let deadline = deadlines[lease.id] { end = min(end, deadline) }
             let until = max(end, nowSeconds + 1)
-            for allocation in lease.allocations { byNode[allocation.nodeID, default: []].append(Occupancy(gpus: allocation.gpus, until: until)) }
+            for allocation in lease.allocations { add(allocation.nodeID, Occupancy(gpus: allocation.gpus, until: until)) }
         }
         for lockup in lockups.values.sorted(by: { $0.id < $1.id }) {
-            byNode[lockup.nodeID, default: []].append(Occupancy(gpus: lockup.gpus, until: max(lockup.until.secondsSinceEpoch, now.secondsSinceEpoch + 1)))
+            add(lockup.nodeID, Occupancy(gpus: lockup.gpus, until: max(lockup.until.secondsSinceEpoch, now.secondsSinceEpoch + 1)))
         }
         for orderID in preemptions.keys.sorted() {
             let notice = preemptions[orderID]!
             let until = notice.deadline.secondsSinceEpoch + (orders[orderID]?.spec.durationSeconds ?? 0)
-            for allocation in notice.allocations { byNode[allocation.nodeID, default: []].append(Occupancy(gpus: allocation.gpus, until: until)) }
+            for allocation in notice.allocations { add(allocation.nodeID, Occupancy(gpus: allocation.gpus, until: until)) }
         }
         return byNode
     }
 
     /// Adds placements starting at `now`, each until now + its job's `duration`.
-    func addOccupancy(of placements: [(orderID: String, allocations: [NodeAllocation])], to byNode: inout [String: [Occupancy]], now: Timestamp) {
+    func addOccupancy(of placements: [(orderID: String, allocations: [NodeAllocation])], to byNode: inout [[Occupancy]], now: Timestamp) {
         for placement in placements {
             let until = now.secondsSinceEpoch + (orders[placement.orderID]?.spec.durationSeconds ?? 0)
-            for allocation in placement.allocations { byNode[allocation.nodeID, default: []].append(Occupancy(gpus: allocation.gpus, until: until)) }
+            for allocation in placement.allocations {
+                if let index = nodeIndex(of: allocation.nodeID) { byNode[index].append(Occupancy(gpus: allocation.gpus, until: until)) }
+            }
         }
     }
 
@@ -123,16 +128,16 @@ extension CoordinatorState {
     }
 
     /// GPUs of `nodeID` still taken at `time` by `occupancy`.
-    static func occupied(_ occupancy: [Occupancy]?, at time: Int64) -> Int {
-        (occupancy ?? []).reduce(0) { $0 + ($1.until > time ? $1.gpus : 0) }
+    static func occupied(_ occupancy: [Occupancy], at time: Int64) -> Int {
+        occupancy.reduce(0) { $0 + ($1.until > time ? $1.gpus : 0) }
     }
 
     /// The earliest time at which `node` has `need` GPUs free, given what occupies it.
-    static func earliestFree(need: Int, capacity: Int, occupancy: [Occupancy]?, now: Int64) -> Int64? {
+    static func earliestFree(need: Int, capacity: Int, occupancy: [Occupancy], now: Int64) -> Int64? {
         guard capacity >= need else { return nil }
-        let items = (occupancy ?? []).sorted { $0.until < $1.until }
-        var taken = items.reduce(0) { $0 + $1.gpus }
+        var taken = occupancy.reduce(0) { $0 + $1.gpus }
         if capacity - taken >= need { return now }
+        let items = occupancy.sorted { $0.until < $1.until }
         for item in items {
             taken -= item.gpus
             if capacity - taken >= need { return max(item.until, now) }
@@ -144,7 +149,7 @@ extension CoordinatorState {
     /// earliest (single node: earliest, then lowest ask, then node id; gang: per region the
     /// best `nodes` by that key, the region whose last node frees up first, then region name);
     /// `nil` when no set of online nodes could ever hold it or it could start now.
-    func reservation(for order: Order, occupancy: [String: [Occupancy]], at time: Timestamp) -> HeadReservation? {
+    func reservation(for order: Order, occupancy: [[Occupancy]], at time: Timestamp) -> HeadReservation? {
         let spec = order.spec
         let need = spec.resources.gpu.countPerNode
         let ceiling = askCeiling(of: order)
@@ -161,8 +166,10 @@ extension CoordinatorState {
             return a.nodeID.utf8.lexicographicallyPrecedes(b.nodeID.utf8)
         }
         var byRegion: [String: [Option]] = [:]
-        for record in nodes.values where record.online && nodeAdmits(spec, node: record.node, ceiling: ceiling, at: time) {
-            guard let start = Self.earliestFree(need: need, capacity: record.node.gpuCount, occupancy: occupancy[record.node.id], now: now)
+        for (index, nodeID) in sortedNodeIDs.enumerated() {
+            let record = nodes[nodeID]!
+            guard record.online && nodeAdmits(spec, node: record.node, ceiling: ceiling, at: time),
+                  let start = Self.earliestFree(need: need, capacity: record.node.gpuCount, occupancy: occupancy[index], now: now)
             else { continue }
             byRegion[record.node.region, default: []].append(
                 Option(nodeID: record.node.id, region: record.node.region, start: start, ask: record.node.askPerGPUHour.rawValue))
@@ -187,11 +194,11 @@ extension CoordinatorState {
 
     /// GPUs of each reserved node that orders running past the reserved start may still take:
     /// what is expected to be spare at the start beyond the head's GPUs.
-    func spareAtReservedStart(_ reservation: HeadReservation, occupancy: [String: [Occupancy]]) -> [String: Int] {
+    func spareAtReservedStart(_ reservation: HeadReservation, occupancy: [[Occupancy]]) -> [String: Int] {
         var spare: [String: Int] = [:]
         for allocation in reservation.allocations {
             let capacity = nodes[allocation.nodeID]!.node.gpuCount
-            let free = capacity - Self.occupied(occupancy[allocation.nodeID], at: reservation.start.secondsSinceEpoch)
+            let free = capacity - Self.occupied(occupancy[nodeIndex(of: allocation.nodeID)!], at: reservation.start.secondsSinceEpoch)
             spare[allocation.nodeID] = max(0, free - allocation.gpus)
         }
         return spare

@@ -60,7 +60,7 @@ extension CoordinatorState {
         var head: (order: Order, position: Int)?
         var preemptedNow: [(orderID: String, allocations: [NodeAllocation])] = []
         // What running work, lockups and preemptions hold until when; rebuilt after a new notice.
-        var base: [String: [Occupancy]]?
+        var base: [[Occupancy]]?
         var bounds: ModelBounds?
         for (position, orderID) in run.serviceOrder.enumerated() where placementByOrder[orderID] == nil {
             guard let order = orders[orderID], let reason = reasons[orderID] else { break }
