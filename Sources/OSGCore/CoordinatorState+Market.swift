@@ -60,7 +60,7 @@ extension CoordinatorState {
         var head: (order: Order, position: Int)?
         var preemptedNow: [(orderID: String, allocations: [NodeAllocation])] = []
         // What running work, lockups and preemptions hold until when; rebuilt after a new notice.
-        var base: [[Occupancy]]?
+        var base: NodeOccupancy?
         var bounds: ModelBounds?
         for (position, orderID) in run.serviceOrder.enumerated() where placementByOrder[orderID] == nil {
             guard let order = orders[orderID], let reason = reasons[orderID] else { break }
@@ -200,6 +200,7 @@ extension CoordinatorState {
         leases[lease.id] = lease
         runningLeaseOfOrder[orderID] = lease.id
         runningTotals.add(lease, of: order)
+        runningTotals.setNodeIndexHints(allocations.map { Int32(nodeIndex(of: $0.nodeID) ?? -1) }, leaseID: lease.id)
         for allocation in allocations { allocatedGPUs[allocation.nodeID, default: 0] += allocation.gpus }
         orders[orderID]?.status = .running
         waitingReasons[orderID] = nil
