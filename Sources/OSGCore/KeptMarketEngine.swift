@@ -41,6 +41,17 @@ struct KeptMarketEngine: Sendable {
 }
 
 extension CoordinatorState {
+    /// Drops the market's derived caches (the kept engine, the running leases' node position
+    /// hints), as a state restored from a snapshot starts: the next clearing builds the engine
+    /// again, and results do not change.
+    mutating func dropMarketCaches() {
+        keptMarketEngine = nil
+        runningTotals.dropNodeIndexHints()
+    }
+
+    /// Whether the state holds a kept market engine now.
+    var hasKeptMarketEngine: Bool { keptMarketEngine != nil }
+
     /// Runs one engine pass of a clearing over `free` (free GPUs by index in ``sortedNodeIDs``;
     /// `nodes`, the same capacity as market nodes, when the input builds its engines).
     mutating func clearingPass(_ run: inout ClearingRun, _ orders: [MarketOrder], input: ClearingInput,

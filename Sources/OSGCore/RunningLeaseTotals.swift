@@ -54,6 +54,11 @@ struct RunningLeaseTotals: Sendable {
         leases[leaseID]?.nodeIndexHints = hints
     }
 
+    /// Forgets every node position hint (readers then search the sorted node ids).
+    mutating func dropNodeIndexHints() {
+        for leaseID in Array(leases.keys) { leases[leaseID]!.nodeIndexHints = [] }
+    }
+
     /// Counts `lease` (of `order`) as running.
     mutating func add(_ lease: Lease, of order: Order) {
         apply(lease, of: order, sign: 1)
