@@ -110,7 +110,7 @@ struct ClearingRun {
     init(input: ClearingInput, state: CoordinatorState, time: Timestamp, already: [MarketPlacement] = []) {
         pools = state.pools.values.sorted { $0.name < $1.name }
         budgets = input.budgets.spending(already, orders: state.orders)
-        tenants = state.tenantStandings(adding: already, sorted: false)
+        tenants = state.clearingTenantStandings(adding: already)
         preferredZones = input.preferredZones
         self.time = time
     }

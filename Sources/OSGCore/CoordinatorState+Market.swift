@@ -211,12 +211,18 @@ extension CoordinatorState {
     /// `placements` about to start) hold: the input of the clearing's fair-share step (weights
     /// are 1 until weights are governed).
     public func tenantStandings(adding placements: [MarketPlacement] = []) -> [TenantStanding] {
-        tenantStandings(adding: placements, sorted: true)
+        tenantStandings(adding: placements, withQueued: true).sorted { $0.id < $1.id }
     }
 
-    /// ``tenantStandings(adding:)``, by tenant id when `sorted`, else in no particular order
-    /// (an engine does not depend on the order of its tenants).
-    func tenantStandings(adding placements: [MarketPlacement], sorted: Bool) -> [TenantStanding] {
+    /// What a clearing's engine needs of ``tenantStandings(adding:)``: the tenants that hold
+    /// something, in no particular order. An engine gives the same result without the tenants
+    /// that hold nothing (weight 1, no usage, adding nothing to the capacity: exactly how it
+    /// counts a tenant it was not given) and whatever the order of its tenants.
+    func clearingTenantStandings(adding placements: [MarketPlacement]) -> [TenantStanding] {
+        tenantStandings(adding: placements, withQueued: false)
+    }
+
+    private func tenantStandings(adding placements: [MarketPlacement], withQueued: Bool) -> [TenantStanding] {
         var usage: [String: (gpus: Int, cpu: Int, memory: Int)] = [:]
         for placement in placements {
             guard let order = orders[placement.orderID] else { continue }
@@ -226,7 +232,7 @@ extension CoordinatorState {
             held.memory += order.spec.resources.memoryGiB * placement.grants.count
             usage[order.tenantID] = held
         }
-        for orderID in queue {
+        for orderID in queue where withQueued {
             if let tenant = orders[orderID]?.tenantID, usage[tenant] == nil { usage[tenant] = (0, 0, 0) }
         }
         // Running leases, summed as they start and end (see ``RunningLeaseTotals``).
@@ -237,10 +243,9 @@ extension CoordinatorState {
             held.memory += running.memory
             usage[tenant] = held
         }
-        let standings = usage.map {
+        return usage.map {
             TenantStanding(id: $0.key, usageGPUs: $0.value.gpus, usageCPUCores: $0.value.cpu, usageMemoryGiB: $0.value.memory)
         }
-        return sorted ? standings.sorted { $0.id < $1.id } : standings
     }
 
     // MARK: Ending leases
