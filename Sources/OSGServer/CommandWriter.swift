@@ -71,11 +71,15 @@ public actor CommandWriter {
 
     /// Logs `command` for `actor`, durably, applies it, and returns what it did.
     ///
-    /// - Throws: ``APIError`` 429 when too many commands are waiting, 503 when the store
-    ///   failed (nothing of this command was acknowledged).
+    /// - Throws: ``APIError`` 413 `entry_too_large` when the command would not fit a log entry
+    ///   (``LogEntry/leafSizeProblem``), 429 when too many commands are waiting, 503 when the
+    ///   store failed (nothing of this command was acknowledged).
     public func submit(_ command: Command, actor: String) async throws -> Outcome {
         if let failed {
             throw APIError(.serviceUnavailable, "store_failed", "the coordinator's store failed (\(failed.code.rawValue)); it accepts writes again after a restart")
+        }
+        if let problem = LogEntry.leafSizeProblem(of: command, actor: actor) {
+            throw APIError(.contentTooLarge, "entry_too_large", problem)
         }
         guard pending.count < maxPending else {
             throw APIError(.tooManyRequests, "overloaded", "too many commands are waiting to be logged; retry shortly", headers: [.retryAfter: "1"])
