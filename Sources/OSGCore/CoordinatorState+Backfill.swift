@@ -36,26 +36,39 @@ extension CoordinatorState {
         return max(end, now.secondsSinceEpoch + 1)
     }
 
-    /// Everything that holds GPUs of each online node now and until when: running leases,
-    /// lockups, pending preemptions (their job's GPUs until its expected end) and `placements`
-    /// about to start at `now` (order id, allocations).
-    func occupancy(now: Timestamp, placements: [(orderID: String, allocations: [NodeAllocation])]) -> [String: [Occupancy]] {
+    /// Everything that holds GPUs of each node now and until when, by the node's index in
+    /// ``sortedNodeIDs``: running leases, lockups, pending preemptions (their job's GPUs until
+    /// its expected end) and `placements` about to start at `now` (order id, allocations).
+    func occupancy(now: Timestamp, placements: [(orderID: String, allocations: [NodeAllocation])]) -> NodeOccupancy {
         var byNode = baseOccupancy(now: now)
         addOccupancy(of: placements, to: &byNode, now: now)
         return byNode
     }
 
-    /// Running leases, lockups and pending preemptions, per node.
-    func baseOccupancy(now: Timestamp) -> [String: [Occupancy]] {
-        var byNode: [String: [Occupancy]] = [:]
-        byNode.reserveCapacity(nodes.count)
+    /// Running leases, lockups and pending preemptions, per node (by index in ``sortedNodeIDs``).
+    func baseOccupancy(now: Timestamp) -> NodeOccupancy {
+        var items: [Occupancy] = []
+        var nodeOf: [Int] = []
+        items.reserveCapacity(runningTotals.leases.count + lockups.count)
+        nodeOf.reserveCapacity(runningTotals.leases.count + lockups.count)
+        func add(_ nodeID: String, hint: Int32 = -1, _ item: Occupancy) {
+            // Only registered nodes are read (withdrawing a node ends what runs on it).
+            let hinted = Int(hint)
+            if hinted >= 0, hinted < sortedNodeIDs.count, sortedNodeIDs[hinted] == nodeID {
+                items.append(item)
+                nodeOf.append(hinted)
+            } else if let index = nodeIndex(of: nodeID) {
+                items.append(item)
+                nodeOf.append(index)
+            }
+        }
         var deadlines: [String: Int64] = [:]
         for notice in preemptions.values {
             for leaseID in notice.victimLeaseIDs { deadlines[leaseID] = notice.deadline.secondsSinceEpoch }
         }
         // Per node the order of the items does not matter: only sums and times are read from them
-        // (``occupied(_:at:)``, ``earliestFree(need:capacity:occupancy:now:)``), so the running
-        // leases are not sorted first.
+        // (``NodeOccupancy/occupied(node:at:)``, ``NodeOccupancy/earliestFree(node:need:capacity:now:)``),
+        // so the running leases are not sorted first.
         // As ``expectedEnd(of:now:noticeDeadlines:)``, from the running leases kept with their durations.
         let nowSeconds = now.secondsSinceEpoch
         for lease in runningTotals.leases.values {
@@ -63,24 +76,29 @@ extension CoordinatorState {
             if end <= nowSeconds { end = lease.start + lease.maxDurationSeconds }
             if !deadlines.isEmpty, let deadline = deadlines[lease.id] { end = min(end, deadline) }
             let until = max(end, nowSeconds + 1)
-            for allocation in lease.allocations { byNode[allocation.nodeID, default: []].append(Occupancy(gpus: allocation.gpus, until: until)) }
+            let hints = lease.nodeIndexHints
+            for (position, allocation) in lease.allocations.enumerated() {
+                add(allocation.nodeID, hint: position < hints.count ? hints[position] : -1, Occupancy(gpus: allocation.gpus, until: until))
+            }
         }
         for lockup in lockups.values.sorted(by: { $0.id < $1.id }) {
-            byNode[lockup.nodeID, default: []].append(Occupancy(gpus: lockup.gpus, until: max(lockup.until.secondsSinceEpoch, now.secondsSinceEpoch + 1)))
+            add(lockup.nodeID, Occupancy(gpus: lockup.gpus, until: max(lockup.until.secondsSinceEpoch, now.secondsSinceEpoch + 1)))
         }
         for orderID in preemptions.keys.sorted() {
             let notice = preemptions[orderID]!
             let until = notice.deadline.secondsSinceEpoch + (orders[orderID]?.spec.durationSeconds ?? 0)
-            for allocation in notice.allocations { byNode[allocation.nodeID, default: []].append(Occupancy(gpus: allocation.gpus, until: until)) }
+            for allocation in notice.allocations { add(allocation.nodeID, Occupancy(gpus: allocation.gpus, until: until)) }
         }
-        return byNode
+        return NodeOccupancy(nodeCount: sortedNodeIDs.count, items: items, nodeOf: nodeOf)
     }
 
     /// Adds placements starting at `now`, each until now + its job's `duration`.
-    func addOccupancy(of placements: [(orderID: String, allocations: [NodeAllocation])], to byNode: inout [String: [Occupancy]], now: Timestamp) {
+    func addOccupancy(of placements: [(orderID: String, allocations: [NodeAllocation])], to byNode: inout NodeOccupancy, now: Timestamp) {
         for placement in placements {
             let until = now.secondsSinceEpoch + (orders[placement.orderID]?.spec.durationSeconds ?? 0)
-            for allocation in placement.allocations { byNode[allocation.nodeID, default: []].append(Occupancy(gpus: allocation.gpus, until: until)) }
+            for allocation in placement.allocations {
+                if let index = nodeIndex(of: allocation.nodeID) { byNode.add(Occupancy(gpus: allocation.gpus, until: until), toNode: index) }
+            }
         }
     }
 
@@ -122,29 +140,11 @@ extension CoordinatorState {
         }
     }
 
-    /// GPUs of `nodeID` still taken at `time` by `occupancy`.
-    static func occupied(_ occupancy: [Occupancy]?, at time: Int64) -> Int {
-        (occupancy ?? []).reduce(0) { $0 + ($1.until > time ? $1.gpus : 0) }
-    }
-
-    /// The earliest time at which `node` has `need` GPUs free, given what occupies it.
-    static func earliestFree(need: Int, capacity: Int, occupancy: [Occupancy]?, now: Int64) -> Int64? {
-        guard capacity >= need else { return nil }
-        let items = (occupancy ?? []).sorted { $0.until < $1.until }
-        var taken = items.reduce(0) { $0 + $1.gpus }
-        if capacity - taken >= need { return now }
-        for item in items {
-            taken -= item.gpus
-            if capacity - taken >= need { return max(item.until, now) }
-        }
-        return nil
-    }
-
     /// The reservation for `order`: the nodes, by the placement rules, on which it can start
     /// earliest (single node: earliest, then lowest ask, then node id; gang: per region the
     /// best `nodes` by that key, the region whose last node frees up first, then region name);
     /// `nil` when no set of online nodes could ever hold it or it could start now.
-    func reservation(for order: Order, occupancy: [String: [Occupancy]], at time: Timestamp) -> HeadReservation? {
+    func reservation(for order: Order, occupancy: NodeOccupancy, at time: Timestamp) -> HeadReservation? {
         let spec = order.spec
         let need = spec.resources.gpu.countPerNode
         let ceiling = askCeiling(of: order)
@@ -161,8 +161,10 @@ extension CoordinatorState {
             return a.nodeID.utf8.lexicographicallyPrecedes(b.nodeID.utf8)
         }
         var byRegion: [String: [Option]] = [:]
-        for record in nodes.values where record.online && nodeAdmits(spec, node: record.node, ceiling: ceiling, at: time) {
-            guard let start = Self.earliestFree(need: need, capacity: record.node.gpuCount, occupancy: occupancy[record.node.id], now: now)
+        for (index, nodeID) in sortedNodeIDs.enumerated() {
+            let record = nodes[nodeID]!
+            guard record.online && nodeAdmits(spec, node: record.node, ceiling: ceiling, at: time),
+                  let start = occupancy.earliestFree(node: index, need: need, capacity: record.node.gpuCount, now: now)
             else { continue }
             byRegion[record.node.region, default: []].append(
                 Option(nodeID: record.node.id, region: record.node.region, start: start, ask: record.node.askPerGPUHour.rawValue))
@@ -187,11 +189,11 @@ extension CoordinatorState {
 
     /// GPUs of each reserved node that orders running past the reserved start may still take:
     /// what is expected to be spare at the start beyond the head's GPUs.
-    func spareAtReservedStart(_ reservation: HeadReservation, occupancy: [String: [Occupancy]]) -> [String: Int] {
+    func spareAtReservedStart(_ reservation: HeadReservation, occupancy: NodeOccupancy) -> [String: Int] {
         var spare: [String: Int] = [:]
         for allocation in reservation.allocations {
             let capacity = nodes[allocation.nodeID]!.node.gpuCount
-            let free = capacity - Self.occupied(occupancy[allocation.nodeID], at: reservation.start.secondsSinceEpoch)
+            let free = capacity - occupancy.occupied(node: nodeIndex(of: allocation.nodeID)!, at: reservation.start.secondsSinceEpoch)
             spare[allocation.nodeID] = max(0, free - allocation.gpus)
         }
         return spare

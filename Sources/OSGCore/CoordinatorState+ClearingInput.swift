@@ -4,10 +4,15 @@ import OSGMarket
 /// What one clearing of the state machine feeds its engine(s): the free capacity, the orders,
 /// the carbon step's decisions, and the set-aside budgets judged over the whole fleet.
 struct ClearingInput {
-    /// Online nodes with free GPUs, as the market sees them (carbon figures from the recorded series).
+    /// Online nodes with free GPUs, as the market sees them (carbon figures from the recorded
+    /// series); only when ``buildsEngines`` (the kept engine reads ``freeByNode``).
     var nodes: [MarketNode]
-    /// Free GPUs of every online node (0 included), after leases, lockups and preemption holds.
-    var freeGPUs: [String: Int]
+    /// Free GPUs of every registered node by its index in ``CoordinatorState/sortedNodeIDs``
+    /// (0 when offline), after leases, lockups, preemption holds and ``deduct(_:in:)``.
+    var freeByNode: [Int]
+    /// Whether each pass builds its engine from ``nodes`` (the carbon step ran) instead of
+    /// using the state's kept engine (``KeptMarketEngine``).
+    var buildsEngines: Bool
     /// Orders that clear now (funded, not waiting on a preemption, not deferred for carbon).
     var orders: [MarketOrder]
     /// Flexible orders the carbon step defers.
@@ -19,14 +24,19 @@ struct ClearingInput {
     /// Set-aside and standard budgets left.
     var budgets: MarketBudgets
 
-    /// Takes `placements`' GPUs out of the free capacity.
-    mutating func deduct(_ placements: [MarketPlacement]) {
+    /// Takes `placements`' GPUs out of the free capacity of `state`'s nodes.
+    mutating func deduct(_ placements: [MarketPlacement], in state: CoordinatorState) {
         for placement in placements {
-            for grant in placement.grants { freeGPUs[grant.nodeID, default: 0] -= grant.gpus }
+            for grant in placement.grants {
+                let index = state.nodeIndex(of: grant.nodeID)!
+                freeByNode[index] -= grant.gpus
+                precondition(freeByNode[index] >= 0, "placements never take more than is free")
+            }
         }
+        guard buildsEngines else { return }
         nodes = nodes.compactMap { node in
             var node = node
-            node.freeGPUs = freeGPUs[node.id] ?? 0
+            node.freeGPUs = freeByNode[state.nodeIndex(of: node.id)!]
             precondition(node.freeGPUs >= 0, "placements never take more than is free")
             return node.freeGPUs > 0 ? node : nil
         }
@@ -40,6 +50,16 @@ struct ClearingInput {
             node.freeGPUs = min(node.freeGPUs, limit)
             return node.freeGPUs > 0 ? node : nil
         }
+    }
+
+    /// ``freeByNode`` with each node of `limits` offering at most that many GPUs.
+    func freeByNode(limitedTo limits: [String: Int], in state: CoordinatorState) -> [Int] {
+        var free = freeByNode
+        for (nodeID, limit) in limits {
+            guard let index = state.nodeIndex(of: nodeID) else { continue }
+            free[index] = min(free[index], limit)
+        }
+        return free
     }
 }
 
@@ -90,13 +110,23 @@ struct ClearingRun {
     init(input: ClearingInput, state: CoordinatorState, time: Timestamp, already: [MarketPlacement] = []) {
         pools = state.pools.values.sorted { $0.name < $1.name }
         budgets = input.budgets.spending(already, orders: state.orders)
-        tenants = state.tenantStandings(adding: already)
+        tenants = state.clearingTenantStandings(adding: already)
         preferredZones = input.preferredZones
         self.time = time
     }
 
     mutating func clear(_ orders: [MarketOrder], nodes: [MarketNode], recordServiceOrder: Bool = false) -> ClearingResult {
         var engine = ClearingEngine(nodes: nodes, pools: pools, tenants: tenants)
+        return clear(orders, engine: &engine, recordServiceOrder: recordServiceOrder)
+    }
+
+    /// A pass on the kept engine, over the nodes with free GPUs in `free` (by engine position).
+    mutating func clear(_ orders: [MarketOrder], kept engine: inout ClearingEngine, free: [Int], recordServiceOrder: Bool = false) -> ClearingResult {
+        engine.startClearing(freeGPUs: free, pools: pools, tenants: tenants)
+        return clear(orders, engine: &engine, recordServiceOrder: recordServiceOrder)
+    }
+
+    private mutating func clear(_ orders: [MarketOrder], engine: inout ClearingEngine, recordServiceOrder: Bool) -> ClearingResult {
         engine.limitBudgets(poolRemainingGPUs: budgets.poolRemaining, standardOpenRemainingGPUs: budgets.standardRemaining)
         engine.preferZones(preferredZones)
         engine.recordsServiceOrder = recordServiceOrder
@@ -113,13 +143,9 @@ extension CoordinatorState {
     /// The capacity, orders and budgets of a clearing at `time`.
     func clearingInput(at time: Timestamp) -> ClearingInput {
         let holds = preemptionHolds()
-        var free: [String: Int] = [:]
-        free.reserveCapacity(sortedNodeIDs.count)
+        var freeByNode = Array(repeating: 0, count: sortedNodeIDs.count)
         var fleet = 0
-        var marketNodes: [MarketNode] = []
-        // By id: the engine sorts nodes again in byte order, which is cheap on input that is
-        // already (nearly) in order. Sorting the ids, not the records, keeps this step cheap.
-        for nodeID in sortedNodeIDs {
+        for (index, nodeID) in sortedNodeIDs.enumerated() {
             let record = nodes[nodeID]!
             guard record.online else { continue }
             let node = record.node
@@ -127,14 +153,12 @@ extension CoordinatorState {
             fleet += node.gpuCount - locked
             let held = holds.isEmpty ? 0 : holds[node.id] ?? 0
             let available = max(0, node.gpuCount - (allocatedGPUs[node.id] ?? 0) - locked - held)
-            free[node.id] = available
-            guard available > 0 else { continue }
-            marketNodes.append(MarketNode(
-                id: node.id, operatorID: node.operatorID, gpuModel: node.gpuModel, freeGPUs: available,
-                vramGiB: node.vramGiB, cpuCores: node.cpuCores, memoryGiB: node.memoryGiB, diskGiB: node.diskGiB,
-                region: node.region, jurisdiction: node.jurisdiction, zone: node.gridZone,
-                askPerGPUHour: node.askPerGPUHour, carbonMicroGCO2PerKWh: carbonMicro(zone: node.gridZone, at: time)))
+            freeByNode[index] = available
         }
+        // The kept engine carries no carbon figures: with recorded series every pass builds
+        // its engine from market nodes, as the carbon step needs them.
+        let buildsEngines = !carbonSeries.isEmpty
+        let marketNodes = buildsEngines ? self.marketNodes(free: freeByNode, at: time) : []
         // Jobs whose tenant cannot cover their maximum cost wait; so do jobs waiting on a preemption.
         var unfunded: [String] = []
         var marketOrders: [MarketOrder] = []
@@ -146,7 +170,8 @@ extension CoordinatorState {
             }
             marketOrders.append(MarketOrder(id: order.id, tenantID: order.tenantID, submitted: order.submitted, pool: order.pool, spec: order.spec))
         }
-        var input = ClearingInput(nodes: marketNodes, freeGPUs: free, orders: marketOrders, deferred: [], preferredZones: [:],
+        var input = ClearingInput(nodes: marketNodes, freeByNode: freeByNode, buildsEngines: buildsEngines,
+                                  orders: marketOrders, deferred: [], preferredZones: [:],
                                   unfunded: unfunded, budgets: marketBudgets(fleetGPUs: fleet))
         if let atlas = carbonAtlas() {
             let step = MarketClearing.carbonStep(now: time, nodes: marketNodes, orders: marketOrders,
@@ -157,6 +182,42 @@ extension CoordinatorState {
             input.preferredZones = step.preferredZones
         }
         return input
+    }
+
+    /// The nodes with free GPUs in `free` (by index in ``sortedNodeIDs``) as the market sees
+    /// them at `time`, in id order (carbon figures from the recorded series).
+    func marketNodes(free: [Int], at time: Timestamp) -> [MarketNode] {
+        var marketNodes: [MarketNode] = []
+        // By id: the engine sorts nodes again in byte order, which is cheap on input that is
+        // already (nearly) in order. Sorting the ids, not the records, keeps this step cheap.
+        for (index, nodeID) in sortedNodeIDs.enumerated() where free[index] > 0 {
+            let node = nodes[nodeID]!.node
+            marketNodes.append(MarketNode(
+                id: node.id, operatorID: node.operatorID, gpuModel: node.gpuModel, freeGPUs: free[index],
+                vramGiB: node.vramGiB, cpuCores: node.cpuCores, memoryGiB: node.memoryGiB, diskGiB: node.diskGiB,
+                region: node.region, jurisdiction: node.jurisdiction, zone: node.gridZone,
+                askPerGPUHour: node.askPerGPUHour, carbonMicroGCO2PerKWh: carbonMicro(zone: node.gridZone, at: time)))
+        }
+        return marketNodes
+    }
+
+    /// Free GPUs of every online node (0 included) by node id, from `free` (by index in ``sortedNodeIDs``).
+    func freeGPUsByNodeID(_ free: [Int]) -> [String: Int] {
+        var byID: [String: Int] = [:]
+        byID.reserveCapacity(free.count)
+        for (index, nodeID) in sortedNodeIDs.enumerated() where nodes[nodeID]!.online { byID[nodeID] = free[index] }
+        return byID
+    }
+
+    /// The index of `nodeID` in ``sortedNodeIDs``, or `nil` for an unknown node.
+    func nodeIndex(of nodeID: String) -> Int? {
+        var low = 0
+        var high = sortedNodeIDs.count
+        while low < high {
+            let mid = (low + high) / 2
+            if sortedNodeIDs[mid] < nodeID { low = mid + 1 } else { high = mid }
+        }
+        return low < sortedNodeIDs.count && sortedNodeIDs[low] == nodeID ? low : nil
     }
 
     /// Budgets over a fleet of `fleetGPUs` (online GPUs not locked up), less what running

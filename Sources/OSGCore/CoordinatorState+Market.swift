@@ -35,16 +35,19 @@ extension CoordinatorState {
         // 2. The plain clearing (with the carbon step when series are recorded).
         var input = clearingInput(at: time)
         var run = ClearingRun(input: input, state: self, time: time)
-        var first = run.clear(input.orders, nodes: input.nodes, recordServiceOrder: true)
+        var first = clearingPass(&run, input.orders, input: input, free: input.freeByNode, nodes: input.nodes, recordServiceOrder: true)
         first.unplaced += input.deferred
         let firstServed = run.served
 
         // 3. In service order, orders left unplaced may displace preemptible work; the first
         //    that cannot is the head of the queue and gets a reservation.
-        var free = input.freeGPUs
+        var freeByNode = input.freeByNode
         for placement in first.placements {
-            for grant in placement.grants { free[grant.nodeID, default: 0] -= grant.gpus }
+            for grant in placement.grants { freeByNode[nodeIndex(of: grant.nodeID)!] -= grant.gpus }
         }
+        // By node id, built when an order first may preempt.
+        var free: [String: Int] = [:]
+        var freeByID = false
         let placementByOrder = Dictionary(uniqueKeysWithValues: first.placements.map { ($0.orderID, $0) })
         let reasons = Dictionary(uniqueKeysWithValues: first.unplaced.map { ($0.orderID, $0.reason) })
         var budgets = run.budgets.spending(first.placements, orders: orders)
@@ -57,7 +60,7 @@ extension CoordinatorState {
         var head: (order: Order, position: Int)?
         var preemptedNow: [(orderID: String, allocations: [NodeAllocation])] = []
         // What running work, lockups and preemptions hold until when; rebuilt after a new notice.
-        var base: [String: [Occupancy]]?
+        var base: NodeOccupancy?
         var bounds: ModelBounds?
         for (position, orderID) in run.serviceOrder.enumerated() where placementByOrder[orderID] == nil {
             guard let order = orders[orderID], let reason = reasons[orderID] else { break }
@@ -70,6 +73,10 @@ extension CoordinatorState {
             examined += 1
             let mayPreempt = order.spec.jobClass != .preemptible && budgets.admits(order)
             if mayPreempt && candidates == nil { candidates = victimCandidatesByNode() }
+            if mayPreempt, let current = candidates, !current.isEmpty, !freeByID {
+                free = freeGPUsByNodeID(freeByNode)
+                freeByID = true
+            }
             if mayPreempt, let current = candidates, !current.isEmpty,
                let plan = preemptionPlan(for: order, ceiling: askCeiling(of: order), free: free, candidates: current, at: time) {
                 events += notice(plan, for: orderID, at: time)
@@ -113,7 +120,7 @@ extension CoordinatorState {
             unplaced = first.unplaced.filter { before.contains($0.orderID) || $0.orderID == head.order.id || !firstServed.contains($0.orderID) }
             // The input and the running work read before still hold unless a notice changed them.
             if noticed { input = clearingInput(at: time) }
-            input.deduct(placements)
+            input.deduct(placements, in: self)
             let prefixAllocations = placements.map { ($0.orderID, $0.grants.map { NodeAllocation(nodeID: $0.nodeID, gpus: $0.gpus) }) }
             var occupancyNow = (noticed ? nil : base) ?? baseOccupancy(now: time)
             addOccupancy(of: prefixAllocations, to: &occupancyNow, now: time)
@@ -124,10 +131,11 @@ extension CoordinatorState {
             var second = ClearingResult(placements: [], unplaced: [])
             if !rest.isEmpty {
                 run = ClearingRun(input: input, state: self, time: time, already: placements)
-                second = run.clear(rest, nodes: input.nodes(limitedTo: spare))
+                second = clearingPass(&run, rest, input: input, free: input.freeByNode(limitedTo: spare, in: self),
+                                      nodes: input.nodes(limitedTo: spare))
             }
             placements += second.placements
-            input.deduct(second.placements)
+            input.deduct(second.placements, in: self)
             // Orders that finish before it may use the rest of the reserved nodes' free GPUs.
             let reservedStart = reservation.start.secondsSinceEpoch
             let placedSecond = Set(second.placements.map(\.orderID))
@@ -137,7 +145,7 @@ extension CoordinatorState {
             var third = ClearingResult(placements: [], unplaced: [])
             if !short.isEmpty {
                 run = ClearingRun(input: input, state: self, time: time, already: placements)
-                third = run.clear(short, nodes: input.nodes(limitedTo: [:]))
+                third = clearingPass(&run, short, input: input, free: input.freeByNode, nodes: input.nodes)
             }
             placements += third.placements
             let placedThird = Set(third.placements.map(\.orderID))
@@ -193,6 +201,7 @@ extension CoordinatorState {
         runningLeaseOfOrder[orderID] = lease.id
         runningTotals.add(lease, of: order)
         statisticsTotals.started(lease, of: order)
+        runningTotals.setNodeIndexHints(allocations.map { Int32(nodeIndex(of: $0.nodeID) ?? -1) }, leaseID: lease.id)
         for allocation in allocations { allocatedGPUs[allocation.nodeID, default: 0] += allocation.gpus }
         orders[orderID]?.status = .running
         waitingReasons[orderID] = nil
@@ -203,6 +212,18 @@ extension CoordinatorState {
     /// `placements` about to start) hold: the input of the clearing's fair-share step (weights
     /// are 1 until weights are governed).
     public func tenantStandings(adding placements: [MarketPlacement] = []) -> [TenantStanding] {
+        tenantStandings(adding: placements, withQueued: true).sorted { $0.id < $1.id }
+    }
+
+    /// What a clearing's engine needs of ``tenantStandings(adding:)``: the tenants that hold
+    /// something, in no particular order. An engine gives the same result without the tenants
+    /// that hold nothing (weight 1, no usage, adding nothing to the capacity: exactly how it
+    /// counts a tenant it was not given) and whatever the order of its tenants.
+    func clearingTenantStandings(adding placements: [MarketPlacement]) -> [TenantStanding] {
+        tenantStandings(adding: placements, withQueued: false)
+    }
+
+    private func tenantStandings(adding placements: [MarketPlacement], withQueued: Bool) -> [TenantStanding] {
         var usage: [String: (gpus: Int, cpu: Int, memory: Int)] = [:]
         for placement in placements {
             guard let order = orders[placement.orderID] else { continue }
@@ -212,7 +233,7 @@ extension CoordinatorState {
             held.memory += order.spec.resources.memoryGiB * placement.grants.count
             usage[order.tenantID] = held
         }
-        for orderID in queue {
+        for orderID in queue where withQueued {
             if let tenant = orders[orderID]?.tenantID, usage[tenant] == nil { usage[tenant] = (0, 0, 0) }
         }
         // Running leases, summed as they start and end (see ``RunningLeaseTotals``).
@@ -223,7 +244,7 @@ extension CoordinatorState {
             held.memory += running.memory
             usage[tenant] = held
         }
-        return usage.sorted { $0.key < $1.key }.map {
+        return usage.map {
             TenantStanding(id: $0.key, usageGPUs: $0.value.gpus, usageCPUCores: $0.value.cpu, usageMemoryGiB: $0.value.memory)
         }
     }

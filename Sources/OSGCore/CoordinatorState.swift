@@ -61,6 +61,9 @@ public struct CoordinatorState: Sendable, Codable {
     /// Carbon of the ended leases' energy under the recorded series (derived from `leaseEnergy`
     /// and `carbonSeries`; not in the digest).
     @DerivedCache var carbonTotals = CarbonTotals()
+    /// The market engine kept across clearings; `nil` until a clearing builds it, and again
+    /// whenever a node registers, is withdrawn or changes its ask (derived; not in the digest).
+    @DerivedCache var keptMarketEngine: KeptMarketEngine?
 
     /// An empty state under `genesis`.
     public init(genesis: Genesis) {
@@ -146,6 +149,7 @@ public struct CoordinatorState: Sendable, Codable {
         }
         nodes[node.id] = NodeRecord(node: node, registered: time, lastHeartbeat: time, online: true)
         sortedNodeIDs.insert(node.id, at: sortedNodeIDs.upperBound(of: node.id))
+        keptMarketEngine = nil
         return [.nodeRegistered(nodeID: node.id)]
     }
 
@@ -169,6 +173,7 @@ public struct CoordinatorState: Sendable, Codable {
             }
             record.node.askPerGPUHour = ask
             nodes[nodeID] = record
+            keptMarketEngine = nil
             return [.nodeAskUpdated(nodeID: nodeID, askPerGPUHour: ask)]
         }
     }
@@ -182,6 +187,7 @@ public struct CoordinatorState: Sendable, Codable {
             for id in endedLockups { lockups[id] = nil }
             nodes[nodeID] = nil
             sortedNodeIDs.removeAll { $0 == nodeID }
+            keptMarketEngine = nil
             allocatedGPUs[nodeID] = nil
             return ended + endedLockups.map { .lockupEnded(lockupID: $0) } + [.nodeWithdrawn(nodeID: nodeID)]
         }

@@ -22,7 +22,30 @@ enum LeafCodec {
 
     // MARK: Encoding
 
+    /// The most bytes one leaf may take: an entry bundle stores each entry's length in 16 bits
+    /// (OSGLog `EntryBundle.maximumEntryByteCount`), and every string and list length in a leaf
+    /// is a `u16` too. The one rule every command is checked against before it is logged
+    /// (``LogEntry/leafSizeProblem``).
+    static let maximumLeafByteCount = 65_535
+
     static func encode(_ entry: LogEntry) -> [UInt8] {
+        write(entry).bytes
+    }
+
+    /// Why `entry` cannot be a leaf (a length that does not fit its `u16`, or more than
+    /// ``maximumLeafByteCount`` bytes in all), or `nil`.
+    static func sizeProblem(of entry: LogEntry) -> String? {
+        let writer = write(entry)
+        if let field = writer.overlong {
+            return "\(field) is longer than \(maximumLeafByteCount) (bytes of a string, or items of a list), more than a log entry can hold"
+        }
+        guard writer.bytes.count <= maximumLeafByteCount else {
+            return "the command takes \(writer.bytes.count) bytes as a log entry, more than the \(maximumLeafByteCount) an entry may take"
+        }
+        return nil
+    }
+
+    private static func write(_ entry: LogEntry) -> Writer {
         var writer = Writer()
         writer.bytes.reserveCapacity(96)
         writer.u8(formatVersion)
@@ -97,7 +120,7 @@ enum LeafCodec {
             writer.optional(counters.gpuUtilisationPerMille) { $0.i64(Int64($1)) }
             writer.optional(counters.energyWh) { $0.i64($1) }
         }
-        return writer.bytes
+        return writer
     }
 
     // MARK: Decoding
@@ -182,12 +205,14 @@ enum LeafCodec {
 
     struct Writer {
         var bytes: [UInt8] = []
+        /// Set when a length or count did not fit its `u16` (and was clamped): `a string` or `a list`.
+        var overlong: String?
 
         mutating func u8(_ value: UInt8) { bytes.append(value) }
-        /// A length or count. Above 65,535 it is clamped: the leaf is then longer than an entry
-        /// bundle allows, which the transparency log refuses (`entry_too_large`), and it does not
-        /// decode — the coordinator bounds request sizes well below that.
-        mutating func u16(_ value: Int) {
+        /// A length or count. Above 65,535 it is clamped and ``overlong`` says so: such an entry
+        /// is refused before it is logged (``LeafCodec/sizeProblem(of:)``).
+        mutating func u16(_ value: Int, _ what: String = "a list") {
+            if value > Int(UInt16.max), overlong == nil { overlong = what }
             let clamped = min(max(0, value), Int(UInt16.max))
             bytes.append(UInt8(clamped >> 8))
             bytes.append(UInt8(clamped & 0xFF))
@@ -200,7 +225,7 @@ enum LeafCodec {
         mutating func string(_ value: String) {
             var value = value
             value.withUTF8 { utf8 in
-                u16(utf8.count)
+                u16(utf8.count, "a string")
                 bytes.append(contentsOf: utf8)
             }
         }

@@ -1,3 +1,5 @@
+import OSGDomain
+
 /// The transparency log's leaf: one command-log entry in its canonical bytes.
 ///
 /// A leaf is the binary encoding of the ``LogEntry`` (format 1, see `LeafCodec` and
@@ -9,6 +11,22 @@ extension LogEntry {
     /// The leaf bytes of this entry.
     public var leafBytes: [UInt8] {
         LeafCodec.encode(self)
+    }
+
+    /// The most bytes one leaf may take (65,535: entry bundles store an entry's length in 16 bits).
+    public static let maximumLeafByteCount = LeafCodec.maximumLeafByteCount
+
+    /// Why this entry cannot be logged, or `nil`: its leaf would hold a string or list longer
+    /// than 65,535 (bytes or items) or take more than ``maximumLeafByteCount`` bytes. Checked
+    /// before a command is logged, so nothing durable is ever refused by the transparency log.
+    public var leafSizeProblem: String? {
+        LeafCodec.sizeProblem(of: self)
+    }
+
+    /// ``leafSizeProblem`` of `command` by `actor` at any place in the log (the sequence number
+    /// and time take the same bytes everywhere).
+    public static func leafSizeProblem(of command: Command, actor: String) -> String? {
+        LogEntry(sequence: 0, time: Timestamp(secondsSinceEpoch: 0), actor: actor, command: command).leafSizeProblem
     }
 
     /// Decodes a leaf.

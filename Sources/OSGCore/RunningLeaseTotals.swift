@@ -44,6 +44,19 @@ struct RunningLeaseTotals: Sendable {
         /// The job's expected `duration` and its `max_duration`, in seconds.
         var durationSeconds: Int64
         var maxDurationSeconds: Int64
+        /// Per allocation, the index of its node in ``CoordinatorState/sortedNodeIDs`` when the
+        /// lease started (-1 or missing: unknown); a hint only, checked against the id on use.
+        var nodeIndexHints: [Int32] = []
+    }
+
+    /// Records where the nodes of running lease `leaseID` were in the sorted node ids.
+    mutating func setNodeIndexHints(_ hints: [Int32], leaseID: String) {
+        leases[leaseID]?.nodeIndexHints = hints
+    }
+
+    /// Forgets every node position hint (readers then search the sorted node ids).
+    mutating func dropNodeIndexHints() {
+        for leaseID in Array(leases.keys) { leases[leaseID]!.nodeIndexHints = [] }
     }
 
     /// Counts `lease` (of `order`) as running.

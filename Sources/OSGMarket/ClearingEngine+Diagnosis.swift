@@ -22,18 +22,20 @@ extension ClearingEngine {
         // one such node settles the verdict.
         let ceiling = need.nodeCount > 1 ? cascade.count : cascade.count - 1
         var furthest = 0
-        scan: for model in need.models where !table.nodesByModel[Int(model)].isEmpty {
+        scan: for model in need.models where emptyNodesAbsent ? presentNodesByModel[Int(model)] > 0 : !table.nodesByModel[Int(model)].isEmpty {
             furthest = max(furthest, 1)
             // Nodes outside the allowed regions stop at the region filter (1): only the
             // allowed regions' slots can get further.
             for region in need.regions {
                 let slot = snapshotIndex.slot(model: model, region: region)
                 let members = snapshotIndex.slotNodes[slot]
-                if members.isEmpty { continue }
+                if emptyNodesAbsent ? presentNodesBySlot[slot] == 0 : members.isEmpty { continue }
                 furthest = max(furthest, 2)
                 // Skip slots whose bounds prove no node gets past `furthest`.
                 if snapshotIndex.slotBounds[slot].failedFilter(need) <= furthest { continue }
                 for node in members {
+                    // A node with no free GPUs in this pass is not in its snapshot.
+                    if emptyNodesAbsent && table.snapshotFreeGPUs[Int(node)] == 0 { continue }
                     let passed = need.passedFilters(node: Int(node), in: table)
                     if passed > furthest { furthest = passed }
                     if furthest >= ceiling { break scan }

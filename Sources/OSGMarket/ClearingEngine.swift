@@ -34,12 +34,20 @@ public struct ClearingEngine: Sendable {
     var freeGPUs: [Int]
     /// Live free capacity.
     var index: FreeCapacityIndex
-    /// Capacity as in the snapshot, for telling "taken" from "never fitted".
-    let snapshotIndex: FreeCapacityIndex
+    /// Capacity as in the snapshot, for telling "taken" from "never fitted" (reset by
+    /// ``startClearing(freeGPUs:pools:tenants:)``).
+    var snapshotIndex: FreeCapacityIndex
     /// Free GPUs in the snapshot.
-    public let totalGPUs: Int
+    public internal(set) var totalGPUs: Int
     /// GPUs reserved for all pools together.
-    public let reservedGPUs: Int
+    public internal(set) var reservedGPUs: Int
+    /// True once ``startClearing(freeGPUs:pools:tenants:)`` ran: nodes with no free GPUs in the
+    /// pass's snapshot then count as absent, as if the engine had been built without them.
+    var emptyNodesAbsent = false
+    /// Per model code, the nodes with free GPUs in the pass's snapshot (when ``emptyNodesAbsent``).
+    var presentNodesByModel: [Int] = []
+    /// Per (model, region) slot, the nodes with free GPUs in the pass's snapshot (when ``emptyNodesAbsent``).
+    var presentNodesBySlot: [Int] = []
     var pools: [String: PoolState]
     /// GPUs held by standard open orders.
     var standardOpenGPUs = 0

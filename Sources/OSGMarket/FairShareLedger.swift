@@ -16,32 +16,63 @@ struct FairShareLedger: Sendable {
     static let usageLimit: UInt64 = 1 << 62
 
     /// GPUs, CPU cores, memory GiB.
-    let capacity: [UInt64]
+    private(set) var capacity: [UInt64]
     var tenantCodes: [String: Int32] = [:]
     var weights: [UInt64] = []
     /// Three figures per tenant: GPUs, CPU cores, memory GiB.
     var usage: [UInt64] = []
 
+    /// Capacity sums (GPUs, CPU cores, memory GiB), saturating at ``capacityLimit``.
+    struct CapacityTotals {
+        private(set) var values: [UInt64] = [0, 0, 0]
+
+        mutating func add(gpus: Int, cpuCores: Int, memoryGiB: Int) {
+            add(gpus, to: 0)
+            add(cpuCores, to: 1)
+            add(memoryGiB, to: 2)
+        }
+
+        private mutating func add(_ value: Int, to resource: Int) {
+            let (sum, overflow) = values[resource].addingReportingOverflow(UInt64(max(0, value)))
+            values[resource] = overflow ? FairShareLedger.capacityLimit : min(sum, FairShareLedger.capacityLimit)
+        }
+    }
+
     init(nodes: [MarketNode], tenants: [TenantStanding]) {
-        var totals: [UInt64] = [0, 0, 0]
-        func add(_ value: Int, to resource: Int, limit: UInt64) {
-            let (sum, overflow) = totals[resource].addingReportingOverflow(UInt64(max(0, value)))
-            totals[resource] = overflow ? limit : min(sum, limit)
-        }
-        for node in nodes {
-            add(node.freeGPUs, to: 0, limit: Self.capacityLimit)
-            add(node.cpuCores, to: 1, limit: Self.capacityLimit)
-            add(node.memoryGiB, to: 2, limit: Self.capacityLimit)
-        }
+        var totals = CapacityTotals()
+        for node in nodes { totals.add(gpus: node.freeGPUs, cpuCores: node.cpuCores, memoryGiB: node.memoryGiB) }
+        self.init(nodeTotals: totals, tenants: tenants)
+    }
+
+    /// A ledger whose nodes sum to `nodeTotals` (free GPUs, CPU cores and memory of every node).
+    init(nodeTotals: CapacityTotals, tenants: [TenantStanding]) {
+        var totals = nodeTotals
         for tenant in tenants {
-            add(tenant.usageGPUs, to: 0, limit: Self.capacityLimit)
-            add(tenant.usageCPUCores, to: 1, limit: Self.capacityLimit)
-            add(tenant.usageMemoryGiB, to: 2, limit: Self.capacityLimit)
+            totals.add(gpus: tenant.usageGPUs, cpuCores: tenant.usageCPUCores, memoryGiB: tenant.usageMemoryGiB)
         }
-        capacity = totals
+        capacity = totals.values
         // Sorted by id so codes do not depend on the input order (they never reach the output).
         for tenant in tenants.sorted(by: { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }) {
             precondition(tenantCodes[tenant.id] == nil, "tenant ids must be unique; check the snapshot first")
+            let code = self.code(tenant.id)
+            weights[Int(code)] = UInt64(min(max(tenant.weight, 1), TenantStanding.maxWeight))
+            record(code, gpus: tenant.usageGPUs, cpuCores: tenant.usageCPUCores, memoryGiB: tenant.usageMemoryGiB)
+        }
+    }
+
+    /// Starts over as ``init(nodeTotals:tenants:)`` would, keeping the tenant codes handed out
+    /// so far (codes never reach a result: ties go by queue position). Tenants not listed are
+    /// back to weight 1 and no usage.
+    mutating func reset(nodeTotals: CapacityTotals, tenants: [TenantStanding]) {
+        assert(Set(tenants.map(\.id)).count == tenants.count, "tenant ids must be unique; check the snapshot first")
+        var totals = nodeTotals
+        for tenant in tenants {
+            totals.add(gpus: tenant.usageGPUs, cpuCores: tenant.usageCPUCores, memoryGiB: tenant.usageMemoryGiB)
+        }
+        capacity = totals.values
+        for index in weights.indices { weights[index] = 1 }
+        for index in usage.indices { usage[index] = 0 }
+        for tenant in tenants {
             let code = self.code(tenant.id)
             weights[Int(code)] = UInt64(min(max(tenant.weight, 1), TenantStanding.maxWeight))
             record(code, gpus: tenant.usageGPUs, cpuCores: tenant.usageCPUCores, memoryGiB: tenant.usageMemoryGiB)

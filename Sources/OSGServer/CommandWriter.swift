@@ -73,8 +73,9 @@ public actor CommandWriter {
 
     /// Logs `command` for `actor`, durably, applies it, and returns what it did.
     ///
-    /// - Throws: ``APIError`` 429 when too many commands are waiting, 503 when the store
-    ///   failed (nothing of this command was acknowledged).
+    /// - Throws: ``APIError`` 413 `entry_too_large` when the command would not fit a log entry
+    ///   (``LogEntry/leafSizeProblem``), 429 when too many commands are waiting, 503 when the
+    ///   store failed (nothing of this command was acknowledged).
     ///
     /// `admit`, when given, decides whether the command may be logged at all, atomically with
     /// queueing it: it sees the current state and every command submitted before it that the
@@ -87,6 +88,9 @@ public actor CommandWriter {
     ) async throws -> Outcome {
         if let failed {
             throw APIError(.serviceUnavailable, "store_failed", "the coordinator's store failed (\(failed.code.rawValue)); it accepts writes again after a restart")
+        }
+        if let problem = LogEntry.leafSizeProblem(of: command, actor: actor) {
+            throw APIError(.contentTooLarge, "entry_too_large", problem)
         }
         guard pending.count < maxPending else {
             throw APIError(.tooManyRequests, "overloaded", "too many commands are waiting to be logged; retry shortly", headers: [.retryAfter: "1"])

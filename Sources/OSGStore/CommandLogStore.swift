@@ -41,6 +41,8 @@ public enum StoreErrorCode: String, Hashable, Sendable {
     case corrupt
     /// The database could not be opened, read or written.
     case io
+    /// A command too large for a log entry (``LogEntry/leafSizeProblem``); nothing was logged.
+    case entryTooLarge = "entry_too_large"
 }
 
 extension CommandLogStore {

@@ -46,6 +46,11 @@ public struct CommandProcessor<Store: CommandLogStore> {
     /// step back) is raised to it.
     public mutating func submit(_ batch: [(command: Command, actor: String)], at time: Timestamp) async throws(StoreError) -> [[Event]] {
         let entries = entries(for: batch, at: time)
+        for (offset, entry) in entries.enumerated() {
+            if let problem = entry.leafSizeProblem {
+                throw StoreError(.entryTooLarge, "command \(offset) of the batch: \(problem); nothing of the batch was logged")
+            }
+        }
         try await store.append(entries)
         return applyAppended(entries)
     }

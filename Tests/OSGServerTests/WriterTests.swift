@@ -44,4 +44,22 @@ struct WriterTests {
             #expect(await writer.read { $0.availableFunds(of: tenant) } == MicroCredits(1_000_000))
         }
     }
+
+    @Test("a command too large for a log entry is refused with 413 before anything is logged")
+    func oversizedCommand() async throws {
+        let harness = try await Harness.make()
+        let writer = harness.coordinator.writer
+        let before = await writer.logLength
+        let huge: Command = .deposit(tenantID: String(repeating: "t", count: 70_000), amount: MicroCredits(1))
+        do {
+            _ = try await writer.submit(huge, actor: harness.coordinator.governanceID)
+            Issue.record("an oversized command was logged")
+        } catch let error as APIError {
+            #expect(error.status.code == 413 && error.code == "entry_too_large", "\(error)")
+        }
+        #expect(await writer.logLength == before)
+        #expect(await writer.failed == nil, "the store keeps accepting writes")
+        let outcome = try await writer.submit(.deposit(tenantID: "t1", amount: MicroCredits(1)), actor: harness.coordinator.governanceID)
+        #expect(outcome.entry.sequence == before)
+    }
 }

@@ -260,3 +260,23 @@ struct CommandProcessorTests {
         await #expect(throws: StoreError.self) { try await CommandProcessor(store: try SQLiteCommandLogStore(path: path), genesis: genesis) }
     }
 }
+
+@Suite("The command processor refuses a command too large for a log entry")
+struct OversizedCommandTests {
+    @Test("the batch is refused with entry_too_large and nothing is logged or applied")
+    func refusedBeforeLogging() async throws {
+        let store = InMemoryCommandLogStore()
+        var processor = try await CommandProcessor(store: store, genesis: genesis)
+        _ = try await processor.submit([(.deposit(tenantID: "t1", amount: MicroCredits(5)), "gov")], at: start)
+        let huge: Command = .deposit(tenantID: String(repeating: "t", count: 70_000), amount: MicroCredits(5))
+        do {
+            _ = try await processor.submit([(.deposit(tenantID: "t2", amount: MicroCredits(5)), "gov"), (huge, "gov")], at: start)
+            Issue.record("an oversized command was accepted")
+        } catch {
+            #expect(error.code == .entryTooLarge)
+            #expect(error.message.contains("command 1 of the batch"), "\(error.message)")
+        }
+        #expect(try store.count() == 1)
+        #expect(processor.state.nextSequence == 1)
+    }
+}

@@ -1,4 +1,5 @@
 import OSGCore
+import OSGLog
 import OSGDomain
 import Testing
 
@@ -21,5 +22,13 @@ struct WorkloadTests {
         #expect(!replay.runningLeaseOfOrder.isEmpty)
         #expect(refused.values.reduce(0, +) < 30, "refused: \(refused)")
         #expect(["heartbeat", "submitJob", "clear", "tick", "endLease", "deposit"].allSatisfy { kinds[$0, default: 0] > 0 }, "\(kinds)")
+    }
+}
+
+@Suite("The log entry size rule")
+struct LeafSizeRuleTests {
+    @Test("the core's largest leaf is what an entry bundle can hold")
+    func sameLimit() {
+        #expect(LogEntry.maximumLeafByteCount == EntryBundle.maximumEntryByteCount)
     }
 }

@@ -1,0 +1,83 @@
+import OSGDomain
+import OSGMarket
+
+/// One market engine over every registered node, kept across clearings so that a clearing
+/// does not build the node table and the free-capacity index again (docs/MARKET.md, "In the
+/// coordinator").
+///
+/// Derived state only, and never the source of a result: each pass starts the engine with
+/// the free GPUs of that moment (``ClearingEngine/startClearing(freeGPUs:pools:tenants:)``),
+/// which gives exactly what a new engine built from the nodes with free GPUs gives; debug
+/// builds check every pass against such a new engine. The state drops it when a node
+/// registers, is withdrawn or changes its ask, and builds it again at the next clearing that
+/// needs it — so a state without it (a restored snapshot) simply builds it on first use.
+struct KeptMarketEngine: Sendable {
+    /// The engine, built with every node at its full GPU count and no carbon figures.
+    var engine: ClearingEngine
+    /// Engine position of each node, by the node's index in ``CoordinatorState/sortedNodeIDs``.
+    let positions: [Int]
+
+    /// An engine over every node of `state`.
+    init(for state: CoordinatorState) {
+        let nodes = state.sortedNodeIDs.map { nodeID -> MarketNode in
+            let node = state.nodes[nodeID]!.node
+            return MarketNode(
+                id: node.id, operatorID: node.operatorID, gpuModel: node.gpuModel, freeGPUs: node.gpuCount,
+                vramGiB: node.vramGiB, cpuCores: node.cpuCores, memoryGiB: node.memoryGiB, diskGiB: node.diskGiB,
+                region: node.region, jurisdiction: node.jurisdiction, zone: node.gridZone,
+                askPerGPUHour: node.askPerGPUHour, carbonMicroGCO2PerKWh: nil)
+        }
+        engine = ClearingEngine(nodes: nodes, pools: [], tenants: nil)
+        let engine = engine
+        positions = state.sortedNodeIDs.map { engine.nodePosition(of: $0)! }
+    }
+
+    /// `free` (by index in ``CoordinatorState/sortedNodeIDs``) in engine order.
+    func engineOrder(_ free: [Int]) -> [Int] {
+        var ordered = Array(repeating: 0, count: free.count)
+        for (index, position) in positions.enumerated() { ordered[position] = free[index] }
+        return ordered
+    }
+}
+
+extension CoordinatorState {
+    /// Drops the market's derived caches (the kept engine, the running leases' node position
+    /// hints), as a state restored from a snapshot starts: the next clearing builds the engine
+    /// again, and results do not change.
+    mutating func dropMarketCaches() {
+        keptMarketEngine = nil
+        runningTotals.dropNodeIndexHints()
+    }
+
+    /// Whether the state holds a kept market engine now.
+    var hasKeptMarketEngine: Bool { keptMarketEngine != nil }
+
+    /// Runs one engine pass of a clearing over `free` (free GPUs by index in ``sortedNodeIDs``;
+    /// `nodes`, the same capacity as market nodes, when the input builds its engines).
+    mutating func clearingPass(_ run: inout ClearingRun, _ orders: [MarketOrder], input: ClearingInput,
+                               free: [Int], nodes: @autoclosure () -> [MarketNode],
+                               recordServiceOrder: Bool = false) -> ClearingResult {
+        if input.buildsEngines {
+            return run.clear(orders, nodes: nodes(), recordServiceOrder: recordServiceOrder)
+        }
+        // Taken out of the state while it runs, so that the engine is not copied.
+        var kept = keptMarketEngine ?? KeptMarketEngine(for: self)
+        keptMarketEngine = nil
+        let before = run
+        let result = run.clear(orders, kept: &kept.engine, free: kept.engineOrder(free), recordServiceOrder: recordServiceOrder)
+        keptMarketEngine = kept
+        assert(freshPassAgrees(before, orders, free: free, result: result, serviceOrder: run.serviceOrder, recordServiceOrder: recordServiceOrder),
+               "the kept market engine gives what a new engine gives")
+        return result
+    }
+
+    /// Whether a new engine built from the market nodes of `free` gives `result` (debug check
+    /// of the kept engine).
+    private func freshPassAgrees(_ run: ClearingRun, _ orders: [MarketOrder], free: [Int], result: ClearingResult,
+                                 serviceOrder: [String], recordServiceOrder: Bool) -> Bool {
+        var fresh = run
+        let expected = fresh.clear(orders, nodes: marketNodes(free: free, at: lastTime ?? Timestamp(secondsSinceEpoch: 0)),
+                                   recordServiceOrder: recordServiceOrder)
+        return expected == result && fresh.serviceOrder == serviceOrder
+    }
+}

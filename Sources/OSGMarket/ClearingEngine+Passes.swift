@@ -1,0 +1,79 @@
+import OSGDomain
+
+/// One engine reused for many clearings over a fleet whose nodes change rarely (the
+/// coordinator's state machine): build it once over every node, then start each clearing
+/// pass with the free GPUs of that moment instead of building a new engine.
+///
+/// A pass started with ``startClearing(freeGPUs:pools:tenants:)`` gives exactly the result
+/// of a new engine built from the nodes that have free GPUs (with those free GPUs, the same
+/// pools and tenants): nodes with no free GPUs count as absent — in the search, in the
+/// diagnosis of unplaced orders and in the fair-share capacity. The node table (ids, codes,
+/// the (ask, id) order) is kept; only the free-capacity index moves, node by node, where a
+/// node's free GPUs changed since the last pass.
+///
+/// Build the engine with every node at its full GPU count (the slot bounds the search uses
+/// to skip whole slots are taken then, and stay valid upper bounds for any later pass);
+/// rebuild it when a node joins, leaves or changes its ask, shape or carbon figure.
+extension ClearingEngine {
+    /// Starts a clearing pass: every node's free GPUs (by position in id order, see
+    /// ``nodePosition(of:)``; 0 takes a node out of this pass), the pools and the tenants'
+    /// standings (`nil`: fair share off), as ``init(nodes:pools:tenants:)`` takes them.
+    /// Budgets, zone preferences and the recorded service order start afresh.
+    ///
+    /// - Precondition: `freeGPUs` has one entry per node, each within 0 ... the node's GPUs
+    ///   at construction (at most 64).
+    public mutating func startClearing(freeGPUs free: [Int], pools poolList: [SetAsidePool], tenants: [TenantStanding]?) {
+        precondition(free.count == table.count, "one free-GPU figure per node of the engine")
+        emptyNodesAbsent = true
+        presentNodesByModel = Array(repeating: 0, count: table.models.count)
+        presentNodesBySlot = Array(repeating: 0, count: index.masks.count)
+        var totals = FairShareLedger.CapacityTotals()
+        var total = 0
+        for position in 0..<table.count {
+            let after = free[position]
+            precondition(after >= 0 && after <= FreeCapacityIndex.levels, "free GPUs of a node are within 0 ... 64")
+            let slot = index.slot(model: table.model[position], region: table.region[position])
+            assert(after <= index.slotBounds[slot].maxFreeGPUs, "a node never has more free GPUs than when the engine was built")
+            let before = freeGPUs[position]
+            if before != after {
+                freeGPUs[position] = after
+                index.move(rank: table.rank[position], slot: slot, from: before, to: after)
+            }
+            table.snapshotFreeGPUs[position] = after
+            guard after > 0 else { continue }
+            total += after
+            presentNodesByModel[Int(table.model[position])] += 1
+            presentNodesBySlot[slot] += 1
+            totals.add(gpus: after, cpuCores: table.cpuCores[position], memoryGiB: table.memoryGiB[position])
+        }
+        snapshotIndex = index
+        totalGPUs = total
+        var states: [String: PoolState] = [:]
+        var reserved = 0
+        for pool in poolList {
+            let share = Int64(pool.sharePPM).multipliedFullWidth(by: Int64(total))
+            let gpus = Int(Int64(1_000_000).dividingFullWidth(share).quotient)
+            states[pool.name] = PoolState(reservedGPUs: gpus, usedGPUs: 0, priceMicroCredits: pool.pricePerGPUHour.rawValue)
+            reserved += gpus
+        }
+        precondition(reserved <= total, "pool shares must add up to at most 100 %")
+        pools = states
+        reservedGPUs = reserved
+        standardOpenGPUs = 0
+        preferredZones = [:]
+        recordsServiceOrder = false
+        serviceOrder = []
+        if let tenants {
+            if fairShare == nil {
+                fairShare = FairShareLedger(nodeTotals: totals, tenants: tenants)
+            } else {
+                fairShare!.reset(nodeTotals: totals, tenants: tenants)
+            }
+        } else {
+            fairShare = nil
+        }
+    }
+
+    /// The id of the node at `position` (id order).
+    public func nodeID(at position: Int) -> String { table.ids[position] }
+}

@@ -1,0 +1,60 @@
+import OSGDomain
+import Testing
+@testable import OSGCore
+
+/// The kept market engine is a derived cache: dropping it (and the running leases' node
+/// position hints) anywhere in a log, as a state restored from a snapshot starts, must give
+/// the same events and the same digest as a state that kept everything. Debug builds also
+/// check every clearing pass of these replays against a newly built engine.
+@Suite("The kept market engine never changes a result")
+struct KeptMarketEngineTests {
+    /// Events and digest of `entries` replayed from genesis, dropping the market caches before
+    /// each entry whose index is in `dropBefore`.
+    static func replay(_ entries: [LogEntry], dropBefore: Set<Int>) -> (events: [Event], digest: String, keptAtEnd: Bool) {
+        var state = CoordinatorState(genesis: CommandLogWorkload.genesis)
+        var events: [Event] = []
+        for (index, entry) in entries.enumerated() {
+            if dropBefore.contains(index) { state.dropMarketCaches() }
+            events += state.apply(entry)
+        }
+        return (events, state.digest, state.hasKeptMarketEngine)
+    }
+
+    @Test("dropping the caches halfway, or every 500 entries, replays to the same events and digest",
+          arguments: [(UInt64(1), 4, 3, 10), (UInt64(2), 10, 4, 30), (UInt64(5), 3, 2, 6)])
+    func dropAndRebuild(seed: UInt64, operators: Int, nodesPerOperator: Int, tenants: Int) {
+        var workload = CommandLogWorkload(seed: seed, operators: operators, nodesPerOperator: nodesPerOperator, tenants: tenants)
+        let entries = workload.entries(count: 5_000)
+        let straight = Self.replay(entries, dropBefore: [])
+        #expect(straight.digest == workload.state.digest)
+        #expect(straight.keptAtEnd, "clearings keep their engine")
+        #expect(straight.events.contains { if case .leaseStarted = $0 { true } else { false } })
+        #expect(straight.events.contains { if case .headReserved = $0 { true } else { false } }, "the log exercises the head's reservation")
+
+        let halfway = Self.replay(entries, dropBefore: [entries.count / 2])
+        #expect(halfway.digest == straight.digest)
+        #expect(halfway.events == straight.events)
+
+        let often = Self.replay(entries, dropBefore: Set(stride(from: 1, to: entries.count, by: 500)))
+        #expect(often.digest == straight.digest)
+        #expect(often.events == straight.events)
+    }
+
+    @Test("a state copied before a clearing and one that clears keep independent engines")
+    func copiesAreIndependent() {
+        var workload = CommandLogWorkload(seed: 3, operators: 4, nodesPerOperator: 3, tenants: 10)
+        let entries = workload.entries(count: 3_000)
+        var state = CoordinatorState(genesis: CommandLogWorkload.genesis)
+        for entry in entries.prefix(1_500) { _ = state.apply(entry) }
+        var copy = state
+        var events: [Event] = []
+        var copyEvents: [Event] = []
+        for entry in entries.dropFirst(1_500) {
+            events += state.apply(entry)
+            copyEvents += copy.apply(entry)
+        }
+        #expect(events == copyEvents)
+        #expect(state.digest == copy.digest)
+        #expect(state.digest == workload.state.digest)
+    }
+}
