@@ -211,18 +211,7 @@ public actor TransparencyLogWriter {
             throw TransparencyLogError(.notContiguous, "the state has \(state.nextSequence) entries applied, the log has \(log.size)")
         }
         let statePath = LogLayout.state(treeSize: log.size)
-        let note: SignedNote
-        do {
-            note = try log.signedCheckpoint(signer: signer)
-        } catch {
-            throw TransparencyLogError(.badKey, "signing the checkpoint: \(error)")
-        }
-        let partial: [TransparencyLog.File]
-        do {
-            partial = try log.partialFiles()
-        } catch {
-            throw TransparencyLogError(.entryTooLarge, "\(error.field): \(error.message)")
-        }
+        let (note, partial) = try signedCheckpointAndPartialTiles()
         try Self.io { () throws(TransparencyLogFiles.Failure) in
             for file in partial {
                 try files.write(file.bytes, to: file.path)
@@ -237,6 +226,21 @@ public actor TransparencyLogWriter {
         checkpointNote = note
         publishedSize = log.size
         try pruneStates()
+    }
+
+    /// A signed checkpoint of the current tree and the partial tiles and bundle it covers.
+    private func signedCheckpointAndPartialTiles() throws(TransparencyLogError) -> (SignedNote, [TransparencyLog.File]) {
+        let note: SignedNote
+        do {
+            note = try log.signedCheckpoint(signer: signer)
+        } catch {
+            throw TransparencyLogError(.badKey, "signing the checkpoint: \(error)")
+        }
+        do {
+            return (note, try log.partialFiles())
+        } catch {
+            throw TransparencyLogError(.entryTooLarge, "\(error.field): \(error.message)")
+        }
     }
 
     // MARK: Checkpoints off the append path
@@ -257,18 +261,7 @@ public actor TransparencyLogWriter {
     /// At most one prepared checkpoint may be outstanding; finish it with ``didPublish(_:)`` or
     /// ``didNotPublish(_:)``.
     public func prepareCheckpoint() throws(TransparencyLogError) -> PreparedCheckpoint {
-        let note: SignedNote
-        do {
-            note = try log.signedCheckpoint(signer: signer)
-        } catch {
-            throw TransparencyLogError(.badKey, "signing the checkpoint: \(error)")
-        }
-        let partial: [TransparencyLog.File]
-        do {
-            partial = try log.partialFiles()
-        } catch {
-            throw TransparencyLogError(.entryTooLarge, "\(error.field): \(error.message)")
-        }
+        let (note, partial) = try signedCheckpointAndPartialTiles()
         let taken = unflushed.sorted()
         unflushed.removeAll()
         return PreparedCheckpoint(size: log.size, note: note, partial: partial, unflushed: taken)
