@@ -15,15 +15,19 @@ import OSGDomain
 /// | 32 | the state digest (``CoordinatorState/digest``, SHA-256) |
 /// | 8 | body length |
 /// | 32 | SHA-256 of the body |
-/// | n | body: the state's `Codable` form (derived caches left out) as JSON with sorted keys |
+/// | n | body: the state's `Codable` form (derived caches left out) |
 ///
-/// The same state always gives the same bytes: every collection is a JSON object with sorted
-/// keys or an array in state order, never in hash order. Decoding checks the header, the
+/// The body is ``BinaryStateEncoder``'s compact binary form in format version 2 and JSON with
+/// sorted keys in version 1 (still read: older stores hold such snapshots). The same state
+/// always gives the same bytes: every keyed container (dictionaries included) is written with
+/// sorted keys and every array in state order, never in hash order. Decoding checks the header, the
 /// body's checksum, the genesis, the sequence and finally that the decoded state has the
 /// recorded digest, and throws ``SnapshotError`` on any mismatch; it never traps on bad bytes.
 public enum StateSnapshot {
-    /// The current format version; decoding refuses any other.
-    public static let formatVersion: UInt16 = 1
+    /// The format version snapshots are written in: 2, a ``BinaryStateEncoder`` body.
+    public static let formatVersion: UInt16 = 2
+    /// The versions decoding reads: 1 (a JSON body) and 2.
+    public static let readableFormatVersions: ClosedRange<UInt16> = 1...2
     static let magic = Array("OSGSNAP\n".utf8)
     static let headerSize = 8 + 2 + 8 + 32 + 8 + 32
 
@@ -35,22 +39,34 @@ public enum StateSnapshot {
         public var digest: String
         /// Body bytes.
         public var bodyLength: UInt64
+        /// The format version (1: JSON body, 2: binary body).
+        public var formatVersion: UInt16 = StateSnapshot.formatVersion
     }
 
     /// The snapshot bytes of `state`: every stored property through the state's synthesised
     /// `Codable` conformance, except the `@DerivedCache` ones.
-    public static func encode(_ state: CoordinatorState) throws(SnapshotError) -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    ///
+    /// - Parameter version: the format version to write; 1 (JSON body) only to test that older
+    ///   snapshots still load.
+    public static func encode(_ state: CoordinatorState, formatVersion version: UInt16 = formatVersion) throws(SnapshotError) -> [UInt8] {
+        guard readableFormatVersions.contains(version) else {
+            throw SnapshotError(.unsupportedVersion, "snapshot format version \(version) cannot be written")
+        }
         let body: [UInt8]
         do {
-            body = Array(try encoder.encode(state))
+            if version == 1 {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                body = Array(try encoder.encode(state))
+            } else {
+                body = try BinaryStateEncoder.encode(state)
+            }
         } catch {
             throw SnapshotError(.malformed, "the state does not encode: \(error)")
         }
         var bytes = magic
         bytes.reserveCapacity(headerSize + body.count)
-        append(formatVersion, to: &bytes)
+        append(version, to: &bytes)
         append(state.nextSequence, to: &bytes)
         bytes += Hex.decode(state.digest) ?? []
         append(UInt64(body.count), to: &bytes)
@@ -66,8 +82,8 @@ public enum StateSnapshot {
         }
         guard Array(bytes[0..<8]) == magic else { throw SnapshotError(.malformed, "the bytes do not start with the snapshot magic OSGSNAP") }
         let version = UInt16(readInteger(bytes, at: 8, width: 2))
-        guard version == formatVersion else {
-            throw SnapshotError(.unsupportedVersion, "snapshot format version \(version); this build reads version \(formatVersion) only")
+        guard readableFormatVersions.contains(version) else {
+            throw SnapshotError(.unsupportedVersion, "snapshot format version \(version); this build reads versions \(readableFormatVersions.lowerBound) to \(readableFormatVersions.upperBound)")
         }
         let sequence = readInteger(bytes, at: 10, width: 8)
         let digest = Hex.encode(bytes[18..<50])
@@ -78,7 +94,7 @@ public enum StateSnapshot {
         guard Array(bytes[58..<90]) == Array(SHA256.hash(data: bytes[headerSize...])) else {
             throw SnapshotError(.checksumMismatch, "the body's SHA-256 does not match the header: the snapshot is damaged")
         }
-        return Header(sequence: sequence, digest: digest, bodyLength: bodyLength)
+        return Header(sequence: sequence, digest: digest, bodyLength: bodyLength, formatVersion: version)
     }
 
     /// The state `bytes` hold, with every derived cache rebuilt, checked against the header.
@@ -88,7 +104,11 @@ public enum StateSnapshot {
         let header = try header(of: bytes)
         var state: CoordinatorState
         do {
-            state = try JSONDecoder().decode(CoordinatorState.self, from: Data(bytes[headerSize...]))
+            if header.formatVersion == 1 {
+                state = try JSONDecoder().decode(CoordinatorState.self, from: Data(bytes[headerSize...]))
+            } else {
+                state = try BinaryStateDecoder.decode(CoordinatorState.self, from: bytes[headerSize...])
+            }
         } catch {
             throw SnapshotError(.malformed, "the body does not decode as a state: \(error)")
         }

@@ -25,7 +25,8 @@ struct StateSnapshotTests {
     func derivedCachesLeftOut() throws {
         let (genesis, entries) = try Self.logs(seed: 1)[1]
         let (state, _) = Self.replay(genesis, entries)
-        let bytes = try StateSnapshot.encode(state)
+        // The JSON body (version 1) shows the same `Codable` form the binary body (version 2) holds.
+        let bytes = try StateSnapshot.encode(state, formatVersion: 1)
         let body = try #require(try JSONSerialization.jsonObject(with: Data(bytes[Self.headerSize...])) as? [String: Any])
         #expect((body["runningTotals"] as? [String: Any])?.isEmpty == true)
         #expect((body["sortedNodeIDs"] as? [String: Any])?.isEmpty == true)
@@ -40,12 +41,22 @@ struct StateSnapshotTests {
         #expect((body["nodes"] as? [String: Any])?.count == state.nodes.count)
     }
 
-    @Test("a snapshot decodes to a state with the same digest and encodes to the same bytes", arguments: 0..<6)
+    @Test("a snapshot decodes to a state with the same digest and encodes to the same bytes (both format versions)", arguments: 0..<6)
     func roundTrip(seed: Int) throws {
         for (genesis, entries) in try Self.logs(seed: seed) {
             let (state, _) = Self.replay(genesis, entries)
+            for version in StateSnapshot.readableFormatVersions {
+                let bytes = try StateSnapshot.encode(state, formatVersion: version)
+                let header = try StateSnapshot.header(of: bytes)
+                #expect(header.formatVersion == version)
+                let restored = try StateSnapshot.decode(bytes, genesis: genesis)
+                #expect(restored.digest == state.digest)
+                #expect(restored.snapshot == state.snapshot)
+                #expect(try StateSnapshot.encode(restored, formatVersion: version) == bytes)
+            }
             let bytes = try StateSnapshot.encode(state)
             let header = try StateSnapshot.header(of: bytes)
+            #expect(header.formatVersion == 2)
             #expect(header.sequence == state.nextSequence)
             #expect(header.digest == state.digest)
             let restored = try StateSnapshot.decode(bytes, genesis: genesis)
@@ -62,7 +73,9 @@ struct StateSnapshotTests {
             let (full, fullEvents) = Self.replay(genesis, entries)
             for cut in [1, entries.count / 3, entries.count / 2 + seed * 7, entries.count - 1] {
                 let (prefix, prefixEvents) = Self.replay(genesis, entries[..<cut])
-                let restored = try StateSnapshot.decode(try StateSnapshot.encode(prefix), genesis: genesis)
+                // Version 1 (JSON) at one cut: older stores' snapshots resume the same way.
+                let version: UInt16 = cut == entries.count / 3 ? 1 : StateSnapshot.formatVersion
+                let restored = try StateSnapshot.decode(try StateSnapshot.encode(prefix, formatVersion: version), genesis: genesis)
                 let (resumed, tailEvents) = Self.replay(genesis, entries[cut...], from: restored)
                 #expect(resumed.digest == full.digest, "cut at \(cut) of \(entries.count)")
                 #expect(prefixEvents + tailEvents == fullEvents, "cut at \(cut) of \(entries.count)")
@@ -72,9 +85,15 @@ struct StateSnapshotTests {
 
     @Test("damaged, truncated or foreign bytes are refused with a coded error, never a crash")
     func damagedBytes() throws {
+        for version in StateSnapshot.readableFormatVersions {
+            try damagedBytes(version: version)
+        }
+    }
+
+    func damagedBytes(version formatVersion: UInt16) throws {
         let (genesis, entries) = try Self.logs(seed: 3)[0]
         let (state, _) = Self.replay(genesis, entries)
-        let bytes = try StateSnapshot.encode(state)
+        let bytes = try StateSnapshot.encode(state, formatVersion: formatVersion)
         func code(_ damaged: [UInt8], genesis: Genesis = genesis) -> SnapshotErrorCode? {
             do {
                 _ = try StateSnapshot.decode(damaged, genesis: genesis)
@@ -118,13 +137,35 @@ struct StateSnapshotTests {
         let (genesis, entries) = try Self.logs(seed: 2)[1]
         let (state, _) = Self.replay(genesis, entries)
         let running = try #require(state.runningLeaseOfOrder.first)
-        // Re-wrap a body whose escrows no longer match the running leases, with a valid checksum.
-        let bytes = try StateSnapshot.encode(state)
+        // Re-wrap a body whose escrows no longer match the running leases, with a valid checksum
+        // (a JSON body, version 1, is easy to edit; the binary one is edited below).
+        let bytes = try StateSnapshot.encode(state, formatVersion: 1)
         let text = String(decoding: bytes[StateSnapshotTests.headerSize...], as: UTF8.self)
         let damaged = text.replacingOccurrences(of: "\"\(running.value)\":[", with: "\"x\(running.value)\":[")
         #expect(damaged != text)
         let rewrapped = StateSnapshot.rewrapForTests(header: Array(bytes[..<StateSnapshotTests.headerSize]), body: Array(damaged.utf8))
         #expect(throws: SnapshotError.self) { _ = try StateSnapshot.decode(rewrapped, genesis: genesis) }
+
+        // The binary body: rename the running lease's escrow key (same length, still sorted
+        // after a lease id that starts with "x"? not necessarily — either way it is refused).
+        let binary = try StateSnapshot.encode(state)
+        let body = Array(binary[StateSnapshotTests.headerSize...])
+        let key = Array(running.value.utf8)
+        let escrowKey = try #require(Self.escrowKeyOffset(in: body, key: key))
+        var edited = body
+        edited[escrowKey] = UInt8(ascii: "~")
+        let rewrappedBinary = StateSnapshot.rewrapForTests(header: Array(binary[..<StateSnapshotTests.headerSize]), body: edited)
+        #expect(throws: SnapshotError.self) { _ = try StateSnapshot.decode(rewrappedBinary, genesis: genesis) }
+    }
+
+    /// The offset of the last occurrence of `key` as a length-prefixed key followed by a list (an escrow entry).
+    static func escrowKeyOffset(in body: [UInt8], key: [UInt8]) -> Int? {
+        guard key.count < 128 else { return nil }
+        var found: Int?
+        for start in 1..<(body.count - key.count) where body[start - 1] == UInt8(key.count) && body[start + key.count] == 8 {
+            if Array(body[start..<start + key.count]) == key { found = start }
+        }
+        return found
     }
 
     static let headerSize = 90

@@ -1,0 +1,337 @@
+/// A compact, deterministic binary `Encoder` for `Codable` values: the body of format-2 state
+/// snapshots (docs/SNAPSHOTS.md, "Format").
+///
+/// Every value is one tag byte followed by its payload:
+///
+/// | tag | value | payload |
+/// |---|---|---|
+/// | 0 | nil | — |
+/// | 1, 2 | false, true | — |
+/// | 3 | unsigned integer | LEB128 varint |
+/// | 4 | signed integer | zigzag LEB128 varint |
+/// | 5 | string | varint byte count, UTF-8 bytes |
+/// | 6 | floating point | 8 bytes, IEEE 754 binary64 bit pattern, little-endian |
+/// | 7 | keyed container | varint payload byte count, varint entry count, entries (varint key length, key UTF-8, value) |
+/// | 8 | unkeyed container | varint payload byte count, varint element count, elements |
+///
+/// The same value always gives the same bytes: the entries of a keyed container are written
+/// sorted by their key's UTF-8 bytes (so a `Dictionary` keyed by `String`, `Int` or a
+/// `CodingKeyRepresentable` type, which the standard library encodes through a keyed
+/// container in hash order, comes out sorted — as `JSONEncoder`'s `.sortedKeys` did for the
+/// JSON snapshots), a key encoded twice is an error, and varints are minimal. Containers carry
+/// their byte count so that ``BinaryStateDecoder`` skips a value without reading it.
+///
+/// Values are first collected as a small tree (containers are objects, so a container written
+/// after a nested one was created still lands in place), then measured and written in one pass.
+public enum BinaryStateEncoder {
+    /// The bytes of `value`.
+    public static func encode(_ value: some Encodable) throws -> [UInt8] {
+        let encoder = BinaryEncoderNode()
+        try value.encode(to: encoder)
+        let root = encoder.value
+        let size = try BinaryValueWriter.measure(root)
+        var writer = BinaryValueWriter(capacity: size)
+        writer.write(root)
+        assert(writer.bytes.count == size, "measured \(size) bytes, wrote \(writer.bytes.count)")
+        return writer.bytes
+    }
+}
+
+/// Wire tags (see ``BinaryStateEncoder``).
+enum BinaryTag {
+    static let null: UInt8 = 0
+    static let `false`: UInt8 = 1
+    static let `true`: UInt8 = 2
+    static let unsigned: UInt8 = 3
+    static let signed: UInt8 = 4
+    static let string: UInt8 = 5
+    static let float: UInt8 = 6
+    static let keyed: UInt8 = 7
+    static let unkeyed: UInt8 = 8
+}
+
+/// One encoded value before it is written.
+enum BinaryValue {
+    case null
+    case bool(Bool)
+    case unsigned(UInt64)
+    case signed(Int64)
+    case float(UInt64)
+    case string(String)
+    case unsignedArray([UInt64])
+    case keyed(BinaryKeyedStorage)
+    case unkeyed(BinaryUnkeyedStorage)
+    /// A value written through a super-encoder or a nested encoder, read when measuring.
+    case deferred(BinaryEncoderNode)
+}
+
+/// A keyed container's entries, in the order encoded until measured, then sorted.
+final class BinaryKeyedStorage {
+    var entries: [(key: String, value: BinaryValue)] = []
+    var payloadSize = 0
+}
+
+/// An unkeyed container's elements.
+final class BinaryUnkeyedStorage {
+    var elements: [BinaryValue] = []
+    var payloadSize = 0
+}
+
+/// The `Encoder` handed to `encode(to:)`: holds the one value it encodes.
+final class BinaryEncoderNode: Encoder {
+    var storage: BinaryValue?
+    var codingPath: [any CodingKey] { [] }
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+
+    /// What was encoded; an empty keyed container when nothing was (as `JSONEncoder` gives `{}`).
+    var value: BinaryValue { storage ?? .keyed(BinaryKeyedStorage()) }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
+        if case .keyed(let keyed) = storage { return KeyedEncodingContainer(BinaryKeyedEncoding(storage: keyed)) }
+        let keyed = BinaryKeyedStorage()
+        storage = .keyed(keyed)
+        return KeyedEncodingContainer(BinaryKeyedEncoding(storage: keyed))
+    }
+
+    func unkeyedContainer() -> any UnkeyedEncodingContainer {
+        if case .unkeyed(let unkeyed) = storage { return BinaryUnkeyedEncoding(storage: unkeyed) }
+        let unkeyed = BinaryUnkeyedStorage()
+        storage = .unkeyed(unkeyed)
+        return BinaryUnkeyedEncoding(storage: unkeyed)
+    }
+
+    func singleValueContainer() -> any SingleValueEncodingContainer { BinarySingleValueEncoding(node: self) }
+
+    /// `value` as a ``BinaryValue``: primitives and `[UInt64]` directly, anything else
+    /// through its own `encode(to:)`.
+    static func box<T: Encodable>(_ value: T) throws -> BinaryValue {
+        if T.self == [UInt64].self { return .unsignedArray(value as! [UInt64]) }
+        if T.self == String.self { return .string(value as! String) }
+        if T.self == Int.self { return .signed(Int64(value as! Int)) }
+        if T.self == Int64.self { return .signed(value as! Int64) }
+        if T.self == UInt64.self { return .unsigned(value as! UInt64) }
+        if T.self == Bool.self { return .bool(value as! Bool) }
+        let node = BinaryEncoderNode()
+        try value.encode(to: node)
+        return node.value
+    }
+}
+
+struct BinaryKeyedEncoding<Key: CodingKey>: KeyedEncodingContainerProtocol {
+    let storage: BinaryKeyedStorage
+    var codingPath: [any CodingKey] { [] }
+
+    private func put(_ value: BinaryValue, _ key: Key) { storage.entries.append((key.stringValue, value)) }
+
+    mutating func encodeNil(forKey key: Key) throws { put(.null, key) }
+    mutating func encode(_ value: Bool, forKey key: Key) throws { put(.bool(value), key) }
+    mutating func encode(_ value: String, forKey key: Key) throws { put(.string(value), key) }
+    mutating func encode(_ value: Double, forKey key: Key) throws { put(.float(value.bitPattern), key) }
+    mutating func encode(_ value: Float, forKey key: Key) throws { put(.float(Double(value).bitPattern), key) }
+    mutating func encode(_ value: Int, forKey key: Key) throws { put(.signed(Int64(value)), key) }
+    mutating func encode(_ value: Int8, forKey key: Key) throws { put(.signed(Int64(value)), key) }
+    mutating func encode(_ value: Int16, forKey key: Key) throws { put(.signed(Int64(value)), key) }
+    mutating func encode(_ value: Int32, forKey key: Key) throws { put(.signed(Int64(value)), key) }
+    mutating func encode(_ value: Int64, forKey key: Key) throws { put(.signed(value), key) }
+    mutating func encode(_ value: UInt, forKey key: Key) throws { put(.unsigned(UInt64(value)), key) }
+    mutating func encode(_ value: UInt8, forKey key: Key) throws { put(.unsigned(UInt64(value)), key) }
+    mutating func encode(_ value: UInt16, forKey key: Key) throws { put(.unsigned(UInt64(value)), key) }
+    mutating func encode(_ value: UInt32, forKey key: Key) throws { put(.unsigned(UInt64(value)), key) }
+    mutating func encode(_ value: UInt64, forKey key: Key) throws { put(.unsigned(value), key) }
+    mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws { put(try BinaryEncoderNode.box(value), key) }
+
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
+        let nested = BinaryKeyedStorage()
+        put(.keyed(nested), key)
+        return KeyedEncodingContainer(BinaryKeyedEncoding<NestedKey>(storage: nested))
+    }
+
+    mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
+        let nested = BinaryUnkeyedStorage()
+        put(.unkeyed(nested), key)
+        return BinaryUnkeyedEncoding(storage: nested)
+    }
+
+    mutating func superEncoder() -> any Encoder { superEncoder(forKey: Key(stringValue: "super")!) }
+
+    mutating func superEncoder(forKey key: Key) -> any Encoder {
+        let node = BinaryEncoderNode()
+        put(.deferred(node), key)
+        return node
+    }
+}
+
+struct BinaryUnkeyedEncoding: UnkeyedEncodingContainer {
+    let storage: BinaryUnkeyedStorage
+    var codingPath: [any CodingKey] { [] }
+    var count: Int { storage.elements.count }
+
+    private func put(_ value: BinaryValue) { storage.elements.append(value) }
+
+    mutating func encodeNil() throws { put(.null) }
+    mutating func encode(_ value: Bool) throws { put(.bool(value)) }
+    mutating func encode(_ value: String) throws { put(.string(value)) }
+    mutating func encode(_ value: Double) throws { put(.float(value.bitPattern)) }
+    mutating func encode(_ value: Float) throws { put(.float(Double(value).bitPattern)) }
+    mutating func encode(_ value: Int) throws { put(.signed(Int64(value))) }
+    mutating func encode(_ value: Int8) throws { put(.signed(Int64(value))) }
+    mutating func encode(_ value: Int16) throws { put(.signed(Int64(value))) }
+    mutating func encode(_ value: Int32) throws { put(.signed(Int64(value))) }
+    mutating func encode(_ value: Int64) throws { put(.signed(value)) }
+    mutating func encode(_ value: UInt) throws { put(.unsigned(UInt64(value))) }
+    mutating func encode(_ value: UInt8) throws { put(.unsigned(UInt64(value))) }
+    mutating func encode(_ value: UInt16) throws { put(.unsigned(UInt64(value))) }
+    mutating func encode(_ value: UInt32) throws { put(.unsigned(UInt64(value))) }
+    mutating func encode(_ value: UInt64) throws { put(.unsigned(value)) }
+    mutating func encode<T: Encodable>(_ value: T) throws { put(try BinaryEncoderNode.box(value)) }
+
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
+        let nested = BinaryKeyedStorage()
+        put(.keyed(nested))
+        return KeyedEncodingContainer(BinaryKeyedEncoding<NestedKey>(storage: nested))
+    }
+
+    mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
+        let nested = BinaryUnkeyedStorage()
+        put(.unkeyed(nested))
+        return BinaryUnkeyedEncoding(storage: nested)
+    }
+
+    mutating func superEncoder() -> any Encoder {
+        let node = BinaryEncoderNode()
+        put(.deferred(node))
+        return node
+    }
+}
+
+struct BinarySingleValueEncoding: SingleValueEncodingContainer {
+    let node: BinaryEncoderNode
+    var codingPath: [any CodingKey] { [] }
+
+    private func put(_ value: BinaryValue) { node.storage = value }
+
+    mutating func encodeNil() throws { put(.null) }
+    mutating func encode(_ value: Bool) throws { put(.bool(value)) }
+    mutating func encode(_ value: String) throws { put(.string(value)) }
+    mutating func encode(_ value: Double) throws { put(.float(value.bitPattern)) }
+    mutating func encode(_ value: Float) throws { put(.float(Double(value).bitPattern)) }
+    mutating func encode(_ value: Int) throws { put(.signed(Int64(value))) }
+    mutating func encode(_ value: Int8) throws { put(.signed(Int64(value))) }
+    mutating func encode(_ value: Int16) throws { put(.signed(Int64(value))) }
+    mutating func encode(_ value: Int32) throws { put(.signed(Int64(value))) }
+    mutating func encode(_ value: Int64) throws { put(.signed(value)) }
+    mutating func encode(_ value: UInt) throws { put(.unsigned(UInt64(value))) }
+    mutating func encode(_ value: UInt8) throws { put(.unsigned(UInt64(value))) }
+    mutating func encode(_ value: UInt16) throws { put(.unsigned(UInt64(value))) }
+    mutating func encode(_ value: UInt32) throws { put(.unsigned(UInt64(value))) }
+    mutating func encode(_ value: UInt64) throws { put(.unsigned(value)) }
+    mutating func encode<T: Encodable>(_ value: T) throws { put(try BinaryEncoderNode.box(value)) }
+}
+
+/// Measures (sorting keyed entries) and writes a ``BinaryValue`` tree.
+struct BinaryValueWriter {
+    private(set) var bytes: [UInt8] = []
+
+    init(capacity: Int) { bytes.reserveCapacity(capacity) }
+
+    static func varintSize(_ value: UInt64) -> Int {
+        var value = value, size = 1
+        while value >= 0x80 { value >>= 7; size += 1 }
+        return size
+    }
+
+    static func zigzag(_ value: Int64) -> UInt64 { UInt64(bitPattern: (value << 1) ^ (value >> 63)) }
+
+    /// Bytes `value` takes; sorts every keyed container and records payload sizes on the way.
+    static func measure(_ value: BinaryValue) throws -> Int {
+        switch value {
+        case .null, .bool: return 1
+        case .unsigned(let number): return 1 + varintSize(number)
+        case .signed(let number): return 1 + varintSize(zigzag(number))
+        case .float: return 9
+        case .string(let string):
+            let count = string.utf8.count
+            return 1 + varintSize(UInt64(count)) + count
+        case .unsignedArray(let numbers):
+            var payload = varintSize(UInt64(numbers.count))
+            for number in numbers { payload += 1 + varintSize(number) }
+            return 1 + varintSize(UInt64(payload)) + payload
+        case .keyed(let storage):
+            storage.entries.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            var payload = varintSize(UInt64(storage.entries.count))
+            for (index, entry) in storage.entries.enumerated() {
+                if index > 0, storage.entries[index - 1].key == entry.key {
+                    throw EncodingError.invalidValue(entry.key, .init(codingPath: [], debugDescription: "key \(entry.key) is encoded twice in one container"))
+                }
+                let keyCount = entry.key.utf8.count
+                payload += varintSize(UInt64(keyCount)) + keyCount + (try measure(entry.value))
+            }
+            storage.payloadSize = payload
+            return 1 + varintSize(UInt64(payload)) + payload
+        case .unkeyed(let storage):
+            var payload = varintSize(UInt64(storage.elements.count))
+            for element in storage.elements { payload += try measure(element) }
+            storage.payloadSize = payload
+            return 1 + varintSize(UInt64(payload)) + payload
+        case .deferred(let node):
+            if node.storage == nil { node.storage = node.value }
+            return try measure(node.value)
+        }
+    }
+
+    mutating func varint(_ value: UInt64) {
+        var value = value
+        while value >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
+            value >>= 7
+        }
+        bytes.append(UInt8(value))
+    }
+
+    /// Writes a measured value.
+    mutating func write(_ value: BinaryValue) {
+        switch value {
+        case .null: bytes.append(BinaryTag.null)
+        case .bool(let flag): bytes.append(flag ? BinaryTag.true : BinaryTag.false)
+        case .unsigned(let number):
+            bytes.append(BinaryTag.unsigned)
+            varint(number)
+        case .signed(let number):
+            bytes.append(BinaryTag.signed)
+            varint(Self.zigzag(number))
+        case .float(let pattern):
+            bytes.append(BinaryTag.float)
+            withUnsafeBytes(of: pattern.littleEndian) { bytes += $0 }
+        case .string(let string):
+            bytes.append(BinaryTag.string)
+            varint(UInt64(string.utf8.count))
+            bytes += string.utf8
+        case .unsignedArray(let numbers):
+            var payload = Self.varintSize(UInt64(numbers.count))
+            for number in numbers { payload += 1 + Self.varintSize(number) }
+            bytes.append(BinaryTag.unkeyed)
+            varint(UInt64(payload))
+            varint(UInt64(numbers.count))
+            for number in numbers {
+                bytes.append(BinaryTag.unsigned)
+                varint(number)
+            }
+        case .keyed(let storage):
+            bytes.append(BinaryTag.keyed)
+            varint(UInt64(storage.payloadSize))
+            varint(UInt64(storage.entries.count))
+            for entry in storage.entries {
+                varint(UInt64(entry.key.utf8.count))
+                bytes += entry.key.utf8
+                write(entry.value)
+            }
+        case .unkeyed(let storage):
+            bytes.append(BinaryTag.unkeyed)
+            varint(UInt64(storage.payloadSize))
+            varint(UInt64(storage.elements.count))
+            for element in storage.elements { write(element) }
+        case .deferred(let node):
+            write(node.value)
+        }
+    }
+}
