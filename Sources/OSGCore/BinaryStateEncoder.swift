@@ -1,3 +1,5 @@
+import Foundation
+
 /// A compact, deterministic binary `Encoder` for `Codable` values: the body of format-2 state
 /// snapshots (docs/SNAPSHOTS.md, "Format").
 ///
@@ -80,6 +82,9 @@ final class BinaryUnkeyedStorage {
 /// The `Encoder` handed to `encode(to:)`: holds the one value it encodes.
 final class BinaryEncoderNode: Encoder {
     var storage: BinaryValue?
+    /// Whether this is a Foundation type that `JSONEncoder` writes its own way (`Data`, `Date`,
+    /// `URL`, `Decimal`): ``CanonicalJSONWriter`` then leaves the value to `JSONEncoder`.
+    var writtenSpeciallyByJSONEncoder = false
     var codingPath: [any CodingKey] { [] }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
@@ -113,6 +118,10 @@ final class BinaryEncoderNode: Encoder {
         if T.self == Bool.self { return .bool(value as! Bool) }
         let node = BinaryEncoderNode()
         try value.encode(to: node)
+        if T.self == Data.self || T.self == Date.self || T.self == URL.self || T.self == Decimal.self {
+            node.writtenSpeciallyByJSONEncoder = true
+            return .deferred(node)
+        }
         return node.value
     }
 }
