@@ -251,6 +251,17 @@ struct BinaryValueWriter {
 
     static func zigzag(_ value: Int64) -> UInt64 { UInt64(bitPattern: (value << 1) ^ (value >> 63)) }
 
+    /// Whether `a`'s UTF-8 bytes sort before `b`'s.
+    static func precedes(_ a: String, _ b: String) -> Bool {
+        let fast = a.utf8.withContiguousStorageIfAvailable { left in
+            b.utf8.withContiguousStorageIfAvailable { right in
+                for index in 0..<Swift.min(left.count, right.count) where left[index] != right[index] { return left[index] < right[index] }
+                return left.count < right.count
+            }
+        }
+        return (fast ?? nil) ?? a.utf8.lexicographicallyPrecedes(b.utf8)
+    }
+
     /// Bytes `value` takes; sorts every keyed container and records payload sizes on the way.
     static func measure(_ value: BinaryValue) throws -> Int {
         switch value {
@@ -266,7 +277,10 @@ struct BinaryValueWriter {
             for number in numbers { payload += 1 + varintSize(number) }
             return 1 + varintSize(UInt64(payload)) + payload
         case .keyed(let storage):
-            storage.entries.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            let entries = storage.entries
+            if entries.indices.dropFirst().contains(where: { !precedes(entries[$0 - 1].key, entries[$0].key) }) {
+                storage.entries.sort { precedes($0.key, $1.key) }
+            }
             var payload = varintSize(UInt64(storage.entries.count))
             for (index, entry) in storage.entries.enumerated() {
                 if index > 0, storage.entries[index - 1].key == entry.key {

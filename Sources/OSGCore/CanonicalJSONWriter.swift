@@ -102,7 +102,11 @@ public struct CanonicalJSONWriter {
     }
 
     private mutating func writeString(_ string: String) throws {
-        let plain = string.utf8.allSatisfy { $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") && $0 != 0x7f }
+        func isPlain(_ byte: UInt8) -> Bool { byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") && byte != 0x7f }
+        let plain = string.utf8.withContiguousStorageIfAvailable { bytes in
+            for byte in bytes where !isPlain(byte) { return false }
+            return true
+        } ?? string.utf8.allSatisfy(isPlain)
         if plain {
             output.append(UInt8(ascii: "\""))
             output += string.utf8
