@@ -13,7 +13,7 @@ struct SnapshotBenchCommand: ParsableCommand {
             Builds a state by applying a seeded, realistic coordinator log (CommandLogWorkload, \
             as `osg log bench`): --nodes nodes (100 per operator), --tenants tenants, then \
             --seconds simulated seconds of heartbeats, submissions, completions, clearings and \
-            ticks. Not timed. Then, --repeat times each: encode (the state digest, the JSON \
+            ticks. Not timed. Then, --repeat times each: encode (the state digest, the binary \
             body, its checksum: what the coordinator does off its writer), decode (header, \
             checksum, body, derived caches, consistency and digest checks: what a start does), \
             and the state digest alone. Reports the best of the repeats. Build with -c release \

@@ -256,7 +256,7 @@ final class BinaryDecoderNode: Decoder {
     func readUnsignedArray(at offset: Int) throws -> [UInt64] {
         let (start, end, count) = try containerBounds(BinaryTag.unkeyed, "a list", at: offset)
         var numbers: [UInt64] = []
-        numbers.reserveCapacity(count)
+        numbers.reserveCapacity(min(count, (end - start) / 2))  // each element takes at least 2 bytes
         var position = start
         for _ in 0..<count {
             guard position < end, input.base[position] == BinaryTag.unsigned else {
@@ -298,7 +298,7 @@ final class BinaryKeyedDecoding<Key: CodingKey>: KeyedDecodingContainerProtocol 
         self.node = node
         let input = node.input
         let (start, end, count) = try node.containerBounds(BinaryTag.keyed, "a keyed container")
-        entries.reserveCapacity(count)
+        entries.reserveCapacity(min(count, 4_096))  // grows past that: a damaged count reserves nothing huge
         var position = start
         for _ in 0..<count {
             let (keyCount, keyStart) = try input.length(at: position, limit: end, path: node.codingPath)

@@ -71,6 +71,10 @@ enum BinaryValue {
 final class BinaryKeyedStorage {
     var entries: [(key: String, value: BinaryValue)] = []
     var payloadSize = 0
+    /// The `CodingKey` type the container was made with (``CanonicalJSONWriter`` remembers key orders by it).
+    let keyType: ObjectIdentifier?
+
+    init(keyType: ObjectIdentifier? = nil) { self.keyType = keyType }
 }
 
 /// An unkeyed container's elements.
@@ -93,7 +97,7 @@ final class BinaryEncoderNode: Encoder {
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
         if case .keyed(let keyed) = storage { return KeyedEncodingContainer(BinaryKeyedEncoding(storage: keyed)) }
-        let keyed = BinaryKeyedStorage()
+        let keyed = BinaryKeyedStorage(keyType: ObjectIdentifier(Key.self))
         storage = .keyed(keyed)
         return KeyedEncodingContainer(BinaryKeyedEncoding(storage: keyed))
     }
@@ -150,7 +154,7 @@ struct BinaryKeyedEncoding<Key: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws { put(try BinaryEncoderNode.box(value), key) }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
-        let nested = BinaryKeyedStorage()
+        let nested = BinaryKeyedStorage(keyType: ObjectIdentifier(NestedKey.self))
         put(.keyed(nested), key)
         return KeyedEncodingContainer(BinaryKeyedEncoding<NestedKey>(storage: nested))
     }
@@ -195,7 +199,7 @@ struct BinaryUnkeyedEncoding: UnkeyedEncodingContainer {
     mutating func encode<T: Encodable>(_ value: T) throws { put(try BinaryEncoderNode.box(value)) }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
-        let nested = BinaryKeyedStorage()
+        let nested = BinaryKeyedStorage(keyType: ObjectIdentifier(NestedKey.self))
         put(.keyed(nested))
         return KeyedEncodingContainer(BinaryKeyedEncoding<NestedKey>(storage: nested))
     }

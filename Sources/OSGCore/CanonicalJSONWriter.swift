@@ -17,8 +17,10 @@ public struct CanonicalJSONWriter {
 
     private struct Unsupported: Error {}
 
-    /// `JSONEncoder`'s order of each key set met, as positions into the byte-sorted keys.
-    private var orders: [[String]: [Int]] = [:]
+    /// `JSONEncoder`'s order of each key list met (keys as encoded, positions in written
+    /// order), by the container's `CodingKey` type; compared key by key, so a hit makes no array.
+    private var orders: [ObjectIdentifier?: [(keys: [String], order: [Int])]] = [:]
+    private var keySets = 0
     private var output: [UInt8] = []
     private let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
@@ -63,15 +65,7 @@ public struct CanonicalJSONWriter {
             }
             output.append(UInt8(ascii: "]"))
         case .keyed(let storage):
-            let keys = storage.entries.map(\.key)
-            let order: [Int]
-            if let known = orders[keys] {
-                order = known
-            } else {
-                guard orders.count < Self.maximumKeySets, Set(keys).count == keys.count else { throw Unsupported() }
-                order = try encoderOrder(of: keys)
-                orders[keys] = order
-            }
+            let order = try knownOrder(of: storage)
             output.append(UInt8(ascii: "{"))
             for (position, index) in order.enumerated() {
                 if position > 0 { output.append(UInt8(ascii: ",")) }
@@ -84,6 +78,22 @@ public struct CanonicalJSONWriter {
             guard !node.writtenSpeciallyByJSONEncoder else { throw Unsupported() }
             try write(node.value)
         }
+    }
+
+    /// The written order of `storage`'s entries: remembered, or asked of `JSONEncoder`.
+    private mutating func knownOrder(of storage: BinaryKeyedStorage) throws -> [Int] {
+        let entries = storage.entries
+        if let known = orders[storage.keyType] {
+            for candidate in known where candidate.keys.count == entries.count {
+                if entries.indices.allSatisfy({ entries[$0].key == candidate.keys[$0] }) { return candidate.order }
+            }
+        }
+        let keys = entries.map(\.key)
+        guard keySets < Self.maximumKeySets, Set(keys).count == keys.count else { throw Unsupported() }
+        let order = try encoderOrder(of: keys)
+        orders[storage.keyType, default: []].append((keys, order))
+        keySets += 1
+        return order
     }
 
     /// Positions of `keys` in the order `JSONEncoder` writes them.
