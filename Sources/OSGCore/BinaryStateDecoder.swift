@@ -16,11 +16,12 @@ public enum BinaryStateDecoder {
     /// The `T` that `bytes` hold; all of `bytes` must be used.
     public static func decode<T: Decodable>(_ type: T.Type, from bytes: some Collection<UInt8>) throws -> T {
         let input = BinaryInput(bytes)
-        let end = try input.valueEnd(at: 0, limit: input.count, path: [])
+        let root = try input.readKeyTable()
+        let end = try input.valueEnd(at: root, limit: input.count, path: [])
         guard end == input.count else {
             throw input.corrupt(at: end, path: [], "\(input.count - end) bytes follow the value")
         }
-        return try T(from: BinaryDecoderNode(input: input, position: 0, depth: 0, parent: nil, key: nil))
+        return try T(from: BinaryDecoderNode(input: input, position: root, depth: 0, parent: nil, key: nil))
     }
 }
 
@@ -37,6 +38,27 @@ final class BinaryInput {
     }
 
     deinit { storage.deallocate() }
+
+    /// The key table: where each key's UTF-8 bytes are.
+    private(set) var keyTable: [(start: Int, count: Int)] = []
+
+    /// Reads the key table at the start (strictly sorted keys) and returns where the value starts.
+    func readKeyTable() throws -> Int {
+        let (keyCount, first) = try length(at: 0, limit: count, path: [])
+        keyTable.reserveCapacity(keyCount)
+        var position = first
+        for _ in 0..<keyCount {
+            let (length, start) = try self.length(at: position, limit: count, path: [])
+            if let previous = keyTable.last {
+                guard Self.order(UnsafeBufferPointer(rebasing: base[previous.start..<previous.start + previous.count]),
+                                 UnsafeBufferPointer(rebasing: base[start..<start + length])) < 0
+                else { throw corrupt(at: position, path: [], "the key table is not strictly sorted") }
+            }
+            keyTable.append((start, length))
+            position = start + length
+        }
+        return position
+    }
 
     func corrupt(at offset: Int, path: [any CodingKey], _ message: String) -> DecodingError {
         DecodingError.dataCorrupted(.init(codingPath: path, debugDescription: "at byte \(offset): \(message)"))
@@ -300,22 +322,22 @@ final class BinaryKeyedDecoding<Key: CodingKey>: KeyedDecodingContainerProtocol 
         let (start, end, count) = try node.containerBounds(BinaryTag.keyed, "a keyed container")
         entries.reserveCapacity(min(count, 4_096))  // grows past that: a damaged count reserves nothing huge
         var position = start
+        var previousIndex = -1
         for _ in 0..<count {
-            let (keyCount, keyStart) = try input.length(at: position, limit: end, path: node.codingPath)
-            let valueStart = keyStart + keyCount
-            if let previous = entries.last {
-                let order = Self.compareKeys(input, previous.keyStart, previous.keyCount, keyStart, keyCount)
-                guard order < 0 else { throw input.corrupt(at: position, path: node.codingPath, "keys are not strictly sorted") }
+            let (rawIndex, valueStart) = try input.varint(at: position, limit: end, path: node.codingPath)
+            guard rawIndex < UInt64(input.keyTable.count) else {
+                throw input.corrupt(at: position, path: node.codingPath, "key \(rawIndex) is not in the \(input.keyTable.count)-key table")
             }
+            let keyIndex = Int(rawIndex)
+            guard keyIndex > previousIndex else { throw input.corrupt(at: position, path: node.codingPath, "keys are not strictly sorted") }
+            previousIndex = keyIndex
             position = try input.valueEnd(at: valueStart, limit: end, path: node.codingPath)
-            entries.append(Entry(keyStart: keyStart, keyCount: keyCount, valueStart: valueStart))
+            let key = input.keyTable[keyIndex]
+            entries.append(Entry(keyStart: key.start, keyCount: key.count, valueStart: valueStart))
         }
         guard position == end else { throw input.corrupt(at: position, path: node.codingPath, "a keyed container has \(end - position) bytes left over") }
     }
 
-    private static func compareKeys(_ input: BinaryInput, _ a: Int, _ aCount: Int, _ b: Int, _ bCount: Int) -> Int {
-        BinaryInput.order(UnsafeBufferPointer(rebasing: input.base[a..<a + aCount]), UnsafeBufferPointer(rebasing: input.base[b..<b + bCount]))
-    }
 
     var codingPath: [any CodingKey] { node.codingPath }
 

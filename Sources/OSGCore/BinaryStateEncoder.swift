@@ -3,7 +3,9 @@ import Foundation
 /// A compact, deterministic binary `Encoder` for `Codable` values: the body of format-2 state
 /// snapshots (docs/SNAPSHOTS.md, "Format").
 ///
-/// Every value is one tag byte followed by its payload:
+/// The bytes are a key table — varint key count, then each key (varint byte count, UTF-8),
+/// sorted by UTF-8 bytes, each once — followed by the value. Every value is one tag byte
+/// followed by its payload:
 ///
 /// | tag | value | payload |
 /// |---|---|---|
@@ -13,11 +15,11 @@ import Foundation
 /// | 4 | signed integer | zigzag LEB128 varint |
 /// | 5 | string | varint byte count, UTF-8 bytes |
 /// | 6 | floating point | 8 bytes, IEEE 754 binary64 bit pattern, little-endian |
-/// | 7 | keyed container | varint payload byte count, varint entry count, entries (varint key length, key UTF-8, value) |
+/// | 7 | keyed container | varint payload byte count, varint entry count, entries (varint key-table index, value) |
 /// | 8 | unkeyed container | varint payload byte count, varint element count, elements |
 ///
 /// The same value always gives the same bytes: the entries of a keyed container are written
-/// sorted by their key's UTF-8 bytes (so a `Dictionary` keyed by `String`, `Int` or a
+/// sorted by their key's UTF-8 bytes (so by rising key-table index) (so a `Dictionary` keyed by `String`, `Int` or a
 /// `CodingKeyRepresentable` type, which the standard library encodes through a keyed
 /// container in hash order, comes out sorted — as `JSONEncoder`'s `.sortedKeys` did for the
 /// JSON snapshots), a key encoded twice is an error, and varints are minimal. Containers carry
@@ -30,12 +32,7 @@ public enum BinaryStateEncoder {
     public static func encode(_ value: some Encodable) throws -> [UInt8] {
         let encoder = BinaryEncoderNode()
         try value.encode(to: encoder)
-        let root = encoder.value
-        let size = try BinaryValueWriter.measure(root)
-        var writer = BinaryValueWriter(capacity: size)
-        writer.write(root)
-        assert(writer.bytes.count == size, "measured \(size) bytes, wrote \(writer.bytes.count)")
-        return writer.bytes
+        return try BinaryValueWriter.bytes(of: encoder.value)
     }
 }
 
@@ -71,6 +68,8 @@ enum BinaryValue {
 final class BinaryKeyedStorage {
     var entries: [(key: String, value: BinaryValue)] = []
     var payloadSize = 0
+    /// Each entry's key id in the writer's key table (set when the tree is prepared).
+    var keyIDs: [Int] = []
     /// The `CodingKey` type the container was made with (``CanonicalJSONWriter`` remembers key orders by it).
     let keyType: ObjectIdentifier?
 
@@ -241,11 +240,35 @@ struct BinarySingleValueEncoding: SingleValueEncodingContainer {
     mutating func encode<T: Encodable>(_ value: T) throws { put(try BinaryEncoderNode.box(value)) }
 }
 
-/// Measures (sorting keyed entries) and writes a ``BinaryValue`` tree.
+/// Prepares (sorting keyed entries, building the key table), measures and writes a ``BinaryValue`` tree.
 struct BinaryValueWriter {
     private(set) var bytes: [UInt8] = []
+    /// Distinct keys by id (the order first met), and each id's position in the sorted table.
+    private var keys: [String] = []
+    private var idOfKey: [String: Int] = [:]
+    private var sortedIDs: [Int] = []
+    private var rank: [Int] = []
+    /// Key lists already given ids, by coding-key type (a struct's few lists hit here without hashing).
+    private var knownLists: [ObjectIdentifier: [(keys: [String], ids: [Int])]] = [:]
 
-    init(capacity: Int) { bytes.reserveCapacity(capacity) }
+    /// The bytes of `root`: the key table, then the value.
+    static func bytes(of root: BinaryValue) throws -> [UInt8] {
+        var writer = BinaryValueWriter()
+        try writer.prepare(root)
+        writer.sortTable()
+        var size = varintSize(UInt64(writer.keys.count))
+        for key in writer.keys { size += varintSize(UInt64(key.utf8.count)) + key.utf8.count }
+        size += writer.measure(root)
+        writer.bytes.reserveCapacity(size)
+        writer.varint(UInt64(writer.keys.count))
+        for id in writer.sortedIDs {
+            writer.varint(UInt64(writer.keys[id].utf8.count))
+            writer.bytes += writer.keys[id].utf8
+        }
+        writer.write(root)
+        assert(writer.bytes.count == size, "measured \(size) bytes, wrote \(writer.bytes.count)")
+        return writer.bytes
+    }
 
     static func varintSize(_ value: UInt64) -> Int {
         var value = value, size = 1
@@ -266,47 +289,92 @@ struct BinaryValueWriter {
         return (fast ?? nil) ?? a.utf8.lexicographicallyPrecedes(b.utf8)
     }
 
-    /// Bytes `value` takes; sorts every keyed container and records payload sizes on the way.
-    static func measure(_ value: BinaryValue) throws -> Int {
+    /// Sorts every keyed container's entries, refuses a key encoded twice, and gives every key an id.
+    private mutating func prepare(_ value: BinaryValue) throws {
         switch value {
-        case .null, .bool: return 1
-        case .unsigned(let number): return 1 + varintSize(number)
-        case .signed(let number): return 1 + varintSize(zigzag(number))
-        case .float: return 9
-        case .string(let string):
-            let count = string.utf8.count
-            return 1 + varintSize(UInt64(count)) + count
-        case .unsignedArray(let numbers):
-            var payload = varintSize(UInt64(numbers.count))
-            for number in numbers { payload += 1 + varintSize(number) }
-            return 1 + varintSize(UInt64(payload)) + payload
+        case .null, .bool, .unsigned, .signed, .float, .string, .unsignedArray: return
         case .keyed(let storage):
             let entries = storage.entries
-            if entries.indices.dropFirst().contains(where: { !precedes(entries[$0 - 1].key, entries[$0].key) }) {
-                storage.entries.sort { precedes($0.key, $1.key) }
-            }
-            var payload = varintSize(UInt64(storage.entries.count))
-            for (index, entry) in storage.entries.enumerated() {
-                if index > 0, storage.entries[index - 1].key == entry.key {
-                    throw EncodingError.invalidValue(entry.key, .init(codingPath: [], debugDescription: "key \(entry.key) is encoded twice in one container"))
+            if entries.indices.dropFirst().contains(where: { !Self.precedes(entries[$0 - 1].key, entries[$0].key) }) {
+                storage.entries.sort { Self.precedes($0.key, $1.key) }
+                for index in storage.entries.indices.dropFirst() where storage.entries[index - 1].key == storage.entries[index].key {
+                    let key = storage.entries[index].key
+                    throw EncodingError.invalidValue(key, .init(codingPath: [], debugDescription: "key \(key) is encoded twice in one container"))
                 }
-                let keyCount = entry.key.utf8.count
-                payload += varintSize(UInt64(keyCount)) + keyCount + (try measure(entry.value))
             }
-            storage.payloadSize = payload
-            return 1 + varintSize(UInt64(payload)) + payload
+            storage.keyIDs = ids(of: storage)
+            for entry in storage.entries { try prepare(entry.value) }
         case .unkeyed(let storage):
-            var payload = varintSize(UInt64(storage.elements.count))
-            for element in storage.elements { payload += try measure(element) }
-            storage.payloadSize = payload
-            return 1 + varintSize(UInt64(payload)) + payload
+            for element in storage.elements { try prepare(element) }
         case .deferred(let node):
             if node.storage == nil { node.storage = node.value }
-            return try measure(node.value)
+            try prepare(node.value)
         }
     }
 
-    mutating func varint(_ value: UInt64) {
+    private mutating func ids(of storage: BinaryKeyedStorage) -> [Int] {
+        let entries = storage.entries
+        if let type = storage.keyType, let known = knownLists[type] {
+            for candidate in known where candidate.keys.count == entries.count {
+                if entries.indices.allSatisfy({ entries[$0].key == candidate.keys[$0] }) { return candidate.ids }
+            }
+        }
+        let ids = entries.map { entry in
+            if let id = idOfKey[entry.key] { return id }
+            keys.append(entry.key)
+            idOfKey[entry.key] = keys.count - 1
+            return keys.count - 1
+        }
+        // Remember a few lists per type: a struct has a handful, a dictionary's keys vary.
+        if let type = storage.keyType, knownLists[type, default: []].count < 8 {
+            knownLists[type, default: []].append((entries.map(\.key), ids))
+        }
+        return ids
+    }
+
+    private mutating func sortTable() {
+        sortedIDs = keys.indices.sorted { Self.precedes(keys[$0], keys[$1]) }
+        rank = Array(repeating: 0, count: keys.count)
+        for (position, id) in sortedIDs.enumerated() { rank[id] = position }
+    }
+
+    /// Bytes `value` takes; records container payload sizes on the way.
+    private func measure(_ value: BinaryValue) -> Int {
+        switch value {
+        case .null, .bool: return 1
+        case .unsigned(let number): return 1 + Self.varintSize(number)
+        case .signed(let number): return 1 + Self.varintSize(Self.zigzag(number))
+        case .float: return 9
+        case .string(let string):
+            let count = string.utf8.count
+            return 1 + Self.varintSize(UInt64(count)) + count
+        case .unsignedArray(let numbers):
+            let payload = Self.unsignedArrayPayload(numbers)
+            return 1 + Self.varintSize(UInt64(payload)) + payload
+        case .keyed(let storage):
+            var payload = Self.varintSize(UInt64(storage.entries.count))
+            for (index, entry) in storage.entries.enumerated() {
+                payload += Self.varintSize(UInt64(rank[storage.keyIDs[index]])) + measure(entry.value)
+            }
+            storage.payloadSize = payload
+            return 1 + Self.varintSize(UInt64(payload)) + payload
+        case .unkeyed(let storage):
+            var payload = Self.varintSize(UInt64(storage.elements.count))
+            for element in storage.elements { payload += measure(element) }
+            storage.payloadSize = payload
+            return 1 + Self.varintSize(UInt64(payload)) + payload
+        case .deferred(let node):
+            return measure(node.value)
+        }
+    }
+
+    private static func unsignedArrayPayload(_ numbers: [UInt64]) -> Int {
+        var payload = varintSize(UInt64(numbers.count))
+        for number in numbers { payload += 1 + varintSize(number) }
+        return payload
+    }
+
+    private mutating func varint(_ value: UInt64) {
         var value = value
         while value >= 0x80 {
             bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
@@ -316,7 +384,7 @@ struct BinaryValueWriter {
     }
 
     /// Writes a measured value.
-    mutating func write(_ value: BinaryValue) {
+    private mutating func write(_ value: BinaryValue) {
         switch value {
         case .null: bytes.append(BinaryTag.null)
         case .bool(let flag): bytes.append(flag ? BinaryTag.true : BinaryTag.false)
@@ -334,10 +402,8 @@ struct BinaryValueWriter {
             varint(UInt64(string.utf8.count))
             bytes += string.utf8
         case .unsignedArray(let numbers):
-            var payload = Self.varintSize(UInt64(numbers.count))
-            for number in numbers { payload += 1 + Self.varintSize(number) }
             bytes.append(BinaryTag.unkeyed)
-            varint(UInt64(payload))
+            varint(UInt64(Self.unsignedArrayPayload(numbers)))
             varint(UInt64(numbers.count))
             for number in numbers {
                 bytes.append(BinaryTag.unsigned)
@@ -347,9 +413,8 @@ struct BinaryValueWriter {
             bytes.append(BinaryTag.keyed)
             varint(UInt64(storage.payloadSize))
             varint(UInt64(storage.entries.count))
-            for entry in storage.entries {
-                varint(UInt64(entry.key.utf8.count))
-                bytes += entry.key.utf8
+            for (index, entry) in storage.entries.enumerated() {
+                varint(UInt64(rank[storage.keyIDs[index]]))
                 write(entry.value)
             }
         case .unkeyed(let storage):

@@ -87,21 +87,26 @@ struct BinaryStateCodecTests {
     func strictness() throws {
         struct One: Codable, Equatable { var a: UInt64 }
         struct Two: Codable, Equatable { var a: UInt64; var b: UInt64 }
-        #expect(try BinaryStateEncoder.encode(One(a: 1)) == [7, 5, 1, 1, 0x61, 3, 1])
-        #expect(try BinaryStateDecoder.decode(One.self, from: [7, 5, 1, 1, 0x61, 3, 1]) == One(a: 1))
+        // Key table ["a"], then {0: 1}.
+        #expect(try BinaryStateEncoder.encode(One(a: 1)) == [1, 1, 0x61, 7, 4, 1, 0, 3, 1])
+        #expect(try BinaryStateDecoder.decode(One.self, from: [1, 1, 0x61, 7, 4, 1, 0, 3, 1]) == One(a: 1))
         // 1 as a two-byte varint.
-        #expect(throws: DecodingError.self) { _ = try BinaryStateDecoder.decode(One.self, from: [7, 6, 1, 1, 0x61, 3, 0x81, 0]) }
-        // Keys out of order.
-        #expect(try BinaryStateEncoder.encode(Two(a: 1, b: 2)) == [7, 9, 2, 1, 0x61, 3, 1, 1, 0x62, 3, 2])
-        #expect(throws: DecodingError.self) { _ = try BinaryStateDecoder.decode(Two.self, from: [7, 9, 2, 1, 0x62, 3, 2, 1, 0x61, 3, 1]) }
+        #expect(throws: DecodingError.self) { _ = try BinaryStateDecoder.decode(One.self, from: [1, 1, 0x61, 7, 5, 1, 0, 3, 0x81, 0]) }
+        // A key index outside the table.
+        #expect(throws: DecodingError.self) { _ = try BinaryStateDecoder.decode(One.self, from: [1, 1, 0x61, 7, 4, 1, 1, 3, 1]) }
+        // Keys out of order, in a container and in the table.
+        #expect(try BinaryStateEncoder.encode(Two(a: 1, b: 2)) == [2, 1, 0x61, 1, 0x62, 7, 7, 2, 0, 3, 1, 1, 3, 2])
+        #expect(throws: DecodingError.self) { _ = try BinaryStateDecoder.decode(Two.self, from: [2, 1, 0x61, 1, 0x62, 7, 7, 2, 1, 3, 2, 0, 3, 1]) }
+        #expect(throws: DecodingError.self) { _ = try BinaryStateDecoder.decode(Two.self, from: [2, 1, 0x62, 1, 0x61, 7, 7, 2, 0, 3, 1, 1, 3, 2]) }
         // A string that is not UTF-8.
-        #expect(throws: DecodingError.self) { _ = try BinaryStateDecoder.decode(String.self, from: [5, 2, 0xc3, 0x28]) }
+        #expect(throws: DecodingError.self) { _ = try BinaryStateDecoder.decode(String.self, from: [0, 5, 2, 0xc3, 0x28]) }
         // A list announcing more elements or bytes than remain.
-        #expect(throws: DecodingError.self) { _ = try BinaryStateDecoder.decode([UInt64].self, from: [8, 2, 9, 3, 1]) }
-        #expect(throws: DecodingError.self) { _ = try BinaryStateDecoder.decode([UInt64].self, from: [8, 0xff, 0xff, 0xff, 0xff, 0x0f, 1, 3, 1]) }
+        #expect(throws: DecodingError.self) { _ = try BinaryStateDecoder.decode([UInt64].self, from: [0, 8, 2, 9, 3, 1]) }
+        #expect(throws: DecodingError.self) { _ = try BinaryStateDecoder.decode([UInt64].self, from: [0, 8, 0xff, 0xff, 0xff, 0xff, 0x0f, 1, 3, 1]) }
         // A signed value where an unsigned one is expected, and one too large for its type.
-        #expect(throws: DecodingError.self) { _ = try BinaryStateDecoder.decode(UInt64.self, from: [4, 2]) }
-        #expect(throws: DecodingError.self) { _ = try BinaryStateDecoder.decode(UInt8.self, from: [3, 0x80, 2]) }
+        #expect(throws: DecodingError.self) { _ = try BinaryStateDecoder.decode(UInt64.self, from: [0, 4, 2]) }
+        #expect(throws: DecodingError.self) { _ = try BinaryStateDecoder.decode(UInt8.self, from: [0, 3, 0x80, 2]) }
+        #expect(try BinaryStateDecoder.decode(UInt8.self, from: [0, 3, 0x7f]) == 127)
     }
 
     final class Chain: Codable {

@@ -146,8 +146,8 @@ struct StateSnapshotTests {
         let rewrapped = StateSnapshot.rewrapForTests(header: Array(bytes[..<StateSnapshotTests.headerSize]), body: Array(damaged.utf8))
         #expect(throws: SnapshotError.self) { _ = try StateSnapshot.decode(rewrapped, genesis: genesis) }
 
-        // The binary body: rename the running lease's escrow key (same length, still sorted
-        // after a lease id that starts with "x"? not necessarily — either way it is refused).
+        // The binary body: rename the running lease's escrow key in the key table (same length;
+        // refused as unsorted, malformed or inconsistent — a coded error either way).
         let binary = try StateSnapshot.encode(state)
         let body = Array(binary[StateSnapshotTests.headerSize...])
         let key = Array(running.value.utf8)
@@ -158,11 +158,11 @@ struct StateSnapshotTests {
         #expect(throws: SnapshotError.self) { _ = try StateSnapshot.decode(rewrappedBinary, genesis: genesis) }
     }
 
-    /// The offset of the last occurrence of `key` as a length-prefixed key followed by a list (an escrow entry).
+    /// The offset of the last occurrence of `key` length-prefixed (in the key table, where escrows are keyed).
     static func escrowKeyOffset(in body: [UInt8], key: [UInt8]) -> Int? {
         guard key.count < 128 else { return nil }
         var found: Int?
-        for start in 1..<(body.count - key.count) where body[start - 1] == UInt8(key.count) && body[start + key.count] == 8 {
+        for start in 1..<(body.count - key.count) where body[start - 1] == UInt8(key.count) {
             if Array(body[start..<start + key.count]) == key { found = start }
         }
         return found
