@@ -2,9 +2,10 @@
 ///
 /// Never traps on bad bytes: every read is bounds-checked, a container's byte count must lie
 /// within its parent and be used exactly, element counts are bounded by the bytes that remain,
-/// varints must be minimal, strings valid UTF-8, keyed entries strictly sorted (so each value
-/// has one encoding), and nesting is limited to ``maximumDepth``. A failure is a
-/// `DecodingError` naming the byte offset and the coding path.
+/// varints must be minimal, strings valid UTF-8, the key table and each container's key
+/// indexes strictly rising, and nesting is limited to ``maximumDepth``. A failure is a
+/// `DecodingError` naming the byte offset and the coding path. As with `JSONDecoder`, keys that
+/// no field asks for are ignored.
 ///
 /// Fast: a keyed container is read once as a list of (key, value offset) entries; a key is
 /// looked up by comparing bytes (first the entry after the one last found, then by binary

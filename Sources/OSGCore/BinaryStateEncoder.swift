@@ -19,14 +19,17 @@ import Foundation
 /// | 8 | unkeyed container | varint payload byte count, varint element count, elements |
 ///
 /// The same value always gives the same bytes: the entries of a keyed container are written
-/// sorted by their key's UTF-8 bytes (so by rising key-table index) (so a `Dictionary` keyed by `String`, `Int` or a
-/// `CodingKeyRepresentable` type, which the standard library encodes through a keyed
-/// container in hash order, comes out sorted — as `JSONEncoder`'s `.sortedKeys` did for the
-/// JSON snapshots), a key encoded twice is an error, and varints are minimal. Containers carry
-/// their byte count so that ``BinaryStateDecoder`` skips a value without reading it.
+/// sorted by their key's UTF-8 bytes, that is by rising key-table index. So a `Dictionary`
+/// keyed by `String`, `Int` or a `CodingKeyRepresentable` type, which the standard library
+/// encodes through a keyed container in hash order, comes out sorted, as `JSONEncoder`'s
+/// `.sortedKeys` did for the JSON snapshots. (A dictionary with another key type is encoded by
+/// the standard library as a hash-ordered list, in either codec.) A key encoded twice is an
+/// error and varints are minimal. Containers carry their byte count so that
+/// ``BinaryStateDecoder`` skips a value without reading it.
 ///
 /// Values are first collected as a small tree (containers are objects, so a container written
-/// after a nested one was created still lands in place), then measured and written in one pass.
+/// after a nested one was created still lands in place), then prepared (entries sorted, key
+/// table built), measured and written.
 public enum BinaryStateEncoder {
     /// The bytes of `value`.
     public static func encode(_ value: some Encodable) throws -> [UInt8] {
