@@ -49,7 +49,9 @@ extension CoordinatorState {
         var free: [String: Int] = [:]
         var freeByID = false
         let placementByOrder = Dictionary(uniqueKeysWithValues: first.placements.map { ($0.orderID, $0) })
-        let reasons = Dictionary(uniqueKeysWithValues: first.unplaced.map { ($0.orderID, $0.reason) })
+        // Why each order the engine served is unplaced: its result lists them in id order (the
+        // carbon step's deferred orders, appended after, were never served).
+        let reasons = UnplacedByID(first.unplaced.dropLast(input.deferred.count))
         var budgets = run.budgets.spending(first.placements, orders: orders)
         // Read only when an order may preempt; dropped (read again) after each new notice.
         var candidates: [String: [VictimCandidate]]?
@@ -176,9 +178,9 @@ extension CoordinatorState {
             started.insert(placement.orderID)
             events.append(event)
         }
-        queue.removeAll { started.contains($0) }
+        if !started.isEmpty { queue.removeAll { started.contains($0) } }
         for orderID in unfunded { waitingReasons[orderID] = "insufficient_funds" }
-        for item in unplaced where preemptions[item.orderID] == nil && orders[item.orderID]?.status == .pending {
+        for item in unplaced where (preemptions.isEmpty || preemptions[item.orderID] == nil) && orders[item.orderID]?.status == .pending {
             waitingReasons[item.orderID] = item.reason.code
         }
         events.append(.clearingCompleted(placed: started.count, waiting: queue.count))

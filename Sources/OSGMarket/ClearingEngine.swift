@@ -166,7 +166,11 @@ public struct ClearingEngine: Sendable {
                                         pool: order.pool, id: order.id, tenant: tenant))
             }
         }
-        queue.sort { $0.priority < $1.priority }
+        // Ids are unique, so the priority is a total order and any sort gives the same queue:
+        // positions are sorted, not the entries, which are large.
+        var byPriority = queue.indices.map { (priority: queue[$0].priority, position: $0) }
+        byPriority.sort { $0.priority < $1.priority }
+        queue = byPriority.map { queue[$0.position] }
         var start = 0
         while start < queue.count {
             var end = start + 1
@@ -180,8 +184,10 @@ public struct ClearingEngine: Sendable {
             }
             start = end
         }
-        placements.sort { $0.orderID.utf8.lexicographicallyPrecedes($1.orderID.utf8) }
-        unplaced.sort { $0.orderID.utf8.lexicographicallyPrecedes($1.orderID.utf8) }
+        placements.sort { UTF8ByteOrder.precedes($0.orderID, $1.orderID) }
+        var byID = unplaced.indices.map { (id: unplaced[$0].orderID, position: $0) }
+        byID.sort { UTF8ByteOrder.precedes($0.id, $1.id) }
+        unplaced = byID.map { unplaced[$0.position] }
         return ClearingResult(placements: placements, unplaced: unplaced)
     }
 
@@ -191,7 +197,7 @@ public struct ClearingEngine: Sendable {
         switch place(entry.requirement, pool: entry.pool, preferredZones: preferredZones[entry.id]) {
         case .success(let (nodes, price)):
             var grants = nodes.map { NodeGrant(nodeID: table.ids[$0], gpus: entry.requirement.gpusPerNode) }
-            grants.sort { $0.nodeID.utf8.lexicographicallyPrecedes($1.nodeID.utf8) }
+            grants.sort { UTF8ByteOrder.precedes($0.nodeID, $1.nodeID) }
             placements.append(MarketPlacement(orderID: entry.id, grants: grants, pricePerGPUHour: MicroCredits(price)))
             if entry.tenant >= 0 {
                 let need = entry.requirement

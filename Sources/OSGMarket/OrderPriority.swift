@@ -53,7 +53,7 @@ struct OrderPriority: Comparable, Sendable {
             if lhs.classRank != rhs.classRank { return lhs.classRank < rhs.classRank }
         }
         if lhs.submittedSeconds != rhs.submittedSeconds { return lhs.submittedSeconds < rhs.submittedSeconds }
-        return lhs.id.utf8.lexicographicallyPrecedes(rhs.id.utf8)
+        return UTF8ByteOrder.precedes(lhs.id, rhs.id)
     }
 
     static func == (lhs: OrderPriority, rhs: OrderPriority) -> Bool {
