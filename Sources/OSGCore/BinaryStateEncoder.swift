@@ -176,13 +176,13 @@ struct BinaryKeyedEncoding<Key: CodingKey>: KeyedEncodingContainerProtocol {
     }
 }
 
-struct BinaryUnkeyedEncoding: UnkeyedEncodingContainer {
-    let storage: BinaryUnkeyedStorage
-    var codingPath: [any CodingKey] { [] }
-    var count: Int { storage.elements.count }
+/// How the unkeyed and single-value containers encode each primitive: one ``BinaryValue`` put
+/// where the container keeps it.
+protocol BinaryPrimitiveEncoding {
+    func put(_ value: BinaryValue)
+}
 
-    private func put(_ value: BinaryValue) { storage.elements.append(value) }
-
+extension BinaryPrimitiveEncoding {
     mutating func encodeNil() throws { put(.null) }
     mutating func encode(_ value: Bool) throws { put(.bool(value)) }
     mutating func encode(_ value: String) throws { put(.string(value)) }
@@ -199,6 +199,15 @@ struct BinaryUnkeyedEncoding: UnkeyedEncodingContainer {
     mutating func encode(_ value: UInt32) throws { put(.unsigned(UInt64(value))) }
     mutating func encode(_ value: UInt64) throws { put(.unsigned(value)) }
     mutating func encode<T: Encodable>(_ value: T) throws { put(try BinaryEncoderNode.box(value)) }
+}
+
+struct BinaryUnkeyedEncoding: UnkeyedEncodingContainer, BinaryPrimitiveEncoding {
+    let storage: BinaryUnkeyedStorage
+    var codingPath: [any CodingKey] { [] }
+    var count: Int { storage.elements.count }
+
+    func put(_ value: BinaryValue) { storage.elements.append(value) }
+
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
         let nested = BinaryKeyedStorage(keyType: ObjectIdentifier(NestedKey.self))
@@ -219,28 +228,12 @@ struct BinaryUnkeyedEncoding: UnkeyedEncodingContainer {
     }
 }
 
-struct BinarySingleValueEncoding: SingleValueEncodingContainer {
+struct BinarySingleValueEncoding: SingleValueEncodingContainer, BinaryPrimitiveEncoding {
     let node: BinaryEncoderNode
     var codingPath: [any CodingKey] { [] }
 
-    private func put(_ value: BinaryValue) { node.storage = value }
+    func put(_ value: BinaryValue) { node.storage = value }
 
-    mutating func encodeNil() throws { put(.null) }
-    mutating func encode(_ value: Bool) throws { put(.bool(value)) }
-    mutating func encode(_ value: String) throws { put(.string(value)) }
-    mutating func encode(_ value: Double) throws { put(.float(value.bitPattern)) }
-    mutating func encode(_ value: Float) throws { put(.float(Double(value).bitPattern)) }
-    mutating func encode(_ value: Int) throws { put(.signed(Int64(value))) }
-    mutating func encode(_ value: Int8) throws { put(.signed(Int64(value))) }
-    mutating func encode(_ value: Int16) throws { put(.signed(Int64(value))) }
-    mutating func encode(_ value: Int32) throws { put(.signed(Int64(value))) }
-    mutating func encode(_ value: Int64) throws { put(.signed(value)) }
-    mutating func encode(_ value: UInt) throws { put(.unsigned(UInt64(value))) }
-    mutating func encode(_ value: UInt8) throws { put(.unsigned(UInt64(value))) }
-    mutating func encode(_ value: UInt16) throws { put(.unsigned(UInt64(value))) }
-    mutating func encode(_ value: UInt32) throws { put(.unsigned(UInt64(value))) }
-    mutating func encode(_ value: UInt64) throws { put(.unsigned(value)) }
-    mutating func encode<T: Encodable>(_ value: T) throws { put(try BinaryEncoderNode.box(value)) }
 }
 
 /// Prepares (sorting keyed entries, building the key table), measures and writes a ``BinaryValue`` tree.
