@@ -14,7 +14,9 @@ struct MarketBench: ParsableCommand {
             the free-capacity index once, then clears the orders in batches of --batch against \
             the shrinking free capacity. Reports placements_per_s (placements / total clearing \
             time), p50_us and p99_us (latency of one batch clearing), index_build_ms and \
-            peak_rss_mib (VmHWM). Build with -c release for meaningful figures.
+            peak_rss_mib (VmHWM) and stranded_gpus (free GPUs left on nodes with no free core or \
+            memory). Every placement takes its cores and memory as well as its GPUs. Build with \
+            -c release for meaningful figures.
             """
     )
 
@@ -81,6 +83,7 @@ struct MarketBench: ParsableCommand {
             "placements": placements,
             "placed_gpus": placedGPUs,
             "unplaced": unplaced,
+            "stranded_gpus": engine.strandedGPUs,
             "placements_per_s": Int((Double(placements) / max(seconds, 1e-9)).rounded()),
             "orders_per_s": Int((Double(jobs) / max(seconds, 1e-9)).rounded()),
             "clear_total_ms": Self.rounded(seconds * 1_000),
@@ -95,7 +98,7 @@ struct MarketBench: ParsableCommand {
             JSONOutput.print(figures)
         } else {
             print("market clearing: \(nodes) nodes (\(engine.totalGPUs) free GPUs), \(jobs) orders in batches of \(batch), seed \(seed), fair share \(fairShare ? "on" : "off")")
-            print("  placed \(placements) orders (\(placedGPUs) GPUs), \(unplaced) unplaced")
+            print("  placed \(placements) orders (\(placedGPUs) GPUs), \(unplaced) unplaced, \(engine.strandedGPUs) GPUs stranded at the end (no free core or memory on their node)")
             print("  \(figures["placements_per_s"]!) placements/s, \(figures["orders_per_s"]!) orders/s over \(figures["clear_total_ms"]!) ms")
             print("  batch latency p50 \(figures["p50_us"]!) µs, p99 \(figures["p99_us"]!) µs, max \(figures["max_us"]!) µs")
             print("  unplaced by reason: " + reasons.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))

@@ -106,7 +106,14 @@ enum MarketSnapshotReader {
         guard share.rawValue <= 1_000_000 else {
             throw fields.error("share", "must be a fraction between 0 and 1, got \(share)")
         }
-        return SetAsidePool(name: name, sharePPM: Int(share.rawValue), pricePerGPUHour: try fields.decimal("price"))
+        let price = try fields.decimal("price")
+        let ceiling = try fields.optionalDecimal("ceiling")
+        if let ceiling, ceiling < price {
+            throw fields.error("ceiling", "must not be below the pool's price \(price), got \(ceiling)")
+        }
+        let funding = try fields.optionalDecimal("funding")
+        return SetAsidePool(name: name, sharePPM: Int(share.rawValue), pricePerGPUHour: price,
+                            ceilingPerGPUHour: ceiling, funding: funding)
     }
 
     /// A `tenants[]` entry: `id`, optional `weight` (default 1), optional `usage` with optional

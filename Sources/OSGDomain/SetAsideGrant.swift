@@ -37,12 +37,33 @@ public struct SetAsidePool: Hashable, Sendable, Codable {
     public var sharePPM: Int
     /// Cost-based price per GPU-hour that pool jobs pay.
     public var pricePerGPUHour: MicroCredits
+    /// The most per GPU-hour the pool pays a node: set-aside orders use only nodes asking at
+    /// most this, and the pool's funding pays each node's ask minus ``pricePerGPUHour``.
+    /// `nil`: no ceiling.
+    public var ceilingPerGPUHour: MicroCredits?
+    /// Credits left in the pool's funding account, which pays the difference between the
+    /// asks used and the pool's price for each set-aside placement; `nil`: enough for any
+    /// clearing.
+    public var funding: MicroCredits?
 
-    public init(name: String, sharePPM: Int, pricePerGPUHour: MicroCredits) {
+    public init(name: String, sharePPM: Int, pricePerGPUHour: MicroCredits,
+                ceilingPerGPUHour: MicroCredits? = nil, funding: MicroCredits? = nil) {
         precondition((0...1_000_000).contains(sharePPM), "a share is between 0 and 100 %")
         self.name = name
         self.sharePPM = sharePPM
         self.pricePerGPUHour = pricePerGPUHour
+        self.ceilingPerGPUHour = ceilingPerGPUHour
+        self.funding = funding
+    }
+
+    /// The same pool, paying nodes at most its own price and needing no funding: how a
+    /// pool without a funding account clears (every node it uses asks at most what its
+    /// tenants pay).
+    public var withoutSubsidy: SetAsidePool {
+        var pool = self
+        pool.ceilingPerGPUHour = pricePerGPUHour
+        pool.funding = nil
+        return pool
     }
 }
 

@@ -54,7 +54,7 @@ struct CarbonShiftStep {
             var zones = Set<String>()
             for model in need.models {
                 for node in scratch.table.nodesByModel[Int(model)]
-                where need.passedFilters(node: Int(node), in: scratch.table) == UnplacedReason.cascade.count {
+                where need.passedFilters(node: Int(node), in: scratch.table, host: scratch.snapshotHost) == UnplacedReason.cascade.count {
                     zones.insert(scratch.zoneName(Int(node)))
                 }
             }
@@ -86,7 +86,7 @@ extension ClearingEngine {
             // Only regions that hold a node of the zone can match.
             let zoneRegions = table.zoneRegions[Int(code)]
             zoned.regions = need.regions.filter { zoneRegions.contains($0) }
-            if let nodes = search(zoned, in: index) { return nodes }
+            if let nodes = search(zoned, in: index, host: host) { return nodes }
         }
         return nil
     }

@@ -6,11 +6,11 @@ extension ClearingEngine {
     /// ``UnplacedReason/setAsideFloor`` when free GPUs that fit remain) or the GPUs were taken
     /// by orders ahead (``UnplacedReason/noCapacity``).
     mutating func diagnose(_ need: OrderRequirement, pool: String?, withinBudget: Bool) -> UnplacedReason {
-        guard search(need, in: snapshotIndex) != nil else { return staticReason(need, pool: pool) }
+        guard search(need, in: snapshotIndex, host: snapshotHost) != nil else { return staticReason(need, pool: pool) }
         if withinBudget { return .noCapacity }
         if pool != nil { return .poolExhausted }
         // The floor binds only when free GPUs that fit exist but the open budget is spent.
-        return search(need, in: index) != nil ? .setAsideFloor : .noCapacity
+        return search(need, in: index, host: host) != nil ? .setAsideFloor : .noCapacity
     }
 
     /// The first filter of ``UnplacedReason/cascade`` after which no node of the snapshot
@@ -36,7 +36,7 @@ extension ClearingEngine {
                 for node in members {
                     // A node with no free GPUs in this pass is not in its snapshot.
                     if emptyNodesAbsent && table.snapshotFreeGPUs[Int(node)] == 0 { continue }
-                    let passed = need.passedFilters(node: Int(node), in: table)
+                    let passed = need.passedFilters(node: Int(node), in: table, host: snapshotHost)
                     if passed > furthest { furthest = passed }
                     if furthest >= ceiling { break scan }
                 }
@@ -44,7 +44,7 @@ extension ClearingEngine {
         }
         if furthest < cascade.count {
             let reason = cascade[furthest]
-            return reason == .maxPriceBelowAsks && pool != nil ? .poolPriceBelowAsks : reason
+            return reason == .maxPriceBelowAsks && pool != nil ? .poolCeilingBelowAsks : reason
         }
         // Nodes pass every filter one by one, yet the (exact) search found no region with
         // enough of them.

@@ -29,10 +29,16 @@ extension ClearingEngine {
     /// GPUs a pool may hold at most, or `nil` for an unknown pool.
     public func reservedGPUs(pool name: String) -> Int? { pools[name]?.reservedGPUs }
 
-    /// Gives `gpus` back to the free capacity of the node at `position` (a lease ended, or a
-    /// node that was withdrawn came back). The node never exceeds 64 free GPUs.
-    public mutating func returnCapacity(at position: Int, gpus: Int) {
-        precondition(gpus >= 0, "capacity returned must not be negative")
+    /// Gives `gpus`, and the cores, memory and disk a lease held there, back to the free
+    /// capacity of the node at `position` (a lease ended, or a node that was withdrawn came
+    /// back). The node never exceeds 64 free GPUs, nor its size in cores, memory or disk.
+    public mutating func returnCapacity(at position: Int, gpus: Int, cpuCores: Int = 0, memoryGiB: Int = 0, diskGiB: Int = 0) {
+        precondition(gpus >= 0 && cpuCores >= 0 && memoryGiB >= 0 && diskGiB >= 0, "capacity returned must not be negative")
+        host.cpuCores[position] += cpuCores
+        host.memoryGiB[position] += memoryGiB
+        if host.diskGiB[position] >= 0 { host.diskGiB[position] += diskGiB }
+        precondition(host.cpuCores[position] <= table.cpuCores[position] && host.memoryGiB[position] <= table.memoryGiB[position]
+                     && host.diskGiB[position] <= table.diskGiB[position], "a node never gets back more than its size")
         guard gpus > 0 else { return }
         let before = freeGPUs[position]
         let after = before + gpus

@@ -16,14 +16,27 @@ import OSGDomain
 /// rebuild it when a node joins, leaves or changes its ask, shape or carbon figure.
 extension ClearingEngine {
     /// Starts a clearing pass: every node's free GPUs (by position in id order, see
-    /// ``nodePosition(of:)``; 0 takes a node out of this pass), the pools and the tenants'
+    /// ``nodePosition(of:)``; 0 takes a node out of this pass), the cores, memory and disk each
+    /// node still offers (`nil`: its size at construction), the pools and the tenants'
     /// standings (`nil`: fair share off), as ``init(nodes:pools:tenants:)`` takes them.
     /// Budgets, zone preferences and the recorded service order start afresh.
     ///
     /// - Precondition: `freeGPUs` has one entry per node, each within 0 ... the node's GPUs
-    ///   at construction (at most 64).
-    public mutating func startClearing(freeGPUs free: [Int], pools poolList: [SetAsidePool], tenants: [TenantStanding]?) {
+    ///   at construction (at most 64); so do the host figures, each within 0 ... the node's size
+    ///   (disk: -1 for a node that does not state it).
+    public mutating func startClearing(freeGPUs free: [Int], freeHost: (cpuCores: [Int], memoryGiB: [Int], diskGiB: [Int])? = nil,
+                                       pools poolList: [SetAsidePool], tenants: [TenantStanding]?) {
         precondition(free.count == table.count, "one free-GPU figure per node of the engine")
+        if let freeHost {
+            precondition(freeHost.cpuCores.count == table.count && freeHost.memoryGiB.count == table.count
+                         && freeHost.diskGiB.count == table.count, "one free host figure per node of the engine")
+            snapshotHost.cpuCores = freeHost.cpuCores
+            snapshotHost.memoryGiB = freeHost.memoryGiB
+            snapshotHost.diskGiB = freeHost.diskGiB
+        } else {
+            snapshotHost = HostCapacity(table)
+        }
+        host = snapshotHost
         emptyNodesAbsent = true
         presentNodesByModel = Array(repeating: 0, count: table.models.count)
         presentNodesBySlot = Array(repeating: 0, count: index.masks.count)
@@ -44,21 +57,14 @@ extension ClearingEngine {
             total += after
             presentNodesByModel[Int(table.model[position])] += 1
             presentNodesBySlot[slot] += 1
+            assert(snapshotHost.cpuCores[position] >= 0 && snapshotHost.cpuCores[position] <= table.cpuCores[position]
+                   && snapshotHost.memoryGiB[position] >= 0 && snapshotHost.memoryGiB[position] <= table.memoryGiB[position],
+                   "a node's free cores and memory are within 0 ... its size")
             totals.add(gpus: after, cpuCores: table.cpuCores[position], memoryGiB: table.memoryGiB[position])
         }
         snapshotIndex = index
         totalGPUs = total
-        var states: [String: PoolState] = [:]
-        var reserved = 0
-        for pool in poolList {
-            let share = Int64(pool.sharePPM).multipliedFullWidth(by: Int64(total))
-            let gpus = Int(Int64(1_000_000).dividingFullWidth(share).quotient)
-            states[pool.name] = PoolState(reservedGPUs: gpus, usedGPUs: 0, priceMicroCredits: pool.pricePerGPUHour.rawValue)
-            reserved += gpus
-        }
-        precondition(reserved <= total, "pool shares must add up to at most 100 %")
-        pools = states
-        reservedGPUs = reserved
+        (pools, reservedGPUs) = Self.poolStates(poolList, totalGPUs: total)
         standardOpenGPUs = 0
         preferredZones = [:]
         recordsServiceOrder = false

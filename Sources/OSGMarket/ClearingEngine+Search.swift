@@ -1,19 +1,26 @@
 extension ClearingEngine {
-    /// The nodes an order would take from `capacity`, or `nil` when nothing fits.
-    mutating func search(_ need: OrderRequirement, in capacity: FreeCapacityIndex) -> [Int]? {
+    /// The nodes an order would take from `capacity` with `host` the cores, memory and disk
+    /// the nodes offer, or `nil` when nothing fits.
+    mutating func search(_ need: OrderRequirement, in capacity: FreeCapacityIndex, host: HostCapacity) -> [Int]? {
         if need.nodeCount == 1 {
-            let node = cheapestNode(need, in: capacity)
+            let node = cheapestNode(need, in: capacity, host: host)
             return node < 0 ? nil : [node]
         }
-        return cheapestGang(need, in: capacity)
+        return cheapestGang(need, in: capacity, host: host)
     }
 
-    /// The single node with the lowest (ask, free GPUs, rank) that meets `need`, or -1.
-    func cheapestNode(_ need: OrderRequirement, in capacity: FreeCapacityIndex) -> Int {
-        var bestAsk = Int64.max
-        var bestLevel = Int.max
-        var bestRank = Int32.max
-        var bestNode = -1
+    /// The stranding score of `need` on `node`, with `level` its free GPUs and `host` what it offers.
+    @inline(__always)
+    func stranding(_ need: OrderRequirement, node: Int, level: Int, host: HostCapacity) -> Int {
+        strandingScore(freeGPUsAfter: level - need.gpusPerNode, sizeGPUs: table.snapshotFreeGPUs[node],
+                       freeCPUAfter: host.cpuCores[node] - need.cpuCores, sizeCPU: snapshotHost.cpuCores[node],
+                       freeMemoryAfter: host.memoryGiB[node] - need.memoryGiB, sizeMemory: snapshotHost.memoryGiB[node])
+    }
+
+    /// The single node with the lowest (ask, stranding score, free GPUs, rank) that meets
+    /// `need`, or -1.
+    func cheapestNode(_ need: OrderRequirement, in capacity: FreeCapacityIndex, host: HostCapacity) -> Int {
+        var best = GangCandidate(askMicroCredits: .max, stranding: .max, level: .max, rank: .max, node: -1)
         let wantLevels = FreeCapacityIndex.levels(atLeast: need.gpusPerNode)
         for model in need.models {
             for region in need.regions {
@@ -28,29 +35,29 @@ extension ClearingEngine {
                         let node = Int(table.byRank[Int(rank)])
                         let ask = table.askMicroCredits[node]
                         if ask > need.maxAskMicroCredits { break }
-                        // Within a bucket the key only grows: stop once it cannot beat the best.
-                        if ask > bestAsk || (ask == bestAsk && (level > bestLevel || (level == bestLevel && rank > bestRank))) {
-                            break
+                        // Within a bucket (ask, rank) only grows: stop once nothing left can beat the best.
+                        if best.precedesRestOfBucket(ask: ask, level: level, rank: rank) { break }
+                        guard need.accepts(node: node, in: table, host: host) else { continue }
+                        let score = stranding(need, node: node, level: level, host: host)
+                        if !best.precedes(ask: ask, stranding: score, level: level, rank: rank) {
+                            best = GangCandidate(askMicroCredits: ask, stranding: score, level: level, rank: rank, node: Int32(node))
                         }
-                        if need.accepts(node: node, in: table) {
-                            bestAsk = ask
-                            bestLevel = level
-                            bestRank = rank
-                            bestNode = node
-                            break
-                        }
+                        // A later node of this bucket asks at least as much and ranks later: only
+                        // a lower score at the same ask could still beat this one.
+                        if score == 0 { break }
                     }
                 }
             }
         }
-        return bestNode
+        return Int(best.node)
     }
 
     /// `need.nodeCount` distinct nodes in one region, each meeting `need`, or `nil`.
     ///
-    /// Per region, the cheapest qualifying nodes by (ask, free GPUs, rank); among regions,
-    /// the lowest price (highest ask taken), then the lowest total ask, then the region name.
-    mutating func cheapestGang(_ need: OrderRequirement, in capacity: FreeCapacityIndex) -> [Int]? {
+    /// Per region, the cheapest qualifying nodes by (ask, stranding score, free GPUs, rank);
+    /// among regions, the lowest price (highest ask taken), then the lowest total ask, then
+    /// the region name.
+    mutating func cheapestGang(_ need: OrderRequirement, in capacity: FreeCapacityIndex, host: HostCapacity) -> [Int]? {
         let wanted = need.nodeCount
         let wantLevels = FreeCapacityIndex.levels(atLeast: need.gpusPerNode)
         var bestPrice = Int64.max
@@ -72,14 +79,16 @@ extension ClearingEngine {
                         let node = Int(table.byRank[Int(rank)])
                         let ask = table.askMicroCredits[node]
                         if ask > askCeiling { break }
-                        // Full, and this node ranks after the worst kept: so does the rest of the bucket.
-                        if gangScratch.count == wanted, gangScratch[wanted - 1].precedes(ask: ask, level: level, rank: rank) {
+                        // Full, and the rest of the bucket ranks after the worst kept.
+                        if gangScratch.count == wanted, gangScratch[wanted - 1].precedesRestOfBucket(ask: ask, level: level, rank: rank) {
                             break
                         }
-                        guard need.accepts(node: node, in: table) else { continue }
+                        guard need.accepts(node: node, in: table, host: host) else { continue }
+                        let score = stranding(need, node: node, level: level, host: host)
                         var at = gangScratch.count
-                        while at > 0, !gangScratch[at - 1].precedes(ask: ask, level: level, rank: rank) { at -= 1 }
-                        gangScratch.insert(GangCandidate(askMicroCredits: ask, level: level, rank: rank, node: Int32(node)), at: at)
+                        while at > 0, !gangScratch[at - 1].precedes(ask: ask, stranding: score, level: level, rank: rank) { at -= 1 }
+                        if at == wanted { continue }
+                        gangScratch.insert(GangCandidate(askMicroCredits: ask, stranding: score, level: level, rank: rank, node: Int32(node)), at: at)
                         if gangScratch.count > wanted { gangScratch.removeLast() }
                     }
                 }

@@ -34,6 +34,10 @@ public struct ClearingEngine: Sendable {
     var freeGPUs: [Int]
     /// Live free capacity.
     var index: FreeCapacityIndex
+    /// Cores, memory and disk free now, per node (table order): placements take from them.
+    var host: HostCapacity
+    /// Cores, memory and disk at the start of the clearing, for telling "taken" from "never fitted".
+    var snapshotHost: HostCapacity
     /// Capacity as in the snapshot, for telling "taken" from "never fitted" (reset by
     /// ``startClearing(freeGPUs:pools:tenants:)``).
     var snapshotIndex: FreeCapacityIndex
@@ -71,11 +75,23 @@ public struct ClearingEngine: Sendable {
     /// The default aging threshold: 24 hours.
     public static let defaultStarvationAfterSeconds: Int64 = 86_400
 
-    /// A pool's reservation and use.
+    /// A pool's reservation, use, prices and funding.
     struct PoolState: Sendable {
         var reservedGPUs: Int
         var usedGPUs: Int
         var priceMicroCredits: Int64
+        /// The most the pool pays a node per GPU-hour (`Int64.max`: no ceiling).
+        var ceilingMicroCredits: Int64
+        /// Funding left for subsidies; `nil`: unlimited.
+        var fundingMicroCredits: Int64?
+
+        init(_ pool: SetAsidePool, reservedGPUs: Int) {
+            self.reservedGPUs = reservedGPUs
+            usedGPUs = 0
+            priceMicroCredits = pool.pricePerGPUHour.rawValue
+            ceilingMicroCredits = pool.ceilingPerGPUHour.map { max($0.rawValue, pool.pricePerGPUHour.rawValue) } ?? .max
+            fundingMicroCredits = pool.funding?.rawValue
+        }
     }
 
     /// Builds the index of free capacity.
@@ -92,21 +108,28 @@ public struct ClearingEngine: Sendable {
         freeGPUs = table.snapshotFreeGPUs
         index = FreeCapacityIndex(table: table, freeGPUs: freeGPUs)
         snapshotIndex = index
+        host = HostCapacity(table)
+        snapshotHost = host
         let total = freeGPUs.reduce(0, +)
         totalGPUs = total
+        (self.pools, reservedGPUs) = Self.poolStates(pools, totalGPUs: total)
+        allRegions = (0..<table.regionNames.count).map { Int32($0) }
+        fairShare = tenants.map { FairShareLedger(nodes: nodes, tenants: $0) }
+    }
+
+    /// Each pool's state at the start of a clearing over `totalGPUs` free GPUs, and the GPUs
+    /// reserved for all of them: pool *p* reserves floor(share × total).
+    static func poolStates(_ pools: [SetAsidePool], totalGPUs total: Int) -> (states: [String: PoolState], reserved: Int) {
         var states: [String: PoolState] = [:]
         var reserved = 0
         for pool in pools {
             let share = Int64(pool.sharePPM).multipliedFullWidth(by: Int64(total))
             let gpus = Int(Int64(1_000_000).dividingFullWidth(share).quotient)
-            states[pool.name] = PoolState(reservedGPUs: gpus, usedGPUs: 0, priceMicroCredits: pool.pricePerGPUHour.rawValue)
+            states[pool.name] = PoolState(pool, reservedGPUs: gpus)
             reserved += gpus
         }
         precondition(reserved <= total, "pool shares must add up to at most 100 %")
-        self.pools = states
-        reservedGPUs = reserved
-        allRegions = (0..<table.regionNames.count).map { Int32($0) }
-        fairShare = tenants.map { FairShareLedger(nodes: nodes, tenants: $0) }
+        return (states, reserved)
     }
 
     /// A tenant's weighted dominant share now (after the placements so far), or `nil` when
@@ -195,10 +218,11 @@ public struct ClearingEngine: Sendable {
     mutating func serve(_ entry: QueueEntry, placements: inout [MarketPlacement], unplaced: inout [UnplacedOrder]) {
         if recordsServiceOrder { serviceOrder.append(entry.id) }
         switch place(entry.requirement, pool: entry.pool, preferredZones: preferredZones[entry.id]) {
-        case .success(let (nodes, price)):
+        case .success(let (nodes, price, subsidy)):
             var grants = nodes.map { NodeGrant(nodeID: table.ids[$0], gpus: entry.requirement.gpusPerNode) }
             grants.sort { UTF8ByteOrder.precedes($0.nodeID, $1.nodeID) }
-            placements.append(MarketPlacement(orderID: entry.id, grants: grants, pricePerGPUHour: MicroCredits(price)))
+            placements.append(MarketPlacement(orderID: entry.id, grants: grants, pricePerGPUHour: MicroCredits(price),
+                                              poolSubsidy: MicroCredits(subsidy)))
             if entry.tenant >= 0 {
                 let need = entry.requirement
                 fairShare!.record(entry.tenant, gpus: need.gpusPerNode * need.nodeCount,
@@ -250,7 +274,8 @@ public struct ClearingEngine: Sendable {
             guard let pool = pools[poolName] else { return .failure(.poolUnknown) }
             guard spec.jobClass == .setAside else { return .failure(.poolNeedsSetAsideClass) }
             guard maxAsk >= pool.priceMicroCredits else { return .failure(.maxPriceBelowPoolPrice) }
-            maxAsk = pool.priceMicroCredits
+            // The tenant pays the pool's price; the pool pays a node up to its ceiling.
+            maxAsk = pool.ceilingMicroCredits
         } else if spec.jobClass == .setAside {
             return .failure(.setAsideNeedsPool)
         }
@@ -285,12 +310,14 @@ public struct ClearingEngine: Sendable {
             excludedOperators: placement.excludedOperators.compactMap { table.operatorCodes[$0] },
             carbonCapMicro: spec.carbon.maxGCO2PerKWh.map { Int64($0) * 1_000_000 } ?? -1,
             maxAskMicroCredits: maxAskMicroCredits,
-            jobClass: spec.jobClass
+            jobClass: spec.jobClass,
+            maxDurationSeconds: spec.maxDurationSeconds
         )
     }
 
-    /// Places one admitted order, or says why not. On success: the nodes and the price.
-    mutating func place(_ need: OrderRequirement, pool: String?, preferredZones: [String]? = nil) -> Verdict<(nodes: [Int], price: Int64)> {
+    /// Places one admitted order, or says why not. On success: the nodes, the price and the
+    /// subsidy its pool's funding pays (0 for open orders).
+    mutating func place(_ need: OrderRequirement, pool: String?, preferredZones: [String]? = nil) -> Verdict<(nodes: [Int], price: Int64, subsidy: Int64)> {
         let gpus = need.totalGPUs
         let withinBudget: Bool
         if let pool {
@@ -301,19 +328,28 @@ public struct ClearingEngine: Sendable {
         } else {
             withinBudget = true
         }
-        if withinBudget, let nodes = searchPreferring(zones: preferredZones, need) ?? search(need, in: index) {
+        if withinBudget, let nodes = searchPreferring(zones: preferredZones, need) ?? search(need, in: index, host: host) {
+            var subsidy: Int64 = 0
+            if let pool {
+                // The pool pays each node its ask above the pool's price, out of its funding.
+                let state = pools[pool]!
+                subsidy = Self.subsidy(asks: nodes.map { table.askMicroCredits[$0] }, poolPrice: state.priceMicroCredits,
+                                       gpusPerNode: need.gpusPerNode, maxDurationSeconds: need.maxDurationSeconds)
+                if let funding = state.fundingMicroCredits, subsidy > funding { return .failure(.poolUnfunded) }
+            }
             var price: Int64 = 0
             for node in nodes {
                 price = max(price, table.askMicroCredits[node])
-                take(node: node, gpus: need.gpusPerNode)
+                take(node: node, need: need)
             }
             if let pool {
                 pools[pool]!.usedGPUs += gpus
+                if pools[pool]!.fundingMicroCredits != nil { pools[pool]!.fundingMicroCredits! -= subsidy }
                 price = pools[pool]!.priceMicroCredits
             } else if need.jobClass == .standard {
                 standardOpenGPUs += gpus
             }
-            return .success((nodes, price))
+            return .success((nodes, price, subsidy))
         }
         return .failure(diagnose(need, pool: pool, withinBudget: withinBudget))
     }
@@ -323,6 +359,33 @@ public struct ClearingEngine: Sendable {
     enum Verdict<Value> {
         case success(Value)
         case failure(UnplacedReason)
+    }
+
+    /// Takes one node's share of a placed order from the node: its GPUs, cores, memory and disk.
+    mutating func take(node: Int, need: OrderRequirement) {
+        host.take(need, node: node)
+        take(node: node, gpus: need.gpusPerNode)
+    }
+
+    /// What a set-aside placement costs its pool's funding, in micro-credits: for the job's
+    /// whole `max_duration` (what the funding holds in escrow, as the tenant's escrow does),
+    /// each node's ask above the pool's price on its GPUs, rounded up; `Int64.max` when that
+    /// would not fit 64 bits (no funding covers it).
+    public static func subsidy(asks: [Int64], poolPrice: Int64, gpusPerNode: Int, maxDurationSeconds: Int64) -> Int64 {
+        var excess: Int64 = 0
+        for ask in asks where ask > poolPrice {
+            let (sum, overflow) = excess.addingReportingOverflow(ask - poolPrice)
+            if overflow { return .max }
+            excess = sum
+        }
+        guard excess > 0 else { return 0 }
+        let (gpuSeconds, overflow) = Int64(gpusPerNode).multipliedReportingOverflow(by: max(0, maxDurationSeconds))
+        if overflow { return .max }
+        let product = excess.multipliedFullWidth(by: gpuSeconds)
+        // The quotient fits 64 bits only while the high word stays below 3600 / 2.
+        guard product.high < 1_800 else { return .max }
+        let (quotient, remainder) = Int64(3_600).dividingFullWidth(product)
+        return remainder > 0 ? quotient + 1 : quotient
     }
 
     /// Removes `gpus` from a node's free capacity.

@@ -8,12 +8,16 @@ public struct MarketPlacement: Hashable, Sendable {
     public var grants: [NodeGrant]
     /// What the order pays per GPU-hour.
     public var pricePerGPUHour: MicroCredits
+    /// For a set-aside order: what its pool's funding pays for the whole `max_duration` (each
+    /// node's ask above the pool's price, rounded up); 0 otherwise.
+    public var poolSubsidy: MicroCredits
 
     /// Creates a placement.
-    public init(orderID: String, grants: [NodeGrant], pricePerGPUHour: MicroCredits) {
+    public init(orderID: String, grants: [NodeGrant], pricePerGPUHour: MicroCredits, poolSubsidy: MicroCredits = MicroCredits(0)) {
         self.orderID = orderID
         self.grants = grants
         self.pricePerGPUHour = pricePerGPUHour
+        self.poolSubsidy = poolSubsidy
     }
 
     /// GPUs the placement holds in total.

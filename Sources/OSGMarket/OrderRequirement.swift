@@ -26,6 +26,9 @@ struct OrderRequirement: Sendable {
     var maxAskMicroCredits: Int64
     /// The spec's class (standard open orders are bound by the set-aside floor).
     var jobClass: JobClass
+    /// The spec's `max_duration`, for a set-aside placement's subsidy (what its pool's funding
+    /// holds for the whole run, as the tenant's escrow does).
+    var maxDurationSeconds: Int64
     /// When not -1, only nodes of this zone code are accepted (the carbon step's first try
     /// for an order it prefers in one zone; see CarbonShiftStep.swift).
     var onlyZone: Int32 = -1
@@ -33,14 +36,10 @@ struct OrderRequirement: Sendable {
     var totalGPUs: Int { gpusPerNode * nodeCount }
 
     /// Whether `node` meets every per-node need except model, region, free GPUs and ask
-    /// (the index already sorts by those).
+    /// (the index already sorts by those), with `host` the cores, memory and disk it still offers.
     @inline(__always)
-    func accepts(node: Int, in table: NodeTable) -> Bool {
-        if table.vramGiB[node] < minVRAMGiB || table.cpuCores[node] < cpuCores || table.memoryGiB[node] < memoryGiB {
-            return false
-        }
-        let disk = table.diskGiB[node]
-        if disk >= 0 && disk < diskGiB { return false }
+    func accepts(node: Int, in table: NodeTable, host: HostCapacity) -> Bool {
+        if table.vramGiB[node] < minVRAMGiB || !host.fits(self, node: node) { return false }
         if jurisdictionsRestricted && !jurisdictions.contains(table.jurisdiction[node]) { return false }
         if !excludedOperators.isEmpty && excludedOperators.contains(table.operatorCode[node]) { return false }
         if carbonCapMicro >= 0 {
@@ -54,14 +53,14 @@ struct OrderRequirement: Sendable {
     /// How many filters of ``UnplacedReason/cascade`` `node` passes in a row, judged on
     /// snapshot capacity; `cascade.count` when it passes them all. The model is taken as
     /// passed: only nodes of accepted models are asked.
-    func passedFilters(node: Int, in table: NodeTable) -> Int {
+    func passedFilters(node: Int, in table: NodeTable, host: HostCapacity) -> Int {
         if regionsRestricted && !regions.contains(table.region[node]) { return 1 }
         if jurisdictionsRestricted && !jurisdictions.contains(table.jurisdiction[node]) { return 2 }
         if table.snapshotFreeGPUs[node] < gpusPerNode { return 3 }
         if table.vramGiB[node] < minVRAMGiB { return 4 }
-        if table.cpuCores[node] < cpuCores { return 5 }
-        if table.memoryGiB[node] < memoryGiB { return 6 }
-        let disk = table.diskGiB[node]
+        if host.cpuCores[node] < cpuCores { return 5 }
+        if host.memoryGiB[node] < memoryGiB { return 6 }
+        let disk = host.diskGiB[node]
         if disk >= 0 && disk < diskGiB { return 7 }
         if excludedOperators.contains(table.operatorCode[node]) { return 8 }
         if carbonCapMicro >= 0 {

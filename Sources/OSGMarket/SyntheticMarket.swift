@@ -36,10 +36,13 @@ public enum SyntheticMarket {
         ("oceania", [("AU", 550)]),
     ]
 
-    /// The pools of the synthetic market: 5 % for students at 0.50, 3 % civic at 0.90.
+    /// The pools of the synthetic market: 5 % for students at 0.50 paying nodes up to 2.50,
+    /// 3 % civic at 0.90 paying up to 3.00 (no funding limit: enough for the clearing).
     public static let pools: [SetAsidePool] = [
-        SetAsidePool(name: "students", sharePPM: 50_000, pricePerGPUHour: MicroCredits(500_000)),
-        SetAsidePool(name: "civic", sharePPM: 30_000, pricePerGPUHour: MicroCredits(900_000)),
+        SetAsidePool(name: "students", sharePPM: 50_000, pricePerGPUHour: MicroCredits(500_000),
+                     ceilingPerGPUHour: MicroCredits(2_500_000)),
+        SetAsidePool(name: "civic", sharePPM: 30_000, pricePerGPUHour: MicroCredits(900_000),
+                     ceilingPerGPUHour: MicroCredits(3_000_000)),
     ]
 
     /// `count` nodes with ids `node-000000`…; most are wholly free, some partly used.

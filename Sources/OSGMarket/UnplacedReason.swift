@@ -41,8 +41,8 @@ public enum UnplacedReason: Hashable, Sendable, CustomStringConvertible {
     case carbonCap
     /// Every remaining node asks more than max_price.
     case maxPriceBelowAsks
-    /// Every remaining node asks more than the pool's price (set-aside orders).
-    case poolPriceBelowAsks
+    /// Every remaining node asks more than the pool's ceiling (set-aside orders).
+    case poolCeilingBelowAsks
     /// Nodes fit one by one, but no region has `nodes` of them.
     case gangNoRegionWithEnoughNodes
     /// The pool's reserved GPUs left are fewer than the order needs.
@@ -51,6 +51,9 @@ public enum UnplacedReason: Hashable, Sendable, CustomStringConvertible {
     case setAsideFloor
     /// Nodes that fit exist, but their GPUs went to orders ahead in priority.
     case noCapacity
+    /// A set-aside order within its pool's share that fits, but whose placement would cost
+    /// the pool's funding more than it has left (each node's ask above the pool's price).
+    case poolUnfunded
     /// A flexible order waits on purpose: starting at `start` in grid `zone` gives a lower mean
     /// carbon intensity over its run (the carbon step, docs/CARBON.md).
     case deferredForCleanerPower(start: Timestamp, zone: String)
@@ -74,7 +77,8 @@ public enum UnplacedReason: Hashable, Sendable, CustomStringConvertible {
         case .excludedOperator: "excluded_operator"
         case .carbonCap: "carbon_cap"
         case .maxPriceBelowAsks: "max_price_below_asks"
-        case .poolPriceBelowAsks: "pool_price_below_asks"
+        case .poolCeilingBelowAsks: "pool_ceiling_below_asks"
+        case .poolUnfunded: "pool_unfunded"
         case .gangNoRegionWithEnoughNodes: "gang_no_region_with_enough_nodes"
         case .poolExhausted: "pool_exhausted"
         case .setAsideFloor: "set_aside_floor"

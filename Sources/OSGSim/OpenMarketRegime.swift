@@ -279,8 +279,9 @@ struct OpenMarketRegime {
     }
 
     /// Refuses a placement when a granted node has fewer free cores or less free memory than
-    /// the job needs there (another order of the same clearing took them): the engine's
-    /// accounting is undone and the GPUs go back; the job stays queued.
+    /// the job needs there: the engine's accounting is undone and the GPUs, cores and memory go
+    /// back; the job stays queued. The engine counts cores and memory within a clearing too,
+    /// so this is a guard that should never fire (`resourceRefusals` stays 0).
     mutating func refuseIfNodesTooSmall(_ job: SimJob, nodes: [Int], pool: UInt8) -> Bool {
         let fleet = scenario.fleet
         let tooSmall = nodes.map {
@@ -292,7 +293,10 @@ struct OpenMarketRegime {
         let poolName: String? = pool == 0 ? nil : (pool == 1 ? Self.newcomerPool : Self.civicPool)
         engine.endLease(pool: poolName, jobClass: poolName == nil ? .standard : .setAside, tenantID: tenantIDs[Int(job.user)],
                         gpus: job.gpus, cpuCores: job.cpusPerNode * job.nodes, memoryGiB: job.memoryGiBPerNode * job.nodes)
-        for node in nodes { engine.returnCapacity(at: node, gpus: job.gpusPerNode) }
+        for node in nodes {
+            engine.returnCapacity(at: node, gpus: job.gpusPerNode)
+            updateHostResources(node)
+        }
         return true
     }
 

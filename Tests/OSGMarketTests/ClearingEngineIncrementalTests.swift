@@ -15,7 +15,8 @@ struct ClearingEngineIncrementalTests {
             engine.endLease(pool: order.pool, jobClass: spec.jobClass, tenantID: order.tenantID, gpus: placement.totalGPUs,
                             cpuCores: spec.resources.cpuCores * spec.nodeCount, memoryGiB: spec.resources.memoryGiB * spec.nodeCount)
             for grant in placement.grants {
-                engine.returnCapacity(at: engine.nodePosition(of: grant.nodeID)!, gpus: grant.gpus)
+                engine.returnCapacity(at: engine.nodePosition(of: grant.nodeID)!, gpus: grant.gpus, cpuCores: spec.resources.cpuCores,
+                                      memoryGiB: spec.resources.memoryGiB, diskGiB: spec.resources.diskGiB)
             }
         }
     }
@@ -29,7 +30,11 @@ struct ClearingEngineIncrementalTests {
         let placed = reused.clear(first, now: Self.now)
         #expect(!placed.placements.isEmpty)
         Self.endAll(placed, orders: first, in: &reused)
-        for node in fleet { #expect(reused.freeGPUs(nodeID: node.id) == node.freeGPUs) }
+        for node in fleet {
+            #expect(reused.freeGPUs(nodeID: node.id) == node.freeGPUs)
+            let host = reused.freeHostResources(at: reused.nodePosition(of: node.id)!)
+            #expect(host.cpuCores == node.cpuCores && host.memoryGiB == node.memoryGiB)
+        }
         for pool in SyntheticMarket.pools { #expect(reused.usedGPUs(pool: pool.name) == 0) }
         var fresh = ClearingEngine(nodes: fleet, pools: SyntheticMarket.pools)
         #expect(reused.clear(second, now: Self.now) == fresh.clear(second, now: Self.now))

@@ -102,11 +102,70 @@ struct SetAsideScenarioTests {
         #expect(outcome.reasons["s2"] == "pool_exhausted")
     }
 
-    @Test("set-aside orders use only nodes asking at most the pool's price")
-    func poolPriceBelowAsks() throws {
+    @Test("set-aside orders use only nodes asking at most the pool's ceiling")
+    func poolCeilingBelowAsks() throws {
         let text = snapshot(nodes: [node("a", gpus: 8, ask: "0.90")], orders: [order("s", class: "set-aside", pool: "students")],
-                            pools: [#"{"name": "students", "share": 0.5, "price": 0.8}"#])
-        #expect(try clearScenario(text).reasons["s"] == "pool_price_below_asks")
+                            pools: [#"{"name": "students", "share": 0.5, "price": 0.8, "ceiling": 0.85}"#])
+        #expect(try clearScenario(text).reasons["s"] == "pool_ceiling_below_asks")
+    }
+
+    @Test("a set-aside order is served whatever the asks: it pays the pool's price, the pool's funding the rest")
+    func setAsideAboveThePoolPrice() throws {
+        // One node asking 3.00, far above the pool's 0.50: without a ceiling the pool pays the difference.
+        let text = snapshot(nodes: [node("a", gpus: 8, ask: "3.00")],
+                            orders: [order("s", count: 2, class: "set-aside", pool: "students"), order("open", maxPrice: "2.00")],
+                            pools: [#"{"name": "students", "share": 0.5, "price": 0.5}"#])
+        let outcome = try clearScenario(text)
+        #expect(outcome.placed["s"]?.price == "0.5")
+        #expect(outcome.reasons["open"] == "max_price_below_asks")
+        let result = MarketClearing.clear(try MarketSnapshotReader.read(text))
+        // (3.00 − 0.50) × 2 GPUs × 1 h.
+        #expect(result.placements.first?.poolSubsidy == MicroCredits(5_000_000))
+    }
+
+    @Test("a pool's funding pays subsidies until it runs out, then its orders wait as pool_unfunded", arguments: [
+        ("5.0", true), ("4.999999", false),
+    ])
+    func poolFunding(funding: String, placed: Bool) throws {
+        let text = snapshot(nodes: [node("a", gpus: 8, ask: "3.00")],
+                            orders: [order("s", count: 2, class: "set-aside", pool: "students")],
+                            pools: [#"{"name": "students", "share": 0.5, "price": 0.5, "funding": \#(funding)}"#])
+        let outcome = try clearScenario(text)
+        #expect((outcome.placed["s"] != nil) == placed)
+        if !placed { #expect(outcome.reasons["s"] == "pool_unfunded") }
+    }
+
+    @Test("a node never gives more cores, memory or disk than it has, summed over the clearing", arguments: [
+        ("cpu", #""cpu": 10"#), ("memory", #""memory_gib": 300"#), ("disk", #""disk_gib": 600"#),
+    ])
+    func hostResourcesConsumed(resource: String, field: String) throws {
+        // Each order alone fits the node (16 cores, 512 GiB, 1,000 GiB disk); two do not.
+        var nodeText = node("a", gpus: 8, cpu: 16, memory: 512)
+        nodeText.removeLast()
+        nodeText += #", "disk_gib": 1000}"#
+        func asking(_ id: String, submitted: String) -> String {
+            let cpu = resource == "cpu" ? 10 : 1
+            let memory = resource == "memory" ? 300 : 8
+            let text = order(id, submitted: submitted, cpu: cpu, memory: memory)
+            guard resource == "disk" else { return text }
+            return text.replacingOccurrences(of: #""memory_gib": 8}"#, with: #""memory_gib": 8, "disk_gib": 600}"#)
+        }
+        let outcome = try clearScenario(snapshot(nodes: [nodeText], orders: [asking("first", submitted: "2026-11-30T09:00:00Z"),
+                                                                            asking("second", submitted: "2026-11-30T10:00:00Z")]))
+        #expect(outcome.placed["first"] != nil, "\(field)")
+        #expect(outcome.reasons["second"] == "no_capacity", "\(outcome.reasons)")
+    }
+
+    @Test("at equal asks a core-hungry job goes where it strands no GPUs")
+    func strandingAwareBestFit() throws {
+        // Both nodes have 8 free GPUs and ask the same: on "a" the job would take every core
+        // and leave 7 GPUs nobody can use; on "b" cores are plentiful.
+        let text = snapshot(nodes: [node("a", gpus: 8, cpu: 16), node("b", gpus: 8, cpu: 128)],
+                            orders: [order("hungry", cpu: 16, memory: 8), order("gpu-heavy", count: 7, submitted: "2026-11-30T11:00:00Z", cpu: 8, memory: 8)])
+        let outcome = try clearScenario(text)
+        #expect(outcome.placed["hungry"]?.nodes == ["b"])
+        // The GPUs of "a" stay usable: the 7-GPU job still finds a node.
+        #expect(outcome.placed["gpu-heavy"] != nil)
     }
 
     @Test("pool and class must agree, and the pool must exist")
