@@ -15,32 +15,28 @@ extension ClearingEngine {
 
     /// The first filter of ``UnplacedReason/cascade`` after which no node of the snapshot
     /// remains; for a gang whose nodes all pass, ``UnplacedReason/gangNoRegionWithEnoughNodes``.
-    func staticReason(_ need: OrderRequirement, pool: String?) -> UnplacedReason {
+    ///
+    /// For a single-node order (which the search on the snapshot could not place) the verdict
+    /// does not depend on its price: a node that passes every filter before the price fails
+    /// the price. So it is kept per requirement without the price (``StaticVerdictKey``) for
+    /// the rest of the pass, and orders of the same shape are judged once.
+    mutating func staticReason(_ need: OrderRequirement, pool: String?) -> UnplacedReason {
         let cascade = UnplacedReason.cascade
-        // The most filters any node can pass: a single-node order that the search could not
-        // place has no node passing them all; a gang may (then no region has enough), and
-        // one such node settles the verdict.
-        let ceiling = need.nodeCount > 1 ? cascade.count : cascade.count - 1
-        var furthest = 0
-        scan: for model in need.models where emptyNodesAbsent ? presentNodesByModel[Int(model)] > 0 : !table.nodesByModel[Int(model)].isEmpty {
-            furthest = max(furthest, 1)
-            // Nodes outside the allowed regions stop at the region filter (1): only the
-            // allowed regions' slots can get further.
-            for region in need.regions {
-                let slot = snapshotIndex.slot(model: model, region: region)
-                let members = snapshotIndex.slotNodes[slot]
-                if emptyNodesAbsent ? presentNodesBySlot[slot] == 0 : members.isEmpty { continue }
-                furthest = max(furthest, 2)
-                // Skip slots whose bounds prove no node gets past `furthest`.
-                if snapshotIndex.slotBounds[slot].failedFilter(need) <= furthest { continue }
-                for node in members {
-                    // A node with no free GPUs in this pass is not in its snapshot.
-                    if emptyNodesAbsent && table.snapshotFreeGPUs[Int(node)] == 0 { continue }
-                    let passed = need.passedFilters(node: Int(node), in: table, host: snapshotHost)
-                    if passed > furthest { furthest = passed }
-                    if furthest >= ceiling { break scan }
-                }
+        let furthest: Int
+        if need.nodeCount == 1 {
+            let key = StaticVerdictKey(need)
+            if let known = staticVerdicts[key] {
+                furthest = known
+            } else {
+                var priceless = need
+                priceless.maxAskMicroCredits = .max
+                // Without the price a node may pass every filter: that verdict is the price.
+                furthest = min(furthestFilter(priceless), cascade.count - 1)
+                staticVerdicts[key] = furthest
             }
+            assert(furthest == furthestFilter(need), "a single-node verdict does not depend on the price")
+        } else {
+            furthest = furthestFilter(need)
         }
         if furthest < cascade.count {
             let reason = cascade[furthest]
@@ -50,5 +46,117 @@ extension ClearingEngine {
         // enough of them.
         precondition(need.nodeCount > 1, "an order that fits the snapshot was not found by the search")
         return .gangNoRegionWithEnoughNodes
+    }
+
+    /// How many filters of the cascade the best node of the snapshot passes in a row, read
+    /// from the packed records (``diagnosisRecords``): at most `cascade.count - 1` for a
+    /// single-node order the search could not place; `cascade.count` when some node passes
+    /// them all (a gang).
+    mutating func furthestFilter(_ need: OrderRequirement) -> Int {
+        let cascade = UnplacedReason.cascade
+        if diagnosisRecords == nil { diagnosisRecords = packDiagnosisRecords() }
+        // Stop as soon as the verdict cannot change: a single-node order with a node passing
+        // every filter but one is settled; a gang needs one node passing them all.
+        let ceiling = need.nodeCount > 1 ? cascade.count : cascade.count - 1
+        var furthest = 0
+        scan: for model in need.models where emptyNodesAbsent ? presentNodesByModel[Int(model)] > 0 : !table.nodesByModel[Int(model)].isEmpty {
+            furthest = max(furthest, 1)
+            // Nodes outside the allowed regions stop at the region filter (1): only the
+            // allowed regions' slots can get further.
+            for region in need.regions {
+                let slot = snapshotIndex.slot(model: model, region: region)
+                if emptyNodesAbsent ? presentNodesBySlot[slot] == 0 : snapshotIndex.slotNodes[slot].isEmpty { continue }
+                furthest = max(furthest, 2)
+                // Skip slots whose bounds prove no node gets past `furthest`.
+                if snapshotIndex.slotBounds[slot].failedFilter(need) <= furthest { continue }
+                let passed = diagnosisRecords![slot].furthestFilter(need, skippingEmpty: emptyNodesAbsent, atLeast: furthest, ceiling: ceiling)
+                furthest = max(furthest, passed)
+                if furthest >= ceiling { break scan }
+            }
+        }
+        return furthest
+    }
+
+    /// One packed record list per (model, region) slot, of the snapshot's figures.
+    func packDiagnosisRecords() -> [DiagnosisRecords] {
+        snapshotIndex.slotNodes.map { members in
+            DiagnosisRecords(members.map { member in
+                let node = Int(member)
+                return DiagnosisRecord(
+                    jurisdiction: table.jurisdiction[node], freeGPUs: Int32(table.snapshotFreeGPUs[node]),
+                    vramGiB: table.vramGiB[node], cpuCores: snapshotHost.cpuCores[node], memoryGiB: snapshotHost.memoryGiB[node],
+                    diskGiB: snapshotHost.diskGiB[node], operatorCode: table.operatorCode[node],
+                    carbonMicro: table.carbonMicro[node], askMicroCredits: table.askMicroCredits[node])
+            })
+        }
+    }
+}
+
+/// A single-node requirement without its price, class and duration: what the static
+/// verdict of an order depends on (``ClearingEngine/staticReason(_:pool:)``).
+struct StaticVerdictKey: Hashable {
+    var models: [Int32]
+    var regions: [Int32]
+    var jurisdictionsRestricted: Bool
+    var jurisdictions: [Int32]
+    var excludedOperators: [Int32]
+    var gpusPerNode: Int
+    var minVRAMGiB: Int
+    var cpuCores: Int
+    var memoryGiB: Int
+    var diskGiB: Int
+    var carbonCapMicro: Int64
+
+    init(_ need: OrderRequirement) {
+        models = need.models
+        regions = need.regions
+        jurisdictionsRestricted = need.jurisdictionsRestricted
+        jurisdictions = need.jurisdictions
+        excludedOperators = need.excludedOperators
+        gpusPerNode = need.gpusPerNode
+        minVRAMGiB = need.minVRAMGiB
+        cpuCores = need.cpuCores
+        memoryGiB = need.memoryGiB
+        diskGiB = need.diskGiB
+        carbonCapMicro = need.carbonCapMicro
+    }
+}
+
+/// A node's snapshot figures as the diagnosis reads them, packed so that a scan reads one
+/// cache line per node instead of one per column.
+struct DiagnosisRecord: Sendable {
+    var jurisdiction: Int32
+    var freeGPUs: Int32
+    var vramGiB: Int
+    var cpuCores: Int
+    var memoryGiB: Int
+    /// -1 when the node does not state its disk.
+    var diskGiB: Int
+    var operatorCode: Int32
+    /// -1 when unknown.
+    var carbonMicro: Int64
+    var askMicroCredits: Int64
+}
+
+/// The records of one (model, region) slot, by node id.
+struct DiagnosisRecords: Sendable {
+    let records: [DiagnosisRecord]
+
+    init(_ records: [DiagnosisRecord]) { self.records = records }
+
+    /// The most filters of the cascade any record passes in a row (model and region taken as
+    /// passed), stopping once `ceiling` is reached; `atLeast` when none passes more.
+    func furthestFilter(_ need: OrderRequirement, skippingEmpty: Bool, atLeast floor: Int, ceiling: Int) -> Int {
+        var furthest = floor
+        for record in records {
+            // A node with no free GPUs in this pass is not in its snapshot.
+            if skippingEmpty && record.freeGPUs == 0 { continue }
+            let passed = need.passedFilters(record)
+            if passed > furthest {
+                furthest = passed
+                if furthest >= ceiling { break }
+            }
+        }
+        return furthest
     }
 }

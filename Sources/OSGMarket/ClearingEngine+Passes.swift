@@ -37,6 +37,8 @@ extension ClearingEngine {
             snapshotHost = HostCapacity(table)
         }
         host = snapshotHost
+        diagnosisRecords = nil
+        staticVerdicts.removeAll(keepingCapacity: true)
         emptyNodesAbsent = true
         presentNodesByModel = Array(repeating: 0, count: table.models.count)
         presentNodesBySlot = Array(repeating: 0, count: index.masks.count)

@@ -38,6 +38,12 @@ public struct ClearingEngine: Sendable {
     var host: HostCapacity
     /// Cores, memory and disk at the start of the clearing, for telling "taken" from "never fitted".
     var snapshotHost: HostCapacity
+    /// The snapshot's node figures packed per (model, region) slot for the diagnosis; built on
+    /// first use, dropped when a pass starts.
+    var diagnosisRecords: [DiagnosisRecords]?
+    /// Static verdicts of single-node orders by requirement without the price (furthest filter
+    /// passed), for the life of the snapshot; dropped when a pass starts.
+    var staticVerdicts: [StaticVerdictKey: Int] = [:]
     /// Capacity as in the snapshot, for telling "taken" from "never fitted" (reset by
     /// ``startClearing(freeGPUs:pools:tenants:)``).
     var snapshotIndex: FreeCapacityIndex

@@ -70,4 +70,20 @@ struct OrderRequirement: Sendable {
         if table.askMicroCredits[node] > maxAskMicroCredits { return 10 }
         return 11
     }
+
+    /// ``passedFilters(node:in:host:)`` for a packed record of a slot the order allows (so its
+    /// model and region pass).
+    @inline(__always)
+    func passedFilters(_ record: DiagnosisRecord) -> Int {
+        if jurisdictionsRestricted && !jurisdictions.contains(record.jurisdiction) { return 2 }
+        if Int(record.freeGPUs) < gpusPerNode { return 3 }
+        if record.vramGiB < minVRAMGiB { return 4 }
+        if record.cpuCores < cpuCores { return 5 }
+        if record.memoryGiB < memoryGiB { return 6 }
+        if record.diskGiB >= 0 && record.diskGiB < diskGiB { return 7 }
+        if !excludedOperators.isEmpty && excludedOperators.contains(record.operatorCode) { return 8 }
+        if carbonCapMicro >= 0 && (record.carbonMicro < 0 || record.carbonMicro > carbonCapMicro) { return 9 }
+        if record.askMicroCredits > maxAskMicroCredits { return 10 }
+        return 11
+    }
 }
