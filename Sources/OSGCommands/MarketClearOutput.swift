@@ -40,7 +40,9 @@ enum MarketClearOutput {
             lines.append(pad("ORDER", width) + "  " + pad("PRICE/GPU-H", 11) + "  " + "NODES (GPUs)")
             for placement in result.placements {
                 let nodes = placement.grants.map { "\($0.nodeID)×\($0.gpus)" }.joined(separator: ", ")
-                lines.append(pad(placement.orderID, width) + "  " + pad(placement.pricePerGPUHour.description, 11) + "  " + nodes)
+                // A set-aside order's node asks above its pool's price: the pool's funding pays the rest.
+                let subsidy = placement.poolSubsidy.rawValue > 0 ? "  (pool pays \(placement.poolSubsidy))" : ""
+                lines.append(pad(placement.orderID, width) + "  " + pad(placement.pricePerGPUHour.description, 11) + "  " + nodes + subsidy)
             }
         }
         if !result.unplaced.isEmpty {
@@ -56,7 +58,9 @@ enum MarketClearOutput {
         }
         let gpus = result.placements.reduce(0) { $0 + $1.totalGPUs }
         if !lines.isEmpty { lines.append("") }
-        lines.append("\(result.placements.count) placed (\(gpus) GPUs), \(result.unplaced.count) unplaced")
+        let subsidies = result.placements.reduce(Int64(0)) { $0 &+ $1.poolSubsidy.rawValue }
+        lines.append("\(result.placements.count) placed (\(gpus) GPUs), \(result.unplaced.count) unplaced"
+                     + (subsidies > 0 ? ", pools pay \(MicroCredits(subsidies)) in subsidies for the jobs' max_duration" : ""))
         return lines.joined(separator: "\n")
     }
 
