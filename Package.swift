@@ -156,7 +156,7 @@ let package = Package(
         // The `osg` binary: a thin @main.
         .executableTarget(name: "osg", dependencies: ["OSGCommands"]),
         .testTarget(name: "OSGDomainTests", dependencies: ["OSGDomain"]),
-        .testTarget(name: "OSGCoreTests", dependencies: ["OSGCore"]),
+        .testTarget(name: "OSGCoreTests", dependencies: ["OSGCore", "OSGLedger", "OSGMarket"]),
         .testTarget(name: "OSGAuthTests", dependencies: ["OSGAuth"]),
         .testTarget(name: "OSGStoreTests", dependencies: ["OSGStore", "OSGLedger", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "OSGCommandsTests", dependencies: ["OSGCommands"]),

@@ -26,6 +26,7 @@ public struct OSGCommand: AsyncParsableCommand {
             FaucetCommand.self,
             ProvidersCommand.self,
             StatsCommand.self,
+            PoolsCommand.self,
         ]
     )
 

@@ -18,7 +18,9 @@ public enum Command: Hashable, Sendable, Codable {
     case submitJob(spec: JobSpec, pool: String?)
     /// A tenant cancels one of its jobs.
     case cancelJob(orderID: String)
-    /// Governance publishes or changes a set-aside pool.
+    /// Governance publishes or changes a set-aside pool: its name, share, price and optional
+    /// ceiling (the pool's `funding` is never part of the command: it is the ledger balance
+    /// ``fundPool(name:amount:)`` fills).
     case definePool(SetAsidePool)
     /// Governance grants a tenant access to a set-aside pool.
     case grantSetAside(SetAsideGrant)
@@ -49,6 +51,10 @@ public enum Command: Hashable, Sendable, Codable {
     /// settled up to then, and `counters` are recorded as the lease's last report (see
     /// `CoordinatorState+Usage`).
     case reportUsage(leaseID: String, through: Timestamp, counters: UsageCounters)
+    /// Governance moves `amount` credits from the external account into the funding account of
+    /// set-aside pool `name`, which pays the difference between the asks of the nodes its jobs
+    /// use and the pool's price (see `CoordinatorState+PoolFunding`).
+    case fundPool(name: String, amount: MicroCredits)
 }
 
 /// One accepted command with its position, time and actor: the unit of the log.

@@ -5,15 +5,17 @@ import OSGMarket
 ///
 /// The head is the first order the clearing served but could neither place nor start by
 /// preemption (budget verdicts aside). Its reserved start is the earliest time at which
-/// nodes that fit it are expected to be free, from every running lease's expected end
+/// nodes that fit it are expected to have its per-node GPUs, CPU cores, memory and disk free,
+/// from every running lease's expected end
 /// (start + its job's `duration`), the lockups' ends, pending preemptions and the placements
 /// of the orders served before it in this clearing. Orders after the head may then use a
-/// reserved node only with GPUs that are still spare at the reserved start, unless they finish
-/// (by their `max_duration`) before it; other nodes are unaffected.
+/// reserved node only with GPUs, cores, memory and disk that are still spare at the reserved
+/// start, unless they finish (by their `max_duration`) before it; other nodes are unaffected.
 extension CoordinatorState {
-    /// GPUs that stay taken on a node until a time.
+    /// GPUs, and CPU cores, memory and disk, that stay taken on a node until a time.
     struct Occupancy {
         var gpus: Int
+        var host: HostUse = .zero
         var until: Int64
     }
 
@@ -67,7 +69,7 @@ extension CoordinatorState {
             for leaseID in notice.victimLeaseIDs { deadlines[leaseID] = notice.deadline.secondsSinceEpoch }
         }
         // Per node the order of the items does not matter: only sums and times are read from them
-        // (``NodeOccupancy/occupied(node:at:)``, ``NodeOccupancy/earliestFree(node:need:capacity:now:)``),
+        // (``NodeOccupancy/occupied(node:at:)``, ``NodeOccupancy/earliestFree(node:need:needHost:capacity:capacityHost:now:)``),
         // so the running leases are not sorted first.
         // As ``expectedEnd(of:now:noticeDeadlines:)``, from the running leases kept with their durations.
         let nowSeconds = now.secondsSinceEpoch
@@ -78,7 +80,8 @@ extension CoordinatorState {
             let until = max(end, nowSeconds + 1)
             let hints = lease.nodeIndexHints
             for (position, allocation) in lease.allocations.enumerated() {
-                add(allocation.nodeID, hint: position < hints.count ? hints[position] : -1, Occupancy(gpus: allocation.gpus, until: until))
+                add(allocation.nodeID, hint: position < hints.count ? hints[position] : -1,
+                    Occupancy(gpus: allocation.gpus, host: lease.host, until: until))
             }
         }
         for lockup in lockups.values.sorted(by: { $0.id < $1.id }) {
@@ -87,7 +90,8 @@ extension CoordinatorState {
         for orderID in preemptions.keys.sorted() {
             let notice = preemptions[orderID]!
             let until = notice.deadline.secondsSinceEpoch + (orders[orderID]?.spec.durationSeconds ?? 0)
-            for allocation in notice.allocations { add(allocation.nodeID, Occupancy(gpus: allocation.gpus, until: until)) }
+            let host = orders[orderID].map { HostUse(perNodeOf: $0.spec) } ?? .zero
+            for allocation in notice.allocations { add(allocation.nodeID, Occupancy(gpus: allocation.gpus, host: host, until: until)) }
         }
         return NodeOccupancy(nodeCount: sortedNodeIDs.count, items: items, nodeOf: nodeOf)
     }
@@ -95,25 +99,32 @@ extension CoordinatorState {
     /// Adds placements starting at `now`, each until now + its job's `duration`.
     func addOccupancy(of placements: [(orderID: String, allocations: [NodeAllocation])], to byNode: inout NodeOccupancy, now: Timestamp) {
         for placement in placements {
-            let until = now.secondsSinceEpoch + (orders[placement.orderID]?.spec.durationSeconds ?? 0)
+            let spec = orders[placement.orderID]?.spec
+            let until = now.secondsSinceEpoch + (spec?.durationSeconds ?? 0)
+            let host = spec.map { HostUse(perNodeOf: $0) } ?? .zero
             for allocation in placement.allocations {
-                if let index = nodeIndex(of: allocation.nodeID) { byNode.add(Occupancy(gpus: allocation.gpus, until: until), toNode: index) }
+                if let index = nodeIndex(of: allocation.nodeID) {
+                    byNode.add(Occupancy(gpus: allocation.gpus, host: host, until: until), toNode: index)
+                }
             }
         }
     }
 
-    /// Per GPU model, the lowest ask and the most GPUs of any online node: enough to rule out,
-    /// without reading every node, an order that no node could ever hold (a set-aside order
-    /// whose pool price is below every ask of its models, a count no node has).
+    /// Per GPU model, the lowest ask and the most GPUs, cores, memory and disk of any online
+    /// node: enough to rule out, without reading every node, an order that no node could ever
+    /// hold (a set-aside order whose pool price is below every ask of its models, a count, or
+    /// per-node cores, memory or disk, that no node of its models has).
     struct ModelBounds {
         /// One GPU model name of the online nodes: its catalogue entry (`nil`: not in the
-        /// catalogue, looked up once), lowest ask and most GPUs. A fleet has few models, so a
-        /// short list searched by name is cheaper than hashing every node's model name.
+        /// catalogue, looked up once), lowest ask, most GPUs and, each on its own, most cores,
+        /// memory and disk. A fleet has few models, so a short list searched by name is cheaper
+        /// than hashing every node's model name.
         struct ModelBound {
             var name: String
             var model: GPUModel?
             var minAsk: Int64
             var maxGPUs: Int
+            var maxHost: HostUse
         }
         private(set) var models: [ModelBound] = []
 
@@ -121,32 +132,42 @@ extension CoordinatorState {
             for record in nodes.values where record.online {
                 let name = record.node.gpuModel.name
                 let ask = record.node.askPerGPUHour.rawValue
+                let size = HostUse(sizeOf: record.node)
                 if let index = models.firstIndex(where: { $0.name == name }) {
                     models[index].minAsk = min(models[index].minAsk, ask)
                     models[index].maxGPUs = max(models[index].maxGPUs, record.node.gpuCount)
+                    let most = models[index].maxHost
+                    models[index].maxHost = HostUse(cpuCores: max(most.cpuCores, size.cpuCores), memoryGiB: max(most.memoryGiB, size.memoryGiB),
+                                                    diskGiB: max(most.diskGiB, size.diskGiB))
                 } else {
-                    models.append(ModelBound(name: name, model: nil, minAsk: ask, maxGPUs: record.node.gpuCount))
+                    models.append(ModelBound(name: name, model: nil, minAsk: ask, maxGPUs: record.node.gpuCount, maxHost: size))
                 }
             }
             for index in models.indices { models[index].model = GPUModel.named(models[index].name) }
         }
 
-        /// False when no online node of an accepted model asks at most `ceiling` with `gpus` GPUs.
+        /// False when no online node of an accepted model asks at most `ceiling` with the
+        /// spec's per-node GPUs, or when none has its per-node cores, memory or disk.
         func mayHold(_ spec: JobSpec, ceiling: Int64) -> Bool {
-            models.contains { bound in
+            let needHost = HostUse(perNodeOf: spec)
+            return models.contains { bound in
                 bound.model.map(spec.resources.gpu.selector.accepts) ?? false
                     && bound.minAsk <= ceiling && bound.maxGPUs >= spec.resources.gpu.countPerNode
+                    && bound.maxHost.covers(needHost)
             }
         }
     }
 
     /// The reservation for `order`: the nodes, by the placement rules, on which it can start
-    /// earliest (single node: earliest, then lowest ask, then node id; gang: per region the
-    /// best `nodes` by that key, the region whose last node frees up first, then region name);
-    /// `nil` when no set of online nodes could ever hold it or it could start now.
+    /// earliest with its per-node GPUs and its cores, memory and disk free (only nodes whose size
+    /// holds them: ``nodeAdmits(_:node:ceiling:at:)``) — single node: earliest, then lowest ask,
+    /// then node id; gang: per region the best `nodes` by that key, the region whose last node
+    /// frees up first, then region name; `nil` when no set of online nodes could ever hold it or
+    /// it could start now.
     func reservation(for order: Order, occupancy: NodeOccupancy, at time: Timestamp) -> HeadReservation? {
         let spec = order.spec
         let need = spec.resources.gpu.countPerNode
+        let needHost = HostUse(perNodeOf: spec)
         let ceiling = askCeiling(of: order)
         let now = time.secondsSinceEpoch
         struct Option {
@@ -164,7 +185,8 @@ extension CoordinatorState {
         for (index, nodeID) in sortedNodeIDs.enumerated() {
             let record = nodes[nodeID]!
             guard record.online && nodeAdmits(spec, node: record.node, ceiling: ceiling, at: time),
-                  let start = occupancy.earliestFree(node: index, need: need, capacity: record.node.gpuCount, now: now)
+                  let start = occupancy.earliestFree(node: index, need: need, needHost: needHost, capacity: record.node.gpuCount,
+                                                     capacityHost: HostUse(sizeOf: record.node), now: now)
             else { continue }
             byRegion[record.node.region, default: []].append(
                 Option(nodeID: record.node.id, region: record.node.region, start: start, ask: record.node.askPerGPUHour.rawValue))
@@ -187,14 +209,16 @@ extension CoordinatorState {
             allocations: best.options.map { NodeAllocation(nodeID: $0.nodeID, gpus: need) }.sorted { $0.nodeID < $1.nodeID })
     }
 
-    /// GPUs of each reserved node that orders running past the reserved start may still take:
-    /// what is expected to be spare at the start beyond the head's GPUs.
-    func spareAtReservedStart(_ reservation: HeadReservation, occupancy: NodeOccupancy) -> [String: Int] {
-        var spare: [String: Int] = [:]
+    /// GPUs, cores, memory and disk of each reserved node that orders running past the reserved
+    /// start may still take: what is expected to be spare at the start beyond the head's needs.
+    func spareAtReservedStart(_ reservation: HeadReservation, occupancy: NodeOccupancy) -> [String: NodeFigures] {
+        let needHost = orders[reservation.orderID].map { HostUse(perNodeOf: $0.spec) } ?? .zero
+        var spare: [String: NodeFigures] = [:]
         for allocation in reservation.allocations {
-            let capacity = nodes[allocation.nodeID]!.node.gpuCount
-            let free = capacity - occupancy.occupied(node: nodeIndex(of: allocation.nodeID)!, at: reservation.start.secondsSinceEpoch)
-            spare[allocation.nodeID] = max(0, free - allocation.gpus)
+            let node = nodes[allocation.nodeID]!.node
+            let taken = occupancy.occupied(node: nodeIndex(of: allocation.nodeID)!, at: reservation.start.secondsSinceEpoch)
+            spare[allocation.nodeID] = NodeFigures(gpus: max(0, node.gpuCount - taken.gpus - allocation.gpus),
+                                                   host: (HostUse(sizeOf: node) - taken.host - needHost).atLeastZero)
         }
         return spare
     }

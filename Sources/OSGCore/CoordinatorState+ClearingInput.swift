@@ -1,15 +1,20 @@
 import OSGDomain
 import OSGMarket
 
-/// What one clearing of the state machine feeds its engine(s): the free capacity, the orders,
-/// the carbon step's decisions, and the set-aside budgets judged over the whole fleet.
+/// What one clearing of the state machine feeds its engine(s): the free capacity (GPUs, and
+/// each node's CPU cores, memory and disk), the orders, the carbon step's decisions, and the
+/// set-aside budgets judged over the whole fleet.
 struct ClearingInput {
-    /// Online nodes with free GPUs, as the market sees them (carbon figures from the recorded
-    /// series); only when ``buildsEngines`` (the kept engine reads ``freeByNode``).
+    /// Online nodes with free GPUs, as the market sees them (free GPUs, cores, memory and disk;
+    /// carbon figures from the recorded series); only when ``buildsEngines`` (the kept engine
+    /// reads ``freeByNode`` and ``freeHost``).
     var nodes: [MarketNode]
     /// Free GPUs of every registered node by its index in ``CoordinatorState/sortedNodeIDs``
     /// (0 when offline), after leases, lockups, preemption holds and ``deduct(_:in:)``.
     var freeByNode: [Int]
+    /// CPU cores, memory and disk every registered node still offers, by the same index: its
+    /// size minus what running leases, preemption holds and ``deduct(_:in:)`` take.
+    var freeHost: [HostUse]
     /// Whether each pass builds its engine from ``nodes`` (the carbon step ran) instead of
     /// using the state's kept engine (``KeptMarketEngine``).
     var buildsEngines: Bool
@@ -24,42 +29,62 @@ struct ClearingInput {
     /// Set-aside and standard budgets left.
     var budgets: MarketBudgets
 
-    /// Takes `placements`' GPUs out of the free capacity of `state`'s nodes.
+    /// Takes `placements`' GPUs, and each order's per-node cores, memory and disk, out of the
+    /// free capacity of `state`'s nodes.
     mutating func deduct(_ placements: [MarketPlacement], in state: CoordinatorState) {
         for placement in placements {
+            let need = HostUse(perNodeOf: state.orders[placement.orderID]!.spec)
             for grant in placement.grants {
                 let index = state.nodeIndex(of: grant.nodeID)!
                 freeByNode[index] -= grant.gpus
-                precondition(freeByNode[index] >= 0, "placements never take more than is free")
+                freeHost[index] -= need
+                precondition(freeByNode[index] >= 0 && freeHost[index].isNonNegative,
+                             "placements never take more GPUs, cores, memory or disk than are free")
             }
         }
         guard buildsEngines else { return }
         nodes = nodes.compactMap { node in
+            let index = state.nodeIndex(of: node.id)!
             var node = node
-            node.freeGPUs = freeByNode[state.nodeIndex(of: node.id)!]
-            precondition(node.freeGPUs >= 0, "placements never take more than is free")
+            node.freeGPUs = freeByNode[index]
+            node.setHost(freeHost[index])
             return node.freeGPUs > 0 ? node : nil
         }
     }
 
-    /// The nodes with each node of `limits` offering at most that many GPUs.
-    func nodes(limitedTo limits: [String: Int]) -> [MarketNode] {
+    /// The nodes with each node of `limits` offering at most those figures.
+    func nodes(limitedTo limits: [String: NodeFigures]) -> [MarketNode] {
         nodes.compactMap { node in
             guard let limit = limits[node.id] else { return node }
             var node = node
-            node.freeGPUs = min(node.freeGPUs, limit)
+            node.freeGPUs = min(node.freeGPUs, limit.gpus)
+            node.setHost(node.host.limited(to: limit.host))
             return node.freeGPUs > 0 ? node : nil
         }
     }
 
-    /// ``freeByNode`` with each node of `limits` offering at most that many GPUs.
-    func freeByNode(limitedTo limits: [String: Int], in state: CoordinatorState) -> [Int] {
+    /// ``freeByNode`` and ``freeHost`` with each node of `limits` offering at most those figures.
+    func free(limitedTo limits: [String: NodeFigures], in state: CoordinatorState) -> (gpus: [Int], host: [HostUse]) {
         var free = freeByNode
+        var host = freeHost
         for (nodeID, limit) in limits {
             guard let index = state.nodeIndex(of: nodeID) else { continue }
-            free[index] = min(free[index], limit)
+            free[index] = min(free[index], limit.gpus)
+            host[index] = host[index].limited(to: limit.host)
         }
-        return free
+        return (free, host)
+    }
+}
+
+extension MarketNode {
+    /// The node's cores, memory and disk, as a ``HostUse``.
+    var host: HostUse { HostUse(cpuCores: cpuCores, memoryGiB: memoryGiB, diskGiB: diskGiB ?? 0) }
+
+    /// Sets the cores, memory and disk the node offers (disk only when it states it).
+    mutating func setHost(_ host: HostUse) {
+        cpuCores = host.cpuCores
+        memoryGiB = host.memoryGiB
+        if diskGiB != nil { diskGiB = host.diskGiB }
     }
 }
 
@@ -97,6 +122,8 @@ struct MarketBudgets {
 /// One engine pass of a clearing, with the state's budgets, fair-share standings and carbon
 /// preferences.
 struct ClearingRun {
+    /// The state's pools as every engine pass gets them (``CoordinatorState/clearingPools``):
+    /// with their ceilings and the credits left in their funding accounts.
     let pools: [SetAsidePool]
     var budgets: MarketBudgets
     let tenants: [TenantStanding]
@@ -108,7 +135,7 @@ struct ClearingRun {
 
     /// A pass over what is left after `already` (placements of earlier passes of this clearing).
     init(input: ClearingInput, state: CoordinatorState, time: Timestamp, already: [MarketPlacement] = []) {
-        pools = state.pools.values.sorted { $0.name < $1.name }
+        pools = state.clearingPools
         budgets = input.budgets.spending(already, orders: state.orders)
         tenants = state.clearingTenantStandings(adding: already)
         preferredZones = input.preferredZones
@@ -120,9 +147,11 @@ struct ClearingRun {
         return clear(orders, engine: &engine, recordServiceOrder: recordServiceOrder)
     }
 
-    /// A pass on the kept engine, over the nodes with free GPUs in `free` (by engine position).
-    mutating func clear(_ orders: [MarketOrder], kept engine: inout ClearingEngine, free: [Int], recordServiceOrder: Bool = false) -> ClearingResult {
-        engine.startClearing(freeGPUs: free, pools: pools, tenants: tenants)
+    /// A pass on the kept engine, over the nodes with free GPUs in `free` and the cores, memory
+    /// and disk in `host` (both by engine position).
+    mutating func clear(_ orders: [MarketOrder], kept engine: inout ClearingEngine, free: [Int], host: EngineHostFigures,
+                        recordServiceOrder: Bool = false) -> ClearingResult {
+        engine.startClearing(freeGPUs: free, freeHost: host, pools: pools, tenants: tenants)
         return clear(orders, engine: &engine, recordServiceOrder: recordServiceOrder)
     }
 
@@ -144,21 +173,26 @@ extension CoordinatorState {
     func clearingInput(at time: Timestamp) -> ClearingInput {
         let holds = preemptionHolds()
         var freeByNode = Array(repeating: 0, count: sortedNodeIDs.count)
+        var freeHost = Array(repeating: HostUse.zero, count: sortedNodeIDs.count)
         var fleet = 0
         for (index, nodeID) in sortedNodeIDs.enumerated() {
             let record = nodes[nodeID]!
-            guard record.online else { continue }
             let node = record.node
+            let hold = holds.isEmpty ? nil : holds[node.id]
+            // Offline nodes hold no leases (they end when a node is lost); their GPUs are 0.
+            let host = HostUse(sizeOf: node) - runningTotals.hostUse(on: node.id) - (hold?.host ?? .zero)
+            assert(host.isNonNegative, "running leases and preemption holds never take more than a node's cores, memory or disk")
+            freeHost[index] = host.atLeastZero
+            guard record.online else { continue }
             let locked = lockedGPUs(on: node.id)
             fleet += node.gpuCount - locked
-            let held = holds.isEmpty ? 0 : holds[node.id] ?? 0
-            let available = max(0, node.gpuCount - (allocatedGPUs[node.id] ?? 0) - locked - held)
+            let available = max(0, node.gpuCount - (allocatedGPUs[node.id] ?? 0) - locked - (hold?.gpus ?? 0))
             freeByNode[index] = available
         }
         // The kept engine carries no carbon figures: with recorded series every pass builds
         // its engine from market nodes, as the carbon step needs them.
         let buildsEngines = !carbonSeries.isEmpty
-        let marketNodes = buildsEngines ? self.marketNodes(free: freeByNode, at: time) : []
+        let marketNodes = buildsEngines ? self.marketNodes(free: freeByNode, host: freeHost, at: time) : []
         // Jobs whose tenant cannot cover their maximum cost wait; so do jobs waiting on a preemption.
         var unfunded: [String] = []
         var marketOrders: [MarketOrder] = []
@@ -170,12 +204,12 @@ extension CoordinatorState {
             }
             marketOrders.append(MarketOrder(id: order.id, tenantID: order.tenantID, submitted: order.submitted, pool: order.pool, spec: order.spec))
         }
-        var input = ClearingInput(nodes: marketNodes, freeByNode: freeByNode, buildsEngines: buildsEngines,
+        var input = ClearingInput(nodes: marketNodes, freeByNode: freeByNode, freeHost: freeHost, buildsEngines: buildsEngines,
                                   orders: marketOrders, deferred: [], preferredZones: [:],
                                   unfunded: unfunded, budgets: marketBudgets(fleetGPUs: fleet))
         if let atlas = carbonAtlas() {
             let step = MarketClearing.carbonStep(now: time, nodes: marketNodes, orders: marketOrders,
-                                                 pools: pools.values.sorted { $0.name < $1.name }, atlas: atlas)
+                                                 pools: clearingPools, atlas: atlas)
             input.nodes = step.nodes
             input.orders = step.orders
             input.deferred = step.deferred
@@ -185,8 +219,9 @@ extension CoordinatorState {
     }
 
     /// The nodes with free GPUs in `free` (by index in ``sortedNodeIDs``) as the market sees
-    /// them at `time`, in id order (carbon figures from the recorded series).
-    func marketNodes(free: [Int], at time: Timestamp) -> [MarketNode] {
+    /// them at `time`, offering the cores, memory and disk in `host` (same index), in id order
+    /// (carbon figures from the recorded series).
+    func marketNodes(free: [Int], host: [HostUse], at time: Timestamp) -> [MarketNode] {
         var marketNodes: [MarketNode] = []
         // By id: the engine sorts nodes again in byte order, which is cheap on input that is
         // already (nearly) in order. Sorting the ids, not the records, keeps this step cheap.
@@ -194,18 +229,32 @@ extension CoordinatorState {
             let node = nodes[nodeID]!.node
             marketNodes.append(MarketNode(
                 id: node.id, operatorID: node.operatorID, gpuModel: node.gpuModel, freeGPUs: free[index],
-                vramGiB: node.vramGiB, cpuCores: node.cpuCores, memoryGiB: node.memoryGiB, diskGiB: node.diskGiB,
+                vramGiB: node.vramGiB, cpuCores: host[index].cpuCores, memoryGiB: host[index].memoryGiB, diskGiB: host[index].diskGiB,
                 region: node.region, jurisdiction: node.jurisdiction, zone: node.gridZone,
                 askPerGPUHour: node.askPerGPUHour, carbonMicroGCO2PerKWh: carbonMicro(zone: node.gridZone, at: time)))
         }
         return marketNodes
     }
 
-    /// Free GPUs of every online node (0 included) by node id, from `free` (by index in ``sortedNodeIDs``).
-    func freeGPUsByNodeID(_ free: [Int]) -> [String: Int] {
-        var byID: [String: Int] = [:]
+    /// The state's pools, sorted by name, as every engine pass and the carbon step get them
+    /// (``fundedClearingPools()``): a pool with a ceiling with its funding account's available
+    /// credits as `funding`, so a set-aside order may use any node asking up to the ceiling while
+    /// the funding lasts; a pool without one ``SetAsidePool/withoutSubsidy`` (only nodes asking
+    /// at most its price). No operator is ever paid below its ask: the pool's funding pays the
+    /// difference, and a lease whose subsidy the ledger refuses does not start
+    /// (`pool_unfunded`). ``askCeiling(of:)`` (preemption, the head's reservation) agrees.
+    var clearingPools: [SetAsidePool] {
+        fundedClearingPools()
+    }
+
+    /// Free GPUs, cores, memory and disk of every online node (0 GPUs included) by node id,
+    /// from `free` and `host` (by index in ``sortedNodeIDs``).
+    func freeByNodeID(_ free: [Int], host: [HostUse]) -> [String: NodeFigures] {
+        var byID: [String: NodeFigures] = [:]
         byID.reserveCapacity(free.count)
-        for (index, nodeID) in sortedNodeIDs.enumerated() where nodes[nodeID]!.online { byID[nodeID] = free[index] }
+        for (index, nodeID) in sortedNodeIDs.enumerated() where nodes[nodeID]!.online {
+            byID[nodeID] = NodeFigures(gpus: free[index], host: host[index])
+        }
         return byID
     }
 

@@ -5,7 +5,8 @@ import OSGMarket
 /// The market inside the state machine: clearing the queue onto nodes, and ending leases.
 ///
 /// A clearing sees each online node's free GPUs (installed minus those held by running
-/// leases, lockups and pending preemptions), every pending order and every tenant's holdings
+/// leases, lockups and pending preemptions) and free CPU cores, memory and disk (its size minus
+/// what running leases and pending preemptions hold), every pending order and every tenant's holdings
 /// (for fair share and aging), runs the published clearing rules (docs/MARKET.md) with the
 /// coordinator's steps — set-aside budgets over the whole fleet, the carbon step over the
 /// recorded series, preemption with notice, and a reservation for the head of the queue that
@@ -16,192 +17,330 @@ import OSGMarket
 extension CoordinatorState {
     // MARK: Clearing
 
+    /// One clearing, as the published steps of docs/MARKET.md ("In the coordinator"), one
+    /// function each:
+    ///
+    /// 1. preemptions whose notice ran out end, and jobs whose victims have gone start
+    ///    (``endDuePreemptions(at:)``, ``startReadyPreemptions(at:leaseIDs:)``);
+    /// 2. the plain clearing of the queue, with the carbon step when series are recorded
+    ///    (``plainClearing(at:)``);
+    /// 3. in service order, orders left unplaced may displace preemptible work with notice,
+    ///    and 4. the first that can neither be placed nor preempt is the head of the queue and
+    ///    gets a reservation (``preemptOrReserve(after:at:)``);
+    /// 5. the orders served after the head are cleared again around its reservation
+    ///    (``backfill(around:after:inputChanged:at:)``);
+    /// 6. every placement starts a lease (``startPlacements(_:at:leaseIDs:)``).
     mutating func clear(at time: Timestamp, actor: String, sequence: UInt64) -> [Event] {
         guard actor == genesis.governanceID else {
             return [.rejected(Rejection(.notGovernance, "only the coordinator runs market clearings"))]
         }
-        var leaseCounter = 0
-        // 1. Preemptions whose notice ran out end; jobs whose victims have gone start.
+        var leaseIDs = LeaseIDs(sequence: sequence)
         var events = endDuePreemptions(at: time)
-        events += startReadyPreemptions(at: time, sequence: sequence, leaseCounter: &leaseCounter)
-
+        events += startReadyPreemptions(at: time, leaseIDs: &leaseIDs)
+        precondition(preemptions.values.allSatisfy { $0.victimLeaseIDs.contains { leases[$0]?.end == nil } },
+                     "a preemption whose victims have all ended has started its job or been withdrawn")
         // With no pending job nothing can be placed, preempt or be reserved for.
-        if queue.isEmpty {
+        guard !queue.isEmpty else {
             headReservation = nil
             events.append(.clearingCompleted(placed: 0, waiting: 0))
             return events
         }
+        let plain = plainClearing(at: time)
+        let examination = preemptOrReserve(after: plain, at: time)
+        events += examination.events
+        headReservation = examination.head?.reservation
+        // Jobs whose victims ended at once (no notice period) start now, on the GPUs they were given.
+        if examination.preemptedAtOnce { events += startReadyPreemptions(at: time, leaseIDs: &leaseIDs) }
+        let outcome = examination.head.map { backfill(around: $0, after: plain, inputChanged: examination.noticed, at: time) }
+            ?? ClearingOutcome(placements: plain.result.placements, unplaced: plain.result.unplaced,
+                               unfunded: plain.input.unfunded, behindReservation: [])
+        events += startPlacements(outcome, at: time, leaseIDs: &leaseIDs)
+        return events
+    }
 
-        // 2. The plain clearing (with the carbon step when series are recorded).
-        var input = clearingInput(at: time)
-        var run = ClearingRun(input: input, state: self, time: time)
-        var first = clearingPass(&run, input.orders, input: input, free: input.freeByNode, nodes: input.nodes, recordServiceOrder: true)
-        first.unplaced += input.deferred
-        let firstServed = run.served
+    /// Lease ids of one clearing, in the order leases start: `lease-<sequence>-<n>`, n from 0.
+    struct LeaseIDs {
+        let sequence: UInt64
+        private var count = 0
 
-        // 3. In service order, orders left unplaced may displace preemptible work; the first
-        //    that cannot is the head of the queue and gets a reservation.
-        var freeByNode = input.freeByNode
-        for placement in first.placements {
-            for grant in placement.grants { freeByNode[nodeIndex(of: grant.nodeID)!] -= grant.gpus }
+        init(sequence: UInt64) { self.sequence = sequence }
+
+        mutating func next() -> String {
+            defer { count += 1 }
+            return "lease-\(sequence)-\(count)"
         }
-        // By node id, built when an order first may preempt.
-        var free: [String: Int] = [:]
-        var freeByID = false
-        let placementByOrder = Dictionary(uniqueKeysWithValues: first.placements.map { ($0.orderID, $0) })
-        // Why each order the engine served is unplaced: its result lists them in id order (the
-        // carbon step's deferred orders, appended after, were never served).
-        let reasons = UnplacedByID(first.unplaced.dropLast(input.deferred.count))
-        var budgets = run.budgets.spending(first.placements, orders: orders)
-        // Read only when an order may preempt; dropped (read again) after each new notice.
-        var candidates: [String: [VictimCandidate]]?
-        // Whether a notice changed the state since `input` was read.
+    }
+
+    /// Step 2's result and what the later steps read of it.
+    struct PlainClearing {
+        /// What it cleared: the capacity before its placements.
+        let input: ClearingInput
+        /// Its placements, and its unplaced orders followed by the carbon step's deferred ones
+        /// (never served).
+        let result: ClearingResult
+        /// The ids of the orders the engine served, in the order it served them.
+        let serviceOrder: [String]
+        let served: Set<String>
+        let placementByOrder: [String: MarketPlacement]
+
+        /// The unplaced orders the engine served (without the deferred ones), by id.
+        var servedUnplaced: UnplacedByID { UnplacedByID(result.unplaced.dropLast(input.deferred.count)) }
+    }
+
+    /// Step 2: the published clearing rules over the free capacity (GPUs, cores, memory, disk)
+    /// and the queue, recording the service order.
+    private mutating func plainClearing(at time: Timestamp) -> PlainClearing {
+        let input = clearingInput(at: time)
+        var run = ClearingRun(input: input, state: self, time: time)
+        var result = clearingPass(&run, input.orders, input: input, free: input.freeByNode, host: input.freeHost,
+                                  nodes: input.nodes, recordServiceOrder: true)
+        precondition(result.placements.count + result.unplaced.count == input.orders.count,
+                     "the plain clearing places or explains every order it clears, once")
+        result.unplaced += input.deferred
+        let placementByOrder = Dictionary(uniqueKeysWithValues: result.placements.map { ($0.orderID, $0) })
+        return PlainClearing(input: input, result: result, serviceOrder: run.serviceOrder, served: run.served,
+                             placementByOrder: placementByOrder)
+    }
+
+    /// What steps 3 and 4 decided.
+    struct QueueExamination {
+        /// Notices, then the head's reservation, in the order they were decided.
+        var events: [Event] = []
+        /// Whether a notice changed the state since the plain clearing read its input.
         var noticed = false
+        /// Whether a notice ended its victims at once (no notice period): its job starts now.
+        var preemptedAtOnce = false
+        var head: HeadOfQueue?
+    }
+
+    /// The head of the queue (step 4): its order, its place in the service order, its
+    /// reservation, and the running work read for it.
+    struct HeadOfQueue {
+        let order: Order
+        let position: Int
+        let reservation: HeadReservation
+        /// Running leases, lockups and pending preemptions when the reservation was made.
+        let base: NodeOccupancy
+    }
+
+    /// The preemption step's view while it examines the queue: the budgets left, each online
+    /// node's free figures after the plain clearing and the holds of notices given since (read
+    /// when an order first may preempt), and the candidate victims (read then, and again after
+    /// each notice).
+    struct PreemptionSearch {
+        var budgets: MarketBudgets
+        var free: [String: NodeFigures]?
+        var candidates: [String: [VictimCandidate]]?
+    }
+
+    /// Steps 3 and 4: in service order, each order the plain clearing left unplaced (budget
+    /// verdicts and orders no online node could ever hold passed over) may preempt with notice;
+    /// the first that cannot is the head and gets a reservation. At most
+    /// ``headSearchLimit`` orders are examined and ``reservationAttemptLimit`` tried as the head.
+    private mutating func preemptOrReserve(after plain: PlainClearing, at time: Timestamp) -> QueueExamination {
+        var examination = QueueExamination()
+        var search = PreemptionSearch(budgets: plain.input.budgets.spending(plain.result.placements, orders: orders))
+        let reasons = plain.servedUnplaced
+        var bounds: ModelBounds?
+        // What running work, lockups and preemptions hold until when; read again after a notice.
+        var base: NodeOccupancy?
         var examined = 0
         var reservationAttempts = 0
-        var head: (order: Order, position: Int)?
-        var preemptedNow: [(orderID: String, allocations: [NodeAllocation])] = []
-        // What running work, lockups and preemptions hold until when; rebuilt after a new notice.
-        var base: NodeOccupancy?
-        var bounds: ModelBounds?
-        for (position, orderID) in run.serviceOrder.enumerated() where placementByOrder[orderID] == nil {
+        for (position, orderID) in plain.serviceOrder.enumerated() where plain.placementByOrder[orderID] == nil {
             guard let order = orders[orderID], let reason = reasons[orderID] else { break }
             if reason == .poolExhausted || reason == .setAsideFloor { continue }
-            // Orders no online node could ever hold neither preempt nor wait at the head, and
-            // do not use up the search.
             if bounds == nil { bounds = ModelBounds(nodes) }
             guard bounds!.mayHold(order.spec, ceiling: askCeiling(of: order)) else { continue }
             guard examined < Self.headSearchLimit else { break }
             examined += 1
-            let mayPreempt = order.spec.jobClass != .preemptible && budgets.admits(order)
-            if mayPreempt && candidates == nil { candidates = victimCandidatesByNode() }
-            if mayPreempt, let current = candidates, !current.isEmpty, !freeByID {
-                free = freeGPUsByNodeID(freeByNode)
-                freeByID = true
-            }
-            if mayPreempt, let current = candidates, !current.isEmpty,
-               let plan = preemptionPlan(for: order, ceiling: askCeiling(of: order), free: free, candidates: current, at: time) {
-                events += notice(plan, for: orderID, at: time)
-                noticed = true
-                budgets.spend(order)
-                for allocation in plan.allocations {
-                    let victimsThere = plan.victims.reduce(0) { sum, leaseID in
-                        sum + (leases[leaseID]?.allocations.filter { $0.nodeID == allocation.nodeID }.reduce(0) { $0 + $1.gpus } ?? 0)
-                    }
-                    free[allocation.nodeID, default: 0] -= max(0, allocation.gpus - victimsThere)
-                }
-                if genesis.preemptionNoticeSeconds == 0 { preemptedNow.append((orderID, plan.allocations)) }
-                candidates = nil
+            if let events = preemptWithNotice(order, search: &search, after: plain, at: time) {
+                examination.events += events
+                examination.noticed = true
+                examination.preemptedAtOnce = examination.preemptedAtOnce || genesis.preemptionNoticeSeconds == 0
                 base = nil
                 continue
             }
             guard reservationAttempts < Self.reservationAttemptLimit else { break }
             reservationAttempts += 1
-            let prefix = run.serviceOrder[..<position].compactMap { placementByOrder[$0] }
             if base == nil { base = baseOccupancy(now: time) }
-            var occupancy = base!
-            addOccupancy(of: prefix.map { ($0.orderID, $0.grants.map { NodeAllocation(nodeID: $0.nodeID, gpus: $0.gpus) }) }, to: &occupancy, now: time)
-            if let reservation = reservation(for: order, occupancy: occupancy, at: time) {
-                head = (order, position)
-                headReservation = reservation
-                events.append(.headReserved(orderID: orderID, start: reservation.start, nodeIDs: reservation.allocations.map(\.nodeID)))
+            if let reservation = reservation(forHead: order, at: position, after: plain, base: base!, time: time) {
+                precondition(reservation.start > time && reservation.orderID == orderID, "the head's reserved start is in the future")
+                examination.head = HeadOfQueue(order: order, position: position, reservation: reservation, base: base!)
+                examination.events.append(.headReserved(orderID: orderID, start: reservation.start, nodeIDs: reservation.allocations.map(\.nodeID)))
                 break
             }
         }
-        if head == nil { headReservation = nil }
-        // Jobs whose victims ended at once start now, on the GPUs they were given.
-        if !preemptedNow.isEmpty { events += startReadyPreemptions(at: time, sequence: sequence, leaseCounter: &leaseCounter) }
+        return examination
+    }
 
-        // 4. With a head: keep what was served before it, clear the rest around its reservation.
-        var placements = first.placements
-        var unplaced = first.unplaced
-        var reasonOverrides: [String: String] = [:]
-        if let head, let reservation = headReservation {
-            let before = Set(run.serviceOrder[..<head.position])
-            placements = first.placements.filter { before.contains($0.orderID) }
-            unplaced = first.unplaced.filter { before.contains($0.orderID) || $0.orderID == head.order.id || !firstServed.contains($0.orderID) }
-            // The input and the running work read before still hold unless a notice changed them.
-            if noticed { input = clearingInput(at: time) }
-            input.deduct(placements, in: self)
-            let prefixAllocations = placements.map { ($0.orderID, $0.grants.map { NodeAllocation(nodeID: $0.nodeID, gpus: $0.gpus) }) }
-            var occupancyNow = (noticed ? nil : base) ?? baseOccupancy(now: time)
-            addOccupancy(of: prefixAllocations, to: &occupancyNow, now: time)
-            let spare = spareAtReservedStart(reservation, occupancy: occupancyNow)
-            let rest = input.orders.filter { !before.contains($0.id) && $0.id != head.order.id && firstServed.contains($0.id) }
-            // Orders running past the reserved start see only the spare GPUs of reserved nodes.
-            // (A pass with no orders places nothing: no engine is built for it.)
-            var second = ClearingResult(placements: [], unplaced: [])
-            if !rest.isEmpty {
-                run = ClearingRun(input: input, state: self, time: time, already: placements)
-                second = clearingPass(&run, rest, input: input, free: input.freeByNode(limitedTo: spare, in: self),
-                                      nodes: input.nodes(limitedTo: spare))
+    /// Step 3 for one order: notice to the victims of the best preemption plan and its events,
+    /// or `nil` when the order may not preempt (preemptible, or over its budget) or no plan
+    /// makes room for it in every resource.
+    private mutating func preemptWithNotice(_ order: Order, search: inout PreemptionSearch, after plain: PlainClearing,
+                                            at time: Timestamp) -> [Event]? {
+        guard order.spec.jobClass != .preemptible && search.budgets.admits(order) else { return nil }
+        if search.candidates == nil { search.candidates = victimCandidatesByNode() }
+        guard let candidates = search.candidates, !candidates.isEmpty else { return nil }
+        if search.free == nil { search.free = freeByNodeID(after: plain) }
+        guard let plan = preemptionPlan(for: order, ceiling: askCeiling(of: order), free: search.free!, candidates: candidates, at: time)
+        else { return nil }
+        precondition(!plan.victims.isEmpty && plan.allocations.count == order.spec.nodeCount,
+                     "a preemption has victims and gives the job all its nodes")
+        let events = notice(plan, for: order.id, at: time)
+        search.budgets.spend(order)
+        // The job's figures on its nodes are held for it, less what its victims hold there.
+        let need = NodeFigures(gpus: order.spec.resources.gpu.countPerNode, host: HostUse(perNodeOf: order.spec))
+        for allocation in plan.allocations {
+            var victimsThere = NodeFigures.zero
+            for leaseID in plan.victims {
+                guard let lease = leases[leaseID], let victim = orders[lease.orderID] else { continue }
+                for held in lease.allocations where held.nodeID == allocation.nodeID {
+                    victimsThere.gpus += held.gpus
+                    victimsThere.host += HostUse(perNodeOf: victim.spec)
+                }
             }
-            placements += second.placements
-            input.deduct(second.placements, in: self)
-            // Orders that finish before it may use the rest of the reserved nodes' free GPUs.
-            let reservedStart = reservation.start.secondsSinceEpoch
-            let placedSecond = Set(second.placements.map(\.orderID))
-            let short = rest.filter {
-                !placedSecond.contains($0.id) && time.secondsSinceEpoch + (orders[$0.id]?.spec.maxDurationSeconds ?? .max / 2) <= reservedStart
-            }
-            var third = ClearingResult(placements: [], unplaced: [])
-            if !short.isEmpty {
-                run = ClearingRun(input: input, state: self, time: time, already: placements)
-                third = clearingPass(&run, short, input: input, free: input.freeByNode, nodes: input.nodes)
-            }
-            placements += third.placements
-            let placedThird = Set(third.placements.map(\.orderID))
-            for item in second.unplaced where !placedThird.contains(item.orderID) {
-                unplaced.append(item)
-                // Placed by the plain clearing, kept waiting only by the reservation.
-                if placementByOrder[item.orderID] != nil { reasonOverrides[item.orderID] = "behind_reservation" }
-            }
-            placements.sort { $0.orderID.utf8.lexicographicallyPrecedes($1.orderID.utf8) }
+            var free = search.free![allocation.nodeID] ?? .zero
+            free.gpus -= max(0, need.gpus - victimsThere.gpus)
+            free.host -= (need.host - victimsThere.host).atLeastZero
+            search.free![allocation.nodeID] = free
         }
-        events += startPlacements(placements, unplaced: unplaced, unfunded: input.unfunded, at: time, sequence: sequence, leaseCounter: &leaseCounter)
-        for (orderID, reason) in reasonOverrides where orders[orderID]?.status == .pending { waitingReasons[orderID] = reason }
+        search.candidates = nil
         return events
     }
 
-    /// Starts one lease per placement (in order id order), records why the rest wait.
-    private mutating func startPlacements(_ placements: [MarketPlacement], unplaced: [UnplacedOrder], unfunded: [String],
-                                          at time: Timestamp, sequence: UInt64, leaseCounter: inout Int) -> [Event] {
+    /// Each online node's free figures by id once the plain clearing's placements are taken.
+    private func freeByNodeID(after plain: PlainClearing) -> [String: NodeFigures] {
+        var gpus = plain.input.freeByNode
+        var host = plain.input.freeHost
+        for placement in plain.result.placements {
+            let need = HostUse(perNodeOf: orders[placement.orderID]!.spec)
+            for grant in placement.grants {
+                let index = nodeIndex(of: grant.nodeID)!
+                gpus[index] -= grant.gpus
+                host[index] -= need
+            }
+        }
+        return freeByNodeID(gpus, host: host)
+    }
+
+    /// Step 4 for one order: its reservation, counting what holds each node (`base`) and the
+    /// placements of the orders served before it (at `position` in the service order).
+    private func reservation(forHead order: Order, at position: Int, after plain: PlainClearing, base: NodeOccupancy,
+                             time: Timestamp) -> HeadReservation? {
+        let before = plain.serviceOrder[..<position].compactMap { plain.placementByOrder[$0] }
+        var occupancy = base
+        addOccupancy(of: before.map { ($0.orderID, $0.allocations) }, to: &occupancy, now: time)
+        return reservation(for: order, occupancy: occupancy, at: time)
+    }
+
+    /// What a clearing starts and why the rest wait.
+    struct ClearingOutcome {
+        var placements: [MarketPlacement]
+        var unplaced: [UnplacedOrder]
+        /// Orders whose tenant cannot cover their maximum cost.
+        var unfunded: [String]
+        /// Orders the plain clearing placed but the head's reservation keeps waiting.
+        var behindReservation: [String]
+    }
+
+    /// Step 5: the placements of orders served before the head stand; the orders after it are
+    /// cleared again with each reserved node offering at most its spare GPUs, cores, memory and
+    /// disk at the reserved start; then orders that finish by the reserved start may use the
+    /// rest of the reserved nodes. `inputChanged`: a notice changed the state since step 2.
+    private mutating func backfill(around head: HeadOfQueue, after plain: PlainClearing, inputChanged: Bool,
+                                   at time: Timestamp) -> ClearingOutcome {
+        let before = Set(plain.serviceOrder[..<head.position])
+        let kept = plain.result.placements.filter { before.contains($0.orderID) }
+        var unplaced = plain.result.unplaced.filter {
+            before.contains($0.orderID) || $0.orderID == head.order.id || !plain.served.contains($0.orderID)
+        }
+        // The input and the running work read before still hold unless a notice changed them.
+        var input = inputChanged ? clearingInput(at: time) : plain.input
+        input.deduct(kept, in: self)
+        var occupancy = inputChanged ? baseOccupancy(now: time) : head.base
+        addOccupancy(of: kept.map { ($0.orderID, $0.allocations) }, to: &occupancy, now: time)
+        let spare = spareAtReservedStart(head.reservation, occupancy: occupancy)
+        let rest = input.orders.filter { !before.contains($0.id) && $0.id != head.order.id && plain.served.contains($0.id) }
+        // Orders running past the reserved start see only the spare figures of reserved nodes.
+        let limited = input.free(limitedTo: spare, in: self)
+        let second = backfillPass(rest, input: input, free: limited.gpus, host: limited.host,
+                                  nodes: input.nodes(limitedTo: spare), already: kept, at: time)
+        input.deduct(second.placements, in: self)
+        // Orders that finish before it may use the rest of the reserved nodes' free capacity.
+        let reservedStart = head.reservation.start.secondsSinceEpoch
+        let placedSecond = Set(second.placements.map(\.orderID))
+        let short = rest.filter {
+            !placedSecond.contains($0.id) && time.secondsSinceEpoch + (orders[$0.id]?.spec.maxDurationSeconds ?? .max / 2) <= reservedStart
+        }
+        let third = backfillPass(short, input: input, free: input.freeByNode, host: input.freeHost, nodes: input.nodes,
+                                 already: kept + second.placements, at: time)
+        let placedThird = Set(third.placements.map(\.orderID))
+        var behind: [String] = []
+        for item in second.unplaced where !placedThird.contains(item.orderID) {
+            unplaced.append(item)
+            // Placed by the plain clearing, kept waiting only by the reservation.
+            if plain.placementByOrder[item.orderID] != nil { behind.append(item.orderID) }
+        }
+        var placements = kept + second.placements + third.placements
+        placements.sort { $0.orderID.utf8.lexicographicallyPrecedes($1.orderID.utf8) }
+        precondition(zip(placements, placements.dropFirst()).allSatisfy { $0.orderID != $1.orderID }
+                     && !placements.contains { $0.orderID == head.order.id },
+                     "backfill places each order at most once, and never the head")
+        return ClearingOutcome(placements: placements, unplaced: unplaced, unfunded: input.unfunded, behindReservation: behind)
+    }
+
+    /// One pass of the backfill over `orders` (none: no engine is built) after `already`.
+    private mutating func backfillPass(_ orders: [MarketOrder], input: ClearingInput, free: [Int], host: [HostUse],
+                                       nodes: @autoclosure () -> [MarketNode], already: [MarketPlacement],
+                                       at time: Timestamp) -> ClearingResult {
+        guard !orders.isEmpty else { return ClearingResult(placements: [], unplaced: []) }
+        var run = ClearingRun(input: input, state: self, time: time, already: already)
+        return clearingPass(&run, orders, input: input, free: free, host: host, nodes: nodes())
+    }
+
+    /// Step 6: starts one lease per placement (in order id order), records why the rest wait.
+    private mutating func startPlacements(_ outcome: ClearingOutcome, at time: Timestamp, leaseIDs: inout LeaseIDs) -> [Event] {
         var events: [Event] = []
         var started: Set<String> = []
-        for placement in placements {
-            let leaseID = "lease-\(sequence)-\(leaseCounter)"
-            leaseCounter += 1
-            let allocations = placement.grants.map { NodeAllocation(nodeID: $0.nodeID, gpus: $0.gpus) }
-            guard let event = startLease(leaseID, orderID: placement.orderID, allocations: allocations,
+        for placement in outcome.placements {
+            guard let event = startLease(leaseIDs.next(), orderID: placement.orderID, allocations: placement.allocations,
                                          price: placement.pricePerGPUHour, at: time)
             else { continue }
             started.insert(placement.orderID)
             events.append(event)
         }
         if !started.isEmpty { queue.removeAll { started.contains($0) } }
-        for orderID in unfunded { waitingReasons[orderID] = "insufficient_funds" }
-        for item in unplaced where (preemptions.isEmpty || preemptions[item.orderID] == nil) && orders[item.orderID]?.status == .pending {
+        for orderID in outcome.unfunded { waitingReasons[orderID] = "insufficient_funds" }
+        for item in outcome.unplaced where (preemptions.isEmpty || preemptions[item.orderID] == nil) && orders[item.orderID]?.status == .pending {
             waitingReasons[item.orderID] = item.reason.code
         }
         events.append(.clearingCompleted(placed: started.count, waiting: queue.count))
+        for orderID in outcome.behindReservation where orders[orderID]?.status == .pending {
+            waitingReasons[orderID] = "behind_reservation"
+        }
         return events
     }
 
     /// Starts a lease for a pending order, reserving its budget; `nil` (and the order waits
-    /// with `insufficient_funds`) when its tenant cannot cover it. The caller removes the order
-    /// from the queue.
+    /// with `insufficient_funds`, or `pool_unfunded` when its set-aside pool cannot pay what
+    /// the nodes ask above the pool's price) when the budget cannot be reserved. The caller
+    /// removes the order from the queue.
     mutating func startLease(_ leaseID: String, orderID: String, allocations: [NodeAllocation], price: MicroCredits, at time: Timestamp) -> Event? {
         let lease = Lease(id: leaseID, orderID: orderID, allocations: allocations, pricePerGPUHour: price, start: time)
-        guard let order = orders[orderID],
-              reserveBudget(for: lease, tenantID: order.tenantID, maxDurationSeconds: order.spec.maxDurationSeconds)
-        else {
-            // Several jobs of one tenant placed together can exceed its funds: this one waits.
-            waitingReasons[orderID] = "insufficient_funds"
+        guard let order = orders[orderID] else { return nil }
+        if let refusal = reserveLeaseBudget(for: lease, tenantID: order.tenantID, maxDurationSeconds: order.spec.maxDurationSeconds) {
+            // Several jobs of one tenant (or one pool) placed together can exceed its funds: this one waits.
+            waitingReasons[orderID] = refusal.code
             return nil
         }
         leases[lease.id] = lease
         runningLeaseOfOrder[orderID] = lease.id
         runningTotals.add(lease, of: order)
+        for allocation in allocations {
+            guard let node = nodes[allocation.nodeID]?.node else { continue }
+            precondition(HostUse(sizeOf: node).covers(runningTotals.hostUse(on: node.id)),
+                         "a node never gives more CPU cores, memory or disk than it has")
+        }
         statisticsTotals.started(lease, of: order)
         runningTotals.setNodeIndexHints(allocations.map { Int32(nodeIndex(of: $0.nodeID) ?? -1) }, leaseID: lease.id)
         for allocation in allocations { allocatedGPUs[allocation.nodeID, default: 0] += allocation.gpus }
@@ -324,8 +463,12 @@ extension CoordinatorState {
 
     // MARK: Invariants
 
-    /// No node gives more GPUs than it has; each running order has exactly one running lease.
+    /// No node gives more GPUs, CPU cores, memory or disk than it has; each running order has
+    /// exactly one running lease.
     func assertLeaseInvariants() {
+        assert(runningTotals.hostByNode.allSatisfy { nodeID, held in
+            nodes[nodeID].map { HostUse(sizeOf: $0.node).covers(held) } ?? false
+        }, "per node, the running leases' cores, memory and disk never exceed the node's")
         assert(allocatedGPUs.allSatisfy { nodeID, gpus in gpus > 0 && gpus <= (nodes[nodeID]?.node.gpuCount ?? 0) },
                "a node never gives more GPUs than it has")
         assert(nodes.values.allSatisfy { (allocatedGPUs[$0.node.id] ?? 0) + lockedGPUs(on: $0.node.id) <= $0.node.gpuCount },
@@ -339,4 +482,9 @@ extension CoordinatorState {
             notice.orderID == orderID && notice.victimLeaseIDs.allSatisfy { leases[$0].map { orders[$0.orderID]?.spec.jobClass == .preemptible } ?? false }
         }, "only preemptible leases are ever preempted")
     }
+}
+
+extension MarketPlacement {
+    /// The placement's GPUs on each node, as a lease holds them.
+    var allocations: [NodeAllocation] { grants.map { NodeAllocation(nodeID: $0.nodeID, gpus: $0.gpus) } }
 }

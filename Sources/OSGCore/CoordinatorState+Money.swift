@@ -7,10 +7,12 @@ import OSGLedger
 ///   numbered in order of first use (deterministic), with `debits_must_not_exceed_credits`.
 /// - A deposit moves credits from the external account (the devnet faucet or an on-ramp).
 /// - When a lease starts, its budget — price × GPUs × max_duration, per operator — is
-///   reserved as pending transfers tenant → operator, all in one linked chain.
-/// - When a lease ends, each reservation is posted for the time used (price × GPUs × elapsed
-///   seconds ÷ 3600, rounded up to a micro-credit, at most the reservation) and the rest is
-///   released; a lease that reached max_duration pays its whole budget.
+///   reserved as pending transfers tenant → operator, all in one linked chain. A set-aside
+///   job's chain also holds, for each node asking more than the pool's price, a pending
+///   transfer pool → operator of the difference (`CoordinatorState+PoolFunding`).
+/// - When a lease ends, each reservation is posted for the time used (its price × GPUs ×
+///   elapsed seconds ÷ 3600, rounded up to a micro-credit, at most the reservation) and the
+///   rest is released; a lease that reached max_duration pays its whole budget.
 /// - A job is placed only if its tenant can cover the job's maximum cost
 ///   (max_price × GPUs × max_duration); otherwise it waits with `insufficient_funds`.
 extension CoordinatorState {
@@ -58,6 +60,9 @@ extension CoordinatorState {
         guard amount.rawValue > 0, !tenantID.isEmpty else {
             return [.rejected(Rejection(.invalidAmount, "a deposit needs a tenant and an amount above 0, got \(amount)"))]
         }
+        guard !tenantID.hasPrefix(Self.poolAccountHolder("")) else {
+            return [.rejected(Rejection(.invalidAmount, "\(tenantID) names a pool's funding account, not a tenant; fund a pool with fundPool"))]
+        }
         let account = accountID(for: tenantID, code: .tenant)
         let result = ledger.apply(.transfer(TransferRequest(
             id: nextTransferID(), debitAccountID: Self.externalAccountID, creditAccountID: account,
@@ -77,15 +82,28 @@ extension CoordinatorState {
         return remainder > 0 ? quotient + 1 : quotient
     }
 
-    /// Reserves a starting lease's budget; `false` (and nothing reserved) if the tenant
-    /// cannot cover it.
+    /// Reserves a starting lease's budget; `false` (and nothing reserved) if the tenant, or
+    /// for a set-aside job its pool, cannot cover it (``reserveLeaseBudget(for:tenantID:maxDurationSeconds:)``
+    /// says which).
     mutating func reserveBudget(for lease: Lease, tenantID: String, maxDurationSeconds: Int64) -> Bool {
+        reserveLeaseBudget(for: lease, tenantID: tenantID, maxDurationSeconds: maxDurationSeconds) == nil
+    }
+
+    /// Reserves a starting lease's budget in one linked chain: per node, a pending transfer
+    /// tenant → operator at the lease's price and, for a set-aside job on a node asking more,
+    /// one pool → operator of the difference (``subsidyParts(for:maxDurationSeconds:)``).
+    /// Returns why nothing was reserved, or `nil` when all was.
+    mutating func reserveLeaseBudget(for lease: Lease, tenantID: String, maxDurationSeconds: Int64) -> BudgetRefusal? {
         let tenantAccount = accountID(for: tenantID, code: .tenant)
+        // A pool's funding pays only subsidies, never a tenant's own share.
+        guard ledger.account(tenantAccount)?.code != .setAsidePool else { return .insufficientFunds }
         var parts: [LeaseEscrowPart] = []
         var events: [LedgerEvent] = []
+        var operatorAccounts: [UInt64] = []
         for allocation in lease.allocations {
-            guard let operatorID = nodes[allocation.nodeID]?.node.operatorID else { return false }
+            guard let operatorID = nodes[allocation.nodeID]?.node.operatorID else { return .insufficientFunds }
             let operatorAccount = accountID(for: operatorID, code: .operator)
+            operatorAccounts.append(operatorAccount)
             let amount = Self.cost(price: lease.pricePerGPUHour, gpus: allocation.gpus, seconds: maxDurationSeconds)
             let transferID = nextTransferID()
             events.append(.transfer(TransferRequest(
@@ -93,9 +111,31 @@ extension CoordinatorState {
                 amountMicroCredits: amount, isPending: true, code: .escrow)))
             parts.append(LeaseEscrowPart(transferID: transferID, gpus: allocation.gpus, amountMicroCredits: amount))
         }
-        guard ledger.apply(.linked(events)).isApplied else { return false }
+        let tenantEvents = events.count
+        guard let subsidies = subsidyParts(for: lease, maxDurationSeconds: maxDurationSeconds) else { return .poolUnfunded }
+        if !subsidies.isEmpty {
+            guard let pool = orders[lease.orderID]?.pool, let poolAccount = openPoolAccount(pool) else { return .poolUnfunded }
+            for subsidy in subsidies {
+                let allocation = lease.allocations[subsidy.allocation]
+                let transferID = nextTransferID()
+                events.append(.transfer(TransferRequest(
+                    id: transferID, debitAccountID: poolAccount, creditAccountID: operatorAccounts[subsidy.allocation],
+                    amountMicroCredits: subsidy.amountMicroCredits, isPending: true, code: .poolSubsidy)))
+                parts.append(LeaseEscrowPart(transferID: transferID, gpus: allocation.gpus, amountMicroCredits: subsidy.amountMicroCredits,
+                                             pricePerGPUHour: subsidy.pricePerGPUHour))
+            }
+        }
+        let result = ledger.apply(.linked(events))
+        guard result.isApplied else {
+            // The first event that failed on its own (the others say `linked_event_failed`) names who could not pay.
+            if case .chain(let codes) = result,
+               let failed = codes.firstIndex(where: { $0 != .ok && $0 != .linkedEventFailed }), failed >= tenantEvents {
+                return .poolUnfunded
+            }
+            return .insufficientFunds
+        }
         escrows[lease.id] = parts
-        return true
+        return nil
     }
 
     /// Settles an ending lease: pays for the time used, releases the rest. Returns the amount
@@ -107,7 +147,7 @@ extension CoordinatorState {
         for part in parts {
             let total = reason == .maxDurationReached
                 ? part.amountMicroCredits
-                : min(part.amountMicroCredits, Self.cost(price: lease.pricePerGPUHour, gpus: part.gpus, seconds: elapsed))
+                : min(part.amountMicroCredits, Self.cost(price: part.pricePerGPUHour ?? lease.pricePerGPUHour, gpus: part.gpus, seconds: elapsed))
             let settled = part.settledMicroCredits ?? 0
             assert(total >= settled, "usage reports never pay more than the end settles")
             // A part that usage reports paid in full has no open pending transfer left.
@@ -124,7 +164,8 @@ extension CoordinatorState {
     }
 }
 
-/// One operator's share of a lease's reserved budget.
+/// One operator's share of a lease's reserved budget, paid by the tenant or, for a set-aside
+/// job on a node asking more than the pool's price, by the pool.
 public struct LeaseEscrowPart: Hashable, Sendable, Codable {
     /// The pending ledger transfer holding it.
     public var transferID: UInt64
@@ -135,4 +176,19 @@ public struct LeaseEscrowPart: Hashable, Sendable, Codable {
     /// Paid to the operator by usage reports so far (`nil` when none has); what is still
     /// reserved, `amountMicroCredits` minus this, is held by the pending transfer `transferID`.
     public var settledMicroCredits: UInt64? = nil
+    /// The part's own price per GPU-hour, what it pays for the time used: a pool's part, the
+    /// node's ask minus the pool's price. `nil`: the lease's price (every tenant's part; absent
+    /// from the encoding then, so older snapshots and digests keep their bytes).
+    public var pricePerGPUHour: MicroCredits? = nil
+}
+
+/// Why a starting lease's budget could not be reserved; its code is the order's waiting reason.
+public enum BudgetRefusal: String, Hashable, Sendable {
+    /// The tenant cannot cover its escrow.
+    case insufficientFunds = "insufficient_funds"
+    /// The set-aside pool's funding cannot cover what the lease's nodes ask above its price.
+    case poolUnfunded = "pool_unfunded"
+
+    /// The waiting reason code.
+    public var code: String { rawValue }
 }

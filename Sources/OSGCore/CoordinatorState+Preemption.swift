@@ -6,6 +6,9 @@ import OSGDomain
 ///   and nothing displaces set-aside work.
 /// - A set-aside job whose pool still has room under its floor, or a standard job within the
 ///   open budget, that the clearing could not place may displace preemptible leases.
+/// - A node qualifies only if, once its victims end, it has the job's per-node GPUs and its
+///   CPU cores, memory and disk: victims free all four, and the victim set must make room in
+///   every one of them.
 /// - Victims are chosen by a published rule: fewest victims, then the victims in victim order
 ///   (lowest price per GPU-hour, then most recent start, then lease id) compared one by one,
 ///   then the cheapest node set (highest ask, then node id; for a gang the region name).
@@ -22,6 +25,8 @@ extension CoordinatorState {
         var start: Int64
         /// GPUs the lease holds on the node in question.
         var gpus: Int
+        /// CPU cores, memory and disk the lease holds there (its job's per-node figures).
+        var host: HostUse = .zero
 
         /// Victim order: lowest price, then most recent start, then lease id.
         static func precedes(_ a: VictimCandidate, _ b: VictimCandidate) -> Bool {
@@ -53,7 +58,8 @@ extension CoordinatorState {
             guard let lease = leases[leaseID], orders[lease.orderID]?.spec.jobClass == .preemptible else { continue }
             for allocation in lease.allocations {
                 byNode[allocation.nodeID, default: []].append(VictimCandidate(
-                    leaseID: leaseID, price: lease.pricePerGPUHour.rawValue, start: lease.start.secondsSinceEpoch, gpus: allocation.gpus))
+                    leaseID: leaseID, price: lease.pricePerGPUHour.rawValue, start: lease.start.secondsSinceEpoch, gpus: allocation.gpus,
+                    host: runningTotals.leases[leaseID]?.host ?? .zero))
             }
         }
         return byNode
@@ -61,47 +67,69 @@ extension CoordinatorState {
 
     /// The fewest victims among `candidates` that free `need − free` GPUs, earliest in victim
     /// order at equal count; `[]` when `free` already covers `need`; `nil` when even all of
-    /// them are not enough.
+    /// them are not enough. (GPUs only: ``victimsOnNode(need:free:candidates:)`` with figures.)
     static func victimsOnNode(need: Int, free: Int, candidates: [VictimCandidate]) -> [VictimCandidate]? {
-        let deficit = need - free
-        if deficit <= 0 { return [] }
-        let bySize = candidates.map(\.gpus).sorted(by: >)
-        var count = 0
-        var sum = 0
-        while sum < deficit {
-            guard count < bySize.count else { return nil }
-            sum += bySize[count]
-            count += 1
+        victimsOnNode(need: NodeFigures(gpus: need, host: .zero), free: NodeFigures(gpus: free, host: .zero), candidates: candidates)
+    }
+
+    /// Most subsets ``victimsOnNode(need:free:candidates:)`` looks at on one node; past it the
+    /// node offers no victim set (a bound on the work of a clearing: nodes hold few leases, and
+    /// the pruning below settles realistic ones in a few dozen steps).
+    static let victimSearchStepLimit = 100_000
+
+    /// The fewest victims among `candidates` whose GPUs, cores, memory and disk, with `free`,
+    /// cover `need` in every resource; among sets of that size the earliest in victim order,
+    /// compared member by member; `[]` when `free` already covers `need`; `nil` when no set does.
+    ///
+    /// Sets of each size are visited in that order (depth first over the candidates in victim
+    /// order), so the first that covers the deficit is the answer; a branch is cut when even the
+    /// largest of the candidates after it cannot cover the deficit in some resource.
+    static func victimsOnNode(need: NodeFigures, free: NodeFigures, candidates: [VictimCandidate]) -> [VictimCandidate]? {
+        let deficit = [need.gpus - free.gpus, need.host.cpuCores - free.host.cpuCores,
+                       need.host.memoryGiB - free.host.memoryGiB, need.host.diskGiB - free.host.diskGiB]
+        if deficit.allSatisfy({ $0 <= 0 }) { return [] }
+        let ordered = candidates.sorted(by: VictimCandidate.precedes)
+        let values = ordered.map { [$0.gpus, $0.host.cpuCores, $0.host.memoryGiB, $0.host.diskGiB] }
+        for resource in 0..<4 where values.reduce(0, { $0 + $1[resource] }) < deficit[resource] { return nil }
+        // Per resource, the candidates from index i on sorted by that figure, largest first:
+        // the optimistic bound for the slots still open.
+        let largestFrom: [[[Int]]] = (0...ordered.count).map { start in
+            (0..<4).map { resource in values[start...].map { $0[resource] }.sorted(by: >) }
         }
-        // The smallest set of that size in victim order: take the earliest candidate that can
-        // still be completed by the largest of the rest.
-        var remaining = candidates.sorted(by: VictimCandidate.precedes)
-        var chosen: [VictimCandidate] = []
-        var freed = 0
-        while chosen.count < count {
-            let slotsAfter = count - chosen.count - 1
-            var picked = -1
-            for index in remaining.indices {
-                var others = remaining.indices.filter { $0 != index }.map { remaining[$0].gpus }
-                others.sort(by: >)
-                if freed + remaining[index].gpus + others.prefix(slotsAfter).reduce(0, +) >= deficit {
-                    picked = index
-                    break
-                }
+        var steps = 0
+        var chosen: [Int] = []
+        // Whether a set of `size` extending `chosen` (with `sums`) from index `from` on covers.
+        func extend(from: Int, size: Int, sums: [Int]) -> Bool {
+            if chosen.count == size { return (0..<4).allSatisfy { sums[$0] >= deficit[$0] } }
+            let open = size - chosen.count
+            guard ordered.count - from >= open else { return false }
+            for resource in 0..<4 where sums[resource] + largestFrom[from][resource].prefix(open).reduce(0, +) < deficit[resource] {
+                return false
             }
-            precondition(picked >= 0, "a set of the minimal size exists")
-            freed += remaining[picked].gpus
-            chosen.append(remaining.remove(at: picked))
+            for index in from..<ordered.count {
+                steps += 1
+                if steps > victimSearchStepLimit { return false }
+                chosen.append(index)
+                if extend(from: index + 1, size: size, sums: (0..<4).map { sums[$0] + values[index][$0] }) { return true }
+                chosen.removeLast()
+            }
+            return false
         }
-        return chosen
+        for size in 1...max(1, ordered.count) {
+            if extend(from: 0, size: size, sums: [0, 0, 0, 0]) { return chosen.map { ordered[$0] } }
+        }
+        return nil
     }
 
     /// Where `order` could run by displacing preemptible leases, chosen by the published rule,
-    /// or `nil`. `free` is each online node's free GPUs after this clearing's placements.
-    func preemptionPlan(for order: Order, ceiling: Int64, free: [String: Int],
+    /// or `nil`. `free` is each online node's free GPUs, cores, memory and disk after this
+    /// clearing's placements: a node qualifies when, after its victims end, it has the order's
+    /// per-node GPUs and cores, memory and disk.
+    func preemptionPlan(for order: Order, ceiling: Int64, free: [String: NodeFigures],
                         candidates: [String: [VictimCandidate]], at time: Timestamp) -> PreemptionPlan? {
         let spec = order.spec
         let need = spec.resources.gpu.countPerNode
+        let needFigures = NodeFigures(gpus: need, host: HostUse(perNodeOf: spec))
         struct NodeOption {
             var nodeID: String
             var region: String
@@ -117,7 +145,7 @@ extension CoordinatorState {
         func option(_ nodeID: String) -> NodeOption? {
             guard let record = nodes[nodeID], record.online,
                   nodeAdmits(spec, node: record.node, ceiling: ceiling, at: time),
-                  let victims = Self.victimsOnNode(need: need, free: free[nodeID] ?? 0, candidates: candidates[nodeID] ?? [])
+                  let victims = Self.victimsOnNode(need: needFigures, free: free[nodeID] ?? .zero, candidates: candidates[nodeID] ?? [])
             else { return nil }
             return NodeOption(nodeID: nodeID, region: record.node.region, ask: record.node.askPerGPUHour.rawValue, victims: victims)
         }
@@ -135,7 +163,7 @@ extension CoordinatorState {
         var byRegion: [String: [NodeOption]] = [:]
         for record in nodes.values where regions.contains(record.node.region) {
             let nodeID = record.node.id
-            guard candidates[nodeID] != nil || (free[nodeID] ?? 0) >= need, let option = option(nodeID) else { continue }
+            guard candidates[nodeID] != nil || (free[nodeID]?.gpus ?? 0) >= need, let option = option(nodeID) else { continue }
             byRegion[record.node.region, default: []].append(option)
         }
         var best: (key: [VictimCandidate], ask: Int64, region: String, options: [NodeOption])?
@@ -177,27 +205,46 @@ extension CoordinatorState {
         return true
     }
 
-    /// The highest ask an order may use: its pool's price for a set-aside job, else max_price.
+    /// The highest ask an order may use: for a set-aside job its pool's ceiling (the pool's
+    /// price when it has none: such a pool clears without subsidy, see ``clearingPools``),
+    /// else max_price.
     func askCeiling(of order: Order) -> Int64 {
-        if let pool = order.pool, let price = pools[pool]?.pricePerGPUHour { return price.rawValue }
+        if let poolName = order.pool, let pool = pools[poolName] {
+            return max(pool.ceilingPerGPUHour ?? pool.pricePerGPUHour, pool.pricePerGPUHour).rawValue
+        }
         return order.spec.maxPricePerGPUHour.rawValue
     }
 
-    /// GPUs each node holds for pending preemptions: the job's GPUs there minus what its
-    /// victims still hold there.
-    func preemptionHolds() -> [String: Int] {
-        var holds: [String: Int] = [:]
+    /// What each node holds for pending preemptions: per resource, the job's GPUs (and its
+    /// per-node cores, memory and disk) there minus what its victims still hold there.
+    func preemptionHolds() -> [String: NodeFigures] {
+        var holds: [String: NodeFigures] = [:]
         for notice in preemptions.values {
+            let need = orders[notice.orderID].map { HostUse(perNodeOf: $0.spec) } ?? .zero
             for allocation in notice.allocations {
-                let victimsThere = notice.victimLeaseIDs.reduce(0) { sum, leaseID in
-                    guard let lease = leases[leaseID], lease.end == nil else { return sum }
-                    return sum + lease.allocations.filter { $0.nodeID == allocation.nodeID }.reduce(0) { $0 + $1.gpus }
-                }
-                let hold = allocation.gpus - victimsThere
-                if hold > 0 { holds[allocation.nodeID, default: 0] += hold }
+                let victimsThere = heldByVictims(of: notice, on: allocation.nodeID)
+                let hold = NodeFigures(gpus: max(0, allocation.gpus - victimsThere.gpus), host: (need - victimsThere.host).atLeastZero)
+                guard hold != .zero else { continue }
+                var total = holds[allocation.nodeID] ?? .zero
+                total.gpus += hold.gpus
+                total.host += hold.host
+                holds[allocation.nodeID] = total
             }
         }
         return holds
+    }
+
+    /// What the still-running victims of `notice` hold on `nodeID`.
+    func heldByVictims(of notice: PreemptionNotice, on nodeID: String) -> NodeFigures {
+        var held = NodeFigures.zero
+        for leaseID in notice.victimLeaseIDs {
+            guard let lease = leases[leaseID], lease.end == nil else { continue }
+            for allocation in lease.allocations where allocation.nodeID == nodeID {
+                held.gpus += allocation.gpus
+                held.host += runningTotals.leases[leaseID]?.host ?? .zero
+            }
+        }
+        return held
     }
 
     // MARK: Notice lifecycle
@@ -244,7 +291,7 @@ extension CoordinatorState {
 
     /// At a clearing: starts every job whose victims have all ended on the GPUs held for it
     /// (in job id order), or drops the preemption when a node, an ask or the funds changed.
-    mutating func startReadyPreemptions(at time: Timestamp, sequence: UInt64, leaseCounter: inout Int) -> [Event] {
+    mutating func startReadyPreemptions(at time: Timestamp, leaseIDs: inout LeaseIDs) -> [Event] {
         var events: [Event] = []
         for orderID in preemptions.keys.sorted() {
             guard let notice = preemptions[orderID],
@@ -254,15 +301,17 @@ extension CoordinatorState {
             preemptions[orderID] = nil
             let ceiling = askCeiling(of: order)
             let holds = preemptionHolds()
+            let need = HostUse(perNodeOf: order.spec)
             var price: Int64 = 0
             var usable = true
             for allocation in notice.allocations {
                 guard let record = nodes[allocation.nodeID], record.online,
                       record.node.askPerGPUHour.rawValue <= ceiling
                 else { usable = false; break }
-                let free = record.node.gpuCount - (allocatedGPUs[allocation.nodeID] ?? 0) - lockedGPUs(on: allocation.nodeID)
-                    - (holds[allocation.nodeID] ?? 0)
-                if free < allocation.gpus { usable = false; break }
+                let hold = holds[allocation.nodeID] ?? .zero
+                let free = record.node.gpuCount - (allocatedGPUs[allocation.nodeID] ?? 0) - lockedGPUs(on: allocation.nodeID) - hold.gpus
+                let freeHost = HostUse(sizeOf: record.node) - runningTotals.hostUse(on: allocation.nodeID) - hold.host
+                if free < allocation.gpus || !freeHost.covers(need) { usable = false; break }
                 price = max(price, record.node.askPerGPUHour.rawValue)
             }
             guard usable else {
@@ -270,14 +319,14 @@ extension CoordinatorState {
                 waitingReasons[orderID] = nil
                 continue
             }
-            if order.pool != nil { price = ceiling }
-            let leaseID = "lease-\(sequence)-\(leaseCounter)"
-            leaseCounter += 1
+            // A set-aside job pays its pool's price; its pool's funding pays the asks above it.
+            if let pool = order.pool.flatMap({ pools[$0] }) { price = pool.pricePerGPUHour.rawValue }
+            let leaseID = leaseIDs.next()
             if let started = startLease(leaseID, orderID: orderID, allocations: notice.allocations, price: MicroCredits(price), at: time) {
                 queue.removeAll { $0 == orderID }
                 events.append(started)
             } else {
-                events.append(.preemptionWithdrawn(orderID: orderID, reason: "insufficient_funds"))
+                events.append(.preemptionWithdrawn(orderID: orderID, reason: waitingReasons[orderID] ?? "insufficient_funds"))
             }
         }
         return events

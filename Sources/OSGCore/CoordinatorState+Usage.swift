@@ -9,16 +9,18 @@ import OSGLedger
 ///
 ///     min(reserved, cost(price, gpus, through − start))
 ///
-/// where `cost` rounds up to a micro-credit (``CoordinatorState/cost(price:gpus:seconds:)``,
-/// the rule the lease end uses). A report pays the difference from what earlier reports paid,
+/// where `price` is the part's own (``LeaseEscrowPart/pricePerGPUHour``: a set-aside pool's
+/// part pays the node's ask above the pool's price, a tenant's part the lease's price) and
+/// `cost` rounds up to a micro-credit (``CoordinatorState/cost(price:gpus:seconds:)``, the rule
+/// the lease end uses). A report pays the difference from what earlier reports paid,
 /// so rounding happens once on the total, never per interval, and the lease's end pays exactly
 /// the remainder: any split of usage reports pays the same, to the micro-credit, as a single
 /// settlement at the end (docs/LEDGER.md, "Leases in the coordinator").
 ///
 /// In the ledger each paying part is one linked chain: post the part's open pending transfer
 /// for the amount due (the rest is released) and reserve what is left of the budget again as a
-/// new pending transfer tenant → operator. A part whose whole budget is paid has no open
-/// pending transfer left.
+/// new pending transfer from the same payer (tenant or pool) to the operator. A part whose
+/// whole budget is paid has no open pending transfer left.
 extension CoordinatorState {
     mutating func reportUsage(leaseID: String, through: Timestamp, counters: UsageCounters, actor: String, at time: Timestamp) -> [Event] {
         guard var lease = leases[leaseID] else {
@@ -39,7 +41,7 @@ extension CoordinatorState {
         var paid: UInt64 = 0
         for part in parts {
             let settled = part.settledMicroCredits ?? 0
-            let due = min(part.amountMicroCredits, Self.cost(price: lease.pricePerGPUHour, gpus: part.gpus, seconds: elapsed))
+            let due = min(part.amountMicroCredits, Self.cost(price: part.pricePerGPUHour ?? lease.pricePerGPUHour, gpus: part.gpus, seconds: elapsed))
             assert(due >= settled, "the cumulative cost never decreases")
             var next = part
             if due > settled {
@@ -96,7 +98,7 @@ extension CoordinatorState {
             let id = nextTransferID()
             events.append(.transfer(TransferRequest(
                 id: id, debitAccountID: pending.debitAccountID, creditAccountID: pending.creditAccountID,
-                amountMicroCredits: remaining, isPending: true, code: .escrow)))
+                amountMicroCredits: remaining, isPending: true, code: pending.code)))
             next.transferID = id
         }
         return (events, next)

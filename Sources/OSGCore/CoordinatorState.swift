@@ -131,6 +131,7 @@ public struct CoordinatorState: Sendable, Codable {
         case .reportBenchmark(let nodeID, let result): reportBenchmark(nodeID: nodeID, result: result, actor: actor, at: time)
         case .reportUsage(let leaseID, let through, let counters):
             reportUsage(leaseID: leaseID, through: through, counters: counters, actor: actor, at: time)
+        case .fundPool(let name, let amount): fundPool(name, amount: amount, actor: actor)
         }
     }
 
@@ -291,7 +292,14 @@ public struct CoordinatorState: Sendable, Codable {
         else {
             return [.rejected(Rejection(.invalidPool, "pool \(pool.name): the name must be lower-case letters, digits and '-', the share between 1 and 1,000,000 ppm with all pools together at most 100 %, and the price more than 0"))]
         }
-        pools[pool.name] = pool
+        if let ceiling = pool.ceilingPerGPUHour, ceiling < pool.pricePerGPUHour {
+            return [.rejected(Rejection(.ceilingBelowPrice, "pool \(pool.name): the ceiling \(ceiling) is the most the pool pays a node per GPU-hour and may not be below its price \(pool.pricePerGPUHour); raise the ceiling or leave it out"))]
+        }
+        // The log carries a pool's name, share, price and ceiling (LeafCodec), never its
+        // funding: that is the balance of the pool's ledger account (`fundPool`), which
+        // `fundedClearingPools()` reads (see `CoordinatorState+PoolFunding`).
+        pools[pool.name] = SetAsidePool(name: pool.name, sharePPM: pool.sharePPM, pricePerGPUHour: pool.pricePerGPUHour,
+                                        ceilingPerGPUHour: pool.ceilingPerGPUHour)
         return [.poolDefined(name: pool.name)]
     }
 

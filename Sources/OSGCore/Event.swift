@@ -36,6 +36,8 @@ public enum Event: Hashable, Sendable, Codable {
     /// A usage report settled a running lease up to `through`; `paid` is what this report moved
     /// from the escrow to the operators (the lease's end later pays only the remainder).
     case usageSettled(leaseID: String, through: Timestamp, paid: MicroCredits)
+    /// `amount` credits arrived in set-aside pool `name`'s funding account.
+    case poolFunded(name: String, amount: MicroCredits)
 }
 
 /// Why a command was refused: a stable code and a message naming what to fix.
@@ -62,4 +64,6 @@ public enum RejectionCode: String, Hashable, Sendable, Codable, CaseIterable {
     case invalidCarbonSeries = "invalid_carbon_series"
     case invalidBenchmark = "invalid_benchmark"
     case invalidUsage = "invalid_usage"
+    /// A pool's ceiling (the most it pays a node per GPU-hour) is below its own price.
+    case ceilingBelowPrice = "ceiling_below_price"
 }

@@ -6,13 +6,16 @@ import OSGMarket
 /// coordinator").
 ///
 /// Derived state only, and never the source of a result: each pass starts the engine with
-/// the free GPUs of that moment (``ClearingEngine/startClearing(freeGPUs:pools:tenants:)``),
-/// which gives exactly what a new engine built from the nodes with free GPUs gives; debug
-/// builds check every pass against such a new engine. The state drops it when a node
-/// registers, is withdrawn or changes its ask, and builds it again at the next clearing that
-/// needs it — so a state without it (a restored snapshot) simply builds it on first use.
+/// the free GPUs, cores, memory and disk of that moment
+/// (``ClearingEngine/startClearing(freeGPUs:freeHost:pools:tenants:)``), which gives exactly
+/// what a new engine built from the nodes with free GPUs (offering those cores, memory and
+/// disk) gives; debug builds check every pass against such a new engine. The state drops it
+/// when a node registers, is withdrawn or changes its ask, and builds it again at the next
+/// clearing that needs it — so a state without it (a restored snapshot) simply builds it on
+/// first use.
 struct KeptMarketEngine: Sendable {
-    /// The engine, built with every node at its full GPU count and no carbon figures.
+    /// The engine, built with every node at its full size (GPUs, cores, memory, disk) and no
+    /// carbon figures.
     var engine: ClearingEngine
     /// Engine position of each node, by the node's index in ``CoordinatorState/sortedNodeIDs``.
     let positions: [Int]
@@ -38,6 +41,20 @@ struct KeptMarketEngine: Sendable {
         for (index, position) in positions.enumerated() { ordered[position] = free[index] }
         return ordered
     }
+
+    /// `host` (by index in ``CoordinatorState/sortedNodeIDs``) in engine order, as the engine
+    /// takes it.
+    func engineOrder(_ host: [HostUse]) -> EngineHostFigures {
+        var cpuCores = Array(repeating: 0, count: host.count)
+        var memoryGiB = Array(repeating: 0, count: host.count)
+        var diskGiB = Array(repeating: 0, count: host.count)
+        for (index, position) in positions.enumerated() {
+            cpuCores[position] = host[index].cpuCores
+            memoryGiB[position] = host[index].memoryGiB
+            diskGiB[position] = host[index].diskGiB
+        }
+        return (cpuCores, memoryGiB, diskGiB)
+    }
 }
 
 extension CoordinatorState {
@@ -52,10 +69,11 @@ extension CoordinatorState {
     /// Whether the state holds a kept market engine now.
     var hasKeptMarketEngine: Bool { keptMarketEngine != nil }
 
-    /// Runs one engine pass of a clearing over `free` (free GPUs by index in ``sortedNodeIDs``;
-    /// `nodes`, the same capacity as market nodes, when the input builds its engines).
+    /// Runs one engine pass of a clearing over `free` and `host` (free GPUs, and cores, memory
+    /// and disk, by index in ``sortedNodeIDs``; `nodes`, the same capacity as market nodes, when
+    /// the input builds its engines).
     mutating func clearingPass(_ run: inout ClearingRun, _ orders: [MarketOrder], input: ClearingInput,
-                               free: [Int], nodes: @autoclosure () -> [MarketNode],
+                               free: [Int], host: [HostUse], nodes: @autoclosure () -> [MarketNode],
                                recordServiceOrder: Bool = false) -> ClearingResult {
         if input.buildsEngines {
             return run.clear(orders, nodes: nodes(), recordServiceOrder: recordServiceOrder)
@@ -64,19 +82,21 @@ extension CoordinatorState {
         var kept = keptMarketEngine ?? KeptMarketEngine(for: self)
         keptMarketEngine = nil
         let before = run
-        let result = run.clear(orders, kept: &kept.engine, free: kept.engineOrder(free), recordServiceOrder: recordServiceOrder)
+        let result = run.clear(orders, kept: &kept.engine, free: kept.engineOrder(free), host: kept.engineOrder(host),
+                               recordServiceOrder: recordServiceOrder)
         keptMarketEngine = kept
-        assert(freshPassAgrees(before, orders, free: free, result: result, serviceOrder: run.serviceOrder, recordServiceOrder: recordServiceOrder),
+        assert(freshPassAgrees(before, orders, free: free, host: host, result: result, serviceOrder: run.serviceOrder,
+                               recordServiceOrder: recordServiceOrder),
                "the kept market engine gives what a new engine gives")
         return result
     }
 
-    /// Whether a new engine built from the market nodes of `free` gives `result` (debug check
-    /// of the kept engine).
-    private func freshPassAgrees(_ run: ClearingRun, _ orders: [MarketOrder], free: [Int], result: ClearingResult,
+    /// Whether a new engine built from the market nodes of `free` and `host` gives `result`
+    /// (debug check of the kept engine).
+    private func freshPassAgrees(_ run: ClearingRun, _ orders: [MarketOrder], free: [Int], host: [HostUse], result: ClearingResult,
                                  serviceOrder: [String], recordServiceOrder: Bool) -> Bool {
         var fresh = run
-        let expected = fresh.clear(orders, nodes: marketNodes(free: free, at: lastTime ?? Timestamp(secondsSinceEpoch: 0)),
+        let expected = fresh.clear(orders, nodes: marketNodes(free: free, host: host, at: lastTime ?? Timestamp(secondsSinceEpoch: 0)),
                                    recordServiceOrder: recordServiceOrder)
         return expected == result && fresh.serviceOrder == serviceOrder
     }

@@ -17,7 +17,7 @@ enum LeafCodec {
     enum Tag: UInt8 {
         case registerNode = 1, updateNodeAsk, withdrawNode, heartbeat, submitJob, cancelJob,
              definePool, grantSetAside, tick, clear, endLease, lockUp, deposit, recordCarbonSeries,
-             reportBenchmark, reportUsage
+             reportBenchmark, reportUsage, fundPool
     }
 
     // MARK: Encoding
@@ -78,6 +78,10 @@ enum LeafCodec {
             writer.string(pool.name)
             writer.i64(Int64(pool.sharePPM))
             writer.i64(pool.pricePerGPUHour.rawValue)
+            // The ceiling only when the pool has one: a pool without one keeps the bytes it had
+            // before pools had ceilings, so every older log replays to the same digest. The
+            // pool's funding is never in the command (it is a ledger balance, `fundPool`).
+            if let ceiling = pool.ceilingPerGPUHour { writer.i64(ceiling.rawValue) }
         case .grantSetAside(let grant):
             writer.u8(Tag.grantSetAside.rawValue)
             writer.string(grant.pool)
@@ -119,6 +123,10 @@ enum LeafCodec {
             writer.i64(through.secondsSinceEpoch)
             writer.optional(counters.gpuUtilisationPerMille) { $0.i64(Int64($1)) }
             writer.optional(counters.energyWh) { $0.i64($1) }
+        case .fundPool(let name, let amount):
+            writer.u8(Tag.fundPool.rawValue)
+            writer.string(name)
+            writer.i64(amount.rawValue)
         }
         return writer
     }
@@ -154,7 +162,10 @@ enum LeafCodec {
             guard (0...1_000_000).contains(share) else {
                 throw LeafDecodingError(description: "sharePPM \(share) is outside 0...1000000")
             }
-            command = .definePool(SetAsidePool(name: name, sharePPM: share, pricePerGPUHour: MicroCredits(try reader.i64("pricePerGPUHour"))))
+            let price = MicroCredits(try reader.i64("pricePerGPUHour"))
+            // definePool is the last field of its entry: bytes after the price are the ceiling.
+            let ceiling = reader.isAtEnd ? nil : MicroCredits(try reader.i64("ceilingPerGPUHour"))
+            command = .definePool(SetAsidePool(name: name, sharePPM: share, pricePerGPUHour: price, ceilingPerGPUHour: ceiling))
         case .grantSetAside:
             command = .grantSetAside(SetAsideGrant(
                 pool: try reader.string("pool"), tenantID: try reader.string("tenantID"),
@@ -189,6 +200,8 @@ enum LeafCodec {
             }
             let energy = try reader.optional("energyWh") { (reader: inout Reader) throws(LeafDecodingError) in try reader.i64("energyWh") }
             command = .reportUsage(leaseID: leaseID, through: through, counters: UsageCounters(gpuUtilisationPerMille: utilisation, energyWh: energy))
+        case .fundPool:
+            command = .fundPool(name: try reader.string("pool name"), amount: MicroCredits(try reader.i64("amount")))
         }
         guard reader.offset == array.count else {
             throw LeafDecodingError(description: "\(array.count - reader.offset) bytes after the end of the entry")
@@ -298,6 +311,9 @@ enum LeafCodec {
     struct Reader {
         let bytes: [UInt8]
         var offset = 0
+
+        /// Whether every byte has been read.
+        var isAtEnd: Bool { offset == bytes.count }
 
         private mutating func take(_ count: Int, _ field: String) throws(LeafDecodingError) -> ArraySlice<UInt8> {
             guard count <= bytes.count - offset else {

@@ -33,6 +33,11 @@ public struct MarketStatistics: Hashable, Sendable, Codable {
     /// Carbon of the GPU-hours leases have run (docs/CARBON.md, "Carbon per GPU-hour");
     /// absent only in states published before it was added.
     public var carbon: CarbonFootprint?
+    /// Stranded GPUs as of the last applied entry (after a clearing: what it left stranded):
+    /// free GPUs of online nodes that have no CPU core or no memory free, which no job can use
+    /// until work there ends (the engine's `strandedGPUs` over the coordinator's free figures).
+    /// Absent only in statistics published before it was added.
+    public var strandedGPUs: Int?
 }
 
 extension CoordinatorState {
@@ -85,9 +90,19 @@ extension CoordinatorState {
     ) -> MarketStatistics {
         var online = 0
         var held = 0
+        var stranded = 0
+        let holds = preemptions.isEmpty ? [:] : preemptionHolds()
         for record in nodes.values where record.online {
-            online += record.node.gpuCount
-            held += allocatedGPUs[record.node.id] ?? 0
+            let node = record.node
+            online += node.gpuCount
+            held += allocatedGPUs[node.id] ?? 0
+            // Cheap: nodes without running leases or holds have every core and GiB free.
+            let used = runningTotals.hostByNode[node.id]
+            let hold = holds.isEmpty ? nil : holds[node.id]
+            guard used != nil || hold != nil else { continue }
+            let freeHost = HostUse(sizeOf: node) - (used ?? .zero) - (hold?.host ?? .zero)
+            let freeGPUs = node.gpuCount - (allocatedGPUs[node.id] ?? 0) - lockedGPUs(on: node.id) - (hold?.gpus ?? 0)
+            if freeGPUs > 0 && (freeHost.cpuCores <= 0 || freeHost.memoryGiB <= 0) { stranded += freeGPUs }
         }
         var priceWeights: [String: (weighted: Int64, gpus: Int64)] = [:]
         for leaseID in runningLeaseOfOrder.values {
@@ -106,7 +121,8 @@ extension CoordinatorState {
             utilisationPPM: online == 0 ? 0 : held * 1_000_000 / online,
             onlineGPUs: online,
             priceIndex: priceWeights.mapValues { MicroCredits($0.weighted / max(1, $0.gpus)) },
-            carbon: carbon)
+            carbon: carbon,
+            strandedGPUs: stranded)
     }
 
     private static func group(_ entry: (submitted: Int, waits: [Int64])) -> MarketStatistics.Group {

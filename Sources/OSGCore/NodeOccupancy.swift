@@ -1,5 +1,5 @@
-/// What holds GPUs of each node and until when, by the node's index in
-/// ``CoordinatorState/sortedNodeIDs``: the base (running leases, lockups, pending
+/// What holds GPUs (and CPU cores, memory and disk) of each node and until when, by the node's
+/// index in ``CoordinatorState/sortedNodeIDs``: the base (running leases, lockups, pending
 /// preemptions) in one flat array grouped by node, plus items added afterwards (placements
 /// about to start). Per node the order of the items does not matter: only sums and times are
 /// read from them.
@@ -40,23 +40,38 @@ struct NodeOccupancy {
         added.isEmpty ? [] : added[index] ?? []
     }
 
-    /// GPUs of node `index` still taken at `time`.
-    func occupied(node index: Int, at time: Int64) -> Int {
-        base(ofNode: index).reduce(0) { $0 + ($1.until > time ? $1.gpus : 0) }
-            + added(toNode: index).reduce(0) { $0 + ($1.until > time ? $1.gpus : 0) }
+    /// GPUs, and cores, memory and disk, of node `index` still taken at `time`.
+    func occupied(node index: Int, at time: Int64) -> (gpus: Int, host: HostUse) {
+        var gpus = 0
+        var host = HostUse.zero
+        for item in base(ofNode: index) where item.until > time {
+            gpus += item.gpus
+            host += item.host
+        }
+        for item in added(toNode: index) where item.until > time {
+            gpus += item.gpus
+            host += item.host
+        }
+        return (gpus, host)
     }
 
-    /// The earliest time at which node `index` has `need` GPUs free out of `capacity`, given
-    /// what occupies it; `nil` when it never has.
-    func earliestFree(node index: Int, need: Int, capacity: Int, now: Int64) -> Int64? {
-        guard capacity >= need else { return nil }
+    /// The earliest time at which node `index` has `need` GPUs and `needHost` cores, memory and
+    /// disk free out of `capacity` and `capacityHost`, given what occupies it; `nil` when it
+    /// never has.
+    func earliestFree(node index: Int, need: Int, needHost: HostUse, capacity: Int, capacityHost: HostUse, now: Int64) -> Int64? {
+        guard capacity >= need, capacityHost.covers(needHost) else { return nil }
         let base = base(ofNode: index)
         let added = added(toNode: index)
-        var taken = base.reduce(0) { $0 + $1.gpus } + added.reduce(0) { $0 + $1.gpus }
-        if capacity - taken >= need { return now }
+        var taken = 0
+        var takenHost = HostUse.zero
+        for item in base { taken += item.gpus; takenHost += item.host }
+        for item in added { taken += item.gpus; takenHost += item.host }
+        func fits() -> Bool { capacity - taken >= need && (capacityHost - takenHost).covers(needHost) }
+        if fits() { return now }
         for item in (Array(base) + added).sorted(by: { $0.until < $1.until }) {
             taken -= item.gpus
-            if capacity - taken >= need { return max(item.until, now) }
+            takenHost -= item.host
+            if fits() { return max(item.until, now) }
         }
         return nil
     }

@@ -54,6 +54,7 @@ extension PublishedState {
                 return difference
             }
         }
+        if let difference = compare("statistics.strandedGPUs", published.strandedGPUs, recomputed.strandedGPUs) { return difference }
         return compare("statistics.carbon", published.carbon, recomputed.carbon)
     }
 

@@ -1,9 +1,10 @@
 import OSGDomain
 
-/// What the running leases hold, summed per tenant, per set-aside pool and for standard open
-/// work, plus the ids of running preemptible leases and each running lease with its job's
-/// durations: kept up to date as leases start and end so that a clearing or a tick does not
-/// look every running lease and its order up to learn it.
+/// What the running leases hold, summed per tenant, per set-aside pool, for standard open
+/// work and per node (CPU cores, memory and disk), plus the ids of running preemptible leases
+/// and each running lease with its job's durations and per-node host needs: kept up to date as
+/// leases start and end so that a clearing or a tick does not look every running lease and its
+/// order up to learn it.
 ///
 /// Derived state only: it is a function of the running leases (rebuilt identically by every
 /// replay, since leases only start in ``CoordinatorState/startLease(_:orderID:allocations:price:at:)``
@@ -34,6 +35,12 @@ struct RunningLeaseTotals: Sendable {
     private(set) var preemptibleLeaseIDs: Set<String> = []
     /// Every running lease with its job's durations, by lease id.
     private(set) var leases: [String: RunningLease] = [:]
+    /// CPU cores, memory and disk the running leases hold on each node (a lease holds its
+    /// job's per-node figures on every node it uses); nodes with no running lease are absent.
+    private(set) var hostByNode: [String: HostUse] = [:]
+
+    /// What the running leases hold on `nodeID`.
+    func hostUse(on nodeID: String) -> HostUse { hostByNode[nodeID] ?? .zero }
 
     /// A running lease as the backfill and the tick read it.
     struct RunningLease: Sendable {
@@ -44,6 +51,8 @@ struct RunningLeaseTotals: Sendable {
         /// The job's expected `duration` and its `max_duration`, in seconds.
         var durationSeconds: Int64
         var maxDurationSeconds: Int64
+        /// CPU cores, memory and disk the lease holds on each of its nodes.
+        var host: HostUse = .zero
         /// Per allocation, the index of its node in ``CoordinatorState/sortedNodeIDs`` when the
         /// lease started (-1 or missing: unknown); a hint only, checked against the id on use.
         var nodeIndexHints: [Int32] = []
@@ -64,7 +73,8 @@ struct RunningLeaseTotals: Sendable {
         apply(lease, of: order, sign: 1)
         if order.spec.jobClass == .preemptible { preemptibleLeaseIDs.insert(lease.id) }
         leases[lease.id] = RunningLease(id: lease.id, allocations: lease.allocations, start: lease.start.secondsSinceEpoch,
-                                        durationSeconds: order.spec.durationSeconds, maxDurationSeconds: order.spec.maxDurationSeconds)
+                                        durationSeconds: order.spec.durationSeconds, maxDurationSeconds: order.spec.maxDurationSeconds,
+                                        host: HostUse(perNodeOf: order.spec))
     }
 
     /// Stops counting `lease` (of `order`).
@@ -91,6 +101,13 @@ struct RunningLeaseTotals: Sendable {
             byPool[pool] = held.leases > 0 ? held : nil
         } else if order.spec.jobClass == .standard {
             standardGPUs += sign * gpus
+        }
+        let perNode = HostUse(perNodeOf: order.spec)
+        for allocation in lease.allocations {
+            var held = hostByNode[allocation.nodeID] ?? .zero
+            if sign > 0 { held += perNode } else { held -= perNode }
+            assert(held.isNonNegative, "a lease frees only the cores, memory and disk it held")
+            hostByNode[allocation.nodeID] = held == .zero ? nil : held
         }
     }
 }

@@ -21,4 +21,7 @@ public struct TransferCode: RawRepresentable, Sendable, Hashable {
     public static let slashCompensation = TransferCode(rawValue: 6)
     /// Money leaving the market.
     public static let withdrawal = TransferCode(rawValue: 7)
+    /// A set-aside pool's share of a lease's escrow: what the lease's nodes ask above the
+    /// pool's price (pending, pool → operator).
+    public static let poolSubsidy = TransferCode(rawValue: 8)
 }

@@ -62,7 +62,8 @@ extension ClearingEngine {
             assert(snapshotHost.cpuCores[position] >= 0 && snapshotHost.cpuCores[position] <= table.cpuCores[position]
                    && snapshotHost.memoryGiB[position] >= 0 && snapshotHost.memoryGiB[position] <= table.memoryGiB[position],
                    "a node's free cores and memory are within 0 ... its size")
-            totals.add(gpus: after, cpuCores: table.cpuCores[position], memoryGiB: table.memoryGiB[position])
+            // What the node offers in this pass, as a new engine built from the pass's nodes counts it.
+            totals.add(gpus: after, cpuCores: snapshotHost.cpuCores[position], memoryGiB: snapshotHost.memoryGiB[position])
         }
         snapshotIndex = index
         totalGPUs = total

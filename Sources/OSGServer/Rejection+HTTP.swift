@@ -9,7 +9,7 @@ extension APIError {
         case .unknownNode, .unknownOrder, .unknownPool, .unknownLease: .notFound
         case .duplicateNode, .orderAlreadyFinal, .leaseAlreadyEnded: .conflict
         case .invalidSpec, .invalidNode, .invalidPool, .invalidAmount, .invalidLockup, .invalidCarbonSeries, .noEligibleGrant,
-             .invalidBenchmark, .invalidUsage: .unprocessableContent
+             .invalidBenchmark, .invalidUsage, .ceilingBelowPrice: .unprocessableContent
         }
         self.init(status, rejection.code.rawValue, rejection.message + " (refusal logged at sequence \(sequence))")
     }

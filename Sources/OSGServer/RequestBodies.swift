@@ -186,7 +186,9 @@ struct PoolRequest: Decodable {
     var name: String
     var sharePpm: Int
     var price: Int64
-    enum CodingKeys: String, CodingKey, CaseIterable { case name, sharePpm = "share_ppm", price }
+    /// The most the pool pays a node per GPU-hour; absent: none above its price.
+    var ceiling: Int64?
+    enum CodingKeys: String, CodingKey, CaseIterable { case name, sharePpm = "share_ppm", price, ceiling }
 
     init(from decoder: any Decoder) throws {
         try StrictJSON.rejectUnknownKeys(in: decoder, allowed: Set(CodingKeys.allCases.map(\.rawValue)))
@@ -196,6 +198,18 @@ struct PoolRequest: Decodable {
         sharePpm = try c.decode(Int.self, forKey: .sharePpm)
         try checkRange(sharePpm, 1...1_000_000, field: "share_ppm")
         price = try c.decodeCredits(forKey: .price)
+        ceiling = c.contains(.ceiling) ? try c.decodeCredits(forKey: .ceiling) : nil
+    }
+}
+
+/// `POST /v1/pools/{name}/funding` (governance).
+struct PoolFundingRequest: Decodable {
+    var amount: Int64
+    enum CodingKeys: String, CodingKey, CaseIterable { case amount }
+
+    init(from decoder: any Decoder) throws {
+        try StrictJSON.rejectUnknownKeys(in: decoder, allowed: Set(CodingKeys.allCases.map(\.rawValue)))
+        amount = try decoder.container(keyedBy: CodingKeys.self).decodeCredits(forKey: .amount)
     }
 }
 

@@ -158,6 +158,7 @@ extension Event {
         case .rejected: "rejected"
         case .benchmarkRecorded: "benchmark_recorded"
         case .usageSettled: "usage_settled"
+        case .poolFunded: "pool_funded"
         }
     }
 }

@@ -93,9 +93,19 @@ extension Coordinator {
         router.post("/v1/pools") { request, _ in
             let auth = try await self.authenticator.authenticate(request, accepting: .json)
             let body = try StrictJSON.decode(PoolRequest.self, from: auth.body)
-            let pool = SetAsidePool(name: body.name, sharePPM: body.sharePpm, pricePerGPUHour: MicroCredits(body.price))
+            let pool = SetAsidePool(name: body.name, sharePPM: body.sharePpm, pricePerGPUHour: MicroCredits(body.price),
+                                    ceilingPerGPUHour: body.ceiling.map(MicroCredits.init))
             let outcome = try await self.perform(.definePool(pool), actor: auth.signer.id)
             return JSONResponse.response(Views.accepted(outcome), status: .created)
+        }
+        router.post("/v1/pools/{name}/funding") { request, context in
+            let name = try context.parameters.require("name")
+            let auth = try await self.authenticator.authenticate(request, accepting: .json)
+            let body = try StrictJSON.decode(PoolFundingRequest.self, from: auth.body)
+            let outcome = try await self.perform(.fundPool(name: name, amount: MicroCredits(body.amount)), actor: auth.signer.id)
+            let funding = await self.writer.read { $0.poolFunding(of: name) }
+            return JSONResponse.response(PoolFunded(sequence: outcome.entry.sequence, pool: name,
+                                                    funded: MicroCredits(body.amount).description, funding: funding.description))
         }
         router.post("/v1/grants") { request, _ in
             let auth = try await self.authenticator.authenticate(request, accepting: .json)
@@ -130,6 +140,14 @@ extension Coordinator {
         var sequence: UInt64
         var deposited: String
         var balance: String
+    }
+
+    /// The answer to `POST /v1/pools/{name}/funding`: the pool's available funding after it.
+    struct PoolFunded: Encodable {
+        var sequence: UInt64
+        var pool: String
+        var funded: String
+        var funding: String
     }
 
     struct JobAccepted: Encodable {

@@ -153,6 +153,11 @@ enum PublicViews {
         var name: String
         var sharePpm: Int
         var price: String
+        /// The most the pool pays a node per GPU-hour; absent when it has none (it uses only
+        /// nodes asking at most its price).
+        var ceiling: String?
+        /// Credits left in the pool's funding account (posted minus held by running leases).
+        var funding: String
         var grants: Int
         var quotaGpuSeconds: Int64
         var usedGpuSeconds: Int64
@@ -170,7 +175,9 @@ enum PublicViews {
         for id in state.queue { if let pool = state.orders[id]?.pool { pending[pool, default: 0] += 1 } }
         let pools = state.pools.values.sorted { $0.name < $1.name }.map { pool in
             let grants = state.grants.values.filter { $0.pool == pool.name }
-            return PoolUse(name: pool.name, sharePpm: pool.sharePPM, price: pool.pricePerGPUHour.description, grants: grants.count,
+            return PoolUse(name: pool.name, sharePpm: pool.sharePPM, price: pool.pricePerGPUHour.description,
+                           ceiling: pool.ceilingPerGPUHour?.description, funding: state.poolFunding(of: pool.name).description,
+                           grants: grants.count,
                            quotaGpuSeconds: grants.reduce(0) { $0 + $1.quotaGPUSeconds },
                            usedGpuSeconds: grants.reduce(0) { $0 + $1.usedGPUSeconds },
                            runningGpus: running[pool.name] ?? 0, pendingJobs: pending[pool.name] ?? 0)
