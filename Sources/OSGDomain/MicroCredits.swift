@@ -73,11 +73,14 @@ public struct MicroCredits: Hashable, Comparable, Sendable, Codable, CustomStrin
     }
 
     /// The amount as decimal credits, e.g. `2.1` for 2,100,000 micro-credits.
-    public var description: String {
-        let sign = rawValue < 0 ? "-" : ""
-        let magnitude = rawValue.magnitude
-        let whole = magnitude / UInt64(Self.perCredit)
-        var fraction = String(magnitude % UInt64(Self.perCredit))
+    public var description: String { Self.decimalText(Int128(rawValue)) }
+
+    /// `micro` micro-credits as decimal credits: no trailing zeros, no point for whole credits.
+    private static func decimalText(_ micro: Int128) -> String {
+        let sign = micro < 0 ? "-" : ""
+        let magnitude = micro.magnitude
+        let whole = magnitude / UInt128(perCredit)
+        var fraction = String(magnitude % UInt128(perCredit))
         if fraction == "0" { return "\(sign)\(whole)" }
         fraction = String(repeating: "0", count: 6 - fraction.count) + fraction
         while fraction.hasSuffix("0") { fraction.removeLast() }
@@ -85,6 +88,15 @@ public struct MicroCredits: Hashable, Comparable, Sendable, Codable, CustomStrin
     }
 
     public static func < (lhs: MicroCredits, rhs: MicroCredits) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    /// The exact sum of `amounts` as decimal credits, like ``description``, even where it does
+    /// not fit 64 bits (a published total over many nodes or accounts never traps or wraps).
+    public static func sumDescription<S: Sequence>(_ amounts: S) -> String where S.Element == MicroCredits {
+        // 2^64 amounts of at most 2^63 each fit 127 bits: the sum never overflows.
+        var sum: Int128 = 0
+        for amount in amounts { sum += Int128(amount.rawValue) }
+        return decimalText(sum)
+    }
 
     public init(from decoder: any Decoder) throws {
         rawValue = try decoder.singleValueContainer().decode(Int64.self)

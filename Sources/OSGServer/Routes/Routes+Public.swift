@@ -214,7 +214,7 @@ enum PublicViews {
                      gpus: records.reduce(0) { $0 + $1.node.gpuCount },
                      allocatedGpus: records.reduce(0) { $0 + (state.allocatedGPUs[$1.node.id] ?? 0) },
                      gpuModels: Set(records.map(\.node.gpuModel.name)).sorted(), regions: Set(records.map(\.node.region)).sorted(),
-                     stake: MicroCredits(records.reduce(0) { $0 + $1.node.stake.rawValue }).description,
+                     stake: MicroCredits.sumDescription(records.lazy.map(\.node.stake)),
                      benchmarks: records.sorted { $0.node.id < $1.node.id }.compactMap { record in
                          Views.benchmark(record.benchmark).map {
                              ProviderBenchmark(node: record.node.id, gpuModel: record.node.gpuModel.name, gpus: record.node.gpuCount, result: $0)
