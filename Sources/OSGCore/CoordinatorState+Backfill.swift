@@ -165,7 +165,7 @@ extension CoordinatorState {
     /// frees up first, then region name; `nil` when no set of online nodes could ever hold it or
     /// it could start now.
     func reservation(for order: Order, occupancy: NodeOccupancy, at time: Timestamp) -> HeadReservation? {
-        let spec = order.spec
+        let spec = marketSpec(of: order)
         let need = spec.resources.gpu.countPerNode
         let needHost = HostUse(perNodeOf: spec)
         let ceiling = askCeiling(of: order)

@@ -202,7 +202,8 @@ extension CoordinatorState {
                 unfunded.append(orderID)
                 continue
             }
-            marketOrders.append(MarketOrder(id: order.id, tenantID: order.tenantID, submitted: order.submitted, pool: order.pool, spec: order.spec))
+            marketOrders.append(MarketOrder(id: order.id, tenantID: order.tenantID, submitted: order.submitted, pool: order.pool,
+                                            spec: marketSpec(of: order)))
         }
         var input = ClearingInput(nodes: marketNodes, freeByNode: freeByNode, freeHost: freeHost, buildsEngines: buildsEngines,
                                   orders: marketOrders, deferred: [], preferredZones: [:],
@@ -292,5 +293,19 @@ extension CoordinatorState {
             if let order = orders[notice.orderID] { hold(order, notice.allocations.reduce(0) { $0 + $1.gpus }) }
         }
         return MarketBudgets(poolRemaining: reserved.mapValues { max(0, $0) }, standardRemaining: max(0, standard))
+    }
+}
+
+extension CoordinatorState {
+    /// The spec as the market reads it: the job's own, with its tenant among the excluded
+    /// operators. A tenant's order is never placed on its own nodes (it would pay itself: the
+    /// ledger refuses such an escrow, and a placement whose escrow is refused would block the
+    /// node at every clearing), in the plain clearing, preemption and the head's reservation
+    /// alike; when only its own nodes fit, it waits with `excluded_operator`.
+    func marketSpec(of order: Order) -> JobSpec {
+        guard !order.spec.placement.excludedOperators.contains(order.tenantID) else { return order.spec }
+        var spec = order.spec
+        spec.placement.excludedOperators.append(order.tenantID)
+        return spec
     }
 }

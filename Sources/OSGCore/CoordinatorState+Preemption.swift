@@ -127,7 +127,7 @@ extension CoordinatorState {
     /// per-node GPUs and cores, memory and disk.
     func preemptionPlan(for order: Order, ceiling: Int64, free: [String: NodeFigures],
                         candidates: [String: [VictimCandidate]], at time: Timestamp) -> PreemptionPlan? {
-        let spec = order.spec
+        let spec = marketSpec(of: order)
         let need = spec.resources.gpu.countPerNode
         let needFigures = NodeFigures(gpus: need, host: HostUse(perNodeOf: spec))
         struct NodeOption {
