@@ -31,7 +31,7 @@ SPEC = {"name": "crash", "image": "ghcr.io/org/trainer:1.2",
 
 
 def start(binary, data, snapshot_interval):
-    process = subprocess.Popen([binary, "serve", "--data", data, "--port", "0", "--json", "--log-level", "warning",
+    process = subprocess.Popen([binary, "serve", "--data", data, "--port", "0", "--json", "--log-level", "warning", "--devnet-faucet",
                                 "--clear-interval", "1", "--snapshot-interval", str(snapshot_interval)],
                                stdout=subprocess.PIPE, stderr=sys.stderr, text=True)
     line = process.stdout.readline()

@@ -13,7 +13,7 @@ bin=${OSG_BIN:-.build/debug/osg}
 [ -x "$bin" ] || swift build --product osg
 data=$(mktemp -d)
 out=$(mktemp)
-"$bin" serve --data "$data" --port 0 --json --log-level error --clear-interval 1 --rate-limit 100000 > "$out" &
+"$bin" serve --data "$data" --port 0 --json --log-level error --clear-interval 1 --rate-limit 100000 --devnet-faucet > "$out" &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$data" "$out"' EXIT
 for _ in $(seq 1 100); do

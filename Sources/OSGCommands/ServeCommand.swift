@@ -70,6 +70,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print one JSON object when listening (address, port, governance key) instead of text.")
     var json = false
 
+    @Flag(name: .long, help: "Run a devnet faucet: POST /v1/faucet (`osg faucet`) gives capped credits to any key. Never on a network with real money (keys are free). Also OSG_DEVNET_FAUCET=1.")
+    var devnetFaucet = false
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         func setting(_ flag: String?, _ name: String) -> String? { flag ?? environment[name].flatMap { $0.isEmpty ? nil : $0 } }
@@ -102,6 +105,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.dataDirectory = dataDirectory
         configuration.databaseURL = setting(database, "OSG_DATABASE_URL")
         configuration.host = setting(host, "OSG_HOST") ?? "127.0.0.1"
+        configuration.devnetFaucet = devnetFaucet || environment["OSG_DEVNET_FAUCET"] == "1"
         configuration.heartbeatTimeoutSeconds = heartbeatTimeout
         if let text = setting(port.map(String.init), "OSG_PORT") {
             guard let value = Int(text), (0...65_535).contains(value) else { throw CleanExit.failure("--port must be 0-65535; got \(text)") }

@@ -303,7 +303,7 @@ final class ChildServer: Sendable {
         let process = Process()
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         process.executableURL = FileManager.default.isExecutableFile(atPath: executable.path) ? executable : URL(fileURLWithPath: CommandLine.arguments[0])
-        process.arguments = ["serve", "--data", dataDirectory, "--port", "0", "--json", "--log-level", "warning",
+        process.arguments = ["serve", "--data", dataDirectory, "--port", "0", "--json", "--log-level", "warning", "--devnet-faucet",
                              "--clear-interval", String(clearInterval), "--rate-limit", "100000"]
         let pipe = Pipe()
         process.standardOutput = pipe

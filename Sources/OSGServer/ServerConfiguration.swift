@@ -30,6 +30,10 @@ public struct ServerConfiguration: Sendable {
     public var bodyBytesBurstPerKey: Double = 16_777_216
     /// How far a request's timestamp may be from the server's clock, in seconds.
     public var signatureWindowSeconds: Int64 = 120
+    /// Whether `POST /v1/faucet` gives credits (a devnet: `osg serve --devnet-faucet`, `osg
+    /// devnet`). Off by default: keys are free, so a faucet on a network with real money would
+    /// mint credits for anyone; without it the route answers 404 `faucet_disabled`.
+    public var devnetFaucet = false
     /// Largest faucet deposit per request, and the balance beyond which the faucet refuses.
     public var faucetMaxPerRequest = MicroCredits(1_000 * MicroCredits.perCredit)
     public var faucetBalanceCap = MicroCredits(10_000 * MicroCredits.perCredit)

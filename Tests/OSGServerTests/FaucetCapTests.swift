@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HummingbirdTesting
 import OSGDomain
@@ -25,5 +26,20 @@ struct FaucetCapTests {
         }
         let balance = await harness.coordinator.currentState().availableFunds(of: tenant.id)
         #expect(balance == MicroCredits(10 * MicroCredits.perCredit))
+    }
+
+    @Test("without --devnet-faucet the faucet does not exist: 404 faucet_disabled, nothing logged, no credits")
+    func offByDefault() async throws {
+        #expect(ServerConfiguration(governanceKey: .init()).devnetFaucet == false, "a coordinator starts without a faucet")
+        let harness = try await Harness.make { $0.devnetFaucet = false }
+        let tenant = Participant()
+        let clock = harness.clock
+        try await harness.test { client in
+            let r = try await client.signed(tenant, .post, "/v1/faucet", json: #"{"amount":"1"}"#, at: clock.now)
+            #expect(r.status == 404)
+            #expect((r.json["error"] as? [String: Any])?["code"] as? String == "faucet_disabled")
+        }
+        let state = await harness.coordinator.currentState()
+        #expect(state.availableFunds(of: tenant.id) == .zero)
     }
 }

@@ -48,6 +48,8 @@ struct Harness: Sendable {
             .appendingPathComponent("osg-server-test-\(UInt64.random(in: 0..<UInt64.max))").path
         try FileManager.default.createDirectory(atPath: directory + "/log", withIntermediateDirectories: true)
         var configuration = ServerConfiguration(governanceKey: governance)
+        // The tests run a devnet: the faucet is on unless a test turns it off.
+        configuration.devnetFaucet = true
         configuration.dataDirectory = directory
         configuration.port = 0
         configuration.clearIntervalSeconds = 0

@@ -8,6 +8,11 @@ import OSGSpec
 extension Coordinator {
     func addJobRoutes(to router: Router<BasicRequestContext>) {
         router.post("/v1/faucet") { request, _ in
+            // Only a devnet gives credits away: checked before any signature work.
+            guard self.configuration.devnetFaucet else {
+                throw APIError(.notFound, "faucet_disabled",
+                               "this coordinator has no faucet (a devnet starts one with `osg serve --devnet-faucet`); credits arrive by deposit")
+            }
             let auth = try await self.authenticator.authenticate(request, accepting: .json)
             let body = try StrictJSON.decode(FaucetRequest.self, from: auth.body)
             let limit = self.configuration.faucetMaxPerRequest
