@@ -88,10 +88,15 @@ struct ServeCommand: AsyncParsableCommand {
             handler.logLevel = parsedLevel
             return handler
         }
+        // Everything the coordinator writes from here on (database, key, snapshots, job logs) is
+        // its owner's only; the data folder is 0700 even when it already existed.
+        umask(0o077)
         do {
-            try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+            try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: dataDirectory)
         } catch {
-            throw CleanExit.failure("cannot create data folder \(dataDirectory): \(error.localizedDescription)")
+            throw CleanExit.failure("cannot create data folder \(dataDirectory) (mode 0700): \(error.localizedDescription)")
         }
         let keyPath = setting(key, "OSG_KEY") ?? dataDirectory + "/coordinator.key"
         let keyFile: KeyFile

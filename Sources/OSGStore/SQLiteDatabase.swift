@@ -20,6 +20,19 @@ final class SQLiteDatabase: Sendable {
         } catch {
             throw StoreError(.io, "cannot open \(path): \(error)")
         }
+        try Self.makePrivate(path)
+    }
+
+    /// Makes the database and its WAL and shared-memory files readable and writable by their
+    /// owner only (0600): they hold every account's balance and every request.
+    static func makePrivate(_ path: String) throws(StoreError) {
+        for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
+            do {
+                try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
+            } catch {
+                throw StoreError(.io, "cannot make \(file) private (0600): \(error.localizedDescription)")
+            }
+        }
     }
 
     /// Append-only, named migrations; the schema carries the invariants.
