@@ -170,8 +170,9 @@ struct LockupRequest: Decodable {
     }
 }
 
-/// `POST /v1/faucet`.
-struct FaucetRequest: Decodable {
+/// A body of one amount of credits, `{"amount": "…"}`: `POST /v1/faucet` and
+/// `POST /v1/pools/{name}/funding` (governance).
+struct AmountRequest: Decodable {
     var amount: Int64
     enum CodingKeys: String, CodingKey, CaseIterable { case amount }
 
@@ -199,17 +200,6 @@ struct PoolRequest: Decodable {
         try checkRange(sharePpm, 1...1_000_000, field: "share_ppm")
         price = try c.decodeCredits(forKey: .price)
         ceiling = c.contains(.ceiling) ? try c.decodeCredits(forKey: .ceiling) : nil
-    }
-}
-
-/// `POST /v1/pools/{name}/funding` (governance).
-struct PoolFundingRequest: Decodable {
-    var amount: Int64
-    enum CodingKeys: String, CodingKey, CaseIterable { case amount }
-
-    init(from decoder: any Decoder) throws {
-        try StrictJSON.rejectUnknownKeys(in: decoder, allowed: Set(CodingKeys.allCases.map(\.rawValue)))
-        amount = try decoder.container(keyedBy: CodingKeys.self).decodeCredits(forKey: .amount)
     }
 }
 

@@ -14,7 +14,7 @@ extension Coordinator {
                                "this coordinator has no faucet (a devnet starts one with `osg serve --devnet-faucet`); credits arrive by deposit")
             }
             let auth = try await self.authenticator.authenticate(request, accepting: .json)
-            let body = try StrictJSON.decode(FaucetRequest.self, from: auth.body)
+            let body = try StrictJSON.decode(AmountRequest.self, from: auth.body)
             let limit = self.configuration.faucetMaxPerRequest
             guard body.amount <= limit.rawValue else {
                 throw APIError.badRequest("out_of_range", "the devnet faucet gives at most \(limit) credits per request", field: "amount")
@@ -106,7 +106,7 @@ extension Coordinator {
         router.post("/v1/pools/{name}/funding") { request, context in
             let name = try context.parameters.require("name")
             let auth = try await self.authenticator.authenticate(request, accepting: .json)
-            let body = try StrictJSON.decode(PoolFundingRequest.self, from: auth.body)
+            let body = try StrictJSON.decode(AmountRequest.self, from: auth.body)
             let outcome = try await self.perform(.fundPool(name: name, amount: MicroCredits(body.amount)), actor: auth.signer.id)
             let funding = await self.writer.read { $0.poolFunding(of: name) }
             return JSONResponse.response(PoolFunded(sequence: outcome.entry.sequence, pool: name,
