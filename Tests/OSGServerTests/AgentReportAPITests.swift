@@ -15,7 +15,8 @@ struct AgentReportAPITests {
     @Test("benchmark, lease, usage reports, end: published, settled, and the published log still audits")
     func reports() async throws {
         let origin = "test.openstargate/agent"
-        let harness = try await Harness.make(.sqlite, attach: PublishedLogAuditTests.publisher(origin: origin)) { $0.publicCacheMilliseconds = 0 }
+        let box = PublisherBox()
+        let harness = try await Harness.make(.sqlite, attach: PublishedLogAuditTests.publisher(origin: origin, box: box)) { $0.publicCacheMilliseconds = 0 }
         let provider = Participant(), other = Participant(), tenant = Participant()
         let clock = harness.clock
         try await harness.test { client in
@@ -65,6 +66,10 @@ struct AgentReportAPITests {
             r = try await client.signed(provider, .post, "/v1/leases/\(leaseID)/usage", json: #"{"through":"\#(clock.now)"}"#, at: clock.now)
             #expect(r.status == 409, "an ended lease takes no more reports")
         }
+        // As `osg serve` does at a clean stop: wait for the background checkpoint, publish the
+        // rest (the last entries may still be on their way into the published log).
+        let publisher = try #require(box.publisher.withLock { $0 })
+        try await publisher.publish(state: await harness.coordinator.currentState())
         let trust = FileManager.default.temporaryDirectory.appendingPathComponent("osg-audit-\(UInt64.random(in: 0..<UInt64.max))").path
         let report = await LogAuditor(source: DirectoryLogSource(directory: harness.dataDirectory + "/log"), trustStore: AuditTrustStore(directory: trust)).audit()
         #expect(report.verdict == .verified, "\(report.code): \(report.reason)")
