@@ -107,3 +107,40 @@ extension Result where Failure == AuthFailure {
         return nil
     }
 }
+
+@Suite("Nonce memory is bounded across keys, and forgetting never lets a replay through")
+struct NonceMemoryBoundTests {
+    @Test("past the total bound the oldest nonce is forgotten, and requests as old as it are refused as stale")
+    func totalBound() throws {
+        var verifier = RequestVerifier(windowSeconds: 120, maxNoncesPerKey: 10, maxNoncesTotal: 3)
+        // Fresh keys cost nothing: four of them, one request each, one second apart.
+        let keys = (0..<4).map { _ in Curve25519.Signing.PrivateKey() }
+        let requests = try keys.enumerated().map { index, key in try received(try signed(key, at: now + Int64(index))).get() }
+        for (index, request) in requests.enumerated() {
+            #expect((try? verifier.verify(request, now: now + 4).get()) != nil, "request \(index)")
+            #expect(verifier.rememberedNonceCount <= 3)
+        }
+        #expect(verifier.rememberedNonceCount == 3)
+        // The first nonce was forgotten: its replay is refused all the same, as stale.
+        #expect(verifier.verify(requests[0], now: now + 5).failureCode == .staleTimestamp)
+        // The others are remembered: replays refused as such.
+        #expect(verifier.verify(requests[3], now: now + 5).failureCode == .nonceReused)
+        // A new request as old as the forgotten one is refused; a current one is accepted.
+        let late = try received(try signed(Curve25519.Signing.PrivateKey(), at: now, nonce: "nonce-0000000002")).get()
+        #expect(verifier.verify(late, now: now + 5).failureCode == .staleTimestamp)
+        let current = try received(try signed(Curve25519.Signing.PrivateKey(), at: now + 5, nonce: "nonce-0000000003")).get()
+        #expect((try? verifier.verify(current, now: now + 5).get()) != nil)
+        #expect(verifier.rememberedNonceCount == 3)
+    }
+
+    @Test("within the window nonces expire as before, and the count follows")
+    func countFollowsExpiry() throws {
+        var verifier = RequestVerifier(windowSeconds: 60, maxNoncesPerKey: 10, maxNoncesTotal: 100)
+        let request = try received(try signed(Curve25519.Signing.PrivateKey())).get()
+        #expect((try? verifier.verify(request, now: now).get()) != nil)
+        #expect(verifier.rememberedNonceCount == 1)
+        let later = try received(try signed(Curve25519.Signing.PrivateKey(), at: now + 100)).get()
+        #expect((try? verifier.verify(later, now: now + 100).get()) != nil)
+        #expect(verifier.rememberedNonceCount == 1, "the first nonce left the window")
+    }
+}
