@@ -49,13 +49,12 @@ struct SimHeliosLoadTests {
         #expect(LargeJobs(text: "1200:10") == nil && LargeJobs(text: "10:4") == nil && LargeJobs(text: "abc") == nil)
     }
 
-    @Test("the generator checked against the whole Helios Earth sequences (when ../shared/data is present)")
+    static let heliosEarth = "/work/shared/data/traces/helios/Earth_vc3sl_cluster_sequence.csv"
+
+    @Test("the generator checked against the whole Helios Earth sequences (when ../shared/data is present)",
+          .enabled(if: FileManager.default.fileExists(atPath: SimHeliosLoadTests.heliosEarth), "needs the Helios Earth sequence in ../shared/data"))
     func againstHelios() throws {
-        let path = "/work/shared/data/traces/helios/Earth_vc3sl_cluster_sequence.csv"
-        guard FileManager.default.fileExists(atPath: path) else {
-            print("skipped: \(path) is not present")
-            return
-        }
+        let path = Self.heliosEarth
         let load = try HeliosSequence.parse(SimInputFiles.text(path), file: path)
         #expect(load.minutes == 44_640)
         let model = WorkloadModel(pods: try SimInputFiles.bundledPodList().pods)
