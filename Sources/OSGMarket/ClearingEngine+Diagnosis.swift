@@ -18,21 +18,19 @@ extension ClearingEngine {
     ///
     /// For a single-node order (which the search on the snapshot could not place) the verdict
     /// does not depend on its price: a node that passes every filter before the price fails
-    /// the price. So it is kept per requirement without the price (``StaticVerdictKey``) for
-    /// the rest of the pass, and orders of the same shape are judged once.
+    /// the price. So it is kept per requirement without the price (``OrderRequirement/withoutPrice``)
+    /// for the rest of the pass, and orders of the same shape are judged once.
     mutating func staticReason(_ need: OrderRequirement, pool: String?) -> UnplacedReason {
         let cascade = UnplacedReason.cascade
         let furthest: Int
         if need.nodeCount == 1 {
-            let key = StaticVerdictKey(need)
-            if let known = staticVerdicts[key] {
+            let priceless = need.withoutPrice
+            if let known = staticVerdicts[priceless] {
                 furthest = known
             } else {
-                var priceless = need
-                priceless.maxAskMicroCredits = .max
                 // Without the price a node may pass every filter: that verdict is the price.
                 furthest = min(furthestFilter(priceless), cascade.count - 1)
-                staticVerdicts[key] = furthest
+                staticVerdicts[priceless] = furthest
             }
             assert(furthest == furthestFilter(need), "a single-node verdict does not depend on the price")
         } else {
@@ -89,36 +87,6 @@ extension ClearingEngine {
                     carbonMicro: table.carbonMicro[node], askMicroCredits: table.askMicroCredits[node])
             })
         }
-    }
-}
-
-/// A single-node requirement without its price, class and duration: what the static
-/// verdict of an order depends on (``ClearingEngine/staticReason(_:pool:)``).
-struct StaticVerdictKey: Hashable {
-    var models: [Int32]
-    var regions: [Int32]
-    var jurisdictionsRestricted: Bool
-    var jurisdictions: [Int32]
-    var excludedOperators: [Int32]
-    var gpusPerNode: Int
-    var minVRAMGiB: Int
-    var cpuCores: Int
-    var memoryGiB: Int
-    var diskGiB: Int
-    var carbonCapMicro: Int64
-
-    init(_ need: OrderRequirement) {
-        models = need.models
-        regions = need.regions
-        jurisdictionsRestricted = need.jurisdictionsRestricted
-        jurisdictions = need.jurisdictions
-        excludedOperators = need.excludedOperators
-        gpusPerNode = need.gpusPerNode
-        minVRAMGiB = need.minVRAMGiB
-        cpuCores = need.cpuCores
-        memoryGiB = need.memoryGiB
-        diskGiB = need.diskGiB
-        carbonCapMicro = need.carbonCapMicro
     }
 }
 

@@ -43,7 +43,7 @@ public struct ClearingEngine: Sendable {
     var diagnosisRecords: [DiagnosisRecords]?
     /// Static verdicts of single-node orders by requirement without the price (furthest filter
     /// passed), for the life of the snapshot; dropped when a pass starts.
-    var staticVerdicts: [StaticVerdictKey: Int] = [:]
+    var staticVerdicts: [OrderRequirement: Int] = [:]
     /// Capacity as in the snapshot, for telling "taken" from "never fitted" (reset by
     /// ``startClearing(freeGPUs:pools:tenants:)``).
     var snapshotIndex: FreeCapacityIndex

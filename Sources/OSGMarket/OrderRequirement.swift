@@ -2,7 +2,7 @@ import OSGDomain
 
 /// One order's needs compiled to the codes of a ``NodeTable``: what the search and the
 /// diagnosis compare against each node.
-struct OrderRequirement: Sendable {
+struct OrderRequirement: Hashable, Sendable {
     /// Accepted model codes present in the fleet, ascending.
     var models: [Int32]
     /// Allowed region codes present in the fleet, ascending (all regions when unrestricted).
@@ -34,6 +34,17 @@ struct OrderRequirement: Sendable {
     var onlyZone: Int32 = -1
 
     var totalGPUs: Int { gpusPerNode * nodeCount }
+
+    /// The same requirement with no ceiling on the ask and the class and duration, which no
+    /// filter of the cascade reads, set to fixed values: what a single-node order's static
+    /// verdict depends on (``ClearingEngine/staticReason(_:pool:)``), usable as a key.
+    var withoutPrice: OrderRequirement {
+        var priceless = self
+        priceless.maxAskMicroCredits = .max
+        priceless.jobClass = .standard
+        priceless.maxDurationSeconds = 0
+        return priceless
+    }
 
     /// Whether `node` meets every per-node need except model, region, free GPUs and ask
     /// (the index already sorts by those), with `host` the cores, memory and disk it still offers.
