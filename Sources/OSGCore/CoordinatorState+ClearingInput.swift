@@ -122,7 +122,7 @@ struct MarketBudgets {
 /// One engine pass of a clearing, with the state's budgets, fair-share standings and carbon
 /// preferences.
 struct ClearingRun {
-    /// The state's pools as every engine pass gets them (``CoordinatorState/clearingPools``):
+    /// The state's pools as every engine pass gets them (``CoordinatorState/fundedClearingPools()``):
     /// with their ceilings and the credits left in their funding accounts.
     let pools: [SetAsidePool]
     var budgets: MarketBudgets
@@ -135,7 +135,7 @@ struct ClearingRun {
 
     /// A pass over what is left after `already` (placements of earlier passes of this clearing).
     init(input: ClearingInput, state: CoordinatorState, time: Timestamp, already: [MarketPlacement] = []) {
-        pools = state.clearingPools
+        pools = state.fundedClearingPools()
         budgets = input.budgets.spending(already, orders: state.orders)
         tenants = state.clearingTenantStandings(adding: already)
         preferredZones = input.preferredZones
@@ -174,21 +174,19 @@ extension CoordinatorState {
         let holds = preemptionHolds()
         var freeByNode = Array(repeating: 0, count: sortedNodeIDs.count)
         var freeHost = Array(repeating: HostUse.zero, count: sortedNodeIDs.count)
+        // The fleet: online GPUs not under lockups.
         var fleet = 0
         for (index, nodeID) in sortedNodeIDs.enumerated() {
             let record = nodes[nodeID]!
-            let node = record.node
-            let hold = holds.isEmpty ? nil : holds[node.id]
+            let free = freeFigures(of: record.node, holds: holds)
+            assert(free.host.isNonNegative, "running leases and preemption holds never take more than a node's cores, memory or disk")
             // Offline nodes hold no leases (they end when a node is lost); their GPUs are 0.
-            let host = HostUse(sizeOf: node) - runningTotals.hostUse(on: node.id) - (hold?.host ?? .zero)
-            assert(host.isNonNegative, "running leases and preemption holds never take more than a node's cores, memory or disk")
-            freeHost[index] = host.atLeastZero
+            freeHost[index] = free.host.atLeastZero
             guard record.online else { continue }
-            let locked = lockedGPUs(on: node.id)
-            fleet += node.gpuCount - locked
-            let available = max(0, node.gpuCount - (allocatedGPUs[node.id] ?? 0) - locked - (hold?.gpus ?? 0))
-            freeByNode[index] = available
+            fleet += record.node.gpuCount
+            freeByNode[index] = max(0, free.gpus)
         }
+        for lockup in lockups.values where nodes[lockup.nodeID]?.online == true { fleet -= lockup.gpus }
         // The kept engine carries no carbon figures: with recorded series every pass builds
         // its engine from market nodes, as the carbon step needs them.
         let buildsEngines = !carbonSeries.isEmpty
@@ -210,7 +208,7 @@ extension CoordinatorState {
                                   unfunded: unfunded, budgets: marketBudgets(fleetGPUs: fleet))
         if let atlas = carbonAtlas() {
             let step = MarketClearing.carbonStep(now: time, nodes: marketNodes, orders: marketOrders,
-                                                 pools: clearingPools, atlas: atlas)
+                                                 pools: fundedClearingPools(), atlas: atlas)
             input.nodes = step.nodes
             input.orders = step.orders
             input.deferred = step.deferred
@@ -237,15 +235,13 @@ extension CoordinatorState {
         return marketNodes
     }
 
-    /// The state's pools, sorted by name, as every engine pass and the carbon step get them
-    /// (``fundedClearingPools()``): a pool with a ceiling with its funding account's available
-    /// credits as `funding`, so a set-aside order may use any node asking up to the ceiling while
-    /// the funding lasts; a pool without one ``SetAsidePool/withoutSubsidy`` (only nodes asking
-    /// at most its price). No operator is ever paid below its ask: the pool's funding pays the
-    /// difference, and a lease whose subsidy the ledger refuses does not start
-    /// (`pool_unfunded`). ``askCeiling(of:)`` (preemption, the head's reservation) agrees.
-    var clearingPools: [SetAsidePool] {
-        fundedClearingPools()
+    /// What `node` offers now: its GPUs less running leases, lockups and `holds` (pending
+    /// preemptions, ``preemptionHolds()``), its cores, memory and disk less running leases and
+    /// holds. Negative only if an invariant broke: callers clamp or compare.
+    func freeFigures(of node: ComputeNode, holds: [String: NodeFigures]) -> NodeFigures {
+        let hold = holds.isEmpty ? nil : holds[node.id]
+        return NodeFigures(gpus: node.gpuCount - (allocatedGPUs[node.id] ?? 0) - lockedGPUs(on: node.id) - (hold?.gpus ?? 0),
+                           host: HostUse(sizeOf: node) - runningTotals.hostUse(on: node.id) - (hold?.host ?? .zero))
     }
 
     /// Free GPUs, cores, memory and disk of every online node (0 GPUs included) by node id,

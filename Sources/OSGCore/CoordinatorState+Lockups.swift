@@ -17,7 +17,7 @@ extension CoordinatorState {
         guard record.node.operatorID == actor else {
             return [.rejected(Rejection(.notOwner, "only node \(nodeID)'s operator can lock up its GPUs"))]
         }
-        let free = record.node.gpuCount - (allocatedGPUs[nodeID] ?? 0) - lockedGPUs(on: nodeID) - (preemptionHolds()[nodeID]?.gpus ?? 0)
+        let free = freeFigures(of: record.node, holds: preemptionHolds()).gpus
         guard gpus >= 1, gpus <= free, until > time, !holderID.isEmpty else {
             return [.rejected(Rejection(.invalidLockup, "a lockup needs a holder, 1 to \(free) free GPUs of \(nodeID) and an end after \(time); got \(gpus) GPUs until \(until)"))]
         }

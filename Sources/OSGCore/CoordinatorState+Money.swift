@@ -82,13 +82,6 @@ extension CoordinatorState {
         return remainder > 0 ? quotient + 1 : quotient
     }
 
-    /// Reserves a starting lease's budget; `false` (and nothing reserved) if the tenant, or
-    /// for a set-aside job its pool, cannot cover it (``reserveLeaseBudget(for:tenantID:maxDurationSeconds:)``
-    /// says which).
-    mutating func reserveBudget(for lease: Lease, tenantID: String, maxDurationSeconds: Int64) -> Bool {
-        reserveLeaseBudget(for: lease, tenantID: tenantID, maxDurationSeconds: maxDurationSeconds) == nil
-    }
-
     /// Reserves a starting lease's budget in one linked chain: per node, a pending transfer
     /// tenant → operator at the lease's price and, for a set-aside job on a node asking more,
     /// one pool → operator of the difference (``subsidyParts(for:maxDurationSeconds:)``).

@@ -34,9 +34,13 @@ extension CoordinatorState {
         return MicroCredits(Int64(clamping: account.availableMicroCredits))
     }
 
-    /// The state's pools, sorted by name, as a clearing should get them: a pool with a ceiling
-    /// with its funding account's available credits as `funding`; a pool without one
-    /// ``SetAsidePool/withoutSubsidy`` (its ceiling is its price, so it needs no funding).
+    /// The state's pools, sorted by name, as every engine pass of a clearing and its carbon
+    /// step get them: a pool with a ceiling with its funding account's available credits as
+    /// `funding`, so a set-aside order may use any node asking up to the ceiling while the
+    /// funding lasts; a pool without one ``SetAsidePool/withoutSubsidy`` (its ceiling is its
+    /// price, so it needs no funding). No operator is ever paid below its ask: a lease whose
+    /// subsidy the ledger refuses does not start (`pool_unfunded`). ``askCeiling(of:)``
+    /// (preemption, the head's reservation) agrees.
     public func fundedClearingPools() -> [SetAsidePool] {
         pools.values.sorted { $0.name < $1.name }.map { pool in
             guard pool.ceilingPerGPUHour != nil else { return pool.withoutSubsidy }

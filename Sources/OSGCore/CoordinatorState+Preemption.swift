@@ -206,7 +206,7 @@ extension CoordinatorState {
     }
 
     /// The highest ask an order may use: for a set-aside job its pool's ceiling (the pool's
-    /// price when it has none: such a pool clears without subsidy, see ``clearingPools``),
+    /// price when it has none: such a pool clears without subsidy, see ``fundedClearingPools()``),
     /// else max_price.
     func askCeiling(of order: Order) -> Int64 {
         if let poolName = order.pool, let pool = pools[poolName] {
@@ -308,10 +308,8 @@ extension CoordinatorState {
                 guard let record = nodes[allocation.nodeID], record.online,
                       record.node.askPerGPUHour.rawValue <= ceiling
                 else { usable = false; break }
-                let hold = holds[allocation.nodeID] ?? .zero
-                let free = record.node.gpuCount - (allocatedGPUs[allocation.nodeID] ?? 0) - lockedGPUs(on: allocation.nodeID) - hold.gpus
-                let freeHost = HostUse(sizeOf: record.node) - runningTotals.hostUse(on: allocation.nodeID) - hold.host
-                if free < allocation.gpus || !freeHost.covers(need) { usable = false; break }
+                let free = freeFigures(of: record.node, holds: holds)
+                if free.gpus < allocation.gpus || !free.host.covers(need) { usable = false; break }
                 price = max(price, record.node.askPerGPUHour.rawValue)
             }
             guard usable else {

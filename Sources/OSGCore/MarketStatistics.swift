@@ -97,12 +97,9 @@ extension CoordinatorState {
             online += node.gpuCount
             held += allocatedGPUs[node.id] ?? 0
             // Cheap: nodes without running leases or holds have every core and GiB free.
-            let used = runningTotals.hostByNode[node.id]
-            let hold = holds.isEmpty ? nil : holds[node.id]
-            guard used != nil || hold != nil else { continue }
-            let freeHost = HostUse(sizeOf: node) - (used ?? .zero) - (hold?.host ?? .zero)
-            let freeGPUs = node.gpuCount - (allocatedGPUs[node.id] ?? 0) - lockedGPUs(on: node.id) - (hold?.gpus ?? 0)
-            if freeGPUs > 0 && (freeHost.cpuCores <= 0 || freeHost.memoryGiB <= 0) { stranded += freeGPUs }
+            guard runningTotals.hostByNode[node.id] != nil || (!holds.isEmpty && holds[node.id] != nil) else { continue }
+            let free = freeFigures(of: node, holds: holds)
+            if free.gpus > 0 && (free.host.cpuCores <= 0 || free.host.memoryGiB <= 0) { stranded += free.gpus }
         }
         var priceWeights: [String: (weighted: Int64, gpus: Int64)] = [:]
         for leaseID in runningLeaseOfOrder.values {
