@@ -37,6 +37,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.24.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        // Already in the graph through postgres-nio, async-http-client and hummingbird; named
+        // here for the TLS configuration types the store, server and client use directly.
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.30.0"),
     ],
     targets: [
         // Pure domain model: identities, money, resources, nodes, job specs, orders, leases.
@@ -57,6 +60,7 @@ let package = Package(
                 "OSGCore", "OSGLedger",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -119,6 +123,9 @@ let package = Package(
                 "OSGDomain", "OSGCore", "OSGStore", "OSGAuth", "OSGSpec", "OSGLedger", "OSGMarket", "OSGLog",
                 "OSGTransparency",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -151,6 +158,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         // The `osg` binary: a thin @main.
@@ -159,7 +167,11 @@ let package = Package(
         .testTarget(name: "OSGCoreTests", dependencies: ["OSGCore", "OSGLedger", "OSGMarket"]),
         .testTarget(name: "OSGAuthTests", dependencies: ["OSGAuth"]),
         .testTarget(name: "OSGStoreTests", dependencies: ["OSGStore", "OSGLedger", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "OSGCommandsTests", dependencies: ["OSGCommands"]),
+        .testTarget(
+            name: "OSGCommandsTests",
+            dependencies: ["OSGCommands", "OSGServer", "OSGStore", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            resources: [.copy("Fixtures")]
+        ),
         .testTarget(
             name: "OSGServerTests",
             dependencies: [

@@ -8,7 +8,9 @@ SCHEMATHESIS_HOOKS=schemathesis_hooks (scripts/schemathesis.sh does that).
 """
 import requests.adapters
 
-from osg_client import Participant
+from urllib.parse import urlsplit
+
+from osg_client import Participant, audience
 
 SIGNER = Participant()
 _send = requests.adapters.HTTPAdapter.send
@@ -23,7 +25,9 @@ def _signed_send(self, request, *args, **kwargs):
     body = request.body or b""
     if isinstance(body, str):
         body = body.encode()
-    for name, value in SIGNER.headers(request.method, request.path_url, body).items():
+    parts = urlsplit(request.url)
+    target = audience(f"{parts.scheme}://{parts.netloc}")
+    for name, value in SIGNER.headers(request.method, request.path_url, body, target).items():
         if name != "Content-Type":
             request.headers[name] = value
     return _send(self, request, *args, **kwargs)

@@ -61,7 +61,7 @@ public struct RequestVerifier: Sendable {
         // The signature is checked before the nonce is recorded, so a forger cannot burn a
         // legitimate client's nonces.
         guard signatureIsValid() else {
-            return .failure(AuthFailure(.badSignature, "the signature does not match the request (method, path, body, timestamp, nonce) and key"))
+            return .failure(AuthFailure(.badSignature, "the signature does not match the request and key: sign \(SignedRequest.scheme) over this coordinator's origin \(request.audience.origin) and genesis \(request.audience.genesisHex) (GET /v1/info), the method, path, body, timestamp and nonce"))
         }
         if seen[request.signer]?[request.nonce] != nil {
             return .failure(AuthFailure(.nonceReused, "nonce \(request.nonce) was already used; every request needs a fresh nonce"))
@@ -69,19 +69,36 @@ public struct RequestVerifier: Sendable {
         if seen[request.signer, default: [:]].count >= maxNoncesPerKey {
             return .failure(AuthFailure(.tooManyNonces, "more than \(maxNoncesPerKey) requests in \(windowSeconds) s from this key; batch them"))
         }
-        // Full across signers: forget the oldest and refuse anything as old from now on.
+        guard record(signer: request.signer, nonce: request.nonce, timestamp: request.timestamp) else {
+            return .failure(forgottenFailure(request.timestamp))
+        }
+        return .success(request.signer)
+    }
+
+    /// Remembers a nonce accepted before (by an earlier run of the coordinator, read back from
+    /// its store), so a replay of that request is refused after a restart. A nonce outside the
+    /// window around `now` is not needed and is skipped; past ``maxNoncesTotal`` the oldest is
+    /// forgotten as in ``verify(_:now:signatureIsValid:)``.
+    public mutating func remember(signer: Identity, nonce: String, timestamp: Int64, now: Int64) {
+        forget(before: now - windowSeconds)
+        guard timestamp >= now - windowSeconds, seen[signer]?[nonce] == nil else { return }
+        _ = record(signer: signer, nonce: nonce, timestamp: timestamp)
+    }
+
+    /// Holds a nonce; when the memory is full across signers, forgets the oldest first and
+    /// refuses anything as old from then on. Returns `false` (holding nothing) when `timestamp`
+    /// is at or before what has been forgotten.
+    private mutating func record(signer: Identity, nonce: String, timestamp: Int64) -> Bool {
         while rememberedNonceCount >= maxNoncesTotal, let oldest = expiries.popMin() {
             drop(oldest)
             forgottenThrough = max(forgottenThrough, oldest.timestamp)
         }
-        if request.timestamp <= forgottenThrough {
-            return .failure(forgottenFailure(request.timestamp))
-        }
-        seen[request.signer, default: [:]][request.nonce] = request.timestamp
-        expiries.insert(RememberedNonce(timestamp: request.timestamp, signer: request.signer, nonce: request.nonce))
+        guard timestamp > forgottenThrough else { return false }
+        seen[signer, default: [:]][nonce] = timestamp
+        expiries.insert(RememberedNonce(timestamp: timestamp, signer: signer, nonce: nonce))
         rememberedNonceCount += 1
         assert(rememberedNonceCount <= maxNoncesTotal, "nonce memory stays within its bound")
-        return .success(request.signer)
+        return true
     }
 
     /// The refusal of a request as old as a nonce forgotten to keep within ``maxNoncesTotal``.

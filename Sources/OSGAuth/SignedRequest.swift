@@ -1,19 +1,21 @@
 import Crypto
 import OSGDomain
 
-/// The authentication of one HTTP write: an Ed25519 signature over the method, the path, the
-/// SHA-256 of the body, a timestamp and a nonce.
+/// The authentication of one HTTP request: an Ed25519 signature over the coordinator it is
+/// meant for, the method, the path, the SHA-256 of the body, a timestamp and a nonce.
 ///
 /// The signed message is the canonical string
 ///
 /// ```text
-/// OSG-REQUEST-V1\n<METHOD>\n<path with query>\n<hex sha256 of body>\n<unix seconds>\n<nonce>
+/// OSG-REQUEST-V2\n<origin>\n<hex sha256 of genesis>\n<METHOD>\n<path with query>\n<hex sha256 of body>\n<unix seconds>\n<nonce>
 /// ```
 ///
 /// and travels in four headers: `OSG-Key` (hex public key), `OSG-Timestamp` (unix seconds),
 /// `OSG-Nonce` (16–64 characters of `[A-Za-z0-9_-]`), `OSG-Signature` (hex, 64 bytes).
 /// Binding the body digest means a captured signature cannot carry another body; binding the
-/// timestamp and nonce lets the verifier refuse replays with bounded memory.
+/// origin and genesis (``RequestAudience``, published at `GET /v1/info`) means it is accepted
+/// by one coordinator's log only; binding the timestamp and nonce lets the verifier refuse
+/// replays with bounded memory. `OSG-REQUEST-V1` (no origin, no genesis) is no longer accepted.
 public struct SignedRequest: Hashable, Sendable {
     /// Header names, as sent.
     public enum Header {
@@ -23,6 +25,8 @@ public struct SignedRequest: Hashable, Sendable {
         public static let signature = "OSG-Signature"
     }
 
+    /// The coordinator the request is meant for.
+    public var audience: RequestAudience
     /// Upper-case HTTP method, e.g. `POST`.
     public var method: String
     /// Path and query exactly as sent, e.g. `/v1/jobs`.
@@ -40,22 +44,25 @@ public struct SignedRequest: Hashable, Sendable {
 
     /// The exact bytes that are signed.
     public var canonicalMessage: [UInt8] {
-        Self.canonicalMessage(method: method, path: path, bodyDigest: bodyDigest, timestamp: timestamp, nonce: nonce)
+        Self.canonicalMessage(audience: audience, method: method, path: path, bodyDigest: bodyDigest, timestamp: timestamp, nonce: nonce)
     }
 
-    static func canonicalMessage(method: String, path: String, bodyDigest: [UInt8], timestamp: Int64, nonce: String) -> [UInt8] {
-        Array("OSG-REQUEST-V1\n\(method.uppercased())\n\(path)\n\(Hex.encode(bodyDigest))\n\(timestamp)\n\(nonce)".utf8)
+    /// The version tag that starts every signed message.
+    public static let scheme = "OSG-REQUEST-V2"
+
+    static func canonicalMessage(audience: RequestAudience, method: String, path: String, bodyDigest: [UInt8], timestamp: Int64, nonce: String) -> [UInt8] {
+        Array("\(scheme)\n\(audience.origin)\n\(audience.genesisHex)\n\(method.uppercased())\n\(path)\n\(Hex.encode(bodyDigest))\n\(timestamp)\n\(nonce)".utf8)
     }
 
-    /// Signs a request with `key` (client side).
+    /// Signs a request for `audience` with `key` (client side).
     public static func sign(
-        method: String, path: String, body: [UInt8], timestamp: Int64, nonce: String,
+        for audience: RequestAudience, method: String, path: String, body: [UInt8], timestamp: Int64, nonce: String,
         with key: Curve25519.Signing.PrivateKey
     ) throws -> SignedRequest {
         let digest = Array(SHA256.hash(data: body))
-        let message = canonicalMessage(method: method, path: path, bodyDigest: digest, timestamp: timestamp, nonce: nonce)
+        let message = canonicalMessage(audience: audience, method: method, path: path, bodyDigest: digest, timestamp: timestamp, nonce: nonce)
         return SignedRequest(
-            method: method.uppercased(), path: path, bodyDigest: digest, timestamp: timestamp, nonce: nonce,
+            audience: audience, method: method.uppercased(), path: path, bodyDigest: digest, timestamp: timestamp, nonce: nonce,
             signer: Identity(publicKey: key.publicKey), signature: Array(try key.signature(for: message)))
     }
 
@@ -67,10 +74,10 @@ public struct SignedRequest: Hashable, Sendable {
         ]
     }
 
-    /// Reads a request's signature headers (server side). `header` looks a header up by name
-    /// (case-insensitively, as HTTP does).
+    /// Reads a request's signature headers (server side), for the coordinator `audience`.
+    /// `header` looks a header up by name (case-insensitively, as HTTP does).
     public static func parse(
-        method: String, path: String, body: [UInt8], header: (String) -> String?
+        for audience: RequestAudience, method: String, path: String, body: [UInt8], header: (String) -> String?
     ) -> Result<SignedRequest, AuthFailure> {
         guard let keyText = header(Header.key) else { return .failure(AuthFailure(.missingHeader, "\(Header.key) is missing")) }
         guard let signer = Identity(hex: keyText) else {
@@ -95,7 +102,7 @@ public struct SignedRequest: Hashable, Sendable {
             return .failure(AuthFailure(.malformedHeader, "\(Header.signature) must be 128 hex characters (a 64-byte Ed25519 signature)"))
         }
         return .success(SignedRequest(
-            method: method.uppercased(), path: path, bodyDigest: Array(SHA256.hash(data: body)), timestamp: timestamp,
+            audience: audience, method: method.uppercased(), path: path, bodyDigest: Array(SHA256.hash(data: body)), timestamp: timestamp,
             nonce: nonce, signer: signer, signature: signature))
     }
 

@@ -4,11 +4,14 @@ import NIOHTTP1
 
 /// Options every client verb shares: where the coordinator is, who signs, and the output form.
 struct ClientOptions: ParsableArguments {
-    @Option(name: .long, help: "The coordinator's URL (default $OSG_COORDINATOR or http://127.0.0.1:7070).")
+    @Option(name: .long, help: "The coordinator's URL, http:// or https:// (default $OSG_COORDINATOR or http://127.0.0.1:7070).")
     var coordinator: String?
 
     @Option(name: .long, help: "Your key file (default $OSG_KEY or osg.key; create one with `osg keys new`).")
     var key: String?
+
+    @Option(name: .long, help: "With an https coordinator: trust only the CA certificates in this PEM file (a private CA or a self-signed certificate) instead of the system's (default $OSG_CA_CERT).")
+    var caCert: String?
 
     @Flag(name: .long, help: "Print the coordinator's JSON answer (one object) instead of text.")
     var json = false
@@ -21,14 +24,25 @@ struct ClientOptions: ParsableArguments {
     func signingClient() throws -> CoordinatorClient {
         let path = key ?? ProcessInfo.processInfo.environment["OSG_KEY"] ?? "osg.key"
         do {
-            return CoordinatorClient(baseURL: url, key: try KeyFile.read(from: path).privateKey)
+            return CoordinatorClient(baseURL: url, key: try KeyFile.read(from: path).privateKey, trust: try trust())
         } catch {
             throw CleanExit.failure("\(error)")
         }
     }
 
     /// A client for public reads.
-    func publicClient() -> CoordinatorClient { CoordinatorClient(baseURL: url, key: nil) }
+    func publicClient() throws -> CoordinatorClient {
+        do {
+            return CoordinatorClient(baseURL: url, key: nil, trust: try trust())
+        } catch {
+            throw CleanExit.failure("\(error)")
+        }
+    }
+
+    /// The certificates an https coordinator may present: `--ca-cert`, `OSG_CA_CERT`, or the system's.
+    func trust() throws -> CoordinatorTrust {
+        try CoordinatorTrust.resolve(caCertificatePath: caCert, environment: ProcessInfo.processInfo.environment)
+    }
 
     /// Sends a request and returns the JSON object of a 2xx answer; prints the error and exits
     /// 1 otherwise.
@@ -153,7 +167,7 @@ struct ProvidersCommand: AsyncParsableCommand {
     @OptionGroup var options: ClientOptions
 
     func run() async throws {
-        let answer = try await options.call(options.publicClient(), .GET, "/v1/providers")
+        let answer = try await options.call(try options.publicClient(), .GET, "/v1/providers")
         guard !options.json else { return }
         let providers = answer["providers"] as? [[String: Any]] ?? []
         if providers.isEmpty { print("no providers") }
@@ -175,7 +189,7 @@ struct StatsCommand: AsyncParsableCommand {
     @OptionGroup var options: ClientOptions
 
     func run() async throws {
-        let answer = try await options.call(options.publicClient(), .GET, "/v1/stats")
+        let answer = try await options.call(try options.publicClient(), .GET, "/v1/stats")
         guard !options.json else { return }
         print("log entries \(answer["log_entries"] ?? 0), online GPUs \(answer["online_gpus"] ?? 0), utilisation \((answer["utilisation_ppm"] as? Int ?? 0) / 10_000) %, pending \(answer["pending_jobs"] ?? 0), running \(answer["running_jobs"] ?? 0)")
         for (title, key) in [("resource class", "by_resource_class"), ("user class", "by_user_class")] {
@@ -196,7 +210,7 @@ struct MarketBookCommand: AsyncParsableCommand {
     @OptionGroup var options: ClientOptions
 
     func run() async throws {
-        let answer = try await options.call(options.publicClient(), .GET, "/v1/market")
+        let answer = try await options.call(try options.publicClient(), .GET, "/v1/market")
         guard !options.json else { return }
         print("pending jobs: \(answer["pending_jobs"] ?? 0)")
         for ask in answer["asks"] as? [[String: Any]] ?? [] {

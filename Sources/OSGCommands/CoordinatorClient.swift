@@ -8,16 +8,31 @@ import OSGDomain
 
 /// A client of the coordinator's HTTP API that signs its requests (DESIGN.md §7).
 struct CoordinatorClient: Sendable {
-    /// `http://host:port`, without a trailing slash.
+    /// `http://host:port` or `https://host:port`, without a trailing slash.
     let baseURL: String
     /// The key that signs; `nil` for public reads only.
-    let key: Curve25519.Signing.PrivateKey?
+    private(set) var key: Curve25519.Signing.PrivateKey?
     let http: HTTPClient
+    /// Which certificates an `https://` coordinator may present (`--ca-cert`).
+    let trust: CoordinatorTrust
+    /// The coordinator's origin and genesis, once learnt (see ``audience()``).
+    let audienceCache: AudienceCache
 
-    init(baseURL: String, key: Curve25519.Signing.PrivateKey?, http: HTTPClient = .shared) {
+    /// - Parameter http: the HTTP client; default `HTTPClient.shared` for `http://` and
+    ///   ``CoordinatorTrust/httpsClient`` (which reports a refused certificate at once) for `https://`.
+    init(baseURL: String, key: Curve25519.Signing.PrivateKey?, trust: CoordinatorTrust = .system, http: HTTPClient? = nil) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.key = key
-        self.http = http
+        self.trust = trust
+        self.http = http ?? (baseURL.lowercased().hasPrefix("https:") ? CoordinatorTrust.httpsClient : .shared)
+        audienceCache = AudienceCache()
+    }
+
+    /// The same coordinator, signing with `key` (sharing what is known of the coordinator).
+    func signing(with key: Curve25519.Signing.PrivateKey) -> CoordinatorClient {
+        var copy = self
+        copy.key = key
+        return copy
     }
 
     /// An answer: status, and the body bytes.
@@ -44,13 +59,14 @@ struct CoordinatorClient: Sendable {
               signed: Bool? = nil, timeout: TimeAmount = .seconds(60)) async throws -> Answer {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
+        if baseURL.lowercased().hasPrefix("https:") { request.tlsConfiguration = trust.tlsConfiguration }
         if !body.isEmpty {
             request.headers.add(name: "Content-Type", value: contentType)
             request.body = .bytes(ByteBuffer(bytes: body))
         }
         if signed ?? (key != nil) {
             guard let key else { throw Failure(description: "this request must be signed: pass --key FILE") }
-            let signature = try SignedRequest.sign(method: method.rawValue, path: path, body: body,
+            let signature = try SignedRequest.sign(for: try await audience(), method: method.rawValue, path: path, body: body,
                                                    timestamp: Int64(Date().timeIntervalSince1970), nonce: Self.nonce(), with: key)
             for header in signature.headers { request.headers.add(name: header.name, value: header.value) }
         }
@@ -59,8 +75,23 @@ struct CoordinatorClient: Sendable {
             let buffer = try await response.body.collect(upTo: 64 << 20)
             return Answer(status: Int(response.status.code), body: Array(buffer.readableBytesView))
         } catch {
-            throw Failure(description: "cannot reach the coordinator at \(baseURL): \(error)")
+            throw Failure(description: trust.explain(error, url: baseURL) ?? "cannot reach the coordinator at \(baseURL): \(error)")
         }
+    }
+
+    /// The coordinator requests are signed for: its origin and genesis digest, read once from
+    /// `GET /v1/info` (a signature for another coordinator is refused there, and vice versa).
+    func audience() async throws -> RequestAudience {
+        if let known = audienceCache.value { return known }
+        let answer = try await send(.GET, "/v1/info", signed: false)
+        guard answer.status == 200, let info = answer.json as? [String: Any],
+              let origin = info["origin"] as? String, let genesis = info["genesis"] as? String,
+              let audience = RequestAudience(origin: origin, genesisHex: genesis)
+        else {
+            throw Failure(description: "\(baseURL)/v1/info did not name the coordinator's origin and genesis (\(answer.errorSummary)); is it an OpenStargate coordinator of this version?")
+        }
+        audienceCache.value = audience
+        return audience
     }
 
     /// A fresh nonce: 32 random hex characters.

@@ -18,7 +18,7 @@ struct PoolsCommand: AsyncParsableCommand {
         @OptionGroup var options: ClientOptions
 
         func run() async throws {
-            let answer = try await options.call(options.publicClient(), .GET, "/v1/set-asides")
+            let answer = try await options.call(try options.publicClient(), .GET, "/v1/set-asides")
             guard !options.json else { return }
             let pools = answer["pools"] as? [[String: Any]] ?? []
             if pools.isEmpty { print("no pools") }

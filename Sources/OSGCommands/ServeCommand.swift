@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Metrics
+import OSGAuth
 import OSGDomain
 import OSGServer
 
@@ -14,16 +15,28 @@ struct ServeCommand: AsyncParsableCommand {
             Every flag may also be given as an environment variable: OSG_DATA, OSG_DATABASE_URL, OSG_HOST,
             OSG_PORT, OSG_KEY, OSG_CLEAR_INTERVAL, OSG_RATE_LIMIT, OSG_MAX_BODY_BYTES, OSG_LOG_LEVEL, OSG_LOG_FORMAT,
             OSG_ORIGIN, OSG_CHECKPOINT_INTERVAL, OSG_BODY_BYTES_PER_SECOND, OSG_BODY_BYTES_BURST,
-            OSG_SNAPSHOT_INTERVAL.
+            OSG_SNAPSHOT_INTERVAL, OSG_TLS_CERT, OSG_TLS_KEY, OSG_DATABASE_PASSWORD_FILE, OSG_ADDRESS_RATE,
+            OSG_MAX_QUEUED_JOBS, OSG_MAX_NODES_PER_OPERATOR.
             Flags win over the environment. Stops cleanly on SIGTERM or SIGINT.
+            The PostgreSQL password is never an argument: set OSG_DATABASE_PASSWORD, or name a file
+            with --database-password-file (a URL in OSG_DATABASE_URL may also carry it).
             """
     )
 
     @Option(name: .long, help: "Folder for the SQLite store, the coordinator key and the log files (default osg-data).")
     var data: String?
 
-    @Option(name: .long, help: "Keep the command log in PostgreSQL: postgres://user:password@host:port/database.")
+    @Option(name: .long, help: "Keep the command log in PostgreSQL: postgres://user@host:port/database, optionally ?sslmode=disable|prefer|require|verify-ca|verify-full&sslrootcert=FILE (libpq's meaning; default prefer). No password here: see --database-password-file.")
     var database: String?
+
+    @Option(name: .long, help: "A file whose first line is the PostgreSQL password (also OSG_DATABASE_PASSWORD_FILE; else the password is read from OSG_DATABASE_PASSWORD).")
+    var databasePasswordFile: String?
+
+    @Option(name: .long, help: "Serve https: the PEM certificate chain, the server's certificate first (needs --tls-key).")
+    var tlsCert: String?
+
+    @Option(name: .long, help: "Serve https: the PEM private key of --tls-cert.")
+    var tlsKey: String?
 
     @Option(name: .long, help: "Address to listen on (default 127.0.0.1).")
     var host: String?
@@ -67,6 +80,18 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Log entries between two state snapshots (a restart loads the newest and replays only the entries after it); 0 snapshots only at a clean stop (default 100000).")
     var snapshotInterval: UInt64?
 
+    @Option(name: .long, help: "Requests per second from one source address, signed or not, before any signature work; past it, 429 (burst twice that; default 4000).")
+    var addressRate: Double?
+
+    @Option(name: .long, help: "The address of a reverse proxy whose X-Forwarded-For names the client to charge (repeat for several).")
+    var trustedProxy: [String] = []
+
+    @Option(name: .long, help: "Jobs one tenant may have waiting in the queue (default 1000).")
+    var maxQueuedJobs: Int?
+
+    @Option(name: .long, help: "Nodes one operator key may have registered (default 10000).")
+    var maxNodesPerOperator: Int?
+
     @Flag(name: .long, help: "Print one JSON object when listening (address, port, governance key) instead of text.")
     var json = false
 
@@ -77,6 +102,15 @@ struct ServeCommand: AsyncParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         func setting(_ flag: String?, _ name: String) -> String? { flag ?? environment[name].flatMap { $0.isEmpty ? nil : $0 } }
         let dataDirectory = setting(data, "OSG_DATA") ?? "osg-data"
+        // Settings that name files are checked before anything is started or written.
+        let tls: ServerTLS?
+        let databaseURL: String?
+        do {
+            tls = try Self.serverTLS(certificatePath: setting(tlsCert, "OSG_TLS_CERT"), keyPath: setting(tlsKey, "OSG_TLS_KEY"))
+            databaseURL = try Self.databaseURL(flag: database, passwordFile: databasePasswordFile, environment: environment)
+        } catch {
+            throw CleanExit.failure("\(error)")
+        }
         let level = setting(logLevel, "OSG_LOG_LEVEL") ?? "info"
         guard let parsedLevel = Logger.Level(rawValue: level) else {
             throw CleanExit.failure("--log-level must be one of trace, debug, info, notice, warning, error, critical; got \(level)")
@@ -108,7 +142,8 @@ struct ServeCommand: AsyncParsableCommand {
         }
         var configuration = ServerConfiguration(governanceKey: keyFile.privateKey)
         configuration.dataDirectory = dataDirectory
-        configuration.databaseURL = setting(database, "OSG_DATABASE_URL")
+        configuration.databaseURL = databaseURL
+        configuration.tls = tls
         configuration.host = setting(host, "OSG_HOST") ?? "127.0.0.1"
         configuration.devnetFaucet = devnetFaucet || environment["OSG_DEVNET_FAUCET"] == "1"
         configuration.heartbeatTimeoutSeconds = heartbeatTimeout
@@ -139,13 +174,31 @@ struct ServeCommand: AsyncParsableCommand {
             }
             configuration.bodyBytesBurstPerKey = Double(value)
         }
+        if let text = setting(addressRate.map { "\($0)" }, "OSG_ADDRESS_RATE") {
+            guard let value = Double(text), value > 0, value.isFinite else { throw CleanExit.failure("--address-rate must be a positive number of requests per second; got \(text)") }
+            configuration.ratePerSecondPerAddress = value
+            configuration.rateBurstPerAddress = max(1, value * 2)
+        }
+        configuration.trustedProxies = trustedProxy
+        if let text = setting(maxQueuedJobs.map(String.init), "OSG_MAX_QUEUED_JOBS") {
+            guard let value = Int(text), value > 0 else { throw CleanExit.failure("--max-queued-jobs must be a whole number above 0; got \(text)") }
+            configuration.writeLimits.maxQueuedJobsPerTenant = value
+        }
+        if let text = setting(maxNodesPerOperator.map(String.init), "OSG_MAX_NODES_PER_OPERATOR") {
+            guard let value = Int(text), value > 0 else { throw CleanExit.failure("--max-nodes-per-operator must be a whole number above 0; got \(text)") }
+            configuration.writeLimits.maxNodesPerOperator = value
+        }
         if let text = setting(snapshotInterval.map(String.init), "OSG_SNAPSHOT_INTERVAL") {
             guard let value = UInt64(text) else { throw CleanExit.failure("--snapshot-interval must be a whole number of log entries (0 or more); got \(text)") }
             configuration.snapshotInterval = value
         }
         try FileManager.default.createDirectory(atPath: configuration.logDirectory, withIntermediateDirectories: true)
 
-        let logOrigin = setting(origin, "OSG_ORIGIN") ?? "openstargate/" + configuration.governanceID.prefix(16)
+        configuration.origin = setting(origin, "OSG_ORIGIN")
+        let logOrigin = configuration.logOrigin
+        guard RequestAudience.isValidOrigin(logOrigin) else {
+            throw CleanExit.failure("--origin must be 1-255 bytes of printable ASCII without spaces (it is a line of every checkpoint and signed request); got \(logOrigin.prefix(300))")
+        }
         var interval = Duration.seconds(10)
         if let text = setting(checkpointInterval.map { "\($0)" }, "OSG_CHECKPOINT_INTERVAL") {
             guard let value = Double(text), value >= 0, value <= 3_600 else { throw CleanExit.failure("--checkpoint-interval must be 0-3600 seconds; got \(text)") }
@@ -168,12 +221,13 @@ struct ServeCommand: AsyncParsableCommand {
         }
         MetricsSystem.bootstrap(coordinator.metricsFactory)
         let host = configuration.host
+        let scheme = configuration.scheme
         let governance = coordinator.governanceID
         let printJSON = json
         let app = coordinator.application { port in
             let line = printJSON
-                ? JSONOutput.string(["listening": "http://\(host):\(port)", "host": host, "port": port, "governance": governance, "log_origin": logOrigin])
-                : "listening on http://\(host):\(port) (governance key \(governance); log \(logOrigin) at /log/)"
+                ? JSONOutput.string(["listening": "\(scheme)://\(host):\(port)", "host": host, "port": port, "governance": governance, "log_origin": logOrigin])
+                : "listening on \(scheme)://\(host):\(port) (governance key \(governance); log \(logOrigin) at /log/)"
             FileHandle.standardOutput.write(Data((line + "\n").utf8))
         }
         try await app.runService()

@@ -104,7 +104,7 @@ struct ServerBenchCommand: AsyncParsableCommand {
         if wanted.contains("heartbeats") {
             try await registerNodes(operatorKeys, client: client)
             let file = work + "/heartbeats.tsv"
-            let count = try await prepare(file: file, count: duration * preparedPerSecond / 2, keys: operatorKeys) { index, key in
+            let count = try await prepare(file: file, count: duration * preparedPerSecond / 2, keys: operatorKeys, for: try await client.audience()) { index, key in
                 let base = index * nodesPerOperator
                 return ("POST", "/v1/heartbeats", "{\"nodes\":[" + (0..<nodesPerOperator).map { "\"n\(base + $0)\"" }.joined(separator: ",") + "]}")
             }
@@ -120,8 +120,10 @@ struct ServerBenchCommand: AsyncParsableCommand {
         }
         if wanted.contains("submit") {
             let tenantKeys = (0..<tenants).map { _ in Curve25519.Signing.PrivateKey() }
+            // Jobs are admitted only when their tenant can pay: fund every tenant first.
+            try await fund(tenantKeys, client: client)
             let file = work + "/submit.tsv"
-            let count = try await prepare(file: file, count: duration * preparedPerSecond, keys: tenantKeys) { index, _ in
+            let count = try await prepare(file: file, count: duration * preparedPerSecond, keys: tenantKeys, for: try await client.audience()) { index, _ in
                 ("POST", "/v1/jobs", Self.spec(index))
             }
             let (result, cpu) = try cpuPerRequest { try runWrk(baseURL + "/v1/jobs", script: script, file: file) }
@@ -154,7 +156,25 @@ struct ServerBenchCommand: AsyncParsableCommand {
     /// A job spec that varies with `index` (GPU count and price), as compact JSON.
     static func spec(_ index: Int) -> String {
         let gpus = [1, 2, 4, 8][index % 4]
-        return "{\"name\":\"bench-\(index)\",\"image\":\"ghcr.io/org/trainer:1.2\",\"resources\":{\"gpu\":{\"model\":\"H100\",\"count\":\(gpus),\"vram_gib\":80},\"cpu\":8,\"memory_gib\":64},\"nodes\":1,\"duration\":\"1h\",\"max_duration\":\"2h\",\"max_price\":\(1 + index % 3).50}"
+        return "{\"name\":\"bench-\(index)\",\"image\":\"ghcr.io/org/trainer:1.2\",\"resources\":{\"gpu\":{\"model\":\"H100\",\"count\":\(gpus),\"vram_gib\":80},\"cpu\":8,\"memory_gib\":64},\"nodes\":1,\"duration\":\"1h\",\"max_duration\":\"2h\",\"max_price\":0.0\(1 + index % 3)}"
+    }
+
+    /// Tops every key up to the devnet faucet's cap (10 × 1,000 credits), 32 requests at a time.
+    func fund(_ keys: [Curve25519.Signing.PrivateKey], client: CoordinatorClient) async throws {
+        let requests = keys.count * 10
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var next = 0
+            func add() {
+                let signer = client.signing(with: keys[next / 10])
+                next += 1
+                group.addTask {
+                    let answer = try await signer.send(.POST, "/v1/faucet", body: Array(#"{"amount":"1000"}"#.utf8))
+                    guard answer.status == 200 else { throw CleanExit.failure("funding a tenant: \(answer.errorSummary)") }
+                }
+            }
+            for _ in 0..<min(32, requests) { add() }
+            while try await group.next() != nil { if next < requests { add() } }
+        }
     }
 
     /// Registers `nodesPerOperator` nodes for each operator (ids n0, n1, …), 32 requests at a time.
@@ -165,9 +185,9 @@ struct ServerBenchCommand: AsyncParsableCommand {
             func add() {
                 let index = next
                 next += 1
-                let signer = CoordinatorClient(baseURL: client.baseURL, key: keys[index / nodesPerOperator])
+                let signer = client.signing(with: keys[index / nodesPerOperator])
                 group.addTask {
-                    let body = "{\"id\":\"n\(index)\",\"gpu_model\":\"H100\",\"gpus\":8,\"vram_gib\":80,\"cpu\":64,\"memory_gib\":512,\"region\":\"eu\",\"jurisdiction\":\"DE\",\"zone\":\"DE\",\"ask_price\":\"1.50\"}"
+                    let body = "{\"id\":\"n\(index)\",\"gpu_model\":\"H100\",\"gpus\":8,\"vram_gib\":80,\"cpu\":64,\"memory_gib\":512,\"region\":\"eu\",\"jurisdiction\":\"DE\",\"zone\":\"DE\",\"ask_price\":\"0.01\"}"
                     let answer = try await signer.send(.POST, "/v1/nodes", body: Array(body.utf8))
                     guard answer.status == 201 else { throw CleanExit.failure("registering node n\(index): \(answer.errorSummary)") }
                 }
@@ -178,7 +198,7 @@ struct ServerBenchCommand: AsyncParsableCommand {
     }
 
     /// Signs `count` requests (round-robin over `keys`) into a tab-separated file, on every core.
-    func prepare(file: String, count: Int, keys: [Curve25519.Signing.PrivateKey],
+    func prepare(file: String, count: Int, keys: [Curve25519.Signing.PrivateKey], for audience: RequestAudience,
                  request: @escaping @Sendable (Int, Curve25519.Signing.PrivateKey) -> (String, String, String)) async throws -> Int {
         let now = Int64(Date().timeIntervalSince1970)
         let run = CoordinatorClient.nonce().prefix(8)
@@ -193,7 +213,7 @@ struct ServerBenchCommand: AsyncParsableCommand {
                         let key = keys[index % keyCount]
                         let (method, path, body) = request(index % keyCount, key)
                         let nonce = "\(run)-\(index)-bench-nonce"
-                        let signed = try SignedRequest.sign(method: method, path: path, body: Array(body.utf8), timestamp: now, nonce: nonce, with: key)
+                        let signed = try SignedRequest.sign(for: audience, method: method, path: path, body: Array(body.utf8), timestamp: now, nonce: nonce, with: key)
                         out += Array("\(method)\t\(path)\t\(signed.signer.id)\t\(now)\t\(nonce)\t\(Hex.encode(signed.signature))\t\(body)\n".utf8)
                         index += workers
                     }
@@ -304,7 +324,8 @@ final class ChildServer: Sendable {
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         process.executableURL = FileManager.default.isExecutableFile(atPath: executable.path) ? executable : URL(fileURLWithPath: CommandLine.arguments[0])
         process.arguments = ["serve", "--data", dataDirectory, "--port", "0", "--json", "--log-level", "warning", "--devnet-faucet",
-                             "--clear-interval", String(clearInterval), "--rate-limit", "100000"]
+                             "--clear-interval", String(clearInterval), "--rate-limit", "100000", "--address-rate", "1000000",
+                             "--max-queued-jobs", "10000000"]
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.standardError

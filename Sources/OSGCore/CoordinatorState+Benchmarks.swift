@@ -4,17 +4,23 @@ import OSGDomain
 /// result on the node's record, where it is published with the node (`/v1/providers`, the
 /// published state). A newer report replaces the older one; withdrawing the node drops it.
 extension CoordinatorState {
-    mutating func reportBenchmark(nodeID: String, result: NodeBenchmark, actor: String, at time: Timestamp) -> [Event] {
-        guard var record = nodes[nodeID] else {
-            return [.rejected(Rejection(.unknownNode, "no node with id \(nodeID)"))]
+    func benchmarkRejection(nodeID: String, result: NodeBenchmark, actor: String) -> Rejection? {
+        guard let record = nodes[nodeID] else {
+            return Rejection(.unknownNode, "no node with id \(nodeID)")
         }
         guard record.node.operatorID == actor else {
-            return [.rejected(Rejection(.notOwner, "node \(nodeID) belongs to another operator; an operator reports benchmarks only for its own nodes"))]
+            return Rejection(.notOwner, "node \(nodeID) belongs to another operator; an operator reports benchmarks only for its own nodes")
         }
         let problems = result.problems(gpuCount: record.node.gpuCount)
         guard problems.isEmpty else {
-            return [.rejected(Rejection(.invalidBenchmark, "benchmark of node \(nodeID): " + problems.joined(separator: "; ")))]
+            return Rejection(.invalidBenchmark, "benchmark of node \(nodeID): " + problems.joined(separator: "; "))
         }
+        return nil
+    }
+
+    mutating func reportBenchmark(nodeID: String, result: NodeBenchmark, actor: String, at time: Timestamp) -> [Event] {
+        if let rejection = benchmarkRejection(nodeID: nodeID, result: result, actor: actor) { return [.rejected(rejection)] }
+        var record = nodes[nodeID]!
         record.benchmark = NodeBenchmarkReport(reported: time, result: result)
         nodes[nodeID] = record
         return [.benchmarkRecorded(nodeID: nodeID)]

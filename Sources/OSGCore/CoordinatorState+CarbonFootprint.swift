@@ -125,8 +125,8 @@ extension CoordinatorState {
             }
         }
         var offGrid: [String: Int64] = [:]
-        for (source, energy) in leaseEnergy.offGrid { offGrid[source, default: 0] += energy.gpuSeconds }
-        for (source, energy) in running.offGrid { offGrid[source, default: 0] += energy.gpuSeconds }
+        for (source, energy) in leaseEnergy.offGrid { offGrid[source] = (offGrid[source] ?? 0).addingSaturated(energy.gpuSeconds) }
+        for (source, energy) in running.offGrid { offGrid[source] = (offGrid[source] ?? 0).addingSaturated(energy.gpuSeconds) }
         var perHour: Int64?
         if totals.knownGPUSeconds > 0 {
             let product = max(0, totals.milligrams).multipliedFullWidth(by: 3600)

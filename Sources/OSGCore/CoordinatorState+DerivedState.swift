@@ -21,6 +21,7 @@ extension CoordinatorState {
         }
         runningTotals = totals
         rebuildStatisticsCaches()
+        rebuildHoldings()
     }
 
     /// What is inconsistent in a restored state's persistent fields (empty when nothing is):

@@ -10,16 +10,23 @@ extension CoordinatorState {
         return lockups.values.filter { $0.nodeID == nodeID }.reduce(0) { $0 + $1.gpus }
     }
 
-    mutating func lockUp(nodeID: String, gpus: Int, holderID: String, until: Timestamp, actor: String, at time: Timestamp, sequence: UInt64) -> [Event] {
+    func lockupRejection(nodeID: String, gpus: Int, holderID: String, until: Timestamp, actor: String, at time: Timestamp) -> Rejection? {
         guard let record = nodes[nodeID] else {
-            return [.rejected(Rejection(.unknownNode, "no node with id \(nodeID)"))]
+            return Rejection(.unknownNode, "no node with id \(nodeID)")
         }
         guard record.node.operatorID == actor else {
-            return [.rejected(Rejection(.notOwner, "only node \(nodeID)'s operator can lock up its GPUs"))]
+            return Rejection(.notOwner, "only node \(nodeID)'s operator can lock up its GPUs")
         }
         let free = freeFigures(of: record.node, holds: preemptionHolds()).gpus
         guard gpus >= 1, gpus <= free, until > time, !holderID.isEmpty else {
-            return [.rejected(Rejection(.invalidLockup, "a lockup needs a holder, 1 to \(free) free GPUs of \(nodeID) and an end after \(time); got \(gpus) GPUs until \(until)"))]
+            return Rejection(.invalidLockup, "a lockup needs a holder, 1 to \(free) free GPUs of \(nodeID) and an end after \(time); got \(gpus) GPUs until \(until)")
+        }
+        return nil
+    }
+
+    mutating func lockUp(nodeID: String, gpus: Int, holderID: String, until: Timestamp, actor: String, at time: Timestamp, sequence: UInt64) -> [Event] {
+        if let rejection = lockupRejection(nodeID: nodeID, gpus: gpus, holderID: holderID, until: until, actor: actor, at: time) {
+            return [.rejected(rejection)]
         }
         let lockup = Lockup(id: "lockup-\(sequence)", holderID: holderID, nodeID: nodeID, gpus: gpus, since: time, until: until)
         lockups[lockup.id] = lockup

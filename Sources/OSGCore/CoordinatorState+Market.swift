@@ -309,7 +309,7 @@ extension CoordinatorState {
             started.insert(placement.orderID)
             events.append(event)
         }
-        if !started.isEmpty { queue.removeAll { started.contains($0) } }
+        if !started.isEmpty { dequeue { started.contains($0) } }
         for orderID in outcome.unfunded { waitingReasons[orderID] = "insufficient_funds" }
         for item in outcome.unplaced where (preemptions.isEmpty || preemptions[item.orderID] == nil) && orders[item.orderID]?.status == .pending {
             waitingReasons[item.orderID] = item.reason.code
@@ -392,16 +392,21 @@ extension CoordinatorState {
 
     // MARK: Ending leases
 
-    mutating func endLease(_ leaseID: String, reason: LeaseEndReason, actor: String, at time: Timestamp) -> [Event] {
+    func leaseEndRejection(_ leaseID: String, reason: LeaseEndReason, actor: String) -> Rejection? {
         guard let lease = leases[leaseID] else {
-            return [.rejected(Rejection(.unknownLease, "no lease with id \(leaseID)"))]
+            return Rejection(.unknownLease, "no lease with id \(leaseID)")
         }
         guard lease.end == nil else {
-            return [.rejected(Rejection(.leaseAlreadyEnded, "lease \(leaseID) already ended (\(lease.end!.reason.rawValue))"))]
+            return Rejection(.leaseAlreadyEnded, "lease \(leaseID) already ended (\(lease.end!.reason.rawValue))")
         }
         guard mayEnd(lease, reason: reason, actor: actor) else {
-            return [.rejected(Rejection(.notAllowedToEnd, "\(actor) may not end lease \(leaseID) as \(reason.rawValue): tenants cancel their own, operators report completion or withdrawal of their nodes, the coordinator decides the rest"))]
+            return Rejection(.notAllowedToEnd, "\(actor) may not end lease \(leaseID) as \(reason.rawValue): tenants cancel their own, operators report completion or withdrawal of their nodes, the coordinator decides the rest")
         }
+        return nil
+    }
+
+    mutating func endLease(_ leaseID: String, reason: LeaseEndReason, actor: String, at time: Timestamp) -> [Event] {
+        if let rejection = leaseEndRejection(leaseID, reason: reason, actor: actor) { return [.rejected(rejection)] }
         return finishLease(leaseID, reason: reason, at: time)
     }
 
@@ -439,7 +444,7 @@ extension CoordinatorState {
         case .maxDurationReached: orders[lease.orderID]?.status = .failed; requeue = false
         case .preempted, .nodeLost, .nodeWithdrawn:
             orders[lease.orderID]?.status = .pending
-            queue.append(lease.orderID)
+            enqueue(lease.orderID)
             requeue = true
         }
         return [.leaseEnded(leaseID: leaseID, orderID: lease.orderID, reason: reason, requeued: requeue, paid: paid)]

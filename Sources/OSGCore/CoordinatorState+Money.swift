@@ -75,11 +75,20 @@ extension CoordinatorState {
 
     // MARK: Leases
 
-    /// Micro-credits for `gpus` GPUs at `price` per GPU-hour for `seconds`, rounded up.
+    /// Micro-credits for `gpus` GPUs at `price` per GPU-hour for `seconds`, rounded up; held at
+    /// `UInt64.max` where that does not fit 64 bits (no account covers it, so the ledger refuses
+    /// the reservation). Negative figures count as 0.
+    ///
+    /// Within the published bounds (price ≤ 10,000 credits, 64 GPUs, 90 days) the cost is at
+    /// most 1.4 × 10^15 and the bound is never reached; it keeps a price from an older log (a
+    /// pool's price, a node's ask above it) from trapping.
     static func cost(price: MicroCredits, gpus: Int, seconds: Int64) -> UInt64 {
-        let product = UInt64(price.rawValue).multipliedFullWidth(by: UInt64(gpus) * UInt64(max(0, seconds)))
+        let (gpuSeconds, overflow) = UInt64(max(0, gpus)).multipliedReportingOverflow(by: UInt64(max(0, seconds)))
+        let product = UInt64(max(0, price.rawValue)).multipliedFullWidth(by: gpuSeconds)
+        // The quotient fits 64 bits only while the high word stays below the divisor.
+        guard !overflow, product.high < 3600 else { return .max }
         let (quotient, remainder) = UInt64(3600).dividingFullWidth(product)
-        return remainder > 0 ? quotient + 1 : quotient
+        return remainder > 0 ? quotient.addingSaturated(1) : quotient
     }
 
     /// Reserves a starting lease's budget in one linked chain: per node, a pending transfer
@@ -151,9 +160,9 @@ extension CoordinatorState {
                 : .void(id: nextTransferID(), pendingID: part.transferID)
             let result = ledger.apply(.resolve(resolution))
             precondition(result.isApplied, "an open escrow always resolves: \(result)")
-            paid += used
+            paid = paid.addingSaturated(used)
         }
-        return MicroCredits(Int64(paid))
+        return MicroCredits(Int64(clamping: paid))
     }
 }
 

@@ -321,7 +321,7 @@ extension CoordinatorState {
             if let pool = order.pool.flatMap({ pools[$0] }) { price = pool.pricePerGPUHour.rawValue }
             let leaseID = leaseIDs.next()
             if let started = startLease(leaseID, orderID: orderID, allocations: notice.allocations, price: MicroCredits(price), at: time) {
-                queue.removeAll { $0 == orderID }
+                dequeue { $0 == orderID }
                 events.append(started)
             } else {
                 events.append(.preemptionWithdrawn(orderID: orderID, reason: waitingReasons[orderID] ?? "insufficient_funds"))

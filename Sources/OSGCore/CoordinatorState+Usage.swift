@@ -22,19 +22,28 @@ import OSGLedger
 /// new pending transfer from the same payer (tenant or pool) to the operator. A part whose
 /// whole budget is paid has no open pending transfer left.
 extension CoordinatorState {
-    mutating func reportUsage(leaseID: String, through: Timestamp, counters: UsageCounters, actor: String, at time: Timestamp) -> [Event] {
-        guard var lease = leases[leaseID] else {
-            return [.rejected(Rejection(.unknownLease, "no lease with id \(leaseID)"))]
+    func usageRejection(leaseID: String, through: Timestamp, counters: UsageCounters, actor: String, at time: Timestamp) -> Rejection? {
+        guard let lease = leases[leaseID] else {
+            return Rejection(.unknownLease, "no lease with id \(leaseID)")
         }
-        guard lease.end == nil, let parts = escrows[leaseID] else {
-            return [.rejected(Rejection(.leaseAlreadyEnded, "lease \(leaseID) already ended (\(lease.end?.reason.rawValue ?? "settled"))"))]
+        guard lease.end == nil, escrows[leaseID] != nil else {
+            return Rejection(.leaseAlreadyEnded, "lease \(leaseID) already ended (\(lease.end?.reason.rawValue ?? "settled"))")
         }
         guard lease.allocations.contains(where: { nodes[$0.nodeID]?.node.operatorID == actor }) else {
-            return [.rejected(Rejection(.notOwner, "lease \(leaseID) does not run on a node of \(actor); only its operators report its usage"))]
+            return Rejection(.notOwner, "lease \(leaseID) does not run on a node of \(actor); only its operators report its usage")
         }
         if let problem = usageProblem(of: lease, through: through, counters: counters, at: time) {
-            return [.rejected(Rejection(.invalidUsage, "usage of lease \(leaseID): \(problem)"))]
+            return Rejection(.invalidUsage, "usage of lease \(leaseID): \(problem)")
         }
+        return nil
+    }
+
+    mutating func reportUsage(leaseID: String, through: Timestamp, counters: UsageCounters, actor: String, at time: Timestamp) -> [Event] {
+        if let rejection = usageRejection(leaseID: leaseID, through: through, counters: counters, actor: actor, at: time) {
+            return [.rejected(rejection)]
+        }
+        var lease = leases[leaseID]!
+        let parts = escrows[leaseID]!
         let elapsed = lease.start.seconds(until: through)
         var settledParts: [LeaseEscrowPart] = []
         var chains: [LedgerOperation] = []
@@ -48,7 +57,7 @@ extension CoordinatorState {
                 let (events, updated) = settlementChain(for: part, paying: due - settled)
                 chains.append(.linked(events))
                 next = updated
-                paid += due - settled
+                paid = paid.addingSaturated(due - settled)
             }
             settledParts.append(next)
         }
@@ -57,10 +66,11 @@ extension CoordinatorState {
             precondition(results.allSatisfy(\.isApplied), "a running lease's escrow always settles: \(results)")
             escrows[leaseID] = settledParts
         }
-        let total = (lease.usage?.settled.rawValue ?? 0) + Int64(paid)
+        // Escrows are ledger amounts (UInt64): the figures shown are held at Int64.max, never trap.
+        let total = (lease.usage?.settled.rawValue ?? 0).addingSaturated(Int64(clamping: paid))
         lease.usage = LeaseUsage(through: through, reported: time, reporterID: actor, settled: MicroCredits(total), counters: counters)
         leases[leaseID] = lease
-        return [.usageSettled(leaseID: leaseID, through: through, paid: MicroCredits(Int64(paid)))]
+        return [.usageSettled(leaseID: leaseID, through: through, paid: MicroCredits(Int64(clamping: paid)))]
     }
 
     /// Why a report for `lease` cannot be accepted at `time`, or `nil`.

@@ -64,6 +64,9 @@ public struct CoordinatorState: Sendable, Codable {
     /// The market engine kept across clearings; `nil` until a clearing builds it, and again
     /// whenever a node registers, is withdrawn or changes its ask (derived; not in the digest).
     @DerivedCache var keptMarketEngine: KeptMarketEngine?
+    /// Waiting jobs per tenant and nodes per operator (derived from `queue`, `orders` and
+    /// `nodes`; not in the digest; see `ParticipantHoldings`).
+    @DerivedCache var holdings = ParticipantHoldings()
 
     /// An empty state under `genesis`.
     public init(genesis: Genesis) {
@@ -137,25 +140,31 @@ public struct CoordinatorState: Sendable, Codable {
 
     // MARK: Nodes
 
-    private mutating func registerNode(_ node: ComputeNode, actor: String, at time: Timestamp) -> [Event] {
+    func registrationRejection(_ node: ComputeNode, actor: String) -> Rejection? {
         guard node.operatorID == actor else {
-            return [.rejected(Rejection(.notOwner, "node \(node.id) names operator \(node.operatorID); an operator registers only its own nodes"))]
+            return Rejection(.notOwner, "node \(node.id) names operator \(node.operatorID); an operator registers only its own nodes")
         }
         let problems = node.problems
         guard problems.isEmpty else {
-            return [.rejected(Rejection(.invalidNode, "node \(node.id): " + problems.joined(separator: "; ")))]
+            return Rejection(.invalidNode, "node \(node.id): " + problems.joined(separator: "; "))
         }
         guard nodes[node.id] == nil else {
-            return [.rejected(Rejection(.duplicateNode, "node id \(node.id) is already registered; withdraw it first or choose another id"))]
+            return Rejection(.duplicateNode, "node id \(node.id) is already registered; withdraw it first or choose another id")
         }
+        return nil
+    }
+
+    private mutating func registerNode(_ node: ComputeNode, actor: String, at time: Timestamp) -> [Event] {
+        if let rejection = registrationRejection(node, actor: actor) { return [.rejected(rejection)] }
         nodes[node.id] = NodeRecord(node: node, registered: time, lastHeartbeat: time, online: true)
+        holdings.registered(node)
         sortedNodeIDs.insert(node.id, at: sortedNodeIDs.upperBound(of: node.id))
         keptMarketEngine = nil
         return [.nodeRegistered(nodeID: node.id)]
     }
 
     /// The node `nodeID` if `actor` operates it, or the rejection to return.
-    private func ownedNode(_ nodeID: String, actor: String) -> Result<NodeRecord, Rejection> {
+    func ownedNode(_ nodeID: String, actor: String) -> Result<NodeRecord, Rejection> {
         guard let record = nodes[nodeID] else {
             return .failure(Rejection(.unknownNode, "no node with id \(nodeID)"))
         }
@@ -165,25 +174,25 @@ public struct CoordinatorState: Sendable, Codable {
         return .success(record)
     }
 
+    func askUpdateRejection(_ nodeID: String, ask: MicroCredits, actor: String) -> Rejection? {
+        if case .failure(let rejection) = ownedNode(nodeID, actor: actor) { return rejection }
+        guard ask.rawValue > 0 else { return Rejection(.invalidNode, "ask price must be more than 0, got \(ask)") }
+        return nil
+    }
+
     private mutating func updateNodeAsk(_ nodeID: String, ask: MicroCredits, actor: String) -> [Event] {
-        switch ownedNode(nodeID, actor: actor) {
-        case .failure(let rejection): return [.rejected(rejection)]
-        case .success(var record):
-            guard ask.rawValue > 0 else {
-                return [.rejected(Rejection(.invalidNode, "ask price must be more than 0, got \(ask)"))]
-            }
-            record.node.askPerGPUHour = ask
-            nodes[nodeID] = record
-            keptMarketEngine = nil
-            return [.nodeAskUpdated(nodeID: nodeID, askPerGPUHour: ask)]
-        }
+        if let rejection = askUpdateRejection(nodeID, ask: ask, actor: actor) { return [.rejected(rejection)] }
+        nodes[nodeID]!.node.askPerGPUHour = ask
+        keptMarketEngine = nil
+        return [.nodeAskUpdated(nodeID: nodeID, askPerGPUHour: ask)]
     }
 
     private mutating func withdrawNode(_ nodeID: String, actor: String, at time: Timestamp) -> [Event] {
         switch ownedNode(nodeID, actor: actor) {
         case .failure(let rejection): return [.rejected(rejection)]
-        case .success:
+        case .success(let record):
             let ended = endLeases(onNode: nodeID, reason: .nodeWithdrawn, at: time)
+            holdings.withdrew(record.node)
             let endedLockups = lockups.values.filter { $0.nodeID == nodeID }.map(\.id).sorted()
             for id in endedLockups { lockups[id] = nil }
             nodes[nodeID] = nil
@@ -194,11 +203,17 @@ public struct CoordinatorState: Sendable, Codable {
         }
     }
 
+    /// Why a heartbeat batch is refused: all-or-nothing, every node must be the actor's.
+    func heartbeatRejection(_ nodeIDs: [String], actor: String) -> Rejection? {
+        for nodeID in nodeIDs {
+            if case .failure(let rejection) = ownedNode(nodeID, actor: actor) { return rejection }
+        }
+        return nil
+    }
+
     private mutating func heartbeat(_ nodeIDs: [String], actor: String, at time: Timestamp) -> [Event] {
         // The batch is all-or-nothing: check every node before touching any.
-        for nodeID in nodeIDs {
-            if case .failure(let rejection) = ownedNode(nodeID, actor: actor) { return [.rejected(rejection)] }
-        }
+        if let rejection = heartbeatRejection(nodeIDs, actor: actor) { return [.rejected(rejection)] }
         var events: [Event] = []
         for nodeID in nodeIDs {
             guard var record = nodes[nodeID] else { continue }
@@ -229,53 +244,58 @@ public struct CoordinatorState: Sendable, Codable {
 
     // MARK: Jobs
 
-    private mutating func submitJob(_ spec: JobSpec, pool: String?, actor: String, at time: Timestamp, sequence: UInt64) -> [Event] {
+    func submissionRejection(_ spec: JobSpec, pool: String?, actor: String, at time: Timestamp) -> Rejection? {
         let problems = spec.problems(now: time)
         guard problems.isEmpty else {
-            return [.rejected(Rejection(.invalidSpec, problems.map(\.description).joined(separator: "; ")))]
+            return Rejection(.invalidSpec, problems.map(\.description).joined(separator: "; "))
         }
         switch (spec.jobClass, pool) {
         case (.setAside, nil):
-            return [.rejected(Rejection(.invalidSpec, "a set-aside job must name the pool it draws on"))]
+            return Rejection(.invalidSpec, "a set-aside job must name the pool it draws on")
         case (.setAside, let pool?):
             guard pools[pool] != nil else {
-                return [.rejected(Rejection(.unknownPool, "no set-aside pool named \(pool)"))]
+                return Rejection(.unknownPool, "no set-aside pool named \(pool)")
             }
             let gpuSeconds = Int64(spec.totalGPUs) * spec.maxDurationSeconds
             guard let grant = grants[GrantKey(pool: pool, tenantID: actor)], grant.covers(gpuSeconds: gpuSeconds, at: time) else {
-                return [.rejected(Rejection(.noEligibleGrant, "no grant in pool \(pool) covers \(gpuSeconds) GPU-seconds for this tenant now"))]
+                return Rejection(.noEligibleGrant, "no grant in pool \(pool) covers \(gpuSeconds) GPU-seconds for this tenant now")
             }
         case (_, let pool?):
-            return [.rejected(Rejection(.invalidSpec, "only set-aside jobs draw on a pool; remove pool \(pool) or use class: set-aside"))]
+            return Rejection(.invalidSpec, "only set-aside jobs draw on a pool; remove pool \(pool) or use class: set-aside")
         case (_, nil):
             break
         }
+        return nil
+    }
+
+    private mutating func submitJob(_ spec: JobSpec, pool: String?, actor: String, at time: Timestamp, sequence: UInt64) -> [Event] {
+        if let rejection = submissionRejection(spec, pool: pool, actor: actor, at: time) { return [.rejected(rejection)] }
         let orderID = "job-\(sequence)"
         let order = Order(id: orderID, tenantID: actor, submitted: time, pool: pool, spec: spec)
         orders[orderID] = order
         statisticsTotals.submitted(order)
-        queue.append(orderID)
+        enqueue(orderID)
         return [.jobQueued(orderID: orderID, tenantID: actor)]
     }
 
+    func cancellationRejection(_ orderID: String, actor: String) -> Rejection? {
+        guard let order = orders[orderID] else { return Rejection(.unknownOrder, "no job with id \(orderID)") }
+        guard order.tenantID == actor else { return Rejection(.notOwner, "job \(orderID) belongs to another tenant") }
+        guard !order.status.isFinal else { return Rejection(.orderAlreadyFinal, "job \(orderID) is already \(order.status.rawValue)") }
+        return nil
+    }
+
     private mutating func cancelJob(_ orderID: String, actor: String, at time: Timestamp) -> [Event] {
-        guard var order = orders[orderID] else {
-            return [.rejected(Rejection(.unknownOrder, "no job with id \(orderID)"))]
-        }
-        guard order.tenantID == actor else {
-            return [.rejected(Rejection(.notOwner, "job \(orderID) belongs to another tenant"))]
-        }
-        guard !order.status.isFinal else {
-            return [.rejected(Rejection(.orderAlreadyFinal, "job \(orderID) is already \(order.status.rawValue)"))]
-        }
+        if let rejection = cancellationRejection(orderID, actor: actor) { return [.rejected(rejection)] }
+        var order = orders[orderID]!
         var events: [Event] = []
         if let leaseID = runningLeaseOfOrder[orderID] {
             events += finishLease(leaseID, reason: .cancelledByTenant, at: time)
         }
         order = orders[orderID]!
+        dequeue { $0 == orderID }
         order.status = .cancelled
         orders[orderID] = order
-        queue.removeAll { $0 == orderID }
         waitingReasons[orderID] = nil
         return events + [.jobCancelled(orderID: orderID)]
     }
@@ -328,6 +348,7 @@ public struct CoordinatorState: Sendable, Codable {
         assert(runningTotals.leases.count == runningLeaseOfOrder.count
                && runningLeaseOfOrder.values.allSatisfy { runningTotals.leases[$0] != nil }, "the running totals count exactly the running leases")
         assert(pools.values.reduce(0) { $0 + $1.sharePPM } <= 1_000_000, "pools reserve at most 100 %")
+        assert({ var rebuilt = self; rebuilt.rebuildHoldings(); return rebuilt.holdings == holdings }(), "the holdings follow the queue and the nodes")
         assertLeaseInvariants()
         assert(ledger.checkInvariants().isEmpty, "the ledger balances: \(ledger.checkInvariants())")
         assert(Set(escrows.keys) == Set(runningLeaseOfOrder.values), "every running lease, and only those, holds an escrow")

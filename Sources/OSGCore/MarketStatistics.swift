@@ -101,14 +101,17 @@ extension CoordinatorState {
             let free = freeFigures(of: node, holds: holds)
             if free.gpus > 0 && (free.host.cpuCores <= 0 || free.host.memoryGiB <= 0) { stranded += free.gpus }
         }
-        var priceWeights: [String: (weighted: Int64, gpus: Int64)] = [:]
+        // 128-bit sums: Σ price × GPUs over every running lease exceeds 64 bits long before
+        // it could exceed 127 (2^64 allocations of 2^63 × 2^31), and the mean, at most the
+        // highest price, fits 64 bits again.
+        var priceWeights: [String: (weighted: Int128, gpus: Int128)] = [:]
         for leaseID in runningLeaseOfOrder.values {
             guard let lease = leases[leaseID] else { continue }
             for allocation in lease.allocations {
                 guard let model = nodes[allocation.nodeID]?.node.gpuModel.name else { continue }
                 var entry = priceWeights[model] ?? (0, 0)
-                entry.weighted += lease.pricePerGPUHour.rawValue * Int64(allocation.gpus)
-                entry.gpus += Int64(allocation.gpus)
+                entry.weighted += Int128(lease.pricePerGPUHour.rawValue) * Int128(allocation.gpus)
+                entry.gpus += Int128(allocation.gpus)
                 priceWeights[model] = entry
             }
         }
@@ -117,7 +120,7 @@ extension CoordinatorState {
             byUserClass: byUserClass,
             utilisationPPM: online == 0 ? 0 : held * 1_000_000 / online,
             onlineGPUs: online,
-            priceIndex: priceWeights.mapValues { MicroCredits($0.weighted / max(1, $0.gpus)) },
+            priceIndex: priceWeights.mapValues { MicroCredits(Int64(clamping: $0.weighted / max(1, $0.gpus))) },
             carbon: carbon,
             strandedGPUs: stranded)
     }

@@ -159,7 +159,7 @@ extension CoordinatorState {
             guard let lease = leases[leaseID], let order = orders[lease.orderID], let pool = order.pool else { continue }
             let key = GrantKey(pool: pool, tenantID: order.tenantID)
             var entry = usage[key] ?? (0, 0)
-            entry.seconds += StatisticsTotals.gpuSeconds(of: lease, until: now)
+            entry.seconds = entry.seconds.addingSaturated(StatisticsTotals.gpuSeconds(of: lease, until: now))
             entry.running += 1
             usage[key] = entry
         }
@@ -174,7 +174,7 @@ extension CoordinatorState {
             let key = GrantKey(pool: pool, tenantID: order.tenantID)
             let end = lease.end?.at ?? now
             var entry = usage[key] ?? (0, 0)
-            entry.seconds += Int64(lease.totalGPUs) * max(0, lease.start.seconds(until: end))
+            entry.seconds = entry.seconds.addingSaturated(StatisticsTotals.gpuSeconds(of: lease, until: end))
             if lease.end == nil { entry.running += 1 }
             usage[key] = entry
         }

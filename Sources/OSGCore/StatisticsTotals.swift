@@ -74,13 +74,15 @@ struct StatisticsTotals: Sendable, Equatable {
     /// Counts the GPU-seconds of an ended lease of a set-aside order.
     mutating func ended(_ lease: Lease, of order: Order) {
         guard let pool = order.pool, let end = lease.end?.at else { return }
-        endedSetAsideGPUSeconds[CoordinatorState.GrantKey(pool: pool, tenantID: order.tenantID), default: 0]
-            += Self.gpuSeconds(of: lease, until: end)
+        let key = CoordinatorState.GrantKey(pool: pool, tenantID: order.tenantID)
+        endedSetAsideGPUSeconds[key] = (endedSetAsideGPUSeconds[key] ?? 0).addingSaturated(Self.gpuSeconds(of: lease, until: end))
     }
 
-    /// GPU-seconds `lease` holds from its start up to `end` (0 when `end` is before the start).
+    /// GPU-seconds `lease` holds from its start up to `end` (0 when `end` is before the start),
+    /// held at `Int64.max` rather than overflowing (sums of them saturate too, so a published
+    /// figure never traps or wraps; within the published bounds none comes near it).
     static func gpuSeconds(of lease: Lease, until end: Timestamp) -> Int64 {
-        Int64(lease.totalGPUs) * max(0, lease.start.seconds(until: end))
+        Int64(lease.totalGPUs).multipliedSaturated(by: max(0, lease.start.seconds(until: end)))
     }
 }
 

@@ -51,6 +51,33 @@ public struct ComputeNode: Hashable, Sendable, Codable {
         self.stake = stake
     }
 
+    /// The published bounds on a node's figures, which the coordinator's API enforces before
+    /// anything is logged (a 400 `out_of_range` naming the field).
+    ///
+    /// They are chosen so that every aggregate the coordinator publishes fits 64 bits even
+    /// over a million nodes of one operator: 10^6 × ``maxStake`` = 10^18 micro-credits and
+    /// 10^6 × ``maxGPUs`` × ``maxAskPerGPUHour`` = 6.4 × 10^17, both below `Int64.max`
+    /// (≈ 9.22 × 10^18). The core keeps accepting what earlier logs hold (``problems`` is
+    /// unchanged, so every replay gives the same state); its sums are wide or saturating.
+    public enum Limits {
+        /// Most GPUs on one node: ``JobSpec/Limits/maxGPUsPerNode``.
+        public static let maxGPUs = JobSpec.Limits.maxGPUsPerNode
+        /// Largest memory per GPU, GiB (no catalogued GPU comes near it).
+        public static let maxVRAMGiB = 4_096
+        /// Most CPU cores on one node.
+        public static let maxCPUCores = 100_000
+        /// Largest memory on one node, GiB.
+        public static let maxMemoryGiB = 1_000_000
+        /// Largest local disk on one node, GiB.
+        public static let maxDiskGiB = 100_000_000
+        /// Highest ask per GPU-hour: the highest price a job may offer
+        /// (``JobSpec/Limits/maxPricePerGPUHour``, 10,000 credits); a node asking more could
+        /// never be placed.
+        public static let maxAskPerGPUHour = JobSpec.Limits.maxPricePerGPUHour
+        /// Largest stake on one node: 1,000,000 credits.
+        public static let maxStake = MicroCredits(1_000_000 * MicroCredits.perCredit)
+    }
+
     /// Reasons this description cannot be registered; empty when it is acceptable.
     public var problems: [String] {
         var problems: [String] = []

@@ -1,5 +1,10 @@
 extension JobSpec {
-    /// Published limits on a spec's fields.
+    /// Published limits on a spec's fields (openapi.json, docs/API.md "Input bounds").
+    ///
+    /// Together they keep a job's largest budget within 64 bits: ``maxPricePerGPUHour`` ×
+    /// ``maxGPUsPerNode`` × ``maxNodes`` × ``maxDurationSeconds`` ÷ 3600 is 1.4 × 10^18
+    /// micro-credits, under `Int64.max` (≈ 9.22 × 10^18), so ``JobSpec/maxCost`` of a valid spec
+    /// never overflows.
     public enum Limits {
         /// Most GPUs one node can offer a job.
         public static let maxGPUsPerNode = 64
@@ -11,9 +16,11 @@ extension JobSpec {
         public static let maxPricePerGPUHour = MicroCredits(10_000 * MicroCredits.perCredit)
         /// Highest carbon cap that means anything (gCO2-eq/kWh).
         public static let maxCarbonGCO2PerKWh = 2_000
-        /// Largest CPU, memory and disk figures per node.
+        /// Most CPU cores a spec may ask for per node.
         public static let maxCPUCores = 4_096
+        /// Most memory a spec may ask for per node, GiB.
         public static let maxMemoryGiB = 65_536
+        /// Most local disk a spec may ask for per node, GiB.
         public static let maxDiskGiB = 1_048_576
     }
 

@@ -89,6 +89,14 @@ public struct MicroCredits: Hashable, Comparable, Sendable, Codable, CustomStrin
 
     public static func < (lhs: MicroCredits, rhs: MicroCredits) -> Bool { lhs.rawValue < rhs.rawValue }
 
+    /// `micro` micro-credits (a wide total, such as what many jobs may cost together) as
+    /// decimal credits, like ``description``.
+    public static func description(of micro: UInt128) -> String { decimalText(Int128(clamping: micro)) }
+
+    /// A total of micro-credits kept in 128 bits (as ``sumDescription(_:)`` keeps it) as
+    /// decimal credits, like ``description``.
+    public static func description(ofTotal micro: Int128) -> String { decimalText(micro) }
+
     /// The exact sum of `amounts` as decimal credits, like ``description``, even where it does
     /// not fit 64 bits (a published total over many nodes or accounts never traps or wraps).
     public static func sumDescription<S: Sequence>(_ amounts: S) -> String where S.Element == MicroCredits {

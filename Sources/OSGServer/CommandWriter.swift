@@ -22,11 +22,16 @@ public actor CommandWriter {
     private struct Pending {
         var command: Command
         var actor: String
+        /// The nonce of the signed request behind the command, kept with it in the store.
+        var nonce: AcceptedNonce?
         var continuation: CheckedContinuation<Outcome, any Error>
     }
 
     private var processor: CommandProcessor<CoordinatorStore>
     private var pending: [Pending] = []
+    /// Per actor, its commands submitted but not applied yet (being stored or waiting), in
+    /// order: what an admission check adds to the state for that actor.
+    private var unappliedByActor: [String: [Command]] = [:]
     /// The batch being stored: logged but not yet applied to the state.
     private var committing: [Pending] = []
     private var flushing = false
@@ -52,12 +57,15 @@ public actor CommandWriter {
     public let maxPending: Int
     /// Most concurrent long-poll waiters.
     public let maxWaiters: Int
+    /// How long the store keeps a logged request's nonce (the signature window): older ones
+    /// are forgotten at each append.
+    public let nonceRetentionSeconds: Int64
 
     /// A writer over an opened processor.
     public init(
         processor: CommandProcessor<CoordinatorStore>, observers: [any CommandLogObserver] = [],
         clock: @escaping @Sendable () -> Timestamp, metrics: ServerMetrics, logger: Logger,
-        maxBatch: Int = 4096, maxPending: Int = 65_536, maxWaiters: Int = 10_000
+        maxBatch: Int = 4096, maxPending: Int = 65_536, maxWaiters: Int = 10_000, nonceRetentionSeconds: Int64 = 120
     ) {
         precondition(maxBatch > 0 && maxPending >= maxBatch && maxWaiters > 0, "writer bounds must be positive")
         self.processor = processor
@@ -68,23 +76,30 @@ public actor CommandWriter {
         self.maxBatch = maxBatch
         self.maxPending = maxPending
         self.maxWaiters = maxWaiters
+        self.nonceRetentionSeconds = nonceRetentionSeconds
         metrics.logLength.record(Int64(processor.state.nextSequence))
     }
 
-    /// Logs `command` for `actor`, durably, applies it, and returns what it did.
+    /// Logs `command` for `actor`, durably, applies it, and returns what it did. `nonce`, the
+    /// nonce of the signed request behind the command, is kept in the store with the entry, so
+    /// a replay of the request is refused after a restart too.
     ///
     /// - Throws: ``APIError`` 413 `entry_too_large` when the command would not fit a log entry
     ///   (``LogEntry/leafSizeProblem``), 429 when too many commands are waiting, 503 when the
     ///   store failed (nothing of this command was acknowledged).
     ///
+    /// A command the state would refuse (``CoordinatorState/rejection(of:actor:at:)``) is
+    /// refused here, before it is logged: nothing of it is kept.
+    ///
     /// `admit`, when given, decides whether the command may be logged at all, atomically with
-    /// queueing it: it sees the current state and every command submitted before it that the
-    /// state does not include yet (being stored or waiting), and throws to refuse. A limit that
-    /// depends on the state (the faucet's balance cap) is checked here, so concurrent requests
-    /// cannot all pass it against the same old state.
+    /// queueing it: it sees the current state and the commands of the same actor submitted
+    /// before it that the state does not include yet (being stored or waiting), and throws to
+    /// refuse. A limit that depends on the state (a tenant's funds, a per-key cap, the
+    /// faucet's balance cap) is checked here, so concurrent requests cannot all pass it against
+    /// the same old state.
     public func submit(
-        _ command: Command, actor: String,
-        admit: (@Sendable (_ state: CoordinatorState, _ unapplied: [(command: Command, actor: String)]) throws -> Void)? = nil
+        _ command: Command, actor: String, nonce: AcceptedNonce? = nil,
+        admit: (@Sendable (_ state: CoordinatorState, _ unappliedOfActor: [Command]) throws -> Void)? = nil
     ) async throws -> Outcome {
         if let failed {
             throw APIError(.serviceUnavailable, "store_failed", "the coordinator's store failed (\(failed.code.rawValue)); it accepts writes again after a restart")
@@ -95,12 +110,17 @@ public actor CommandWriter {
         guard pending.count < maxPending else {
             throw APIError(.tooManyRequests, "overloaded", "too many commands are waiting to be logged; retry shortly", headers: [.retryAfter: "1"])
         }
-        if let admit {
-            // No suspension between this check and the append to `pending` below.
-            try admit(processor.state, (committing + pending).map { ($0.command, $0.actor) })
+        // No suspension between these checks and the append to `pending` below.
+        if let rejection = processor.state.rejection(of: command, actor: actor, at: clock()) {
+            metrics.refusedBeforeLogging.increment()
+            throw APIError(rejection: rejection, sequence: nil)
         }
+        if let admit {
+            try admit(processor.state, unappliedByActor[actor] ?? [])
+        }
+        unappliedByActor[actor, default: []].append(command)
         return try await withCheckedThrowingContinuation { continuation in
-            pending.append(Pending(command: command, actor: actor, continuation: continuation))
+            pending.append(Pending(command: command, actor: actor, nonce: nonce, continuation: continuation))
             if !flushing {
                 flushing = true
                 Task { await self.flush() }
@@ -155,16 +175,20 @@ public actor CommandWriter {
     }
 
     private func commit(_ batch: [Pending]) async {
+        // Applied or failed, the batch's commands leave the unapplied ones once this returns.
+        defer { forgetUnapplied(batch) }
         if let failed {
             for item in batch {
                 item.continuation.resume(throwing: APIError(.serviceUnavailable, "store_failed", "the coordinator's store failed (\(failed.code.rawValue)); it accepts writes again after a restart"))
             }
             return
         }
-        let entries = processor.entries(for: batch.map { ($0.command, $0.actor) }, at: clock())
+        let now = clock()
+        let entries = processor.entries(for: batch.map { ($0.command, $0.actor) }, at: now)
         let start = ContinuousClock.now
         do {
-            try await processor.store.append(entries)
+            try await processor.store.append(entries, nonces: batch.compactMap(\.nonce),
+                                             forgettingNoncesBefore: now.secondsSinceEpoch - nonceRetentionSeconds)
         } catch {
             // A failed transaction may or may not have committed (a lost connection after
             // COMMIT): the state can no longer be sure to match the store, so stop writing.
@@ -196,6 +220,17 @@ public actor CommandWriter {
         }
         for (index, item) in batch.enumerated() {
             item.continuation.resume(returning: Outcome(entry: entries[index], events: events[index]))
+        }
+    }
+}
+
+extension CommandWriter {
+    /// Takes `batch` (in submission order) out of ``unappliedByActor``.
+    private func forgetUnapplied(_ batch: [Pending]) {
+        for item in batch {
+            guard var commands = unappliedByActor[item.actor], !commands.isEmpty else { continue }
+            commands.removeFirst()
+            unappliedByActor[item.actor] = commands.isEmpty ? nil : commands
         }
     }
 }

@@ -22,6 +22,10 @@ public final class Coordinator: Sendable {
     public let authenticator: RequestAuthenticator
     public let metrics: ServerMetrics
     let publicViews: PublicViewCache
+    /// Long polls open per key.
+    let openPolls: OpenPollCounter
+    /// Copies of the state for reads, off the writer.
+    let reader: StateReader
     let jobLogs: JobLogBuffer
     let logger: Logger
     let store: CoordinatorStore
@@ -50,12 +54,15 @@ public final class Coordinator: Sendable {
         self.clock = clock
         self.logger = logger
         authenticator = RequestAuthenticator(
+            audience: Self.audience(of: configuration),
             verifier: RequestVerifier(windowSeconds: configuration.signatureWindowSeconds),
             limiter: RateLimiter(perSecond: configuration.ratePerSecondPerKey, burst: configuration.rateBurstPerKey),
             byteBudget: RateLimiter(perSecond: configuration.bodyBytesPerSecondPerKey,
                                     burst: max(configuration.bodyBytesBurstPerKey, Double(configuration.maxBodyBytes))),
             maxBodyBytes: configuration.maxBodyBytes, bodyDeadline: .milliseconds(configuration.bodyDeadlineMilliseconds),
             unixSeconds: { clock().secondsSinceEpoch }, metrics: metrics)
+        openPolls = OpenPollCounter(maxPerKey: configuration.writeLimits.maxOpenPollsPerKey)
+        reader = StateReader(writer: writer, maxAge: .milliseconds(configuration.readCopyMilliseconds))
         publicViews = PublicViewCache(maxAgeNanoseconds: configuration.publicCacheMilliseconds * 1_000_000)
         self.jobLogs = jobLogs
     }
@@ -87,11 +94,25 @@ public final class Coordinator: Sendable {
             store: store, interval: configuration.snapshotInterval, keep: configuration.snapshotsKept,
             lastSequence: report.snapshotSequence ?? 0, metrics: snapshotMetrics, logger: logger)
         let writer = CommandWriter(processor: processor, observers: observers + [snapshotter], clock: clock, metrics: metrics,
-                                   logger: logger, maxBatch: configuration.maxBatch)
+                                   logger: logger, maxBatch: configuration.maxBatch,
+                                   nonceRetentionSeconds: configuration.signatureWindowSeconds)
         let jobLogs = try JobLogBuffer(directory: configuration.dataDirectory + "/joblogs")
-        return Coordinator(configuration: configuration, writer: writer, store: store, metrics: metrics,
-                           snapshotter: snapshotter, recovery: recovery, clock: clock, logger: logger, jobLogs: jobLogs)
+        let coordinator = Coordinator(configuration: configuration, writer: writer, store: store, metrics: metrics,
+                                      snapshotter: snapshotter, recovery: recovery, clock: clock, logger: logger, jobLogs: jobLogs)
+        // Requests logged within the signature window before this start stay refused as replays.
+        let nonces = try await store.acceptedNonces(since: clock().secondsSinceEpoch - configuration.signatureWindowSeconds)
+        coordinator.authenticator.remember(nonces)
+        logger.info("remembered the nonces of recent requests", metadata: ["nonces": "\(nonces.count)"])
+        return coordinator
     }
+
+    /// The coordinator a request must be signed for: the log's origin and its genesis digest.
+    public static func audience(of configuration: ServerConfiguration) -> RequestAudience {
+        RequestAudience(origin: configuration.logOrigin, genesisBytes: CanonicalEncoding.bytes(of: configuration.genesis))
+    }
+
+    /// The coordinator requests must be signed for (published at `GET /v1/info`).
+    public var audience: RequestAudience { authenticator.audience }
 
     /// The wall clock in whole seconds.
     @Sendable public static func wallClock() -> Timestamp {
@@ -115,16 +136,24 @@ public final class Coordinator: Sendable {
         await writer.read { $0 }
     }
 
-    /// Submits `command` as `actor` and answers the refusal as an error.
-    func perform(_ command: Command, actor: String) async throws -> CommandWriter.Outcome {
-        try await writer.submit(command, actor: actor).acceptedOrThrow()
+    /// Submits `command` as the signer of `request` (keeping its nonce with the entry) and
+    /// answers the refusal as an error.
+    /// `admit` checks a limit against the state first (see ``CommandWriter/submit(_:actor:nonce:admit:)``).
+    func perform(_ command: Command, by request: RequestAuthenticator.Authenticated,
+                 admit: (@Sendable (CoordinatorState, [Command]) throws -> Void)? = nil) async throws -> CommandWriter.Outcome {
+        let outcome = try await writer.submit(command, actor: request.signer.id, nonce: request.nonce, admit: admit)
+        reader.recordWrite(by: request.signer.id, through: outcome.entry.sequence + 1)
+        return try outcome.acceptedOrThrow()
     }
 
     /// The router with every route, wrapped in the error and metrics middleware.
-    public func router() -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    public func router() -> Router<CoordinatorRequestContext> {
+        let router = Router(context: CoordinatorRequestContext.self)
         let routeMethods = RouteMethods()
         router.add(middleware: APIMiddleware(metrics: metrics, routeMethods: routeMethods))
+        router.add(middleware: SourceAddressBudget(
+            limiter: RateLimiter(perSecond: configuration.ratePerSecondPerAddress, burst: configuration.rateBurstPerAddress),
+            trustedProxies: Set(configuration.trustedProxies), metrics: metrics))
         addServiceRoutes(to: router)
         addNodeRoutes(to: router)
         addJobRoutes(to: router)
@@ -134,8 +163,9 @@ public final class Coordinator: Sendable {
         return router
     }
 
-    /// The HTTP application, with the governance timer as a service; runs until a
-    /// termination signal, then drains connections and records the state digest.
+    /// The HTTP application (HTTPS when the configuration has ``ServerConfiguration/tls``),
+    /// with the governance timer as a service; runs until a termination signal, then drains
+    /// connections and records the state digest.
     public func application(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         var services: [any Service] = [ShutdownRecorder(coordinator: self)]
         if configuration.clearIntervalSeconds > 0 {
@@ -143,7 +173,7 @@ public final class Coordinator: Sendable {
         }
         return Application(
             router: router(),
-            server: .http1(configuration: .init(idleTimeout: .seconds(configuration.idleTimeoutSeconds))),
+            server: configuration.httpServer,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "openstargate"),
             services: services,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },

@@ -36,6 +36,37 @@ extension CoordinatorStore: SnapshotStore {
         }
     }
 
+    /// For SQLite, each batch of about a part of new segments is its own short transaction on
+    /// the store's queue, and the commit another, so log appends wait for at most one of them.
+    public func writeSegmentedSnapshot(
+        manifest: [UInt8], segmentHashes: [[UInt8]], newSegments: [SnapshotSegment], covering sequence: UInt64, keep: Int
+    ) async throws(StoreError) {
+        switch self {
+        case .sqlite(let store):
+            guard try await Self.offload({ () throws(StoreError) in try store.beginSnapshot(covering: sequence) }) else { return }
+            for batch in SnapshotParts.batches(newSegments) {
+                try await Self.offload { () throws(StoreError) in try store.writeSnapshotSegments(batch) }
+            }
+            try await Self.offload { () throws(StoreError) in
+                try store.commitSegmentedSnapshot(manifest: manifest, segmentHashes: segmentHashes, covering: sequence, keep: keep)
+            }
+        case .postgres(let store, _):
+            try await store.writeSegmentedSnapshot(
+                manifest: manifest, segmentHashes: segmentHashes, newSegments: newSegments, covering: sequence, keep: keep)
+        case .memory(let store):
+            try store.writeSegmentedSnapshot(
+                manifest: manifest, segmentHashes: segmentHashes, newSegments: newSegments, covering: sequence, keep: keep)
+        }
+    }
+
+    public func snapshotSegments(_ hashes: [[UInt8]]) async throws(StoreError) -> [[UInt8]: [UInt8]] {
+        switch self {
+        case .sqlite(let store): try await Self.offload { () throws(StoreError) in try store.snapshotSegments(hashes) }
+        case .postgres(let store, _): try await store.snapshotSegments(hashes)
+        case .memory(let store): try store.snapshotSegments(hashes)
+        }
+    }
+
     public func cleanStop() async throws(StoreError) -> CleanStopRecord? {
         switch self {
         case .sqlite(let store): try await Self.offload { () throws(StoreError) in try store.cleanStop() }

@@ -54,6 +54,23 @@ public enum CoordinatorStore: CommandLogStore {
         }
     }
 
+    public func append(_ entries: [LogEntry], nonces: [AcceptedNonce], forgettingNoncesBefore cutoff: Int64) async throws(StoreError) {
+        switch self {
+        case .sqlite(let store):
+            try await Self.offload { () throws(StoreError) in try store.append(entries, nonces: nonces, forgettingNoncesBefore: cutoff) }
+        case .postgres(let store, _): try await store.append(entries, nonces: nonces, forgettingNoncesBefore: cutoff)
+        case .memory(let store): try store.append(entries, nonces: nonces, forgettingNoncesBefore: cutoff)
+        }
+    }
+
+    public func acceptedNonces(since cutoff: Int64) async throws(StoreError) -> [AcceptedNonce] {
+        switch self {
+        case .sqlite(let store): try await Self.offload { () throws(StoreError) in try store.acceptedNonces(since: cutoff) }
+        case .postgres(let store, _): try await store.acceptedNonces(since: cutoff)
+        case .memory(let store): try store.acceptedNonces(since: cutoff)
+        }
+    }
+
     public func entries(from start: UInt64, limit: Int) async throws(StoreError) -> [LogEntry] {
         switch self {
         case .sqlite(let store): try await Self.offload { () throws(StoreError) in try store.entries(from: start, limit: limit) }

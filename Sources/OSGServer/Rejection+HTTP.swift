@@ -2,8 +2,9 @@ import Hummingbird
 import OSGCore
 
 extension APIError {
-    /// The answer to a command the core refused (the refusal itself is logged).
-    init(rejection: Rejection, sequence: UInt64) {
+    /// The answer to a command the core refused: when applied (`sequence`: the refusal is
+    /// logged there), or at the door, before anything was logged (`sequence` `nil`).
+    init(rejection: Rejection, sequence: UInt64?) {
         let status: HTTPResponse.Status = switch rejection.code {
         case .notOwner, .notGovernance, .notAllowedToEnd: .forbidden
         case .unknownNode, .unknownOrder, .unknownPool, .unknownLease: .notFound
@@ -11,7 +12,8 @@ extension APIError {
         case .invalidSpec, .invalidNode, .invalidPool, .invalidAmount, .invalidLockup, .invalidCarbonSeries, .noEligibleGrant,
              .invalidBenchmark, .invalidUsage, .ceilingBelowPrice: .unprocessableContent
         }
-        self.init(status, rejection.code.rawValue, rejection.message + " (refusal logged at sequence \(sequence))")
+        let note = sequence.map { " (refusal logged at sequence \($0))" } ?? " (refused before logging; nothing was recorded)"
+        self.init(status, rejection.code.rawValue, rejection.message + note)
     }
 }
 

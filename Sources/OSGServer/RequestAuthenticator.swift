@@ -3,6 +3,7 @@ import Hummingbird
 import NIOCore
 import OSGAuth
 import OSGDomain
+import OSGStore
 import Synchronization
 
 /// Authenticates signed requests (DESIGN.md §7): reads the body within the size limit, checks
@@ -10,6 +11,8 @@ import Synchronization
 /// parallel on every core), then the timestamp window and the nonce (under a lock, cheap), and
 /// charges the signer's rate limit only once all of that holds.
 public final class RequestAuthenticator: Sendable {
+    /// The coordinator requests must be signed for (origin and genesis).
+    public let audience: RequestAudience
     private let verifier: Mutex<RequestVerifier>
     private let limiter: RateLimiter
     /// Body bytes per key (`nil`: no byte budget).
@@ -22,10 +25,11 @@ public final class RequestAuthenticator: Sendable {
     private let metrics: ServerMetrics
 
     /// - Parameter byteBudget: body bytes each key may send (its burst at least `maxBodyBytes`).
-    public init(verifier: RequestVerifier, limiter: RateLimiter, byteBudget: RateLimiter? = nil, maxBodyBytes: Int,
+    public init(audience: RequestAudience, verifier: RequestVerifier, limiter: RateLimiter, byteBudget: RateLimiter? = nil, maxBodyBytes: Int,
                 bodyDeadline: Duration = .seconds(10), unixSeconds: @escaping @Sendable () -> Int64, metrics: ServerMetrics) {
         precondition(maxBodyBytes > 0 && bodyDeadline > .zero, "the body limits must be positive")
         precondition(byteBudget.map { $0.burst >= Double(maxBodyBytes) } ?? true, "the byte budget's burst holds the largest body")
+        self.audience = audience
         self.byteBudget = byteBudget
         self.bodyDeadline = bodyDeadline
         self.verifier = Mutex(verifier)
@@ -33,6 +37,18 @@ public final class RequestAuthenticator: Sendable {
         self.maxBodyBytes = maxBodyBytes
         self.unixSeconds = unixSeconds
         self.metrics = metrics
+    }
+
+    /// Remembers the nonces of requests logged before this start (read back from the store),
+    /// so their replays are refused now too.
+    public func remember(_ nonces: [AcceptedNonce]) {
+        let now = unixSeconds()
+        verifier.withLock { verifier in
+            for nonce in nonces {
+                guard let signer = Identity(hex: nonce.signer) else { continue }
+                verifier.remember(signer: signer, nonce: nonce.nonce, timestamp: nonce.timestamp, now: now)
+            }
+        }
     }
 
     /// Kinds of body a route accepts.
@@ -51,6 +67,8 @@ public final class RequestAuthenticator: Sendable {
         public var body: [UInt8]
         /// The media type of the body (`application/json` or `application/yaml`), if any.
         public var mediaType: String?
+        /// The request's nonce, to keep with the command it becomes.
+        public var nonce: AcceptedNonce
     }
 
     /// Reads and authenticates `request`.
@@ -64,7 +82,7 @@ public final class RequestAuthenticator: Sendable {
             throw APIError(.badRequest, "unexpected_body", "this request takes no body")
         }
         let path = request.head.path ?? "/"
-        let parsed = SignedRequest.parse(method: request.method.rawValue, path: path, body: body) { name in
+        let parsed = SignedRequest.parse(for: audience, method: request.method.rawValue, path: path, body: body) { name in
             HTTPField.Name(name).flatMap { request.headers[$0] }
         }
         let signed: SignedRequest
@@ -92,7 +110,8 @@ public final class RequestAuthenticator: Sendable {
                 metrics.rateLimited.increment()
                 throw APIError(.tooManyRequests, "byte_budget_exceeded", "key \(signed.signer.id.prefix(16))… sent more than \(Int(byteBudget.perSecond)) body bytes per second (burst \(Int(byteBudget.burst))); retry in \(retry.seconds) s", headers: [.retryAfter: String(retry.seconds)])
             }
-            return Authenticated(signer: identity, body: body, mediaType: mediaType)
+            return Authenticated(signer: identity, body: body, mediaType: mediaType,
+                                 nonce: AcceptedNonce(signer: identity.id, nonce: signed.nonce, timestamp: signed.timestamp))
         case .failure(let failure):
             metrics.authFailures.increment()
             if failure.code == .tooManyNonces {

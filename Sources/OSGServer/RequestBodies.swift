@@ -3,11 +3,20 @@ import OSGDomain
 // The JSON bodies of writes. Each refuses unknown fields, wrong types and out-of-range
 // values with a 400 naming the field; domain rules (a valid region, a positive ask) are
 // checked again by the core, which answers 422.
+//
+// Every number has a published upper bound (openapi.json, docs/API.md "Input bounds"), chosen
+// so that the products and sums the coordinator publishes fit 64 bits (`ComputeNode.Limits`).
+// The bounds are checked here, at the door, and not by the core: a replay of an older log
+// must reach the same state whatever figures it holds.
 
+/// Largest quota of one set-aside grant, GPU-seconds (10^12).
+let maxQuotaGPUSeconds: Int64 = 1_000_000_000_000
 /// Most ids per heartbeat batch.
 let maxHeartbeatBatch = 10_000
 /// Longest id (node, job, lease, holder).
 let maxIDBytes = 128
+/// Largest amount of one deposit or pool funding: 1,000,000,000 credits.
+let maxAmount = MicroCredits(1_000_000_000 * MicroCredits.perCredit)
 
 private func checkID(_ value: String, field: String) throws(APIError) {
     guard !value.isEmpty, value.utf8.count <= maxIDBytes else {
@@ -18,6 +27,13 @@ private func checkID(_ value: String, field: String) throws(APIError) {
 private func checkRange(_ value: Int, _ range: ClosedRange<Int>, field: String) throws(APIError) {
     guard range.contains(value) else {
         throw .badRequest("out_of_range", "\(field) must be between \(range.lowerBound) and \(range.upperBound), got \(value)", field: field)
+    }
+}
+
+/// Refuses an amount of `micro` micro-credits above `limit` (its lower bound is checked while decoding).
+private func checkCredits(_ micro: Int64, atMost limit: MicroCredits, field: String, unit: String = "") throws(APIError) {
+    guard micro <= limit.rawValue else {
+        throw .badRequest("out_of_range", "\(field) must be at most \(limit) credits\(unit), got \(MicroCredits(micro))", field: field)
     }
 }
 
@@ -49,15 +65,15 @@ struct NodeRegistration: Decodable {
         try checkID(id, field: "id")
         gpuModel = try c.decode(String.self, forKey: .gpuModel)
         gpus = try c.decode(Int.self, forKey: .gpus)
-        try checkRange(gpus, 1...1_024, field: "gpus")
+        try checkRange(gpus, 1...ComputeNode.Limits.maxGPUs, field: "gpus")
         vramGib = try c.decode(Int.self, forKey: .vramGib)
-        try checkRange(vramGib, 1...4_096, field: "vram_gib")
+        try checkRange(vramGib, 1...ComputeNode.Limits.maxVRAMGiB, field: "vram_gib")
         cpu = try c.decode(Int.self, forKey: .cpu)
-        try checkRange(cpu, 1...100_000, field: "cpu")
+        try checkRange(cpu, 1...ComputeNode.Limits.maxCPUCores, field: "cpu")
         memoryGib = try c.decode(Int.self, forKey: .memoryGib)
-        try checkRange(memoryGib, 1...1_000_000, field: "memory_gib")
+        try checkRange(memoryGib, 1...ComputeNode.Limits.maxMemoryGiB, field: "memory_gib")
         diskGib = try c.decodeIfPresent(Int.self, forKey: .diskGib) ?? 0
-        try checkRange(diskGib, 0...100_000_000, field: "disk_gib")
+        try checkRange(diskGib, 0...ComputeNode.Limits.maxDiskGiB, field: "disk_gib")
         region = try c.decode(String.self, forKey: .region)
         jurisdiction = try c.decode(String.self, forKey: .jurisdiction)
         zone = try c.decode(String.self, forKey: .zone)
@@ -71,7 +87,9 @@ struct NodeRegistration: Decodable {
             powerSource = .grid
         }
         askPrice = try c.decodeCredits(forKey: .askPrice)
+        try checkCredits(askPrice, atMost: ComputeNode.Limits.maxAskPerGPUHour, field: "ask_price", unit: " per GPU-hour")
         stake = c.contains(.stake) ? try c.decodeCredits(forKey: .stake, allowZero: true) : 0
+        try checkCredits(stake, atMost: ComputeNode.Limits.maxStake, field: "stake")
     }
 
     /// The node, owned by the signer; problems the core would refuse are answered here as 422.
@@ -98,6 +116,7 @@ struct NodeUpdate: Decodable {
     init(from decoder: any Decoder) throws {
         try StrictJSON.rejectUnknownKeys(in: decoder, allowed: Set(CodingKeys.allCases.map(\.rawValue)))
         askPrice = try decoder.container(keyedBy: CodingKeys.self).decodeCredits(forKey: .askPrice)
+        try checkCredits(askPrice, atMost: ComputeNode.Limits.maxAskPerGPUHour, field: "ask_price", unit: " per GPU-hour")
     }
 }
 
@@ -163,7 +182,7 @@ struct LockupRequest: Decodable {
         node = try c.decode(String.self, forKey: .node)
         try checkID(node, field: "node")
         gpus = try c.decode(Int.self, forKey: .gpus)
-        try checkRange(gpus, 1...1_024, field: "gpus")
+        try checkRange(gpus, 1...ComputeNode.Limits.maxGPUs, field: "gpus")
         holder = try c.decode(String.self, forKey: .holder)
         try checkID(holder, field: "holder")
         until = try c.decodeTimestamp(forKey: .until)
@@ -179,6 +198,7 @@ struct AmountRequest: Decodable {
     init(from decoder: any Decoder) throws {
         try StrictJSON.rejectUnknownKeys(in: decoder, allowed: Set(CodingKeys.allCases.map(\.rawValue)))
         amount = try decoder.container(keyedBy: CodingKeys.self).decodeCredits(forKey: .amount)
+        try checkCredits(amount, atMost: maxAmount, field: "amount")
     }
 }
 
@@ -199,7 +219,11 @@ struct PoolRequest: Decodable {
         sharePpm = try c.decode(Int.self, forKey: .sharePpm)
         try checkRange(sharePpm, 1...1_000_000, field: "share_ppm")
         price = try c.decodeCredits(forKey: .price)
+        try checkCredits(price, atMost: JobSpec.Limits.maxPricePerGPUHour, field: "price", unit: " per GPU-hour")
         ceiling = c.contains(.ceiling) ? try c.decodeCredits(forKey: .ceiling) : nil
+        if let ceiling {
+            try checkCredits(ceiling, atMost: JobSpec.Limits.maxPricePerGPUHour, field: "ceiling", unit: " per GPU-hour")
+        }
     }
 }
 
@@ -219,8 +243,8 @@ struct GrantRequest: Decodable {
         tenant = try c.decode(String.self, forKey: .tenant)
         try checkID(tenant, field: "tenant")
         quotaGpuSeconds = try c.decode(Int64.self, forKey: .quotaGpuSeconds)
-        guard quotaGpuSeconds > 0, quotaGpuSeconds <= 1_000_000_000_000 else {
-            throw APIError.badRequest("out_of_range", "quota_gpu_seconds must be between 1 and 10^12", field: "quota_gpu_seconds")
+        guard quotaGpuSeconds > 0, quotaGpuSeconds <= maxQuotaGPUSeconds else {
+            throw APIError.badRequest("out_of_range", "quota_gpu_seconds must be between 1 and 10^12, got \(quotaGpuSeconds)", field: "quota_gpu_seconds")
         }
         expires = try c.decodeTimestamp(forKey: .expires)
     }

@@ -16,7 +16,7 @@ final class RouteMethods: Sendable {
     private let patterns = Mutex<[Pattern]>([])
 
     /// Records every route of `routes` (`{name}` captures one component, `*` one component, `**` the rest).
-    func record(_ routes: [Router<BasicRequestContext>.RouteDescription]) {
+    func record(_ routes: [Router<CoordinatorRequestContext>.RouteDescription]) {
         var byPath: [String: Set<String>] = [:]
         for route in routes { byPath[route.path.description, default: []].insert(route.method.rawValue) }
         let recorded = byPath.sorted { $0.key < $1.key }.map { Pattern(components: Self.split($0.key), methods: $0.value) }

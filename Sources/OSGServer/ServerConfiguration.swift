@@ -12,6 +12,8 @@ public struct ServerConfiguration: Sendable {
     public var dataDirectory = "osg-data"
     /// `postgres://…` to keep the command log in PostgreSQL instead of SQLite.
     public var databaseURL: String?
+    /// The certificate and key to serve HTTPS with (`--tls-cert`, `--tls-key`); `nil`: plain HTTP.
+    public var tls: ServerTLS?
     /// The coordinator's own key: the governance identity that issues ticks, clearings and
     /// faucet deposits.
     public var governanceKey: Curve25519.Signing.PrivateKey
@@ -51,6 +53,17 @@ public struct ServerConfiguration: Sendable {
     /// The default bounds a restart's replay to 100,000 entries (well under a second at the
     /// replay floor) while writing a snapshot at most every 100,000 commands.
     public var snapshotInterval: UInt64 = 100_000
+    /// How old a copy of the state that reads use may be, in milliseconds (reads signed by a
+    /// key always see that key's acknowledged writes); 0 takes a copy for every read.
+    public var readCopyMilliseconds: Int64 = 250
+    /// What one key may make the coordinator keep (queued jobs, nodes, lockups, open polls).
+    public var writeLimits = WriteLimits()
+    /// Requests per second (and burst) from one source address, signed or not, before any
+    /// signature work; `--trusted-proxy` addresses are charged to the client they forward for.
+    public var ratePerSecondPerAddress: Double = 4_000
+    public var rateBurstPerAddress: Double = 8_000
+    /// Reverse proxies whose `X-Forwarded-For` names the client to charge.
+    public var trustedProxies: [String] = []
     /// Snapshots kept in the store (the newest; older ones are the fallback when one is damaged).
     public var snapshotsKept = 3
 
@@ -60,6 +73,17 @@ public struct ServerConfiguration: Sendable {
 
     /// The governance identity (hex public key).
     public var governanceID: String { Identity(publicKey: governanceKey.publicKey).id }
+
+    /// The transparency log's origin (`--origin`); `nil`: `openstargate/` and the first 16
+    /// hex digits of the governance key.
+    public var origin: String?
+
+    /// The log's origin: the first line of its checkpoints, and part of every signed request
+    /// (``OSGAuth/RequestAudience``).
+    public var logOrigin: String { origin ?? "openstargate/" + governanceID.prefix(16) }
+
+    /// `https` when ``tls`` is set, else `http`.
+    public var scheme: String { tls == nil ? "http" : "https" }
 
     /// Where the transparency-log files are published.
     public var logDirectory: String { dataDirectory + "/log" }

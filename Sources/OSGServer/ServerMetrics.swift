@@ -24,6 +24,9 @@ public final class ServerMetrics: Sendable {
     let authFailures: Metrics.Counter
     /// Requests refused by the rate limiter.
     let rateLimited: Metrics.Counter
+    /// Commands refused at the door (the state would refuse them; nothing logged) and writes
+    /// refused by an admission limit (funds, per-key caps, per-address budget).
+    let refusedBeforeLogging: Metrics.Counter
     /// Entries in the log.
     let logLength: Metrics.Gauge
 
@@ -45,6 +48,7 @@ public final class ServerMetrics: Sendable {
         observerFailures = Metrics.Counter(label: "osg_observer_failures_total", factory: factory)
         authFailures = Metrics.Counter(label: "osg_auth_failures_total", factory: factory)
         rateLimited = Metrics.Counter(label: "osg_rate_limited_total", factory: factory)
+        refusedBeforeLogging = Metrics.Counter(label: "osg_refused_before_logging_total", factory: factory)
         logLength = Metrics.Gauge(label: "osg_log_entries", factory: factory)
     }
 

@@ -11,8 +11,12 @@ struct SnapshotMetrics: Sendable {
     let encodeDuration: Metrics.Timer
     /// Time to store one snapshot.
     let writeDuration: Metrics.Timer
-    /// Size of the last snapshot, in bytes.
+    /// Size of the last snapshot, in bytes (every segment, new or reused).
     let lastBytes: Metrics.Gauge
+    /// Bytes the last snapshot encoded and wrote (its new segments).
+    let lastNewBytes: Metrics.Gauge
+    /// Segments the last snapshot took over from the one before, unencoded.
+    let lastSegmentsReused: Metrics.Gauge
     /// Entries covered by the last snapshot written.
     let lastSequence: Metrics.Gauge
     /// Entries covered by the snapshot the last start recovered from (0 when it replayed the whole log).
@@ -30,6 +34,8 @@ struct SnapshotMetrics: Sendable {
         encodeDuration = Metrics.Timer(label: "osg_snapshot_encode_seconds", factory: factory)
         writeDuration = Metrics.Timer(label: "osg_snapshot_write_seconds", factory: factory)
         lastBytes = Metrics.Gauge(label: "osg_snapshot_bytes", factory: factory)
+        lastNewBytes = Metrics.Gauge(label: "osg_snapshot_new_bytes", factory: factory)
+        lastSegmentsReused = Metrics.Gauge(label: "osg_snapshot_segments_reused", factory: factory)
         lastSequence = Metrics.Gauge(label: "osg_snapshot_sequence", factory: factory)
         recoverySnapshotSequence = Metrics.Gauge(label: "osg_recovery_snapshot_sequence", factory: factory)
         recoveryEntriesReplayed = Metrics.Gauge(label: "osg_recovery_entries_replayed", factory: factory)

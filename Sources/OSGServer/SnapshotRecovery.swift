@@ -23,6 +23,9 @@ struct SnapshotRecovery {
         /// The recovered state's digest when it is known without computing it: the snapshot's
         /// (checked when it was loaded) when no entry was replayed after it.
         var verifiedDigest: String?
+        /// The segmented snapshot recovery started from, as decoded (before the replay), for the
+        /// ``Snapshotter`` to build the next snapshot on; `nil` for a format 1 or 2 snapshot or none.
+        var snapshotBase: StateSegmenter.Base?
     }
 
     let store: CoordinatorStore
@@ -36,6 +39,7 @@ struct SnapshotRecovery {
         var skipped: [String] = []
         var restored: CoordinatorState?
         var restoredDigest: String?
+        var base: StateSegmenter.Base?
         let sequences: [UInt64]
         do {
             sequences = try await store.snapshotSequences()
@@ -46,7 +50,9 @@ struct SnapshotRecovery {
         }
         for sequence in sequences {
             do throws(SnapshotLoadError) {
-                (restored, restoredDigest) = try await load(sequence, logged: logged, genesis: genesis)
+                let loaded = try await load(sequence, logged: logged, genesis: genesis)
+                (restored, restoredDigest) = (loaded.state, loaded.digest)
+                base = loaded.manifest.map { StateSegmenter.Base(state: loaded.state, manifest: $0) }
                 break
             } catch {
                 skipped.append("snapshot \(sequence): \(error.message)")
@@ -60,7 +66,8 @@ struct SnapshotRecovery {
         let replayed = processor.state.nextSequence - (snapshotSequence ?? 0)
         let report = Report(
             snapshotSequence: snapshotSequence, entriesReplayed: replayed,
-            skipped: skipped, duration: ContinuousClock.now - started, verifiedDigest: replayed == 0 ? restoredDigest : nil)
+            skipped: skipped, duration: ContinuousClock.now - started, verifiedDigest: replayed == 0 ? restoredDigest : nil,
+            snapshotBase: base)
         return (processor, report)
     }
 
@@ -68,8 +75,12 @@ struct SnapshotRecovery {
         var message: String
     }
 
-    /// The state of the snapshot covering `sequence`, checked, with its digest.
-    private func load(_ sequence: UInt64, logged: UInt64, genesis: Genesis) async throws(SnapshotLoadError) -> (CoordinatorState, String) {
+    /// The state of the snapshot covering `sequence`, checked, with its digest when it records
+    /// one (format 1 and 2 always do; a segmented snapshot only at a clean stop) and, for a
+    /// segmented snapshot, its manifest.
+    private func load(_ sequence: UInt64, logged: UInt64, genesis: Genesis) async throws(SnapshotLoadError)
+        -> (state: CoordinatorState, digest: String?, manifest: SnapshotManifest?)
+    {
         guard sequence <= logged else {
             throw SnapshotLoadError(message: "it covers \(sequence) entries but the log holds only \(logged)")
         }
@@ -80,9 +91,31 @@ struct SnapshotRecovery {
             throw SnapshotLoadError(message: "cannot read it: \(error)")
         }
         guard let bytes else { throw SnapshotLoadError(message: "it disappeared while starting") }
+        if SnapshotManifest.isManifest(bytes) {
+            do {
+                let manifest = try SnapshotManifest(parsing: bytes)
+                guard manifest.sequence == sequence else {
+                    throw SnapshotError(.malformed, "the manifest covers \(manifest.sequence) entries, but is stored as covering \(sequence)")
+                }
+                let segments: [[UInt8]: [UInt8]]
+                do {
+                    segments = try await store.snapshotSegments(manifest.segments.map(\.hash))
+                } catch {
+                    throw SnapshotLoadError(message: "cannot read its segments: \(error)")
+                }
+                let state = try StateSnapshot.decode(manifest: manifest, segments: segments, genesis: genesis)
+                return (state, manifest.digest, manifest)
+            } catch let error as SnapshotLoadError {
+                throw error
+            } catch let error as SnapshotError {
+                throw SnapshotLoadError(message: error.description)
+            } catch {
+                throw SnapshotLoadError(message: "\(error)")
+            }
+        }
         do {
             let state = try StateSnapshot.decode(bytes, genesis: genesis)
-            return (state, try StateSnapshot.header(of: bytes).digest)
+            return (state, try StateSnapshot.header(of: bytes).digest, nil)
         } catch {
             throw SnapshotLoadError(message: error.description)
         }

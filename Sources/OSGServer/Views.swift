@@ -91,8 +91,13 @@ enum Views {
         var leases: [Lease]
     }
 
-    static func job(_ order: Order, in state: CoordinatorState, queuePositions: [String: Int]? = nil) -> Job {
-        let leases = state.leases.values.filter { $0.orderID == order.id }.sorted { ($0.start, $0.id) < ($1.start, $1.id) }
+    /// The view of `order`. For many orders of one state, pass `queuePositions` and
+    /// `leasesByOrder` (``leasesByOrder(of:in:)``), built once, instead of a pass over the
+    /// queue and the leases per order.
+    static func job(_ order: Order, in state: CoordinatorState, queuePositions: [String: Int]? = nil,
+                    leasesByOrder: [String: [OSGDomain.Lease]]? = nil) -> Job {
+        let leases = (leasesByOrder.map { $0[order.id] ?? [] } ?? state.leases.values.filter { $0.orderID == order.id })
+            .sorted { ($0.start, $0.id) < ($1.start, $1.id) }
         let position = order.status == .pending
             ? (queuePositions?[order.id] ?? state.queue.firstIndex(of: order.id).map { $0 + 1 }) : nil
         return Job(
@@ -102,6 +107,13 @@ enum Views {
             nodes: order.spec.nodeCount, maxPrice: order.spec.maxPricePerGPUHour.description,
             maxCost: order.spec.maxCost.description, waitingReason: state.waitingReasons[order.id],
             queuePosition: position, leases: leases.map { lease($0, in: state, withSpec: false) })
+    }
+
+    /// The leases of each of `orderIDs`, in one pass over the state's leases.
+    static func leasesByOrder(of orderIDs: Set<String>, in state: CoordinatorState) -> [String: [OSGDomain.Lease]] {
+        var result: [String: [OSGDomain.Lease]] = [:]
+        for lease in state.leases.values where orderIDs.contains(lease.orderID) { result[lease.orderID, default: []].append(lease) }
+        return result
     }
 
     struct Lockup: Encodable, Sendable {

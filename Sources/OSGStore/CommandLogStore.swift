@@ -23,6 +23,15 @@ public protocol CommandLogStore: Sendable {
     /// the sequences are consecutive.
     func append(_ entries: [LogEntry]) async throws(StoreError)
 
+    /// ``append(_:)``, and in the same atomic step records `nonces` (the nonces of the signed
+    /// requests behind the entries) and forgets every recorded nonce whose timestamp is before
+    /// `cutoff` (outside the signature window, so no longer needed to refuse a replay).
+    func append(_ entries: [LogEntry], nonces: [AcceptedNonce], forgettingNoncesBefore cutoff: Int64) async throws(StoreError)
+
+    /// The recorded nonces whose timestamps are at or after `cutoff`, to refuse replays after
+    /// a restart.
+    func acceptedNonces(since cutoff: Int64) async throws(StoreError) -> [AcceptedNonce]
+
     /// Up to `limit` entries starting at sequence `start`, in order.
     func entries(from start: UInt64, limit: Int) async throws(StoreError) -> [LogEntry]
 }

@@ -8,6 +8,7 @@ public final class InMemoryCommandLogStore: CommandLogStore {
     private struct Contents {
         var genesis: Genesis?
         var entries: [LogEntry] = []
+        var nonces: Set<AcceptedNonce> = []
     }
 
     private let contents = Mutex(Contents())
@@ -34,10 +35,20 @@ public final class InMemoryCommandLogStore: CommandLogStore {
     }
 
     public func append(_ entries: [LogEntry]) throws(StoreError) {
+        try append(entries, nonces: [], forgettingNoncesBefore: .min)
+    }
+
+    public func append(_ entries: [LogEntry], nonces: [AcceptedNonce], forgettingNoncesBefore cutoff: Int64) throws(StoreError) {
         try contents.withLock { (contents: inout Contents) throws(StoreError) in
             try Self.checkContiguous(entries, after: UInt64(contents.entries.count))
             contents.entries += entries
+            if cutoff > .min { contents.nonces = contents.nonces.filter { $0.timestamp >= cutoff } }
+            contents.nonces.formUnion(nonces)
         }
+    }
+
+    public func acceptedNonces(since cutoff: Int64) throws(StoreError) -> [AcceptedNonce] {
+        contents.withLock { contents in contents.nonces.filter { $0.timestamp >= cutoff } }
     }
 
     public func entries(from start: UInt64, limit: Int) throws(StoreError) -> [LogEntry] {

@@ -54,9 +54,20 @@ public final class PostgresCommandLogStore: CommandLogStore {
     }
 
     public func append(_ entries: [LogEntry]) async throws(StoreError) {
+        try await append(entries, nonces: [], forgettingNoncesBefore: .min)
+    }
+
+    public func append(_ entries: [LogEntry], nonces: [AcceptedNonce], forgettingNoncesBefore cutoff: Int64) async throws(StoreError) {
         guard let first = entries.first else { return }
         try Self.checkContiguous(entries, after: first.sequence)
-        try await database.append(entries.map(\.leafBytes), first: first.sequence, to: .logEntry)
+        let database = database
+        try await database.append(entries.map(\.leafBytes), first: first.sequence, to: .logEntry) { connection in
+            try await database.recordNonces(nonces, forgettingBefore: cutoff, connection)
+        }
+    }
+
+    public func acceptedNonces(since cutoff: Int64) async throws(StoreError) -> [AcceptedNonce] {
+        try await database.acceptedNonces(since: cutoff)
     }
 
     public func entries(from start: UInt64, limit: Int) async throws(StoreError) -> [LogEntry] {

@@ -23,11 +23,8 @@ extension PostgresDatabase {
     /// - Throws: ``StoreError`` `io` when the lock is held by another process (another
     ///   coordinator is running on this database) or the server cannot be reached.
     public func acquireWriterLock(url: String) async throws(StoreError) {
-        let client = try Self.configuration(from: url)
-        guard let host = client.host else { throw StoreError(.io, "the database URL names no host") }
-        let configuration = PostgresConnection.Configuration(
-            host: host, port: client.port ?? 5432, username: client.username, password: client.password,
-            database: client.database, tls: .disable)
+        // The same TLS policy (sslmode) as the pool's connections.
+        let configuration = try PostgresURL(url).connectionConfiguration()
         let connection: PostgresConnection
         do {
             connection = try await PostgresConnection.connect(

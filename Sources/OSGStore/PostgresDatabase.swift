@@ -2,11 +2,12 @@ import Foundation
 import OSGDomain
 import Logging
 import NIOCore
+import NIOPosix
 import PostgresNIO
 import Synchronization
 
 /// A PostgreSQL database holding the project's tables, for multi-replica deployments
-/// (`--database postgres://user:password@host:port/database`).
+/// (`--database postgres://user@host:port/database?sslmode=verify-full`; see ``PostgresURL``).
 ///
 /// Tables live in one schema (default `public`), so several logs can share a database (tests
 /// give each store its own schema). Each append is one transaction: committed means durable
@@ -28,7 +29,9 @@ public final class PostgresDatabase: Sendable {
         guard schema.range(of: "^[a-z_][a-z0-9_]{0,62}$", options: .regularExpression) != nil else {
             throw StoreError(.io, "schema '\(schema)' must be lower-case letters, digits and '_'")
         }
-        let configuration = try Self.configuration(from: url)
+        let parsed = try PostgresURL(url)
+        let configuration = try parsed.clientConfiguration()
+        try await probe(parsed)
         let database = PostgresDatabase(configuration: configuration, schema: schema)
         do {
             try await database.migrate()
@@ -37,6 +40,23 @@ public final class PostgresDatabase: Sendable {
             throw StoreError(.io, "cannot prepare PostgreSQL at \(Self.redacted(url)): \(String(reflecting: error))")
         }
         return database
+    }
+
+    /// Opens and closes one connection, so a wrong address, password or TLS setting (an
+    /// untrusted certificate under `verify-full`, no TLS under `require`) fails now with the
+    /// driver's reason: the pool would retry until its circuit breaker trips, a minute later,
+    /// and report only that.
+    private static func probe(_ url: PostgresURL) async throws(StoreError) {
+        let configuration = try url.connectionConfiguration()
+        var logger = Logger(label: "openstargate.store.postgres")
+        logger.logLevel = .error
+        do {
+            let connection = try await PostgresConnection.connect(
+                on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: 0, logger: logger).get()
+            try? await connection.close()
+        } catch {
+            throw StoreError(.io, "cannot connect to PostgreSQL at \(url): \(String(reflecting: error))")
+        }
     }
 
     private init(configuration: PostgresClient.Configuration, schema: String) {
@@ -56,26 +76,14 @@ public final class PostgresDatabase: Sendable {
         _ = await runner.value
     }
 
-    /// `postgres://user:password@host:port/database` → client configuration (TLS off: the
-    /// coordinator talks to its database on a private network or loopback).
+    /// `postgres://user@host:port/database?sslmode=…` → client configuration, TLS as
+    /// ``PostgresURL`` describes (libpq's `sslmode`, default `prefer`).
     static func configuration(from url: String) throws(StoreError) -> PostgresClient.Configuration {
-        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
-              let host = components.host, !host.isEmpty, let user = components.user, !user.isEmpty
-        else {
-            throw StoreError(.io, "'\(redacted(url))' is not a URL of the form postgres://user:password@host:port/database")
-        }
-        let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
-        return PostgresClient.Configuration(
-            host: host, port: components.port ?? 5432, username: user, password: components.password,
-            database: database.isEmpty ? nil : database, tls: .disable)
+        try PostgresURL(url).clientConfiguration()
     }
 
     /// `url` with its password replaced, for messages and logs.
-    static func redacted(_ url: String) -> String {
-        guard var components = URLComponents(string: url), components.password != nil else { return url }
-        components.password = "***"
-        return components.string ?? "postgres://…"
-    }
+    static func redacted(_ url: String) -> String { PostgresURL.redacted(url) }
 
     /// The schema-qualified name of `table`.
     func qualified(_ table: String) -> String { "\"\(schema)\".\"\(table)\"" }
@@ -96,6 +104,7 @@ public final class PostgresDatabase: Sendable {
                     """), logger: logger)
             }
             try await createSnapshotTables(connection)
+            try await createNonceTable(connection)
         }
     }
 
@@ -121,11 +130,14 @@ public final class PostgresDatabase: Sendable {
         return 0
     }
 
-    /// Inserts `bodies` as records `first, first+1, …` in one transaction.
-    func append(_ bodies: [[UInt8]], first: UInt64, to table: RecordTable) async throws(StoreError) {
+    /// Inserts `bodies` as records `first, first+1, …` in one transaction; `alsoIn`, when
+    /// given, runs more statements in that same transaction.
+    func append(_ bodies: [[UInt8]], first: UInt64, to table: RecordTable,
+                alsoIn: (@Sendable (PostgresConnection) async throws -> Void)? = nil) async throws(StoreError) {
         guard !bodies.isEmpty else { return }
         try await run("appending to \(table.rawValue)") {
             try await client.withTransaction(logger: logger) { connection in
+                try await alsoIn?(connection)
                 // Serialise writers of this table so the contiguity check holds.
                 try await connection.query(PostgresQuery(unsafeSQL: "LOCK TABLE \(qualified(table.rawValue)) IN EXCLUSIVE MODE"), logger: logger)
                 let stored = try await count(table, connection)
@@ -177,6 +189,18 @@ public final class PostgresDatabase: Sendable {
     func count(_ table: RecordTable) async throws(StoreError) -> UInt64 {
         try await run("counting \(table.rawValue)") {
             try await client.withConnection { connection in try await count(table, connection) }
+        }
+    }
+}
+
+extension PostgresDatabase {
+    /// Whether this database's connections are encrypted (the server's `pg_stat_ssl` for one
+    /// of them): what `sslmode` gave, for diagnostics and tests.
+    public func usesTLS() async throws(StoreError) -> Bool {
+        try await run("reading pg_stat_ssl") {
+            let rows = try await client.query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", logger: logger)
+            for try await (ssl) in rows.decode(Bool.self) { return ssl }
+            return false
         }
     }
 }

@@ -55,12 +55,23 @@ public final class SQLiteCommandLogStore: CommandLogStore {
     }
 
     public func append(_ entries: [LogEntry]) throws(StoreError) {
+        try append(entries, nonces: [], forgettingNoncesBefore: .min)
+    }
+
+    public func append(_ entries: [LogEntry], nonces: [AcceptedNonce], forgettingNoncesBefore cutoff: Int64) throws(StoreError) {
         guard let first = entries.first else { return }
         try Self.checkContiguous(entries, after: first.sequence)
         let bodies = entries.map { Data($0.leafBytes) }
         try database.run("appending to log_entry") { queue in
-            try queue.write { db in try RecordTable.logEntry.append(bodies, first: first.sequence, db) }
+            try queue.write { db in
+                try RecordTable.logEntry.append(bodies, first: first.sequence, db)
+                try NonceTable.record(nonces, forgettingBefore: cutoff, db)
+            }
         }
+    }
+
+    public func acceptedNonces(since cutoff: Int64) throws(StoreError) -> [AcceptedNonce] {
+        try database.run("reading request_nonce") { queue in try queue.read { db in try NonceTable.read(since: cutoff, db) } }
     }
 
     /// ``append(_:)`` for entries whose canonical bytes the caller already has

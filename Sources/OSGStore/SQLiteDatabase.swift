@@ -49,6 +49,7 @@ final class SQLiteDatabase: Sendable {
             try createRecordTable(RecordTable.ledgerBatch.rawValue, in: db)
         }
         migrator.registerMigration("v3-state-snapshots", migrate: SnapshotTables.createSQLite)
+        migrator.registerMigration("v4-request-nonces", migrate: NonceTable.createSQLite)
         return migrator
     }
 

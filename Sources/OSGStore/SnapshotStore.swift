@@ -6,7 +6,8 @@ import OSGDomain
 ///
 /// A snapshot is stored under the number of log entries it covers and becomes visible in one
 /// atomic step, only once all its bytes are stored; a crash while writing leaves the older
-/// snapshots as they were. A snapshot is never ahead of the durable log: writing one that
+/// snapshots as they were. A segmented snapshot (format 3) is a manifest naming segments by
+/// their SHA-256; segments are stored once and shared by the snapshots that name them. A snapshot is never ahead of the durable log: writing one that
 /// covers more entries than the log holds is refused.
 public protocol SnapshotStore: Sendable {
     /// Sequences (entries covered) of the stored snapshots, newest first.
@@ -21,6 +22,25 @@ public protocol SnapshotStore: Sendable {
     ///
     /// - Throws: ``StoreError`` `not_contiguous` when the log holds fewer than `sequence` entries.
     func writeSnapshot(_ bytes: [UInt8], covering sequence: UInt64, keep: Int) async throws(StoreError)
+
+    /// Stores a segmented (format 3) snapshot covering `sequence` entries: first the
+    /// `newSegments` the store may not have (keyed by their SHA-256), then, in one atomic step,
+    /// the `manifest` bytes as the snapshot's content, with every segment it names in use (a
+    /// segment that is not stored by then fails the write), then keeps only the newest `keep`
+    /// snapshots and the segments they use. A crash before that step leaves the stored
+    /// snapshots as they were; its segments are unreferenced debris, removed by the next write.
+    /// Storing a sequence that is already stored does nothing.
+    ///
+    /// - Parameter segmentHashes: every segment the manifest names (new and reused).
+    /// - Throws: ``StoreError`` `not_contiguous` when the log holds fewer than `sequence`
+    ///   entries; `corrupt` when a named segment is not stored.
+    func writeSegmentedSnapshot(
+        manifest: [UInt8], segmentHashes: [[UInt8]], newSegments: [SnapshotSegment], covering sequence: UInt64, keep: Int
+    ) async throws(StoreError)
+
+    /// The stored bodies of the segments named by `hashes`, by hash; a segment that is not
+    /// stored is missing from the answer.
+    func snapshotSegments(_ hashes: [[UInt8]]) async throws(StoreError) -> [[UInt8]: [UInt8]]
 
     /// What was recorded at the last clean stop, if anything.
     func cleanStop() async throws(StoreError) -> CleanStopRecord?
@@ -49,6 +69,25 @@ public struct CleanStopRecord: Hashable, Sendable, Codable {
 public enum SnapshotParts {
     /// Bytes per stored part.
     public static let partSize = 1 << 20
+
+    /// `segments` in groups of about ``partSize`` bytes (at least one segment each): each group
+    /// is one short write, so log appends interleave with a large snapshot's segments.
+    public static func batches(_ segments: [SnapshotSegment]) -> [[SnapshotSegment]] {
+        var batches: [[SnapshotSegment]] = []
+        var current: [SnapshotSegment] = []
+        var bytes = 0
+        for segment in segments {
+            if !current.isEmpty, bytes + segment.body.count > partSize {
+                batches.append(current)
+                current = []
+                bytes = 0
+            }
+            current.append(segment)
+            bytes += segment.body.count
+        }
+        if !current.isEmpty { batches.append(current) }
+        return batches
+    }
 
     /// `bytes` cut into parts of at most ``partSize`` bytes (at least one part).
     public static func split(_ bytes: [UInt8]) -> [ArraySlice<UInt8>] {

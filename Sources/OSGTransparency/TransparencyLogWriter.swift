@@ -38,6 +38,10 @@ public actor TransparencyLogWriter {
     public private(set) var checkpointNote: SignedNote
     /// The tree size of ``checkpointNote``.
     private var publishedSize: UInt64
+    /// The partial tiles and bundle written for each checkpoint published by this writer, oldest
+    /// first: those no retained checkpoint needs are removed (``pruneStates()``), so partial
+    /// files do not pile up, one set per checkpoint, for the log's whole life.
+    private var partialsByCheckpoint: [(size: UInt64, paths: Set<String>)] = []
 
     /// When the writer publishes a new checkpoint.
     public struct CheckpointPolicy: Sendable {
@@ -225,6 +229,7 @@ public actor TransparencyLogWriter {
         unflushed.removeAll()
         checkpointNote = note
         publishedSize = log.size
+        partialsByCheckpoint.append((log.size, Set(partial.map(\.path))))
         try pruneStates()
     }
 
@@ -285,6 +290,7 @@ public actor TransparencyLogWriter {
     public func didPublish(_ prepared: PreparedCheckpoint) throws(TransparencyLogError) {
         checkpointNote = prepared.note
         publishedSize = prepared.size
+        partialsByCheckpoint.append((prepared.size, Set(prepared.partial.map(\.path))))
         try pruneStates()
     }
 
@@ -328,6 +334,18 @@ public actor TransparencyLogWriter {
             .sorted(by: >)
         for size in sizes.dropFirst(policy.retainedStates) {
             try Self.io { () throws(TransparencyLogFiles.Failure) in try files.remove(LogLayout.state(treeSize: size)) }
+        }
+        // Partial files of checkpoints older than the retained ones go too, unless a retained
+        // checkpoint names the same file (a partial tile of a level that did not grow). A
+        // client holding an older checkpoint falls back to the full tile, as C2SP tlog-tiles
+        // lets it, once the tile is full; partials of the unfinished tile are kept for the
+        // retained checkpoints.
+        guard partialsByCheckpoint.count > policy.retainedStates else { return }
+        let dropped = partialsByCheckpoint.prefix(partialsByCheckpoint.count - policy.retainedStates)
+        partialsByCheckpoint.removeFirst(dropped.count)
+        let kept = partialsByCheckpoint.reduce(into: Set<String>()) { $0.formUnion($1.paths) }
+        for path in dropped.reduce(into: Set<String>(), { $0.formUnion($1.paths) }).subtracting(kept).sorted() {
+            try Self.io { () throws(TransparencyLogFiles.Failure) in try files.remove(path) }
         }
     }
 

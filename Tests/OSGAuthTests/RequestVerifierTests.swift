@@ -4,18 +4,21 @@ import OSGDomain
 import Testing
 
 let now: Int64 = 1_795_000_000
+/// The coordinator the tests' requests are meant for.
+let audience = RequestAudience(origin: "osg.test/log", genesisBytes: Array(#"{"governanceID":"test"}"#.utf8))
 
 func signed(
     _ key: Curve25519.Signing.PrivateKey, body: String = #"{"spec":"..."}"#, path: String = "/v1/jobs",
-    at timestamp: Int64 = now, nonce: String = "nonce-0000000001"
+    at timestamp: Int64 = now, nonce: String = "nonce-0000000001", for target: RequestAudience = audience
 ) throws -> SignedRequest {
-    try SignedRequest.sign(method: "post", path: path, body: Array(body.utf8), timestamp: timestamp, nonce: nonce, with: key)
+    try SignedRequest.sign(for: target, method: "post", path: path, body: Array(body.utf8), timestamp: timestamp, nonce: nonce, with: key)
 }
 
 /// The server's view: the request rebuilt from its headers and the body it received.
-func received(_ request: SignedRequest, body: String = #"{"spec":"..."}"#, path: String? = nil, method: String = "POST") -> Result<SignedRequest, AuthFailure> {
+func received(_ request: SignedRequest, body: String = #"{"spec":"..."}"#, path: String? = nil, method: String = "POST",
+              at server: RequestAudience = audience) -> Result<SignedRequest, AuthFailure> {
     let headers = Dictionary(uniqueKeysWithValues: request.headers.map { ($0.name.lowercased(), $0.value) })
-    return SignedRequest.parse(method: method, path: path ?? request.path, body: Array(body.utf8)) { headers[$0.lowercased()] }
+    return SignedRequest.parse(for: server, method: method, path: path ?? request.path, body: Array(body.utf8)) { headers[$0.lowercased()] }
 }
 
 @Suite("Signed requests: authenticated writes, replays refused")
@@ -91,7 +94,7 @@ struct RequestVerifierTests {
         let request = try signed(Curve25519.Signing.PrivateKey())
         var headers = Dictionary(uniqueKeysWithValues: request.headers.map { ($0.name, $0.value) })
         headers[name] = value
-        let result = SignedRequest.parse(method: "POST", path: "/v1/jobs", body: []) { headers[$0] }
+        let result = SignedRequest.parse(for: audience, method: "POST", path: "/v1/jobs", body: []) { headers[$0] }
         guard case .failure(let failure) = result else {
             Issue.record("expected \(code) for \(name)=\(value ?? "nil")")
             return
@@ -142,5 +145,47 @@ struct NonceMemoryBoundTests {
         let later = try received(try signed(Curve25519.Signing.PrivateKey(), at: now + 100)).get()
         #expect((try? verifier.verify(later, now: now + 100).get()) != nil)
         #expect(verifier.rememberedNonceCount == 1, "the first nonce left the window")
+    }
+
+    @Test("a request signed for another coordinator (origin or genesis) is refused")
+    func boundToOneCoordinator() throws {
+        let key = Curve25519.Signing.PrivateKey()
+        let otherOrigin = RequestAudience(origin: "osg.other/log", genesisDigest: audience.genesisDigest)
+        let otherGenesis = RequestAudience(origin: audience.origin, genesisBytes: Array(#"{"governanceID":"another"}"#.utf8))
+        for target in [otherOrigin, otherGenesis] {
+            var verifier = RequestVerifier()
+            let request = try signed(key, for: target)
+            #expect(verifier.verify(try received(request).get(), now: now).failureCode == .badSignature)
+            // The coordinator it was meant for accepts it.
+            #expect((try? verifier.verify(try received(request, at: target).get(), now: now).get()) != nil)
+        }
+    }
+
+    @Test("a request signed with the old OSG-REQUEST-V1 string is refused, and the refusal names V2")
+    func versionOneRefused() throws {
+        let key = Curve25519.Signing.PrivateKey()
+        let body = Array(#"{"spec":"..."}"#.utf8)
+        let digest = Hex.encode(Array(SHA256.hash(data: body)))
+        let message = Array("OSG-REQUEST-V1\nPOST\n/v1/jobs\n\(digest)\n\(now)\nnonce-0000000001".utf8)
+        let headers = [
+            "osg-key": Identity(publicKey: key.publicKey).id, "osg-timestamp": String(now), "osg-nonce": "nonce-0000000001",
+            "osg-signature": Hex.encode(Array(try key.signature(for: message))),
+        ]
+        let request = try SignedRequest.parse(for: audience, method: "POST", path: "/v1/jobs", body: body) { headers[$0.lowercased()] }.get()
+        var verifier = RequestVerifier()
+        let result = verifier.verify(request, now: now)
+        #expect(result.failureCode == .badSignature)
+        if case .failure(let failure) = result { #expect(failure.message.contains("OSG-REQUEST-V2")) }
+    }
+
+    @Test("nonces remembered from the store refuse replays after a restart; ones outside the window are skipped")
+    func rememberedAcrossRestart() throws {
+        let key = Curve25519.Signing.PrivateKey()
+        let request = try received(try signed(key)).get()
+        var restarted = RequestVerifier(windowSeconds: 120)
+        restarted.remember(signer: request.signer, nonce: request.nonce, timestamp: request.timestamp, now: now + 10)
+        restarted.remember(signer: request.signer, nonce: "nonce-long-ago-0001", timestamp: now - 1_000, now: now + 10)
+        #expect(restarted.rememberedNonceCount == 1)
+        #expect(restarted.verify(request, now: now + 10).failureCode == .nonceReused)
     }
 }

@@ -35,7 +35,7 @@ struct PoolFundingTests {
         guard case .leaseStarted(let lease)? = driver.state.startLease(
             "lease-test-0", orderID: orderID, allocations: [NodeAllocation(nodeID: "n1", gpus: 4)], price: credits(0, 50), at: driver.time)
         else { return nil }
-        driver.state.queue.removeAll { $0 == orderID }
+        driver.state.dequeue { $0 == orderID }
         return lease
     }
 
@@ -220,7 +220,7 @@ struct PoolFundingTests {
             #expect(driver.state.poolFunding(of: "students") == MicroCredits(funding))
             return
         }
-        driver.state.queue.removeAll { $0 == orderID }
+        driver.state.dequeue { $0 == orderID }
         #expect(driver.state.poolFunding(of: "students") == MicroCredits(funding - subsidy), "the pool holds exactly the engine's subsidy")
 
         // A few usage reports, then the end; every payment at each part's own price.

@@ -79,26 +79,3 @@ struct AgentReportAPITests {
         await harness.coordinator.shutdownStoreForTests(dropSchema: false)
     }
 }
-
-@Suite("Public views never trap on extreme figures")
-struct PublicViewOverflowTests {
-    @Test("two nodes staking nearly Int64.max micro-credits each: /v1/providers answers with the exact total")
-    func stakeSumBeyond64Bits() async throws {
-        let harness = try await Harness.make(.sqlite) { $0.publicCacheMilliseconds = 0 }
-        let provider = Participant()
-        let clock = harness.clock
-        try await harness.test { client in
-            for id in ["n1", "n2"] {
-                var node = Samples.node(id)
-                node.removeLast()
-                node += #","stake":"9223372036854"}"#
-                let r = try await client.signed(provider, .post, "/v1/nodes", json: node, at: clock.now)
-                #expect(r.status == 201, "\(r.json)")
-            }
-            let r = try await client.get("/v1/providers")
-            #expect(r.status == 200)
-            let providers = try #require(r.json["providers"] as? [[String: Any]])
-            #expect(providers.first?["stake"] as? String == "18446744073708")
-        }
-    }
-}

@@ -17,7 +17,7 @@ struct AuthenticationTests {
         let user = Participant()
         try await harness.test { client in
             let body = Array(#"{"amount":"1"}"#.utf8)
-            let headers = try user.headers("POST", "/v1/faucet", body: body, time: clock.now, nonce: "nonce-aaaaaaaaaaaaaaaa")
+            let headers = try user.headers("POST", "/v1/faucet", body: body, time: clock.now, nonce: "nonce-aaaaaaaaaaaaaaaa", for: harness.coordinator.audience)
             let first = try await client.execute(uri: "/v1/faucet", method: .post, headers: headers, body: ByteBuffer(bytes: body)) { $0.status }
             #expect(first == .ok)
             try await client.execute(uri: "/v1/faucet", method: .post, headers: headers, body: ByteBuffer(bytes: body)) { response in
@@ -25,19 +25,19 @@ struct AuthenticationTests {
                 #expect(Self.errorCode(TestClient.object(response.body)) == "nonce_reused")
             }
             for (offset, code) in [(-600, "stale_timestamp"), (600, "future_timestamp")] {
-                let h = try user.headers("POST", "/v1/faucet", body: body, time: clock.now.adding(seconds: Int64(offset)))
+                let h = try user.headers("POST", "/v1/faucet", body: body, time: clock.now.adding(seconds: Int64(offset)), for: harness.coordinator.audience)
                 try await client.execute(uri: "/v1/faucet", method: .post, headers: h, body: ByteBuffer(bytes: body)) { response in
                     #expect(response.status == .unauthorized)
                     #expect(Self.errorCode(TestClient.object(response.body)) == code)
                 }
             }
             let swapped = Array(#"{"amount":"999"}"#.utf8)
-            let h = try user.headers("POST", "/v1/faucet", body: body, time: clock.now)
+            let h = try user.headers("POST", "/v1/faucet", body: body, time: clock.now, for: harness.coordinator.audience)
             try await client.execute(uri: "/v1/faucet", method: .post, headers: h, body: ByteBuffer(bytes: swapped)) { response in
                 #expect(response.status == .unauthorized)
                 #expect(Self.errorCode(TestClient.object(response.body)) == "bad_signature")
             }
-            var missing = try user.headers("POST", "/v1/faucet", body: body, time: clock.now)
+            var missing = try user.headers("POST", "/v1/faucet", body: body, time: clock.now, for: harness.coordinator.audience)
             missing[HTTPField.Name("OSG-Signature")!] = nil
             try await client.execute(uri: "/v1/faucet", method: .post, headers: missing, body: ByteBuffer(bytes: body)) { response in
                 #expect(response.status == .unauthorized)
@@ -59,7 +59,7 @@ struct AuthenticationTests {
             // Forged requests under the user's key are refused and do not spend its budget.
             let forger = Participant()
             for _ in 0..<5 {
-                var forged = try forger.headers("GET", "/v1/account", time: clock.now)
+                var forged = try forger.headers("GET", "/v1/account", time: clock.now, for: harness.coordinator.audience)
                 forged[HTTPField.Name("OSG-Key")!] = user.id
                 try await client.execute(uri: "/v1/account", method: .get, headers: forged) { response in
                     #expect(response.status == .unauthorized)

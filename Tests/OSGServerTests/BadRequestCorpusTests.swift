@@ -63,7 +63,7 @@ struct BadRequestCorpusTests {
             let body = item.bodyBytes
             var headers = HTTPFields()
             if item.sign ?? true {
-                headers = try signer.headers(item.method, item.path, body: body, time: clock.now, contentType: nil)
+                headers = try signer.headers(item.method, item.path, body: body, time: clock.now, contentType: nil, for: harness.coordinator.audience)
             }
             for (name, value) in item.headers ?? [:] {
                 headers[HTTPField.Name(name)!] = value.replacingOccurrences(of: "SIGNER", with: signer.id)

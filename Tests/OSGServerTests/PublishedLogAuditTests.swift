@@ -34,7 +34,7 @@ struct PublishedLogAuditTests {
         let clock = harness.clock
         try await harness.test { client in
             #expect(try await client.signed(provider, .post, "/v1/nodes", json: Samples.node("n1"), at: clock.now).status == 201)
-            #expect(try await client.signed(tenant, .post, "/v1/faucet", json: #"{"amount":"100"}"#, at: clock.now).status == 200)
+            #expect(try await client.signed(tenant, .post, "/v1/faucet", json: #"{"amount":"1000"}"#, at: clock.now).status == 200)
             #expect(try await client.signed(tenant, .post, "/v1/jobs", json: Samples.spec(), at: clock.now).status == 201)
             // Concurrent submissions: checkpoints are written in the background while later
             // batches are appended.

@@ -33,7 +33,7 @@ struct RecoveryTests {
         let user = Participant()
         let clock = harness.clock
         try await harness.test { client in
-            let deposit = try await client.signed(user, .post, "/v1/faucet", json: #"{"amount":"5"}"#, at: clock.now)
+            let deposit = try await client.signed(user, .post, "/v1/faucet", json: #"{"amount":"50"}"#, at: clock.now)
             #expect(deposit.status == 200)
             let submit = try await client.signed(user, .post, "/v1/jobs", json: Samples.spec(), at: clock.now)
             #expect(submit.status == 201)

@@ -59,7 +59,7 @@ struct SlowAndTruncatedBodyTests {
         try await harness.coordinator.application().test(.live) { client in
             let port = try #require(client.port)
             let body = #"{"amount":"1"}"#
-            let headers = try user.headers("POST", "/v1/faucet", body: Array(body.utf8), time: clock.now)
+            let headers = try user.headers("POST", "/v1/faucet", body: Array(body.utf8), time: clock.now, for: harness.coordinator.audience)
             var head = "POST /v1/faucet HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: \(body.utf8.count)\r\n"
             for field in headers { head += "\(field.name.rawName): \(field.value)\r\n" }
             head += "\r\n"

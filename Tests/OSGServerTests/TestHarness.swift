@@ -53,6 +53,9 @@ struct Harness: Sendable {
         configuration.dataDirectory = directory
         configuration.port = 0
         configuration.clearIntervalSeconds = 0
+        // Reads take a fresh copy of the state, so a test reads another key's write at once
+        // (StateReaderTests covers reused copies).
+        configuration.readCopyMilliseconds = 0
         configure(&configuration)
         let store: CoordinatorStore
         var schemaName: String?
@@ -94,8 +97,8 @@ struct Participant: Sendable {
 
     /// Signed headers for `method path` with `body` at `time`.
     func headers(_ method: String, _ path: String, body: [UInt8] = [], time: Timestamp, nonce: String = Participant.freshNonce(),
-                 contentType: String? = "application/json") throws -> HTTPFields {
-        let signed = try SignedRequest.sign(method: method, path: path, body: body, timestamp: time.secondsSinceEpoch, nonce: nonce, with: key)
+                 contentType: String? = "application/json", for audience: RequestAudience) throws -> HTTPFields {
+        let signed = try SignedRequest.sign(for: audience, method: method, path: path, body: body, timestamp: time.secondsSinceEpoch, nonce: nonce, with: key)
         var fields = HTTPFields()
         for header in signed.headers { fields[HTTPField.Name(header.name)!] = header.value }
         if let contentType, !body.isEmpty { fields[.contentType] = contentType }
@@ -113,10 +116,17 @@ extension TestClientProtocol {
     func signed(_ participant: Participant, _ method: HTTPRequest.Method, _ path: String, json: String? = nil, at time: Timestamp,
                 contentType: String = "application/json") async throws -> (status: Int, json: [String: Any]) {
         let body = Array((json ?? "").utf8)
-        let headers = try participant.headers(method.rawValue, path, body: body, time: time, contentType: contentType)
+        let headers = try participant.headers(method.rawValue, path, body: body, time: time, contentType: contentType,
+                                              for: try await audience())
         return try await execute(uri: path, method: method, headers: headers, body: body.isEmpty ? nil : ByteBuffer(bytes: body)) { response in
             (Int(response.status.code), Self.object(response.body))
         }
+    }
+
+    /// The coordinator's origin and genesis, from `GET /v1/info` (what requests are signed for).
+    func audience() async throws -> RequestAudience {
+        let info = try await get("/v1/info").json
+        return try #require(RequestAudience(origin: info["origin"] as? String ?? "", genesisHex: info["genesis"] as? String ?? ""))
     }
 
     /// An unsigned GET.

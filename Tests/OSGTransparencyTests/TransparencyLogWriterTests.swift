@@ -49,6 +49,32 @@ struct TransparencyLogWriterTests {
         #expect(states == ["240.json", "360.json"])
     }
 
+    @Test("partial bundles and tiles of checkpoints older than the retained ones are removed; the log still audits")
+    func partialsPruned() async throws {
+        let directory = try temporaryDirectory()
+        var workload = CommandLogWorkload(seed: 4, operators: 2, nodesPerOperator: 2, tenants: 4)
+        let store = InMemoryCommandLogStore()
+        try store.initialize(genesis: CommandLogWorkload.genesis)
+        let writer = try await TransparencyLogWriter.open(
+            directory: directory, signer: signer(), origin: testOrigin, store: store, state: workload.state,
+            policy: .init(minimumEntries: 1, retainedStates: 3))
+        // 60 checkpoints of 7 entries: the first tile fills at 256, the second is partial.
+        for _ in 0..<60 {
+            let batch = workload.entries(count: 7)
+            try store.append(batch)
+            try await writer.append(batch, state: workload.state)
+        }
+        let files = FileManager.default
+        // Nothing of the full first tile's partials is left; the unfinished one keeps 3 widths.
+        let firstTilePartials = (try? files.contentsOfDirectory(atPath: directory + "/tile/entries/000.p")) ?? []
+        #expect(firstTilePartials.isEmpty, "\(firstTilePartials)")
+        let widths = try files.contentsOfDirectory(atPath: directory + "/tile/entries/001.p").sorted()
+        #expect(widths.count == 3, "\(widths)")
+        #expect(widths.contains(String(420 - 256)), "the current checkpoint's partial bundle is kept")
+        let report = await audit(directory, stateDir: try temporaryDirectory())
+        #expect(report.verdict == .verified, "\(report.reason)")
+    }
+
     @Test("entries that do not continue the log are refused")
     func notContiguous() async throws {
         let directory = try temporaryDirectory()

@@ -4,21 +4,21 @@ import OSGDomain
 
 /// An operator agent's reports: benchmark results for its nodes, usage of its running leases.
 extension Coordinator {
-    func addAgentReportRoutes(to router: Router<BasicRequestContext>) {
+    func addAgentReportRoutes(to router: Router<CoordinatorRequestContext>) {
         router.post("/v1/nodes/{id}/benchmark") { request, context in
             let id = try context.parameters.require("id")
             let auth = try await self.authenticator.authenticate(request, accepting: .json)
             let body = try StrictJSON.decode(BenchmarkReportBody.self, from: auth.body)
-            let outcome = try await self.perform(.reportBenchmark(nodeID: id, result: body.result), actor: auth.signer.id)
+            let outcome = try await self.perform(.reportBenchmark(nodeID: id, result: body.result), by: auth)
             return JSONResponse.response(Views.accepted(outcome))
         }
         router.post("/v1/leases/{id}/usage") { request, context in
             let id = try context.parameters.require("id")
             let auth = try await self.authenticator.authenticate(request, accepting: .json)
             let body = try StrictJSON.decode(UsageReportBody.self, from: auth.body)
-            let outcome = try await self.perform(.reportUsage(leaseID: id, through: body.through, counters: body.counters), actor: auth.signer.id)
+            let outcome = try await self.perform(.reportUsage(leaseID: id, through: body.through, counters: body.counters), by: auth)
             let paid = outcome.events.lazy.compactMap { if case .usageSettled(_, _, let paid) = $0 { paid } else { nil } }.first ?? .zero
-            let usage = await self.writer.read { state in Views.usage(state.leases[id]?.usage) }
+            let usage = Views.usage(await self.reader.state(for: auth.signer.id).leases[id]?.usage)
             return JSONResponse.response(Views.UsageAccepted(
                 sequence: outcome.entry.sequence, time: outcome.entry.time.description, events: outcome.events.map(\.name),
                 paid: paid.description, usage: usage))

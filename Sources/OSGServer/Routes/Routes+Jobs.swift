@@ -6,7 +6,7 @@ import OSGSpec
 /// User routes: faucet, submit, cancel, status, history, logs, account; and governance's
 /// set-aside pools and grants.
 extension Coordinator {
-    func addJobRoutes(to router: Router<BasicRequestContext>) {
+    func addJobRoutes(to router: Router<CoordinatorRequestContext>) {
         router.post("/v1/faucet") { request, _ in
             // Only a devnet gives credits away: checked before any signature work.
             guard self.configuration.devnetFaucet else {
@@ -25,17 +25,20 @@ extension Coordinator {
             let governance = self.governanceID
             // The cap is checked inside the single writer, against the state and the deposits
             // to this key still on their way into it, atomically with queueing this deposit.
-            let outcome = try await self.writer.submit(.deposit(tenantID: tenant, amount: MicroCredits(amount)), actor: governance) { state, unapplied in
-                let coming = unapplied.reduce(Int64(0)) { sum, item in
-                    if case .deposit(tenant, let credits) = item.command, item.actor == governance { sum + credits.rawValue } else { sum }
+            let outcome = try await self.writer.submit(.deposit(tenantID: tenant, amount: MicroCredits(amount)), actor: governance, nonce: auth.nonce) { state, unapplied in
+                // Deposits are governance's commands: its unapplied ones to this tenant.
+                let coming = unapplied.reduce(Int64(0)) { sum, command in
+                    if case .deposit(tenant, let credits) = command { sum + credits.rawValue } else { sum }
                 }
                 let balance = state.availableFunds(of: tenant).rawValue + coming
                 guard balance <= cap.rawValue - amount else {
                     throw APIError(.unprocessableContent, "faucet_cap",
                                    "the faucet tops balances up to \(cap) credits; this key holds \(MicroCredits(balance)) (with deposits in progress)", field: "amount")
                 }
-            }.acceptedOrThrow()
-            let after = await self.writer.read { $0.availableFunds(of: tenant) }
+            }
+            self.reader.recordWrite(by: tenant, through: outcome.entry.sequence + 1)
+            _ = try outcome.acceptedOrThrow()
+            let after = await self.reader.state(for: tenant).availableFunds(of: tenant)
             return JSONResponse.response(FaucetAccepted(sequence: outcome.entry.sequence, deposited: MicroCredits(body.amount).description, balance: after.description))
         }
         router.post("/v1/jobs") { request, _ in
@@ -52,7 +55,11 @@ extension Coordinator {
                                problem.message + location + more, field: problem.field.isEmpty ? nil : problem.field)
             }
             guard let spec = read.spec else { throw APIError.badRequest("invalid_spec", "the spec could not be read") }
-            let outcome = try await self.perform(.submitJob(spec: spec, pool: pool), actor: auth.signer.id)
+            let limits = self.configuration.writeLimits
+            let tenant = auth.signer.id
+            let outcome = try await self.perform(.submitJob(spec: spec, pool: pool), by: auth) { state, unapplied throws(APIError) in
+                try WriteAdmission.job(spec, pool: pool, tenant: tenant, limits: limits, state: state, unapplied: unapplied)
+            }
             let jobID = outcome.events.lazy.compactMap { if case .jobQueued(let id, _) = $0 { id } else { nil } }.first ?? "job-\(outcome.entry.sequence)"
             return JSONResponse.response(JobAccepted(job: jobID, sequence: outcome.entry.sequence, submitted: outcome.entry.time.description),
                                          status: .created, headers: [.location: "/v1/jobs/\(jobID)"])
@@ -60,55 +67,53 @@ extension Coordinator {
         router.get("/v1/jobs") { request, _ in
             let auth = try await self.authenticator.authenticate(request, accepting: .none)
             let tenant = auth.signer.id
-            return await self.writer.read { state in
-                let mine = state.orders.values.filter { $0.tenantID == tenant }.sorted { ($0.submitted, $0.id.count, $0.id) < ($1.submitted, $1.id.count, $1.id) }
-                let positions = Dictionary(uniqueKeysWithValues: state.queue.enumerated().map { ($1, $0 + 1) })
-                return JSONResponse.response(["jobs": mine.map { Views.job($0, in: state, queuePositions: positions) }])
-            }
+            let state = await self.reader.state(for: tenant)
+            let mine = state.orders.values.filter { $0.tenantID == tenant }.sorted { ($0.submitted, $0.id.count, $0.id) < ($1.submitted, $1.id.count, $1.id) }
+            let positions = Dictionary(uniqueKeysWithValues: state.queue.enumerated().map { ($1, $0 + 1) })
+            let leases = Views.leasesByOrder(of: Set(mine.map(\.id)), in: state)
+            return JSONResponse.response(["jobs": mine.map { Views.job($0, in: state, queuePositions: positions, leasesByOrder: leases) }])
         }
         router.get("/v1/jobs/{id}") { request, context in
             let id = try context.parameters.require("id")
             let auth = try await self.authenticator.authenticate(request, accepting: .none)
-            return try await self.writer.read { state throws(APIError) in
-                let order = try Self.ownedOrder(id, tenant: auth.signer.id, in: state)
-                return JSONResponse.response(Views.job(order, in: state))
-            }
+            let state = await self.reader.state(for: auth.signer.id)
+            let order = try Self.ownedOrder(id, tenant: auth.signer.id, in: state)
+            return JSONResponse.response(Views.job(order, in: state))
         }
         router.delete("/v1/jobs/{id}") { request, context in
             let id = try context.parameters.require("id")
             let auth = try await self.authenticator.authenticate(request, accepting: .none)
-            let outcome = try await self.perform(.cancelJob(orderID: id), actor: auth.signer.id)
+            let outcome = try await self.perform(.cancelJob(orderID: id), by: auth)
             return JSONResponse.response(Views.accepted(outcome))
         }
         router.get("/v1/jobs/{id}/logs") { request, context in
             let id = try context.parameters.require("id")
             let auth = try await self.authenticator.authenticate(request, accepting: .none)
-            _ = try await self.writer.read { state throws(APIError) in try Self.ownedOrder(id, tenant: auth.signer.id, in: state) }
+            _ = try Self.ownedOrder(id, tenant: auth.signer.id, in: await self.reader.state(for: auth.signer.id))
             let (lines, dropped) = self.jobLogs.lines(of: id)
             return JSONResponse.response(JobLogs(job: id, lines: lines, droppedLines: dropped))
         }
         router.get("/v1/account") { request, _ in
             let auth = try await self.authenticator.authenticate(request, accepting: .none)
             let id = auth.signer.id
-            return await self.writer.read { state in
-                JSONResponse.response(AccountView(id: id, available: state.availableFunds(of: id).description,
-                                                  isGovernance: id == state.genesis.governanceID))
-            }
+            let state = await self.reader.state(for: id)
+            return JSONResponse.response(AccountView(id: id, available: state.availableFunds(of: id).description,
+                                                     isGovernance: id == state.genesis.governanceID))
         }
         router.post("/v1/pools") { request, _ in
             let auth = try await self.authenticator.authenticate(request, accepting: .json)
             let body = try StrictJSON.decode(PoolRequest.self, from: auth.body)
             let pool = SetAsidePool(name: body.name, sharePPM: body.sharePpm, pricePerGPUHour: MicroCredits(body.price),
                                     ceilingPerGPUHour: body.ceiling.map(MicroCredits.init))
-            let outcome = try await self.perform(.definePool(pool), actor: auth.signer.id)
+            let outcome = try await self.perform(.definePool(pool), by: auth)
             return JSONResponse.response(Views.accepted(outcome), status: .created)
         }
         router.post("/v1/pools/{name}/funding") { request, context in
             let name = try context.parameters.require("name")
             let auth = try await self.authenticator.authenticate(request, accepting: .json)
             let body = try StrictJSON.decode(AmountRequest.self, from: auth.body)
-            let outcome = try await self.perform(.fundPool(name: name, amount: MicroCredits(body.amount)), actor: auth.signer.id)
-            let funding = await self.writer.read { $0.poolFunding(of: name) }
+            let outcome = try await self.perform(.fundPool(name: name, amount: MicroCredits(body.amount)), by: auth)
+            let funding = await self.reader.state(for: auth.signer.id).poolFunding(of: name)
             return JSONResponse.response(PoolFunded(sequence: outcome.entry.sequence, pool: name,
                                                     funded: MicroCredits(body.amount).description, funding: funding.description))
         }
@@ -116,7 +121,7 @@ extension Coordinator {
             let auth = try await self.authenticator.authenticate(request, accepting: .json)
             let body = try StrictJSON.decode(GrantRequest.self, from: auth.body)
             let grant = SetAsideGrant(pool: body.pool, tenantID: body.tenant, quotaGPUSeconds: body.quotaGpuSeconds, expires: body.expires)
-            let outcome = try await self.perform(.grantSetAside(grant), actor: auth.signer.id)
+            let outcome = try await self.perform(.grantSetAside(grant), by: auth)
             return JSONResponse.response(Views.accepted(outcome), status: .created)
         }
     }

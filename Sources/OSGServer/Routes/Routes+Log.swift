@@ -4,7 +4,7 @@ import Hummingbird
 /// The transparency-log files under `<data>/log/`, served read-only at `/log/…` for
 /// mirrors, witnesses and `osg audit` (C2SP tlog-tiles layout).
 extension Coordinator {
-    func addLogRoutes(to router: Router<BasicRequestContext>) {
+    func addLogRoutes(to router: Router<CoordinatorRequestContext>) {
         let files = LogDirectory(root: configuration.logDirectory)
         router.get("/log/**") { request, context in
             let relative = context.parameters.getCatchAll().joined(separator: "/")

@@ -5,46 +5,47 @@ import OSGDomain
 
 /// Operator routes: nodes, heartbeats, leases, lockups, job logs.
 extension Coordinator {
-    func addNodeRoutes(to router: Router<BasicRequestContext>) {
+    func addNodeRoutes(to router: Router<CoordinatorRequestContext>) {
         router.post("/v1/nodes") { request, _ in
             let auth = try await self.authenticator.authenticate(request, accepting: .json)
             let body = try StrictJSON.decode(NodeRegistration.self, from: auth.body)
             let node = try body.node(operatorID: auth.signer.id)
-            let outcome = try await self.perform(.registerNode(node), actor: auth.signer.id)
+            let limits = self.configuration.writeLimits
+            let outcome = try await self.perform(.registerNode(node), by: auth) { state, unapplied throws(APIError) in
+                try WriteAdmission.node(operatorID: node.operatorID, limits: limits, state: state, unapplied: unapplied)
+            }
             return JSONResponse.response(Views.accepted(outcome), status: .created, headers: [.location: "/v1/nodes/\(node.id)"])
         }
         router.get("/v1/nodes") { _, _ in
             let bytes = await self.publicViews.bytes(for: "nodes") {
-                await self.writer.read { state in
-                    JSONResponse.encode(["nodes": state.nodes.values.sorted { $0.node.id < $1.node.id }.map { Views.node($0, in: state) }])
-                }
+                let state = await self.reader.state()
+                return JSONResponse.encode(["nodes": state.nodes.values.sorted { $0.node.id < $1.node.id }.map { Views.node($0, in: state) }])
             }
             return JSONResponse.response(bytes: bytes)
         }
         router.get("/v1/nodes/{id}") { _, context in
             let id = try context.parameters.require("id")
-            return try await self.writer.read { state throws(APIError) in
-                guard let record = state.nodes[id] else { throw APIError.notFound("no node with id \(id.prefix(128))", field: "id") }
-                return JSONResponse.response(Views.node(record, in: state))
-            }
+            let state = await self.reader.state()
+            guard let record = state.nodes[id] else { throw APIError.notFound("no node with id \(id.prefix(128))", field: "id") }
+            return JSONResponse.response(Views.node(record, in: state))
         }
         router.patch("/v1/nodes/{id}") { request, context in
             let id = try context.parameters.require("id")
             let auth = try await self.authenticator.authenticate(request, accepting: .json)
             let body = try StrictJSON.decode(NodeUpdate.self, from: auth.body)
-            let outcome = try await self.perform(.updateNodeAsk(nodeID: id, askPerGPUHour: MicroCredits(body.askPrice)), actor: auth.signer.id)
+            let outcome = try await self.perform(.updateNodeAsk(nodeID: id, askPerGPUHour: MicroCredits(body.askPrice)), by: auth)
             return JSONResponse.response(Views.accepted(outcome))
         }
         router.delete("/v1/nodes/{id}") { request, context in
             let id = try context.parameters.require("id")
             let auth = try await self.authenticator.authenticate(request, accepting: .none)
-            let outcome = try await self.perform(.withdrawNode(nodeID: id), actor: auth.signer.id)
+            let outcome = try await self.perform(.withdrawNode(nodeID: id), by: auth)
             return JSONResponse.response(Views.accepted(outcome))
         }
         router.post("/v1/heartbeats") { request, _ in
             let auth = try await self.authenticator.authenticate(request, accepting: .json)
             let body = try StrictJSON.decode(HeartbeatBatch.self, from: auth.body)
-            let outcome = try await self.perform(.heartbeat(nodeIDs: body.nodes), actor: auth.signer.id)
+            let outcome = try await self.perform(.heartbeat(nodeIDs: body.nodes), by: auth)
             return JSONResponse.response(HeartbeatAccepted(sequence: outcome.entry.sequence, nodes: body.nodes.count,
                                                            cameBack: outcome.events.compactMap { if case .nodeCameBack(let id) = $0 { id } else { nil } }))
         }
@@ -53,31 +54,32 @@ extension Coordinator {
             let query = try LeasePoll(request.uri.queryParameters, maxWaitSeconds: self.configuration.maxPollSeconds)
             let current = await self.writer.leaseVersion
             if query.waitSeconds > 0, current <= query.after {
-                await self.writer.waitForLeaseChange(after: query.after, timeout: .seconds(query.waitSeconds))
+                try await self.openPolls.holding(for: auth.signer.id) {
+                    await self.writer.waitForLeaseChange(after: query.after, timeout: .seconds(query.waitSeconds))
+                }
             }
             let operatorID = auth.signer.id
             let version = await self.writer.leaseVersion
-            return await self.writer.read { state in
-                JSONResponse.response(OperatorLeases.of(operatorID, in: state, version: version))
-            }.withLeaseVersion(version)
+            // Fresh: the lease changes that woke the poll are in the log by now.
+            let state = await self.reader.state(through: await self.writer.logLength)
+            return JSONResponse.response(OperatorLeases.of(operatorID, in: state, version: version)).withLeaseVersion(version)
         }
         router.post("/v1/leases/{id}/end") { request, context in
             let id = try context.parameters.require("id")
             let auth = try await self.authenticator.authenticate(request, accepting: .json)
             let body = try StrictJSON.decode(LeaseEndReport.self, from: auth.body)
-            let outcome = try await self.perform(.endLease(leaseID: id, reason: body.reason), actor: auth.signer.id)
+            let outcome = try await self.perform(.endLease(leaseID: id, reason: body.reason), by: auth)
             return JSONResponse.response(Views.accepted(outcome))
         }
         router.post("/v1/leases/{id}/logs") { request, context in
             let id = try context.parameters.require("id")
             let auth = try await self.authenticator.authenticate(request, accepting: .json)
             let body = try StrictJSON.decode(LogLines.self, from: auth.body)
-            let job: String = try await self.writer.read { state throws(APIError) in
-                guard let lease = state.leases[id] else { throw APIError.notFound("no lease with id \(id.prefix(128))", field: "id") }
-                let operates = lease.allocations.contains { state.nodes[$0.nodeID]?.node.operatorID == auth.signer.id }
-                guard operates else { throw APIError.forbidden("lease \(id) does not run on your nodes") }
-                return lease.orderID
-            }
+            let state = await self.reader.state(through: await self.writer.logLength)
+            guard let lease = state.leases[id] else { throw APIError.notFound("no lease with id \(id.prefix(128))", field: "id") }
+            let operates = lease.allocations.contains { state.nodes[$0.nodeID]?.node.operatorID == auth.signer.id }
+            guard operates else { throw APIError.forbidden("lease \(id) does not run on your nodes") }
+            let job = lease.orderID
             do {
                 try self.jobLogs.append(body.lines, to: job)
             } catch {
@@ -89,8 +91,12 @@ extension Coordinator {
         router.post("/v1/lockups") { request, _ in
             let auth = try await self.authenticator.authenticate(request, accepting: .json)
             let body = try StrictJSON.decode(LockupRequest.self, from: auth.body)
+            let limits = self.configuration.writeLimits
+            let operatorID = auth.signer.id
             let outcome = try await self.perform(
-                .lockUp(nodeID: body.node, gpus: body.gpus, holderID: body.holder, until: body.until), actor: auth.signer.id)
+                .lockUp(nodeID: body.node, gpus: body.gpus, holderID: body.holder, until: body.until), by: auth) { state, unapplied throws(APIError) in
+                try WriteAdmission.lockup(operatorID: operatorID, limits: limits, state: state, unapplied: unapplied)
+            }
             return JSONResponse.response(Views.accepted(outcome), status: .created)
         }
         addAgentReportRoutes(to: router)

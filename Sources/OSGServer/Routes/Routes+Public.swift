@@ -5,7 +5,7 @@ import OSGDomain
 /// Public, unsigned reads: statistics, the order book, lockups, set-aside use, providers.
 /// Answers are computed from the state and reused for up to `publicCacheMilliseconds`.
 extension Coordinator {
-    func addPublicRoutes(to router: Router<BasicRequestContext>) {
+    func addPublicRoutes(to router: Router<CoordinatorRequestContext>) {
         let views: [(path: String, build: @Sendable (CoordinatorState) -> [UInt8])] = [
             ("/v1/stats", { JSONResponse.encode(PublicViews.stats($0)) }),
             ("/v1/market", { JSONResponse.encode(PublicViews.market($0)) }),
@@ -18,7 +18,7 @@ extension Coordinator {
         for view in views {
             let build = view.build
             router.get(RouterPath(view.path)) { _, _ in
-                let bytes = await self.publicViews.bytes(for: view.path) { await self.writer.read(build) }
+                let bytes = await self.publicViews.bytes(for: view.path) { build(await self.reader.state()) }
                 return JSONResponse.response(bytes: bytes, headers: [.cacheControl: "public, max-age=1"])
             }
         }
@@ -178,11 +178,19 @@ enum PublicViews {
             return PoolUse(name: pool.name, sharePpm: pool.sharePPM, price: pool.pricePerGPUHour.description,
                            ceiling: pool.ceilingPerGPUHour?.description, funding: state.poolFunding(of: pool.name).description,
                            grants: grants.count,
-                           quotaGpuSeconds: grants.reduce(0) { $0 + $1.quotaGPUSeconds },
-                           usedGpuSeconds: grants.reduce(0) { $0 + $1.usedGPUSeconds },
+                           quotaGpuSeconds: clampedSum(grants.lazy.map(\.quotaGPUSeconds)),
+                           usedGpuSeconds: clampedSum(grants.lazy.map(\.usedGPUSeconds)),
                            runningGpus: running[pool.name] ?? 0, pendingJobs: pending[pool.name] ?? 0)
         }
         return ["pools": pools]
+    }
+
+    /// The sum of `values`, held at the bounds of `Int64` (summed in 128 bits, which 2^64
+    /// values of at most 2^63 cannot overflow): a total over many grants never traps.
+    static func clampedSum<S: Sequence>(_ values: S) -> Int64 where S.Element == Int64 {
+        var sum: Int128 = 0
+        for value in values { sum += Int128(value) }
+        return Int64(clamping: sum)
     }
 
     struct Provider: Encodable {
@@ -206,20 +214,46 @@ enum PublicViews {
         var result: Views.Benchmark
     }
 
+    /// One operator's figures, gathered in a single pass over the nodes without copying their
+    /// records, so `/v1/providers` stays linear in the nodes (a million of one operator too).
+    private struct ProviderTotals {
+        var nodes = 0
+        var onlineNodes = 0
+        /// At most 64 per node (`ComputeNode.Limits`): no node count reaches `Int.max`.
+        var gpus = 0
+        var allocatedGpus = 0
+        var gpuModels: Set<String> = []
+        var regions: Set<String> = []
+        /// Σ stake in 128 bits: exact for any number of nodes at any stake an older log holds.
+        var stakeMicroCredits: Int128 = 0
+        /// Only the nodes with a benchmark are kept (and sorted).
+        var benchmarks: [ProviderBenchmark] = []
+
+        mutating func add(_ record: CoordinatorState.NodeRecord, allocated: Int) {
+            let node = record.node
+            nodes += 1
+            if record.online { onlineNodes += 1 }
+            gpus += node.gpuCount
+            allocatedGpus += allocated
+            gpuModels.insert(node.gpuModel.name)
+            regions.insert(node.region)
+            stakeMicroCredits += Int128(node.stake.rawValue)
+            if let result = Views.benchmark(record.benchmark) {
+                benchmarks.append(ProviderBenchmark(node: node.id, gpuModel: node.gpuModel.name, gpus: node.gpuCount, result: result))
+            }
+        }
+    }
+
     static func providers(_ state: CoordinatorState) -> [String: [Provider]] {
-        var byOperator: [String: [CoordinatorState.NodeRecord]] = [:]
-        for record in state.nodes.values { byOperator[record.node.operatorID, default: []].append(record) }
-        let providers = byOperator.map { id, records in
-            Provider(id: id, nodes: records.count, onlineNodes: records.filter(\.online).count,
-                     gpus: records.reduce(0) { $0 + $1.node.gpuCount },
-                     allocatedGpus: records.reduce(0) { $0 + (state.allocatedGPUs[$1.node.id] ?? 0) },
-                     gpuModels: Set(records.map(\.node.gpuModel.name)).sorted(), regions: Set(records.map(\.node.region)).sorted(),
-                     stake: MicroCredits.sumDescription(records.lazy.map(\.node.stake)),
-                     benchmarks: records.sorted { $0.node.id < $1.node.id }.compactMap { record in
-                         Views.benchmark(record.benchmark).map {
-                             ProviderBenchmark(node: record.node.id, gpuModel: record.node.gpuModel.name, gpus: record.node.gpuCount, result: $0)
-                         }
-                     })
+        var byOperator: [String: ProviderTotals] = [:]
+        for record in state.nodes.values {
+            byOperator[record.node.operatorID, default: ProviderTotals()].add(record, allocated: state.allocatedGPUs[record.node.id] ?? 0)
+        }
+        let providers = byOperator.map { id, totals in
+            Provider(id: id, nodes: totals.nodes, onlineNodes: totals.onlineNodes, gpus: totals.gpus, allocatedGpus: totals.allocatedGpus,
+                     gpuModels: totals.gpuModels.sorted(), regions: totals.regions.sorted(),
+                     stake: MicroCredits.description(ofTotal: totals.stakeMicroCredits),
+                     benchmarks: totals.benchmarks.sorted { $0.node < $1.node })
         }.sorted { $0.id < $1.id }
         return ["providers": providers]
     }

@@ -1,9 +1,10 @@
 import Foundation
 import Hummingbird
+import OSGAuth
 
 extension Coordinator {
     /// Liveness, readiness, metrics and the API description.
-    func addServiceRoutes(to router: Router<BasicRequestContext>) {
+    func addServiceRoutes(to router: Router<CoordinatorRequestContext>) {
         router.get("/health") { _, _ in
             JSONResponse.response(["status": "ok"])
         }
@@ -14,6 +15,11 @@ extension Coordinator {
             let length = await self.writer.logLength
             return JSONResponse.response(ReadyView(status: "ready", logEntries: length, governance: self.governanceID))
         }
+        router.get("/v1/info") { _, _ in
+            JSONResponse.response(InfoView(
+                origin: self.audience.origin, genesis: self.audience.genesisHex, governance: self.governanceID,
+                signatureScheme: SignedRequest.scheme, signatureWindowSeconds: self.configuration.signatureWindowSeconds))
+        }
         router.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(bytes: self.metrics.render())))
@@ -21,6 +27,19 @@ extension Coordinator {
         router.get("/openapi.json") { _, _ in
             JSONResponse.response(bytes: OpenAPIDocument.bytes)
         }
+    }
+
+    /// What a client needs to sign requests for this coordinator (`GET /v1/info`).
+    struct InfoView: Encodable {
+        /// The log's origin, the second line of every signed message.
+        var origin: String
+        /// SHA-256 of the genesis's canonical bytes, in hex: the third line.
+        var genesis: String
+        var governance: String
+        /// `OSG-REQUEST-V2`.
+        var signatureScheme: String
+        /// How far a request's timestamp may be from the server's clock.
+        var signatureWindowSeconds: Int64
     }
 
     struct ReadyView: Encodable {

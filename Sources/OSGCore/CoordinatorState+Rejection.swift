@@ -1,0 +1,40 @@
+import OSGDomain
+
+/// Refusals known before a command is logged.
+///
+/// A command the state would refuse costs the coordinator a log entry kept forever (its whole
+/// body, published) while changing nothing. ``rejection(of:actor:at:)`` answers, without
+/// applying anything, the refusal `apply` would give the command against the current state,
+/// by the very checks `apply` runs first (each command's `…Rejection` function), so the
+/// coordinator refuses such a request at the door and logs nothing. A command that passes
+/// can still be refused when applied (another command logged in between changed the state);
+/// that refusal is logged as before.
+extension CoordinatorState {
+    /// The rejection `apply` would give `command` from `actor` at `time`, or `nil` when the
+    /// checks it runs first pass (or the command has none that can run ahead: governance and
+    /// the coordinator's own commands).
+    public func rejection(of command: Command, actor: String, at time: Timestamp) -> Rejection? {
+        switch command {
+        case .registerNode(let node): registrationRejection(node, actor: actor)
+        case .updateNodeAsk(let nodeID, let ask): askUpdateRejection(nodeID, ask: ask, actor: actor)
+        case .withdrawNode(let nodeID): ownedNode(nodeID, actor: actor).rejection
+        case .heartbeat(let nodeIDs): heartbeatRejection(nodeIDs, actor: actor)
+        case .submitJob(let spec, let pool): submissionRejection(spec, pool: pool, actor: actor, at: time)
+        case .cancelJob(let orderID): cancellationRejection(orderID, actor: actor)
+        case .endLease(let leaseID, let reason): leaseEndRejection(leaseID, reason: reason, actor: actor)
+        case .lockUp(let nodeID, let gpus, let holderID, let until):
+            lockupRejection(nodeID: nodeID, gpus: gpus, holderID: holderID, until: until, actor: actor, at: time)
+        case .reportBenchmark(let nodeID, let result): benchmarkRejection(nodeID: nodeID, result: result, actor: actor)
+        case .reportUsage(let leaseID, let through, let counters):
+            usageRejection(leaseID: leaseID, through: through, counters: counters, actor: actor, at: time)
+        case .definePool, .grantSetAside, .tick, .clear, .deposit, .recordCarbonSeries, .fundPool: nil
+        }
+    }
+}
+
+extension Result where Failure == Rejection {
+    /// The rejection, when this is one.
+    var rejection: Rejection? {
+        if case .failure(let rejection) = self { rejection } else { nil }
+    }
+}
