@@ -61,7 +61,7 @@ extension ClearingEngine {
         let wanted = need.nodeCount
         let wantLevels = FreeCapacityIndex.levels(atLeast: need.gpusPerNode)
         var bestPrice = Int64.max
-        var bestTotal = Int64.max
+        var bestTotal = Int128.max
         gangBest.removeAll(keepingCapacity: true)
         for region in need.regions {
             gangScratch.removeAll(keepingCapacity: true)
@@ -95,7 +95,8 @@ extension ClearingEngine {
             }
             guard gangScratch.count == wanted else { continue }
             let price = gangScratch[wanted - 1].askMicroCredits
-            let total = gangScratch.reduce(Int64(0)) { $0 + $1.askMicroCredits }
+            // Wide: asks from an older log may be near Int64.max, and a sum of them must not trap.
+            let total = gangScratch.reduce(Int128(0)) { $0 + Int128($1.askMicroCredits) }
             if price < bestPrice || (price == bestPrice && total < bestTotal) {
                 bestPrice = price
                 bestTotal = total

@@ -175,9 +175,8 @@ public actor CommandWriter {
     }
 
     private func commit(_ batch: [Pending]) async {
-        // Applied or failed, the batch's commands leave the unapplied ones once this returns.
-        defer { forgetUnapplied(batch) }
         if let failed {
+            forgetUnapplied(batch)
             for item in batch {
                 item.continuation.resume(throwing: APIError(.serviceUnavailable, "store_failed", "the coordinator's store failed (\(failed.code.rawValue)); it accepts writes again after a restart"))
             }
@@ -194,6 +193,7 @@ public actor CommandWriter {
             // COMMIT): the state can no longer be sure to match the store, so stop writing.
             logger.error("store append failed; refusing writes until restart", metadata: ["error": "\(error)"])
             failed = error
+            forgetUnapplied(batch)
             for item in batch {
                 item.continuation.resume(throwing: APIError(.serviceUnavailable, "store_failed", "the command could not be stored (\(error.code.rawValue)); it was not acknowledged; retry after the coordinator restarts"))
             }
@@ -201,7 +201,10 @@ public actor CommandWriter {
         }
         metrics.appendDuration.recordNanoseconds((ContinuousClock.now - start).nanoseconds)
         let events = processor.applyAppended(entries)
-        committing = []  // applied: the state includes them now (before any suspension below)
+        // Applied: the state includes them now, so they leave the unapplied ones before any
+        // suspension below (an admission check in between must not count them twice).
+        committing = []
+        forgetUnapplied(batch)
         metrics.commandsAppended.increment(by: entries.count)
         metrics.storeAppends.increment()
         metrics.batchSize.record(entries.count)

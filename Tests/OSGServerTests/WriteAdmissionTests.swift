@@ -36,6 +36,24 @@ struct WriteAdmissionTests {
         }
     }
 
+    @Test("concurrent writes of one key up to a limit all pass: an applied command is never counted twice against it")
+    func concurrentUpToTheLimit() async throws {
+        let harness = try await Harness.make()
+        let clock = harness.clock
+        let tenant = Participant()
+        try await harness.test { client in
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<10 {
+                    group.addTask { try await client.signed(tenant, .post, "/v1/faucet", json: #"{"amount":"1000"}"#, at: clock.now).status }
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(statuses.allSatisfy { $0 == 200 }, "ten deposits of 1,000 reach the 10,000 cap exactly: \(statuses)")
+            let over = try await client.signed(tenant, .post, "/v1/faucet", json: #"{"amount":"1"}"#, at: clock.now)
+            #expect(over.status == 422)
+        }
+    }
+
     @Test("per-key caps: queued jobs (429), nodes and lockups (422)")
     func perKeyCaps() async throws {
         let harness = try await Harness.make { configuration in

@@ -27,13 +27,13 @@ extension Coordinator {
             // to this key still on their way into it, atomically with queueing this deposit.
             let outcome = try await self.writer.submit(.deposit(tenantID: tenant, amount: MicroCredits(amount)), actor: governance, nonce: auth.nonce) { state, unapplied in
                 // Deposits are governance's commands: its unapplied ones to this tenant.
-                let coming = unapplied.reduce(Int64(0)) { sum, command in
-                    if case .deposit(tenant, let credits) = command { sum + credits.rawValue } else { sum }
+                let coming = unapplied.reduce(Int128(0)) { sum, command in
+                    if case .deposit(tenant, let credits) = command { sum + Int128(credits.rawValue) } else { sum }
                 }
-                let balance = state.availableFunds(of: tenant).rawValue + coming
-                guard balance <= cap.rawValue - amount else {
+                let balance = Int128(state.availableFunds(of: tenant).rawValue) + coming
+                guard balance <= Int128(cap.rawValue) - Int128(amount) else {
                     throw APIError(.unprocessableContent, "faucet_cap",
-                                   "the faucet tops balances up to \(cap) credits; this key holds \(MicroCredits(balance)) (with deposits in progress)", field: "amount")
+                                   "the faucet tops balances up to \(cap) credits; this key holds \(MicroCredits.description(of: UInt128(clamping: balance))) (with deposits in progress)", field: "amount")
                 }
             }
             self.reader.recordWrite(by: tenant, through: outcome.entry.sequence + 1)
