@@ -157,7 +157,7 @@ public final class RequestAuthenticator: Sendable {
             if kind == .none { return nil }
             throw APIError(.unsupportedMediaType, "missing_content_type", "set Content-Type: application/json", field: "Content-Type")
         }
-        let media = value.split(separator: ";", maxSplits: 1).first.map { $0.trimmingASCIISpaces().lowercased() } ?? ""
+        let media = Self.mediaTypeName(value)
         switch (kind, media) {
         case (.none, _): return nil
         case (.json, "application/json"), (.jsonOrYAML, "application/json"): return "application/json"
@@ -166,6 +166,18 @@ public final class RequestAuthenticator: Sendable {
             let allowed = kind == .json ? "application/json" : "application/json or application/yaml"
             throw APIError(.unsupportedMediaType, "unsupported_content_type", "Content-Type \(value.prefix(64)) is not accepted; use \(allowed)", field: "Content-Type")
         }
+    }
+
+    /// The media type of a `Content-Type` value: before any `;`, without surrounding spaces or
+    /// tabs, lower-cased. One pass over the bytes (this runs for every write).
+    static func mediaTypeName(_ value: String) -> String {
+        var utf8 = Substring(value).utf8
+        if let semicolon = utf8.firstIndex(of: UInt8(ascii: ";")) { utf8 = utf8[..<semicolon] }
+        let isBlank = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        guard let first = utf8.firstIndex(where: { !isBlank($0) }), let last = utf8.lastIndex(where: { !isBlank($0) }) else { return "" }
+        let trimmed = utf8[first...last]
+        if trimmed.allSatisfy({ !(0x41...0x5A).contains($0) }) { return String(Substring(trimmed)) }
+        return String(decoding: trimmed.map { (0x41...0x5A).contains($0) ? $0 + 0x20 : $0 }, as: UTF8.self)
     }
 
     static func headerField(_ message: String) -> String? {

@@ -22,23 +22,11 @@ extension PostgresDatabase {
             bindings.append(cutoff)
             try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM \(table) WHERE timestamp < $1", binds: bindings), logger: logger)
         }
-        var offset = 0
-        while offset < nonces.count {
-            // At most 1,000 rows (3,000 parameters) per statement.
-            let chunk = nonces[offset..<min(nonces.count, offset + 1_000)]
-            var bindings = PostgresBindings(capacity: chunk.count * 3)
-            var values: [String] = []
-            values.reserveCapacity(chunk.count)
-            for (index, nonce) in chunk.enumerated() {
-                bindings.append(nonce.signer)
-                bindings.append(nonce.nonce)
-                bindings.append(nonce.timestamp)
-                values.append("($\(index * 3 + 1), $\(index * 3 + 2), $\(index * 3 + 3))")
-            }
-            try await connection.query(PostgresQuery(
-                unsafeSQL: "INSERT INTO \(table) (signer, nonce, timestamp) VALUES \(values.joined(separator: ", ")) ON CONFLICT DO NOTHING",
-                binds: bindings), logger: logger)
-            offset += chunk.count
+        try await insertRows(nonces.count, into: NonceTable.name, columns: ["signer", "nonce", "timestamp"],
+                             suffix: "ON CONFLICT DO NOTHING", connection) { bindings, row in
+            bindings.append(nonces[row].signer)
+            bindings.append(nonces[row].nonce)
+            bindings.append(nonces[row].timestamp)
         }
     }
 

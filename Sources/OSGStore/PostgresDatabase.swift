@@ -144,23 +144,33 @@ public final class PostgresDatabase: Sendable {
                 guard first == stored else {
                     throw StoreError(.notContiguous, "\(table.rawValue): batch starts at \(first) but the table holds \(stored) records")
                 }
-                // Multi-row inserts, at most 1,000 rows (2,000 parameters) per statement.
-                var offset = 0
-                while offset < bodies.count {
-                    let chunk = bodies[offset..<min(bodies.count, offset + 1_000)]
-                    var bindings = PostgresBindings(capacity: chunk.count * 2)
-                    var values: [String] = []
-                    values.reserveCapacity(chunk.count)
-                    for (index, body) in chunk.enumerated() {
-                        bindings.append(Int64(first) + Int64(offset + index))
-                        bindings.append(ByteBuffer(bytes: body))
-                        values.append("($\(index * 2 + 1), $\(index * 2 + 2))")
-                    }
-                    let sql = "INSERT INTO \(qualified(table.rawValue)) (sequence, body) VALUES " + values.joined(separator: ", ")
-                    try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
-                    offset += chunk.count
+                try await insertRows(bodies.count, into: table.rawValue, columns: ["sequence", "body"], connection) { bindings, row in
+                    bindings.append(Int64(first) + Int64(row))
+                    bindings.append(ByteBuffer(bytes: bodies[row]))
                 }
             }
+        }
+    }
+
+    /// Inserts `count` rows into `table` with multi-row statements of at most 1,000 rows;
+    /// `bind` appends row `row`'s values, one per column, in order. `suffix` ends each
+    /// statement (e.g. `ON CONFLICT DO NOTHING`).
+    func insertRows(_ count: Int, into table: String, columns: [String], suffix: String = "", _ connection: PostgresConnection,
+                    bind: (inout PostgresBindings, Int) -> Void) async throws {
+        var offset = 0
+        while offset < count {
+            let rows = min(count - offset, 1_000)
+            var bindings = PostgresBindings(capacity: rows * columns.count)
+            var values: [String] = []
+            values.reserveCapacity(rows)
+            for row in 0..<rows {
+                bind(&bindings, offset + row)
+                let first = row * columns.count
+                values.append("(" + (1...columns.count).map { "$\(first + $0)" }.joined(separator: ", ") + ")")
+            }
+            let sql = "INSERT INTO \(qualified(table)) (\(columns.joined(separator: ", "))) VALUES \(values.joined(separator: ", ")) \(suffix)"
+            try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+            offset += rows
         }
     }
 
@@ -210,7 +220,7 @@ extension PostgresDatabase {
     /// after themselves). Refuses to drop `public`.
     public func dropSchema() async throws(StoreError) {
         guard schema != "public" else { throw StoreError(.io, "refusing to drop the public schema") }
-        try await run("dropping schema \(schema)") {
+        _ = try await run("dropping schema \(schema)") {
             try await client.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \"\(schema)\" CASCADE"), logger: logger)
         }
     }
