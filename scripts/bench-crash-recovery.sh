@@ -6,13 +6,16 @@
 # index. Fails when a check fails or a restart replays more than --max-replayed entries
 # (snapshots fell behind the kills). CI runs a few debug rounds through
 # scripts/crash-test-server.sh instead.
-#   scripts/bench-crash-recovery.sh [--rounds N] [--max-seconds S] [--max-replayed N] [--bin PATH] [--out FILE]
+# Deposits are --deposit-amount credits (default 100) so that most submissions are funded and
+# the state grows to tens of thousands of jobs over 100 rounds.
+#   scripts/bench-crash-recovery.sh [--rounds N] [--max-seconds S] [--max-replayed N] [--deposit-amount C] [--bin PATH] [--out FILE]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 rounds=100
 max_seconds=1.5
 max_replayed=2000
+deposit_amount=100
 bin=""
 out=""
 while [ $# -gt 0 ]; do
@@ -20,6 +23,7 @@ while [ $# -gt 0 ]; do
     --rounds) rounds=$2; shift 2 ;;
     --max-seconds) max_seconds=$2; shift 2 ;;
     --max-replayed) max_replayed=$2; shift 2 ;;
+    --deposit-amount) deposit_amount=$2; shift 2 ;;
     --bin) bin=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     *) echo "unknown option $1 (see the header of $0)"; exit 2 ;;
@@ -41,7 +45,7 @@ echo "crash-recovery benchmark: $rounds rounds, SIGKILL within $max_seconds s, $
 set +e
 # About 3 s a round (load, restart, checks); the audit of the published log at the end.
 timeout $(( rounds * 30 + 900 )) python3 scripts/crash-test-server.py --bin "$bin" --rounds "$rounds" \
-  --max-seconds "$max_seconds" --max-replayed "$max_replayed" --json-out "$out" > /dev/null
+  --max-seconds "$max_seconds" --max-replayed "$max_replayed" --deposit-amount "$deposit_amount" --json-out "$out" > /dev/null
 status=$?
 set -e
 

@@ -61,6 +61,9 @@ def recovery(base):
     return tuple(values.get(name, 0) for name in wanted)
 
 
+DEPOSIT = {"amount": "1"}
+
+
 def load(base, tenants, acked, stop, lock, counters):
     session = requests.Session()
     while not stop.is_set():
@@ -70,7 +73,7 @@ def load(base, tenants, acked, stop, lock, counters):
             with lock:
                 counters["attempted_deposits"][tenant] += 1 if deposit else 0
             if deposit:
-                r = tenants[tenant].send(session, base, "POST", "/v1/faucet", {"amount": "1"}, timeout=5)
+                r = tenants[tenant].send(session, base, "POST", "/v1/faucet", DEPOSIT, timeout=5)
                 if r.status_code == 200:
                     with lock:
                         acked["deposits"][tenant] += 1
@@ -98,7 +101,8 @@ def verify(base, tenants, acked, counters):
         listed[index] = {job["id"] for job in r.json()["jobs"]}
         r = tenant.send(session, base, "GET", "/v1/account")
         available = float(r.json()["available"])
-        low, high = acked["deposits"][index], counters["attempted_deposits"][index]
+        amount = float(DEPOSIT["amount"])
+        low, high = acked["deposits"][index] * amount, counters["attempted_deposits"][index] * amount
         if not (low <= available <= high):
             problems.append(f"tenant {index}: balance {available}, but {low} deposits were acknowledged and {high} attempted")
     missing = [job for tenant, job in acked["jobs"] if job not in listed.get(tenant, set())]
@@ -119,7 +123,10 @@ def main():
     parser.add_argument("--max-replayed", type=int, default=None,
                         help="fail when a restart after a kill replays more entries than this (snapshots fell behind)")
     parser.add_argument("--json-out", default=None, help="also write the final JSON object to this file")
+    parser.add_argument("--deposit-amount", type=int, default=1,
+                        help="credits per faucet deposit; more lets more submissions be funded, so the state grows faster")
     args = parser.parse_args()
+    DEPOSIT["amount"] = str(args.deposit_amount)
     if args.rounds < 1 or args.rounds > 1000 or args.workers < 1 or args.workers > 64:
         raise SystemExit("--rounds 1-1000, --workers 1-64")
     random.seed(args.seed)
@@ -193,7 +200,7 @@ def main():
     summary = {"rounds": args.rounds, "acknowledged_submissions": len(acked["jobs"]),
                "acknowledged_deposits": sum(acked["deposits"]), "log_entries": ready["log_entries"],
                "audit": audit.stdout.strip() and json.loads(audit.stdout).get("verdict"),
-               "snapshot_interval": args.snapshot_interval,
+               "snapshot_interval": args.snapshot_interval, "deposit_amount": args.deposit_amount,
                "rounds_snapshot_advanced": sum(1 for a, b in zip([0] + sequences, sequences) if b > a),
                "entries_replayed_max": max(replays), "entries_replayed_mean": round(sum(replays) / len(replays), 1),
                "restart_seconds_median": seconds[len(seconds) // 2], "restart_seconds_max": seconds[-1],

@@ -186,8 +186,13 @@ public actor CommandWriter {
         let entries = processor.entries(for: batch.map { ($0.command, $0.actor) }, at: now)
         let start = ContinuousClock.now
         do {
-            try await processor.store.append(entries, nonces: batch.compactMap(\.nonce),
-                                             forgettingNoncesBefore: now.secondsSinceEpoch - nonceRetentionSeconds)
+            let nonces = batch.compactMap(\.nonce)
+            let cutoff = now.secondsSinceEpoch - nonceRetentionSeconds
+            // On the writer's own thread where the store allows it: an append that resumed
+            // through the cooperative pool waited behind every request's signature check.
+            if try !processor.store.appendOnCallingThread(entries, nonces: nonces, forgettingNoncesBefore: cutoff) {
+                try await processor.store.append(entries, nonces: nonces, forgettingNoncesBefore: cutoff)
+            }
         } catch {
             // A failed transaction may or may not have committed (a lost connection after
             // COMMIT): the state can no longer be sure to match the store, so stop writing.

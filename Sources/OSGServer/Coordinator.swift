@@ -92,7 +92,7 @@ public final class Coordinator: Sendable {
         recovery.record(in: snapshotMetrics)
         let snapshotter = Snapshotter(
             store: store, interval: configuration.snapshotInterval, keep: configuration.snapshotsKept,
-            lastSequence: report.snapshotSequence ?? 0, metrics: snapshotMetrics, logger: logger)
+            lastSequence: report.snapshotSequence ?? 0, base: report.snapshotBase, metrics: snapshotMetrics, logger: logger)
         let writer = CommandWriter(processor: processor, observers: observers + [snapshotter], clock: clock, metrics: metrics,
                                    logger: logger, maxBatch: configuration.maxBatch,
                                    nonceRetentionSeconds: configuration.signatureWindowSeconds)

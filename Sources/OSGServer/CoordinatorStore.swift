@@ -63,6 +63,20 @@ public enum CoordinatorStore: CommandLogStore {
         }
     }
 
+    /// ``append(_:nonces:forgettingNoncesBefore:)`` on the calling thread, for a caller that has
+    /// a thread of its own to block (the single writer runs on its own dispatch queue): the
+    /// append then never waits for a thread of Swift's cooperative pool, which requests keep
+    /// busy with signature checks, to come back. Returns `false`, doing nothing, for a store
+    /// whose appends are asynchronous (PostgreSQL).
+    public func appendOnCallingThread(_ entries: [LogEntry], nonces: [AcceptedNonce], forgettingNoncesBefore cutoff: Int64) throws(StoreError) -> Bool {
+        switch self {
+        case .sqlite(let store): try store.append(entries, nonces: nonces, forgettingNoncesBefore: cutoff)
+        case .memory(let store): try store.append(entries, nonces: nonces, forgettingNoncesBefore: cutoff)
+        case .postgres: return false
+        }
+        return true
+    }
+
     public func acceptedNonces(since cutoff: Int64) async throws(StoreError) -> [AcceptedNonce] {
         switch self {
         case .sqlite(let store): try await Self.offload { () throws(StoreError) in try store.acceptedNonces(since: cutoff) }

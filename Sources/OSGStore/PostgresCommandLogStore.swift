@@ -62,7 +62,7 @@ public final class PostgresCommandLogStore: CommandLogStore {
         try Self.checkContiguous(entries, after: first.sequence)
         let database = database
         try await database.append(entries.map(\.leafBytes), first: first.sequence, to: .logEntry) { connection in
-            try await database.recordNonces(nonces, forgettingBefore: cutoff, connection)
+            try await database.recordNonces(nonces, firstSequence: first.sequence, forgettingBefore: cutoff, connection)
         }
     }
 

@@ -153,9 +153,8 @@ public final class PostgresDatabase: Sendable {
     }
 
     /// Inserts `count` rows into `table` with multi-row statements of at most 1,000 rows;
-    /// `bind` appends row `row`'s values, one per column, in order. `suffix` ends each
-    /// statement (e.g. `ON CONFLICT DO NOTHING`).
-    func insertRows(_ count: Int, into table: String, columns: [String], suffix: String = "", _ connection: PostgresConnection,
+    /// `bind` appends row `row`'s values, one per column, in order.
+    func insertRows(_ count: Int, into table: String, columns: [String], _ connection: PostgresConnection,
                     bind: (inout PostgresBindings, Int) -> Void) async throws {
         var offset = 0
         while offset < count {
@@ -168,7 +167,7 @@ public final class PostgresDatabase: Sendable {
                 let first = row * columns.count
                 values.append("(" + (1...columns.count).map { "$\(first + $0)" }.joined(separator: ", ") + ")")
             }
-            let sql = "INSERT INTO \(qualified(table)) (\(columns.joined(separator: ", "))) VALUES \(values.joined(separator: ", ")) \(suffix)"
+            let sql = "INSERT INTO \(qualified(table)) (\(columns.joined(separator: ", "))) VALUES \(values.joined(separator: ", "))"
             try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
             offset += rows
         }

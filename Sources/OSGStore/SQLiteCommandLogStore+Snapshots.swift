@@ -22,8 +22,7 @@ enum SnapshotTables {
             """)
     }
 
-    /// The segment tables (idempotent). Meant as migration `v5-snapshot-segments`; until that
-    /// is registered, every snapshot write runs it first (it costs a schema look-up).
+    /// The segment tables (idempotent): migration `v5-snapshot-segments`.
     static func createSegmentsSQLite(_ db: Database) throws {
         try db.execute(sql: """
             CREATE TABLE IF NOT EXISTS snapshot_segment (hash BLOB PRIMARY KEY CHECK (length(hash) = 32), body BLOB NOT NULL);
@@ -78,7 +77,6 @@ extension SQLiteCommandLogStore: SnapshotStore {
     public func beginSnapshot(covering sequence: UInt64) throws(StoreError) -> Bool {
         try database.run("starting snapshot \(sequence)") { queue in
             try queue.write { db in
-                try SnapshotTables.createSegmentsSQLite(db)
                 try db.execute(sql: SnapshotTables.deleteOrphanParts)
                 try db.execute(sql: SnapshotTables.deleteOrphanUses)
                 try db.execute(sql: SnapshotTables.deleteUnusedSegments)

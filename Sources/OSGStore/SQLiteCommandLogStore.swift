@@ -65,7 +65,7 @@ public final class SQLiteCommandLogStore: CommandLogStore {
         try database.run("appending to log_entry") { queue in
             try queue.write { db in
                 try RecordTable.logEntry.append(bodies, first: first.sequence, db)
-                try NonceTable.record(nonces, forgettingBefore: cutoff, db)
+                try NonceTable.record(nonces, firstSequence: first.sequence, forgettingBefore: cutoff, db)
             }
         }
     }

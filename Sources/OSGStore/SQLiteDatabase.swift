@@ -49,7 +49,8 @@ final class SQLiteDatabase: Sendable {
             try createRecordTable(RecordTable.ledgerBatch.rawValue, in: db)
         }
         migrator.registerMigration("v3-state-snapshots", migrate: SnapshotTables.createSQLite)
-        migrator.registerMigration("v4-request-nonces", migrate: NonceTable.createSQLite)
+        migrator.registerMigration("v4-request-nonce-batches", migrate: NonceTable.createSQLite)
+        migrator.registerMigration("v5-snapshot-segments", migrate: SnapshotTables.createSegmentsSQLite)
         return migrator
     }
 
