@@ -1,3 +1,4 @@
+import Dispatch
 import OSGCore
 import OSGLog
 import OSGStore
@@ -71,13 +72,18 @@ public actor TransparencyLogPublisher: CommandLogObserver {
         defer { preparing = false }
         guard await writer.checkpoint.size > writer.publishedTreeSize else { return }
         let prepared = try await writer.prepareCheckpoint()
-        let published = state.published
         lastCheckpoint = now
         let writer = self.writer
         inFlight = Task.detached(priority: .utility) {
             let outcome: TransparencyLogError?
             do throws(TransparencyLogError) {
-                try writer.writePrepared(prepared, stateBytes: CanonicalEncoding.bytes(of: published))
+                // The published state is built here, off the writer, which awaits this observer
+                // (built inline it stalled every write for as long as it took), and on a thread
+                // of its own: encoding the whole state and flushing every file since the last
+                // checkpoint on a thread of the cooperative pool took that thread from requests.
+                try await Self.onCheckpointThread { () throws(TransparencyLogError) in
+                    try writer.writePrepared(prepared, stateBytes: CanonicalEncoding.bytes(of: state.published))
+                }
                 try await writer.didPublish(prepared)
                 outcome = nil
             } catch {
@@ -86,6 +92,16 @@ public actor TransparencyLogPublisher: CommandLogObserver {
             }
             await self.finished(outcome)
         }
+    }
+
+    private static let checkpointQueue = DispatchQueue(label: "openstargate.checkpoint", qos: .utility)
+
+    /// Runs `body` on the checkpoint queue, outside Swift's cooperative pool.
+    private static func onCheckpointThread(_ body: @escaping @Sendable () throws(TransparencyLogError) -> Void) async throws(TransparencyLogError) {
+        let result: Result<Void, TransparencyLogError> = await withCheckedContinuation { continuation in
+            checkpointQueue.async { continuation.resume(returning: Result { () throws(TransparencyLogError) in try body() }) }
+        }
+        try result.get()
     }
 
     private func finished(_ outcome: TransparencyLogError?) {
