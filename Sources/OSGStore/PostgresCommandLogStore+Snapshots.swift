@@ -59,16 +59,9 @@ extension PostgresCommandLogStore: SnapshotStore {
         precondition(keep >= 1, "keep at least the snapshot being written")
         try await database.run("writing snapshot \(sequence)") {
             try await database.client.withTransaction(logger: database.logger) { connection in
+                guard try await Self.snapshotIsNew(sequence, database: database, connection) else { return }
                 var key = PostgresBindings(capacity: 1)
                 key.append(Int64(sequence))
-                let existing = try await connection.query(
-                    PostgresQuery(unsafeSQL: "SELECT sequence FROM \(database.qualified("snapshot")) WHERE sequence = $1", binds: key),
-                    logger: database.logger)
-                for try await _ in existing.decode(Int64.self) { return }
-                let logged = try await database.count(.logEntry, connection)
-                guard sequence <= logged else {
-                    throw StoreError(.notContiguous, "snapshot covers \(sequence) entries but the log holds \(logged)")
-                }
                 try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM \(database.qualified("snapshot_part")) WHERE sequence NOT IN (SELECT sequence FROM \(database.qualified("snapshot")))"), logger: database.logger)
                 let parts = SnapshotParts.split(bytes)
                 for (index, part) in parts.enumerated() {
@@ -129,16 +122,9 @@ extension PostgresCommandLogStore: SnapshotStore {
         let hashes = Array(Set(segmentHashes))
         try await database.run("committing snapshot \(sequence)") {
             try await database.client.withTransaction(logger: database.logger) { connection in
+                guard try await Self.snapshotIsNew(sequence, database: database, connection) else { return }
                 var key = PostgresBindings(capacity: 1)
                 key.append(Int64(sequence))
-                let existing = try await connection.query(
-                    PostgresQuery(unsafeSQL: "SELECT sequence FROM \(database.qualified("snapshot")) WHERE sequence = $1", binds: key),
-                    logger: database.logger)
-                for try await _ in existing.decode(Int64.self) { return }
-                let logged = try await database.count(.logEntry, connection)
-                guard sequence <= logged else {
-                    throw StoreError(.notContiguous, "snapshot covers \(sequence) entries but the log holds \(logged)")
-                }
                 var stored = 0
                 for hash in hashes {
                     var bindings = PostgresBindings(capacity: 1)
@@ -223,5 +209,21 @@ extension PostgresCommandLogStore: SnapshotStore {
                     """, binds: bindings),
                 logger: database.logger)
         }
+    }
+
+    /// Whether the snapshot covering `sequence` is still to be written: `false` when it is
+    /// already stored; throws when the log holds fewer entries than it covers.
+    static func snapshotIsNew(_ sequence: UInt64, database: PostgresDatabase, _ connection: PostgresConnection) async throws -> Bool {
+        var key = PostgresBindings(capacity: 1)
+        key.append(Int64(sequence))
+        let existing = try await connection.query(
+            PostgresQuery(unsafeSQL: "SELECT sequence FROM \(database.qualified("snapshot")) WHERE sequence = $1", binds: key),
+            logger: database.logger)
+        for try await _ in existing.decode(Int64.self) { return false }
+        let logged = try await database.count(.logEntry, connection)
+        guard sequence <= logged else {
+            throw StoreError(.notContiguous, "snapshot covers \(sequence) entries but the log holds \(logged)")
+        }
+        return true
     }
 }
