@@ -29,6 +29,9 @@ struct AuditCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Verifier key to trust: <name>+<8 hex digits>+<base64 key>.")
     var key: String?
 
+    @Option(name: .long, help: "With an https source: trust only the CA certificates in this PEM file instead of the system's (default $OSG_CA_CERT).")
+    var caCert: String?
+
     @Flag(name: .long, help: "Print one JSON object {verdict, code, reason, origin, tree_size, ...}.")
     var json = false
 
@@ -36,7 +39,14 @@ struct AuditCommand: AsyncParsableCommand {
         let trustStore = AuditTrustStore(directory: stateDir ?? AuditTrustStore.defaultDirectory)
         let report: AuditReport
         if from.hasPrefix("http://") || from.hasPrefix("https://") {
-            report = await LogAuditor(source: HTTPLogSource(prefix: from), trustStore: trustStore, pinnedKey: key).audit()
+            let trust: CoordinatorTrust
+            do {
+                trust = try CoordinatorTrust.resolve(caCertificatePath: caCert, environment: ProcessInfo.processInfo.environment)
+            } catch {
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                throw ExitCode(2)  // malformed input, as the discussion says
+            }
+            report = await LogAuditor(source: HTTPLogSource(prefix: from, trust: trust), trustStore: trustStore, pinnedKey: key).audit()
         } else {
             report = await LogAuditor(source: DirectoryLogSource(directory: from), trustStore: trustStore, pinnedKey: key).audit()
         }

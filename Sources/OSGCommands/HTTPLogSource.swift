@@ -8,13 +8,16 @@ struct HTTPLogSource: LogSource {
     /// The URL prefix, without a trailing slash.
     let prefix: String
     let client: HTTPClient
+    /// The certificates an https source may present.
+    let trust: CoordinatorTrust
 
     /// The largest file fetched (a full entry bundle of 256 maximal entries is 16 MiB).
     static let maximumBodyBytes = 17 << 20
 
-    init(prefix: String, client: HTTPClient = .shared) {
+    init(prefix: String, trust: CoordinatorTrust = .system) {
         self.prefix = prefix.hasSuffix("/") ? String(prefix.dropLast()) : prefix
-        self.client = client
+        self.trust = trust
+        client = prefix.lowercased().hasPrefix("https:") ? CoordinatorTrust.httpsClient : .shared
     }
 
     var location: String { prefix }
@@ -22,7 +25,9 @@ struct HTTPLogSource: LogSource {
     func fetch(_ path: String) async throws(LogSourceError) -> [UInt8] {
         let url = prefix + "/" + path
         do {
-            let response = try await client.execute(HTTPClientRequest(url: url), timeout: .seconds(30))
+            var request = HTTPClientRequest(url: url)
+            if url.lowercased().hasPrefix("https:") { request.tlsConfiguration = trust.tlsConfiguration }
+            let response = try await client.execute(request, timeout: .seconds(30))
             if response.status == .notFound {
                 throw LogSourceError(.notFound, path: path, "GET \(url): 404 Not Found")
             }
@@ -34,7 +39,7 @@ struct HTTPLogSource: LogSource {
         } catch let error as LogSourceError {
             throw error
         } catch {
-            throw LogSourceError(.unreachable, path: path, "GET \(url): \(error)")
+            throw LogSourceError(.unreachable, path: path, trust.explain(error, url: prefix).map { "GET \(url): \($0)" } ?? "GET \(url): \(error)")
         }
     }
 }

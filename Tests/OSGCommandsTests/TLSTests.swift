@@ -2,6 +2,7 @@ import Foundation
 import HummingbirdTesting
 import OSGServer
 import OSGStore
+import OSGTransparency
 import Testing
 @testable import OSGCommands
 
@@ -82,6 +83,28 @@ struct TLSTests {
                                             trust: try CoordinatorTrust.caCertificate(at: TLSFixture.selfSignedCertificate))
             let wrong = await #expect(throws: CoordinatorClient.Failure.self) { try await wrongCA.send(.GET, "/ready") }
             #expect(wrong?.description.contains("does not trust") == true, "\(wrong?.description ?? "")")
+        }
+    }
+
+    @Test("osg audit reads a published log over https with --ca-cert, and without it says why it cannot")
+    func auditOverTLS() async throws {
+        try await TLSFixture.withCoordinator { port in
+            let prefix = "https://localhost:\(port)/log"
+            // This coordinator publishes no log files (no publisher attached): a 404 answer means
+            // the TLS handshake succeeded and HTTP answered.
+            let trusted = HTTPLogSource(prefix: prefix, trust: try CoordinatorTrust.caCertificate(at: TLSFixture.caCertificate))
+            do throws(LogSourceError) {
+                _ = try await trusted.fetch("checkpoint")
+            } catch {
+                #expect(error.kind == .notFound, "\(error.message)")
+            }
+            let untrusted = HTTPLogSource(prefix: prefix)
+            do throws(LogSourceError) {
+                _ = try await untrusted.fetch("checkpoint")
+                Issue.record("a certificate from an unknown CA was accepted")
+            } catch {
+                #expect(error.message.contains("--ca-cert"), "\(error.message)")
+            }
         }
     }
 
