@@ -80,13 +80,7 @@ extension PostgresCommandLogStore: SnapshotStore {
                 try await connection.query(
                     PostgresQuery(unsafeSQL: "INSERT INTO \(database.qualified("snapshot")) (sequence, parts, size) VALUES ($1, $2, $3)", binds: row),
                     logger: database.logger)
-                var keepBinding = PostgresBindings(capacity: 1)
-                keepBinding.append(Int64(keep))
-                try await connection.query(
-                    PostgresQuery(unsafeSQL: "DELETE FROM \(database.qualified("snapshot")) WHERE sequence NOT IN (SELECT sequence FROM \(database.qualified("snapshot")) ORDER BY sequence DESC LIMIT $1)", binds: keepBinding),
-                    logger: database.logger)
-                try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM \(database.qualified("snapshot_part")) WHERE sequence NOT IN (SELECT sequence FROM \(database.qualified("snapshot")))"), logger: database.logger)
-                try await deleteUnusedSegments(connection)
+                try await keepNewestSnapshots(keep, connection)
             }
         }
     }
@@ -158,13 +152,7 @@ extension PostgresCommandLogStore: SnapshotStore {
                         PostgresQuery(unsafeSQL: "INSERT INTO \(database.qualified("snapshot_segment_use")) (sequence, hash) VALUES ($1, $2)", binds: bindings),
                         logger: database.logger)
                 }
-                var keepBinding = PostgresBindings(capacity: 1)
-                keepBinding.append(Int64(keep))
-                try await connection.query(
-                    PostgresQuery(unsafeSQL: "DELETE FROM \(database.qualified("snapshot")) WHERE sequence NOT IN (SELECT sequence FROM \(database.qualified("snapshot")) ORDER BY sequence DESC LIMIT $1)", binds: keepBinding),
-                    logger: database.logger)
-                try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM \(database.qualified("snapshot_part")) WHERE sequence NOT IN (SELECT sequence FROM \(database.qualified("snapshot")))"), logger: database.logger)
-                try await deleteUnusedSegments(connection)
+                try await keepNewestSnapshots(keep, connection)
             }
         }
     }
@@ -225,5 +213,16 @@ extension PostgresCommandLogStore: SnapshotStore {
             throw StoreError(.notContiguous, "snapshot covers \(sequence) entries but the log holds \(logged)")
         }
         return true
+    }
+
+    /// Keeps the newest `keep` snapshots and drops what only older ones used (parts, segments).
+    private func keepNewestSnapshots(_ keep: Int, _ connection: PostgresConnection) async throws {
+        var keepBinding = PostgresBindings(capacity: 1)
+        keepBinding.append(Int64(keep))
+        try await connection.query(
+            PostgresQuery(unsafeSQL: "DELETE FROM \(database.qualified("snapshot")) WHERE sequence NOT IN (SELECT sequence FROM \(database.qualified("snapshot")) ORDER BY sequence DESC LIMIT $1)", binds: keepBinding),
+            logger: database.logger)
+        try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM \(database.qualified("snapshot_part")) WHERE sequence NOT IN (SELECT sequence FROM \(database.qualified("snapshot")))"), logger: database.logger)
+        try await deleteUnusedSegments(connection)
     }
 }
