@@ -135,6 +135,13 @@ let package = Package(
             ],
             resources: [.copy("Resources/openapi.json")]
         ),
+        // The provider agent (DESIGN.md §8): hardware discovery, the host benchmark, the
+        // executors that run leases (bubblewrap sandbox, Slurm) and the agent's loop, which
+        // talks to the coordinator through a protocol (the HTTP client lives in OSGCommands).
+        .target(
+            name: "OSGAgent",
+            dependencies: ["OSGDomain", .product(name: "Logging", package: "swift-log")]
+        ),
         // CLI verbs as a library so tests can run them in-process.
         .target(
             name: "OSGCommands",
@@ -151,6 +158,7 @@ let package = Package(
                 "OSGTransparency",
                 "OSGServer",
                 "OSGAuth",
+                "OSGAgent",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -166,10 +174,11 @@ let package = Package(
         .testTarget(name: "OSGDomainTests", dependencies: ["OSGDomain"]),
         .testTarget(name: "OSGCoreTests", dependencies: ["OSGCore", "OSGLedger", "OSGMarket"]),
         .testTarget(name: "OSGAuthTests", dependencies: ["OSGAuth"]),
+        .testTarget(name: "OSGAgentTests", dependencies: ["OSGAgent", "OSGDomain"], resources: [.copy("Fixtures")]),
         .testTarget(name: "OSGStoreTests", dependencies: ["OSGStore", "OSGLedger", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "OSGCommandsTests",
-            dependencies: ["OSGCommands", "OSGServer", "OSGStore", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: ["OSGCommands", "OSGServer", "OSGStore", "OSGAgent", .product(name: "HummingbirdTesting", package: "hummingbird")],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

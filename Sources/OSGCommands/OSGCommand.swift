@@ -27,6 +27,9 @@ public struct OSGCommand: AsyncParsableCommand {
             ProvidersCommand.self,
             StatsCommand.self,
             PoolsCommand.self,
+            NodesCommand.self,
+            LockupCommand.self,
+            AgentCommand.self,
         ]
     )
 

@@ -31,9 +31,10 @@ public enum Command: Hashable, Sendable, Codable {
     /// The coordinator runs one market clearing over the online nodes' free GPUs and the
     /// pending queue; placed jobs start leases. Only governance (the coordinator's key) may.
     case clear
-    /// A lease ends: the tenant cancels, an operator of its nodes reports completion or
-    /// withdrawal, or governance decides (preemption, node lost, max duration).
-    case endLease(leaseID: String, reason: LeaseEndReason)
+    /// A lease ends: the tenant cancels, an operator of its nodes reports completion, the
+    /// job's failure, a fault of the node or its withdrawal (with the job's exit status when
+    /// there is one), or governance decides (preemption, node lost, max duration).
+    case endLease(leaseID: String, reason: LeaseEndReason, exitCode: Int? = nil)
     /// An operator records an exclusive deal: `gpus` GPUs of its node reserved for `holderID`
     /// until `until`, off the open market and listed publicly.
     case lockUp(nodeID: String, gpus: Int, holderID: String, until: Timestamp)

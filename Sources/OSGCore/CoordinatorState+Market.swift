@@ -392,7 +392,7 @@ extension CoordinatorState {
 
     // MARK: Ending leases
 
-    func leaseEndRejection(_ leaseID: String, reason: LeaseEndReason, actor: String) -> Rejection? {
+    func leaseEndRejection(_ leaseID: String, reason: LeaseEndReason, exitCode: Int? = nil, actor: String) -> Rejection? {
         guard let lease = leases[leaseID] else {
             return Rejection(.unknownLease, "no lease with id \(leaseID)")
         }
@@ -400,14 +400,27 @@ extension CoordinatorState {
             return Rejection(.leaseAlreadyEnded, "lease \(leaseID) already ended (\(lease.end!.reason.rawValue))")
         }
         guard mayEnd(lease, reason: reason, actor: actor) else {
-            return Rejection(.notAllowedToEnd, "\(actor) may not end lease \(leaseID) as \(reason.rawValue): tenants cancel their own, operators report completion or withdrawal of their nodes, the coordinator decides the rest")
+            return Rejection(.notAllowedToEnd, "\(actor) may not end lease \(leaseID) as \(reason.rawValue): tenants cancel their own, operators report completion, the job's failure, a node fault or withdrawal of their nodes, the coordinator decides the rest")
+        }
+        if let exitCode {
+            guard LeaseEnd.exitCodes.contains(exitCode) else {
+                return Rejection(.invalidExitCode, "exit code \(exitCode) is outside \(LeaseEnd.exitCodes.lowerBound)...\(LeaseEnd.exitCodes.upperBound)")
+            }
+            guard reason == .completed || reason == .jobFailed else {
+                return Rejection(.invalidExitCode, "only a completed or failed job has an exit code, not \(reason.rawValue)")
+            }
+            guard (exitCode == 0) == (reason == .completed) else {
+                return Rejection(.invalidExitCode, reason == .completed
+                    ? "a completed job exits 0, got \(exitCode); report it as job_failed"
+                    : "a failed job does not exit 0; report it as completed")
+            }
         }
         return nil
     }
 
-    mutating func endLease(_ leaseID: String, reason: LeaseEndReason, actor: String, at time: Timestamp) -> [Event] {
-        if let rejection = leaseEndRejection(leaseID, reason: reason, actor: actor) { return [.rejected(rejection)] }
-        return finishLease(leaseID, reason: reason, at: time)
+    mutating func endLease(_ leaseID: String, reason: LeaseEndReason, exitCode: Int? = nil, actor: String, at time: Timestamp) -> [Event] {
+        if let rejection = leaseEndRejection(leaseID, reason: reason, exitCode: exitCode, actor: actor) { return [.rejected(rejection)] }
+        return finishLease(leaseID, reason: reason, exitCode: exitCode, at: time)
     }
 
     /// Who may end a lease, and why.
@@ -416,15 +429,15 @@ extension CoordinatorState {
         let operators = Set(lease.allocations.compactMap { nodes[$0.nodeID]?.node.operatorID })
         switch reason {
         case .cancelledByTenant: return orders[lease.orderID]?.tenantID == actor
-        case .completed, .nodeWithdrawn: return operators.contains(actor)
+        case .completed, .nodeWithdrawn, .jobFailed, .nodeFault: return operators.contains(actor)
         case .maxDurationReached, .preempted, .nodeLost: return false
         }
     }
 
     /// Ends a running lease: frees its GPUs and moves its order on.
-    mutating func finishLease(_ leaseID: String, reason: LeaseEndReason, at time: Timestamp) -> [Event] {
+    mutating func finishLease(_ leaseID: String, reason: LeaseEndReason, exitCode: Int? = nil, at time: Timestamp) -> [Event] {
         guard var lease = leases[leaseID], lease.end == nil else { return [] }
-        lease.end = LeaseEnd(at: time, reason: reason)
+        lease.end = LeaseEnd(at: time, reason: reason, exitCode: exitCode)
         leases[leaseID] = lease
         for allocation in lease.allocations {
             let remaining = (allocatedGPUs[allocation.nodeID] ?? 0) - allocation.gpus
@@ -442,10 +455,21 @@ extension CoordinatorState {
         case .completed: orders[lease.orderID]?.status = .completed; requeue = false
         case .cancelledByTenant: orders[lease.orderID]?.status = .cancelled; requeue = false
         case .maxDurationReached: orders[lease.orderID]?.status = .failed; requeue = false
-        case .preempted, .nodeLost, .nodeWithdrawn:
+        case .preempted, .nodeLost, .nodeWithdrawn, .nodeFault:
             orders[lease.orderID]?.status = .pending
             enqueue(lease.orderID)
             requeue = true
+        case .jobFailed:
+            // The job's own failure: it runs again only while its spec's retries allow.
+            let failedRuns = (orders[lease.orderID]?.failedRuns ?? 0) + 1
+            orders[lease.orderID]?.failedRuns = failedRuns
+            requeue = failedRuns <= (orders[lease.orderID]?.spec.retryLimit ?? 0)
+            if requeue {
+                orders[lease.orderID]?.status = .pending
+                enqueue(lease.orderID)
+            } else {
+                orders[lease.orderID]?.status = .failed
+            }
         }
         return [.leaseEnded(leaseID: leaseID, orderID: lease.orderID, reason: reason, requeued: requeue, paid: paid)]
     }

@@ -66,4 +66,7 @@ public enum RejectionCode: String, Hashable, Sendable, Codable, CaseIterable {
     case invalidUsage = "invalid_usage"
     /// A pool's ceiling (the most it pays a node per GPU-hour) is below its own price.
     case ceilingBelowPrice = "ceiling_below_price"
+    /// A lease end's exit code does not fit its reason (0 is `completed`, anything else
+    /// `job_failed`; no other reason carries one) or is outside -1...255.
+    case invalidExitCode = "invalid_exit_code"
 }

@@ -9,6 +9,11 @@ import OSGDomain
 /// then the value; a list is a `u16` count then the elements; a boolean a `u8` 0 or 1; enums are
 /// their text values as strings (`completed`, `set-aside`, `A100+`, …). Decoding is strict and
 /// accepts only the one canonical encoding of each entry.
+///
+/// Fields added to a command after its first encoding are *trailing fields*: after the
+/// command's fixed fields, each present one is a `u8` field number (rising) then its value, and
+/// the leaf ends after the last. A trailing field is written only when it differs from its
+/// default, so every leaf written before it existed keeps its bytes and its meaning.
 enum LeafCodec {
     /// The first byte of every leaf.
     static let formatVersion: UInt8 = 1
@@ -18,6 +23,18 @@ enum LeafCodec {
         case registerNode = 1, updateNodeAsk, withdrawNode, heartbeat, submitJob, cancelJob,
              definePool, grantSetAside, tick, clear, endLease, lockUp, deposit, recordCarbonSeries,
              reportBenchmark, reportUsage, fundPool
+    }
+
+    /// Trailing field numbers (see the type's documentation), per command.
+    enum TrailingField {
+        /// `registerNode`: the node's GPUs are virtual (a `bool`, always 1).
+        static let simulated: UInt8 = 1
+        /// `submitJob`: the spec's `retries` (an `i64`, never 0).
+        static let retries: UInt8 = 1
+        /// `submitJob`: the spec allows the network (a `bool`, always 1).
+        static let network: UInt8 = 2
+        /// `endLease`: the job's exit code (an `i64`).
+        static let exitCode: UInt8 = 1
     }
 
     // MARK: Encoding
@@ -56,6 +73,7 @@ enum LeafCodec {
         case .registerNode(let node):
             writer.u8(Tag.registerNode.rawValue)
             writer.node(node)
+            if node.isSimulated { writer.trailing(TrailingField.simulated) { $0.bool(true) } }
         case .updateNodeAsk(let nodeID, let ask):
             writer.u8(Tag.updateNodeAsk.rawValue)
             writer.string(nodeID)
@@ -70,6 +88,8 @@ enum LeafCodec {
             writer.u8(Tag.submitJob.rawValue)
             writer.spec(spec)
             writer.optional(pool) { $0.string($1) }
+            if let retries = spec.retries { writer.trailing(TrailingField.retries) { $0.i64(Int64(retries)) } }
+            if spec.allowsNetwork { writer.trailing(TrailingField.network) { $0.bool(true) } }
         case .cancelJob(let orderID):
             writer.u8(Tag.cancelJob.rawValue)
             writer.string(orderID)
@@ -93,10 +113,11 @@ enum LeafCodec {
             writer.u8(Tag.tick.rawValue)
         case .clear:
             writer.u8(Tag.clear.rawValue)
-        case .endLease(let leaseID, let reason):
+        case .endLease(let leaseID, let reason, let exitCode):
             writer.u8(Tag.endLease.rawValue)
             writer.string(leaseID)
             writer.string(reason.rawValue)
+            if let exitCode { writer.trailing(TrailingField.exitCode) { $0.i64(Int64(exitCode)) } }
         case .lockUp(let nodeID, let gpus, let holderID, let until):
             writer.u8(Tag.lockUp.rawValue)
             writer.string(nodeID)
@@ -148,13 +169,30 @@ enum LeafCodec {
         }
         let command: Command
         switch tag {
-        case .registerNode: command = .registerNode(try reader.node())
+        case .registerNode:
+            var node = try reader.node()
+            try reader.trailingFields(known: [TrailingField.simulated]) { (_, reader: inout Reader) throws(LeafDecodingError) in
+                guard try reader.bool("simulated") else { throw LeafDecodingError(description: "simulated is written only when true") }
+                node.simulated = true
+            }
+            command = .registerNode(node)
         case .updateNodeAsk: command = .updateNodeAsk(nodeID: try reader.string("nodeID"), askPerGPUHour: MicroCredits(try reader.i64("askPerGPUHour")))
         case .withdrawNode: command = .withdrawNode(nodeID: try reader.string("nodeID"))
         case .heartbeat: command = .heartbeat(nodeIDs: try reader.strings("nodeIDs"))
         case .submitJob:
-            let spec = try reader.spec()
-            command = .submitJob(spec: spec, pool: try reader.optional("pool") { (reader: inout Reader) throws(LeafDecodingError) in try reader.string("pool") })
+            var spec = try reader.spec()
+            let pool = try reader.optional("pool") { (reader: inout Reader) throws(LeafDecodingError) in try reader.string("pool") }
+            try reader.trailingFields(known: [TrailingField.retries, TrailingField.network]) { (number, reader: inout Reader) throws(LeafDecodingError) in
+                if number == TrailingField.retries {
+                    let retries = try reader.int("retries")
+                    guard retries != 0 else { throw LeafDecodingError(description: "retries is written only when not 0") }
+                    spec.retries = retries
+                } else {
+                    guard try reader.bool("network") else { throw LeafDecodingError(description: "network is written only when true") }
+                    spec.network = true
+                }
+            }
+            command = .submitJob(spec: spec, pool: pool)
         case .cancelJob: command = .cancelJob(orderID: try reader.string("orderID"))
         case .definePool:
             let name = try reader.string("pool name")
@@ -175,7 +213,12 @@ enum LeafCodec {
         case .clear: command = .clear
         case .endLease:
             let leaseID = try reader.string("leaseID")
-            command = .endLease(leaseID: leaseID, reason: try reader.enumeration("reason", LeaseEndReason.self))
+            let reason = try reader.enumeration("reason", LeaseEndReason.self)
+            var exitCode: Int?
+            try reader.trailingFields(known: [TrailingField.exitCode]) { (_, reader: inout Reader) throws(LeafDecodingError) in
+                exitCode = try reader.int("exitCode")
+            }
+            command = .endLease(leaseID: leaseID, reason: reason, exitCode: exitCode)
         case .lockUp:
             command = .lockUp(
                 nodeID: try reader.string("nodeID"), gpus: try reader.int("gpus"), holderID: try reader.string("holderID"),
@@ -253,6 +296,12 @@ enum LeafCodec {
             } else {
                 u8(0)
             }
+        }
+
+        /// A trailing field: its number, then what `write` writes.
+        mutating func trailing(_ number: UInt8, _ write: (inout Writer) -> Void) {
+            u8(number)
+            write(&self)
         }
 
         mutating func node(_ node: ComputeNode) {
@@ -374,6 +423,23 @@ enum LeafCodec {
                 throw LeafDecodingError(description: "\(field) \"\(text)\" is not a known value")
             }
             return value
+        }
+
+        /// Reads the trailing fields up to the end of the leaf: `read` gets each field number,
+        /// which must be in `known` and rise strictly.
+        mutating func trailingFields(
+            known: Set<UInt8>, _ read: (UInt8, inout Reader) throws(LeafDecodingError) -> Void
+        ) throws(LeafDecodingError) {
+            var previous: UInt8 = 0
+            while !isAtEnd {
+                let at = offset
+                let number = try u8("trailing field number")
+                guard known.contains(number), number > previous else {
+                    throw LeafDecodingError(description: "byte \(at): trailing field \(number) is unknown here or out of order")
+                }
+                previous = number
+                try read(number, &self)
+            }
         }
 
         mutating func node() throws(LeafDecodingError) -> ComputeNode {

@@ -28,12 +28,19 @@ public struct ComputeNode: Hashable, Sendable, Codable {
     public var askPerGPUHour: MicroCredits
     /// Collateral the operator stakes on this node's leases.
     public var stake: MicroCredits
+    /// `true` when the node's GPUs are virtual (advertised by `osg agent --simulate` for demos
+    /// and tests), shown in every public view; `nil` for real hardware (absent from the
+    /// encoding, so older logs and snapshots keep their bytes; `false` is never stored).
+    public var simulated: Bool?
+
+    /// Whether the node's GPUs are virtual.
+    public var isSimulated: Bool { simulated == true }
 
     /// Creates a node description.
     public init(
         id: String, operatorID: String, gpuModel: GPUModel, gpuCount: Int, vramGiB: Int, cpuCores: Int,
         memoryGiB: Int, diskGiB: Int, region: String, jurisdiction: String, gridZone: String,
-        powerSource: PowerSource = .grid, askPerGPUHour: MicroCredits, stake: MicroCredits = .zero
+        powerSource: PowerSource = .grid, askPerGPUHour: MicroCredits, stake: MicroCredits = .zero, simulated: Bool = false
     ) {
         self.id = id
         self.operatorID = operatorID
@@ -49,6 +56,7 @@ public struct ComputeNode: Hashable, Sendable, Codable {
         self.powerSource = powerSource
         self.askPerGPUHour = askPerGPUHour
         self.stake = stake
+        self.simulated = simulated ? true : nil
     }
 
     /// The published bounds on a node's figures, which the coordinator's API enforces before
@@ -91,6 +99,7 @@ public struct ComputeNode: Hashable, Sendable, Codable {
         if cpuCores < 1 { problems.append("cpu must be at least 1, got \(cpuCores)") }
         if memoryGiB < 1 { problems.append("memory_gib must be at least 1, got \(memoryGiB)") }
         if diskGiB < 0 { problems.append("disk_gib must not be negative, got \(diskGiB)") }
+        if simulated == false { problems.append("simulated is stored only when true (absent means real hardware)") }
         if !JobSpec.isValidRegion(region) { problems.append("region '\(region)' must be lower-case letters, digits and '-'") }
         if !JobSpec.isValidJurisdiction(jurisdiction) { problems.append("jurisdiction '\(jurisdiction)' must be an ISO 3166-1 alpha-2 code") }
         if gridZone.isEmpty { problems.append("grid zone must not be empty") }

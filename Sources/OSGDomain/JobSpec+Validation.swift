@@ -22,6 +22,8 @@ extension JobSpec {
         public static let maxMemoryGiB = 65_536
         /// Most local disk a spec may ask for per node, GiB.
         public static let maxDiskGiB = 1_048_576
+        /// Most runs after a failed one (`retries`).
+        public static let maxRetries = 10
     }
 
     /// Every rule the spec breaks, given the current time (for deadlines); empty when valid.
@@ -69,6 +71,9 @@ extension JobSpec {
         }
         if resources.diskGiB < 0 || resources.diskGiB > Limits.maxDiskGiB {
             add(.outOfRange, "resources.disk_gib", "must be between 0 and \(Limits.maxDiskGiB) GiB, got \(resources.diskGiB)")
+        }
+        if let retries, retries < 1 || retries > Limits.maxRetries {
+            add(.outOfRange, "retries", "must be between 0 and \(Limits.maxRetries), got \(retries)")
         }
         if nodeCount < 1 || nodeCount > Limits.maxNodes {
             add(.outOfRange, "nodes", "must be between 1 and \(Limits.maxNodes), got \(nodeCount)")
@@ -124,7 +129,8 @@ extension JobSpec {
             && region.utf8.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == UInt8(ascii: "-") }
     }
 
-    static func isValidJurisdiction(_ code: String) -> Bool {
+    /// Whether `code` is an ISO 3166-1 alpha-2 country code in upper case (`DE`).
+    public static func isValidJurisdiction(_ code: String) -> Bool {
         code.utf8.count == 2 && code.utf8.allSatisfy { (0x41...0x5A).contains($0) }
     }
 }

@@ -28,13 +28,23 @@ public struct JobSpec: Hashable, Sendable, Codable {
     public var carbon: CarbonPolicy
     /// Standard, preemptible or set-aside.
     public var jobClass: JobClass
+    /// How many times the job is run again after a run of its own fails (`job_failed`: a
+    /// non-zero exit, out of memory); `nil` for none (0 is never stored, so older logs and
+    /// snapshots keep their bytes). A node's fault always requeues, whatever this says.
+    public var retries: Int?
+    /// `true` when the job may reach the network from its sandbox; `nil` for no network, the
+    /// default (`false` is never stored, so older logs and snapshots keep their bytes).
+    public var network: Bool?
+
+    /// Whether the job may reach the network.
+    public var allowsNetwork: Bool { network == true }
 
     /// Creates a spec; check it with ``problems(now:)``.
     public init(
         name: String, image: String? = nil, command: [String]? = nil, resources: ResourceRequest,
         nodeCount: Int = 1, durationSeconds: Int64, maxDurationSeconds: Int64? = nil,
         maxPricePerGPUHour: MicroCredits, deadline: Timestamp? = nil, placement: Placement = Placement(),
-        carbon: CarbonPolicy = CarbonPolicy(), jobClass: JobClass = .standard
+        carbon: CarbonPolicy = CarbonPolicy(), jobClass: JobClass = .standard, retries: Int = 0, network: Bool = false
     ) {
         self.name = name
         self.image = image
@@ -48,7 +58,12 @@ public struct JobSpec: Hashable, Sendable, Codable {
         self.placement = placement
         self.carbon = carbon
         self.jobClass = jobClass
+        self.retries = retries == 0 ? nil : retries
+        self.network = network ? true : nil
     }
+
+    /// Runs after a failure the spec allows (0 when it says nothing).
+    public var retryLimit: Int { retries ?? 0 }
 
     /// GPUs the whole job holds: per-node count × nodes.
     public var totalGPUs: Int { resources.gpu.countPerNode * nodeCount }

@@ -51,11 +51,19 @@ public struct LeaseEnd: Hashable, Sendable, Codable {
     public var at: Timestamp
     /// Why it ended.
     public var reason: LeaseEndReason
+    /// The job's exit status as the node's agent reported it (a signal N as 128 + N), when it
+    /// reported one; absent from the encoding otherwise, so older snapshots keep their bytes.
+    public var exitCode: Int?
 
-    public init(at: Timestamp, reason: LeaseEndReason) {
+    public init(at: Timestamp, reason: LeaseEndReason, exitCode: Int? = nil) {
         self.at = at
         self.reason = reason
+        self.exitCode = exitCode
     }
+
+    /// The range of exit codes a lease end may carry: a process's 0–255, and -1 for "ended
+    /// without an exit status of its own".
+    public static let exitCodes = -1...255
 }
 
 /// Machine-readable reasons a lease ends; each implies a published refund rule.
@@ -72,4 +80,11 @@ public enum LeaseEndReason: String, Hashable, Sendable, Codable, CaseIterable {
     case nodeLost = "node_lost"
     /// The operator removed the node; the job is requeued, the operator's stake may be slashed.
     case nodeWithdrawn = "node_withdrawn"
+    /// The job itself failed (a non-zero exit, out of memory, a crash), as the node's agent
+    /// reported: the tenant pays for the time used, and the job is requeued only while its
+    /// spec's `retries` allow another run.
+    case jobFailed = "job_failed"
+    /// The node's agent reported a fault of the node (hardware failure, the sandbox could not
+    /// start, the job's supervisor vanished): like `node_lost`, the job is requeued.
+    case nodeFault = "node_fault"
 }

@@ -12,6 +12,9 @@ public struct Order: Hashable, Sendable, Codable {
     public var spec: JobSpec
     /// Where the order is in its life.
     public var status: OrderStatus
+    /// How many of its runs ended as `job_failed`; `nil` while none has (absent from the
+    /// encoding, so older snapshots keep their bytes). Compared with the spec's `retries`.
+    public var failedRuns: Int?
 
     /// Creates a pending order.
     public init(id: String, tenantID: String, submitted: Timestamp, pool: String? = nil, spec: JobSpec, status: OrderStatus = .pending) {

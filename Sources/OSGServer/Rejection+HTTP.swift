@@ -10,7 +10,7 @@ extension APIError {
         case .unknownNode, .unknownOrder, .unknownPool, .unknownLease: .notFound
         case .duplicateNode, .orderAlreadyFinal, .leaseAlreadyEnded: .conflict
         case .invalidSpec, .invalidNode, .invalidPool, .invalidAmount, .invalidLockup, .invalidCarbonSeries, .noEligibleGrant,
-             .invalidBenchmark, .invalidUsage, .ceilingBelowPrice: .unprocessableContent
+             .invalidBenchmark, .invalidUsage, .ceilingBelowPrice, .invalidExitCode: .unprocessableContent
         }
         let note = sequence.map { " (refusal logged at sequence \($0))" } ?? " (refused before logging; nothing was recorded)"
         self.init(status, rejection.code.rawValue, rejection.message + note)

@@ -52,10 +52,11 @@ struct NodeRegistration: Decodable {
     var powerSource: PowerSource
     var askPrice: Int64
     var stake: Int64
+    var simulated: Bool
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case id, gpuModel = "gpu_model", gpus, vramGib = "vram_gib", cpu, memoryGib = "memory_gib", diskGib = "disk_gib"
-        case region, jurisdiction, zone, powerSource = "power_source", askPrice = "ask_price", stake
+        case region, jurisdiction, zone, powerSource = "power_source", askPrice = "ask_price", stake, simulated
     }
 
     init(from decoder: any Decoder) throws {
@@ -90,6 +91,7 @@ struct NodeRegistration: Decodable {
         try checkCredits(askPrice, atMost: ComputeNode.Limits.maxAskPerGPUHour, field: "ask_price", unit: " per GPU-hour")
         stake = c.contains(.stake) ? try c.decodeCredits(forKey: .stake, allowZero: true) : 0
         try checkCredits(stake, atMost: ComputeNode.Limits.maxStake, field: "stake")
+        simulated = try c.decodeIfPresent(Bool.self, forKey: .simulated) ?? false
     }
 
     /// The node, owned by the signer; problems the core would refuse are answered here as 422.
@@ -100,7 +102,7 @@ struct NodeRegistration: Decodable {
         let node = ComputeNode(
             id: id, operatorID: operatorID, gpuModel: model, gpuCount: gpus, vramGiB: vramGib, cpuCores: cpu, memoryGiB: memoryGib,
             diskGiB: diskGib, region: region, jurisdiction: jurisdiction, gridZone: zone, powerSource: powerSource,
-            askPerGPUHour: MicroCredits(askPrice), stake: MicroCredits(stake))
+            askPerGPUHour: MicroCredits(askPrice), stake: MicroCredits(stake), simulated: simulated)
         if let problem = node.problems.first {
             throw APIError(.unprocessableContent, "invalid_node", "node \(id): \(problem)")
         }
@@ -141,16 +143,22 @@ struct HeartbeatBatch: Decodable {
 /// `POST /v1/leases/{id}/end`.
 struct LeaseEndReport: Decodable {
     var reason: LeaseEndReason
-    enum CodingKeys: String, CodingKey, CaseIterable { case reason }
+    var exitCode: Int?
+    enum CodingKeys: String, CodingKey, CaseIterable { case reason, exitCode = "exit_code" }
 
     init(from decoder: any Decoder) throws {
         try StrictJSON.rejectUnknownKeys(in: decoder, allowed: Set(CodingKeys.allCases.map(\.rawValue)))
-        let text = try decoder.container(keyedBy: CodingKeys.self).decode(String.self, forKey: .reason)
-        let allowed: [LeaseEndReason] = [.completed, .nodeWithdrawn]
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let text = try c.decode(String.self, forKey: .reason)
+        let allowed: [LeaseEndReason] = [.completed, .jobFailed, .nodeFault, .nodeWithdrawn]
         guard let reason = LeaseEndReason(rawValue: text), allowed.contains(reason) else {
             throw APIError.badRequest("unknown_value", "reason must be one of \(allowed.map(\.rawValue).joined(separator: ", "))", field: "reason")
         }
         self.reason = reason
+        exitCode = try c.decodeIfPresent(Int.self, forKey: .exitCode)
+        if let exitCode, !LeaseEnd.exitCodes.contains(exitCode) {
+            throw APIError.badRequest("out_of_range", "exit_code must be between \(LeaseEnd.exitCodes.lowerBound) and \(LeaseEnd.exitCodes.upperBound), got \(exitCode)", field: "exit_code")
+        }
     }
 }
 

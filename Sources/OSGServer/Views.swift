@@ -19,6 +19,8 @@ enum Views {
         var powerSource: String
         var askPrice: String
         var stake: String
+        /// Virtual GPUs (`osg agent --simulate`, for demos and tests), not real hardware.
+        var simulated: Bool
         var online: Bool
         var registered: String
         var lastHeartbeat: String
@@ -34,7 +36,7 @@ enum Views {
             id: node.id, operator: node.operatorID, gpuModel: node.gpuModel.name, gpus: node.gpuCount, vramGib: node.vramGiB,
             cpu: node.cpuCores, memoryGib: node.memoryGiB, diskGib: node.diskGiB, region: node.region,
             jurisdiction: node.jurisdiction, zone: node.gridZone, powerSource: node.powerSource.rawValue,
-            askPrice: node.askPerGPUHour.description, stake: node.stake.description, online: record.online,
+            askPrice: node.askPerGPUHour.description, stake: node.stake.description, simulated: node.isSimulated, online: record.online,
             registered: record.registered.description, lastHeartbeat: record.lastHeartbeat.description,
             allocatedGpus: state.allocatedGPUs[node.id] ?? 0,
             lockedGpus: state.lockups.values.filter { $0.nodeID == node.id }.reduce(0) { $0 + $1.gpus },
@@ -54,21 +56,66 @@ enum Views {
         var start: String
         var end: String?
         var endReason: String?
+        /// The job's exit status, when the agent reported one (a signal N as 128 + N).
+        var exitCode: Int?
+        /// When a preemption notice targets this lease: the job should save its work and stop
+        /// before `deadline`, when the lease ends as `preempted` (the agent sends SIGTERM at the
+        /// notice and SIGKILL at the deadline).
+        var preemption: Preemption?
         /// The job's spec, for the operator that runs it.
         var image: String?
         var command: [String]?
         var maxDurationSeconds: Int64?
+        var spec: LeaseSpec?
         /// The last usage report (streamed settlement), if any.
         var usage: Usage?
     }
 
-    static func lease(_ lease: OSGDomain.Lease, in state: CoordinatorState, withSpec: Bool) -> Lease {
+    struct Preemption: Encodable, Sendable {
+        /// The job that displaces this one.
+        var forJob: String
+        var noticed: String
+        var deadline: String
+    }
+
+    /// The job's spec as the operator that runs it sees it (`withSpec`).
+    struct LeaseSpec: Encodable, Sendable {
+        var name: String
+        var cpu: Int
+        var memoryGib: Int
+        var diskGib: Int
+        var gpusPerNode: Int
+        var nodes: Int
+        var durationSeconds: Int64
+        var network: Bool
+    }
+
+    static func lease(_ lease: OSGDomain.Lease, in state: CoordinatorState, withSpec: Bool,
+                      preemptionsByLease: [String: PreemptionNotice]? = nil) -> Lease {
         let spec = withSpec ? state.orders[lease.orderID]?.spec : nil
+        let notice = lease.end == nil
+            ? (preemptionsByLease.map { $0[lease.id] } ?? state.preemptions.values.first { $0.victimLeaseIDs.contains(lease.id) })
+            : nil
         return Lease(
             id: lease.id, job: lease.orderID, nodes: lease.allocations.map { Allocation(node: $0.nodeID, gpus: $0.gpus) },
             price: lease.pricePerGPUHour.description, start: lease.start.description, end: lease.end?.at.description,
-            endReason: lease.end?.reason.rawValue, image: spec?.image, command: spec?.command,
-            maxDurationSeconds: spec?.maxDurationSeconds, usage: usage(lease.usage))
+            endReason: lease.end?.reason.rawValue, exitCode: lease.end?.exitCode,
+            preemption: notice.map { Preemption(forJob: $0.orderID, noticed: $0.noticed.description, deadline: $0.deadline.description) },
+            image: spec?.image, command: spec?.command, maxDurationSeconds: spec?.maxDurationSeconds,
+            spec: spec.map { LeaseSpec(name: $0.name, cpu: $0.resources.cpuCores, memoryGib: $0.resources.memoryGiB,
+                                       diskGib: $0.resources.diskGiB, gpusPerNode: $0.resources.gpu.countPerNode,
+                                       nodes: $0.nodeCount, durationSeconds: $0.durationSeconds, network: $0.allowsNetwork) },
+            usage: usage(lease.usage))
+    }
+
+    /// The running leases under a preemption notice, each with its notice: built once for a
+    /// list of leases.
+    static func preemptionsByLease(in state: CoordinatorState) -> [String: PreemptionNotice] {
+        var result: [String: PreemptionNotice] = [:]
+        for notice in state.preemptions.values {
+            for leaseID in notice.victimLeaseIDs { result[leaseID] = notice }
+        }
+        return result
     }
 
     struct Job: Encodable, Sendable {
@@ -88,6 +135,9 @@ enum Views {
         var waitingReason: String?
         /// Position in the pending queue, from 1 (pending jobs).
         var queuePosition: Int?
+        /// Runs after a failed one the spec allows, and the runs that failed so far.
+        var retries: Int
+        var failedRuns: Int
         var leases: [Lease]
     }
 
@@ -106,7 +156,8 @@ enum Views {
             gpuModel: order.spec.resources.gpu.selector.description, gpusPerNode: order.spec.resources.gpu.countPerNode,
             nodes: order.spec.nodeCount, maxPrice: order.spec.maxPricePerGPUHour.description,
             maxCost: order.spec.maxCost.description, waitingReason: state.waitingReasons[order.id],
-            queuePosition: position, leases: leases.map { lease($0, in: state, withSpec: false) })
+            queuePosition: position, retries: order.spec.retryLimit, failedRuns: order.failedRuns ?? 0,
+            leases: leases.map { lease($0, in: state, withSpec: false) })
     }
 
     /// The leases of each of `orderIDs`, in one pass over the state's leases.

@@ -59,7 +59,7 @@ struct SpecTreeWalker {
     /// ``problems`` before trusting it.
     mutating func readSpec(_ root: Node) -> JobSpec? {
         let top = ["name", "image", "command", "resources", "nodes", "duration", "max_duration", "max_price",
-                   "deadline", "placement", "carbon", "class"]
+                   "deadline", "placement", "carbon", "class", "retries", "network"]
         guard let fields = fields(of: root, at: "", known: top) else { return nil }
         let name = require(fields, "name", in: "", at: root).flatMap { string($0, "name") }
         let image = fields["image"].flatMap { string($0, "image") }
@@ -73,6 +73,8 @@ struct SpecTreeWalker {
         let placement = fields["placement"].map { readPlacement($0) } ?? Placement()
         let carbon = fields["carbon"].map { readCarbon($0) } ?? CarbonPolicy()
         let jobClass = fields["class"].map { readClass($0) } ?? .standard
+        let retries = fields["retries"].map { integer($0, "retries", unit: "runs") } ?? 0
+        let network = fields["network"].map { boolean($0, "network") } ?? false
 
         // Fields that failed to read stand in with harmless values so the cross-field rules can
         // still run; `JobSpecReader` drops verdicts that involve a failed field.
@@ -82,7 +84,8 @@ struct SpecTreeWalker {
             nodeCount: nodeCount ?? 1, durationSeconds: durationSeconds ?? 1,
             maxDurationSeconds: maxDurationSeconds ?? durationSeconds ?? 1,
             maxPricePerGPUHour: maxPrice ?? MicroCredits(1), deadline: deadline,
-            placement: placement ?? Placement(), carbon: carbon ?? CarbonPolicy(), jobClass: jobClass ?? .standard)
+            placement: placement ?? Placement(), carbon: carbon ?? CarbonPolicy(), jobClass: jobClass ?? .standard,
+            retries: retries ?? 0, network: network ?? false)
         return spec
     }
 

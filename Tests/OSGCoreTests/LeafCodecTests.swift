@@ -40,7 +40,28 @@ struct LeafCodecTests {
         .reportUsage(leaseID: "lease-9-0", through: t0, counters: UsageCounters()),
         .reportUsage(leaseID: "lease-9-0", through: t0.adding(seconds: -7), counters: UsageCounters(gpuUtilisationPerMille: 1_000, energyWh: -2)),
         .reportUsage(leaseID: "", through: t0, counters: UsageCounters(energyWh: 12)),
+        // Trailing fields (added after format 1): present only when not their default.
+        .registerNode(simulatedNode),
+        .submitJob(spec: retryingSpec(retries: 3, network: false), pool: nil),
+        .submitJob(spec: retryingSpec(retries: 0, network: true), pool: "students"),
+        .submitJob(spec: retryingSpec(retries: -4, network: true), pool: nil),
+        .endLease(leaseID: "lease-9-0", reason: .jobFailed, exitCode: 137),
+        .endLease(leaseID: "lease-9-0", reason: .completed, exitCode: 0),
+        .endLease(leaseID: "lease-9-0", reason: .nodeFault),
     ]
+
+    static var simulatedNode: ComputeNode {
+        var simulated = node("sim-1", operator: "op-a", gpus: 4, region: "eu")
+        simulated.simulated = true
+        return simulated
+    }
+
+    static func retryingSpec(retries: Int, network: Bool) -> JobSpec {
+        var spec = spec("retrying", gpus: 1)
+        spec.retries = retries == 0 ? nil : retries
+        spec.network = network ? true : nil
+        return spec
+    }
 
     @Test("every command round-trips, and the bytes start with the format and sequence", arguments: commands)
     func roundTrip(command: Command) throws {
@@ -68,6 +89,32 @@ struct LeafCodecTests {
         #expect(entry.leafBytes == expected)
     }
 
+    @Test("a leaf without trailing fields keeps its bytes: the fields' defaults are written as nothing")
+    func trailingDefaultsAreAbsent() throws {
+        var plain = node("n1", operator: "op-a", gpus: 8, region: "eu")
+        let before = LogEntry(sequence: 3, time: t0, actor: "op-a", command: .registerNode(plain)).leafBytes
+        plain.simulated = true
+        let after = LogEntry(sequence: 3, time: t0, actor: "op-a", command: .registerNode(plain)).leafBytes
+        #expect(after == before + [1, 1], "field 1 (simulated), value true")
+        let ended = LogEntry(sequence: 3, time: t0, actor: "op-a", command: .endLease(leaseID: "l", reason: .jobFailed)).leafBytes
+        let withCode = LogEntry(sequence: 3, time: t0, actor: "op-a", command: .endLease(leaseID: "l", reason: .jobFailed, exitCode: 3)).leafBytes
+        #expect(withCode == ended + [1, 0, 0, 0, 0, 0, 0, 0, 3])
+    }
+
+    @Test("trailing fields out of order, unknown, repeated or at their default value are refused")
+    func strictTrailingFields() throws {
+        let base = LogEntry(sequence: 1, time: t0, actor: "a", command: .submitJob(spec: spec("s", gpus: 1), pool: nil)).leafBytes
+        let retries: [UInt8] = [1, 0, 0, 0, 0, 0, 0, 0, 2]
+        let network: [UInt8] = [2, 1]
+        #expect(throws: Never.self) { try LogEntry(leafBytes: base + retries + network) }
+        for bad in [network + retries, retries + retries, [3, 1], [1, 0, 0, 0, 0, 0, 0, 0, 0], [2, 0], [2, 2], [0]] {
+            #expect(throws: LeafDecodingError.self, "\(bad)") { try LogEntry(leafBytes: base + bad) }
+        }
+        let node = LogEntry(sequence: 1, time: t0, actor: "a", command: .registerNode(node("n", operator: "a"))).leafBytes
+        #expect(throws: LeafDecodingError.self) { try LogEntry(leafBytes: node + [1, 0]) }
+        #expect(throws: LeafDecodingError.self) { try LogEntry(leafBytes: node + [2, 1]) }
+    }
+
     @Test("truncation, trailing bytes, unknown tags and non-canonical flags are refused")
     func strict() throws {
         let leaf = LogEntry(sequence: 1, time: t0, actor: "a", command: .submitJob(spec: Self.fullSpec, pool: nil)).leafBytes
@@ -75,6 +122,7 @@ struct LeafCodecTests {
             #expect(throws: LeafDecodingError.self) { try LogEntry(leafBytes: leaf.prefix(cut)) }
         }
         #expect(throws: LeafDecodingError.self) { try LogEntry(leafBytes: leaf + [0]) }
+        #expect(throws: LeafDecodingError.self) { try LogEntry(leafBytes: leaf + [9]) }
         var wrongFormat = leaf
         wrongFormat[0] = 2
         #expect(throws: LeafDecodingError.self) { try LogEntry(leafBytes: wrongFormat) }

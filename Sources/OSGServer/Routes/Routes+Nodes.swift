@@ -68,7 +68,7 @@ extension Coordinator {
             let id = try context.parameters.require("id")
             let auth = try await self.authenticator.authenticate(request, accepting: .json)
             let body = try StrictJSON.decode(LeaseEndReport.self, from: auth.body)
-            let outcome = try await self.perform(.endLease(leaseID: id, reason: body.reason), by: auth)
+            let outcome = try await self.perform(.endLease(leaseID: id, reason: body.reason, exitCode: body.exitCode), by: auth)
             return JSONResponse.response(Views.accepted(outcome))
         }
         router.post("/v1/leases/{id}/logs") { request, context in
@@ -118,7 +118,8 @@ struct OperatorLeases: Encodable {
         let running = state.runningLeaseOfOrder.values.compactMap { state.leases[$0] }
             .filter { lease in lease.allocations.contains { state.nodes[$0.nodeID]?.node.operatorID == operatorID } }
             .sorted { $0.id < $1.id }
-        return OperatorLeases(version: version, leases: running.map { Views.lease($0, in: state, withSpec: true) })
+        let preemptions = Views.preemptionsByLease(in: state)
+        return OperatorLeases(version: version, leases: running.map { Views.lease($0, in: state, withSpec: true, preemptionsByLease: preemptions) })
     }
 }
 

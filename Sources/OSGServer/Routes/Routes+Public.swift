@@ -43,6 +43,8 @@ enum PublicViews {
         var byUserClass: [String: Group]
         var utilisationPpm: Int
         var onlineGpus: Int
+        /// Of the online GPUs, those that are virtual (`osg agent --simulate`): not real hardware.
+        var onlineSimulatedGpus: Int
         var onlineNodes: Int
         var pendingJobs: Int
         var runningJobs: Int
@@ -80,11 +82,17 @@ enum PublicViews {
         for (nodeID, gpus) in state.allocatedGPUs where gpus > 0 {
             if let node = state.nodes[nodeID]?.node { bySource[node.powerSource.rawValue, default: 0] += gpus }
         }
+        var onlineNodes = 0
+        var onlineSimulatedGPUs = 0
+        for record in state.nodes.values where record.online {
+            onlineNodes += 1
+            if record.node.isSimulated { onlineSimulatedGPUs += record.node.gpuCount }
+        }
         return Stats(
             logEntries: state.nextSequence, asOf: state.lastTime?.description,
             byResourceClass: statistics.byResourceClass.mapValues(group), byUserClass: statistics.byUserClass.mapValues(group),
-            utilisationPpm: statistics.utilisationPPM, onlineGpus: statistics.onlineGPUs,
-            onlineNodes: state.nodes.values.filter(\.online).count, pendingJobs: state.queue.count,
+            utilisationPpm: statistics.utilisationPPM, onlineGpus: statistics.onlineGPUs, onlineSimulatedGpus: onlineSimulatedGPUs,
+            onlineNodes: onlineNodes, pendingJobs: state.queue.count,
             runningJobs: state.runningLeaseOfOrder.count, priceIndex: statistics.priceIndex.mapValues(\.description),
             runningGpusByPowerSource: bySource, carbon: Carbon(statistics.carbon ?? state.carbonFootprint))
     }
@@ -105,6 +113,8 @@ enum PublicViews {
         var gpusPerNode: Int
         var vramGib: Int
         var region: String
+        /// Virtual GPUs (`osg agent --simulate`), listed apart from real hardware of the same shape.
+        var simulated: Bool
         var nodes: Int
         var freeGpus: Int
         var lowestAsk: String
@@ -127,14 +137,14 @@ enum PublicViews {
                        maxPrice: order.spec.maxPricePerGPUHour.description, jobClass: order.spec.jobClass.rawValue,
                        waitingReason: state.waitingReasons[id])
         }
-        struct Shape: Hashable { var model: String; var gpus: Int; var vram: Int; var region: String }
+        struct Shape: Hashable { var model: String; var gpus: Int; var vram: Int; var region: String; var simulated: Bool }
         var locked: [String: Int] = [:]
         for lockup in state.lockups.values { locked[lockup.nodeID, default: 0] += lockup.gpus }
         var shapes: [Shape: (nodes: Int, free: Int, lowest: Int64)] = [:]
         for record in state.nodes.values where record.online {
             let node = record.node
             let free = max(0, node.gpuCount - (state.allocatedGPUs[node.id] ?? 0) - (locked[node.id] ?? 0))
-            let shape = Shape(model: node.gpuModel.name, gpus: node.gpuCount, vram: node.vramGiB, region: node.region)
+            let shape = Shape(model: node.gpuModel.name, gpus: node.gpuCount, vram: node.vramGiB, region: node.region, simulated: node.isSimulated)
             var entry = shapes[shape] ?? (0, 0, Int64.max)
             entry.nodes += 1
             entry.free += free
@@ -142,9 +152,12 @@ enum PublicViews {
             shapes[shape] = entry
         }
         let asks = shapes.map { shape, entry in
-            Ask(gpuModel: shape.model, gpusPerNode: shape.gpus, vramGib: shape.vram, region: shape.region, nodes: entry.nodes,
-                freeGpus: entry.free, lowestAsk: MicroCredits(entry.lowest).description)
-        }.sorted { ($0.gpuModel, $0.region, $0.gpusPerNode, $0.vramGib) < ($1.gpuModel, $1.region, $1.gpusPerNode, $1.vramGib) }
+            Ask(gpuModel: shape.model, gpusPerNode: shape.gpus, vramGib: shape.vram, region: shape.region, simulated: shape.simulated,
+                nodes: entry.nodes, freeGpus: entry.free, lowestAsk: MicroCredits(entry.lowest).description)
+        }.sorted {
+            ($0.gpuModel, $0.region, $0.gpusPerNode, $0.vramGib, $0.simulated ? 1 : 0)
+                < ($1.gpuModel, $1.region, $1.gpusPerNode, $1.vramGib, $1.simulated ? 1 : 0)
+        }
         return Market(pendingJobs: state.queue.count, bids: bids, asks: asks,
                       priceIndex: state.statistics.priceIndex.mapValues(\.description))
     }
@@ -198,6 +211,8 @@ enum PublicViews {
         var nodes: Int
         var onlineNodes: Int
         var gpus: Int
+        /// Of its GPUs, those that are virtual (`osg agent --simulate`).
+        var simulatedGpus: Int
         var allocatedGpus: Int
         var gpuModels: [String]
         var regions: [String]
@@ -221,6 +236,7 @@ enum PublicViews {
         var onlineNodes = 0
         /// At most 64 per node (`ComputeNode.Limits`): no node count reaches `Int.max`.
         var gpus = 0
+        var simulatedGpus = 0
         var allocatedGpus = 0
         var gpuModels: Set<String> = []
         var regions: Set<String> = []
@@ -234,6 +250,7 @@ enum PublicViews {
             nodes += 1
             if record.online { onlineNodes += 1 }
             gpus += node.gpuCount
+            if node.isSimulated { simulatedGpus += node.gpuCount }
             allocatedGpus += allocated
             gpuModels.insert(node.gpuModel.name)
             regions.insert(node.region)
@@ -250,7 +267,8 @@ enum PublicViews {
             byOperator[record.node.operatorID, default: ProviderTotals()].add(record, allocated: state.allocatedGPUs[record.node.id] ?? 0)
         }
         let providers = byOperator.map { id, totals in
-            Provider(id: id, nodes: totals.nodes, onlineNodes: totals.onlineNodes, gpus: totals.gpus, allocatedGpus: totals.allocatedGpus,
+            Provider(id: id, nodes: totals.nodes, onlineNodes: totals.onlineNodes, gpus: totals.gpus, simulatedGpus: totals.simulatedGpus,
+                     allocatedGpus: totals.allocatedGpus,
                      gpuModels: totals.gpuModels.sorted(), regions: totals.regions.sorted(),
                      stake: MicroCredits.description(ofTotal: totals.stakeMicroCredits),
                      benchmarks: totals.benchmarks.sorted { $0.node < $1.node })

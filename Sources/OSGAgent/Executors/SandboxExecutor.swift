@@ -1,0 +1,405 @@
+import Foundation
+import Logging
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The default executor: each lease runs in a bubblewrap sandbox, under a supervisor that
+/// outlives the agent.
+///
+/// The job sees the host's system read-only, a minimal `/etc`, a private `/tmp`, its own `/proc`
+/// and a minimal `/dev` (plus its leased GPUs' device nodes), and one writable directory,
+/// `/work`; it has no network unless the spec allows it, runs as an unprivileged user of its
+/// own (a host uid per lease when the agent is root), and cannot see other leases or the
+/// agent's files. Everything for a lease lives under `<state>/leases/<leaseID>/` (see
+/// ``SandboxLeaseDirectory``).
+///
+/// ```swift
+/// let executor = SandboxExecutor(stateDirectory: URL(fileURLWithPath: "/var/lib/osg/sandbox"), logger: logger)
+/// try await executor.preflight()
+/// let job = try await executor.start(work)
+/// let exit = await job.exit()
+/// try await executor.cleanUp(leaseID: work.leaseID)
+/// ```
+///
+/// Limits: a cgroup v2 per lease (`cpu.max`, `memory.max`, `pids.max`) when the agent's own
+/// cgroup is delegated to it (systemd `Delegate=yes`; use `KillMode=process` so a restart of the
+/// agent does not kill the leases), otherwise rlimits (see ``SandboxLimits``); the choice is
+/// logged. Jobs with an image are refused (`image_unsupported`) until an image unpacker provides
+/// a ``SandboxRootFilesystem/directory(_:)``.
+public final class SandboxExecutor: LeaseExecutor, Sendable {
+    public let name = "sandbox"
+    /// Where everything the executor keeps lives (`leases/<leaseID>/`).
+    public let stateDirectory: URL
+    /// The bubblewrap binary.
+    public let bwrapPath: String
+    /// The cgroup v2 under which each lease gets its own, or `nil` when rlimits apply.
+    public let cgroupParent: URL?
+    /// The first host uid given to leases (when the agent runs as root); lease uids are
+    /// `jobUIDBase ..< jobUIDBase + jobUIDCount`.
+    public let jobUIDBase: UInt32
+    public static let jobUIDCount: UInt32 = 65_536
+    /// Processes (and threads) a lease may have at once.
+    public static let maximumProcessesPerLease = 4096
+    /// How long ``start(_:)`` waits for the sandbox to run before it reports the job as started anyway.
+    static let startTimeoutSeconds: Double = 10
+
+    private let logger: Logger
+    private let runsAsRoot: Bool
+    private var leasesDirectory: URL { stateDirectory.appendingPathComponent("leases", isDirectory: true) }
+    /// Starts, adoptions and clean-ups run here one at a time, off the cooperative pool: a lease
+    /// is never started twice.
+    private let queue = DispatchQueue(label: "osg.sandbox.executor")
+    private let jobs = Mutex<[String: SandboxJob]>([:])
+
+    /// - Parameters:
+    ///   - stateDirectory: the executor's directory (created if missing; it must be traversable
+    ///     by the lease uids, so it gets `o+x`).
+    ///   - bwrapPath: the bubblewrap binary; by default the first `bwrap` on `PATH` or in `/usr/bin`.
+    ///   - cgroupParent: a delegated cgroup v2 directory for the leases' cgroups (see
+    ///     ``usableCgroup(_:)``); `nil` tries the agent's own cgroup. If neither can hold them,
+    ///     rlimits apply.
+    ///   - jobUIDBase: the first host uid for leases; the default range (0x70000000…) is unused
+    ///     by distributions and systemd.
+    ///   - logger: where the executor says what it does (which limits apply, jobs' ends).
+    public init(
+        stateDirectory: URL, bwrapPath: String = SandboxExecutor.defaultBwrapPath, cgroupParent: URL? = nil,
+        jobUIDBase: UInt32 = 0x7000_0000, logger: Logger
+    ) {
+        precondition(jobUIDBase >= 1000 && UInt64(jobUIDBase) + UInt64(Self.jobUIDCount) < UInt64(UInt32.max), "job uids must be ordinary, valid uids")
+        self.stateDirectory = stateDirectory.standardizedFileURL
+        self.bwrapPath = bwrapPath
+        self.jobUIDBase = jobUIDBase
+        self.logger = logger
+        self.runsAsRoot = geteuid() == 0
+        let discovered = cgroupParent.map(Self.usableCgroup) ?? Self.delegatedCgroup()
+        self.cgroupParent = discovered
+        if let cgroupParent, discovered == nil {
+            logger.error("the given cgroup cannot hold the leases' cgroups: falling back to rlimits", metadata: ["cgroup": "\(cgroupParent.path)"])
+        }
+        if let discovered {
+            logger.info("sandbox limits: a cgroup v2 per lease (cpu.max, memory.max, pids.max)", metadata: ["parent": "\(discovered.path)"])
+        } else {
+            logger.info(
+                "sandbox limits: rlimits (RLIMIT_DATA per process, RLIMIT_NPROC per lease uid); CPU not limited: no delegated, writable cgroup v2"
+            )
+        }
+        if !runsAsRoot {
+            logger.warning("the agent does not run as root: jobs run as the agent's own uid (mapped to an unprivileged user inside)")
+        }
+    }
+
+    /// The first `bwrap` on `PATH`, in `/usr/bin` or `/usr/local/bin`; `/usr/bin/bwrap` if none.
+    public static var defaultBwrapPath: String {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        let candidates = path.split(separator: ":").map { "\($0)/bwrap" } + ["/usr/bin/bwrap", "/usr/local/bin/bwrap"]
+        return candidates.first { access($0, X_OK) == 0 } ?? "/usr/bin/bwrap"
+    }
+
+    /// Whether bubblewrap can run sandboxes on this host, as ``preflight()`` checks it.
+    public static let isUsable: Bool = (try? probe()) != nil
+
+    /// Checks that bubblewrap is installed and allowed to create the sandbox's namespaces as an
+    /// unprivileged uid; throws a clear ``ExecutorError`` otherwise.
+    public static func probe(bwrapPath: String = defaultBwrapPath, uid: UInt32 = 0x7000_0000) throws {
+        guard access(bwrapPath, X_OK) == 0 else {
+            throw ExecutorError("bubblewrap_missing", "bubblewrap is not installed (no executable \(bwrapPath)): apt-get install bubblewrap")
+        }
+        guard access("/bin/bash", X_OK) == 0 else {
+            throw ExecutorError("bash_missing", "the lease supervisor needs /bin/bash: apt-get install bash")
+        }
+        var command = [bwrapPath, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session", "--ro-bind", "/", "/", "true"]
+        if geteuid() == 0 {
+            guard access("/usr/bin/setpriv", X_OK) == 0 else {
+                throw ExecutorError("setpriv_missing", "the lease supervisor needs /usr/bin/setpriv to drop root: apt-get install util-linux")
+            }
+            command = ["/usr/bin/setpriv", "--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", "--inh-caps=-all"] + command
+        }
+        let (status, stderr) = SandboxProcess.run(command, timeoutSeconds: 10)
+        guard status == 0 else {
+            throw ExecutorError(
+                "namespaces_refused",
+                "the kernel refuses unprivileged user namespaces (bwrap exit \(status): \(stderr.isEmpty ? "no message" : stderr)): allow them "
+                    + "(sysctl user.max_user_namespaces > 0, kernel.unprivileged_userns_clone=1, or kernel.apparmor_restrict_unprivileged_userns=0)"
+            )
+        }
+    }
+
+    /// Checks bubblewrap (``probe(bwrapPath:uid:)``) and that the state directory can be prepared.
+    public func preflight() async throws {
+        try await onQueue { [self] in
+            try Self.probe(bwrapPath: bwrapPath, uid: jobUIDBase)
+            try prepareStateDirectory()
+        }
+    }
+
+    /// Starts `work` in a new sandbox and returns once the sandbox runs, or returns the lease's
+    /// existing job (running or ended, not cleaned up): a lease never runs twice.
+    /// - Throws: ``ExecutorError`` `invalid_lease_id`, `invalid_work`, `image_unsupported`, or
+    ///   a state-directory or spawn failure (then nothing of the lease is left behind).
+    public func start(_ work: LeaseWork) async throws -> any RunningJob {
+        try SandboxLeaseDirectory.validate(leaseID: work.leaseID)
+        if let job = jobs.withLock({ $0[work.leaseID] }) { return job }
+        return try await onQueue { [self] in
+            if let job = jobs.withLock({ $0[work.leaseID] }) { return job }
+            let directory = try SandboxLeaseDirectory(leaseID: work.leaseID, leasesDirectory: leasesDirectory)
+            if SandboxFiles.exists(directory.root) { return adopt(directory) }
+            try Self.validate(work)
+            try prepareStateDirectory()
+            let job = try launch(work, in: directory)
+            jobs.withLock { $0[work.leaseID] = job }
+            waitUntilRunning(job)
+            return job
+        }
+    }
+
+    /// Every lease in the state directory, running or ended: after an agent restart, a job whose
+    /// supervisor still runs is running; one with a status has ended; one with neither ended as a
+    /// node fault (its supervisor vanished while the agent was down).
+    public func runningJobs() async throws -> [String: any RunningJob] {
+        try await onQueue { [self] in
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: leasesDirectory.path) else { return [:] }
+            var found: [String: any RunningJob] = [:]
+            for name in names {
+                guard let directory = try? SandboxLeaseDirectory(leaseID: name, leasesDirectory: leasesDirectory) else {
+                    logger.warning("ignoring a stray entry in the leases directory", metadata: ["name": "\(name)"])
+                    continue
+                }
+                found[name] = jobs.withLock({ $0[name] }) ?? adopt(directory)
+            }
+            return found
+        }
+    }
+
+    /// Removes the lease's directory (work, output, status) and its cgroup; nothing if there is
+    /// none. - Throws: `lease_running` if the job still runs (kill it and wait for its exit first).
+    public func cleanUp(leaseID: String) async throws {
+        let directory = try SandboxLeaseDirectory(leaseID: leaseID, leasesDirectory: leasesDirectory)
+        try await onQueue { [self] in
+            guard SandboxFiles.exists(directory.root) else {
+                jobs.withLock { _ = $0.removeValue(forKey: leaseID) }
+                return
+            }
+            let job = jobs.withLock({ $0[leaseID] }) ?? adopt(directory)
+            if let supervisor = job.supervisor, supervisor.isAlive, !SandboxFiles.exists(directory.status) {
+                throw ExecutorError("lease_running", "lease \(leaseID) still runs: kill() it and wait for exit() before cleanUp")
+            }
+            if let cgroup = cgroupPath(leaseID) { removeCgroup(cgroup) }
+            do {
+                try FileManager.default.removeItem(at: directory.root)
+            } catch {
+                throw ExecutorError("cleanup_failed", "could not remove \(directory.root.path): \(error)")
+            }
+            jobs.withLock { _ = $0.removeValue(forKey: leaseID) }
+            logger.info("sandbox lease cleaned up", metadata: ["lease": "\(leaseID)"])
+        }
+    }
+
+    // MARK: - Starting
+
+    /// Refuses work the sandbox cannot run as asked.
+    static func validate(_ work: LeaseWork) throws {
+        if let image = work.image {
+            throw ExecutorError(
+                "image_unsupported",
+                "lease \(work.leaseID) asks for image \(image.debugDescription): the sandbox executor runs commands on the host's system only; drop `image` or use an executor with images"
+            )
+        }
+        func refuse(_ message: String) -> ExecutorError { ExecutorError("invalid_work", "lease \(work.leaseID): \(message)") }
+        guard !work.command.isEmpty, !work.command[0].isEmpty else { throw refuse("command is empty: give the program to run") }
+        guard work.command.allSatisfy({ !$0.utf8.contains(0) }) else { throw refuse("command contains a NUL byte") }
+        guard work.cpuCores >= 1 else { throw refuse("cpuCores \(work.cpuCores) must be at least 1") }
+        guard work.memoryGiB >= 1 else { throw refuse("memoryGiB \(work.memoryGiB) must be at least 1") }
+        guard work.maxDurationSeconds >= 1 else { throw refuse("maxDurationSeconds \(work.maxDurationSeconds) must be at least 1") }
+        guard work.gpuIndices.allSatisfy({ (0..<64).contains($0) }) else { throw refuse("gpuIndices \(work.gpuIndices) must be in 0...63") }
+        for (name, value) in work.environment {
+            guard !name.isEmpty, !name.contains("="), !name.utf8.contains(0), !value.utf8.contains(0) else {
+                throw refuse("environment variable \(name.debugDescription) needs a name without '=' or NUL and a value without NUL")
+            }
+        }
+    }
+
+    /// Writes the lease's directory and starts its supervisor; on failure removes what it wrote.
+    private func launch(_ work: LeaseWork, in directory: SandboxLeaseDirectory) throws -> SandboxJob {
+        let uid = runsAsRoot ? try allocateUID() : nil
+        do {
+            try SandboxFiles.makeDirectory(directory.root, mode: 0o711)
+            try SandboxFiles.makeDirectory(directory.work, mode: 0o700, owner: uid ?? geteuid())
+            let memoryBytes = Int64(work.memoryGiB) << 30
+            let arguments = SandboxArguments(
+                work: work, workDirectory: directory.work.path, root: .host, layout: .current(), tmpfsBytes: memoryBytes
+            )
+            try SandboxFiles.writeAtomically(uid.map { "\($0)\n" } ?? "\n", to: directory.jobUID)
+            try SandboxFiles.writeAtomically(SandboxFiles.nulSeparated(arguments.options), to: directory.bwrapArguments)
+            try SandboxFiles.writeAtomically(SandboxFiles.nulSeparated(work.command), to: directory.command)
+            try SandboxFiles.writeAtomically(arguments.passwd, to: directory.passwd)
+            try SandboxFiles.writeAtomically(arguments.group, to: directory.group)
+            try SandboxFiles.writeAtomically(arguments.hosts, to: directory.hosts)
+            for empty in [directory.stdout, directory.stderr, directory.outputIndex] {
+                try SandboxFiles.writeAtomically(Data(), to: empty)
+            }
+            let script = SandboxSupervisorScript(
+                leaseDirectory: directory.root.path, bwrapPath: bwrapPath, jobUID: uid,
+                maxDurationSeconds: work.maxDurationSeconds, memoryBytes: memoryBytes, cpuCores: work.cpuCores,
+                pidsMax: Self.maximumProcessesPerLease,
+                limits: cgroupPath(work.leaseID).map { .cgroup(path: $0.path) } ?? .rlimits
+            )
+            try SandboxFiles.writeAtomically(script.text, to: directory.supervisorScript, mode: 0o700)
+            let pid = try SandboxProcess.spawnDetached(["/bin/bash", directory.supervisorScript.path], logPath: directory.supervisorLog.path)
+            guard let identity = SandboxProcessIdentity.current(pid: pid) else {
+                // It ended (or failed) at once; its status, if any, tells how.
+                SandboxProcess.reap(pid)
+                return SandboxJob(
+                    directory: directory,
+                    ended: SandboxFiles.readText(directory.status).map(SandboxExitStatus.parse)
+                        ?? .nodeFault("the lease's supervisor ended at once: see \(directory.supervisorLog.path)"),
+                    logger: logger
+                )
+            }
+            logger.info("sandbox job started", metadata: ["lease": "\(work.leaseID)", "uid": "\(uid.map(String.init) ?? "agent")", "supervisor": "\(pid)"])
+            return SandboxJob(directory: directory, supervisor: identity, isChild: true, logger: logger)
+        } catch {
+            try? FileManager.default.removeItem(at: directory.root)
+            throw error
+        }
+    }
+
+    /// Blocks (on the executor's queue) until the sandbox runs: bubblewrap reported its pid, or
+    /// the job already ended; at most ``startTimeoutSeconds``.
+    private func waitUntilRunning(_ job: SandboxJob) {
+        let deadline = Date().addingTimeInterval(Self.startTimeoutSeconds)
+        while Date() < deadline {
+            if job.endedExit != nil || SandboxFiles.exists(job.directory.status) { return }
+            if SandboxFiles.exists(job.directory.sandboxPID),
+                let status = SandboxFiles.readText(job.directory.sandboxStatus), status.contains("\"child-pid\"")
+            {
+                return
+            }
+            usleep(500)
+        }
+        logger.warning("the sandbox did not report running in time", metadata: ["lease": "\(job.leaseID)", "seconds": "\(Self.startTimeoutSeconds)"])
+    }
+
+    /// A handle on a lease found in the state directory.
+    private func adopt(_ directory: SandboxLeaseDirectory) -> SandboxJob {
+        let job: SandboxJob
+        if let status = SandboxFiles.readText(directory.status) {
+            job = SandboxJob(directory: directory, ended: SandboxExitStatus.parse(status), logger: logger)
+        } else if let line = SandboxFiles.readText(directory.supervisorPID), let supervisor = SandboxProcessIdentity(line: line),
+            supervisor.isAlive
+        {
+            job = SandboxJob(directory: directory, supervisor: supervisor, isChild: false, logger: logger)
+        } else if let status = SandboxFiles.readText(directory.status) {
+            // It ended between the two checks.
+            job = SandboxJob(directory: directory, ended: SandboxExitStatus.parse(status), logger: logger)
+        } else {
+            job = SandboxJob(directory: directory, ended: .nodeFault("the job's supervisor vanished while the agent was down"), logger: logger)
+        }
+        logger.info("sandbox job found", metadata: ["lease": "\(directory.leaseID)", "state": "\(job.endedExit.map { "\($0)" } ?? "running")"])
+        jobs.withLock { $0[directory.leaseID] = job }
+        return job
+    }
+
+    /// The lowest lease uid no lease directory holds.
+    private func allocateUID() throws -> UInt32 {
+        var used = Set<UInt32>()
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: leasesDirectory.path)) ?? [] {
+            let file = leasesDirectory.appendingPathComponent(name).appendingPathComponent("uid")
+            if let text = SandboxFiles.readText(file), let uid = UInt32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                used.insert(uid)
+            }
+        }
+        for slot in 0..<Self.jobUIDCount where !used.contains(jobUIDBase + slot) {
+            return jobUIDBase + slot
+        }
+        throw ExecutorError("no_job_uid", "all \(Self.jobUIDCount) lease uids from \(jobUIDBase) are taken: clean up ended leases")
+    }
+
+    /// Creates `<state>` and `<state>/leases`; both must let the lease uids pass (x, not r).
+    private func prepareStateDirectory() throws {
+        try FileManager.default.createDirectory(at: stateDirectory, withIntermediateDirectories: true)
+        var info = stat()
+        guard stat(stateDirectory.path, &info) == 0 else {
+            throw ExecutorError("state_unusable", "cannot read \(stateDirectory.path): \(String(cString: strerror(errno)))")
+        }
+        if runsAsRoot && info.st_mode & S_IXOTH == 0 {
+            guard chmod(stateDirectory.path, (info.st_mode & 0o7777) | S_IXOTH) == 0 else {
+                throw ExecutorError("state_unusable", "cannot make \(stateDirectory.path) traversable (o+x) for the lease uids")
+            }
+            logger.notice("made the state directory traversable (o+x) for the lease uids", metadata: ["path": "\(stateDirectory.path)"])
+        }
+        if !SandboxFiles.exists(leasesDirectory) { try SandboxFiles.makeDirectory(leasesDirectory, mode: 0o711) }
+        // bubblewrap opens the work directory as the lease's uid: every directory above it must
+        // let others pass.
+        var ancestor = stateDirectory.deletingLastPathComponent()
+        while runsAsRoot && ancestor.path != "/" {
+            guard stat(ancestor.path, &info) == 0, info.st_mode & S_IXOTH != 0 else {
+                throw ExecutorError(
+                    "state_unusable",
+                    "the lease uids cannot pass through \(ancestor.path) (no o+x) to reach \(stateDirectory.path): put the state directory where others may traverse (e.g. /var/lib/osg) or chmod o+x \(ancestor.path)"
+                )
+            }
+            ancestor.deleteLastPathComponent()
+        }
+    }
+
+    // MARK: - cgroups
+
+    private func cgroupPath(_ leaseID: String) -> URL? {
+        cgroupParent?.appendingPathComponent("osg-lease-\(leaseID)", isDirectory: true)
+    }
+
+    private func removeCgroup(_ cgroup: URL) {
+        guard SandboxFiles.exists(cgroup) else { return }
+        // A cgroup is removable once its last process has been reaped; give the kernel a moment.
+        for _ in 0..<50 {
+            if rmdir(cgroup.path) == 0 || errno == ENOENT { return }
+            usleep(10_000)
+        }
+        logger.warning("could not remove the lease's cgroup", metadata: ["cgroup": "\(cgroup.path)", "error": "\(String(cString: strerror(errno)))"])
+    }
+
+    /// The agent's own cgroup v2 if it can hold the leases' cgroups (see ``usableCgroup(_:)``);
+    /// `nil` on cgroup v1 or hybrid hosts, or when the agent's cgroup is not delegated to it.
+    public static func delegatedCgroup() -> URL? {
+        let mount = "/sys/fs/cgroup"
+        guard SandboxFiles.exists(URL(fileURLWithPath: mount + "/cgroup.controllers")),
+            let membership = SandboxFiles.readText(URL(fileURLWithPath: "/proc/self/cgroup")),
+            let line = membership.split(separator: "\n").first(where: { $0.hasPrefix("0::") })
+        else { return nil }
+        return usableCgroup(URL(fileURLWithPath: mount + String(line.dropFirst(3)), isDirectory: true))
+    }
+
+    /// `cgroup` (created if missing) if it is a writable cgroup v2 directory with cpu, memory and
+    /// pids enabled for its children, enabling them if needed; `nil` if it cannot be (not cgroup
+    /// v2, not writable, or it holds processes itself: the kernel then refuses controllers to its
+    /// children, so give the agent a cgroup of its own beside it, e.g. with systemd `Delegate=yes`
+    /// and a `.../leases` sub-cgroup).
+    public static func usableCgroup(_ cgroup: URL) -> URL? {
+        if !SandboxFiles.exists(cgroup), SandboxFiles.exists(cgroup.deletingLastPathComponent().appendingPathComponent("cgroup.controllers")) {
+            mkdir(cgroup.path, 0o755)
+        }
+        let subtree = cgroup.appendingPathComponent("cgroup.subtree_control")
+        guard SandboxFiles.exists(cgroup.appendingPathComponent("cgroup.controllers")), access(cgroup.path, W_OK) == 0 else { return nil }
+        let needed = ["cpu", "memory", "pids"]
+        func enabled() -> Bool {
+            let names = Set((SandboxFiles.readText(subtree) ?? "").split(whereSeparator: \.isWhitespace).map(String.init))
+            return needed.allSatisfy(names.contains)
+        }
+        if enabled() { return cgroup }
+        guard let handle = FileHandle(forWritingAtPath: subtree.path) else { return nil }
+        defer { try? handle.close() }
+        guard (try? handle.write(contentsOf: Data(needed.map { "+" + $0 }.joined(separator: " ").utf8))) != nil else { return nil }
+        return enabled() ? cgroup : nil
+    }
+
+    // MARK: - Queue
+
+    private func onQueue<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async { continuation.resume(with: Result { try body() }) }
+        }
+    }
+}

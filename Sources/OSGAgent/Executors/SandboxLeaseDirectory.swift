@@ -1,0 +1,140 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The files the sandbox executor keeps for one lease, all under `<state>/leases/<leaseID>/`.
+///
+/// The lease directory is root's (0711: the job's uid may pass through it to reach `work/` while
+/// bubblewrap sets up its mounts, and nothing more); every file in it but `work/` is root's and
+/// 0600, so the job can neither read its neighbours' settings nor forge its own status. The job
+/// sees only `work/`, mounted at `/work`.
+struct SandboxLeaseDirectory: Sendable, Hashable {
+    /// The longest lease id used as a directory name.
+    static let maximumLeaseIDLength = 128
+
+    let leaseID: String
+    let root: URL
+
+    /// The directory of `leaseID` under `leasesDirectory`; throws if the id is unsafe as a
+    /// path component.
+    init(leaseID: String, leasesDirectory: URL) throws {
+        try Self.validate(leaseID: leaseID)
+        self.leaseID = leaseID
+        self.root = leasesDirectory.appendingPathComponent(leaseID, isDirectory: true)
+    }
+
+    /// Refuses ids that could escape the leases directory or break the files we write: empty,
+    /// `.`/`..`, longer than ``maximumLeaseIDLength``, or with anything but ASCII letters,
+    /// digits, `-`, `_` and `.`.
+    static func validate(leaseID: String) throws {
+        let allowed = leaseID.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || byte == 0x2D || byte == 0x5F || byte == 0x2E
+        }
+        guard !leaseID.isEmpty, leaseID != ".", leaseID != "..", leaseID.utf8.count <= maximumLeaseIDLength, allowed
+        else {
+            throw ExecutorError(
+                "invalid_lease_id",
+                "lease id \(leaseID.debugDescription) cannot name a directory: use 1-\(maximumLeaseIDLength) of A-Z a-z 0-9 - _ . (not . or ..)"
+            )
+        }
+    }
+
+    /// The job's writable directory, mounted at `/work` in the sandbox; owned by the job's uid.
+    var work: URL { file("work") }
+    /// The supervisor script (see ``SandboxSupervisorScript``).
+    var supervisorScript: URL { file("supervisor.sh") }
+    /// The supervisor's own diagnostics (bash errors); not the job's output.
+    var supervisorLog: URL { file("supervisor.log") }
+    /// `<pid> <start time>` of the supervisor, written by the supervisor itself.
+    var supervisorPID: URL { file("supervisor.pid") }
+    /// `<pid> <start time>` of bubblewrap's monitor process, written by the supervisor.
+    var sandboxPID: URL { file("sandbox.pid") }
+    /// bubblewrap's `--json-status-fd` output: the sandbox's pid, then the job's exit code.
+    var sandboxStatus: URL { file("sandbox.json") }
+    /// How the job ended, one line (see ``SandboxExitStatus``); written by the supervisor only.
+    var status: URL { file("status") }
+    /// Present once the executor asked the job to stop: the job then ends as `.stopped`.
+    var stopRequested: URL { file("stop-requested") }
+    /// Present once the supervisor killed the job at its `maxDurationSeconds`.
+    var timedOut: URL { file("timed-out") }
+    /// The job's uid on the host, decimal.
+    var jobUID: URL { file("uid") }
+    /// bubblewrap's options, NUL-separated (read through `--args`, so the job's environment does
+    /// not appear on bubblewrap's command line, which every host user can read).
+    var bwrapArguments: URL { file("bwrap.args") }
+    /// The job's command, NUL-separated.
+    var command: URL { file("command") }
+    /// The job's `/etc/passwd`, `/etc/group` and `/etc/hosts` inside the sandbox.
+    var passwd: URL { file("passwd") }
+    var group: URL { file("group") }
+    var hosts: URL { file("hosts") }
+    /// What the job wrote to its stdout and stderr, raw.
+    var stdout: URL { file("stdout") }
+    var stderr: URL { file("stderr") }
+    /// The order in which the executor first saw the lines of the two streams (see
+    /// ``SandboxOutputLog``).
+    var outputIndex: URL { file("output.index") }
+
+    private func file(_ name: String) -> URL { root.appendingPathComponent(name, isDirectory: false) }
+}
+
+/// Small, blocking file operations on a lease directory; callers run them off the cooperative pool.
+enum SandboxFiles {
+    /// Writes `data` to `url` through a temporary file and a rename, mode `mode`, so a reader
+    /// sees the old content or the new, never a part.
+    static func writeAtomically(_ data: Data, to url: URL, mode: mode_t = 0o600) throws {
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp")
+        try? FileManager.default.removeItem(at: temporary)
+        guard FileManager.default.createFile(atPath: temporary.path, contents: data, attributes: [.posixPermissions: Int(mode)]) else {
+            throw ExecutorError("state_write_failed", "could not write \(temporary.path): check the state directory is writable")
+        }
+        guard rename(temporary.path, url.path) == 0 else {
+            throw ExecutorError("state_write_failed", "could not rename \(temporary.path) to \(url.path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    static func writeAtomically(_ text: String, to url: URL, mode: mode_t = 0o600) throws {
+        try writeAtomically(Data(text.utf8), to: url, mode: mode)
+    }
+
+    /// The file's text, or `nil` if it does not exist (or cannot be read); at most `limit` bytes.
+    static func readText(_ url: URL, limit: Int = 64 * 1024) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: url.path) else { return nil }
+        defer { try? handle.close() }
+        guard let data = try? handle.read(upToCount: limit) else { return "" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// `true` if `url` names an existing file or directory (without following a last symlink).
+    static func exists(_ url: URL) -> Bool {
+        var info = stat()
+        return lstat(url.path, &info) == 0
+    }
+
+    /// Creates a directory with exactly `mode` (no umask), owned by `owner` when given.
+    static func makeDirectory(_ url: URL, mode: mode_t, owner: uid_t? = nil) throws {
+        if mkdir(url.path, mode) != 0 && errno != EEXIST {
+            throw ExecutorError("state_write_failed", "could not create \(url.path): \(String(cString: strerror(errno)))")
+        }
+        guard chmod(url.path, mode) == 0 else {
+            throw ExecutorError("state_write_failed", "could not set the mode of \(url.path): \(String(cString: strerror(errno)))")
+        }
+        if let owner, chown(url.path, owner, gid_t(owner)) != 0 {
+            throw ExecutorError("state_write_failed", "could not give \(url.path) to uid \(owner): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// NUL-separated strings, as bubblewrap's `--args` and bash's `mapfile -d ''` read them.
+    static func nulSeparated(_ strings: [String]) -> Data {
+        var data = Data()
+        for string in strings {
+            precondition(!string.utf8.contains(0), "NUL inside an argument must be refused before it is written")
+            data.append(contentsOf: Array(string.utf8))
+            data.append(0)
+        }
+        return data
+    }
+}

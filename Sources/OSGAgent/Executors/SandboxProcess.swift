@@ -1,0 +1,179 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A host process named by its pid and its start time (field 22 of `/proc/<pid>/stat`, in clock
+/// ticks since boot), so a pid the kernel reused for another process is not mistaken for it.
+struct SandboxProcessIdentity: Sendable, Hashable {
+    var pid: pid_t
+    var startTime: UInt64
+
+    /// Parses `<pid> <start time>` as the supervisor writes it.
+    init?(line: String) {
+        let fields = line.split(whereSeparator: { $0 == " " || $0 == "\n" })
+        guard fields.count == 2, let pid = pid_t(fields[0]), pid > 1, let start = UInt64(fields[1]) else { return nil }
+        self.pid = pid
+        self.startTime = start
+    }
+
+    init(pid: pid_t, startTime: UInt64) {
+        self.pid = pid
+        self.startTime = startTime
+    }
+
+    /// The identity of the live process `pid`, or `nil` if there is none.
+    static func current(pid: pid_t) -> SandboxProcessIdentity? {
+        guard let stat = SandboxFiles.readText(URL(fileURLWithPath: "/proc/\(pid)/stat")) else { return nil }
+        // The command name (field 2) is in parentheses and may hold spaces: count from the last ')'.
+        guard let close = stat.lastIndex(of: ")") else { return nil }
+        let rest = stat[stat.index(after: close)...].split(separator: " ")
+        // rest[0] is field 3 (state), so field 22 is rest[19].
+        guard rest.count > 19, let start = UInt64(rest[19]) else { return nil }
+        if rest[0] == "Z" || rest[0] == "X" { return nil }
+        return SandboxProcessIdentity(pid: pid, startTime: start)
+    }
+
+    /// Whether this very process still runs (not a zombie, not a successor on the same pid).
+    var isAlive: Bool { Self.current(pid: pid) == self }
+
+    /// Sends `signal` if this very process still runs.
+    @discardableResult
+    func send(_ signal: Int32) -> Bool {
+        guard isAlive else { return false }
+        return Glibc.kill(pid, signal) == 0
+    }
+}
+
+/// Starting and watching the processes the sandbox executor runs outside the sandbox.
+enum SandboxProcess {
+    /// The environment of everything the executor spawns: nothing of the agent's (no tokens, no
+    /// keys), only a `PATH` for the supervisor's tools.
+    static let cleanEnvironment = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"]
+
+    /// Starts `arguments` in a session of its own (so no terminal or process-group signal of the
+    /// agent reaches it), with stdin from `/dev/null`, stdout and stderr appended to `logPath`,
+    /// no other file descriptor, and ``cleanEnvironment``.
+    static func spawnDetached(_ arguments: [String], logPath: String) throws -> pid_t {
+        precondition(!arguments.isEmpty)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        closeInheritedDescriptors(&actions)
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaultSignals = sigset_t()
+        sigfillset(&defaultSignals)
+        var noMask = sigset_t()
+        sigemptyset(&noMask)
+        posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
+        posix_spawnattr_setsigmask(&attributes, &noMask)
+        posix_spawnattr_setflags(
+            &attributes, Int16(setsidFlag | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)
+        )
+
+        let argv = arguments.map { strdup($0) } + [nil]
+        let envp = cleanEnvironment.map { strdup($0) } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, envp)
+        guard result == 0 else {
+            throw ExecutorError("spawn_failed", "could not start \(arguments[0]): \(String(cString: strerror(result)))")
+        }
+        return pid
+    }
+
+    /// glibc's `POSIX_SPAWN_SETSID` (a GNU extension the Swift module does not export).
+    private static let setsidFlag: Int32 = 0x80
+
+    private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    /// glibc ≥ 2.34's `posix_spawn_file_actions_addclosefrom_np`, looked up at run time (the
+    /// Swift module does not export it).
+    private static let addCloseFrom: AddCloseFrom? = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np").map {
+        unsafeBitCast($0, to: AddCloseFrom.self)
+    }
+
+    /// No descriptor of the agent (its keys, its sockets) reaches the supervisor, so none can
+    /// reach the job: all from 3 up are closed in the child.
+    private static func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions_t) {
+        if let addCloseFrom, addCloseFrom(&actions, 3) == 0 { return }
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? [] {
+            if let fd = Int32(entry), fd > 2 { posix_spawn_file_actions_addclose(&actions, fd) }
+        }
+    }
+
+    /// Waits for our child `pid` on a thread of its own (never on the cooperative pool), then
+    /// calls `done` with its wait status, or `nil` if it was not ours to wait for.
+    static func reap(_ pid: pid_t, then done: @escaping @Sendable (Int32?) -> Void = { _ in }) {
+        let thread = Thread {
+            var status: Int32 = 0
+            while true {
+                let result = waitpid(pid, &status, 0)
+                if result == pid { return done(status) }
+                if result == -1 && errno == EINTR { continue }
+                return done(nil)
+            }
+        }
+        thread.name = "osg-sandbox-reap-\(pid)"
+        thread.stackSize = 64 * 1024
+        thread.start()
+    }
+
+    /// Runs `arguments` to completion with a clean environment and returns its exit status and
+    /// what it wrote to stderr (the first 4 KiB), killing it after `timeoutSeconds`.
+    static func run(_ arguments: [String], timeoutSeconds: Int) -> (status: Int32, stderr: String) {
+        let errorPath = FileManager.default.temporaryDirectory.appendingPathComponent("osg-sandbox-probe-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
+        defer { unlink(errorPath) }
+        guard let pid = try? spawnDetached(arguments, logPath: errorPath) else {
+            return (127, "could not start \(arguments[0])")
+        }
+        var status: Int32 = 0
+        let deadline = Date().addingTimeInterval(Double(timeoutSeconds))
+        while true {
+            let result = waitpid(pid, &status, WNOHANG)
+            if result == pid { break }
+            if result == -1 && errno != EINTR { return (127, "lost the probe process") }
+            if Date() > deadline {
+                Glibc.kill(pid, SIGKILL)
+                _ = waitpid(pid, &status, 0)
+                return (124, "timed out after \(timeoutSeconds) s")
+            }
+            usleep(2_000)
+        }
+        let text = SandboxFiles.readText(URL(fileURLWithPath: errorPath), limit: 4096) ?? ""
+        let code: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return (code, text.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// Sends `signal` to every process in the pid namespace whose init is `initPID`, except that
+    /// init (bubblewrap's reaper, which ignores it): all of the job, however it forked.
+    static func signalNamespace(ofInit initPID: pid_t, _ signal: Int32) {
+        guard let namespace = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(initPID)/ns/pid"),
+            let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc")
+        else { return }
+        for entry in entries {
+            guard let pid = pid_t(entry), pid != initPID,
+                (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/pid")) == namespace
+            else { continue }
+            Glibc.kill(pid, signal)
+        }
+    }
+
+    /// The parent pid of `pid` (`PPid:` in `/proc/<pid>/status`), or `nil`.
+    static func parent(of pid: pid_t) -> pid_t? {
+        guard let status = SandboxFiles.readText(URL(fileURLWithPath: "/proc/\(pid)/status")) else { return nil }
+        for line in status.split(separator: "\n") where line.hasPrefix("PPid:") {
+            return pid_t(line.dropFirst(5).trimmingCharacters(in: .whitespaces))
+        }
+        return nil
+    }
+}

@@ -1,0 +1,185 @@
+import Foundation
+
+/// The limits a lease's supervisor applies to the sandbox.
+enum SandboxLimits: Sendable, Hashable {
+    /// A cgroup v2 of the lease's own at `path`: `cpu.max`, `memory.max` (swap off), `pids.max`;
+    /// out-of-memory kills are counted in `memory.events`.
+    case cgroup(path: String)
+    /// Resource limits on the sandbox's processes: `RLIMIT_DATA` (each process's heap and private
+    /// mappings, not its address space, so CUDA's large reservations still work), `RLIMIT_NPROC`
+    /// (processes of the lease's own uid) and no core files. The CPU is not limited (there is no
+    /// rlimit for a share of cores; `RLIMIT_CPU` would kill the job). `RLIMIT_DATA` binds each
+    /// process, not their sum, and a job over it sees failed allocations (usually a non-zero
+    /// exit), not an OOM kill; only a kill by the kernel's OOM killer is reported as `.outOfMemory`.
+    case rlimits
+}
+
+/// The supervisor of one lease: a bash script the executor writes into the lease directory and
+/// starts in a session of its own. It runs as root outside the sandbox, so the job cannot reach
+/// it or its files, and it outlives the agent.
+///
+/// It records its pid, applies the limits, starts bubblewrap as the lease's uid, kills the
+/// sandbox at `maxDurationSeconds`, and when the sandbox ends writes how the job ended to
+/// `status`. bubblewrap's pid namespace guarantees nothing the job started survives it: when the
+/// sandbox's init ends, the kernel kills every process in the namespace.
+///
+/// With the argument `kill-after <seconds>` it instead waits that long and kills the sandbox if
+/// the job still runs (the executor's grace period, enforced even if the agent dies meanwhile).
+struct SandboxSupervisorScript: Sendable, Hashable {
+    var leaseDirectory: String
+    var bwrapPath: String
+    /// The host uid (and gid) the sandbox runs as, or `nil` to keep the supervisor's own (an
+    /// agent that does not run as root cannot change it).
+    var jobUID: UInt32?
+    var maxDurationSeconds: Int64
+    var memoryBytes: Int64
+    var cpuCores: Int
+    var pidsMax: Int
+    var limits: SandboxLimits
+
+    /// The script's text.
+    var text: String {
+        precondition(maxDurationSeconds > 0 && memoryBytes > 0 && cpuCores > 0 && pidsMax > 0)
+        let cgroup: String
+        if case .cgroup(let path) = limits { cgroup = path } else { cgroup = "" }
+        let dropPrivileges: String
+        if let jobUID {
+            // Become the lease's uid with no groups and no capabilities (bounding set included)
+            // before bubblewrap runs; no_new_privs keeps it so across any setuid binary.
+            dropPrivileges = "setpriv --reuid=\(jobUID) --regid=\(jobUID) --clear-groups --inh-caps=-all --bounding-set=-all --no-new-privs"
+        } else {
+            dropPrivileges = ""
+        }
+        // Without a uid of its own the lease would share RLIMIT_NPROC's count with the agent.
+        let processLimit = jobUID == nil ? "" : " -u \"$pids_max\""
+        return """
+            #!/bin/bash
+            # OpenStargate lease supervisor, written by SandboxExecutor. It runs as root outside the
+            # sandbox, in a session of its own, so the job outlives an agent restart; it enforces the
+            # hard stop and records how the job ended in `status`, which the job cannot reach.
+            set -u
+            lease_dir=\(Self.quoted(leaseDirectory))
+            bwrap=\(Self.quoted(bwrapPath))
+            max_seconds=\(maxDurationSeconds)
+            memory_bytes=\(memoryBytes)
+            cpu_max='\(cpuCores * 100_000) 100000'
+            pids_max=\(pidsMax)
+            cgroup=\(Self.quoted(cgroup))
+            drop_privileges=(\(dropPrivileges))
+            cd "$lease_dir" || exit 70
+            # Only the executor's files stop a job: terminal and session signals do not.
+            trap '' HUP INT QUIT TERM PIPE USR1 USR2
+
+            write_status() { printf '%s\\n' "$1" > status.tmp && mv -f status.tmp status; }
+            identity() { local stat; read -r -a stat < "/proc/$1/stat" && printf '%s %s\\n' "$1" "${stat[21]}"; }
+
+            if [ "${1:-}" = kill-after ]; then
+              # Wait out the grace period (in steps, so as not to outlive a job that ends sooner).
+              deadline=$((SECONDS + $2))
+              while [ "$SECONDS" -lt "$deadline" ]; do
+                [ -e status ] && exit 0
+                sleep 0.2
+              done
+              [ -e status ] && exit 0
+              read -r pid start < sandbox.pid || exit 0
+              [ "$(identity "$pid" 2>/dev/null)" = "$pid $start" ] && kill -KILL "$pid"
+              exit 0
+            fi
+
+            identity $$ > supervisor.pid.tmp && mv -f supervisor.pid.tmp supervisor.pid || exit 70
+            oom_kills() { local key value; while read -r key value; do [ "$key" = oom_kill ] && echo "$value"; done < "$1"; }
+            host_oom_before=$(oom_kills /proc/vmstat)
+
+            if [ -n "$cgroup" ]; then
+              if ! { mkdir -p "$cgroup" && echo "$cpu_max" > "$cgroup/cpu.max" && echo "$memory_bytes" > "$cgroup/memory.max" \\
+                     && echo "$pids_max" > "$cgroup/pids.max"; }; then
+                write_status "fault could not configure the lease's cgroup $cgroup"; exit 0
+              fi
+              [ -e "$cgroup/memory.swap.max" ] && echo 0 > "$cgroup/memory.swap.max"
+            fi
+
+            mapfile -d '' -t command < command
+            (
+              # The job gets default signal dispositions (an ignored SIGTERM or SIGPIPE would be inherited).
+              trap - HUP INT QUIT TERM PIPE USR1 USR2
+              if [ -n "$cgroup" ]; then
+                echo "$BASHPID" > "$cgroup/cgroup.procs" || exit 71
+              else
+                ulimit -d $((memory_bytes / 1024)) -c 0\(processLimit) || exit 71
+              fi
+              exec "${drop_privileges[@]}" "$bwrap" --args \(SandboxArguments.argumentsFD) -- "${command[@]}" \\
+                \(SandboxArguments.argumentsFD)<bwrap.args \(SandboxArguments.statusFD)>sandbox.json \(SandboxArguments.passwdFD)<passwd \(SandboxArguments.groupFD)<group \(SandboxArguments.hostsFD)<hosts \\
+                </dev/null >>stdout 2>>stderr
+            ) &
+            sandbox=$!
+            identity "$sandbox" > sandbox.pid.tmp && mv -f sandbox.pid.tmp sandbox.pid
+
+            # The hard stop: whichever ends first, the sandbox or the clock.
+            sleep "$max_seconds" &
+            timer=$!
+            ended=
+            wait -n -p ended "$sandbox" "$timer"
+            code=$?
+            if [ "$ended" = "$timer" ]; then
+              : > timed-out
+              kill -KILL "$sandbox"
+              wait "$sandbox"
+              code=$?
+            else
+              kill -KILL "$timer" 2>/dev/null   # it inherited our ignored SIGTERM
+              wait "$timer" 2>/dev/null
+            fi
+
+            oom=0
+            if [ -n "$cgroup" ]; then
+              [ -e "$cgroup/cgroup.kill" ] && echo 1 > "$cgroup/cgroup.kill"
+              [ "$(oom_kills "$cgroup/memory.events")" != 0 ] && oom=1
+            fi
+            exit_code=
+            while IFS= read -r line; do
+              [[ $line =~ \\"exit-code\\":\\ *([0-9]+) ]] && exit_code=${BASH_REMATCH[1]}
+            done < sandbox.json
+            if [ -z "$cgroup" ] && [ "$exit_code" = 137 ] && [ "$(oom_kills /proc/vmstat)" != "$host_oom_before" ]; then
+              oom=1   # SIGKILLed while the kernel's OOM killer killed something: most likely the job.
+            fi
+
+            if [ -e timed-out ]; then write_status timedout
+            elif [ -e stop-requested ]; then write_status stopped
+            elif [ "$oom" = 1 ]; then write_status oom
+            elif [ -n "$exit_code" ] && [ "$exit_code" -gt 128 ] && [ "$exit_code" -lt 160 ]; then write_status "signalled $((exit_code - 128))"
+            elif [ -n "$exit_code" ]; then write_status "exited $exit_code"
+            elif [ "$code" = 71 ]; then write_status "fault could not apply the lease's limits"
+            else
+              reason=$(grep -a -m1 '^bwrap: ' stderr | cut -c1-300)
+              write_status "fault the sandbox did not run the job (bubblewrap exit $code): ${reason:-no message}"
+            fi
+            exit 0
+
+            """
+    }
+
+    /// `text` in single quotes for bash.
+    static func quoted(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}
+
+/// How a job ended, as the supervisor writes it in `status`: one line.
+enum SandboxExitStatus {
+    /// Reads a `status` line: `exited <code>`, `signalled <signal>`, `oom`, `timedout`,
+    /// `stopped`, or `fault <reason>`. Anything else is a node fault naming the line.
+    static func parse(_ line: String) -> JobExit {
+        let line = line.trimmingCharacters(in: .whitespacesAndNewlines)
+        let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
+        switch (parts.first, parts.count) {
+        case ("exited", 2): if let code = Int32(parts[1]) { return .exited(code: code) }
+        case ("signalled", 2): if let signal = Int32(parts[1]) { return .signalled(signal: signal) }
+        case ("oom", 1): return .outOfMemory
+        case ("timedout", 1): return .timedOut
+        case ("stopped", 1): return .stopped
+        case ("fault", 2): return .nodeFault(parts[1])
+        default: break
+        }
+        return .nodeFault("the supervisor wrote an unreadable status: \(line.prefix(200).debugDescription)")
+    }
+}

@@ -1,0 +1,371 @@
+import Foundation
+import Logging
+import OSGDomain
+
+/// The provider agent's loop (DESIGN.md §8): registers its nodes, heartbeats them in one signed
+/// batch, long-polls its leases, runs them with an executor, streams their output, settles
+/// their usage and reports how they end. It keeps going across coordinator restarts (retrying
+/// with exponential backoff and jitter) and across its own (the journal and the executor's
+/// state directory let it find its jobs again), and never ends a lease on its own account:
+/// running jobs keep running while the coordinator is unreachable.
+///
+/// The decisions are ``LeaseReconciler``'s; this type performs them.
+public actor Agent {
+    /// How often and how patiently the agent talks to the coordinator.
+    public struct Timing: Sendable {
+        public var heartbeatSeconds: Double = 10
+        public var pollWaitSeconds: Int = 25
+        public var usageReportSeconds: Double = 60
+        public var outputFlushSeconds: Double = 1
+        /// Backoff after a failed call: doubles from `backoffFirstSeconds` to `backoffMaxSeconds`,
+        /// with ±50 % jitter so that agents do not come back in step after a coordinator restart.
+        public var backoffFirstSeconds: Double = 0.5
+        public var backoffMaxSeconds: Double = 30
+        /// SIGTERM → SIGKILL grace when the coordinator ends a lease (cancel, max duration).
+        public var stopGraceSeconds: Int64 = 10
+
+        public init() {}
+    }
+
+    /// What `osg agent status` shows.
+    public struct Status: Sendable, Codable, Equatable {
+        public var nodes: [String]
+        public var executor: String
+        public var registered: Bool
+        public var lastHeartbeat: String?
+        public var lastPoll: String?
+        public var leaseVersion: UInt64
+        public var coordinatorReachable: Bool
+        public var lastError: String?
+        public var running: [String]
+        public var endsToReport: [String]
+    }
+
+    private let nodes: [NodeRegistrationRequest]
+    private let offers: [LeaseReconciler.NodeOffer]
+    private let coordinator: any AgentCoordinator
+    private let executor: any LeaseExecutor
+    private let stateDirectory: URL
+    private let timing: Timing
+    private let logger: Logger
+
+    private var reconciler: LeaseReconciler
+    private var linesSent: [String: Int]
+    private var jobs: [String: any RunningJob] = [:]
+    private var watched: Set<String> = []
+    private var lastUsage: [String: Date] = [:]
+    private var status: Status
+    private var leaseVersion: UInt64 = 0
+
+    /// - Parameters:
+    ///   - nodes: the nodes to register, with the GPU indices each offers (`offers`, same ids).
+    ///   - stateDirectory: where the journal and the status file live (the executor keeps its
+    ///     own state under its own directory).
+    public init(nodes: [NodeRegistrationRequest], offers: [LeaseReconciler.NodeOffer], coordinator: any AgentCoordinator,
+                executor: any LeaseExecutor, stateDirectory: URL, timing: Timing = Timing(), logger: Logger) throws {
+        precondition(nodes.map(\.id) == offers.map(\.id), "one offer per node, in the same order")
+        // Only the journal's own folder is private: the folders above it must stay traversable,
+        // since sandboxed jobs run as other users under the executor's folder beside it.
+        try FileManager.default.createDirectory(at: stateDirectory.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let journal = try AgentJournal.load(from: stateDirectory.appendingPathComponent("journal.json"))
+        self.nodes = nodes
+        self.offers = offers
+        self.coordinator = coordinator
+        self.executor = executor
+        self.stateDirectory = stateDirectory
+        self.timing = timing
+        self.logger = logger
+        reconciler = LeaseReconciler(nodes: offers, parts: journal.parts)
+        linesSent = journal.linesSent
+        status = Status(nodes: nodes.map(\.id), executor: executor.name, registered: false, leaseVersion: 0,
+                        coordinatorReachable: false, running: [], endsToReport: [])
+    }
+
+    /// Where `osg agent status` reads the agent's status.
+    public static func statusFile(in stateDirectory: URL) -> URL { stateDirectory.appendingPathComponent("status.json") }
+
+    // MARK: Running
+
+    /// Runs until the task is cancelled. Jobs keep running after it returns (they outlive the
+    /// agent by design); a new agent on the same state directory takes them over.
+    public func run() async throws {
+        try await executor.preflight()
+        try await resume()
+        await registerUntilDone()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.heartbeatLoop() }
+            group.addTask { await self.pollLoop() }
+            group.addTask { await self.housekeepingLoop() }
+            await group.waitForAll()
+        }
+    }
+
+    /// After a restart: finds the jobs the executor still has, restarts parts that were decided
+    /// but never started, kills what the journal does not know.
+    private func resume() async throws {
+        let found = try await executor.runningJobs()
+        let known = Set(reconciler.parts.keys)
+        for (partID, job) in found.sorted(by: { $0.key < $1.key }) where !known.contains(partID) {
+            logger.warning("killing a job this agent does not know (no lease in its journal)", metadata: ["part": "\(partID)"])
+            await job.kill()
+            _ = await job.exit()
+            try? await executor.cleanUp(leaseID: partID)
+        }
+        for part in reconciler.partsToResume {
+            if let job = found[part.work.leaseID] {
+                adopt(job, partID: part.work.leaseID)
+            } else if part.phase == .running {
+                await perform([.start(part.work)])
+            } else {
+                // Stopping, and the executor has nothing: it is gone.
+                await perform(reconcile { $0.jobEnded(partID: part.work.leaseID, exit: .stopped) })
+            }
+        }
+        for partID in found.keys where known.contains(partID) && jobs[partID] == nil {
+            adopt(found[partID]!, partID: partID)
+        }
+        logger.info("agent resumed", metadata: ["parts": "\(reconciler.parts.count)", "jobs found": "\(found.count)"])
+    }
+
+    private func registerUntilDone() async {
+        var backoff = Backoff(timing)
+        while !Task.isCancelled {
+            do {
+                for node in nodes { try await coordinator.register(node) }
+                status.registered = true
+                status.coordinatorReachable = true
+                logger.info("nodes registered", metadata: ["nodes": "\(nodes.map(\.id).joined(separator: ","))"])
+                writeStatus()
+                return
+            } catch {
+                noteFailure(error, doing: "register")
+                if case .refused = error {
+                    logger.error("the coordinator refused a node; fix the configuration", metadata: ["error": "\(error)"])
+                }
+                try? await Task.sleep(for: .seconds(backoff.next()))
+            }
+        }
+    }
+
+    private func heartbeatLoop() async {
+        while !Task.isCancelled {
+            do {
+                try await coordinator.heartbeat(nodeIDs: nodes.map(\.id))
+                status.lastHeartbeat = Timestamp.now.description
+                status.coordinatorReachable = true
+                writeStatus()
+            } catch {
+                noteFailure(error, doing: "heartbeat")
+                if case .refused(_, "unknown_node", _) = error { await registerUntilDone() }
+            }
+            try? await Task.sleep(for: .seconds(timing.heartbeatSeconds))
+        }
+    }
+
+    private func pollLoop() async {
+        var backoff = Backoff(timing)
+        while !Task.isCancelled {
+            do {
+                let (version, leases) = try await coordinator.pollLeases(after: leaseVersion, waitSeconds: timing.pollWaitSeconds)
+                backoff.reset()
+                // A coordinator that restarted from an older snapshot may count versions anew.
+                leaseVersion = version
+                status.leaseVersion = version
+                status.lastPoll = Timestamp.now.description
+                status.coordinatorReachable = true
+                await perform(reconcile { $0.leasesPolled(leases, now: .now) })
+            } catch {
+                noteFailure(error, doing: "poll leases")
+                if case .refused = error { leaseVersion = 0 }
+                try? await Task.sleep(for: .seconds(backoff.next()))
+            }
+        }
+    }
+
+    /// Every second or so: output to the coordinator, usage reports when due, end reports that
+    /// failed before.
+    private func housekeepingLoop() async {
+        while !Task.isCancelled {
+            await shipOutput()
+            await reportUsageWhenDue()
+            await perform(reconciler.pendingReports)
+            writeStatus()
+            try? await Task.sleep(for: .seconds(timing.outputFlushSeconds))
+        }
+    }
+
+    // MARK: Actions
+
+    private func reconcile(_ step: (inout LeaseReconciler) -> [LeaseReconciler.Action]) -> [LeaseReconciler.Action] {
+        let actions = step(&reconciler)
+        saveJournal()
+        return actions
+    }
+
+    private func perform(_ actions: [LeaseReconciler.Action]) async {
+        for action in actions {
+            switch action {
+            case .start(let work):
+                do {
+                    let job = try await executor.start(work)
+                    logger.info("lease started", metadata: ["part": "\(work.leaseID)", "job": "\(work.jobID)", "gpus": "\(work.gpuIndices)"])
+                    adopt(job, partID: work.leaseID)
+                } catch {
+                    logger.error("could not start a lease", metadata: ["part": "\(work.leaseID)", "error": "\(error)"])
+                    let exit: JobExit = (error as? ExecutorError)?.code == "image_unsupported"
+                        ? .nodeFault("this node cannot run images yet: \(error)") : .nodeFault("the executor could not start the job: \(error)")
+                    await perform(reconcile { $0.jobEnded(partID: work.leaseID, exit: exit) })
+                }
+            case .terminate(let partID, let grace):
+                logger.info("preemption notice: stopping the job", metadata: ["part": "\(partID)", "grace_s": "\(grace)"])
+                await jobs[partID]?.terminate(graceSeconds: grace)
+            case .kill(let partID):
+                logger.info("the coordinator ended the lease: stopping the job", metadata: ["part": "\(partID)"])
+                await jobs[partID]?.terminate(graceSeconds: timing.stopGraceSeconds)
+                if jobs[partID] == nil { await perform(reconcile { $0.jobEnded(partID: partID, exit: .stopped) }) }
+            case .reportEnd(let leaseID, let partID, let report):
+                await shipOutput(partID: partID)
+                do {
+                    try await coordinator.endLease(leaseID, report: report)
+                    logger.info("lease end reported", metadata: ["lease": "\(leaseID)", "reason": "\(report.reason.rawValue)",
+                                                                "exit_code": "\(report.exitCode.map(String.init) ?? "-")"])
+                    reconciler.endReported(partID: partID)
+                    saveJournal()
+                } catch {
+                    switch error {
+                    case .refused(_, let code, _) where ["lease_already_ended", "unknown_lease", "not_allowed_to_end"].contains(code):
+                        reconciler.endReported(partID: partID)
+                        saveJournal()
+                    default:
+                        noteFailure(error, doing: "report the end of \(leaseID)")
+                    }
+                }
+            case .cleanUp(let partID):
+                jobs[partID] = nil
+                linesSent[partID] = nil
+                lastUsage[partID] = nil
+                saveJournal()
+                do { try await executor.cleanUp(leaseID: partID) } catch {
+                    logger.warning("could not clean up a lease", metadata: ["part": "\(partID)", "error": "\(error)"])
+                }
+            }
+        }
+    }
+
+    /// Watches a job until it ends.
+    private func adopt(_ job: any RunningJob, partID: String) {
+        jobs[partID] = job
+        lastUsage[partID] = lastUsage[partID] ?? Date()
+        guard watched.insert(partID).inserted else { return }
+        Task {
+            let exit = await job.exit()
+            await self.jobExited(partID: partID, exit: exit)
+        }
+    }
+
+    private func jobExited(partID: String, exit: JobExit) async {
+        watched.remove(partID)
+        logger.info("job ended", metadata: ["part": "\(partID)", "exit": "\(exit)"])
+        await shipOutput(partID: partID)
+        await perform(reconcile { $0.jobEnded(partID: partID, exit: exit) })
+    }
+
+    private func shipOutput() async {
+        for partID in jobs.keys.sorted() { await shipOutput(partID: partID) }
+    }
+
+    /// Sends the part's new output lines (at most 1,000 per request, a few requests per call).
+    private func shipOutput(partID: String) async {
+        guard let job = jobs[partID], let part = reconciler.parts[partID] else { return }
+        for _ in 0..<8 {
+            let offset = linesSent[partID] ?? 0
+            guard let (lines, next) = try? await job.output(from: offset, limit: 1_000), !lines.isEmpty else { return }
+            let prefix = part.work.worldSize > 1 ? "[rank \(part.work.rank)] " : ""
+            do {
+                try await coordinator.postLogs(leaseID: part.leaseID, lines: lines.map { prefix + $0.text })
+                linesSent[partID] = next
+                saveJournal()
+            } catch {
+                if case .refused = error {
+                    // The lease ended meanwhile: the lines have nowhere to go.
+                    linesSent[partID] = next
+                    saveJournal()
+                } else {
+                    noteFailure(error, doing: "send output")
+                }
+                return
+            }
+        }
+    }
+
+    private func reportUsageWhenDue() async {
+        let now = Date()
+        for (partID, part) in reconciler.parts.sorted(by: { $0.key < $1.key }) where part.phase == .running && part.work.rank == 0 {
+            guard let last = lastUsage[partID], now.timeIntervalSince(last) >= timing.usageReportSeconds else { continue }
+            lastUsage[partID] = now
+            do {
+                try await coordinator.reportUsage(leaseID: part.leaseID, through: .now)
+            } catch {
+                noteFailure(error, doing: "report usage of \(part.leaseID)")
+            }
+        }
+    }
+
+    // MARK: Bookkeeping
+
+    private func noteFailure(_ error: AgentCoordinatorError, doing what: String) {
+        if case .unreachable = error { status.coordinatorReachable = false }
+        status.lastError = "\(what): \(error)"
+        logger.warning("\(what) failed", metadata: ["error": "\(error)"])
+        writeStatus()
+    }
+
+    private func saveJournal() {
+        do {
+            try AgentJournal(parts: reconciler.parts, linesSent: linesSent).save(to: stateDirectory.appendingPathComponent("journal.json"))
+        } catch {
+            logger.error("could not save the agent's journal", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func writeStatus() {
+        status.running = reconciler.parts.filter { $0.value.phase == .running }.keys.sorted()
+        status.endsToReport = reconciler.pendingReports.compactMap { if case .reportEnd(let lease, _, _) = $0 { lease } else { nil } }
+        guard let data = try? JSONEncoder().encode(status) else { return }
+        let url = Self.statusFile(in: stateDirectory)
+        let temporary = url.appendingPathExtension("tmp")
+        if FileManager.default.createFile(atPath: temporary.path, contents: data, attributes: [.posixPermissions: 0o600]) {
+            _ = rename(temporary.path, url.path)
+        }
+    }
+
+    /// The current status (for tests and `osg agent status` in-process).
+    public var currentStatus: Status { status }
+}
+
+/// Exponential backoff with ±50 % jitter.
+struct Backoff {
+    private let first: Double
+    private let maximum: Double
+    private var current: Double
+
+    init(_ timing: Agent.Timing) {
+        first = timing.backoffFirstSeconds
+        maximum = timing.backoffMaxSeconds
+        current = first
+    }
+
+    mutating func next() -> Double {
+        let delay = current * Double.random(in: 0.5...1.5)
+        current = min(maximum, current * 2)
+        return min(maximum, delay)
+    }
+
+    mutating func reset() { current = first }
+}
+
+extension Timestamp {
+    /// The wall clock now, to the second (the agent is an edge, not the core).
+    static var now: Timestamp { Timestamp(secondsSinceEpoch: Int64(Date().timeIntervalSince1970)) }
+}

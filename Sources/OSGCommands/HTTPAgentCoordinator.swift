@@ -1,0 +1,85 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import OSGAgent
+import OSGDomain
+
+/// The agent's view of the coordinator over its HTTP API, every write signed with the
+/// operator's key (``CoordinatorClient``).
+struct HTTPAgentCoordinator: AgentCoordinator {
+    let client: CoordinatorClient
+
+    func register(_ node: NodeRegistrationRequest) async throws(AgentCoordinatorError) {
+        let answer = try await send(.POST, "/v1/nodes", body: try encode(node))
+        if answer.status == 409, Self.code(of: answer) == "duplicate_node" {
+            // Registered before (an agent restart): bring the ask up to date, nothing else changes.
+            let patch = try encode(["ask_price": node.askPrice])
+            try Self.check(try await send(.PATCH, "/v1/nodes/\(node.id)", body: patch))
+            return
+        }
+        try Self.check(answer)
+    }
+
+    func heartbeat(nodeIDs: [String]) async throws(AgentCoordinatorError) {
+        try Self.check(try await send(.POST, "/v1/heartbeats", body: try encode(["nodes": nodeIDs])))
+    }
+
+    func pollLeases(after version: UInt64, waitSeconds: Int) async throws(AgentCoordinatorError) -> (version: UInt64, leases: [PolledLease]) {
+        let answer = try await send(.GET, "/v1/leases?after=\(version)&wait=\(waitSeconds)", timeout: .seconds(Int64(waitSeconds) + 30))
+        try Self.check(answer)
+        struct Poll: Decodable {
+            var version: UInt64
+            var leases: [PolledLease]
+        }
+        do {
+            let poll = try JSONDecoder().decode(Poll.self, from: Data(answer.body))
+            return (poll.version, poll.leases)
+        } catch {
+            throw .unreachable("the coordinator's lease list could not be read: \(error)")
+        }
+    }
+
+    func endLease(_ leaseID: String, report: LeaseReconciler.EndReport) async throws(AgentCoordinatorError) {
+        struct Body: Encodable {
+            var reason: String
+            var exit_code: Int?
+        }
+        try Self.check(try await send(.POST, "/v1/leases/\(leaseID)/end", body: try encode(Body(reason: report.reason.rawValue, exit_code: report.exitCode))))
+    }
+
+    func postLogs(leaseID: String, lines: [String]) async throws(AgentCoordinatorError) {
+        try Self.check(try await send(.POST, "/v1/leases/\(leaseID)/logs", body: try encode(["lines": lines])))
+    }
+
+    func reportUsage(leaseID: String, through: Timestamp) async throws(AgentCoordinatorError) {
+        try Self.check(try await send(.POST, "/v1/leases/\(leaseID)/usage", body: try encode(["through": through.description])))
+    }
+
+    // MARK: Plumbing
+
+    private func send(_ method: HTTPMethod, _ path: String, body: [UInt8] = [], timeout: TimeAmount = .seconds(30))
+        async throws(AgentCoordinatorError) -> CoordinatorClient.Answer {
+        do {
+            return try await client.send(method, path, body: body, timeout: timeout)
+        } catch {
+            throw .unreachable("\(error)")
+        }
+    }
+
+    private func encode(_ value: some Encodable) throws(AgentCoordinatorError) -> [UInt8] {
+        do { return Array(try JSONEncoder().encode(value)) } catch { throw .refused(status: 0, code: "unencodable", message: "\(error)") }
+    }
+
+    /// A 2xx passes; a 5xx or 429 is "try again later"; another 4xx is a refusal.
+    private static func check(_ answer: CoordinatorClient.Answer) throws(AgentCoordinatorError) {
+        switch answer.status {
+        case 200..<300: return
+        case 429, 500...: throw .unreachable(answer.errorSummary)
+        default: throw .refused(status: answer.status, code: code(of: answer) ?? "http_\(answer.status)", message: answer.errorSummary)
+        }
+    }
+
+    private static func code(of answer: CoordinatorClient.Answer) -> String? {
+        ((answer.json as? [String: Any])?["error"] as? [String: Any])?["code"] as? String
+    }
+}
