@@ -118,9 +118,9 @@ write_config() {   # $1: cgroup/v1, cgroup/v2 or poll
   fi
   cat > "$conf" <<CONF
 # Written by scripts/start-test-slurm.sh: a single-host Slurm for the SlurmExecutor tests.
-# Memory enforcement: $mode.
+# Memory enforcement: $mode. Loopback addresses: the host name need not resolve.
 ClusterName=osgtest
-SlurmctldHost=$node
+SlurmctldHost=$node(127.0.0.1)
 SlurmctldPort=6917
 SlurmdPort=6918
 SlurmUser=root
@@ -150,7 +150,7 @@ MinJobAge=300
 KillWait=5
 ReturnToService=2
 MpiDefault=none
-NodeName=$node CPUs=$cpus RealMemory=$memory_mib Gres=gpu:$gpus State=UNKNOWN
+NodeName=$node NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$memory_mib Gres=gpu:$gpus State=UNKNOWN
 PartitionName=osgtest Nodes=$node Default=YES MaxTime=INFINITE State=UP OverSubscribe=NO
 CONF
   printf 'AutoDetect=off\nNodeName=%s Name=gpu File=%s/dev/nvidia[0-%d]\n' "$node" "$dir" $((gpus - 1)) > "$dir/etc/gres.conf"

@@ -13,6 +13,10 @@ private func fakeNvidiaSMI(_ body: String) throws -> String {
     return path
 }
 
+private func removeFake(_ path: String) {
+    try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent)
+}
+
 @Suite("nvidia-smi runner")
 struct DiscoveryRunnerTests {
     @Test("the runner passes the query's arguments and returns output, error text and exit status")
@@ -25,6 +29,7 @@ struct DiscoveryRunnerTests {
             exit 15
             """
         )
+        defer { removeFake(path) }
         let output = try await NvidiaSMIRunner(executablePath: path).run()
         #expect(output.exitStatus == 15)
         #expect(output.stderr.contains("GPU0000:3B:00.0"))
@@ -49,6 +54,7 @@ struct DiscoveryRunnerTests {
     @Test("a program that hangs is stopped at the time limit: nvidia_smi_timed_out")
     func hangs() async throws {
         let path = try fakeNvidiaSMI("exec sleep 30")
+        defer { removeFake(path) }
         do {
             _ = try await NvidiaSMIRunner(executablePath: path, timeoutSeconds: 1).run()
             Issue.record("expected an error")

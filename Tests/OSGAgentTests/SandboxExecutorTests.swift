@@ -111,6 +111,10 @@ struct SandboxExecutorTests {
             Support.work("second", "find / -xdev -name '\(marker)*' 2>/dev/null; find /tmp /work -name '\(marker)*'; cat \(other) && echo READ; ps -e -o args= | grep -c '^sleep '; exit 0")
         )
         #expect(try await Support.exit(of: second) == .exited(code: 0))
+        var firstInfo = stat(), secondInfo = stat()
+        #expect(stat(state.appendingPathComponent("leases/first/work").path, &firstInfo) == 0)
+        #expect(stat(state.appendingPathComponent("leases/second/work").path, &secondInfo) == 0)
+        #expect(firstInfo.st_uid != secondInfo.st_uid && firstInfo.st_uid != 0 && secondInfo.st_uid != 0, "each lease has a host uid of its own")
         await first.kill()
         #expect(try await Support.exit(of: first) == .stopped)
         let lines = try await Support.output(of: second).map(\.text)
@@ -241,6 +245,12 @@ struct SandboxExecutorTests {
         #expect(!(try await Support.output(of: greedy)).map(\.text).contains("ALLOCATED"))
         #expect(try await Support.exit(of: modest, within: 30) == .exited(code: 0))
         #expect(try await Support.output(of: modest).map(\.text).contains("ALLOCATED"))
+        if executor.cgroupParent == nil && geteuid() == 0 {
+            // rlimits apply: the heap limit is the lease's memory, processes are bounded per lease uid.
+            let limits = try await executor.start(Support.work("limits", "ulimit -d; ulimit -u; ulimit -c"))
+            #expect(try await Support.exit(of: limits) == .exited(code: 0))
+            #expect(try await Support.output(of: limits).map(\.text) == ["\(1 << 20)", "\(SandboxExecutor.maximumProcessesPerLease)", "0"])
+        }
     }
 
     @Test("start is idempotent, cleanUp refuses a running lease and removes an ended one")

@@ -33,25 +33,23 @@ struct AgentEndToEndTests {
         return timing
     }
 
-    /// Starts the coordinator and agents for n1, n2 (region eu) and n3 (us-west), each with two
-    /// simulated H100s, funds a tenant, and runs `body`.
+    /// Starts the coordinator and agents for n1, n2 (region eu) and n3 (us-west), each with four
+    /// simulated H100s, 8 cores and 8 GiB, funds a tenant, and runs `body`.
     static func withNetwork(_ body: @escaping @Sendable (Network) async throws -> Void) async throws {
-        let directory = temporaryPath("agents-coordinator")
-        try FileManager.default.createDirectory(atPath: directory + "/log", withIntermediateDirectories: true)
-        var configuration = ServerConfiguration(governanceKey: .init())
-        configuration.devnetFaucet = true
-        configuration.dataDirectory = directory
-        configuration.port = 0
-        configuration.clearIntervalSeconds = 0.5
-        let store = try await CoordinatorStore.open(dataDirectory: directory, databaseURL: nil)
-        let coordinator = try await Coordinator.open(configuration, store: store)
-        try await coordinator.application().test(.live) { client in
-            let url = "http://127.0.0.1:\(try #require(client.port))"
+        try await LoopbackCoordinator.run(configure: {
+            $0.devnetFaucet = true
+            $0.clearIntervalSeconds = 0.5
+            $0.readCopyMilliseconds = 0
+            $0.publicCacheMilliseconds = 0
+        }) { port in
+            let url = "http://127.0.0.1:\(port)"
             var agents: [Agent] = []
             var directories: [URL] = []
             for (index, region) in ["eu", "eu", "us-west"].enumerated() {
                 let key = KeyFile.generate()
                 let state = URL(fileURLWithPath: temporaryPath("agent-\(index + 1)"))
+                // As `osg agent run` makes it: traversable by the sandbox's job users, not listable.
+                try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o711])
                 directories.append(state)
                 let node = NodeRegistrationRequest(
                     id: "n\(index + 1)", gpuModel: "H100", gpus: 4, vramGib: 80, cpu: 8, memoryGib: 8, diskGib: 10, region: region,
@@ -71,7 +69,6 @@ struct AgentEndToEndTests {
             defer { running.forEach { $0.cancel() } }
             try await body(Network(url: url, tenant: tenant, agents: agents, stateDirectories: directories))
         }
-        await coordinator.shutdownStoreForTests(dropSchema: false)
     }
 
     static func spec(_ name: String, command: String, nodes: Int = 1, region: String? = nil) -> [UInt8] {

@@ -47,21 +47,10 @@ enum OperatorVerbs {
     /// timer) whose reads are never older than its last write (no reused state copies or public
     /// views), so a test reads what a verb did at once; `body` gets its port.
     static func withCoordinator<T: Sendable>(_ body: @escaping @Sendable (Int) async throws -> T) async throws -> T {
-        let directory = temporaryPath("coordinator")
-        try FileManager.default.createDirectory(atPath: directory + "/log", withIntermediateDirectories: true)
-        var configuration = ServerConfiguration(governanceKey: .init())
-        configuration.dataDirectory = directory
-        configuration.port = 0
-        configuration.clearIntervalSeconds = 0
-        configuration.readCopyMilliseconds = 0
-        configuration.publicCacheMilliseconds = 0
-        let store = try await CoordinatorStore.open(dataDirectory: directory, databaseURL: nil)
-        let coordinator = try await Coordinator.open(configuration, store: store)
-        let result = try await coordinator.application().test(.live) { client in
-            try await body(try #require(client.port))
-        }
-        await coordinator.shutdownStoreForTests(dropSchema: false)
-        return result
+        try await LoopbackCoordinator.run(configure: {
+            $0.readCopyMilliseconds = 0
+            $0.publicCacheMilliseconds = 0
+        }, body)
     }
 
     static func flags(_ port: Int) -> [String] {

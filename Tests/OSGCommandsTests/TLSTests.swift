@@ -25,22 +25,11 @@ enum TLSFixture {
         certificate: String = serverCertificate, key: String = serverKey,
         _ body: @escaping @Sendable (Int) async throws -> T
     ) async throws -> T {
-        let directory = temporaryPath("coordinator")
-        try FileManager.default.createDirectory(atPath: directory + "/log", withIntermediateDirectories: true)
-        var configuration = ServerConfiguration(governanceKey: .init())
-        configuration.devnetFaucet = true
-        configuration.dataDirectory = directory
-        configuration.port = 0
-        configuration.clearIntervalSeconds = 0
-        configuration.tls = try ServerTLS.load(certificatePath: certificate, keyPath: key)
-        let store = try await CoordinatorStore.open(dataDirectory: directory, databaseURL: nil)
-        let coordinator = try await Coordinator.open(configuration, store: store)
         // The live framework's own client speaks plain HTTP; the tests bring their own.
-        let result = try await coordinator.application().test(.live) { client in
-            try await body(try #require(client.port))
-        }
-        await coordinator.shutdownStoreForTests(dropSchema: false)
-        return result
+        try await LoopbackCoordinator.run(configure: {
+            $0.devnetFaucet = true
+            $0.tls = try ServerTLS.load(certificatePath: certificate, keyPath: key)
+        }, body)
     }
 }
 

@@ -258,7 +258,13 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
                     logger: logger
                 )
             }
-            logger.info("sandbox job started", metadata: ["lease": "\(work.leaseID)", "uid": "\(uid.map(String.init) ?? "agent")", "supervisor": "\(pid)"])
+            logger.info(
+                "sandbox job started",
+                metadata: [
+                    "lease": "\(work.leaseID)", "uid": "\(uid.map(String.init) ?? "agent")", "supervisor": "\(pid)",
+                    "limits": "\(cgroupParent == nil ? "rlimits" : "cgroup")",
+                ]
+            )
             return SandboxJob(directory: directory, supervisor: identity, isChild: true, logger: logger)
         } catch {
             try? FileManager.default.removeItem(at: directory.root)
