@@ -47,8 +47,13 @@ struct HTTPAgentCoordinator: AgentCoordinator {
         try Self.check(try await send(.POST, "/v1/leases/\(leaseID)/end", body: try encode(Body(reason: report.reason.rawValue, exit_code: report.exitCode))))
     }
 
-    func postLogs(leaseID: String, lines: [String]) async throws(AgentCoordinatorError) {
-        try Self.check(try await send(.POST, "/v1/leases/\(leaseID)/logs", body: try encode(["lines": lines])))
+    func postLogs(leaseID: String, nodeID: String, firstLine: Int, lines: [String]) async throws(AgentCoordinatorError) {
+        struct Body: Encodable {
+            var lines: [String]
+            var first_line: Int
+            var node: String
+        }
+        try Self.check(try await send(.POST, "/v1/leases/\(leaseID)/logs", body: try encode(Body(lines: lines, first_line: firstLine, node: nodeID))))
     }
 
     func reportUsage(leaseID: String, through: Timestamp) async throws(AgentCoordinatorError) {

@@ -27,6 +27,8 @@ public final class Coordinator: Sendable {
     /// Copies of the state for reads, off the writer.
     let reader: StateReader
     let jobLogs: JobLogBuffer
+    /// Per sender, the next job-output line expected (duplicates of resent lines are dropped).
+    let logCursors = LogLineCursors()
     let logger: Logger
     let store: CoordinatorStore
     /// Takes the periodic and clean-stop snapshots.

@@ -165,14 +165,26 @@ struct LeaseEndReport: Decodable {
 /// `POST /v1/leases/{id}/logs`.
 struct LogLines: Decodable {
     var lines: [String]
-    enum CodingKeys: String, CodingKey, CaseIterable { case lines }
+    /// The number of the batch's first line in its sender's output (from 0), when the sender
+    /// numbers its lines: lines already received are then skipped.
+    var firstLine: Int?
+    /// Which node's share of the lease sent them (a gang's nodes number their lines apart).
+    var node: String?
+    enum CodingKeys: String, CodingKey, CaseIterable { case lines, firstLine = "first_line", node }
 
     init(from decoder: any Decoder) throws {
         try StrictJSON.rejectUnknownKeys(in: decoder, allowed: Set(CodingKeys.allCases.map(\.rawValue)))
-        lines = try decoder.container(keyedBy: CodingKeys.self).decode([String].self, forKey: .lines)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        lines = try c.decode([String].self, forKey: .lines)
         guard lines.count <= 1_000 else {
             throw APIError.badRequest("out_of_range", "send at most 1000 lines per request, got \(lines.count)", field: "lines")
         }
+        firstLine = try c.decodeIfPresent(Int.self, forKey: .firstLine)
+        if let firstLine, !(0...Int(Int32.max)).contains(firstLine) {
+            throw APIError.badRequest("out_of_range", "first_line must be between 0 and \(Int32.max), got \(firstLine)", field: "first_line")
+        }
+        node = try c.decodeIfPresent(String.self, forKey: .node)
+        if let node { try checkID(node, field: "node") }
     }
 }
 

@@ -8,11 +8,13 @@ import Testing
 /// folder, no market timer unless `configure` sets one.
 enum LoopbackCoordinator {
     /// Runs `body` with the coordinator's port; `configure` adjusts the settings first.
+    /// - Parameter directory: the data folder; a new temporary one by default (pass the same one
+    ///   again to restart a coordinator on its data).
     static func run<T: Sendable>(
-        configure: (inout ServerConfiguration) throws -> Void = { _ in },
+        directory: String? = nil, configure: (inout ServerConfiguration) throws -> Void = { _ in },
         _ body: @escaping @Sendable (Int) async throws -> T
     ) async throws -> T {
-        let directory = temporaryPath("coordinator")
+        let directory = directory ?? temporaryPath("coordinator")
         try FileManager.default.createDirectory(atPath: directory + "/log", withIntermediateDirectories: true)
         var configuration = ServerConfiguration(governanceKey: .init())
         configuration.dataDirectory = directory
@@ -26,5 +28,35 @@ enum LoopbackCoordinator {
         }
         await coordinator.shutdownStoreForTests(dropSchema: false)
         return result
+    }
+}
+
+extension LoopbackCoordinator {
+    /// Like ``run(directory:configure:_:)``, but serving on the configured port (the test
+    /// framework's live mode picks its own), so a coordinator restarted on the same data folder
+    /// answers at the same address. Stops the server (cancellation: a graceful shutdown) when
+    /// `body` returns.
+    static func serve<T: Sendable>(
+        directory: String, configure: (inout ServerConfiguration) throws -> Void,
+        _ body: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        try FileManager.default.createDirectory(atPath: directory + "/log", withIntermediateDirectories: true)
+        var configuration = ServerConfiguration(governanceKey: .init())
+        configuration.dataDirectory = directory
+        configuration.host = "127.0.0.1"
+        try configure(&configuration)
+        let store = try await CoordinatorStore.open(dataDirectory: directory, databaseURL: nil)
+        let coordinator = try await Coordinator.open(configuration, store: store)
+        let (started, continuation) = AsyncStream<Int>.makeStream()
+        let application = coordinator.application { port in continuation.yield(port) }
+        let server = Task { try await application.runService(gracefulShutdownSignals: []) }
+        var ports = started.makeAsyncIterator()
+        _ = await ports.next()
+        let result: Result<T, any Error>
+        do { result = .success(try await body()) } catch { result = .failure(error) }
+        server.cancel()
+        _ = await server.result
+        await coordinator.shutdownStoreForTests(dropSchema: false)
+        return try result.get()
     }
 }

@@ -69,3 +69,25 @@ struct JobLogDurabilityTests {
         #expect(throws: JobLogError.self) { try JobLogBuffer(directory: "/proc/osg-cannot-create-this") }
     }
 }
+
+@Suite("Resent job output is not added twice")
+struct LogLineCursorTests {
+    @Test("a batch sent again, or overlapping the last, adds only its new lines; senders count apart")
+    func dedupe() {
+        let cursors = LogLineCursors()
+        #expect(cursors.newLines(sender: "a", firstLine: 0, count: 3) == 0)
+        #expect(cursors.newLines(sender: "a", firstLine: 0, count: 3) == 3, "the same batch again")
+        #expect(cursors.newLines(sender: "a", firstLine: 2, count: 4) == 1, "overlapping: lines 2 was had, 3-5 are new")
+        #expect(cursors.newLines(sender: "b", firstLine: 0, count: 2) == 0, "another node's share numbers apart")
+        #expect(cursors.newLines(sender: "a", firstLine: 10, count: 1) == 0, "a gap is taken as it comes")
+        #expect(cursors.newLines(sender: "a", firstLine: 6, count: 2) == 2, "behind the cursor")
+    }
+
+    @Test("memory is bounded: the oldest sender is forgotten first")
+    func bounded() {
+        let cursors = LogLineCursors()
+        for index in 0...LogLineCursors.capacity { _ = cursors.newLines(sender: "s\(index)", firstLine: 0, count: 1) }
+        #expect(cursors.newLines(sender: "s0", firstLine: 0, count: 1) == 0, "s0 was forgotten: its resend is taken as new")
+        #expect(cursors.newLines(sender: "s\(LogLineCursors.capacity)", firstLine: 0, count: 1) == 1)
+    }
+}

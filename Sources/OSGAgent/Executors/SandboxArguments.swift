@@ -1,42 +1,5 @@
 import Foundation
 
-/// What a sandboxed job sees as its root filesystem.
-public enum SandboxRootFilesystem: Sendable, Hashable {
-    /// The host's system directories (`/usr`, `/bin`, `/lib*`, `/sbin`) and a few `/etc` files,
-    /// read-only: for jobs without an image.
-    case host
-    /// A directory holding a whole root filesystem (an unpacked OCI image), mounted read-only at
-    /// `/`. It must contain the mount points `/work`, `/tmp`, `/proc`, `/dev` and `/etc`.
-    case directory(URL)
-}
-
-/// What the host offers that the sandbox may show the job: which system directories are
-/// symlinks (merged `/usr`), which `/etc` files and GPU device nodes exist. Read once per start,
-/// so ``SandboxArguments`` stays a pure function of it.
-struct SandboxHostLayout: Sendable {
-    /// Top-level system directories: name (`bin`) and, if the host's is a symlink, its target.
-    var systemDirectories: [(name: String, symlinkTarget: String?)]
-    /// Paths of this host that exist (among the `/etc` files and device nodes we might bind).
-    var existingPaths: Set<String>
-
-    /// This host's layout.
-    static func current() -> SandboxHostLayout {
-        var directories: [(String, String?)] = []
-        for name in ["usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32"] {
-            let path = "/" + name
-            if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: path) {
-                directories.append((name, target))
-            } else if SandboxFiles.exists(URL(fileURLWithPath: path)) {
-                directories.append((name, nil))
-            }
-        }
-        let candidates = SandboxArguments.systemEtcFiles + SandboxArguments.networkEtcFiles
-            + SandboxArguments.sharedGPUDevices + (0..<64).map { "/dev/nvidia\($0)" }
-        let existing = Set(candidates.filter { SandboxFiles.exists(URL(fileURLWithPath: $0)) })
-        return SandboxHostLayout(systemDirectories: directories, existingPaths: existing)
-    }
-}
-
 /// The bubblewrap command line for one lease: a pure function of the work, the lease's paths and
 /// the host's layout, so it can be read and tested without running anything.
 ///
@@ -48,6 +11,8 @@ struct SandboxArguments: Sendable {
     /// uid, never to root).
     static let uidInside = 1000
     static let userName = "osg"
+    /// The sandbox's host name (its uts namespace), resolvable through its own `/etc/hosts`.
+    static let hostName = "osg-sandbox"
     static let statusFD = 3
     static let argumentsFD = 5
     static let passwdFD = 6
@@ -65,6 +30,9 @@ struct SandboxArguments: Sendable {
         "/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.conf", "/etc/gai.conf", "/etc/host.conf", "/etc/services",
         "/etc/protocols",
     ]
+    /// The host's `/etc` files bound into an image's root when the job may reach the network: only
+    /// name resolution (the image keeps its own `nsswitch.conf`, `services`, …).
+    static let imageNetworkEtcFiles = ["/etc/resolv.conf", "/etc/hosts"]
     /// NVIDIA's device nodes shared by all GPUs; bound when present and the lease has GPUs.
     static let sharedGPUDevices = ["/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/nvidia-uvm-tools", "/dev/nvidia-modeset"]
 
@@ -83,14 +51,20 @@ struct SandboxArguments: Sendable {
     ///   - root: the job's root filesystem.
     ///   - layout: what this host has (see ``SandboxHostLayout/current()``).
     ///   - tmpfsBytes: the size of the job's `/tmp` and `/dev/shm` each (memory-backed).
-    init(work: LeaseWork, workDirectory: String, root: SandboxRootFilesystem, layout: SandboxHostLayout, tmpfsBytes: Int64) {
+    ///   - image: the config of the image whose root filesystem `root` is, if any: its
+    ///     environment (under the spec's) and its working directory (instead of `/work`).
+    init(
+        work: LeaseWork, workDirectory: String, root: SandboxRootFilesystem, layout: SandboxHostLayout, tmpfsBytes: Int64,
+        image: OCIImageConfiguration? = nil
+    ) {
         precondition(workDirectory.hasPrefix("/"), "bubblewrap needs an absolute work directory")
         precondition(tmpfsBytes > 0)
-        environment = Self.environment(for: work)
+        precondition(image == nil || root != .host, "an image's config goes with the image's root filesystem")
+        environment = Self.environment(for: work, image: image)
         passwd = "\(Self.userName):x:\(Self.uidInside):\(Self.uidInside):OpenStargate job:/work:/bin/sh\n"
             + "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"
         group = "\(Self.userName):x:\(Self.uidInside):\n" + "nogroup:x:65534:\n"
-        hosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+        hosts = "127.0.0.1\tlocalhost\n127.0.1.1\t\(Self.hostName)\n::1\tlocalhost ip6-localhost ip6-loopback\n"
 
         var options = [
             // New pid, ipc, uts, network, user and cgroup namespaces: the job sees no host
@@ -114,7 +88,7 @@ struct SandboxArguments: Sendable {
             // An ordinary user inside, mapped to the lease's own unprivileged host uid.
             "--uid", String(Self.uidInside), "--gid", String(Self.uidInside),
             // The uts namespace's host name: the host's own stays private.
-            "--hostname", "osg-sandbox",
+            "--hostname", Self.hostName,
             // The sandbox's init pid (to signal the job) and the job's exit code, for the supervisor.
             "--json-status-fd", String(Self.statusFD),
             // Nothing of the supervisor's environment; only the lease's, below.
@@ -143,7 +117,9 @@ struct SandboxArguments: Sendable {
         // The job's own user, whatever the host's or the image's accounts are.
         options += ["--ro-bind-data", String(Self.passwdFD), "/etc/passwd", "--ro-bind-data", String(Self.groupFD), "/etc/group"]
         if work.networkAllowed {
-            for path in Self.networkEtcFiles where layout.existingPaths.contains(path) {
+            // An image has its own resolver configuration but not the node's name servers.
+            let files = root == .host ? Self.networkEtcFiles : Self.imageNetworkEtcFiles
+            for path in files where layout.existingPaths.contains(path) {
                 options += ["--ro-bind", path, path]
             }
         } else {
@@ -172,20 +148,23 @@ struct SandboxArguments: Sendable {
             "--size", String(tmpfsBytes), "--tmpfs", "/tmp",
             // The lease's work directory, the only host directory the job can write.
             "--bind", workDirectory, "/work",
-            "--chdir", "/work",
+            // The image's working directory (its code often expects it), else the work directory.
+            "--chdir", image?.workingDirectory ?? "/work",
             // bubblewrap's root tmpfs read-only: nothing writable but /work, /tmp and /dev/shm.
             "--remount-ro", "/",
         ]
         self.options = options
     }
 
-    /// The job's environment: a minimal login environment, the spec's variables on top, and the
-    /// lease's own facts last (the job cannot misstate its lease or its GPUs).
-    static func environment(for work: LeaseWork) -> [(name: String, value: String)] {
+    /// The job's environment: a minimal login environment, the image's variables (its `PATH`,
+    /// …) over it, the spec's variables on top, and the lease's own facts last (the job cannot
+    /// misstate its lease or its GPUs).
+    static func environment(for work: LeaseWork, image: OCIImageConfiguration? = nil) -> [(name: String, value: String)] {
         var environment = [
             "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
             "HOME": "/work", "USER": userName, "LOGNAME": userName, "SHELL": "/bin/sh", "LANG": "C.UTF-8", "TMPDIR": "/tmp",
         ]
+        if let image { environment.merge(image.environmentVariables) { _, image in image } }
         environment.merge(work.environment) { _, spec in spec }
         environment["CUDA_VISIBLE_DEVICES"] = work.gpuIndices.map(String.init).joined(separator: ",")
         environment["OSG_LEASE_ID"] = work.leaseID

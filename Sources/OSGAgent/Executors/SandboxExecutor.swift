@@ -27,8 +27,18 @@ import Glibc
 /// Limits: a cgroup v2 per lease (`cpu.max`, `memory.max`, `pids.max`) when the agent's own
 /// cgroup is delegated to it (systemd `Delegate=yes`; use `KillMode=process` so a restart of the
 /// agent does not kill the leases), otherwise rlimits (see ``SandboxLimits``); the choice is
-/// logged. Jobs with an image are refused (`image_unsupported`) until an image unpacker provides
-/// a ``SandboxRootFilesystem/directory(_:)``.
+/// logged.
+///
+/// A job with an `image` runs in that image's root filesystem instead of the host's system:
+/// ``imageStore`` fetches and unpacks it (once per manifest digest, shared by leases), and the
+/// sandbox binds it read-only at `/`, with the same `/work`, `/tmp`, `/proc`, `/dev`, isolation
+/// and limits. The image's `Env` comes under the spec's environment, its `WorkingDir` replaces
+/// `/work` as the starting directory, and the command is the image's `Entrypoint` followed by
+/// the spec's command, or by the image's `Cmd` when the spec gives none (as `docker run IMAGE
+/// COMMAND…`). An image failure that is the tenant's (see ``OCIImageStore/jobFaultCodes``, and
+/// an image with nothing to run) ends the job at once as `exited(125)` (docker's code for a run
+/// that could not start) with the reason on its stderr, so the tenant sees it and it is not
+/// retried as a node fault; a failure of the node's (tools missing, network, disk) is thrown.
 public final class SandboxExecutor: LeaseExecutor, Sendable {
     public let name = "sandbox"
     /// Where everything the executor keeps lives (`leases/<leaseID>/`).
@@ -45,6 +55,11 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
     public static let maximumProcessesPerLease = 4096
     /// How long ``start(_:)`` waits for the sandbox to run before it reports the job as started anyway.
     static let startTimeoutSeconds: Double = 10
+    /// The exit code of a job whose image could not be used for a reason of the tenant's (as
+    /// `docker run`'s 125): the job never ran.
+    public static let imageRefusedExitCode: Int32 = 125
+    /// Fetches and unpacks the jobs' images.
+    public let imageStore: OCIImageStore
 
     private let logger: Logger
     private let runsAsRoot: Bool
@@ -63,10 +78,12 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
     ///     rlimits apply.
     ///   - jobUIDBase: the first host uid for leases; the default range (0x70000000…) is unused
     ///     by distributions and systemd.
+    ///   - imageStore: where jobs' images come from; by default a store in `<state>/images`
+    ///     serving registry images only.
     ///   - logger: where the executor says what it does (which limits apply, jobs' ends).
     public init(
         stateDirectory: URL, bwrapPath: String = SandboxExecutor.defaultBwrapPath, cgroupParent: URL? = nil,
-        jobUIDBase: UInt32 = 0x7000_0000, logger: Logger
+        jobUIDBase: UInt32 = 0x7000_0000, imageStore: OCIImageStore? = nil, logger: Logger
     ) {
         precondition(jobUIDBase >= 1000 && UInt64(jobUIDBase) + UInt64(Self.jobUIDCount) < UInt64(UInt32.max), "job uids must be ordinary, valid uids")
         self.stateDirectory = stateDirectory.standardizedFileURL
@@ -74,6 +91,8 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
         self.jobUIDBase = jobUIDBase
         self.logger = logger
         self.runsAsRoot = geteuid() == 0
+        self.imageStore = imageStore
+            ?? OCIImageStore(directory: stateDirectory.standardizedFileURL.appendingPathComponent("images", isDirectory: true), logger: logger)
         let discovered = cgroupParent.map(Self.usableCgroup) ?? Self.delegatedCgroup()
         self.cgroupParent = discovered
         if let cgroupParent, discovered == nil {
@@ -127,28 +146,47 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
         }
     }
 
-    /// Checks bubblewrap (``probe(bwrapPath:uid:)``) and that the state directory can be prepared.
+    /// Checks bubblewrap (``probe(bwrapPath:uid:)``) and that the state directory can be
+    /// prepared. Missing image tools are only logged: the node still runs jobs without images.
     public func preflight() async throws {
         try await onQueue { [self] in
             try Self.probe(bwrapPath: bwrapPath, uid: jobUIDBase)
             try prepareStateDirectory()
+            do {
+                try imageStore.probe()
+            } catch {
+                logger.warning("jobs with an image will fail on this node", metadata: ["error": "\(error)"])
+            }
         }
     }
 
     /// Starts `work` in a new sandbox and returns once the sandbox runs, or returns the lease's
     /// existing job (running or ended, not cleaned up): a lease never runs twice.
-    /// - Throws: ``ExecutorError`` `invalid_lease_id`, `invalid_work`, `image_unsupported`, or
-    ///   a state-directory or spawn failure (then nothing of the lease is left behind).
+    /// With an image, this first fetches and unpacks it (outside the executor's queue, so other
+    /// leases' starts and clean-ups do not wait for a download).
+    /// - Throws: ``ExecutorError`` `invalid_lease_id`, `invalid_work`, an image failure of the
+    ///   node's (`image_tools_missing`, `image_pull_failed`, `image_unpack_failed`,
+    ///   `image_cache_failed`), or a state-directory or spawn failure (then nothing of the lease
+    ///   is left behind).
     public func start(_ work: LeaseWork) async throws -> any RunningJob {
-        try SandboxLeaseDirectory.validate(leaseID: work.leaseID)
+        let directory = try SandboxLeaseDirectory(leaseID: work.leaseID, leasesDirectory: leasesDirectory)
         if let job = jobs.withLock({ $0[work.leaseID] }) { return job }
+        var plan = LaunchPlan.host(command: work.command)
+        if let reference = work.image, !SandboxFiles.exists(directory.root) {
+            try Self.validate(work)
+            plan = try await imagePlan(work, reference: reference)
+        }
         return try await onQueue { [self] in
             if let job = jobs.withLock({ $0[work.leaseID] }) { return job }
-            let directory = try SandboxLeaseDirectory(leaseID: work.leaseID, leasesDirectory: leasesDirectory)
             if SandboxFiles.exists(directory.root) { return adopt(directory) }
             try Self.validate(work)
             try prepareStateDirectory()
-            let job = try launch(work, in: directory)
+            let job: SandboxJob
+            if case .refused(let error) = plan {
+                job = try refuse(work, error, in: directory)
+            } else {
+                job = try launch(work, plan, in: directory)
+            }
             jobs.withLock { $0[work.leaseID] = job }
             waitUntilRunning(job)
             return job
@@ -199,16 +237,41 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
 
     // MARK: - Starting
 
-    /// Refuses work the sandbox cannot run as asked.
-    static func validate(_ work: LeaseWork) throws {
-        if let image = work.image {
-            throw ExecutorError(
-                "image_unsupported",
-                "lease \(work.leaseID) asks for image \(image.debugDescription): the sandbox executor runs commands on the host's system only; drop `image` or use an executor with images"
+    /// What a start runs: a command on the host's system, one in an image, or nothing (the
+    /// image failed for a reason of the tenant's).
+    enum LaunchPlan: Sendable {
+        case host(command: [String])
+        case image(OCIImage, command: [String])
+        case refused(ExecutorError)
+    }
+
+    /// The image's plan: its root filesystem and the command to run there, or the tenant's
+    /// failure to report as the job's. A failure of the node's is thrown.
+    private func imagePlan(_ work: LeaseWork, reference: String) async throws -> LaunchPlan {
+        let image: OCIImage
+        do {
+            image = try await imageStore.image(for: reference)
+        } catch let error as ExecutorError where OCIImageStore.isJobFault(error) {
+            return .refused(error)
+        }
+        guard let command = image.configuration.command(overriding: work.command) else {
+            return .refused(
+                ExecutorError(
+                    "image_no_command",
+                    "image \(reference.debugDescription) has no Entrypoint or Cmd and the job gives no command: give `command` in the job spec"
+                )
             )
         }
+        return .image(image, command: command)
+    }
+
+    /// Refuses work the sandbox cannot run as asked.
+    static func validate(_ work: LeaseWork) throws {
         func refuse(_ message: String) -> ExecutorError { ExecutorError("invalid_work", "lease \(work.leaseID): \(message)") }
-        guard !work.command.isEmpty, !work.command[0].isEmpty else { throw refuse("command is empty: give the program to run") }
+        if work.image == nil || !work.command.isEmpty {
+            // Without an image the command is everything; with one, it may be left to the image.
+            guard !work.command.isEmpty, !work.command[0].isEmpty else { throw refuse("command is empty: give the program to run") }
+        }
         guard work.command.allSatisfy({ !$0.utf8.contains(0) }) else { throw refuse("command contains a NUL byte") }
         guard work.cpuCores >= 1 else { throw refuse("cpuCores \(work.cpuCores) must be at least 1") }
         guard work.memoryGiB >= 1 else { throw refuse("memoryGiB \(work.memoryGiB) must be at least 1") }
@@ -221,19 +284,45 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
         }
     }
 
+    /// Records a lease whose image failed for a reason of the tenant's as a job that ended at
+    /// once with ``imageRefusedExitCode``, the reason on its stderr; it survives an agent
+    /// restart like any ended lease, and never runs.
+    private func refuse(_ work: LeaseWork, _ error: ExecutorError, in directory: SandboxLeaseDirectory) throws -> SandboxJob {
+        do {
+            try SandboxFiles.makeDirectory(directory.root, mode: 0o711)
+            try SandboxFiles.writeAtomically(Data(), to: directory.stdout)
+            try SandboxFiles.writeAtomically(Data(), to: directory.outputIndex)
+            try SandboxFiles.writeAtomically("osg: the job's image cannot be used: \(error)\n", to: directory.stderr)
+            try SandboxFiles.writeAtomically("exited \(Self.imageRefusedExitCode)\n", to: directory.status)
+        } catch {
+            try? FileManager.default.removeItem(at: directory.root)
+            throw error
+        }
+        logger.notice("lease refused: its image cannot be used", metadata: ["lease": "\(work.leaseID)", "error": "\(error)"])
+        return SandboxJob(directory: directory, ended: .exited(code: Self.imageRefusedExitCode), logger: logger)
+    }
+
     /// Writes the lease's directory and starts its supervisor; on failure removes what it wrote.
-    private func launch(_ work: LeaseWork, in directory: SandboxLeaseDirectory) throws -> SandboxJob {
+    private func launch(_ work: LeaseWork, _ plan: LaunchPlan, in directory: SandboxLeaseDirectory) throws -> SandboxJob {
+        let root: SandboxRootFilesystem, command: [String], image: OCIImage?
+        switch plan {
+        case .host(let hostCommand): (root, command, image) = (.host, hostCommand, nil)
+        case .image(let unpacked, let imageCommand): (root, command, image) = (.directory(unpacked.rootFilesystem), imageCommand, unpacked)
+        case .refused: preconditionFailure("a refused lease is recorded, not launched")
+        }
+        precondition(!command.isEmpty, "validated: there is a command to run")
         let uid = runsAsRoot ? try allocateUID() : nil
         do {
             try SandboxFiles.makeDirectory(directory.root, mode: 0o711)
             try SandboxFiles.makeDirectory(directory.work, mode: 0o700, owner: uid ?? geteuid())
             let memoryBytes = Int64(work.memoryGiB) << 30
             let arguments = SandboxArguments(
-                work: work, workDirectory: directory.work.path, root: .host, layout: .current(), tmpfsBytes: memoryBytes
+                work: work, workDirectory: directory.work.path, root: root, layout: .current(), tmpfsBytes: memoryBytes,
+                image: image?.configuration
             )
             try SandboxFiles.writeAtomically(uid.map { "\($0)\n" } ?? "\n", to: directory.jobUID)
             try SandboxFiles.writeAtomically(SandboxFiles.nulSeparated(arguments.options), to: directory.bwrapArguments)
-            try SandboxFiles.writeAtomically(SandboxFiles.nulSeparated(work.command), to: directory.command)
+            try SandboxFiles.writeAtomically(SandboxFiles.nulSeparated(command), to: directory.command)
             try SandboxFiles.writeAtomically(arguments.passwd, to: directory.passwd)
             try SandboxFiles.writeAtomically(arguments.group, to: directory.group)
             try SandboxFiles.writeAtomically(arguments.hosts, to: directory.hosts)
@@ -262,7 +351,7 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
                 "sandbox job started",
                 metadata: [
                     "lease": "\(work.leaseID)", "uid": "\(uid.map(String.init) ?? "agent")", "supervisor": "\(pid)",
-                    "limits": "\(cgroupParent == nil ? "rlimits" : "cgroup")",
+                    "limits": "\(cgroupParent == nil ? "rlimits" : "cgroup")", "image": "\(image.map { "\($0.reference) \($0.manifestDigest)" } ?? "none")",
                 ]
             )
             return SandboxJob(directory: directory, supervisor: identity, isChild: true, logger: logger)

@@ -41,12 +41,14 @@ public final class SandboxJob: RunningJob, Sendable {
         self.queue = DispatchQueue(label: "osg.sandbox.job.\(directory.leaseID)")
         self.outputLog = Mutex(SandboxOutputLog(directory: directory))
         if isChild {
-            SandboxProcess.reap(supervisor.pid) { [self] _ in finish() }
+            SandboxProcess.reap(supervisor.pid) { [self] status in
+                // Not ours to wait for after all (SIGCHLD ignored, reaped elsewhere): watch it instead.
+                if status == nil { Self.poll(supervisor, directory) }
+                finish()
+            }
         } else {
             let thread = Thread { [self] in
-                while supervisor.isAlive && !SandboxFiles.exists(directory.status) {
-                    usleep(Self.adoptedPollMilliseconds * 1000)
-                }
+                Self.poll(supervisor, directory)
                 finish()
             }
             thread.name = "osg-sandbox-watch-\(directory.leaseID)"
@@ -64,6 +66,13 @@ public final class SandboxJob: RunningJob, Sendable {
         self.queue = DispatchQueue(label: "osg.sandbox.job.\(directory.leaseID)")
         self.outputLog = Mutex(SandboxOutputLog(directory: directory))
         outcome.withLock { $0 = .ended(ended) }
+    }
+
+    /// Returns once the supervisor has written the status or is gone.
+    private static func poll(_ supervisor: SandboxProcessIdentity, _ directory: SandboxLeaseDirectory) {
+        while supervisor.isAlive && !SandboxFiles.exists(directory.status) {
+            usleep(adoptedPollMilliseconds * 1000)
+        }
     }
 
     /// The supervisor is gone: reads its verdict and wakes every waiter.

@@ -1,19 +1,5 @@
 import Foundation
 
-/// The limits a lease's supervisor applies to the sandbox.
-enum SandboxLimits: Sendable, Hashable {
-    /// A cgroup v2 of the lease's own at `path`: `cpu.max`, `memory.max` (swap off), `pids.max`;
-    /// out-of-memory kills are counted in `memory.events`.
-    case cgroup(path: String)
-    /// Resource limits on the sandbox's processes: `RLIMIT_DATA` (each process's heap and private
-    /// mappings, not its address space, so CUDA's large reservations still work), `RLIMIT_NPROC`
-    /// (processes of the lease's own uid) and no core files. The CPU is not limited (there is no
-    /// rlimit for a share of cores; `RLIMIT_CPU` would kill the job). `RLIMIT_DATA` binds each
-    /// process, not their sum, and a job over it sees failed allocations (usually a non-zero
-    /// exit), not an OOM kill; only a kill by the kernel's OOM killer is reported as `.outOfMemory`.
-    case rlimits
-}
-
 /// The supervisor of one lease: a bash script the executor writes into the lease directory and
 /// starts in a session of its own. It runs as root outside the sandbox, so the job cannot reach
 /// it or its files, and it outlives the agent.
@@ -67,6 +53,7 @@ struct SandboxSupervisorScript: Sendable, Hashable {
             cgroup=\(Self.quoted(cgroup))
             drop_privileges=(\(dropPrivileges))
             cd "$lease_dir" || exit 70
+            umask 077   # our files are root's alone
             # Only the executor's files stop a job: terminal and session signals do not.
             trap '' HUP INT QUIT TERM PIPE USR1 USR2
 
@@ -102,6 +89,7 @@ struct SandboxSupervisorScript: Sendable, Hashable {
             (
               # The job gets default signal dispositions (an ignored SIGTERM or SIGPIPE would be inherited).
               trap - HUP INT QUIT TERM PIPE USR1 USR2
+              umask 022
               if [ -n "$cgroup" ]; then
                 echo "$BASHPID" > "$cgroup/cgroup.procs" || exit 71
               else
@@ -161,25 +149,5 @@ struct SandboxSupervisorScript: Sendable, Hashable {
     /// `text` in single quotes for bash.
     static func quoted(_ text: String) -> String {
         "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
-    }
-}
-
-/// How a job ended, as the supervisor writes it in `status`: one line.
-enum SandboxExitStatus {
-    /// Reads a `status` line: `exited <code>`, `signalled <signal>`, `oom`, `timedout`,
-    /// `stopped`, or `fault <reason>`. Anything else is a node fault naming the line.
-    static func parse(_ line: String) -> JobExit {
-        let line = line.trimmingCharacters(in: .whitespacesAndNewlines)
-        let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
-        switch (parts.first, parts.count) {
-        case ("exited", 2): if let code = Int32(parts[1]) { return .exited(code: code) }
-        case ("signalled", 2): if let signal = Int32(parts[1]) { return .signalled(signal: signal) }
-        case ("oom", 1): return .outOfMemory
-        case ("timedout", 1): return .timedOut
-        case ("stopped", 1): return .stopped
-        case ("fault", 2): return .nodeFault(parts[1])
-        default: break
-        }
-        return .nodeFault("the supervisor wrote an unreadable status: \(line.prefix(200).debugDescription)")
     }
 }

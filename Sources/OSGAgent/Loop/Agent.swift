@@ -53,7 +53,16 @@ public actor Agent {
     private var linesSent: [String: Int]
     private var jobs: [String: any RunningJob] = [:]
     private var watched: Set<String> = []
+    /// Set when ``run()`` ends: watchers of jobs still running stop acting for this agent (a
+    /// new agent on the same state takes the jobs over).
+    private var stopped = false
+    /// Parts whose output is being sent right now: one sender per part, or a line goes twice.
+    private var shipping: Set<String> = []
     private var lastUsage: [String: Date] = [:]
+    /// When the poll being acted on came back (for ``startLatencies``).
+    private var pollReceived: Date?
+    /// Seconds from the poll that showed a lease to its job running, newest last (at most 10,000).
+    public private(set) var startLatencies: [Double] = []
     private var status: Status
     private var leaseVersion: UInt64 = 0
 
@@ -99,6 +108,7 @@ public actor Agent {
             group.addTask { await self.housekeepingLoop() }
             await group.waitForAll()
         }
+        stopped = true
     }
 
     /// After a restart: finds the jobs the executor still has, restarts parts that were decided
@@ -168,6 +178,8 @@ public actor Agent {
         while !Task.isCancelled {
             do {
                 let (version, leases) = try await coordinator.pollLeases(after: leaseVersion, waitSeconds: timing.pollWaitSeconds)
+                pollReceived = Date()
+                defer { pollReceived = nil }
                 backoff.reset()
                 // A coordinator that restarted from an older snapshot may count versions anew.
                 leaseVersion = version
@@ -176,6 +188,7 @@ public actor Agent {
                 status.coordinatorReachable = true
                 await perform(reconcile { $0.leasesPolled(leases, now: .now) })
             } catch {
+                if Task.isCancelled { return }
                 noteFailure(error, doing: "poll leases")
                 if case .refused = error { leaseVersion = 0 }
                 try? await Task.sleep(for: .seconds(backoff.next()))
@@ -209,6 +222,10 @@ public actor Agent {
             case .start(let work):
                 do {
                     let job = try await executor.start(work)
+                    if let pollReceived {
+                        if startLatencies.count == 10_000 { startLatencies.removeFirst(5_000) }
+                        startLatencies.append(Date().timeIntervalSince(pollReceived))
+                    }
                     logger.info("lease started", metadata: ["part": "\(work.leaseID)", "job": "\(work.jobID)", "gpus": "\(work.gpuIndices)"])
                     adopt(job, partID: work.leaseID)
                 } catch {
@@ -225,7 +242,7 @@ public actor Agent {
                 await jobs[partID]?.terminate(graceSeconds: timing.stopGraceSeconds)
                 if jobs[partID] == nil { await perform(reconcile { $0.jobEnded(partID: partID, exit: .stopped) }) }
             case .reportEnd(let leaseID, let partID, let report):
-                await shipOutput(partID: partID)
+                await shipOutput(partID: partID, final: true)
                 do {
                     try await coordinator.endLease(leaseID, report: report)
                     logger.info("lease end reported", metadata: ["lease": "\(leaseID)", "reason": "\(report.reason.rawValue)",
@@ -266,8 +283,9 @@ public actor Agent {
 
     private func jobExited(partID: String, exit: JobExit) async {
         watched.remove(partID)
+        guard !stopped else { return }
         logger.info("job ended", metadata: ["part": "\(partID)", "exit": "\(exit)"])
-        await shipOutput(partID: partID)
+        await shipOutput(partID: partID, final: true)
         await perform(reconcile { $0.jobEnded(partID: partID, exit: exit) })
     }
 
@@ -276,14 +294,20 @@ public actor Agent {
     }
 
     /// Sends the part's new output lines (at most 1,000 per request, a few requests per call).
-    private func shipOutput(partID: String) async {
-        guard let job = jobs[partID], let part = reconciler.parts[partID] else { return }
+    /// - Parameter final: wait for a send already under way (up to 10 s), then send the rest:
+    ///   before an end is reported, every line the job wrote goes first.
+    private func shipOutput(partID: String, final: Bool = false) async {
+        if final {
+            for _ in 0..<500 where shipping.contains(partID) { try? await Task.sleep(for: .milliseconds(20)) }
+        }
+        guard let job = jobs[partID], let part = reconciler.parts[partID], shipping.insert(partID).inserted else { return }
+        defer { shipping.remove(partID) }
         for _ in 0..<8 {
             let offset = linesSent[partID] ?? 0
             guard let (lines, next) = try? await job.output(from: offset, limit: 1_000), !lines.isEmpty else { return }
             let prefix = part.work.worldSize > 1 ? "[rank \(part.work.rank)] " : ""
             do {
-                try await coordinator.postLogs(leaseID: part.leaseID, lines: lines.map { prefix + $0.text })
+                try await coordinator.postLogs(leaseID: part.leaseID, nodeID: part.nodeID, firstLine: offset, lines: lines.map { prefix + $0.text })
                 linesSent[partID] = next
                 saveJournal()
             } catch {

@@ -14,8 +14,10 @@ public protocol AgentCoordinator: Sendable {
     func pollLeases(after version: UInt64, waitSeconds: Int) async throws(AgentCoordinatorError) -> (version: UInt64, leases: [PolledLease])
     /// `POST /v1/leases/{id}/end`. A lease that had already ended is not an error.
     func endLease(_ leaseID: String, report: LeaseReconciler.EndReport) async throws(AgentCoordinatorError)
-    /// `POST /v1/leases/{id}/logs` (at most 1,000 lines).
-    func postLogs(leaseID: String, lines: [String]) async throws(AgentCoordinatorError)
+    /// `POST /v1/leases/{id}/logs` (at most 1,000 lines): `firstLine` numbers the first of them
+    /// in `nodeID`'s output of the lease, so the coordinator drops lines it already has when
+    /// the agent sends them again.
+    func postLogs(leaseID: String, nodeID: String, firstLine: Int, lines: [String]) async throws(AgentCoordinatorError)
     /// `POST /v1/leases/{id}/usage`: settle the lease up to `through`.
     func reportUsage(leaseID: String, through: Timestamp) async throws(AgentCoordinatorError)
 }

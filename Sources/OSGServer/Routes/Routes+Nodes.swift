@@ -2,6 +2,7 @@ import HTTPTypes
 import Hummingbird
 import OSGCore
 import OSGDomain
+import ServiceLifecycle
 
 /// Operator routes: nodes, heartbeats, leases, lockups, job logs.
 extension Coordinator {
@@ -55,7 +56,14 @@ extension Coordinator {
             let current = await self.writer.leaseVersion
             if query.waitSeconds > 0, current <= query.after {
                 try await self.openPolls.holding(for: auth.signer.id) {
-                    await self.writer.waitForLeaseChange(after: query.after, timeout: .seconds(query.waitSeconds))
+                    // A shutting-down server answers its long polls at once rather than holding
+                    // the shutdown for up to `wait` seconds (the HTTP server drains requests
+                    // before the other services hear of the shutdown).
+                    await withGracefulShutdownHandler {
+                        await self.writer.waitForLeaseChange(after: query.after, timeout: .seconds(query.waitSeconds))
+                    } onGracefulShutdown: {
+                        Task { await self.writer.wakeAll() }
+                    }
                 }
             }
             let operatorID = auth.signer.id
@@ -79,14 +87,21 @@ extension Coordinator {
             guard let lease = state.leases[id] else { throw APIError.notFound("no lease with id \(id.prefix(128))", field: "id") }
             let operates = lease.allocations.contains { state.nodes[$0.nodeID]?.node.operatorID == auth.signer.id }
             guard operates else { throw APIError.forbidden("lease \(id) does not run on your nodes") }
+            if let node = body.node, state.nodes[node]?.node.operatorID != auth.signer.id || !lease.allocations.contains(where: { $0.nodeID == node }) {
+                throw APIError.forbidden("node \(node.prefix(128)) is not one of your nodes in lease \(id)")
+            }
             let job = lease.orderID
+            let skipped = body.firstLine.map {
+                self.logCursors.newLines(sender: "\(id)\u{0}\(auth.signer.id)\u{0}\(body.node ?? "")", firstLine: $0, count: body.lines.count)
+            } ?? 0
+            let lines = body.lines.dropFirst(skipped)
             do {
-                try self.jobLogs.append(body.lines, to: job)
+                if !lines.isEmpty { try self.jobLogs.append(Array(lines), to: job) }
             } catch {
                 self.logger.error("could not write a job log", metadata: ["job": "\(job)", "error": "\(error)"])
                 throw APIError(.serviceUnavailable, "job_log_unwritable", "the lines are kept in memory but could not be written to disk; they may not survive a restart")
             }
-            return JSONResponse.response(["accepted_lines": body.lines.count])
+            return JSONResponse.response(["accepted_lines": lines.count, "skipped_lines": skipped])
         }
         router.post("/v1/lockups") { request, _ in
             let auth = try await self.authenticator.authenticate(request, accepting: .json)

@@ -1,0 +1,117 @@
+import Foundation
+import OSGAgent
+import OSGServer
+import Testing
+@testable import OSGCommands
+
+/// What happens to running jobs when an agent or the coordinator stops (DESIGN.md §11: only an
+/// explicit, logged decision ends a lease; nothing runs twice).
+@Suite("Agents under failure: a killed agent, a restarted agent, a restarted coordinator", .serialized)
+struct AgentFailureTests {
+    @Test("an agent that goes silent loses its lease at the heartbeat timeout; the job runs again elsewhere; the agent, back, kills its orphan",
+          .enabled(if: AgentNetwork.enabled))
+    func silentAgent() async throws {
+        try #require(AgentNetwork.sandboxAvailable, "bubblewrap cannot create sandboxes here (CI must be able to): apt-get install bubblewrap")
+        try await LoopbackCoordinator.run(configure: { AgentNetwork.configure(&$0, heartbeatTimeoutSeconds: 3) }) { port in
+            let network = try await AgentNetwork.make(regions: ["eu", "eu"], url: "http://127.0.0.1:\(port)")
+            try await network.fund()
+            var running = [try network.start(0)]
+            defer { running.forEach { $0.cancel() } }
+            // Only n1's agent runs while the job is placed, so the job lands on n1.
+            let job = try await network.submit(AgentNetwork.spec("resilient", command: "echo on $OSG_LEASE_ID; sleep 4; echo finished"))
+            let first = try await network.waitFor(job) { $0["status"] as? String == "running" }
+            #expect(AgentNetwork.nodes(of: AgentNetwork.lastLease(first)) == ["n1"])
+            #expect(try await eventually { try await network.logs(job).count == 1 }, "the job started on n1")
+            running.append(try network.start(1))
+            // n1's agent dies (its job, outside the agent, goes on): no more heartbeats.
+            running[0].cancel()
+            let done = try await network.waitFor(job, seconds: 40) { $0["status"] as? String == "completed" }
+            let leases = AgentNetwork.leases(done)
+            #expect(leases.map { $0["end_reason"] as? String } == ["node_lost", "completed"], "\(leases)")
+            #expect(leases.map(AgentNetwork.nodes) == [["n1"], ["n2"]])
+            #expect(done["failed_runs"] as? Int == 0, "a lost node is not the job's failure")
+            // n1's agent comes back: its job's lease is gone, so it kills the job and cleans up, reporting nothing.
+            running[0] = try network.start(0)
+            #expect(await eventually { network.leaseFolders(0).isEmpty }, "\(network.leaseFolders(0))")
+            let final = try await network.job(job)
+            #expect(AgentNetwork.leases(final).count == 2, "nothing was reported for the orphan")
+        }
+    }
+
+    @Test("a restarted agent takes its running job over: the job runs once, its end is reported once",
+          .enabled(if: AgentNetwork.enabled))
+    func restartedAgent() async throws {
+        try #require(AgentNetwork.sandboxAvailable, "bubblewrap cannot create sandboxes here (CI must be able to): apt-get install bubblewrap")
+        try await LoopbackCoordinator.run(configure: { AgentNetwork.configure(&$0, heartbeatTimeoutSeconds: 30) }) { port in
+            let network = try await AgentNetwork.make(regions: ["eu"], url: "http://127.0.0.1:\(port)")
+            try await network.fund()
+            var agent = try network.start(0)
+            defer { agent.cancel() }
+            let job = try await network.submit(AgentNetwork.spec("once", command: "echo begin; sleep 3; echo end; exit 7"))
+            try await network.waitFor(job) { $0["status"] as? String == "running" }
+            #expect(try await eventually { try await network.logs(job) == ["begin"] })
+            // The agent stops while its job runs; a new agent starts on the same state folder.
+            agent.cancel()
+            try await Task.sleep(for: .milliseconds(500))
+            agent = try network.start(0)
+            let failed = try await network.waitFor(job, seconds: 30) { $0["status"] as? String == "failed" }
+            #expect(AgentNetwork.leases(failed).count == 1)
+            #expect(AgentNetwork.lastLease(failed)["end_reason"] as? String == "job_failed")
+            #expect(AgentNetwork.lastLease(failed)["exit_code"] as? Int == 7)
+            let lines = try await network.logs(job)
+            #expect(lines == ["begin", "end"], "one run, each line sent once: \(lines)")
+            #expect(await eventually { network.leaseFolders(0).isEmpty })
+        }
+    }
+
+    @Test("a coordinator restarted under running leases: agents reconnect and the leases go on to their end",
+          .enabled(if: AgentNetwork.enabled))
+    func restartedCoordinator() async throws {
+        try #require(AgentNetwork.sandboxAvailable, "bubblewrap cannot create sandboxes here (CI must be able to): apt-get install bubblewrap")
+        let directory = temporaryPath("restarted-coordinator")
+        let port = try freeLoopbackPort()
+        let url = "http://127.0.0.1:\(port)"
+        let network = try await AgentNetwork.make(regions: ["eu"], url: url)
+        // The coordinator's key, which the genesis names, as `osg serve` keeps it in its data folder.
+        let governanceKey = KeyFile.generate().privateKey
+        let configure: (inout ServerConfiguration) -> Void = {
+            AgentNetwork.configure(&$0, heartbeatTimeoutSeconds: 30)
+            $0.port = port
+            $0.governanceKey = governanceKey
+        }
+        let agent = try network.start(0)
+        defer { agent.cancel() }
+        let job = try await LoopbackCoordinator.serve(directory: directory, configure: configure) {
+            try await network.fund()
+            let job = try await network.submit(AgentNetwork.spec("survivor", command: "echo begin; sleep 4; echo end"))
+            try await network.waitFor(job) { $0["status"] as? String == "running" }
+            #expect(try await eventually { try await network.logs(job) == ["begin"] })
+            return job
+        }
+        // The coordinator is down for a moment; the job goes on.
+        try await Task.sleep(for: .seconds(1))
+        try await LoopbackCoordinator.serve(directory: directory, configure: configure) {
+            let done = try await network.waitFor(job, seconds: 30) { $0["status"] as? String == "completed" }
+            #expect(AgentNetwork.leases(done).count == 1, "the same lease, never a second")
+            #expect(AgentNetwork.lastLease(done)["end_reason"] as? String == "completed")
+            #expect(try await network.logs(job) == ["begin", "end"])
+        }
+    }
+}
+
+/// A port on 127.0.0.1 that nothing listens on right now.
+func freeLoopbackPort() throws -> Int {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard descriptor >= 0 else { throw POSIXError(.EMFILE) }
+    defer { close(descriptor) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
+    }
+    guard bound else { throw POSIXError(.EADDRINUSE) }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
