@@ -56,6 +56,32 @@ struct HTTPAgentCoordinator: AgentCoordinator {
         try Self.check(try await send(.POST, "/v1/leases/\(leaseID)/logs", body: try encode(Body(lines: lines, first_line: firstLine, node: nodeID))))
     }
 
+    func reportBenchmark(nodeID: String, result: HostBenchmarkResult) async throws(AgentCoordinatorError) {
+        let body: [String: AnyEncodableNumberOrText] = [
+            "tool": .text(result.tool), "tool_version": .text(result.toolVersion),
+            "duration_seconds": .number(max(1, (result.durationMilliseconds + 999) / 1_000)),
+            "gpus_measured": .number(0), "fp16_dense_gflops": .number(0), "fp32_gflops": .number(0),
+            "memory_bandwidth_mbps": .number(0), "host_to_device_mbps": .number(0), "device_to_host_mbps": .number(0),
+            "host_cpu_cores": .number(Int64(result.coresMeasured)), "host_cpu_fp32_gflops": .number(max(1, result.cpuFP32GFLOPS)),
+            "host_memory_bandwidth_mbps": .number(max(1, result.memoryBandwidthMBps)),
+        ]
+        try Self.check(try await send(.POST, "/v1/nodes/\(nodeID)/benchmark", body: try encode(body)))
+    }
+
+    /// A JSON value that is a number or a text.
+    enum AnyEncodableNumberOrText: Encodable {
+        case number(Int64)
+        case text(String)
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            switch self {
+            case .number(let value): try container.encode(value)
+            case .text(let value): try container.encode(value)
+            }
+        }
+    }
+
     func reportUsage(leaseID: String, through: Timestamp) async throws(AgentCoordinatorError) {
         try Self.check(try await send(.POST, "/v1/leases/\(leaseID)/usage", body: try encode(["through": through.description])))
     }

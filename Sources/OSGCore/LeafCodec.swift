@@ -35,6 +35,9 @@ enum LeafCodec {
         static let network: UInt8 = 2
         /// `endLease`: the job's exit code (an `i64`).
         static let exitCode: UInt8 = 1
+        /// `reportBenchmark`: the host's figures (`i64` CPU cores, `i64` CPU FP32 GFLOP/s,
+        /// `i64` memory bandwidth MB/s).
+        static let host: UInt8 = 1
     }
 
     // MARK: Encoding
@@ -138,6 +141,13 @@ enum LeafCodec {
             writer.u8(Tag.reportBenchmark.rawValue)
             writer.string(nodeID)
             writer.benchmark(result)
+            if let host = result.host {
+                writer.trailing(TrailingField.host) {
+                    $0.i64(Int64(host.cpuCores))
+                    $0.i64(host.cpuFP32GFLOPS)
+                    $0.i64(host.memoryBandwidthMBps)
+                }
+            }
         case .reportUsage(let leaseID, let through, let counters):
             writer.u8(Tag.reportUsage.rawValue)
             writer.string(leaseID)
@@ -234,7 +244,13 @@ enum LeafCodec {
             command = .recordCarbonSeries(zone: zone, firstHour: firstHour, milligramsPerKWh: values)
         case .reportBenchmark:
             let nodeID = try reader.string("nodeID")
-            command = .reportBenchmark(nodeID: nodeID, result: try reader.benchmark())
+            var result = try reader.benchmark()
+            try reader.trailingFields(known: [TrailingField.host]) { (_, reader: inout Reader) throws(LeafDecodingError) in
+                result.host = NodeBenchmark.HostMeasurement(
+                    cpuCores: try reader.int("hostCPUCores"), cpuFP32GFLOPS: try reader.i64("hostCPUFP32GFLOPS"),
+                    memoryBandwidthMBps: try reader.i64("hostMemoryBandwidthMBps"))
+            }
+            command = .reportBenchmark(nodeID: nodeID, result: result)
         case .reportUsage:
             let leaseID = try reader.string("leaseID")
             let through = Timestamp(secondsSinceEpoch: try reader.i64("through"))

@@ -22,11 +22,33 @@ public struct NodeBenchmark: Hashable, Sendable, Codable {
     public var hostToDeviceMBps: Int64
     /// Device-to-host copy bandwidth per GPU, MB/s.
     public var deviceToHostMBps: Int64
+    /// The host's CPU and memory, when the run measured them (`osg agent` always does); absent
+    /// from the encoding otherwise, so older reports keep their bytes. A report with host
+    /// figures may measure no GPU (`gpusMeasured` 0, every GPU figure 0): a node whose GPUs no
+    /// tool here can measure, or a simulated one.
+    public var host: HostMeasurement?
+
+    /// What a run measured of the host.
+    public struct HostMeasurement: Hashable, Sendable, Codable {
+        /// CPU cores the run used.
+        public var cpuCores: Int
+        /// FP32 matrix-multiply throughput over those cores, GFLOP/s.
+        public var cpuFP32GFLOPS: Int64
+        /// Host memory bandwidth (a STREAM-like triad), MB/s.
+        public var memoryBandwidthMBps: Int64
+
+        public init(cpuCores: Int, cpuFP32GFLOPS: Int64, memoryBandwidthMBps: Int64) {
+            self.cpuCores = cpuCores
+            self.cpuFP32GFLOPS = cpuFP32GFLOPS
+            self.memoryBandwidthMBps = memoryBandwidthMBps
+        }
+    }
 
     /// Creates a benchmark result.
     public init(
         tool: String, toolVersion: String, durationSeconds: Int64, gpusMeasured: Int, fp16DenseGFLOPS: Int64,
-        fp32GFLOPS: Int64, memoryBandwidthMBps: Int64, hostToDeviceMBps: Int64, deviceToHostMBps: Int64
+        fp32GFLOPS: Int64, memoryBandwidthMBps: Int64, hostToDeviceMBps: Int64, deviceToHostMBps: Int64,
+        host: HostMeasurement? = nil
     ) {
         self.tool = tool
         self.toolVersion = toolVersion
@@ -37,6 +59,7 @@ public struct NodeBenchmark: Hashable, Sendable, Codable {
         self.memoryBandwidthMBps = memoryBandwidthMBps
         self.hostToDeviceMBps = hostToDeviceMBps
         self.deviceToHostMBps = deviceToHostMBps
+        self.host = host
     }
 
     /// The accepted ranges: generous bounds (about 100 times today's fastest GPU) that still
@@ -72,8 +95,23 @@ public struct NodeBenchmark: Hashable, Sendable, Codable {
             if !range.contains(value) { problems.append("\(name) must be between \(range.lowerBound) and \(range.upperBound), got \(value)") }
         }
         check(durationSeconds, Limits.durationSeconds, "duration_seconds")
+        if let host {
+            if host.cpuCores < 1 || host.cpuCores > ComputeNode.Limits.maxCPUCores {
+                problems.append("host_cpu_cores must be between 1 and \(ComputeNode.Limits.maxCPUCores), got \(host.cpuCores)")
+            }
+            check(host.cpuFP32GFLOPS, Limits.gflops, "host_cpu_fp32_gflops")
+            check(host.memoryBandwidthMBps, Limits.memoryBandwidthMBps, "host_memory_bandwidth_mbps")
+        }
+        if gpusMeasured == 0, host != nil {
+            // Only the host was measured: every GPU figure is 0.
+            let gpuFigures = [fp16DenseGFLOPS, fp32GFLOPS, memoryBandwidthMBps, hostToDeviceMBps, deviceToHostMBps]
+            if gpuFigures.contains(where: { $0 != 0 }) {
+                problems.append("a run that measured no GPU (gpus_measured 0) reports 0 for every GPU figure")
+            }
+            return problems
+        }
         if gpusMeasured < 1 || gpusMeasured > gpuCount {
-            problems.append("gpus_measured must be between 1 and the node's \(gpuCount) GPUs, got \(gpusMeasured)")
+            problems.append("gpus_measured must be between \(host == nil ? 1 : 0) and the node's \(gpuCount) GPUs, got \(gpusMeasured)")
         }
         check(fp16DenseGFLOPS, Limits.gflops, "fp16_dense_gflops")
         check(fp32GFLOPS, Limits.gflops, "fp32_gflops")

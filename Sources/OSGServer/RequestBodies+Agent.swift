@@ -13,6 +13,7 @@ struct BenchmarkReportBody: Decodable {
         case tool, toolVersion = "tool_version", durationSeconds = "duration_seconds", gpusMeasured = "gpus_measured"
         case fp16DenseGflops = "fp16_dense_gflops", fp32Gflops = "fp32_gflops", memoryBandwidthMbps = "memory_bandwidth_mbps"
         case hostToDeviceMbps = "host_to_device_mbps", deviceToHostMbps = "device_to_host_mbps"
+        case hostCPUCores = "host_cpu_cores", hostCPUFP32Gflops = "host_cpu_fp32_gflops", hostMemoryBandwidthMbps = "host_memory_bandwidth_mbps"
     }
 
     init(from decoder: any Decoder) throws {
@@ -30,6 +31,15 @@ struct BenchmarkReportBody: Decodable {
             gpusMeasured: try c.decode(Int.self, forKey: .gpusMeasured), fp16DenseGFLOPS: try c.decode(Int64.self, forKey: .fp16DenseGflops),
             fp32GFLOPS: try c.decode(Int64.self, forKey: .fp32Gflops), memoryBandwidthMBps: try c.decode(Int64.self, forKey: .memoryBandwidthMbps),
             hostToDeviceMBps: try c.decode(Int64.self, forKey: .hostToDeviceMbps), deviceToHostMBps: try c.decode(Int64.self, forKey: .deviceToHostMbps))
+        let hostKeys: [CodingKeys] = [.hostCPUCores, .hostCPUFP32Gflops, .hostMemoryBandwidthMbps]
+        let present = hostKeys.filter { c.contains($0) }
+        if present.count == hostKeys.count {
+            result.host = NodeBenchmark.HostMeasurement(
+                cpuCores: try c.decode(Int.self, forKey: .hostCPUCores), cpuFP32GFLOPS: try c.decode(Int64.self, forKey: .hostCPUFP32Gflops),
+                memoryBandwidthMBps: try c.decode(Int64.self, forKey: .hostMemoryBandwidthMbps))
+        } else if let missing = hostKeys.first(where: { !c.contains($0) }), !present.isEmpty {
+            throw APIError.badRequest("missing_field", "the host figures come together: \(missing.rawValue) is missing", field: missing.rawValue)
+        }
         // Everything but the node's GPU count, which the core checks against the node.
         if let problem = result.problems(gpuCount: Int.max).first {
             throw APIError(.unprocessableContent, "invalid_benchmark", problem)

@@ -14,6 +14,10 @@ extension Views {
         var memoryBandwidthMbps: Int64
         var hostToDeviceMbps: Int64
         var deviceToHostMbps: Int64
+        /// The host's figures, when the run measured them.
+        var hostCpuCores: Int?
+        var hostCpuFp32Gflops: Int64?
+        var hostMemoryBandwidthMbps: Int64?
     }
 
     static func benchmark(_ report: NodeBenchmarkReport?) -> Benchmark? {
@@ -23,7 +27,9 @@ extension Views {
             reported: report.reported.description, tool: result.tool, toolVersion: result.toolVersion,
             durationSeconds: result.durationSeconds, gpusMeasured: result.gpusMeasured, fp16DenseGflops: result.fp16DenseGFLOPS,
             fp32Gflops: result.fp32GFLOPS, memoryBandwidthMbps: result.memoryBandwidthMBps,
-            hostToDeviceMbps: result.hostToDeviceMBps, deviceToHostMbps: result.deviceToHostMBps)
+            hostToDeviceMbps: result.hostToDeviceMBps, deviceToHostMbps: result.deviceToHostMBps,
+            hostCpuCores: result.host?.cpuCores, hostCpuFp32Gflops: result.host?.cpuFP32GFLOPS,
+            hostMemoryBandwidthMbps: result.host?.memoryBandwidthMBps)
     }
 
     /// A lease's last usage report.

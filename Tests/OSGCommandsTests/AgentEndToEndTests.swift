@@ -39,6 +39,14 @@ struct AgentEndToEndTests {
             let cancelled = try await network.tenant.send(.DELETE, "/v1/jobs/\(long)")
             #expect(cancelled.status == 200, "\(cancelled.errorSummary)")
             // The agent kills the job and removes its files once the lease is gone.
+            // Each agent measured its host and published it: measured, not declared.
+            for node in ["n1", "n2", "n3"] {
+                let view = try await network.tenant.send(.GET, "/v1/nodes/\(node)").json as? [String: Any]
+                let benchmark = view?["benchmark"] as? [String: Any]
+                #expect(benchmark?["tool"] as? String == "osg-hostbench" && benchmark?["gpus_measured"] as? Int == 0, "\(view ?? [:])")
+                #expect((benchmark?["host_cpu_fp32_gflops"] as? Int ?? 0) > 0 && (benchmark?["host_cpu_cores"] as? Int ?? 0) > 0)
+                #expect(view?["simulated"] as? Bool == true)
+            }
             let cleaned = await eventually { network.stateDirectories.indices.allSatisfy { network.leaseFolders($0).isEmpty } }
             #expect(cleaned, "every lease's files are removed once it ended: \(network.stateDirectories.indices.map(network.leaseFolders))")
         }

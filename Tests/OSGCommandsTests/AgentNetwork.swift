@@ -29,6 +29,7 @@ struct AgentNetwork: Sendable {
         timing.backoffFirstSeconds = 0.1
         timing.backoffMaxSeconds = 1
         timing.stopGraceSeconds = 1
+        timing.benchmark = .small
         return timing
     }
 

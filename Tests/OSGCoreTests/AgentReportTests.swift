@@ -239,3 +239,34 @@ struct AgentReportEncodingTests {
         #expect(try CanonicalEncoding.decode(PublishedState.self, from: CanonicalEncoding.bytes(of: recomputed)) == recomputed)
     }
 }
+
+@Suite("Host figures in benchmark results")
+struct HostBenchmarkReportTests {
+    static func hostOnly(cores: Int = 8, gflops: Int64 = 120, fp16: Int64 = 0) -> NodeBenchmark {
+        NodeBenchmark(
+            tool: "osg-hostbench", toolVersion: "1", durationSeconds: 1, gpusMeasured: 0, fp16DenseGFLOPS: fp16, fp32GFLOPS: 0,
+            memoryBandwidthMBps: 0, hostToDeviceMBps: 0, deviceToHostMBps: 0,
+            host: NodeBenchmark.HostMeasurement(cpuCores: cores, cpuFP32GFLOPS: gflops, memoryBandwidthMBps: 20_000))
+    }
+
+    @Test("a host-only result (no GPU measured) is recorded; GPU figures must then be 0; without host figures a GPU is required")
+    func hostOnly() throws {
+        var driver = Driver()
+        try driver.run(.registerNode(node("n1", operator: "alice", gpus: 4)), by: "alice")
+        #expect(try driver.run(.reportBenchmark(nodeID: "n1", result: Self.hostOnly()), by: "alice") == [.benchmarkRecorded(nodeID: "n1")])
+        #expect(driver.state.nodes["n1"]?.benchmark?.result.host?.cpuFP32GFLOPS == 120)
+        for bad in [Self.hostOnly(fp16: 5), Self.hostOnly(cores: 0), Self.hostOnly(gflops: 0)] {
+            #expect(rejection(try driver.run(.reportBenchmark(nodeID: "n1", result: bad), by: "alice")) == .invalidBenchmark, "\(bad)")
+        }
+        var noHost = Self.hostOnly()
+        noHost.host = nil
+        #expect(rejection(try driver.run(.reportBenchmark(nodeID: "n1", result: noHost), by: "alice")) == .invalidBenchmark,
+                "as before host figures existed: a result must measure a GPU")
+        var both = sampleBenchmark(gpus: 4)
+        both.host = Self.hostOnly().host
+        #expect(try driver.run(.reportBenchmark(nodeID: "n1", result: both), by: "alice") == [.benchmarkRecorded(nodeID: "n1")])
+        // The leaf carries the host figures as a trailing field, and decodes to the same command.
+        let entry = try #require(driver.log.entries.last)
+        #expect(try LogEntry(leafBytes: entry.leafBytes) == entry)
+    }
+}

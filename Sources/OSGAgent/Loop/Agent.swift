@@ -23,6 +23,9 @@ public actor Agent {
         public var backoffMaxSeconds: Double = 30
         /// SIGTERM → SIGKILL grace when the coordinator ends a lease (cancel, max duration).
         public var stopGraceSeconds: Int64 = 10
+        /// The host benchmark run once the nodes are registered, its result posted to each node;
+        /// `nil`: none.
+        public var benchmark: HostBenchmark.Workload? = .standard
 
         public init() {}
     }
@@ -103,6 +106,7 @@ public actor Agent {
         try await resume()
         await registerUntilDone()
         await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.benchmarkOnce() }
             group.addTask { await self.heartbeatLoop() }
             group.addTask { await self.pollLoop() }
             group.addTask { await self.housekeepingLoop() }
@@ -154,6 +158,29 @@ public actor Agent {
                     logger.error("the coordinator refused a node; fix the configuration", metadata: ["error": "\(error)"])
                 }
                 try? await Task.sleep(for: .seconds(backoff.next()))
+            }
+        }
+    }
+
+    /// Measures the host and posts the result for each node ("measured, not declared").
+    private func benchmarkOnce() async {
+        guard let workload = timing.benchmark else { return }
+        let result = await HostBenchmark.run(workload: workload, cores: max(1, nodes.map(\.cpu).max() ?? 1))
+        logger.info("host benchmark", metadata: [
+            "cpu_fp32_gflops": "\(result.cpuFP32GFLOPS)", "memory_bandwidth_mbps": "\(result.memoryBandwidthMBps)",
+            "cores": "\(result.coresMeasured)", "duration_ms": "\(result.durationMilliseconds)",
+        ])
+        for node in nodes {
+            var backoff = Backoff(timing)
+            for _ in 0..<10 where !Task.isCancelled {
+                do {
+                    try await coordinator.reportBenchmark(nodeID: node.id, result: result)
+                    break
+                } catch {
+                    noteFailure(error, doing: "report the benchmark of \(node.id)")
+                    if case .refused = error { break }
+                    try? await Task.sleep(for: .seconds(backoff.next()))
+                }
             }
         }
     }
