@@ -19,6 +19,8 @@ public struct ServerConfiguration: Sendable {
     public var governanceKey: Curve25519.Signing.PrivateKey
     /// A node silent for this long goes offline (fixed in the log's genesis).
     public var heartbeatTimeoutSeconds: Int64 = 90
+    /// The notice a preempted lease gets before it ends (fixed in the genesis of a new log).
+    public var preemptionNoticeSeconds: Int64 = Genesis.defaultPreemptionNoticeSeconds
     /// Seconds between governance ticks and market clearings; 0 turns the timer off.
     public var clearIntervalSeconds: Double = 5
     /// Largest request body, in bytes.
@@ -90,6 +92,7 @@ public struct ServerConfiguration: Sendable {
 
     /// The rules the command log starts with (fixed when the log is created).
     public var genesis: Genesis {
-        Genesis(governanceID: governanceID, heartbeatTimeoutSeconds: heartbeatTimeoutSeconds)
+        Genesis(governanceID: governanceID, heartbeatTimeoutSeconds: heartbeatTimeoutSeconds,
+                preemptionNoticeSeconds: preemptionNoticeSeconds)
     }
 }

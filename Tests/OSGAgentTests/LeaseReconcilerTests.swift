@@ -83,6 +83,14 @@ struct LeaseReconcilerTests {
         #expect(agent.leasesPolled([noticed], now: Self.now.adding(seconds: 6)).isEmpty)
         // Killed at the deadline by the signal we sent: the market's doing, not a failure.
         #expect(agent.jobEnded(partID: "l1", exit: .signalled(signal: 9)).isEmpty)
+        // Nor is a job that saved its work and exited at the notice, with any status: the
+        // coordinator ends the lease as preempted and requeues the job.
+        for exit in [JobExit.exited(code: 0), .exited(code: 143), .outOfMemory] {
+            var noticedAgent = Self.reconciler()
+            _ = noticedAgent.leasesPolled([Self.lease("l2")], now: Self.now)
+            _ = noticedAgent.leasesPolled([Self.lease("l2", preemptionDeadline: Self.now.adding(seconds: 30))], now: Self.now)
+            #expect(noticedAgent.jobEnded(partID: "l2", exit: exit).isEmpty, "\(exit)")
+        }
     }
 
     @Test("a gang: each rank knows its place; only rank 0's success completes the lease, any rank's failure ends it")

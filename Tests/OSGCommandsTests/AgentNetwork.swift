@@ -74,7 +74,8 @@ struct AgentNetwork: Sendable {
 
     /// The coordinator's settings for these tests: devnet faucet, a market timer of half a
     /// second, reads never older than the last write.
-    static func configure(_ configuration: inout ServerConfiguration, heartbeatTimeoutSeconds: Int64) {
+    static func configure(_ configuration: inout ServerConfiguration, heartbeatTimeoutSeconds: Int64, preemptionNoticeSeconds: Int64 = 120) {
+        configuration.preemptionNoticeSeconds = preemptionNoticeSeconds
         configuration.devnetFaucet = true
         configuration.clearIntervalSeconds = 0.5
         configuration.readCopyMilliseconds = 0
@@ -101,12 +102,12 @@ struct AgentNetwork: Sendable {
 
     // MARK: Jobs
 
-    /// A one-GPU shell job per node.
-    static func spec(_ name: String, command: String, nodes: Int = 1, region: String? = nil) -> [UInt8] {
-        let placement = region.map { #","placement":{"regions":["\#($0)"]}"# } ?? ""
+    /// A shell job with `gpus` GPUs per node.
+    static func spec(_ name: String, command: String, nodes: Int = 1, gpus: Int = 1, region: String? = nil, jobClass: String? = nil) -> [UInt8] {
+        let placement = (region.map { #","placement":{"regions":["\#($0)"]}"# } ?? "") + (jobClass.map { #","class":"\#($0)""# } ?? "")
         let escaped = command.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
         return Array("""
-            {"name":"\(name)","command":["/bin/sh","-c","\(escaped)"],"resources":{"gpu":{"model":"H100","count":1},\
+            {"name":"\(name)","command":["/bin/sh","-c","\(escaped)"],"resources":{"gpu":{"model":"H100","count":\(gpus)},\
             "cpu":1,"memory_gib":1},"nodes":\(nodes),"duration":"5m","max_duration":"10m","max_price":"2.00"\(placement)}
             """.utf8)
     }

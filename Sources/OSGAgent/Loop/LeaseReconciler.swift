@@ -10,7 +10,8 @@ import OSGDomain
 ///   known (in ``parts``, which the agent keeps on disk) until the coordinator stops listing it;
 /// - a part the coordinator no longer lists (the tenant cancelled, the market preempted it, the
 ///   lease hit its `max_duration`, the node was declared lost) is killed and cleaned up;
-/// - a preemption notice is passed on as SIGTERM at once and SIGKILL at its deadline;
+/// - a preemption notice is passed on as SIGTERM at once and SIGKILL at its deadline; however
+///   the job then ends, the coordinator ends the lease as `preempted` and requeues the job;
 /// - a job that ends by itself is reported: exit 0 as `completed` (by the gang's rank 0; other
 ///   ranks wait for it), any other exit, a signal or out-of-memory as `job_failed` with the
 ///   exit code, an executor's loss as `node_fault`; a job the executor stopped on our request,
@@ -176,15 +177,18 @@ public struct LeaseReconciler: Sendable {
 
     /// How a job's end is reported, if at all.
     static func report(for exit: JobExit, rank: Int, preempted: Bool) -> EndReport? {
-        switch exit {
+        // A job under a preemption notice that stops (saving its work and exiting, or killed at
+        // the deadline) was stopped by the market: the coordinator ends the lease as `preempted`
+        // at the deadline and requeues the job. Only the node's own fault is still reported.
+        if preempted, case .nodeFault = exit {} else if preempted { return nil }
+        return switch exit {
         case .exited(0):
             // A gang completes when its rank 0 does; the others wait for the lease to end.
             rank == 0 ? EndReport(reason: .completed, exitCode: 0) : nil
         case .exited(let code):
             EndReport(reason: .jobFailed, exitCode: Int(code))
         case .signalled(let signal):
-            // A preempted job killed at its deadline is the market's doing, not the job's.
-            preempted ? nil : EndReport(reason: .jobFailed, exitCode: 128 + Int(signal))
+            EndReport(reason: .jobFailed, exitCode: 128 + Int(signal))
         case .outOfMemory:
             EndReport(reason: .jobFailed, exitCode: 137)
         case .timedOut, .stopped:
