@@ -227,6 +227,13 @@ struct AgentSetup {
         try Agent(
             nodes: [registration], offers: [LeaseReconciler.NodeOffer(id: registration.id, gpuIndices: hardware.gpuIndices)],
             coordinator: HTTPAgentCoordinator(client: client), executor: executor,
-            stateDirectory: stateDirectory.appendingPathComponent("agent"), timing: timing, logger: logger)
+            stateDirectory: stateDirectory.appendingPathComponent("agent"), timing: timing, logger: logger,
+            gpuReadings: hardware.simulated ? nil : Self.readGPUs)
+    }
+
+    /// Real GPUs: utilisation and power for the usage reports (no reading, no counter).
+    @Sendable static func readGPUs() async -> [Int: GPUUsageQuery.Reading] {
+        guard let output = try? await NvidiaSMIRunner().run(arguments: GPUUsageQuery.arguments), output.exitStatus == 0 else { return [:] }
+        return GPUUsageQuery.parse(output.stdout)
     }
 }

@@ -82,8 +82,11 @@ struct HTTPAgentCoordinator: AgentCoordinator {
         }
     }
 
-    func reportUsage(leaseID: String, through: Timestamp) async throws(AgentCoordinatorError) {
-        try Self.check(try await send(.POST, "/v1/leases/\(leaseID)/usage", body: try encode(["through": through.description])))
+    func reportUsage(leaseID: String, through: Timestamp, counters: UsageCounters) async throws(AgentCoordinatorError) {
+        var body: [String: AnyEncodableNumberOrText] = ["through": .text(through.description)]
+        if let utilisation = counters.gpuUtilisationPerMille { body["gpu_utilisation_per_mille"] = .number(Int64(utilisation)) }
+        if let energy = counters.energyWh { body["energy_wh"] = .number(energy) }
+        try Self.check(try await send(.POST, "/v1/leases/\(leaseID)/usage", body: try encode(body)))
     }
 
     // MARK: Plumbing

@@ -34,7 +34,7 @@ struct AgentNetwork: Sendable {
     }
 
     /// A new agent for node `index` on its state folder (a restarted agent, when one ran before).
-    func agent(_ index: Int) throws -> Agent {
+    func agent(_ index: Int, gpuReadings: (@Sendable () async -> [Int: GPUUsageQuery.Reading])? = nil) throws -> Agent {
         var logger = Logger(label: "agent-\(nodes[index].id)")
         logger.logLevel = .warning
         let state = stateDirectories[index]
@@ -42,12 +42,12 @@ struct AgentNetwork: Sendable {
             nodes: [nodes[index]], offers: [.init(id: nodes[index].id, gpuIndices: Array(0..<nodes[index].gpus))],
             coordinator: HTTPAgentCoordinator(client: CoordinatorClient(baseURL: url, key: operatorKeys[index].privateKey)),
             executor: SandboxExecutor(stateDirectory: state.appendingPathComponent("leases"), logger: logger),
-            stateDirectory: state.appendingPathComponent("agent"), timing: Self.timing(), logger: logger)
+            stateDirectory: state.appendingPathComponent("agent"), timing: Self.timing(), logger: logger, gpuReadings: gpuReadings)
     }
 
     /// Starts agent `index`; cancel the task to stop it (its jobs keep running, as after a kill).
-    func start(_ index: Int) throws -> Task<Void, any Error> {
-        let agent = try agent(index)
+    func start(_ index: Int, gpuReadings: (@Sendable () async -> [Int: GPUUsageQuery.Reading])? = nil) throws -> Task<Void, any Error> {
+        let agent = try agent(index, gpuReadings: gpuReadings)
         return Task { try await agent.run() }
     }
 

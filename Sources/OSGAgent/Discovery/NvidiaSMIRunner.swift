@@ -38,8 +38,12 @@ public struct NvidiaSMIRunner: Sendable {
     /// - Throws: ``DiscoveryError`` `nvidia_smi_not_found` (no such program),
     ///   `nvidia_smi_timed_out`, or `nvidia_smi_failed` (it could not be started).
     public func run() async throws -> NvidiaSMIOutput {
+        try await run(arguments: NvidiaSMIOutput.arguments)
+    }
+
+    /// Runs `nvidia-smi` once with `arguments` (another query, such as ``GPUUsageQuery/arguments``).
+    public func run(arguments: [String]) async throws -> NvidiaSMIOutput {
         let path = try locate()
-        let arguments = NvidiaSMIOutput.arguments
         let timeout = timeoutSeconds
         let once = ResumeOnce()
         return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<NvidiaSMIOutput, any Error>) in

@@ -62,6 +62,11 @@ public actor Agent {
     /// Parts whose output is being sent right now: one sender per part, or a line goes twice.
     private var shipping: Set<String> = []
     private var lastUsage: [String: Date] = [:]
+    private var usageMeters: [String: LeaseUsageMeter] = [:]
+    /// The energy each lease's last accepted usage report gave, from the latest poll.
+    private var reportedEnergy: [String: Int64] = [:]
+    /// Reads the GPUs' utilisation and power (real GPUs: nvidia-smi); `nil` on a simulated node.
+    private let gpuReadings: (@Sendable () async -> [Int: GPUUsageQuery.Reading])?
     /// When the poll being acted on came back (for ``startLatencies``).
     private var pollReceived: Date?
     /// Seconds from the poll that showed a lease to its job running, newest last (at most 10,000).
@@ -74,7 +79,8 @@ public actor Agent {
     ///   - stateDirectory: where the journal and the status file live (the executor keeps its
     ///     own state under its own directory).
     public init(nodes: [NodeRegistrationRequest], offers: [LeaseReconciler.NodeOffer], coordinator: any AgentCoordinator,
-                executor: any LeaseExecutor, stateDirectory: URL, timing: Timing = Timing(), logger: Logger) throws {
+                executor: any LeaseExecutor, stateDirectory: URL, timing: Timing = Timing(), logger: Logger,
+                gpuReadings: (@Sendable () async -> [Int: GPUUsageQuery.Reading])? = nil) throws {
         precondition(nodes.map(\.id) == offers.map(\.id), "one offer per node, in the same order")
         // Only the journal's own folder is private: the folders above it must stay traversable,
         // since sandboxed jobs run as other users under the executor's folder beside it.
@@ -88,6 +94,7 @@ public actor Agent {
         self.stateDirectory = stateDirectory
         self.timing = timing
         self.logger = logger
+        self.gpuReadings = gpuReadings
         reconciler = LeaseReconciler(nodes: offers, parts: journal.parts)
         linesSent = journal.linesSent
         status = Status(nodes: nodes.map(\.id), executor: executor.name, registered: false, leaseVersion: 0,
@@ -207,6 +214,7 @@ public actor Agent {
                 let (version, leases) = try await coordinator.pollLeases(after: leaseVersion, waitSeconds: timing.pollWaitSeconds)
                 pollReceived = Date()
                 defer { pollReceived = nil }
+                reportedEnergy = Dictionary(leases.compactMap { lease in lease.usage?.energyWh.map { (lease.id, $0) } }, uniquingKeysWith: max)
                 backoff.reset()
                 // A coordinator that restarted from an older snapshot may count versions anew.
                 leaseVersion = version
@@ -289,6 +297,7 @@ public actor Agent {
                 jobs[partID] = nil
                 linesSent[partID] = nil
                 lastUsage[partID] = nil
+                usageMeters[partID] = nil
                 saveJournal()
                 do { try await executor.cleanUp(leaseID: partID) } catch {
                     logger.warning("could not clean up a lease", metadata: ["part": "\(partID)", "error": "\(error)"])
@@ -352,11 +361,20 @@ public actor Agent {
 
     private func reportUsageWhenDue() async {
         let now = Date()
-        for (partID, part) in reconciler.parts.sorted(by: { $0.key < $1.key }) where part.phase == .running && part.work.rank == 0 {
-            guard let last = lastUsage[partID], now.timeIntervalSince(last) >= timing.usageReportSeconds else { continue }
+        let due = reconciler.parts.sorted(by: { $0.key < $1.key }).filter { partID, part in
+            part.phase == .running && part.work.rank == 0
+                && lastUsage[partID].map { now.timeIntervalSince($0) >= timing.usageReportSeconds } == true
+        }
+        guard !due.isEmpty else { return }
+        let readings = await gpuReadings?() ?? [:]
+        for (partID, part) in due {
+            let seconds = now.timeIntervalSince(lastUsage[partID] ?? now)
             lastUsage[partID] = now
+            let measured = usageMeters[partID, default: LeaseUsageMeter(energyWh: reportedEnergy[part.leaseID] ?? 0)].counters(
+                readings: readings, gpuIndices: part.work.gpuIndices, seconds: seconds)
+            let counters = UsageCounters(gpuUtilisationPerMille: measured.gpuUtilisationPerMille, energyWh: measured.energyWh)
             do {
-                try await coordinator.reportUsage(leaseID: part.leaseID, through: .now)
+                try await coordinator.reportUsage(leaseID: part.leaseID, through: .now, counters: counters)
             } catch {
                 noteFailure(error, doing: "report usage of \(part.leaseID)")
             }

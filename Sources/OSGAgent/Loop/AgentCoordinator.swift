@@ -22,7 +22,7 @@ public protocol AgentCoordinator: Sendable {
     /// `gpus_measured` 0).
     func reportBenchmark(nodeID: String, result: HostBenchmarkResult) async throws(AgentCoordinatorError)
     /// `POST /v1/leases/{id}/usage`: settle the lease up to `through`.
-    func reportUsage(leaseID: String, through: Timestamp) async throws(AgentCoordinatorError)
+    func reportUsage(leaseID: String, through: Timestamp, counters: UsageCounters) async throws(AgentCoordinatorError)
 }
 
 /// A node as the agent registers it (`POST /v1/nodes`).

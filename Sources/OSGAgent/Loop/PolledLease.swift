@@ -60,6 +60,14 @@ public struct PolledLease: Sendable, Hashable, Decodable {
     public var maxDurationSeconds: Int64?
     public var spec: Spec?
     public var preemption: Preemption?
+    /// The lease's last usage report, as far as the agent needs it.
+    public var usage: Usage?
+
+    /// The last usage report's cumulative energy.
+    public struct Usage: Sendable, Hashable, Decodable {
+        public var energyWh: Int64?
+        enum CodingKeys: String, CodingKey { case energyWh = "energy_wh" }
+    }
 
     public init(id: String, job: String, nodes: [Allocation], start: String, image: String? = nil, command: [String]?,
                 maxDurationSeconds: Int64?, spec: Spec?, preemption: Preemption? = nil) {
@@ -75,7 +83,7 @@ public struct PolledLease: Sendable, Hashable, Decodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, job, nodes, start, image, command, spec, preemption
+        case id, job, nodes, start, image, command, spec, preemption, usage
         case maxDurationSeconds = "max_duration_seconds"
     }
 }

@@ -1,0 +1,61 @@
+import Foundation
+
+/// What the agent reads of its GPUs' use for usage reports: utilisation and power per GPU,
+/// from `nvidia-smi --query-gpu=index,utilization.gpu,power.draw --format=csv,noheader,nounits`.
+public enum GPUUsageQuery {
+    /// One GPU's reading.
+    public struct Reading: Sendable, Hashable {
+        /// Utilisation over the driver's last sample period, percent (0-100).
+        public var utilisationPercent: Int
+        /// Power drawn now, watts; `nil` when the GPU does not report it (`[N/A]`).
+        public var powerWatts: Double?
+
+        public init(utilisationPercent: Int, powerWatts: Double?) {
+            self.utilisationPercent = utilisationPercent
+            self.powerWatts = powerWatts
+        }
+    }
+
+    public static let arguments = ["--query-gpu=index,utilization.gpu,power.draw", "--format=csv,noheader,nounits"]
+
+    /// Readings by GPU index. A line that does not read (a lost GPU, `[N/A]` utilisation) is
+    /// left out: its GPU simply has no reading this time.
+    public static func parse(_ output: String) -> [Int: Reading] {
+        var readings: [Int: Reading] = [:]
+        for line in output.split(whereSeparator: \.isNewline) {
+            let fields = line.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard fields.count == 3, let index = Int(fields[0]), index >= 0,
+                  let utilisation = Int(fields[1]), (0...100).contains(utilisation) else { continue }
+            let power = Double(fields[2]).flatMap { $0.isFinite && $0 >= 0 && $0 < 100_000 ? $0 : nil }
+            readings[index] = Reading(utilisationPercent: utilisation, powerWatts: power)
+        }
+        return readings
+    }
+}
+
+/// What a lease's GPUs did between two usage reports, as the report carries it.
+public struct LeaseUsageMeter: Sendable, Hashable {
+    /// Energy drawn so far, watt-hours (cumulative, as the API wants it).
+    public private(set) var energyWh: Double
+
+    /// - Parameter energyWh: what the lease's last accepted report said (a restarted agent goes
+    ///   on from there: the figure is cumulative and may never go down).
+    public init(energyWh: Int64 = 0) {
+        self.energyWh = Double(max(0, energyWh))
+    }
+
+    /// The counters for a report covering `seconds` since the previous one, from `readings` of
+    /// the lease's `gpuIndices`: the mean utilisation in per-mille, and the energy so far with
+    /// this period's at the power read now (a rectangle per report: as fine as the reports).
+    /// `nil` fields when no GPU of the lease has a reading.
+    public mutating func counters(readings: [Int: GPUUsageQuery.Reading], gpuIndices: [Int], seconds: Double)
+        -> (gpuUtilisationPerMille: Int?, energyWh: Int64?) {
+        let mine = gpuIndices.compactMap { readings[$0] }
+        guard !mine.isEmpty else { return (nil, nil) }
+        let utilisation = mine.reduce(0) { $0 + $1.utilisationPercent } * 10 / mine.count
+        let powers = mine.compactMap(\.powerWatts)
+        guard !powers.isEmpty else { return (utilisation, nil) }
+        energyWh += powers.reduce(0, +) * max(0, seconds) / 3_600
+        return (utilisation, Int64(energyWh.rounded(.down)))
+    }
+}
