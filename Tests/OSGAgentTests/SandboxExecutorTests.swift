@@ -108,7 +108,7 @@ struct SandboxExecutorTests {
         defer { try? FileManager.default.removeItem(at: state) }
         let marker = "marker-\(UInt32.random(in: 0...UInt32.max))"
         let first = try await executor.start(
-            Support.work("first", "echo x > /work/\(marker); echo x > /tmp/\(marker); echo READY; sleep 30", maxDurationSeconds: 20)
+            Support.work("first", "echo x > /work/\(marker); echo x > /tmp/\(marker); echo READY; sleep 300", maxDurationSeconds: 600)
         )
         try await Support.waitForLine("READY", of: first)
         let other = state.appendingPathComponent("leases/first/work/\(marker)").path
@@ -128,7 +128,7 @@ struct SandboxExecutorTests {
         let lines = try await Support.output(of: second).map(\.text)
         #expect(!lines.contains { $0.contains(marker) && !$0.contains("No such file") })
         #expect(!lines.contains("READ"))
-        #expect(lines.contains("0"), "no `sleep 30` of the other lease in this one's process list")
+        #expect(lines.contains("0"), "no `sleep 300` of the other lease in this one's process list")
     }
 
     @Test("no network unless allowed: a loopback listener on the host is unreachable, and reachable with networkAllowed")
@@ -167,7 +167,7 @@ struct SandboxExecutorTests {
         defer { try? FileManager.default.removeItem(at: state) }
         let started = Date()
         let job = try await executor.start(Support.work("slow", "sleep 100", maxDurationSeconds: 1))
-        #expect(try await Support.exit(of: job, within: 8) == .timedOut)
+        #expect(try await Support.exit(of: job, within: 120) == .timedOut)
         #expect(Date().timeIntervalSince(started) >= 0.9)
     }
 
@@ -186,12 +186,12 @@ struct SandboxExecutorTests {
         await polite.terminate(graceSeconds: 20)
         await stubborn.terminate(graceSeconds: 1)
         await victim.kill()
-        #expect(try await Support.exit(of: polite, within: 5) == .stopped)
+        #expect(try await Support.exit(of: polite, within: 120) == .stopped)
         #expect(try await Support.output(of: polite).map(\.text).contains("GOT_TERM"))
-        #expect(try await Support.exit(of: stubborn, within: 8) == .stopped, "killed after its grace period")
+        #expect(try await Support.exit(of: stubborn, within: 120) == .stopped, "killed after its grace period")
         #expect(try await Support.output(of: stubborn).map(\.text).contains("IGNORED"))
-        #expect(try await Support.exit(of: victim, within: 5) == .stopped)
-        #expect(try await Support.exit(of: plain, within: 5) == .stopped, "SIGTERM's default action ends a job without a handler")
+        #expect(try await Support.exit(of: victim, within: 120) == .stopped)
+        #expect(try await Support.exit(of: plain, within: 120) == .stopped, "SIGTERM's default action ends a job without a handler")
         // A job that ended by itself keeps its own exit.
         let done = try await executor.start(Support.work("done", "exit 7"))
         #expect(try await Support.exit(of: done) == .exited(code: 7))
@@ -252,10 +252,10 @@ struct SandboxExecutorTests {
         }
         let greedy = try await executor.start(Support.work("greedy", allocate(2 << 30), memoryGiB: 1))
         let modest = try await executor.start(Support.work("modest", allocate(200 << 20), memoryGiB: 1))
-        let greedyExit = try await Support.exit(of: greedy, within: 30)
+        let greedyExit = try await Support.exit(of: greedy, within: 120)
         #expect(greedyExit != .exited(code: 0))
         #expect(!(try await Support.output(of: greedy)).map(\.text).contains("ALLOCATED"))
-        #expect(try await Support.exit(of: modest, within: 30) == .exited(code: 0))
+        #expect(try await Support.exit(of: modest, within: 120) == .exited(code: 0))
         #expect(try await Support.output(of: modest).map(\.text).contains("ALLOCATED"))
         if executor.cgroupParent == nil && geteuid() == 0 {
             // rlimits apply: the heap limit is the lease's memory, processes are bounded per lease uid.
@@ -269,7 +269,7 @@ struct SandboxExecutorTests {
     func idempotentStartAndCleanUp() async throws {
         let (executor, state) = try Support.makeExecutor()
         defer { try? FileManager.default.removeItem(at: state) }
-        let work = Support.work("once", "echo run >> /work/runs; echo READY; sleep 30")
+        let work = Support.work("once", "echo run >> /work/runs; echo READY; sleep 300")
         let job = try await executor.start(work)
         try await Support.waitForLine("READY", of: job)
         #expect(try await executor.start(work) as? SandboxJob === job as? SandboxJob)
@@ -355,7 +355,7 @@ enum SandboxTestSupport {
 
     static func work(
         _ leaseID: String, _ script: String, memoryGiB: Int = 1, networkAllowed: Bool = false, gpuIndices: [Int] = [],
-        environment: [String: String] = [:], maxDurationSeconds: Int64 = 30
+        environment: [String: String] = [:], maxDurationSeconds: Int64 = 600
     ) -> LeaseWork {
         LeaseWork(
             leaseID: leaseID, jobID: "job-\(leaseID)", jobName: "test", command: ["/bin/bash", "-c", script], cpuCores: 1,
@@ -369,7 +369,7 @@ enum SandboxTestSupport {
     }
 
     /// The job's exit, waiting at most `seconds`; past that the job is killed and this throws.
-    static func exit(of job: any RunningJob, within seconds: Double = 10) async throws -> JobExit {
+    static func exit(of job: any RunningJob, within seconds: Double = 120) async throws -> JobExit {
         let result = await withTaskGroup(of: JobExit?.self) { group in
             group.addTask { await job.exit() }
             group.addTask {
@@ -399,7 +399,7 @@ enum SandboxTestSupport {
     }
 
     /// Waits (polling every 20 ms, at most `seconds`) until the job printed `text` on a line.
-    static func waitForLine(_ text: String, of job: any RunningJob, within seconds: Double = 10) async throws {
+    static func waitForLine(_ text: String, of job: any RunningJob, within seconds: Double = 120) async throws {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if try await output(of: job).contains(where: { $0.text == text }) { return }
