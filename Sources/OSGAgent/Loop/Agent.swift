@@ -251,24 +251,16 @@ public actor Agent {
         return actions
     }
 
+    /// Most leases started at once (each start is a few processes and files).
+    static let concurrentStarts = 16
+
     private func perform(_ actions: [LeaseReconciler.Action]) async {
+        // Starts go first and together: a poll that brings 64 leases starts them in parallel.
+        await start(actions.compactMap { if case .start(let work) = $0 { work } else { nil } })
         for action in actions {
             switch action {
-            case .start(let work):
-                do {
-                    let job = try await executor.start(work)
-                    if let pollReceived {
-                        if startLatencies.count == 10_000 { startLatencies.removeFirst(5_000) }
-                        startLatencies.append(Date().timeIntervalSince(pollReceived))
-                    }
-                    logger.info("lease started", metadata: ["part": "\(work.leaseID)", "job": "\(work.jobID)", "gpus": "\(work.gpuIndices)"])
-                    adopt(job, partID: work.leaseID)
-                } catch {
-                    logger.error("could not start a lease", metadata: ["part": "\(work.leaseID)", "error": "\(error)"])
-                    let exit: JobExit = (error as? ExecutorError)?.code == "image_unsupported"
-                        ? .nodeFault("this node cannot run images yet: \(error)") : .nodeFault("the executor could not start the job: \(error)")
-                    await perform(reconcile { $0.jobEnded(partID: work.leaseID, exit: exit) })
-                }
+            case .start:
+                continue
             case .terminate(let partID, let grace):
                 logger.info("preemption notice: stopping the job", metadata: ["part": "\(partID)", "grace_s": "\(grace)"])
                 await jobs[partID]?.terminate(graceSeconds: grace)
@@ -302,6 +294,47 @@ public actor Agent {
                 do { try await executor.cleanUp(leaseID: partID) } catch {
                     logger.warning("could not clean up a lease", metadata: ["part": "\(partID)", "error": "\(error)"])
                 }
+            }
+        }
+    }
+
+    /// Starts `works` at most ``concurrentStarts`` at a time, then watches each job.
+    private func start(_ works: [LeaseWork]) async {
+        guard !works.isEmpty else { return }
+        let executor = self.executor
+        var outcomes: [(LeaseWork, Result<any RunningJob, any Error>, Date)] = []
+        await withTaskGroup(of: (LeaseWork, Result<any RunningJob, any Error>, Date).self) { group in
+            var pending = works[...]
+            func launch() {
+                guard let work = pending.popFirst() else { return }
+                group.addTask {
+                    do {
+                        let job = try await executor.start(work)
+                        return (work, .success(job), Date())
+                    } catch {
+                        return (work, .failure(error), Date())
+                    }
+                }
+            }
+            for _ in 0..<Self.concurrentStarts { launch() }
+            for await outcome in group {
+                outcomes.append(outcome)
+                launch()
+            }
+        }
+        for (work, result, running) in outcomes {
+            switch result {
+            case .success(let job):
+                if let pollReceived {
+                    if startLatencies.count == 10_000 { startLatencies.removeFirst(5_000) }
+                    startLatencies.append(running.timeIntervalSince(pollReceived))
+                }
+                logger.info("lease started", metadata: ["part": "\(work.leaseID)", "job": "\(work.jobID)", "gpus": "\(work.gpuIndices)"])
+                adopt(job, partID: work.leaseID)
+            case .failure(let error):
+                logger.error("could not start a lease", metadata: ["part": "\(work.leaseID)", "error": "\(error)"])
+                let exit: JobExit = .nodeFault("the executor could not start the job: \(error)")
+                await perform(reconcile { $0.jobEnded(partID: work.leaseID, exit: exit) })
             }
         }
     }
