@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import OSGAgent
 import OSGServer
 import Testing
@@ -95,81 +96,6 @@ struct AgentFailureTests {
             #expect(AgentNetwork.leases(done).count == 1, "the same lease, never a second")
             #expect(AgentNetwork.lastLease(done)["end_reason"] as? String == "completed")
             #expect(try await network.logs(job) == ["begin", "end"])
-        }
-    }
-}
-
-/// A port on 127.0.0.1 that nothing listens on right now.
-func freeLoopbackPort() throws -> Int {
-    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard descriptor >= 0 else { throw POSIXError(.EMFILE) }
-    defer { close(descriptor) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
-    }
-    guard bound else { throw POSIXError(.EADDRINUSE) }
-    return Int(UInt16(bigEndian: address.sin_port))
-}
-
-@Suite("Preemption reaches the job: SIGTERM at the notice, the lease ends at the deadline", .serialized)
-struct AgentPreemptionTests {
-    @Test("a preemptible job gets SIGTERM when a standard job needs its GPUs, is requeued, and the standard job runs",
-          .enabled(if: AgentNetwork.enabled))
-    func preemption() async throws {
-        try #require(AgentNetwork.sandboxAvailable, "bubblewrap cannot create sandboxes here (CI must be able to): apt-get install bubblewrap")
-        try await LoopbackCoordinator.run(configure: {
-            AgentNetwork.configure(&$0, heartbeatTimeoutSeconds: 30, preemptionNoticeSeconds: 2)
-        }) { port in
-            let network = try await AgentNetwork.make(regions: ["eu"], url: "http://127.0.0.1:\(port)")
-            try await network.fund()
-            let agent = try network.start(0)
-            defer { agent.cancel() }
-            let lender = try await network.submit(AgentNetwork.spec(
-                "lender", command: "trap 'echo got TERM, saving; exit 0' TERM; echo working; while true; do sleep 0.1; done",
-                gpus: 4, jobClass: "preemptible"))
-            try await network.waitFor(lender) { $0["status"] as? String == "running" }
-            #expect(try await eventually { try await network.logs(lender).contains("working") })
-            let urgent = try await network.submit(AgentNetwork.spec("urgent", command: "echo urgent ran", gpus: 4))
-            let done = try await network.waitFor(urgent, seconds: 40) { $0["status"] as? String == "completed" }
-            #expect(try await network.logs(urgent) == ["urgent ran"])
-            #expect(AgentNetwork.lastLease(done)["end_reason"] as? String == "completed")
-            let preempted = try await network.job(lender)
-            #expect(AgentNetwork.leases(preempted).first?["end_reason"] as? String == "preempted", "\(preempted)")
-            #expect(try await network.logs(lender).contains("got TERM, saving"), "the job heard the notice")
-            #expect(preempted["failed_runs"] as? Int == 0, "being preempted is not the job's failure")
-            // Requeued: it runs again once the urgent job is done.
-            try await network.waitFor(lender, seconds: 30) { AgentNetwork.leases($0).count == 2 && $0["status"] as? String == "running" }
-            let cancelled = try await network.tenant.send(.DELETE, "/v1/jobs/\(lender)")
-            #expect(cancelled.status == 200)
-        }
-    }
-}
-
-@Suite("Usage reports carry what the GPUs did")
-struct AgentUsageTests {
-    @Test("with GPU readings, the lease's usage shows its GPUs' utilisation and cumulative energy", .enabled(if: AgentNetwork.enabled))
-    func counters() async throws {
-        try #require(AgentNetwork.sandboxAvailable, "bubblewrap cannot create sandboxes here (CI must be able to): apt-get install bubblewrap")
-        try await LoopbackCoordinator.run(configure: { AgentNetwork.configure(&$0, heartbeatTimeoutSeconds: 30) }) { port in
-            let network = try await AgentNetwork.make(regions: ["eu"], url: "http://127.0.0.1:\(port)")
-            try await network.fund()
-            // As nvidia-smi would read them: GPU 0 (the lease's) busy at 36 kW, the others idle.
-            let agent = try network.start(0) {
-                [0: .init(utilisationPercent: 75, powerWatts: 36_000), 1: .init(utilisationPercent: 0, powerWatts: 10)]
-            }
-            defer { agent.cancel() }
-            let job = try await network.submit(AgentNetwork.spec("busy", command: "sleep 5"))
-            let reported = try await network.waitFor(job, seconds: 30) { job in
-                ((AgentNetwork.lastLease(job)["usage"] as? [String: Any])?["energy_wh"] as? Int ?? 0) > 0
-            }
-            let usage = try #require(AgentNetwork.lastLease(reported)["usage"] as? [String: Any])
-            #expect(usage["gpu_utilisation_per_mille"] as? Int == 750)
-            #expect((usage["energy_wh"] as? Int ?? 0) >= 10, "36 kW for about 2 s is about 20 Wh: \(usage)")
         }
     }
 }
