@@ -85,6 +85,8 @@ struct AgentCommand: AsyncParsableCommand {
         var usageSeconds: Double = 60
         @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.")
         var logLevel = "info"
+        @Flag(name: .long, help: "Log one JSON object per line on standard error (for log collectors) instead of text.")
+        var json = false
 
         func validate() throws {
             guard heartbeatSeconds >= 0.1, heartbeatSeconds <= 3_600 else { throw ValidationError("--heartbeat-seconds must be between 0.1 and 3600") }
@@ -94,8 +96,9 @@ struct AgentCommand: AsyncParsableCommand {
 
         func run() async throws {
             let level = Logger.Level(rawValue: logLevel) ?? .info
+            let json = self.json
             LoggingSystem.bootstrap { label in
-                var handler = StreamLogHandler.standardError(label: label)
+                var handler: any LogHandler = json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
                 handler.logLevel = level
                 return handler
             }
