@@ -72,6 +72,7 @@ public actor Agent {
     /// Seconds from the poll that showed a lease to its job running, newest last (at most 10,000).
     public private(set) var startLatencies: [Double] = []
     private var status: Status
+    private var writtenStatus: Status?
     private var leaseVersion: UInt64 = 0
 
     /// - Parameters:
@@ -431,10 +432,12 @@ public actor Agent {
         }
     }
 
+    /// Writes the status file when the status changed (an idle agent writes nothing).
     private func writeStatus() {
         status.running = reconciler.parts.filter { $0.value.phase == .running }.keys.sorted()
         status.endsToReport = reconciler.pendingReports.compactMap { if case .reportEnd(let lease, _, _) = $0 { lease } else { nil } }
-        guard let data = try? JSONEncoder().encode(status) else { return }
+        guard status != writtenStatus, let data = try? JSONEncoder().encode(status) else { return }
+        writtenStatus = status
         let url = Self.statusFile(in: stateDirectory)
         let temporary = url.appendingPathExtension("tmp")
         if FileManager.default.createFile(atPath: temporary.path, contents: data, attributes: [.posixPermissions: 0o600]) {
