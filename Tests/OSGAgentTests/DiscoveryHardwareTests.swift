@@ -4,17 +4,6 @@ import Testing
 
 @testable import OSGAgent
 
-private func code(of body: () throws -> some Any) -> DiscoveryError.Code? {
-    do {
-        _ = try body()
-        return nil
-    } catch let error as DiscoveryError {
-        return error.code
-    } catch {
-        return nil
-    }
-}
-
 private func host(cpus: Int = 32, memoryBytes: UInt64 = 256 << 30, freeDiskBytes: UInt64 = 900 << 30) -> HostResources {
     HostResources(
         allowedCPUs: cpus, cpuLimitMillicores: nil, memoryTotalBytes: memoryBytes, memoryLimitBytes: nil,

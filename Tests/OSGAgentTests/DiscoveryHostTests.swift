@@ -8,17 +8,6 @@ private func recordedHost(_ name: String) throws -> HostDiscovery {
     HostDiscovery(root: try #require(Bundle.module.resourceURL).appendingPathComponent("Fixtures/proc/\(name)").path)
 }
 
-private func code(of body: () throws -> some Any) -> DiscoveryError.Code? {
-    do {
-        _ = try body()
-        return nil
-    } catch let error as DiscoveryError {
-        return error.code
-    } catch {
-        return nil
-    }
-}
-
 @Suite("host discovery")
 struct DiscoveryHostTests {
     struct Host: Sendable, CustomTestStringConvertible {

@@ -13,17 +13,6 @@ private func recordedRun(_ name: String) throws -> NvidiaSMIOutput {
     return NvidiaSMIOutput(stdout: stdout, stderr: stderr, exitStatus: try #require(Int32(status.trimmingASCIIWhitespace())))
 }
 
-private func code(of body: () throws -> some Any) -> DiscoveryError.Code? {
-    do {
-        _ = try body()
-        return nil
-    } catch let error as DiscoveryError {
-        return error.code
-    } catch {
-        return nil
-    }
-}
-
 @Suite("nvidia-smi output")
 struct DiscoveryNvidiaSMITests {
     struct Healthy: Sendable, CustomTestStringConvertible {
