@@ -126,15 +126,17 @@ struct SandboxArgumentsTests {
         #expect(message.contains("exited lots"))
     }
 
-    @Test("an image is refused as unsupported, and so is work the sandbox cannot run; nothing is left behind")
+    @Test("work the sandbox cannot run is refused before anything is fetched or written; nothing is left behind")
     func refusedWork() async throws {
         let state = FileManager.default.temporaryDirectory.appendingPathComponent("osg-sandbox-refuse-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: state) }
         let executor = SandboxExecutor(stateDirectory: state, logger: Logger(label: "test"))
         var image = Self.work()
         image.image = "ghcr.io/org/trainer:1.2"
+        image.cpuCores = 0
         let error = await #expect(throws: ExecutorError.self) { try await executor.start(image) }
-        #expect(error?.code == "image_unsupported")
+        #expect(error?.code == "invalid_work", "checked before the image is fetched")
+        #expect(!FileManager.default.fileExists(atPath: state.appendingPathComponent("images").path))
         var empty = Self.work()
         empty.command = []
         let invalid = await #expect(throws: ExecutorError.self) { try await executor.start(empty) }
@@ -147,6 +149,39 @@ struct SandboxArgumentsTests {
         let bad = await #expect(throws: ExecutorError.self) { try await executor.start(escape) }
         #expect(bad?.code == "invalid_lease_id")
         #expect(try await executor.runningJobs().isEmpty)
+    }
+
+    @Test("with an image: its root read-only at /, not the host's system or /etc files; its WorkingDir; its Env under the spec's")
+    func image() {
+        let configuration = OCIImageConfiguration(
+            environment: ["PATH=/opt/conda/bin:/usr/bin", "SEED=image", "LANG=en_US.UTF-8", "OSG_RANK=9"], workingDirectory: "/app"
+        )
+        let root = SandboxRootFilesystem.directory(URL(fileURLWithPath: "/state/images/images/sha256-ab/rootfs"))
+        let work = Self.work(network: true, environment: ["SEED": "spec"])
+        let arguments = SandboxArguments(
+            work: work, workDirectory: "/state/leases/lease-1/work", root: root, layout: Self.layout, tmpfsBytes: 1 << 30, image: configuration
+        )
+        let options = arguments.options
+        #expect(Self.contains(options, ["--ro-bind", "/state/images/images/sha256-ab/rootfs", "/"]))
+        #expect(!options.contains("/usr") && !options.contains("/etc/ld.so.cache") && !options.contains("/etc/ssl/certs"))
+        #expect(Self.contains(options, ["--ro-bind", "/etc/resolv.conf", "/etc/resolv.conf"]), "the node's name servers, with network")
+        #expect(!options.contains("/etc/nsswitch.conf"))
+        #expect(Self.contains(options, ["--ro-bind-data", "\(SandboxArguments.passwdFD)", "/etc/passwd"]))
+        #expect(Self.contains(options, ["--bind", "/state/leases/lease-1/work", "/work"]))
+        #expect(Self.contains(options, ["--chdir", "/app"]))
+        #expect(Array(options.suffix(2)) == ["--remount-ro", "/"])
+        let environment = arguments.environment
+        #expect(environment["PATH"] == "/opt/conda/bin:/usr/bin", "the image's PATH")
+        #expect(environment["LANG"] == "en_US.UTF-8")
+        #expect(environment["SEED"] == "spec", "the spec's variables win over the image's")
+        #expect(environment["OSG_RANK"] == "1", "the lease's facts win over everything")
+        #expect(environment["HOME"] == "/work")
+        let noDirectory = SandboxArguments(
+            work: Self.work(), workDirectory: "/state/leases/lease-1/work", root: root, layout: Self.layout, tmpfsBytes: 1 << 30,
+            image: OCIImageConfiguration()
+        )
+        #expect(Self.contains(noDirectory.options, ["--chdir", "/work"]), "no WorkingDir: the work directory")
+        #expect(!noDirectory.options.contains("/etc/resolv.conf"), "no network: no resolver")
     }
 
     @Test("the supervisor script quotes paths for bash")

@@ -38,6 +38,11 @@ public struct OCIImageConfiguration: Sendable, Hashable, Codable {
             throw ExecutorError("image_invalid", "the image's config is not an OCI image config: \(error)")
         }
         let config = blob.config
+        // NUL cannot cross into bubblewrap's arguments; an image carrying one is broken.
+        let texts = [config?.WorkingDir ?? ""] + (config?.Entrypoint ?? []) + (config?.Cmd ?? [])
+        guard texts.allSatisfy({ !$0.utf8.contains(0) }) else {
+            throw ExecutorError("image_invalid", "the image's WorkingDir, Entrypoint or Cmd contains a NUL byte")
+        }
         environment = (config?.Env ?? []).filter { $0.contains("=") && !$0.hasPrefix("=") && !$0.utf8.contains(0) }
         let directory = config?.WorkingDir ?? ""
         // Docker reads a relative WorkingDir from the root.

@@ -26,13 +26,15 @@ import Glibc
 /// unpacking/<token>/          one unpack in progress
 /// images/sha256-<hex>/        an unpacked image: rootfs/, image.json (its config), umoci's files
 /// sources/sha256-<hex>        what a reference resolved to → the manifest digest unpacked
+/// locks/sha256-<hex>          held (flock) while that source is fetched and unpacked
 /// tmp/                        the tools' big temporary files
 /// ```
 ///
 /// Every fetch and unpack writes to a directory of its own and the finished image appears by
 /// one `rename`, so concurrent starts of the same image (in this process or another) never see
 /// a partial root filesystem; the loser of a race discards its copy. Starts of one reference in
-/// this process share one fetch.
+/// this process share one fetch, and fetches of one source digest (by any process) take turns
+/// on a lock, so the second finds the first's image.
 ///
 /// Whose fault a failure is, by ``ExecutorError`` code:
 /// - the job's (the tenant named something unusable; ``jobFaultCodes``): `image_reference_invalid`
@@ -142,6 +144,7 @@ public final class OCIImageStore: Sendable {
     private var unpackingDirectory: URL { directory.appendingPathComponent("unpacking", isDirectory: true) }
     private var imagesDirectory: URL { directory.appendingPathComponent("images", isDirectory: true) }
     private var sourcesDirectory: URL { directory.appendingPathComponent("sources", isDirectory: true) }
+    private var locksDirectory: URL { directory.appendingPathComponent("locks", isDirectory: true) }
     private var temporaryDirectory: URL { directory.appendingPathComponent("tmp", isDirectory: true) }
     private var policyFile: URL { directory.appendingPathComponent("policy.json") }
     private var tool: OCIImageTool { OCIImageTool(temporaryDirectory: temporaryDirectory.path) }
@@ -177,8 +180,18 @@ public final class OCIImageStore: Sendable {
                 "image \(reference.text.debugDescription) resolved to a manifest with digest \(sourceDigest), not the pinned \(pinned): pin the digest of the image you mean"
             )
         }
-        if let cached = try cached(reference, sourceDigest: sourceDigest) { return cached }
+        // One fetch of an image at a time (in this process or another): skopeo rewrites a
+        // manifest blob in place, so a second copy of the same image could truncate it under the
+        // first one's unpack.
+        return try exclusively(sourceDigest, reference) {
+            if let cached = try cached(reference, sourceDigest: sourceDigest) { return cached }
+            return try fetch(reference, sourceDigest: sourceDigest, started: started)
+        }
+    }
 
+    /// Copies the image `sourceDigest` names, unpacks it unless its manifest is there already,
+    /// and records what the source digest resolved to.
+    private func fetch(_ reference: OCIImageReference, sourceDigest: String, started: Date) throws -> OCIImage {
         // Fetch into a layout of our own whose blobs are the shared ones: layers already here
         // are not fetched again, and no other fetch writes this layout's index.
         let token = Self.token()
@@ -209,7 +222,7 @@ public final class OCIImageStore: Sendable {
             try unpack(reference, layout: layout, manifestDigest: manifestDigest)
         }
         try cacheStep("record \(sourceDigest)") {
-            try SandboxFiles.writeAtomically(manifestDigest + "\n", to: sourcesDirectory.appendingPathComponent(Self.fileName(sourceDigest)), mode: 0o600)
+            try Self.writeShared(Data((manifestDigest + "\n").utf8), to: sourcesDirectory.appendingPathComponent(Self.fileName(sourceDigest)))
         }
         guard var image = try cached(reference, sourceDigest: sourceDigest) else {
             throw ExecutorError("image_cache_failed", "image \(reference.text.debugDescription) was unpacked but is not in \(imagesDirectory.path)")
@@ -294,10 +307,15 @@ public final class OCIImageStore: Sendable {
             guard let data = FileManager.default.contents(atPath: url.path), OCIImageDigest.sha256(data) == digest else { return nil }
             return data
         }
-        guard let manifestData = blob(manifestDigest), let manifest = try? JSONDecoder().decode(Manifest.self, from: manifestData),
-            let config = blob(manifest.config.digest)
-        else {
-            throw ExecutorError("image_invalid", "image \(reference.text.debugDescription) (\(manifestDigest)) has no readable manifest and config")
+        // skopeo just wrote and checked these blobs: one missing or changed is the cache's fault.
+        guard let manifestData = blob(manifestDigest) else {
+            throw ExecutorError("image_cache_failed", "the manifest \(manifestDigest) of image \(reference.text.debugDescription) is missing or damaged in \(blobsDirectory.path): try again")
+        }
+        guard let manifest = try? JSONDecoder().decode(Manifest.self, from: manifestData) else {
+            throw ExecutorError("image_invalid", "image \(reference.text.debugDescription) (\(manifestDigest)) has a manifest without a config")
+        }
+        guard let config = blob(manifest.config.digest) else {
+            throw ExecutorError("image_cache_failed", "the config \(manifest.config.digest) of image \(reference.text.debugDescription) is missing or damaged in \(blobsDirectory.path): try again")
         }
         return try OCIImageConfiguration(configJSON: config)
     }
@@ -316,13 +334,37 @@ public final class OCIImageStore: Sendable {
         }
     }
 
+    /// Runs `body` holding the lock of `sourceDigest` (`locks/sha256-<hex>`, an `flock`),
+    /// waiting at most as long as a fetch and an unpack may take.
+    private func exclusively<T>(_ sourceDigest: String, _ reference: OCIImageReference, _ body: () throws -> T) throws -> T {
+        let path = locksDirectory.appendingPathComponent(Self.fileName(sourceDigest)).path
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw ExecutorError("image_cache_failed", "could not open the lock \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }  // releases the lock
+        let deadline = Date().addingTimeInterval(Double(timeouts.copySeconds + timeouts.unpackSeconds))
+        var pause: UInt32 = 5_000
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK || errno == EINTR else {
+                throw ExecutorError("image_cache_failed", "could not lock \(path): \(String(cString: strerror(errno)))")
+            }
+            guard Date() < deadline else {
+                throw ExecutorError("image_pull_failed", "another fetch of image \(reference.text.debugDescription) did not finish in time (lock \(path)): try again")
+            }
+            usleep(pause)
+            pause = min(pause * 2, 200_000)
+        }
+        return try body()
+    }
+
     private func prepareDirectories() throws {
         try cacheStep("prepare \(directory.path)") {
             try FileManager.default.createDirectory(at: directory.deletingLastPathComponent(), withIntermediateDirectories: true)
             // The lease uids must pass through to images/…/rootfs, and read nothing else here.
             try SandboxFiles.makeDirectory(directory, mode: 0o711)
             try SandboxFiles.makeDirectory(imagesDirectory, mode: 0o711)
-            for private_ in [blobsDirectory, pullsDirectory, unpackingDirectory, sourcesDirectory, temporaryDirectory] {
+            for private_ in [blobsDirectory, pullsDirectory, unpackingDirectory, sourcesDirectory, locksDirectory, temporaryDirectory] {
                 try SandboxFiles.makeDirectory(private_, mode: 0o700)
             }
             try SandboxFiles.makeDirectory(blobsDirectory.appendingPathComponent("sha256"), mode: 0o700)
@@ -330,7 +372,7 @@ public final class OCIImageStore: Sendable {
                 // Our own trust policy, not the host's /etc/containers/policy.json (which may be
                 // missing): integrity comes from digests (skopeo checks every blob's, the store
                 // checks a pinned manifest's), not from signatures.
-                try SandboxFiles.writeAtomically(#"{"default":[{"type":"insecureAcceptAnything"}]}"# + "\n", to: policyFile, mode: 0o600)
+                try Self.writeShared(Data((#"{"default":[{"type":"insecureAcceptAnything"}]}"# + "\n").utf8), to: policyFile)
             }
         }
         removeStaleTemporaries()
@@ -361,7 +403,7 @@ public final class OCIImageStore: Sendable {
     /// A skopeo failure, as the tenant's (`image_unavailable`) when the registry or file says the
     /// image is not there or not for us, else as the node's (`image_pull_failed`).
     func pullFailure(_ reference: OCIImageReference, _ result: OCIImageTool.Result, doing step: String) -> ExecutorError {
-        let stderr = result.stderr.isEmpty ? "no message" : result.stderr
+        let stderr = result.stderr.isEmpty ? "no message" : Self.skopeoMessage(result.stderr)
         if result.timedOut {
             return ExecutorError("image_pull_failed", "could not \(step) image \(reference.text.debugDescription): skopeo \(stderr)")
         }
@@ -369,6 +411,16 @@ public final class OCIImageStore: Sendable {
         let fix = code == "image_unavailable"
             ? "check the image exists and is public (or give its full registry name)" : "check the node's network and disk, then try again"
         return ExecutorError(code, "could not \(step) image \(reference.text.debugDescription) (skopeo exit \(result.status)): \(stderr): \(fix)")
+    }
+
+    /// The message of skopeo's log line (`time=… level=fatal msg="…"`), or its stderr as it is.
+    static func skopeoMessage(_ stderr: String) -> String {
+        guard let line = stderr.split(separator: "\n").last(where: { $0.contains("level=fatal") || $0.contains("level=error") }),
+            let start = line.range(of: "msg=\"")
+        else { return stderr }
+        var message = line[start.upperBound...]
+        if message.hasSuffix("\"") { message = message.dropLast() }
+        return message.replacingOccurrences(of: "\\\"", with: "\"")
     }
 
     /// `image_digest_mismatch`, `image_unavailable` or `image_pull_failed`, from skopeo's stderr.
@@ -395,6 +447,20 @@ public final class OCIImageStore: Sendable {
             throw error
         } catch {
             throw ExecutorError("image_cache_failed", "could not \(what): \(error)")
+        }
+    }
+
+    /// Writes `data` to `url` (mode 0600) through a temporary file of its own and a rename:
+    /// several fetches (of this process or another) may write the same file at once.
+    private static func writeShared(_ data: Data, to url: URL) throws {
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(token()).tmp")
+        guard FileManager.default.createFile(atPath: temporary.path, contents: data, attributes: [.posixPermissions: 0o600]) else {
+            throw ExecutorError("image_cache_failed", "could not write \(temporary.path): check the disk and the store directory")
+        }
+        guard rename(temporary.path, url.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary.path)
+            throw ExecutorError("image_cache_failed", "could not rename \(temporary.path) to \(url.path): \(reason)")
         }
     }
 

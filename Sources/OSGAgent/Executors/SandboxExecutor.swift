@@ -171,14 +171,21 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
     public func start(_ work: LeaseWork) async throws -> any RunningJob {
         let directory = try SandboxLeaseDirectory(leaseID: work.leaseID, leasesDirectory: leasesDirectory)
         if let job = jobs.withLock({ $0[work.leaseID] }) { return job }
-        var plan = LaunchPlan.host(command: work.command)
-        if let reference = work.image, !SandboxFiles.exists(directory.root) {
-            try Self.validate(work)
-            plan = try await imagePlan(work, reference: reference)
+        // `nil`: an image lease already on disk, to adopt (nothing to fetch).
+        var plan: LaunchPlan? = .host(command: work.command)
+        if let reference = work.image {
+            plan = nil
+            if !SandboxFiles.exists(directory.root) {
+                try Self.validate(work)
+                plan = try await imagePlan(work, reference: reference)
+            }
         }
-        return try await onQueue { [self] in
+        return try await onQueue { [self, plan] in
             if let job = jobs.withLock({ $0[work.leaseID] }) { return job }
             if SandboxFiles.exists(directory.root) { return adopt(directory) }
+            guard let plan else {
+                throw ExecutorError("start_raced", "lease \(work.leaseID) was cleaned up while it was being started: start it again")
+            }
             try Self.validate(work)
             try prepareStateDirectory()
             let job: SandboxJob

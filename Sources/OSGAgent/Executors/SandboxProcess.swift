@@ -62,7 +62,7 @@ enum SandboxProcess {
 
     /// No descriptor of the agent (its keys, its sockets) reaches the supervisor, so none can
     /// reach the job: all from 3 up are closed in the child.
-    private static func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions_t) {
+    static func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions_t) {
         if let addCloseFrom, addCloseFrom(&actions, 3) == 0 { return }
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? [] {
             if let fd = Int32(entry), fd > 2 { posix_spawn_file_actions_addclose(&actions, fd) }

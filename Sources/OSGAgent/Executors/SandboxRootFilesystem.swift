@@ -6,6 +6,9 @@ public enum SandboxRootFilesystem: Sendable, Hashable {
     /// read-only: for jobs without an image.
     case host
     /// A directory holding a whole root filesystem (an unpacked OCI image), mounted read-only at
-    /// `/`. It must contain the mount points `/work`, `/tmp`, `/proc`, `/dev` and `/etc`.
+    /// `/`. It must contain the mount points, none a symlink: the directories `/work`, `/tmp`,
+    /// `/proc`, `/dev` and `/etc`, and the files `/etc/passwd`, `/etc/group`, `/etc/hosts` and
+    /// `/etc/resolv.conf` (``OCIImageStore`` prepares them when it unpacks an image), and the
+    /// lease uids must be able to reach it.
     case directory(URL)
 }

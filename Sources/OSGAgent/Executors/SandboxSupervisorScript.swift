@@ -139,7 +139,13 @@ struct SandboxSupervisorScript: Sendable, Hashable {
             elif [ "$code" = 71 ]; then write_status "fault could not apply the lease's limits"
             else
               reason=$(grep -a -m1 '^bwrap: ' stderr | cut -c1-300)
-              write_status "fault the sandbox did not run the job (bubblewrap exit $code): ${reason:-no message}"
+              if [[ $reason == "bwrap: execvp "* ]]; then
+                # The sandbox ran but the job's program is not there (in the image, or on the host):
+                # the job's mistake, with the exit code a shell gives it; the reason is on its stderr.
+                if [[ $reason == *"No such file or directory"* ]]; then write_status "exited 127"; else write_status "exited 126"; fi
+              else
+                write_status "fault the sandbox did not run the job (bubblewrap exit $code): ${reason:-no message}"
+              fi
             fi
             exit 0
 
