@@ -63,6 +63,9 @@ public actor Agent {
     private var shipping: Set<String> = []
     private var lastUsage: [String: Date] = [:]
     private var usageMeters: [String: LeaseUsageMeter] = [:]
+    /// Parts whose start is under way, and starts waiting for a free slot (with their poll's time).
+    private var starting: Set<String> = []
+    private var waitingToStart: [(work: LeaseWork, polled: Date?)] = []
     /// The energy each lease's last accepted usage report gave, from the latest poll.
     private var reportedEnergy: [String: Int64] = [:]
     /// Reads the GPUs' utilisation and power (real GPUs: nvidia-smi); `nil` on a simulated node.
@@ -252,23 +255,25 @@ public actor Agent {
         return actions
     }
 
-    /// Most leases started at once (each start is a few processes and files).
+    /// Most leases starting at once (a start is a few processes and files, or an image pull).
     static let concurrentStarts = 16
 
     private func perform(_ actions: [LeaseReconciler.Action]) async {
-        // Starts go first and together: a poll that brings 64 leases starts them in parallel.
-        await start(actions.compactMap { if case .start(let work) = $0 { work } else { nil } })
         for action in actions {
             switch action {
-            case .start:
-                continue
+            case .start(let work):
+                launch(work)
             case .terminate(let partID, let grace):
                 logger.info("preemption notice: stopping the job", metadata: ["part": "\(partID)", "grace_s": "\(grace)"])
                 await jobs[partID]?.terminate(graceSeconds: grace)
             case .kill(let partID):
                 logger.info("the coordinator ended the lease: stopping the job", metadata: ["part": "\(partID)"])
-                await jobs[partID]?.terminate(graceSeconds: timing.stopGraceSeconds)
-                if jobs[partID] == nil { await perform(reconcile { $0.jobEnded(partID: partID, exit: .stopped) }) }
+                if let job = jobs[partID] {
+                    await job.terminate(graceSeconds: timing.stopGraceSeconds)
+                } else if !starting.contains(partID) && !waitingToStart.contains(where: { $0.work.leaseID == partID }) {
+                    await perform(reconcile { $0.jobEnded(partID: partID, exit: .stopped) })
+                }
+                // A start under way: ``started`` finds the part stopping and stops the job.
             case .reportEnd(let leaseID, let partID, let report):
                 await shipOutput(partID: partID, final: true)
                 do {
@@ -299,44 +304,59 @@ public actor Agent {
         }
     }
 
-    /// Starts `works` at most ``concurrentStarts`` at a time, then watches each job.
-    private func start(_ works: [LeaseWork]) async {
-        guard !works.isEmpty else { return }
-        let executor = self.executor
-        var outcomes: [(LeaseWork, Result<any RunningJob, any Error>, Date)] = []
-        await withTaskGroup(of: (LeaseWork, Result<any RunningJob, any Error>, Date).self) { group in
-            var pending = works[...]
-            func launch() {
-                guard let work = pending.popFirst() else { return }
-                group.addTask {
-                    do {
-                        let job = try await executor.start(work)
-                        return (work, .success(job), Date())
-                    } catch {
-                        return (work, .failure(error), Date())
-                    }
-                }
-            }
-            for _ in 0..<Self.concurrentStarts { launch() }
-            for await outcome in group {
-                outcomes.append(outcome)
-                launch()
-            }
+    /// Starts `work` in a task of its own (at most ``concurrentStarts`` at once, the rest wait
+    /// their turn), so that a slow start, such as an image pull, holds up neither the poll
+    /// loop nor other leases: the agent keeps polling, and a lease ended meanwhile is stopped as
+    /// soon as its job runs.
+    private func launch(_ work: LeaseWork) {
+        guard !starting.contains(work.leaseID), !waitingToStart.contains(where: { $0.work.leaseID == work.leaseID }) else { return }
+        let polled = pollReceived
+        guard starting.count < Self.concurrentStarts else {
+            waitingToStart.append((work, polled))
+            return
         }
-        for (work, result, running) in outcomes {
-            switch result {
-            case .success(let job):
-                if let pollReceived {
-                    if startLatencies.count == 10_000 { startLatencies.removeFirst(5_000) }
-                    startLatencies.append(running.timeIntervalSince(pollReceived))
-                }
-                logger.info("lease started", metadata: ["part": "\(work.leaseID)", "job": "\(work.jobID)", "gpus": "\(work.gpuIndices)"])
-                adopt(job, partID: work.leaseID)
-            case .failure(let error):
-                logger.error("could not start a lease", metadata: ["part": "\(work.leaseID)", "error": "\(error)"])
-                let exit: JobExit = .nodeFault("the executor could not start the job: \(error)")
-                await perform(reconcile { $0.jobEnded(partID: work.leaseID, exit: exit) })
+        starting.insert(work.leaseID)
+        let executor = self.executor
+        Task {
+            let result: Result<any RunningJob, any Error>
+            do { result = .success(try await executor.start(work)) } catch { result = .failure(error) }
+            await self.started(work, result, polled: polled, at: Date())
+        }
+    }
+
+    /// A start came back: watch the job, or stop it if the coordinator ended the lease meanwhile.
+    private func started(_ work: LeaseWork, _ result: Result<any RunningJob, any Error>, polled: Date?, at running: Date) async {
+        starting.remove(work.leaseID)
+        if !waitingToStart.isEmpty {
+            let (next, nextPolled) = waitingToStart.removeFirst()
+            let saved = pollReceived
+            pollReceived = nextPolled
+            launch(next)
+            pollReceived = saved
+        }
+        guard !stopped else { return }
+        switch result {
+        case .success(let job):
+            if let polled {
+                if startLatencies.count == 10_000 { startLatencies.removeFirst(5_000) }
+                startLatencies.append(running.timeIntervalSince(polled))
             }
+            guard let part = reconciler.parts[work.leaseID] else {
+                // Nothing of ours any more (not expected: a part stays known while it starts).
+                await job.kill()
+                _ = await job.exit()
+                try? await executor.cleanUp(leaseID: work.leaseID)
+                return
+            }
+            logger.info("lease started", metadata: ["part": "\(work.leaseID)", "job": "\(work.jobID)", "gpus": "\(work.gpuIndices)"])
+            adopt(job, partID: work.leaseID)
+            if part.phase == .stopping {
+                // The coordinator ended the lease while it was starting.
+                await job.terminate(graceSeconds: timing.stopGraceSeconds)
+            }
+        case .failure(let error):
+            logger.error("could not start a lease", metadata: ["part": "\(work.leaseID)", "error": "\(error)"])
+            await perform(reconcile { $0.jobEnded(partID: work.leaseID, exit: .nodeFault("the executor could not start the job: \(error)")) })
         }
     }
 
