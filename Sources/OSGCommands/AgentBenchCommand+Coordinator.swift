@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import Logging
 import OSGServer
+import ServiceLifecycle
 import Synchronization
 
 extension AgentBenchCommand {
@@ -12,11 +13,13 @@ extension AgentBenchCommand {
     final class LocalCoordinator: Sendable {
         let url: String
         private let coordinator: Coordinator
+        private let services: ServiceGroup
         private let server: WatchedTask
 
-        private init(url: String, coordinator: Coordinator, server: WatchedTask) {
+        private init(url: String, coordinator: Coordinator, services: ServiceGroup, server: WatchedTask) {
             self.url = url
             self.coordinator = coordinator
+            self.services = services
             self.server = server
         }
 
@@ -40,9 +43,10 @@ extension AgentBenchCommand {
                 continuation.yield(port)
                 continuation.finish()
             }
+            let services = ServiceGroup(configuration: .init(services: [application], logger: logger))
             let server = WatchedTask {
                 defer { continuation.finish() }
-                try await application.runService(gracefulShutdownSignals: [])
+                try await services.run()
             }
             let port = await firstValue(of: ports, timeoutSeconds: timeoutSeconds)
             guard let port, port > 0 else {
@@ -52,16 +56,19 @@ extension AgentBenchCommand {
                 throw CleanExit.failure(
                     "the in-process coordinator did not start listening within \(Int(timeoutSeconds)) s\(server.failure.map { ": \($0)" } ?? "")")
             }
-            return LocalCoordinator(url: "http://127.0.0.1:\(port)", coordinator: coordinator, server: server)
+            return LocalCoordinator(url: "http://127.0.0.1:\(port)", coordinator: coordinator, services: services, server: server)
         }
 
-        /// Stops serving (a graceful shutdown: open requests are answered first) and closes the
-        /// store; `false` if the server did not stop within `timeoutSeconds` (the store is then
-        /// left open, the process's end closes it).
+        /// Stops serving (a graceful shutdown, as on SIGTERM: open requests are answered first;
+        /// cancelled after `timeoutSeconds`) and closes the store; `false` if the server did not
+        /// stop even then (the store is left open, the process's end closes it).
         @discardableResult
         func stop(timeoutSeconds: Double = 30) async -> Bool {
-            server.cancel()
-            guard await server.waitForEnd(timeoutSeconds: timeoutSeconds) else { return false }
+            await services.triggerGracefulShutdown()
+            if !(await server.waitForEnd(timeoutSeconds: timeoutSeconds)) {
+                server.cancel()
+                guard await server.waitForEnd(timeoutSeconds: 5) else { return false }
+            }
             await coordinator.shutdownStoreForTests(dropSchema: false)
             return true
         }

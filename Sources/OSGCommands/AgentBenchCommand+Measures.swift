@@ -26,6 +26,18 @@ extension AgentBenchCommand {
         return wall > 0 ? cpu / wall * 100 : 0
     }
 
+    /// Waits until this process uses less than `percent` of a core over a `spanSeconds` span
+    /// (an agent's start-up work, such as its host benchmark, is over); the seconds waited, or
+    /// `nil` if that did not happen within `timeoutSeconds`.
+    static func waitUntilQuiet(belowPercent percent: Double = 5, spanSeconds: Double = 1, timeoutSeconds: Double = 120) async -> Double? {
+        let clock = ContinuousClock()
+        let start = clock.now
+        while BenchStatistics.seconds(clock.now - start) < timeoutSeconds {
+            if await cpuPercentOfCore(overSeconds: spanSeconds) < percent { return BenchStatistics.seconds(clock.now - start) }
+        }
+        return nil
+    }
+
     /// How many processes on this host run exactly `arguments` (their `/proc/PID/cmdline`): the
     /// jobs themselves, as the kernel sees them, whatever the agent or the executor believe.
     static func processCount(running arguments: [String]) -> Int {

@@ -12,7 +12,8 @@ extension AgentBenchCommand {
             process CPU time (getrusage RUSAGE_SELF, user + system, all threads) over the window divided by its wall time; \
             the agent shares the process with an in-process coordinator whose market timer is off; a window with the \
             coordinator alone is measured first and subtracted, so the figure also holds the coordinator's work answering \
-            the agent's heartbeats and lease polls: an upper bound on the agent's own use
+            the agent's heartbeats and lease polls: an upper bound on the agent's own use; the agent's window starts once \
+            its start-up work (the host benchmark) is over
             """
 
         // The lease phase.
@@ -40,12 +41,18 @@ extension AgentBenchCommand {
         var idleWithAgentPercentOfCore: Double
         var idleHeartbeatSeconds: Double
         var idlePollWaitSeconds: Int
+        /// Seconds from an agent's registration until its start-up work was over (the process
+        /// under 5 % of a core over a second); `nil`: not within `--settle-seconds`.
+        var startupSettleSeconds: Double?
+        var idleStartupSettleSeconds: Double?
 
         var idlePercentOfCore: Double { max(0, idleWithAgentPercentOfCore - idleBaselinePercentOfCore) }
         private var sortedMilliseconds: [Double] { startLatencySeconds.map { $0 * 1_000 }.sorted() }
         var startP50Milliseconds: Double { BenchStatistics.percentile(sortedMilliseconds, 0.50) }
         var startP99Milliseconds: Double { BenchStatistics.percentile(sortedMilliseconds, 0.99) }
         var startMaxMilliseconds: Double { sortedMilliseconds.last ?? 0 }
+        /// The fastest start: what one lease costs when none waits before it.
+        var startMinMilliseconds: Double { sortedMilliseconds.first ?? 0 }
 
         /// The least of the four counts: what every witness agrees ran at once.
         var agreedConcurrentLeases: Int { min(concurrentLeases, agentRunning, executorJobs, coordinatorRunningJobs) }
@@ -67,6 +74,7 @@ extension AgentBenchCommand {
                 "start_p50_ms": AgentBenchCommand.milliseconds(startP50Milliseconds / 1_000),
                 "start_p99_ms": AgentBenchCommand.milliseconds(startP99Milliseconds / 1_000),
                 "start_max_ms": AgentBenchCommand.milliseconds(startMaxMilliseconds / 1_000),
+                "start_min_ms": AgentBenchCommand.milliseconds(startMinMilliseconds / 1_000),
                 "submit_s": AgentBenchCommand.thousandths(submitSeconds),
                 "leases_left_after_stop": leasesLeftAfterStop,
                 "sandbox_limits": sandboxLimits,
@@ -88,6 +96,8 @@ extension AgentBenchCommand {
             ]
             object["all_running_s"] = allRunningSeconds.map(AgentBenchCommand.thousandths) ?? NSNull()
             object["all_stopped_s"] = allStoppedSeconds.map(AgentBenchCommand.thousandths) ?? NSNull()
+            object["agent_startup_settle_s"] = startupSettleSeconds.map(AgentBenchCommand.thousandths) ?? NSNull()
+            object["idle_agent_startup_settle_s"] = idleStartupSettleSeconds.map(AgentBenchCommand.thousandths) ?? NSNull()
             return object
         }
 
@@ -96,12 +106,14 @@ extension AgentBenchCommand {
             func verdict(_ met: Bool) -> String { met ? "met" : "NOT met" }
             func format(_ value: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", value) }
             return [
-                "agent (sandbox executor, \(sandboxLimits) limits, \(ProcessInfo.processInfo.activeProcessorCount) cores)",
+                "agent (sandbox executor; limits by \(sandboxLimits); \(ProcessInfo.processInfo.activeProcessorCount) cores)",
                 "  leases:              \(leases) one-GPU jobs on \(nodes) simulated node(s) of one agent",
                 "  concurrent leases:   \(agreedConcurrentLeases) (job processes \(concurrentLeases), agent \(agentRunning), "
                     + "executor \(executorJobs), coordinator \(coordinatorRunningJobs))   floor >= \(Self.floorConcurrentLeases): \(verdict(concurrentFloorMet))",
                 "  lease start latency: p50 \(format(startP50Milliseconds)) ms, p99 \(format(startP99Milliseconds)) ms, "
-                    + "max \(format(startMaxMilliseconds)) ms (\(startLatencySeconds.count) leases)   floor p99 < \(Int(Self.floorStartP99Milliseconds)) ms: \(verdict(startFloorMet))",
+                    + "max \(format(startMaxMilliseconds)) ms, min \(format(startMinMilliseconds)) ms (\(startLatencySeconds.count) leases)   floor p99 < \(Int(Self.floorStartP99Milliseconds)) ms: \(verdict(startFloorMet))",
+                "  agent start-up:      quiet \(startupSettleSeconds.map { format($0, 1) + " s" } ?? "not within the bound") after registering "
+                    + "(idle agent: \(idleStartupSettleSeconds.map { format($0, 1) + " s" } ?? "not within the bound"))",
                 "  submitted in:        \(format(submitSeconds, 2)) s; all running after \(allRunningSeconds.map { format($0, 2) + " s" } ?? "never (timed out)")",
                 "  cancelled, stopped:  \(allStoppedSeconds.map { format($0, 2) + " s" } ?? "not all within the bound") (leases left: \(leasesLeftAfterStop))",
                 "  idle CPU, \(idleGPUs) GPUs:     \(format(idlePercentOfCore, 3)) % of a core over \(format(idleSeconds, 0)) s "

@@ -16,7 +16,9 @@ struct AgentBenchCommand: AsyncParsableCommand {
             Starts a coordinator in this process as `osg serve` runs it (127.0.0.1, a free port, SQLite in a \
             temporary folder or --data, devnet faucet, a market clearing every 0.5 s, no read copies) and one \
             agent (the bubblewrap sandbox executor, production timing) whose simulated node(s) offer --leases \
-            GPUs (64 per node at most). A funded tenant submits --leases one-GPU jobs that sleep; once all run, \
+            GPUs (64 per node at most). Each agent's start-up work (its one-time host benchmark) is let finish \
+            first: the bench waits until the process uses under 5 % of a core over a second (at most \
+            --settle-seconds; reported as *_settle_s). A funded tenant submits --leases one-GPU jobs that sleep; once all run, \
             the bench checks how many run at once (job processes in /proc, the agent's running leases, the \
             executor's jobs, the coordinator's running_jobs), reports the agent's lease start latencies (from the \
             poll that showed a lease to its job process running; the agent starts the leases of one poll one \
@@ -38,6 +40,9 @@ struct AgentBenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds of each idle CPU window (0.5-600).")
     var idleSeconds = 10.0
 
+    @Option(name: .long, help: "Longest wait, in seconds, for an agent's start-up work (its host benchmark) to finish before measuring (0-600).")
+    var settleSeconds = 120.0
+
     @Option(name: .long, help: "An empty folder for the coordinators' stores and the agents' state, kept afterwards (default: a new temporary folder, removed afterwards).")
     var data: String?
 
@@ -48,6 +53,7 @@ struct AgentBenchCommand: AsyncParsableCommand {
         guard (1...1_000).contains(leases) else { throw ValidationError("--leases must be 1-1000, got \(leases)") }
         guard (1...64).contains(gpus) else { throw ValidationError("--gpus must be 1-64 (the GPUs of one node), got \(gpus)") }
         guard idleSeconds >= 0.5, idleSeconds <= 600 else { throw ValidationError("--idle-seconds must be 0.5-600, got \(idleSeconds)") }
+        guard settleSeconds >= 0, settleSeconds <= 600 else { throw ValidationError("--settle-seconds must be 0-600, got \(settleSeconds)") }
     }
 
     func run() async throws {
@@ -100,14 +106,24 @@ struct AgentBenchCommand: AsyncParsableCommand {
             configuration.publicCacheMilliseconds = 0
         }
         let nodes = Self.nodes(named: "bench-lease", gpus: leases, perNode: 64)
-        let (agent, executor, agentTask) = try await startAgent(nodes: nodes, state: work.appendingPathComponent("agent-leases"), coordinator: coordinator)
+        let started: (Agent, SandboxExecutor, WatchedTask, Double?)
+        do {
+            started = try await startAgent(nodes: nodes, state: work.appendingPathComponent("agent-leases"), coordinator: coordinator)
+        } catch {
+            await coordinator.stop()
+            throw error
+        }
+        let (agent, executor, agentTask, settle) = started
         let leaseFolders = executor.stateDirectory.appendingPathComponent("leases")
         do {
             var report = try await runLeases(agent: agent, executor: executor, agentTask: agentTask, leaseFolders: leaseFolders, url: coordinator.url)
             report.nodes = nodes.count
+            report.startupSettleSeconds = settle
             report.sandboxLimits = executor.cgroupParent == nil ? "rlimits" : "cgroup"
             agentTask.cancel()
             _ = await agentTask.waitForEnd(timeoutSeconds: 30)
+            // What the agent did not stop in time (the report says how many) is stopped here.
+            if report.leasesLeftAfterStop > 0 { await Self.killAll(executor) }
             await coordinator.stop()
             return report
         } catch {
@@ -190,7 +206,8 @@ struct AgentBenchCommand: AsyncParsableCommand {
             coordinatorRunningJobs: coordinatorRunning, startLatencySeconds: latencies, submitSeconds: submitSeconds,
             allRunningSeconds: allRunningSeconds, allStoppedSeconds: allStoppedSeconds, leasesLeftAfterStop: left, sandboxLimits: "",
             idleSeconds: idleSeconds, idleGPUs: gpus, idleBaselinePercentOfCore: 0, idleWithAgentPercentOfCore: 0,
-            idleHeartbeatSeconds: Agent.Timing().heartbeatSeconds, idlePollWaitSeconds: Agent.Timing().pollWaitSeconds)
+            idleHeartbeatSeconds: Agent.Timing().heartbeatSeconds, idlePollWaitSeconds: Agent.Timing().pollWaitSeconds,
+            startupSettleSeconds: nil, idleStartupSettleSeconds: nil)
     }
 
     // MARK: Idle
@@ -206,8 +223,15 @@ struct AgentBenchCommand: AsyncParsableCommand {
         try? await Task.sleep(for: .seconds(1))
         report.idleBaselinePercentOfCore = await Self.cpuPercentOfCore(overSeconds: idleSeconds)
         let nodes = Self.nodes(named: "bench-idle", gpus: gpus, perNode: 64)
-        let (_, _, agentTask) = try await startAgent(nodes: nodes, state: work.appendingPathComponent("agent-idle"), coordinator: coordinator)
-        try? await Task.sleep(for: .seconds(1))
+        let started: (Agent, SandboxExecutor, WatchedTask, Double?)
+        do {
+            started = try await startAgent(nodes: nodes, state: work.appendingPathComponent("agent-idle"), coordinator: coordinator)
+        } catch {
+            await coordinator.stop()
+            throw error
+        }
+        let (_, _, agentTask, settle) = started
+        report.idleStartupSettleSeconds = settle
         report.idleWithAgentPercentOfCore = await Self.cpuPercentOfCore(overSeconds: idleSeconds)
         let failure = agentTask.failure
         agentTask.cancel()
@@ -219,9 +243,10 @@ struct AgentBenchCommand: AsyncParsableCommand {
     // MARK: Parts
 
     /// An agent with the sandbox executor and production timing, running, its nodes registered
-    /// and heartbeaten (at most 30 s).
+    /// and heartbeaten (at most 30 s), its start-up work over (see ``waitUntilQuiet``); and the
+    /// seconds that took after the registration (`nil`: not quiet within `--settle-seconds`).
     private func startAgent(nodes: [NodeRegistrationRequest], state: URL, coordinator: LocalCoordinator) async throws
-        -> (Agent, SandboxExecutor, WatchedTask)
+        -> (Agent, SandboxExecutor, WatchedTask, Double?)
     {
         try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o711])
         let logger = Self.quietLogger("osg.bench.agent")
@@ -241,7 +266,9 @@ struct AgentBenchCommand: AsyncParsableCommand {
             _ = await task.waitForEnd(timeoutSeconds: 30)
             throw CleanExit.failure("the agent did not register its nodes and heartbeat within 30 s: \(await agent.currentStatus.lastError ?? "no error recorded")")
         }
-        return (agent, executor, task)
+        let settle = await Self.waitUntilQuiet(timeoutSeconds: settleSeconds)
+        if let failure = task.failure { throw CleanExit.failure("the agent stopped: \(failure)") }
+        return (agent, executor, task, settle)
     }
 
     /// Simulated H100 nodes offering `gpus` GPUs in all, at most `perNode` each; one core and

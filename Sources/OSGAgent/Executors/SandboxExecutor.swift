@@ -180,9 +180,9 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
                 plan = try await imagePlan(work, reference: reference)
             }
         }
-        return try await onQueue { [self, plan] in
-            if let job = jobs.withLock({ $0[work.leaseID] }) { return job }
-            if SandboxFiles.exists(directory.root) { return adopt(directory) }
+        let (job, launched) = try await onQueue { [self, plan] () throws -> (SandboxJob, Bool) in
+            if let job = jobs.withLock({ $0[work.leaseID] }) { return (job, false) }
+            if SandboxFiles.exists(directory.root) { return (adopt(directory), false) }
             guard let plan else {
                 throw ExecutorError("start_raced", "lease \(work.leaseID) was cleaned up while it was being started: start it again")
             }
@@ -195,9 +195,19 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
                 job = try launch(work, plan, in: directory)
             }
             jobs.withLock { $0[work.leaseID] = job }
-            waitUntilRunning(job)
-            return job
+            return (job, true)
         }
+        if launched {
+            // Off the serial queue, so that many leases started at once wait for their
+            // sandboxes together rather than one after another.
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                DispatchQueue.global().async { [self] in
+                    waitUntilRunning(job)
+                    continuation.resume()
+                }
+            }
+        }
+        return job
     }
 
     /// Every lease in the state directory, running or ended: after an agent restart, a job whose
@@ -368,7 +378,7 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
         }
     }
 
-    /// Blocks (on the executor's queue) until the sandbox runs: bubblewrap reported its pid, or
+    /// Blocks (on a global queue's thread) until the sandbox runs: bubblewrap reported its pid, or
     /// the job already ended; at most ``startTimeoutSeconds``.
     private func waitUntilRunning(_ job: SandboxJob) {
         let deadline = Date().addingTimeInterval(Self.startTimeoutSeconds)
