@@ -34,6 +34,9 @@ struct AgentBenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "One-GPU jobs the agent runs at once (1-1000; nodes of at most 64 GPUs).")
     var leases = 64
 
+    @Option(name: .long, help: "Leases submitted one at a time after the burst, each once the last runs (0-1000): the start latency without a queue.")
+    var steadyLeases = 16
+
     @Option(name: .long, help: "Simulated GPUs of the idle agent (1-64).")
     var gpus = 8
 
@@ -54,6 +57,7 @@ struct AgentBenchCommand: AsyncParsableCommand {
         guard (1...64).contains(gpus) else { throw ValidationError("--gpus must be 1-64 (the GPUs of one node), got \(gpus)") }
         guard idleSeconds >= 0.5, idleSeconds <= 600 else { throw ValidationError("--idle-seconds must be 0.5-600, got \(idleSeconds)") }
         guard settleSeconds >= 0, settleSeconds <= 600 else { throw ValidationError("--settle-seconds must be 0-600, got \(settleSeconds)") }
+        guard (0...1_000).contains(steadyLeases) else { throw ValidationError("--steady-leases must be 0-1000, got \(steadyLeases)") }
     }
 
     func run() async throws {
@@ -201,13 +205,37 @@ struct AgentBenchCommand: AsyncParsableCommand {
             allStoppedSeconds = BenchStatistics.seconds(clock.now - stopStart)
         }
         let left = max(Self.entries(of: leaseFolders).count, Self.processCount(running: marker))
-        return Report(
+        let steady = try await steadyStarts(agent: agent, tenant: tenant, spec: spec, marker: marker)
+        var report = Report(
             leases: leases, nodes: 0, concurrentLeases: processes, agentRunning: agentRunning, executorJobs: executorJobs,
             coordinatorRunningJobs: coordinatorRunning, startLatencySeconds: latencies, submitSeconds: submitSeconds,
             allRunningSeconds: allRunningSeconds, allStoppedSeconds: allStoppedSeconds, leasesLeftAfterStop: left, sandboxLimits: "",
             idleSeconds: idleSeconds, idleGPUs: gpus, idleBaselinePercentOfCore: 0, idleWithAgentPercentOfCore: 0,
             idleHeartbeatSeconds: Agent.Timing().heartbeatSeconds, idlePollWaitSeconds: Agent.Timing().pollWaitSeconds,
             startupSettleSeconds: nil, idleStartupSettleSeconds: nil)
+        report.steadyStartLatencySeconds = steady
+        return report
+    }
+
+    /// Leases that come one at a time, as on a busy market between bursts: each job is
+    /// submitted once the previous one runs, and cancelled once it runs. The start latencies
+    /// of these leases (`steadyLeases` of them).
+    private func steadyStarts(agent: Agent, tenant: CoordinatorClient, spec: [UInt8], marker: [String]) async throws -> [Double] {
+        var latencies: [Double] = []
+        for _ in 0..<steadyLeases {
+            let before = await agent.startLatencies.count
+            let answer = try await tenant.send(.POST, "/v1/jobs", body: spec)
+            guard answer.status == 201, let id = (answer.json as? [String: Any])?["job"] as? String else {
+                throw CleanExit.failure("the coordinator refused a job: \(answer.errorSummary)")
+            }
+            guard await Self.poll(seconds: 30, every: .milliseconds(20), { await agent.startLatencies.count > before }) else {
+                throw CleanExit.failure("a lease submitted alone did not start within 30 s")
+            }
+            if let latest = await agent.startLatencies.last { latencies.append(latest) }
+            _ = try await tenant.send(.DELETE, "/v1/jobs/\(id)")
+        }
+        _ = await Self.poll(seconds: 30) { Self.processCount(running: marker) == 0 }
+        return latencies
     }
 
     // MARK: Idle

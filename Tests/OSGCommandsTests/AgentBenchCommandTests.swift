@@ -11,7 +11,7 @@ struct AgentBenchCommandTests {
         let data = temporaryPath("agent-bench")
         // Other tests may keep the process busy: wait at most 30 s for the agents' start-up work.
         let command = try #require(
-            try OSGCommand.parseAsRoot(["bench", "agent", "--leases", "4", "--gpus", "4", "--idle-seconds", "1", "--settle-seconds", "30", "--json", "--data", data])
+            try OSGCommand.parseAsRoot(["bench", "agent", "--leases", "4", "--steady-leases", "2", "--gpus", "4", "--idle-seconds", "1", "--settle-seconds", "30", "--json", "--data", data])
                 as? AgentBenchCommand)
         let report = try await command.measure()
         let json = JSONOutput.string(report.jsonObject)
@@ -30,7 +30,9 @@ struct AgentBenchCommandTests {
         let max = try #require(object["start_max_ms"] as? Double)
         let min = try #require(object["start_min_ms"] as? Double)
         #expect(min <= p50 && p50 <= p99 && p99 <= max)
-        for key in ["floor_concurrent_leases_met", "floor_start_p99_met", "floor_idle_cpu_met"] {
+        #expect(object["steady_start_samples"] as? Int == 2, "two leases came one at a time")
+        #expect((object["steady_start_p99_ms"] as? Double).map { $0 > 0 } == true)
+        for key in ["floor_concurrent_leases_met", "floor_start_p99_met", "floor_idle_cpu_met", "floor_steady_start_p99_met"] {
             #expect(object[key] is Bool, "\(key): \(object[key] ?? "missing")")
         }
         #expect(object["floor_concurrent_leases_met"] as? Bool == false, "4 leases do not meet a floor of 64")
