@@ -205,7 +205,7 @@ struct AgentBenchCommand: AsyncParsableCommand {
             allStoppedSeconds = BenchStatistics.seconds(clock.now - stopStart)
         }
         let left = max(Self.entries(of: leaseFolders).count, Self.processCount(running: marker))
-        let steady = try await steadyStarts(agent: agent, tenant: tenant, spec: spec, marker: marker)
+        let steady = try await steadyStarts(agent: agent, tenant: tenant, spec: spec, marker: marker, leaseFolders: leaseFolders)
         var report = Report(
             leases: leases, nodes: 0, concurrentLeases: processes, agentRunning: agentRunning, executorJobs: executorJobs,
             coordinatorRunningJobs: coordinatorRunning, startLatencySeconds: latencies, submitSeconds: submitSeconds,
@@ -220,7 +220,7 @@ struct AgentBenchCommand: AsyncParsableCommand {
     /// Leases that come one at a time, as on a busy market between bursts: each job is
     /// submitted once the previous one runs, and cancelled once it runs. The start latencies
     /// of these leases (`steadyLeases` of them).
-    private func steadyStarts(agent: Agent, tenant: CoordinatorClient, spec: [UInt8], marker: [String]) async throws -> [Double] {
+    private func steadyStarts(agent: Agent, tenant: CoordinatorClient, spec: [UInt8], marker: [String], leaseFolders: URL) async throws -> [Double] {
         var latencies: [Double] = []
         for _ in 0..<steadyLeases {
             let before = await agent.startLatencies.count
@@ -234,7 +234,12 @@ struct AgentBenchCommand: AsyncParsableCommand {
             if let latest = await agent.startLatencies.last { latencies.append(latest) }
             _ = try await tenant.send(.DELETE, "/v1/jobs/\(id)")
         }
-        _ = await Self.poll(seconds: 30) { Self.processCount(running: marker) == 0 }
+        // Every one stopped and cleaned up, as after the burst.
+        _ = await Self.poll(seconds: 60) {
+            guard Self.processCount(running: marker) == 0, Self.entries(of: leaseFolders).isEmpty else { return false }
+            let status = await agent.currentStatus
+            return status.running.isEmpty && status.endsToReport.isEmpty
+        }
         return latencies
     }
 
