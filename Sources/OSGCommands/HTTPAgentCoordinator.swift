@@ -57,35 +57,36 @@ struct HTTPAgentCoordinator: AgentCoordinator {
     }
 
     func reportBenchmark(nodeID: String, result: HostBenchmarkResult) async throws(AgentCoordinatorError) {
-        let body: [String: AnyEncodableNumberOrText] = [
-            "tool": .text(result.tool), "tool_version": .text(result.toolVersion),
-            "duration_seconds": .number(max(1, (result.durationMilliseconds + 999) / 1_000)),
-            "gpus_measured": .number(0), "fp16_dense_gflops": .number(0), "fp32_gflops": .number(0),
-            "memory_bandwidth_mbps": .number(0), "host_to_device_mbps": .number(0), "device_to_host_mbps": .number(0),
-            "host_cpu_cores": .number(Int64(result.coresMeasured)), "host_cpu_fp32_gflops": .number(max(1, result.cpuFP32GFLOPS)),
-            "host_memory_bandwidth_mbps": .number(max(1, result.memoryBandwidthMBps)),
-        ]
+        // Host figures only: no GPU was measured, so every GPU figure is 0 (docs/API.md).
+        struct Body: Encodable {
+            var tool: String
+            var tool_version: String
+            var duration_seconds: Int64
+            var gpus_measured = 0
+            var fp16_dense_gflops: Int64 = 0
+            var fp32_gflops: Int64 = 0
+            var memory_bandwidth_mbps: Int64 = 0
+            var host_to_device_mbps: Int64 = 0
+            var device_to_host_mbps: Int64 = 0
+            var host_cpu_cores: Int
+            var host_cpu_fp32_gflops: Int64
+            var host_memory_bandwidth_mbps: Int64
+        }
+        let body = Body(
+            tool: result.tool, tool_version: result.toolVersion, duration_seconds: max(1, (result.durationMilliseconds + 999) / 1_000),
+            host_cpu_cores: result.coresMeasured, host_cpu_fp32_gflops: max(1, result.cpuFP32GFLOPS),
+            host_memory_bandwidth_mbps: max(1, result.memoryBandwidthMBps))
         try Self.check(try await send(.POST, "/v1/nodes/\(nodeID)/benchmark", body: try encode(body)))
     }
 
-    /// A JSON value that is a number or a text.
-    enum AnyEncodableNumberOrText: Encodable {
-        case number(Int64)
-        case text(String)
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.singleValueContainer()
-            switch self {
-            case .number(let value): try container.encode(value)
-            case .text(let value): try container.encode(value)
-            }
-        }
-    }
-
     func reportUsage(leaseID: String, through: Timestamp, counters: UsageCounters) async throws(AgentCoordinatorError) {
-        var body: [String: AnyEncodableNumberOrText] = ["through": .text(through.description)]
-        if let utilisation = counters.gpuUtilisationPerMille { body["gpu_utilisation_per_mille"] = .number(Int64(utilisation)) }
-        if let energy = counters.energyWh { body["energy_wh"] = .number(energy) }
+        // Absent counters are left out of the body (synthesized encoding skips nil).
+        struct Body: Encodable {
+            var through: String
+            var gpu_utilisation_per_mille: Int?
+            var energy_wh: Int64?
+        }
+        let body = Body(through: through.description, gpu_utilisation_per_mille: counters.gpuUtilisationPerMille, energy_wh: counters.energyWh)
         try Self.check(try await send(.POST, "/v1/leases/\(leaseID)/usage", body: try encode(body)))
     }
 

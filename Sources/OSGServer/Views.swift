@@ -141,11 +141,11 @@ enum Views {
         var leases: [Lease]
     }
 
-    /// The view of `order`. For many orders of one state, pass `queuePositions` and
-    /// `leasesByOrder` (``leasesByOrder(of:in:)``), built once, instead of a pass over the
-    /// queue and the leases per order.
+    /// The view of `order`. For many orders of one state, pass `queuePositions`,
+    /// `leasesByOrder` (``leasesByOrder(of:in:)``) and `preemptionsByLease`
+    /// (``preemptionsByLease(in:)``), built once, instead of passes per order.
     static func job(_ order: Order, in state: CoordinatorState, queuePositions: [String: Int]? = nil,
-                    leasesByOrder: [String: [OSGDomain.Lease]]? = nil) -> Job {
+                    leasesByOrder: [String: [OSGDomain.Lease]]? = nil, preemptionsByLease: [String: PreemptionNotice]? = nil) -> Job {
         let leases = (leasesByOrder.map { $0[order.id] ?? [] } ?? state.leases.values.filter { $0.orderID == order.id })
             .sorted { ($0.start, $0.id) < ($1.start, $1.id) }
         let position = order.status == .pending
@@ -157,7 +157,7 @@ enum Views {
             nodes: order.spec.nodeCount, maxPrice: order.spec.maxPricePerGPUHour.description,
             maxCost: order.spec.maxCost.description, waitingReason: state.waitingReasons[order.id],
             queuePosition: position, retries: order.spec.retryLimit, failedRuns: order.failedRuns ?? 0,
-            leases: leases.map { lease($0, in: state, withSpec: false) })
+            leases: leases.map { lease($0, in: state, withSpec: false, preemptionsByLease: preemptionsByLease) })
     }
 
     /// The leases of each of `orderIDs`, in one pass over the state's leases.

@@ -33,15 +33,17 @@ struct AgentNetwork: Sendable {
         return timing
     }
 
-    /// A new agent for node `index` on its state folder (a restarted agent, when one ran before).
-    func agent(_ index: Int, gpuReadings: (@Sendable () async -> [Int: GPUUsageQuery.Reading])? = nil) throws -> Agent {
+    /// A new agent for node `index` on its state folder (a restarted agent, when one ran before),
+    /// with a sandbox executor unless `executor` is given.
+    func agent(_ index: Int, executor: (any LeaseExecutor)? = nil,
+               gpuReadings: (@Sendable () async -> [Int: GPUUsageQuery.Reading])? = nil) throws -> Agent {
         var logger = Logger(label: "agent-\(nodes[index].id)")
         logger.logLevel = .warning
         let state = stateDirectories[index]
         return try Agent(
             nodes: [nodes[index]], offers: [.init(id: nodes[index].id, gpuIndices: Array(0..<nodes[index].gpus))],
             coordinator: HTTPAgentCoordinator(client: CoordinatorClient(baseURL: url, key: operatorKeys[index].privateKey)),
-            executor: SandboxExecutor(stateDirectory: state.appendingPathComponent("leases"), logger: logger),
+            executor: executor ?? SandboxExecutor(stateDirectory: state.appendingPathComponent("leases"), logger: logger),
             stateDirectory: state.appendingPathComponent("agent"), timing: Self.timing(), logger: logger, gpuReadings: gpuReadings)
     }
 

@@ -21,11 +21,7 @@ struct AgentSlurmTests {
                 stateDirectory: network.stateDirectories[0].appendingPathComponent("slurm"), slurmConfig: Self.slurmConfig,
                 startWaitSeconds: 30, logger: logger)
             try await executor.preflight()
-            let agent = try Agent(
-                nodes: [network.nodes[0]], offers: [.init(id: network.nodes[0].id, gpuIndices: [0, 1, 2, 3])],
-                coordinator: HTTPAgentCoordinator(client: CoordinatorClient(baseURL: network.url, key: network.operatorKeys[0].privateKey)),
-                executor: executor, stateDirectory: network.stateDirectories[0].appendingPathComponent("agent"),
-                timing: AgentNetwork.timing(), logger: logger)
+            let agent = try network.agent(0, executor: executor)
             try await network.fund()
             let running = Task { try await agent.run() }
             defer { running.cancel() }

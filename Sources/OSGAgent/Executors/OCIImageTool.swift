@@ -46,15 +46,10 @@ struct OCIImageTool: Sendable {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        var defaultSignals = sigset_t()
-        sigfillset(&defaultSignals)
-        var noMask = sigset_t()
-        sigemptyset(&noMask)
-        posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
-        posix_spawnattr_setsigmask(&attributes, &noMask)
+        let signalFlags = SandboxProcess.resetSignals(&attributes)
         // A process group of its own, so a timeout kills whatever the tool started too.
         posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP))
+        posix_spawnattr_setflags(&attributes, Int16(signalFlags | Int32(POSIX_SPAWN_SETPGROUP)))
         // Nothing of the agent's environment (tokens, keys, proxies it did not mean for this).
         let environment = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", "TMPDIR=\(temporaryDirectory)", "HOME=\(temporaryDirectory)"]
         let argv = arguments.map { strdup($0) } + [nil]

@@ -26,15 +26,8 @@ enum SandboxProcess {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        var defaultSignals = sigset_t()
-        sigfillset(&defaultSignals)
-        var noMask = sigset_t()
-        sigemptyset(&noMask)
-        posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
-        posix_spawnattr_setsigmask(&attributes, &noMask)
-        posix_spawnattr_setflags(
-            &attributes, Int16(setsidFlag | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)
-        )
+        let signalFlags = resetSignals(&attributes)
+        posix_spawnattr_setflags(&attributes, Int16(setsidFlag | signalFlags))
 
         let argv = arguments.map { strdup($0) } + [nil]
         let envp = cleanEnvironment.map { strdup($0) } + [nil]
@@ -58,6 +51,18 @@ enum SandboxProcess {
     /// Swift module does not export it).
     private static let addCloseFrom: AddCloseFrom? = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np").map {
         unsafeBitCast($0, to: AddCloseFrom.self)
+    }
+
+    /// Every signal at its default and none blocked in the child (the agent's own handlers and
+    /// mask are not the job's or the tool's); returns the spawn flags that apply it.
+    static func resetSignals(_ attributes: inout posix_spawnattr_t) -> Int32 {
+        var defaultSignals = sigset_t()
+        sigfillset(&defaultSignals)
+        var noMask = sigset_t()
+        sigemptyset(&noMask)
+        posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
+        posix_spawnattr_setsigmask(&attributes, &noMask)
+        return Int32(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)
     }
 
     /// No descriptor of the agent (its keys, its sockets) reaches the supervisor, so none can

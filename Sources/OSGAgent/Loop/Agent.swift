@@ -262,7 +262,7 @@ public actor Agent {
         for action in actions {
             switch action {
             case .start(let work):
-                launch(work)
+                launch(work, polled: pollReceived)
             case .terminate(let partID, let grace):
                 logger.info("preemption notice: stopping the job", metadata: ["part": "\(partID)", "grace_s": "\(grace)"])
                 await jobs[partID]?.terminate(graceSeconds: grace)
@@ -307,10 +307,10 @@ public actor Agent {
     /// Starts `work` in a task of its own (at most ``concurrentStarts`` at once, the rest wait
     /// their turn), so that a slow start, such as an image pull, holds up neither the poll
     /// loop nor other leases: the agent keeps polling, and a lease ended meanwhile is stopped as
-    /// soon as its job runs.
-    private func launch(_ work: LeaseWork) {
+    /// soon as its job runs. `polled`: when the poll that showed the lease came back (for
+    /// ``startLatencies``), `nil` for a start after a restart.
+    private func launch(_ work: LeaseWork, polled: Date?) {
         guard !starting.contains(work.leaseID), !waitingToStart.contains(where: { $0.work.leaseID == work.leaseID }) else { return }
-        let polled = pollReceived
         guard starting.count < Self.concurrentStarts else {
             waitingToStart.append((work, polled))
             return
@@ -329,10 +329,7 @@ public actor Agent {
         starting.remove(work.leaseID)
         if !waitingToStart.isEmpty {
             let (next, nextPolled) = waitingToStart.removeFirst()
-            let saved = pollReceived
-            pollReceived = nextPolled
-            launch(next)
-            pollReceived = saved
+            launch(next, polled: nextPolled)
         }
         guard !stopped else { return }
         switch result {

@@ -180,7 +180,10 @@ public struct LeaseReconciler: Sendable {
         // A job under a preemption notice that stops (saving its work and exiting, or killed at
         // the deadline) was stopped by the market: the coordinator ends the lease as `preempted`
         // at the deadline and requeues the job. Only the node's own fault is still reported.
-        if preempted, case .nodeFault = exit {} else if preempted { return nil }
+        if preempted {
+            if case .nodeFault = exit { return EndReport(reason: .nodeFault, exitCode: nil) }
+            return nil
+        }
         return switch exit {
         case .exited(0):
             // A gang completes when its rank 0 does; the others wait for the lease to end.

@@ -71,7 +71,10 @@ extension Coordinator {
             let mine = state.orders.values.filter { $0.tenantID == tenant }.sorted { ($0.submitted, $0.id.count, $0.id) < ($1.submitted, $1.id.count, $1.id) }
             let positions = Dictionary(uniqueKeysWithValues: state.queue.enumerated().map { ($1, $0 + 1) })
             let leases = Views.leasesByOrder(of: Set(mine.map(\.id)), in: state)
-            return JSONResponse.response(["jobs": mine.map { Views.job($0, in: state, queuePositions: positions, leasesByOrder: leases) }])
+            let preemptions = Views.preemptionsByLease(in: state)
+            return JSONResponse.response(["jobs": mine.map {
+                Views.job($0, in: state, queuePositions: positions, leasesByOrder: leases, preemptionsByLease: preemptions)
+            }])
         }
         router.get("/v1/jobs/{id}") { request, context in
             let id = try context.parameters.require("id")
