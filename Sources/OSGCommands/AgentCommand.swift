@@ -231,7 +231,14 @@ struct AgentSetup {
             nodes: [registration], offers: [LeaseReconciler.NodeOffer(id: registration.id, gpuIndices: hardware.gpuIndices)],
             coordinator: HTTPAgentCoordinator(client: client), executor: executor,
             stateDirectory: stateDirectory.appendingPathComponent("agent"), timing: timing, logger: logger,
-            gpuReadings: hardware.simulated ? nil : Self.readGPUs)
+            gpuReadings: hardware.simulated ? nil : Self.readGPUs,
+            gpuBenchmark: hardware.simulated ? nil : Self.benchmarkGPUs)
+    }
+
+    /// Real GPUs: the GPU benchmark with `python3` from the agent's PATH (PyTorch with CUDA;
+    /// docs/AGENT.md): about 2 s per GPU after the tool starts.
+    @Sendable static func benchmarkGPUs(_ indices: [Int]) async -> GPUBenchmark.Outcome {
+        await GPUBenchmark.run(gpuIndices: indices, timeout: .seconds(60 + 10 * indices.count))
     }
 
     /// Real GPUs: utilisation and power for the usage reports (no reading, no counter).

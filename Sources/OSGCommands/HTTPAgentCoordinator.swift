@@ -56,26 +56,28 @@ struct HTTPAgentCoordinator: AgentCoordinator {
         try Self.check(try await send(.POST, "/v1/leases/\(leaseID)/logs", body: try encode(Body(lines: lines, first_line: firstLine, node: nodeID))))
     }
 
-    func reportBenchmark(nodeID: String, result: HostBenchmarkResult) async throws(AgentCoordinatorError) {
-        // Host figures only: no GPU was measured, so every GPU figure is 0 (docs/API.md).
+    func reportBenchmark(nodeID: String, result: NodeBenchmark) async throws(AgentCoordinatorError) {
+        // The host figures are left out of the body when absent (synthesized encoding skips nil).
         struct Body: Encodable {
             var tool: String
             var tool_version: String
             var duration_seconds: Int64
-            var gpus_measured = 0
-            var fp16_dense_gflops: Int64 = 0
-            var fp32_gflops: Int64 = 0
-            var memory_bandwidth_mbps: Int64 = 0
-            var host_to_device_mbps: Int64 = 0
-            var device_to_host_mbps: Int64 = 0
-            var host_cpu_cores: Int
-            var host_cpu_fp32_gflops: Int64
-            var host_memory_bandwidth_mbps: Int64
+            var gpus_measured: Int
+            var fp16_dense_gflops: Int64
+            var fp32_gflops: Int64
+            var memory_bandwidth_mbps: Int64
+            var host_to_device_mbps: Int64
+            var device_to_host_mbps: Int64
+            var host_cpu_cores: Int?
+            var host_cpu_fp32_gflops: Int64?
+            var host_memory_bandwidth_mbps: Int64?
         }
         let body = Body(
-            tool: result.tool, tool_version: result.toolVersion, duration_seconds: max(1, (result.durationMilliseconds + 999) / 1_000),
-            host_cpu_cores: result.coresMeasured, host_cpu_fp32_gflops: max(1, result.cpuFP32GFLOPS),
-            host_memory_bandwidth_mbps: max(1, result.memoryBandwidthMBps))
+            tool: result.tool, tool_version: result.toolVersion, duration_seconds: result.durationSeconds,
+            gpus_measured: result.gpusMeasured, fp16_dense_gflops: result.fp16DenseGFLOPS, fp32_gflops: result.fp32GFLOPS,
+            memory_bandwidth_mbps: result.memoryBandwidthMBps, host_to_device_mbps: result.hostToDeviceMBps,
+            device_to_host_mbps: result.deviceToHostMBps, host_cpu_cores: result.host?.cpuCores,
+            host_cpu_fp32_gflops: result.host?.cpuFP32GFLOPS, host_memory_bandwidth_mbps: result.host?.memoryBandwidthMBps)
         try Self.check(try await send(.POST, "/v1/nodes/\(nodeID)/benchmark", body: try encode(body)))
     }
 
@@ -85,8 +87,11 @@ struct HTTPAgentCoordinator: AgentCoordinator {
             var through: String
             var gpu_utilisation_per_mille: Int?
             var energy_wh: Int64?
+            var gpu_clock_per_mille: Int?
+            var cpu_milliseconds: Int64?
         }
-        let body = Body(through: through.description, gpu_utilisation_per_mille: counters.gpuUtilisationPerMille, energy_wh: counters.energyWh)
+        let body = Body(through: through.description, gpu_utilisation_per_mille: counters.gpuUtilisationPerMille, energy_wh: counters.energyWh,
+                        gpu_clock_per_mille: counters.gpuClockPerMille, cpu_milliseconds: counters.cpuMilliseconds)
         try Self.check(try await send(.POST, "/v1/leases/\(leaseID)/usage", body: try encode(body)))
     }
 

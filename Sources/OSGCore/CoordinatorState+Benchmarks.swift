@@ -26,3 +26,11 @@ extension CoordinatorState {
         return [.benchmarkRecorded(nodeID: nodeID)]
     }
 }
+
+extension CoordinatorState.NodeRecord {
+    /// The node's "claimed vs observed" figures: its model's data sheet, its latest benchmark
+    /// and its leases' usage reports.
+    public var claimComparison: NodeClaimComparison {
+        NodeClaimComparison(model: node.gpuModel, benchmark: benchmark?.result, observation: observation)
+    }
+}

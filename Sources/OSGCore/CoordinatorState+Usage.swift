@@ -66,11 +66,25 @@ extension CoordinatorState {
             precondition(results.allSatisfy(\.isApplied), "a running lease's escrow always settles: \(results)")
             escrows[leaseID] = settledParts
         }
+        observe(counters, of: lease, through: through)
         // Escrows are ledger amounts (UInt64): the figures shown are held at Int64.max, never trap.
         let total = (lease.usage?.settled.rawValue ?? 0).addingSaturated(Int64(clamping: paid))
         lease.usage = LeaseUsage(through: through, reported: time, reporterID: actor, settled: MicroCredits(total), counters: counters)
         leases[leaseID] = lease
         return [.usageSettled(leaseID: leaseID, through: through, paid: MicroCredits(Int64(clamping: paid)))]
+    }
+
+    /// Adds a report's interval and counters to the observation of each node of `lease`
+    /// (``NodeObservation``), before the lease records the report.
+    private mutating func observe(_ counters: UsageCounters, of lease: Lease, through: Timestamp) {
+        let since = lease.usage?.through ?? lease.start
+        let seconds = max(0, since.seconds(until: through))
+        for allocation in lease.allocations {
+            guard var record = nodes[allocation.nodeID] else { continue }
+            record.observation = (record.observation ?? .none).adding(
+                counters, previous: lease.usage?.counters, isFirstReport: lease.usage == nil, seconds: seconds, gpus: allocation.gpus)
+            nodes[allocation.nodeID] = record
+        }
     }
 
     /// Why a report for `lease` cannot be accepted at `time`, or `nil`.
@@ -80,17 +94,7 @@ extension CoordinatorState {
         if through < since {
             return "through \(through) is before the lease's last settlement at \(since); report from there on"
         }
-        if let perMille = counters.gpuUtilisationPerMille, !(0...1_000).contains(perMille) {
-            return "gpu_utilisation_per_mille must be between 0 and 1000, got \(perMille)"
-        }
-        if let energy = counters.energyWh {
-            if !(0...UsageCounters.maxEnergyWh).contains(energy) {
-                return "energy_wh must be between 0 and \(UsageCounters.maxEnergyWh), got \(energy)"
-            }
-            if let previous = lease.usage?.counters.energyWh, energy < previous {
-                return "energy_wh counts since the lease started and may not decrease: \(energy) after \(previous)"
-            }
-        }
+        if let problem = counters.problem(after: lease.usage?.counters) { return problem }
         return nil
     }
 

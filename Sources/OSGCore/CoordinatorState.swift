@@ -84,6 +84,9 @@ public struct CoordinatorState: Sendable, Codable {
         /// The node's latest benchmark result, if its operator reported one (absent from the
         /// encoding when none, so older digests keep their bytes).
         public var benchmark: NodeBenchmarkReport? = nil
+        /// What its leases' usage reports observed (absent from the encoding until the first
+        /// report, so older digests keep their bytes).
+        public var observation: NodeObservation? = nil
     }
 
     /// Identifies a grant: one per tenant and pool.

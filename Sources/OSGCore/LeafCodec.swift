@@ -38,6 +38,10 @@ enum LeafCodec {
         /// `reportBenchmark`: the host's figures (`i64` CPU cores, `i64` CPU FP32 GFLOP/s,
         /// `i64` memory bandwidth MB/s).
         static let host: UInt8 = 1
+        /// `reportUsage`: the GPUs' mean clock, per-mille of maximum (an `i64`).
+        static let gpuClock: UInt8 = 1
+        /// `reportUsage`: the lease's cumulative CPU time, milliseconds (an `i64`).
+        static let cpuMilliseconds: UInt8 = 2
     }
 
     // MARK: Encoding
@@ -154,6 +158,8 @@ enum LeafCodec {
             writer.i64(through.secondsSinceEpoch)
             writer.optional(counters.gpuUtilisationPerMille) { $0.i64(Int64($1)) }
             writer.optional(counters.energyWh) { $0.i64($1) }
+            if let clock = counters.gpuClockPerMille { writer.trailing(TrailingField.gpuClock) { $0.i64(Int64(clock)) } }
+            if let cpu = counters.cpuMilliseconds { writer.trailing(TrailingField.cpuMilliseconds) { $0.i64(cpu) } }
         case .fundPool(let name, let amount):
             writer.u8(Tag.fundPool.rawValue)
             writer.string(name)
@@ -258,7 +264,15 @@ enum LeafCodec {
                 try reader.int("gpuUtilisationPerMille")
             }
             let energy = try reader.optional("energyWh") { (reader: inout Reader) throws(LeafDecodingError) in try reader.i64("energyWh") }
-            command = .reportUsage(leaseID: leaseID, through: through, counters: UsageCounters(gpuUtilisationPerMille: utilisation, energyWh: energy))
+            var counters = UsageCounters(gpuUtilisationPerMille: utilisation, energyWh: energy)
+            try reader.trailingFields(known: [TrailingField.gpuClock, TrailingField.cpuMilliseconds]) { (number, reader: inout Reader) throws(LeafDecodingError) in
+                if number == TrailingField.gpuClock {
+                    counters.gpuClockPerMille = try reader.int("gpuClockPerMille")
+                } else {
+                    counters.cpuMilliseconds = try reader.i64("cpuMilliseconds")
+                }
+            }
+            command = .reportUsage(leaseID: leaseID, through: through, counters: counters)
         case .fundPool:
             command = .fundPool(name: try reader.string("pool name"), amount: MicroCredits(try reader.i64("amount")))
         }

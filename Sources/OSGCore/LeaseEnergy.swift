@@ -142,20 +142,6 @@ extension LeaseEnergyAccount {
     }
 }
 
-extension Int64 {
-    /// `self + other`, held at the bounds instead of overflowing.
-    func addingSaturated(_ other: Int64) -> Int64 {
-        let (sum, overflow) = addingReportingOverflow(other)
-        return overflow ? (other > 0 ? .max : .min) : sum
-    }
-
-    /// `self × other`, held at the bounds instead of overflowing.
-    func multipliedSaturated(by other: Int64) -> Int64 {
-        let (product, overflow) = multipliedReportingOverflow(by: other)
-        return overflow ? ((self < 0) == (other < 0) ? .max : .min) : product
-    }
-}
-
 extension UInt64 {
     /// `self + other`, held at `UInt64.max` instead of overflowing.
     func addingSaturated(_ other: UInt64) -> UInt64 {

@@ -35,7 +35,10 @@ extension PublishedState {
             return difference
         }
         if let difference = Self.compareKeyed("lockups", lockups, recomputed.lockups, key: \.id) { return difference }
-        return Self.compareKeyed("nodeBenchmarks", nodeBenchmarks ?? [], recomputed.nodeBenchmarks ?? [], key: \.nodeID)
+        if let difference = Self.compareKeyed("nodeBenchmarks", nodeBenchmarks ?? [], recomputed.nodeBenchmarks ?? [], key: \.nodeID) {
+            return difference
+        }
+        return Self.compareKeyed("nodeClaims", nodeClaims ?? [], recomputed.nodeClaims ?? [], key: \.nodeID)
     }
 
     private static func compareStatistics(_ published: MarketStatistics, _ recomputed: MarketStatistics) -> Difference? {

@@ -45,6 +45,17 @@ public struct PublishedState: Hashable, Sendable, Codable {
     /// The latest benchmark result of every registered node that has one, by node id; absent
     /// when no node has one (so states without benchmarks keep their bytes).
     public var nodeBenchmarks: [NodeBenchmarkEntry]? = nil
+    /// The "claimed vs observed" figures of every registered node with a benchmark or a usage
+    /// report, by node id; absent when there is none (so older states keep their bytes).
+    public var nodeClaims: [NodeClaimEntry]? = nil
+
+    /// A node's "claimed vs observed" figures, with the node's operator.
+    public struct NodeClaimEntry: Hashable, Sendable, Codable {
+        public var nodeID: String
+        public var operatorID: String
+        public var gpuCount: Int
+        public var comparison: NodeClaimComparison
+    }
 
     /// A node's latest benchmark result, with the node's operator and hardware.
     public struct NodeBenchmarkEntry: Hashable, Sendable, Codable {
@@ -123,7 +134,18 @@ extension CoordinatorState {
             pools: pools.values.sorted { $0.name < $1.name },
             setAsideUsage: setAsideUsage,
             lockups: lockups.values.sorted { $0.id < $1.id },
-            nodeBenchmarks: publishedNodeBenchmarks)
+            nodeBenchmarks: publishedNodeBenchmarks,
+            nodeClaims: publishedNodeClaims)
+    }
+
+    private var publishedNodeClaims: [PublishedState.NodeClaimEntry]? {
+        let entries = sortedNodeIDs.compactMap { id -> PublishedState.NodeClaimEntry? in
+            guard let record = nodes[id], record.benchmark != nil || record.observation != nil else { return nil }
+            return PublishedState.NodeClaimEntry(
+                nodeID: id, operatorID: record.node.operatorID, gpuCount: record.node.gpuCount,
+                comparison: record.claimComparison)
+        }
+        return entries.isEmpty ? nil : entries
     }
 
     private var publishedNodeBenchmarks: [PublishedState.NodeBenchmarkEntry]? {

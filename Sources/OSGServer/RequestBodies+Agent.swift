@@ -54,20 +54,23 @@ struct UsageReportBody: Decodable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case through, gpuUtilisationPerMille = "gpu_utilisation_per_mille", energyWh = "energy_wh"
+        case gpuClockPerMille = "gpu_clock_per_mille", cpuMilliseconds = "cpu_milliseconds"
     }
 
     init(from decoder: any Decoder) throws {
         try StrictJSON.rejectUnknownKeys(in: decoder, allowed: Set(CodingKeys.allCases.map(\.rawValue)))
         let c = try decoder.container(keyedBy: CodingKeys.self)
         through = try c.decodeTimestamp(forKey: .through)
-        let utilisation = try c.decodeIfPresent(Int.self, forKey: .gpuUtilisationPerMille)
-        if let utilisation, !(0...1_000).contains(utilisation) {
-            throw APIError.badRequest("out_of_range", "gpu_utilisation_per_mille must be between 0 and 1000, got \(utilisation)", field: "gpu_utilisation_per_mille")
+        counters = UsageCounters(
+            gpuUtilisationPerMille: try c.decodeIfPresent(Int.self, forKey: .gpuUtilisationPerMille),
+            energyWh: try c.decodeIfPresent(Int64.self, forKey: .energyWh),
+            gpuClockPerMille: try c.decodeIfPresent(Int.self, forKey: .gpuClockPerMille),
+            cpuMilliseconds: try c.decodeIfPresent(Int64.self, forKey: .cpuMilliseconds))
+        // The ranges (the core also checks that cumulative figures never decrease).
+        if let problem = counters.problem(after: nil) {
+            let field = CodingKeys.allCases.map(\.rawValue).first { problem.hasPrefix($0 + " ") }
+            throw APIError.badRequest("out_of_range", problem, field: field)
         }
-        let energy = try c.decodeIfPresent(Int64.self, forKey: .energyWh)
-        if let energy, !(0...UsageCounters.maxEnergyWh).contains(energy) {
-            throw APIError.badRequest("out_of_range", "energy_wh must be between 0 and \(UsageCounters.maxEnergyWh), got \(energy)", field: "energy_wh")
-        }
-        counters = UsageCounters(gpuUtilisationPerMille: utilisation, energyWh: energy)
     }
 }
+

@@ -32,6 +32,38 @@ extension Views {
             hostMemoryBandwidthMbps: result.host?.memoryBandwidthMBps)
     }
 
+    /// A node's "claimed vs observed" figures (``OSGDomain/NodeClaimComparison``).
+    struct ClaimedVsObserved: Encodable, Sendable {
+        struct Figures: Encodable, Sendable {
+            var fp16DenseGflops: Int64?
+            var fp32Gflops: Int64?
+            var memoryBandwidthMbps: Int64?
+        }
+        var claimed: Figures
+        var benchmarked: Figures?
+        var benchmarkPerMille: Figures?
+        var leasesReported: Int
+        var reportedGpuSeconds: Int64
+        var utilisationPerMille: Int?
+        var clockPerMille: Int?
+        var observedPerMille: Int?
+        var energyWh: Int64
+        var cpuSeconds: Int64
+    }
+
+    static func claimedVsObserved(_ comparison: NodeClaimComparison) -> ClaimedVsObserved {
+        func figures(_ figures: GPUFigures) -> ClaimedVsObserved.Figures {
+            .init(fp16DenseGflops: figures.fp16DenseGFLOPS, fp32Gflops: figures.fp32GFLOPS, memoryBandwidthMbps: figures.memoryBandwidthMBps)
+        }
+        let observed = comparison.observed ?? .none
+        return ClaimedVsObserved(
+            claimed: figures(comparison.claimed), benchmarked: comparison.benchmarked.map(figures),
+            benchmarkPerMille: comparison.benchmarkPerMille.map(figures), leasesReported: observed.leasesReported,
+            reportedGpuSeconds: observed.reportedGPUSeconds, utilisationPerMille: comparison.utilisationPerMille,
+            clockPerMille: comparison.clockPerMille, observedPerMille: comparison.observedPerMille,
+            energyWh: observed.energyWh, cpuSeconds: observed.cpuMilliseconds / 1_000)
+    }
+
     /// A lease's last usage report.
     struct Usage: Encodable, Sendable {
         /// Settled up to this time.
@@ -42,6 +74,8 @@ extension Views {
         var settled: String
         var gpuUtilisationPerMille: Int?
         var energyWh: Int64?
+        var gpuClockPerMille: Int?
+        var cpuMilliseconds: Int64?
     }
 
     static func usage(_ usage: LeaseUsage?) -> Usage? {
@@ -49,7 +83,8 @@ extension Views {
         return Usage(
             through: usage.through.description, reported: usage.reported.description, reporter: usage.reporterID,
             settled: usage.settled.description, gpuUtilisationPerMille: usage.counters.gpuUtilisationPerMille,
-            energyWh: usage.counters.energyWh)
+            energyWh: usage.counters.energyWh, gpuClockPerMille: usage.counters.gpuClockPerMille,
+            cpuMilliseconds: usage.counters.cpuMilliseconds)
     }
 
     /// The answer to an accepted usage report.

@@ -28,6 +28,8 @@ enum Views {
         var lockedGpus: Int
         /// The latest benchmark result, if the operator reported one.
         var benchmark: Benchmark?
+        /// Its model's data sheet against its benchmark and its leases' usage reports.
+        var claimedVsObserved: ClaimedVsObserved
     }
 
     static func node(_ record: CoordinatorState.NodeRecord, in state: CoordinatorState) -> Node {
@@ -40,7 +42,7 @@ enum Views {
             registered: record.registered.description, lastHeartbeat: record.lastHeartbeat.description,
             allocatedGpus: state.allocatedGPUs[node.id] ?? 0,
             lockedGpus: state.lockups.values.filter { $0.nodeID == node.id }.reduce(0) { $0 + $1.gpus },
-            benchmark: benchmark(record.benchmark))
+            benchmark: benchmark(record.benchmark), claimedVsObserved: claimedVsObserved(record.claimComparison))
     }
 
     struct Allocation: Encodable, Sendable {

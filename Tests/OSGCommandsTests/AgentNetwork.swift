@@ -36,7 +36,8 @@ struct AgentNetwork: Sendable {
     /// A new agent for node `index` on its state folder (a restarted agent, when one ran before),
     /// with a sandbox executor unless `executor` is given.
     func agent(_ index: Int, executor: (any LeaseExecutor)? = nil,
-               gpuReadings: (@Sendable () async -> [Int: GPUUsageQuery.Reading])? = nil) throws -> Agent {
+               gpuReadings: (@Sendable () async -> [Int: GPUUsageQuery.Reading])? = nil,
+               gpuBenchmark: (@Sendable ([Int]) async -> GPUBenchmark.Outcome)? = nil) throws -> Agent {
         var logger = Logger(label: "agent-\(nodes[index].id)")
         logger.logLevel = .warning
         let state = stateDirectories[index]
@@ -44,12 +45,14 @@ struct AgentNetwork: Sendable {
             nodes: [nodes[index]], offers: [.init(id: nodes[index].id, gpuIndices: Array(0..<nodes[index].gpus))],
             coordinator: HTTPAgentCoordinator(client: CoordinatorClient(baseURL: url, key: operatorKeys[index].privateKey)),
             executor: executor ?? SandboxExecutor(stateDirectory: state.appendingPathComponent("leases"), logger: logger),
-            stateDirectory: state.appendingPathComponent("agent"), timing: Self.timing(), logger: logger, gpuReadings: gpuReadings)
+            stateDirectory: state.appendingPathComponent("agent"), timing: Self.timing(), logger: logger, gpuReadings: gpuReadings,
+            gpuBenchmark: gpuBenchmark)
     }
 
     /// Starts agent `index`; cancel the task to stop it (its jobs keep running, as after a kill).
-    func start(_ index: Int, gpuReadings: (@Sendable () async -> [Int: GPUUsageQuery.Reading])? = nil) throws -> Task<Void, any Error> {
-        let agent = try agent(index, gpuReadings: gpuReadings)
+    func start(_ index: Int, gpuReadings: (@Sendable () async -> [Int: GPUUsageQuery.Reading])? = nil,
+               gpuBenchmark: (@Sendable ([Int]) async -> GPUBenchmark.Outcome)? = nil) throws -> Task<Void, any Error> {
+        let agent = try agent(index, gpuReadings: gpuReadings, gpuBenchmark: gpuBenchmark)
         return Task { try await agent.run() }
     }
 

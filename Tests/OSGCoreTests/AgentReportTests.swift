@@ -219,8 +219,8 @@ struct AgentReportEncodingTests {
         let snapshot = String(decoding: CanonicalEncoding.bytes(of: state.snapshot), as: UTF8.self)
         let published = String(decoding: CanonicalEncoding.bytes(of: state.published), as: UTF8.self)
         #expect(state.escrows.isEmpty == false || state.leases.isEmpty == false, "the log exercises leases")
-        for key in ["\"benchmark\"", "\"usage\"", "\"settledMicroCredits\""] { #expect(!snapshot.contains(key), "\(key)") }
-        for key in ["\"nodeBenchmarks\"", "\"usage\""] { #expect(!published.contains(key), "\(key)") }
+        for key in ["\"benchmark\"", "\"usage\"", "\"settledMicroCredits\"", "\"observation\""] { #expect(!snapshot.contains(key), "\(key)") }
+        for key in ["\"nodeBenchmarks\"", "\"usage\"", "\"nodeClaims\""] { #expect(!published.contains(key), "\(key)") }
     }
 
     @Test("an auditor's comparison names a published benchmark or usage that differs")

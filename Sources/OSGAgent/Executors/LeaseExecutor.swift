@@ -106,6 +106,14 @@ public protocol RunningJob: Sendable {
     /// offset to pass next. Output is kept on the host (outside the job's reach) until
     /// ``LeaseExecutor/cleanUp(leaseID:)``, so it survives an agent restart.
     func output(from offset: Int, limit: Int) async throws -> (lines: [OutputLine], next: Int)
+    /// CPU time the job's processes used so far, milliseconds (never decreasing), or `nil`
+    /// when this executor cannot tell.
+    func cpuMilliseconds() async -> Int64?
+}
+
+extension RunningJob {
+    /// Not measured by default.
+    public func cpuMilliseconds() async -> Int64? { nil }
 }
 
 /// Runs leases on this host: the sandbox (bubblewrap) by default, or the operator's Slurm.

@@ -371,7 +371,8 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
                     "limits": "\(cgroupParent == nil ? "rlimits" : "cgroup")", "image": "\(image.map { "\($0.reference) \($0.manifestDigest)" } ?? "none")",
                 ]
             )
-            return SandboxJob(directory: directory, supervisor: identity, isChild: true, logger: logger)
+            return SandboxJob(
+                directory: directory, supervisor: identity, isChild: true, cpuTime: cpuTime(work.leaseID, uid: uid), logger: logger)
         } catch {
             try? FileManager.default.removeItem(at: directory.root)
             throw error
@@ -402,7 +403,9 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
         } else if let line = SandboxFiles.readText(directory.supervisorPID), let supervisor = SandboxProcessIdentity(line: line),
             supervisor.isAlive
         {
-            job = SandboxJob(directory: directory, supervisor: supervisor, isChild: false, logger: logger)
+            let uid = SandboxFiles.readText(directory.jobUID).flatMap { UInt32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            job = SandboxJob(
+                directory: directory, supervisor: supervisor, isChild: false, cpuTime: cpuTime(directory.leaseID, uid: uid), logger: logger)
         } else if let status = SandboxFiles.readText(directory.status) {
             // It ended between the two checks.
             job = SandboxJob(directory: directory, ended: SandboxExitStatus.parse(status), logger: logger)
@@ -458,6 +461,13 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
     }
 
     // MARK: - cgroups
+
+    /// Where the lease's CPU time is read: its cgroup, else its own uid; `nil` when the job
+    /// runs as the agent's uid without a cgroup (its processes are not told apart).
+    private func cpuTime(_ leaseID: String, uid: UInt32?) -> LeaseCPUTime? {
+        if let cgroup = cgroupPath(leaseID) { return .cgroup(cgroup) }
+        return uid.map(LeaseCPUTime.uid)
+    }
 
     private func cgroupPath(_ leaseID: String) -> URL? {
         cgroupParent?.appendingPathComponent("osg-lease-\(leaseID)", isDirectory: true)

@@ -17,6 +17,10 @@ public final class SandboxJob: RunningJob, Sendable {
     let directory: SandboxLeaseDirectory
     /// The supervisor, or `nil` for a job found ended (or lost) in the state directory.
     let supervisor: SandboxProcessIdentity?
+    /// Where the job's CPU time is read, if anywhere.
+    private let cpuTime: LeaseCPUTime?
+    /// The largest CPU time read so far (a per-uid sum can fall back when a process is reaped).
+    private let largestCPUMilliseconds = Mutex<Int64?>(nil)
     private let logger: Logger
     /// File work (signals, output) runs here, off the cooperative pool, one operation at a time.
     private let queue: DispatchQueue
@@ -33,10 +37,11 @@ public final class SandboxJob: RunningJob, Sendable {
 
     /// A job whose supervisor runs; `isChild` if this process started it (then its end is awaited
     /// with `waitpid`, otherwise polled every ``adoptedPollMilliseconds``).
-    init(directory: SandboxLeaseDirectory, supervisor: SandboxProcessIdentity, isChild: Bool, logger: Logger) {
+    init(directory: SandboxLeaseDirectory, supervisor: SandboxProcessIdentity, isChild: Bool, cpuTime: LeaseCPUTime?, logger: Logger) {
         self.leaseID = directory.leaseID
         self.directory = directory
         self.supervisor = supervisor
+        self.cpuTime = cpuTime
         self.logger = logger
         self.queue = DispatchQueue(label: "osg.sandbox.job.\(directory.leaseID)")
         self.outputLog = Mutex(SandboxOutputLog(directory: directory))
@@ -62,6 +67,7 @@ public final class SandboxJob: RunningJob, Sendable {
         self.leaseID = directory.leaseID
         self.directory = directory
         self.supervisor = nil
+        self.cpuTime = nil
         self.logger = logger
         self.queue = DispatchQueue(label: "osg.sandbox.job.\(directory.leaseID)")
         self.outputLog = Mutex(SandboxOutputLog(directory: directory))
@@ -159,6 +165,21 @@ public final class SandboxJob: RunningJob, Sendable {
                     return continuation.resume(throwing: ExecutorError("lease_unknown", "lease \(leaseID) has no state directory any more (cleaned up)"))
                 }
                 continuation.resume(with: Result { try outputLog.withLock { try $0.lines(from: offset, limit: limit, jobEnded: ended) } })
+            }
+        }
+    }
+
+    /// CPU time of the job's processes so far, milliseconds, never less than an earlier answer;
+    /// `nil` when it cannot be told (no cgroup and no uid of its own, or a job found ended).
+    public func cpuMilliseconds() async -> Int64? {
+        guard let cpuTime else { return nil }
+        return await withCheckedContinuation { continuation in
+            queue.async { [self] in
+                let read = cpuTime.milliseconds()
+                continuation.resume(returning: largestCPUMilliseconds.withLock { largest in
+                    if let read { largest = max(largest ?? 0, read) }
+                    return largest
+                })
             }
         }
     }

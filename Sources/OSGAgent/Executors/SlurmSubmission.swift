@@ -79,9 +79,17 @@ struct SlurmSubmission: Sendable, Hashable {
             printf '%s\\n' "$SLURM_JOB_ID" > "$lease_dir/started.tmp" && mv -f "$lease_dir/started.tmp" "$lease_dir/started"
             \(exports.joined(separator: "\n"))
             exec 3>&1
-            \(command) 2> >(while IFS= read -r line || [ -n "$line" ]; do printf '\\037%s\\n' "$line"; done >&3)
+            exec 4> >(while IFS= read -r line || [ -n "$line" ]; do printf '\\037%s\\n' "$line"; done >&3)
+            tagger=$!
+            \(command) 2>&4 3>&- 4>&-
             status=$?
-            wait $! 2>/dev/null
+            # Every stderr line is written before the status: close the tagger's input and wait
+            # for it (at most 5 s, in case a process the job left behind still holds stderr).
+            exec 4>&-
+            { sleep 5; kill "$tagger" 2>/dev/null; } &
+            watchdog=$!
+            wait "$tagger" 2>/dev/null
+            kill "$watchdog" 2>/dev/null
             printf '%s\\n' "$status" > "$lease_dir/status.tmp" && mv -f "$lease_dir/status.tmp" "$lease_dir/status"
             exit "$status"
 

@@ -66,8 +66,14 @@ public actor Agent {
     /// Parts whose start is under way, and starts waiting for a free slot (with their poll's time).
     private var starting: Set<String> = []
     private var waitingToStart: [(work: LeaseWork, polled: Date?)] = []
-    /// The energy each lease's last accepted usage report gave, from the latest poll.
-    private var reportedEnergy: [String: Int64] = [:]
+    /// The cumulative figures each lease's last accepted usage report gave, from the latest poll.
+    private var reportedUsage: [String: PolledLease.Usage] = [:]
+    /// Measures the given GPUs (real GPUs: ``GPUBenchmark``); `nil` on a simulated node.
+    private let gpuBenchmark: (@Sendable ([Int]) async -> GPUBenchmark.Outcome)?
+    /// The CPU package's energy meter (RAPL), when the host has one.
+    private var hostEnergy: HostEnergyMeter?
+    /// Per part, the host meter's reading and the job's CPU time at its last usage report.
+    private var cpuEnergyBase: [String: (host: HostEnergyMeter.Reading, cpuMilliseconds: Int64)] = [:]
     /// Reads the GPUs' utilisation and power (real GPUs: nvidia-smi); `nil` on a simulated node.
     private let gpuReadings: (@Sendable () async -> [Int: GPUUsageQuery.Reading])?
     /// When the poll being acted on came back (for ``startLatencies``).
@@ -84,7 +90,9 @@ public actor Agent {
     ///     own state under its own directory).
     public init(nodes: [NodeRegistrationRequest], offers: [LeaseReconciler.NodeOffer], coordinator: any AgentCoordinator,
                 executor: any LeaseExecutor, stateDirectory: URL, timing: Timing = Timing(), logger: Logger,
-                gpuReadings: (@Sendable () async -> [Int: GPUUsageQuery.Reading])? = nil) throws {
+                gpuReadings: (@Sendable () async -> [Int: GPUUsageQuery.Reading])? = nil,
+                gpuBenchmark: (@Sendable ([Int]) async -> GPUBenchmark.Outcome)? = nil,
+                hostEnergy: HostEnergyMeter? = HostEnergyMeter()) throws {
         precondition(nodes.map(\.id) == offers.map(\.id), "one offer per node, in the same order")
         // Only the journal's own folder is private: the folders above it must stay traversable,
         // since sandboxed jobs run as other users under the executor's folder beside it.
@@ -99,6 +107,8 @@ public actor Agent {
         self.timing = timing
         self.logger = logger
         self.gpuReadings = gpuReadings
+        self.hostEnergy = hostEnergy
+        self.gpuBenchmark = gpuBenchmark
         reconciler = LeaseReconciler(nodes: offers, parts: journal.parts)
         linesSent = journal.linesSent
         status = Status(nodes: nodes.map(\.id), executor: executor.name, registered: false, leaseVersion: 0,
@@ -173,15 +183,22 @@ public actor Agent {
         }
     }
 
-    /// Measures the host and posts the result for each node ("measured, not declared").
+    /// Measures the host, and the GPUs where there is a tool for them, and posts each node's
+    /// result ("measured, not declared"): the GPU figures of a node are the means over its own
+    /// GPUs; a node whose GPUs were not measured posts the host figures alone.
     private func benchmarkOnce() async {
         guard let workload = timing.benchmark else { return }
-        let result = await HostBenchmark.run(workload: workload, cores: max(1, nodes.map(\.cpu).max() ?? 1))
+        let clock = ContinuousClock()
+        let started = clock.now
+        let host = await HostBenchmark.run(workload: workload, cores: max(1, nodes.map(\.cpu).max() ?? 1))
         logger.info("host benchmark", metadata: [
-            "cpu_fp32_gflops": "\(result.cpuFP32GFLOPS)", "memory_bandwidth_mbps": "\(result.memoryBandwidthMBps)",
-            "cores": "\(result.coresMeasured)", "duration_ms": "\(result.durationMilliseconds)",
+            "cpu_fp32_gflops": "\(host.cpuFP32GFLOPS)", "memory_bandwidth_mbps": "\(host.memoryBandwidthMBps)",
+            "cores": "\(host.coresMeasured)", "duration_ms": "\(host.durationMilliseconds)",
         ])
-        for node in nodes {
+        let gpus = await measureGPUs()
+        let seconds = max(1, Int64((started.duration(to: clock.now).components.seconds)))
+        for (node, offer) in zip(nodes, offers) {
+            let result = Self.nodeBenchmark(host: host, gpus: gpus, offer: offer, durationSeconds: seconds)
             var backoff = Backoff(timing)
             for _ in 0..<10 where !Task.isCancelled {
                 do {
@@ -194,6 +211,44 @@ public actor Agent {
                 }
             }
         }
+    }
+
+    /// Runs the GPU benchmark over every offered GPU; `nil` when it measured nothing (logged).
+    private func measureGPUs() async -> GPUBenchmarkResult? {
+        let indices = offers.flatMap(\.gpuIndices).sorted()
+        guard let gpuBenchmark, !indices.isEmpty else { return nil }
+        switch await gpuBenchmark(indices) {
+        case .measured(let result):
+            logger.info("GPU benchmark", metadata: [
+                "tool": "\(result.tool) \(result.toolVersion)", "gpus": "\(result.gpus.count)",
+                "fp16_dense_gflops": "\(result.gpus.map { Int64($0.fp16DenseGFLOPS) })",
+                "memory_bandwidth_mbps": "\(result.gpus.map { Int64($0.memoryBandwidthMBps) })",
+            ])
+            return result
+        case .unavailable(let reason):
+            logger.notice("GPUs not benchmarked: no tool for them here; posting host figures only", metadata: ["reason": "\(reason)"])
+            return nil
+        case .failed(let message):
+            logger.error("the GPU benchmark failed; posting host figures only", metadata: ["error": "\(message)"])
+            return nil
+        }
+    }
+
+    /// One node's report: the host's figures, with the means over the node's own GPUs when
+    /// every one of them was measured (a node is never credited with another node's GPUs).
+    static func nodeBenchmark(host: HostBenchmarkResult, gpus: GPUBenchmarkResult?, offer: LeaseReconciler.NodeOffer, durationSeconds: Int64) -> NodeBenchmark {
+        let hostFigures = NodeBenchmark.HostMeasurement(
+            cpuCores: host.coresMeasured, cpuFP32GFLOPS: max(1, host.cpuFP32GFLOPS), memoryBandwidthMBps: max(1, host.memoryBandwidthMBps))
+        if var measured = gpus, !offer.gpuIndices.isEmpty {
+            let mine = measured.gpus.filter { offer.gpuIndices.contains($0.index) }
+            if mine.count == offer.gpuIndices.count {
+                measured.gpus = mine
+                return measured.nodeBenchmark(durationSeconds: durationSeconds, host: hostFigures)
+            }
+        }
+        return NodeBenchmark(
+            tool: host.tool, toolVersion: host.toolVersion, durationSeconds: durationSeconds, gpusMeasured: 0,
+            fp16DenseGFLOPS: 0, fp32GFLOPS: 0, memoryBandwidthMBps: 0, hostToDeviceMBps: 0, deviceToHostMBps: 0, host: hostFigures)
     }
 
     private func heartbeatLoop() async {
@@ -218,7 +273,7 @@ public actor Agent {
                 let (version, leases) = try await coordinator.pollLeases(after: leaseVersion, waitSeconds: timing.pollWaitSeconds)
                 pollReceived = Date()
                 defer { pollReceived = nil }
-                reportedEnergy = Dictionary(leases.compactMap { lease in lease.usage?.energyWh.map { (lease.id, $0) } }, uniquingKeysWith: max)
+                reportedUsage = Dictionary(leases.compactMap { lease in lease.usage.map { (lease.id, $0) } }, uniquingKeysWith: { first, _ in first })
                 backoff.reset()
                 // A coordinator that restarted from an older snapshot may count versions anew.
                 leaseVersion = version
@@ -296,6 +351,7 @@ public actor Agent {
                 linesSent[partID] = nil
                 lastUsage[partID] = nil
                 usageMeters[partID] = nil
+                cpuEnergyBase[partID] = nil
                 saveJournal()
                 do { try await executor.cleanUp(leaseID: partID) } catch {
                     logger.warning("could not clean up a lease", metadata: ["part": "\(partID)", "error": "\(error)"])
@@ -418,12 +474,25 @@ public actor Agent {
         }
         guard !due.isEmpty else { return }
         let readings = await gpuReadings?() ?? [:]
+        let host = hostEnergy?.read()
         for (partID, part) in due {
             let seconds = now.timeIntervalSince(lastUsage[partID] ?? now)
             lastUsage[partID] = now
-            let measured = usageMeters[partID, default: LeaseUsageMeter(energyWh: reportedEnergy[part.leaseID] ?? 0)].counters(
-                readings: readings, gpuIndices: part.work.gpuIndices, seconds: seconds)
-            let counters = UsageCounters(gpuUtilisationPerMille: measured.gpuUtilisationPerMille, energyWh: measured.energyWh)
+            let reported = reportedUsage[part.leaseID]
+            var meter = usageMeters[partID] ?? LeaseUsageMeter(energyWh: reported?.energyWh ?? 0)
+            var counters = meter.counters(readings: readings, gpuIndices: part.work.gpuIndices, seconds: seconds)
+            if let cpu = await jobs[partID]?.cpuMilliseconds() {
+                // Cumulative and never decreasing, across agent restarts too.
+                counters.cpuMilliseconds = max(cpu, reported?.cpuMilliseconds ?? 0)
+                if counters.energyWh == nil, let host {
+                    // No GPU reading: the lease's share of the CPU package's energy.
+                    if let base = cpuEnergyBase[partID] {
+                        counters.energyWh = meter.add(joules: HostEnergyMeter.share(from: base.host, to: host, leaseCPUMilliseconds: cpu - base.cpuMilliseconds))
+                    }
+                    cpuEnergyBase[partID] = (host, cpu)
+                }
+            }
+            usageMeters[partID] = meter
             do {
                 try await coordinator.reportUsage(leaseID: part.leaseID, through: .now, counters: counters)
             } catch {

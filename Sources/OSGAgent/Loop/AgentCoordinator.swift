@@ -20,7 +20,7 @@ public protocol AgentCoordinator: Sendable {
     func postLogs(leaseID: String, nodeID: String, firstLine: Int, lines: [String]) async throws(AgentCoordinatorError)
     /// `POST /v1/nodes/{id}/benchmark`: what the host benchmark measured (no GPU figures:
     /// `gpus_measured` 0).
-    func reportBenchmark(nodeID: String, result: HostBenchmarkResult) async throws(AgentCoordinatorError)
+    func reportBenchmark(nodeID: String, result: NodeBenchmark) async throws(AgentCoordinatorError)
     /// `POST /v1/leases/{id}/usage`: settle the lease up to `through`.
     func reportUsage(leaseID: String, through: Timestamp, counters: UsageCounters) async throws(AgentCoordinatorError)
 }

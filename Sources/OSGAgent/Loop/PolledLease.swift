@@ -63,10 +63,11 @@ public struct PolledLease: Sendable, Hashable, Decodable {
     /// The lease's last usage report, as far as the agent needs it.
     public var usage: Usage?
 
-    /// The last usage report's cumulative energy.
+    /// The last usage report's cumulative figures.
     public struct Usage: Sendable, Hashable, Decodable {
         public var energyWh: Int64?
-        enum CodingKeys: String, CodingKey { case energyWh = "energy_wh" }
+        public var cpuMilliseconds: Int64?
+        enum CodingKeys: String, CodingKey { case energyWh = "energy_wh", cpuMilliseconds = "cpu_milliseconds" }
     }
 
     public init(id: String, job: String, nodes: [Allocation], start: String, image: String? = nil, command: [String]?,

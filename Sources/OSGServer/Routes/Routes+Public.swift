@@ -219,6 +219,17 @@ enum PublicViews {
         var stake: String
         /// The latest benchmark result of each of its nodes that has one, by node id.
         var benchmarks: [ProviderBenchmark]
+        /// The "claimed vs observed" figures of each of its nodes with a benchmark or a usage
+        /// report, by node id.
+        var claimedVsObserved: [ProviderClaim]
+    }
+
+    /// A node's "claimed vs observed" figures as `/v1/providers` lists them.
+    struct ProviderClaim: Encodable {
+        var node: String
+        var gpuModel: String
+        var gpus: Int
+        var figures: Views.ClaimedVsObserved
     }
 
     /// A node's benchmark result as `/v1/providers` lists it.
@@ -244,6 +255,8 @@ enum PublicViews {
         var stakeMicroCredits: Int128 = 0
         /// Only the nodes with a benchmark are kept (and sorted).
         var benchmarks: [ProviderBenchmark] = []
+        /// Only the nodes with a benchmark or a usage report are kept (and sorted).
+        var claims: [ProviderClaim] = []
 
         mutating func add(_ record: CoordinatorState.NodeRecord, allocated: Int) {
             let node = record.node
@@ -258,6 +271,11 @@ enum PublicViews {
             if let result = Views.benchmark(record.benchmark) {
                 benchmarks.append(ProviderBenchmark(node: node.id, gpuModel: node.gpuModel.name, gpus: node.gpuCount, result: result))
             }
+            if record.benchmark != nil || record.observation != nil {
+                claims.append(ProviderClaim(
+                    node: node.id, gpuModel: node.gpuModel.name, gpus: node.gpuCount,
+                    figures: Views.claimedVsObserved(record.claimComparison)))
+            }
         }
     }
 
@@ -271,7 +289,8 @@ enum PublicViews {
                      allocatedGpus: totals.allocatedGpus,
                      gpuModels: totals.gpuModels.sorted(), regions: totals.regions.sorted(),
                      stake: MicroCredits.description(ofTotal: totals.stakeMicroCredits),
-                     benchmarks: totals.benchmarks.sorted { $0.node < $1.node })
+                     benchmarks: totals.benchmarks.sorted { $0.node < $1.node },
+                     claimedVsObserved: totals.claims.sorted { $0.node < $1.node })
         }.sorted { $0.id < $1.id }
         return ["providers": providers]
     }
