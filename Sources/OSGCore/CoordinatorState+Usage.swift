@@ -66,21 +66,27 @@ extension CoordinatorState {
             precondition(results.allSatisfy(\.isApplied), "a running lease's escrow always settles: \(results)")
             escrows[leaseID] = settledParts
         }
-        observe(counters, of: lease, through: through)
+        // Cumulative figures carry over a report that leaves them out, so the lease always shows
+        // its latest totals and the next report is checked (and its growth counted) against them.
+        var recorded = counters
+        recorded.energyWh = counters.energyWh ?? lease.usage?.counters.energyWh
+        recorded.cpuMilliseconds = counters.cpuMilliseconds ?? lease.usage?.counters.cpuMilliseconds
+        observe(recorded, of: lease, through: through, reportedBy: actor)
         // Escrows are ledger amounts (UInt64): the figures shown are held at Int64.max, never trap.
         let total = (lease.usage?.settled.rawValue ?? 0).addingSaturated(Int64(clamping: paid))
-        lease.usage = LeaseUsage(through: through, reported: time, reporterID: actor, settled: MicroCredits(total), counters: counters)
+        lease.usage = LeaseUsage(through: through, reported: time, reporterID: actor, settled: MicroCredits(total), counters: recorded)
         leases[leaseID] = lease
         return [.usageSettled(leaseID: leaseID, through: through, paid: MicroCredits(Int64(clamping: paid)))]
     }
 
-    /// Adds a report's interval and counters to the observation of each node of `lease`
-    /// (``NodeObservation``), before the lease records the report.
-    private mutating func observe(_ counters: UsageCounters, of lease: Lease, through: Timestamp) {
+    /// Adds a report's interval and counters to the observation of each node of `lease` that
+    /// the reporting operator runs (``NodeObservation``), before the lease records the report:
+    /// what an operator's agent measured describes its own nodes, never another operator's.
+    private mutating func observe(_ counters: UsageCounters, of lease: Lease, through: Timestamp, reportedBy actor: String) {
         let since = lease.usage?.through ?? lease.start
         let seconds = max(0, since.seconds(until: through))
         for allocation in lease.allocations {
-            guard var record = nodes[allocation.nodeID] else { continue }
+            guard var record = nodes[allocation.nodeID], record.node.operatorID == actor else { continue }
             record.observation = (record.observation ?? .none).adding(
                 counters, previous: lease.usage?.counters, isFirstReport: lease.usage == nil, seconds: seconds, gpus: allocation.gpus)
             nodes[allocation.nodeID] = record

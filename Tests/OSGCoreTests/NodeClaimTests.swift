@@ -40,28 +40,39 @@ struct NodeClaimTests {
         }
     }
 
-    @Test("usage reports add up per node: GPU-seconds, weighted utilisation and clock, growth of energy and CPU time")
+    @Test("usage reports add up on the reporter's own nodes: GPU-seconds, weighted utilisation and clock, growth of energy and CPU time")
     func observationsAccumulate() throws {
         var (driver, lease) = try runningLease()
         try driver.run(.reportBenchmark(nodeID: "n1", result: sampleBenchmark(gpus: 2, fp16: 791_520)), by: "alice")
         try driver.run(.reportUsage(leaseID: lease.id, through: lease.start.adding(seconds: 600), counters: UsageCounters(
             gpuUtilisationPerMille: 900, energyWh: 100, gpuClockPerMille: 1_000, cpuMilliseconds: 50_000)), by: "alice", after: 600)
+        // A report that leaves the cumulative figures out keeps them: nothing is counted twice.
+        try driver.run(.reportUsage(leaseID: lease.id, through: lease.start.adding(seconds: 1_200), counters: UsageCounters(
+            gpuUtilisationPerMille: 600, gpuClockPerMille: 750)), by: "alice", after: 600)
+        #expect(driver.state.leases[lease.id]?.usage?.counters.energyWh == 100, "the lease shows its latest total")
         try driver.run(.reportUsage(leaseID: lease.id, through: lease.start.adding(seconds: 1_800), counters: UsageCounters(
-            gpuUtilisationPerMille: 600, energyWh: 400, gpuClockPerMille: 750, cpuMilliseconds: 170_000)), by: "bob", after: 1_200)
+            gpuUtilisationPerMille: 600, energyWh: 400, gpuClockPerMille: 750, cpuMilliseconds: 170_000)), by: "alice", after: 600)
         // A report without a utilisation or clock figure adds GPU-seconds only.
         try driver.run(.reportUsage(leaseID: lease.id, through: lease.start.adding(seconds: 2_400), counters: UsageCounters()), by: "alice", after: 600)
-        for id in ["n1", "n2"] {
-            let observed = try #require(driver.state.nodes[id]?.observation, "\(id)")
-            #expect(observed.leasesReported == 1, "one lease, however many reports")
-            #expect(observed.reportedGPUSeconds == 2 * 2_400)
-            #expect(observed.utilisationGPUSeconds == 2 * 1_800)
-            #expect(observed.utilisationPerMille == (600 * 900 + 1_200 * 600) / 1_800, "time-weighted: 700")
-            #expect(observed.clockPerMille == (600 * 1_000 + 1_200 * 750) / 1_800, "833")
-            #expect(observed.energyWh == 400 && observed.cpuMilliseconds == 170_000, "the growth of cumulative figures")
-        }
+        let observed = try #require(driver.state.nodes["n1"]?.observation)
+        #expect(observed.leasesReported == 1, "one lease, however many reports")
+        #expect(observed.reportedGPUSeconds == 2 * 2_400)
+        #expect(observed.utilisationGPUSeconds == 2 * 1_800)
+        #expect(observed.utilisationPerMille == 700, "time-weighted: (600 × 900 + 1,200 × 600) ÷ 1,800")
+        #expect(observed.clockPerMille == 833, "(600 × 1,000 + 1,200 × 750) ÷ 1,800")
+        #expect(observed.energyWh == 400 && observed.cpuMilliseconds == 170_000, "the growth of cumulative figures")
+        #expect(driver.state.nodes["n2"]?.observation == nil, "alice's agent measured alice's node, not bob's")
+
+        // Bob reports the next interval: it counts on bob's node only.
+        try driver.run(.reportUsage(leaseID: lease.id, through: lease.start.adding(seconds: 3_000), counters: UsageCounters(
+            gpuUtilisationPerMille: 500, energyWh: 450)), by: "bob", after: 600)
+        let bobs = try #require(driver.state.nodes["n2"]?.observation)
+        #expect(bobs.reportedGPUSeconds == 2 * 600 && bobs.utilisationPerMille == 500 && bobs.energyWh == 50)
+        #expect(driver.state.nodes["n1"]?.observation == observed)
+
         let n1 = try #require(driver.state.nodes["n1"]).claimComparison
         #expect(n1.benchmarkPerMille?.fp16DenseGFLOPS == 800)
-        #expect(n1.observedPerMille == 800 * 833 / 1_000, "the benchmark's ratio at the clocks the leases saw")
+        #expect(n1.observedPerMille == 666, "the benchmark's ratio at the clocks the leases saw: 800 × 833 ÷ 1,000")
         #expect(try #require(driver.state.nodes["n2"]).claimComparison.observedPerMille == nil, "n2 has no benchmark")
 
         let published = try #require(driver.state.published.nodeClaims)
@@ -72,11 +83,12 @@ struct NodeClaimTests {
         try driver.run(.endLease(leaseID: lease.id, reason: .completed), by: "alice")
         try driver.run(.submitJob(spec: timedSpec("b", gpus: 4, duration: 3_600), pool: nil), by: "t1")
         let second = try #require(leaseStarts(try driver.run(.clear, by: governance)).first)
-        try driver.run(.reportUsage(leaseID: second.id, through: second.start.adding(seconds: 100), counters: UsageCounters(cpuMilliseconds: 10)), by: second.allocations[0].nodeID == "n1" ? "alice" : "bob", after: 100)
         let node = second.allocations[0].nodeID
+        try driver.run(.reportUsage(leaseID: second.id, through: second.start.adding(seconds: 100), counters: UsageCounters(cpuMilliseconds: 10)), by: node == "n1" ? "alice" : "bob", after: 100)
+        let before = node == "n1" ? observed : bobs
         #expect(driver.state.nodes[node]?.observation?.leasesReported == 2)
-        #expect(driver.state.nodes[node]?.observation?.reportedGPUSeconds == 5_200, "2 GPUs × 2,400 s, then 4 GPUs × 100 s")
-        #expect(driver.state.nodes[node]?.observation?.cpuMilliseconds == 170_010, "a new lease counts from its own start: 170,000 + 10")
+        #expect(driver.state.nodes[node]?.observation?.reportedGPUSeconds == before.reportedGPUSeconds + 400, "4 GPUs × 100 s")
+        #expect(driver.state.nodes[node]?.observation?.cpuMilliseconds == before.cpuMilliseconds + 10, "a new lease counts from its own start")
     }
 
     @Test("refused counters: clock out of range, CPU time out of range or going back")

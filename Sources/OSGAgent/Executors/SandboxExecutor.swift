@@ -68,6 +68,9 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
     /// is never started twice.
     private let queue = DispatchQueue(label: "osg.sandbox.executor")
     private let jobs = Mutex<[String: SandboxJob]>([:])
+    /// The lease uids that lease directories hold, read from disk at the first start and kept
+    /// up to date by starts and clean-ups (`nil` until then): a start costs no directory scan.
+    private let usedUIDs = Mutex<Set<UInt32>?>(nil)
 
     /// - Parameters:
     ///   - stateDirectory: the executor's directory (created if missing; it must be traversable
@@ -242,11 +245,13 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
                 throw ExecutorError("lease_running", "lease \(leaseID) still runs: kill() it and wait for exit() before cleanUp")
             }
             if let cgroup = cgroupPath(leaseID) { removeCgroup(cgroup) }
+            let uid = Self.recordedUID(directory)
             do {
                 try FileManager.default.removeItem(at: directory.root)
             } catch {
                 throw ExecutorError("cleanup_failed", "could not remove \(directory.root.path): \(error)")
             }
+            releaseUID(uid)
             jobs.withLock { _ = $0.removeValue(forKey: leaseID) }
             logger.info("sandbox lease cleaned up", metadata: ["lease": "\(leaseID)"])
         }
@@ -375,6 +380,7 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
                 directory: directory, supervisor: identity, isChild: true, cpuTime: cpuTime(work.leaseID, uid: uid), logger: logger)
         } catch {
             try? FileManager.default.removeItem(at: directory.root)
+            releaseUID(uid)
             throw error
         }
     }
@@ -383,6 +389,9 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
     /// the job already ended; at most ``startTimeoutSeconds``.
     private func waitUntilRunning(_ job: SandboxJob) {
         let deadline = Date().addingTimeInterval(Self.startTimeoutSeconds)
+        // A sandbox usually runs within milliseconds: look often at first, then less often, so
+        // that many starts waiting together leave the CPUs to the sandboxes they wait for.
+        var pause: useconds_t = 250
         while Date() < deadline {
             if job.endedExit != nil || SandboxFiles.exists(job.directory.status) { return }
             if SandboxFiles.exists(job.directory.sandboxPID),
@@ -390,7 +399,8 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
             {
                 return
             }
-            usleep(500)
+            usleep(pause)
+            pause = min(pause * 2, 8_000)
         }
         logger.warning("the sandbox did not report running in time", metadata: ["lease": "\(job.leaseID)", "seconds": "\(Self.startTimeoutSeconds)"])
     }
@@ -403,7 +413,7 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
         } else if let line = SandboxFiles.readText(directory.supervisorPID), let supervisor = SandboxProcessIdentity(line: line),
             supervisor.isAlive
         {
-            let uid = SandboxFiles.readText(directory.jobUID).flatMap { UInt32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            let uid = Self.recordedUID(directory)
             job = SandboxJob(
                 directory: directory, supervisor: supervisor, isChild: false, cpuTime: cpuTime(directory.leaseID, uid: uid), logger: logger)
         } else if let status = SandboxFiles.readText(directory.status) {
@@ -417,8 +427,32 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
         return job
     }
 
-    /// The lowest lease uid no lease directory holds.
+    /// The lowest lease uid no lease directory holds, now taken.
     private func allocateUID() throws -> UInt32 {
+        try usedUIDs.withLock { used in
+            var taken = used ?? uidsOnDisk()
+            defer { used = taken }
+            for slot in 0..<Self.jobUIDCount where !taken.contains(jobUIDBase + slot) {
+                taken.insert(jobUIDBase + slot)
+                return jobUIDBase + slot
+            }
+            throw ExecutorError("no_job_uid", "all \(Self.jobUIDCount) lease uids from \(jobUIDBase) are taken: clean up ended leases")
+        }
+    }
+
+    /// Gives `uid` back once its lease directory is gone.
+    private func releaseUID(_ uid: UInt32?) {
+        guard let uid else { return }
+        usedUIDs.withLock { _ = $0?.remove(uid) }
+    }
+
+    /// The uid a lease directory records, if any.
+    private static func recordedUID(_ directory: SandboxLeaseDirectory) -> UInt32? {
+        SandboxFiles.readText(directory.jobUID).flatMap { UInt32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
+
+    /// Every uid the lease directories on disk record.
+    private func uidsOnDisk() -> Set<UInt32> {
         var used = Set<UInt32>()
         for name in (try? FileManager.default.contentsOfDirectory(atPath: leasesDirectory.path)) ?? [] {
             let file = leasesDirectory.appendingPathComponent(name).appendingPathComponent("uid")
@@ -426,10 +460,7 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
                 used.insert(uid)
             }
         }
-        for slot in 0..<Self.jobUIDCount where !used.contains(jobUIDBase + slot) {
-            return jobUIDBase + slot
-        }
-        throw ExecutorError("no_job_uid", "all \(Self.jobUIDCount) lease uids from \(jobUIDBase) are taken: clean up ended leases")
+        return used
     }
 
     /// Creates `<state>` and `<state>/leases`; both must let the lease uids pass (x, not r).

@@ -74,8 +74,10 @@ struct SandboxSupervisorScript: Sendable, Hashable {
             fi
 
             identity $$ > supervisor.pid.tmp && mv -f supervisor.pid.tmp supervisor.pid || exit 70
-            oom_kills() { local key value; while read -r key value; do [ "$key" = oom_kill ] && echo "$value"; done < "$1"; }
-            host_oom_before=$(oom_kills /proc/vmstat)
+            # Sets oom_count to a file's oom_kill count (no subshell: a start forks as little as it can).
+            oom_kills() { local key value; oom_count=; while read -r key value; do [ "$key" = oom_kill ] && oom_count=$value; done < "$1"; }
+            oom_kills /proc/vmstat
+            host_oom_before=$oom_count
 
             if [ -n "$cgroup" ]; then
               if ! { mkdir -p "$cgroup" && echo "$cpu_max" > "$cgroup/cpu.max" && echo "$memory_bytes" > "$cgroup/memory.max" \\
@@ -121,13 +123,15 @@ struct SandboxSupervisorScript: Sendable, Hashable {
             oom=0
             if [ -n "$cgroup" ]; then
               [ -e "$cgroup/cgroup.kill" ] && echo 1 > "$cgroup/cgroup.kill"
-              [ "$(oom_kills "$cgroup/memory.events")" != 0 ] && oom=1
+              oom_kills "$cgroup/memory.events"
+              [ "$oom_count" != 0 ] && oom=1
             fi
             exit_code=
             while IFS= read -r line; do
               [[ $line =~ \\"exit-code\\":\\ *([0-9]+) ]] && exit_code=${BASH_REMATCH[1]}
             done < sandbox.json
-            if [ -z "$cgroup" ] && [ "$exit_code" = 137 ] && [ "$(oom_kills /proc/vmstat)" != "$host_oom_before" ]; then
+            [ -z "$cgroup" ] && [ "$exit_code" = 137 ] && oom_kills /proc/vmstat
+            if [ -z "$cgroup" ] && [ "$exit_code" = 137 ] && [ "$oom_count" != "$host_oom_before" ]; then
               oom=1   # SIGKILLed while the kernel's OOM killer killed something: most likely the job.
             fi
 

@@ -127,9 +127,13 @@ public actor Agent {
         try await resume()
         await registerUntilDone()
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.benchmarkOnce() }
             group.addTask { await self.heartbeatLoop() }
-            group.addTask { await self.pollLoop() }
+            group.addTask {
+                // Measured before new leases are taken, so no tenant's job shares the GPUs with
+                // the benchmark (jobs resumed after a restart keep theirs out of it).
+                await self.benchmarkOnce()
+                await self.pollLoop()
+            }
             group.addTask { await self.housekeepingLoop() }
             await group.waitForAll()
         }
@@ -213,9 +217,11 @@ public actor Agent {
         }
     }
 
-    /// Runs the GPU benchmark over every offered GPU; `nil` when it measured nothing (logged).
+    /// Runs the GPU benchmark over every offered GPU that no lease holds (a restarted agent's
+    /// running jobs keep theirs); `nil` when it measured nothing (logged).
     private func measureGPUs() async -> GPUBenchmarkResult? {
-        let indices = offers.flatMap(\.gpuIndices).sorted()
+        let busy = Set(reconciler.parts.values.flatMap(\.work.gpuIndices))
+        let indices = offers.flatMap(\.gpuIndices).filter { !busy.contains($0) }.sorted()
         guard let gpuBenchmark, !indices.isEmpty else { return nil }
         switch await gpuBenchmark(indices) {
         case .measured(let result):

@@ -18,8 +18,8 @@ public protocol AgentCoordinator: Sendable {
     /// in `nodeID`'s output of the lease, so the coordinator drops lines it already has when
     /// the agent sends them again.
     func postLogs(leaseID: String, nodeID: String, firstLine: Int, lines: [String]) async throws(AgentCoordinatorError)
-    /// `POST /v1/nodes/{id}/benchmark`: what the host benchmark measured (no GPU figures:
-    /// `gpus_measured` 0).
+    /// `POST /v1/nodes/{id}/benchmark`: what the benchmarks measured of the node: the host's
+    /// figures, with its GPUs' means when the GPU benchmark measured every one of them.
     func reportBenchmark(nodeID: String, result: NodeBenchmark) async throws(AgentCoordinatorError)
     /// `POST /v1/leases/{id}/usage`: settle the lease up to `through`.
     func reportUsage(leaseID: String, through: Timestamp, counters: UsageCounters) async throws(AgentCoordinatorError)
