@@ -342,14 +342,14 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
                 work: work, workDirectory: directory.work.path, root: root, layout: .current(), tmpfsBytes: memoryBytes,
                 image: image?.configuration
             )
-            try SandboxFiles.writeAtomically(uid.map { "\($0)\n" } ?? "\n", to: directory.jobUID)
-            try SandboxFiles.writeAtomically(SandboxFiles.nulSeparated(arguments.options), to: directory.bwrapArguments)
-            try SandboxFiles.writeAtomically(SandboxFiles.nulSeparated(command), to: directory.command)
-            try SandboxFiles.writeAtomically(arguments.passwd, to: directory.passwd)
-            try SandboxFiles.writeAtomically(arguments.group, to: directory.group)
-            try SandboxFiles.writeAtomically(arguments.hosts, to: directory.hosts)
+            try SandboxFiles.writeNew(uid.map { "\($0)\n" } ?? "\n", to: directory.jobUID)
+            try SandboxFiles.writeNew(SandboxFiles.nulSeparated(arguments.options), to: directory.bwrapArguments)
+            try SandboxFiles.writeNew(SandboxFiles.nulSeparated(command), to: directory.command)
+            try SandboxFiles.writeNew(arguments.passwd, to: directory.passwd)
+            try SandboxFiles.writeNew(arguments.group, to: directory.group)
+            try SandboxFiles.writeNew(arguments.hosts, to: directory.hosts)
             for empty in [directory.stdout, directory.stderr, directory.outputIndex] {
-                try SandboxFiles.writeAtomically(Data(), to: empty)
+                try SandboxFiles.writeNew(Data(), to: empty)
             }
             let script = SandboxSupervisorScript(
                 leaseDirectory: directory.root.path, bwrapPath: bwrapPath, jobUID: uid,
@@ -357,7 +357,7 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
                 pidsMax: Self.maximumProcessesPerLease,
                 limits: cgroupPath(work.leaseID).map { .cgroup(path: $0.path) } ?? .rlimits
             )
-            try SandboxFiles.writeAtomically(script.text, to: directory.supervisorScript, mode: 0o700)
+            try SandboxFiles.writeNew(script.text, to: directory.supervisorScript, mode: 0o700)
             let pid = try SandboxProcess.spawnDetached(["/bin/bash", directory.supervisorScript.path], logPath: directory.supervisorLog.path)
             guard let identity = SandboxProcessIdentity.current(pid: pid) else {
                 // It ended (or failed) at once; its status, if any, tells how.

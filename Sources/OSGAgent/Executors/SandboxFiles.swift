@@ -23,6 +23,36 @@ enum SandboxFiles {
         try writeAtomically(Data(text.utf8), to: url, mode: mode)
     }
 
+    /// Creates `url` (which must not exist) with `data`, mode `mode`: one open, write and close,
+    /// for the files of a lease directory being made, which nothing reads before its supervisor
+    /// starts (an agent that dies first leaves a directory without a supervisor, which is
+    /// adopted as a node fault), so they need no temporary file and rename.
+    static func writeNew(_ data: some Collection<UInt8>, to url: URL, mode: mode_t = 0o600) throws {
+        let descriptor = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard descriptor >= 0 else {
+            throw ExecutorError("state_write_failed", "could not create \(url.path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(descriptor) }
+        let bytes = Array(data)
+        var written = 0
+        while written < bytes.count {
+            let count = bytes[written...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else {
+                throw ExecutorError("state_write_failed", "could not write \(url.path): \(String(cString: strerror(errno)))")
+            }
+            written += count
+        }
+        // The umask may have narrowed `mode` at creation.
+        guard fchmod(descriptor, mode) == 0 else {
+            throw ExecutorError("state_write_failed", "could not set the mode of \(url.path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    static func writeNew(_ text: String, to url: URL, mode: mode_t = 0o600) throws {
+        try writeNew(Array(text.utf8), to: url, mode: mode)
+    }
+
     /// The file's text, or `nil` if it does not exist (or cannot be read); at most `limit` bytes.
     static func readText(_ url: URL, limit: Int = 64 * 1024) -> String? {
         guard let handle = FileHandle(forReadingAtPath: url.path) else { return nil }

@@ -62,10 +62,12 @@ struct SandboxSupervisorScript: Sendable, Hashable {
 
             if [ "${1:-}" = kill-after ]; then
               # Wait out the grace period (in steps, so as not to outlive a job that ends sooner).
+              # Each step is a timed read of a pipe nobody writes to: no process per step.
+              exec {pause}<> <(:)
               deadline=$((SECONDS + $2))
               while [ "$SECONDS" -lt "$deadline" ]; do
                 [ -e status ] && exit 0
-                sleep 0.2
+                read -r -t 0.2 -u "$pause" _
               done
               [ -e status ] && exit 0
               read -r pid start < sandbox.pid || exit 0
@@ -74,8 +76,15 @@ struct SandboxSupervisorScript: Sendable, Hashable {
             fi
 
             identity $$ > supervisor.pid.tmp && mv -f supervisor.pid.tmp supervisor.pid || exit 70
-            # Sets oom_count to a file's oom_kill count (no subshell: a start forks as little as it can).
-            oom_kills() { local key value; oom_count=; while read -r key value; do [ "$key" = oom_kill ] && oom_count=$value; done < "$1"; }
+            # Sets oom_count to a file's oom_kill count: no subshell (a start forks as little as it
+            # can), and the file read whole (line by line, bash would re-read /proc/vmstat per line).
+            oom_kills() {
+              local text= pattern=$'\\n''oom_kill ([0-9]+)'
+              oom_count=
+              read -r -d '' text < "$1"
+              [[ $'\\n'$text =~ $pattern ]] && oom_count=${BASH_REMATCH[1]}
+              return 0
+            }
             oom_kills /proc/vmstat
             host_oom_before=$oom_count
 
