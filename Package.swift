@@ -121,7 +121,7 @@ let package = Package(
             name: "OSGServer",
             dependencies: [
                 "OSGDomain", "OSGCore", "OSGStore", "OSGAuth", "OSGSpec", "OSGLedger", "OSGMarket", "OSGLog",
-                "OSGTransparency",
+                "OSGTransparency", "OSGCarbon",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),

@@ -3,8 +3,10 @@ import Foundation
 import Logging
 import Metrics
 import OSGAuth
+import OSGCarbon
 import OSGDomain
 import OSGServer
+import OSGSim
 
 /// `osg serve`: runs the coordinator (DESIGN.md §2, §7).
 struct ServeCommand: AsyncParsableCommand {
@@ -92,6 +94,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Nodes one operator key may have registered (default 10000).")
     var maxNodesPerOperator: Int?
 
+    @Option(name: .long, help: "Grid carbon data: a folder of Electricity Maps hourly files (<ZONE>_<YEAR>_hourly.csv), or `bundled` for the package's 62 days of 2022 (BR, ES, NO, US-CAL-CISO); replayed on the coordinator's clock and recorded in the log a week ahead (docs/CARBON.md). Also OSG_CARBON.")
+    var carbon: String?
+
     @Flag(name: .long, help: "Print one JSON object when listening (address, port, governance key) instead of text.")
     var json = false
 
@@ -142,6 +147,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         var configuration = ServerConfiguration(governanceKey: keyFile.privateKey)
         configuration.dataDirectory = dataDirectory
+        if let source = setting(carbon, "OSG_CARBON") {
+            configuration.carbonFeed = CarbonReplayFeed(atlas: try Self.carbonAtlas(source))
+        }
         configuration.databaseURL = databaseURL
         configuration.tls = tls
         configuration.host = setting(host, "OSG_HOST") ?? "127.0.0.1"
@@ -236,6 +244,18 @@ struct ServeCommand: AsyncParsableCommand {
             try await publisher.publish(state: await coordinator.currentState())
         } catch {
             logger.error("could not publish the final checkpoint", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+extension ServeCommand {
+    /// The carbon series of `--carbon`: the bundled ones, or a folder's (a bad file is a clear
+    /// error naming the file, line and column, before anything starts).
+    static func carbonAtlas(_ source: String) throws -> CarbonAtlas {
+        do {
+            return source == "bundled" ? try SimInputFiles.bundledAtlas() : try CarbonAtlas(directory: source)
+        } catch {
+            throw CleanExit.failure("--carbon \(source): \(error)")
         }
     }
 }

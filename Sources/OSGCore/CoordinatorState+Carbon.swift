@@ -73,3 +73,23 @@ extension CoordinatorState {
         return window.milligramsPerKWh[Int(hour - window.firstHour)] * 1000
     }
 }
+
+extension CoordinatorState {
+    /// The cleanest recorded hour over every zone from `fromHour` to `throughHour` (inclusive;
+    /// `nil`: to the end of each series), with its zone and intensity (the earliest zone in id
+    /// order on a tie); `nil` when no zone has a recorded hour in that range.
+    public func lowestRecordedCarbon(fromHour: Int64, throughHour: Int64?) -> (zone: String, hour: Int64, milligramsPerKWh: Int64)? {
+        var best: (zone: String, hour: Int64, milligramsPerKWh: Int64)?
+        for zone in carbonSeries.keys.sorted() {
+            let window = carbonSeries[zone]!
+            let first = max(fromHour, window.firstHour)
+            let end = min(window.endHour, (throughHour ?? Int64.max - 1) + 1)
+            guard first < end else { continue }
+            for hour in first..<end {
+                let value = window.milligramsPerKWh[Int(hour - window.firstHour)]
+                if best == nil || value < best!.milligramsPerKWh { best = (zone, hour, value) }
+            }
+        }
+        return best
+    }
+}

@@ -97,6 +97,12 @@ public actor CommandWriter {
     /// refuse. A limit that depends on the state (a tenant's funds, a per-key cap, the
     /// faucet's balance cap) is checked here, so concurrent requests cannot all pass it against
     /// the same old state.
+    /// Each zone's recorded carbon series' end hour (the hour after its last), in the state
+    /// as applied so far.
+    func recordedCarbonEnds() -> [String: Int64] {
+        processor.state.carbonSeries.mapValues(\.endHour)
+    }
+
     public func submit(
         _ command: Command, actor: String, nonce: AcceptedNonce? = nil,
         admit: (@Sendable (_ state: CoordinatorState, _ unappliedOfActor: [Command]) throws -> Void)? = nil

@@ -178,7 +178,11 @@ public final class Coordinator: Sendable {
             server: configuration.httpServer,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "openstargate"),
             services: services,
-            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+            onServerRunning: { channel in
+                // Carbon data first: a job with a carbon cap submitted right after start can be placed.
+                await self.recordCarbonAhead()
+                await onServerRunning(channel.localAddress?.port ?? 0)
+            },
             logger: logger)
     }
 }

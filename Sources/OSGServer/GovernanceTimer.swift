@@ -23,8 +23,9 @@ struct GovernanceTimer: Service {
 }
 
 extension Coordinator {
-    /// One tick and one clearing, logged like any command.
+    /// The carbon feed's top-up (if any), then one tick and one clearing, logged like any command.
     public func governanceRound() async {
+        await recordCarbonAhead()
         for command in [Command.tick, .clear] {
             do {
                 _ = try await writer.submit(command, actor: governanceID)
@@ -45,5 +46,26 @@ struct ShutdownRecorder: Service {
         await coordinator.writer.wakeAll()
         await coordinator.recordStateDigest()
         await coordinator.store.close()
+    }
+}
+
+extension Coordinator {
+    /// Records the carbon feed's hours up to a week ahead of now, where a zone has fewer than
+    /// three days ahead (nothing without a feed, or when every zone is far enough ahead).
+    public func recordCarbonAhead() async {
+        guard let feed = configuration.carbonFeed else { return }
+        let nowHour = clock().secondsSinceEpoch / 3_600
+        let commands = feed.commands(recordedEnds: await writer.recordedCarbonEnds(), nowHour: nowHour)
+        for command in commands {
+            do {
+                _ = try await writer.submit(command, actor: governanceID)
+            } catch {
+                logger.warning("carbon series not logged", metadata: ["error": "\(error)"])
+                return
+            }
+        }
+        if !commands.isEmpty {
+            logger.info("carbon series recorded ahead", metadata: ["windows": "\(commands.count)", "zones": "\(feed.seriesByZone.count)"])
+        }
     }
 }

@@ -68,6 +68,9 @@ public struct ServerConfiguration: Sendable {
     public var trustedProxies: [String] = []
     /// Snapshots kept in the store (the newest; older ones are the fallback when one is damaged).
     public var snapshotsKept = 3
+    /// Hourly carbon series replayed on the coordinator's clock and recorded in the log a week
+    /// ahead (``CarbonReplayFeed``); `nil`: the log gets carbon data only from governance.
+    public var carbonFeed: CarbonReplayFeed?
 
     public init(governanceKey: Curve25519.Signing.PrivateKey) {
         self.governanceKey = governanceKey

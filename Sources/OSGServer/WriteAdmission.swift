@@ -48,6 +48,29 @@ enum WriteAdmission {
         }
     }
 
+    /// A job with a carbon cap is admitted only when some zone's recorded carbon series has an
+    /// hour at or under the cap from now on (up to the job's deadline, if it has one); otherwise
+    /// it would wait with `carbon_cap` for as long as nothing changes, so the tenant is told now.
+    static func carbonCap(of spec: JobSpec, state: CoordinatorState, nowHour: Int64) throws(APIError) {
+        guard let cap = spec.carbon.maxGCO2PerKWh else { return }
+        guard !state.carbonSeries.isEmpty else {
+            throw APIError(.unprocessableContent, "carbon_cap_unmeetable",
+                           "the job asks for at most \(cap) gCO2/kWh, but this coordinator has no grid carbon data recorded, so no placement can meet a cap; drop carbon.max_gco2_per_kwh, or ask the operator to load carbon data (osg serve --carbon)",
+                           field: "carbon.max_gco2_per_kwh")
+        }
+        let lastHour = spec.deadline.map { $0.secondsSinceEpoch / 3_600 }
+        guard let lowest = state.lowestRecordedCarbon(fromHour: nowHour, throughHour: lastHour) else {
+            throw APIError(.unprocessableContent, "carbon_cap_unmeetable",
+                           "the job asks for at most \(cap) gCO2/kWh, but no zone has carbon data recorded from now\(lastHour == nil ? "" : " to the job's deadline"); drop carbon.max_gco2_per_kwh or try again later",
+                           field: "carbon.max_gco2_per_kwh")
+        }
+        guard lowest.milligramsPerKWh <= Int64(cap) * 1_000 else {
+            throw APIError(.unprocessableContent, "carbon_cap_unmeetable",
+                           "the job asks for at most \(cap) gCO2/kWh, but the cleanest hour recorded\(lastHour == nil ? "" : " before its deadline") is \(lowest.milligramsPerKWh / 1_000) gCO2/kWh (zone \(lowest.zone)); raise carbon.max_gco2_per_kwh to at least that, or drop it",
+                           field: "carbon.max_gco2_per_kwh")
+        }
+    }
+
     /// A node is admitted while its operator has fewer than the cap registered.
     static func node(operatorID: String, limits: WriteLimits, state: CoordinatorState, unapplied: [Command]) throws(APIError) {
         var count = state.nodeCount(of: operatorID)

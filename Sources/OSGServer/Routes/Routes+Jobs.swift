@@ -57,8 +57,10 @@ extension Coordinator {
             guard let spec = read.spec else { throw APIError.badRequest("invalid_spec", "the spec could not be read") }
             let limits = self.configuration.writeLimits
             let tenant = auth.signer.id
+            let nowHour = self.clock().secondsSinceEpoch / 3_600
             let outcome = try await self.perform(.submitJob(spec: spec, pool: pool), by: auth) { state, unapplied throws(APIError) in
                 try WriteAdmission.job(spec, pool: pool, tenant: tenant, limits: limits, state: state, unapplied: unapplied)
+                try WriteAdmission.carbonCap(of: spec, state: state, nowHour: nowHour)
             }
             let jobID = outcome.events.lazy.compactMap { if case .jobQueued(let id, _) = $0 { id } else { nil } }.first ?? "job-\(outcome.entry.sequence)"
             return JSONResponse.response(JobAccepted(job: jobID, sequence: outcome.entry.sequence, submitted: outcome.entry.time.description),
