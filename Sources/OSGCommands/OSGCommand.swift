@@ -27,6 +27,7 @@ public struct OSGCommand: AsyncParsableCommand {
             ProvidersCommand.self,
             StatsCommand.self,
             PoolsCommand.self,
+            CarbonCommand.self,
             NodesCommand.self,
             LockupCommand.self,
             AgentCommand.self,

@@ -159,6 +159,7 @@ public final class Coordinator: Sendable {
         addServiceRoutes(to: router)
         addNodeRoutes(to: router)
         addJobRoutes(to: router)
+        addCarbonRoutes(to: router)
         addPublicRoutes(to: router)
         addLogRoutes(to: router)
         routeMethods.record(router.routes)

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import OSGCarbon
 import OSGCore
+import OSGDomain
 import OSGServer
 import Testing
 
@@ -103,6 +104,38 @@ struct CarbonFeedTests {
             #expect(error.message.contains("20 gCO2/kWh") && error.message.contains("NO"), "names the cleanest hour: \(error.message)")
             #expect(try await client.signed(tenant, .post, "/v1/jobs", json: Self.cappedSpec(20), at: fed.clock.now).status == 201)
             #expect(try await client.signed(tenant, .post, "/v1/jobs", json: Self.cappedSpec(200), at: fed.clock.now).status == 201)
+        }
+    }
+
+    @Test("governance records a series over HTTP (POST /v1/carbon); others cannot; bad hours and gaps are refused; GET /v1/carbon shows it")
+    func governanceRoute() async throws {
+        let harness = try await Harness.make()
+        let clock = harness.clock
+        let governance = Participant(key: harness.governance)
+        let stranger = Participant()
+        let nowHour = clock.now.secondsSinceEpoch / 3_600
+        @Sendable func body(_ zone: String, hour: Int64, values: [Int64]) -> String {
+            #"{"zone":"\#(zone)","first_hour":"\#(Timestamp(secondsSinceEpoch: hour * 3_600))","mg_per_kwh":[\#(values.map(String.init).joined(separator: ","))]}"#
+        }
+        try await harness.test { client in
+            let denied = try await client.signed(stranger, .post, "/v1/carbon", json: body("NO", hour: nowHour, values: [20_000]), at: clock.now)
+            #expect(denied.status == 403, "\(denied.json)")
+            let recorded = try await client.signed(governance, .post, "/v1/carbon", json: body("NO", hour: nowHour - 1, values: [25_000, 20_150, 30_000]), at: clock.now)
+            #expect(recorded.status == 201, "\(recorded.json)")
+            let offHour = #"{"zone":"NO","first_hour":"\#(Timestamp(secondsSinceEpoch: nowHour * 3_600 + 60))","mg_per_kwh":[1]}"#
+            let bad = try await client.signed(governance, .post, "/v1/carbon", json: offHour, at: clock.now)
+            #expect(bad.status == 400 && Self.error(bad.json).field == "first_hour")
+            let gap = try await client.signed(governance, .post, "/v1/carbon", json: body("NO", hour: nowHour + 10, values: [1_000]), at: clock.now)
+            #expect(gap.status == 422 && Self.error(gap.json).code == "invalid_carbon_series", "\(gap.json)")
+            let empty = try await client.signed(governance, .post, "/v1/carbon", json: body("NO", hour: nowHour, values: []), at: clock.now)
+            #expect(empty.status == 400)
+            let zones = try #require(try await client.get("/v1/carbon").json["zones"] as? [[String: Any]])
+            #expect(zones.count == 1 && zones[0]["zone"] as? String == "NO" && zones[0]["hours"] as? Int == 3)
+            #expect(zones[0]["now_g_per_kwh"] as? String == "20.150")
+            // The recorded hours meet a cap of 21 g now, so such a job is admitted.
+            #expect(try await client.signed(stranger, .post, "/v1/faucet", json: #"{"amount":"100"}"#, at: clock.now).status == 200)
+            #expect(try await client.signed(stranger, .post, "/v1/jobs", json: Self.cappedSpec(21), at: clock.now).status == 201)
+            #expect(try await client.signed(stranger, .post, "/v1/jobs", json: Self.cappedSpec(20), at: clock.now).status == 422, "20.150 g is over 20")
         }
     }
 }
