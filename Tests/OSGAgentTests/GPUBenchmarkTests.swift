@@ -162,7 +162,7 @@ struct GPUBenchmarkOutputTests {
         var label: String
         var text: String
         var requested: [Int] = [0]
-        var code: GPUBenchmarkOutputError.Code
+        var code: GPUBenchmarkOutputErrorCode
         /// A part of the message that names what is wrong.
         var names: String
         var description: String { label }

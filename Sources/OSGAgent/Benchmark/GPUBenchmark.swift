@@ -218,36 +218,14 @@ extension GPUBenchmark {
         /// Starts the program in a process group of its own, signals at their defaults, stdin
         /// from `/dev/null`, and no descriptor but the two pipes' write ends.
         private static func spawn(_ arguments: [String], environment: [String], stdout: Int32, stderr: Int32) throws(SpawnError) -> pid_t {
-            var actions = posix_spawn_file_actions_t()
-            posix_spawn_file_actions_init(&actions)
-            defer { posix_spawn_file_actions_destroy(&actions) }
-            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-            posix_spawn_file_actions_adddup2(&actions, stdout, 1)
-            posix_spawn_file_actions_adddup2(&actions, stderr, 2)
-            SandboxProcess.closeInheritedDescriptors(&actions)
-            var attributes = posix_spawnattr_t()
-            posix_spawnattr_init(&attributes)
-            defer { posix_spawnattr_destroy(&attributes) }
-            let signalFlags = SandboxProcess.resetSignals(&attributes)
-            // A group of its own, so the timeout kills whatever the program started too.
-            posix_spawnattr_setpgroup(&attributes, 0)
-            posix_spawnattr_setflags(&attributes, Int16(signalFlags | Int32(POSIX_SPAWN_SETPGROUP)))
-            let argv = arguments.map { strdup($0) } + [nil]
-            let envp = environment.map { strdup($0) } + [nil]
-            defer {
-                argv.forEach { free($0) }
-                envp.forEach { free($0) }
+            let spawned = SandboxProcess.spawnInOwnGroup(arguments, environment: environment) { actions in
+                posix_spawn_file_actions_adddup2(&actions, stdout, 1)
+                posix_spawn_file_actions_adddup2(&actions, stderr, 2)
             }
-            var pid: pid_t = 0
-            var result = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, envp)
-            // ETXTBSY: a file just written (a configured wrapper script) is still open for writing
-            // in a process another thread forked and has not yet exec'd; that passes in moments.
-            for attempt in 1...5 where result == ETXTBSY {
-                usleep(UInt32(attempt) * 20_000)
-                result = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, envp)
+            switch spawned {
+            case .success(let pid): return pid
+            case .failure(let error): throw SpawnError(reason: error.description)
             }
-            guard result == 0 else { throw SpawnError(reason: String(cString: strerror(result))) }
-            return pid
         }
 
         /// Reads both pipes until the program ends and they close, or the deadline passes; sets

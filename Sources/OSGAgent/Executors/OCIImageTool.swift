@@ -36,32 +36,15 @@ struct OCIImageTool: Sendable {
             unlink(outPath)
             unlink(errPath)
         }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        SandboxProcess.closeInheritedDescriptors(&actions)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        let signalFlags = SandboxProcess.resetSignals(&attributes)
-        // A process group of its own, so a timeout kills whatever the tool started too.
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(signalFlags | Int32(POSIX_SPAWN_SETPGROUP)))
         // Nothing of the agent's environment (tokens, keys, proxies it did not mean for this).
         let environment = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", "TMPDIR=\(temporaryDirectory)", "HOME=\(temporaryDirectory)"]
-        let argv = arguments.map { strdup($0) } + [nil]
-        let envp = environment.map { strdup($0) } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
-        }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, envp)
-        guard spawned == 0 else {
-            return Result(status: 127, stdout: Data(), stderr: "could not start \(arguments[0]): \(String(cString: strerror(spawned)))")
+        let pid: pid_t
+        switch SandboxProcess.spawnInOwnGroup(arguments, environment: environment, redirect: { actions in
+            posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+            posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        }) {
+        case .success(let started): pid = started
+        case .failure(let error): return Result(status: 127, stdout: Data(), stderr: "could not start \(arguments[0]): \(error.description)")
         }
         var status: Int32 = 0
         let deadline = Date().addingTimeInterval(Double(timeoutSeconds))

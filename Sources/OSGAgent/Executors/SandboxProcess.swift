@@ -74,6 +74,49 @@ enum SandboxProcess {
         }
     }
 
+    /// Starts a helper program (an image tool, the GPU benchmark) in a process group of its own,
+    /// so a timeout can kill whatever it started too: stdin from `/dev/null`, standard output
+    /// and error as `redirect` sets them up, no descriptor of the agent's, signals at their
+    /// defaults. Retries a few times on ETXTBSY (a file just written, such as a wrapper
+    /// script, may be held open for writing for a moment by a process another thread forked
+    /// and has not yet exec'd). Returns the pid, or the `errno` of the failed spawn.
+    static func spawnInOwnGroup(
+        _ arguments: [String], environment: [String], redirect: (inout posix_spawn_file_actions_t) -> Void
+    ) -> Result<pid_t, Errno> {
+        precondition(!arguments.isEmpty && arguments[0].hasPrefix("/"), "an absolute program path")
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        redirect(&actions)
+        closeInheritedDescriptors(&actions)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        let signalFlags = resetSignals(&attributes)
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Int16(signalFlags | Int32(POSIX_SPAWN_SETPGROUP)))
+        let argv = arguments.map { strdup($0) } + [nil]
+        let envp = environment.map { strdup($0) } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        var result = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, envp)
+        for attempt in 1...5 where result == ETXTBSY {
+            usleep(UInt32(attempt) * 20_000)
+            result = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, envp)
+        }
+        return result == 0 ? .success(pid) : .failure(Errno(code: result))
+    }
+
+    /// A failed spawn's `errno`.
+    struct Errno: Error, Sendable {
+        var code: Int32
+        var description: String { String(cString: strerror(code)) }
+    }
+
     /// Waits for our child `pid` on a thread of its own (never on the cooperative pool), then
     /// calls `done` with its wait status, or `nil` if it was not ours to wait for.
     static func reap(_ pid: pid_t, then done: @escaping @Sendable (Int32?) -> Void = { _ in }) {
