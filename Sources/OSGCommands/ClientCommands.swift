@@ -79,6 +79,12 @@ struct SubmitCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The set-aside pool to draw on (for class: set-aside jobs).")
     var pool: String?
 
+    @Flag(name: .long, help: "Follow the job until it ends: its status changes on standard error, its output on standard output; exit 0 if it completed, 1 otherwise.")
+    var wait = false
+
+    @Option(name: .long, help: "With --wait: give up following after this many seconds (the job goes on; default 86400).")
+    var timeout: Double = 86_400
+
     @OptionGroup var options: ClientOptions
 
     func run() async throws {
@@ -86,9 +92,36 @@ struct SubmitCommand: AsyncParsableCommand {
         do { text = try InputFile.readData(spec) } catch { throw CleanExit.failure("\(error)") }
         let isJSON = spec.hasSuffix(".json") || text.first == UInt8(ascii: "{")
         let path = "/v1/jobs" + (pool.map { "?pool=\(pathSegment($0))" } ?? "")
-        let answer = try await options.call(try options.signingClient(), .POST, path, body: Array(text),
-                                            contentType: isJSON ? "application/json" : "application/yaml")
-        if !options.json { print(answer["job"] as? String ?? "") }
+        let client = try options.signingClient()
+        var submitOptions = options
+        submitOptions.json = options.json && !wait
+        let answer = try await submitOptions.call(client, .POST, path, body: Array(text), contentType: isJSON ? "application/json" : "application/yaml")
+        let job = answer["job"] as? String ?? ""
+        guard wait else {
+            if !options.json { print(job) }
+            return
+        }
+        guard timeout > 0 else { throw CleanExit.failure("--timeout must be above 0 seconds; got \(timeout)") }
+        if !options.json { FileHandle.standardError.write(Data("\(job): submitted\n".utf8)) }
+        var follower = JobFollower(options: options, client: client, job: job)
+        let final = try await follower.follow(narrate: !options.json, maxSeconds: timeout)
+        let status = final["status"] as? String ?? "?"
+        if options.json { JSONOutput.print(["job": job, "status": status, "output_lines": follower.printedLines]) }
+        guard status == "completed" else { throw ExitCode(1) }
+    }
+}
+
+/// `osg account`: the signer's available credits.
+struct AccountCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "account", abstract: "Show your account: its id and the credits you can spend now.")
+
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        let answer = try await options.call(try options.signingClient(), .GET, "/v1/account")
+        guard !options.json else { return }
+        print("account \(answer["id"] ?? "?")")
+        print("available \(answer["available"] ?? "?") credits\((answer["is_governance"] as? Bool) == true ? "  (the coordinator's governance key)" : "")")
     }
 }
 
@@ -134,9 +167,18 @@ struct LogsCommand: AsyncParsableCommand {
     @Argument(help: "The job id.")
     var job: String
 
+    @Flag(name: [.short, .long], help: "Keep printing new lines until the job ends.")
+    var follow = false
+
     @OptionGroup var options: ClientOptions
 
     func run() async throws {
+        if follow {
+            guard !options.json else { throw CleanExit.failure("--follow prints lines as they come; it does not combine with --json") }
+            var follower = JobFollower(options: options, client: try options.signingClient(), job: job)
+            _ = try await follower.follow(narrate: false, maxSeconds: 86_400 * 30)
+            return
+        }
         let answer = try await options.call(try options.signingClient(), .GET, "/v1/jobs/\(pathSegment(job))/logs")
         guard !options.json else { return }
         if let dropped = answer["dropped_lines"] as? Int, dropped > 0 { print("(\(dropped) earlier lines dropped)") }
@@ -174,6 +216,12 @@ struct ProvidersCommand: AsyncParsableCommand {
         for p in providers {
             let id = (p["id"] as? String).map { String($0.prefix(16)) + "…" } ?? "?"
             print("\(id)  nodes \(p["online_nodes"] ?? 0)/\(p["nodes"] ?? 0) online  GPUs \(p["allocated_gpus"] ?? 0)/\(p["gpus"] ?? 0) in use  \((p["gpu_models"] as? [String] ?? []).joined(separator: ","))  \((p["regions"] as? [String] ?? []).joined(separator: ","))")
+            for claim in p["claimed_vs_observed"] as? [[String: Any]] ?? [] {
+                let figures = claim["figures"] as? [String: Any] ?? [:]
+                let ratios = figures["benchmark_per_mille"] as? [String: Any] ?? [:]
+                func share(_ value: Any?) -> String { (value as? Int).map { "\(Double($0) / 10) %" } ?? "n/a" }
+                print("  \(claim["node"] ?? "?") claimed vs observed: benchmark/data sheet FP16 \(share(ratios["fp16_dense_gflops"])), memory \(share(ratios["memory_bandwidth_mbps"])); \(figures["leases_reported"] ?? 0) leases reported, utilisation \(share(figures["utilisation_per_mille"])), clock \(share(figures["clock_per_mille"])), observed/claimed \(share(figures["observed_per_mille"]))")
+            }
             for benchmark in p["benchmarks"] as? [[String: Any]] ?? [] {
                 let result = benchmark["result"] as? [String: Any] ?? [:]
                 print("  \(benchmark["node"] ?? "?") \(benchmark["gpu_model"] ?? "?") ×\(benchmark["gpus"] ?? 0): per GPU FP16 \(result["fp16_dense_gflops"] ?? "?") GFLOP/s, FP32 \(result["fp32_gflops"] ?? "?") GFLOP/s, memory \(result["memory_bandwidth_mbps"] ?? "?") MB/s, host→device \(result["host_to_device_mbps"] ?? "?") MB/s, device→host \(result["device_to_host_mbps"] ?? "?") MB/s (\(result["tool"] ?? "?") \(result["tool_version"] ?? "?"), \(result["gpus_measured"] ?? "?") GPUs, \(result["reported"] ?? "?"))")

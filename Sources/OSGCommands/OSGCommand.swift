@@ -24,6 +24,7 @@ public struct OSGCommand: AsyncParsableCommand {
             LogsCommand.self,
             CancelCommand.self,
             FaucetCommand.self,
+            AccountCommand.self,
             ProvidersCommand.self,
             StatsCommand.self,
             PoolsCommand.self,
