@@ -58,35 +58,9 @@ struct LockupCommand: AsyncParsableCommand {
             return ["node": node, "gpus": gpus, "holder": holder, "until": try Self.end(until, now: now).description]
         }
 
-        /// The latest end a lockup can name: RFC 3339 has four-digit years.
-        static let latestEnd = Timestamp(secondsSinceEpoch: 253_402_300_799)  // 9999-12-31T23:59:59Z
-
-        /// `text` as the end of a lockup asked for at `now`: an RFC 3339 time, or a duration
-        /// (``DurationText``) from `now`.
-        ///
-        /// - Throws: `ValidationError` naming `--until` when `text` is neither, or the end is
-        ///   not after `now` or past ``latestEnd``.
+        /// `text` as the end of a lockup asked for at `now` (``FutureTime``).
         static func end(_ text: String, now: Timestamp) throws(ValidationError) -> Timestamp {
-            let end: Timestamp
-            if let time = Timestamp(rfc3339: text) {
-                end = time
-            } else {
-                let seconds: Int64
-                do {
-                    seconds = try DurationText.seconds(text)
-                } catch {
-                    throw ValidationError("--until \(text) is neither an RFC 3339 time such as 2027-01-31T00:00:00Z nor a duration such as 30d or 12h (as a duration, \(error))")
-                }
-                let (sum, overflow) = now.secondsSinceEpoch.addingReportingOverflow(seconds)
-                end = Timestamp(secondsSinceEpoch: overflow ? .max : sum)
-            }
-            guard end > now else {
-                throw ValidationError("--until \(text) is not after now (\(now)): a lockup must end in the future")
-            }
-            guard end <= latestEnd else {
-                throw ValidationError("--until \(text) is after \(latestEnd), the latest time RFC 3339 can write")
-            }
-            return end
+            try FutureTime.parse(text, flag: "--until", what: "a lockup", now: now)
         }
 
         func run() async throws {

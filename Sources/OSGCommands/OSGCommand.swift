@@ -28,6 +28,7 @@ public struct OSGCommand: AsyncParsableCommand {
             ProvidersCommand.self,
             StatsCommand.self,
             PoolsCommand.self,
+            GrantsCommand.self,
             CarbonCommand.self,
             NodesCommand.self,
             LockupCommand.self,

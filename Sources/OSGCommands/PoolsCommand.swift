@@ -6,7 +6,7 @@ struct PoolsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pools",
         abstract: "List set-aside pools with their price, ceiling, funding and use; governance funds them.",
-        subcommands: [List.self, Fund.self],
+        subcommands: [List.self, Define.self, Fund.self],
         defaultSubcommand: List.self
     )
 
@@ -27,6 +27,33 @@ struct PoolsCommand: AsyncParsableCommand {
                 let ceiling = (pool["ceiling"] as? String).map { ", ceiling \($0)" } ?? ""
                 print("\(pool["name"] ?? "?")  share \(share) %  price \(pool["price"] ?? "?")\(ceiling)  funding \(pool["funding"] ?? "0")  grants \(pool["grants"] ?? 0)  running GPUs \(pool["running_gpus"] ?? 0)  pending jobs \(pool["pending_jobs"] ?? 0)")
             }
+        }
+    }
+
+    /// `osg pools define NAME --share-ppm N --price P [--ceiling C]`: governance defines a pool.
+    struct Define: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Define a set-aside pool (signed with the governance key): a share of capacity held for grantees at a price, optionally a ceiling the pool pays per GPU-hour.")
+
+        @Argument(help: "The pool's name (e.g. students, civic).")
+        var name: String
+
+        @Option(name: .long, help: "The share of capacity held for the pool, in parts per million (1 to 1000000).")
+        var sharePpm: Int
+
+        @Option(name: .long, help: "What a grantee pays per GPU-hour, in credits.")
+        var price: String
+
+        @Option(name: .long, help: "The most the pool pays a node per GPU-hour above its price, in credits.")
+        var ceiling: String?
+
+        @OptionGroup var options: ClientOptions
+
+        func run() async throws {
+            var fields: [String: Any] = ["name": name, "share_ppm": sharePpm, "price": price]
+            if let ceiling { fields["ceiling"] = ceiling }
+            let answer = try await options.call(try options.signingClient(), .POST, "/v1/pools", body: Array(JSONOutput.string(fields).utf8))
+            if !options.json { print("pool \(name) defined (log entry \(answer["sequence"] ?? "?"))") }
         }
     }
 
