@@ -11,8 +11,8 @@ import OSGDomain
 /// that refusal is logged as before.
 extension CoordinatorState {
     /// The rejection `apply` would give `command` from `actor` at `time`, or `nil` when the
-    /// checks it runs first pass (or the command has none that can run ahead: governance and
-    /// the coordinator's own commands).
+    /// checks it runs first pass (a governance command is checked only for its signer: the
+    /// rest of its checks run when applied; a `tick` has none).
     public func rejection(of command: Command, actor: String, at time: Timestamp) -> Rejection? {
         switch command {
         case .registerNode(let node): registrationRejection(node, actor: actor)
@@ -27,7 +27,14 @@ extension CoordinatorState {
         case .reportBenchmark(let nodeID, let result): benchmarkRejection(nodeID: nodeID, result: result, actor: actor)
         case .reportUsage(let leaseID, let through, let counters):
             usageRejection(leaseID: leaseID, through: through, counters: counters, actor: actor, at: time)
-        case .definePool, .grantSetAside, .tick, .clear, .deposit, .recordCarbonSeries, .fundPool: nil
+        // Governance's commands from anyone else: the same refusal `apply` gives first.
+        case .definePool: governanceOnly(actor, "only governance defines set-aside pools")
+        case .grantSetAside: governanceOnly(actor, "only governance issues set-aside grants")
+        case .clear: governanceOnly(actor, "only the coordinator runs market clearings")
+        case .deposit: governanceOnly(actor, "only the coordinator's faucet or on-ramp records deposits")
+        case .recordCarbonSeries: governanceOnly(actor, "only governance records carbon series")
+        case .fundPool: governanceOnly(actor, "only governance funds set-aside pools")
+        case .tick: nil
         }
     }
 }
@@ -36,5 +43,12 @@ extension Result where Failure == Rejection {
     /// The rejection, when this is one.
     var rejection: Rejection? {
         if case .failure(let rejection) = self { rejection } else { nil }
+    }
+}
+
+extension CoordinatorState {
+    /// `notGovernance` unless `actor` is the genesis's governance key.
+    fileprivate func governanceOnly(_ actor: String, _ message: String) -> Rejection? {
+        actor == genesis.governanceID ? nil : Rejection(.notGovernance, message)
     }
 }
