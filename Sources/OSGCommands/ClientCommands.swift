@@ -98,7 +98,13 @@ struct SubmitCommand: AsyncParsableCommand {
         let answer = try await submitOptions.call(client, .POST, path, body: Array(text), contentType: isJSON ? "application/json" : "application/yaml")
         let job = answer["job"] as? String ?? ""
         guard wait else {
-            if !options.json { print(job) }
+            guard !options.json else { return }
+            print(job)
+            // The estimate on standard error: standard output stays the job id alone, for scripts.
+            if let view = try? await JobFollower(options: options, client: client, job: job).status(),
+               let start = view["estimated_start"] as? String {
+                FileHandle.standardError.write(Data("estimated start: \(start) (\(view["estimated_start_basis"] ?? "?"))\n".utf8))
+            }
             return
         }
         guard timeout > 0 else { throw CleanExit.failure("--timeout must be above 0 seconds; got \(timeout)") }
@@ -140,6 +146,7 @@ struct JobsCommand: AsyncParsableCommand {
             var line = "\(job["id"] ?? "?")  \(job["status"] ?? "?")  \(job["name"] ?? "")  \(job["nodes"] ?? 1)×\(job["gpus_per_node"] ?? 0) \(job["gpu_model"] ?? "")"
             if let position = job["queue_position"] { line += "  queue #\(position)" }
             if let reason = job["waiting_reason"] { line += "  waiting: \(reason)" }
+            if let start = job["estimated_start"] as? String { line += "  starts ~\(start) (\(job["estimated_start_basis"] ?? "?"))" }
             print(line)
         }
     }

@@ -140,18 +140,53 @@ enum Views {
         /// Runs after a failed one the spec allows, and the runs that failed so far.
         var retries: Int
         var failedRuns: Int
+        /// A pending job's estimated start (``StartEstimate``) and what it rests on:
+        /// `reservation` or `queue_p50`; absent when nothing supports an estimate.
+        var estimatedStart: String?
+        var estimatedStartBasis: String?
         var leases: [Lease]
+    }
+
+    /// When a pending job may start: the head of the queue's reserved start when the job is the
+    /// head (the clearing holds GPUs for it from then); otherwise its submission plus the
+    /// published median queue time of its resource class, not before now (a job behind the head
+    /// is also not expected before the head's reservation, though backfill may start it
+    /// sooner). `nil` without a reservation or a published median.
+    /// `position` and `headPosition` are the job's and the head's places in the queue (from 1).
+    static func startEstimate(of order: Order, in state: CoordinatorState, medians: [String: Int64], position: Int?, headPosition: Int?)
+        -> (time: Timestamp, basis: String)? {
+        guard order.status == .pending else { return nil }
+        if let head = state.headReservation, head.orderID == order.id { return (head.start, "reservation") }
+        guard let median = medians[order.spec.resources.gpu.selector.description] else { return nil }
+        let now = state.lastTime ?? order.submitted
+        var estimate = max(now, order.submitted.adding(seconds: median))
+        if let head = state.headReservation, let headPosition, let position, position > headPosition {
+            estimate = max(estimate, head.start)
+        }
+        return (estimate, "queue_p50")
+    }
+
+    /// Each resource class's published median queue time, seconds (computed once per request).
+    static func queueMedians(in state: CoordinatorState) -> [String: Int64] {
+        state.statistics.byResourceClass.compactMapValues(\.queueP50Seconds)
     }
 
     /// The view of `order`. For many orders of one state, pass `queuePositions`,
     /// `leasesByOrder` (``leasesByOrder(of:in:)``) and `preemptionsByLease`
     /// (``preemptionsByLease(in:)``), built once, instead of passes per order.
     static func job(_ order: Order, in state: CoordinatorState, queuePositions: [String: Int]? = nil,
-                    leasesByOrder: [String: [OSGDomain.Lease]]? = nil, preemptionsByLease: [String: PreemptionNotice]? = nil) -> Job {
+                    leasesByOrder: [String: [OSGDomain.Lease]]? = nil, preemptionsByLease: [String: PreemptionNotice]? = nil,
+                    queueMedians: [String: Int64]? = nil) -> Job {
         let leases = (leasesByOrder.map { $0[order.id] ?? [] } ?? state.leases.values.filter { $0.orderID == order.id })
             .sorted { ($0.start, $0.id) < ($1.start, $1.id) }
         let position = order.status == .pending
             ? (queuePositions?[order.id] ?? state.queue.firstIndex(of: order.id).map { $0 + 1 }) : nil
+        let headPosition = state.headReservation.flatMap { head in
+            queuePositions?[head.orderID] ?? state.queue.firstIndex(of: head.orderID).map { $0 + 1 }
+        }
+        let estimate = order.status == .pending
+            ? startEstimate(of: order, in: state, medians: queueMedians ?? Self.queueMedians(in: state), position: position,
+                            headPosition: headPosition) : nil
         return Job(
             id: order.id, tenant: order.tenantID, name: order.spec.name, status: order.status.rawValue,
             submitted: order.submitted.description, pool: order.pool, jobClass: order.spec.jobClass.rawValue,
@@ -159,6 +194,7 @@ enum Views {
             nodes: order.spec.nodeCount, maxPrice: order.spec.maxPricePerGPUHour.description,
             maxCost: order.spec.maxCost.description, waitingReason: state.waitingReasons[order.id],
             queuePosition: position, retries: order.spec.retryLimit, failedRuns: order.failedRuns ?? 0,
+            estimatedStart: estimate?.time.description, estimatedStartBasis: estimate?.basis,
             leases: leases.map { lease($0, in: state, withSpec: false, preemptionsByLease: preemptionsByLease) })
     }
 

@@ -74,8 +74,9 @@ extension Coordinator {
             let positions = Dictionary(uniqueKeysWithValues: state.queue.enumerated().map { ($1, $0 + 1) })
             let leases = Views.leasesByOrder(of: Set(mine.map(\.id)), in: state)
             let preemptions = Views.preemptionsByLease(in: state)
+            let medians = Views.queueMedians(in: state)
             return JSONResponse.response(["jobs": mine.map {
-                Views.job($0, in: state, queuePositions: positions, leasesByOrder: leases, preemptionsByLease: preemptions)
+                Views.job($0, in: state, queuePositions: positions, leasesByOrder: leases, preemptionsByLease: preemptions, queueMedians: medians)
             }])
         }
         router.get("/v1/jobs/{id}") { request, context in
