@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import OSGCarbon
+import OSGCore
+import OSGDomain
 
 /// `osg carbon`: grid carbon data in the coordinator: list what is recorded, or (governance)
 /// load Electricity Maps hourly files into the log.
@@ -66,13 +68,11 @@ struct CarbonCommand: AsyncParsableCommand {
                 throw CleanExit.failure("\(error)")
             }
             let client = try options.signingClient()
-            // One JSON object at the end, not one per request.
-            var quiet = options
-            quiet.json = false
             var recorded: [[String: Any]] = []
             for one in series.sorted(by: { ($0.zone, $0.firstHour) < ($1.zone, $1.firstHour) }) {
                 for body in Self.windows(of: one) {
-                    let answer = try await quiet.call(client, .POST, "/v1/carbon", body: Array(JSONOutput.string(body).utf8))
+                    // One JSON object at the end, not one per request.
+                    let answer = try await options.quiet.call(client, .POST, "/v1/carbon", body: Array(JSONOutput.string(body).utf8))
                     recorded.append(["zone": one.zone, "first_hour": body["first_hour"] ?? "", "hours": (body["mg_per_kwh"] as? [Int64])?.count ?? 0,
                                      "sequence": answer["sequence"] ?? -1])
                 }
@@ -83,15 +83,16 @@ struct CarbonCommand: AsyncParsableCommand {
 
         /// The request bodies for `series`, at most ``OSGCore/CoordinatorState/maxCarbonWindowHours`` hours each.
         static func windows(of series: CarbonSeries) -> [[String: Any]] {
-            let size = 9_000
+            let size = CoordinatorState.maxCarbonWindowHours
             return stride(from: 0, to: series.milligramsPerKWh.count, by: size).map { start in
                 let values = Array(series.milligramsPerKWh[start..<min(start + size, series.milligramsPerKWh.count)])
                 return ["zone": series.zone, "first_hour": time(ofHour: series.firstHour + Int64(start)), "mg_per_kwh": values]
             }
         }
 
+        /// Hour `hour` (hours since 1970) as RFC 3339.
         static func time(ofHour hour: Int64) -> String {
-            ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(hour * 3_600)))
+            Timestamp(secondsSinceEpoch: hour * 3_600).description
         }
     }
 }

@@ -60,6 +60,14 @@ struct ClientOptions: ParsableArguments {
         if json { print(answer.text) }
         return object
     }
+
+    /// These options without `--json`: for calls whose answers the verb prints itself (one
+    /// JSON object at the end, or none), so ``call(_:_:_:body:contentType:)`` prints nothing.
+    var quiet: ClientOptions {
+        var copy = self
+        copy.json = false
+        return copy
+    }
 }
 
 /// Percent-encodes a path segment (job ids are plain, but never trust input in a URL).
@@ -93,15 +101,14 @@ struct SubmitCommand: AsyncParsableCommand {
         let isJSON = spec.hasSuffix(".json") || text.first == UInt8(ascii: "{")
         let path = "/v1/jobs" + (pool.map { "?pool=\(pathSegment($0))" } ?? "")
         let client = try options.signingClient()
-        var submitOptions = options
-        submitOptions.json = options.json && !wait
-        let answer = try await submitOptions.call(client, .POST, path, body: Array(text), contentType: isJSON ? "application/json" : "application/yaml")
+        let answer = try await (wait ? options.quiet : options).call(
+            client, .POST, path, body: Array(text), contentType: isJSON ? "application/json" : "application/yaml")
         let job = answer["job"] as? String ?? ""
         guard wait else {
             guard !options.json else { return }
             print(job)
             // The estimate on standard error: standard output stays the job id alone, for scripts.
-            if let view = try? await JobFollower(options: options, client: client, job: job).status(),
+            if let view = try? await options.quiet.call(client, .GET, "/v1/jobs/\(pathSegment(job))"),
                let start = view["estimated_start"] as? String {
                 FileHandle.standardError.write(Data("estimated start: \(start) (\(view["estimated_start_basis"] ?? "?"))\n".utf8))
             }

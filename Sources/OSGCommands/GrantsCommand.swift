@@ -18,11 +18,7 @@ struct GrantsCommand: AsyncParsableCommand {
         @OptionGroup var options: ClientOptions
 
         func run() async throws {
-            let answer = try await options.call(try options.publicClient(), .GET, "/v1/set-asides")
-            guard !options.json else { return }
-            let pools = answer["pools"] as? [[String: Any]] ?? []
-            if pools.isEmpty { print("no pools") }
-            for pool in pools {
+            for pool in try await PoolsCommand.publishedPools(options) {
                 let granted = (pool["quota_gpu_seconds"] as? Int).map { "\($0 / 3_600)" } ?? "?"
                 let used = (pool["used_gpu_seconds"] as? Int).map { "\($0 / 3_600)" } ?? "?"
                 print("\(pool["name"] ?? "?")  grants \(pool["grants"] ?? 0)  GPU-hours granted \(granted), used \(used)")

@@ -22,7 +22,7 @@ struct JobFollower {
     /// Prints the output lines not printed yet. The coordinator keeps each job's newest 1,000
     /// lines: lines that scrolled out between two polls are reported as skipped.
     mutating func printNewLines() async throws {
-        let answer = try await quiet.call(client, .GET, "/v1/jobs/\(pathSegment(job))/logs")
+        let answer = try await options.quiet.call(client, .GET, "/v1/jobs/\(pathSegment(job))/logs")
         let lines = answer["lines"] as? [String] ?? []
         let dropped = answer["dropped_lines"] as? Int ?? 0
         // Written unbuffered: a follower piped into another program shows each line as it comes.
@@ -35,7 +35,7 @@ struct JobFollower {
 
     /// The job's status view.
     func status() async throws -> [String: Any] {
-        try await quiet.call(client, .GET, "/v1/jobs/\(pathSegment(job))")
+        try await options.quiet.call(client, .GET, "/v1/jobs/\(pathSegment(job))")
     }
 
     /// Polls until the job is final (printing its output and each change of status or waiting
@@ -60,12 +60,5 @@ struct JobFollower {
             guard Date() < deadline else { throw CleanExit.failure("\(job) is still \(state) after \(Int(maxSeconds)) s (--timeout); it goes on without us") }
             try await Task.sleep(for: .seconds(1))
         }
-    }
-
-    /// The options without `--json`, so a call prints nothing itself.
-    private var quiet: ClientOptions {
-        var copy = options
-        copy.json = false
-        return copy
     }
 }

@@ -18,16 +18,22 @@ struct PoolsCommand: AsyncParsableCommand {
         @OptionGroup var options: ClientOptions
 
         func run() async throws {
-            let answer = try await options.call(try options.publicClient(), .GET, "/v1/set-asides")
-            guard !options.json else { return }
-            let pools = answer["pools"] as? [[String: Any]] ?? []
-            if pools.isEmpty { print("no pools") }
-            for pool in pools {
+            for pool in try await PoolsCommand.publishedPools(options) {
                 let share = Double(pool["share_ppm"] as? Int ?? 0) / 10_000
                 let ceiling = (pool["ceiling"] as? String).map { ", ceiling \($0)" } ?? ""
                 print("\(pool["name"] ?? "?")  share \(share) %  price \(pool["price"] ?? "?")\(ceiling)  funding \(pool["funding"] ?? "0")  grants \(pool["grants"] ?? 0)  running GPUs \(pool["running_gpus"] ?? 0)  pending jobs \(pool["pending_jobs"] ?? 0)")
             }
         }
+    }
+
+    /// The pools of the public `/v1/set-asides` view, for a verb to print; with `--json` the
+    /// answer is printed as it came and none is returned; "no pools" is printed when there are none.
+    static func publishedPools(_ options: ClientOptions) async throws -> [[String: Any]] {
+        let answer = try await options.call(try options.publicClient(), .GET, "/v1/set-asides")
+        guard !options.json else { return [] }
+        let pools = answer["pools"] as? [[String: Any]] ?? []
+        if pools.isEmpty { print("no pools") }
+        return pools
     }
 
     /// `osg pools define NAME --share-ppm N --price P [--ceiling C]`: governance defines a pool.

@@ -453,14 +453,10 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
 
     /// Every uid the lease directories on disk record.
     private func uidsOnDisk() -> Set<UInt32> {
-        var used = Set<UInt32>()
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: leasesDirectory.path)) ?? [] {
-            let file = leasesDirectory.appendingPathComponent(name).appendingPathComponent("uid")
-            if let text = SandboxFiles.readText(file), let uid = UInt32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
-                used.insert(uid)
-            }
-        }
-        return used
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: leasesDirectory.path)) ?? []
+        return Set(names.compactMap { name in
+            (try? SandboxLeaseDirectory(leaseID: name, leasesDirectory: leasesDirectory)).flatMap(Self.recordedUID)
+        })
     }
 
     /// Creates `<state>` and `<state>/leases`; both must let the lease uids pass (x, not r).
