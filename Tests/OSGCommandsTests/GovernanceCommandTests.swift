@@ -1,11 +1,19 @@
 import ArgumentParser
 import Foundation
 import OSGDomain
+import OSGServer
 import Testing
 @testable import OSGCommands
 
 @Suite("Governance verbs: osg pools define, osg grants add and list, osg carbon load and list")
 struct GovernanceCommandTests {
+    /// A coordinator governed by `governance`, whose reads show every write at once.
+    static func configure(_ configuration: inout ServerConfiguration, governance: KeyFile) {
+        configuration.governanceKey = governance.privateKey
+        configuration.publicCacheMilliseconds = 0
+        configuration.readCopyMilliseconds = 0
+    }
+
     static func run(_ arguments: [String]) async throws {
         var command = try OSGCommand.parseAsRoot(arguments) as! AsyncParsableCommand
         try await command.run()
@@ -19,11 +27,7 @@ struct GovernanceCommandTests {
         let strangerPath = temporaryPath("stranger.key")
         try KeyFile.generate().write(to: strangerPath)
         let newcomer = Identity(publicKey: KeyFile.generate().privateKey.publicKey)
-        try await LoopbackCoordinator.run(configure: {
-            $0.governanceKey = governance.privateKey
-            $0.publicCacheMilliseconds = 0
-            $0.readCopyMilliseconds = 0
-        }) { port in
+        try await LoopbackCoordinator.run(configure: { Self.configure(&$0, governance: governance) }) { port in
             let url = "http://127.0.0.1:\(port)"
             let asGovernance = ["--coordinator", url, "--key", governancePath]
             try await Self.run(["pools", "define", "students", "--share-ppm", "100000", "--price", "0.5"] + asGovernance)
@@ -63,11 +67,7 @@ struct GovernanceCommandTests {
         try ([header] + rows).joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
         let bad = temporaryPath("ES_2026_hourly.csv")
         try "Datetime (UTC),Zone Id\n2026-01-01 00:00:00,ES\n".write(toFile: bad, atomically: true, encoding: .utf8)
-        try await LoopbackCoordinator.run(configure: {
-            $0.governanceKey = governance.privateKey
-            $0.publicCacheMilliseconds = 0
-            $0.readCopyMilliseconds = 0
-        }) { port in
+        try await LoopbackCoordinator.run(configure: { Self.configure(&$0, governance: governance) }) { port in
             let url = "http://127.0.0.1:\(port)"
             await #expect(throws: (any Error).self, "a file without the intensity column is refused") {
                 try await Self.run(["carbon", "load", bad, "--coordinator", url, "--key", governancePath])
