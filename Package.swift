@@ -178,7 +178,7 @@ let package = Package(
         .testTarget(name: "OSGStoreTests", dependencies: ["OSGStore", "OSGLedger", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "OSGCommandsTests",
-            dependencies: ["OSGCommands", "OSGServer", "OSGStore", "OSGAgent", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: ["OSGCommands", "OSGServer", "OSGStore", "OSGAgent", "OSGSpec", .product(name: "HummingbirdTesting", package: "hummingbird")],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

@@ -127,14 +127,14 @@ struct AgentBenchCommand: AsyncParsableCommand {
             agentTask.cancel()
             _ = await agentTask.waitForEnd(timeoutSeconds: 30)
             // What the agent did not stop in time (the report says how many) is stopped here.
-            if report.leasesLeftAfterStop > 0 { await Self.killAll(executor) }
+            if report.leasesLeftAfterStop > 0 { await executor.killAll() }
             await coordinator.stop()
             return report
         } catch {
             // Leave no sandbox behind: kill whatever the executor still holds.
             agentTask.cancel()
             _ = await agentTask.waitForEnd(timeoutSeconds: 30)
-            await Self.killAll(executor)
+            await executor.killAll()
             await coordinator.stop()
             throw error
         }
@@ -167,7 +167,7 @@ struct AgentBenchCommand: AsyncParsableCommand {
 
         // All running: the agent started every lease, and the kernel shows every job process.
         var allRunningSeconds: Double?
-        if try await Self.poll(seconds: 60 + 0.25 * Double(leases), every: .milliseconds(20), {
+        if try await Polling.until(seconds: 60 + 0.25 * Double(leases), every: .milliseconds(20), {
             if let failure = agentTask.failure { throw CleanExit.failure("the agent stopped: \(failure)") }
             guard await agent.startLatencies.count >= leases else { return false }
             return Self.processCount(running: marker) >= leases
@@ -179,7 +179,7 @@ struct AgentBenchCommand: AsyncParsableCommand {
             let stats = try? await tenant.send(.GET, "/v1/stats", signed: false)
             return (stats?.json as? [String: Any])?["running_jobs"] as? Int ?? -1
         }
-        _ = await Self.poll(seconds: allRunningSeconds == nil ? 0 : 10) {
+        _ = await Polling.until(seconds: allRunningSeconds == nil ? 0 : 10) {
             guard await agent.currentStatus.running.count >= leases else { return false }
             return await coordinatorRunningJobs() >= leases
         }
@@ -197,7 +197,7 @@ struct AgentBenchCommand: AsyncParsableCommand {
             return true
         }
         var allStoppedSeconds: Double?
-        if await Self.poll(seconds: 60 + 0.1 * Double(leases), {
+        if await Polling.until(seconds: 60 + 0.1 * Double(leases), {
             guard Self.processCount(running: marker) == 0, Self.entries(of: leaseFolders).isEmpty else { return false }
             let status = await agent.currentStatus
             return status.running.isEmpty && status.endsToReport.isEmpty
@@ -228,14 +228,14 @@ struct AgentBenchCommand: AsyncParsableCommand {
             guard answer.status == 201, let id = (answer.json as? [String: Any])?["job"] as? String else {
                 throw CleanExit.failure("the coordinator refused a job: \(answer.errorSummary)")
             }
-            guard await Self.poll(seconds: 30, every: .milliseconds(20), { await agent.startLatencies.count > before }) else {
+            guard await Polling.until(seconds: 30, every: .milliseconds(20), { await agent.startLatencies.count > before }) else {
                 throw CleanExit.failure("a lease submitted alone did not start within 30 s")
             }
             if let latest = await agent.startLatencies.last { latencies.append(latest) }
             _ = try await tenant.send(.DELETE, "/v1/jobs/\(id)")
         }
         // Every one stopped and cleaned up, as after the burst.
-        _ = await Self.poll(seconds: 60) {
+        _ = await Polling.until(seconds: 60) {
             guard Self.processCount(running: marker) == 0, Self.entries(of: leaseFolders).isEmpty else { return false }
             let status = await agent.currentStatus
             return status.running.isEmpty && status.endsToReport.isEmpty
@@ -289,7 +289,7 @@ struct AgentBenchCommand: AsyncParsableCommand {
             coordinator: HTTPAgentCoordinator(client: CoordinatorClient(baseURL: coordinator.url, key: Curve25519.Signing.PrivateKey())),
             executor: executor, stateDirectory: state.appendingPathComponent("agent"), timing: Agent.Timing(), logger: logger)
         let task = WatchedTask { try await agent.run() }
-        let ready = try await Self.poll(seconds: 30) {
+        let ready = try await Polling.until(seconds: 30) {
             if let failure = task.failure { throw CleanExit.failure("the agent stopped: \(failure)") }
             let status = await agent.currentStatus
             return status.registered && status.lastHeartbeat != nil
@@ -312,16 +312,6 @@ struct AgentBenchCommand: AsyncParsableCommand {
             return NodeRegistrationRequest(
                 id: "\(prefix)-\(index + 1)", gpuModel: "H100", gpus: count, vramGib: 80, cpu: count, memoryGib: count, diskGib: 0,
                 region: "eu", jurisdiction: "DE", zone: "DE", powerSource: "wind", askPrice: "0.10", stake: "0", simulated: true)
-        }
-    }
-
-    /// Kills and cleans up every job the executor holds (after a failed run).
-    static func killAll(_ executor: SandboxExecutor) async {
-        guard let jobs = try? await executor.runningJobs() else { return }
-        for (leaseID, job) in jobs {
-            await job.kill()
-            _ = await job.exit()
-            try? await executor.cleanUp(leaseID: leaseID)
         }
     }
 

@@ -218,7 +218,7 @@ struct AgentSetup {
         let executorDirectory = stateDirectory.appendingPathComponent("leases-\(configuration.executor)")
         let executor: any LeaseExecutor = switch configuration.executor {
         case "slurm": SlurmExecutor(stateDirectory: executorDirectory, partition: configuration.slurmPartition, logger: logger)
-        default: SandboxExecutor(stateDirectory: executorDirectory, logger: logger)
+        default: SandboxExecutor(stateDirectory: executorDirectory, jobUIDBase: configuration.jobUIDBase ?? SandboxExecutor.defaultJobUIDBase, logger: logger)
         }
         return AgentSetup(
             configuration: configuration, client: CoordinatorClient(baseURL: configuration.coordinator, key: keyFile.privateKey, trust: trust),

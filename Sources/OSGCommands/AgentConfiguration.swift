@@ -1,4 +1,5 @@
 import Foundation
+import OSGAgent
 import OSGDomain
 import Yams
 
@@ -17,6 +18,9 @@ struct AgentConfiguration: Codable, Equatable {
     var caCert: String?
     /// The Slurm partition jobs go to (executor `slurm`); the cluster's default when absent.
     var slurmPartition: String?
+    /// The first host uid the sandbox gives leases when the agent runs as root (65,536 uids from
+    /// it); two agents on one host need ranges apart. Default 0x70000000.
+    var jobUIDBase: UInt32?
     /// The node this agent offers.
     var node: Node
 
@@ -48,7 +52,7 @@ struct AgentConfiguration: Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case coordinator, key, executor, node
-        case stateDirectory = "state_directory", caCert = "ca_cert", slurmPartition = "slurm_partition"
+        case stateDirectory = "state_directory", caCert = "ca_cert", slurmPartition = "slurm_partition", jobUIDBase = "job_uid_base"
     }
 
     struct Failure: Error, CustomStringConvertible {
@@ -94,6 +98,9 @@ struct AgentConfiguration: Codable, Equatable {
         }
         for (name, value) in [("cpu", node.cpu), ("memory_gib", node.memoryGib)] where value.map({ $0 < 1 }) == true {
             problems.append("node.\(name) must be at least 1")
+        }
+        if let base = jobUIDBase, base < 1_000 || UInt64(base) + UInt64(SandboxExecutor.jobUIDCount) >= UInt64(UInt32.max) {
+            problems.append("job_uid_base must be at least 1000 and leave \(SandboxExecutor.jobUIDCount) uids below 4294967295, got \(base)")
         }
         if let disk = node.diskGib, disk < 0 { problems.append("node.disk_gib must not be negative") }
         if let model = node.gpuModel, GPUModel.named(model) == nil {

@@ -229,7 +229,7 @@ struct ProvidersCommand: AsyncParsableCommand {
         if providers.isEmpty { print("no providers") }
         for p in providers {
             let id = (p["id"] as? String).map { String($0.prefix(16)) + "…" } ?? "?"
-            print("\(id)  nodes \(p["online_nodes"] ?? 0)/\(p["nodes"] ?? 0) online  GPUs \(p["allocated_gpus"] ?? 0)/\(p["gpus"] ?? 0) in use  \((p["gpu_models"] as? [String] ?? []).joined(separator: ","))  \((p["regions"] as? [String] ?? []).joined(separator: ","))")
+            print("\(id)  nodes \(p["online_nodes"] ?? 0)/\(p["nodes"] ?? 0) online  GPUs \(p["allocated_gpus"] ?? 0)/\(p["gpus"] ?? 0) in use\((p["simulated_gpus"] as? Int ?? 0) > 0 ? " (\(p["simulated_gpus"] ?? 0) simulated)" : "")  \((p["gpu_models"] as? [String] ?? []).joined(separator: ","))  \((p["regions"] as? [String] ?? []).joined(separator: ","))")
             for claim in p["claimed_vs_observed"] as? [[String: Any]] ?? [] {
                 let figures = claim["figures"] as? [String: Any] ?? [:]
                 let ratios = figures["benchmark_per_mille"] as? [String: Any] ?? [:]
@@ -238,7 +238,16 @@ struct ProvidersCommand: AsyncParsableCommand {
             }
             for benchmark in p["benchmarks"] as? [[String: Any]] ?? [] {
                 let result = benchmark["result"] as? [String: Any] ?? [:]
-                print("  \(benchmark["node"] ?? "?") \(benchmark["gpu_model"] ?? "?") ×\(benchmark["gpus"] ?? 0): per GPU FP16 \(result["fp16_dense_gflops"] ?? "?") GFLOP/s, FP32 \(result["fp32_gflops"] ?? "?") GFLOP/s, memory \(result["memory_bandwidth_mbps"] ?? "?") MB/s, host→device \(result["host_to_device_mbps"] ?? "?") MB/s, device→host \(result["device_to_host_mbps"] ?? "?") MB/s (\(result["tool"] ?? "?") \(result["tool_version"] ?? "?"), \(result["gpus_measured"] ?? "?") GPUs, \(result["reported"] ?? "?"))")
+                var parts: [String] = []
+                if let measured = result["gpus_measured"] as? Int, measured > 0 {
+                    parts.append("per GPU FP16 \(result["fp16_dense_gflops"] ?? "?") GFLOP/s, FP32 \(result["fp32_gflops"] ?? "?") GFLOP/s, memory \(result["memory_bandwidth_mbps"] ?? "?") MB/s, host→device \(result["host_to_device_mbps"] ?? "?") MB/s, device→host \(result["device_to_host_mbps"] ?? "?") MB/s over \(measured) GPUs")
+                } else {
+                    parts.append("no GPU measured")
+                }
+                if let cores = result["host_cpu_cores"] {
+                    parts.append("host \(cores) cores, FP32 \(result["host_cpu_fp32_gflops"] ?? "?") GFLOP/s, memory \(result["host_memory_bandwidth_mbps"] ?? "?") MB/s")
+                }
+                print("  \(benchmark["node"] ?? "?") \(benchmark["gpu_model"] ?? "?") ×\(benchmark["gpus"] ?? 0): \(parts.joined(separator: "; ")) (\(result["tool"] ?? "?") \(result["tool_version"] ?? "?"), \(result["reported"] ?? "?"))")
             }
         }
     }

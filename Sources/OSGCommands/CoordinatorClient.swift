@@ -28,6 +28,9 @@ struct CoordinatorClient: Sendable {
         audienceCache = AudienceCache()
     }
 
+    /// The account that signs (its public key in hex), if any.
+    var signerID: String? { key.map { Identity(publicKey: $0.publicKey).id } }
+
     /// The same coordinator, signing with `key` (sharing what is known of the coordinator).
     func signing(with key: Curve25519.Signing.PrivateKey) -> CoordinatorClient {
         var copy = self

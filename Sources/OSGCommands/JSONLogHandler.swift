@@ -1,10 +1,11 @@
 import Foundation
 import Logging
 
-/// A swift-log handler that writes one JSON object per line to standard error:
+/// A swift-log handler that writes one JSON object per line to standard error (or `output`):
 /// `{"time":…,"level":…,"label":…,"message":…, <metadata>…}`.
 struct JSONLogHandler: LogHandler {
     let label: String
+    var output: FileHandle = .standardError
     var logLevel: Logger.Level = .info
     var metadata: Logger.Metadata = [:]
 
@@ -22,6 +23,6 @@ struct JSONLogHandler: LogHandler {
             object[key] = value.description
         }
         let line = JSONOutput.string(object) + "\n"
-        FileHandle.standardError.write(Data(line.utf8))
+        output.write(Data(line.utf8))
     }
 }

@@ -42,6 +42,12 @@ struct KeyFile {
         }
     }
 
+    /// The key at `path`, written there first (mode 0600) when there is no file.
+    static func readOrCreate(at path: String) throws -> KeyFile {
+        if !FileManager.default.fileExists(atPath: path) { try generate().write(to: path) }
+        return try read(from: path)
+    }
+
     /// Reads and checks a key file: the private key must match the public key it lists.
     static func read(from path: String) throws -> KeyFile {
         let data: Data

@@ -18,6 +18,7 @@ public struct OSGCommand: AsyncParsableCommand {
             AuditCommand.self,
             MarketCommand.self,
             SimCommand.self,
+            DevnetCommand.self,
             ServeCommand.self,
             SubmitCommand.self,
             JobsCommand.self,

@@ -140,8 +140,7 @@ struct ServeCommand: AsyncParsableCommand {
         let keyPath = setting(key, "OSG_KEY") ?? dataDirectory + "/coordinator.key"
         let keyFile: KeyFile
         do {
-            if !FileManager.default.fileExists(atPath: keyPath) { try KeyFile.generate().write(to: keyPath) }
-            keyFile = try KeyFile.read(from: keyPath)
+            keyFile = try KeyFile.readOrCreate(at: keyPath)
         } catch {
             throw CleanExit.failure("\(error)")
         }
@@ -200,7 +199,6 @@ struct ServeCommand: AsyncParsableCommand {
             guard let value = UInt64(text) else { throw CleanExit.failure("--snapshot-interval must be a whole number of log entries (0 or more); got \(text)") }
             configuration.snapshotInterval = value
         }
-        try FileManager.default.createDirectory(atPath: configuration.logDirectory, withIntermediateDirectories: true)
 
         configuration.origin = setting(origin, "OSG_ORIGIN")
         let logOrigin = configuration.logOrigin
@@ -214,19 +212,13 @@ struct ServeCommand: AsyncParsableCommand {
         }
 
         let logger = Logger(label: "openstargate.coordinator")
-        let store: CoordinatorStore
-        let coordinator: Coordinator
-        let publisher: TransparencyLogPublisher
+        let launch: CoordinatorLaunch
         do {
-            store = try await CoordinatorStore.open(dataDirectory: dataDirectory, databaseURL: configuration.databaseURL)
-            try await store.initialize(genesis: configuration.genesis)
-            publisher = try await TransparencyLogPublisher.open(
-                directory: configuration.logDirectory, origin: logOrigin, seed: Array(keyFile.privateKey.rawRepresentation),
-                store: store, checkpointInterval: interval)
-            coordinator = try await Coordinator.open(configuration, store: store, observers: [publisher], logger: logger)
+            launch = try await CoordinatorLaunch.open(configuration, checkpointInterval: interval, logger: logger)
         } catch {
             throw CleanExit.failure("cannot start the coordinator: \(error)")
         }
+        let coordinator = launch.coordinator
         MetricsSystem.bootstrap(coordinator.metricsFactory)
         let host = configuration.host
         let scheme = configuration.scheme
@@ -239,12 +231,7 @@ struct ServeCommand: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data((line + "\n").utf8))
         }
         try await app.runService()
-        // A clean stop: checkpoint whatever the interval held back.
-        do {
-            try await publisher.publish(state: await coordinator.currentState())
-        } catch {
-            logger.error("could not publish the final checkpoint", metadata: ["error": "\(error)"])
-        }
+        await launch.publishFinalCheckpoint(logger: logger)
     }
 }
 

@@ -150,3 +150,17 @@ public struct ExecutorError: Error, Sendable, Hashable, CustomStringConvertible 
 
     public var description: String { "\(code): \(message)" }
 }
+
+extension LeaseExecutor {
+    /// Kills every job this executor holds, waits for each to end and removes its files (a
+    /// bench's or a devnet's last clean-up; a production agent leaves jobs to the coordinator's
+    /// decisions).
+    public func killAll() async {
+        guard let jobs = try? await runningJobs() else { return }
+        for (leaseID, job) in jobs {
+            await job.kill()
+            _ = await job.exit()
+            try? await cleanUp(leaseID: leaseID)
+        }
+    }
+}

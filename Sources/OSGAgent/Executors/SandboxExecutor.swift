@@ -51,6 +51,9 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
     /// `jobUIDBase ..< jobUIDBase + jobUIDCount`.
     public let jobUIDBase: UInt32
     public static let jobUIDCount: UInt32 = 65_536
+    /// The first lease uid unless the operator names another: a range distributions and
+    /// systemd leave unused.
+    public static let defaultJobUIDBase: UInt32 = 0x7000_0000
     /// Processes (and threads) a lease may have at once.
     public static let maximumProcessesPerLease = 4096
     /// How long ``start(_:)`` waits for the sandbox to run before it reports the job as started anyway.
@@ -86,7 +89,7 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
     ///   - logger: where the executor says what it does (which limits apply, jobs' ends).
     public init(
         stateDirectory: URL, bwrapPath: String = SandboxExecutor.defaultBwrapPath, cgroupParent: URL? = nil,
-        jobUIDBase: UInt32 = 0x7000_0000, imageStore: OCIImageStore? = nil, logger: Logger
+        jobUIDBase: UInt32 = SandboxExecutor.defaultJobUIDBase, imageStore: OCIImageStore? = nil, logger: Logger
     ) {
         precondition(jobUIDBase >= 1000 && UInt64(jobUIDBase) + UInt64(Self.jobUIDCount) < UInt64(UInt32.max), "job uids must be ordinary, valid uids")
         self.stateDirectory = stateDirectory.standardizedFileURL

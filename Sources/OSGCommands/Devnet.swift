@@ -1,0 +1,186 @@
+import Foundation
+import Logging
+import OSGAgent
+import OSGDomain
+import OSGServer
+import OSGSim
+
+/// A whole network on this machine (`osg devnet`): a coordinator on the embedded SQLite store
+/// with the devnet faucet and the bundled carbon series, one agent per ``DevnetNode`` running
+/// real sandboxed jobs, the bootstrap (pool, grant, credits) and, on request, the demo stream.
+/// Everything lives in a ``DevnetLayout``; a second start in the same folder resumes.
+final class Devnet: Sendable {
+    struct Options: Sendable {
+        var nodes: [DevnetNode] = Array(DevnetNode.all.prefix(4))
+        var host = "127.0.0.1"
+        /// 0 picks a free port.
+        var port = 7070
+        var clearIntervalSeconds = 2.0
+        /// Seconds between demo jobs; `nil`: no demo stream.
+        var demoIntervalSeconds: Double?
+        var agentTiming: Agent.Timing = {
+            var timing = Agent.Timing()
+            timing.heartbeatSeconds = 5
+            timing.usageReportSeconds = 15
+            return timing
+        }()
+    }
+
+    /// A node's running agent.
+    struct RunningAgent: Sendable {
+        var node: DevnetNode
+        var agent: Agent
+        var task: WatchedTask
+    }
+
+    let layout: DevnetLayout
+    let coordinator: LocalCoordinator
+    let agents: [RunningAgent]
+    let tenantID: String
+    let newcomerID: String
+    /// Whether the folder held a devnet before this start.
+    let resumed: Bool
+    private let demo: WatchedTask?
+    private let logger: Logger
+
+    var url: String { coordinator.url }
+
+    private init(layout: DevnetLayout, coordinator: LocalCoordinator, agents: [RunningAgent], tenantID: String, newcomerID: String,
+                 resumed: Bool, demo: WatchedTask?, logger: Logger) {
+        self.layout = layout
+        self.coordinator = coordinator
+        self.agents = agents
+        self.tenantID = tenantID
+        self.newcomerID = newcomerID
+        self.resumed = resumed
+        self.demo = demo
+        self.logger = logger
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// The heartbeat timeout of a devnet's genesis (fixed when its log is created).
+    static let heartbeatTimeoutSeconds: Int64 = 30
+
+    /// Starts everything in `layout` (prepared and locked by the caller) and returns once every
+    /// agent has registered its node. `logger(label)` gives each part its logger; `demoTurn`
+    /// hears the demo stream. On any failure, what was started is stopped again.
+    static func start(in layout: DevnetLayout, options: Options, logger: @escaping @Sendable (String) -> Logger,
+                      demoTurn: @escaping @Sendable (DevnetDemo.Turn) -> Void = { _ in }) async throws -> Devnet {
+        guard SandboxExecutor.isUsable else {
+            throw Failure(description: """
+                osg devnet runs its agents' jobs in bubblewrap sandboxes, which cannot start here: \
+                \((try? SandboxExecutor.probe()).map { _ in "" } ?? Self.sandboxProblem()). \
+                Install bubblewrap (apt-get install bubblewrap) on a kernel that allows user namespaces, \
+                or run a coordinator alone with `osg serve --devnet-faucet`.
+                """)
+        }
+        let resumed = FileManager.default.fileExists(atPath: layout.coordinatorData.appendingPathComponent("coordinator.key").path)
+        let governanceKey = try KeyFile.readOrCreate(at: layout.coordinatorKey.path)
+        let tenantKey = try KeyFile.readOrCreate(at: layout.tenantKey.path)
+        let newcomerKey = try KeyFile.readOrCreate(at: layout.newcomerKey.path)
+
+        var configuration = ServerConfiguration(governanceKey: governanceKey.privateKey)
+        configuration.dataDirectory = layout.coordinatorData.path
+        configuration.host = options.host
+        configuration.port = options.port
+        configuration.devnetFaucet = true
+        configuration.clearIntervalSeconds = options.clearIntervalSeconds
+        configuration.heartbeatTimeoutSeconds = heartbeatTimeoutSeconds
+        configuration.carbonFeed = CarbonReplayFeed(atlas: try SimInputFiles.bundledAtlas())
+        let coordinator = try await LocalCoordinator.start(configuration, checkpointInterval: .seconds(5), logger: logger("osg.devnet.coordinator"))
+
+        var agents: [RunningAgent] = []
+        do {
+            let governance = CoordinatorClient(baseURL: coordinator.url, key: governanceKey.privateKey)
+            let tenant = governance.signing(with: tenantKey.privateKey)
+            let newcomer = governance.signing(with: newcomerKey.privateKey)
+            try await DevnetBootstrap(governance: governance, tenant: tenant, newcomer: newcomer).run(now: WallClock.now())
+            for (index, node) in options.nodes.enumerated() {
+                agents.append(try await startAgent(node, index: index, in: layout, url: coordinator.url, timing: options.agentTiming, logger: logger))
+            }
+            try await waitUntilRegistered(agents)
+            let demo = options.demoIntervalSeconds.map { interval in
+                let stream = DevnetDemo(tenant: tenant, newcomer: newcomer, intervalSeconds: interval, logger: logger("osg.devnet.demo"))
+                return WatchedTask { await stream.run(report: demoTurn) }
+            }
+            return Devnet(layout: layout, coordinator: coordinator, agents: agents, tenantID: tenantKey.identity.id,
+                          newcomerID: newcomerKey.identity.id, resumed: resumed, demo: demo, logger: logger("osg.devnet"))
+        } catch {
+            await stopAgents(agents)
+            await coordinator.stop()
+            throw error
+        }
+    }
+
+    /// Stops the demo stream, the agents (their running jobs go on in their sandboxes, and the
+    /// next start's agents take them over, as a restarted `osg agent` does) and the coordinator
+    /// (a graceful shutdown: it snapshots its state and publishes a last checkpoint).
+    func stop() async {
+        demo?.cancel()
+        _ = await demo?.waitForEnd(timeoutSeconds: 10)
+        await Self.stopAgents(agents)
+        if !(await coordinator.stop()) { logger.error("the coordinator did not stop within 35 s") }
+    }
+
+    /// The first agent that stopped by itself, and why.
+    var agentFailure: String? {
+        agents.lazy.compactMap { running in running.task.failure.map { "agent \(running.node.id): \($0)" } }.first
+    }
+
+    private static func startAgent(_ node: DevnetNode, index: Int, in layout: DevnetLayout, url: String, timing: Agent.Timing,
+                                   logger: (String) -> Logger) async throws -> RunningAgent {
+        let agentLogger = logger("osg.devnet.agent.\(node.id)")
+        let path = try node.install(in: layout, coordinator: url, index: index)
+        let setup = try await AgentSetup.make(configPath: path, coordinator: url, logger: agentLogger)
+        let agent = try setup.agent(timing: timing, logger: agentLogger)
+        return RunningAgent(node: node, agent: agent, task: WatchedTask { try await agent.run() })
+    }
+
+    /// Waits (at most 60 s) for every agent to have registered its node and sent a heartbeat.
+    private static func waitUntilRegistered(_ agents: [RunningAgent]) async throws {
+        let ready = try await Polling.until(seconds: 60) {
+            var all = true
+            for running in agents {
+                if let failure = running.task.failure { throw Failure(description: "agent \(running.node.id) stopped: \(failure)") }
+                let status = await running.agent.currentStatus
+                all = all && status.registered && status.lastHeartbeat != nil
+            }
+            return all
+        }
+        guard ready else {
+            var waiting: [String] = []
+            for running in agents where !(await running.agent.currentStatus.registered) {
+                waiting.append("\(running.node.id) (\(await running.agent.currentStatus.lastError ?? "no error recorded"))")
+            }
+            throw Failure(description: "agents did not register within 60 s: \(waiting.joined(separator: ", "))")
+        }
+    }
+
+    private static func stopAgents(_ agents: [RunningAgent]) async {
+        for running in agents { running.task.cancel() }
+        for running in agents { _ = await running.task.waitForEnd(timeoutSeconds: 30) }
+    }
+
+    /// Why bubblewrap cannot run, as its probe says.
+    private static func sandboxProblem() -> String {
+        do {
+            try SandboxExecutor.probe()
+            return "no reason given"
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    /// Kills the jobs the folder's agents left running (before `--reset` removes their files).
+    static func killLeftoverJobs(in layout: DevnetLayout, logger: Logger) async {
+        let agentsFolder = layout.root.appendingPathComponent("agents")
+        for node in (try? FileManager.default.contentsOfDirectory(atPath: agentsFolder.path)) ?? [] {
+            let leases = agentsFolder.appendingPathComponent(node).appendingPathComponent("state/leases-sandbox")
+            guard FileManager.default.fileExists(atPath: leases.path) else { continue }
+            await SandboxExecutor(stateDirectory: leases, logger: logger).killAll()
+        }
+    }
+}
