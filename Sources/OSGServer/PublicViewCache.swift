@@ -5,12 +5,15 @@ import Synchronization
 /// endpoints cost a lookup rather than a pass over the whole state.
 ///
 /// One computation per key at a time (single flight): while an expired entry is recomputed,
-/// callers get the previous bytes; when there are none yet, they all wait for the same
-/// computation instead of each starting one.
+/// callers get the previous bytes if those are at most twice the maximum age old; otherwise
+/// (none yet, or an entry left alone for long) they all wait for the same computation instead
+/// of each starting one. So an answer is never older than twice the maximum age plus one
+/// computation, even the first after an idle spell.
 final class PublicViewCache: Sendable {
     private enum Slot {
         case ready(bytes: [UInt8], computedNanoseconds: Int64)
-        case computing(Task<[UInt8], Never>, previous: [UInt8]?)
+        /// `previous`: the bytes being replaced, while young enough to serve.
+        case computing(Task<[UInt8], Never>, previous: [UInt8]?, previousNanoseconds: Int64)
     }
 
     private let slots = Mutex<[String: Slot]>([:])
@@ -28,19 +31,21 @@ final class PublicViewCache: Sendable {
         if maxAgeNanoseconds == 0 { return await compute() }
         enum Next { case answer([UInt8]), wait(Task<[UInt8], Never>) }
         let next: Next = slots.withLock { slots in
+            let now = Self.now()
             switch slots[key] {
-            case .ready(let bytes, let computed) where Self.now() - computed <= maxAgeNanoseconds:
+            case .ready(let bytes, let computed) where now - computed <= maxAgeNanoseconds:
                 return .answer(bytes)
-            case .computing(_, let previous?):
+            case .computing(_, let previous?, let computed) where now - computed <= 2 * maxAgeNanoseconds:
                 return .answer(previous)
-            case .computing(let task, nil):
+            case .computing(let task, _, _):
                 return .wait(task)
-            case .ready(let bytes, _):
-                slots[key] = .computing(refresh(key, compute), previous: bytes)
-                return .answer(bytes)
+            case .ready(let bytes, let computed):
+                let task = refresh(key, compute)
+                slots[key] = .computing(task, previous: bytes, previousNanoseconds: computed)
+                return now - computed <= 2 * maxAgeNanoseconds ? .answer(bytes) : .wait(task)
             case nil:
                 let task = refresh(key, compute)
-                slots[key] = .computing(task, previous: nil)
+                slots[key] = .computing(task, previous: nil, previousNanoseconds: 0)
                 return .wait(task)
             }
         }

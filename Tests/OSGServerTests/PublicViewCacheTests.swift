@@ -26,6 +26,14 @@ struct PublicViewCacheTests {
         #expect(again == [42], "a fresh entry is reused")
         #expect(await cache.bytes(for: "market") { [7] } == [7], "keys are separate")
     }
+
+    @Test("after an idle spell longer than twice the maximum age, the first answer is computed afresh, not the old one")
+    func boundedStaleness() async throws {
+        let cache = PublicViewCache(maxAgeNanoseconds: 50_000_000)
+        #expect(await cache.bytes(for: "pools") { [1] } == [1])
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(await cache.bytes(for: "pools") { [2] } == [2], "an answer 300 ms old is not served for a 50 ms view")
+    }
 }
 
 final class Counter: Sendable {
