@@ -133,7 +133,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            resources: [.copy("Resources/openapi.json")]
+            resources: [.copy("Resources/openapi.json"), .copy("Resources/dashboard")]
         ),
         // The provider agent (DESIGN.md §8): hardware discovery, the host benchmark, the
         // executors that run leases (bubblewrap sandbox, Slurm) and the agent's loop, which
@@ -178,7 +178,7 @@ let package = Package(
         .testTarget(name: "OSGStoreTests", dependencies: ["OSGStore", "OSGLedger", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "OSGCommandsTests",
-            dependencies: ["OSGCommands", "OSGServer", "OSGStore", "OSGAgent", "OSGSpec", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: ["OSGCommands", "OSGServer", "OSGStore", "OSGAgent", "OSGSpec", .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "HummingbirdTesting", package: "hummingbird")],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

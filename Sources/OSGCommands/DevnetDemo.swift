@@ -11,7 +11,7 @@ enum DevnetJobKind: String, CaseIterable, Sendable {
     case gang
     /// The newcomer's job in the set-aside pool, at the pool's price.
     case setAside = "set-aside"
-    /// A cheap, long job that a paying one may preempt.
+    /// A cheap, long job that a paying one may preempt (it bids 1 credit where others bid 3).
     case preemptible
     /// May wait up to 20 minutes for cleaner power; only zones under 100 gCO2/kWh.
     case carbonFlexible = "carbon-flexible"
@@ -39,7 +39,7 @@ enum DevnetJobKind: String, CaseIterable, Sendable {
             spec["command"] = shell(#"echo "a newcomer's first job, at the pool's price"; sleep 15; echo done"#)
         case .preemptible:
             spec["class"] = "preemptible"
-            spec["max_price"] = "0.50"
+            spec["max_price"] = "1"
             spec["duration"] = "3m"
             spec["max_duration"] = "6m"
             spec["command"] = shell(#"i=0; while [ $i -lt 36 ]; do i=$((i + 1)); echo "batch $i/36 scored"; sleep 5; done"#)

@@ -162,6 +162,7 @@ public final class Coordinator: Sendable {
         addCarbonRoutes(to: router)
         addPublicRoutes(to: router)
         addLogRoutes(to: router)
+        addDashboardRoutes(to: router)
         routeMethods.record(router.routes)
         return router
     }
