@@ -271,6 +271,17 @@ struct StatsCommand: AsyncParsableCommand {
         for (model, price) in (answer["price_index"] as? [String: String] ?? [:]).sorted(by: { $0.key < $1.key }) {
             print("price index \(model): \(price) credits per GPU-hour")
         }
+        if let concentration = answer["concentration"] as? [String: Any] {
+            func percent(_ key: String) -> String { String(format: "%.1f %%", Double(concentration[key] as? Int ?? 0) / 10_000) }
+            print("decentralisation: \(concentration["operators"] ?? 0) operators, \(concentration["jurisdictions"] ?? 0) jurisdictions, \(concentration["zones"] ?? 0) grid zones with GPUs online; largest operator \(percent("top1_share_ppm")), ten largest \(percent("top10_share_ppm")) of \(concentration["gpus"] ?? 0) GPUs; HHI \(concentration["herfindahl_hirschman_index"] ?? 0) of 10000")
+        }
+        if let energy = answer["energy"] as? [String: Any] {
+            let kWh = Double(energy["watt_hours"] as? Int ?? 0) / 1_000
+            let perHour = (energy["watt_hours_per_gpu_hour"] as? Int).map { "\($0) Wh per GPU-hour" } ?? "no GPU-hour reported yet"
+            let sources = (energy["watt_hours_by_power_source"] as? [String: Int] ?? [:]).sorted { $0.key < $1.key }
+                .map { "\($0.key) \(String(format: "%.3f", Double($0.value) / 1_000))" }.joined(separator: ", ")
+            print("energy reported: \(String(format: "%.3f", kWh)) kWh, \(perHour)\(sources.isEmpty ? "" : "; kWh by power source: \(sources)")")
+        }
     }
 }
 

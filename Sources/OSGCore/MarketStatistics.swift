@@ -38,6 +38,12 @@ public struct MarketStatistics: Hashable, Sendable, Codable {
     /// until work there ends (the engine's `strandedGPUs` over the coordinator's free figures).
     /// Absent only in statistics published before it was added.
     public var strandedGPUs: Int?
+    /// How decentralised the online capacity is. Absent only in statistics published before
+    /// it was added.
+    public var concentration: NetworkConcentration?
+    /// The energy leases reported, over the nodes registered now. Absent only in statistics
+    /// published before it was added.
+    public var energy: ReportedEnergy?
 }
 
 extension CoordinatorState {
@@ -122,7 +128,9 @@ extension CoordinatorState {
             onlineGPUs: online,
             priceIndex: priceWeights.mapValues { MicroCredits(Int64(clamping: $0.weighted / max(1, $0.gpus))) },
             carbon: carbon,
-            strandedGPUs: stranded)
+            strandedGPUs: stranded,
+            concentration: concentration,
+            energy: reportedEnergy)
     }
 
     private static func group(_ entry: (submitted: Int, waits: [Int64])) -> MarketStatistics.Group {

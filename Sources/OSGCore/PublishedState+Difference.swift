@@ -58,6 +58,8 @@ extension PublishedState {
             }
         }
         if let difference = compare("statistics.strandedGPUs", published.strandedGPUs, recomputed.strandedGPUs) { return difference }
+        if let difference = compare("statistics.concentration", published.concentration, recomputed.concentration) { return difference }
+        if let difference = compare("statistics.energy", published.energy, recomputed.energy) { return difference }
         return compare("statistics.carbon", published.carbon, recomputed.carbon)
     }
 

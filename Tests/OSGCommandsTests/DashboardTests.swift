@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import OSGServer
+import Synchronization
 import Testing
 @testable import OSGCommands
 
@@ -64,7 +65,9 @@ struct DashboardTests {
             }
             #expect(cleared, "a clearing gave the job its reason")
 
-            let dom = try Self.renderedDOM(browser: browser, url: url + "/")
+            let rendering = try await Self.render(browser: browser, url: url + "/")
+            let dom = rendering.dom
+            #expect(rendering.console.isEmpty, "the console stayed quiet: \(rendering.console)")
             #expect(dom.contains(#"data-loaded="true""#), "the script loaded every view: \(dom.prefix(2_000))")
             #expect(!dom.contains("data-error"), "no script error: \(dom.prefix(2_000))")
             #expect(dom.contains("<td>rig-1<span class=\"badge\">simulated</span></td>"), "the node and its simulated badge")
@@ -76,26 +79,113 @@ struct DashboardTests {
         }
     }
 
-    /// The page's DOM after its script ran (headless Chromium, at most 60 s).
-    static func renderedDOM(browser: String, url: String) throws -> String {
+    @Test("on a running devnet with demo jobs, the dashboard's figures appear and change; screenshots at desktop and phone width",
+          .enabled(if: browserTestsEnabled && AgentNetwork.enabled))
+    func liveOnADevnet() async throws {
+        let browser = try #require(Self.browser, "no Chromium on PATH (CI must have one): apt-get install chromium")
+        try #require(AgentNetwork.sandboxAvailable, "bubblewrap cannot create sandboxes here (CI must be able to): apt-get install bubblewrap")
+        let layout = DevnetLayout(DevnetTests.folder().path)
+        defer { try? FileManager.default.removeItem(at: layout.root) }
+        try layout.prepare(now: "2026-12-03T00:00:00Z")
+        let devnet = try await Devnet.start(in: layout, options: DevnetTests.options(nodes: 4, demoSeconds: 0.5), logger: DevnetTests.quiet)
+        do {
+            let client = CoordinatorClient(baseURL: devnet.url, key: nil)
+            let running = try await Polling.until(seconds: 60, every: .milliseconds(250)) {
+                (try await client.send(.GET, "/v1/stats").json as? [String: Any])?["running_jobs"] as? Int ?? 0 > 0
+            }
+            #expect(running, "a demo job runs")
+            let first = try await Self.render(browser: browser, url: devnet.url + "/")
+            try await Task.sleep(for: .seconds(3))
+            let second = try await Self.render(browser: browser, url: devnet.url + "/")
+            for rendering in [first, second] {
+                #expect(rendering.dom.contains(#"data-loaded="true""#) && !rendering.dom.contains("data-error"))
+                #expect(rendering.console.isEmpty, "the console stayed quiet: \(rendering.console)")
+                #expect(rendering.dom.contains("oslo-hydro") && rendering.dom.contains("newcomers"), "nodes and the pool shown")
+            }
+            #expect(Self.card("nodes online", in: first.dom) == "4")
+            #expect(Self.card("independent operators with GPUs online", in: first.dom) == "4")
+            let before = try #require(Self.card("log entries", in: first.dom).flatMap(Int.init))
+            let after = try #require(Self.card("log entries", in: second.dom).flatMap(Int.init))
+            #expect(after > before, "the live figures moved as the demo ran: \(before) → \(after) log entries")
+
+            try FileManager.default.createDirectory(at: Self.artifacts, withIntermediateDirectories: true)
+            for (name, width, height) in [("dashboard-desktop.png", 1280, 2400), ("dashboard-phone.png", 390, 2400)] {
+                let path = Self.artifacts.appendingPathComponent(name).path
+                try? FileManager.default.removeItem(atPath: path)
+                let shot = try await Self.render(browser: browser, url: devnet.url + "/", screenshot: (path, width, height))
+                #expect(shot.console.isEmpty, "\(name): \(shot.console)")
+                let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+                #expect(size > 10_000, "a screenshot was saved at \(path)")
+            }
+        } catch {
+            await devnet.stop()
+            throw error
+        }
+        await devnet.stop()
+    }
+
+    /// What headless Chromium made of a page, after its script ran.
+    struct Rendering {
+        var dom: String
+        /// The page's console messages (errors, CSP violations, failed loads; the dashboard logs
+        /// nothing when all is well).
+        var console: [String]
+    }
+
+    /// The page's DOM after its script ran, and its console (headless Chromium, at most 60 s);
+    /// with `screenshot`, a PNG of it instead of the DOM. The browser is waited for on a thread
+    /// of its own: blocking one of the cooperative pool's few threads would starve the
+    /// in-process coordinator the page is talking to.
+    static func render(browser: String, url: String, screenshot: (path: String, width: Int, height: Int)? = nil) async throws -> Rendering {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try renderBlocking(browser: browser, url: url, screenshot: screenshot) }) }.start()
+        }
+    }
+
+    private static func renderBlocking(browser: String, url: String, screenshot: (path: String, width: Int, height: Int)?) throws -> Rendering {
         let profile = FileManager.default.temporaryDirectory.appendingPathComponent("osg-chromium-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: profile) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: browser)
-        process.arguments = [
-            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-            "--user-data-dir=\(profile.path)", "--virtual-time-budget=5000", "--dump-dom", url,
+        var arguments = [
+            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--hide-scrollbars",
+            "--user-data-dir=\(profile.path)", "--virtual-time-budget=5000", "--enable-logging=stderr", "--v=0",
         ]
+        if let screenshot {
+            arguments += ["--window-size=\(screenshot.width),\(screenshot.height)", "--screenshot=\(screenshot.path)"]
+        } else {
+            arguments.append("--dump-dom")
+        }
+        process.arguments = arguments + [url]
         let output = Pipe()
+        let errors = Pipe()
         process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
+        process.standardError = errors
         try process.run()
         let killer = DispatchWorkItem { if process.isRunning { process.terminate() } }
         DispatchQueue.global().asyncAfter(deadline: .now() + 60, execute: killer)
+        // Standard error on its own thread, so neither pipe can fill and stall the browser.
+        let errorText = Mutex("")
+        let reader = Thread { errorText.withLock { $0 = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) } }
+        reader.start()
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         killer.cancel()
+        while !reader.isFinished { Thread.sleep(forTimeInterval: 0.01) }
         try #require(process.terminationStatus == 0, "chromium exited \(process.terminationStatus)")
-        return String(decoding: data, as: UTF8.self)
+        let console = errorText.withLock { $0 }.split(separator: "\n").filter { $0.contains(":CONSOLE") }.map(String.init)
+        return Rendering(dom: String(decoding: data, as: UTF8.self), console: console)
+    }
+
+    /// `.ci-artifacts/` of the package (ignored by git): where the browser test leaves its screenshots.
+    static let artifacts = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent(".ci-artifacts")
+
+    /// The figure of the headline card labelled `label` (`log entries`), from a rendered DOM.
+    static func card(_ label: String, in dom: String) -> String? {
+        guard let end = dom.range(of: "</div><div class=\"label\">\(label)</div>") else { return nil }
+        let before = dom[..<end.lowerBound]
+        guard let start = before.range(of: "<div class=\"value\">", options: .backwards) else { return nil }
+        return String(before[start.upperBound...])
     }
 }

@@ -53,6 +53,46 @@ enum PublicViews {
         var runningGpusByPowerSource: [String: Int]
         /// Carbon of the GPU-hours leases have run (docs/CARBON.md, "Carbon per GPU-hour").
         var carbon: Carbon
+        /// How decentralised the online capacity is (docs/API.md, "Concentration and energy").
+        var concentration: Concentration
+        /// The energy leases reported, over the nodes registered now.
+        var energy: Energy
+    }
+
+    /// ``NetworkConcentration`` on the wire.
+    struct Concentration: Encodable {
+        var operators: Int
+        var jurisdictions: Int
+        var zones: Int
+        var gpus: Int
+        var top1SharePpm: Int
+        var top10SharePpm: Int
+        var herfindahlHirschmanIndex: Int
+
+        init(_ figures: NetworkConcentration) {
+            operators = figures.operators
+            jurisdictions = figures.jurisdictions
+            zones = figures.zones
+            gpus = figures.gpus
+            top1SharePpm = figures.top1SharePPM
+            top10SharePpm = figures.top10SharePPM
+            herfindahlHirschmanIndex = figures.herfindahlHirschmanIndex
+        }
+    }
+
+    /// ``ReportedEnergy`` on the wire.
+    struct Energy: Encodable {
+        var wattHours: Int64
+        var reportedGpuSeconds: Int64
+        var wattHoursPerGpuHour: Int64?
+        var wattHoursByPowerSource: [String: Int64]
+
+        init(_ figures: ReportedEnergy) {
+            wattHours = figures.wattHours
+            reportedGpuSeconds = figures.reportedGPUSeconds
+            wattHoursPerGpuHour = figures.wattHoursPerGPUHour
+            wattHoursByPowerSource = figures.wattHoursByPowerSource
+        }
     }
 
     /// ``CarbonFootprint`` on the wire: GPU-seconds and milligrams of CO2-eq.
@@ -94,7 +134,9 @@ enum PublicViews {
             utilisationPpm: statistics.utilisationPPM, onlineGpus: statistics.onlineGPUs, onlineSimulatedGpus: onlineSimulatedGPUs,
             onlineNodes: onlineNodes, pendingJobs: state.queue.count,
             runningJobs: state.runningLeaseOfOrder.count, priceIndex: statistics.priceIndex.mapValues(\.description),
-            runningGpusByPowerSource: bySource, carbon: Carbon(statistics.carbon ?? state.carbonFootprint))
+            runningGpusByPowerSource: bySource, carbon: Carbon(statistics.carbon ?? state.carbonFootprint),
+            concentration: Concentration(statistics.concentration ?? state.concentration),
+            energy: Energy(statistics.energy ?? state.reportedEnergy))
     }
 
     struct Bid: Encodable {

@@ -1,9 +1,15 @@
-// The coordinator's dashboard: reads the public API every two seconds and renders it.
+// The coordinator's dashboard: reads the public API every two seconds and renders it
+// (docs/API.md, "Dashboard").
 // Every value from the API is written with textContent, never parsed as HTML: node ids and
 // other fields are chosen by participants.
 "use strict";
 
 const refreshMilliseconds = 2000;
+// Kept while the page is open: the price index per model (the last 120 readings) and the
+// checkpoints seen (the last 10).
+const priceHistory = new Map();
+const checkpointsSeen = [];
+const svgNamespace = "http://www.w3.org/2000/svg";
 
 window.addEventListener("error", (event) => {
   document.body.dataset.error = String(event.message);
@@ -83,6 +89,34 @@ function card(value, label) {
   return box;
 }
 
+// A small line of `values` (numbers), drawn with SVG attributes only.
+function sparkline(values, label) {
+  const width = 160, height = 28;
+  const svg = document.createElementNS(svgNamespace, "svg");
+  svg.setAttribute("width", width);
+  svg.setAttribute("height", height);
+  svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
+  svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", label);
+  const low = Math.min(...values), high = Math.max(...values);
+  const span = high - low || 1;
+  const points = values.map((value, index) => {
+    const x = values.length === 1 ? width : (index / (values.length - 1)) * (width - 2) + 1;
+    const y = height - 2 - ((value - low) / span) * (height - 4);
+    return `${x.toFixed(1)},${y.toFixed(1)}`;
+  });
+  const line = document.createElementNS(svgNamespace, "polyline");
+  line.setAttribute("points", points.join(" "));
+  line.setAttribute("fill", "none");
+  line.setAttribute("stroke", "currentColor");
+  line.setAttribute("stroke-width", "1.5");
+  svg.appendChild(line);
+  const td = document.createElement("td");
+  td.className = "spark";
+  td.appendChild(svg);
+  return td;
+}
+
 // Sections.
 function renderHeadline(stats) {
   const simulated = stats.online_simulated_gpus ? ` (${stats.online_simulated_gpus} simulated)` : "";
@@ -97,6 +131,47 @@ function renderHeadline(stats) {
     card(carbon, "grid CO2 per GPU-hour run"),
     card(stats.log_entries, "log entries"),
   );
+}
+
+function renderConcentration(stats) {
+  const c = stats.concentration || {};
+  const e = stats.energy || {};
+  const sources = Object.entries(e.watt_hours_by_power_source || {}).sort()
+    .map(([source, wh]) => `${source} ${(wh / 1000).toFixed(2)}`).join(", ");
+  document.getElementById("concentration").replaceChildren(
+    card(c.operators, "independent operators with GPUs online"),
+    card(c.jurisdictions, "jurisdictions"),
+    card(c.zones, "grid zones"),
+    card(percent(c.top1_share_ppm), "of GPUs held by the largest operator"),
+    card(percent(c.top10_share_ppm), "held by the ten largest"),
+    card(c.herfindahl_hirschman_index, "Herfindahl–Hirschman index (0–10,000; 10,000 is one operator)"),
+    card(`${((e.watt_hours || 0) / 1000).toFixed(2)} kWh`, `energy reported by leases${sources ? ` (kWh: ${sources})` : ""}`),
+    card(e.watt_hours_per_gpu_hour == null ? "–" : `${e.watt_hours_per_gpu_hour} Wh`, "per GPU-hour reported"),
+  );
+}
+
+function renderRegions(nodes) {
+  const groups = new Map();
+  for (const node of nodes) {
+    const key = `${node.region}\u0000${node.zone}`;
+    if (!groups.has(key)) groups.set(key, { region: node.region, zone: node.zone, operators: new Set(), online: 0, gpus: 0, used: 0 });
+    const group = groups.get(key);
+    group.operators.add(node.operator);
+    if (node.online) {
+      group.online += 1;
+      group.gpus += node.gpus;
+      group.used += node.allocated_gpus;
+    }
+  }
+  const rows = [...groups.values()].sort((a, b) => (a.region + a.zone < b.region + b.zone ? -1 : 1))
+    .map((g) => [g.region, g.zone, g.operators.size, g.online, g.gpus, g.used]);
+  fillTable("regions", rows, "no nodes registered yet");
+}
+
+function renderLockups(lockups) {
+  fillTable("lockups", lockups.map((lockup) => [
+    lockup.id, lockup.node, lockup.gpus, shortID(lockup.holder), time(lockup.since), time(lockup.until),
+  ]), "no lockup");
 }
 
 function renderNodes(nodes) {
@@ -148,22 +223,40 @@ function renderCarbon(carbon, stats) {
   fillTable("carbon", (carbon.zones || []).map((zone) => [zone.zone, zone.now_g_per_kwh, zone.hours, time(zone.end_hour)]),
     "no grid carbon data recorded");
   const index = stats.price_index || {};
-  fillTable("prices", Object.keys(index).sort().map((model) => [model, index[model]]), "no lease yet");
+  for (const [model, price] of Object.entries(index)) {
+    const readings = priceHistory.get(model) || [];
+    readings.push(Number(price));
+    if (readings.length > 120) readings.shift();
+    priceHistory.set(model, readings);
+  }
+  fillTable("prices", Object.keys(index).sort().map((model) => [
+    model, index[model], sparkline(priceHistory.get(model), `price index of ${model} since this page opened`),
+  ]), "no lease running");
 }
 
 function renderCheckpoint(text) {
   document.getElementById("checkpoint").textContent = text.trim();
+  const [origin, size, root] = text.split("\n");
+  if (origin && /^[0-9]+$/.test(size || "") && !checkpointsSeen.some((seen) => seen.size === size)) {
+    checkpointsSeen.unshift({ seen: new Date().toLocaleTimeString(), size, root });
+    checkpointsSeen.splice(10);
+  }
+  fillTable("checkpoints", checkpointsSeen.map((c) => [c.seen, c.size, c.root]), "none yet");
   document.getElementById("audit-command").textContent = `osg audit --from ${window.location.origin}/log`;
 }
 
 async function refresh() {
   const status = document.getElementById("status");
   try {
-    const [stats, market, nodes, pools, carbon] = await Promise.all([
+    const [stats, market, nodes, pools, carbon, lockups] = await Promise.all([
       getJSON("/v1/stats"), getJSON("/v1/market"), getJSON("/v1/nodes"), getJSON("/v1/set-asides"), getJSON("/v1/carbon"),
+      getJSON("/v1/lockups"),
     ]);
     renderHeadline(stats);
+    renderConcentration(stats);
+    renderRegions(nodes.nodes || []);
     renderNodes(nodes.nodes || []);
+    renderLockups(lockups.lockups || []);
     renderMarket(market);
     renderQueue(stats);
     renderPools(pools.pools || []);
