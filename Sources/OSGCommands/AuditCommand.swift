@@ -37,6 +37,8 @@ struct AuditCommand: AsyncParsableCommand {
 
     func run() async throws {
         let trustStore = AuditTrustStore(directory: stateDir ?? AuditTrustStore.defaultDirectory)
+        let progress = ProgressIndicator("auditing \(from): checkpoint, tiles, consistency, replay")
+        defer { progress.finish() }
         let report: AuditReport
         if from.hasPrefix("http://") || from.hasPrefix("https://") {
             let trust: CoordinatorTrust
@@ -50,6 +52,7 @@ struct AuditCommand: AsyncParsableCommand {
         } else {
             report = await LogAuditor(source: DirectoryLogSource(directory: from), trustStore: trustStore, pinnedKey: key).audit()
         }
+        progress.finish()
         try Self.emit(report, json: json)
     }
 

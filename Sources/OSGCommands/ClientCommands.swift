@@ -147,15 +147,17 @@ struct JobsCommand: AsyncParsableCommand {
     func run() async throws {
         let answer = try await options.call(try options.signingClient(), .GET, "/v1/jobs")
         guard !options.json else { return }
-        let jobs = answer["jobs"] as? [[String: Any]] ?? []
-        if jobs.isEmpty { print("no jobs") }
-        for job in jobs {
-            var line = "\(job["id"] ?? "?")  \(job["status"] ?? "?")  \(job["name"] ?? "")  \(job["nodes"] ?? 1)×\(job["gpus_per_node"] ?? 0) \(job["gpu_model"] ?? "")"
-            if let position = job["queue_position"] { line += "  queue #\(position)" }
-            if let reason = job["waiting_reason"] { line += "  waiting: \(reason)" }
-            if let start = job["estimated_start"] as? String { line += "  starts ~\(start) (\(job["estimated_start_basis"] ?? "?"))" }
-            print(line)
+        let text = TextTable.cell
+        var table = TextTable(header: ["JOB", "STATUS", "NAME", "SHAPE", "QUEUE", "WAITING", "ESTIMATED START"])
+        for job in answer["jobs"] as? [[String: Any]] ?? [] {
+            let start = (job["estimated_start"] as? String).map { "\($0) (\(text(job["estimated_start_basis"])))" } ?? ""
+            table.rows.append([
+                text(job["id"]), text(job["status"]), job["name"] as? String ?? "",
+                "\(job["nodes"] ?? 1)×\(job["gpus_per_node"] ?? 0) \(job["gpu_model"] ?? "")",
+                (job["queue_position"]).map { "#\($0)" } ?? "", job["waiting_reason"] as? String ?? "", start,
+            ])
         }
+        table.print(empty: "no jobs")
     }
 }
 
@@ -226,30 +228,53 @@ struct ProvidersCommand: AsyncParsableCommand {
         let answer = try await options.call(try options.publicClient(), .GET, "/v1/providers")
         guard !options.json else { return }
         let providers = answer["providers"] as? [[String: Any]] ?? []
-        if providers.isEmpty { print("no providers") }
-        for p in providers {
-            let id = (p["id"] as? String).map { String($0.prefix(16)) + "…" } ?? "?"
-            print("\(id)  nodes \(p["online_nodes"] ?? 0)/\(p["nodes"] ?? 0) online  GPUs \(p["allocated_gpus"] ?? 0)/\(p["gpus"] ?? 0) in use\((p["simulated_gpus"] as? Int ?? 0) > 0 ? " (\(p["simulated_gpus"] ?? 0) simulated)" : "")  \((p["gpu_models"] as? [String] ?? []).joined(separator: ","))  \((p["regions"] as? [String] ?? []).joined(separator: ","))")
-            for claim in p["claimed_vs_observed"] as? [[String: Any]] ?? [] {
-                let figures = claim["figures"] as? [String: Any] ?? [:]
-                let ratios = figures["benchmark_per_mille"] as? [String: Any] ?? [:]
-                func share(_ value: Any?) -> String { (value as? Int).map { "\(Double($0) / 10) %" } ?? "n/a" }
-                print("  \(claim["node"] ?? "?") claimed vs observed: benchmark/data sheet FP16 \(share(ratios["fp16_dense_gflops"])), memory \(share(ratios["memory_bandwidth_mbps"])); \(figures["leases_reported"] ?? 0) leases reported, utilisation \(share(figures["utilisation_per_mille"])), clock \(share(figures["clock_per_mille"])), observed/claimed \(share(figures["observed_per_mille"]))")
-            }
-            for benchmark in p["benchmarks"] as? [[String: Any]] ?? [] {
-                let result = benchmark["result"] as? [String: Any] ?? [:]
-                var parts: [String] = []
-                if let measured = result["gpus_measured"] as? Int, measured > 0 {
-                    parts.append("per GPU FP16 \(result["fp16_dense_gflops"] ?? "?") GFLOP/s, FP32 \(result["fp32_gflops"] ?? "?") GFLOP/s, memory \(result["memory_bandwidth_mbps"] ?? "?") MB/s, host→device \(result["host_to_device_mbps"] ?? "?") MB/s, device→host \(result["device_to_host_mbps"] ?? "?") MB/s over \(measured) GPUs")
-                } else {
-                    parts.append("no GPU measured")
-                }
-                if let cores = result["host_cpu_cores"] {
-                    parts.append("host \(cores) cores, FP32 \(result["host_cpu_fp32_gflops"] ?? "?") GFLOP/s, memory \(result["host_memory_bandwidth_mbps"] ?? "?") MB/s")
-                }
-                print("  \(benchmark["node"] ?? "?") \(benchmark["gpu_model"] ?? "?") ×\(benchmark["gpus"] ?? 0): \(parts.joined(separator: "; ")) (\(result["tool"] ?? "?") \(result["tool_version"] ?? "?"), \(result["reported"] ?? "?"))")
+        let text = TextTable.cell
+        var operators = TextTable(header: ["OPERATOR", "NODES ONLINE", "GPUS IN USE", "SIMULATED GPUS", "MODELS", "REGIONS"])
+        var nodes = TextTable(header: ["NODE", "OPERATOR", "GPUS", "BENCHMARK", "CLAIMED VS OBSERVED"])
+        for provider in providers {
+            let id = TextTable.abbreviated(text(provider["id"]))
+            operators.rows.append([
+                id, "\(text(provider["online_nodes"]))/\(text(provider["nodes"]))", "\(text(provider["allocated_gpus"]))/\(text(provider["gpus"]))",
+                text(provider["simulated_gpus"] ?? 0), (provider["gpu_models"] as? [String] ?? []).joined(separator: ","),
+                (provider["regions"] as? [String] ?? []).joined(separator: ","),
+            ])
+            let benchmarks = Dictionary((provider["benchmarks"] as? [[String: Any]] ?? []).map { (text($0["node"]), $0) }, uniquingKeysWith: { first, _ in first })
+            for claim in provider["claimed_vs_observed"] as? [[String: Any]] ?? [] {
+                let node = text(claim["node"])
+                nodes.rows.append([
+                    node, id, "\(text(claim["gpu_model"]))×\(text(claim["gpus"]))",
+                    benchmarks[node].map { Self.benchmarkSummary($0["result"] as? [String: Any] ?? [:]) } ?? "none posted",
+                    Self.claimSummary(claim["figures"] as? [String: Any] ?? [:]),
+                ])
             }
         }
+        operators.print(empty: "no providers")
+        if !nodes.rows.isEmpty {
+            print("")
+            nodes.print(empty: "")
+        }
+    }
+
+    /// A node's benchmark in one cell: the GPU figures per GPU when any GPU was measured, and
+    /// the host's.
+    static func benchmarkSummary(_ result: [String: Any]) -> String {
+        var parts: [String] = []
+        if let measured = result["gpus_measured"] as? Int, measured > 0 {
+            parts.append("FP16 \(result["fp16_dense_gflops"] ?? "?") GFLOP/s, FP32 \(result["fp32_gflops"] ?? "?") GFLOP/s, memory \(result["memory_bandwidth_mbps"] ?? "?") MB/s per GPU (\(measured) GPUs)")
+        } else {
+            parts.append("no GPU measured")
+        }
+        if let cores = result["host_cpu_cores"] {
+            parts.append("host \(cores) cores, \(result["host_cpu_fp32_gflops"] ?? "?") GFLOP/s, \(result["host_memory_bandwidth_mbps"] ?? "?") MB/s")
+        }
+        return parts.joined(separator: "; ") + " [\(result["tool"] ?? "?") \(result["tool_version"] ?? "?")]"
+    }
+
+    /// A node's claimed-vs-observed figures in one cell.
+    static func claimSummary(_ figures: [String: Any]) -> String {
+        let ratios = figures["benchmark_per_mille"] as? [String: Any] ?? [:]
+        func share(_ value: Any?) -> String { (value as? Int).map { "\(Double($0) / 10) %" } ?? "n/a" }
+        return "benchmark/data sheet FP16 \(share(ratios["fp16_dense_gflops"])), memory \(share(ratios["memory_bandwidth_mbps"])); \(figures["leases_reported"] ?? 0) leases reported, utilisation \(share(figures["utilisation_per_mille"])), clock \(share(figures["clock_per_mille"])), observed/claimed \(share(figures["observed_per_mille"]))"
     }
 }
 
@@ -262,18 +287,22 @@ struct StatsCommand: AsyncParsableCommand {
     func run() async throws {
         let answer = try await options.call(try options.publicClient(), .GET, "/v1/stats")
         guard !options.json else { return }
-        print("log entries \(answer["log_entries"] ?? 0), online GPUs \(answer["online_gpus"] ?? 0), utilisation \((answer["utilisation_ppm"] as? Int ?? 0) / 10_000) %, pending \(answer["pending_jobs"] ?? 0), running \(answer["running_jobs"] ?? 0)")
-        for (title, key) in [("resource class", "by_resource_class"), ("user class", "by_user_class")] {
+        print("log entries \(answer["log_entries"] ?? 0), online GPUs \(answer["online_gpus"] ?? 0) (\(answer["online_simulated_gpus"] ?? 0) simulated), utilisation \(TextTable.percent(answer["utilisation_ppm"])), pending \(answer["pending_jobs"] ?? 0), running \(answer["running_jobs"] ?? 0)")
+        var groups = TextTable(header: ["CLASS", "SUBMITTED", "STARTED", "ACCEPTANCE", "WAIT P50", "P90", "P99"])
+        for (title, key) in [("users", "by_user_class"), ("GPUs", "by_resource_class")] {
             for (name, group) in (answer[key] as? [String: [String: Any]] ?? [:]).sorted(by: { $0.key < $1.key }) {
-                print("\(title) \(name): submitted \(group["submitted"] ?? 0), started \(group["started"] ?? 0), acceptance \((group["acceptance_ppm"] as? Int ?? 0) / 10_000) %, queue p50/p90/p99 \(group["queue_p50_seconds"] ?? "-")/\(group["queue_p90_seconds"] ?? "-")/\(group["queue_p99_seconds"] ?? "-") s")
+                func seconds(_ key: String) -> String { (group[key] as? Int).map { "\($0) s" } ?? "-" }
+                groups.rows.append([
+                    "\(title): \(name)", TextTable.cell(group["submitted"]), TextTable.cell(group["started"]), TextTable.percent(group["acceptance_ppm"]),
+                    seconds("queue_p50_seconds"), seconds("queue_p90_seconds"), seconds("queue_p99_seconds"),
+                ])
             }
         }
-        for (model, price) in (answer["price_index"] as? [String: String] ?? [:]).sorted(by: { $0.key < $1.key }) {
-            print("price index \(model): \(price) credits per GPU-hour")
-        }
+        groups.print(empty: "no job submitted yet")
+        let prices = (answer["price_index"] as? [String: String] ?? [:]).sorted { $0.key < $1.key }
+        if !prices.isEmpty { print("price index per GPU-hour: " + prices.map { "\($0.key) \($0.value)" }.joined(separator: ", ")) }
         if let concentration = answer["concentration"] as? [String: Any] {
-            func percent(_ key: String) -> String { String(format: "%.1f %%", Double(concentration[key] as? Int ?? 0) / 10_000) }
-            print("decentralisation: \(concentration["operators"] ?? 0) operators, \(concentration["jurisdictions"] ?? 0) jurisdictions, \(concentration["zones"] ?? 0) grid zones with GPUs online; largest operator \(percent("top1_share_ppm")), ten largest \(percent("top10_share_ppm")) of \(concentration["gpus"] ?? 0) GPUs; HHI \(concentration["herfindahl_hirschman_index"] ?? 0) of 10000")
+            print("decentralisation: \(concentration["operators"] ?? 0) operators, \(concentration["jurisdictions"] ?? 0) jurisdictions, \(concentration["zones"] ?? 0) grid zones with GPUs online; largest operator \(TextTable.percent(concentration["top1_share_ppm"])), ten largest \(TextTable.percent(concentration["top10_share_ppm"])) of \(concentration["gpus"] ?? 0) GPUs; HHI \(concentration["herfindahl_hirschman_index"] ?? 0) of 10000")
         }
         if let energy = answer["energy"] as? [String: Any] {
             let kWh = Double(energy["watt_hours"] as? Int ?? 0) / 1_000
@@ -294,12 +323,25 @@ struct MarketBookCommand: AsyncParsableCommand {
     func run() async throws {
         let answer = try await options.call(try options.publicClient(), .GET, "/v1/market")
         guard !options.json else { return }
-        print("pending jobs: \(answer["pending_jobs"] ?? 0)")
+        let text = TextTable.cell
+        var asks = TextTable(header: ["GPU", "PER NODE", "VRAM GIB", "REGION", "NODES", "FREE GPUS", "LOWEST ASK", "SIMULATED"])
         for ask in answer["asks"] as? [[String: Any]] ?? [] {
-            print("ask  \(ask["gpu_model"] ?? "?") ×\(ask["gpus_per_node"] ?? 0) \(ask["vram_gib"] ?? 0) GiB \(ask["region"] ?? "?"): \(ask["nodes"] ?? 0) nodes, \(ask["free_gpus"] ?? 0) GPUs free, from \(ask["lowest_ask"] ?? "?")")
+            asks.rows.append([
+                text(ask["gpu_model"]), text(ask["gpus_per_node"]), text(ask["vram_gib"]), text(ask["region"]), text(ask["nodes"]),
+                text(ask["free_gpus"]), text(ask["lowest_ask"]), (ask["simulated"] as? Bool) == true ? "yes" : "no",
+            ])
         }
-        for bid in (answer["bids"] as? [[String: Any]] ?? []).prefix(20) {
-            print("bid  \(bid["job"] ?? "?") \(bid["nodes"] ?? 1)×\(bid["gpus_per_node"] ?? 0) \(bid["gpu_model"] ?? "?") up to \(bid["max_price"] ?? "?")\((bid["waiting_reason"] as? String).map { "  (\($0))" } ?? "")")
+        asks.print(empty: "no capacity offered")
+        print("")
+        var bids = TextTable(header: ["JOB", "CLASS", "SHAPE", "MAX PRICE", "SUBMITTED", "WAITING"])
+        for bid in (answer["bids"] as? [[String: Any]] ?? []).prefix(50) {
+            bids.rows.append([
+                text(bid["job"]), text(bid["job_class"]), "\(bid["nodes"] ?? 1)×\(bid["gpus_per_node"] ?? 0) \(bid["gpu_model"] ?? "?")",
+                text(bid["max_price"]), text(bid["submitted"]), bid["waiting_reason"] as? String ?? "",
+            ])
         }
+        bids.print(empty: "no job waiting")
+        let pending = answer["pending_jobs"] as? Int ?? 0
+        if pending > bids.rows.count { print("… and \(pending - bids.rows.count) more waiting (--json lists up to 1000)") }
     }
 }

@@ -86,6 +86,8 @@ struct DevnetCommand: AsyncParsableCommand {
         let quiet = json
         if !json { Self.say("starting a devnet in \(layout.root.path) …") }
         let devnet: Devnet
+        let progress = ProgressIndicator("starting the coordinator and \(agents) agents", enabled: !json && ProgressIndicator.isEnabled)
+        defer { progress.finish() }
         do {
             devnet = try await Devnet.start(in: layout, options: options, logger: logger) { turn in
                 guard !quiet, case .submitted(let kind, let job) = turn else { return }
@@ -94,6 +96,7 @@ struct DevnetCommand: AsyncParsableCommand {
         } catch {
             throw CleanExit.failure("the devnet did not start: \(error) (details in \(layout.logFile.path))")
         }
+        progress.finish()
         let guide = DevnetGuide(
             url: devnet.url, folder: data, nodes: options.nodes, tenantID: devnet.tenantID, newcomerID: devnet.newcomerID,
             resumedEntries: devnet.resumed ? await devnet.coordinator.coordinator.currentState().nextSequence : nil,

@@ -18,11 +18,13 @@ struct GrantsCommand: AsyncParsableCommand {
         @OptionGroup var options: ClientOptions
 
         func run() async throws {
+            var table = TextTable(header: ["POOL", "GRANTS", "GPU-HOURS GRANTED", "GPU-HOURS USED"])
             for pool in try await PoolsCommand.publishedPools(options) {
                 let granted = (pool["quota_gpu_seconds"] as? Int).map { "\($0 / 3_600)" } ?? "?"
-                let used = (pool["used_gpu_seconds"] as? Int).map { "\($0 / 3_600)" } ?? "?"
-                print("\(pool["name"] ?? "?")  grants \(pool["grants"] ?? 0)  GPU-hours granted \(granted), used \(used)")
+                let used = (pool["used_gpu_seconds"] as? Int).map { String(format: "%.1f", Double($0) / 3_600) } ?? "?"
+                table.rows.append([TextTable.cell(pool["name"]), TextTable.cell(pool["grants"] ?? 0), granted, used])
             }
+            if !table.rows.isEmpty { table.print(empty: "") }
         }
     }
 

@@ -9,6 +9,8 @@ struct JobFollower {
     let job: String
     /// Output lines already printed, counted from the job's first (dropped lines included).
     private(set) var printedLines = 0
+    /// The spinner while ``follow(narrate:maxSeconds:)`` waits (a terminal only).
+    private var progress: ProgressIndicator?
 
     init(options: ClientOptions, client: CoordinatorClient, job: String) {
         self.options = options
@@ -29,7 +31,10 @@ struct JobFollower {
         var text = ""
         if dropped > printedLines { text += "(\(dropped - printedLines) lines skipped: the coordinator keeps the newest 1,000)\n" }
         for (index, line) in lines.enumerated() where dropped + index >= printedLines { text += line + "\n" }
-        if !text.isEmpty { FileHandle.standardOutput.write(Data(text.utf8)) }
+        if !text.isEmpty {
+            progress?.clear()
+            FileHandle.standardOutput.write(Data(text.utf8))
+        }
         printedLines = max(printedLines, dropped + lines.count)
     }
 
@@ -44,13 +49,21 @@ struct JobFollower {
     mutating func follow(narrate: Bool, maxSeconds: Double) async throws -> [String: Any] {
         let deadline = Date().addingTimeInterval(maxSeconds)
         var said = ""
+        let progress = ProgressIndicator("\(job): waiting", enabled: narrate && ProgressIndicator.isEnabled)
+        self.progress = progress
+        defer {
+            progress.finish()
+            self.progress = nil
+        }
         while true {
             let view = try await status()
             let state = view["status"] as? String ?? "?"
             let detail = (view["waiting_reason"] as? String).map { " (\($0))" } ?? (view["queue_position"].map { " (queue #\($0))" } ?? "")
             if narrate, "\(state)\(detail)" != said {
                 said = "\(state)\(detail)"
+                progress.clear()
                 FileHandle.standardError.write(Data("\(job): \(said)\n".utf8))
+                progress.update("\(job): \(said)")
             }
             try await printNewLines()
             if Self.finalStatuses.contains(state) {

@@ -118,7 +118,7 @@ struct LockupCommand: AsyncParsableCommand {
                     text(lockup["since"]), text(lockup["until"]),
                 ])
             }
-            return table.text
+            return table.text(styled: TerminalStyle.isEnabled)
         }
     }
 }

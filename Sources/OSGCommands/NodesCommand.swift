@@ -65,7 +65,7 @@ struct NodesCommand: AsyncParsableCommand {
                     text(node["last_heartbeat"]),
                 ])
             }
-            return table.text
+            return table.text(styled: TerminalStyle.isEnabled)
         }
     }
 

@@ -18,11 +18,15 @@ struct PoolsCommand: AsyncParsableCommand {
         @OptionGroup var options: ClientOptions
 
         func run() async throws {
+            var table = TextTable(header: ["POOL", "SHARE", "PRICE", "CEILING", "FUNDING", "GRANTS", "RUNNING GPUS", "PENDING JOBS"])
             for pool in try await PoolsCommand.publishedPools(options) {
-                let share = Double(pool["share_ppm"] as? Int ?? 0) / 10_000
-                let ceiling = (pool["ceiling"] as? String).map { ", ceiling \($0)" } ?? ""
-                print("\(pool["name"] ?? "?")  share \(share) %  price \(pool["price"] ?? "?")\(ceiling)  funding \(pool["funding"] ?? "0")  grants \(pool["grants"] ?? 0)  running GPUs \(pool["running_gpus"] ?? 0)  pending jobs \(pool["pending_jobs"] ?? 0)")
+                table.rows.append([
+                    TextTable.cell(pool["name"]), TextTable.percent(pool["share_ppm"]), TextTable.cell(pool["price"]),
+                    pool["ceiling"].map { "\($0)" } ?? "none", TextTable.cell(pool["funding"] ?? "0"), TextTable.cell(pool["grants"] ?? 0),
+                    TextTable.cell(pool["running_gpus"] ?? 0), TextTable.cell(pool["pending_jobs"] ?? 0),
+                ])
             }
+            if !table.rows.isEmpty { table.print(empty: "") }
         }
     }
 

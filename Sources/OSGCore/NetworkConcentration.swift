@@ -47,7 +47,8 @@ public struct ReportedEnergy: Hashable, Sendable, Codable {
     public var wattHours: Int64
     /// GPU-seconds the usage reports covered.
     public var reportedGPUSeconds: Int64
-    /// wattHours per GPU-hour reported (rounded down); `nil` before any report.
+    /// wattHours per GPU-hour reported (rounded down); `nil` before any report or while no
+    /// report carried energy (simulated nodes, hosts without a meter): not a misleading 0.
     public var wattHoursPerGPUHour: Int64?
     /// Watt-hours by the power source of the node that drew them (`grid`, `solar`, …); sources
     /// with none are left out.
@@ -65,7 +66,7 @@ public struct ReportedEnergy: Hashable, Sendable, Codable {
         }
         self.wattHours = wattHours
         reportedGPUSeconds = seconds
-        wattHoursPerGPUHour = seconds == 0 ? nil : Int64(clamping: Int128(wattHours) * 3_600 / Int128(seconds))
+        wattHoursPerGPUHour = seconds == 0 || wattHours == 0 ? nil : Int64(clamping: Int128(wattHours) * 3_600 / Int128(seconds))
         wattHoursByPowerSource = bySource
     }
 }

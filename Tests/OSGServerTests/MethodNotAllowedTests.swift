@@ -12,6 +12,7 @@ struct MethodNotAllowedTests {
         ("POST", "/v1/stats", "GET"),
         ("PUT", "/v1/nodes/n1", "DELETE, GET, PATCH"),
         ("DELETE", "/log/checkpoint", "GET"),
+        ("POST", "/", "GET"),
     ])
     func methodNotAllowed(method: String, path: String, allow: String) async throws {
         let harness = try await Harness.make()
@@ -24,7 +25,7 @@ struct MethodNotAllowedTests {
                 #expect(error?["code"] as? String == "method_not_allowed")
                 #expect((error?["message"] as? String)?.contains(allow) == true)
             }
-            for unknown in ["/v1/nope", "/v1/nodes/n1/benchmark/extra", "/"] {
+            for unknown in ["/v1/nope", "/v1/nodes/n1/benchmark/extra", "/index.html"] {
                 try await client.execute(uri: unknown, method: .put) { response in
                     #expect(response.status == .notFound, "\(unknown)")
                 }
