@@ -306,7 +306,7 @@ struct StatsCommand: AsyncParsableCommand {
         }
         if let energy = answer["energy"] as? [String: Any] {
             let kWh = Double(energy["watt_hours"] as? Int ?? 0) / 1_000
-            let perHour = (energy["watt_hours_per_gpu_hour"] as? Int).map { "\($0) Wh per GPU-hour" } ?? "no GPU-hour reported yet"
+            let perHour = (energy["watt_hours_per_gpu_hour"] as? Int).map { "\($0) Wh per GPU-hour" } ?? "no lease reported energy yet (simulated GPUs and hosts without a meter report none)"
             let sources = (energy["watt_hours_by_power_source"] as? [String: Int] ?? [:]).sorted { $0.key < $1.key }
                 .map { "\($0.key) \(String(format: "%.3f", Double($0.value) / 1_000))" }.joined(separator: ", ")
             print("energy reported: \(String(format: "%.3f", kWh)) kWh, \(perHour)\(sources.isEmpty ? "" : "; kWh by power source: \(sources)")")

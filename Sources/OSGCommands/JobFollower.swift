@@ -59,13 +59,14 @@ struct JobFollower {
             let view = try await status()
             let state = view["status"] as? String ?? "?"
             let detail = (view["waiting_reason"] as? String).map { " (\($0))" } ?? (view["queue_position"].map { " (queue #\($0))" } ?? "")
+            // Output first: the lines a job printed come before the status that ends it.
+            try await printNewLines()
             if narrate, "\(state)\(detail)" != said {
                 said = "\(state)\(detail)"
                 progress.clear()
                 FileHandle.standardError.write(Data("\(job): \(said)\n".utf8))
                 progress.update("\(job): \(said)")
             }
-            try await printNewLines()
             if Self.finalStatuses.contains(state) {
                 try await printNewLines()
                 return view
