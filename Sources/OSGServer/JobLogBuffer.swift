@@ -1,4 +1,5 @@
 import Foundation
+import OSGStore
 import Synchronization
 
 /// Log lines that agents stream for running jobs, with bounds (lines per job, bytes per line,
@@ -30,6 +31,8 @@ final class JobLogBuffer: Sendable {
     /// Where the files are; `nil` keeps the lines in memory only.
     let directory: String?
     private let jobs = Mutex<(byJob: [String: Lines], counter: UInt64, totalBytes: Int)>(([:], 0, 0))
+    /// Where ``appendOffPool(_:to:)`` writes.
+    private let ioExecutor = QueueExecutor(label: "openstargate.job-logs")
 
     /// A buffer; with `directory`, creates it if needed and reads back the jobs' files.
     ///
@@ -89,6 +92,12 @@ final class JobLogBuffer: Sendable {
             return failure
         }
         if let failure { throw failure }
+    }
+
+    /// ``append(_:to:)`` on the buffer's own I/O thread, in the order of the calls: the file
+    /// writes never hold a thread of the cooperative pool that answers requests.
+    func appendOffPool(_ lines: [String], to job: String) async throws(JobLogError) {
+        try await ioExecutor.run { () throws(JobLogError) in try self.append(lines, to: job) }
     }
 
     /// The kept lines of `job` and how many older ones were dropped.

@@ -30,6 +30,10 @@ public actor TransparencyLogWriter {
     public nonisolated let verifierKey: NoteVerifierKey
     private let signer: NoteSignerKey
     private let files: TransparencyLogFiles
+    /// The writer's own thread: appending tiles and entry bundles writes files, which must not
+    /// hold a thread of the cooperative pool that answers requests.
+    private let executor = QueueExecutor(label: "openstargate.transparency-log")
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
     private let policy: CheckpointPolicy
     private var log: TransparencyLog
     /// Files written since the last checkpoint, flushed before the next one.

@@ -96,7 +96,7 @@ extension Coordinator {
             } ?? 0
             let lines = body.lines.dropFirst(skipped)
             do {
-                if !lines.isEmpty { try self.jobLogs.append(Array(lines), to: job) }
+                if !lines.isEmpty { try await self.jobLogs.appendOffPool(Array(lines), to: job) }
             } catch {
                 self.logger.error("could not write a job log", metadata: ["job": "\(job)", "error": "\(error)"])
                 throw APIError(.serviceUnavailable, "job_log_unwritable", "the lines are kept in memory but could not be written to disk; they may not survive a restart")
