@@ -249,6 +249,11 @@ struct ProvidersCommand: AsyncParsableCommand {
             }
         }
         operators.print(empty: "no providers")
+        let simulated = providers.reduce(0) { $0 + ($1["simulated_gpus"] as? Int ?? 0) }
+        if simulated > 0 {
+            let all = providers.reduce(0) { $0 + ($1["gpus"] as? Int ?? 0) }
+            print("\(simulated) of \(all) GPUs are simulated (osg agent --simulate): not real hardware")
+        }
         if !nodes.rows.isEmpty {
             print("")
             nodes.print(empty: "")

@@ -17,7 +17,7 @@ struct DevnetCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "The devnet's folder (default osg-devnet).")
+    @Option(name: .long, help: "The devnet's folder.")
     var data = "osg-devnet"
 
     @Option(name: .long, help: "Address to listen on.")
