@@ -9,7 +9,11 @@ work=$(mktemp -d)
 chmod 755 "$work"
 data="$work/net"
 devnet_pid=""
-cleanup() { [ -n "$devnet_pid" ] && { kill -TERM "$devnet_pid" 2>/dev/null || true; wait "$devnet_pid" 2>/dev/null || true; }; }
+# Stops a devnet still running (after a failure); returns 0 so the script's own status stands.
+cleanup() {
+  if [ -n "$devnet_pid" ]; then kill -TERM "$devnet_pid" 2>/dev/null || true; wait "$devnet_pid" 2>/dev/null || true; fi
+  return 0
+}
 trap cleanup EXIT
 fail() { echo "smoke-devnet: $*"; echo "--- devnet output"; cat "$work/devnet.out" || true; echo "--- log (last lines)"; tail -n 20 "$data/devnet.log" || true; exit 1; }
 field() { python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())[sys.argv[2]])' "$work/devnet.out" "$1"; }
