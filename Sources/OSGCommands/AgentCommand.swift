@@ -215,7 +215,7 @@ struct AgentSetup {
             id: node.id, gpuModel: hardware.gpuModel.name, gpus: hardware.gpuCount, vramGib: hardware.vramGiB, cpu: hardware.cpuCores,
             memoryGib: hardware.memoryGiB, diskGib: hardware.diskGiB, region: node.region, jurisdiction: node.jurisdiction, zone: node.zone,
             powerSource: node.powerSource ?? "grid", askPrice: node.askPrice, stake: node.stake ?? "0", simulated: hardware.simulated)
-        let executorDirectory = stateDirectory.appendingPathComponent("leases-\(configuration.executor)")
+        let executorDirectory = executorDirectory(in: stateDirectory, executor: configuration.executor)
         let executor: any LeaseExecutor = switch configuration.executor {
         case "slurm": SlurmExecutor(stateDirectory: executorDirectory, partition: configuration.slurmPartition, logger: logger)
         default: SandboxExecutor(stateDirectory: executorDirectory, jobUIDBase: configuration.jobUIDBase ?? SandboxExecutor.defaultJobUIDBase, logger: logger)
@@ -223,6 +223,11 @@ struct AgentSetup {
         return AgentSetup(
             configuration: configuration, client: CoordinatorClient(baseURL: configuration.coordinator, key: keyFile.privateKey, trust: trust),
             hardware: hardware, registration: registration, executor: executor, stateDirectory: stateDirectory)
+    }
+
+    /// Where the executor named `executor` keeps its leases below an agent's state folder.
+    static func executorDirectory(in stateDirectory: URL, executor: String) -> URL {
+        stateDirectory.appendingPathComponent("leases-\(executor)")
     }
 
     /// The agent, ready to run.

@@ -69,10 +69,11 @@ final class Devnet: Sendable {
     /// hears the demo stream. On any failure, what was started is stopped again.
     static func start(in layout: DevnetLayout, options: Options, logger: @escaping @Sendable (String) -> Logger,
                       demoTurn: @escaping @Sendable (DevnetDemo.Turn) -> Void = { _ in }) async throws -> Devnet {
-        guard SandboxExecutor.isUsable else {
+        do {
+            try SandboxExecutor.probe()
+        } catch {
             throw Failure(description: """
-                osg devnet runs its agents' jobs in bubblewrap sandboxes, which cannot start here: \
-                \((try? SandboxExecutor.probe()).map { _ in "" } ?? Self.sandboxProblem()). \
+                osg devnet runs its agents' jobs in bubblewrap sandboxes, which cannot start here: \(error). \
                 Install bubblewrap (apt-get install bubblewrap) on a kernel that allows user namespaces, \
                 or run a coordinator alone with `osg serve --devnet-faucet`.
                 """)
@@ -164,21 +165,12 @@ final class Devnet: Sendable {
         for running in agents { _ = await running.task.waitForEnd(timeoutSeconds: 30) }
     }
 
-    /// Why bubblewrap cannot run, as its probe says.
-    private static func sandboxProblem() -> String {
-        do {
-            try SandboxExecutor.probe()
-            return "no reason given"
-        } catch {
-            return "\(error)"
-        }
-    }
-
     /// Kills the jobs the folder's agents left running (before `--reset` removes their files).
     static func killLeftoverJobs(in layout: DevnetLayout, logger: Logger) async {
         let agentsFolder = layout.root.appendingPathComponent("agents")
         for node in (try? FileManager.default.contentsOfDirectory(atPath: agentsFolder.path)) ?? [] {
-            let leases = agentsFolder.appendingPathComponent(node).appendingPathComponent("state/leases-sandbox")
+            let state = agentsFolder.appendingPathComponent(node).appendingPathComponent(DevnetNode.stateDirectory)
+            let leases = AgentSetup.executorDirectory(in: state, executor: "sandbox")
             guard FileManager.default.fileExists(atPath: leases.path) else { continue }
             await SandboxExecutor(stateDirectory: leases, logger: logger).killAll()
         }

@@ -28,6 +28,9 @@ struct DevnetNode: Sendable, Equatable {
         DevnetNode(id: "sevilla-campus", gpus: "8xA100", region: "eu", jurisdiction: "ES", zone: "ES", powerSource: "solar", askPrice: "1.20"),
     ]
 
+    /// Each agent's state folder, beside its agent.yaml.
+    static let stateDirectory = "state"
+
     /// Cores, memory and disk each node offers (all share this machine's).
     static let cpu = 2, memoryGiB = 4, diskGiB = 20
 
@@ -35,7 +38,7 @@ struct DevnetNode: Sendable, Equatable {
     /// share this host), apart from the default range a real agent here would use.
     func configuration(coordinator: String, index: Int) -> AgentConfiguration {
         AgentConfiguration(
-            coordinator: coordinator, key: "operator.key", stateDirectory: "state", executor: "sandbox", caCert: nil, slurmPartition: nil,
+            coordinator: coordinator, key: "operator.key", stateDirectory: Self.stateDirectory, executor: "sandbox", caCert: nil, slurmPartition: nil,
             jobUIDBase: SandboxExecutor.defaultJobUIDBase + UInt32(index + 1) * SandboxExecutor.jobUIDCount,
             node: .init(id: id, region: region, jurisdiction: jurisdiction, zone: zone, powerSource: powerSource, askPrice: askPrice,
                         stake: "0", simulate: gpus, gpuModel: nil, cpu: Self.cpu, memoryGib: Self.memoryGiB, diskGib: Self.diskGiB))
