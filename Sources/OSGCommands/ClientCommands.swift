@@ -124,20 +124,6 @@ struct SubmitCommand: AsyncParsableCommand {
     }
 }
 
-/// `osg account`: the signer's available credits.
-struct AccountCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "account", abstract: "Show your account: its id and the credits you can spend now.")
-
-    @OptionGroup var options: ClientOptions
-
-    func run() async throws {
-        let answer = try await options.call(try options.signingClient(), .GET, "/v1/account")
-        guard !options.json else { return }
-        print("account \(answer["id"] ?? "?")")
-        print("available \(answer["available"] ?? "?") credits\((answer["is_governance"] as? Bool) == true ? "  (the coordinator's governance key)" : "")")
-    }
-}
-
 /// `osg jobs`: your jobs and their status.
 struct JobsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "jobs", abstract: "List your jobs: status, queue position, why pending.")

@@ -90,6 +90,7 @@ final class Devnet: Sendable {
         configuration.devnetFaucet = true
         configuration.clearIntervalSeconds = options.clearIntervalSeconds
         configuration.heartbeatTimeoutSeconds = heartbeatTimeoutSeconds
+        configuration.moneyRules = .devnet
         configuration.carbonFeed = CarbonReplayFeed(atlas: try SimInputFiles.bundledAtlas())
         let coordinator = try await LocalCoordinator.start(configuration, checkpointInterval: .seconds(5), logger: logger("osg.devnet.coordinator"))
 

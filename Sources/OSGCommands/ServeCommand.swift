@@ -4,6 +4,7 @@ import Logging
 import Metrics
 import OSGAuth
 import OSGCarbon
+import OSGCore
 import OSGDomain
 import OSGServer
 import OSGSim
@@ -54,6 +55,21 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "Seconds of silence after which a node goes offline (fixed when the log is created; default 90).")
     var heartbeatTimeout: Int64 = 90
+
+    @Option(name: .long, help: "Protocol fee on every settlement, in basis points, paid by the operator to the treasury (fixed when the log is created; default 100 = 1 %).")
+    var protocolFeeBps: Int64 = MoneyRules.standard.protocolFeeBasisPoints
+
+    @Option(name: .long, help: "Seconds a withdrawn node's collateral stays locked before it returns (fixed when the log is created; default 604800 = 7 days).")
+    var coolingOff: Int64 = MoneyRules.standard.collateralCoolingOffSeconds
+
+    @Option(name: .long, help: "Slash per node fault that cost leases, in basis points of the node's collateral; the k-th fault within --fault-window slashes k times as much (default 1000 = 10 %).")
+    var slashBps: Int64 = MoneyRules.standard.slashBasisPoints
+
+    @Option(name: .long, help: "Least and most one fault slashes, in credits, as MIN:MAX (default 1:1000).")
+    var slashBounds: String = "1:1000"
+
+    @Option(name: .long, help: "Seconds within which a node's faults escalate (default 604800 = 7 days).")
+    var faultWindow: Int64 = MoneyRules.standard.faultWindowSeconds
 
     @Option(name: .long, help: "Sustained signed requests per second per key (burst twice that; default 2000).")
     var rateLimit: Double?
@@ -154,6 +170,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.host = setting(host, "OSG_HOST") ?? "127.0.0.1"
         configuration.devnetFaucet = devnetFaucet || environment["OSG_DEVNET_FAUCET"] == "1"
         configuration.heartbeatTimeoutSeconds = heartbeatTimeout
+        configuration.moneyRules = try moneyRules()
         if let text = setting(port.map(String.init), "OSG_PORT") {
             guard let value = Int(text), (0...65_535).contains(value) else { throw CleanExit.failure("--port must be 0-65535; got \(text)") }
             configuration.port = value
@@ -244,5 +261,23 @@ extension ServeCommand {
         } catch {
             throw CleanExit.failure("--carbon \(source): \(error)")
         }
+    }
+
+    /// The money rules of the flags, or a clear error naming the flag that is wrong.
+    func moneyRules() throws -> MoneyRules {
+        let bounds = slashBounds.split(separator: ":", omittingEmptySubsequences: false)
+        guard bounds.count == 2, let minimum = try? MicroCredits(decimal: String(bounds[0])),
+              let maximum = try? MicroCredits(decimal: String(bounds[1])) else {
+            throw CleanExit.failure("--slash-bounds must be MIN:MAX in credits, e.g. 1:1000; got \(slashBounds)")
+        }
+        let rules = MoneyRules(unchecked: protocolFeeBps, collateralCoolingOffSeconds: coolingOff, slashBasisPoints: slashBps,
+                               slashMinimum: minimum, slashCap: maximum, faultWindowSeconds: faultWindow)
+        let flags = ["the protocol fee": "--protocol-fee-bps", "the cooling-off": "--cooling-off", "the slash fraction": "--slash-bps",
+                     "the slash minimum": "--slash-bounds", "the fault window": "--fault-window"]
+        if let problem = rules.problems.first {
+            let flag = flags.first { problem.hasPrefix($0.key) }?.value ?? "money rules"
+            throw CleanExit.failure("\(flag): \(problem)")
+        }
+        return rules
     }
 }

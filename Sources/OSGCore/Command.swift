@@ -56,6 +56,15 @@ public enum Command: Hashable, Sendable, Codable {
     /// set-aside pool `name`, which pays the difference between the asks of the nodes its jobs
     /// use and the pool's price (see `CoordinatorState+PoolFunding`).
     case fundPool(name: String, amount: MicroCredits)
+    /// A participant sends `amount` of its available credits to participant `to` (see
+    /// `CoordinatorState+Transfers`).
+    case transferCredits(to: String, amount: MicroCredits)
+    /// A participant asks to take `amount` credits out of the market: they are held until
+    /// governance posts the payout or voids it; `reference` is a public payout reference.
+    case requestWithdrawal(amount: MicroCredits, reference: String)
+    /// Governance records a pending withdrawal as paid out (`paid`), or voids it (the credits
+    /// come back).
+    case settleWithdrawal(withdrawalID: String, paid: Bool)
 }
 
 /// One accepted command with its position, time and actor: the unit of the log.

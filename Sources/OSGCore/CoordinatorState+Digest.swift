@@ -28,6 +28,8 @@ extension CoordinatorState {
         public var carbonSeries: [CarbonWindow]?
         /// Energy of ended leases by zone-hour and power source; left out when no lease has ended.
         public var leaseEnergy: LeaseEnergyAccount.Canonical?
+        /// Collateral, faults, withdrawals and money totals; left out under a genesis without money rules.
+        public var money: MoneyBook.Canonical?
     }
 
     /// A participant's ledger account.
@@ -68,7 +70,8 @@ extension CoordinatorState {
             preemptions: preemptions.isEmpty ? nil : preemptions.values.sorted { $0.orderID < $1.orderID },
             headReservation: headReservation,
             carbonSeries: carbonSeries.isEmpty ? nil : carbonSeries.values.sorted { $0.zone < $1.zone },
-            leaseEnergy: leaseEnergy.isEmpty ? nil : leaseEnergy.canonical)
+            leaseEnergy: leaseEnergy.isEmpty ? nil : leaseEnergy.canonical,
+            money: money?.canonical)
     }
 
     /// SHA-256 (hex) of the canonical snapshot: equal states have equal digests, and a

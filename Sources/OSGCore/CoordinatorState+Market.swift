@@ -420,7 +420,13 @@ extension CoordinatorState {
 
     mutating func endLease(_ leaseID: String, reason: LeaseEndReason, exitCode: Int? = nil, actor: String, at time: Timestamp) -> [Event] {
         if let rejection = leaseEndRejection(leaseID, reason: reason, exitCode: exitCode, actor: actor) { return [.rejected(rejection)] }
-        return finishLease(leaseID, reason: reason, exitCode: exitCode, at: time)
+        guard reason.isNodeFault, let lease = leases[leaseID] else { return finishLease(leaseID, reason: reason, exitCode: exitCode, at: time) }
+        // The faulty nodes: the reporting operator's own in the lease (governance: every node).
+        let faulty = lease.allocations.map(\.nodeID).filter { actor == genesis.governanceID || nodes[$0]?.node.operatorID == actor }
+        var losses: [UInt64: UInt64] = [:]
+        var events = finishLease(leaseID, reason: reason, exitCode: exitCode, at: time, losses: &losses)
+        for nodeID in Set(faulty).sorted() { events += slashForFault(of: nodeID, losses: &losses, at: time) }
+        return events
     }
 
     /// Who may end a lease, and why.
@@ -436,6 +442,14 @@ extension CoordinatorState {
 
     /// Ends a running lease: frees its GPUs and moves its order on.
     mutating func finishLease(_ leaseID: String, reason: LeaseEndReason, exitCode: Int? = nil, at time: Timestamp) -> [Event] {
+        var losses: [UInt64: UInt64] = [:]
+        return finishLease(leaseID, reason: reason, exitCode: exitCode, at: time, losses: &losses)
+    }
+
+    /// Ends a running lease; a lease lost to a node fault under ``MoneyRules`` adds to `losses`
+    /// what each of its payers could not get back (``refundFaultedLease(_:)``), for the slash.
+    mutating func finishLease(_ leaseID: String, reason: LeaseEndReason, exitCode: Int? = nil, at time: Timestamp,
+                              losses: inout [UInt64: UInt64]) -> [Event] {
         guard var lease = leases[leaseID], lease.end == nil else { return [] }
         lease.end = LeaseEnd(at: time, reason: reason, exitCode: exitCode)
         leases[leaseID] = lease
@@ -449,7 +463,13 @@ extension CoordinatorState {
             statisticsTotals.ended(lease, of: order)
         }
         bookEnergy(ofEnded: lease, at: time)
-        let paid = settle(lease, at: time, reason: reason)
+        let paid: MicroCredits
+        if reason.isNodeFault, genesis.money != nil {
+            losses.merge(refundFaultedLease(lease), uniquingKeysWith: +)
+            paid = .zero
+        } else {
+            paid = settle(lease, at: time, reason: reason)
+        }
         let requeue: Bool
         switch reason {
         case .completed: orders[lease.orderID]?.status = .completed; requeue = false
@@ -479,7 +499,11 @@ extension CoordinatorState {
         let affected = runningLeaseOfOrder.values
             .filter { leases[$0]?.allocations.contains { $0.nodeID == nodeID } == true }
             .sorted()
-        return affected.flatMap { finishLease($0, reason: reason, at: time) }
+        var losses: [UInt64: UInt64] = [:]
+        var events = affected.flatMap { finishLease($0, reason: reason, at: time, losses: &losses) }
+        // A fault that cost leases slashes the node once, whatever it cost.
+        if reason.isNodeFault, !affected.isEmpty { events += slashForFault(of: nodeID, losses: &losses, at: time) }
+        return events
     }
 
     /// Ends leases whose job has run for its whole `max_duration`.

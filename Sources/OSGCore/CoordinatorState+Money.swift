@@ -51,6 +51,18 @@ extension CoordinatorState {
         return transferCounter
     }
 
+    /// The protocol fee transfer on paying `amount` of an escrow part to its operator (operator
+    /// → treasury, ``MoneyRules/fee(on:)``), or `nil` when there is none (no rules, or it rounds
+    /// to 0). The operator has just received `amount`, so it always covers the fee.
+    mutating func protocolFee(onSettling amount: UInt64, of part: LeaseEscrowPart) -> LedgerEvent? {
+        guard let rules = genesis.money else { return nil }
+        let fee = rules.fee(on: amount)
+        guard fee > 0, let escrow = ledger.record(part.transferID) else { return nil }
+        money!.feesMicroCredits = money!.feesMicroCredits.addingSaturated(fee)
+        return .transfer(TransferRequest(id: nextTransferID(), debitAccountID: escrow.creditAccountID,
+                                         creditAccountID: Self.treasuryAccountID, amountMicroCredits: fee, code: .protocolFee))
+    }
+
     // MARK: Commands
 
     mutating func deposit(to tenantID: String, amount: MicroCredits, actor: String) -> [Event] {
@@ -70,6 +82,7 @@ extension CoordinatorState {
         guard result.isApplied else {
             return [.rejected(Rejection(.invalidAmount, "the deposit was refused by the ledger: \(result)"))]
         }
+        money?.recordDeposit(UInt64(amount.rawValue))
         return [.fundsDeposited(tenantID: tenantID, amount: amount)]
     }
 
@@ -158,7 +171,9 @@ extension CoordinatorState {
             let resolution: PendingResolution = used > 0
                 ? .post(id: nextTransferID(), pendingID: part.transferID, amountMicroCredits: used)
                 : .void(id: nextTransferID(), pendingID: part.transferID)
-            let result = ledger.apply(.resolve(resolution))
+            var events: [LedgerEvent] = [.resolve(resolution)]
+            if let fee = protocolFee(onSettling: used, of: part) { events.append(fee) }
+            let result = ledger.apply(.linked(events))
             precondition(result.isApplied, "an open escrow always resolves: \(result)")
             paid = paid.addingSaturated(used)
         }

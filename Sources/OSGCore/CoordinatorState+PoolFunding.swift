@@ -78,6 +78,7 @@ extension CoordinatorState {
         guard result.isApplied else {
             return [.rejected(Rejection(.invalidAmount, "the pool funding was refused by the ledger: \(result)"))]
         }
+        money?.recordDeposit(UInt64(amount.rawValue))
         return [.poolFunded(name: name, amount: amount)]
     }
 

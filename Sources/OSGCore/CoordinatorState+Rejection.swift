@@ -34,6 +34,9 @@ extension CoordinatorState {
         case .deposit: governanceOnly(actor, "only the coordinator's faucet or on-ramp records deposits")
         case .recordCarbonSeries: governanceOnly(actor, "only governance records carbon series")
         case .fundPool: governanceOnly(actor, "only governance funds set-aside pools")
+        case .transferCredits(let recipient, let amount): creditTransferRejection(to: recipient, amount: amount, actor: actor)
+        case .requestWithdrawal(let amount, let reference): withdrawalRequestRejection(amount: amount, reference: reference, actor: actor)
+        case .settleWithdrawal(let withdrawalID, _): withdrawalSettlementRejection(withdrawalID, actor: actor)
         case .tick: nil
         }
     }

@@ -112,6 +112,7 @@ extension CoordinatorState {
         let settled = (part.settledMicroCredits ?? 0) + amount
         let remaining = part.amountMicroCredits - settled
         var events: [LedgerEvent] = [.resolve(.post(id: nextTransferID(), pendingID: part.transferID, amountMicroCredits: amount))]
+        if let fee = protocolFee(onSettling: amount, of: part) { events.append(fee) }
         var next = part
         next.settledMicroCredits = settled
         if remaining > 0 {

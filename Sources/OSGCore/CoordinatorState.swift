@@ -51,6 +51,9 @@ public struct CoordinatorState: Sendable, Codable {
     public internal(set) var carbonSeries: [String: CarbonWindow] = [:]
     /// Energy of ended leases by grid zone and hour, or power source (see `CoordinatorState+CarbonFootprint`).
     public internal(set) var leaseEnergy = LeaseEnergyAccount()
+    /// Collateral, faults, withdrawals and money totals; `nil` under a genesis without
+    /// ``MoneyRules`` (see `CoordinatorState+Collateral`, `CoordinatorState+Transfers`).
+    public internal(set) var money: MoneyBook?
     /// Sums over the running leases, kept as they start and end (derived; not in the digest).
     @DerivedCache var runningTotals = RunningLeaseTotals()
     /// The keys of `nodes`, sorted (`<`), kept as nodes register and are withdrawn (derived; not in the digest).
@@ -71,6 +74,7 @@ public struct CoordinatorState: Sendable, Codable {
     /// An empty state under `genesis`.
     public init(genesis: Genesis) {
         self.genesis = genesis
+        money = genesis.money == nil ? nil : MoneyBook()
         let results = ledger.apply(Self.genesisLedgerOperations)
         precondition(results.allSatisfy(\.isApplied), "the genesis accounts are created in an empty ledger")
     }
@@ -112,6 +116,7 @@ public struct CoordinatorState: Sendable, Codable {
         nextSequence += 1
         lastTime = entry.time
         let events = perform(entry.command, actor: entry.actor, at: entry.time, sequence: entry.sequence)
+        checkMoneyConservation()
         assertInvariants()
         return events
     }
@@ -138,6 +143,10 @@ public struct CoordinatorState: Sendable, Codable {
         case .reportUsage(let leaseID, let through, let counters):
             reportUsage(leaseID: leaseID, through: through, counters: counters, actor: actor, at: time)
         case .fundPool(let name, let amount): fundPool(name, amount: amount, actor: actor)
+        case .transferCredits(let recipient, let amount): transferCredits(to: recipient, amount: amount, actor: actor)
+        case .requestWithdrawal(let amount, let reference):
+            requestWithdrawal(amount: amount, reference: reference, actor: actor, at: time, sequence: sequence)
+        case .settleWithdrawal(let withdrawalID, let paid): settleWithdrawal(withdrawalID, paid: paid, actor: actor, at: time)
         }
     }
 
@@ -154,11 +163,12 @@ public struct CoordinatorState: Sendable, Codable {
         guard nodes[node.id] == nil else {
             return Rejection(.duplicateNode, "node id \(node.id) is already registered; withdraw it first or choose another id")
         }
-        return nil
+        return collateralRejection(node)
     }
 
     private mutating func registerNode(_ node: ComputeNode, actor: String, at time: Timestamp) -> [Event] {
         if let rejection = registrationRejection(node, actor: actor) { return [.rejected(rejection)] }
+        lockCollateral(of: node)
         nodes[node.id] = NodeRecord(node: node, registered: time, lastHeartbeat: time, online: true)
         holdings.registered(node)
         sortedNodeIDs.insert(node.id, at: sortedNodeIDs.upperBound(of: node.id))
@@ -195,6 +205,7 @@ public struct CoordinatorState: Sendable, Codable {
         case .failure(let rejection): return [.rejected(rejection)]
         case .success(let record):
             let ended = endLeases(onNode: nodeID, reason: .nodeWithdrawn, at: time)
+            startCoolingOff(of: nodeID, at: time)
             holdings.withdrew(record.node)
             let endedLockups = lockups.values.filter { $0.nodeID == nodeID }.map(\.id).sorted()
             for id in endedLockups { lockups[id] = nil }
@@ -243,6 +254,7 @@ public struct CoordinatorState: Sendable, Codable {
             events += endLeases(onNode: nodeID, reason: .nodeLost, at: time)
         }
         return events + endOverdueLeases(at: time) + endLapsedLockups(at: time) + endDuePreemptions(at: time)
+            + releaseCooledCollateral(at: time)
     }
 
     // MARK: Jobs
@@ -355,5 +367,6 @@ public struct CoordinatorState: Sendable, Codable {
         assertLeaseInvariants()
         assert(ledger.checkInvariants().isEmpty, "the ledger balances: \(ledger.checkInvariants())")
         assert(Set(escrows.keys) == Set(runningLeaseOfOrder.values), "every running lease, and only those, holds an escrow")
+        assertMoneyInvariants()
     }
 }

@@ -38,6 +38,15 @@ public enum Event: Hashable, Sendable, Codable {
     case usageSettled(leaseID: String, through: Timestamp, paid: MicroCredits)
     /// `amount` credits arrived in set-aside pool `name`'s funding account.
     case poolFunded(name: String, amount: MicroCredits)
+    /// A withdrawn node's collateral returned to its operator after the cooling-off period.
+    case collateralReturned(nodeID: String, operatorID: String, amount: MicroCredits)
+    /// A node fault that cost leases slashed `slashed` of the node's collateral (the `fault`-th
+    /// within the fault window); `compensation` of it went to the leases' payers, the rest to
+    /// the treasury.
+    case nodeSlashed(nodeID: String, fault: Int, slashed: MicroCredits, compensation: MicroCredits)
+    case creditsTransferred(from: String, to: String, amount: MicroCredits)
+    case withdrawalRequested(withdrawalID: String, holder: String, amount: MicroCredits)
+    case withdrawalSettled(withdrawalID: String, paid: Bool)
 }
 
 /// Why a command was refused: a stable code and a message naming what to fix.
@@ -69,4 +78,14 @@ public enum RejectionCode: String, Hashable, Sendable, Codable, CaseIterable {
     /// A lease end's exit code does not fit its reason (0 is `completed`, anything else
     /// `job_failed`; no other reason carries one) or is outside -1...255.
     case invalidExitCode = "invalid_exit_code"
+    /// The account cannot cover what the command moves or locks.
+    case insufficientFunds = "insufficient_funds"
+    /// A credit transfer names no participant (not a hex Ed25519 public key).
+    case unknownAccount = "unknown_account"
+    /// A credit transfer to its own sender.
+    case sameAccount = "same_account"
+    case unknownWithdrawal = "unknown_withdrawal"
+    case withdrawalAlreadySettled = "withdrawal_already_settled"
+    /// The log's genesis predates the rules the command needs (``MoneyRules``).
+    case notEnabled = "not_enabled"
 }

@@ -22,7 +22,7 @@ enum LeafCodec {
     enum Tag: UInt8 {
         case registerNode = 1, updateNodeAsk, withdrawNode, heartbeat, submitJob, cancelJob,
              definePool, grantSetAside, tick, clear, endLease, lockUp, deposit, recordCarbonSeries,
-             reportBenchmark, reportUsage, fundPool
+             reportBenchmark, reportUsage, fundPool, transferCredits, requestWithdrawal, settleWithdrawal
     }
 
     /// Trailing field numbers (see the type's documentation), per command.
@@ -164,6 +164,18 @@ enum LeafCodec {
             writer.u8(Tag.fundPool.rawValue)
             writer.string(name)
             writer.i64(amount.rawValue)
+        case .transferCredits(let recipient, let amount):
+            writer.u8(Tag.transferCredits.rawValue)
+            writer.string(recipient)
+            writer.i64(amount.rawValue)
+        case .requestWithdrawal(let amount, let reference):
+            writer.u8(Tag.requestWithdrawal.rawValue)
+            writer.i64(amount.rawValue)
+            writer.string(reference)
+        case .settleWithdrawal(let withdrawalID, let paid):
+            writer.u8(Tag.settleWithdrawal.rawValue)
+            writer.string(withdrawalID)
+            writer.bool(paid)
         }
         return writer
     }
@@ -275,6 +287,12 @@ enum LeafCodec {
             command = .reportUsage(leaseID: leaseID, through: through, counters: counters)
         case .fundPool:
             command = .fundPool(name: try reader.string("pool name"), amount: MicroCredits(try reader.i64("amount")))
+        case .transferCredits:
+            command = .transferCredits(to: try reader.string("to"), amount: MicroCredits(try reader.i64("amount")))
+        case .requestWithdrawal:
+            command = .requestWithdrawal(amount: MicroCredits(try reader.i64("amount")), reference: try reader.string("reference"))
+        case .settleWithdrawal:
+            command = .settleWithdrawal(withdrawalID: try reader.string("withdrawalID"), paid: try reader.bool("paid"))
         }
         guard reader.offset == array.count else {
             throw LeafDecodingError(description: "\(array.count - reader.offset) bytes after the end of the entry")

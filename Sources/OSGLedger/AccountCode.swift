@@ -22,6 +22,8 @@ public struct AccountCode: RawRepresentable, Sendable, Hashable, Comparable {
     public static let setAsidePool = AccountCode(rawValue: 5)
     /// A fractional owner of a node, paid pro rata from its revenue.
     public static let ownershipShare = AccountCode(rawValue: 6)
+    /// A node's locked collateral: its operator's stake, slashed on the node's faults.
+    public static let collateral = AccountCode(rawValue: 7)
 
     public static func < (lhs: AccountCode, rhs: AccountCode) -> Bool { lhs.rawValue < rhs.rawValue }
 }

@@ -24,4 +24,12 @@ public struct TransferCode: RawRepresentable, Sendable, Hashable {
     /// A set-aside pool's share of a lease's escrow: what the lease's nodes ask above the
     /// pool's price (pending, pool → operator).
     public static let poolSubsidy = TransferCode(rawValue: 8)
+    /// A withdrawn node's collateral returning to its operator after the cooling-off period.
+    public static let collateralReturn = TransferCode(rawValue: 9)
+    /// The part of a slash the affected tenants' losses did not take (collateral → treasury).
+    public static let slash = TransferCode(rawValue: 10)
+    /// What a lease lost to a node fault had already paid an operator, paid back to its payer.
+    public static let faultRefund = TransferCode(rawValue: 11)
+    /// Credits one participant sends another.
+    public static let participantTransfer = TransferCode(rawValue: 12)
 }

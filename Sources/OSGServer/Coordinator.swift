@@ -81,6 +81,16 @@ public final class Coordinator: Sendable {
         _ configuration: ServerConfiguration, store: CoordinatorStore, observers: [any CommandLogObserver] = [],
         clock: @escaping @Sendable () -> Timestamp = Coordinator.wallClock, logger: Logger = Logger(label: "openstargate.coordinator")
     ) async throws -> Coordinator {
+        var configuration = configuration
+        // A log written before money rules existed keeps its genesis (declared stakes, no fee).
+        if configuration.moneyRules != nil, let stored = try await store.genesis(), stored.money == nil {
+            var legacy = configuration
+            legacy.moneyRules = nil
+            if stored == legacy.genesis {
+                configuration = legacy
+                logger.notice("this log predates money rules: stakes stay declared, settlements pay no fee, faults slash nobody")
+            }
+        }
         let genesis = configuration.genesis
         let started = ContinuousClock.now
         let (processor, report) = try await SnapshotRecovery(store: store, logger: logger).recover(genesis: genesis)
@@ -159,6 +169,7 @@ public final class Coordinator: Sendable {
         addServiceRoutes(to: router)
         addNodeRoutes(to: router)
         addJobRoutes(to: router)
+        addMoneyRoutes(to: router)
         addCarbonRoutes(to: router)
         addPublicRoutes(to: router)
         addLogRoutes(to: router)

@@ -271,6 +271,13 @@ struct GrantRequest: Decodable {
 }
 
 extension KeyedDecodingContainer {
+    /// A positive amount of credits (at most 6 decimals) no larger than a single request may move.
+    func decodeAmount(forKey key: Key) throws -> Int64 {
+        let amount = try decodeCredits(forKey: key)
+        try checkCredits(amount, atMost: maxAmount, field: key.stringValue)
+        return amount
+    }
+
     /// An RFC 3339 time such as `2026-12-01T00:00:00Z`.
     func decodeTimestamp(forKey key: Key) throws -> Timestamp {
         let text = try decode(String.self, forKey: key)

@@ -93,9 +93,13 @@ public struct ServerConfiguration: Sendable {
     /// Where the transparency-log files are published.
     public var logDirectory: String { dataDirectory + "/log" }
 
+    /// Collateral, fee and slashing rules of a new log (``MoneyRules``; `osg serve
+    /// --protocol-fee-bps` and friends). A store whose log predates money rules keeps its genesis.
+    public var moneyRules: MoneyRules? = .standard
+
     /// The rules the command log starts with (fixed when the log is created).
     public var genesis: Genesis {
         Genesis(governanceID: governanceID, heartbeatTimeoutSeconds: heartbeatTimeoutSeconds,
-                preemptionNoticeSeconds: preemptionNoticeSeconds)
+                preemptionNoticeSeconds: preemptionNoticeSeconds, money: moneyRules)
     }
 }

@@ -18,7 +18,13 @@ enum Views {
         var zone: String
         var powerSource: String
         var askPrice: String
+        /// The stake its registration declared.
         var stake: String
+        /// The collateral locked for it now (the stake less slashes; absent on a log that predates money rules).
+        var collateral: String?
+        /// Its faults that cost leases, and what they slashed (absent on a log that predates money rules).
+        var faults: Int?
+        var slashed: String?
         /// Virtual GPUs (`osg agent --simulate`, for demos and tests), not real hardware.
         var simulated: Bool
         var online: Bool
@@ -38,7 +44,10 @@ enum Views {
             id: node.id, operator: node.operatorID, gpuModel: node.gpuModel.name, gpus: node.gpuCount, vramGib: node.vramGiB,
             cpu: node.cpuCores, memoryGib: node.memoryGiB, diskGib: node.diskGiB, region: node.region,
             jurisdiction: node.jurisdiction, zone: node.gridZone, powerSource: node.powerSource.rawValue,
-            askPrice: node.askPerGPUHour.description, stake: node.stake.description, simulated: node.isSimulated, online: record.online,
+            askPrice: node.askPerGPUHour.description, stake: node.stake.description,
+            collateral: state.money.map { _ in state.lockedCollateral(of: node.id).description },
+            faults: state.money?.collateral[node.id]?.faults, slashed: state.money?.collateral[node.id].map { MicroCredits(Int64(clamping: $0.slashedMicroCredits)).description },
+            simulated: node.isSimulated, online: record.online,
             registered: record.registered.description, lastHeartbeat: record.lastHeartbeat.description,
             allocatedGpus: state.allocatedGPUs[node.id] ?? 0,
             lockedGpus: state.lockups.values.filter { $0.nodeID == node.id }.reduce(0) { $0 + $1.gpus },
@@ -260,6 +269,11 @@ extension Event {
         case .benchmarkRecorded: "benchmark_recorded"
         case .usageSettled: "usage_settled"
         case .poolFunded: "pool_funded"
+        case .collateralReturned: "collateral_returned"
+        case .nodeSlashed: "node_slashed"
+        case .creditsTransferred: "credits_transferred"
+        case .withdrawalRequested: "withdrawal_requested"
+        case .withdrawalSettled: "withdrawal_settled"
         }
     }
 }

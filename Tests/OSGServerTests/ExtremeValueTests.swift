@@ -139,7 +139,9 @@ struct ExtremeValueTests {
                 Self.check(answer, "\(method) \(path) \(json?.prefix(300) ?? "")", seed: seed)
                 return answer
             }
-            // Everything at its published maximum is accepted.
+            // Everything at its published maximum is accepted (the operator can lock both stakes).
+            let funded = try await send(operatorKey, .post, "/v1/faucet", #"{"amount":"1000000000"}"#)
+            #expect(funded.status == 200, "seed \(seed): \(funded.json)")
             for index in 0..<2 {
                 let node = """
                     {"id":"max-\(index)","gpu_model":"H100","gpus":64,"vram_gib":94,"cpu":100000,"memory_gib":1000000,"disk_gib":100000000,\
@@ -262,6 +264,9 @@ struct ExtremeValueTests {
                 (governance, .post, "/v1/pools/p/funding", { #"{"amount":"\#($0)"}"# }, "amount", "1000000000"),
                 (tenant, .post, "/v1/faucet", { #"{"amount":"\#($0)"}"# }, "amount", "1000000000"),
             ]
+            // The operator can lock the largest stake as collateral.
+            let funded = try await client.signed(operatorKey, .post, "/v1/faucet", json: #"{"amount":"1000000"}"#, at: clock.now)
+            #expect(funded.status == 200, "\(funded.json)")
             for (who, method, path, body, field, bound) in cases {
                 var r = try await client.signed(who, method, path, json: body(bound + ".000001"), at: clock.now)
                 #expect(r.status == 400, "\(path) \(field) above \(bound): \(r.json)")

@@ -99,13 +99,6 @@ extension Coordinator {
             let (lines, dropped) = self.jobLogs.lines(of: id)
             return JSONResponse.response(JobLogs(job: id, lines: lines, droppedLines: dropped))
         }
-        router.get("/v1/account") { request, _ in
-            let auth = try await self.authenticator.authenticate(request, accepting: .none)
-            let id = auth.signer.id
-            let state = await self.reader.state(for: id)
-            return JSONResponse.response(AccountView(id: id, available: state.availableFunds(of: id).description,
-                                                     isGovernance: id == state.genesis.governanceID))
-        }
         router.post("/v1/pools") { request, _ in
             let auth = try await self.authenticator.authenticate(request, accepting: .json)
             let body = try StrictJSON.decode(PoolRequest.self, from: auth.body)
@@ -176,11 +169,5 @@ extension Coordinator {
         var job: String
         var lines: [String]
         var droppedLines: Int
-    }
-
-    struct AccountView: Encodable {
-        var id: String
-        var available: String
-        var isGovernance: Bool
     }
 }

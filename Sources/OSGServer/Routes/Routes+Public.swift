@@ -258,7 +258,12 @@ enum PublicViews {
         var allocatedGpus: Int
         var gpuModels: [String]
         var regions: [String]
+        /// The collateral locked on its nodes now (their stakes less slashes); on a log that
+        /// predates money rules, the stakes its nodes declared.
         var stake: String
+        /// Faults of its nodes that cost leases, and the collateral they slashed.
+        var faults: Int
+        var slashed: String
         /// The latest benchmark result of each of its nodes that has one, by node id.
         var benchmarks: [ProviderBenchmark]
         /// The "claimed vs observed" figures of each of its nodes with a benchmark or a usage
@@ -295,12 +300,14 @@ enum PublicViews {
         var regions: Set<String> = []
         /// Σ stake in 128 bits: exact for any number of nodes at any stake an older log holds.
         var stakeMicroCredits: Int128 = 0
+        var faults = 0
+        var slashedMicroCredits: Int128 = 0
         /// Only the nodes with a benchmark are kept (and sorted).
         var benchmarks: [ProviderBenchmark] = []
         /// Only the nodes with a benchmark or a usage report are kept (and sorted).
         var claims: [ProviderClaim] = []
 
-        mutating func add(_ record: CoordinatorState.NodeRecord, allocated: Int) {
+        mutating func add(_ record: CoordinatorState.NodeRecord, allocated: Int, in state: CoordinatorState) {
             let node = record.node
             nodes += 1
             if record.online { onlineNodes += 1 }
@@ -309,7 +316,13 @@ enum PublicViews {
             allocatedGpus += allocated
             gpuModels.insert(node.gpuModel.name)
             regions.insert(node.region)
-            stakeMicroCredits += Int128(node.stake.rawValue)
+            if let collateral = state.money?.collateral[node.id] {
+                stakeMicroCredits += Int128(state.lockedCollateral(of: node.id).rawValue)
+                faults += collateral.faults
+                slashedMicroCredits += Int128(collateral.slashedMicroCredits)
+            } else {
+                stakeMicroCredits += Int128(node.stake.rawValue)
+            }
             if let result = Views.benchmark(record.benchmark) {
                 benchmarks.append(ProviderBenchmark(node: node.id, gpuModel: node.gpuModel.name, gpus: node.gpuCount, result: result))
             }
@@ -324,13 +337,14 @@ enum PublicViews {
     static func providers(_ state: CoordinatorState) -> [String: [Provider]] {
         var byOperator: [String: ProviderTotals] = [:]
         for record in state.nodes.values {
-            byOperator[record.node.operatorID, default: ProviderTotals()].add(record, allocated: state.allocatedGPUs[record.node.id] ?? 0)
+            byOperator[record.node.operatorID, default: ProviderTotals()].add(record, allocated: state.allocatedGPUs[record.node.id] ?? 0, in: state)
         }
         let providers = byOperator.map { id, totals in
             Provider(id: id, nodes: totals.nodes, onlineNodes: totals.onlineNodes, gpus: totals.gpus, simulatedGpus: totals.simulatedGpus,
                      allocatedGpus: totals.allocatedGpus,
                      gpuModels: totals.gpuModels.sorted(), regions: totals.regions.sorted(),
                      stake: MicroCredits.description(ofTotal: totals.stakeMicroCredits),
+                     faults: totals.faults, slashed: MicroCredits.description(ofTotal: totals.slashedMicroCredits),
                      benchmarks: totals.benchmarks.sorted { $0.node < $1.node },
                      claimedVsObserved: totals.claims.sorted { $0.node < $1.node })
         }.sorted { $0.id < $1.id }
