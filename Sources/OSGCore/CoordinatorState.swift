@@ -365,7 +365,7 @@ public struct CoordinatorState: Sendable, Codable {
         assert(pools.values.reduce(0) { $0 + $1.sharePPM } <= 1_000_000, "pools reserve at most 100 %")
         assert({ var rebuilt = self; rebuilt.rebuildHoldings(); return rebuilt.holdings == holdings }(), "the holdings follow the queue and the nodes")
         assertLeaseInvariants()
-        assert(ledger.checkInvariants().isEmpty, "the ledger balances: \(ledger.checkInvariants())")
+        assert(ledger.checkLiveInvariants().isEmpty, "the ledger balances: \(ledger.checkLiveInvariants())")
         assert(Set(escrows.keys) == Set(runningLeaseOfOrder.values), "every running lease, and only those, holds an escrow")
         assertMoneyInvariants()
     }

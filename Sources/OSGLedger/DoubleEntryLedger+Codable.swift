@@ -128,6 +128,7 @@ extension DoubleEntryLedger: Codable {
                 guard recordIndexByID[record.id] == nil else { throw corrupt("record id \(record.id) is used twice") }
                 recordIndexByID[record.id] = index
             }
+            if record.kind == .pending, record.pendingState == .open { openPendingIndices.insert(index) }
             if record.kind == .pending, record.pendingState == .open, record.timeoutSeconds > 0 {
                 let (deadline, overflow) = record.timestampSeconds.addingReportingOverflow(record.timeoutSeconds)
                 guard !overflow else { throw corrupt("record \(position) has a deadline past the end of time") }

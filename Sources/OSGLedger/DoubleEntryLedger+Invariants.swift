@@ -13,8 +13,23 @@ extension DoubleEntryLedger {
     ///   pending beyond what was reserved);
     /// - every open pending transfer with a timeout has a deadline in the future.
     ///
-    /// Runs after every batch in debug builds; O(accounts + records).
+    /// O(accounts + records): a decoded ledger is checked with it; debug builds check
+    /// ``checkLiveInvariants()`` after every batch.
     public func checkInvariants() -> [LedgerInvariantViolation] {
+        checkInvariants(openPendings: records.indices.lazy.filter { records[$0].kind == .pending && records[$0].pendingState == .open })
+    }
+
+    /// The same checks over the open pending transfers the ledger keeps an index of: O(accounts
+    /// + open pendings), whatever the history. Runs after every batch in debug builds.
+    public func checkLiveInvariants() -> [LedgerInvariantViolation] {
+        var violations: [LedgerInvariantViolation] = []
+        for index in openPendingIndices where !(Int(index) < records.count && records[Int(index)].kind == .pending && records[Int(index)].pendingState == .open) {
+            violations.append(.init(description: "record \(index) is listed as an open pending transfer but is not one"))
+        }
+        return violations + checkInvariants(openPendings: openPendingIndices.lazy.map { Int($0) }.filter { $0 < records.count })
+    }
+
+    private func checkInvariants(openPendings: some Sequence<Int>) -> [LedgerInvariantViolation] {
         var violations: [LedgerInvariantViolation] = []
         var debitsPending: UInt128 = 0, debitsPosted: UInt128 = 0
         var creditsPending: UInt128 = 0, creditsPosted: UInt128 = 0
@@ -40,7 +55,8 @@ extension DoubleEntryLedger {
         }
         var reservedDebits = Array(repeating: UInt128(0), count: accounts.count)
         var reservedCredits = Array(repeating: UInt128(0), count: accounts.count)
-        for record in records where record.kind == .pending && record.pendingState == .open {
+        for position in openPendings {
+            let record = records[position]
             guard let debitIndex = accountIndexByID[record.debitAccountID],
                   let creditIndex = accountIndexByID[record.creditAccountID] else {
                 violations.append(.init(description: "pending \(record.id) names a missing account"))

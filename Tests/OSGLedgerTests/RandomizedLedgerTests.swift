@@ -95,6 +95,10 @@ struct RandomizedLedgerTests {
             }
             let violations = ledger.checkInvariants()
             #expect(violations.isEmpty, "seed \(seed): \(violations)")
+            // The index of open pendings the live check uses is exactly the open pendings.
+            let open = Set(ledger.records.indices.filter { ledger.records[$0].kind == .pending && ledger.records[$0].pendingState == .open }.map(Int32.init))
+            #expect(ledger.openPendingIndices == open, "seed \(seed): the open-pending index drifted")
+            #expect(ledger.checkLiveInvariants().isEmpty, "seed \(seed)")
         }
         // The stream really exercises the ledger: most verdicts occur.
         #expect(codes[.ok, default: 0] > 100)
