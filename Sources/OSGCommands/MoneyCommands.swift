@@ -143,3 +143,103 @@ struct DepositCommand: AsyncParsableCommand {
         if !options.json { print("deposited \(amount) credits for \(tenant) (log entry \(answer["sequence"] ?? "?"))") }
     }
 }
+
+/// `osg shares issue|transfer|list`.
+struct SharesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "shares", abstract: "Fractional ownership of nodes: issue a node's shares, transfer them, list holdings and earnings.",
+        discussion: "Every settlement of a node's leases splits what its operator keeps after the protocol fee across the holders pro rata; a slash hits them pro rata too. Holdings and earnings are public.",
+        subcommands: [Issue.self, Transfer.self, List.self])
+
+    struct Issue: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Issue the shares of one of your nodes: a fixed count, all first yours.")
+        @Argument(help: "The node id.") var node: String
+        @Argument(help: "How many shares (1 to 10^12).") var count: Int64
+        @OptionGroup var options: ClientOptions
+
+        func run() async throws {
+            let body = Array(JSONOutput.string(["shares": count]).utf8)
+            let answer = try await options.call(try options.signingClient(), .POST, "/v1/nodes/\(pathSegment(node))/shares", body: body)
+            if !options.json { SharesCommand.printShares(answer) }
+        }
+    }
+
+    struct Transfer: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Transfer shares of a node you hold to another participant.")
+        @Argument(help: "The node id.") var node: String
+        @Argument(help: "The recipient's hex public key.") var to: String
+        @Argument(help: "How many shares.") var count: Int64
+        @OptionGroup var options: ClientOptions
+
+        func run() async throws {
+            let body = Array(JSONOutput.string(["to": to, "shares": count]).utf8)
+            let answer = try await options.call(try options.signingClient(), .POST, "/v1/nodes/\(pathSegment(node))/shares/transfers", body: body)
+            if !options.json { SharesCommand.printShares(answer) }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List a node's holders and their earnings, or a participant's holdings (--holder).")
+        @Argument(help: "The node id.") var node: String?
+        @Option(help: "A participant's hex public key: its holdings across nodes.") var holder: String?
+        @OptionGroup var options: ClientOptions
+
+        func validate() throws {
+            guard (node == nil) != (holder == nil) else { throw ValidationError("give a NODE or --holder ID") }
+        }
+
+        func run() async throws {
+            let client = try options.publicClient()
+            if let node {
+                let answer = try await options.call(client, .GET, "/v1/nodes/\(pathSegment(node))/shares")
+                if !options.json { SharesCommand.printShares(answer) }
+                return
+            }
+            let answer = try await options.call(client, .GET, "/v1/shares?holder=\(pathSegment(holder ?? ""))")
+            guard !options.json else { return }
+            let text = TextTable.cell
+            var table = TextTable(header: ["NODE", "SHARES", "OF", "EARNED"])
+            for item in answer["holdings"] as? [[String: Any]] ?? [] {
+                table.rows.append([text(item["node"]), text(item["shares"]), text(item["issued"]), text(item["earned"])])
+            }
+            table.print(empty: "no holdings")
+        }
+    }
+
+    static func printShares(_ answer: [String: Any]) {
+        let text = TextTable.cell
+        print("node \(text(answer["node"])): \(text(answer["issued"])) shares")
+        var table = TextTable(header: ["HOLDER", "SHARES", "EARNED"])
+        for item in answer["holders"] as? [[String: Any]] ?? [] {
+            table.rows.append([TextTable.abbreviated(text(item["holder"])), text(item["shares"]), text(item["earned"])])
+        }
+        table.print(empty: "no holders")
+    }
+}
+
+/// `osg valuations`: what each node earns and how it serves, from the public log.
+struct ValuationsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "valuations", abstract: "Each node's trailing 7- and 30-day revenue per GPU-hour, utilisation, uptime, faults, slashes and shares.",
+        discussion: "Every figure is derived from the public log (osg audit recomputes them): enough to value a GPU's income stream from public data.")
+
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        let answer = try await options.call(try options.publicClient(), .GET, "/v1/valuations")
+        guard !options.json else { return }
+        let text = TextTable.cell
+        var table = TextTable(header: ["NODE", "GPUS", "REV/GPU-H 7D", "UTIL 7D", "UPTIME 7D", "REV/GPU-H 30D", "FAULTS", "SLASHED", "COLLATERAL", "SHARES"])
+        let percent = { (ppm: Any?) in String(format: "%.1f%%", Double((ppm as? Int) ?? 0) / 10_000) }
+        for item in answer["valuations"] as? [[String: Any]] ?? [] {
+            let windows = (item["windows"] as? [[String: Any]] ?? []).reduce(into: [Int: [String: Any]]()) { $0[($1["days"] as? Int) ?? 0] = $1 }
+            table.rows.append([
+                text(item["node"]), "\(text(item["gpus"]))×\(text(item["gpu_model"]))",
+                text(windows[7]?["revenue_per_gpu_hour"]), percent(windows[7]?["utilisation_ppm"]), percent(windows[7]?["uptime_ppm"]),
+                text(windows[30]?["revenue_per_gpu_hour"]), text(item["faults"]), text(item["slashed"]), text(item["collateral"]),
+                (item["shares_issued"] as? Int).map { $0 > 0 ? "\($0) (\(text(item["shareholders"])) holders)" : "" } ?? "",
+            ])
+        }
+        table.print(empty: "no nodes (or this coordinator's log predates money rules)")
+    }
+}

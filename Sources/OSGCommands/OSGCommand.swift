@@ -29,6 +29,8 @@ public struct OSGCommand: AsyncParsableCommand {
             TransferCommand.self,
             WithdrawCommand.self,
             DepositCommand.self,
+            SharesCommand.self,
+            ValuationsCommand.self,
             ProvidersCommand.self,
             StatsCommand.self,
             PoolsCommand.self,

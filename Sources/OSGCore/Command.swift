@@ -65,6 +65,11 @@ public enum Command: Hashable, Sendable, Codable {
     /// Governance records a pending withdrawal as paid out (`paid`), or voids it (the credits
     /// come back).
     case settleWithdrawal(withdrawalID: String, paid: Bool)
+    /// The operator of a node issues its shares, a fixed count, all first held by itself (see
+    /// `CoordinatorState+Shares`).
+    case issueShares(nodeID: String, shares: Int64)
+    /// A holder of a node's shares transfers `shares` of them to participant `to`.
+    case transferShares(nodeID: String, to: String, shares: Int64)
 }
 
 /// One accepted command with its position, time and actor: the unit of the log.

@@ -107,6 +107,8 @@ extension CoordinatorState {
                 precondition(result.isApplied, "an open escrow always voids: \(result)")
             }
             guard settled > 0 else { continue }
+            // The node's revenue from the lost lease is undone, whoever makes the payer whole.
+            if let nodeID = part.nodeID { money?.recordIncome(of: nodeID, -Int64(clamping: settled), at: lease.end?.at ?? lease.start) }
             let back = min(settled, availableMicroCredits(ofAccount: operatorAccount))
             if back > 0 {
                 let result = ledger.apply(.transfer(TransferRequest(
@@ -141,6 +143,7 @@ extension CoordinatorState {
                 compensation += payment.amountMicroCredits
             }
             if penalty > compensation { pay(from: collateral, to: Self.treasuryAccountID, penalty - compensation, code: .slash) }
+            spreadSlash(penalty, of: nodeID, operatorID: entry.operatorID)
             entry.slashedMicroCredits += penalty
             money!.slashedMicroCredits += penalty
             money!.compensationMicroCredits += compensation

@@ -463,6 +463,7 @@ extension CoordinatorState {
             statisticsTotals.ended(lease, of: order)
         }
         bookEnergy(ofEnded: lease, at: time)
+        for allocation in lease.allocations { money?.recordLeased(on: allocation.nodeID, gpus: allocation.gpus, from: lease.start, to: time) }
         let paid: MicroCredits
         if reason.isNodeFault, genesis.money != nil {
             losses.merge(refundFaultedLease(lease), uniquingKeysWith: +)

@@ -51,16 +51,25 @@ extension CoordinatorState {
         return transferCounter
     }
 
-    /// The protocol fee transfer on paying `amount` of an escrow part to its operator (operator
-    /// → treasury, ``MoneyRules/fee(on:)``), or `nil` when there is none (no rules, or it rounds
-    /// to 0). The operator has just received `amount`, so it always covers the fee.
-    mutating func protocolFee(onSettling amount: UInt64, of part: LeaseEscrowPart) -> LedgerEvent? {
-        guard let rules = genesis.money else { return nil }
+    /// What paying `amount` of an escrow part to its operator moves on, under ``MoneyRules``:
+    /// the protocol fee (operator → treasury, ``MoneyRules/fee(on:)``) and, for a node with
+    /// shares, each other holder's pro-rata part of the rest (operator → holder, largest
+    /// remainder; ``CoordinatorState+Shares``). The operator has just received `amount`, so it
+    /// always covers them. Records the node's income for its published valuation.
+    mutating func settlementTransfers(paying amount: UInt64, of part: LeaseEscrowPart, at time: Timestamp) -> [LedgerEvent] {
+        guard let rules = genesis.money, amount > 0, let escrow = ledger.record(part.transferID) else { return [] }
+        let operatorAccount = escrow.creditAccountID
+        var events: [LedgerEvent] = []
         let fee = rules.fee(on: amount)
-        guard fee > 0, let escrow = ledger.record(part.transferID) else { return nil }
-        money!.feesMicroCredits = money!.feesMicroCredits.addingSaturated(fee)
-        return .transfer(TransferRequest(id: nextTransferID(), debitAccountID: escrow.creditAccountID,
-                                         creditAccountID: Self.treasuryAccountID, amountMicroCredits: fee, code: .protocolFee))
+        if fee > 0 {
+            money!.feesMicroCredits = money!.feesMicroCredits.addingSaturated(fee)
+            events.append(.transfer(TransferRequest(id: nextTransferID(), debitAccountID: operatorAccount,
+                                                    creditAccountID: Self.treasuryAccountID, amountMicroCredits: fee, code: .protocolFee)))
+        }
+        guard let nodeID = part.nodeID else { return events }
+        money!.recordIncome(of: nodeID, Int64(clamping: amount), at: time)
+        events += shareholderTransfers(of: nodeID, revenue: amount - fee, operatorAccount: operatorAccount)
+        return events
     }
 
     // MARK: Commands
@@ -124,7 +133,8 @@ extension CoordinatorState {
             events.append(.transfer(TransferRequest(
                 id: transferID, debitAccountID: tenantAccount, creditAccountID: operatorAccount,
                 amountMicroCredits: amount, isPending: true, code: .escrow)))
-            parts.append(LeaseEscrowPart(transferID: transferID, gpus: allocation.gpus, amountMicroCredits: amount))
+            parts.append(LeaseEscrowPart(transferID: transferID, gpus: allocation.gpus, amountMicroCredits: amount,
+                                         nodeID: genesis.money == nil ? nil : allocation.nodeID))
         }
         let tenantEvents = events.count
         guard let subsidies = subsidyParts(for: lease, maxDurationSeconds: maxDurationSeconds) else { return .poolUnfunded }
@@ -137,7 +147,7 @@ extension CoordinatorState {
                     id: transferID, debitAccountID: poolAccount, creditAccountID: operatorAccounts[subsidy.allocation],
                     amountMicroCredits: subsidy.amountMicroCredits, isPending: true, code: .poolSubsidy)))
                 parts.append(LeaseEscrowPart(transferID: transferID, gpus: allocation.gpus, amountMicroCredits: subsidy.amountMicroCredits,
-                                             pricePerGPUHour: subsidy.pricePerGPUHour))
+                                             pricePerGPUHour: subsidy.pricePerGPUHour, nodeID: genesis.money == nil ? nil : allocation.nodeID))
             }
         }
         let result = ledger.apply(.linked(events))
@@ -171,8 +181,7 @@ extension CoordinatorState {
             let resolution: PendingResolution = used > 0
                 ? .post(id: nextTransferID(), pendingID: part.transferID, amountMicroCredits: used)
                 : .void(id: nextTransferID(), pendingID: part.transferID)
-            var events: [LedgerEvent] = [.resolve(resolution)]
-            if let fee = protocolFee(onSettling: used, of: part) { events.append(fee) }
+            let events: [LedgerEvent] = [.resolve(resolution)] + settlementTransfers(paying: used, of: part, at: time)
             let result = ledger.apply(.linked(events))
             precondition(result.isApplied, "an open escrow always resolves: \(result)")
             paid = paid.addingSaturated(used)
@@ -197,6 +206,9 @@ public struct LeaseEscrowPart: Hashable, Sendable, Codable {
     /// node's ask minus the pool's price. `nil`: the lease's price (every tenant's part; absent
     /// from the encoding then, so older snapshots and digests keep their bytes).
     public var pricePerGPUHour: MicroCredits? = nil
+    /// The node the part pays for, under a genesis with money rules (its fee, its shareholders'
+    /// split and its income figures); `nil` otherwise, absent from the encoding.
+    public var nodeID: String? = nil
 }
 
 /// Why a starting lease's budget could not be reserved; its code is the order's waiting reason.

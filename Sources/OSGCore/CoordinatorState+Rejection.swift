@@ -37,6 +37,9 @@ extension CoordinatorState {
         case .transferCredits(let recipient, let amount): creditTransferRejection(to: recipient, amount: amount, actor: actor)
         case .requestWithdrawal(let amount, let reference): withdrawalRequestRejection(amount: amount, reference: reference, actor: actor)
         case .settleWithdrawal(let withdrawalID, _): withdrawalSettlementRejection(withdrawalID, actor: actor)
+        case .issueShares(let nodeID, let shares): shareIssueRejection(nodeID: nodeID, shares: shares, actor: actor)
+        case .transferShares(let nodeID, let recipient, let shares):
+            shareTransferRejection(nodeID: nodeID, to: recipient, shares: shares, actor: actor)
         case .tick: nil
         }
     }

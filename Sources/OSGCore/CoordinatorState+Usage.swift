@@ -54,7 +54,7 @@ extension CoordinatorState {
             assert(due >= settled, "the cumulative cost never decreases")
             var next = part
             if due > settled {
-                let (events, updated) = settlementChain(for: part, paying: due - settled)
+                let (events, updated) = settlementChain(for: part, paying: due - settled, at: time)
                 chains.append(.linked(events))
                 next = updated
                 paid = paid.addingSaturated(due - settled)
@@ -105,14 +105,14 @@ extension CoordinatorState {
     }
 
     /// The linked chain that pays `amount` of `part` now and re-reserves the rest, and the part after it.
-    private mutating func settlementChain(for part: LeaseEscrowPart, paying amount: UInt64) -> ([LedgerEvent], LeaseEscrowPart) {
+    private mutating func settlementChain(for part: LeaseEscrowPart, paying amount: UInt64, at time: Timestamp) -> ([LedgerEvent], LeaseEscrowPart) {
         guard let pending = ledger.record(part.transferID) else {
             preconditionFailure("the open escrow transfer \(part.transferID) is in the ledger")
         }
         let settled = (part.settledMicroCredits ?? 0) + amount
         let remaining = part.amountMicroCredits - settled
         var events: [LedgerEvent] = [.resolve(.post(id: nextTransferID(), pendingID: part.transferID, amountMicroCredits: amount))]
-        if let fee = protocolFee(onSettling: amount, of: part) { events.append(fee) }
+        events += settlementTransfers(paying: amount, of: part, at: time)
         var next = part
         next.settledMicroCredits = settled
         if remaining > 0 {

@@ -147,6 +147,8 @@ public struct CoordinatorState: Sendable, Codable {
         case .requestWithdrawal(let amount, let reference):
             requestWithdrawal(amount: amount, reference: reference, actor: actor, at: time, sequence: sequence)
         case .settleWithdrawal(let withdrawalID, let paid): settleWithdrawal(withdrawalID, paid: paid, actor: actor, at: time)
+        case .issueShares(let nodeID, let shares): issueShares(nodeID: nodeID, shares: shares, actor: actor)
+        case .transferShares(let nodeID, let recipient, let shares): transferShares(nodeID: nodeID, to: recipient, shares: shares, actor: actor)
         }
     }
 
@@ -169,6 +171,7 @@ public struct CoordinatorState: Sendable, Codable {
     private mutating func registerNode(_ node: ComputeNode, actor: String, at time: Timestamp) -> [Event] {
         if let rejection = registrationRejection(node, actor: actor) { return [.rejected(rejection)] }
         lockCollateral(of: node)
+        money?.startOnlineSpell(of: node.id, at: time)
         nodes[node.id] = NodeRecord(node: node, registered: time, lastHeartbeat: time, online: true)
         holdings.registered(node)
         sortedNodeIDs.insert(node.id, at: sortedNodeIDs.upperBound(of: node.id))
@@ -206,6 +209,9 @@ public struct CoordinatorState: Sendable, Codable {
         case .success(let record):
             let ended = endLeases(onNode: nodeID, reason: .nodeWithdrawn, at: time)
             startCoolingOff(of: nodeID, at: time)
+            // The node's income stream and its shares end with it.
+            money?.income[nodeID] = nil
+            money?.shares[nodeID] = nil
             holdings.withdrew(record.node)
             let endedLockups = lockups.values.filter { $0.nodeID == nodeID }.map(\.id).sorted()
             for id in endedLockups { lockups[id] = nil }
@@ -234,6 +240,7 @@ public struct CoordinatorState: Sendable, Codable {
             if !record.online {
                 record.online = true
                 events.append(.nodeCameBack(nodeID: nodeID))
+                money?.startOnlineSpell(of: nodeID, at: time)
             }
             record.lastHeartbeat = time
             nodes[nodeID] = record
@@ -250,6 +257,7 @@ public struct CoordinatorState: Sendable, Codable {
         var events: [Event] = []
         for nodeID in silent {
             nodes[nodeID]!.online = false
+            money?.endOnlineSpell(of: nodeID, at: nodes[nodeID]!.lastHeartbeat)
             events.append(.nodeWentOffline(nodeID: nodeID, lastSeen: nodes[nodeID]!.lastHeartbeat))
             events += endLeases(onNode: nodeID, reason: .nodeLost, at: time)
         }

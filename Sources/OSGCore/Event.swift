@@ -47,6 +47,8 @@ public enum Event: Hashable, Sendable, Codable {
     case creditsTransferred(from: String, to: String, amount: MicroCredits)
     case withdrawalRequested(withdrawalID: String, holder: String, amount: MicroCredits)
     case withdrawalSettled(withdrawalID: String, paid: Bool)
+    case sharesIssued(nodeID: String, shares: Int64)
+    case sharesTransferred(nodeID: String, from: String, to: String, shares: Int64)
 }
 
 /// Why a command was refused: a stable code and a message naming what to fix.
@@ -88,4 +90,8 @@ public enum RejectionCode: String, Hashable, Sendable, Codable, CaseIterable {
     case withdrawalAlreadySettled = "withdrawal_already_settled"
     /// The log's genesis predates the rules the command needs (``MoneyRules``).
     case notEnabled = "not_enabled"
+    /// A node's shares were issued already (the count is fixed).
+    case sharesAlreadyIssued = "shares_already_issued"
+    /// A share transfer of more shares than the sender holds.
+    case insufficientShares = "insufficient_shares"
 }

@@ -22,7 +22,8 @@ enum LeafCodec {
     enum Tag: UInt8 {
         case registerNode = 1, updateNodeAsk, withdrawNode, heartbeat, submitJob, cancelJob,
              definePool, grantSetAside, tick, clear, endLease, lockUp, deposit, recordCarbonSeries,
-             reportBenchmark, reportUsage, fundPool, transferCredits, requestWithdrawal, settleWithdrawal
+             reportBenchmark, reportUsage, fundPool, transferCredits, requestWithdrawal, settleWithdrawal,
+             issueShares, transferShares
     }
 
     /// Trailing field numbers (see the type's documentation), per command.
@@ -176,6 +177,15 @@ enum LeafCodec {
             writer.u8(Tag.settleWithdrawal.rawValue)
             writer.string(withdrawalID)
             writer.bool(paid)
+        case .issueShares(let nodeID, let shares):
+            writer.u8(Tag.issueShares.rawValue)
+            writer.string(nodeID)
+            writer.i64(shares)
+        case .transferShares(let nodeID, let recipient, let shares):
+            writer.u8(Tag.transferShares.rawValue)
+            writer.string(nodeID)
+            writer.string(recipient)
+            writer.i64(shares)
         }
         return writer
     }
@@ -293,6 +303,10 @@ enum LeafCodec {
             command = .requestWithdrawal(amount: MicroCredits(try reader.i64("amount")), reference: try reader.string("reference"))
         case .settleWithdrawal:
             command = .settleWithdrawal(withdrawalID: try reader.string("withdrawalID"), paid: try reader.bool("paid"))
+        case .issueShares:
+            command = .issueShares(nodeID: try reader.string("nodeID"), shares: try reader.i64("shares"))
+        case .transferShares:
+            command = .transferShares(nodeID: try reader.string("nodeID"), to: try reader.string("to"), shares: try reader.i64("shares"))
         }
         guard reader.offset == array.count else {
             throw LeafDecodingError(description: "\(array.count - reader.offset) bytes after the end of the entry")

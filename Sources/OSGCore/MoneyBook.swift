@@ -25,8 +25,36 @@ public struct MoneyBook: Hashable, Sendable, Codable {
     public var compensationMicroCredits: UInt64 = 0
     /// Credits moved between participants by transfers.
     public var transferredMicroCredits: UInt64 = 0
+    /// Shares of nodes whose operators issued them, by node id (see `CoordinatorState+Shares`).
+    public var shares: [String: NodeShares] = [:]
+    /// Each node's income, leased time and uptime by day, for its published valuation (see
+    /// `CoordinatorState+Valuation`).
+    public var income: [String: NodeIncome] = [:]
 
     public init() {}
+
+    /// The shares of one node: a fixed count, all first held by its operator.
+    public struct NodeShares: Hashable, Sendable, Codable {
+        /// Shares issued (fixed).
+        public var issued: Int64
+        /// Shares held, by participant (holders with none are dropped).
+        public var holders: [String: Int64]
+        /// What each participant has earned from the node's revenue as a holder, ever, in micro-credits.
+        public var earnings: [String: UInt64] = [:]
+    }
+
+    /// One node's figures by day (days since the epoch, UTC); days older than the longest
+    /// published window (30 days) are dropped as new ones arrive.
+    public struct NodeIncome: Hashable, Sendable, Codable {
+        /// Revenue paid to the node's operator (before the fee), less what faults paid back.
+        public var revenueByDay: [Int64: Int64] = [:]
+        /// GPU-seconds of ended leases, by the day they ran.
+        public var leasedGPUSecondsByDay: [Int64: Int64] = [:]
+        /// Online seconds of ended online spells, by the day they ran.
+        public var onlineSecondsByDay: [Int64: Int64] = [:]
+        /// When the current online spell began (`nil` while offline).
+        public var onlineSince: Timestamp?
+    }
 
     /// Counts credits that entered from outside (a deposit or a pool's funding).
     mutating func recordDeposit(_ amount: UInt64) {
@@ -89,6 +117,23 @@ public struct MoneyBook: Hashable, Sendable, Codable {
         public var slashedMicroCredits: UInt64
         public var compensationMicroCredits: UInt64
         public var transferredMicroCredits: UInt64
+        public var shares: [Keyed<SharesCanonical>]
+        public var income: [Keyed<IncomeCanonical>]
+    }
+
+    /// A node's shares with every map sorted by key.
+    public struct SharesCanonical: Hashable, Sendable, Codable {
+        public var issued: Int64
+        public var holders: [Keyed<Int64>]
+        public var earnings: [Keyed<UInt64>]
+    }
+
+    /// A node's income with every map sorted by day.
+    public struct IncomeCanonical: Hashable, Sendable, Codable {
+        public var revenueByDay: [[Int64]]
+        public var leasedGPUSecondsByDay: [[Int64]]
+        public var onlineSecondsByDay: [[Int64]]
+        public var onlineSince: Timestamp?
     }
 
     /// A value with the key it is filed under.
@@ -105,6 +150,17 @@ public struct MoneyBook: Hashable, Sendable, Codable {
             withdrawals: withdrawals.values.sorted { $0.id < $1.id },
             depositedMicroCredits: depositedMicroCredits, withdrawnMicroCredits: withdrawnMicroCredits,
             feesMicroCredits: feesMicroCredits, slashedMicroCredits: slashedMicroCredits,
-            compensationMicroCredits: compensationMicroCredits, transferredMicroCredits: transferredMicroCredits)
+            compensationMicroCredits: compensationMicroCredits, transferredMicroCredits: transferredMicroCredits,
+            shares: shares.sorted { $0.key < $1.key }.map { key, value in
+                Keyed(key: key, value: SharesCanonical(
+                    issued: value.issued, holders: value.holders.sorted { $0.key < $1.key }.map { Keyed(key: $0.key, value: $0.value) },
+                    earnings: value.earnings.sorted { $0.key < $1.key }.map { Keyed(key: $0.key, value: $0.value) }))
+            },
+            income: income.sorted { $0.key < $1.key }.map { key, value in
+                let days = { (map: [Int64: Int64]) in map.sorted { $0.key < $1.key }.map { [$0.key, $0.value] } }
+                return Keyed(key: key, value: IncomeCanonical(
+                    revenueByDay: days(value.revenueByDay), leasedGPUSecondsByDay: days(value.leasedGPUSecondsByDay),
+                    onlineSecondsByDay: days(value.onlineSecondsByDay), onlineSince: value.onlineSince))
+            })
     }
 }

@@ -38,7 +38,28 @@ extension PublishedState {
         if let difference = Self.compareKeyed("nodeBenchmarks", nodeBenchmarks ?? [], recomputed.nodeBenchmarks ?? [], key: \.nodeID) {
             return difference
         }
-        return Self.compareKeyed("nodeClaims", nodeClaims ?? [], recomputed.nodeClaims ?? [], key: \.nodeID)
+        if let difference = Self.compareKeyed("nodeClaims", nodeClaims ?? [], recomputed.nodeClaims ?? [], key: \.nodeID) {
+            return difference
+        }
+        return Self.compareMoney(money, recomputed.money)
+    }
+
+    private static func compareMoney(_ published: PublishedMoney?, _ recomputed: PublishedMoney?) -> Difference? {
+        guard let published, let recomputed else { return compare("money", published, recomputed) }
+        let totals: [(String, UInt64, UInt64)] = [
+            ("deposited", published.depositedMicroCredits, recomputed.depositedMicroCredits),
+            ("withdrawn", published.withdrawnMicroCredits, recomputed.withdrawnMicroCredits),
+            ("fees", published.feesMicroCredits, recomputed.feesMicroCredits),
+            ("slashed", published.slashedMicroCredits, recomputed.slashedMicroCredits),
+            ("compensation", published.compensationMicroCredits, recomputed.compensationMicroCredits),
+            ("transferred", published.transferredMicroCredits, recomputed.transferredMicroCredits),
+        ]
+        for (name, lhs, rhs) in totals { if let difference = compare("money.\(name)", lhs, rhs) { return difference } }
+        if let difference = compareKeyed("money.pendingWithdrawals", published.pendingWithdrawals, recomputed.pendingWithdrawals, key: \.id) {
+            return difference
+        }
+        if let difference = compareKeyed("money.shares", published.shares, recomputed.shares, key: \.key) { return difference }
+        return compareKeyed("money.valuations", published.valuations, recomputed.valuations, key: \.nodeID)
     }
 
     private static func compareStatistics(_ published: MarketStatistics, _ recomputed: MarketStatistics) -> Difference? {

@@ -48,6 +48,26 @@ public struct PublishedState: Hashable, Sendable, Codable {
     /// The "claimed vs observed" figures of every registered node with a benchmark or a usage
     /// report, by node id; absent when there is none (so older states keep their bytes).
     public var nodeClaims: [NodeClaimEntry]? = nil
+    /// Money beyond the balances, under a genesis with money rules: totals, pending
+    /// withdrawals, shares and each registered node's valuation (absent otherwise, so older
+    /// states keep their bytes).
+    public var money: PublishedMoney? = nil
+
+    /// The money figures of a published state.
+    public struct PublishedMoney: Hashable, Sendable, Codable {
+        public var depositedMicroCredits: UInt64
+        public var withdrawnMicroCredits: UInt64
+        public var feesMicroCredits: UInt64
+        public var slashedMicroCredits: UInt64
+        public var compensationMicroCredits: UInt64
+        public var transferredMicroCredits: UInt64
+        /// Withdrawals still pending, by id.
+        public var pendingWithdrawals: [MoneyBook.Withdrawal]
+        /// Shares of every node that has them, by node id.
+        public var shares: [MoneyBook.Keyed<MoneyBook.SharesCanonical>]
+        /// Every registered node's valuation, by node id.
+        public var valuations: [NodeValuation]
+    }
 
     /// A node's "claimed vs observed" figures, with the node's operator.
     public struct NodeClaimEntry: Hashable, Sendable, Codable {
@@ -135,7 +155,19 @@ extension CoordinatorState {
             setAsideUsage: setAsideUsage,
             lockups: lockups.values.sorted { $0.id < $1.id },
             nodeBenchmarks: publishedNodeBenchmarks,
-            nodeClaims: publishedNodeClaims)
+            nodeClaims: publishedNodeClaims,
+            money: publishedMoney)
+    }
+
+    private var publishedMoney: PublishedState.PublishedMoney? {
+        guard let money else { return nil }
+        let canonical = money.canonical
+        return PublishedState.PublishedMoney(
+            depositedMicroCredits: money.depositedMicroCredits, withdrawnMicroCredits: money.withdrawnMicroCredits,
+            feesMicroCredits: money.feesMicroCredits, slashedMicroCredits: money.slashedMicroCredits,
+            compensationMicroCredits: money.compensationMicroCredits, transferredMicroCredits: money.transferredMicroCredits,
+            pendingWithdrawals: canonical.withdrawals.filter { $0.status == .pending },
+            shares: canonical.shares, valuations: valuations ?? [])
     }
 
     private var publishedNodeClaims: [PublishedState.NodeClaimEntry]? {

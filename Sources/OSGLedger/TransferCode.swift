@@ -32,4 +32,6 @@ public struct TransferCode: RawRepresentable, Sendable, Hashable {
     public static let faultRefund = TransferCode(rawValue: 11)
     /// Credits one participant sends another.
     public static let participantTransfer = TransferCode(rawValue: 12)
+    /// A shareholder's pro-rata part of a slash of the node, paid to its operator.
+    public static let slashShare = TransferCode(rawValue: 13)
 }

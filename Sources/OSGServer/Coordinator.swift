@@ -170,6 +170,7 @@ public final class Coordinator: Sendable {
         addNodeRoutes(to: router)
         addJobRoutes(to: router)
         addMoneyRoutes(to: router)
+        addShareRoutes(to: router)
         addCarbonRoutes(to: router)
         addPublicRoutes(to: router)
         addLogRoutes(to: router)

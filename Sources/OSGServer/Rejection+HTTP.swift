@@ -8,10 +8,10 @@ extension APIError {
         let status: HTTPResponse.Status = switch rejection.code {
         case .notOwner, .notGovernance, .notAllowedToEnd: .forbidden
         case .unknownNode, .unknownOrder, .unknownPool, .unknownLease, .unknownWithdrawal: .notFound
-        case .duplicateNode, .orderAlreadyFinal, .leaseAlreadyEnded, .withdrawalAlreadySettled, .notEnabled: .conflict
+        case .duplicateNode, .orderAlreadyFinal, .leaseAlreadyEnded, .withdrawalAlreadySettled, .notEnabled, .sharesAlreadyIssued: .conflict
         case .insufficientFunds: HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required")
         case .invalidSpec, .invalidNode, .invalidPool, .invalidAmount, .invalidLockup, .invalidCarbonSeries, .noEligibleGrant,
-             .invalidBenchmark, .invalidUsage, .ceilingBelowPrice, .invalidExitCode, .unknownAccount, .sameAccount: .unprocessableContent
+             .invalidBenchmark, .invalidUsage, .ceilingBelowPrice, .invalidExitCode, .unknownAccount, .sameAccount, .insufficientShares: .unprocessableContent
         }
         let note = sequence.map { " (refusal logged at sequence \($0))" } ?? " (refused before logging; nothing was recorded)"
         self.init(status, rejection.code.rawValue, rejection.message + note)

@@ -274,6 +274,8 @@ extension Event {
         case .creditsTransferred: "credits_transferred"
         case .withdrawalRequested: "withdrawal_requested"
         case .withdrawalSettled: "withdrawal_settled"
+        case .sharesIssued: "shares_issued"
+        case .sharesTransferred: "shares_transferred"
         }
     }
 }

@@ -73,11 +73,99 @@ extension Coordinator {
         }
     }
 
+    func addShareRoutes(to router: Router<CoordinatorRequestContext>) {
+        router.post("/v1/nodes/{id}/shares") { request, context in
+            let nodeID = try context.parameters.require("id")
+            let auth = try await self.authenticator.authenticate(request, accepting: .json)
+            let body = try StrictJSON.decode(ShareIssueBody.self, from: auth.body)
+            _ = try await self.perform(.issueShares(nodeID: nodeID, shares: body.shares), by: auth)
+            return JSONResponse.response(try Self.shares(of: nodeID, in: await self.reader.state(for: auth.signer.id)), status: .created)
+        }
+        router.post("/v1/nodes/{id}/shares/transfers") { request, context in
+            let nodeID = try context.parameters.require("id")
+            let auth = try await self.authenticator.authenticate(request, accepting: .json)
+            let body = try StrictJSON.decode(ShareTransferBody.self, from: auth.body)
+            _ = try await self.perform(.transferShares(nodeID: nodeID, to: body.to, shares: body.shares), by: auth)
+            return JSONResponse.response(try Self.shares(of: nodeID, in: await self.reader.state(for: auth.signer.id)), status: .created)
+        }
+        router.get("/v1/nodes/{id}/shares") { _, context in
+            let nodeID = try context.parameters.require("id")
+            return JSONResponse.response(try Self.shares(of: nodeID, in: await self.reader.state()))
+        }
+        router.get("/v1/shares") { request, _ in
+            guard let holder = request.uri.queryParameters["holder"].map(String.init), Identity(hex: holder) != nil else {
+                throw APIError.badRequest("invalid_parameter", "holder must be a participant's hex public key", field: "holder")
+            }
+            let state = await self.reader.state()
+            let held = (state.money?.shares ?? [:]).filter { $0.value.holders[holder] != nil || $0.value.earnings[holder] != nil }
+            return JSONResponse.response(MoneyViews.Holdings(holder: holder, holdings: held.keys.sorted().map {
+                MoneyViews.Holding(node: $0, shares: held[$0]!.holders[holder] ?? 0, issued: held[$0]!.issued,
+                                   earned: MicroCredits.description(ofTotal: Int128(held[$0]!.earnings[holder] ?? 0)))
+            }))
+        }
+        router.get("/v1/valuations") { _, _ in
+            let bytes = await self.publicViews.bytes(for: "/v1/valuations") {
+                let state = await self.reader.state()
+                return JSONResponse.encode(MoneyViews.Valuations(asOf: state.lastTime?.description,
+                                                                 valuations: (state.valuations ?? []).map(MoneyViews.valuation)))
+            }
+            return JSONResponse.response(bytes: bytes, headers: [.cacheControl: "public, max-age=1"])
+        }
+    }
+
+    private static func shares(of nodeID: String, in state: CoordinatorState) throws(APIError) -> MoneyViews.NodeShares {
+        guard let book = state.money?.shares[nodeID] else {
+            throw APIError(.notFound, "unknown_node", "node \(nodeID) has no shares")
+        }
+        let holders = Set(book.holders.keys).union(book.earnings.keys).sorted()
+        return MoneyViews.NodeShares(node: nodeID, issued: book.issued, holders: holders.map {
+            MoneyViews.Holder(holder: $0, shares: book.holders[$0] ?? 0, earned: MicroCredits.description(ofTotal: Int128(book.earnings[$0] ?? 0)))
+        })
+    }
+
     private static func withdrawal(_ id: String, in state: CoordinatorState) throws(APIError) -> MoneyBook.Withdrawal {
         guard let withdrawal = state.money?.withdrawals[id] else {
             throw APIError(.notFound, "unknown_withdrawal", "no withdrawal with id \(id)")
         }
         return withdrawal
+    }
+}
+
+/// `POST /v1/nodes/{id}/shares`.
+struct ShareIssueBody: Decodable {
+    var shares: Int64
+    enum CodingKeys: String, CodingKey, CaseIterable { case shares }
+
+    init(from decoder: any Decoder) throws {
+        try StrictJSON.rejectUnknownKeys(in: decoder, allowed: Set(CodingKeys.allCases.map(\.rawValue)))
+        shares = try decoder.container(keyedBy: CodingKeys.self).decodeShares(forKey: .shares)
+    }
+}
+
+/// `POST /v1/nodes/{id}/shares/transfers`.
+struct ShareTransferBody: Decodable {
+    var to: String
+    var shares: Int64
+    enum CodingKeys: String, CodingKey, CaseIterable { case to, shares }
+
+    init(from decoder: any Decoder) throws {
+        try StrictJSON.rejectUnknownKeys(in: decoder, allowed: Set(CodingKeys.allCases.map(\.rawValue)))
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        to = try c.decode(String.self, forKey: .to)
+        shares = try c.decodeShares(forKey: .shares)
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// A count of shares: a whole number from 1 to ``CoordinatorState/maximumShares``.
+    func decodeShares(forKey key: Key) throws -> Int64 {
+        guard let shares = try? decode(Int64.self, forKey: key) else {
+            throw APIError.badRequest(contains(key) ? "wrong_type" : "missing_field", "\(key.stringValue) must be a whole number of shares", field: key.stringValue)
+        }
+        guard (1...CoordinatorState.maximumShares).contains(shares) else {
+            throw APIError.badRequest("out_of_range", "\(key.stringValue) must be 1 to \(CoordinatorState.maximumShares), got \(shares)", field: key.stringValue)
+        }
+        return shares
     }
 }
 
@@ -139,6 +227,75 @@ struct WithdrawalSettlementBody: Decodable {
 
 /// What the money routes answer.
 enum MoneyViews {
+    struct NodeShares: Encodable {
+        var node: String
+        var issued: Int64
+        var holders: [Holder]
+    }
+
+    struct Holder: Encodable {
+        var holder: String
+        var shares: Int64
+        /// What it has earned from the node's revenue as a holder, ever.
+        var earned: String
+    }
+
+    struct Holdings: Encodable {
+        var holder: String
+        var holdings: [Holding]
+    }
+
+    struct Holding: Encodable, Sendable {
+        var node: String
+        var shares: Int64
+        var issued: Int64
+        var earned: String
+    }
+
+    struct Valuations: Encodable {
+        var asOf: String?
+        var valuations: [Valuation]
+    }
+
+    struct Valuation: Encodable {
+        var node: String
+        var `operator`: String
+        var gpuModel: String
+        var gpus: Int
+        var windows: [Window]
+        var faults: Int
+        var recentFaults: Int
+        var slashed: String
+        var collateral: String
+        var benchmark: Views.Benchmark?
+        var sharesIssued: Int64
+        var shareholders: Int
+    }
+
+    struct Window: Encodable {
+        var days: Int64
+        var seconds: Int64
+        var revenue: String
+        /// Revenue per installed GPU-hour (utilisation included).
+        var revenuePerGpuHour: String
+        var utilisationPpm: Int64
+        var uptimePpm: Int64
+    }
+
+    static func valuation(_ value: NodeValuation) -> Valuation {
+        Valuation(node: value.nodeID, operator: value.operatorID, gpuModel: value.gpuModel, gpus: value.gpus,
+                  windows: value.windows.map {
+                      Window(days: $0.days, seconds: $0.seconds, revenue: MicroCredits($0.revenueMicroCredits).description,
+                             revenuePerGpuHour: MicroCredits($0.revenuePerGPUHourMicroCredits).description,
+                             utilisationPpm: $0.utilisationPPM, uptimePpm: $0.uptimePPM)
+                  },
+                  faults: value.faults, recentFaults: value.recentFaults,
+                  slashed: MicroCredits.description(ofTotal: Int128(value.slashedMicroCredits)),
+                  collateral: MicroCredits(value.collateralMicroCredits).description,
+                  benchmark: Views.benchmark(value.benchmark),
+                  sharesIssued: value.sharesIssued, shareholders: value.shareholders)
+    }
+
     struct Account: Encodable {
         var id: String
         /// Credits the account can spend now.
