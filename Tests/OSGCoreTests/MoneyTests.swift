@@ -273,4 +273,93 @@ struct MoneyTests {
         #expect(driver.log.replay().state.digest == driver.state.digest)
         #expect(driver.state.ledger.checkInvariants().isEmpty)
     }
+
+    // MARK: Shares
+
+    @Test("shares: issued once by the operator, transferred by holders, each settlement split pro rata, a slash spread over holders")
+    func shares() throws {
+        var driver = try market()
+        #expect(rejection(try driver.run(.issueShares(nodeID: "n1", shares: 1_000), by: bob)) == .notOwner)
+        #expect(rejection(try driver.run(.issueShares(nodeID: "n1", shares: 0), by: alice)) == .invalidAmount)
+        #expect(try driver.run(.issueShares(nodeID: "n1", shares: 1_000), by: alice) == [.sharesIssued(nodeID: "n1", shares: 1_000)])
+        #expect(rejection(try driver.run(.issueShares(nodeID: "n1", shares: 5), by: alice)) == .sharesAlreadyIssued)
+        #expect(rejection(try driver.run(.transferShares(nodeID: "n1", to: bob, shares: 1_001), by: alice)) == .insufficientShares)
+        #expect(rejection(try driver.run(.transferShares(nodeID: "n1", to: "bob", shares: 1), by: alice)) == .unknownAccount)
+        #expect(rejection(try driver.run(.transferShares(nodeID: "n2", to: bob, shares: 1), by: alice)) == .unknownNode)
+        #expect(rejection(try driver.run(.transferShares(nodeID: "n1", to: alice, shares: 1), by: bob)) == .insufficientShares, "bob holds none")
+        try driver.run(.transferShares(nodeID: "n1", to: bob, shares: 333), by: alice)
+        #expect(driver.state.money?.shares["n1"]?.holders == [alice: 667, bob: 333])
+        let lease = try startJob(&driver)
+        let end = lease.start.adding(seconds: 3_600)
+        try driver.run(.endLease(leaseID: lease.id, reason: .completed, exitCode: 0), by: alice, after: driver.time.seconds(until: end))
+        let total = CoordinatorState.cost(price: lease.pricePerGPUHour, gpus: 2, seconds: 3_600)
+        let kept = total - testMoneyRules.fee(on: total)
+        let split = OwnershipRegistry.split(revenueMicroCredits: kept, among: [
+            ShareHolding(accountID: driver.state.accountIDs[alice]!, shares: 667), ShareHolding(accountID: driver.state.accountIDs[bob]!, shares: 333)])
+        let bobPart = try #require(split.first { $0.accountID == driver.state.accountIDs[bob] }).amountMicroCredits
+        #expect(UInt64(available(bob, driver).rawValue) == bobPart)
+        #expect(driver.state.money?.shares["n1"]?.earnings[bob] == bobPart)
+        #expect(driver.state.money?.shares["n1"]?.earnings[alice] == kept - bobPart, "the parts add up to what the operator kept")
+        // A fault: bob pays alice his third of the slash.
+        let second = try startJob(&driver)
+        let bobBefore = UInt64(available(bob, driver).rawValue)
+        let collateral = UInt64(driver.state.lockedCollateral(of: "n1").rawValue)
+        try driver.run(.endLease(leaseID: second.id, reason: .nodeFault), by: alice, after: 1)
+        let slash = testMoneyRules.slash(collateral: collateral, fault: 1)
+        let bobShare = try #require(OwnershipRegistry.split(revenueMicroCredits: slash, among: [
+            ShareHolding(accountID: driver.state.accountIDs[alice]!, shares: 667), ShareHolding(accountID: driver.state.accountIDs[bob]!, shares: 333),
+        ]).first { $0.accountID == driver.state.accountIDs[bob] }).amountMicroCredits
+        #expect(UInt64(available(bob, driver).rawValue) == bobBefore - min(bobShare, bobBefore))
+        // The node's withdrawal ends its shares.
+        try driver.run(.withdrawNode(nodeID: "n1"), by: alice)
+        #expect(driver.state.money?.shares["n1"] == nil)
+    }
+
+    // MARK: Valuations
+
+    @Test("a valuation: revenue per installed GPU-hour, utilisation and uptime over 7 and 30 days, faults and shares")
+    func valuation() throws {
+        var driver = try market()
+        let registered = driver.time
+        let lease = try startJob(&driver)
+        // Heartbeats every 50 s for two hours; the job runs the first hour.
+        var ended = false
+        for _ in 0..<144 {
+            try driver.run(.heartbeat(nodeIDs: ["n1"]), by: alice, after: 50)
+            if !ended, lease.start.seconds(until: driver.time) >= 3_600 {
+                try driver.run(.endLease(leaseID: lease.id, reason: .completed, exitCode: 0), by: alice, after: 0)
+                ended = true
+            }
+        }
+        let value = try #require(driver.state.valuation(of: "n1"))
+        let week = try #require(value.windows.first { $0.days == 7 })
+        let seconds = registered.seconds(until: driver.time)
+        #expect(week.seconds == seconds)
+        let leaseSeconds = try #require(driver.state.leases[lease.id]?.end).at.secondsSinceEpoch - lease.start.secondsSinceEpoch
+        #expect(week.utilisationPPM == Int64(Int128(2 * leaseSeconds) * 1_000_000 / Int128(8 * seconds)))
+        let revenue = Int64(CoordinatorState.cost(price: lease.pricePerGPUHour, gpus: 2, seconds: leaseSeconds))
+        #expect(week.revenueMicroCredits == revenue)
+        #expect(week.revenuePerGPUHourMicroCredits == Int64(Int128(revenue) * 3_600 / Int128(8 * seconds)))
+        #expect(week.uptimePPM == 1_000_000, "online the whole time")
+        #expect(value.windows.first { $0.days == 30 }?.revenueMicroCredits == revenue)
+        #expect(value.collateralMicroCredits == credits(100).rawValue && value.faults == 0)
+        // Silence: the node goes offline at its last heartbeat; uptime falls accordingly.
+        try driver.run(.tick, by: governance, after: 3_600)
+        let later = try #require(driver.state.valuation(of: "n1")?.windows.first { $0.days == 7 })
+        #expect(later.uptimePPM < 1_000_000 && later.uptimePPM > 600_000, "\(later)")
+        #expect(driver.state.published.money?.valuations.map(\.nodeID) == ["n1"])
+        #expect(driver.state.published == driver.state.publishedByFullPass)
+    }
+
+    @Test("day buckets: an interval is spread over the UTC days it covers; old days are dropped")
+    func daySpread() {
+        var days: [Int64: Int64] = [:]
+        days.spread(from: 86_400 * 10 - 100, to: 86_400 * 11 + 50, weight: 2)
+        #expect(days == [9: 200, 10: 172_800, 11: 100])
+        var income = MoneyBook.NodeIncome()
+        income.revenueByDay = [1: 5, 40: 7]
+        income.prune(before: 10)
+        #expect(income.revenueByDay == [40: 7])
+        #expect(Int64(-1).floorDivided(by: 86_400) == -1 && Int64(86_399).floorDivided(by: 86_400) == 0)
+    }
 }
