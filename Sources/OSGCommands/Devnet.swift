@@ -101,6 +101,7 @@ final class Devnet: Sendable {
             let newcomer = governance.signing(with: newcomerKey.privateKey)
             try await DevnetBootstrap(governance: governance, tenant: tenant, newcomer: newcomer).run(now: WallClock.now())
             for (index, node) in options.nodes.enumerated() {
+                try await fundStake(of: node, in: layout, coordinator: coordinator.url, governance: governance)
                 agents.append(try await startAgent(node, index: index, in: layout, url: coordinator.url, timing: options.agentTiming, logger: logger))
             }
             try await waitUntilRegistered(agents)
@@ -130,6 +131,24 @@ final class Devnet: Sendable {
     /// The first agent that stopped by itself, and why.
     var agentFailure: String? {
         agents.lazy.compactMap { running in running.task.failure.map { "agent \(running.node.id): \($0)" } }.first
+    }
+
+    /// Deposits credits for a node's operator (governance's on-ramp) so its registration can
+    /// lock the node's stake as collateral, unless the node is registered already (a resumed
+    /// devnet) or the operator has them.
+    private static func fundStake(of node: DevnetNode, in layout: DevnetLayout, coordinator: String,
+                                  governance: CoordinatorClient) async throws {
+        let folder = layout.agentFolder(node.id)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o711])
+        let operatorID = try KeyFile.readOrCreate(at: folder.appendingPathComponent("operator.key").path).identity.id
+        let publicClient = CoordinatorClient(baseURL: coordinator, key: nil)
+        guard try await publicClient.send(.GET, "/v1/nodes/\(node.id)").status == 404 else { return }
+        let account = try await publicClient.send(.GET, "/v1/accounts/\(operatorID)").json as? [String: Any]
+        let available = (account?["available"] as? String).flatMap { try? MicroCredits(decimal: $0) } ?? .zero
+        guard available < DevnetNode.stakeCredits else { return }
+        let body = Array(JSONOutput.string(["tenant": operatorID, "amount": DevnetNode.stakeCredits.description]).utf8)
+        let answer = try await governance.send(.POST, "/v1/deposits", body: body)
+        guard answer.status == 201 else { throw Failure(description: "funding operator \(operatorID) of \(node.id): \(answer.errorSummary)") }
     }
 
     private static func startAgent(_ node: DevnetNode, index: Int, in layout: DevnetLayout, url: String, timing: Agent.Timing,

@@ -1,5 +1,6 @@
 import Foundation
 import OSGAgent
+import OSGDomain
 import Yams
 
 /// One simulated node of a devnet: where it is, on what power, what it offers and asks. Each is
@@ -31,6 +32,9 @@ struct DevnetNode: Sendable, Equatable {
     /// Each agent's state folder, beside its agent.yaml.
     static let stateDirectory = "state"
 
+    /// The stake each node locks as collateral (governance deposits it for the operator first).
+    static let stakeCredits = MicroCredits(100 * MicroCredits.perCredit)
+
     /// Cores, memory and disk each node offers (all share this machine's).
     static let cpu = 2, memoryGiB = 4, diskGiB = 20
 
@@ -41,7 +45,7 @@ struct DevnetNode: Sendable, Equatable {
             coordinator: coordinator, key: "operator.key", stateDirectory: Self.stateDirectory, executor: "sandbox", caCert: nil, slurmPartition: nil,
             jobUIDBase: SandboxExecutor.defaultJobUIDBase + UInt32(index + 1) * SandboxExecutor.jobUIDCount,
             node: .init(id: id, region: region, jurisdiction: jurisdiction, zone: zone, powerSource: powerSource, askPrice: askPrice,
-                        stake: "0", simulate: gpus, gpuModel: nil, cpu: Self.cpu, memoryGib: Self.memoryGiB, diskGib: Self.diskGiB))
+                        stake: Self.stakeCredits.description, simulate: gpus, gpuModel: nil, cpu: Self.cpu, memoryGib: Self.memoryGiB, diskGib: Self.diskGiB))
     }
 
     /// Writes the node's configuration and operator key into its folder unless they exist (a

@@ -62,13 +62,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds a withdrawn node's collateral stays locked before it returns (fixed when the log is created; default 604800 = 7 days).")
     var coolingOff: Int64 = MoneyRules.standard.collateralCoolingOffSeconds
 
-    @Option(name: .long, help: "Slash per node fault that cost leases, in basis points of the node's collateral; the k-th fault within --fault-window slashes k times as much (default 1000 = 10 %).")
+    @Option(name: .long, help: "Slash per node fault that cost leases, in basis points of the node's collateral; the k-th fault within --fault-window slashes k times as much; 0: no slashing (fixed when the log is created; default 1000 = 10 %).")
     var slashBps: Int64 = MoneyRules.standard.slashBasisPoints
 
-    @Option(name: .long, help: "Least and most one fault slashes, in credits, as MIN:MAX (default 1:1000).")
+    @Option(name: .long, help: "Least and most one fault slashes, in credits, as MIN:MAX (fixed when the log is created; default 1:1000).")
     var slashBounds: String = "1:1000"
 
-    @Option(name: .long, help: "Seconds within which a node's faults escalate (default 604800 = 7 days).")
+    @Option(name: .long, help: "Seconds within which a node's faults escalate (fixed when the log is created; default 604800 = 7 days).")
     var faultWindow: Int64 = MoneyRules.standard.faultWindowSeconds
 
     @Option(name: .long, help: "Sustained signed requests per second per key (burst twice that; default 2000).")

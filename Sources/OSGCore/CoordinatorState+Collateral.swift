@@ -90,10 +90,13 @@ extension CoordinatorState {
 
     // MARK: Faults
 
-    /// Ends the escrow of a lease lost to a node fault: releases what is still reserved and pays
-    /// back, from each part's operator as far as its available credits go, what usage reports had
-    /// already paid. Returns what each payer account (tenant or pool) could not get back.
-    mutating func refundFaultedLease(_ lease: Lease) -> [UInt64: UInt64] {
+    /// Ends the escrow of a lease lost to a node fault: releases what is still reserved and, for
+    /// each part on a `faulty` node, pays back what usage reports had already paid for it — the
+    /// treasury its fee, the operator the rest as far as its available credits go. Returns what
+    /// each payer account (tenant or pool) could not get back: what the faulty nodes' operators
+    /// could not cover, and everything paid for the healthy nodes of a gang (their operators did
+    /// the work and keep it), for the slash to make good.
+    mutating func refundFaultedLease(_ lease: Lease, faulty: Set<String>) -> [UInt64: UInt64] {
         guard let parts = escrows.removeValue(forKey: lease.id) else { return [:] }
         var losses: [UInt64: UInt64] = [:]
         for part in parts {
@@ -107,16 +110,18 @@ extension CoordinatorState {
                 precondition(result.isApplied, "an open escrow always voids: \(result)")
             }
             guard settled > 0 else { continue }
-            // The node's revenue from the lost lease is undone, whoever makes the payer whole.
-            if let nodeID = part.nodeID { money?.recordIncome(of: nodeID, -Int64(clamping: settled), at: lease.end?.at ?? lease.start) }
-            let back = min(settled, availableMicroCredits(ofAccount: operatorAccount))
-            if back > 0 {
-                let result = ledger.apply(.transfer(TransferRequest(
-                    id: nextTransferID(), debitAccountID: operatorAccount, creditAccountID: payer,
-                    amountMicroCredits: back, code: .faultRefund)))
-                precondition(result.isApplied, "a refund within the operator's available credits applies: \(result)")
+            guard part.nodeID.map(faulty.contains) ?? true else {
+                losses[payer, default: 0] += settled
+                continue
             }
-            if settled > back { losses[payer, default: 0] += settled - back }
+            // The node's revenue from the lost lease is undone.
+            if let nodeID = part.nodeID { money?.recordIncome(of: nodeID, -Int64(clamping: settled), at: lease.end?.at ?? lease.start) }
+            let fee = genesis.money?.fee(on: settled) ?? 0
+            if fee > 0 { pay(from: Self.treasuryAccountID, to: payer, fee, code: .faultRefund) }
+            let owed = settled - fee
+            let back = min(owed, availableMicroCredits(ofAccount: operatorAccount))
+            if back > 0 { pay(from: operatorAccount, to: payer, back, code: .faultRefund) }
+            if owed > back { losses[payer, default: 0] += owed - back }
         }
         return losses
     }

@@ -422,10 +422,10 @@ extension CoordinatorState {
         if let rejection = leaseEndRejection(leaseID, reason: reason, exitCode: exitCode, actor: actor) { return [.rejected(rejection)] }
         guard reason.isNodeFault, let lease = leases[leaseID] else { return finishLease(leaseID, reason: reason, exitCode: exitCode, at: time) }
         // The faulty nodes: the reporting operator's own in the lease (governance: every node).
-        let faulty = lease.allocations.map(\.nodeID).filter { actor == genesis.governanceID || nodes[$0]?.node.operatorID == actor }
+        let faulty = Set(lease.allocations.map(\.nodeID).filter { actor == genesis.governanceID || nodes[$0]?.node.operatorID == actor })
         var losses: [UInt64: UInt64] = [:]
-        var events = finishLease(leaseID, reason: reason, exitCode: exitCode, at: time, losses: &losses)
-        for nodeID in Set(faulty).sorted() { events += slashForFault(of: nodeID, losses: &losses, at: time) }
+        var events = finishLease(leaseID, reason: reason, exitCode: exitCode, at: time, faulty: faulty, losses: &losses)
+        for nodeID in faulty.sorted() { events += slashForFault(of: nodeID, losses: &losses, at: time) }
         return events
     }
 
@@ -443,13 +443,14 @@ extension CoordinatorState {
     /// Ends a running lease: frees its GPUs and moves its order on.
     mutating func finishLease(_ leaseID: String, reason: LeaseEndReason, exitCode: Int? = nil, at time: Timestamp) -> [Event] {
         var losses: [UInt64: UInt64] = [:]
-        return finishLease(leaseID, reason: reason, exitCode: exitCode, at: time, losses: &losses)
+        return finishLease(leaseID, reason: reason, exitCode: exitCode, at: time, faulty: [], losses: &losses)
     }
 
-    /// Ends a running lease; a lease lost to a node fault under ``MoneyRules`` adds to `losses`
-    /// what each of its payers could not get back (``refundFaultedLease(_:)``), for the slash.
+    /// Ends a running lease; a lease lost to a fault of its `faulty` nodes under ``MoneyRules``
+    /// adds to `losses` what each of its payers could not get back (``refundFaultedLease(_:faulty:)``),
+    /// for the slash.
     mutating func finishLease(_ leaseID: String, reason: LeaseEndReason, exitCode: Int? = nil, at time: Timestamp,
-                              losses: inout [UInt64: UInt64]) -> [Event] {
+                              faulty: Set<String>, losses: inout [UInt64: UInt64]) -> [Event] {
         guard var lease = leases[leaseID], lease.end == nil else { return [] }
         lease.end = LeaseEnd(at: time, reason: reason, exitCode: exitCode)
         leases[leaseID] = lease
@@ -466,7 +467,7 @@ extension CoordinatorState {
         for allocation in lease.allocations { money?.recordLeased(on: allocation.nodeID, gpus: allocation.gpus, from: lease.start, to: time) }
         let paid: MicroCredits
         if reason.isNodeFault, genesis.money != nil {
-            losses.merge(refundFaultedLease(lease), uniquingKeysWith: +)
+            losses.merge(refundFaultedLease(lease, faulty: faulty), uniquingKeysWith: +)
             paid = .zero
         } else {
             paid = settle(lease, at: time, reason: reason)
@@ -501,7 +502,7 @@ extension CoordinatorState {
             .filter { leases[$0]?.allocations.contains { $0.nodeID == nodeID } == true }
             .sorted()
         var losses: [UInt64: UInt64] = [:]
-        var events = affected.flatMap { finishLease($0, reason: reason, at: time, losses: &losses) }
+        var events = affected.flatMap { finishLease($0, reason: reason, at: time, faulty: [nodeID], losses: &losses) }
         // A fault that cost leases slashes the node once, whatever it cost.
         if reason.isNodeFault, !affected.isEmpty { events += slashForFault(of: nodeID, losses: &losses, at: time) }
         return events

@@ -52,15 +52,20 @@ extension CoordinatorState {
     }
 
     /// What paying `amount` of an escrow part to its operator moves on, under ``MoneyRules``:
-    /// the protocol fee (operator → treasury, ``MoneyRules/fee(on:)``) and, for a node with
+    /// the protocol fee (operator → treasury) and, for a node with
     /// shares, each other holder's pro-rata part of the rest (operator → holder, largest
     /// remainder; ``CoordinatorState+Shares``). The operator has just received `amount`, so it
     /// always covers them. Records the node's income for its published valuation.
+    ///
+    /// The fee is cumulative per part, like the cost: after this payment the part has paid
+    /// ``MoneyRules/fee(on:)`` of everything it has paid, so how often usage is reported never
+    /// changes the fee (`part` is the part before this payment).
     mutating func settlementTransfers(paying amount: UInt64, of part: LeaseEscrowPart, at time: Timestamp) -> [LedgerEvent] {
         guard let rules = genesis.money, amount > 0, let escrow = ledger.record(part.transferID) else { return [] }
         let operatorAccount = escrow.creditAccountID
         var events: [LedgerEvent] = []
-        let fee = rules.fee(on: amount)
+        let before = part.settledMicroCredits ?? 0
+        let fee = rules.fee(on: before.addingSaturated(amount)) - rules.fee(on: before)
         if fee > 0 {
             money!.feesMicroCredits = money!.feesMicroCredits.addingSaturated(fee)
             events.append(.transfer(TransferRequest(id: nextTransferID(), debitAccountID: operatorAccount,

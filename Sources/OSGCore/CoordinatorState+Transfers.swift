@@ -50,7 +50,7 @@ extension CoordinatorState {
         guard amount.rawValue > 0 else { return Rejection(.invalidAmount, "a withdrawal takes out more than 0 credits, got \(amount)") }
         guard reference.count <= Self.maximumWithdrawalReferenceLength,
               reference.unicodeScalars.allSatisfy({ (0x20...0x7E).contains($0.value) }) else {
-            return Rejection(.invalidAmount, "the payout reference is public: at most \(Self.maximumWithdrawalReferenceLength) printable ASCII characters")
+            return Rejection(.invalidReference, "the payout reference is public: at most \(Self.maximumWithdrawalReferenceLength) printable ASCII characters")
         }
         let available = availableFunds(of: actor)
         guard available >= amount else {

@@ -5,9 +5,10 @@ import OSGDomain
 ///
 /// The state keeps, per registered node and per UTC day (the last ``MoneyBook/incomeDays``),
 /// the revenue settled to its operator, the GPU-seconds of its ended leases and the seconds of
-/// its ended online spells; a valuation adds the running leases and the current spell up to the
-/// state's last time. An online spell runs from registration (or a heartbeat that brought the node
-/// back) to its last heartbeat before it went offline, or to its withdrawal.
+/// its ended online spells; a valuation adds the running leases up to the state's last time and
+/// the current spell up to the node's last heartbeat (the last time it was seen alive). An
+/// online spell runs from registration (or a heartbeat that brought the node back) to its last
+/// heartbeat before it went offline.
 extension MoneyBook {
     /// Days of figures kept per node: the longest published window.
     public static let incomeDays: Int64 = 30

@@ -82,10 +82,12 @@ public enum RejectionCode: String, Hashable, Sendable, Codable, CaseIterable {
     case invalidExitCode = "invalid_exit_code"
     /// The account cannot cover what the command moves or locks.
     case insufficientFunds = "insufficient_funds"
-    /// A credit transfer names no participant (not a hex Ed25519 public key).
+    /// A credit or share transfer names no participant (not a hex Ed25519 public key).
     case unknownAccount = "unknown_account"
-    /// A credit transfer to its own sender.
+    /// A credit or share transfer to its own sender.
     case sameAccount = "same_account"
+    /// A withdrawal's payout reference is too long or not printable ASCII.
+    case invalidReference = "invalid_reference"
     case unknownWithdrawal = "unknown_withdrawal"
     case withdrawalAlreadySettled = "withdrawal_already_settled"
     /// The log's genesis predates the rules the command needs (``MoneyRules``).

@@ -88,8 +88,9 @@ public struct MoneyRules: Hashable, Sendable, Codable {
 
     /// What the `fault`-th fault (1 for the first) within the window slashes from `collateral`:
     /// `collateral × slash_bps × fault ÷ 10,000` rounded down, raised to the minimum, lowered to
-    /// the cap, and never more than the collateral.
+    /// the cap, and never more than the collateral; nothing at all when `slash_bps` is 0.
     public func slash(collateral: UInt64, fault: Int) -> UInt64 {
+        guard slashBasisPoints > 0 else { return 0 }
         let fraction = min(UInt128(10_000), UInt128(slashBasisPoints) * UInt128(max(1, fault)))
         let proportional = UInt128(collateral) * fraction / 10_000
         let bounded = min(UInt128(max(0, slashCap.rawValue)), max(UInt128(max(0, slashMinimum.rawValue)), proportional))

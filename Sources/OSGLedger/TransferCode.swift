@@ -15,9 +15,12 @@ public struct TransferCode: RawRepresentable, Sendable, Hashable {
     public static let protocolFee = TransferCode(rawValue: 3)
     /// A fractional owner's share of a settlement (operator → owner).
     public static let revenueShare = TransferCode(rawValue: 4)
-    /// An operator's stake held as collateral (pending, operator → treasury).
+    /// An operator's stake locked as collateral: operator → the node's collateral account
+    /// (``MarketTransfers/holdStake(id:operatorAccountID:treasuryAccountID:amountMicroCredits:)``
+    /// holds it as a pending transfer to the treasury instead).
     public static let stake = TransferCode(rawValue: 5)
-    /// Compensation paid to a tenant out of a slashed stake (treasury → tenant).
+    /// Compensation paid out of a slashed stake to those a fault cost: collateral → tenant or pool
+    /// (``MarketTransfers/slash(_:rule:brokenLeaseValueMicroCredits:tenantAccountID:restake:ids:)``: treasury → tenant).
     public static let slashCompensation = TransferCode(rawValue: 6)
     /// Money leaving the market.
     public static let withdrawal = TransferCode(rawValue: 7)

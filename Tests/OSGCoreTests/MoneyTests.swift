@@ -112,7 +112,8 @@ struct MoneyTests {
         let end = lease.start.adding(seconds: 3_600)
         try driver.run(.endLease(leaseID: lease.id, reason: .completed, exitCode: 0), by: alice, after: driver.time.seconds(until: end))
         let total = CoordinatorState.cost(price: lease.pricePerGPUHour, gpus: 2, seconds: 3_600)
-        let fees = firstHalf * 5 / 100 + (total - firstHalf) * 5 / 100
+        // Cumulative per part: what one settlement at the end would have paid, however often reported.
+        let fees = testMoneyRules.fee(on: total)
         #expect(driver.state.money?.feesMicroCredits == fees)
         #expect(driver.state.treasuryBalance == Int128(fees))
         #expect(available(alice, driver).rawValue - operatorBefore.rawValue == Int64(total - fees))
@@ -137,8 +138,8 @@ struct MoneyTests {
         #expect(events.contains(.nodeSlashed(nodeID: "n1", fault: 1, slashed: credits(10), compensation: .zero)))
         #expect(driver.state.lockedCollateral(of: "n1") == credits(90))
         #expect(driver.state.money?.collateral["n1"]?.faults == 1)
-        let fees = Int128(driver.state.money!.feesMicroCredits)
-        #expect(driver.state.treasuryBalance == Int128(credits(10).rawValue) + fees)
+        // The fee the lost run paid came back from the treasury with the refund.
+        #expect(driver.state.treasuryBalance == Int128(credits(10).rawValue))
         #expect(driver.state.orders[lease.orderID]?.status == .pending, "the job is requeued")
     }
 
@@ -154,8 +155,11 @@ struct MoneyTests {
         #expect(available(alice, driver) == .zero)
         let events = try driver.run(.endLease(leaseID: lease.id, reason: .nodeFault), by: alice)
         let slash = testMoneyRules.slash(collateral: 100_000_000, fault: 1)
-        #expect(events.contains(.nodeSlashed(nodeID: "n1", fault: 1, slashed: MicroCredits(Int64(slash)), compensation: MicroCredits(Int64(min(slash, paid))))))
-        #expect(available(tenant, driver).rawValue == credits(1_000).rawValue - Int64(paid) + Int64(min(slash, paid)))
+        // The treasury pays back the fee it took; the slash covers what the operator no longer has.
+        let owed = paid - testMoneyRules.fee(on: paid)
+        #expect(events.contains(.nodeSlashed(nodeID: "n1", fault: 1, slashed: MicroCredits(Int64(slash)), compensation: MicroCredits(Int64(min(slash, owed))))))
+        #expect(available(tenant, driver).rawValue == credits(1_000).rawValue - Int64(owed) + Int64(min(slash, owed)))
+        #expect(available(tenant, driver) == credits(1_000), "made whole")
         // A second fault within the day slashes twice the fraction of what is left.
         try driver.run(.heartbeat(nodeIDs: ["n1"]), by: alice)
         let second = try startJob(&driver)
@@ -206,7 +210,7 @@ struct MoneyTests {
     func withdrawals() throws {
         var driver = try market()
         #expect(rejection(try driver.run(.requestWithdrawal(amount: credits(1_001), reference: ""), by: tenant)) == .insufficientFunds)
-        #expect(rejection(try driver.run(.requestWithdrawal(amount: credits(1), reference: "bad\nref"), by: tenant)) == .invalidAmount)
+        #expect(rejection(try driver.run(.requestWithdrawal(amount: credits(1), reference: "bad\nref"), by: tenant)) == .invalidReference)
         let requested = try driver.run(.requestWithdrawal(amount: credits(300), reference: "iban-ref-7"), by: tenant)
         guard case .withdrawalRequested(let first, tenant, credits(300))? = requested.first else { Issue.record("\(requested)"); return }
         #expect(available(tenant, driver) == credits(700))
@@ -361,5 +365,46 @@ struct MoneyTests {
         income.prune(before: 10)
         #expect(income.revenueByDay == [40: 7])
         #expect(Int64(-1).floorDivided(by: 86_400) == -1 && Int64(86_399).floorDivided(by: 86_400) == 0)
+    }
+
+    @Test("the fee does not depend on how often usage is reported, to the micro-credit")
+    func feeIndependentOfReports() throws {
+        var paidFees: [UInt64] = []
+        for reports in [0, 1, 7, 59] {
+            var driver = try market()
+            let lease = try startJob(&driver)
+            // Reports at odd seconds, so every interval's cost has a remainder.
+            for index in 0..<reports {
+                let through = lease.start.adding(seconds: Int64(3_599 * (index + 1) / (reports + 1)) | 1)
+                try driver.run(.heartbeat(nodeIDs: ["n1"]), by: alice, after: max(0, driver.time.seconds(until: through)))
+                try driver.run(.reportUsage(leaseID: lease.id, through: through, counters: UsageCounters()), by: alice, after: 0)
+            }
+            try driver.run(.endLease(leaseID: lease.id, reason: .completed, exitCode: 0), by: alice,
+                           after: driver.time.seconds(until: lease.start.adding(seconds: 3_599)))
+            paidFees.append(driver.state.money!.feesMicroCredits)
+        }
+        #expect(Set(paidFees).count == 1, "\(paidFees)")
+    }
+
+    @Test("a gang lease lost to one node's fault: the healthy node's operator keeps its pay, the faulty node's collateral makes the tenant whole")
+    func gangFault() throws {
+        var driver = try market(stake: 100)
+        try driver.run(.deposit(tenantID: bob, amount: credits(10)), by: governance)
+        try driver.run(.registerNode(node("m1", operator: bob)), by: bob)
+        let job = timedSpec("gang", gpus: 8, duration: 3_600, maxDuration: 7_200, nodes: 2)
+        _ = try #require(queuedID(try driver.run(.submitJob(spec: job, pool: nil), by: tenant)))
+        let started = try driver.run(.clear, by: governance).compactMap { if case .leaseStarted(let lease) = $0 { lease } else { nil } }
+        let lease = try #require(started.first)
+        #expect(Set(lease.allocations.map(\.nodeID)) == ["n1", "m1"])
+        try driver.run(.heartbeat(nodeIDs: ["n1"]), by: alice, after: 40)
+        try driver.run(.heartbeat(nodeIDs: ["m1"]), by: bob, after: 0)
+        try driver.run(.reportUsage(leaseID: lease.id, through: driver.time, counters: UsageCounters()), by: alice, after: 0)
+        let bobEarned = available(bob, driver)
+        #expect(bobEarned > credits(10))
+        let events = try driver.run(.endLease(leaseID: lease.id, reason: .nodeFault), by: alice, after: 1)
+        #expect(events.contains { if case .nodeSlashed("n1", 1, _, let compensation) = $0 { compensation.rawValue > 0 } else { false } })
+        #expect(!events.contains { if case .nodeSlashed("m1", _, _, _) = $0 { true } else { false } }, "the healthy node is not slashed")
+        #expect(available(bob, driver) == bobEarned, "the healthy node's operator keeps what it earned")
+        #expect(available(tenant, driver) == credits(1_000), "the tenant is made whole")
     }
 }

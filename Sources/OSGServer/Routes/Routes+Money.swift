@@ -63,6 +63,17 @@ extension Coordinator {
                 .sorted { ($0.requested, $0.id) < ($1.requested, $1.id) }
             return JSONResponse.response(["withdrawals": listed.map(MoneyViews.withdrawal)])
         }
+        router.get("/v1/withdrawals/{id}") { request, context in
+            let id = try context.parameters.require("id")
+            let auth = try await self.authenticator.authenticate(request, accepting: .none)
+            let state = await self.reader.state(for: auth.signer.id)
+            let withdrawal = try Self.withdrawal(id, in: state)
+            // Its holder's, and governance's, which pays it out.
+            guard withdrawal.accountHolder == auth.signer.id || auth.signer.id == state.genesis.governanceID else {
+                throw APIError(.notFound, "unknown_withdrawal", "no withdrawal with id \(id) of this key")
+            }
+            return JSONResponse.response(MoneyViews.withdrawal(withdrawal))
+        }
         router.post("/v1/withdrawals/{id}/settlement") { request, context in
             let id = try context.parameters.require("id")
             let auth = try await self.authenticator.authenticate(request, accepting: .json)
