@@ -24,14 +24,11 @@ public struct MoneyRules: Hashable, Sendable, Codable {
     /// The highest fee a genesis may set: 20 %.
     public static let maximumFeeBasisPoints: Int64 = 2_000
 
+    /// Rules known to be sound (a programming error otherwise).
     public init(protocolFeeBasisPoints: Int64, collateralCoolingOffSeconds: Int64, slashBasisPoints: Int64,
                 slashMinimum: MicroCredits, slashCap: MicroCredits, faultWindowSeconds: Int64) {
-        self.protocolFeeBasisPoints = protocolFeeBasisPoints
-        self.collateralCoolingOffSeconds = collateralCoolingOffSeconds
-        self.slashBasisPoints = slashBasisPoints
-        self.slashMinimum = slashMinimum
-        self.slashCap = slashCap
-        self.faultWindowSeconds = faultWindowSeconds
+        self.init(unchecked: protocolFeeBasisPoints, collateralCoolingOffSeconds: collateralCoolingOffSeconds, slashBasisPoints: slashBasisPoints,
+                  slashMinimum: slashMinimum, slashCap: slashCap, faultWindowSeconds: faultWindowSeconds)
         precondition(problems.isEmpty, "money rules: " + problems.joined(separator: "; "))
     }
 
