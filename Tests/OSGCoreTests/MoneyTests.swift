@@ -407,4 +407,21 @@ struct MoneyTests {
         #expect(available(bob, driver) == bobEarned, "the healthy node's operator keeps what it earned")
         #expect(available(tenant, driver) == credits(1_000), "the tenant is made whole")
     }
+
+    @Test("the audit's comparison names a published money figure that does not follow from the log")
+    func auditNamesMoney() throws {
+        var driver = try market()
+        let lease = try startJob(&driver)
+        try driver.run(.issueShares(nodeID: "n1", shares: 10), by: alice)
+        try driver.run(.endLease(leaseID: lease.id, reason: .completed, exitCode: 0), by: alice, after: 3_600)
+        let recomputed = driver.log.replay().state.published
+        #expect(driver.state.published.firstDifference(from: recomputed) == nil)
+        var forged = driver.state.published
+        forged.money?.feesMicroCredits += 1
+        #expect(forged.firstDifference(from: recomputed)?.field == "money.fees")
+        forged = driver.state.published
+        forged.money?.valuations[0].windows[0].revenueMicroCredits -= 1
+        #expect(forged.firstDifference(from: recomputed)?.field.hasPrefix("money.valuations[n1]") == true,
+                "\(String(describing: forged.firstDifference(from: recomputed)))")
+    }
 }
