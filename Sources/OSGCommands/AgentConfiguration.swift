@@ -151,7 +151,7 @@ struct AgentConfiguration: Codable, Equatable {
           zone: DE                   # electricity grid zone, for carbon data
           power_source: grid         # grid, solar, wind, hydro, nuclear, …
           ask_price: "1.50"          # credits per GPU-hour
-          stake: "0"                 # credits staked on this node's leases
+          stake: "0"                 # credits locked as collateral at registration (your account must hold them; slashed on node faults, returned after withdrawal)
         \(simulate.map { "  simulate: \($0)            # virtual GPUs for demos and tests; remove to use nvidia-smi" } ?? "  # simulate: 4xH100         # virtual GPUs for demos and tests (shown as simulated)")
           # gpu_model: H100          # which model to offer when the host has several
           # cpu: 8                   # offer fewer cores, less memory or disk than the host has

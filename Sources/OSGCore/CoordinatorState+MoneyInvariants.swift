@@ -16,9 +16,10 @@ extension CoordinatorState {
 
     /// Collateral, escrow and pending payouts are fully backed, and the book agrees with the ledger.
     func assertMoneyInvariants() {
+        // Every check inside `assert`, so release builds skip the work too.
         guard let money else { return }
-        let pendingPayouts = money.withdrawals.values.filter { $0.status == .pending }.reduce(UInt64(0)) { $0 + UInt64($1.amount.rawValue) }
-        assert(ledger.account(Self.externalAccountID)?.creditsPendingMicroCredits == pendingPayouts,
+        assert(ledger.account(Self.externalAccountID)?.creditsPendingMicroCredits
+               == money.withdrawals.values.filter { $0.status == .pending }.reduce(UInt64(0)) { $0 + UInt64($1.amount.rawValue) },
                "the external account's pending credits are exactly the pending withdrawals")
         assert(money.collateral.keys.allSatisfy { nodes[$0] != nil } && money.coolingOff.keys.allSatisfy { nodes[$0] == nil },
                "collateral is kept for registered nodes, cooling off only for withdrawn ones")

@@ -168,6 +168,26 @@ function renderRegions(nodes) {
   fillTable("regions", rows, "no nodes registered yet");
 }
 
+function renderMoney(treasury, valuations) {
+  const rules = treasury.rules;
+  document.getElementById("money").replaceChildren(
+    card(treasury.outstanding, "credits in the market"),
+    card(rules ? `${(rules.protocol_fee_bps / 100).toFixed(2)} %` : "–", "protocol fee"),
+    card(treasury.fees, "fees to the treasury"),
+    card(treasury.slashed, "collateral slashed"),
+    card(treasury.compensation, "of it paid to those a fault cost"),
+    card(treasury.pending_withdrawals, "withdrawals pending"),
+  );
+  fillTable("valuations", valuations.map((node) => {
+    const week = (node.windows || []).find((window) => window.days === 7) || {};
+    return [
+      node.node, `${node.gpus} × ${node.gpu_model}`, node.collateral, node.faults, node.slashed,
+      week.revenue_per_gpu_hour ?? "–", percent(week.utilisation_ppm), percent(week.uptime_ppm),
+      node.shares_issued ? `${node.shares_issued} (${node.shareholders} holders)` : "",
+    ];
+  }), "no nodes registered yet");
+}
+
 function renderLockups(lockups) {
   fillTable("lockups", lockups.map((lockup) => [
     lockup.id, lockup.node, lockup.gpus, shortID(lockup.holder), time(lockup.since), time(lockup.until),
@@ -248,15 +268,16 @@ function renderCheckpoint(text) {
 async function refresh() {
   const status = document.getElementById("status");
   try {
-    const [stats, market, nodes, pools, carbon, lockups] = await Promise.all([
+    const [stats, market, nodes, pools, carbon, lockups, treasury, valuations] = await Promise.all([
       getJSON("/v1/stats"), getJSON("/v1/market"), getJSON("/v1/nodes"), getJSON("/v1/set-asides"), getJSON("/v1/carbon"),
-      getJSON("/v1/lockups"),
+      getJSON("/v1/lockups"), getJSON("/v1/treasury"), getJSON("/v1/valuations"),
     ]);
     renderHeadline(stats);
     renderConcentration(stats);
     renderRegions(nodes.nodes || []);
     renderNodes(nodes.nodes || []);
     renderLockups(lockups.lockups || []);
+    renderMoney(treasury, valuations.valuations || []);
     renderMarket(market);
     renderQueue(stats);
     renderPools(pools.pools || []);
