@@ -35,10 +35,7 @@ public enum ElectricityMapsCSV {
     /// - Returns: the zone's series, gaps of up to three hours filled.
     /// - Throws: ``CarbonDataError`` naming the file, line and column of the first problem.
     public static func parse(_ text: String, file: String) throws(CarbonDataError) -> CarbonSeries {
-        // Split on bytes: in Swift "\r\n" is one Character, so a Character split would miss CRLF.
-        var lines = text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { bytes -> Substring in
-            Substring(bytes.last == UInt8(ascii: "\r") ? bytes.dropLast() : bytes)
-        }
+        var lines = TextLines.split(text)
         while let last = lines.last, last.isEmpty { lines.removeLast() }
         guard var headerLine = lines.first else {
             throw CarbonDataError(.badHeader, file: file, line: 1, "the file is empty; expected a header naming \(timeColumn), \(zoneColumn) and \(intensityColumn)")

@@ -1,3 +1,4 @@
+import OSGDomain
 /// The line format of `osg ledger apply` (DESIGN.md §5, contract): one JSON object per line,
 /// decoded into ``LedgerOperation``s, and the run that turns a whole stream into a
 /// ``LedgerReport``. The CLI and the tests both go through here.
@@ -28,9 +29,8 @@ public enum LedgerScript {
     public static func parseNumbered(_ text: String) throws(LedgerScriptError) -> [(lineNumber: Int, operation: LedgerOperation)] {
         var operations: [(lineNumber: Int, operation: LedgerOperation)] = []
         var lineNumber = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for line in TextLines.split(text) {
             lineNumber += 1
-            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
             if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
             operations.append((lineNumber, try parseOperation(String(line), lineNumber: lineNumber)))
         }

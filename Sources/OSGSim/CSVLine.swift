@@ -14,12 +14,10 @@ enum CSVLine {
     static func lines(_ text: String) -> [(number: Int, text: Substring)] {
         var result: [(Int, Substring)] = []
         var number = 0
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for line in TextLines.split(text) {
             number += 1
-            let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
             result.append((number, line))
         }
-        if let last = result.last, last.1.isEmpty { result.removeLast() }
         return result
     }
 }

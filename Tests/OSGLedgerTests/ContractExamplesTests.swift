@@ -21,6 +21,14 @@ struct ContractExamplesTests {
         }
     }
 
+    @Test("a CRLF copy of ops-N.jsonl gives the same report, line numbers included", arguments: [1, 2, 3])
+    func crlfExample(number: Int) throws {
+        let text = try Self.fixture("ops-\(number).jsonl")
+        let crlf = text.replacingOccurrences(of: "\n", with: "\r\n")
+        #expect(try LedgerScript.run(crlf).json == LedgerScript.run(text).json)
+        #expect(try LedgerScript.parseNumbered(crlf).map(\.lineNumber) == LedgerScript.parseNumbered(text).map(\.lineNumber))
+    }
+
     @Test("ops-N.jsonl through LedgerScript.run equals expected-N.json", arguments: [1, 2, 3])
     func example(number: Int) throws {
         let report = try LedgerScript.run(Self.fixture("ops-\(number).jsonl"))

@@ -30,6 +30,18 @@ struct SimLoaderTests {
         #expect(contents.pods.count > 100)
     }
 
+    @Test("a CRLF copy of every fixture loads exactly like the LF original")
+    func crlfFixtures() throws {
+        let pods = try SimTestSupport.text("pods-small.csv")
+        let crlf = pods.replacingOccurrences(of: "\n", with: "\r\n")
+        #expect(crlf.split(separator: "\n").count == 1, "the CRLF copy really is CRLF (one Character per line end)")
+        let fromCRLF = try PodListTrace.parse(crlf, file: "crlf.csv"), fromLF = try PodListTrace.parse(pods, file: "crlf.csv")
+        #expect(fromCRLF == fromLF && !fromLF.pods.isEmpty)
+        let prices = try SimTestSupport.text("prices-vast-small.csv")
+        let offersCRLF = try PriceCatalog.parse(prices.replacingOccurrences(of: "\n", with: "\r\n"), file: "vast")
+        #expect(try offersCRLF == PriceCatalog.parse(prices, file: "vast") && !offersCRLF.isEmpty)
+    }
+
     @Test("bad rows are reported with file and line", arguments: [
         ("pods-bad-number.csv", 3, "num_gpu"),
         ("pods-missing-column.csv", 1, "scheduled_time"),
