@@ -19,14 +19,17 @@ struct AgentFailureTests {
             var running = [try network.start(0)]
             defer { running.forEach { $0.cancel() } }
             // Only n1's agent runs while the job is placed, so the job lands on n1.
-            let job = try await network.submit(AgentNetwork.spec("resilient", command: "echo on $OSG_LEASE_ID; sleep 4; echo finished"))
+            // The job outlasts the 3 s heartbeat timeout by far: a cancelled agent's job watcher
+            // still reports the job's end (a killed process would not), and on a loaded machine the
+            // coordinator's ticks come late, so the silence must be noticed long before the end.
+            let job = try await network.submit(AgentNetwork.spec("resilient", command: "echo on $OSG_LEASE_ID; sleep 12; echo finished"))
             let first = try await network.waitFor(job) { $0["status"] as? String == "running" }
             #expect(AgentNetwork.nodes(of: AgentNetwork.lastLease(first)) == ["n1"])
             #expect(try await eventually { try await network.logs(job).count == 1 }, "the job started on n1")
             running.append(try network.start(1))
             // n1's agent dies (its job, outside the agent, goes on): no more heartbeats.
             running[0].cancel()
-            let done = try await network.waitFor(job, seconds: 40) { $0["status"] as? String == "completed" }
+            let done = try await network.waitFor(job, seconds: 60) { $0["status"] as? String == "completed" }
             let leases = AgentNetwork.leases(done)
             #expect(leases.map { $0["end_reason"] as? String } == ["node_lost", "completed"], "\(leases)")
             #expect(leases.map(AgentNetwork.nodes) == [["n1"], ["n2"]])
