@@ -48,10 +48,7 @@ extension CoordinatorState {
         if node.stake.rawValue > 0 {
             let operatorAccount = accountID(for: node.operatorID, code: .operator)
             let collateral = accountID(for: Self.collateralAccountHolder(node.id), code: .collateral)
-            let result = ledger.apply(.transfer(TransferRequest(
-                id: nextTransferID(), debitAccountID: operatorAccount, creditAccountID: collateral,
-                amountMicroCredits: UInt64(node.stake.rawValue), code: .stake)))
-            precondition(result.isApplied, "a registration that passed its funds check locks its collateral: \(result)")
+            pay(from: operatorAccount, to: collateral, UInt64(node.stake.rawValue), code: .stake)
             entry.accountID = collateral
         }
         money!.collateral[node.id] = entry
@@ -74,10 +71,7 @@ extension CoordinatorState {
             let amount = availableMicroCredits(ofAccount: entry.accountID)
             guard let collateral = entry.accountID, amount > 0 else { continue }
             let operatorAccount = accountID(for: entry.operatorID, code: .operator)
-            let result = ledger.apply(.transfer(TransferRequest(
-                id: nextTransferID(), debitAccountID: collateral, creditAccountID: operatorAccount,
-                amountMicroCredits: amount, code: .collateralReturn)))
-            precondition(result.isApplied, "a collateral account pays out its whole balance: \(result)")
+            pay(from: collateral, to: operatorAccount, amount, code: .collateralReturn)
             events.append(.collateralReturned(nodeID: nodeID, operatorID: entry.operatorID, amount: MicroCredits(Int64(clamping: amount))))
         }
         return events
@@ -159,7 +153,7 @@ extension CoordinatorState {
     }
 
     /// One posted transfer the caller has already checked the debit account can cover.
-    private mutating func pay(from debit: UInt64, to credit: UInt64, _ amount: UInt64, code: TransferCode) {
+    mutating func pay(from debit: UInt64, to credit: UInt64, _ amount: UInt64, code: TransferCode) {
         let result = ledger.apply(.transfer(TransferRequest(
             id: nextTransferID(), debitAccountID: debit, creditAccountID: credit, amountMicroCredits: amount, code: code)))
         precondition(result.isApplied, "a transfer within the available balance applies: \(result)")

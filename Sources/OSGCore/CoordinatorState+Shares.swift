@@ -97,9 +97,7 @@ extension CoordinatorState {
         where part.amountMicroCredits > 0 && part.accountID != operatorAccount {
             let amount = min(part.amountMicroCredits, UInt64(clamping: ledger.account(part.accountID)?.availableMicroCredits ?? 0))
             guard amount > 0 else { continue }
-            let result = ledger.apply(.transfer(TransferRequest(id: nextTransferID(), debitAccountID: part.accountID,
-                                                                creditAccountID: operatorAccount, amountMicroCredits: amount, code: .slashShare)))
-            precondition(result.isApplied, "a holder's part within its available credits applies: \(result)")
+            pay(from: part.accountID, to: operatorAccount, amount, code: .slashShare)
         }
     }
 }
