@@ -11,6 +11,8 @@ public struct OSGCommand: AsyncParsableCommand {
         subcommands: [
             VersionCommand.self,
             ValidateCommand.self,
+            ImportCommand.self,
+            ExportCommand.self,
             KeysCommand.self,
             LedgerCommand.self,
             BenchCommand.self,

@@ -34,6 +34,9 @@ enum LeafCodec {
         static let retries: UInt8 = 1
         /// `submitJob`: the spec allows the network (a `bool`, always 1).
         static let network: UInt8 = 2
+        /// `submitJob`: the spec's environment (a `u16` count, then name and value strings,
+        /// sorted by name; never empty).
+        static let environment: UInt8 = 3
         /// `endLease`: the job's exit code (an `i64`).
         static let exitCode: UInt8 = 1
         /// `reportBenchmark`: the host's figures (`i64` CPU cores, `i64` CPU FP32 GFLOP/s,
@@ -98,6 +101,11 @@ enum LeafCodec {
             writer.optional(pool) { $0.string($1) }
             if let retries = spec.retries { writer.trailing(TrailingField.retries) { $0.i64(Int64(retries)) } }
             if spec.allowsNetwork { writer.trailing(TrailingField.network) { $0.bool(true) } }
+            if let env = spec.env {
+                writer.trailing(TrailingField.environment) { writer in
+                    writer.strings(env.flatMap { [$0.name, $0.value] })
+                }
+            }
         case .cancelJob(let orderID):
             writer.u8(Tag.cancelJob.rawValue)
             writer.string(orderID)
@@ -220,11 +228,17 @@ enum LeafCodec {
         case .submitJob:
             var spec = try reader.spec()
             let pool = try reader.optional("pool") { (reader: inout Reader) throws(LeafDecodingError) in try reader.string("pool") }
-            try reader.trailingFields(known: [TrailingField.retries, TrailingField.network]) { (number, reader: inout Reader) throws(LeafDecodingError) in
+            try reader.trailingFields(known: [TrailingField.retries, TrailingField.network, TrailingField.environment]) { (number, reader: inout Reader) throws(LeafDecodingError) in
                 if number == TrailingField.retries {
                     let retries = try reader.int("retries")
                     guard retries != 0 else { throw LeafDecodingError(description: "retries is written only when not 0") }
                     spec.retries = retries
+                } else if number == TrailingField.environment {
+                    let flat = try reader.strings("env")
+                    guard !flat.isEmpty, flat.count.isMultiple(of: 2) else { throw LeafDecodingError(description: "env must be name and value pairs, at least one") }
+                    let env = stride(from: 0, to: flat.count, by: 2).map { EnvironmentVariable(name: flat[$0], value: flat[$0 + 1]) }
+                    guard zip(env, env.dropFirst()).allSatisfy({ $0.name < $1.name }) else { throw LeafDecodingError(description: "env names must be sorted and unique") }
+                    spec.env = env
                 } else {
                     guard try reader.bool("network") else { throw LeafDecodingError(description: "network is written only when true") }
                     spec.network = true

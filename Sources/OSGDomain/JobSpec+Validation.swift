@@ -24,6 +24,10 @@ extension JobSpec {
         public static let maxDiskGiB = 1_048_576
         /// Most runs after a failed one (`retries`).
         public static let maxRetries = 10
+        /// Most environment variables in `env`.
+        public static let maxEnvironmentVariables = 128
+        /// Most bytes of one environment variable's value.
+        public static let maxEnvironmentValueBytes = 4_096
     }
 
     /// Every rule the spec breaks, given the current time (for deadlines); empty when valid.
@@ -108,10 +112,44 @@ extension JobSpec {
         if let cap = carbon.maxGCO2PerKWh, cap < 1 || cap > Limits.maxCarbonGCO2PerKWh {
             add(.outOfRange, "carbon.max_gco2_per_kwh", "must be between 1 and \(Limits.maxCarbonGCO2PerKWh) gCO2/kWh, got \(cap)")
         }
+        problems += environmentProblems()
         if carbon.shift && deadline == nil {
             add(.inconsistent, "carbon.shift", "shifting for cleaner power needs a `deadline:` to bound the wait")
         }
         return problems
+    }
+
+    private func environmentProblems() -> [SpecProblem] {
+        var problems: [SpecProblem] = []
+        let variables = environment
+        if variables.count > Limits.maxEnvironmentVariables {
+            problems.append(SpecProblem(.outOfRange, field: "env", "sets \(variables.count) variables; at most \(Limits.maxEnvironmentVariables)"))
+        }
+        var seen = Set<String>()
+        for variable in variables {
+            let field = "env.\(variable.name)"
+            if !Self.isValidEnvironmentName(variable.name) {
+                problems.append(SpecProblem(.invalidFormat, field: field, "'\(variable.name)' is not a variable name: use letters, digits and '_', not starting with a digit"))
+            } else if variable.name.hasPrefix("OSG_") {
+                problems.append(SpecProblem(.invalidFormat, field: field, "names starting with OSG_ are set by the agent (OSG_LEASE_ID, OSG_RANK, ...); choose another name"))
+            }
+            if !seen.insert(variable.name).inserted {
+                problems.append(SpecProblem(.duplicateField, field: field, "is set more than once"))
+            }
+            if variable.value.utf8.count > Limits.maxEnvironmentValueBytes || variable.value.utf8.contains(0) {
+                problems.append(SpecProblem(.outOfRange, field: field, "the value must be at most \(Limits.maxEnvironmentValueBytes) bytes with no NUL byte"))
+            }
+        }
+        return problems
+    }
+
+    /// Whether `name` is a portable environment variable name (`[A-Za-z_][A-Za-z0-9_]*`, at
+    /// most 255 bytes).
+    public static func isValidEnvironmentName(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        guard (1...255).contains(bytes.count) else { return false }
+        func letter(_ byte: UInt8) -> Bool { (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || byte == UInt8(ascii: "_") }
+        return letter(bytes[0]) && bytes.allSatisfy { letter($0) || (0x30...0x39).contains($0) }
     }
 
     static func isValidName(_ name: String) -> Bool {

@@ -35,6 +35,9 @@ public struct JobSpec: Hashable, Sendable, Codable {
     /// `true` when the job may reach the network from its sandbox; `nil` for no network, the
     /// default (`false` is never stored, so older logs and snapshots keep their bytes).
     public var network: Bool?
+    /// Environment variables the job sees, sorted by name, names unique; `nil` for none (an
+    /// empty list is never stored, so older logs and snapshots keep their bytes).
+    public var env: [EnvironmentVariable]?
 
     /// Whether the job may reach the network.
     public var allowsNetwork: Bool { network == true }
@@ -44,7 +47,8 @@ public struct JobSpec: Hashable, Sendable, Codable {
         name: String, image: String? = nil, command: [String]? = nil, resources: ResourceRequest,
         nodeCount: Int = 1, durationSeconds: Int64, maxDurationSeconds: Int64? = nil,
         maxPricePerGPUHour: MicroCredits, deadline: Timestamp? = nil, placement: Placement = Placement(),
-        carbon: CarbonPolicy = CarbonPolicy(), jobClass: JobClass = .standard, retries: Int = 0, network: Bool = false
+        carbon: CarbonPolicy = CarbonPolicy(), jobClass: JobClass = .standard, retries: Int = 0, network: Bool = false,
+        env: [EnvironmentVariable] = []
     ) {
         self.name = name
         self.image = image
@@ -60,7 +64,11 @@ public struct JobSpec: Hashable, Sendable, Codable {
         self.jobClass = jobClass
         self.retries = retries == 0 ? nil : retries
         self.network = network ? true : nil
+        self.env = env.isEmpty ? nil : env.sorted { $0.name < $1.name }
     }
+
+    /// The environment as a list, sorted by name (empty when the spec sets none).
+    public var environment: [EnvironmentVariable] { env ?? [] }
 
     /// Runs after a failure the spec allows (0 when it says nothing).
     public var retryLimit: Int { retries ?? 0 }
@@ -152,4 +160,18 @@ public enum JobClass: String, Hashable, Sendable, Codable, CaseIterable {
     case preemptible
     /// Runs on capacity set aside for a pool; needs an eligible grant.
     case setAside = "set-aside"
+}
+
+/// One environment variable of a job (`env:` in the spec).
+public struct EnvironmentVariable: Hashable, Sendable, Codable {
+    /// The name: a letter or `_`, then letters, digits and `_`.
+    public var name: String
+    /// The value, as the job sees it.
+    public var value: String
+
+    /// Creates a variable; check it with ``JobSpec/problems(now:)``.
+    public init(name: String, value: String) {
+        self.name = name
+        self.value = value
+    }
 }

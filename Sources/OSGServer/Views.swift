@@ -76,6 +76,9 @@ enum Views {
         /// The job's spec, for the operator that runs it.
         var image: String?
         var command: [String]?
+        /// The job's environment variables (`env:`), sorted by name, for the operator that runs
+        /// it (a list: the response encoder rewrites mapping keys into snake case).
+        var env: [EnvironmentVariable]?
         var maxDurationSeconds: Int64?
         var spec: LeaseSpec?
         /// The last usage report (streamed settlement), if any.
@@ -112,7 +115,9 @@ enum Views {
             price: lease.pricePerGPUHour.description, start: lease.start.description, end: lease.end?.at.description,
             endReason: lease.end?.reason.rawValue, exitCode: lease.end?.exitCode,
             preemption: notice.map { Preemption(forJob: $0.orderID, noticed: $0.noticed.description, deadline: $0.deadline.description) },
-            image: spec?.image, command: spec?.command, maxDurationSeconds: spec?.maxDurationSeconds,
+            image: spec?.image, command: spec?.command,
+            env: spec?.env,
+            maxDurationSeconds: spec?.maxDurationSeconds,
             spec: spec.map { LeaseSpec(name: $0.name, cpu: $0.resources.cpuCores, memoryGib: $0.resources.memoryGiB,
                                        diskGib: $0.resources.diskGiB, gpusPerNode: $0.resources.gpu.countPerNode,
                                        nodes: $0.nodeCount, durationSeconds: $0.durationSeconds, network: $0.allowsNetwork) },

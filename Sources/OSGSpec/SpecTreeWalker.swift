@@ -59,7 +59,7 @@ struct SpecTreeWalker {
     /// ``problems`` before trusting it.
     mutating func readSpec(_ root: Node) -> JobSpec? {
         let top = ["name", "image", "command", "resources", "nodes", "duration", "max_duration", "max_price",
-                   "deadline", "placement", "carbon", "class", "retries", "network"]
+                   "deadline", "placement", "carbon", "class", "retries", "network", "env"]
         guard let fields = fields(of: root, at: "", known: top) else { return nil }
         let name = require(fields, "name", in: "", at: root).flatMap { string($0, "name") }
         let image = fields["image"].flatMap { string($0, "image") }
@@ -75,6 +75,7 @@ struct SpecTreeWalker {
         let jobClass = fields["class"].map { readClass($0) } ?? .standard
         let retries = fields["retries"].map { integer($0, "retries", unit: "runs") } ?? 0
         let network = fields["network"].map { boolean($0, "network") } ?? false
+        let env = fields["env"].map { readEnvironment($0) } ?? []
 
         // Fields that failed to read stand in with harmless values so the cross-field rules can
         // still run; `JobSpecReader` drops verdicts that involve a failed field.
@@ -85,7 +86,7 @@ struct SpecTreeWalker {
             maxDurationSeconds: maxDurationSeconds ?? durationSeconds ?? 1,
             maxPricePerGPUHour: maxPrice ?? MicroCredits(1), deadline: deadline,
             placement: placement ?? Placement(), carbon: carbon ?? CarbonPolicy(), jobClass: jobClass ?? .standard,
-            retries: retries ?? 0, network: network ?? false)
+            retries: retries ?? 0, network: network ?? false, env: env ?? [])
         return spec
     }
 
@@ -153,6 +154,33 @@ struct SpecTreeWalker {
         let shift = fields["shift"].map { boolean($0, "carbon.shift") } ?? false
         guard let shift else { return nil }
         return CarbonPolicy(maxGCO2PerKWh: cap, shift: shift)
+    }
+
+    /// `env:`, a mapping of variable names to text; numbers and booleans are taken as written.
+    private mutating func readEnvironment(_ node: Node) -> [EnvironmentVariable]? {
+        marks["env"] = node.mark
+        guard case .mapping(let mapping) = node else {
+            problem(.wrongType, "env", "must be a mapping of variable names to values, such as {HF_HOME: /work/hf}, got \(describe(node))", at: node)
+            return nil
+        }
+        var variables: [EnvironmentVariable] = []
+        var ok = true
+        for (keyNode, value) in mapping {
+            guard case .scalar(let key) = keyNode else {
+                problem(.wrongType, "env", "variable names must be plain text", at: keyNode)
+                ok = false
+                continue
+            }
+            let field = "env.\(key.string)"
+            marks[field] = value.mark ?? keyNode.mark
+            guard case .scalar(let scalar) = value, !scalar.isNull else {
+                problem(.wrongType, field, "must be a value (text or a number); write \"\" for an empty one", at: value)
+                ok = false
+                continue
+            }
+            variables.append(EnvironmentVariable(name: key.string, value: scalar.string))
+        }
+        return ok ? variables : nil
     }
 
     private mutating func readClass(_ node: Node) -> JobClass? {

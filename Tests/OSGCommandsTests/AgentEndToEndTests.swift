@@ -12,7 +12,7 @@ struct AgentEndToEndTests {
     func mixedWorkload() async throws {
         try #require(AgentNetwork.sandboxAvailable, "bubblewrap cannot create sandboxes here (CI must be able to): apt-get install bubblewrap")
         try await AgentNetwork.with(regions: ["eu", "eu", "us-west"]) { network in
-            let hello = try await network.submit(AgentNetwork.spec("hello", command: "echo hello from $OSG_LEASE_ID; echo gpus=$CUDA_VISIBLE_DEVICES"))
+            let hello = try await network.submit(AgentNetwork.spec("hello", command: "echo hello from $OSG_LEASE_ID with $GREETING; echo gpus=$CUDA_VISIBLE_DEVICES", env: ["GREETING": "the spec's env"]))
             let failing = try await network.submit(AgentNetwork.spec("failing", command: "echo about to fail; exit 3"))
             let gang = try await network.submit(AgentNetwork.spec("gang", command: "echo rank=$OSG_RANK of $OSG_WORLD_SIZE on $OSG_GANG_NODES", nodes: 2, region: "eu"))
             let long = try await network.submit(AgentNetwork.spec("long", command: "echo started; exec sleep 300"))
@@ -22,7 +22,7 @@ struct AgentEndToEndTests {
             #expect(AgentNetwork.lastLease(done)["exit_code"] as? Int == 0)
             let helloLogs = try await network.logs(hello)
             // One GPU of the node's four: whichever the agent found free first.
-            #expect(helloLogs.count == 2 && helloLogs[0].hasPrefix("hello from lease-")
+            #expect(helloLogs.count == 2 && helloLogs[0].hasPrefix("hello from lease-") && helloLogs[0].hasSuffix(" with the spec's env")
                     && ["gpus=0", "gpus=1", "gpus=2", "gpus=3"].contains(helloLogs[1]), "\(helloLogs)")
 
             let failed = try await network.waitFor(failing) { $0["status"] as? String == "failed" }

@@ -108,8 +108,11 @@ struct AgentNetwork: Sendable {
     // MARK: Jobs
 
     /// A shell job with `gpus` GPUs per node.
-    static func spec(_ name: String, command: String, nodes: Int = 1, gpus: Int = 1, region: String? = nil, jobClass: String? = nil) -> [UInt8] {
+    static func spec(_ name: String, command: String, nodes: Int = 1, gpus: Int = 1, region: String? = nil, jobClass: String? = nil,
+                     env: [String: String] = [:]) -> [UInt8] {
+        let variables = env.sorted { $0.key < $1.key }.map { #""\#($0.key)":"\#($0.value)""# }.joined(separator: ",")
         let placement = (region.map { #","placement":{"regions":["\#($0)"]}"# } ?? "") + (jobClass.map { #","class":"\#($0)""# } ?? "")
+            + (env.isEmpty ? "" : #","env":{\#(variables)}"#)
         let escaped = command.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
         return Array("""
             {"name":"\(name)","command":["/bin/sh","-c","\(escaped)"],"resources":{"gpu":{"model":"H100","count":\(gpus)},\

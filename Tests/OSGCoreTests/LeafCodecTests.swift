@@ -45,6 +45,7 @@ struct LeafCodecTests {
         .submitJob(spec: retryingSpec(retries: 3, network: false), pool: nil),
         .submitJob(spec: retryingSpec(retries: 0, network: true), pool: "students"),
         .submitJob(spec: retryingSpec(retries: -4, network: true), pool: nil),
+        .submitJob(spec: environmentSpec, pool: nil),
         .endLease(leaseID: "lease-9-0", reason: .jobFailed, exitCode: 137),
         .endLease(leaseID: "lease-9-0", reason: .completed, exitCode: 0),
         .endLease(leaseID: "lease-9-0", reason: .nodeFault),
@@ -54,6 +55,12 @@ struct LeafCodecTests {
         var simulated = node("sim-1", operator: "op-a", gpus: 4, region: "eu")
         simulated.simulated = true
         return simulated
+    }
+
+    static var environmentSpec: JobSpec {
+        var spec = retryingSpec(retries: 2, network: true)
+        spec.env = [EnvironmentVariable(name: "A", value: ""), EnvironmentVariable(name: "HF_HOME", value: "/work/hf ü"), EnvironmentVariable(name: "_x", value: "=")]
+        return spec
     }
 
     static func retryingSpec(retries: Int, network: Bool) -> JobSpec {

@@ -151,3 +151,42 @@ struct BadSpecTests {
         #expect(JobSpecReader.read("# only a comment\n", now: fixtureNow).problems.first?.code == .missingField)
     }
 }
+
+@Suite("The env field")
+struct EnvironmentFieldTests {
+    @Test("env reads as a sorted list; numbers and booleans are kept as written")
+    func reads() throws {
+        let text = """
+            name: env-job
+            command: [env]
+            env: { ZED: "last", HF_HOME: /work/hf, THREADS: 8, DEBUG: true, EMPTY: "" }
+            resources: { gpu: { count: 1 } }
+            duration: 1h
+            max_price: 1
+            """
+        let result = JobSpecReader.read(text, now: fixtureNow)
+        let spec = try #require(result.spec, "\(result.problems)")
+        #expect(spec.environment.map(\.name) == ["DEBUG", "EMPTY", "HF_HOME", "THREADS", "ZED"])
+        #expect(spec.environment.map(\.value) == ["true", "", "/work/hf", "8", "last"])
+    }
+
+    @Test("bad names, agent names, a null value and a list are refused at their field")
+    func refused() {
+        let text = """
+            name: env-job
+            command: [env]
+            env: { 1ABC: x, OSG_RANK: "3", "A-B": y, NULLED: }
+            resources: { gpu: { count: 1 } }
+            duration: 1h
+            max_price: 1
+            """
+        let problems = JobSpecReader.read(text, now: fixtureNow).problems
+        #expect(problems.contains { $0.field == "env.NULLED" && $0.message.contains("value") }, "\(problems)")
+        let valued = JobSpecReader.read(text.replacingOccurrences(of: "NULLED: }", with: "NULLED: v }"), now: fixtureNow).problems
+        #expect(valued.contains { $0.field == "env.1ABC" }, "\(valued)")
+        #expect(valued.contains { $0.field == "env.OSG_RANK" && $0.message.contains("agent") }, "\(valued)")
+        #expect(valued.contains { $0.field == "env.A-B" }, "\(valued)")
+        let list = JobSpecReader.read(text.replacingOccurrences(of: "env: { 1ABC: x, OSG_RANK: \"3\", \"A-B\": y, NULLED: }", with: "env: [A=1]"), now: fixtureNow).problems
+        #expect(list.contains { $0.field == "env" && $0.code == .wrongType }, "\(list)")
+    }
+}

@@ -208,7 +208,7 @@ public struct LeaseReconciler: Sendable {
             leaseID: partID, jobID: lease.job, jobName: spec?.name ?? lease.job, command: lease.command ?? [], image: lease.image,
             cpuCores: spec?.cpu ?? 1, memoryGiB: spec?.memoryGib ?? 1, diskGiB: spec?.diskGib ?? 0, gpuIndices: [],
             networkAllowed: spec?.network ?? false,
-            environment: ["OSG_GANG_NODES": lease.nodes.map(\.node).joined(separator: ",")],
+            environment: Dictionary((lease.env ?? []).map { ($0.name, $0.value) }) { _, last in last }.merging(["OSG_GANG_NODES": lease.nodes.map(\.node).joined(separator: ",")]) { _, agent in agent },
             maxDurationSeconds: lease.maxDurationSeconds ?? spec?.durationSeconds ?? 3_600, rank: rank, worldSize: lease.nodes.count)
         var part = Part(leaseID: lease.id, nodeID: allocation.node, work: work, phase: .running)
         guard let indices = freeGPUIndices(on: allocation.node, count: allocation.gpus) else {

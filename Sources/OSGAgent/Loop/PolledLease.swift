@@ -57,6 +57,8 @@ public struct PolledLease: Sendable, Hashable, Decodable {
     public var start: String
     public var image: String?
     public var command: [String]?
+    /// The job's environment variables (`env:` in its spec).
+    public var env: [EnvironmentVariable]?
     public var maxDurationSeconds: Int64?
     public var spec: Spec?
     public var preemption: Preemption?
@@ -84,7 +86,7 @@ public struct PolledLease: Sendable, Hashable, Decodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, job, nodes, start, image, command, spec, preemption, usage
+        case id, job, nodes, start, image, command, env, spec, preemption, usage
         case maxDurationSeconds = "max_duration_seconds"
     }
 }
