@@ -33,8 +33,9 @@ public enum Command: Hashable, Sendable, Codable {
     case clear
     /// A lease ends: the tenant cancels, an operator of its nodes reports completion, the
     /// job's failure, a fault of the node or its withdrawal (with the job's exit status when
-    /// there is one), or governance decides (preemption, node lost, max duration).
-    case endLease(leaseID: String, reason: LeaseEndReason, exitCode: Int? = nil)
+    /// there is one, and what came back for each of the spec's outputs), or governance
+    /// decides (preemption, node lost, max duration).
+    case endLease(leaseID: String, reason: LeaseEndReason, exitCode: Int? = nil, outputs: [OutputBlob?]? = nil)
     /// An operator records an exclusive deal: `gpus` GPUs of its node reserved for `holderID`
     /// until `until`, off the open market and listed publicly.
     case lockUp(nodeID: String, gpus: Int, holderID: String, until: Timestamp)

@@ -69,7 +69,7 @@ public struct CommandLogWorkload: Sendable {
             pendingIndex += 1
             // Completions and cancellations are decided a second ahead; skip those that an
             // earlier entry of the same second made moot.
-            if case .endLease(let leaseID, _, _) = command, state.leases[leaseID]?.end != nil { continue }
+            if case .endLease(let leaseID, _, _, _) = command, state.leases[leaseID]?.end != nil { continue }
             result.append(append(command, by: actor))
         }
         return result

@@ -165,7 +165,7 @@ extension LeaseEndReason {
     public var isNodeFault: Bool {
         switch self {
         case .nodeLost, .nodeWithdrawn, .nodeFault: true
-        case .completed, .cancelledByTenant, .maxDurationReached, .preempted, .jobFailed: false
+        case .completed, .cancelledByTenant, .maxDurationReached, .preempted, .jobFailed, .inputFailed: false
         }
     }
 }

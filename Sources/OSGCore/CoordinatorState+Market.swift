@@ -392,7 +392,8 @@ extension CoordinatorState {
 
     // MARK: Ending leases
 
-    func leaseEndRejection(_ leaseID: String, reason: LeaseEndReason, exitCode: Int? = nil, actor: String) -> Rejection? {
+    func leaseEndRejection(_ leaseID: String, reason: LeaseEndReason, exitCode: Int? = nil, outputs: [OutputBlob?]? = nil,
+                           actor: String) -> Rejection? {
         guard let lease = leases[leaseID] else {
             return Rejection(.unknownLease, "no lease with id \(leaseID)")
         }
@@ -415,12 +416,34 @@ extension CoordinatorState {
                     : "a failed job does not exit 0; report it as completed")
             }
         }
+        if let outputs {
+            guard reason == .completed || reason == .jobFailed else {
+                return Rejection(.invalidOutputs, "only a completed or failed job returns outputs, not \(reason.rawValue)")
+            }
+            let wanted = orders[lease.orderID]?.spec.outputs ?? []
+            guard outputs.count == wanted.count else {
+                return Rejection(.invalidOutputs, "the spec lists \(wanted.count) outputs; the end reports \(outputs.count)")
+            }
+            for (index, (output, spec)) in zip(outputs, wanted).enumerated() {
+                guard let output else { continue }
+                guard JobDataPath.isDigest(output.sha256) else {
+                    return Rejection(.invalidOutputs, "output \(index) (\(spec.path)): the digest must be 64 lower-case hex digits")
+                }
+                guard (0...spec.maxBytes).contains(output.size) else {
+                    return Rejection(.invalidOutputs, "output \(index) (\(spec.path)): \(output.size) bytes is outside 0...\(spec.maxBytes), its cap")
+                }
+            }
+        }
         return nil
     }
 
-    mutating func endLease(_ leaseID: String, reason: LeaseEndReason, exitCode: Int? = nil, actor: String, at time: Timestamp) -> [Event] {
-        if let rejection = leaseEndRejection(leaseID, reason: reason, exitCode: exitCode, actor: actor) { return [.rejected(rejection)] }
-        guard reason.isNodeFault, let lease = leases[leaseID] else { return finishLease(leaseID, reason: reason, exitCode: exitCode, at: time) }
+    mutating func endLease(_ leaseID: String, reason: LeaseEndReason, exitCode: Int? = nil, outputs: [OutputBlob?]? = nil,
+                           actor: String, at time: Timestamp) -> [Event] {
+        if let rejection = leaseEndRejection(leaseID, reason: reason, exitCode: exitCode, outputs: outputs, actor: actor) { return [.rejected(rejection)] }
+        guard reason.isNodeFault, let lease = leases[leaseID] else {
+            var losses: [UInt64: UInt64] = [:]
+            return finishLease(leaseID, reason: reason, exitCode: exitCode, outputs: outputs, at: time, faulty: [], losses: &losses)
+        }
         // The faulty nodes: the reporting operator's own in the lease (governance: every node).
         let faulty = Set(lease.allocations.map(\.nodeID).filter { actor == genesis.governanceID || nodes[$0]?.node.operatorID == actor })
         var losses: [UInt64: UInt64] = [:]
@@ -435,7 +458,7 @@ extension CoordinatorState {
         let operators = Set(lease.allocations.compactMap { nodes[$0.nodeID]?.node.operatorID })
         switch reason {
         case .cancelledByTenant: return orders[lease.orderID]?.tenantID == actor
-        case .completed, .nodeWithdrawn, .jobFailed, .nodeFault: return operators.contains(actor)
+        case .completed, .nodeWithdrawn, .jobFailed, .inputFailed, .nodeFault: return operators.contains(actor)
         case .maxDurationReached, .preempted, .nodeLost: return false
         }
     }
@@ -449,10 +472,10 @@ extension CoordinatorState {
     /// Ends a running lease; a lease lost to a fault of its `faulty` nodes under ``MoneyRules``
     /// adds to `losses` what each of its payers could not get back (``refundFaultedLease(_:faulty:)``),
     /// for the slash.
-    mutating func finishLease(_ leaseID: String, reason: LeaseEndReason, exitCode: Int? = nil, at time: Timestamp,
-                              faulty: Set<String>, losses: inout [UInt64: UInt64]) -> [Event] {
+    mutating func finishLease(_ leaseID: String, reason: LeaseEndReason, exitCode: Int? = nil, outputs: [OutputBlob?]? = nil,
+                              at time: Timestamp, faulty: Set<String>, losses: inout [UInt64: UInt64]) -> [Event] {
         guard var lease = leases[leaseID], lease.end == nil else { return [] }
-        lease.end = LeaseEnd(at: time, reason: reason, exitCode: exitCode)
+        lease.end = LeaseEnd(at: time, reason: reason, exitCode: exitCode, outputs: outputs)
         leases[leaseID] = lease
         for allocation in lease.allocations {
             let remaining = (allocatedGPUs[allocation.nodeID] ?? 0) - allocation.gpus
@@ -481,8 +504,8 @@ extension CoordinatorState {
             orders[lease.orderID]?.status = .pending
             enqueue(lease.orderID)
             requeue = true
-        case .jobFailed:
-            // The job's own failure: it runs again only while its spec's retries allow.
+        case .jobFailed, .inputFailed:
+            // The job's own failure (or its input's): it runs again only while its spec's retries allow.
             let failedRuns = (orders[lease.orderID]?.failedRuns ?? 0) + 1
             orders[lease.orderID]?.failedRuns = failedRuns
             requeue = failedRuns <= (orders[lease.orderID]?.spec.retryLimit ?? 0)

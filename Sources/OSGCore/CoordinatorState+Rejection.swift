@@ -21,7 +21,7 @@ extension CoordinatorState {
         case .heartbeat(let nodeIDs): heartbeatRejection(nodeIDs, actor: actor)
         case .submitJob(let spec, let pool): submissionRejection(spec, pool: pool, actor: actor, at: time)
         case .cancelJob(let orderID): cancellationRejection(orderID, actor: actor)
-        case .endLease(let leaseID, let reason, let exitCode): leaseEndRejection(leaseID, reason: reason, exitCode: exitCode, actor: actor)
+        case .endLease(let leaseID, let reason, let exitCode, let outputs): leaseEndRejection(leaseID, reason: reason, exitCode: exitCode, outputs: outputs, actor: actor)
         case .lockUp(let nodeID, let gpus, let holderID, let until):
             lockupRejection(nodeID: nodeID, gpus: gpus, holderID: holderID, until: until, actor: actor, at: time)
         case .reportBenchmark(let nodeID, let result): benchmarkRejection(nodeID: nodeID, result: result, actor: actor)

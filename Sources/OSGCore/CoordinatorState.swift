@@ -133,7 +133,7 @@ public struct CoordinatorState: Sendable, Codable {
         case .grantSetAside(let grant): grantSetAside(grant, actor: actor, at: time)
         case .tick: tick(at: time)
         case .clear: clear(at: time, actor: actor, sequence: sequence)
-        case .endLease(let leaseID, let reason, let exitCode): endLease(leaseID, reason: reason, exitCode: exitCode, actor: actor, at: time)
+        case .endLease(let leaseID, let reason, let exitCode, let outputs): endLease(leaseID, reason: reason, exitCode: exitCode, outputs: outputs, actor: actor, at: time)
         case .deposit(let tenantID, let amount): deposit(to: tenantID, amount: amount, actor: actor)
         case .recordCarbonSeries(let zone, let firstHour, let values):
             recordCarbonSeries(zone: zone, firstHour: firstHour, milligramsPerKWh: values, actor: actor)

@@ -80,6 +80,9 @@ public enum RejectionCode: String, Hashable, Sendable, Codable, CaseIterable {
     /// A lease end's exit code does not fit its reason (0 is `completed`, anything else
     /// `job_failed`; no other reason carries one) or is outside -1...255.
     case invalidExitCode = "invalid_exit_code"
+    /// A lease end's outputs do not match the spec's (their count, a digest, a size over its
+    /// cap), or come with a reason that returns none (only `completed` and `job_failed` do).
+    case invalidOutputs = "invalid_outputs"
     /// The account cannot cover what the command moves or locks.
     case insufficientFunds = "insufficient_funds"
     /// A credit or share transfer names no participant (not a hex Ed25519 public key).

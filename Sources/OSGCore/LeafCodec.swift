@@ -37,8 +37,17 @@ enum LeafCodec {
         /// `submitJob`: the spec's environment (a `u16` count, then name and value strings,
         /// sorted by name; never empty).
         static let environment: UInt8 = 3
+        /// `submitJob`: the spec's inputs (a `u16` count, then per input: path, sha256 and URL
+        /// (empty for a blob) strings and an `i64` size; never empty).
+        static let inputs: UInt8 = 4
+        /// `submitJob`: the spec's outputs (a `u16` count, then per output: a path string and
+        /// an `i64` cap in bytes; never empty).
+        static let outputs: UInt8 = 5
         /// `endLease`: the job's exit code (an `i64`).
         static let exitCode: UInt8 = 1
+        /// `endLease`: what came back for each output (a `u16` count, then per output a `bool`
+        /// present and, when present, a sha256 string, an `i64` size and a `bool` archive).
+        static let leaseOutputs: UInt8 = 2
         /// `reportBenchmark`: the host's figures (`i64` CPU cores, `i64` CPU FP32 GFLOP/s,
         /// `i64` memory bandwidth MB/s).
         static let host: UInt8 = 1
@@ -106,6 +115,26 @@ enum LeafCodec {
                     writer.strings(env.flatMap { [$0.name, $0.value] })
                 }
             }
+            if let inputs = spec.inputs {
+                writer.trailing(TrailingField.inputs) { writer in
+                    writer.u16(inputs.count)
+                    for input in inputs {
+                        writer.string(input.path)
+                        writer.string(input.sha256)
+                        writer.string(input.url ?? "")
+                        writer.i64(input.size)
+                    }
+                }
+            }
+            if let outputs = spec.outputs {
+                writer.trailing(TrailingField.outputs) { writer in
+                    writer.u16(outputs.count)
+                    for output in outputs {
+                        writer.string(output.path)
+                        writer.i64(output.maxBytes)
+                    }
+                }
+            }
         case .cancelJob(let orderID):
             writer.u8(Tag.cancelJob.rawValue)
             writer.string(orderID)
@@ -129,11 +158,24 @@ enum LeafCodec {
             writer.u8(Tag.tick.rawValue)
         case .clear:
             writer.u8(Tag.clear.rawValue)
-        case .endLease(let leaseID, let reason, let exitCode):
+        case .endLease(let leaseID, let reason, let exitCode, let outputs):
             writer.u8(Tag.endLease.rawValue)
             writer.string(leaseID)
             writer.string(reason.rawValue)
             if let exitCode { writer.trailing(TrailingField.exitCode) { $0.i64(Int64(exitCode)) } }
+            if let outputs {
+                writer.trailing(TrailingField.leaseOutputs) { writer in
+                    writer.u16(outputs.count)
+                    for output in outputs {
+                        writer.bool(output != nil)
+                        if let output {
+                            writer.string(output.sha256)
+                            writer.i64(output.size)
+                            writer.bool(output.archive)
+                        }
+                    }
+                }
+            }
         case .lockUp(let nodeID, let gpus, let holderID, let until):
             writer.u8(Tag.lockUp.rawValue)
             writer.string(nodeID)
@@ -228,8 +270,23 @@ enum LeafCodec {
         case .submitJob:
             var spec = try reader.spec()
             let pool = try reader.optional("pool") { (reader: inout Reader) throws(LeafDecodingError) in try reader.string("pool") }
-            try reader.trailingFields(known: [TrailingField.retries, TrailingField.network, TrailingField.environment]) { (number, reader: inout Reader) throws(LeafDecodingError) in
-                if number == TrailingField.retries {
+            try reader.trailingFields(known: [TrailingField.retries, TrailingField.network, TrailingField.environment, TrailingField.inputs, TrailingField.outputs]) { (number, reader: inout Reader) throws(LeafDecodingError) in
+                if number == TrailingField.inputs {
+                    let count = Int(try reader.u16("inputs count"))
+                    guard count > 0 else { throw LeafDecodingError(description: "inputs are written only when there are some") }
+                    var inputs: [JobInput] = []
+                    for _ in 0..<count {
+                        let path = try reader.string("input path"), digest = try reader.string("input sha256"), url = try reader.string("input url")
+                        inputs.append(JobInput(path: path, sha256: digest, size: try reader.i64("input size"), url: url.isEmpty ? nil : url))
+                    }
+                    spec.inputs = inputs
+                } else if number == TrailingField.outputs {
+                    let count = Int(try reader.u16("outputs count"))
+                    guard count > 0 else { throw LeafDecodingError(description: "outputs are written only when there are some") }
+                    var outputs: [JobOutput] = []
+                    for _ in 0..<count { outputs.append(JobOutput(path: try reader.string("output path"), maxBytes: try reader.i64("output cap"))) }
+                    spec.outputs = outputs
+                } else if number == TrailingField.retries {
                     let retries = try reader.int("retries")
                     guard retries != 0 else { throw LeafDecodingError(description: "retries is written only when not 0") }
                     spec.retries = retries
@@ -267,10 +324,24 @@ enum LeafCodec {
             let leaseID = try reader.string("leaseID")
             let reason = try reader.enumeration("reason", LeaseEndReason.self)
             var exitCode: Int?
-            try reader.trailingFields(known: [TrailingField.exitCode]) { (_, reader: inout Reader) throws(LeafDecodingError) in
-                exitCode = try reader.int("exitCode")
+            var outputs: [OutputBlob?]?
+            try reader.trailingFields(known: [TrailingField.exitCode, TrailingField.leaseOutputs]) { (number, reader: inout Reader) throws(LeafDecodingError) in
+                if number == TrailingField.exitCode {
+                    exitCode = try reader.int("exitCode")
+                } else {
+                    let count = Int(try reader.u16("outputs count"))
+                    var read: [OutputBlob?] = []
+                    for _ in 0..<count {
+                        if try reader.bool("output present") {
+                            read.append(OutputBlob(sha256: try reader.string("output sha256"), size: try reader.i64("output size"), archive: try reader.bool("output archive")))
+                        } else {
+                            read.append(nil)
+                        }
+                    }
+                    outputs = read
+                }
             }
-            command = .endLease(leaseID: leaseID, reason: reason, exitCode: exitCode)
+            command = .endLease(leaseID: leaseID, reason: reason, exitCode: exitCode, outputs: outputs)
         case .lockUp:
             command = .lockUp(
                 nodeID: try reader.string("nodeID"), gpus: try reader.int("gpus"), holderID: try reader.string("holderID"),

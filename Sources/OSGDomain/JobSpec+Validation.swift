@@ -24,6 +24,14 @@ extension JobSpec {
         public static let maxDiskGiB = 1_048_576
         /// Most runs after a failed one (`retries`).
         public static let maxRetries = 10
+        /// Most files in `inputs`.
+        public static let maxInputs = 64
+        /// Most entries in `outputs`.
+        public static let maxOutputs = 16
+        /// Largest input, and largest cap of an output (1 TiB), in bytes.
+        public static let maxDataBytes: Int64 = 1 << 40
+        /// Longest input URL, in bytes.
+        public static let maxURLBytes = 2_048
         /// Most environment variables in `env`.
         public static let maxEnvironmentVariables = 128
         /// Most bytes of one environment variable's value.
@@ -113,6 +121,7 @@ extension JobSpec {
             add(.outOfRange, "carbon.max_gco2_per_kwh", "must be between 1 and \(Limits.maxCarbonGCO2PerKWh) gCO2/kWh, got \(cap)")
         }
         problems += environmentProblems()
+        problems += dataProblems()
         if carbon.shift && deadline == nil {
             add(.inconsistent, "carbon.shift", "shifting for cleaner power needs a `deadline:` to bound the wait")
         }
@@ -138,6 +147,51 @@ extension JobSpec {
             }
             if variable.value.utf8.count > Limits.maxEnvironmentValueBytes || variable.value.utf8.contains(0) {
                 problems.append(SpecProblem(.outOfRange, field: field, "the value must be at most \(Limits.maxEnvironmentValueBytes) bytes with no NUL byte"))
+            }
+        }
+        return problems
+    }
+
+    private func dataProblems() -> [SpecProblem] {
+        var problems: [SpecProblem] = []
+        func add(_ code: SpecProblem.Code, _ field: String, _ message: String) {
+            problems.append(SpecProblem(code, field: field, message))
+        }
+        let inputs = self.inputs ?? [], outputs = self.outputs ?? []
+        if inputs.count > Limits.maxInputs { add(.outOfRange, "inputs", "lists \(inputs.count) files; at most \(Limits.maxInputs)") }
+        if outputs.count > Limits.maxOutputs { add(.outOfRange, "outputs", "lists \(outputs.count) paths; at most \(Limits.maxOutputs)") }
+        var paths = Set<String>()
+        for (index, input) in inputs.enumerated() {
+            let field = "inputs[\(index)]"
+            if !JobDataPath.isValid(input.path) {
+                add(.invalidFormat, "\(field).path", "'\(input.path)' is not a path inside the work directory: relative, no '..', '.' or empty parts, at most 255 bytes")
+            } else if !paths.insert(input.path).inserted {
+                add(.duplicateField, "\(field).path", "'\(input.path)' is listed twice")
+            }
+            if !JobDataPath.isDigest(input.sha256) {
+                add(.invalidFormat, "\(field).sha256", "must be a SHA-256 digest: 64 lower-case hex digits (osg blobs put FILE prints it)")
+            }
+            if input.size < 0 || input.size > Limits.maxDataBytes {
+                add(.outOfRange, "\(field).size", "must be between 0 and \(Limits.maxDataBytes) bytes, got \(input.size)")
+            }
+            if let url = input.url {
+                let lower = url.lowercased()
+                if !(lower.hasPrefix("https://") || lower.hasPrefix("http://")) || url.utf8.count > Limits.maxURLBytes
+                    || url.utf8.contains(where: { $0 <= 0x20 || $0 == 0x7F }) {
+                    add(.invalidFormat, "\(field).url", "must be an http:// or https:// URL of at most \(Limits.maxURLBytes) bytes without spaces")
+                }
+            }
+        }
+        var outputPaths = Set<String>()
+        for (index, output) in outputs.enumerated() {
+            let field = "outputs[\(index)]"
+            if !JobDataPath.isValid(output.path) {
+                add(.invalidFormat, "\(field).path", "'\(output.path)' is not a path inside the work directory: relative, no '..', '.' or empty parts, at most 255 bytes")
+            } else if !outputPaths.insert(output.path).inserted {
+                add(.duplicateField, "\(field).path", "'\(output.path)' is listed twice")
+            }
+            if output.maxBytes < 1 || output.maxBytes > Limits.maxDataBytes {
+                add(.outOfRange, "\(field).max_mib", "must be between 1 MiB and 1 TiB")
             }
         }
         return problems

@@ -38,6 +38,10 @@ public struct JobSpec: Hashable, Sendable, Codable {
     /// Environment variables the job sees, sorted by name, names unique; `nil` for none (an
     /// empty list is never stored, so older logs and snapshots keep their bytes).
     public var env: [EnvironmentVariable]?
+    /// Files the agent fetches and checks before the job starts; `nil` for none.
+    public var inputs: [JobInput]?
+    /// Files or directories returned to the owner after the job ends; `nil` for none.
+    public var outputs: [JobOutput]?
 
     /// Whether the job may reach the network.
     public var allowsNetwork: Bool { network == true }
@@ -48,7 +52,7 @@ public struct JobSpec: Hashable, Sendable, Codable {
         nodeCount: Int = 1, durationSeconds: Int64, maxDurationSeconds: Int64? = nil,
         maxPricePerGPUHour: MicroCredits, deadline: Timestamp? = nil, placement: Placement = Placement(),
         carbon: CarbonPolicy = CarbonPolicy(), jobClass: JobClass = .standard, retries: Int = 0, network: Bool = false,
-        env: [EnvironmentVariable] = []
+        env: [EnvironmentVariable] = [], inputs: [JobInput] = [], outputs: [JobOutput] = []
     ) {
         self.name = name
         self.image = image
@@ -65,6 +69,8 @@ public struct JobSpec: Hashable, Sendable, Codable {
         self.retries = retries == 0 ? nil : retries
         self.network = network ? true : nil
         self.env = env.isEmpty ? nil : env.sorted { $0.name < $1.name }
+        self.inputs = inputs.isEmpty ? nil : inputs
+        self.outputs = outputs.isEmpty ? nil : outputs
     }
 
     /// The environment as a list, sorted by name (empty when the spec sets none).

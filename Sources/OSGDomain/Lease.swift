@@ -54,10 +54,14 @@ public struct LeaseEnd: Hashable, Sendable, Codable {
     /// The job's exit status as the node's agent reported it (a signal N as 128 + N), when it
     /// reported one; absent from the encoding otherwise, so older snapshots keep their bytes.
     public var exitCode: Int?
+    /// What came back for each of the spec's outputs, in the spec's order (`nil` where nothing
+    /// did), when the agent returned outputs; absent from the encoding otherwise.
+    public var outputs: [OutputBlob?]?
 
-    public init(at: Timestamp, reason: LeaseEndReason, exitCode: Int? = nil) {
+    public init(at: Timestamp, reason: LeaseEndReason, exitCode: Int? = nil, outputs: [OutputBlob?]? = nil) {
         self.at = at
         self.reason = reason
+        self.outputs = outputs
         self.exitCode = exitCode
     }
 
@@ -84,6 +88,9 @@ public enum LeaseEndReason: String, Hashable, Sendable, Codable, CaseIterable {
     /// reported: the tenant pays for the time used, and the job is requeued only while its
     /// spec's `retries` allow another run.
     case jobFailed = "job_failed"
+    /// An input of the job could not be fetched or did not match its SHA-256 and size: the
+    /// input's fault, not the node's. Paid and requeued as `job_failed`.
+    case inputFailed = "input_failed"
     /// The node's agent reported a fault of the node (hardware failure, the sandbox could not
     /// start, the job's supervisor vanished): like `node_lost`, the job is requeued.
     case nodeFault = "node_fault"

@@ -142,15 +142,23 @@ struct HeartbeatBatch: Decodable {
 
 /// `POST /v1/leases/{id}/end`.
 struct LeaseEndReport: Decodable {
+    /// One output's digest as the agent reports it (`null` where nothing came back).
+    struct Output: Decodable {
+        var sha256: String
+        var size: Int64
+        var archive: Bool?
+    }
+
     var reason: LeaseEndReason
     var exitCode: Int?
-    enum CodingKeys: String, CodingKey, CaseIterable { case reason, exitCode = "exit_code" }
+    var outputs: [OutputBlob?]?
+    enum CodingKeys: String, CodingKey, CaseIterable { case reason, exitCode = "exit_code", outputs }
 
     init(from decoder: any Decoder) throws {
         try StrictJSON.rejectUnknownKeys(in: decoder, allowed: Set(CodingKeys.allCases.map(\.rawValue)))
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let text = try c.decode(String.self, forKey: .reason)
-        let allowed: [LeaseEndReason] = [.completed, .jobFailed, .nodeFault, .nodeWithdrawn]
+        let allowed: [LeaseEndReason] = [.completed, .jobFailed, .inputFailed, .nodeFault, .nodeWithdrawn]
         guard let reason = LeaseEndReason(rawValue: text), allowed.contains(reason) else {
             throw APIError.badRequest("unknown_value", "reason must be one of \(allowed.map(\.rawValue).joined(separator: ", "))", field: "reason")
         }
@@ -159,6 +167,11 @@ struct LeaseEndReport: Decodable {
         if let exitCode, !LeaseEnd.exitCodes.contains(exitCode) {
             throw APIError.badRequest("out_of_range", "exit_code must be between \(LeaseEnd.exitCodes.lowerBound) and \(LeaseEnd.exitCodes.upperBound), got \(exitCode)", field: "exit_code")
         }
+        let reported = try c.decodeIfPresent([Output?].self, forKey: .outputs)
+        if let reported, reported.count > JobSpec.Limits.maxOutputs {
+            throw APIError.badRequest("out_of_range", "at most \(JobSpec.Limits.maxOutputs) outputs", field: "outputs")
+        }
+        outputs = reported?.map { $0.map { OutputBlob(sha256: $0.sha256, size: $0.size, archive: $0.archive ?? false) } }
     }
 }
 

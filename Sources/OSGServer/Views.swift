@@ -69,6 +69,9 @@ enum Views {
         var endReason: String?
         /// The job's exit status, when the agent reported one (a signal N as 128 + N).
         var exitCode: Int?
+        /// What came back for each of the spec's outputs (`null` where nothing did), in the
+        /// spec's order, when the agent returned outputs (`osg results` downloads them).
+        var outputs: [OutputBlob?]?
         /// When a preemption notice targets this lease: the job should save its work and stop
         /// before `deadline`, when the lease ends as `preempted` (the agent sends SIGTERM at the
         /// notice and SIGKILL at the deadline).
@@ -102,6 +105,10 @@ enum Views {
         var nodes: Int
         var durationSeconds: Int64
         var network: Bool
+        /// The files the agent fetches and checks before the job starts.
+        var inputs: [JobInput]?
+        /// What the agent returns after the job ends.
+        var outputs: [JobOutput]?
     }
 
     static func lease(_ lease: OSGDomain.Lease, in state: CoordinatorState, withSpec: Bool,
@@ -113,14 +120,15 @@ enum Views {
         return Lease(
             id: lease.id, job: lease.orderID, nodes: lease.allocations.map { Allocation(node: $0.nodeID, gpus: $0.gpus) },
             price: lease.pricePerGPUHour.description, start: lease.start.description, end: lease.end?.at.description,
-            endReason: lease.end?.reason.rawValue, exitCode: lease.end?.exitCode,
+            endReason: lease.end?.reason.rawValue, exitCode: lease.end?.exitCode, outputs: lease.end?.outputs,
             preemption: notice.map { Preemption(forJob: $0.orderID, noticed: $0.noticed.description, deadline: $0.deadline.description) },
             image: spec?.image, command: spec?.command,
             env: spec?.env,
             maxDurationSeconds: spec?.maxDurationSeconds,
             spec: spec.map { LeaseSpec(name: $0.name, cpu: $0.resources.cpuCores, memoryGib: $0.resources.memoryGiB,
                                        diskGib: $0.resources.diskGiB, gpusPerNode: $0.resources.gpu.countPerNode,
-                                       nodes: $0.nodeCount, durationSeconds: $0.durationSeconds, network: $0.allowsNetwork) },
+                                       nodes: $0.nodeCount, durationSeconds: $0.durationSeconds, network: $0.allowsNetwork,
+                                       inputs: $0.inputs, outputs: $0.outputs) },
             usage: usage(lease.usage))
     }
 

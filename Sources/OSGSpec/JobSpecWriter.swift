@@ -15,6 +15,16 @@ public enum JobSpecWriter {
             lines.append("env:")
             lines += env.map { "  \($0.name): \(quoted($0.value))" }
         }
+        if let inputs = spec.inputs {
+            lines.append("inputs:")
+            lines += inputs.map { input in
+                "  - { path: \(quoted(input.path)), sha256: \(input.sha256), size: \(input.size)\(input.url.map { ", url: \(quoted($0))" } ?? "") }"
+            }
+        }
+        if let outputs = spec.outputs {
+            lines.append("outputs:")
+            lines += outputs.map { "  - { path: \(quoted($0.path)), max_mib: \(($0.maxBytes + (1 << 20) - 1) >> 20) }" }
+        }
         lines.append("resources:")
         lines.append("  gpu: \(gpu(spec.resources.gpu))")
         lines.append("  cpu: \(spec.resources.cpuCores)")
@@ -33,6 +43,16 @@ public enum JobSpecWriter {
         if let command = spec.command { fields.append("\"command\":[\(command.map(quoted).joined(separator: ","))]") }
         if let env = spec.env {
             fields.append("\"env\":{\(env.map { "\(quoted($0.name)):\(quoted($0.value))" }.joined(separator: ","))}")
+        }
+        if let inputs = spec.inputs {
+            let items = inputs.map { input in
+                "{\"path\":\(quoted(input.path)),\"sha256\":\"\(input.sha256)\",\"size\":\(input.size)\(input.url.map { ",\"url\":\(quoted($0))" } ?? "")}"
+            }
+            fields.append("\"inputs\":[\(items.joined(separator: ","))]")
+        }
+        if let outputs = spec.outputs {
+            let items = outputs.map { "{\"path\":\(quoted($0.path)),\"max_mib\":\(($0.maxBytes + (1 << 20) - 1) >> 20)}" }
+            fields.append("\"outputs\":[\(items.joined(separator: ","))]")
         }
         let resources = spec.resources
         var gpu = ["\"model\":\(quoted(resources.gpu.selector.description))", "\"count\":\(resources.gpu.countPerNode)"]

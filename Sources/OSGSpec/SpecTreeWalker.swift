@@ -59,7 +59,7 @@ struct SpecTreeWalker {
     /// ``problems`` before trusting it.
     mutating func readSpec(_ root: Node) -> JobSpec? {
         let top = ["name", "image", "command", "resources", "nodes", "duration", "max_duration", "max_price",
-                   "deadline", "placement", "carbon", "class", "retries", "network", "env"]
+                   "deadline", "placement", "carbon", "class", "retries", "network", "env", "inputs", "outputs"]
         guard let fields = fields(of: root, at: "", known: top) else { return nil }
         let name = require(fields, "name", in: "", at: root).flatMap { string($0, "name") }
         let image = fields["image"].flatMap { string($0, "image") }
@@ -76,6 +76,8 @@ struct SpecTreeWalker {
         let retries = fields["retries"].map { integer($0, "retries", unit: "runs") } ?? 0
         let network = fields["network"].map { boolean($0, "network") } ?? false
         let env = fields["env"].map { readEnvironment($0) } ?? []
+        let inputs = fields["inputs"].map { readInputs($0) } ?? []
+        let outputs = fields["outputs"].map { readOutputs($0) } ?? []
 
         // Fields that failed to read stand in with harmless values so the cross-field rules can
         // still run; `JobSpecReader` drops verdicts that involve a failed field.
@@ -86,7 +88,8 @@ struct SpecTreeWalker {
             maxDurationSeconds: maxDurationSeconds ?? durationSeconds ?? 1,
             maxPricePerGPUHour: maxPrice ?? MicroCredits(1), deadline: deadline,
             placement: placement ?? Placement(), carbon: carbon ?? CarbonPolicy(), jobClass: jobClass ?? .standard,
-            retries: retries ?? 0, network: network ?? false, env: env ?? [])
+            retries: retries ?? 0, network: network ?? false, env: env ?? [],
+            inputs: inputs ?? [], outputs: outputs ?? [])
         return spec
     }
 
@@ -181,6 +184,50 @@ struct SpecTreeWalker {
             variables.append(EnvironmentVariable(name: key.string, value: scalar.string))
         }
         return ok ? variables : nil
+    }
+
+    /// The items of a list of mappings at `field`, each with its path (`inputs[0]`).
+    private mutating func items(_ node: Node, _ field: String, example: String) -> [(Node, String)]? {
+        marks[field] = node.mark
+        guard case .sequence(let sequence) = node else {
+            problem(.wrongType, field, "must be a list of mappings such as \(example), got \(describe(node))", at: node)
+            return nil
+        }
+        return sequence.enumerated().map { ($1, "\(field)[\($0)]") }
+    }
+
+    /// `inputs:`, a list of `{path, sha256, size, url?}`.
+    private mutating func readInputs(_ node: Node) -> [JobInput]? {
+        guard let items = items(node, "inputs", example: "[{path: data/train.bin, sha256: <64 hex digits>, size: 1048576}]") else { return nil }
+        var inputs: [JobInput] = []
+        var ok = true
+        for (item, field) in items {
+            guard let fields = fields(of: item, at: field, known: ["path", "sha256", "size", "url"]) else { ok = false; continue }
+            let path = require(fields, "path", in: field, at: item).flatMap { string($0, "\(field).path") }
+            var digest = require(fields, "sha256", in: field, at: item).flatMap { string($0, "\(field).sha256") }
+            if let text = digest, text.hasPrefix("sha256:") { digest = String(text.dropFirst("sha256:".count)) }
+            let size = require(fields, "size", in: field, at: item).flatMap { integer($0, "\(field).size", unit: "bytes") }
+            let url = fields["url"].flatMap { string($0, "\(field).url") }
+            guard let path, let digest, let size, fields["url"] == nil || url != nil else { ok = false; continue }
+            inputs.append(JobInput(path: path, sha256: digest, size: Int64(size), url: url))
+        }
+        return ok ? inputs : nil
+    }
+
+    /// `outputs:`, a list of `{path, max_mib}`.
+    private mutating func readOutputs(_ node: Node) -> [JobOutput]? {
+        guard let items = items(node, "outputs", example: "[{path: results, max_mib: 1024}]") else { return nil }
+        var outputs: [JobOutput] = []
+        var ok = true
+        for (item, field) in items {
+            guard let fields = fields(of: item, at: field, known: ["path", "max_mib"]) else { ok = false; continue }
+            let path = require(fields, "path", in: field, at: item).flatMap { string($0, "\(field).path") }
+            let cap = require(fields, "max_mib", in: field, at: item).flatMap { integer($0, "\(field).max_mib", unit: "MiB") }
+            guard let path, let cap else { ok = false; continue }
+            let (bytes, overflow) = Int64(cap).multipliedReportingOverflow(by: 1 << 20)
+            outputs.append(JobOutput(path: path, maxBytes: overflow ? Int64.max : bytes))
+        }
+        return ok ? outputs : nil
     }
 
     private mutating func readClass(_ node: Node) -> JobClass? {

@@ -200,3 +200,39 @@ struct ExportRoundTripTests {
         }
     }
 }
+
+@Suite("osg import: extreme values are refused or read, never a crash")
+struct ImportExtremeValueTests {
+    static let directives = [
+        "--ntasks=9223372036854775807 --nodes=1", "-c 9223372036854775807 --ntasks-per-node=1048576", "--mem-per-cpu=9223372036854775807T -c 4",
+        "--mem-per-gpu=1048576T", "--gpus-per-task=1048576 --ntasks-per-node=1048576", "--cpus-per-gpu=1048576",
+        "--tmp=99999999999999999999T", "--tmp=0", "--nodes=0", "--nodes=-3", "-t 99999999999-23:59:59", "-t 0", "--gres=gpu:x:-1",
+        "--time=1:2:3:4", "--gpus=0", "--deadline=garbage",
+    ]
+
+    @Test("each directive, with a GPU and a time limit beside it", arguments: directives)
+    func slurm(_ directive: String) {
+        let script = "#!/bin/bash\n#SBATCH --gres=gpu:1 -t 60\n#SBATCH \(directive)\npython x.py\n"
+        let result = Result { () throws(ImportRefusal) in try SlurmScriptImporter.read(script, options: ImportOptions(maxPrice: MicroCredits(1), now: portabilityNow, sourceName: "x")) }
+        if case .success(let imported) = result { #expect(imported.spec.problems(now: portabilityNow).isEmpty) }
+    }
+
+    static let quantities = ["999999999999999999999999Ei", "1e18", "123456789012345678901234.5678E", "0.000000001n", "1e-18", "Ki", ".", "1..2", "-1"]
+
+    @Test("Kubernetes quantities", arguments: quantities)
+    func kubernetes(_ quantity: String) {
+        let manifest = """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: extreme}
+            spec:
+              activeDeadlineSeconds: 600
+              containers:
+                - name: main
+                  image: busybox
+                  resources: {limits: {cpu: "\(quantity)", memory: "\(quantity)", nvidia.com/gpu: "1", ephemeral-storage: "\(quantity)"}}
+            """
+        let result = Result { () throws(ImportRefusal) in try KubernetesManifestImporter.read(manifest, options: ImportOptions(maxPrice: MicroCredits(1), now: portabilityNow, sourceName: "x")) }
+        if case .success(let imported) = result { #expect(imported.spec.problems(now: portabilityNow).isEmpty) }
+    }
+}

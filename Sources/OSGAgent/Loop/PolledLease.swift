@@ -23,9 +23,15 @@ public struct PolledLease: Sendable, Hashable, Decodable {
         public var nodes: Int
         public var durationSeconds: Int64
         public var network: Bool
+        /// The files to fetch and check before the job starts.
+        public var inputs: [JobInput]?
+        /// What to return after the job ends.
+        public var outputs: [JobOutput]?
 
         public init(name: String, cpu: Int, memoryGib: Int, diskGib: Int = 0, gpusPerNode: Int, nodes: Int = 1,
-                    durationSeconds: Int64, network: Bool = false) {
+                    durationSeconds: Int64, network: Bool = false, inputs: [JobInput]? = nil, outputs: [JobOutput]? = nil) {
+            self.inputs = inputs
+            self.outputs = outputs
             self.name = name
             self.cpu = cpu
             self.memoryGib = memoryGib
@@ -93,7 +99,7 @@ public struct PolledLease: Sendable, Hashable, Decodable {
 
 extension PolledLease.Spec {
     enum CodingKeys: String, CodingKey {
-        case name, cpu, nodes, network
+        case name, cpu, nodes, network, inputs, outputs
         case memoryGib = "memory_gib", diskGib = "disk_gib", gpusPerNode = "gpus_per_node", durationSeconds = "duration_seconds"
     }
 }

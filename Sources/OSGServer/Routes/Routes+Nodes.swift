@@ -76,7 +76,7 @@ extension Coordinator {
             let id = try context.parameters.require("id")
             let auth = try await self.authenticator.authenticate(request, accepting: .json)
             let body = try StrictJSON.decode(LeaseEndReport.self, from: auth.body)
-            let outcome = try await self.perform(.endLease(leaseID: id, reason: body.reason, exitCode: body.exitCode), by: auth)
+            let outcome = try await self.perform(.endLease(leaseID: id, reason: body.reason, exitCode: body.exitCode, outputs: body.outputs), by: auth)
             return JSONResponse.response(Views.accepted(outcome))
         }
         router.post("/v1/leases/{id}/logs") { request, context in

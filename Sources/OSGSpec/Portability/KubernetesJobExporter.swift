@@ -14,6 +14,9 @@ public enum KubernetesJobExporter {
     /// The manifest, and a warning for each part of the spec the cluster will not enforce.
     public static func manifest(_ spec: JobSpec, queue: String, image commandImage: String = defaultImage) -> (text: String, warnings: [String]) {
         var warnings: [String] = []
+        if spec.inputs != nil || spec.outputs != nil {
+            warnings.append("inputs and outputs are not carried: stage the input files and collect the results the way your cluster does")
+        }
         var terms = JobSpecWriter.marketTerms(
             spec, carriedElsewhere: spec.durationSeconds == spec.maxDurationSeconds ? ["duration", "max_duration", "retries"] : ["max_duration", "retries"])
         let image: String

@@ -54,8 +54,7 @@ public enum KubernetesManifestImporter {
             warnings.append("Kueue queue '\(queue)' is a hint only; the market places the job by its resources and price")
         }
         if let priority = pod["priorityClassName"]?.string {
-            let lower = priority.lowercased()
-            if ["preempt", "low", "spot", "scavenger"].contains(where: { lower.contains($0) }) {
+            if PreemptibleHint.matches(priority) {
                 draft.jobClass = .preemptible
                 warnings.append("priorityClassName '\(priority)': read as class preemptible")
             } else {
@@ -118,7 +117,7 @@ public enum KubernetesManifestImporter {
             if let value = variable["value"]?.string {
                 draft.env.append(EnvironmentVariable(name: name, value: value))
             } else if variable["valueFrom"] != nil {
-                warnings.append("env \(name) comes from a secret or reference (valueFrom) and is not carried; pass it with osg submit --secret")
+                warnings.append("env \(name) comes from a secret or reference (valueFrom) and is not carried; pass secrets to the job with osg submit --secret NAME=@FILE")
             }
         }
         if container["envFrom"] != nil { warnings.append("envFrom is not carried; list the variables under env") }

@@ -11,12 +11,13 @@ struct KubernetesQuantity: Hashable {
         rest = rest.dropFirst(number.count)
         let parts = number.split(separator: ".", omittingEmptySubsequences: false)
         let whole = parts[0], fraction = parts.count > 1 ? parts[1] : ""
-        guard whole.count + fraction.count <= 24, let digits = Int128(String(whole + fraction)) else { return nil }
+        guard whole.count + fraction.count <= 18, let digits = Int128(String(whole + fraction)) else { return nil }
         var numerator = digits
         var denominator = Self.power(10, fraction.count)
         let suffix = String(rest)
         let binary: [String: Int] = ["Ki": 10, "Mi": 20, "Gi": 30, "Ti": 40, "Pi": 50, "Ei": 60]
         let decimal: [String: Int] = ["n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18]
+        // At most 18 digits (< 2^60) times at most 2^60 or 10^18 (< 2^60), over at most 10^36: no overflow.
         if let shift = binary[suffix] {
             numerator *= Int128(1) << shift
         } else if let exponent = decimal[suffix] {
@@ -26,14 +27,18 @@ struct KubernetesQuantity: Hashable {
         } else {
             return nil
         }
+        guard numerator.magnitude < UInt128(1) << 126 else { return nil }
         self.numerator = numerator
         self.denominator = denominator
     }
 
-    /// The quantity divided by `unit`, rounded up.
+    /// The quantity divided by `unit` (at most 2^40), rounded up.
     func ceiling(in unit: Int128) -> Int128 {
-        let scaled = denominator * unit
-        return (numerator + scaled - 1) / scaled
+        precondition(unit > 0 && unit <= 1 << 40, "units are cores or GiB")
+        // The denominator is at most 10^24 (fraction digits) × 10^18, times 2^40: below 2^127.
+        let (scaled, overflow) = denominator.multipliedReportingOverflow(by: unit)
+        guard !overflow else { return 0 }
+        return numerator / scaled + (numerator % scaled == 0 ? 0 : 1)
     }
 
     private static func power(_ base: Int128, _ exponent: Int) -> Int128 {

@@ -95,7 +95,7 @@ struct SlurmOptions {
             tasksPerNode = try Self.count(perNode, "ntasks-per-node")
         } else if let tasks = values["ntasks"] {
             let total = try Self.count(tasks, "ntasks")
-            tasksPerNode = (total + draft.nodes - 1) / max(draft.nodes, 1)
+            tasksPerNode = total / max(draft.nodes, 1) + (total % max(draft.nodes, 1) == 0 ? 0 : 1)
         } else {
             tasksPerNode = 1
         }
@@ -132,7 +132,7 @@ struct SlurmOptions {
             }
             gpus = count / max(draft.nodes, 1)
         }
-        if let perTask = values["gpus-per-task"] { gpus = try typed(perTask, "gpus-per-task") * tasksPerNode }
+        if let perTask = values["gpus-per-task"] { gpus = try Self.product(try typed(perTask, "gpus-per-task"), tasksPerNode, "gpus-per-task") }
         if let typeText {
             model = GPUTypeName.model(typeText)
             if model == nil { warnings.append("GPU type '\(typeText)' is not a catalogued model; the spec asks for any GPU") }
@@ -148,9 +148,9 @@ struct SlurmOptions {
         draft.gpuSelector = model.map { .exactly($0) }
 
         if let perTask = values["cpus-per-task"] {
-            draft.cpu = try Self.count(perTask, "cpus-per-task") * tasksPerNode
+            draft.cpu = try Self.product(try Self.count(perTask, "cpus-per-task"), tasksPerNode, "cpus-per-task")
         } else if let perGPU = values["cpus-per-gpu"] {
-            draft.cpu = try Self.count(perGPU, "cpus-per-gpu") * (gpus ?? 1)
+            draft.cpu = try Self.product(try Self.count(perGPU, "cpus-per-gpu"), gpus ?? 1, "cpus-per-gpu")
         } else {
             draft.cpu = tasksPerNode
         }
@@ -160,19 +160,21 @@ struct SlurmOptions {
             guard mib > 0 else { throw ImportRefusal("--mem=0 (all of a node's memory) has no equivalent: state the memory the job needs, e.g. --mem=64G") }
             draft.memoryGiB = Self.gibibytes(mib)
         } else if let perCPU = values["mem-per-cpu"] {
-            draft.memoryGiB = Self.gibibytes(try Self.mebibytes(perCPU, "mem-per-cpu") * draft.cpu)
+            draft.memoryGiB = Self.gibibytes(try Self.product(try Self.mebibytes(perCPU, "mem-per-cpu"), draft.cpu, "mem-per-cpu"))
         } else if let perGPU = values["mem-per-gpu"] {
-            draft.memoryGiB = Self.gibibytes(try Self.mebibytes(perGPU, "mem-per-gpu") * (gpus ?? 1))
+            draft.memoryGiB = Self.gibibytes(try Self.product(try Self.mebibytes(perGPU, "mem-per-gpu"), gpus ?? 1, "mem-per-gpu"))
         }
-        if let tmp = values["tmp"] { draft.diskGiB = Self.gibibytes(try Self.mebibytes(tmp, "tmp")) }
+        if let tmp = values["tmp"] {
+            let mib = try Self.mebibytes(tmp, "tmp")
+            draft.diskGiB = mib == 0 ? 0 : Self.gibibytes(mib)
+        }
 
         if let time = values["time"], !SlurmTime.isUnlimited(time) { draft.maxDurationSeconds = try SlurmTime.seconds(time, option: "time") }
         if let minimum = values["time-min"] { draft.durationSeconds = try SlurmTime.seconds(minimum, option: "time-min") }
 
         for option in ["partition", "qos"] {
             guard let value = values[option] else { continue }
-            let lower = value.lowercased()
-            if ["preempt", "scavenger", "spot", "low", "standby"].contains(where: { lower.contains($0) }) {
+            if PreemptibleHint.matches(value) {
                 draft.jobClass = .preemptible
                 warnings.append("--\(option)=\(value): read as class preemptible (the job may be stopped with notice and requeued)")
             } else {
@@ -199,8 +201,15 @@ struct SlurmOptions {
         "export-file", "thread-spec", "tres-per-task", "x11", "delay-boot", "reboot",
     ]
 
+    /// `a × b`, refused when it overflows or passes what any spec field allows (a disk's MiB).
+    static func product(_ a: Int, _ b: Int, _ option: String) throws(ImportRefusal) -> Int {
+        let (value, overflow) = a.multipliedReportingOverflow(by: b)
+        guard !overflow, value <= JobSpec.Limits.maxDiskGiB * 1024 else { throw ImportRefusal("--\(option): \(a) × \(b) is too large") }
+        return value
+    }
+
     static func count(_ text: String, _ option: String) throws(ImportRefusal) -> Int {
-        guard let value = Int(text), value >= 0 else { throw ImportRefusal("--\(option)=\(text): not a whole number") }
+        guard let value = Int(text), value >= 0, value <= 1 << 20 else { throw ImportRefusal("--\(option)=\(text): not a whole number up to 1048576") }
         return value
     }
 
@@ -218,7 +227,7 @@ struct SlurmOptions {
         }
         guard divisor > 0 else { throw ImportRefusal("--\(option)=\(text): unknown unit '\(unit)' (K, M, G or T)") }
         let (product, overflow) = number.multipliedReportingOverflow(by: multiplier)
-        guard !overflow, product <= Int(JobSpec.Limits.maxDiskGiB) * 1024 * 1024 else { throw ImportRefusal("--\(option)=\(text): too large") }
+        guard !overflow, product <= JobSpec.Limits.maxDiskGiB * 1024 else { throw ImportRefusal("--\(option)=\(text): too large") }
         return (product + divisor - 1) / divisor
     }
 

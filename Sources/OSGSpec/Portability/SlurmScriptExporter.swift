@@ -12,6 +12,9 @@ public enum SlurmScriptExporter {
     /// The script, and a warning for each part of the spec a Slurm cluster will not enforce.
     public static func script(_ spec: JobSpec) -> (text: String, warnings: [String]) {
         var warnings: [String] = []
+        if spec.inputs != nil || spec.outputs != nil {
+            warnings.append("inputs and outputs are not carried: stage the input files and collect the results the way your cluster does")
+        }
         var lines = [
             "#!/bin/bash",
             "# Exported from the OpenStargate job spec '\(spec.name)' by `osg export --to slurm`;",
@@ -70,7 +73,8 @@ public enum SlurmScriptExporter {
             let trimmed = line.drop { $0 == " " || $0 == "\t" }
             return !trimmed.isEmpty && !trimmed.hasPrefix("#")
         }
-        guard code.count > 1, let first = code.first else { return nil }
+        // The first line must be code: comments before it would be read as the script's header.
+        guard code.count > 1, let first = code.first, first == TextLines.split(script).first else { return nil }
         if let words = ShellWords.split(first), words.first == "export" { return nil }
         return script
     }

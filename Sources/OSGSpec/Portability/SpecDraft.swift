@@ -50,7 +50,7 @@ struct SpecDraft {
             resources: ResourceRequest(
                 gpu: GPURequest(selector: gpuSelector ?? .any, countPerNode: gpus, minVRAMGiB: vramGiB),
                 cpuCores: cpu, memoryGiB: memory, diskGiB: diskGiB),
-            nodeCount: nodes, durationSeconds: min(durationSeconds ?? maxDuration, maxDuration), maxDurationSeconds: maxDuration,
+            nodeCount: nodes, durationSeconds: durationSeconds ?? maxDuration, maxDurationSeconds: maxDuration,
             maxPricePerGPUHour: price, deadline: deadline, placement: placement, carbon: carbon, jobClass: jobClass,
             retries: retries, network: network, env: env)
         let problems = spec.problems(now: options.now)
@@ -97,5 +97,16 @@ enum GPUTypeName {
         let tokens = text.split(whereSeparator: { $0 == "-" || $0 == "_" || $0 == " " }).map(String.init)
         if let model = tokens.lazy.compactMap({ GPUModel.named($0) }).first { return model }
         return zip(tokens, tokens.dropFirst()).lazy.compactMap { GPUModel.named($0 + $1) }.first
+    }
+}
+
+/// Queue, partition, QOS and priority class names that say "may be stopped".
+enum PreemptibleHint {
+    /// Whether a word of `name` (split at anything but letters and digits) is `low`, `spot`,
+    /// `scavenger` or `standby`, or starts with `preempt`.
+    static func matches(_ name: String) -> Bool {
+        name.lowercased().split { !($0.isLetter || $0.isNumber) }.contains { word in
+            ["low", "spot", "scavenger", "standby"].contains(word) || word.hasPrefix("preempt")
+        }
     }
 }

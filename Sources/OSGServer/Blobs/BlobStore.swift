@@ -1,0 +1,353 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import OSGDomain
+
+/// The coordinator's content-addressed store of job inputs and outputs (docs/API.md, "Blobs"):
+/// files named by their SHA-256, uploaded in resumable chunks, each owned by the accounts
+/// that uploaded it (or, for a job's outputs, by the job's tenant), within a quota per account.
+///
+/// On disk, under its root (created 0700, files 0600):
+/// - `data/<first two hex digits>/<hex>`: complete blobs, checked against their name;
+/// - `partial/<owner>-<hex>`: an upload under way, and `partial/<owner>-<hex>.size` its
+///   declared size;
+/// - `owners/<owner>/<hex>`: that the account owns the blob (its size, as text).
+///
+/// A chunk is written and hashed outside the actor (the actor only hands out and takes back
+/// an upload), so uploads of different blobs run in parallel. A blob is complete only once its
+/// bytes are synced and their SHA-256 matched its name; an acknowledged chunk of a partial
+/// upload may be lost to a crash, and the client resumes from the offset the store reports.
+public actor BlobStore {
+    /// Where one upload stands.
+    public struct Progress: Sendable, Hashable {
+        /// Bytes received so far.
+        public var received: Int64
+        /// The blob's size.
+        public var size: Int64
+        /// Whether the blob is complete (and so owned by the uploader).
+        public var complete: Bool
+    }
+
+    /// An upload under way, between chunks.
+    private struct Upload {
+        var size: Int64
+        var received: Int64
+        /// SHA-256 of the bytes received, when known (not after a restart until rehashed).
+        var hasher: SHA256?
+        /// A chunk is being written.
+        var busy = false
+    }
+
+    public let root: URL
+    /// Most bytes each account may own (complete blobs plus declared sizes of its uploads).
+    public let quotaBytes: Int64
+    private var usage: [String: Int64] = [:]
+    private var uploads: [String: Upload] = [:]
+
+    /// Opens (creating) the store at `root` and counts each owner's bytes.
+    public init(root: URL, quotaBytes: Int64) throws {
+        self.root = root
+        self.quotaBytes = quotaBytes
+        let manager = FileManager.default
+        for folder in ["data", "partial", "owners"] {
+            try manager.createDirectory(at: root.appendingPathComponent(folder), withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
+        try manager.setAttributes([.posixPermissions: 0o700], ofItemAtPath: root.path)
+        var usage: [String: Int64] = [:]
+        let owners = root.appendingPathComponent("owners")
+        for owner in try manager.contentsOfDirectory(atPath: owners.path) {
+            for digest in try manager.contentsOfDirectory(atPath: owners.appendingPathComponent(owner).path) {
+                let size = Int64((try? String(contentsOf: owners.appendingPathComponent(owner).appendingPathComponent(digest), encoding: .utf8)) ?? "") ?? 0
+                usage[owner, default: 0] += size
+            }
+        }
+        let partial = root.appendingPathComponent("partial")
+        var uploads: [String: Upload] = [:]
+        for name in try manager.contentsOfDirectory(atPath: partial.path) where name.hasSuffix(".size") {
+            let key = String(name.dropLast(".size".count))
+            guard let size = Int64((try? String(contentsOf: partial.appendingPathComponent(name), encoding: .utf8)) ?? ""),
+                  let owner = key.split(separator: "-").first else { continue }
+            let received = (try? manager.attributesOfItem(atPath: partial.appendingPathComponent(key).path)[.size] as? Int64) ?? 0
+            uploads[key] = Upload(size: size, received: received ?? 0, hasher: nil)
+            usage[String(owner), default: 0] += size
+        }
+        self.usage = usage
+        self.uploads = uploads
+    }
+
+    // MARK: Paths
+
+    /// Where a complete blob lives.
+    public nonisolated func dataPath(_ digest: String) -> URL {
+        root.appendingPathComponent("data").appendingPathComponent(String(digest.prefix(2))).appendingPathComponent(digest)
+    }
+
+    private nonisolated func partialPath(_ key: String) -> URL { root.appendingPathComponent("partial").appendingPathComponent(key) }
+    private nonisolated func ownerPath(_ owner: String, _ digest: String) -> URL {
+        root.appendingPathComponent("owners").appendingPathComponent(owner).appendingPathComponent(digest)
+    }
+
+    // MARK: Reading
+
+    /// The size of a complete blob, if the store has it.
+    public func size(of digest: String) -> Int64? {
+        (try? FileManager.default.attributesOfItem(atPath: dataPath(digest).path)[.size] as? Int64) ?? nil
+    }
+
+    /// Whether `owner` owns the complete blob `digest`.
+    public func owns(_ owner: String, _ digest: String) -> Bool {
+        FileManager.default.fileExists(atPath: ownerPath(owner, digest).path)
+    }
+
+    /// The blobs `owner` owns, with their sizes, sorted by digest; and the bytes it uses.
+    public func list(owner: String) -> (blobs: [(digest: String, size: Int64)], usedBytes: Int64) {
+        let folder = root.appendingPathComponent("owners").appendingPathComponent(owner)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        let blobs = names.sorted().map { name in
+            (digest: name, size: Int64((try? String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)) ?? "") ?? 0)
+        }
+        return (blobs, usage[owner] ?? 0)
+    }
+
+    /// Where `owner`'s upload of `digest` stands: complete, partial, or nothing yet (`nil`).
+    public func progress(of digest: String, owner: String) -> Progress? {
+        if owns(owner, digest), let size = size(of: digest) { return Progress(received: size, size: size, complete: true) }
+        guard let upload = uploads["\(owner)-\(digest)"] else { return nil }
+        return Progress(received: upload.received, size: upload.size, complete: false)
+    }
+
+    // MARK: Uploading
+
+    /// Takes one chunk of `owner`'s upload of `digest` (declared `size` bytes) at `offset`.
+    ///
+    /// - Throws: ``BlobError``: a chunk not at the end of what was received (`offset_mismatch`,
+    ///   409, with the offset to resume from), a size that differs from the upload's, more bytes
+    ///   than the size, the quota, a chunk of the same upload under way, a full disk (507,
+    ///   nothing received is lost), or a completed blob whose SHA-256 is not its name (the
+    ///   upload starts over).
+    public func append(_ chunk: [UInt8], to digest: String, size: Int64, offset: Int64, owner: String) async throws(BlobError) -> Progress {
+        precondition(JobDataPath.isDigest(digest) && !owner.contains("-") && !owner.contains("/"), "digests and owners are checked by the route")
+        guard size >= 0, size <= JobSpec.Limits.maxDataBytes else {
+            throw BlobError(.badRequest, "out_of_range", "size must be between 0 and \(JobSpec.Limits.maxDataBytes) bytes")
+        }
+        if let existing = self.size(of: digest) {
+            // Another account uploaded these bytes already: the digest proves the uploader has them.
+            guard existing == size else { throw BlobError(.unprocessableContent, "size_mismatch", "blob \(digest) has \(existing) bytes, not \(size)") }
+            try claim(digest, size: size, owner: owner)
+            return Progress(received: size, size: size, complete: true)
+        }
+        let key = "\(owner)-\(digest)"
+        var upload: Upload
+        if let existing = uploads[key] {
+            guard existing.size == size else {
+                throw BlobError(.conflict, "size_mismatch", "the upload of \(digest) under way declared \(existing.size) bytes, not \(size); finish it or delete it")
+            }
+            guard !existing.busy else { throw BlobError(.conflict, "upload_busy", "a chunk of this upload is being written; retry when it is done") }
+            upload = existing
+        } else {
+            guard offset == 0 else {
+                throw BlobError(.conflict, "offset_mismatch", "no upload of \(digest) under way: start at offset 0", received: 0)
+            }
+            guard (usage[owner] ?? 0) + size <= quotaBytes else {
+                throw BlobError(.contentTooLarge, "quota_exceeded", "storing \(size) more bytes would pass this account's quota of \(quotaBytes) bytes (\(usage[owner] ?? 0) used); delete blobs with osg blobs rm")
+            }
+            do {
+                try Data().write(to: partialPath(key))
+                try Data(String(size).utf8).write(to: partialPath(key + ".size"))
+            } catch {
+                throw BlobError.storage(error)
+            }
+            upload = Upload(size: size, received: 0, hasher: SHA256())
+            usage[owner, default: 0] += size
+        }
+        guard offset == upload.received else {
+            throw BlobError(.conflict, "offset_mismatch", "the upload of \(digest) has \(upload.received) bytes; send the chunk at that offset", received: upload.received)
+        }
+        guard Int64(chunk.count) <= size - offset else {
+            throw BlobError(.unprocessableContent, "too_many_bytes", "the chunk ends at \(offset + Int64(chunk.count)), past the declared size \(size)")
+        }
+        upload.busy = true
+        uploads[key] = upload
+        let path = partialPath(key)
+        let hasher = upload.hasher
+        let written = await Task.detached { () -> Result<SHA256, BlobError> in
+            Self.write(chunk, at: offset, to: path, hashingAfter: hasher)
+        }.value
+        upload.busy = false
+        switch written {
+        case .failure(let error):
+            // Nothing of this chunk counts; the hash state is rebuilt from the file when needed.
+            upload.hasher = nil
+            uploads[key] = upload
+            throw error
+        case .success(let newHasher):
+            upload.hasher = newHasher
+            upload.received = offset + Int64(chunk.count)
+            uploads[key] = upload
+        }
+        guard upload.received == size else { return Progress(received: upload.received, size: size, complete: false) }
+        return try complete(key, digest: digest, size: size, owner: owner, hasher: upload.hasher!)
+    }
+
+    /// Writes `chunk` at `offset` of the file at `path` (cutting anything after it), and the
+    /// SHA-256 state of the file's bytes up to the chunk's end (`hasher` covers those before it,
+    /// or the file is read again when it is `nil`).
+    private static func write(_ chunk: [UInt8], at offset: Int64, to path: URL, hashingAfter hasher: SHA256?) -> Result<SHA256, BlobError> {
+        let descriptor = open(path.path, O_WRONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return .failure(.storage(errno: errno, "cannot open the upload")) }
+        defer { close(descriptor) }
+        guard ftruncate(descriptor, off_t(offset)) == 0 else { return .failure(.storage(errno: errno, "cannot truncate the upload")) }
+        var state: SHA256
+        if let hasher {
+            state = hasher
+        } else {
+            do { state = try rehash(path, upTo: offset) } catch { return .failure(error) }
+        }
+        var done = 0
+        let failure: Int32? = chunk.withUnsafeBytes { bytes -> Int32? in
+            while done < bytes.count {
+                let count = pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done))
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
+                done += count
+            }
+            return nil
+        }
+        if let failure {
+            _ = ftruncate(descriptor, off_t(offset))
+            return .failure(.storage(errno: failure, "cannot write the chunk"))
+        }
+        state.update(data: chunk)
+        return .success(state)
+    }
+
+    /// SHA-256 state of the first `length` bytes of the file at `path`.
+    private static func rehash(_ path: URL, upTo length: Int64) throws(BlobError) -> SHA256 {
+        var state = SHA256()
+        guard let handle = FileHandle(forReadingAtPath: path.path) else { throw .storage(errno: errno, "cannot read the upload") }
+        defer { try? handle.close() }
+        var remaining = length
+        while remaining > 0 {
+            let data = handle.readData(ofLength: Int(min(remaining, 8 << 20)))
+            guard !data.isEmpty else { break }
+            state.update(data: data)
+            remaining -= Int64(data.count)
+        }
+        return state
+    }
+
+    /// Checks a fully received upload against its name and makes it a blob of `owner`.
+    private func complete(_ key: String, digest: String, size: Int64, owner: String, hasher: SHA256) throws(BlobError) -> Progress {
+        let actual = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let partial = partialPath(key)
+        guard actual == digest else {
+            uploads[key] = nil
+            usage[owner, default: 0] -= size
+            try? FileManager.default.removeItem(at: partial)
+            try? FileManager.default.removeItem(at: partialPath(key + ".size"))
+            throw BlobError(.unprocessableContent, "digest_mismatch", "the \(size) bytes received hash to \(actual), not \(digest); the upload was discarded, start again at offset 0")
+        }
+        let target = dataPath(digest)
+        do {
+            try Self.sync(partial)
+            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            if FileManager.default.fileExists(atPath: target.path) {
+                try FileManager.default.removeItem(at: partial)
+            } else {
+                guard rename(partial.path, target.path) == 0 else { throw BlobError.storage(errno: errno, "cannot move the blob into place") }
+                try Self.sync(target.deletingLastPathComponent())
+            }
+            try? FileManager.default.removeItem(at: partialPath(key + ".size"))
+        } catch let error as BlobError {
+            throw error
+        } catch {
+            throw .storage(error)
+        }
+        uploads[key] = nil
+        usage[owner, default: 0] -= size
+        try claim(digest, size: size, owner: owner)
+        return Progress(received: size, size: size, complete: true)
+    }
+
+    /// Makes `owner` an owner of the complete blob `digest` (within its quota).
+    public func claim(_ digest: String, size: Int64, owner: String) throws(BlobError) {
+        guard !owns(owner, digest) else { return }
+        guard (usage[owner] ?? 0) + size <= quotaBytes else {
+            throw BlobError(.contentTooLarge, "quota_exceeded", "owning \(size) more bytes would pass this account's quota of \(quotaBytes) bytes")
+        }
+        let path = ownerPath(owner, digest)
+        do {
+            try FileManager.default.createDirectory(at: path.deletingLastPathComponent(), withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try Data(String(size).utf8).write(to: path, options: .atomic)
+            try Self.sync(path.deletingLastPathComponent())
+        } catch {
+            throw .storage(error)
+        }
+        usage[owner, default: 0] += size
+    }
+
+    /// Gives up `owner`'s part of `digest`: its ownership of a complete blob (the bytes go when
+    /// nobody owns them any more), or its upload under way. Whether there was anything.
+    public func remove(_ digest: String, owner: String) -> Bool {
+        let manager = FileManager.default
+        let key = "\(owner)-\(digest)"
+        if let upload = uploads[key], !upload.busy {
+            uploads[key] = nil
+            usage[owner, default: 0] -= upload.size
+            try? manager.removeItem(at: partialPath(key))
+            try? manager.removeItem(at: partialPath(key + ".size"))
+            return true
+        }
+        guard owns(owner, digest) else { return false }
+        try? manager.removeItem(at: ownerPath(owner, digest))
+        usage[owner, default: 0] -= size(of: digest) ?? 0
+        let owners = root.appendingPathComponent("owners")
+        let stillOwned = ((try? manager.contentsOfDirectory(atPath: owners.path)) ?? []).contains {
+            manager.fileExists(atPath: owners.appendingPathComponent($0).appendingPathComponent(digest).path)
+        }
+        if !stillOwned { try? manager.removeItem(at: dataPath(digest)) }
+        return true
+    }
+
+    /// fsync of a file or directory.
+    private static func sync(_ url: URL) throws(BlobError) {
+        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw .storage(errno: errno, "cannot open \(url.lastPathComponent) to sync it") }
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else { throw .storage(errno: errno, "cannot sync \(url.lastPathComponent)") }
+    }
+}
+
+/// Why the blob store refused or failed: an HTTP status, a code and a message.
+public struct BlobError: Error, Sendable {
+    public var status: HTTPResponse.Status
+    public var code: String
+    public var message: String
+    /// For `offset_mismatch`: where the upload stands.
+    public var received: Int64?
+
+    init(_ status: HTTPResponse.Status, _ code: String, _ message: String, received: Int64? = nil) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.received = received
+    }
+
+    /// A failure of the disk: a full one is 507 (the client may retry later), others 500.
+    static func storage(errno number: Int32, _ what: String) -> BlobError {
+        if number == ENOSPC || number == EDQUOT {
+            return BlobError(.init(code: 507, reasonPhrase: "Insufficient Storage"), "disk_full", "\(what): the coordinator's disk is full; nothing received is lost, retry later")
+        }
+        return BlobError(.internalServerError, "storage_error", "\(what): \(String(cString: strerror(number)))")
+    }
+
+    static func storage(_ error: any Error) -> BlobError {
+        if let posix = error as? POSIXError { return storage(errno: posix.code.rawValue, "storage") }
+        if let cocoa = error as? CocoaError, let underlying = cocoa.userInfo[NSUnderlyingErrorKey] as? POSIXError {
+            return storage(errno: underlying.code.rawValue, "storage")
+        }
+        return BlobError(.internalServerError, "storage_error", "\(error)")
+    }
+}
