@@ -232,12 +232,13 @@ struct AgentSetup {
 
     /// The agent, ready to run.
     func agent(timing: Agent.Timing, logger: Logger) throws -> Agent {
-        try Agent(
+        let coordinator = HTTPAgentCoordinator(client: client)
+        return try Agent(
             nodes: [registration], offers: [LeaseReconciler.NodeOffer(id: registration.id, gpuIndices: hardware.gpuIndices)],
-            coordinator: HTTPAgentCoordinator(client: client), executor: executor,
+            coordinator: coordinator, executor: executor,
             stateDirectory: stateDirectory.appendingPathComponent("agent"), timing: timing, logger: logger,
             gpuReadings: hardware.simulated ? nil : Self.readGPUs,
-            gpuBenchmark: hardware.simulated ? nil : Self.benchmarkGPUs)
+            gpuBenchmark: hardware.simulated ? nil : Self.benchmarkGPUs, data: coordinator)
     }
 
     /// Real GPUs: the GPU benchmark with `python3` from the agent's PATH (PyTorch with CUDA;

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import OSGDomain
+import OSGSpec
 import NIOHTTP1
 
 /// Options every client verb shares: where the coordinator is, who signs, and the output form.
@@ -93,14 +95,21 @@ struct SubmitCommand: AsyncParsableCommand {
     @Option(name: .long, help: "With --wait: give up following after this many seconds (the job goes on; default 86400).")
     var timeout: Double = 86_400
 
+    @Option(name: .long, help: "PATH=FILE: upload FILE (resuming an interrupted upload) and add it to the spec's inputs at PATH in the job's work directory. Repeatable.")
+    var input: [String] = []
+
     @OptionGroup var options: ClientOptions
 
     func run() async throws {
-        let text: Data
+        var text: Data
         do { text = try InputFile.readData(spec) } catch { throw CleanExit.failure("\(error)") }
-        let isJSON = spec.hasSuffix(".json") || text.first == UInt8(ascii: "{")
+        var isJSON = spec.hasSuffix(".json") || text.first == UInt8(ascii: "{")
         let path = "/v1/jobs" + (pool.map { "?pool=\(pathSegment($0))" } ?? "")
         let client = try options.signingClient()
+        if !input.isEmpty {
+            text = Data(try await Self.addingInputs(input, to: text, client: client).utf8)
+            isJSON = false
+        }
         let answer = try await (wait ? options.quiet : options).call(
             client, .POST, path, body: Array(text), contentType: isJSON ? "application/json" : "application/yaml")
         let job = answer["job"] as? String ?? ""
@@ -121,6 +130,31 @@ struct SubmitCommand: AsyncParsableCommand {
         let status = final["status"] as? String ?? "?"
         if options.json { JSONOutput.print(["job": job, "status": status, "output_lines": follower.printedLines]) }
         guard status == "completed" else { throw ExitCode(1) }
+    }
+}
+
+extension SubmitCommand {
+    /// The spec with each `PATH=FILE` uploaded and added to its inputs, as YAML.
+    static func addingInputs(_ inputs: [String], to text: Data, client: CoordinatorClient) async throws -> String {
+        let read = JobSpecReader.read(String(decoding: text, as: UTF8.self), now: WallClock.now())
+        guard var spec = read.spec else {
+            throw CleanExit.failure("the spec is not valid: " + read.problems.map(\.description).joined(separator: "; "))
+        }
+        let transfer = BlobTransfer(client: client)
+        var added = spec.inputs ?? []
+        for item in inputs {
+            guard let equals = item.firstIndex(of: "="), equals != item.startIndex else {
+                throw CleanExit.failure("--input '\(item)': write PATH=FILE (PATH in the job's work directory, FILE here)")
+            }
+            let path = String(item[..<equals]), file = String(item[item.index(after: equals)...])
+            guard JobDataPath.isValid(path) else { throw CleanExit.failure("--input '\(item)': '\(path)' is not a relative path inside the work directory") }
+            let blob: OutputBlob
+            do { blob = try await transfer.upload(URL(fileURLWithPath: file)) } catch { throw CleanExit.failure("--input \(file): \(error)") }
+            FileHandle.standardError.write(Data("uploaded \(file) (\(blob.size) bytes, sha256 \(blob.sha256))\n".utf8))
+            added.append(JobInput(path: path, sha256: blob.sha256, size: blob.size))
+        }
+        spec.inputs = added
+        return JobSpecWriter.yaml(spec)
     }
 }
 

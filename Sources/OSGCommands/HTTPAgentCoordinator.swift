@@ -6,8 +6,21 @@ import OSGDomain
 
 /// The agent's view of the coordinator over its HTTP API, every write signed with the
 /// operator's key (``CoordinatorClient``).
-struct HTTPAgentCoordinator: AgentCoordinator {
+struct HTTPAgentCoordinator: AgentCoordinator, LeaseDataTransfer {
     let client: CoordinatorClient
+
+    func fetch(_ input: JobInput, to file: URL) async throws {
+        let transfer = BlobTransfer(client: client)
+        if let url = input.url {
+            try await transfer.download(url: url, sha256: input.sha256, size: input.size, to: file)
+        } else {
+            try await transfer.download(input.sha256, size: input.size, to: file)
+        }
+    }
+
+    func upload(output file: URL, job: String) async throws -> OutputBlob {
+        try await BlobTransfer(client: client).upload(file, job: job)
+    }
 
     func register(_ node: NodeRegistrationRequest) async throws(AgentCoordinatorError) {
         let answer = try await send(.POST, "/v1/nodes", body: try encode(node))
@@ -43,8 +56,10 @@ struct HTTPAgentCoordinator: AgentCoordinator {
         struct Body: Encodable {
             var reason: String
             var exit_code: Int?
+            var outputs: [OutputBlob?]?
         }
-        try Self.check(try await send(.POST, "/v1/leases/\(leaseID)/end", body: try encode(Body(reason: report.reason.rawValue, exit_code: report.exitCode))))
+        let body = Body(reason: report.reason.rawValue, exit_code: report.exitCode, outputs: report.outputs)
+        try Self.check(try await send(.POST, "/v1/leases/\(leaseID)/end", body: try encode(body)))
     }
 
     func postLogs(leaseID: String, nodeID: String, firstLine: Int, lines: [String]) async throws(AgentCoordinatorError) {

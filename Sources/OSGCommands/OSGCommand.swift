@@ -13,6 +13,8 @@ public struct OSGCommand: AsyncParsableCommand {
             ValidateCommand.self,
             ImportCommand.self,
             ExportCommand.self,
+            BlobsCommand.self,
+            ResultsCommand.self,
             KeysCommand.self,
             LedgerCommand.self,
             BenchCommand.self,

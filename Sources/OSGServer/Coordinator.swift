@@ -27,6 +27,8 @@ public final class Coordinator: Sendable {
     /// Copies of the state for reads, off the writer.
     let reader: StateReader
     let jobLogs: JobLogBuffer
+    /// Job inputs and outputs (docs/API.md, "Blobs").
+    let blobs: BlobStore
     /// Per sender, the next job-output line expected (duplicates of resent lines are dropped).
     let logCursors = LogLineCursors()
     let logger: Logger
@@ -46,7 +48,8 @@ public final class Coordinator: Sendable {
 
     private init(configuration: ServerConfiguration, writer: CommandWriter, store: CoordinatorStore, metrics: ServerMetrics,
                  snapshotter: Snapshotter, recovery: RecoveryOutcome,
-                 clock: @escaping @Sendable () -> Timestamp, logger: Logger, jobLogs: JobLogBuffer) {
+                 clock: @escaping @Sendable () -> Timestamp, logger: Logger, jobLogs: JobLogBuffer, blobs: BlobStore) {
+        self.blobs = blobs
         self.configuration = configuration
         self.writer = writer
         self.store = store
@@ -109,8 +112,10 @@ public final class Coordinator: Sendable {
                                    logger: logger, maxBatch: configuration.maxBatch,
                                    nonceRetentionSeconds: configuration.signatureWindowSeconds)
         let jobLogs = try JobLogBuffer(directory: configuration.dataDirectory + "/joblogs")
+        let blobs = try BlobStore(root: URL(fileURLWithPath: configuration.blobDirectory), quotaBytes: configuration.blobQuotaBytes)
         let coordinator = Coordinator(configuration: configuration, writer: writer, store: store, metrics: metrics,
-                                      snapshotter: snapshotter, recovery: recovery, clock: clock, logger: logger, jobLogs: jobLogs)
+                                      snapshotter: snapshotter, recovery: recovery, clock: clock, logger: logger, jobLogs: jobLogs,
+                                      blobs: blobs)
         // Requests logged within the signature window before this start stay refused as replays.
         let nonces = try await store.acceptedNonces(since: clock().secondsSinceEpoch - configuration.signatureWindowSeconds)
         coordinator.authenticator.remember(nonces)
@@ -170,6 +175,7 @@ public final class Coordinator: Sendable {
         addNodeRoutes(to: router)
         addJobRoutes(to: router)
         addMoneyRoutes(to: router)
+        addBlobRoutes(to: router)
         addShareRoutes(to: router)
         addCarbonRoutes(to: router)
         addPublicRoutes(to: router)

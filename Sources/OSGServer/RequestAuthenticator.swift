@@ -59,6 +59,8 @@ public final class RequestAuthenticator: Sendable {
         case json
         /// `application/json` or `application/yaml` (job specs).
         case jsonOrYAML
+        /// `application/octet-stream` (blob chunks).
+        case octetStream
     }
 
     /// An authenticated request: who signed it and the body they signed.
@@ -75,9 +77,13 @@ public final class RequestAuthenticator: Sendable {
     ///
     /// - Throws: ``APIError`` with 401 (authentication), 413 (body too large), 415 (content
     ///   type), 429 (request rate or body-byte budget of the key) or 400 (malformed headers).
-    public func authenticate(_ request: Request, accepting kind: BodyKind) async throws(APIError) -> Authenticated {
+    ///
+    /// - Parameter bodyLimit: a route's own body limit in place of ``maxBodyBytes`` (blob
+    ///   chunks); such a body is not charged to the key's byte budget (the blob store's quota
+    ///   bounds it).
+    public func authenticate(_ request: Request, accepting kind: BodyKind, bodyLimit: Int? = nil) async throws(APIError) -> Authenticated {
         let mediaType = try Self.mediaType(of: request, accepting: kind)
-        let body = try await readBody(request)
+        let body = try await readBody(request, limit: bodyLimit ?? maxBodyBytes)
         if kind == .none, !body.isEmpty {
             throw APIError(.badRequest, "unexpected_body", "this request takes no body")
         }
@@ -106,7 +112,7 @@ public final class RequestAuthenticator: Sendable {
                 metrics.rateLimited.increment()
                 throw APIError(.tooManyRequests, "rate_limited", "too many requests from key \(signed.signer.id.prefix(16))…; retry in \(retry.seconds) s", headers: [.retryAfter: String(retry.seconds)])
             }
-            if let byteBudget, case .failure(let retry) = byteBudget.admit(signed.signer.id, cost: Double(body.count)) {
+            if bodyLimit == nil, let byteBudget, case .failure(let retry) = byteBudget.admit(signed.signer.id, cost: Double(body.count)) {
                 metrics.rateLimited.increment()
                 throw APIError(.tooManyRequests, "byte_budget_exceeded", "key \(signed.signer.id.prefix(16))… sent more than \(Int(byteBudget.perSecond)) body bytes per second (burst \(Int(byteBudget.burst))); retry in \(retry.seconds) s", headers: [.retryAfter: String(retry.seconds)])
             }
@@ -124,8 +130,8 @@ public final class RequestAuthenticator: Sendable {
     /// The whole body, refusing more than ``maxBodyBytes`` with 413 and a body that takes
     /// longer than ``bodyDeadline`` to arrive with 408 (a slow sender cannot hold a request
     /// open by trickling bytes inside the idle timeout).
-    public func readBody(_ request: Request) async throws(APIError) -> [UInt8] {
-        let limit = maxBodyBytes
+    public func readBody(_ request: Request, limit: Int? = nil) async throws(APIError) -> [UInt8] {
+        let limit = limit ?? maxBodyBytes
         let deadline = bodyDeadline
         do {
             return try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
@@ -162,8 +168,13 @@ public final class RequestAuthenticator: Sendable {
         case (.none, _): return nil
         case (.json, "application/json"), (.jsonOrYAML, "application/json"): return "application/json"
         case (.jsonOrYAML, "application/yaml"), (.jsonOrYAML, "application/x-yaml"), (.jsonOrYAML, "text/yaml"): return "application/yaml"
+        case (.octetStream, "application/octet-stream"): return "application/octet-stream"
         default:
-            let allowed = kind == .json ? "application/json" : "application/json or application/yaml"
+            let allowed = switch kind {
+            case .json: "application/json"
+            case .octetStream: "application/octet-stream"
+            default: "application/json or application/yaml"
+            }
             throw APIError(.unsupportedMediaType, "unsupported_content_type", "Content-Type \(value.prefix(64)) is not accepted; use \(allowed)", field: "Content-Type")
         }
     }

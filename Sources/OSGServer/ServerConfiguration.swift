@@ -92,6 +92,14 @@ public struct ServerConfiguration: Sendable {
 
     /// Where the transparency-log files are published.
     public var logDirectory: String { dataDirectory + "/log" }
+    /// Where job inputs and outputs are kept (`--blobs`; default `<data>/blobs`).
+    public var blobDirectoryOverride: String?
+    /// Where job inputs and outputs are kept.
+    public var blobDirectory: String { blobDirectoryOverride ?? dataDirectory + "/blobs" }
+    /// Most bytes of blobs each account may keep (`--blob-quota-gib`).
+    public var blobQuotaBytes: Int64 = 64 << 30
+    /// Largest chunk of a blob upload, in bytes.
+    public var blobChunkBytes = 16 << 20
 
     /// Collateral, fee and slashing rules of a new log (``MoneyRules``; `osg serve
     /// --protocol-fee-bps` and friends). A store whose log predates money rules keeps its genesis.

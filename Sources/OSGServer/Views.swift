@@ -166,6 +166,10 @@ enum Views {
         /// `reservation` or `queue_p50`; absent when nothing supports an estimate.
         var estimatedStart: String?
         var estimatedStartBasis: String?
+        /// The files the job reads (fetched and checked by the agent).
+        var inputs: [JobInput]?
+        /// What the job returns; each lease's `outputs` has what came back (`osg results`).
+        var outputs: [JobOutput]?
         var leases: [Lease]
     }
 
@@ -217,6 +221,7 @@ enum Views {
             maxCost: order.spec.maxCost.description, waitingReason: state.waitingReasons[order.id],
             queuePosition: position, retries: order.spec.retryLimit, failedRuns: order.failedRuns ?? 0,
             estimatedStart: estimate?.time.description, estimatedStartBasis: estimate?.basis,
+            inputs: order.spec.inputs, outputs: order.spec.outputs,
             leases: leases.map { lease($0, in: state, withSpec: false, preemptionsByLease: preemptionsByLease) })
     }
 

@@ -16,6 +16,8 @@ struct AgentNetwork: Sendable {
 
     var url: String
     var tenant: CoordinatorClient
+    /// The tenant's key, to write a key file for the `osg` binary.
+    var tenantKey: KeyFile
     var nodes: [NodeRegistrationRequest]
     var operatorKeys: [KeyFile]
     var stateDirectories: [URL]
@@ -41,12 +43,13 @@ struct AgentNetwork: Sendable {
         var logger = Logger(label: "agent-\(nodes[index].id)")
         logger.logLevel = .warning
         let state = stateDirectories[index]
+        let coordinator = HTTPAgentCoordinator(client: CoordinatorClient(baseURL: url, key: operatorKeys[index].privateKey))
         return try Agent(
             nodes: [nodes[index]], offers: [.init(id: nodes[index].id, gpuIndices: Array(0..<nodes[index].gpus))],
-            coordinator: HTTPAgentCoordinator(client: CoordinatorClient(baseURL: url, key: operatorKeys[index].privateKey)),
+            coordinator: coordinator,
             executor: executor ?? SandboxExecutor(stateDirectory: state.appendingPathComponent("leases"), logger: logger),
             stateDirectory: state.appendingPathComponent("agent"), timing: Self.timing(), logger: logger, gpuReadings: gpuReadings,
-            gpuBenchmark: gpuBenchmark)
+            gpuBenchmark: gpuBenchmark, data: coordinator)
     }
 
     /// Starts agent `index`; cancel the task to stop it (its jobs keep running, as after a kill).
@@ -73,8 +76,9 @@ struct AgentNetwork: Sendable {
                 id: "n\(index + 1)", gpuModel: "H100", gpus: 4, vramGib: 80, cpu: 8, memoryGib: 8, diskGib: 10, region: region,
                 jurisdiction: "DE", zone: "DE", powerSource: "wind", askPrice: "1.00", stake: "0", simulated: true))
         }
-        let tenant = CoordinatorClient(baseURL: url, key: KeyFile.generate().privateKey)
-        return AgentNetwork(url: url, tenant: tenant, nodes: nodes, operatorKeys: keys, stateDirectories: directories)
+        let tenantKey = KeyFile.generate()
+        let tenant = CoordinatorClient(baseURL: url, key: tenantKey.privateKey)
+        return AgentNetwork(url: url, tenant: tenant, tenantKey: tenantKey, nodes: nodes, operatorKeys: keys, stateDirectories: directories)
     }
 
     /// The coordinator's settings for these tests: devnet faucet, a market timer of half a

@@ -1,3 +1,4 @@
+import Foundation
 import OSGDomain
 
 /// What an executor needs to run one lease's share of one node.
@@ -35,6 +36,13 @@ public struct LeaseWork: Sendable, Hashable, Codable {
     /// This node's place in a gang (0-based) and the gang's size (1 for a single node).
     public var rank: Int
     public var worldSize: Int
+    /// The job's inputs, fetched and checked: each placed read-only at its path in the work
+    /// directory.
+    public var inputs: [StagedInput] = []
+    /// The inputs the spec lists, still to fetch and check before the job starts.
+    public var wantedInputs: [JobInput] = []
+    /// What to return after the job ends (rank 0 of a gang returns them).
+    public var outputs: [JobOutput] = []
 
     public init(
         leaseID: String, jobID: String, jobName: String, command: [String], image: String? = nil, cpuCores: Int,
@@ -59,6 +67,19 @@ public struct LeaseWork: Sendable, Hashable, Codable {
 }
 
 /// How a job's process ended, as an executor saw it.
+/// An input file on the node, checked against its digest, and where the job finds it.
+public struct StagedInput: Sendable, Hashable, Codable {
+    /// The path in the job's work directory (``JobDataPath``).
+    public var path: String
+    /// The checked file on the node.
+    public var file: String
+
+    public init(path: String, file: String) {
+        self.path = path
+        self.file = file
+    }
+}
+
 public enum JobExit: Sendable, Hashable, Codable {
     /// It exited by itself with this status (0 = success).
     case exited(code: Int32)
@@ -74,6 +95,8 @@ public enum JobExit: Sendable, Hashable, Codable {
     /// sandbox could not start, the image could not be unpacked, the process vanished while
     /// the agent was down): the lease ends as a node fault, and the tenant is refunded.
     case nodeFault(String)
+    /// An input could not be fetched or did not match its digest: the job never started.
+    case inputFailed(String)
 
     /// Whether the job itself succeeded.
     public var succeeded: Bool { self == .exited(code: 0) }
@@ -136,6 +159,9 @@ public protocol LeaseExecutor: Sendable {
     /// Removes everything kept for the lease (work directory, output, status). The job must
     /// have ended.
     func cleanUp(leaseID: String) async throws
+    /// The lease's work directory on this node (outputs are collected from it after the job
+    /// ends, before ``cleanUp(leaseID:)``).
+    func workDirectory(leaseID: String) -> URL?
 }
 
 /// Why an executor could not do what was asked; `code` is stable, `message` names the fix.

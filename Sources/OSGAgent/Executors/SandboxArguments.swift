@@ -148,6 +148,10 @@ struct SandboxArguments: Sendable {
             "--size", String(tmpfsBytes), "--tmpfs", "/tmp",
             // The lease's work directory, the only host directory the job can write.
             "--bind", workDirectory, "/work",
+        ]
+        // The checked inputs, read-only at their paths (bubblewrap makes the mount points).
+        for input in work.inputs { options += ["--ro-bind", input.file, "/work/" + input.path] }
+        options += [
             // The image's working directory (its code often expects it), else the work directory.
             "--chdir", image?.workingDirectory ?? "/work",
             // bubblewrap's root tmpfs read-only: nothing writable but /work, /tmp and /dev/shm.

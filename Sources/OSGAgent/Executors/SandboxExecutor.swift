@@ -216,6 +216,10 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
         return job
     }
 
+    public func workDirectory(leaseID: String) -> URL? {
+        (try? SandboxLeaseDirectory(leaseID: leaseID, leasesDirectory: leasesDirectory))?.work
+    }
+
     /// Every lease in the state directory, running or ended: after an agent restart, a job whose
     /// supervisor still runs is running; one with a status has ended; one with neither ended as a
     /// node fault (its supervisor vanished while the agent was down).

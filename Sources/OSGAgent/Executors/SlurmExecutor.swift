@@ -139,6 +139,7 @@ public struct SlurmExecutor: LeaseExecutor {
     private func submitOnce(_ work: LeaseWork, directory: SlurmLeaseDirectory) async throws -> SlurmJob {
         try await SlurmLeaseDirectory.offPool { try directory.create() }
         if let found = try await findJob(directory) { return found }
+        try await SlurmLeaseDirectory.offPool { try StagedInputPlacement.place(work.inputs, in: directory.work) }
 
         let submission = try SlurmSubmission(work: work, directory: directory, partition: partition, baseEnvironment: commands.environment())
         try await SlurmLeaseDirectory.offPool {
@@ -192,6 +193,10 @@ public struct SlurmExecutor: LeaseExecutor {
             if let job = try await findJob(directory) { jobs[leaseID] = job }
         }
         return jobs
+    }
+
+    public func workDirectory(leaseID: String) -> URL? {
+        SlurmSubmission.isSafeLeaseID(leaseID) ? SlurmLeaseDirectory(stateDirectory: stateDirectory, leaseID: leaseID).work : nil
     }
 
     /// Removes the lease's directory (script, output, status, work directory).

@@ -78,6 +78,11 @@ public actor Agent {
     private let gpuReadings: (@Sendable () async -> [Int: GPUUsageQuery.Reading])?
     /// When the poll being acted on came back (for ``startLatencies``).
     private var pollReceived: Date?
+    /// Fetches inputs and returns outputs (`nil`: a lease with inputs fails them, one with
+    /// outputs returns none).
+    private let data: LeaseData?
+    /// Outputs already returned, by part (a resent end report does not upload them again).
+    private var collectedOutputs: [String: [OutputBlob?]] = [:]
     /// Seconds from the poll that showed a lease to its job running, newest last (at most 10,000).
     public private(set) var startLatencies: [Double] = []
     private var status: Status
@@ -92,7 +97,7 @@ public actor Agent {
                 executor: any LeaseExecutor, stateDirectory: URL, timing: Timing = Timing(), logger: Logger,
                 gpuReadings: (@Sendable () async -> [Int: GPUUsageQuery.Reading])? = nil,
                 gpuBenchmark: (@Sendable ([Int]) async -> GPUBenchmark.Outcome)? = nil,
-                hostEnergy: HostEnergyMeter? = HostEnergyMeter()) throws {
+                hostEnergy: HostEnergyMeter? = HostEnergyMeter(), data: (any LeaseDataTransfer)? = nil) throws {
         precondition(nodes.map(\.id) == offers.map(\.id), "one offer per node, in the same order")
         // Only the journal's own folder is private: the folders above it must stay traversable,
         // since sandboxed jobs run as other users under the executor's folder beside it.
@@ -109,6 +114,11 @@ public actor Agent {
         self.gpuReadings = gpuReadings
         self.hostEnergy = hostEnergy
         self.gpuBenchmark = gpuBenchmark
+        // Beside the journal's private folder, traversable: a sandboxed job, another user, reads
+        // its inputs through their read-only binds.
+        let dataDirectory = stateDirectory.deletingLastPathComponent().appendingPathComponent("lease-data", isDirectory: true)
+        try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o711])
+        self.data = data.map { LeaseData(transfer: $0, directory: dataDirectory) }
         reconciler = LeaseReconciler(nodes: offers, parts: journal.parts)
         linesSent = journal.linesSent
         status = Status(nodes: nodes.map(\.id), executor: executor.name, registered: false, leaseVersion: 0,
@@ -335,8 +345,9 @@ public actor Agent {
                     await perform(reconcile { $0.jobEnded(partID: partID, exit: .stopped) })
                 }
                 // A start under way: ``started`` finds the part stopping and stops the job.
-            case .reportEnd(let leaseID, let partID, let report):
+            case .reportEnd(let leaseID, let partID, var report):
                 await shipOutput(partID: partID, final: true)
+                report.outputs = await outputs(for: partID, reason: report.reason)
                 do {
                     try await coordinator.endLease(leaseID, report: report)
                     logger.info("lease end reported", metadata: ["lease": "\(leaseID)", "reason": "\(report.reason.rawValue)",
@@ -354,6 +365,8 @@ public actor Agent {
                 }
             case .cleanUp(let partID):
                 jobs[partID] = nil
+                collectedOutputs[partID] = nil
+                data?.cleanUp(partID: partID)
                 linesSent[partID] = nil
                 lastUsage[partID] = nil
                 usageMeters[partID] = nil
@@ -379,11 +392,52 @@ public actor Agent {
         }
         starting.insert(work.leaseID)
         let executor = self.executor
+        let data = self.data
         Task {
+            var work = work
+            if !work.wantedInputs.isEmpty {
+                do {
+                    guard let data else { throw LeaseData.InputFailure(description: "this agent does not fetch inputs") }
+                    work.inputs = try await data.stage(work.wantedInputs, partID: work.leaseID)
+                } catch {
+                    await self.inputsFailed(work, "\(error)")
+                    return
+                }
+            }
             let result: Result<any RunningJob, any Error>
             do { result = .success(try await executor.start(work)) } catch { result = .failure(error) }
             await self.started(work, result, polled: polled, at: Date())
         }
+    }
+
+    /// An input could not be staged: the lease ends as `input_failed`, and the reason is the
+    /// job's only output line.
+    private func inputsFailed(_ work: LeaseWork, _ reason: String) async {
+        starting.remove(work.leaseID)
+        if !waitingToStart.isEmpty {
+            let (next, nextPolled) = waitingToStart.removeFirst()
+            launch(next, polled: nextPolled)
+        }
+        logger.warning("an input of the lease failed", metadata: ["part": "\(work.leaseID)", "reason": "\(reason)"])
+        if let part = reconciler.parts[work.leaseID] {
+            try? await coordinator.postLogs(leaseID: part.leaseID, nodeID: part.nodeID, firstLine: 0, lines: ["osg agent: \(reason)"])
+        }
+        await perform(reconcile { $0.jobEnded(partID: work.leaseID, exit: .inputFailed(reason)) })
+    }
+
+    /// The outputs to report with a part's end: collected once from the work directory, for a
+    /// completed or failed job whose spec lists outputs (rank 0 of a gang).
+    private func outputs(for partID: String, reason: LeaseEndReason) async -> [OutputBlob?]? {
+        if let done = collectedOutputs[partID] { return done }
+        guard reason == .completed || reason == .jobFailed, let part = reconciler.parts[partID], !part.work.outputs.isEmpty,
+              let work = executor.workDirectory(leaseID: partID) else { return nil }
+        guard let data else { return part.work.outputs.map { _ in nil } }
+        let logger = self.logger
+        let collected = await data.collect(part.work.outputs, from: work, job: part.work.jobID, partID: partID) { note in
+            logger.warning("\(note)", metadata: ["part": "\(partID)"])
+        }
+        collectedOutputs[partID] = collected
+        return collected
     }
 
     /// A start came back: watch the job, or stop it if the coordinator ended the lease meanwhile.

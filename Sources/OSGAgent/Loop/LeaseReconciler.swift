@@ -45,10 +45,13 @@ public struct LeaseReconciler: Sendable {
     public struct EndReport: Sendable, Hashable, Codable {
         public var reason: LeaseEndReason
         public var exitCode: Int?
+        /// What came back for each of the spec's outputs, once the agent collected them.
+        public var outputs: [OutputBlob?]?
 
-        public init(reason: LeaseEndReason, exitCode: Int?) {
+        public init(reason: LeaseEndReason, exitCode: Int?, outputs: [OutputBlob?]? = nil) {
             self.reason = reason
             self.exitCode = exitCode
+            self.outputs = outputs
         }
     }
 
@@ -184,20 +187,22 @@ public struct LeaseReconciler: Sendable {
             if case .nodeFault = exit { return EndReport(reason: .nodeFault, exitCode: nil) }
             return nil
         }
-        return switch exit {
+        switch exit {
         case .exited(0):
             // A gang completes when its rank 0 does; the others wait for the lease to end.
-            rank == 0 ? EndReport(reason: .completed, exitCode: 0) : nil
+            return rank == 0 ? EndReport(reason: .completed, exitCode: 0) : nil
         case .exited(let code):
-            EndReport(reason: .jobFailed, exitCode: Int(code))
+            return EndReport(reason: .jobFailed, exitCode: Int(code))
         case .signalled(let signal):
-            EndReport(reason: .jobFailed, exitCode: 128 + Int(signal))
+            return EndReport(reason: .jobFailed, exitCode: 128 + Int(signal))
         case .outOfMemory:
-            EndReport(reason: .jobFailed, exitCode: 137)
+            return EndReport(reason: .jobFailed, exitCode: 137)
         case .timedOut, .stopped:
-            nil
+            return nil
         case .nodeFault:
-            EndReport(reason: .nodeFault, exitCode: nil)
+            return EndReport(reason: .nodeFault, exitCode: nil)
+        case .inputFailed:
+            return EndReport(reason: .inputFailed, exitCode: nil)
         }
     }
 
@@ -210,6 +215,8 @@ public struct LeaseReconciler: Sendable {
             networkAllowed: spec?.network ?? false,
             environment: Dictionary((lease.env ?? []).map { ($0.name, $0.value) }) { _, last in last }.merging(["OSG_GANG_NODES": lease.nodes.map(\.node).joined(separator: ",")]) { _, agent in agent },
             maxDurationSeconds: lease.maxDurationSeconds ?? spec?.durationSeconds ?? 3_600, rank: rank, worldSize: lease.nodes.count)
+        work.wantedInputs = spec?.inputs ?? []
+        work.outputs = rank == 0 ? spec?.outputs ?? [] : []
         var part = Part(leaseID: lease.id, nodeID: allocation.node, work: work, phase: .running)
         guard let indices = freeGPUIndices(on: allocation.node, count: allocation.gpus) else {
             let report = EndReport(reason: .nodeFault, exitCode: nil)

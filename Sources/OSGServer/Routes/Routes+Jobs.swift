@@ -57,6 +57,7 @@ extension Coordinator {
             guard let spec = read.spec else { throw APIError.badRequest("invalid_spec", "the spec could not be read") }
             let limits = self.configuration.writeLimits
             let tenant = auth.signer.id
+            try await self.checkBlobInputs(of: spec, tenant: tenant)
             let nowHour = self.clock().secondsSinceEpoch / 3_600
             let outcome = try await self.perform(.submitJob(spec: spec, pool: pool), by: auth) { state, unapplied throws(APIError) in
                 try WriteAdmission.job(spec, pool: pool, tenant: tenant, limits: limits, state: state, unapplied: unapplied)
