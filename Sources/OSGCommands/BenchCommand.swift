@@ -8,7 +8,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure headline performance figures.",
-        subcommands: [LedgerBenchCommand.self, MarketBench.self, MarketCoreBench.self, ServerBenchCommand.self, SnapshotBenchCommand.self, RecoveryBenchCommand.self, AgentBenchCommand.self, MoneyBenchCommand.self]
+        subcommands: [LedgerBenchCommand.self, MarketBench.self, MarketCoreBench.self, ServerBenchCommand.self, SnapshotBenchCommand.self, RecoveryBenchCommand.self, AgentBenchCommand.self, MoneyBenchCommand.self, BlobBenchCommand.self]
     )
 }
 
