@@ -284,10 +284,11 @@ struct AgentBenchCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o711])
         let logger = Self.quietLogger("osg.bench.agent")
         let executor = SandboxExecutor(stateDirectory: state.appendingPathComponent("leases"), logger: logger)
+        let client = HTTPAgentCoordinator(client: CoordinatorClient(baseURL: coordinator.url, key: Curve25519.Signing.PrivateKey()))
         let agent = try Agent(
             nodes: nodes, offers: nodes.map { .init(id: $0.id, gpuIndices: Array(0..<$0.gpus)) },
-            coordinator: HTTPAgentCoordinator(client: CoordinatorClient(baseURL: coordinator.url, key: Curve25519.Signing.PrivateKey())),
-            executor: executor, stateDirectory: state.appendingPathComponent("agent"), timing: Agent.Timing(), logger: logger)
+            coordinator: client, executor: executor, stateDirectory: state.appendingPathComponent("agent"), timing: Agent.Timing(),
+            logger: logger, data: client)
         let task = WatchedTask { try await agent.run() }
         let ready = try await Polling.until(seconds: 30) {
             if let failure = task.failure { throw CleanExit.failure("the agent stopped: \(failure)") }

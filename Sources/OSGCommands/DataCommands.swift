@@ -118,7 +118,8 @@ struct ResultsCommand: AsyncParsableCommand {
     func run() async throws {
         let client = try options.signingClient()
         let view = try await options.quiet.call(client, .GET, "/v1/jobs/\(pathSegment(job))")
-        let wanted = view["outputs"] as? [[String: Any]] ?? []
+        // The paths are private contents: in the owner's view of the job, not in its public spec.
+        let wanted = (view["contents"] as? [String: Any])?["outputs"] as? [[String: Any]] ?? view["outputs"] as? [[String: Any]] ?? []
         guard !wanted.isEmpty else { throw CleanExit.failure("job \(job) lists no outputs in its spec") }
         let leases = view["leases"] as? [[String: Any]] ?? []
         guard let returned = leases.last(where: { $0["outputs"] is [Any] })?["outputs"] as? [Any] else {

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -20,6 +21,15 @@ struct HTTPAgentCoordinator: AgentCoordinator, LeaseDataTransfer {
 
     func upload(output file: URL, job: String) async throws -> OutputBlob {
         try await BlobTransfer(client: client).upload(file, job: job)
+    }
+
+    func contents(_ digest: String) async throws -> [UInt8] {
+        let answer = try await client.send(.GET, "/v1/blobs/\(digest)", signed: true)
+        guard answer.status == 200 else { throw BlobTransfer.Failure(description: answer.errorSummary) }
+        guard answer.body.count <= 1 << 20, Hex.encode(Array(SHA256.hash(data: answer.body))) == digest else {
+            throw BlobTransfer.Failure(description: "the contents blob does not hash to \(digest)")
+        }
+        return answer.body
     }
 
     func register(_ node: NodeRegistrationRequest) async throws(AgentCoordinatorError) {

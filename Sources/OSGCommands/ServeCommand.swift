@@ -77,6 +77,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Largest request body in bytes (default 1048576).")
     var maxBodyBytes: Int?
 
+    @Option(name: .long, help: "Folder of the blob store: job inputs, outputs and private contents (default DATA/blobs; also OSG_BLOBS).")
+    var blobs: String?
+
+    @Option(name: .customLong("blob-quota-gib"), help: "Blob bytes each account may keep, GiB (default 64; also OSG_BLOB_QUOTA_GIB).")
+    var blobQuotaGiB: Int?
+
     @Option(name: .long, help: "Request-body bytes per second each key may send on average; past it, 429 (default 4194304).")
     var bodyBytesPerSecond: Int?
 
@@ -187,6 +193,11 @@ struct ServeCommand: AsyncParsableCommand {
         if let text = setting(maxBodyBytes.map(String.init), "OSG_MAX_BODY_BYTES") {
             guard let value = Int(text), value >= 1_024, value <= 64 << 20 else { throw CleanExit.failure("--max-body-bytes must be 1024-67108864; got \(text)") }
             configuration.maxBodyBytes = value
+        }
+        if let folder = setting(blobs, "OSG_BLOBS") { configuration.blobDirectoryOverride = folder }
+        if let text = setting(blobQuotaGiB.map(String.init), "OSG_BLOB_QUOTA_GIB") {
+            guard let value = Int64(text), value >= 0, value <= 1 << 20 else { throw CleanExit.failure("--blob-quota-gib must be 0-1048576; got \(text)") }
+            configuration.blobQuotaBytes = value << 30
         }
         if let text = setting(bodyBytesPerSecond.map(String.init), "OSG_BODY_BYTES_PER_SECOND") {
             guard let value = Int(text), value >= 1 else { throw CleanExit.failure("--body-bytes-per-second must be at least 1; got \(text)") }

@@ -421,6 +421,7 @@ extension CoordinatorState {
                 return Rejection(.invalidOutputs, "only a completed or failed job returns outputs, not \(reason.rawValue)")
             }
             let wanted = orders[lease.orderID]?.spec.outputs ?? []
+            guard !wanted.isEmpty else { return Rejection(.invalidOutputs, "the job's spec lists no outputs; report none") }
             guard outputs.count == wanted.count else {
                 return Rejection(.invalidOutputs, "the spec lists \(wanted.count) outputs; the end reports \(outputs.count)")
             }

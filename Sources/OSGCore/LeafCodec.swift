@@ -43,6 +43,8 @@ enum LeafCodec {
         /// `submitJob`: the spec's outputs (a `u16` count, then per output: a path string and
         /// an `i64` cap in bytes; never empty).
         static let outputs: UInt8 = 5
+        /// `submitJob`: the commitment to the job's private contents (a string: 64 hex digits).
+        static let contents: UInt8 = 6
         /// `endLease`: the job's exit code (an `i64`).
         static let exitCode: UInt8 = 1
         /// `endLease`: what came back for each output (a `u16` count, then per output a `bool`
@@ -135,6 +137,7 @@ enum LeafCodec {
                     }
                 }
             }
+            if let contents = spec.contents { writer.trailing(TrailingField.contents) { $0.string(contents) } }
         case .cancelJob(let orderID):
             writer.u8(Tag.cancelJob.rawValue)
             writer.string(orderID)
@@ -270,8 +273,10 @@ enum LeafCodec {
         case .submitJob:
             var spec = try reader.spec()
             let pool = try reader.optional("pool") { (reader: inout Reader) throws(LeafDecodingError) in try reader.string("pool") }
-            try reader.trailingFields(known: [TrailingField.retries, TrailingField.network, TrailingField.environment, TrailingField.inputs, TrailingField.outputs]) { (number, reader: inout Reader) throws(LeafDecodingError) in
-                if number == TrailingField.inputs {
+            try reader.trailingFields(known: [TrailingField.retries, TrailingField.network, TrailingField.environment, TrailingField.inputs, TrailingField.outputs, TrailingField.contents]) { (number, reader: inout Reader) throws(LeafDecodingError) in
+                if number == TrailingField.contents {
+                    spec.contents = try reader.string("contents")
+                } else if number == TrailingField.inputs {
                     let count = Int(try reader.u16("inputs count"))
                     guard count > 0 else { throw LeafDecodingError(description: "inputs are written only when there are some") }
                     var inputs: [JobInput] = []

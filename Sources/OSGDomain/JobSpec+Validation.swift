@@ -32,6 +32,8 @@ extension JobSpec {
         public static let maxDataBytes: Int64 = 1 << 40
         /// Longest input URL, in bytes.
         public static let maxURLBytes = 2_048
+        /// Most secrets of one job.
+        public static let maxSecrets = 32
         /// Most environment variables in `env`.
         public static let maxEnvironmentVariables = 128
         /// Most bytes of one environment variable's value.
@@ -51,7 +53,9 @@ extension JobSpec {
         if !Self.isValidName(name) {
             add(.invalidFormat, "name", "'\(name)' is not a valid job name: use 1-63 characters a-z, 0-9 and '-', starting and ending with a letter or digit")
         }
-        if image == nil && command == nil {
+        if contents != nil {
+            problems += committedProblems()
+        } else if image == nil && command == nil {
             add(.missingField, "image", "a job needs `image:` (a container) or `command:` (a sandboxed process)")
         }
         if let image, image.isEmpty || image.contains(where: { $0 == " " || $0 == "\t" || $0 == "\n" }) {
@@ -152,21 +156,40 @@ extension JobSpec {
         return problems
     }
 
+    /// The rules of a public spec whose contents are committed: nothing private left in it.
+    private func committedProblems() -> [SpecProblem] {
+        var problems: [SpecProblem] = []
+        if let contents, !JobDataPath.isDigest(contents) {
+            problems.append(SpecProblem(.invalidFormat, field: "contents", "must be a SHA-256 commitment: 64 lower-case hex digits"))
+        }
+        if image != nil || command != nil || env != nil || secrets != nil
+            || (inputs ?? []).contains(where: { !$0.path.isEmpty || $0.url != nil }) || (outputs ?? []).contains(where: { !$0.path.isEmpty }) {
+            problems.append(SpecProblem(.inconsistent, field: "contents", "a spec with committed contents carries no image, command, env, secrets, data paths or URLs"))
+        }
+        return problems
+    }
+
     private func dataProblems() -> [SpecProblem] {
         var problems: [SpecProblem] = []
         func add(_ code: SpecProblem.Code, _ field: String, _ message: String) {
             problems.append(SpecProblem(code, field: field, message))
         }
         let inputs = self.inputs ?? [], outputs = self.outputs ?? []
+        // Committed contents: the paths are in them (checked before the split), not here.
+        let committed = contents != nil
         if inputs.count > Limits.maxInputs { add(.outOfRange, "inputs", "lists \(inputs.count) files; at most \(Limits.maxInputs)") }
         if outputs.count > Limits.maxOutputs { add(.outOfRange, "outputs", "lists \(outputs.count) paths; at most \(Limits.maxOutputs)") }
         var paths = Set<String>()
         for (index, input) in inputs.enumerated() {
             let field = "inputs[\(index)]"
-            if !JobDataPath.isValid(input.path) {
+            if committed {
+                // Paths and URLs are private: checked before the commitment was made.
+            } else if !JobDataPath.isValid(input.path) {
                 add(.invalidFormat, "\(field).path", "'\(input.path)' is not a path inside the work directory: relative, no '..', '.' or empty parts, at most 255 bytes")
             } else if !paths.insert(input.path).inserted {
                 add(.duplicateField, "\(field).path", "'\(input.path)' is listed twice")
+            } else if let other = inputs.first(where: { $0.path.hasPrefix(input.path + "/") }) {
+                add(.inconsistent, "\(field).path", "'\(input.path)' is a file, so '\(other.path)' cannot be inside it")
             }
             if !JobDataPath.isDigest(input.sha256) {
                 add(.invalidFormat, "\(field).sha256", "must be a SHA-256 digest: 64 lower-case hex digits (osg blobs put FILE prints it)")
@@ -174,7 +197,7 @@ extension JobSpec {
             if input.size < 0 || input.size > Limits.maxDataBytes {
                 add(.outOfRange, "\(field).size", "must be between 0 and \(Limits.maxDataBytes) bytes, got \(input.size)")
             }
-            if let url = input.url {
+            if !committed, let url = input.url {
                 let lower = url.lowercased()
                 if !(lower.hasPrefix("https://") || lower.hasPrefix("http://")) || url.utf8.count > Limits.maxURLBytes
                     || url.utf8.contains(where: { $0 <= 0x20 || $0 == 0x7F }) {
@@ -182,10 +205,25 @@ extension JobSpec {
                 }
             }
         }
+        var secretNames = Set<String>()
+        for (index, secret) in (secrets ?? []).enumerated() {
+            let field = "secrets[\(index)]"
+            if !Self.isValidEnvironmentName(secret.name) || secret.name.hasPrefix("OSG_") {
+                add(.invalidFormat, "\(field).name", "'\(secret.name)' is not a variable-style name (letters, digits, '_'; not OSG_…)")
+            } else if !secretNames.insert(secret.name).inserted || (env ?? []).contains(where: { $0.name == secret.name }) {
+                add(.duplicateField, "\(field).name", "'\(secret.name)' is named twice (secrets and env share the names)")
+            }
+            if !JobDataPath.isDigest(secret.sealed) {
+                add(.invalidFormat, "\(field).sealed", "must be the SHA-256 of the sealed secret's blob")
+            }
+        }
+        if (secrets ?? []).count > Limits.maxSecrets { add(.outOfRange, "secrets", "at most \(Limits.maxSecrets) secrets") }
         var outputPaths = Set<String>()
         for (index, output) in outputs.enumerated() {
             let field = "outputs[\(index)]"
-            if !JobDataPath.isValid(output.path) {
+            if committed {
+                // As for inputs.
+            } else if !JobDataPath.isValid(output.path) {
                 add(.invalidFormat, "\(field).path", "'\(output.path)' is not a path inside the work directory: relative, no '..', '.' or empty parts, at most 255 bytes")
             } else if !outputPaths.insert(output.path).inserted {
                 add(.duplicateField, "\(field).path", "'\(output.path)' is listed twice")

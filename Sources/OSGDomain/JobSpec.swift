@@ -42,6 +42,11 @@ public struct JobSpec: Hashable, Sendable, Codable {
     public var inputs: [JobInput]?
     /// Files or directories returned to the owner after the job ends; `nil` for none.
     public var outputs: [JobOutput]?
+    /// The job's secrets (private contents only; never in the log); `nil` for none.
+    public var secrets: [JobSecret]?
+    /// In the log: the commitment to the job's private contents (``JobContents``), when the
+    /// image, command, env, data paths and secrets were taken out; `nil` in a full spec.
+    public var contents: String?
 
     /// Whether the job may reach the network.
     public var allowsNetwork: Bool { network == true }

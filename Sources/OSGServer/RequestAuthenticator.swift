@@ -81,9 +81,10 @@ public final class RequestAuthenticator: Sendable {
     /// - Parameter bodyLimit: a route's own body limit in place of ``maxBodyBytes`` (blob
     ///   chunks); such a body is not charged to the key's byte budget (the blob store's quota
     ///   bounds it).
-    public func authenticate(_ request: Request, accepting kind: BodyKind, bodyLimit: Int? = nil) async throws(APIError) -> Authenticated {
+    public func authenticate(_ request: Request, accepting kind: BodyKind, bodyLimit: Int? = nil,
+                             bodyDeadline: Duration? = nil) async throws(APIError) -> Authenticated {
         let mediaType = try Self.mediaType(of: request, accepting: kind)
-        let body = try await readBody(request, limit: bodyLimit ?? maxBodyBytes)
+        let body = try await readBody(request, limit: bodyLimit ?? maxBodyBytes, deadline: bodyDeadline)
         if kind == .none, !body.isEmpty {
             throw APIError(.badRequest, "unexpected_body", "this request takes no body")
         }
@@ -130,9 +131,9 @@ public final class RequestAuthenticator: Sendable {
     /// The whole body, refusing more than ``maxBodyBytes`` with 413 and a body that takes
     /// longer than ``bodyDeadline`` to arrive with 408 (a slow sender cannot hold a request
     /// open by trickling bytes inside the idle timeout).
-    public func readBody(_ request: Request, limit: Int? = nil) async throws(APIError) -> [UInt8] {
+    public func readBody(_ request: Request, limit: Int? = nil, deadline: Duration? = nil) async throws(APIError) -> [UInt8] {
         let limit = limit ?? maxBodyBytes
-        let deadline = bodyDeadline
+        let deadline = deadline ?? bodyDeadline
         do {
             return try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
                 group.addTask {

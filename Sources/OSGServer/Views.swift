@@ -109,6 +109,9 @@ enum Views {
         var inputs: [JobInput]?
         /// What the agent returns after the job ends.
         var outputs: [JobOutput]?
+        /// The blob of the job's private contents (image, command, env, data paths, secrets),
+        /// which the agent fetches and checks against this commitment.
+        var contents: String?
     }
 
     static func lease(_ lease: OSGDomain.Lease, in state: CoordinatorState, withSpec: Bool,
@@ -128,7 +131,7 @@ enum Views {
             spec: spec.map { LeaseSpec(name: $0.name, cpu: $0.resources.cpuCores, memoryGib: $0.resources.memoryGiB,
                                        diskGib: $0.resources.diskGiB, gpusPerNode: $0.resources.gpu.countPerNode,
                                        nodes: $0.nodeCount, durationSeconds: $0.durationSeconds, network: $0.allowsNetwork,
-                                       inputs: $0.inputs, outputs: $0.outputs) },
+                                       inputs: $0.inputs, outputs: $0.outputs, contents: $0.contents) },
             usage: usage(lease.usage))
     }
 
@@ -170,7 +173,22 @@ enum Views {
         var inputs: [JobInput]?
         /// What the job returns; each lease's `outputs` has what came back (`osg results`).
         var outputs: [JobOutput]?
+        /// The commitment to the job's private contents (in the log).
+        var contentsCommitment: String?
+        /// The private contents themselves: in the owner's view of one job only.
+        var contents: Contents?
         var leases: [Lease]
+    }
+
+    /// A job's private contents as its owner sees them.
+    struct Contents: Encodable, Sendable {
+        var commitment: String
+        var image: String?
+        var command: [String]?
+        var env: [EnvironmentVariable]?
+        var inputs: [JobInput]?
+        var outputs: [JobOutput]?
+        var secrets: [String]?
     }
 
     /// When a pending job may start: the head of the queue's reserved start when the job is the
@@ -221,7 +239,7 @@ enum Views {
             maxCost: order.spec.maxCost.description, waitingReason: state.waitingReasons[order.id],
             queuePosition: position, retries: order.spec.retryLimit, failedRuns: order.failedRuns ?? 0,
             estimatedStart: estimate?.time.description, estimatedStartBasis: estimate?.basis,
-            inputs: order.spec.inputs, outputs: order.spec.outputs,
+            inputs: order.spec.inputs, outputs: order.spec.outputs, contentsCommitment: order.spec.contents,
             leases: leases.map { lease($0, in: state, withSpec: false, preemptionsByLease: preemptionsByLease) })
     }
 

@@ -53,6 +53,15 @@ struct BlobStoreTests {
             #expect(Array(try await tail.body.collect(upTo: 1 << 20).readableBytesView) == Array(content.suffix(10)))
             #expect(try await stranger.send(.GET, "/v1/blobs/\(digest)").status == 404)
             #expect(try await stranger.send(.DELETE, "/v1/blobs/\(digest)").status == 404)
+            // Knowing the digest and size (both public once a job names the blob) is no claim:
+            // a stranger must send every byte before it owns the blob too.
+            let claim = try await stranger.send(.POST, path + "&offset=0", body: [content[0]], contentType: "application/octet-stream")
+            #expect((claim.json as? [String: Any])?["complete"] as? Bool == false, "\(claim.status) \(claim.text)")
+            #expect(try await stranger.send(.GET, "/v1/blobs/\(digest)").status == 404)
+            let proof = try await stranger.send(.POST, path + "&offset=1", body: Array(content.dropFirst()), contentType: "application/octet-stream")
+            #expect((proof.json as? [String: Any])?["complete"] as? Bool == true, "\(proof.errorSummary)")
+            #expect(try await stranger.send(.GET, "/v1/blobs/\(digest)").body == content)
+            #expect(try await stranger.send(.DELETE, "/v1/blobs/\(digest)").status == 200)
 
             // Bytes that do not hash to the name are thrown away.
             let liar = String(repeating: "ab", count: 32)

@@ -2,6 +2,7 @@ import Foundation
 import HummingbirdTesting
 import OSGCore
 import OSGServer
+import OSGDomain
 import Testing
 
 @Suite("Coordinator API: the life of a job, over every store")
@@ -52,7 +53,14 @@ struct APIFlowTests {
             #expect(leases.count == 2, "both jobs fit on the 8-GPU node")
             let lease = try #require(leases.first { $0["job"] as? String == job })
             let leaseID = try #require(lease["id"] as? String)
-            #expect(lease["image"] as? String == "ghcr.io/org/trainer:1.2")
+            // What the job runs is not in the lease view (nor the log): only the commitment to its
+            // contents, whose blob the operator of the lease may read and check.
+            #expect(lease["image"] == nil && lease["command"] == nil)
+            let commitment = try #require((lease["spec"] as? [String: Any])?["contents"] as? String)
+            let blob = try await client.signedBytes(provider, .get, "/v1/blobs/\(commitment)", at: clock.now)
+            #expect(blob.status == 200)
+            let contents = try JobContents(bytes: blob.bytes)
+            #expect(contents.commitment == commitment && contents.image == "ghcr.io/org/trainer:1.2")
             r = try await client.signed(other, .get, "/v1/leases", at: clock.now)
             #expect((r.json["leases"] as? [Any])?.isEmpty == true, "an operator sees only leases on its nodes")
 

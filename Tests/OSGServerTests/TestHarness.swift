@@ -123,6 +123,14 @@ extension TestClientProtocol {
         }
     }
 
+    /// Sends a signed request without a body and returns status and the raw body.
+    func signedBytes(_ participant: Participant, _ method: HTTPRequest.Method, _ path: String, at time: Timestamp) async throws -> (status: Int, bytes: [UInt8]) {
+        let headers = try participant.headers(method.rawValue, path, body: [], time: time, contentType: "application/json", for: try await audience())
+        return try await execute(uri: path, method: method, headers: headers, body: nil) { response in
+            (Int(response.status.code), Array(response.body.readableBytesView))
+        }
+    }
+
     /// The coordinator's origin and genesis, from `GET /v1/info` (what requests are signed for).
     func audience() async throws -> RequestAudience {
         let info = try await get("/v1/info").json

@@ -9,6 +9,8 @@ public protocol LeaseDataTransfer: Sendable {
     func fetch(_ input: JobInput, to file: URL) async throws
     /// Uploads `file` as an output of `job` (owned by the job's tenant); its digest and size.
     func upload(output file: URL, job: String) async throws -> OutputBlob
+    /// The bytes of the job-contents blob `digest` (at most 1 MiB), checked against it.
+    func contents(_ digest: String) async throws -> [UInt8]
 }
 
 /// Fetches and checks a lease's inputs before its job starts, and returns its outputs after.
@@ -29,6 +31,31 @@ public struct LeaseData: Sendable {
     /// does not answer), reported as `input_failed`.
     public struct InputFailure: Error, CustomStringConvertible {
         public var description: String
+    }
+
+    /// `work` with its private contents fetched, checked against their commitment and applied:
+    /// the image, the command, the spec's variables (under the agent's own), and the paths and
+    /// URLs of its inputs and outputs.
+    public func applyContents(to work: LeaseWork) async throws(InputFailure) -> LeaseWork {
+        guard let digest = work.contents else { return work }
+        let contents: JobContents
+        do {
+            contents = try JobContents(bytes: try await transfer.contents(digest))
+        } catch {
+            throw InputFailure(description: "the job's contents \(digest.prefix(12))… could not be fetched: \(error)")
+        }
+        guard contents.commitment == digest else { throw InputFailure(description: "the job's contents do not match their commitment") }
+        guard contents.inputs.count == work.wantedInputs.count, work.outputs.isEmpty || contents.outputs.count == work.outputs.count else {
+            throw InputFailure(description: "the job's contents list other inputs or outputs than its spec")
+        }
+        var applied = work
+        applied.image = contents.image
+        applied.command = contents.command ?? []
+        for variable in contents.env where applied.environment[variable.name] == nil { applied.environment[variable.name] = variable.value }
+        applied.wantedInputs = zip(work.wantedInputs, contents.inputs).map { JobInput(path: $1.path, sha256: $0.sha256, size: $0.size, url: $1.url) }
+        applied.outputs = zip(work.outputs, contents.outputs).map { JobOutput(path: $1, maxBytes: $0.maxBytes) }
+        applied.contents = nil
+        return applied
     }
 
     /// Fetches every input of a part (at most four at once) and checks it.

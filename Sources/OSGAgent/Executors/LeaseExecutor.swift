@@ -43,6 +43,9 @@ public struct LeaseWork: Sendable, Hashable, Codable {
     public var wantedInputs: [JobInput] = []
     /// What to return after the job ends (rank 0 of a gang returns them).
     public var outputs: [JobOutput] = []
+    /// The commitment to the job's private contents, still to fetch, check and apply
+    /// (``JobContents``); `nil` once applied, or for a spec logged in full.
+    public var contents: String?
 
     public init(
         leaseID: String, jobID: String, jobName: String, command: [String], image: String? = nil, cpuCores: Int,

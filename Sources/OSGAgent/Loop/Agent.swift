@@ -395,9 +395,14 @@ public actor Agent {
         let data = self.data
         Task {
             var work = work
-            if !work.wantedInputs.isEmpty {
+            if work.contents != nil || !work.wantedInputs.isEmpty {
                 do {
-                    guard let data else { throw LeaseData.InputFailure(description: "this agent does not fetch inputs") }
+                    guard let data else { throw LeaseData.InputFailure(description: "this agent does not fetch job contents or inputs") }
+                    work = try await data.applyContents(to: work)
+                    await self.contentsApplied(work)
+                    if work.command.isEmpty && work.image == nil {
+                        throw LeaseData.InputFailure(description: "the job's contents name neither an image nor a command")
+                    }
                     work.inputs = try await data.stage(work.wantedInputs, partID: work.leaseID)
                 } catch {
                     await self.inputsFailed(work, "\(error)")
@@ -408,6 +413,11 @@ public actor Agent {
             do { result = .success(try await executor.start(work)) } catch { result = .failure(error) }
             await self.started(work, result, polled: polled, at: Date())
         }
+    }
+
+    /// Records a part's work with its contents applied (its outputs' paths, for their return).
+    private func contentsApplied(_ work: LeaseWork) {
+        reconciler.updateWork(work)
     }
 
     /// An input could not be staged: the lease ends as `input_failed`, and the reason is the

@@ -170,6 +170,11 @@ public struct LeaseReconciler: Sendable {
         }
     }
 
+    /// Replaces a known part's work (its private contents applied before the start).
+    public mutating func updateWork(_ work: LeaseWork) {
+        parts[work.leaseID]?.work = work
+    }
+
     /// After a restart: the parts that should be running, whose jobs the executor must find
     /// again (or start, if the agent stopped between deciding and starting).
     public var partsToResume: [Part] {
@@ -217,6 +222,7 @@ public struct LeaseReconciler: Sendable {
             maxDurationSeconds: lease.maxDurationSeconds ?? spec?.durationSeconds ?? 3_600, rank: rank, worldSize: lease.nodes.count)
         work.wantedInputs = spec?.inputs ?? []
         work.outputs = rank == 0 ? spec?.outputs ?? [] : []
+        work.contents = spec?.contents
         var part = Part(leaseID: lease.id, nodeID: allocation.node, work: work, phase: .running)
         guard let indices = freeGPUIndices(on: allocation.node, count: allocation.gpus) else {
             let report = EndReport(reason: .nodeFault, exitCode: nil)
@@ -226,7 +232,7 @@ public struct LeaseReconciler: Sendable {
         }
         work.gpuIndices = indices
         part.work = work
-        if work.command.isEmpty && work.image == nil {
+        if work.command.isEmpty && work.image == nil && work.contents == nil {
             // Nothing to run is the job's own fault.
             let report = EndReport(reason: .jobFailed, exitCode: -1)
             part.phase = .ended(.exited(code: -1), report: report)

@@ -27,6 +27,9 @@ public struct PolledLease: Sendable, Hashable, Decodable {
         public var inputs: [JobInput]?
         /// What to return after the job ends.
         public var outputs: [JobOutput]?
+        /// The commitment to the job's private contents (image, command, env, data paths,
+        /// secrets), fetched from the coordinator's blob store and checked before the job starts.
+        public var contents: String?
 
         public init(name: String, cpu: Int, memoryGib: Int, diskGib: Int = 0, gpusPerNode: Int, nodes: Int = 1,
                     durationSeconds: Int64, network: Bool = false, inputs: [JobInput]? = nil, outputs: [JobOutput]? = nil) {
@@ -99,7 +102,7 @@ public struct PolledLease: Sendable, Hashable, Decodable {
 
 extension PolledLease.Spec {
     enum CodingKeys: String, CodingKey {
-        case name, cpu, nodes, network, inputs, outputs
+        case name, cpu, nodes, network, inputs, outputs, contents
         case memoryGib = "memory_gib", diskGib = "disk_gib", gpusPerNode = "gpus_per_node", durationSeconds = "duration_seconds"
     }
 }

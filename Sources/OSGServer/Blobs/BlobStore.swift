@@ -30,6 +30,8 @@ public actor BlobStore {
 
     /// An upload under way, between chunks.
     private struct Upload {
+        /// Who will own the blob (whose quota the upload counts against).
+        var owner: String
         var size: Int64
         var received: Int64
         /// SHA-256 of the bytes received, when known (not after a restart until rehashed).
@@ -65,11 +67,12 @@ public actor BlobStore {
         var uploads: [String: Upload] = [:]
         for name in try manager.contentsOfDirectory(atPath: partial.path) where name.hasSuffix(".size") {
             let key = String(name.dropLast(".size".count))
-            guard let size = Int64((try? String(contentsOf: partial.appendingPathComponent(name), encoding: .utf8)) ?? ""),
-                  let owner = key.split(separator: "-").first else { continue }
+            let fields = ((try? String(contentsOf: partial.appendingPathComponent(name), encoding: .utf8)) ?? "").split(separator: " ")
+            guard fields.count == 2, let size = Int64(fields[0]) else { continue }
+            let owner = String(fields[1])
             let received = (try? manager.attributesOfItem(atPath: partial.appendingPathComponent(key).path)[.size] as? Int64) ?? 0
-            uploads[key] = Upload(size: size, received: received ?? 0, hasher: nil)
-            usage[String(owner), default: 0] += size
+            uploads[key] = Upload(owner: owner, size: size, received: received ?? 0, hasher: nil)
+            usage[owner, default: 0] += size
         }
         self.usage = usage
         self.uploads = uploads
@@ -109,11 +112,12 @@ public actor BlobStore {
         return (blobs, usage[owner] ?? 0)
     }
 
-    /// Where `owner`'s upload of `digest` stands: complete, partial, or nothing yet (`nil`).
-    public func progress(of digest: String, owner: String) -> Progress? {
-        if owns(owner, digest), let size = size(of: digest) { return Progress(received: size, size: size, complete: true) }
-        guard let upload = uploads["\(owner)-\(digest)"] else { return nil }
-        return Progress(received: upload.received, size: upload.size, complete: false)
+    /// Where `uploader`'s upload of `digest` stands: partial, complete (it owns the blob), or
+    /// nothing yet (`nil`).
+    public func progress(of digest: String, uploader: String) -> Progress? {
+        if let upload = uploads["\(uploader)-\(digest)"] { return Progress(received: upload.received, size: upload.size, complete: false) }
+        if owns(uploader, digest), let size = size(of: digest) { return Progress(received: size, size: size, complete: true) }
+        return nil
     }
 
     // MARK: Uploading
@@ -125,20 +129,20 @@ public actor BlobStore {
     ///   than the size, the quota, a chunk of the same upload under way, a full disk (507,
     ///   nothing received is lost), or a completed blob whose SHA-256 is not its name (the
     ///   upload starts over).
-    public func append(_ chunk: [UInt8], to digest: String, size: Int64, offset: Int64, owner: String) async throws(BlobError) -> Progress {
-        precondition(JobDataPath.isDigest(digest) && !owner.contains("-") && !owner.contains("/"), "digests and owners are checked by the route")
+    public func append(_ chunk: [UInt8], to digest: String, size: Int64, offset: Int64, uploader: String, owner: String) async throws(BlobError) -> Progress {
+        precondition(JobDataPath.isDigest(digest) && !owner.contains("-") && !owner.contains("/") && !uploader.contains("-") && !uploader.contains("/"),
+                     "digests, uploaders and owners are checked by the route")
         guard size >= 0, size <= JobSpec.Limits.maxDataBytes else {
             throw BlobError(.badRequest, "out_of_range", "size must be between 0 and \(JobSpec.Limits.maxDataBytes) bytes")
         }
-        if let existing = self.size(of: digest) {
-            // Another account uploaded these bytes already: the digest proves the uploader has them.
-            guard existing == size else { throw BlobError(.unprocessableContent, "size_mismatch", "blob \(digest) has \(existing) bytes, not \(size)") }
-            try claim(digest, size: size, owner: owner)
-            return Progress(received: size, size: size, complete: true)
-        }
-        let key = "\(owner)-\(digest)"
+        // Even when the store has these bytes already, the uploader sends them all: a digest in
+        // the public log is no proof of having the bytes.
+        let key = "\(uploader)-\(digest)"
         var upload: Upload
         if let existing = uploads[key] {
+            guard existing.owner == owner else {
+                throw BlobError(.conflict, "owner_mismatch", "this key's upload of \(digest) under way is for another owner; finish it or delete it")
+            }
             guard existing.size == size else {
                 throw BlobError(.conflict, "size_mismatch", "the upload of \(digest) under way declared \(existing.size) bytes, not \(size); finish it or delete it")
             }
@@ -153,11 +157,11 @@ public actor BlobStore {
             }
             do {
                 try Data().write(to: partialPath(key))
-                try Data(String(size).utf8).write(to: partialPath(key + ".size"))
+                try Data("\(size) \(owner)".utf8).write(to: partialPath(key + ".size"))
             } catch {
                 throw BlobError.storage(error)
             }
-            upload = Upload(size: size, received: 0, hasher: SHA256())
+            upload = Upload(owner: owner, size: size, received: 0, hasher: SHA256())
             usage[owner, default: 0] += size
         }
         guard offset == upload.received else {
@@ -288,14 +292,15 @@ public actor BlobStore {
         usage[owner, default: 0] += size
     }
 
-    /// Gives up `owner`'s part of `digest`: its ownership of a complete blob (the bytes go when
-    /// nobody owns them any more), or its upload under way. Whether there was anything.
+    /// Gives up `owner`'s part of `digest`: its upload under way (as the uploader), or its
+    /// ownership of a complete blob (the bytes go when nobody owns them any more). Whether
+    /// there was anything.
     public func remove(_ digest: String, owner: String) -> Bool {
         let manager = FileManager.default
         let key = "\(owner)-\(digest)"
         if let upload = uploads[key], !upload.busy {
             uploads[key] = nil
-            usage[owner, default: 0] -= upload.size
+            usage[upload.owner, default: 0] -= upload.size
             try? manager.removeItem(at: partialPath(key))
             try? manager.removeItem(at: partialPath(key + ".size"))
             return true

@@ -12,7 +12,8 @@ extension Coordinator {
     func addBlobRoutes(to router: Router<CoordinatorRequestContext>) {
         router.post("/v1/blobs/{digest}/chunks") { request, context in
             let digest = try Self.digest(context)
-            let auth = try await self.authenticator.authenticate(request, accepting: .octetStream, bodyLimit: self.configuration.blobChunkBytes)
+            let auth = try await self.authenticator.authenticate(
+                request, accepting: .octetStream, bodyLimit: self.configuration.blobChunkBytes, bodyDeadline: .seconds(300))
             let query = request.uri.queryParameters
             guard let offset = query["offset"].flatMap({ Int64(String($0)) }), offset >= 0 else {
                 throw APIError.badRequest("invalid_parameter", "offset must be the byte offset of the chunk (0 for the first)", field: "offset")
@@ -25,7 +26,7 @@ extension Coordinator {
                 owner = try await self.outputOwner(job: job, uploader: auth.signer.id, size: size)
             }
             do {
-                let progress = try await self.blobs.append(auth.body, to: digest, size: size, offset: offset, owner: owner)
+                let progress = try await self.blobs.append(auth.body, to: digest, size: size, offset: offset, uploader: auth.signer.id, owner: owner)
                 if progress.complete { self.logger.info("blob stored", metadata: ["sha256": "\(digest)", "bytes": "\(size)", "owner": "\(owner.prefix(16))"]) }
                 return JSONResponse.response(BlobViews.progress(digest, progress))
             } catch let error as BlobError {
@@ -35,7 +36,7 @@ extension Coordinator {
         router.get("/v1/blobs/{digest}/upload") { request, context in
             let digest = try Self.digest(context)
             let auth = try await self.authenticator.authenticate(request, accepting: .none)
-            guard let progress = await self.blobs.progress(of: digest, owner: auth.signer.id) else {
+            guard let progress = await self.blobs.progress(of: digest, uploader: auth.signer.id) else {
                 throw APIError(.notFound, "no_upload", "this key has no upload of \(digest) under way and owns no such blob: start at offset 0")
             }
             return JSONResponse.response(BlobViews.progress(digest, progress))
@@ -91,6 +92,42 @@ extension Coordinator {
         }
     }
 
+    /// Splits `spec` into its public part and its private contents, stores the contents as a
+    /// blob of `tenant` (synced before the submission is logged), and returns the public spec
+    /// and the contents' digest, its commitment.
+    func commitContents(of spec: JobSpec, tenant: String) async throws -> (JobSpec, String) {
+        var generator = SystemRandomNumberGenerator()
+        let salt = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let (publicSpec, contents) = JobContents.split(spec, salt: salt)
+        let bytes = contents.bytes
+        let digest = contents.commitment
+        let stored = await storeContents(bytes, digest: digest, tenant: tenant)
+        if let failure = stored { throw Self.apiError(failure) }
+        return (publicSpec, digest)
+    }
+
+    /// Stores contents bytes as one chunk; the error, if any.
+    private func storeContents(_ bytes: [UInt8], digest: String, tenant: String) async -> BlobError? {
+        do {
+            _ = try await blobs.append(bytes, to: digest, size: Int64(bytes.count), offset: 0, uploader: tenant, owner: tenant)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    /// The owner's view of a job's private contents, read from its blob and checked against the
+    /// commitment (`nil` for a spec without one, or when the blob is gone).
+    func contentsView(of spec: JobSpec) async -> Views.Contents? {
+        guard let digest = spec.contents, await blobs.size(of: digest) != nil,
+              let data = FileManager.default.contents(atPath: blobs.dataPath(digest).path),
+              let contents = try? JobContents(bytes: Array(data)), contents.commitment == digest else { return nil }
+        let full = contents.merged(into: spec)
+        return Views.Contents(
+            commitment: digest, image: full.image, command: full.command, env: full.env, inputs: full.inputs, outputs: full.outputs,
+            secrets: full.secrets?.map(\.name))
+    }
+
     /// The digest in the path, checked.
     static func digest(_ context: CoordinatorRequestContext) throws -> String {
         let digest = try context.parameters.require("digest")
@@ -101,12 +138,13 @@ extension Coordinator {
     }
 
     /// Whether `reader` may download `digest`: it owns it, or it operates a node of a running
-    /// lease whose job reads it as an input.
+    /// lease whose job reads it as an input or has it as its private contents.
     func mayRead(_ digest: String, reader: String) async -> Bool {
         if await blobs.owns(reader, digest) { return true }
         let state = await self.reader.state(for: reader)
         for (orderID, leaseID) in state.runningLeaseOfOrder {
-            guard let inputs = state.orders[orderID]?.spec.inputs, inputs.contains(where: { $0.sha256 == digest && $0.url == nil }),
+            guard let spec = state.orders[orderID]?.spec,
+                  spec.contents == digest || (spec.inputs ?? []).contains(where: { $0.sha256 == digest && $0.url == nil }),
                   let lease = state.leases[leaseID] else { continue }
             if lease.allocations.contains(where: { state.nodes[$0.nodeID]?.node.operatorID == reader }) { return true }
         }

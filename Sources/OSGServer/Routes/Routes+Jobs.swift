@@ -58,10 +58,18 @@ extension Coordinator {
             let limits = self.configuration.writeLimits
             let tenant = auth.signer.id
             try await self.checkBlobInputs(of: spec, tenant: tenant)
+            // What the job runs stays out of the log: only its commitment goes in.
+            let (publicSpec, digest) = try await self.commitContents(of: spec, tenant: tenant)
             let nowHour = self.clock().secondsSinceEpoch / 3_600
-            let outcome = try await self.perform(.submitJob(spec: spec, pool: pool), by: auth) { state, unapplied throws(APIError) in
-                try WriteAdmission.job(spec, pool: pool, tenant: tenant, limits: limits, state: state, unapplied: unapplied)
-                try WriteAdmission.carbonCap(of: spec, state: state, nowHour: nowHour)
+            let outcome: CommandWriter.Outcome
+            do {
+                outcome = try await self.perform(.submitJob(spec: publicSpec, pool: pool), by: auth) { state, unapplied throws(APIError) in
+                    try WriteAdmission.job(publicSpec, pool: pool, tenant: tenant, limits: limits, state: state, unapplied: unapplied)
+                    try WriteAdmission.carbonCap(of: publicSpec, state: state, nowHour: nowHour)
+                }
+            } catch {
+                _ = await self.blobs.remove(digest, owner: tenant)
+                throw error
             }
             let jobID = outcome.events.lazy.compactMap { if case .jobQueued(let id, _) = $0 { id } else { nil } }.first ?? "job-\(outcome.entry.sequence)"
             return JSONResponse.response(JobAccepted(job: jobID, sequence: outcome.entry.sequence, submitted: outcome.entry.time.description),
@@ -85,7 +93,9 @@ extension Coordinator {
             let auth = try await self.authenticator.authenticate(request, accepting: .none)
             let state = await self.reader.state(for: auth.signer.id)
             let order = try Self.ownedOrder(id, tenant: auth.signer.id, in: state)
-            return JSONResponse.response(Views.job(order, in: state))
+            var view = Views.job(order, in: state)
+            view.contents = await self.contentsView(of: order.spec)
+            return JSONResponse.response(view)
         }
         router.delete("/v1/jobs/{id}") { request, context in
             let id = try context.parameters.require("id")
