@@ -140,7 +140,7 @@ let package = Package(
         // talks to the coordinator through a protocol (the HTTP client lives in OSGCommands).
         .target(
             name: "OSGAgent",
-            dependencies: ["OSGDomain", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["OSGDomain", .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto")]
         ),
         // CLI verbs as a library so tests can run them in-process.
         .target(

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Crypto
 import Foundation
 import OSGDomain
 import OSGSpec
@@ -98,6 +99,9 @@ struct SubmitCommand: AsyncParsableCommand {
     @Option(name: .long, help: "PATH=FILE: upload FILE (resuming an interrupted upload) and add it to the spec's inputs at PATH in the job's work directory. Repeatable.")
     var input: [String] = []
 
+    @Option(name: .long, help: "NAME=@FILE: seal FILE's bytes (at most 64 KiB) to the coordinator's key and give them to the job as the read-only file /run/secrets/NAME ($NAME_FILE names it) when its lease starts; never in the log. Repeatable.")
+    var secret: [String] = []
+
     @OptionGroup var options: ClientOptions
 
     func run() async throws {
@@ -106,8 +110,8 @@ struct SubmitCommand: AsyncParsableCommand {
         var isJSON = spec.hasSuffix(".json") || text.first == UInt8(ascii: "{")
         let path = "/v1/jobs" + (pool.map { "?pool=\(pathSegment($0))" } ?? "")
         let client = try options.signingClient()
-        if !input.isEmpty {
-            text = Data(try await Self.addingInputs(input, to: text, client: client).utf8)
+        if !input.isEmpty || !secret.isEmpty {
+            text = Data(try await Self.addingData(inputs: input, secrets: secret, to: text, client: client).utf8)
             isJSON = false
         }
         let answer = try await (wait ? options.quiet : options).call(
@@ -134,8 +138,9 @@ struct SubmitCommand: AsyncParsableCommand {
 }
 
 extension SubmitCommand {
-    /// The spec with each `PATH=FILE` uploaded and added to its inputs, as YAML.
-    static func addingInputs(_ inputs: [String], to text: Data, client: CoordinatorClient) async throws -> String {
+    /// The spec with each `PATH=FILE` uploaded and added to its inputs, and each `NAME=@FILE`
+    /// sealed, uploaded and added to its secrets, as YAML.
+    static func addingData(inputs: [String], secrets: [String], to text: Data, client: CoordinatorClient) async throws -> String {
         let read = JobSpecReader.read(String(decoding: text, as: UTF8.self), now: WallClock.now())
         guard var spec = read.spec else {
             throw CleanExit.failure("the spec is not valid: " + read.problems.map(\.description).joined(separator: "; "))
@@ -153,8 +158,44 @@ extension SubmitCommand {
             FileHandle.standardError.write(Data("uploaded \(file) (\(blob.size) bytes, sha256 \(blob.sha256))\n".utf8))
             added.append(JobInput(path: path, sha256: blob.sha256, size: blob.size))
         }
-        spec.inputs = added
+        spec.inputs = added.isEmpty ? nil : added
+        var sealedSecrets = spec.secrets ?? []
+        for item in secrets {
+            sealedSecrets.append(try await sealAndUpload(item, client: client))
+        }
+        spec.secrets = sealedSecrets.isEmpty ? nil : sealedSecrets
+        let problems = spec.problems(now: WallClock.now())
+        guard problems.isEmpty else { throw CleanExit.failure("the spec is not valid: " + problems.map(\.description).joined(separator: "; ")) }
         return JobSpecWriter.yaml(spec)
+    }
+
+    /// Seals `NAME=@FILE` to the coordinator's sealing key and uploads the sealed bytes.
+    static func sealAndUpload(_ item: String, client: CoordinatorClient) async throws -> JobSecret {
+        guard let equals = item.firstIndex(of: "="), item[item.index(after: equals)...].hasPrefix("@") else {
+            throw CleanExit.failure("--secret '\(item.prefix(40))': write NAME=@FILE (the value is read from FILE, never from the command line)")
+        }
+        let name = String(item[..<equals]), file = String(item[item.index(equals, offsetBy: 2)...])
+        guard JobSpec.isValidEnvironmentName(name), !name.hasPrefix("OSG_") else {
+            throw CleanExit.failure("--secret \(name): a secret's name is a variable name (letters, digits, '_'; not OSG_…)")
+        }
+        let value: Data
+        do { value = try InputFile.readData(file) } catch { throw CleanExit.failure("--secret \(name): \(error)") }
+        let info = try await client.send(.GET, "/v1/info", signed: false)
+        guard let keyHex = (info.json as? [String: Any])?["sealing_key"] as? String, let raw = Hex.decode(keyHex),
+              let key = try? Curve25519.KeyAgreement.PublicKey(rawRepresentation: raw) else {
+            throw CleanExit.failure("the coordinator publishes no sealing key at /v1/info: it cannot take secrets")
+        }
+        let sealed: [UInt8]
+        do { sealed = try SealedSecret.seal(Array(value), to: key, info: SealedSecret.submissionInfo(name: name)) } catch {
+            throw CleanExit.failure("--secret \(name): \(error.description)")
+        }
+        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("osg-sealed-\(UInt64.random(in: 0...UInt64.max))")
+        try Data(sealed).write(to: temporary, options: .withoutOverwriting)
+        defer { try? FileManager.default.removeItem(at: temporary) }
+        let blob: OutputBlob
+        do { blob = try await BlobTransfer(client: client).upload(temporary) } catch { throw CleanExit.failure("--secret \(name): \(error)") }
+        FileHandle.standardError.write(Data("sealed secret \(name) (\(value.count) bytes) for the coordinator\n".utf8))
+        return JobSecret(name: name, sealed: blob.sha256)
     }
 }
 

@@ -23,6 +23,20 @@ struct HTTPAgentCoordinator: AgentCoordinator, LeaseDataTransfer {
         try await BlobTransfer(client: client).upload(file, job: job)
     }
 
+    func secrets(leaseID: String, node: String, recipient: [UInt8]) async throws -> [(name: String, sealed: [UInt8])] {
+        let body = try JSONSerialization.data(withJSONObject: ["node": node, "recipient": Hex.encode(recipient)])
+        let answer = try await client.send(.POST, "/v1/leases/\(leaseID)/secrets", body: Array(body), signed: true)
+        guard answer.status == 200, let items = (answer.json as? [String: Any])?["secrets"] as? [[String: Any]] else {
+            throw BlobTransfer.Failure(description: answer.errorSummary)
+        }
+        return try items.map { item in
+            guard let name = item["name"] as? String, let sealed = (item["sealed"] as? String).flatMap(Hex.decode) else {
+                throw BlobTransfer.Failure(description: "the coordinator's secrets answer is malformed")
+            }
+            return (name, sealed)
+        }
+    }
+
     func contents(_ digest: String) async throws -> [UInt8] {
         let answer = try await client.send(.GET, "/v1/blobs/\(digest)", signed: true)
         guard answer.status == 200 else { throw BlobTransfer.Failure(description: answer.errorSummary) }

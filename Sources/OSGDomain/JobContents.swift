@@ -177,21 +177,16 @@ public struct JobContents: Hashable, Sendable {
 /// key when the lease starts. Only the name and the sealed blob's digest are in the job's
 /// private contents; neither is in the log.
 public struct JobSecret: Hashable, Sendable, Codable {
-    /// How the job sees the secret.
+    /// How the job sees the secret (one way so far; the byte keeps room for more).
     public enum Exposure: String, Hashable, Sendable, Codable {
-        /// A file `/run/secrets/NAME` and the variable `NAME_FILE` naming it.
+        /// A read-only file `/run/secrets/NAME` in memory, and the variable `NAME_FILE` naming it.
         case file
-        /// The variable `NAME` holding the value.
-        case env
 
-        var code: UInt8 { self == .file ? 0 : 1 }
+        var code: UInt8 { 0 }
 
         init?(code: UInt8) {
-            switch code {
-            case 0: self = .file
-            case 1: self = .env
-            default: return nil
-            }
+            guard code == 0 else { return nil }
+            self = .file
         }
     }
 
@@ -201,7 +196,7 @@ public struct JobSecret: Hashable, Sendable, Codable {
     public var sealed: String
     public var exposure: Exposure
 
-    public init(name: String, sealed: String, exposure: Exposure) {
+    public init(name: String, sealed: String, exposure: Exposure = .file) {
         self.name = name
         self.sealed = sealed
         self.exposure = exposure

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Hummingbird
 import Logging
@@ -29,6 +30,8 @@ public final class Coordinator: Sendable {
     let jobLogs: JobLogBuffer
     /// Job inputs and outputs (docs/API.md, "Blobs").
     let blobs: BlobStore
+    /// The key job secrets are sealed to (``SealingKey``).
+    let sealingKey: Curve25519.KeyAgreement.PrivateKey
     /// Per sender, the next job-output line expected (duplicates of resent lines are dropped).
     let logCursors = LogLineCursors()
     let logger: Logger
@@ -48,8 +51,10 @@ public final class Coordinator: Sendable {
 
     private init(configuration: ServerConfiguration, writer: CommandWriter, store: CoordinatorStore, metrics: ServerMetrics,
                  snapshotter: Snapshotter, recovery: RecoveryOutcome,
-                 clock: @escaping @Sendable () -> Timestamp, logger: Logger, jobLogs: JobLogBuffer, blobs: BlobStore) {
+                 clock: @escaping @Sendable () -> Timestamp, logger: Logger, jobLogs: JobLogBuffer, blobs: BlobStore,
+                 sealingKey: Curve25519.KeyAgreement.PrivateKey) {
         self.blobs = blobs
+        self.sealingKey = sealingKey
         self.configuration = configuration
         self.writer = writer
         self.store = store
@@ -115,7 +120,7 @@ public final class Coordinator: Sendable {
         let blobs = try BlobStore(root: URL(fileURLWithPath: configuration.blobDirectory), quotaBytes: configuration.blobQuotaBytes)
         let coordinator = Coordinator(configuration: configuration, writer: writer, store: store, metrics: metrics,
                                       snapshotter: snapshotter, recovery: recovery, clock: clock, logger: logger, jobLogs: jobLogs,
-                                      blobs: blobs)
+                                      blobs: blobs, sealingKey: try SealingKey.loadOrCreate(at: configuration.dataDirectory + "/sealing.key"))
         // Requests logged within the signature window before this start stay refused as replays.
         let nonces = try await store.acceptedNonces(since: clock().secondsSinceEpoch - configuration.signatureWindowSeconds)
         coordinator.authenticator.remember(nonces)
@@ -176,6 +181,7 @@ public final class Coordinator: Sendable {
         addJobRoutes(to: router)
         addMoneyRoutes(to: router)
         addBlobRoutes(to: router)
+        addSecretRoutes(to: router)
         addShareRoutes(to: router)
         addCarbonRoutes(to: router)
         addPublicRoutes(to: router)

@@ -21,6 +21,10 @@ public enum JobSpecWriter {
                 "  - { path: \(quoted(input.path)), sha256: \(input.sha256), size: \(input.size)\(input.url.map { ", url: \(quoted($0))" } ?? "") }"
             }
         }
+        if let secrets = spec.secrets {
+            lines.append("secrets:")
+            lines += secrets.map { "  - { name: \($0.name), sealed: \($0.sealed) }" }
+        }
         if let outputs = spec.outputs {
             lines.append("outputs:")
             lines += outputs.map { "  - { path: \(quoted($0.path)), max_mib: \(($0.maxBytes + (1 << 20) - 1) >> 20) }" }
@@ -49,6 +53,9 @@ public enum JobSpecWriter {
                 "{\"path\":\(quoted(input.path)),\"sha256\":\"\(input.sha256)\",\"size\":\(input.size)\(input.url.map { ",\"url\":\(quoted($0))" } ?? "")}"
             }
             fields.append("\"inputs\":[\(items.joined(separator: ","))]")
+        }
+        if let secrets = spec.secrets {
+            fields.append("\"secrets\":[\(secrets.map { "{\"name\":\(quoted($0.name)),\"sealed\":\"\($0.sealed)\"}" }.joined(separator: ","))]")
         }
         if let outputs = spec.outputs {
             let items = outputs.map { "{\"path\":\(quoted($0.path)),\"max_mib\":\(($0.maxBytes + (1 << 20) - 1) >> 20)}" }

@@ -59,7 +59,7 @@ struct SpecTreeWalker {
     /// ``problems`` before trusting it.
     mutating func readSpec(_ root: Node) -> JobSpec? {
         let top = ["name", "image", "command", "resources", "nodes", "duration", "max_duration", "max_price",
-                   "deadline", "placement", "carbon", "class", "retries", "network", "env", "inputs", "outputs"]
+                   "deadline", "placement", "carbon", "class", "retries", "network", "env", "inputs", "outputs", "secrets"]
         guard let fields = fields(of: root, at: "", known: top) else { return nil }
         let name = require(fields, "name", in: "", at: root).flatMap { string($0, "name") }
         let image = fields["image"].flatMap { string($0, "image") }
@@ -78,6 +78,7 @@ struct SpecTreeWalker {
         let env = fields["env"].map { readEnvironment($0) } ?? []
         let inputs = fields["inputs"].map { readInputs($0) } ?? []
         let outputs = fields["outputs"].map { readOutputs($0) } ?? []
+        let secrets = fields["secrets"].map { readSecrets($0) } ?? []
 
         // Fields that failed to read stand in with harmless values so the cross-field rules can
         // still run; `JobSpecReader` drops verdicts that involve a failed field.
@@ -90,7 +91,9 @@ struct SpecTreeWalker {
             placement: placement ?? Placement(), carbon: carbon ?? CarbonPolicy(), jobClass: jobClass ?? .standard,
             retries: retries ?? 0, network: network ?? false, env: env ?? [],
             inputs: inputs ?? [], outputs: outputs ?? [])
-        return spec
+        var withSecrets = spec
+        if let secrets, !secrets.isEmpty { withSecrets.secrets = secrets }
+        return withSecrets
     }
 
     /// Whether reading `field`, a field inside it or a field around it produced a problem.
@@ -212,6 +215,21 @@ struct SpecTreeWalker {
             inputs.append(JobInput(path: path, sha256: digest, size: Int64(size), url: url))
         }
         return ok ? inputs : nil
+    }
+
+    /// `secrets:`, a list of `{name, sealed}` (`osg submit --secret NAME=@FILE` writes them).
+    private mutating func readSecrets(_ node: Node) -> [JobSecret]? {
+        guard let items = items(node, "secrets", example: "[{name: HF_TOKEN, sealed: <64 hex digits>}] (osg submit --secret NAME=@FILE)") else { return nil }
+        var secrets: [JobSecret] = []
+        var ok = true
+        for (item, field) in items {
+            guard let fields = fields(of: item, at: field, known: ["name", "sealed"]) else { ok = false; continue }
+            let name = require(fields, "name", in: field, at: item).flatMap { string($0, "\(field).name") }
+            let sealed = require(fields, "sealed", in: field, at: item).flatMap { string($0, "\(field).sealed") }
+            guard let name, let sealed else { ok = false; continue }
+            secrets.append(JobSecret(name: name, sealed: sealed))
+        }
+        return ok ? secrets : nil
     }
 
     /// `outputs:`, a list of `{path, max_mib}`.

@@ -39,9 +39,9 @@ struct AgentNetwork: Sendable {
     /// with a sandbox executor unless `executor` is given.
     func agent(_ index: Int, executor: (any LeaseExecutor)? = nil,
                gpuReadings: (@Sendable () async -> [Int: GPUUsageQuery.Reading])? = nil,
-               gpuBenchmark: (@Sendable ([Int]) async -> GPUBenchmark.Outcome)? = nil) throws -> Agent {
-        var logger = Logger(label: "agent-\(nodes[index].id)")
-        logger.logLevel = .warning
+               gpuBenchmark: (@Sendable ([Int]) async -> GPUBenchmark.Outcome)? = nil, logger given: Logger? = nil) throws -> Agent {
+        var logger = given ?? Logger(label: "agent-\(nodes[index].id)")
+        if given == nil { logger.logLevel = .warning }
         let state = stateDirectories[index]
         let coordinator = HTTPAgentCoordinator(client: CoordinatorClient(baseURL: url, key: operatorKeys[index].privateKey))
         return try Agent(

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import HummingbirdTesting
 import OSGServer
 import OSGStore
@@ -12,6 +13,7 @@ enum LoopbackCoordinator {
     ///   again to restart a coordinator on its data).
     static func run<T: Sendable>(
         directory: String? = nil, configure: (inout ServerConfiguration) throws -> Void = { _ in },
+        logger: Logger = Logger(label: "openstargate.coordinator"),
         _ body: @escaping @Sendable (Int) async throws -> T
     ) async throws -> T {
         let directory = directory ?? temporaryPath("coordinator")
@@ -22,7 +24,7 @@ enum LoopbackCoordinator {
         configuration.clearIntervalSeconds = 0
         try configure(&configuration)
         let store = try await CoordinatorStore.open(dataDirectory: directory, databaseURL: nil)
-        let coordinator = try await Coordinator.open(configuration, store: store)
+        let coordinator = try await Coordinator.open(configuration, store: store, logger: logger)
         let result = try await coordinator.application().test(.live) { client in
             try await body(try #require(client.port))
         }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import OSGDomain
 
@@ -11,6 +12,8 @@ public protocol LeaseDataTransfer: Sendable {
     func upload(output file: URL, job: String) async throws -> OutputBlob
     /// The bytes of the job-contents blob `digest` (at most 1 MiB), checked against it.
     func contents(_ digest: String) async throws -> [UInt8]
+    /// The secrets of lease `leaseID` for `node`, each sealed to `recipient` (X25519, raw).
+    func secrets(leaseID: String, node: String, recipient: [UInt8]) async throws -> [(name: String, sealed: [UInt8])]
 }
 
 /// Fetches and checks a lease's inputs before its job starts, and returns its outputs after.
@@ -54,8 +57,35 @@ public struct LeaseData: Sendable {
         for variable in contents.env where applied.environment[variable.name] == nil { applied.environment[variable.name] = variable.value }
         applied.wantedInputs = zip(work.wantedInputs, contents.inputs).map { JobInput(path: $1.path, sha256: $0.sha256, size: $0.size, url: $1.url) }
         applied.outputs = zip(work.outputs, contents.outputs).map { JobOutput(path: $1, maxBytes: $0.maxBytes) }
+        applied.secretNames = contents.secrets.map(\.name)
+        for name in applied.secretNames { applied.environment[name + "_FILE"] = "/run/secrets/" + name }
         applied.contents = nil
         return applied
+    }
+
+    /// The values of a part's secrets, fetched from the coordinator sealed to a key made for
+    /// this request alone and opened here.
+    public func fetchSecrets(names: [String], leaseID: String, node: String) async throws(InputFailure) -> [LeaseSecret] {
+        guard !names.isEmpty else { return [] }
+        let key = Curve25519.KeyAgreement.PrivateKey()
+        let delivered: [(name: String, sealed: [UInt8])]
+        do {
+            delivered = try await transfer.secrets(leaseID: leaseID, node: node, recipient: Array(key.publicKey.rawRepresentation))
+        } catch {
+            throw InputFailure(description: "the job's secrets could not be fetched: \(error)")
+        }
+        var secrets: [LeaseSecret] = []
+        for name in names {
+            guard let sealed = delivered.first(where: { $0.name == name })?.sealed else {
+                throw InputFailure(description: "the coordinator did not deliver secret \(name)")
+            }
+            do {
+                secrets.append(LeaseSecret(name: name, value: try SealedSecret.open(sealed, with: key, info: SealedSecret.leaseInfo(leaseID: leaseID, name: name))))
+            } catch {
+                throw InputFailure(description: "secret \(name): \(error)")
+            }
+        }
+        return secrets
     }
 
     /// Fetches every input of a part (at most four at once) and checks it.

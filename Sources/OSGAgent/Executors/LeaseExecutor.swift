@@ -46,6 +46,16 @@ public struct LeaseWork: Sendable, Hashable, Codable {
     /// The commitment to the job's private contents, still to fetch, check and apply
     /// (``JobContents``); `nil` once applied, or for a spec logged in full.
     public var contents: String?
+    /// The names of the job's secrets (from its contents), still to fetch when it starts.
+    public var secretNames: [String] = []
+    /// The secrets' values, for the executor's start only: never encoded (the agent's journal
+    /// holds no secret), so a start after an agent restart fetches them again.
+    public var secrets: [LeaseSecret] = []
+
+    enum CodingKeys: String, CodingKey {
+        case leaseID, jobID, jobName, command, image, cpuCores, memoryGiB, diskGiB, gpuIndices, networkAllowed, environment,
+             maxDurationSeconds, rank, worldSize, inputs, wantedInputs, outputs, contents, secretNames
+    }
 
     public init(
         leaseID: String, jobID: String, jobName: String, command: [String], image: String? = nil, cpuCores: Int,
@@ -70,6 +80,17 @@ public struct LeaseWork: Sendable, Hashable, Codable {
 }
 
 /// How a job's process ended, as an executor saw it.
+/// A secret's value for a job: a read-only file `/run/secrets/<name>` in memory.
+public struct LeaseSecret: Sendable, Hashable {
+    public var name: String
+    public var value: [UInt8]
+
+    public init(name: String, value: [UInt8]) {
+        self.name = name
+        self.value = value
+    }
+}
+
 /// An input file on the node, checked against its digest, and where the job finds it.
 public struct StagedInput: Sendable, Hashable, Codable {
     /// The path in the job's work directory (``JobDataPath``).
@@ -165,6 +186,8 @@ public protocol LeaseExecutor: Sendable {
     /// The lease's work directory on this node (outputs are collected from it after the job
     /// ends, before ``cleanUp(leaseID:)``).
     func workDirectory(leaseID: String) -> URL?
+    /// Whether the executor gives a job its ``LeaseWork/secrets`` (in memory, never on disk).
+    var deliversSecrets: Bool { get }
 }
 
 /// Why an executor could not do what was asked; `code` is stable, `message` names the fix.

@@ -53,9 +53,11 @@ struct SandboxArguments: Sendable {
     ///   - tmpfsBytes: the size of the job's `/tmp` and `/dev/shm` each (memory-backed).
     ///   - image: the config of the image whose root filesystem `root` is, if any: its
     ///     environment (under the spec's) and its working directory (instead of `/work`).
+    ///   - secretFiles: the lease's secrets on the host's memory file system, each bound
+    ///     read-only at `/run/secrets/<name>`.
     init(
         work: LeaseWork, workDirectory: String, root: SandboxRootFilesystem, layout: SandboxHostLayout, tmpfsBytes: Int64,
-        image: OCIImageConfiguration? = nil
+        image: OCIImageConfiguration? = nil, secretFiles: [(name: String, file: String)] = []
     ) {
         precondition(workDirectory.hasPrefix("/"), "bubblewrap needs an absolute work directory")
         precondition(tmpfsBytes > 0)
@@ -151,6 +153,7 @@ struct SandboxArguments: Sendable {
         ]
         // The checked inputs, read-only at their paths (bubblewrap makes the mount points).
         for input in work.inputs { options += ["--ro-bind", input.file, "/work/" + input.path] }
+        for secret in secretFiles { options += ["--ro-bind", secret.file, "/run/secrets/" + secret.name] }
         options += [
             // The image's working directory (its code often expects it), else the work directory.
             "--chdir", image?.workingDirectory ?? "/work",

@@ -216,6 +216,40 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
         return job
     }
 
+    /// Secrets reach the job as files of a memory file system, bound read-only.
+    public var deliversSecrets: Bool { true }
+
+    /// Where a lease's secrets live while it runs: a folder of the host's /dev/shm (memory,
+    /// never a disk), removed with the lease.
+    static func secretsDirectory(leaseID: String) -> URL {
+        URL(fileURLWithPath: "/dev/shm/osg-secrets-\(leaseID)", isDirectory: true)
+    }
+
+    /// Writes `secrets` into the lease's secrets folder, each file readable by `uid` only.
+    static func writeSecrets(_ secrets: [LeaseSecret], leaseID: String, uid: uid_t?) throws -> [(name: String, file: String)] {
+        guard !secrets.isEmpty else { return [] }
+        let folder = secretsDirectory(leaseID: leaseID)
+        guard FileManager.default.fileExists(atPath: "/dev/shm") else {
+            throw ExecutorError("no_memory_filesystem", "secrets need /dev/shm (a memory file system) on this host")
+        }
+        try? FileManager.default.removeItem(at: folder)
+        guard mkdir(folder.path, 0o711) == 0 else { throw ExecutorError("secrets_failed", "cannot create \(folder.path): \(String(cString: strerror(errno)))") }
+        var files: [(name: String, file: String)] = []
+        for secret in secrets {
+            let path = folder.appendingPathComponent(secret.name).path
+            let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o400)
+            guard descriptor >= 0 else { throw ExecutorError("secrets_failed", "cannot create a secret file: \(String(cString: strerror(errno)))") }
+            defer { close(descriptor) }
+            let written = secret.value.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            guard written == secret.value.count else { throw ExecutorError("secrets_failed", "cannot write a secret file") }
+            if let uid, fchown(descriptor, uid, gid_t(uid)) != 0 {
+                throw ExecutorError("secrets_failed", "cannot give a secret file to the lease's user: \(String(cString: strerror(errno)))")
+            }
+            files.append((secret.name, path))
+        }
+        return files
+    }
+
     public func workDirectory(leaseID: String) -> URL? {
         (try? SandboxLeaseDirectory(leaseID: leaseID, leasesDirectory: leasesDirectory))?.work
     }
@@ -252,6 +286,7 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
                 throw ExecutorError("lease_running", "lease \(leaseID) still runs: kill() it and wait for exit() before cleanUp")
             }
             if let cgroup = cgroupPath(leaseID) { removeCgroup(cgroup) }
+            try? FileManager.default.removeItem(at: Self.secretsDirectory(leaseID: leaseID))
             let uid = Self.recordedUID(directory)
             do {
                 try FileManager.default.removeItem(at: directory.root)
@@ -345,9 +380,10 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
             try SandboxFiles.makeDirectory(directory.root, mode: 0o711)
             try SandboxFiles.makeDirectory(directory.work, mode: 0o700, owner: uid ?? geteuid())
             let memoryBytes = Int64(work.memoryGiB) << 30
+            let secretFiles = try Self.writeSecrets(work.secrets, leaseID: work.leaseID, uid: uid)
             let arguments = SandboxArguments(
                 work: work, workDirectory: directory.work.path, root: root, layout: .current(), tmpfsBytes: memoryBytes,
-                image: image?.configuration
+                image: image?.configuration, secretFiles: secretFiles
             )
             try SandboxFiles.writeNew(uid.map { "\($0)\n" } ?? "\n", to: directory.jobUID)
             try SandboxFiles.writeNew(SandboxFiles.nulSeparated(arguments.options), to: directory.bwrapArguments)
@@ -386,6 +422,7 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
             return SandboxJob(
                 directory: directory, supervisor: identity, isChild: true, cpuTime: cpuTime(work.leaseID, uid: uid), logger: logger)
         } catch {
+            try? FileManager.default.removeItem(at: Self.secretsDirectory(leaseID: work.leaseID))
             try? FileManager.default.removeItem(at: directory.root)
             releaseUID(uid)
             throw error

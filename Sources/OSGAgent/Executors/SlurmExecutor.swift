@@ -195,6 +195,9 @@ public struct SlurmExecutor: LeaseExecutor {
         return jobs
     }
 
+    /// A Slurm job may run on another host than the agent: secrets are not delivered there.
+    public var deliversSecrets: Bool { false }
+
     public func workDirectory(leaseID: String) -> URL? {
         SlurmSubmission.isSafeLeaseID(leaseID) ? SlurmLeaseDirectory(stateDirectory: stateDirectory, leaseID: leaseID).work : nil
     }

@@ -395,13 +395,20 @@ public actor Agent {
         let data = self.data
         Task {
             var work = work
-            if work.contents != nil || !work.wantedInputs.isEmpty {
+            if work.contents != nil || !work.wantedInputs.isEmpty || !work.secretNames.isEmpty {
                 do {
                     guard let data else { throw LeaseData.InputFailure(description: "this agent does not fetch job contents or inputs") }
                     work = try await data.applyContents(to: work)
                     await self.contentsApplied(work)
                     if work.command.isEmpty && work.image == nil {
                         throw LeaseData.InputFailure(description: "the job's contents name neither an image nor a command")
+                    }
+                    if !work.secretNames.isEmpty {
+                        guard executor.deliversSecrets else {
+                            throw LeaseData.InputFailure(description: "this node's \(executor.name) executor cannot deliver secrets (its jobs may run on other hosts)")
+                        }
+                        guard let part = await self.part(work.leaseID) else { return }
+                        work.secrets = try await data.fetchSecrets(names: work.secretNames, leaseID: part.leaseID, node: part.nodeID)
                     }
                     work.inputs = try await data.stage(work.wantedInputs, partID: work.leaseID)
                 } catch {
@@ -413,6 +420,11 @@ public actor Agent {
             do { result = .success(try await executor.start(work)) } catch { result = .failure(error) }
             await self.started(work, result, polled: polled, at: Date())
         }
+    }
+
+    /// The part a start belongs to.
+    private func part(_ partID: String) -> LeaseReconciler.Part? {
+        reconciler.parts[partID]
     }
 
     /// Records a part's work with its contents applied (its outputs' paths, for their return).

@@ -90,6 +90,9 @@ extension Coordinator {
                 throw APIError(.unprocessableContent, "size_mismatch", "inputs[\(index)]: blob \(input.sha256) has \(size) bytes, the spec says \(input.size)", field: "inputs[\(index)].size")
             }
         }
+        for (index, secret) in (spec.secrets ?? []).enumerated() where await !blobs.owns(tenant, secret.sealed) {
+            throw APIError(.unprocessableContent, "unknown_blob", "secrets[\(index)]: this key owns no sealed secret \(secret.sealed) (osg submit --secret NAME=@FILE uploads it)", field: "secrets[\(index)].sealed")
+        }
     }
 
     /// Splits `spec` into its public part and its private contents, stores the contents as a
@@ -119,9 +122,7 @@ extension Coordinator {
     /// The owner's view of a job's private contents, read from its blob and checked against the
     /// commitment (`nil` for a spec without one, or when the blob is gone).
     func contentsView(of spec: JobSpec) async -> Views.Contents? {
-        guard let digest = spec.contents, await blobs.size(of: digest) != nil,
-              let data = FileManager.default.contents(atPath: blobs.dataPath(digest).path),
-              let contents = try? JobContents(bytes: Array(data)), contents.commitment == digest else { return nil }
+        guard let digest = spec.contents, let contents = await contents(of: spec) else { return nil }
         let full = contents.merged(into: spec)
         return Views.Contents(
             commitment: digest, image: full.image, command: full.command, env: full.env, inputs: full.inputs, outputs: full.outputs,

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import OSGAuth
+import OSGDomain
 
 extension Coordinator {
     /// Liveness, readiness, metrics and the API description.
@@ -18,7 +19,8 @@ extension Coordinator {
         router.get("/v1/info") { _, _ in
             JSONResponse.response(InfoView(
                 origin: self.audience.origin, genesis: self.audience.genesisHex, governance: self.governanceID,
-                signatureScheme: SignedRequest.scheme, signatureWindowSeconds: self.configuration.signatureWindowSeconds))
+                signatureScheme: SignedRequest.scheme, signatureWindowSeconds: self.configuration.signatureWindowSeconds,
+                sealingKey: Hex.encode(Array(self.sealingKey.publicKey.rawRepresentation))))
         }
         router.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
@@ -40,6 +42,8 @@ extension Coordinator {
         var signatureScheme: String
         /// How far a request's timestamp may be from the server's clock.
         var signatureWindowSeconds: Int64
+        /// The X25519 public key (hex) job secrets are sealed to (`osg submit --secret`).
+        var sealingKey: String
     }
 
     struct ReadyView: Encodable {

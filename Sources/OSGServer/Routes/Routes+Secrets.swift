@@ -1,0 +1,75 @@
+import Crypto
+import Foundation
+import Hummingbird
+import OSGCore
+import OSGDomain
+
+/// `POST /v1/leases/{id}/secrets` (docs/API.md, "Secrets"): the agent of a leased node gets the
+/// job's secrets resealed to a key it presents, when the lease runs. The coordinator opens each
+/// sealed blob with its sealing key and seals the value again at once; the value is never
+/// stored, logged or answered in clear.
+extension Coordinator {
+    struct SecretsRequest: Decodable {
+        var node: String
+        var recipient: String
+        enum CodingKeys: String, CodingKey, CaseIterable { case node, recipient }
+
+        init(from decoder: any Decoder) throws {
+            try StrictJSON.rejectUnknownKeys(in: decoder, allowed: Set(CodingKeys.allCases.map(\.rawValue)))
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            node = try c.decode(String.self, forKey: .node)
+            recipient = try c.decode(String.self, forKey: .recipient)
+        }
+    }
+
+    struct ResealedSecret: Encodable {
+        var name: String
+        /// The value sealed to the recipient (``SealedSecret``), hex.
+        var sealed: String
+    }
+
+    func addSecretRoutes(to router: Router<CoordinatorRequestContext>) {
+        router.post("/v1/leases/{id}/secrets") { request, context in
+            let leaseID = try context.parameters.require("id")
+            let auth = try await self.authenticator.authenticate(request, accepting: .json)
+            let body = try StrictJSON.decode(SecretsRequest.self, from: auth.body)
+            guard let raw = Hex.decode(body.recipient), raw.count == 32,
+                  let recipient = try? Curve25519.KeyAgreement.PublicKey(rawRepresentation: raw) else {
+                throw APIError.badRequest("invalid_recipient", "recipient must be an X25519 public key: 64 hex digits", field: "recipient")
+            }
+            let state = await self.reader.state(for: auth.signer.id)
+            guard let lease = state.leases[leaseID], lease.end == nil,
+                  lease.allocations.contains(where: { $0.nodeID == body.node }),
+                  state.nodes[body.node]?.node.operatorID == auth.signer.id,
+                  let order = state.orders[lease.orderID] else {
+                throw APIError(.notFound, "unknown_lease", "no running lease \(leaseID.prefix(64)) on a node of this key named \(body.node.prefix(64))")
+            }
+            guard let contents = await self.contents(of: order.spec) else {
+                return JSONResponse.response(["secrets": [ResealedSecret]()])
+            }
+            var resealed: [ResealedSecret] = []
+            for secret in contents.secrets {
+                guard await self.blobs.owns(order.tenantID, secret.sealed),
+                      let sealed = FileManager.default.contents(atPath: self.blobs.dataPath(secret.sealed).path) else {
+                    throw APIError(.conflict, "secret_unavailable", "the sealed value of secret \(secret.name) is gone from the tenant's blobs")
+                }
+                do {
+                    let value = try SealedSecret.open(Array(sealed), with: self.sealingKey, info: SealedSecret.submissionInfo(name: secret.name))
+                    let again = try SealedSecret.seal(value, to: recipient, info: SealedSecret.leaseInfo(leaseID: leaseID, name: secret.name))
+                    resealed.append(ResealedSecret(name: secret.name, sealed: Hex.encode(again)))
+                } catch {
+                    throw APIError(.conflict, "secret_unavailable", "secret \(secret.name): \((error as? SealedSecret.Failure)?.description ?? "cannot be resealed")")
+                }
+            }
+            return JSONResponse.response(["secrets": resealed])
+        }
+    }
+
+    /// A spec's private contents, read from their blob and checked against the commitment.
+    func contents(of spec: JobSpec) async -> JobContents? {
+        guard let digest = spec.contents, await blobs.size(of: digest) != nil,
+              let data = FileManager.default.contents(atPath: blobs.dataPath(digest).path),
+              let contents = try? JobContents(bytes: Array(data)), contents.commitment == digest else { return nil }
+        return contents
+    }
+}
