@@ -80,6 +80,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Folder of the blob store: job inputs, outputs and private contents (default DATA/blobs; also OSG_BLOBS).")
     var blobs: String?
 
+    @Option(name: .customLong("blob-bucket"), help: "Keep complete blobs in an S3-compatible bucket, http(s)://host[:port]/bucket (path-style); credentials from OSG_S3_ACCESS_KEY_ID and OSG_S3_SECRET_ACCESS_KEY (else AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY). Also OSG_BLOB_BUCKET.")
+    var blobBucket: String?
+
+    @Option(name: .customLong("blob-bucket-region"), help: "The bucket's region, for request signing (default us-east-1).")
+    var blobBucketRegion = "us-east-1"
+
     @Option(name: .customLong("blob-quota-gib"), help: "Blob bytes each account may keep, GiB (default 64; also OSG_BLOB_QUOTA_GIB).")
     var blobQuotaGiB: Int?
 
@@ -195,6 +201,18 @@ struct ServeCommand: AsyncParsableCommand {
             configuration.maxBodyBytes = value
         }
         if let folder = setting(blobs, "OSG_BLOBS") { configuration.blobDirectoryOverride = folder }
+        if let bucket = setting(blobBucket, "OSG_BLOB_BUCKET") {
+            let environment = ProcessInfo.processInfo.environment
+            guard let id = environment["OSG_S3_ACCESS_KEY_ID"] ?? environment["AWS_ACCESS_KEY_ID"],
+                  let secret = environment["OSG_S3_SECRET_ACCESS_KEY"] ?? environment["AWS_SECRET_ACCESS_KEY"] else {
+                throw CleanExit.failure("--blob-bucket needs credentials in OSG_S3_ACCESS_KEY_ID and OSG_S3_SECRET_ACCESS_KEY (never on the command line)")
+            }
+            do {
+                configuration.blobBucket = try S3Bucket(url: bucket, region: blobBucketRegion, accessKeyID: id, secretAccessKey: secret)
+            } catch {
+                throw CleanExit.failure("--blob-bucket: \(error)")
+            }
+        }
         if let text = setting(blobQuotaGiB.map(String.init), "OSG_BLOB_QUOTA_GIB") {
             guard let value = Int64(text), value >= 0, value <= 1 << 20 else { throw CleanExit.failure("--blob-quota-gib must be 0-1048576; got \(text)") }
             configuration.blobQuotaBytes = value << 30

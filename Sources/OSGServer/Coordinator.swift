@@ -117,7 +117,8 @@ public final class Coordinator: Sendable {
                                    logger: logger, maxBatch: configuration.maxBatch,
                                    nonceRetentionSeconds: configuration.signatureWindowSeconds)
         let jobLogs = try JobLogBuffer(directory: configuration.dataDirectory + "/joblogs")
-        let blobs = try BlobStore(root: URL(fileURLWithPath: configuration.blobDirectory), quotaBytes: configuration.blobQuotaBytes)
+        let blobs = try BlobStore(root: URL(fileURLWithPath: configuration.blobDirectory), quotaBytes: configuration.blobQuotaBytes,
+                                  bucket: configuration.blobBucket)
         let coordinator = Coordinator(configuration: configuration, writer: writer, store: store, metrics: metrics,
                                       snapshotter: snapshotter, recovery: recovery, clock: clock, logger: logger, jobLogs: jobLogs,
                                       blobs: blobs, sealingKey: try SealingKey.loadOrCreate(at: configuration.dataDirectory + "/sealing.key"))

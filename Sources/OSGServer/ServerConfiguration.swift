@@ -98,6 +98,8 @@ public struct ServerConfiguration: Sendable {
     public var blobDirectory: String { blobDirectoryOverride ?? dataDirectory + "/blobs" }
     /// Most bytes of blobs each account may keep (`--blob-quota-gib`).
     public var blobQuotaBytes: Int64 = 64 << 30
+    /// An S3-compatible bucket for complete blobs (`--blob-bucket`); `nil`: the blob folder.
+    public var blobBucket: S3Bucket?
     /// Largest chunk of a blob upload, in bytes.
     public var blobChunkBytes = 16 << 20
 

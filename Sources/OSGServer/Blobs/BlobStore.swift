@@ -41,17 +41,20 @@ public actor BlobStore {
     }
 
     public let root: URL
+    /// Where complete blobs live when the operator configured a bucket (`nil`: under `data/`).
+    public let bucket: S3Bucket?
     /// Most bytes each account may own (complete blobs plus declared sizes of its uploads).
     public let quotaBytes: Int64
     private var usage: [String: Int64] = [:]
     private var uploads: [String: Upload] = [:]
 
     /// Opens (creating) the store at `root` and counts each owner's bytes.
-    public init(root: URL, quotaBytes: Int64) throws {
+    public init(root: URL, quotaBytes: Int64, bucket: S3Bucket? = nil) throws {
         self.root = root
+        self.bucket = bucket
         self.quotaBytes = quotaBytes
         let manager = FileManager.default
-        for folder in ["data", "partial", "owners"] {
+        for folder in ["data", "partial", "owners", "remote"] {
             try manager.createDirectory(at: root.appendingPathComponent(folder), withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
         try manager.setAttributes([.posixPermissions: 0o700], ofItemAtPath: root.path)
@@ -85,6 +88,9 @@ public actor BlobStore {
         root.appendingPathComponent("data").appendingPathComponent(String(digest.prefix(2))).appendingPathComponent(digest)
     }
 
+    /// The size record of a complete blob kept in the bucket.
+    private nonisolated func remotePath(_ digest: String) -> URL { root.appendingPathComponent("remote").appendingPathComponent(digest) }
+
     private nonisolated func partialPath(_ key: String) -> URL { root.appendingPathComponent("partial").appendingPathComponent(key) }
     private nonisolated func ownerPath(_ owner: String, _ digest: String) -> URL {
         root.appendingPathComponent("owners").appendingPathComponent(owner).appendingPathComponent(digest)
@@ -94,7 +100,18 @@ public actor BlobStore {
 
     /// The size of a complete blob, if the store has it.
     public func size(of digest: String) -> Int64? {
-        (try? FileManager.default.attributesOfItem(atPath: dataPath(digest).path)[.size] as? Int64) ?? nil
+        if bucket != nil {
+            return (try? String(contentsOf: remotePath(digest), encoding: .utf8)).flatMap { Int64($0) }
+        }
+        return (try? FileManager.default.attributesOfItem(atPath: dataPath(digest).path)[.size] as? Int64) ?? nil
+    }
+
+    /// The whole of a small complete blob (job contents, sealed secrets), from the disk or the
+    /// bucket; `nil` when there is none or it is larger than `limit`.
+    public func read(_ digest: String, upTo limit: Int) async -> [UInt8]? {
+        guard let size = size(of: digest), size <= Int64(limit) else { return nil }
+        if let bucket { return try? await bucket.read(digest, upTo: limit) }
+        return FileManager.default.contents(atPath: dataPath(digest).path).map(Array.init)
     }
 
     /// Whether `owner` owns the complete blob `digest`.
@@ -190,7 +207,7 @@ public actor BlobStore {
             uploads[key] = upload
         }
         guard upload.received == size else { return Progress(received: upload.received, size: size, complete: false) }
-        return try complete(key, digest: digest, size: size, owner: owner, hasher: upload.hasher!)
+        return try await complete(key, digest: digest, size: size, owner: owner, hasher: upload.hasher!)
     }
 
     /// Writes `chunk` at `offset` of the file at `path` (cutting anything after it), and the
@@ -243,7 +260,7 @@ public actor BlobStore {
     }
 
     /// Checks a fully received upload against its name and makes it a blob of `owner`.
-    private func complete(_ key: String, digest: String, size: Int64, owner: String, hasher: SHA256) throws(BlobError) -> Progress {
+    private func complete(_ key: String, digest: String, size: Int64, owner: String, hasher: SHA256) async throws(BlobError) -> Progress {
         let actual = hasher.finalize().map { String(format: "%02x", $0) }.joined()
         let partial = partialPath(key)
         guard actual == digest else {
@@ -252,6 +269,21 @@ public actor BlobStore {
             try? FileManager.default.removeItem(at: partial)
             try? FileManager.default.removeItem(at: partialPath(key + ".size"))
             throw BlobError(.unprocessableContent, "digest_mismatch", "the \(size) bytes received hash to \(actual), not \(digest); the upload was discarded, start again at offset 0")
+        }
+        if let bucket {
+            do {
+                if self.size(of: digest) == nil { try await bucket.put(digest, file: partial, size: size) }
+                try Data(String(size).utf8).write(to: remotePath(digest), options: .atomic)
+                try Self.sync(remotePath(digest).deletingLastPathComponent())
+                try FileManager.default.removeItem(at: partial)
+                try? FileManager.default.removeItem(at: partialPath(key + ".size"))
+            } catch {
+                throw BlobError(.badGateway, "bucket_error", "the blob store's bucket did not take the blob: \(error); retry the last chunk")
+            }
+            uploads[key] = nil
+            usage[owner, default: 0] -= size
+            try claim(digest, size: size, owner: owner)
+            return Progress(received: size, size: size, complete: true)
         }
         let target = dataPath(digest)
         do {
@@ -312,7 +344,13 @@ public actor BlobStore {
         let stillOwned = ((try? manager.contentsOfDirectory(atPath: owners.path)) ?? []).contains {
             manager.fileExists(atPath: owners.appendingPathComponent($0).appendingPathComponent(digest).path)
         }
-        if !stillOwned { try? manager.removeItem(at: dataPath(digest)) }
+        if !stillOwned {
+            try? manager.removeItem(at: dataPath(digest))
+            if let bucket, manager.fileExists(atPath: remotePath(digest).path) {
+                try? manager.removeItem(at: remotePath(digest))
+                Task { try? await bucket.delete(digest) }
+            }
+        }
         return true
     }
 

@@ -48,20 +48,30 @@ extension Coordinator {
                 throw APIError(.notFound, "unknown_blob", "no blob \(digest) that this key may read: its owner's, or an input of a running lease on this key's nodes")
             }
             var headers: HTTPFields = [.contentType: "application/octet-stream", .acceptRanges: "bytes", .eTag: "\"\(digest)\""]
-            let path = self.blobs.dataPath(digest).path
-            guard let rangeHeader = request.headers[.range] else {
-                headers[.contentLength] = String(size)
-                let body = size == 0 ? ResponseBody() : try await FileIO().loadFile(path: path, range: 0...Int(size - 1), context: context, chunkLength: 1 << 20)
-                return Response(status: .ok, headers: headers, body: body)
+            var range: ClosedRange<Int64>?
+            if let rangeHeader = request.headers[.range] {
+                guard let asked = Self.byteRange(rangeHeader, size: size) else {
+                    throw APIError(.rangeNotSatisfiable, "invalid_range", "Range must be bytes=START- or bytes=START-END within the blob's \(size) bytes", field: "Range",
+                                   headers: [.contentRange: "bytes */\(size)"])
+                }
+                range = asked
+                headers[.contentRange] = "bytes \(asked.lowerBound)-\(asked.upperBound)/\(size)"
             }
-            guard let range = Self.byteRange(rangeHeader, size: size) else {
-                throw APIError(.rangeNotSatisfiable, "invalid_range", "Range must be bytes=START- or bytes=START-END within the blob's \(size) bytes", field: "Range",
-                               headers: [.contentRange: "bytes */\(size)"])
+            headers[.contentLength] = String(range.map { Int64($0.count) } ?? size)
+            let status: HTTPResponse.Status = range == nil ? .ok : .partialContent
+            guard size > 0 else { return Response(status: status, headers: headers, body: ResponseBody()) }
+            let bytes = range ?? 0...(size - 1)
+            if let bucket = self.blobs.bucket {
+                do {
+                    let response = try await bucket.get(digest, range: range)
+                    return Response(status: status, headers: headers, body: ResponseBody(asyncSequence: response.body))
+                } catch {
+                    throw APIError(.badGateway, "bucket_error", "the blob store's bucket did not answer: \(error)")
+                }
             }
-            headers[.contentLength] = String(range.count)
-            headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(size)"
-            let body = try await FileIO().loadFile(path: path, range: Int(range.lowerBound)...Int(range.upperBound), context: context, chunkLength: 1 << 20)
-            return Response(status: .partialContent, headers: headers, body: body)
+            let body = try await FileIO().loadFile(
+                path: self.blobs.dataPath(digest).path, range: Int(bytes.lowerBound)...Int(bytes.upperBound), context: context, chunkLength: 1 << 20)
+            return Response(status: status, headers: headers, body: body)
         }
         router.delete("/v1/blobs/{digest}") { request, context in
             let digest = try Self.digest(context)

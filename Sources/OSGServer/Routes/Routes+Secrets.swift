@@ -50,7 +50,7 @@ extension Coordinator {
             var resealed: [ResealedSecret] = []
             for secret in contents.secrets {
                 guard await self.blobs.owns(order.tenantID, secret.sealed),
-                      let sealed = FileManager.default.contents(atPath: self.blobs.dataPath(secret.sealed).path) else {
+                      let sealed = await self.blobs.read(secret.sealed, upTo: 1 << 20) else {
                     throw APIError(.conflict, "secret_unavailable", "the sealed value of secret \(secret.name) is gone from the tenant's blobs")
                 }
                 do {
@@ -67,9 +67,8 @@ extension Coordinator {
 
     /// A spec's private contents, read from their blob and checked against the commitment.
     func contents(of spec: JobSpec) async -> JobContents? {
-        guard let digest = spec.contents, await blobs.size(of: digest) != nil,
-              let data = FileManager.default.contents(atPath: blobs.dataPath(digest).path),
-              let contents = try? JobContents(bytes: Array(data)), contents.commitment == digest else { return nil }
+        guard let digest = spec.contents, let bytes = await blobs.read(digest, upTo: 1 << 20),
+              let contents = try? JobContents(bytes: bytes), contents.commitment == digest else { return nil }
         return contents
     }
 }
