@@ -47,40 +47,61 @@ struct BlobTransfer: Sendable {
         if offset == size, try await isComplete(digest) { return OutputBlob(sha256: digest, size: size) }
         var failures = 0
         while true {
-            try handle.seek(toOffset: UInt64(offset))
-            let chunk = Array(try handle.read(upToCount: chunkBytes) ?? Data())
-            var path = "/v1/blobs/\(digest)/chunks?offset=\(offset)&size=\(size)"
-            if let job { path += "&job=\(job)" }
-            let answer: CoordinatorClient.Answer
-            do {
-                answer = try await client.send(.POST, path, body: chunk, contentType: "application/octet-stream", signed: true, timeout: .seconds(300))
-            } catch {
-                failures += 1
-                guard failures < attempts else { throw Failure(description: "upload of \(url.lastPathComponent) failed: \(error)") }
-                try await Task.sleep(for: .milliseconds(200 << failures))
-                offset = try await uploadedBytes(digest)
-                continue
+            // Two chunks in flight: the coordinator writes one while the next arrives.
+            let first = offset
+            let chunks = try (0..<2).compactMap { index -> (offset: Int64, bytes: [UInt8])? in
+                let start = first + Int64(index * chunkBytes)
+                guard start < size || (size == 0 && index == 0) else { return nil }
+                try handle.seek(toOffset: UInt64(start))
+                return (start, Array(try handle.read(upToCount: chunkBytes) ?? Data()))
             }
-            switch answer.status {
-            case 200:
-                let object = answer.json as? [String: Any]
-                if object?["complete"] as? Bool == true { return OutputBlob(sha256: digest, size: size) }
-                offset = (object?["received"] as? Int64) ?? Int64(object?["received"] as? Int ?? 0)
+            if chunks.contains(where: { $0.bytes.isEmpty && size > 0 }) { throw Failure(description: "\(url.path) shrank while it was being uploaded") }
+            let answers = await withTaskGroup(of: (Int64, Result<CoordinatorClient.Answer, any Error>).self) { group in
+                for chunk in chunks {
+                    var path = "/v1/blobs/\(digest)/chunks?offset=\(chunk.offset)&size=\(size)"
+                    if let job { path += "&job=\(job)" }
+                    let client = self.client
+                    group.addTask {
+                        do {
+                            return (chunk.offset, .success(try await client.send(.POST, path, body: chunk.bytes, contentType: "application/octet-stream", signed: true, timeout: .seconds(300))))
+                        } catch {
+                            return (chunk.offset, .failure(error))
+                        }
+                    }
+                }
+                var results: [(Int64, Result<CoordinatorClient.Answer, any Error>)] = []
+                for await result in group { results.append(result) }
+                return results.sorted { $0.0 < $1.0 }.map(\.1)
+            }
+            var progressed = false
+            var refusal: String?
+            for answer in answers {
+                guard case .success(let reply) = answer else { continue }
+                if reply.status == 200 {
+                    let object = reply.json as? [String: Any]
+                    if object?["complete"] as? Bool == true { return OutputBlob(sha256: digest, size: size) }
+                    progressed = true
+                } else if !(reply.status == 409 || reply.status == 429 || reply.status >= 500) {
+                    refusal = reply.errorSummary
+                }
+            }
+            if let refusal { throw Failure(description: "upload of \(url.lastPathComponent) refused: \(refusal)") }
+            if progressed {
                 failures = 0
-            case 409 where Self.code(answer) == "offset_mismatch":
+            } else {
                 failures += 1
-                guard failures < attempts else { throw Failure(description: "upload of \(url.lastPathComponent): \(answer.errorSummary)") }
-                offset = try await uploadedBytes(digest)
-            case 409, 429, 500...599:
-                failures += 1
-                guard failures < attempts else { throw Failure(description: "upload of \(url.lastPathComponent): \(answer.errorSummary)") }
+                guard failures < attempts else {
+                    let reason = answers.map { answer in
+                        switch answer {
+                        case .success(let reply): reply.errorSummary
+                        case .failure(let error): "\(error)"
+                        }
+                    }.joined(separator: "; ")
+                    throw Failure(description: "upload of \(url.lastPathComponent) failed: \(reason)")
+                }
                 try await Task.sleep(for: .milliseconds(200 << failures))
-                offset = try await uploadedBytes(digest)
-            default:
-                throw Failure(description: "upload of \(url.lastPathComponent) refused: \(answer.errorSummary)")
             }
-            // Empty files complete with their first (empty) chunk; nothing else sends an empty one.
-            if chunk.isEmpty && size > 0 { throw Failure(description: "\(url.path) shrank while it was being uploaded") }
+            offset = try await uploadedBytes(digest)
         }
     }
 

@@ -155,6 +155,13 @@ public actor BlobStore {
         // Even when the store has these bytes already, the uploader sends them all: a digest in
         // the public log is no proof of having the bytes.
         let key = "\(uploader)-\(digest)"
+        // A client may keep two chunks in flight: a chunk that arrives while the one before it
+        // is still being written waits for it (a bounded time), so the next chunk's transfer and
+        // signature check overlap the previous one's write.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while let pending = uploads[key], pending.busy || pending.received < offset, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(2))
+        }
         var upload: Upload
         if let existing = uploads[key] {
             guard existing.owner == owner else {
