@@ -51,11 +51,14 @@ struct BlobTransfer: Sendable {
             let first = offset
             let chunks = try (0..<2).compactMap { index -> (offset: Int64, bytes: [UInt8])? in
                 let start = first + Int64(index * chunkBytes)
-                guard start < size || (size == 0 && index == 0) else { return nil }
+                // An empty chunk at the end completes an upload whose bytes all arrived (after a
+                // failure of the store at completion, or for an empty file).
+                if start == size && index == 0 { return (start, []) }
+                guard start < size else { return nil }
                 try handle.seek(toOffset: UInt64(start))
                 return (start, Array(try handle.read(upToCount: chunkBytes) ?? Data()))
             }
-            if chunks.contains(where: { $0.bytes.isEmpty && size > 0 }) { throw Failure(description: "\(url.path) shrank while it was being uploaded") }
+            if chunks.contains(where: { $0.bytes.isEmpty && $0.offset < size }) { throw Failure(description: "\(url.path) shrank while it was being uploaded") }
             let answers = await withTaskGroup(of: (Int64, Result<CoordinatorClient.Answer, any Error>).self) { group in
                 for chunk in chunks {
                     var path = "/v1/blobs/\(digest)/chunks?offset=\(chunk.offset)&size=\(size)"

@@ -186,7 +186,7 @@ extension SubmitCommand {
             throw CleanExit.failure("the coordinator publishes no sealing key at /v1/info: it cannot take secrets")
         }
         let sealed: [UInt8]
-        do { sealed = try SealedSecret.seal(Array(value), to: key, info: SealedSecret.submissionInfo(name: name)) } catch {
+        do { sealed = try SealedSecret.seal(Array(value), to: key, info: SealedSecret.submissionInfo(name: name, tenant: client.signerID ?? "")) } catch {
             throw CleanExit.failure("--secret \(name): \(error.description)")
         }
         let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("osg-sealed-\(UInt64.random(in: 0...UInt64.max))")

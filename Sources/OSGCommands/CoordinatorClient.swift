@@ -63,7 +63,7 @@ struct CoordinatorClient: Sendable {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         if baseURL.lowercased().hasPrefix("https:") { request.tlsConfiguration = trust.tlsConfiguration }
-        if !body.isEmpty {
+        if !body.isEmpty || contentType == "application/octet-stream" {
             request.headers.add(name: "Content-Type", value: contentType)
             request.body = .bytes(ByteBuffer(bytes: body))
         }

@@ -184,7 +184,7 @@ extension JobSpec {
             let field = "inputs[\(index)]"
             if committed {
                 // Paths and URLs are private: checked before the commitment was made.
-            } else if !JobDataPath.isValid(input.path) {
+            } else if !JobDataPath.isValid(input.path) || input.path.hasSuffix("/") {
                 add(.invalidFormat, "\(field).path", "'\(input.path)' is not a path inside the work directory: relative, no '..', '.' or empty parts, at most 255 bytes")
             } else if !paths.insert(input.path).inserted {
                 add(.duplicateField, "\(field).path", "'\(input.path)' is listed twice")

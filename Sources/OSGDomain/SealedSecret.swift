@@ -13,8 +13,9 @@ public enum SealedSecret {
     /// Largest secret value, in bytes.
     public static let maxValueBytes = 64 << 10
 
-    /// The `info` of a secret sealed to the coordinator.
-    public static func submissionInfo(name: String) -> Data { Data("openstargate secret v1\n\(name)".utf8) }
+    /// The `info` of a secret sealed to the coordinator by `tenant` (its hex key): a sealed
+    /// value copied into another tenant's job does not open.
+    public static func submissionInfo(name: String, tenant: String) -> Data { Data("openstargate secret v1\n\(tenant)\n\(name)".utf8) }
 
     /// The `info` of a secret resealed to a leased node's agent.
     public static func leaseInfo(leaseID: String, name: String) -> Data { Data("openstargate lease secret v1\n\(leaseID)\n\(name)".utf8) }

@@ -51,6 +51,11 @@ public struct LeaseData: Sendable {
         guard contents.inputs.count == work.wantedInputs.count, work.outputs.isEmpty || contents.outputs.count == work.outputs.count else {
             throw InputFailure(description: "the job's contents list other inputs or outputs than its spec")
         }
+        // What the coordinator checked at submission, checked again here: the node trusts no one.
+        guard contents.inputs.allSatisfy({ JobDataPath.isValid($0.path) && !$0.path.hasSuffix("/") }), contents.outputs.allSatisfy(JobDataPath.isValid),
+              contents.secrets.allSatisfy({ JobSpec.isValidEnvironmentName($0.name) && !$0.name.hasPrefix("OSG_") }) else {
+            throw InputFailure(description: "the job's contents name a path or a secret that is not allowed")
+        }
         var applied = work
         applied.image = contents.image
         applied.command = contents.command ?? []

@@ -407,7 +407,9 @@ public actor Agent {
                         guard executor.deliversSecrets else {
                             throw LeaseData.InputFailure(description: "this node's \(executor.name) executor cannot deliver secrets (its jobs may run on other hosts)")
                         }
-                        guard let part = await self.part(work.leaseID) else { return }
+                        guard let part = await self.part(work.leaseID) else {
+                            throw LeaseData.InputFailure(description: "the lease's part is no longer known to the agent")
+                        }
                         work.secrets = try await data.fetchSecrets(names: work.secretNames, leaseID: part.leaseID, node: part.nodeID)
                     }
                     work.inputs = try await data.stage(work.wantedInputs, partID: work.leaseID)

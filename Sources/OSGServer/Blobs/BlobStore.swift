@@ -285,7 +285,7 @@ public actor BlobStore {
                 try FileManager.default.removeItem(at: partial)
                 try? FileManager.default.removeItem(at: partialPath(key + ".size"))
             } catch {
-                throw BlobError(.badGateway, "bucket_error", "the blob store's bucket did not take the blob: \(error); retry the last chunk")
+                throw BlobError(.badGateway, "bucket_error", "the blob store's bucket did not take the blob: \(error); retry with an empty chunk at offset \(size)")
             }
             uploads[key] = nil
             usage[owner, default: 0] -= size

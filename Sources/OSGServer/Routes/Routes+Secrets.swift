@@ -44,17 +44,19 @@ extension Coordinator {
                   let order = state.orders[lease.orderID] else {
                 throw APIError(.notFound, "unknown_lease", "no running lease \(leaseID.prefix(64)) on a node of this key named \(body.node.prefix(64))")
             }
+            guard order.spec.contents != nil else { return JSONResponse.response(["secrets": [ResealedSecret]()]) }
             guard let contents = await self.contents(of: order.spec) else {
-                return JSONResponse.response(["secrets": [ResealedSecret]()])
+                throw APIError(.serviceUnavailable, "contents_unavailable", "the job's contents cannot be read from the blob store now; retry")
             }
             var resealed: [ResealedSecret] = []
             for secret in contents.secrets {
                 guard await self.blobs.owns(order.tenantID, secret.sealed),
-                      let sealed = await self.blobs.read(secret.sealed, upTo: 1 << 20) else {
-                    throw APIError(.conflict, "secret_unavailable", "the sealed value of secret \(secret.name) is gone from the tenant's blobs")
+                      let sealed = await self.blobs.read(secret.sealed, upTo: 1 << 20),
+                      Hex.encode(Array(SHA256.hash(data: sealed))) == secret.sealed else {
+                    throw APIError(.conflict, "secret_unavailable", "the sealed value of secret \(secret.name) is gone from the tenant's blobs or does not match its digest")
                 }
                 do {
-                    let value = try SealedSecret.open(Array(sealed), with: self.sealingKey, info: SealedSecret.submissionInfo(name: secret.name))
+                    let value = try SealedSecret.open(Array(sealed), with: self.sealingKey, info: SealedSecret.submissionInfo(name: secret.name, tenant: order.tenantID))
                     let again = try SealedSecret.seal(value, to: recipient, info: SealedSecret.leaseInfo(leaseID: leaseID, name: secret.name))
                     resealed.append(ResealedSecret(name: secret.name, sealed: Hex.encode(again)))
                 } catch {
