@@ -45,6 +45,14 @@ struct RawConnection {
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// ``receive()`` on a thread of its own: a blocking read on the cooperative pool (two
+    /// threads on a two-core machine) would starve the in-process server it waits for.
+    func receiveOffPool() async -> String {
+        await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: self.receive()) }.start()
+        }
+    }
+
     func shutdownWrite() { shutdown(descriptor, Int32(SHUT_WR)) }
     func closeConnection() { close(descriptor) }
 }
@@ -67,7 +75,7 @@ struct SlowAndTruncatedBodyTests {
             // Slow: half the body, then nothing.
             let slow = try RawConnection(port: port)
             slow.send(head + String(body.prefix(5)))
-            let answer = slow.receive()
+            let answer = await slow.receiveOffPool()
             slow.closeConnection()
             #expect(answer.hasPrefix("HTTP/1.1 408"), "\(answer)")
             #expect(answer.contains("request_timeout"))
