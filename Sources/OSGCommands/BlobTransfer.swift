@@ -41,10 +41,11 @@ struct BlobTransfer: Sendable {
     /// returns its digest and size. `job`: upload as that job's output (the agent).
     func upload(_ url: URL, job: String? = nil) async throws -> OutputBlob {
         let (digest, size) = try Self.digest(of: url)
-        var offset = try await uploadedBytes(digest)
+        let start = try await uploadStatus(digest)
+        var offset = start.received
         guard let handle = FileHandle(forReadingAtPath: url.path) else { throw Failure(description: "cannot read \(url.path)") }
         defer { try? handle.close() }
-        if offset == size, try await isComplete(digest) { return OutputBlob(sha256: digest, size: size) }
+        if start.complete { return OutputBlob(sha256: digest, size: size) }
         var failures = 0
         while true {
             // Two chunks in flight: the coordinator writes one while the next arrives.
@@ -104,20 +105,16 @@ struct BlobTransfer: Sendable {
                 }
                 try await Task.sleep(for: .milliseconds(200 << failures))
             }
-            offset = try await uploadedBytes(digest)
+            offset = try await uploadStatus(digest).received
         }
     }
 
-    /// Bytes of `digest` the coordinator has from this key (0 when there is no upload).
-    private func uploadedBytes(_ digest: String) async throws -> Int64 {
+    /// Bytes of `digest` the coordinator has from this key (0 when there is no upload), and
+    /// whether the key owns the complete blob: one `GET …/upload`.
+    private func uploadStatus(_ digest: String) async throws -> (received: Int64, complete: Bool) {
         let answer = try await client.send(.GET, "/v1/blobs/\(digest)/upload", signed: true)
-        guard answer.status == 200, let object = answer.json as? [String: Any] else { return 0 }
-        return (object["received"] as? Int64) ?? Int64(object["received"] as? Int ?? 0)
-    }
-
-    private func isComplete(_ digest: String) async throws -> Bool {
-        let answer = try await client.send(.GET, "/v1/blobs/\(digest)/upload", signed: true)
-        return (answer.json as? [String: Any])?["complete"] as? Bool == true
+        guard answer.status == 200, let object = answer.json as? [String: Any] else { return (0, false) }
+        return ((object["received"] as? Int64) ?? Int64(object["received"] as? Int ?? 0), object["complete"] as? Bool == true)
     }
 
     static func code(_ answer: CoordinatorClient.Answer) -> String? {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OSGAgent
 import OSGDomain
 import OSGSpec
 
@@ -166,15 +167,9 @@ struct ResultsCommand: AsyncParsableCommand {
     static func unpack(_ archive: URL, into folder: URL) throws {
         if FileManager.default.fileExists(atPath: folder.path) { try FileManager.default.removeItem(at: folder) }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["tar", "-x", "--no-same-owner", "--no-same-permissions", "-f", archive.path, "-C", folder.path]
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw BlobTransfer.Failure(description: "tar could not unpack \(archive.lastPathComponent): \(message)") }
+        if let message = try LeaseData.tar(["-x", "--no-same-owner", "--no-same-permissions", "-f", archive.path, "-C", folder.path]) {
+            throw BlobTransfer.Failure(description: "tar could not unpack \(archive.lastPathComponent): \(message)")
+        }
         try FileManager.default.removeItem(at: archive)
     }
 }

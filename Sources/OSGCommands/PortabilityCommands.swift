@@ -132,6 +132,7 @@ struct ExportCommand: ParsableCommand {
     }
 }
 
+/// `--now` of the verbs that check a spec (validate, import, export).
 enum PortabilityTime {
     /// `--now`, or the clock.
     static func now(_ text: String?) throws -> Timestamp {

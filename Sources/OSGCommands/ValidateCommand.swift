@@ -24,15 +24,7 @@ struct ValidateCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let currentTime: Timestamp
-        if let now {
-            guard let parsed = Timestamp(rfc3339: now) else {
-                throw ValidationError("--now '\(now)' is not an RFC 3339 time such as 2026-12-01T00:00:00Z")
-            }
-            currentTime = parsed
-        } else {
-            currentTime = WallClock.now()
-        }
+        let currentTime = try PortabilityTime.now(now)
         let text: String
         do {
             text = try InputFile.readText(spec)

@@ -189,16 +189,22 @@ public struct LeaseData: Sendable {
     /// groups fixed, so the archive depends on the tree only.
     static func archive(_ folder: URL, to archive: URL) throws {
         try FileManager.default.createDirectory(at: archive.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let message = try tar(["--sort=name", "--mtime=@0", "--owner=0", "--group=0", "--numeric-owner", "--format=gnu",
+                               "-C", folder.path, "-cf", archive.path, "."])
+        if let message { throw InputFailure(description: "tar could not archive the folder: \(message.prefix(300))") }
+    }
+
+    /// Runs GNU tar with `arguments`; `nil` when it succeeded, else what it printed on standard error.
+    public static func tar(_ arguments: [String]) throws -> String? {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["tar", "--sort=name", "--mtime=@0", "--owner=0", "--group=0", "--numeric-owner", "--format=gnu",
-                             "-C", folder.path, "-cf", archive.path, "."]
+        process.arguments = ["tar"] + arguments
         let errors = Pipe()
         process.standardError = errors
         try process.run()
         let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw InputFailure(description: "tar could not archive the folder: \(message.prefix(300))") }
+        return process.terminationStatus == 0 ? nil : message
     }
 
     /// Removes a part's staged inputs and archives.
