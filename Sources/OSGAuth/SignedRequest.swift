@@ -59,7 +59,16 @@ public struct SignedRequest: Hashable, Sendable {
         for audience: RequestAudience, method: String, path: String, body: [UInt8], timestamp: Int64, nonce: String,
         with key: Curve25519.Signing.PrivateKey
     ) throws -> SignedRequest {
-        let digest = Array(SHA256.hash(data: body))
+        try sign(for: audience, method: method, path: path, bodyDigest: Array(SHA256.hash(data: body)), timestamp: timestamp, nonce: nonce, with: key)
+    }
+
+    /// Signs a request whose body's SHA-256 is `digest`, computed beforehand (a large upload
+    /// hashes its chunks while it hashes the whole file).
+    public static func sign(
+        for audience: RequestAudience, method: String, path: String, bodyDigest digest: [UInt8], timestamp: Int64, nonce: String,
+        with key: Curve25519.Signing.PrivateKey
+    ) throws -> SignedRequest {
+        precondition(digest.count == SHA256.byteCount, "a body digest is a SHA-256")
         let message = canonicalMessage(audience: audience, method: method, path: path, bodyDigest: digest, timestamp: timestamp, nonce: nonce)
         return SignedRequest(
             audience: audience, method: method.uppercased(), path: path, bodyDigest: digest, timestamp: timestamp, nonce: nonce,
@@ -79,6 +88,15 @@ public struct SignedRequest: Hashable, Sendable {
     public static func parse(
         for audience: RequestAudience, method: String, path: String, body: [UInt8], header: (String) -> String?
     ) -> Result<SignedRequest, AuthFailure> {
+        parse(for: audience, method: method, path: path, bodyDigest: Array(SHA256.hash(data: body)), header: header)
+    }
+
+    /// ``parse(for:method:path:body:header:)`` for a body whose SHA-256 the server computed as
+    /// the body arrived.
+    public static func parse(
+        for audience: RequestAudience, method: String, path: String, bodyDigest: [UInt8], header: (String) -> String?
+    ) -> Result<SignedRequest, AuthFailure> {
+        precondition(bodyDigest.count == SHA256.byteCount, "a body digest is a SHA-256")
         guard let keyText = header(Header.key) else { return .failure(AuthFailure(.missingHeader, "\(Header.key) is missing")) }
         guard let signer = Identity(hex: keyText) else {
             return .failure(AuthFailure(.malformedHeader, "\(Header.key) must be a 64-character hex Ed25519 public key"))
@@ -102,7 +120,7 @@ public struct SignedRequest: Hashable, Sendable {
             return .failure(AuthFailure(.malformedHeader, "\(Header.signature) must be 128 hex characters (a 64-byte Ed25519 signature)"))
         }
         return .success(SignedRequest(
-            audience: audience, method: method.uppercased(), path: path, bodyDigest: Array(SHA256.hash(data: body)), timestamp: timestamp,
+            audience: audience, method: method.uppercased(), path: path, bodyDigest: bodyDigest, timestamp: timestamp,
             nonce: nonce, signer: signer, signature: signature))
     }
 

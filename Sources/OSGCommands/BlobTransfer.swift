@@ -13,6 +13,9 @@ struct BlobTransfer: Sendable {
     let client: CoordinatorClient
     /// Bytes per uploaded chunk (the coordinator takes up to 16 MiB by default).
     var chunkBytes = 8 << 20
+    /// Chunks sent before the first is answered (the coordinator writes one while the next
+    /// ones travel and have their signatures checked).
+    var chunksInFlight = 3
     /// Attempts at one chunk or one download before giving up (transient failures only).
     var attempts = 5
 
@@ -20,19 +23,50 @@ struct BlobTransfer: Sendable {
         var description: String
     }
 
-    /// SHA-256 (lower-case hex) and size of the file at `url`, read in 8 MiB pieces.
-    static func digest(of url: URL) throws -> (sha256: String, size: Int64) {
-        guard let handle = FileHandle(forReadingAtPath: url.path) else { throw Failure(description: "cannot read \(url.path)") }
-        defer { try? handle.close() }
-        var hasher = SHA256()
+    /// A file to upload, hashed: its SHA-256 (lower-case hex), its size, and the SHA-256 of each
+    /// of its chunks by offset (what each chunk's signature covers).
+    struct HashedFile {
+        var sha256: String
+        var size: Int64
+        var chunkDigests: [Int64: [UInt8]]
+    }
+
+    /// Reads the file at `url` once, in chunks of `chunkBytes`, hashing the whole file and each
+    /// chunk at the same time on two threads (so the upload does not hash each chunk again to
+    /// sign it).
+    static func hash(_ url: URL, chunkBytes: Int) throws -> HashedFile {
+        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw Failure(description: "cannot read \(url.path): \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        var whole = SHA256()
         var size: Int64 = 0
+        var chunkDigests: [Int64: [UInt8]] = [:]
         while true {
-            let data = try handle.read(upToCount: 8 << 20) ?? Data()
-            if data.isEmpty { break }
-            hasher.update(data: data)
-            size += Int64(data.count)
+            let piece = try readUpTo(descriptor, count: chunkBytes, at: size, path: url.path)
+            if piece.isEmpty { break }
+            let hashes = HashPair()
+            let before = whole
+            DispatchQueue.concurrentPerform(iterations: 2) { which in
+                if which == 0 {
+                    var state = before
+                    state.update(data: piece)
+                    hashes.whole = state
+                } else {
+                    hashes.chunk = Array(SHA256.hash(data: piece))
+                }
+            }
+            whole = hashes.whole!
+            chunkDigests[size] = hashes.chunk
+            size += Int64(piece.count)
         }
-        return (Hex.encode(Array(hasher.finalize())), size)
+        return HashedFile(sha256: Hex.encode(Array(whole.finalize())), size: size, chunkDigests: chunkDigests)
+    }
+
+    /// Results of the two hashes of one piece (each written by one thread of a
+    /// `concurrentPerform`, read after it returns).
+    private final class HashPair: @unchecked Sendable {
+        var whole: SHA256?
+        var chunk: [UInt8]?
     }
 
     // MARK: Upload
@@ -40,72 +74,125 @@ struct BlobTransfer: Sendable {
     /// Uploads the file at `url` (resuming an upload of the same content under way) and
     /// returns its digest and size. `job`: upload as that job's output (the agent).
     func upload(_ url: URL, job: String? = nil) async throws -> OutputBlob {
-        let (digest, size) = try Self.digest(of: url)
-        let start = try await uploadStatus(digest)
-        var offset = start.received
-        guard let handle = FileHandle(forReadingAtPath: url.path) else { throw Failure(description: "cannot read \(url.path)") }
-        defer { try? handle.close() }
-        if start.complete { return OutputBlob(sha256: digest, size: size) }
+        let file = try Self.hash(url, chunkBytes: chunkBytes)
+        let (digest, size) = (file.sha256, file.size)
+        var status = try await uploadStatus(digest)
+        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw Failure(description: "cannot read \(url.path): \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
         var failures = 0
-        while true {
-            // Two chunks in flight: the coordinator writes one while the next arrives.
-            let first = offset
-            let chunks = try (0..<2).compactMap { index -> (offset: Int64, bytes: [UInt8])? in
-                let start = first + Int64(index * chunkBytes)
-                // An empty chunk at the end completes an upload whose bytes all arrived (after a
-                // failure of the store at completion, or for an empty file).
-                if start == size && index == 0 { return (start, []) }
-                guard start < size else { return nil }
-                try handle.seek(toOffset: UInt64(start))
-                return (start, Array(try handle.read(upToCount: chunkBytes) ?? Data()))
+        while !status.complete {
+            var path = "/v1/blobs/\(digest)/chunks?size=\(size)"
+            if let job { path += "&job=\(job)" }
+            let round = try await sendChunks(of: url, descriptor: descriptor, size: size, chunkDigests: file.chunkDigests, from: status.received, path: path)
+            switch round {
+            case .complete:
+                return OutputBlob(sha256: digest, size: size)
+            case .refused(let reason):
+                throw Failure(description: "upload of \(url.lastPathComponent) refused: \(reason)")
+            case .stalled(let progressed, let reason):
+                failures = progressed ? 0 : failures + 1
+                guard failures < attempts else { throw Failure(description: "upload of \(url.lastPathComponent) failed: \(reason)") }
+                if !progressed { try await Task.sleep(for: .milliseconds(200 << failures)) }
             }
-            if chunks.contains(where: { $0.bytes.isEmpty && $0.offset < size }) { throw Failure(description: "\(url.path) shrank while it was being uploaded") }
-            let answers = await withTaskGroup(of: (Int64, Result<CoordinatorClient.Answer, any Error>).self) { group in
-                for chunk in chunks {
-                    var path = "/v1/blobs/\(digest)/chunks?offset=\(chunk.offset)&size=\(size)"
-                    if let job { path += "&job=\(job)" }
-                    let client = self.client
-                    group.addTask {
-                        do {
-                            return (chunk.offset, .success(try await client.send(.POST, path, body: chunk.bytes, contentType: "application/octet-stream", signed: true, timeout: .seconds(300))))
-                        } catch {
-                            return (chunk.offset, .failure(error))
-                        }
+            status = try await uploadStatus(digest)
+        }
+        return OutputBlob(sha256: digest, size: size)
+    }
+
+    /// How one run of chunks ended.
+    private enum ChunkRound {
+        case complete
+        /// A refusal that retrying cannot fix (a 4xx other than 409 and 429).
+        case refused(String)
+        /// A transient failure (a conflict, the rate limit, a 5xx, no answer): whether any
+        /// chunk was taken first, and why it stopped.
+        case stalled(progressed: Bool, String)
+    }
+
+    /// Sends the chunks of the file from `first` to its end, ``chunksInFlight`` at a time: as
+    /// soon as one is taken the next is sent, so the coordinator writes a chunk while the next
+    /// ones travel and are checked. Stops at the first chunk not taken.
+    private func sendChunks(of url: URL, descriptor: Int32, size: Int64, chunkDigests: [Int64: [UInt8]], from first: Int64, path: String) async throws -> ChunkRound {
+        // An empty chunk at the end completes an upload whose bytes all arrived (after a
+        // failure of the store at completion, or for an empty file). Chunks end on multiples
+        // of the chunk size, so that after a resumption they are the chunks hashed before.
+        let boundary = (first / Int64(chunkBytes) + 1) * Int64(chunkBytes)
+        let offsets = first >= size ? [size] : [first] + Array(stride(from: boundary, to: size, by: chunkBytes))
+        let client = self.client
+        return try await withThrowingTaskGroup(of: Result<CoordinatorClient.Answer, any Error>.self) { group in
+            var next = 0
+            func sendNext() throws {
+                let offset = offsets[next]
+                next += 1
+                let end = next < offsets.count ? offsets[next] : size
+                let bytes = try Self.read(descriptor, count: Int(end - offset), at: offset, path: url.path)
+                // A chunk at a multiple of the chunk size is the piece hashed before; another
+                // (the first after resuming another client's upload) is hashed to be signed.
+                let digest = chunkDigests[offset]
+                group.addTask {
+                    do {
+                        return .success(try await client.send(.POST, path + "&offset=\(offset)", body: bytes, bodyDigest: digest, contentType: "application/octet-stream", signed: true, timeout: .seconds(300)))
+                    } catch {
+                        return .failure(error)
                     }
                 }
-                var results: [(Int64, Result<CoordinatorClient.Answer, any Error>)] = []
-                for await result in group { results.append(result) }
-                return results.sorted { $0.0 < $1.0 }.map(\.1)
             }
+            // The first chunk of a new upload goes alone: it opens the upload, and a chunk after
+            // it that arrived first would be refused (offset_mismatch) rather than wait.
+            try sendNext()
+            if first > 0 { while next < min(chunksInFlight, offsets.count) { try sendNext() } }
+            var answered = 0
             var progressed = false
-            var refusal: String?
-            for answer in answers {
-                guard case .success(let reply) = answer else { continue }
-                if reply.status == 200 {
-                    let object = reply.json as? [String: Any]
-                    if object?["complete"] as? Bool == true { return OutputBlob(sha256: digest, size: size) }
+            var stop: ChunkRound?
+            while let result = try await group.next() {
+                answered += 1
+                guard stop == nil else { continue }
+                let answer: CoordinatorClient.Answer
+                switch result {
+                case .success(let reply): answer = reply
+                case .failure(let error):
+                    stop = .stalled(progressed: progressed, "\(error)")
+                    // The chunks still in flight would wait at the coordinator for this one.
+                    group.cancelAll()
+                    continue
+                }
+                if answer.status == 200 {
+                    if (answer.json as? [String: Any])?["complete"] as? Bool == true {
+                        group.cancelAll()
+                        return .complete
+                    }
                     progressed = true
-                } else if !(reply.status == 409 || reply.status == 429 || reply.status >= 500) {
-                    refusal = reply.errorSummary
+                    while next < offsets.count && next - answered < chunksInFlight { try sendNext() }
+                } else if answer.status == 409 || answer.status == 429 || answer.status >= 500 {
+                    stop = .stalled(progressed: progressed, answer.errorSummary)
+                    group.cancelAll()
+                } else {
+                    stop = .refused(answer.errorSummary)
+                    group.cancelAll()
                 }
             }
-            if let refusal { throw Failure(description: "upload of \(url.lastPathComponent) refused: \(refusal)") }
-            if progressed {
-                failures = 0
-            } else {
-                failures += 1
-                guard failures < attempts else {
-                    let reason = answers.map { answer in
-                        switch answer {
-                        case .success(let reply): reply.errorSummary
-                        case .failure(let error): "\(error)"
-                        }
-                    }.joined(separator: "; ")
-                    throw Failure(description: "upload of \(url.lastPathComponent) failed: \(reason)")
-                }
-                try await Task.sleep(for: .milliseconds(200 << failures))
+            return stop ?? .stalled(progressed: progressed, "the last chunk was taken but the upload is not complete")
+        }
+    }
+
+    /// `count` bytes of the open file at `offset` (`path` names it in an error).
+    private static func read(_ descriptor: Int32, count: Int, at offset: Int64, path: String) throws -> [UInt8] {
+        let bytes = try readUpTo(descriptor, count: count, at: offset, path: path)
+        guard bytes.count == count else { throw Failure(description: "\(path) shrank while it was being uploaded") }
+        return bytes
+    }
+
+    /// Up to `count` bytes of the open file at `offset`: fewer only at its end.
+    private static func readUpTo(_ descriptor: Int32, count: Int, at offset: Int64, path: String) throws -> [UInt8] {
+        try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            while initialized < count {
+                let got = pread(descriptor, buffer.baseAddress! + initialized, count - initialized, off_t(offset) + off_t(initialized))
+                if got < 0 && errno == EINTR { continue }
+                guard got >= 0 else { throw Failure(description: "cannot read \(path): \(String(cString: strerror(errno)))") }
+                if got == 0 { break }
+                initialized += got
             }
-            offset = try await uploadStatus(digest).received
         }
     }
 

@@ -58,7 +58,8 @@ struct CoordinatorClient: Sendable {
     }
 
     /// Sends one request; signs it when `signed` (the default when a key is set).
-    func send(_ method: HTTPMethod, _ path: String, body: [UInt8] = [], contentType: String = "application/json",
+    /// `bodyDigest`: the body's SHA-256 when the caller has it already (it is not checked).
+    func send(_ method: HTTPMethod, _ path: String, body: [UInt8] = [], bodyDigest: [UInt8]? = nil, contentType: String = "application/json",
               signed: Bool? = nil, timeout: TimeAmount = .seconds(60)) async throws -> Answer {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
@@ -69,7 +70,8 @@ struct CoordinatorClient: Sendable {
         }
         if signed ?? (key != nil) {
             guard let key else { throw Failure(description: "this request must be signed: pass --key FILE") }
-            let signature = try SignedRequest.sign(for: try await audience(), method: method.rawValue, path: path, body: body,
+            let digest = bodyDigest ?? Array(SHA256.hash(data: body))
+            let signature = try SignedRequest.sign(for: try await audience(), method: method.rawValue, path: path, bodyDigest: digest,
                                                    timestamp: Int64(Date().timeIntervalSince1970), nonce: Self.nonce(), with: key)
             for header in signature.headers { request.headers.add(name: header.name, value: header.value) }
         }

@@ -1,3 +1,4 @@
+import Crypto
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -84,12 +85,12 @@ public final class RequestAuthenticator: Sendable {
     public func authenticate(_ request: Request, accepting kind: BodyKind, bodyLimit: Int? = nil,
                              bodyDeadline: Duration? = nil) async throws(APIError) -> Authenticated {
         let mediaType = try Self.mediaType(of: request, accepting: kind)
-        let body = try await readBody(request, limit: bodyLimit ?? maxBodyBytes, deadline: bodyDeadline)
+        let (body, bodyDigest) = try await readBody(request, limit: bodyLimit ?? maxBodyBytes, deadline: bodyDeadline)
         if kind == .none, !body.isEmpty {
             throw APIError(.badRequest, "unexpected_body", "this request takes no body")
         }
         let path = request.head.path ?? "/"
-        let parsed = SignedRequest.parse(for: audience, method: request.method.rawValue, path: path, body: body) { name in
+        let parsed = SignedRequest.parse(for: audience, method: request.method.rawValue, path: path, bodyDigest: bodyDigest) { name in
             HTTPField.Name(name).flatMap { request.headers[$0] }
         }
         let signed: SignedRequest
@@ -128,18 +129,15 @@ public final class RequestAuthenticator: Sendable {
         }
     }
 
-    /// The whole body, refusing more than ``maxBodyBytes`` with 413 and a body that takes
+    /// The whole body and its SHA-256, refusing more than ``maxBodyBytes`` with 413 and a body that takes
     /// longer than ``bodyDeadline`` to arrive with 408 (a slow sender cannot hold a request
     /// open by trickling bytes inside the idle timeout).
-    public func readBody(_ request: Request, limit: Int? = nil, deadline: Duration? = nil) async throws(APIError) -> [UInt8] {
+    public func readBody(_ request: Request, limit: Int? = nil, deadline: Duration? = nil) async throws(APIError) -> (bytes: [UInt8], sha256: [UInt8]) {
         let limit = limit ?? maxBodyBytes
         let deadline = deadline ?? bodyDeadline
         do {
-            return try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
-                group.addTask {
-                    var request = request
-                    return Array(try await request.collectBody(upTo: limit).readableBytesView)
-                }
+            return try await withThrowingTaskGroup(of: ([UInt8], [UInt8])?.self) { group in
+                group.addTask { try await Self.collect(request, upTo: limit) }
                 group.addTask {
                     try await Task.sleep(for: deadline)
                     return nil
@@ -152,11 +150,28 @@ public final class RequestAuthenticator: Sendable {
             }
         } catch let error as APIError {
             throw error
-        } catch is NIOTooManyBytesError {
-            throw APIError(.contentTooLarge, "body_too_large", "the body is larger than \(limit) bytes")
         } catch {
             throw APIError(.badRequest, "unreadable_body", "the body could not be read: \(error)")
         }
+    }
+
+    /// The body's bytes and their SHA-256, hashed as they arrive (so a large body's hash is
+    /// mostly done when its last byte is in), in one buffer sized from `Content-Length`.
+    private static func collect(_ request: Request, upTo limit: Int) async throws -> ([UInt8], [UInt8]) {
+        let tooLarge = APIError(.contentTooLarge, "body_too_large", "the body is larger than \(limit) bytes")
+        let declared = request.headers[.contentLength].flatMap { Int($0) }
+        if let declared, declared > limit { throw tooLarge }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(declared ?? 0)
+        var hasher = SHA256()
+        for try await part in request.body {
+            guard part.readableBytes <= limit - bytes.count else { throw tooLarge }
+            part.withUnsafeReadableBytes { piece in
+                hasher.update(bufferPointer: piece)
+                bytes.append(contentsOf: piece)
+            }
+        }
+        return (bytes, Array(hasher.finalize()))
     }
 
     static func mediaType(of request: Request, accepting kind: BodyKind) throws(APIError) -> String? {

@@ -128,6 +128,27 @@ struct BlobStoreTests {
         }
     }
 
+    @Test("many chunks, three in flight: from zero, and resumed at an offset that is no chunk boundary; every byte arrives in order")
+    func pipelinedChunks() async throws {
+        try await LoopbackCoordinator.run { port in
+            let owner = CoordinatorClient(baseURL: "http://127.0.0.1:\(port)", key: .init())
+            let transfer = BlobTransfer(client: owner, chunkBytes: 40_000)
+            for (seed, count, cut) in [(UInt64(11), 1_234_567, 0), (12, 999_999, 123_457), (13, 40_000 * 7, 80_000)] {
+                let content = Self.bytes(count, seed: seed)
+                let digest = Self.digest(content)
+                if cut > 0 {
+                    let first = try await owner.send(.POST, "/v1/blobs/\(digest)/chunks?offset=0&size=\(count)", body: Array(content[..<cut]), contentType: "application/octet-stream")
+                    #expect(first.status == 200, "\(first.errorSummary)")
+                }
+                let file = try Self.temporaryFile(content)
+                defer { try? FileManager.default.removeItem(at: file) }
+                let blob = try await transfer.upload(file)
+                #expect(blob.sha256 == digest && blob.size == Int64(count), "seed \(seed)")
+                #expect(try await owner.send(.GET, "/v1/blobs/\(digest)").body == content, "seed \(seed)")
+            }
+        }
+    }
+
     @Test("a complete blob survives a coordinator restart; a partial upload resumes after it")
     func restart() async throws {
         let directory = temporaryPath("blob-restart")

@@ -155,8 +155,8 @@ public actor BlobStore {
         // Even when the store has these bytes already, the uploader sends them all: a digest in
         // the public log is no proof of having the bytes.
         let key = "\(uploader)-\(digest)"
-        // A client may keep two chunks in flight: a chunk that arrives while the one before it
-        // is still being written waits for it (a bounded time), so the next chunk's transfer and
+        // A client may keep a few chunks in flight: a chunk that arrives while the one before
+        // it is still being written waits for it (a bounded time), so the next chunk's transfer and
         // signature check overlap the previous one's write.
         let deadline = ContinuousClock.now + .seconds(10)
         while let pending = uploads[key], pending.busy || pending.received < offset, ContinuousClock.now < deadline {
@@ -198,9 +198,21 @@ public actor BlobStore {
         uploads[key] = upload
         let path = partialPath(key)
         let hasher = upload.hasher
-        let written = await Task.detached { () -> Result<SHA256, BlobError> in
-            Self.write(chunk, at: offset, to: path, hashingAfter: hasher)
-        }.value
+        // The chunk is hashed while it is written (the disk's time is then not the CPU's).
+        let writing = Task.detached { Self.write(chunk, at: offset, to: path) }
+        let hashing = Task.detached { () -> Result<SHA256, BlobError> in
+            var state: SHA256
+            if let hasher {
+                state = hasher
+            } else {
+                do throws(BlobError) { state = try Self.rehash(path, upTo: offset) } catch { return .failure(error) }
+            }
+            state.update(data: chunk)
+            return .success(state)
+        }
+        let writeFailure = await writing.value
+        let written: Result<SHA256, BlobError>
+        if let writeFailure { written = .failure(writeFailure) } else { written = await hashing.value }
         upload.busy = false
         switch written {
         case .failure(let error):
@@ -217,38 +229,16 @@ public actor BlobStore {
         return try await complete(key, digest: digest, size: size, owner: owner, hasher: upload.hasher!)
     }
 
-    /// Writes `chunk` at `offset` of the file at `path` (cutting anything after it), and the
-    /// SHA-256 state of the file's bytes up to the chunk's end (`hasher` covers those before it,
-    /// or the file is read again when it is `nil`).
-    private static func write(_ chunk: [UInt8], at offset: Int64, to path: URL, hashingAfter hasher: SHA256?) -> Result<SHA256, BlobError> {
+    /// Writes `chunk` at `offset` of the file at `path`, cutting anything after it; the failure,
+    /// if any (the file then ends at `offset`).
+    private static func write(_ chunk: [UInt8], at offset: Int64, to path: URL) -> BlobError? {
         let descriptor = open(path.path, O_WRONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return .failure(.storage(errno: errno, "cannot open the upload")) }
+        guard descriptor >= 0 else { return .storage(errno: errno, "cannot open the upload") }
         defer { close(descriptor) }
-        guard ftruncate(descriptor, off_t(offset)) == 0 else { return .failure(.storage(errno: errno, "cannot truncate the upload")) }
-        var state: SHA256
-        if let hasher {
-            state = hasher
-        } else {
-            do { state = try rehash(path, upTo: offset) } catch { return .failure(error) }
-        }
-        var done = 0
-        let failure: Int32? = chunk.withUnsafeBytes { bytes -> Int32? in
-            while done < bytes.count {
-                let count = pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done))
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                done += count
-            }
-            return nil
-        }
-        if let failure {
-            _ = ftruncate(descriptor, off_t(offset))
-            return .failure(.storage(errno: failure, "cannot write the chunk"))
-        }
-        state.update(data: chunk)
-        return .success(state)
+        guard ftruncate(descriptor, off_t(offset)) == 0 else { return .storage(errno: errno, "cannot truncate the upload") }
+        guard let failure = DirectChunkWriter.write(chunk, at: offset, descriptor: descriptor, path: path.path).failure else { return nil }
+        _ = ftruncate(descriptor, off_t(offset))
+        return .storage(errno: failure, "cannot write the chunk")
     }
 
     /// SHA-256 state of the first `length` bytes of the file at `path`.

@@ -69,9 +69,7 @@ extension Coordinator {
                     throw APIError(.badGateway, "bucket_error", "the blob store's bucket did not answer: \(error)")
                 }
             }
-            let body = try await FileIO().loadFile(
-                path: self.blobs.dataPath(digest).path, range: Int(bytes.lowerBound)...Int(bytes.upperBound), context: context, chunkLength: 1 << 20)
-            return Response(status: status, headers: headers, body: body)
+            return Response(status: status, headers: headers, body: BlobFileBody.body(path: self.blobs.dataPath(digest).path, range: bytes))
         }
         router.delete("/v1/blobs/{digest}") { request, context in
             let digest = try Self.digest(context)
