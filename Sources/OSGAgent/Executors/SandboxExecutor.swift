@@ -394,6 +394,9 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
             for empty in [directory.stdout, directory.stderr, directory.outputIndex] {
                 try SandboxFiles.writeNew(Data(), to: empty)
             }
+            guard mkfifo(directory.timerFIFO.path, 0o600) == 0 else {
+                throw ExecutorError("state_write_failed", "could not create \(directory.timerFIFO.path): \(String(cString: strerror(errno)))")
+            }
             let script = SandboxSupervisorScript(
                 leaseDirectory: directory.root.path, bwrapPath: bwrapPath, jobUID: uid,
                 maxDurationSeconds: work.maxDurationSeconds, memoryBytes: memoryBytes, cpuCores: work.cpuCores,
@@ -438,7 +441,7 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
         var pause: useconds_t = 250
         while Date() < deadline {
             if job.endedExit != nil || SandboxFiles.exists(job.directory.status) { return }
-            if SandboxFiles.exists(job.directory.sandboxPID),
+            if SandboxFiles.readText(job.directory.sandboxPID).flatMap(SandboxProcessIdentity.init(line:)) != nil,
                 let status = SandboxFiles.readText(job.directory.sandboxStatus), status.contains("\"child-pid\"")
             {
                 return
@@ -454,9 +457,7 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
         let job: SandboxJob
         if let status = SandboxFiles.readText(directory.status) {
             job = SandboxJob(directory: directory, ended: SandboxExitStatus.parse(status), logger: logger)
-        } else if let line = SandboxFiles.readText(directory.supervisorPID), let supervisor = SandboxProcessIdentity(line: line),
-            supervisor.isAlive
-        {
+        } else if let supervisor = Self.supervisorIdentity(directory), supervisor.isAlive {
             let uid = Self.recordedUID(directory)
             job = SandboxJob(
                 directory: directory, supervisor: supervisor, isChild: false, cpuTime: cpuTime(directory.leaseID, uid: uid), logger: logger)
@@ -469,6 +470,15 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
         logger.info("sandbox job found", metadata: ["lease": "\(directory.leaseID)", "state": "\(job.endedExit.map { "\($0)" } ?? "running")"])
         jobs.withLock { $0[directory.leaseID] = job }
         return job
+    }
+
+    /// The supervisor's pid record; read again a moment later when it is there but not complete
+    /// (the supervisor was writing it).
+    private static func supervisorIdentity(_ directory: SandboxLeaseDirectory) -> SandboxProcessIdentity? {
+        if let identity = SandboxFiles.readText(directory.supervisorPID).flatMap(SandboxProcessIdentity.init(line:)) { return identity }
+        guard SandboxFiles.exists(directory.supervisorPID) else { return nil }
+        usleep(20_000)
+        return SandboxFiles.readText(directory.supervisorPID).flatMap(SandboxProcessIdentity.init(line:))
     }
 
     /// The lowest lease uid no lease directory holds, now taken.

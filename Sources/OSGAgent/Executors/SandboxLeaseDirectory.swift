@@ -48,10 +48,14 @@ struct SandboxLeaseDirectory: Sendable, Hashable {
     var supervisorScript: URL { file("supervisor.sh") }
     /// The supervisor's own diagnostics (bash errors); not the job's output.
     var supervisorLog: URL { file("supervisor.log") }
-    /// `<pid> <start time>` of the supervisor, written by the supervisor itself.
+    /// `<pid> <start time>\n` of the supervisor, written by the supervisor itself in one write
+    /// (complete once its newline is there).
     var supervisorPID: URL { file("supervisor.pid") }
-    /// `<pid> <start time>` of bubblewrap's monitor process, written by the supervisor.
+    /// `<pid> <start time>\n` of bubblewrap's monitor process, written by the supervisor in one
+    /// write (complete once its newline is there).
     var sandboxPID: URL { file("sandbox.pid") }
+    /// A FIFO nobody writes to: the supervisor's clock for the hard stop is a timed read of it.
+    var timerFIFO: URL { file("timer.fifo") }
     /// bubblewrap's `--json-status-fd` output: the sandbox's pid, then the job's exit code.
     var sandboxStatus: URL { file("sandbox.json") }
     /// How the job ended, one line (see ``SandboxExitStatus``); written by the supervisor only.

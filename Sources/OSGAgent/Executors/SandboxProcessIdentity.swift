@@ -10,8 +10,10 @@ struct SandboxProcessIdentity: Sendable, Hashable {
     var pid: pid_t
     var startTime: UInt64
 
-    /// Parses `<pid> <start time>` as the supervisor writes it.
+    /// Parses `<pid> <start time>\n` as the supervisor writes it (`nil` before the newline).
     init?(line: String) {
+        // A record is complete once its newline, the last byte written, is there.
+        guard line.hasSuffix("\n") else { return nil }
         let fields = line.split(whereSeparator: { $0 == " " || $0 == "\n" })
         guard fields.count == 2, let pid = pid_t(fields[0]), pid > 1, let start = UInt64(fields[1]) else { return nil }
         self.pid = pid
