@@ -41,6 +41,9 @@ public actor BlobStore {
     }
 
     public let root: URL
+    /// Jobs' private contents, in a journal of their own under `contents/` (not blobs: not in
+    /// the quota, not listed, not deletable, on the coordinator's disk even with a bucket).
+    public let contents: ContentsJournal
     /// Where complete blobs live when the operator configured a bucket (`nil`: under `data/`).
     public let bucket: S3Bucket?
     /// Most bytes each account may own (complete blobs plus declared sizes of its uploads).
@@ -51,6 +54,7 @@ public actor BlobStore {
     /// Opens (creating) the store at `root` and counts each owner's bytes.
     public init(root: URL, quotaBytes: Int64, bucket: S3Bucket? = nil) throws {
         self.root = root
+        self.contents = try ContentsJournal(folder: root.appendingPathComponent("contents"))
         self.bucket = bucket
         self.quotaBytes = quotaBytes
         let manager = FileManager.default

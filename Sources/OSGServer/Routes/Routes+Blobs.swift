@@ -44,7 +44,10 @@ extension Coordinator {
         router.get("/v1/blobs/{digest}") { request, context in
             let digest = try Self.digest(context)
             let auth = try await self.authenticator.authenticate(request, accepting: .none)
-            guard await self.mayRead(digest, reader: auth.signer.id), let size = await self.blobs.size(of: digest) else {
+            let journalled = self.blobs.contents.size(of: digest)
+            var stored = journalled
+            if stored == nil { stored = await self.blobs.size(of: digest) }
+            guard await self.mayRead(digest, reader: auth.signer.id), let size = stored else {
                 throw APIError(.notFound, "unknown_blob", "no blob \(digest) that this key may read: its owner's, or an input of a running lease on this key's nodes")
             }
             var headers: HTTPFields = [.contentType: "application/octet-stream", .acceptRanges: "bytes", .eTag: "\"\(digest)\""]
@@ -61,6 +64,12 @@ extension Coordinator {
             let status: HTTPResponse.Status = range == nil ? .ok : .partialContent
             guard size > 0 else { return Response(status: status, headers: headers, body: ResponseBody()) }
             let bytes = range ?? 0...(size - 1)
+            if journalled != nil {
+                guard let contents = self.blobs.contents.read(digest) else {
+                    throw APIError(.internalServerError, "storage_error", "the contents \(digest) could not be read back intact")
+                }
+                return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: contents[Int(bytes.lowerBound)...Int(bytes.upperBound)])))
+            }
             if let bucket = self.blobs.bucket {
                 do {
                     let response = try await bucket.get(digest, range: range)
@@ -103,28 +112,20 @@ extension Coordinator {
         }
     }
 
-    /// Splits `spec` into its public part and its private contents, stores the contents as a
-    /// blob of `tenant` (synced before the submission is logged), and returns the public spec
-    /// and the contents' digest, its commitment.
+    /// Splits `spec` into its public part and its private contents, stores the contents in the
+    /// contents journal for `tenant` (durable before the submission is logged), and returns the
+    /// public spec and the contents' digest, its commitment.
     func commitContents(of spec: JobSpec, tenant: String) async throws -> (JobSpec, String) {
         var generator = SystemRandomNumberGenerator()
         let salt = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
         let (publicSpec, contents) = JobContents.split(spec, salt: salt)
-        let bytes = contents.bytes
         let digest = contents.commitment
-        let stored = await storeContents(bytes, digest: digest, tenant: tenant)
-        if let failure = stored { throw Self.apiError(failure) }
-        return (publicSpec, digest)
-    }
-
-    /// Stores contents bytes as one chunk; the error, if any.
-    private func storeContents(_ bytes: [UInt8], digest: String, tenant: String) async -> BlobError? {
         do {
-            _ = try await blobs.append(bytes, to: digest, size: Int64(bytes.count), offset: 0, uploader: tenant, owner: tenant)
-            return nil
-        } catch {
-            return error
+            try await blobs.contents.store(contents.bytes, digest: digest, owner: tenant)
+        } catch let error as BlobError {
+            throw Self.apiError(error)
         }
+        return (publicSpec, digest)
     }
 
     /// The owner's view of a job's private contents, read from its blob and checked against the
@@ -149,7 +150,7 @@ extension Coordinator {
     /// Whether `reader` may download `digest`: it owns it, or it operates a node of a running
     /// lease whose job reads it as an input or has it as its private contents.
     func mayRead(_ digest: String, reader: String) async -> Bool {
-        if await blobs.owns(reader, digest) { return true }
+        if await blobs.owns(reader, digest) || blobs.contents.owner(of: digest) == reader { return true }
         let state = await self.reader.state(for: reader)
         for (orderID, leaseID) in state.runningLeaseOfOrder {
             guard let spec = state.orders[orderID]?.spec,

@@ -59,17 +59,13 @@ extension Coordinator {
             let tenant = auth.signer.id
             try await self.checkBlobInputs(of: spec, tenant: tenant)
             // What the job runs stays out of the log: only its commitment goes in.
-            let (publicSpec, digest) = try await self.commitContents(of: spec, tenant: tenant)
+            let (publicSpec, _) = try await self.commitContents(of: spec, tenant: tenant)
             let nowHour = self.clock().secondsSinceEpoch / 3_600
-            let outcome: CommandWriter.Outcome
-            do {
-                outcome = try await self.perform(.submitJob(spec: publicSpec, pool: pool), by: auth) { state, unapplied throws(APIError) in
-                    try WriteAdmission.job(publicSpec, pool: pool, tenant: tenant, limits: limits, state: state, unapplied: unapplied)
-                    try WriteAdmission.carbonCap(of: publicSpec, state: state, nowHour: nowHour)
-                }
-            } catch {
-                _ = await self.blobs.remove(digest, owner: tenant)
-                throw error
+            // A refused submission leaves its contents in the journal (appended, never
+            // rewritten): a few hundred bytes, which the key's rate limit bounds.
+            let outcome = try await self.perform(.submitJob(spec: publicSpec, pool: pool), by: auth) { state, unapplied throws(APIError) in
+                try WriteAdmission.job(publicSpec, pool: pool, tenant: tenant, limits: limits, state: state, unapplied: unapplied)
+                try WriteAdmission.carbonCap(of: publicSpec, state: state, nowHour: nowHour)
             }
             let jobID = outcome.events.lazy.compactMap { if case .jobQueued(let id, _) = $0 { id } else { nil } }.first ?? "job-\(outcome.entry.sequence)"
             return JSONResponse.response(JobAccepted(job: jobID, sequence: outcome.entry.sequence, submitted: outcome.entry.time.description),

@@ -67,9 +67,14 @@ extension Coordinator {
         }
     }
 
-    /// A spec's private contents, read from their blob and checked against the commitment.
+    /// A spec's private contents, read from the journal (or, submitted before it, their blob)
+    /// and checked against the commitment.
     func contents(of spec: JobSpec) async -> JobContents? {
-        guard let digest = spec.contents, let bytes = await blobs.read(digest, upTo: 1 << 20),
+        guard let digest = spec.contents else { return nil }
+        var stored = blobs.contents.read(digest)
+        // Contents submitted before the journal existed are blobs.
+        if stored == nil { stored = await blobs.read(digest, upTo: 1 << 20) }
+        guard let bytes = stored,
               let contents = try? JobContents(bytes: bytes), contents.commitment == digest else { return nil }
         return contents
     }
