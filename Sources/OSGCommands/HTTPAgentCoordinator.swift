@@ -25,7 +25,7 @@ struct HTTPAgentCoordinator: AgentCoordinator, LeaseDataTransfer {
 
     func secrets(leaseID: String, node: String, recipient: [UInt8]) async throws -> [(name: String, sealed: [UInt8])] {
         let body = try JSONSerialization.data(withJSONObject: ["node": node, "recipient": Hex.encode(recipient)])
-        let answer = try await client.send(.POST, "/v1/leases/\(leaseID)/secrets", body: Array(body), signed: true)
+        let answer = try await Self.retryingTransientFailures { try await client.send(.POST, "/v1/leases/\(leaseID)/secrets", body: Array(body), signed: true) }
         guard answer.status == 200, let items = (answer.json as? [String: Any])?["secrets"] as? [[String: Any]] else {
             throw BlobTransfer.Failure(description: answer.errorSummary)
         }
@@ -37,8 +37,31 @@ struct HTTPAgentCoordinator: AgentCoordinator, LeaseDataTransfer {
         }
     }
 
+    /// Pauses before the attempts after a transient failure: a job's contents and secrets are
+    /// fetched again for about 7.5 s (a coordinator restart, a 503 `contents_unavailable`)
+    /// before the lease is given up as `input_failed`.
+    static let transientRetryPauses: [Duration] = [.milliseconds(500), .seconds(1), .seconds(2), .seconds(4)]
+
+    /// `request`'s answer, asked again after each pause of ``transientRetryPauses`` while it
+    /// cannot be made or is a 429 or a 5xx; a refusal (another 4xx) is answered at once.
+    static func retryingTransientFailures(
+        pauses: [Duration] = transientRetryPauses, _ request: () async throws -> CoordinatorClient.Answer
+    ) async throws -> CoordinatorClient.Answer {
+        var pauses = pauses[...]
+        while true {
+            do {
+                let answer = try await request()
+                guard answer.status == 429 || answer.status >= 500, let pause = pauses.popFirst() else { return answer }
+                try await Task.sleep(for: pause)
+            } catch let failure as CoordinatorClient.Failure {
+                guard let pause = pauses.popFirst() else { throw failure }
+                try await Task.sleep(for: pause)
+            }
+        }
+    }
+
     func contents(_ digest: String) async throws -> [UInt8] {
-        let answer = try await client.send(.GET, "/v1/blobs/\(digest)", signed: true)
+        let answer = try await Self.retryingTransientFailures { try await client.send(.GET, "/v1/blobs/\(digest)", signed: true) }
         guard answer.status == 200 else { throw BlobTransfer.Failure(description: answer.errorSummary) }
         guard answer.body.count <= 1 << 20, Hex.encode(Array(SHA256.hash(data: answer.body))) == digest else {
             throw BlobTransfer.Failure(description: "the contents blob does not hash to \(digest)")

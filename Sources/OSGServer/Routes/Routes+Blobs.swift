@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -116,8 +117,8 @@ extension Coordinator {
     /// contents journal for `tenant` (durable before the submission is logged), and returns the
     /// public spec and the contents' digest, its commitment.
     func commitContents(of spec: JobSpec, tenant: String) async throws -> (JobSpec, String) {
-        var generator = SystemRandomNumberGenerator()
-        let salt = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        // 32 random bytes in one draw from the CSPRNG (not 32 system calls).
+        let salt = SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
         let (publicSpec, contents) = JobContents.split(spec, salt: salt)
         let digest = contents.commitment
         do {
