@@ -199,6 +199,19 @@ struct ExportRoundTripTests {
             try expectRoundTrip(spec, context: "seed \(seed)")
         }
     }
+
+    @Test("what an export cannot carry is named in a warning: inputs and outputs, and each secret")
+    func exportWarnsOfWhatItDrops() {
+        var spec = Self.randomSpec(seed: 7)
+        spec.secrets = [JobSecret(name: "HF_TOKEN", sealed: String(repeating: "a", count: 64)), JobSecret(name: "DB_PASSWORD", sealed: String(repeating: "b", count: 64))]
+        spec.inputs = [JobInput(path: "data.bin", sha256: String(repeating: "c", count: 64), size: 10)]
+        for warnings in [SlurmScriptExporter.script(spec).warnings, KubernetesJobExporter.manifest(spec, queue: "q").warnings] {
+            #expect(warnings.contains { $0.contains("secrets are not carried") && $0.contains("HF_TOKEN") && $0.contains("DB_PASSWORD") }, "\(warnings)")
+            #expect(warnings.contains { $0.contains("inputs and outputs are not carried") }, "\(warnings)")
+        }
+        spec.secrets = nil
+        #expect(!SlurmScriptExporter.script(spec).warnings.contains { $0.contains("secrets") })
+    }
 }
 
 @Suite("osg import: extreme values are refused or read, never a crash")

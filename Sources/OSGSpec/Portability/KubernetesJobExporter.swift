@@ -17,6 +17,9 @@ public enum KubernetesJobExporter {
         if spec.inputs != nil || spec.outputs != nil {
             warnings.append("inputs and outputs are not carried: stage the input files and collect the results the way your cluster does")
         }
+        if let secrets = spec.secrets, !secrets.isEmpty {
+            warnings.append("secrets are not carried (they are sealed to the OpenStargate coordinator): give the job \(secrets.map(\.name).joined(separator: ", ")) as a Kubernetes Secret mounted into the pod")
+        }
         var terms = JobSpecWriter.marketTerms(
             spec, carriedElsewhere: spec.durationSeconds == spec.maxDurationSeconds ? ["duration", "max_duration", "retries"] : ["max_duration", "retries"])
         let image: String

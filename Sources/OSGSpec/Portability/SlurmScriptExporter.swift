@@ -15,6 +15,9 @@ public enum SlurmScriptExporter {
         if spec.inputs != nil || spec.outputs != nil {
             warnings.append("inputs and outputs are not carried: stage the input files and collect the results the way your cluster does")
         }
+        if let secrets = spec.secrets, !secrets.isEmpty {
+            warnings.append("secrets are not carried (they are sealed to the OpenStargate coordinator): give the job \(secrets.map(\.name).joined(separator: ", ")) as files readable by the job only")
+        }
         var lines = [
             "#!/bin/bash",
             "# Exported from the OpenStargate job spec '\(spec.name)' by `osg export --to slurm`;",
