@@ -82,7 +82,7 @@ public enum MerkleProof {
     /// rejected, as in transparency-dev/merkle: it carries no information.
     ///
     /// - Parameters:
-    ///   - size1: Size of the older tree; must be at least 1 unless both sizes are equal.
+    ///   - size1: Size of the older tree; at least 1 (even when both sizes are equal).
     ///   - size2: Size of the newer tree; must not be below `size1`.
     ///   - proof: The consistency proof as produced by ``MerkleTree/consistencyProof(from:to:)``.
     ///   - root1: Root hash of the older tree.
@@ -95,6 +95,15 @@ public enum MerkleProof {
             throw ProofVerificationError(
                 .sizesOutOfOrder, "the first tree size \(size1) is larger than the second \(size2)")
         }
+        // RFC 9162 and transparency-dev: from the empty tree, or with a root that is not a
+        // hash, there is nothing to verify, even when the two sizes are equal.
+        guard size1 > 0 else {
+            throw ProofVerificationError(
+                .consistencyFromEmptyTree,
+                "a consistency proof from the empty tree (size 0) to size \(size2) is not defined; nothing to verify")
+        }
+        try checkHashLength(root1, "the first root hash", else: .rootHashWrongLength)
+        try checkHashLength(root2, "the second root hash", else: .rootHashWrongLength)
         if size1 == size2 {
             guard proof.isEmpty else {
                 throw ProofVerificationError(
@@ -107,13 +116,6 @@ public enum MerkleProof {
             }
             return
         }
-        guard size1 > 0 else {
-            throw ProofVerificationError(
-                .consistencyFromEmptyTree,
-                "a consistency proof from the empty tree (size 0) to size \(size2) is not defined; nothing to verify")
-        }
-        try checkHashLength(root1, "the first root hash", else: .rootHashWrongLength)
-        try checkHashLength(root2, "the second root hash", else: .rootHashWrongLength)
         try checkShape(
             of: proof, "a consistency proof from size \(size1) to \(size2)",
             expectedLength: consistencyProofLength(size1: size1, size2: size2))
