@@ -86,7 +86,7 @@ struct BlobBucketTests {
                 #expect(part.status.code == 206)
                 #expect(Array(try await part.body.collect(upTo: 100).readableBytesView) == Array(big[100...109]))
 
-                // A job's private contents live in the bucket too, and the owner's view reads them back.
+                // With a bucket, a job's private contents stay in the coordinator's journal, and the owner's view reads them back.
                 #expect(try await owner.send(.POST, "/v1/faucet", body: Array(#"{"amount":"100"}"#.utf8)).status == 200)
                 let spec = #"{"name":"in-bucket","command":["echo","from the bucket"],"resources":{"gpu":{"count":1}},"duration":"1h","max_price":"1"}"#
                 let submitted = try await owner.send(.POST, "/v1/jobs", body: Array(spec.utf8))

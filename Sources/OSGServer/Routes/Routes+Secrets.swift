@@ -46,7 +46,7 @@ extension Coordinator {
             }
             guard order.spec.contents != nil else { return JSONResponse.response(["secrets": [ResealedSecret]()]) }
             guard let contents = await self.contents(of: order.spec) else {
-                throw APIError(.serviceUnavailable, "contents_unavailable", "the job's contents cannot be read from the blob store now; retry")
+                throw APIError(.serviceUnavailable, "contents_unavailable", "the job's contents cannot be read from the contents journal now; retry")
             }
             var resealed: [ResealedSecret] = []
             for secret in contents.secrets {
