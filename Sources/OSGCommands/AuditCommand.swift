@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OSGLog
 import OSGTransparency
 
 /// `osg audit --from URL|DIR`: verifies a coordinator's published log end to end and replays it.
@@ -15,7 +16,9 @@ struct AuditCommand: AsyncParsableCommand {
             the last checkpoint this auditor verified, that the entries match the tiles and the \
             signed root, then replays every entry through the core and compares the recomputed \
             balances, leases, queue, statistics, price index, set-aside usage and lockups with \
-            the published state. Exit 0 verified, 1 verification failed (the first divergence is \
+            the published state. With --witness keys, the checkpoint must also carry valid cosignatures \
+            (c2sp.org/tlog-cosignature) of --quorum of them (default all): a log that shows another history \
+            to others cannot get them from an honest witness that saw this one (`witness_quorum`). Exit 0 verified, 1 verification failed (the first divergence is \
             named), 2 malformed input or source unreachable.
             """
     )
@@ -32,10 +35,27 @@ struct AuditCommand: AsyncParsableCommand {
     @Option(name: .long, help: "With an https source: trust only the CA certificates in this PEM file instead of the system's (default $OSG_CA_CERT).")
     var caCert: String?
 
+    @Option(name: .long, help: "A witness's cosigner key (as `osg witness --print-key` prints it) whose cosignature counts towards --quorum (repeatable).")
+    var witness: [String] = []
+
+    @Option(name: .long, help: "How many of the --witness keys must have cosigned the checkpoint (default: all of them).")
+    var quorum: Int?
+
     @Flag(name: .long, help: "Print one JSON object {verdict, code, reason, origin, tree_size, ...}.")
     var json = false
 
+    func validate() throws {
+        for text in witness {
+            do { _ = try CosignerKey(parsing: text) } catch { throw ValidationError("--witness \(text): \(error)") }
+        }
+        if let quorum, !(0...witness.count).contains(quorum) {
+            throw ValidationError("--quorum must be 0-\(witness.count) (the number of --witness keys), got \(quorum)")
+        }
+    }
+
     func run() async throws {
+        let witnesses = try witness.map { try CosignerKey(parsing: $0) }
+        let quorum = self.quorum ?? witnesses.count
         let trustStore = AuditTrustStore(directory: stateDir ?? AuditTrustStore.defaultDirectory)
         let progress = ProgressIndicator("auditing \(from): checkpoint, tiles, consistency, replay")
         defer { progress.finish() }
@@ -48,9 +68,9 @@ struct AuditCommand: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("error: \(error)\n".utf8))
                 throw ExitCode(2)  // malformed input, as the discussion says
             }
-            report = await LogAuditor(source: HTTPLogSource(prefix: from, trust: trust), trustStore: trustStore, pinnedKey: key).audit()
+            report = await LogAuditor(source: HTTPLogSource(prefix: from, trust: trust), trustStore: trustStore, pinnedKey: key, witnesses: witnesses, quorum: quorum).audit()
         } else {
-            report = await LogAuditor(source: DirectoryLogSource(directory: from), trustStore: trustStore, pinnedKey: key).audit()
+            report = await LogAuditor(source: DirectoryLogSource(directory: from), trustStore: trustStore, pinnedKey: key, witnesses: witnesses, quorum: quorum).audit()
         }
         progress.finish()
         try Self.emit(report, json: json)

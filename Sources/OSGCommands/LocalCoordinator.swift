@@ -25,7 +25,8 @@ struct CoordinatorLaunch {
         let publisher: TransparencyLogPublisher? = if let checkpointInterval {
             try await TransparencyLogPublisher.open(
                 directory: configuration.logDirectory, origin: configuration.logOrigin,
-                seed: Array(configuration.governanceKey.rawRepresentation), store: store, checkpointInterval: checkpointInterval)
+                seed: Array(configuration.governanceKey.rawRepresentation), store: store, checkpointInterval: checkpointInterval,
+                cosigner: configuration.witnesses.isEmpty ? nil : CheckpointCosigner(endpoints: configuration.witnesses, logger: logger))
         } else {
             nil
         }

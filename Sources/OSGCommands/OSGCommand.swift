@@ -43,6 +43,7 @@ public struct OSGCommand: AsyncParsableCommand {
             NodesCommand.self,
             LockupCommand.self,
             AgentCommand.self,
+            WitnessCommand.self,
         ]
     )
 

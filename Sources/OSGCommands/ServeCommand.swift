@@ -125,6 +125,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Grid carbon data: a folder of Electricity Maps hourly files (<ZONE>_<YEAR>_hourly.csv), or `bundled` for the package's 62 days of 2022 (BR, ES, NO, US-CAL-CISO); replayed on the coordinator's clock and recorded in the log a week ahead (docs/CARBON.md). Also OSG_CARBON.")
     var carbon: String?
 
+    @Option(name: .long, help: "A witness that cosigns each checkpoint before it is served: URL=KEY, the URL its add-checkpoint prefix (c2sp.org/tlog-witness), the KEY its cosigner key as `osg witness --print-key` prints it (repeat for several).")
+    var witness: [String] = []
+
     @Flag(name: .long, help: "Print one JSON object when listening (address, port, governance key) instead of text.")
     var json = false
 
@@ -212,6 +215,11 @@ struct ServeCommand: AsyncParsableCommand {
             } catch {
                 throw CleanExit.failure("--blob-bucket: \(error)")
             }
+        }
+        do {
+            configuration.witnesses = try witness.map(CheckpointCosigner.Endpoint.init(parsing:))
+        } catch {
+            throw CleanExit.failure("\(error)")
         }
         if let text = setting(blobQuotaGiB.map(String.init), "OSG_BLOB_QUOTA_GIB") {
             guard let value = Int64(text), value >= 0, value <= 1 << 20 else { throw CleanExit.failure("--blob-quota-gib must be 0-1048576; got \(text)") }

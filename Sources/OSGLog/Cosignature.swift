@@ -39,7 +39,8 @@ public struct CosignerKey: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses `<name>+<hex key ID>+<base64(0x04 ‖ key)>`.
     public init(parsing text: String) throws(LogFormatError) {
-        let parts = text.split(separator: "+", omittingEmptySubsequences: false)
+        // The base64 key may itself hold '+': split at the first two only.
+        let parts = text.split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3 else {
             throw LogFormatError(.badKey, field: "cosigner key", "a cosigner key is <name>+<key ID>+<base64 key>, got \(parts.count) part(s)")
         }

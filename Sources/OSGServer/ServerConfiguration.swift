@@ -100,6 +100,8 @@ public struct ServerConfiguration: Sendable {
     public var blobQuotaBytes: Int64 = 64 << 30
     /// An S3-compatible bucket for complete blobs (`--blob-bucket`); `nil`: the blob folder.
     public var blobBucket: S3Bucket?
+    /// Witnesses asked to cosign each checkpoint (`--witness URL=KEY`; docs/TRANSPARENCY_LOG.md, "Witnesses").
+    public var witnesses: [CheckpointCosigner.Endpoint] = []
     /// Largest chunk of a blob upload, in bytes.
     public var blobChunkBytes = 16 << 20
 

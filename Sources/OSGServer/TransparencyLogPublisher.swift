@@ -20,6 +20,8 @@ import OSGTransparency
 public actor TransparencyLogPublisher: CommandLogObserver {
     private let writer: TransparencyLogWriter
     private let checkpointInterval: Duration
+    /// Witnesses asked to cosign each background checkpoint before it is written.
+    private let cosigner: CheckpointCosigner?
     private var lastCheckpoint: ContinuousClock.Instant?
     /// The checkpoint being written in the background, if any.
     private var inFlight: Task<Void, Never>?
@@ -39,19 +41,22 @@ public actor TransparencyLogPublisher: CommandLogObserver {
     ///   - seed: the 32-byte Ed25519 seed of the coordinator's key, which signs checkpoints.
     ///   - checkpointInterval: the shortest time between two checkpoints; `.zero` checkpoints
     ///     after every batch.
+    ///   - cosigner: the witnesses asked to cosign each checkpoint before it is written, if any.
     public static func open(
-        directory: String, origin: String, seed: [UInt8], store: some CommandLogStore, checkpointInterval: Duration
+        directory: String, origin: String, seed: [UInt8], store: some CommandLogStore, checkpointInterval: Duration,
+        cosigner: CheckpointCosigner? = nil
     ) async throws -> TransparencyLogPublisher {
         let signer = try NoteSignerKey(name: origin, seed: seed)
         let writer = try await TransparencyLogWriter.open(
             directory: directory, signer: signer, origin: origin, store: store,
             policy: .init(minimumEntries: UInt64.max))
-        return TransparencyLogPublisher(writer: writer, checkpointInterval: checkpointInterval)
+        return TransparencyLogPublisher(writer: writer, checkpointInterval: checkpointInterval, cosigner: cosigner)
     }
 
-    private init(writer: TransparencyLogWriter, checkpointInterval: Duration) {
+    private init(writer: TransparencyLogWriter, checkpointInterval: Duration, cosigner: CheckpointCosigner?) {
         self.writer = writer
         self.checkpointInterval = checkpointInterval
+        self.cosigner = cosigner
     }
 
     /// The size of the last published checkpoint.
@@ -71,10 +76,19 @@ public actor TransparencyLogPublisher: CommandLogObserver {
         preparing = true
         defer { preparing = false }
         guard await writer.checkpoint.size > writer.publishedTreeSize else { return }
-        let prepared = try await writer.prepareCheckpoint()
+        let signed = try await writer.prepareCheckpoint()
         lastCheckpoint = now
         let writer = self.writer
+        let cosigner = self.cosigner
         inFlight = Task.detached(priority: .utility) {
+            var cosigned: TransparencyLogWriter.PreparedCheckpoint?
+            if let cosigner {
+                // The witnesses' cosignatures go into the checkpoint before it is served.
+                let size = signed.size
+                let lines = await cosigner.cosign(signed.signedNote, size: size) { old in try await writer.consistencyProof(from: old, to: size) }
+                if !lines.isEmpty { cosigned = try? signed.adding(cosignatures: lines) }
+            }
+            let prepared = cosigned ?? signed
             let outcome: TransparencyLogError?
             do throws(TransparencyLogError) {
                 // The published state is built here, off the writer, which awaits this observer

@@ -38,6 +38,8 @@ public struct AuditReport: Hashable, Sendable, Encodable {
     /// How the verifier key was trusted: `pinned` (`--key`), `recorded` (an earlier run), or
     /// `first_use` (fetched from the log and recorded now).
     public var keyTrust: String?
+    /// The witnesses given to the audit whose cosignatures of the checkpoint verified.
+    public var cosigners: [String]?
     /// Entries replayed through the core.
     public var entriesReplayed: UInt64
     /// Replay throughput (entries per second of decoding and applying), when entries were replayed.
@@ -52,6 +54,7 @@ public struct AuditReport: Hashable, Sendable, Encodable {
         case rootHash = "root_hash"
         case previousTreeSize = "previous_tree_size"
         case keyTrust = "key_trust"
+        case cosigners
         case entriesReplayed = "entries_replayed"
         case replayEntriesPerSecond = "replay_entries_per_s"
         case replayEntriesPerCPUSecond = "replay_entries_per_cpu_s"

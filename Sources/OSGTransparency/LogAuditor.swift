@@ -24,11 +24,18 @@ public struct LogAuditor<Source: LogSource>: Sendable {
     public let trustStore: AuditTrustStore
     /// A verifier key to trust instead of the recorded one (`--key`).
     public let pinnedKey: String?
+    /// Witnesses whose cosignatures count towards ``quorum`` (`--witness`).
+    public let witnesses: [CosignerKey]
+    /// How many of ``witnesses`` must have cosigned the checkpoint (`--quorum`; 0: none).
+    public let quorum: Int
 
-    public init(source: Source, trustStore: AuditTrustStore, pinnedKey: String? = nil) {
+    public init(source: Source, trustStore: AuditTrustStore, pinnedKey: String? = nil, witnesses: [CosignerKey] = [], quorum: Int = 0) {
+        precondition(quorum >= 0 && quorum <= witnesses.count, "a quorum is at most the number of witnesses")
         self.source = source
         self.trustStore = trustStore
         self.pinnedKey = pinnedKey
+        self.witnesses = witnesses
+        self.quorum = quorum
     }
 
     /// Runs the audit.
@@ -66,6 +73,13 @@ public struct LogAuditor<Source: LogSource>: Sendable {
         if case .rejected(let rejection) = note.verify(with: key) {
             let code = rejection.code == .invalidSignature ? "bad_signature" : rejection.code.rawValue
             throw .failed(code, "checkpoint signature: \(rejection.message)")
+        }
+        // A split view (another history shown to others) gets no cosignature from an honest
+        // witness that saw this one: require enough of them.
+        let cosigners = CosignerKey.validCosigners(of: note, among: witnesses)
+        report.cosigners = cosigners.map(\.name)
+        guard cosigners.count >= quorum else {
+            throw .failed("witness_quorum", "the checkpoint carries valid cosignatures of \(cosigners.count) of the \(witnesses.count) witnesses given (\(cosigners.map(\.name).joined(separator: ", "))), fewer than the quorum of \(quorum)")
         }
         let previous = try savedCheckpoint(origin: checkpoint.origin, key: key)
         report.previousTreeSize = previous?.size

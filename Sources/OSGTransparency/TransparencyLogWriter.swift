@@ -264,6 +264,19 @@ public actor TransparencyLogWriter {
         let partial: [TransparencyLog.File]
         /// Files written by appends since the last checkpoint, to flush before it is published.
         let unflushed: [String]
+
+        /// The signed checkpoint as it will be served.
+        public var signedNote: SignedNote { note }
+
+        /// The same checkpoint with witnesses' cosignature lines after the log's signature.
+        public func adding(cosignatures: [NoteSignature]) throws -> PreparedCheckpoint {
+            PreparedCheckpoint(size: size, note: try SignedNote(text: note.text, signatures: note.signatures + cosignatures), partial: partial, unflushed: unflushed)
+        }
+    }
+
+    /// A consistency proof between two sizes of the log (for a witness).
+    public func consistencyProof(from oldSize: UInt64, to newSize: UInt64) throws -> [[UInt8]] {
+        try log.tree.consistencyProof(from: oldSize, to: newSize)
     }
 
     /// Signs a checkpoint of the current tree and takes over the files to flush for it.
