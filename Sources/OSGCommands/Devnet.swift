@@ -2,11 +2,13 @@ import Foundation
 import Logging
 import OSGAgent
 import OSGDomain
+import OSGLog
 import OSGServer
 import OSGSim
 
 /// A whole network on this machine (`osg devnet`): a coordinator on the embedded SQLite store
-/// with the devnet faucet and the bundled carbon series, one agent per ``DevnetNode`` running
+/// with the devnet faucet and the bundled carbon series, a witness that cosigns and audits its
+/// log (``DevnetWitness``), one agent per ``DevnetNode`` running
 /// real sandboxed jobs, the bootstrap (pool, grant, credits) and, on request, the demo stream.
 /// Everything lives in a ``DevnetLayout``; a second start in the same folder resumes.
 final class Devnet: Sendable {
@@ -35,6 +37,7 @@ final class Devnet: Sendable {
 
     let layout: DevnetLayout
     let coordinator: LocalCoordinator
+    let witness: DevnetWitness
     let agents: [RunningAgent]
     let tenantID: String
     let newcomerID: String
@@ -45,10 +48,11 @@ final class Devnet: Sendable {
 
     var url: String { coordinator.url }
 
-    private init(layout: DevnetLayout, coordinator: LocalCoordinator, agents: [RunningAgent], tenantID: String, newcomerID: String,
+    private init(layout: DevnetLayout, coordinator: LocalCoordinator, witness: DevnetWitness, agents: [RunningAgent], tenantID: String, newcomerID: String,
                  resumed: Bool, demo: WatchedTask?, logger: Logger) {
         self.layout = layout
         self.coordinator = coordinator
+        self.witness = witness
         self.agents = agents
         self.tenantID = tenantID
         self.newcomerID = newcomerID
@@ -92,7 +96,19 @@ final class Devnet: Sendable {
         configuration.heartbeatTimeoutSeconds = heartbeatTimeoutSeconds
         configuration.moneyRules = .devnet
         configuration.carbonFeed = CarbonReplayFeed(atlas: try SimInputFiles.bundledAtlas())
-        let coordinator = try await LocalCoordinator.start(configuration, checkpointInterval: .seconds(5), logger: logger("osg.devnet.coordinator"))
+        // A witness cosigns every checkpoint and audits the published log; the dashboard shows
+        // what it found.
+        let logKey = try NoteSignerKey(name: configuration.logOrigin, seed: Array(governanceKey.privateKey.rawRepresentation)).verifierKey
+        let witness = try await DevnetWitness.start(in: layout, host: options.host, logKey: logKey, logger: logger("osg.devnet.witness"))
+        configuration.witnesses = [witness.endpoint]
+        let coordinator: LocalCoordinator
+        do {
+            coordinator = try await LocalCoordinator.start(configuration, checkpointInterval: .seconds(5), logger: logger("osg.devnet.coordinator"))
+        } catch {
+            await witness.stop()
+            throw error
+        }
+        witness.audit(prefix: coordinator.url + "/log")
 
         var agents: [RunningAgent] = []
         do {
@@ -109,11 +125,12 @@ final class Devnet: Sendable {
                 let stream = DevnetDemo(tenant: tenant, newcomer: newcomer, intervalSeconds: interval, logger: logger("osg.devnet.demo"))
                 return WatchedTask { await stream.run(report: demoTurn) }
             }
-            return Devnet(layout: layout, coordinator: coordinator, agents: agents, tenantID: tenantKey.identity.id,
+            return Devnet(layout: layout, coordinator: coordinator, witness: witness, agents: agents, tenantID: tenantKey.identity.id,
                           newcomerID: newcomerKey.identity.id, resumed: resumed, demo: demo, logger: logger("osg.devnet"))
         } catch {
             await stopAgents(agents)
             await coordinator.stop()
+            await witness.stop()
             throw error
         }
     }
@@ -126,6 +143,7 @@ final class Devnet: Sendable {
         _ = await demo?.waitForEnd(timeoutSeconds: 10)
         await Self.stopAgents(agents)
         if !(await coordinator.stop()) { logger.error("the coordinator did not stop within 35 s") }
+        await witness.stop()
     }
 
     /// The first agent that stopped by itself, and why.

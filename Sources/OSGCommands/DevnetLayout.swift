@@ -28,6 +28,9 @@ struct DevnetLayout: Sendable {
     var helloSpec: URL { root.appendingPathComponent("hello.yaml") }
     var tenantKey: URL { keys.appendingPathComponent("tenant.key") }
     var newcomerKey: URL { keys.appendingPathComponent("newcomer.key") }
+    /// The devnet's witness: its key and what it cosigned and audited.
+    var witness: URL { root.appendingPathComponent("witness") }
+    var witnessKey: URL { witness.appendingPathComponent("witness.key") }
     func agentFolder(_ node: String) -> URL { root.appendingPathComponent("agents").appendingPathComponent(node) }
     func agentConfiguration(_ node: String) -> URL { agentFolder(node).appendingPathComponent("agent.yaml") }
 

@@ -13,7 +13,7 @@ struct WitnessCommand: AsyncParsableCommand {
         abstract: "Run a witness: cosign logs' checkpoints along one append-only history (C2SP tlog-witness).",
         discussion: """
             Serves POST /add-checkpoint (c2sp.org/tlog-witness) on --host:--port. For each log named by --log \
-            (the log's verifier key, as `osg serve` prints it and /log/checkpoint is signed with), the witness \
+            (the log's verifier key, served at /log/verifier-key, which signs /log/checkpoint), the witness \
             keeps the latest checkpoint it cosigned (in --state-dir, synced before it answers) and cosigns a new \
             one only when the log's key signed it and a consistency proof from the one before verifies: a fork, \
             a rollback or another root at the same size is refused, so a log cannot show two histories to \
@@ -42,6 +42,12 @@ struct WitnessCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Port to listen on.")
     var port: Int = 8090
 
+    @Option(name: .customLong("audit-log"), help: "Also audit this log (its /log URL prefix, e.g. http://127.0.0.1:7070/log) whenever its checkpoint grows, as `osg audit` does, and serve the last reports at GET /audits (needs exactly one --log).")
+    var auditLog: String?
+
+    @Option(name: .customLong("audit-interval"), help: "Seconds between looks at the audited log's checkpoint (default 5).")
+    var auditInterval: Double = 5
+
     @Flag(name: .customLong("print-key"), help: "Print the witness's verifier key and exit.")
     var printKey = false
 
@@ -55,6 +61,11 @@ struct WitnessCommand: AsyncParsableCommand {
             do { _ = try NoteVerifierKey(parsing: text) } catch { throw ValidationError("--log \(text): \(error)") }
         }
         if !printKey && log.isEmpty { throw ValidationError("name at least one log to witness with --log") }
+        if let auditLog {
+            guard auditLog.hasPrefix("http://") || auditLog.hasPrefix("https://") else { throw ValidationError("--audit-log must be an http(s) URL prefix, got \(auditLog)") }
+            guard log.count == 1 else { throw ValidationError("--audit-log audits the one log named by --log; name exactly one") }
+            guard auditInterval >= 0.1 && auditInterval <= 86_400 else { throw ValidationError("--audit-interval must be 0.1-86400 seconds") }
+        }
     }
 
     func run() async throws {
@@ -68,6 +79,14 @@ struct WitnessCommand: AsyncParsableCommand {
         var logger = Logger(label: "openstargate.witness")
         logger.logLevel = .info
         print("witness \(signer.verifierKey) on http://\(host):\(port), logs: \(logs.map(\.name).joined(separator: ", "))")
-        try await WitnessServer.application(witness: witness, host: host, port: port, logger: logger).runService()
+        let auditor = auditLog.map {
+            WitnessAuditLoop(prefix: $0, logKey: logs[0], trustDirectory: URL(fileURLWithPath: stateDir).appendingPathComponent("audit").path,
+                             intervalSeconds: auditInterval, logger: logger)
+        }
+        let auditing = auditor.map { auditor in Task { await auditor.run() } }
+        defer { auditing?.cancel() }
+        var audits: (@Sendable () -> [WitnessServer.AuditRecord])?
+        if let auditor { audits = { auditor.recent } }
+        try await WitnessServer.application(witness: witness, host: host, port: port, logger: logger, audits: audits).runService()
     }
 }

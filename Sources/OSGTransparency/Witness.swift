@@ -79,10 +79,11 @@ public final class Witness: Sendable {
             guard request.oldSize == latestSize else {
                 return .failure(Refusal(status: 409, code: "old_size_mismatch", message: "the latest checkpoint cosigned has size \(latestSize), not \(request.oldSize)", latestSize: latestSize))
             }
-            if let latest, let latestRoot = Base64.decode(latest.rootHash) {
+            // A cosigned empty tree is no history to be consistent with.
+            if let latest, latest.size > 0, let latestRoot = Base64.decode(latest.rootHash) {
                 if latest.size == checkpoint.size {
                     guard latestRoot == checkpoint.rootHash, request.proof.isEmpty else {
-                        return .failure(Refusal(status: 409, code: "fork", message: "a checkpoint of size \(checkpoint.size) with another root was cosigned before: the log forked", latestSize: latest.size))
+                        return .failure(Refusal(status: 409, code: "fork", message: "a checkpoint of size \(checkpoint.size) with another root was cosigned before: the log forked"))
                     }
                 } else {
                     do {

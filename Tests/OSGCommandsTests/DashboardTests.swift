@@ -108,6 +108,22 @@ struct DashboardTests {
             let after = try #require(Self.card("log entries", in: second.dom).flatMap(Int.init))
             #expect(after > before, "the live figures moved as the demo ran: \(before) → \(after) log entries")
 
+            // The devnet's witness cosigns the checkpoints and audits the log; the page shows both,
+            // the audits read from the witness itself.
+            let witness = CoordinatorClient(baseURL: devnet.witness.endpoint.url, key: nil)
+            let audited = try await Polling.until(seconds: 60, every: .milliseconds(500)) {
+                let audits = (try await witness.send(.GET, "/audits").json as? [String: Any])?["audits"] as? [[String: Any]] ?? []
+                return audits.contains { $0["verdict"] as? String == "verified" }
+            }
+            #expect(audited, "the devnet's witness audited the published log")
+            let third = try await Self.render(browser: browser, url: devnet.url + "/")
+            #expect(third.console.isEmpty, "the console stayed quiet: \(third.console)")
+            func table(_ id: String) -> String {
+                third.dom.range(of: "id=\"\(id)\"").map { String(third.dom[$0.lowerBound...].prefix(4_000)) } ?? ""
+            }
+            #expect(table("witness-audits").contains("devnet.witness/w1") && table("witness-audits").contains("verified"), "\(table("witness-audits").prefix(1_500))")
+            #expect(table("checkpoints").contains("devnet.witness/w1"), "the checkpoint shown is cosigned: \(table("checkpoints").prefix(1_500))")
+
             try FileManager.default.createDirectory(at: Self.artifacts, withIntermediateDirectories: true)
             for (name, width, height) in [("dashboard-desktop.png", 1280, 2400), ("dashboard-phone.png", 390, 2400)] {
                 let path = Self.artifacts.appendingPathComponent(name).path

@@ -75,6 +75,16 @@ struct WitnessTests {
         _ = try Self.add(restarted, old: 12, to: 20, in: tree).get()
     }
 
+    @Test("a cosigned empty tree is followed by any first checkpoint, without a proof")
+    func afterAnEmptyTree() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("osg-witness-\(UInt64.random(in: 0...UInt64.max))")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let witness = try Self.witness(directory)
+        let empty = try SignedNote.sign(text: try Checkpoint(origin: Self.origin, size: 0, rootHash: RFC6962.emptyTreeRootHash).text, with: [Self.logSigner]).formatted
+        _ = try witness.addCheckpoint(Witness.addCheckpointBody(oldSize: 0, proof: [], note: empty), now: 1).get()
+        _ = try Self.add(witness, old: 0, to: 5, in: Self.tree(5)).get()
+    }
+
     @Test("a fork, a rollback, another root at the same size, a bad proof, an unknown log and a forged signature are refused")
     func refusals() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("osg-witness-\(UInt64.random(in: 0...UInt64.max))")
@@ -86,7 +96,9 @@ struct WitnessTests {
             if case .failure(let refusal) = result { "\(refusal.status) \(refusal.code)" } else { nil }
         }
         // The split view: the forked log at the size already cosigned, and beyond it.
-        #expect(code(try Self.add(witness, old: 8, to: 8, in: forked)) == "409 fork")
+        let fork = try Self.add(witness, old: 8, to: 8, in: forked)
+        #expect(code(fork) == "409 fork")
+        if case .failure(let refusal) = fork { #expect(refusal.latestSize == nil, "a fork is no size to retry from") }
         #expect(code(try Self.add(witness, old: 8, to: 12, in: forked)) == "422 inconsistent")
         // The honest proof with the forked checkpoint, and the forked proof with the honest one.
         #expect(code(try Self.add(witness, old: 8, to: 12, in: forked, proofFrom: honest)) == "422 inconsistent")

@@ -5,10 +5,12 @@ import Hummingbird
 extension Coordinator {
     /// The web dashboard at `/`: a static page whose script reads the public API (nothing a
     /// stranger could not read with curl), served with a policy that lets it load nothing but
-    /// its own files and talk to nothing but this coordinator.
+    /// its own files and talk to nothing but this coordinator and its witnesses (whose audits
+    /// it shows).
     func addDashboardRoutes(to router: Router<CoordinatorRequestContext>) {
+        let policy = DashboardFiles.contentSecurityPolicy(witnessOrigins: configuration.witnesses.compactMap { DashboardFiles.origin(of: $0.url) })
         for file in DashboardFiles.all {
-            let response = file.response
+            let response = file.response(contentSecurityPolicy: policy)
             router.get(RouterPath(file.path)) { _, _ in response }
         }
     }
@@ -21,10 +23,10 @@ enum DashboardFiles {
         var bytes: [UInt8]
         var contentType: String
 
-        var response: Response {
+        func response(contentSecurityPolicy: String) -> Response {
             Response(status: .ok, headers: [
                 .contentType: contentType,
-                .contentSecurityPolicy: DashboardFiles.contentSecurityPolicy,
+                .contentSecurityPolicy: contentSecurityPolicy,
                 .xContentTypeOptions: "nosniff",
                 .cacheControl: "no-cache",
                 HTTPField.Name("Referrer-Policy")!: "no-referrer",
@@ -32,9 +34,20 @@ enum DashboardFiles {
         }
     }
 
-    /// Only the dashboard's own script, style and API calls; no inline script, no frames.
-    static let contentSecurityPolicy =
-        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    /// Only the dashboard's own script, style and API calls (and reads of the witnesses'
+    /// audits); no inline script, no frames.
+    static func contentSecurityPolicy(witnessOrigins: [String] = []) -> String {
+        let connect = (["'self'"] + witnessOrigins).joined(separator: " ")
+        return "default-src 'none'; script-src 'self'; style-src 'self'; connect-src \(connect); img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    }
+
+    /// `scheme://host[:port]` of an http(s) URL, when it has nothing a policy could misread.
+    static func origin(of url: String) -> String? {
+        guard let components = URLComponents(string: url), let scheme = components.scheme, ["http", "https"].contains(scheme),
+              let host = components.host, !host.isEmpty, host.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == ":" || $0 == "[" || $0 == "]" })
+        else { return nil }
+        return "\(scheme)://\(host)\(components.port.map { ":\($0)" } ?? "")"
+    }
 
     static let all: [File] = [
         File(path: "/", bytes: resource("index.html"), contentType: "text/html; charset=utf-8"),

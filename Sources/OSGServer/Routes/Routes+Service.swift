@@ -20,7 +20,8 @@ extension Coordinator {
             JSONResponse.response(InfoView(
                 origin: self.audience.origin, genesis: self.audience.genesisHex, governance: self.governanceID,
                 signatureScheme: SignedRequest.scheme, signatureWindowSeconds: self.configuration.signatureWindowSeconds,
-                sealingKey: Hex.encode(Array(self.sealingKey.publicKey.rawRepresentation))))
+                sealingKey: Hex.encode(Array(self.sealingKey.publicKey.rawRepresentation)),
+                witnesses: self.configuration.witnesses.map { WitnessView(url: $0.url, key: $0.key.description) }))
         }
         router.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
@@ -44,6 +45,14 @@ extension Coordinator {
         var signatureWindowSeconds: Int64
         /// The X25519 public key (hex) job secrets are sealed to (`osg submit --secret`).
         var sealingKey: String
+        /// The witnesses asked to cosign each checkpoint (`osg serve --witness`).
+        var witnesses: [WitnessView]
+    }
+
+    /// A witness: its add-checkpoint prefix (and, when it audits, its `/audits`) and its key.
+    struct WitnessView: Encodable {
+        var url: String
+        var key: String
     }
 
     struct ReadyView: Encodable {

@@ -254,15 +254,47 @@ function renderCarbon(carbon, stats) {
   ]), "no lease running");
 }
 
+// The names on a signed note's signature lines other than the log's own (the witnesses that
+// cosigned it; the page shows them, `osg audit --witness` verifies them).
+function cosigners(text, origin) {
+  const names = text.split("\n").filter((line) => line.startsWith("\u2014 ")).map((line) => line.split(" ")[1]);
+  return [...new Set(names.filter((name) => name && name !== origin))];
+}
+
 function renderCheckpoint(text) {
   document.getElementById("checkpoint").textContent = text.trim();
   const [origin, size, root] = text.split("\n");
-  if (origin && /^[0-9]+$/.test(size || "") && !checkpointsSeen.some((seen) => seen.size === size)) {
-    checkpointsSeen.unshift({ seen: new Date().toLocaleTimeString(), size, root });
+  const cosigned = cosigners(text, origin);
+  const known = checkpointsSeen.find((seen) => seen.size === size);
+  if (known) {
+    if (cosigned.length > known.cosigned.length) known.cosigned = cosigned;
+  } else if (origin && /^[0-9]+$/.test(size || "")) {
+    checkpointsSeen.unshift({ seen: new Date().toLocaleTimeString(), size, root, cosigned });
     checkpointsSeen.splice(10);
   }
-  fillTable("checkpoints", checkpointsSeen.map((c) => [c.seen, c.size, c.root]), "none yet");
-  document.getElementById("audit-command").textContent = `osg audit --from ${window.location.origin}/log`;
+  fillTable("checkpoints", checkpointsSeen.map((c) => [c.seen, c.size, c.root, c.cosigned.join(", ") || "none"]), "none yet");
+  const witnessKeys = witnesses.map((w) => ` --witness ${w.key}`).join("");
+  document.getElementById("audit-command").textContent = `osg audit --from ${window.location.origin}/log${witnessKeys}`;
+}
+
+// The witnesses the coordinator names (GET /v1/info), whose own audits of the log the page shows:
+// read from each witness, not from the coordinator they are about.
+let witnesses = [];
+
+async function renderWitnessAudits() {
+  const rows = [];
+  for (const witness of witnesses) {
+    try {
+      const listing = await getJSON(`${witness.url}/audits`);
+      for (const audit of (listing.audits || []).slice(0, 5)) {
+        rows.push([listing.witness, time(audit.audited_at), audit.tree_size ?? "–", audit.verdict,
+          audit.entries_replayed, audit.verdict === "verified" ? "" : `${audit.code}: ${audit.reason}`]);
+      }
+    } catch (error) {
+      rows.push([witness.url, "–", "–", "unreachable", "–", error.message]);
+    }
+  }
+  fillTable("witness-audits", rows, witnesses.length === 0 ? "this coordinator names no witness" : "no audit yet");
 }
 
 async function refresh() {
@@ -284,6 +316,7 @@ async function refresh() {
     renderCarbon(carbon, stats);
     // The log is published after the first checkpoint; until then the rest still shows.
     renderCheckpoint(await getText("/log/checkpoint").catch(() => "no checkpoint published yet"));
+    await renderWitnessAudits();
     status.className = "";
     status.textContent = `updated ${new Date().toLocaleTimeString()} · state as of ${time(stats.as_of)}`;
     document.body.dataset.loaded = "true";
@@ -293,5 +326,7 @@ async function refresh() {
   }
 }
 
-refresh();
-setInterval(refresh, refreshMilliseconds);
+getJSON("/v1/info").then((info) => { witnesses = info.witnesses || []; }).catch(() => {}).finally(() => {
+  refresh();
+  setInterval(refresh, refreshMilliseconds);
+});
