@@ -6,7 +6,9 @@ import OSGTransparency
 import Synchronization
 
 /// A witness that also audits (`osg witness --audit-log URL`): whenever the log's served
-/// checkpoint has grown, it runs the whole `osg audit` of the log (with its own trust store,
+/// checkpoint has grown (looking every interval, and after an audit waiting nine times as long
+/// as it took, so that replaying a long log takes at most a tenth of a core), it runs the
+/// whole `osg audit` of the log (with its own trust store,
 /// the log's key pinned) and keeps the last ``kept`` reports, which the witness serves at
 /// `GET /audits` — so what an independent party found is public, and not served by the
 /// coordinator it is about.
@@ -36,7 +38,9 @@ final class WitnessAuditLoop: Sendable {
         let source = HTTPLogSource(prefix: prefix)
         var audited: UInt64?
         while !Task.isCancelled {
+            var pause = intervalSeconds
             if let size = await Self.servedSize(source), size != audited {
+                let began = ContinuousClock.now
                 let report = await LogAuditor(source: source, trustStore: AuditTrustStore(directory: trustDirectory), pinnedKey: logKey.description).audit()
                 audited = report.treeSize ?? size
                 let record = WitnessServer.AuditRecord(
@@ -49,8 +53,11 @@ final class WitnessAuditLoop: Sendable {
                 if report.verdict != .verified {
                     logger.warning("the audit of the log failed", metadata: ["code": "\(report.code)", "reason": "\(report.reason)"])
                 }
+                // A whole replay grows with the log: audit at most a tenth of the time.
+                let spent = ContinuousClock.now - began
+                pause = max(intervalSeconds, 9 * Double(spent.components.seconds) + 9 * Double(spent.components.attoseconds) / 1e18)
             }
-            try? await Task.sleep(for: .seconds(intervalSeconds))
+            try? await Task.sleep(for: .seconds(pause))
         }
     }
 
