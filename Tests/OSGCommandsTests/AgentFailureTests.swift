@@ -31,14 +31,19 @@ struct AgentFailureTests {
             running[0].cancel()
             let done = try await network.waitFor(job, seconds: 60) { $0["status"] as? String == "completed" }
             let leases = AgentNetwork.leases(done)
-            #expect(leases.map { $0["end_reason"] as? String } == ["node_lost", "completed"], "\(leases)")
-            #expect(leases.map(AgentNetwork.nodes) == [["n1"], ["n2"]])
+            // A heartbeat n1's agent sent just before it died may reach the writer only after the
+            // timeout (a loaded machine): n1 is then online again for a moment, the job may be
+            // placed there once more and lost again at the next timeout. Every lease but the last
+            // is n1's and lost; the last ran on n2 to the end.
+            #expect(leases.count >= 2 && leases.count <= 4, "\(leases)")
+            #expect(leases.dropLast().allSatisfy { $0["end_reason"] as? String == "node_lost" && AgentNetwork.nodes(of: $0) == ["n1"] }, "\(leases)")
+            #expect(leases.last?["end_reason"] as? String == "completed" && leases.last.map(AgentNetwork.nodes) == ["n2"], "\(leases)")
             #expect(done["failed_runs"] as? Int == 0, "a lost node is not the job's failure")
             // n1's agent comes back: its job's lease is gone, so it kills the job and cleans up, reporting nothing.
             running[0] = try network.start(0)
             #expect(await eventually { network.leaseFolders(0).isEmpty }, "\(network.leaseFolders(0))")
             let final = try await network.job(job)
-            #expect(AgentNetwork.leases(final).count == 2, "nothing was reported for the orphan")
+            #expect(AgentNetwork.leases(final).count == leases.count, "nothing was reported for the orphan")
         }
     }
 
