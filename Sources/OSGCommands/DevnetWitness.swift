@@ -43,7 +43,8 @@ final class DevnetWitness: Sendable {
             })
         let server = WatchedTask {
             defer { continuation.finish() }
-            try await application.runService()
+            // No signal handling of its own: Ctrl-C belongs to `osg devnet`, which stops this.
+            try await application.runService(gracefulShutdownSignals: [])
         }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next(), port > 0 else {

@@ -25,7 +25,7 @@ struct WitnessFlowTests {
             continuation.yield(port)
             continuation.finish()
         })
-        let server = Task { try await application.runService() }
+        let server = Task { try await application.runService(gracefulShutdownSignals: []) }
         defer { server.cancel() }
         var iterator = ports.makeAsyncIterator()
         let port = try #require(await iterator.next())
