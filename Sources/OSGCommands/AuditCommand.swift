@@ -41,6 +41,9 @@ struct AuditCommand: AsyncParsableCommand {
     @Option(name: .long, help: "How many of the --witness keys must have cosigned the checkpoint (default: all of them).")
     var quorum: Int?
 
+    @Option(name: .customLong("max-cosignature-age"), help: "Count only cosignatures made within this many seconds (by their timestamp): a coordinator that keeps serving an old cosigned checkpoint then fails the quorum (default: any age).")
+    var maxCosignatureAge: UInt64?
+
     @Flag(name: .long, help: "Print one JSON object {verdict, code, reason, origin, tree_size, ...}.")
     var json = false
 
@@ -68,9 +71,9 @@ struct AuditCommand: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("error: \(error)\n".utf8))
                 throw ExitCode(2)  // malformed input, as the discussion says
             }
-            report = await LogAuditor(source: HTTPLogSource(prefix: from, trust: trust), trustStore: trustStore, pinnedKey: key, witnesses: witnesses, quorum: quorum).audit()
+            report = await LogAuditor(source: HTTPLogSource(prefix: from, trust: trust), trustStore: trustStore, pinnedKey: key, witnesses: witnesses, quorum: quorum, maxCosignatureAge: maxCosignatureAge).audit()
         } else {
-            report = await LogAuditor(source: DirectoryLogSource(directory: from), trustStore: trustStore, pinnedKey: key, witnesses: witnesses, quorum: quorum).audit()
+            report = await LogAuditor(source: DirectoryLogSource(directory: from), trustStore: trustStore, pinnedKey: key, witnesses: witnesses, quorum: quorum, maxCosignatureAge: maxCosignatureAge).audit()
         }
         progress.finish()
         try Self.emit(report, json: json)

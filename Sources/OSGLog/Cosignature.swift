@@ -73,9 +73,15 @@ public struct CosignerKey: Hashable, Sendable, CustomStringConvertible {
         return time
     }
 
-    /// How many of `keys` cosigned `note` validly (each key counted once).
-    public static func validCosigners(of note: SignedNote, among keys: [CosignerKey]) -> [CosignerKey] {
-        keys.filter { key in note.signatures.contains { key.verifiedTime(of: $0, text: note.text) != nil } }
+    /// Which of `keys` cosigned `note` validly (each key counted once), at `notBefore` (POSIX
+    /// seconds) or later when given: an older cosignature says nothing of the log now.
+    public static func validCosigners(of note: SignedNote, among keys: [CosignerKey], notBefore: UInt64? = nil) -> [CosignerKey] {
+        keys.filter { key in
+            note.signatures.contains { signature in
+                guard let time = key.verifiedTime(of: signature, text: note.text) else { return false }
+                return time >= (notBefore ?? 0)
+            }
+        }
     }
 }
 

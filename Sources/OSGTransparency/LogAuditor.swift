@@ -28,14 +28,23 @@ public struct LogAuditor<Source: LogSource>: Sendable {
     public let witnesses: [CosignerKey]
     /// How many of ``witnesses`` must have cosigned the checkpoint (`--quorum`; 0: none).
     public let quorum: Int
+    /// Cosignatures older than this many seconds (by their own timestamp, against
+    /// ``unixSeconds``) do not count (`--max-cosignature-age`; `nil`: any age): a coordinator that
+    /// keeps serving an old cosigned checkpoint (a frozen view) then fails the quorum.
+    public let maxCosignatureAge: UInt64?
+    /// Now, POSIX seconds.
+    public let unixSeconds: @Sendable () -> UInt64
 
-    public init(source: Source, trustStore: AuditTrustStore, pinnedKey: String? = nil, witnesses: [CosignerKey] = [], quorum: Int = 0) {
+    public init(source: Source, trustStore: AuditTrustStore, pinnedKey: String? = nil, witnesses: [CosignerKey] = [], quorum: Int = 0,
+                maxCosignatureAge: UInt64? = nil, unixSeconds: @escaping @Sendable () -> UInt64 = { UInt64(max(0, Date().timeIntervalSince1970)) }) {
         precondition(quorum >= 0 && quorum <= witnesses.count, "a quorum is at most the number of witnesses")
         self.source = source
         self.trustStore = trustStore
         self.pinnedKey = pinnedKey
         self.witnesses = witnesses
         self.quorum = quorum
+        self.maxCosignatureAge = maxCosignatureAge
+        self.unixSeconds = unixSeconds
     }
 
     /// Runs the audit.
@@ -76,10 +85,13 @@ public struct LogAuditor<Source: LogSource>: Sendable {
         }
         // A split view (another history shown to others) gets no cosignature from an honest
         // witness that saw this one: require enough of them.
-        let cosigners = CosignerKey.validCosigners(of: note, among: witnesses)
+        let now = unixSeconds()
+        let notBefore = maxCosignatureAge.map { now >= $0 ? now - $0 : 0 }
+        let cosigners = CosignerKey.validCosigners(of: note, among: witnesses, notBefore: notBefore)
         report.cosigners = cosigners.map(\.name)
         guard cosigners.count >= quorum else {
-            throw .failed("witness_quorum", "the checkpoint carries valid cosignatures of \(cosigners.count) of the \(witnesses.count) witnesses given (\(cosigners.map(\.name).joined(separator: ", "))), fewer than the quorum of \(quorum)")
+            let age = maxCosignatureAge.map { " no older than \($0) s" } ?? ""
+            throw .failed("witness_quorum", "the checkpoint carries valid cosignatures\(age) of \(cosigners.count) of the \(witnesses.count) witnesses given (\(cosigners.map(\.name).joined(separator: ", "))), fewer than the quorum of \(quorum)")
         }
         let previous = try savedCheckpoint(origin: checkpoint.origin, key: key)
         report.previousTreeSize = previous?.size

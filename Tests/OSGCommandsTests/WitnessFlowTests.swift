@@ -72,9 +72,11 @@ struct WitnessFlowTests {
         throw BlobTransfer.Failure(description: "no checkpoint of \(size) entries within 20 s; the last answer: \(seen)")
     }
 
-    static func audit(_ local: LocalCoordinator, witnesses: [CosignerKey], quorum: Int) async -> AuditReport {
+    static func audit(_ local: LocalCoordinator, witnesses: [CosignerKey], quorum: Int, maxAge: UInt64? = nil, later: UInt64 = 0) async -> AuditReport {
         let store = AuditTrustStore(directory: FileManager.default.temporaryDirectory.appendingPathComponent("osg-witness-audit-\(UInt64.random(in: 0...UInt64.max))").path)
-        return await LogAuditor(source: HTTPLogSource(prefix: local.url + "/log"), trustStore: store, witnesses: witnesses, quorum: quorum).audit()
+        let now = UInt64(Date().timeIntervalSince1970) + later
+        return await LogAuditor(source: HTTPLogSource(prefix: local.url + "/log"), trustStore: store, witnesses: witnesses, quorum: quorum,
+                                maxCosignatureAge: maxAge, unixSeconds: { now }).audit()
     }
 
     @Test("checkpoints are served cosigned and audited with a quorum; a forked history of the same log gets no cosignature and fails the quorum")
@@ -99,6 +101,11 @@ struct WitnessFlowTests {
             let verified = await Self.audit(honest, witnesses: [witnessKey.verifierKey], quorum: 1)
             #expect(verified.verdict == .verified, "\(verified.code): \(verified.reason)")
             #expect(verified.cosigners == ["witness.test/w1"])
+            // A frozen view: the same cosigned checkpoint, an hour later, against a 10-minute limit.
+            let fresh = await Self.audit(honest, witnesses: [witnessKey.verifierKey], quorum: 1, maxAge: 600)
+            #expect(fresh.verdict == .verified, "\(fresh.code): \(fresh.reason)")
+            let frozen = await Self.audit(honest, witnesses: [witnessKey.verifierKey], quorum: 1, maxAge: 600, later: 3_600)
+            #expect(frozen.verdict == .failed && frozen.code == "witness_quorum", "\(frozen.code): \(frozen.reason)")
             let short = await Self.audit(honest, witnesses: [witnessKey.verifierKey, absent], quorum: 2)
             #expect(short.verdict == .failed && short.code == "witness_quorum", "\(short.code): \(short.reason)")
             _ = await honest.stop()

@@ -46,6 +46,9 @@ struct WitnessTests {
         // The line survives a note's formatting and parsing.
         let note = try SignedNote(parsing: try SignedNote.sign(text: text, with: [Self.logSigner]).formatted + line.line + "\n")
         #expect(CosignerKey.validCosigners(of: note, among: [signer.verifierKey, other]) == [signer.verifierKey])
+        // An older cosignature than asked for does not count.
+        #expect(CosignerKey.validCosigners(of: note, among: [signer.verifierKey], notBefore: 1_700_000_123) == [signer.verifierKey])
+        #expect(CosignerKey.validCosigners(of: note, among: [signer.verifierKey], notBefore: 1_700_000_124).isEmpty)
         #expect(note.verify(with: Self.logSigner.verifierKey).isVerified, "the log's own signature still verifies beside a cosignature")
         #expect(try CosignerKey(parsing: signer.verifierKey.description) == signer.verifierKey)
         // Keys whose base64 holds '+' (about one in three) parse too.
