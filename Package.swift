@@ -9,6 +9,9 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "osg", targets: ["osg"]),
+        // The auditor alone (`osg audit` without the coordinator): no database driver, no HTTP
+        // server. `swift build -c release --product osg-audit`.
+        .executable(name: "osg-audit", targets: ["osg-audit"]),
         // Libraries, for the Benchmarks package and for embedding the core elsewhere.
         .library(name: "OSGDomain", targets: ["OSGDomain"]),
         .library(name: "OSGSpec", targets: ["OSGSpec"]),
@@ -18,6 +21,7 @@ let package = Package(
         .library(name: "OSGStore", targets: ["OSGStore"]),
         .library(name: "OSGAuth", targets: ["OSGAuth"]),
         .library(name: "OSGMarket", targets: ["OSGMarket"]),
+        .library(name: "OSGMarketIO", targets: ["OSGMarketIO"]),
         .library(name: "OSGCarbon", targets: ["OSGCarbon"]),
         .library(name: "OSGSim", targets: ["OSGSim"]),
         .library(name: "OSGTransparency", targets: ["OSGTransparency"]),
@@ -93,17 +97,38 @@ let package = Package(
         ),
         // The published transparency log: the writer that turns durable command-log appends
         // into C2SP tiles, entry bundles, signed checkpoints and the published state (file I/O
-        // only in TransparencyLogFiles.swift), and the auditor that replays them.
+        // only in TransparencyLogFiles.swift), and the auditor that replays them. Reads the command
+        // log through OSGCore's CommandLogStore protocol, so the auditor builds without the
+        // database drivers (OSGStore) or the HTTP server (OSGServer).
         .target(
             name: "OSGTransparency",
-            dependencies: ["OSGCore", "OSGLog", "OSGStore", "OSGDomain"]
+            dependencies: ["OSGCore", "OSGLog", "OSGDomain"]
         ),
+        // The auditor's command line (`osg audit`, and the `osg-audit` binary) with the HTTP(S)
+        // log source and the CLI's TLS trust: an HTTP client, no server, no database.
+        .target(
+            name: "OSGAuditTool",
+            dependencies: [
+                "OSGTransparency", "OSGLog",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+        .executableTarget(name: "osg-audit", dependencies: ["OSGAuditTool"]),
         // Carbon-aware placement: hourly grid carbon series (Electricity Maps CSV), the shift
         // planner and the deferral-saving experiment. Pure (file I/O only in
         // CarbonAtlas+Directory.swift).
         .target(name: "OSGCarbon", dependencies: ["OSGDomain"]),
         // The market: deterministic frequent-batch-auction clearing over free capacity.
         .target(name: "OSGMarket", dependencies: ["OSGDomain", "OSGCarbon"]),
+        // The market's text formats (DESIGN.md §4, a contract): the snapshot reader (JSON through
+        // Yams, exact decimals; job specs through OSGSpec) and the clearing's JSON and table
+        // output, shared by `osg market clear` and the market tests.
+        .target(
+            name: "OSGMarketIO",
+            dependencies: ["OSGDomain", "OSGMarket", "OSGCarbon", "OSGSpec", .product(name: "Yams", package: "Yams")]
+        ),
         // The discrete-event simulator (DESIGN.md §10): drives the real market, ledger and log
         // over trace-based workloads and real carbon series. File I/O only in the loaders'
         // +File extensions and BundledData.swift.
@@ -154,9 +179,11 @@ let package = Package(
                 "OSGStore",
                 "OSGLog",
                 "OSGMarket",
+                "OSGMarketIO",
                 "OSGCarbon",
                 "OSGSim",
                 "OSGTransparency",
+                "OSGAuditTool",
                 "OSGServer",
                 "OSGAuth",
                 "OSGAgent",
@@ -176,10 +203,10 @@ let package = Package(
         .testTarget(name: "OSGCoreTests", dependencies: ["OSGCore", "OSGLedger", "OSGMarket"]),
         .testTarget(name: "OSGAuthTests", dependencies: ["OSGAuth"]),
         .testTarget(name: "OSGAgentTests", dependencies: ["OSGAgent", "OSGDomain"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "OSGStoreTests", dependencies: ["OSGStore", "OSGLedger", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "OSGStoreTests", dependencies: ["OSGStore", "OSGCore", "OSGLedger", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "OSGCommandsTests",
-            dependencies: ["OSGCommands", "OSGServer", "OSGStore", "OSGAgent", "OSGSpec", .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: ["OSGCommands", "OSGAuditTool", "OSGServer", "OSGStore", "OSGAgent", "OSGSpec", "OSGMarketIO", .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "HummingbirdTesting", package: "hummingbird")],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
@@ -192,7 +219,7 @@ let package = Package(
         ),
         .testTarget(
             name: "OSGMarketTests",
-            dependencies: ["OSGMarket", "OSGCarbon", "OSGCommands", "OSGSpec", .product(name: "Yams", package: "Yams")],
+            dependencies: ["OSGMarket", "OSGMarketIO", "OSGCarbon", "OSGSpec", .product(name: "Yams", package: "Yams")],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "OSGCarbonTests", dependencies: ["OSGCarbon", "OSGDomain"], resources: [.copy("Fixtures")]),

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import OSGAgent
+import OSGAuditTool
 import OSGDomain
 
 /// `osg agent init|run|status`: the operator's daemon (DESIGN.md §8, docs/AGENT.md).

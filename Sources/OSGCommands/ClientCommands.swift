@@ -1,9 +1,10 @@
 import ArgumentParser
 import Crypto
 import Foundation
+import NIOHTTP1
+import OSGAuditTool
 import OSGDomain
 import OSGSpec
-import NIOHTTP1
 
 /// Options every client verb shares: where the coordinator is, who signs, and the output form.
 struct ClientOptions: ParsableArguments {

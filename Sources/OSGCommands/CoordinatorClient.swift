@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import NIOCore
 import NIOHTTP1
+import OSGAuditTool
 import OSGAuth
 import OSGDomain
 

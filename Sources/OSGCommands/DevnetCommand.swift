@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import OSGAuditTool
 import Synchronization
 
 /// `osg devnet`: the whole network on this machine, in one command (DESIGN.md §9).

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OSGAuditTool
 
 /// Follows one job through the public API: its status and its output lines, polled once a
 /// second, for `osg submit --wait` and `osg logs --follow`.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import OSGMarket
+import OSGMarketIO
 
 /// `osg market`: the market's public operations.
 struct MarketCommand: ParsableCommand {
@@ -40,18 +41,11 @@ struct MarketCommand: ParsableCommand {
                 throw ExitCode(2)
             }
             do {
-                print(try Self.output(snapshotText: text, json: json))
+                print(try MarketClearOutput.clearing(snapshotText: text, json: json))
             } catch {
                 FileHandle.standardError.write(Data("error: \(file): \(error)\n".utf8))
                 throw ExitCode(2)
             }
-        }
-
-        /// Reads, clears and formats a snapshot: the whole command without the file and the exit.
-        static func output(snapshotText: String, json: Bool) throws(MarketInputError) -> String {
-            let snapshot = try MarketSnapshotReader.read(snapshotText)
-            let result = MarketClearing.clear(snapshot)
-            return json ? MarketClearOutput.json(result) : MarketClearOutput.table(result)
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import OSGAuditTool
 
 /// The root of the `osg` command line: one binary, one verb per capability.
 ///

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import OSGAuditTool
 import OSGLog
 import OSGServer
 import OSGTransparency

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import OSGAuth
+import OSGCore
 import OSGDomain
 import OSGStore
 import Synchronization

@@ -1,5 +1,6 @@
-import OSGLedger
+import OSGCore
 import OSGDomain
+import OSGLedger
 
 /// A ledger whose every batch is journaled durably before it is applied.
 ///

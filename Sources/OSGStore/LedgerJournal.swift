@@ -1,6 +1,7 @@
 import Foundation
-import OSGDomain
 import GRDB
+import OSGCore
+import OSGDomain
 import OSGLedger
 import Synchronization
 

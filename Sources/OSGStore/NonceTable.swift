@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GRDBSQLite
+import OSGCore
 
 /// The nonces of logged requests still inside the signature window (see ``AcceptedNonce``),
 /// one row per append: `first_sequence` (the append's first log entry), `newest` (its latest

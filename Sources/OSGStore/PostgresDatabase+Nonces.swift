@@ -1,3 +1,4 @@
+import OSGCore
 import PostgresNIO
 
 /// The nonce batches in PostgreSQL: the same rows as the SQLite store's (``NonceTable``),

@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOPosix
+import OSGCore
 import PostgresNIO
 
 extension PostgresDatabase {

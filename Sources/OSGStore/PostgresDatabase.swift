@@ -1,8 +1,9 @@
 import Foundation
-import OSGDomain
 import Logging
 import NIOCore
 import NIOPosix
+import OSGCore
+import OSGDomain
 import PostgresNIO
 import Synchronization
 

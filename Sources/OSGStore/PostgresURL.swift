@@ -1,5 +1,6 @@
 import Foundation
 import NIOSSL
+import OSGCore
 import PostgresNIO
 
 /// A `postgres://user[:password]@host[:port]/database[?sslmode=…&sslrootcert=…]` URL, parsed

@@ -1,7 +1,8 @@
 import Foundation
-import OSGDomain
 import GRDB
 import GRDBSQLite
+import OSGCore
+import OSGDomain
 
 /// One SQLite file with the project's schema, opened for durable writes (WAL,
 /// `synchronous=FULL`): a transaction that returns is on disk.

@@ -1,7 +1,6 @@
 import OSGCore
 import OSGDomain
 import OSGLog
-import OSGStore
 
 /// Publishes the command log as a C2SP transparency log in a directory: hash tiles, entry
 /// bundles, the signed checkpoint, the published state at each checkpoint, the genesis and the

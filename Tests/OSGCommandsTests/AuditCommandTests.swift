@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OSGAuditTool
 import OSGCore
 import OSGLog
 import Testing

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OSGAuditTool
 import OSGDomain
 import Testing
 @testable import OSGCommands

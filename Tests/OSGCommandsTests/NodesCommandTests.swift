@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HummingbirdTesting
+import OSGAuditTool
 import OSGDomain
 import OSGServer
 import OSGStore

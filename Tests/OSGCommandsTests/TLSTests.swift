@@ -1,5 +1,6 @@
 import Foundation
 import HummingbirdTesting
+import OSGAuditTool
 import OSGServer
 import OSGStore
 import OSGTransparency
@@ -177,11 +178,11 @@ struct TLSTests {
     @Test("--ca-cert that cannot be read or holds no certificate is refused, naming the file")
     func badCAFile() throws {
         let missing = temporaryPath("nope.pem")
-        let error = #expect(throws: CoordinatorClient.Failure.self) { try CoordinatorTrust.caCertificate(at: missing) }
+        let error = #expect(throws: CoordinatorTrust.Failure.self) { try CoordinatorTrust.caCertificate(at: missing) }
         #expect(error?.description.contains(missing) == true)
         let empty = temporaryPath("empty.pem")
         try Data().write(to: URL(fileURLWithPath: empty))
-        #expect(throws: CoordinatorClient.Failure.self) { try CoordinatorTrust.caCertificate(at: empty) }
+        #expect(throws: CoordinatorTrust.Failure.self) { try CoordinatorTrust.caCertificate(at: empty) }
         // OSG_CA_CERT is read when --ca-cert is absent.
         let fromEnvironment = try CoordinatorTrust.resolve(caCertificatePath: nil, environment: ["OSG_CA_CERT": TLSFixture.caCertificate])
         #expect(fromEnvironment.caCertificatePath == TLSFixture.caCertificate)

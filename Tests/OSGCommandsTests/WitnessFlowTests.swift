@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Logging
+import OSGAuditTool
 import OSGLog
 import OSGServer
 import OSGTransparency

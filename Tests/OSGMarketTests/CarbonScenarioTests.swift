@@ -2,7 +2,7 @@ import Foundation
 import OSGDomain
 import OSGMarket
 import Testing
-@testable import OSGCommands
+@testable import OSGMarketIO
 
 /// The snapshot's optional `carbon` object: zone → hourly grams from 2026-12-01T00:00Z.
 func carbonJSON(_ zones: [(String, [String])]) -> String {
@@ -37,7 +37,7 @@ struct CarbonScenarioTests {
         let unplaced = try #require((object["unplaced"] as? [[String: Any]])?.first)
         #expect(unplaced["planned_start"] as? String == "2026-12-01T01:00:00Z")
         #expect(unplaced["zone"] as? String == "eu-grid")
-        let table = try MarketCommand.Clear.output(snapshotText: text, json: false)
+        let table = try MarketClearOutput.clearing(snapshotText: text, json: false)
         #expect(table.contains("deferred_for_cleaner_power (start 2026-12-01T01:00:00Z in eu-grid)"))
     }
 

@@ -1,7 +1,7 @@
 import OSGDomain
 import OSGMarket
 import Testing
-@testable import OSGCommands
+@testable import OSGMarketIO
 
 /// The fair-share step and the aging rule of docs/MARKET.md ("Priority", "Fair share",
 /// "Aging"), tested as properties on seeded markets.

@@ -1,7 +1,7 @@
 import OSGDomain
 import OSGMarket
 import Testing
-@testable import OSGCommands
+@testable import OSGMarketIO
 
 /// The independent checker on hand-made clearing outputs: it must catch over-committed cores,
 /// memory and disk, a broken set-aside floor, subsidies beyond a pool's funding and an

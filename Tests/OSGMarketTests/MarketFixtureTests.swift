@@ -2,7 +2,7 @@ import Foundation
 import OSGDomain
 import OSGMarket
 import Testing
-@testable import OSGCommands
+@testable import OSGMarketIO
 
 @Suite("The shared market examples clear with every DESIGN.md §4 property")
 struct MarketFixtureTests {

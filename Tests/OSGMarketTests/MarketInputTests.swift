@@ -1,9 +1,8 @@
-import ArgumentParser
 import Foundation
 import OSGDomain
 import OSGMarket
 import Testing
-@testable import OSGCommands
+@testable import OSGMarketIO
 
 @Suite("Malformed snapshots are refused with the item and field named")
 struct MarketInputTests {
@@ -64,36 +63,11 @@ struct MarketInputTests {
         #expect(snapshot.pools.first?.pricePerGPUHour == MicroCredits(450_000))
     }
 
-    @Test("osg market clear exits 2 on a malformed file and 0 on a good one")
-    func exitCodes() throws {
-        let bad = temporaryFile("bad.json", snapshot(nodes: [Self.good, Self.good], orders: []))
-        var command = try OSGCommand.parseAsRoot(["market", "clear", bad, "--json"])
-        do {
-            try command.run()
-            Issue.record("a malformed snapshot was accepted")
-        } catch let exit as ExitCode {
-            #expect(exit.rawValue == 2)
-        }
-        var missing = try OSGCommand.parseAsRoot(["market", "clear", "/nonexistent/snapshot.json"])
-        #expect(throws: ExitCode(2)) { try missing.run() }
-        let good = temporaryFile("good.json", snapshot(nodes: [Self.good], orders: [order("o")]))
-        var ok = try OSGCommand.parseAsRoot(["market", "clear", good])
-        try ok.run()
-    }
-
     @Test("the table output lists every order")
     func table() throws {
         let text = snapshot(nodes: [node("a", gpus: 1)], orders: [order("first"), order("second")])
-        let table = try MarketCommand.Clear.output(snapshotText: text, json: false)
+        let table = try MarketClearOutput.clearing(snapshotText: text, json: false)
         #expect(table.contains("first") && table.contains("second") && table.contains("no_capacity"))
         #expect(table.hasSuffix("1 placed (1 GPUs), 1 unplaced"))
-    }
-
-    func temporaryFile(_ name: String, _ text: String) -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("osg-market-\(UUID().uuidString)")
-        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let path = directory.appendingPathComponent(name).path
-        #expect(FileManager.default.createFile(atPath: path, contents: Data(text.utf8)))
-        return path
     }
 }

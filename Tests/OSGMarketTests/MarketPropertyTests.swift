@@ -1,7 +1,7 @@
 import OSGDomain
 import OSGMarket
 import Testing
-@testable import OSGCommands
+@testable import OSGMarketIO
 
 @Suite("Seeded random markets keep every clearing property")
 struct MarketPropertyTests {

@@ -1,7 +1,7 @@
 import OSGDomain
 import OSGMarket
 import Testing
-@testable import OSGCommands
+@testable import OSGMarketIO
 
 @Suite("Gangs are all-or-nothing in one region")
 struct GangScenarioTests {

@@ -3,11 +3,11 @@ import OSGDomain
 import OSGMarket
 import Testing
 import Yams
-@testable import OSGCommands
+@testable import OSGMarketIO
 
 /// Clears snapshot text exactly as `osg market clear --json` does.
 func clearJSON(_ text: String) throws -> String {
-    try MarketCommand.Clear.output(snapshotText: text, json: true)
+    try MarketClearOutput.clearing(snapshotText: text, json: true)
 }
 
 /// Clears snapshot text through the CLI path and checks it with the independent checker.

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import OSGCore
 import OSGDomain
 import OSGLedger
 import OSGStore

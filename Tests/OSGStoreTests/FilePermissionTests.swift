@@ -1,4 +1,5 @@
 import Foundation
+import OSGCore
 import OSGStore
 import Testing
 

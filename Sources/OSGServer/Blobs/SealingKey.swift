@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import OSGCore
 
 /// The coordinator's X25519 key that job secrets are sealed to (`GET /v1/info`'s
 /// `sealing_key`): 32 raw bytes in `<data>/sealing.key`, mode 0600, made at the first start.

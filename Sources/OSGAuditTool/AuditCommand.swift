@@ -4,8 +4,8 @@ import OSGLog
 import OSGTransparency
 
 /// `osg audit --from URL|DIR`: verifies a coordinator's published log end to end and replays it.
-struct AuditCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+package struct AuditCommand: AsyncParsableCommand {
+    package static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Verify a published log (signature, history, tiles, entries) and replay it against the published state.",
         discussion: """
@@ -19,7 +19,8 @@ struct AuditCommand: AsyncParsableCommand {
             the published state. With --witness keys, the checkpoint must also carry valid cosignatures \
             (c2sp.org/tlog-cosignature) of --quorum of them (default all): a log that shows another history \
             to others cannot get them from an honest witness that saw this one (`witness_quorum`). Exit 0 verified, 1 verification failed (the first divergence is \
-            named), 2 malformed input or source unreachable.
+            named), 2 malformed input or source unreachable. The auditor alone, without the coordinator \
+            (no database driver, no HTTP server): `swift build -c release --product osg-audit`.
             """
     )
 
@@ -44,10 +45,12 @@ struct AuditCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-cosignature-age"), help: "Count only cosignatures made within this many seconds (by their timestamp): a coordinator that keeps serving an old cosigned checkpoint then fails the quorum (default: any age).")
     var maxCosignatureAge: UInt64?
 
+    package init() {}
+
     @Flag(name: .long, help: "Print one JSON object {verdict, code, reason, origin, tree_size, ...}.")
     var json = false
 
-    func validate() throws {
+    package func validate() throws {
         for text in witness {
             do { _ = try CosignerKey(parsing: text) } catch { throw ValidationError("--witness \(text): \(error)") }
         }
@@ -56,7 +59,7 @@ struct AuditCommand: AsyncParsableCommand {
         }
     }
 
-    func run() async throws {
+    package func run() async throws {
         let witnesses = try witness.map { try CosignerKey(parsing: $0) }
         let quorum = self.quorum ?? witnesses.count
         let trustStore = AuditTrustStore(directory: stateDir ?? AuditTrustStore.defaultDirectory)
@@ -79,7 +82,7 @@ struct AuditCommand: AsyncParsableCommand {
         try Self.emit(report, json: json)
     }
 
-    static func emit(_ report: AuditReport, json: Bool) throws {
+    package static func emit(_ report: AuditReport, json: Bool) throws {
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

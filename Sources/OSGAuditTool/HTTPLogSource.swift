@@ -4,25 +4,25 @@ import OSGTransparency
 
 /// A published log at an HTTP(S) URL prefix, e.g. `http://127.0.0.1:8080/log` (the coordinator
 /// serves its log directory there; any static mirror works the same).
-struct HTTPLogSource: LogSource {
+package struct HTTPLogSource: LogSource {
     /// The URL prefix, without a trailing slash.
-    let prefix: String
+    package let prefix: String
     let client: HTTPClient
     /// The certificates an https source may present.
     let trust: CoordinatorTrust
 
     /// The largest file fetched (a full entry bundle of 256 maximal entries is 16 MiB).
-    static let maximumBodyBytes = 17 << 20
+    package static let maximumBodyBytes = 17 << 20
 
-    init(prefix: String, trust: CoordinatorTrust = .system) {
+    package init(prefix: String, trust: CoordinatorTrust = .system) {
         self.prefix = prefix.hasSuffix("/") ? String(prefix.dropLast()) : prefix
         self.trust = trust
         client = prefix.lowercased().hasPrefix("https:") ? CoordinatorTrust.httpsClient : .shared
     }
 
-    var location: String { prefix }
+    package var location: String { prefix }
 
-    func fetch(_ path: String) async throws(LogSourceError) -> [UInt8] {
+    package func fetch(_ path: String) async throws(LogSourceError) -> [UInt8] {
         let url = prefix + "/" + path
         do {
             var request = HTTPClientRequest(url: url)

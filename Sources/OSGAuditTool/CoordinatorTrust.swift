@@ -7,14 +7,19 @@ import NIOSSL
 /// that chain to the CA certificates in that PEM file (a private CA, or the coordinator's own
 /// self-signed certificate). Either way the host name is checked and TLS 1.2 is the least
 /// accepted. There is deliberately no way to turn verification off.
-struct CoordinatorTrust: Sendable {
+package struct CoordinatorTrust: Sendable {
+    /// Why a `--ca-cert` file cannot be trusted: the file and what is wrong with it.
+    package struct Failure: Error, CustomStringConvertible {
+        package let description: String
+    }
+
     /// The client TLS configuration requests to an `https://` coordinator use.
-    let tlsConfiguration: TLSConfiguration
+    package let tlsConfiguration: TLSConfiguration
     /// The `--ca-cert` file, when one is trusted instead of the system roots.
-    let caCertificatePath: String?
+    package let caCertificatePath: String?
 
     /// The system's trust roots.
-    static let system = CoordinatorTrust(trustRoots: .default, caCertificatePath: nil)
+    package static let system = CoordinatorTrust(trustRoots: .default, caCertificatePath: nil)
 
     private init(trustRoots: NIOSSLTrustRoots, caCertificatePath: String?) {
         var configuration = TLSConfiguration.makeClientConfiguration()
@@ -27,20 +32,20 @@ struct CoordinatorTrust: Sendable {
 
     /// Trusts only the CA certificates in the PEM file at `path`.
     ///
-    /// - Throws: ``CoordinatorClient/Failure`` naming the file when it cannot be read or holds
+    /// - Throws: ``Failure`` naming the file when it cannot be read or holds
     ///   no PEM certificate.
-    static func caCertificate(at path: String) throws -> CoordinatorTrust {
+    package static func caCertificate(at path: String) throws -> CoordinatorTrust {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw CoordinatorClient.Failure(description: "cannot read --ca-cert \(path): no such file, or not readable by this user")
+            throw Failure(description: "cannot read --ca-cert \(path): no such file, or not readable by this user")
         }
         let certificates: [NIOSSLCertificate]
         do {
             certificates = try NIOSSLCertificate.fromPEMBytes(Array(data))
         } catch {
-            throw CoordinatorClient.Failure(description: "--ca-cert \(path) is not a PEM certificate file (-----BEGIN CERTIFICATE-----): \(error)")
+            throw Failure(description: "--ca-cert \(path) is not a PEM certificate file (-----BEGIN CERTIFICATE-----): \(error)")
         }
         guard !certificates.isEmpty else {
-            throw CoordinatorClient.Failure(description: "--ca-cert \(path) holds no PEM certificate (-----BEGIN CERTIFICATE-----)")
+            throw Failure(description: "--ca-cert \(path) holds no PEM certificate (-----BEGIN CERTIFICATE-----)")
         }
         return CoordinatorTrust(trustRoots: .certificates(certificates), caCertificatePath: path)
     }
@@ -49,7 +54,7 @@ struct CoordinatorTrust: Sendable {
     /// connection that cannot be established (an untrusted certificate above all) fails the
     /// request at once instead of being retried until the request's deadline. Lives as long as
     /// the process, like `shared`.
-    static let httpsClient: HTTPClient = {
+    package static let httpsClient: HTTPClient = {
         var configuration = HTTPClient.Configuration.singletonConfiguration
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.timeout.connect = .seconds(10)
@@ -57,13 +62,13 @@ struct CoordinatorTrust: Sendable {
     }()
 
     /// `--ca-cert` if given, else `OSG_CA_CERT` if set, else the system roots.
-    static func resolve(caCertificatePath: String?, environment: [String: String]) throws -> CoordinatorTrust {
+    package static func resolve(caCertificatePath: String?, environment: [String: String]) throws -> CoordinatorTrust {
         guard let path = caCertificatePath ?? environment["OSG_CA_CERT"].flatMap({ $0.isEmpty ? nil : $0 }) else { return .system }
         return try caCertificate(at: path)
     }
 
     /// A sentence for a failed request whose cause was the TLS handshake; `nil` for others.
-    func explain(_ error: any Error, url: String) -> String? {
+    package func explain(_ error: any Error, url: String) -> String? {
         let text = String(describing: error)
         let rejected = text.contains("CERTIFICATE_VERIFY_FAILED") || text.contains("failedToValidateHostname")
             || text.contains("certificate verify failed")

@@ -4,7 +4,7 @@ import Synchronization
 /// A one-line spinner on standard error for a wait of more than a second (`osg submit --wait`,
 /// `osg logs -f`, `osg audit`, `osg devnet` starting): `⠋ job-7: pending (queue #2) · 12 s`.
 /// Drawn only when standard error is a terminal; pipes and logs get nothing from it.
-final class ProgressIndicator: Sendable {
+package final class ProgressIndicator: Sendable {
     private struct Line {
         var message: String
         var since: ContinuousClock.Instant
@@ -22,9 +22,9 @@ final class ProgressIndicator: Sendable {
     private let ticker: Task<Void, Never>?
 
     /// Whether standard error is a terminal (and `TERM` is not `dumb`).
-    static var isEnabled: Bool { isatty(STDERR_FILENO) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb" }
+    package static var isEnabled: Bool { isatty(STDERR_FILENO) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb" }
 
-    init(_ message: String, enabled: Bool = ProgressIndicator.isEnabled) {
+    package init(_ message: String, enabled: Bool = ProgressIndicator.isEnabled) {
         let shared = Shared(Line(message: message, since: .now))
         self.shared = shared
         ticker = enabled ? Task {
@@ -42,12 +42,12 @@ final class ProgressIndicator: Sendable {
     }
 
     /// Shows `message` from now on (the elapsed time counts from the first message).
-    func update(_ message: String) {
+    package func update(_ message: String) {
         shared.line.withLock { $0.message = message }
     }
 
     /// Erases the line, so that other output starts on a clean line; the next tick draws it again.
-    func clear() {
+    package func clear() {
         shared.line.withLock { line in
             if line.drawn { Self.write("\r\u{1B}[K") }
             line.drawn = false
@@ -55,7 +55,7 @@ final class ProgressIndicator: Sendable {
     }
 
     /// Stops and erases the indicator.
-    func finish() {
+    package func finish() {
         ticker?.cancel()
         clear()
     }

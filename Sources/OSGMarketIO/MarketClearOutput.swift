@@ -5,10 +5,10 @@ import OSGMarket
 ///
 /// The JSON is written by hand so that prices appear as exact decimal numbers built from
 /// micro-credits (`2.1`, never `2.0999999`).
-enum MarketClearOutput {
+public enum MarketClearOutput {
     /// `{"placements": [{"order": ID, "nodes": [{"node": ID, "gpus": N}], "price": P}], "unplaced": [{"order": ID, "reason": "..."}]}`;
     /// a `deferred_for_cleaner_power` entry also has `"planned_start"` and `"zone"`.
-    static func json(_ result: ClearingResult) -> String {
+    public static func json(_ result: ClearingResult) -> String {
         var text = #"{"placements": ["#
         for (index, placement) in result.placements.enumerated() {
             if index > 0 { text += ", " }
@@ -32,7 +32,7 @@ enum MarketClearOutput {
     }
 
     /// A readable table: one line per order, placed first, then a summary line.
-    static func table(_ result: ClearingResult) -> String {
+    public static func table(_ result: ClearingResult) -> String {
         var lines: [String] = []
         let width = max(8, (result.placements.map(\.orderID.count) + result.unplaced.map(\.orderID.count)).max() ?? 0)
         func pad(_ text: String, _ count: Int) -> String { text + String(repeating: " ", count: max(0, count - text.count)) }
@@ -81,5 +81,16 @@ enum MarketClearOutput {
             }
         }
         return out + "\""
+    }
+}
+
+extension MarketClearOutput {
+    /// Reads, clears and formats a snapshot: `osg market clear` without the file and the exit
+    /// status (``json(_:)`` with `json`, else ``table(_:)``).
+    /// - Throws: ``MarketInputError`` naming the item and field of a malformed snapshot.
+    public static func clearing(snapshotText: String, json: Bool) throws(MarketInputError) -> String {
+        let snapshot = try MarketSnapshotReader.read(snapshotText)
+        let result = MarketClearing.clear(snapshot)
+        return json ? Self.json(result) : table(result)
     }
 }

@@ -10,8 +10,9 @@ import Yams
 /// through `JobSpecReader.read(_:now:)`, the same checks as `osg validate`; an invalid spec
 /// becomes an unplaced order, not a failure. Anything else malformed throws a
 /// ``MarketInputError`` naming the item and the field.
-enum MarketSnapshotReader {
-    static func read(_ text: String) throws(MarketInputError) -> MarketSnapshot {
+public enum MarketSnapshotReader {
+    /// The snapshot in `text`, or the first problem found, naming the item and the field.
+    public static func read(_ text: String) throws(MarketInputError) -> MarketSnapshot {
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else {
