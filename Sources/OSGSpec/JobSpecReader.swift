@@ -81,8 +81,36 @@ public enum JobSpecReader {
             return SpecProblem(
                 .duplicateField, field: duplicates.joined(separator: ", "),
                 "appears more than once in one mapping; keep one", line: context.mark.line, column: context.mark.column)
+        case let .reader(problem, offset, value, yaml):
+            // A byte the reader refuses (a control character, invalid UTF-8): located by its offset.
+            let (line, column) = position(ofByte: offset ?? 0, in: yaml)
+            return SpecProblem(.syntax, field: "", "not valid YAML or JSON: \(problem) (character 0x\(String(value, radix: 16)))",
+                               line: line, column: column)
         default:
             return SpecProblem(.syntax, field: "", "not valid YAML or JSON: \(error)")
         }
+    }
+
+    /// The line and column (from 1; counted as the YAML scanner counts: a line ends at CR LF,
+    /// CR, LF, NEL, LS or PS, and the column is in Unicode scalars) of the byte at `offset` in
+    /// the UTF-8 form of `text`.
+    static func position(ofByte offset: Int, in text: String) -> (line: Int, column: Int) {
+        let before = String(decoding: text.utf8.prefix(max(0, offset)), as: UTF8.self).unicodeScalars
+        var line = 1
+        var column = 1
+        var previous: Unicode.Scalar?
+        for scalar in before {
+            switch scalar {
+            case "\n" where previous == "\r":
+                break  // CR LF: one line break, counted at the CR
+            case "\r", "\n", "\u{85}", "\u{2028}", "\u{2029}":
+                line += 1
+                column = 1
+            default:
+                column += 1
+            }
+            previous = scalar
+        }
+        return (line, column)
     }
 }

@@ -106,6 +106,8 @@ struct BadSpecTests {
         BadCase(label: "duplicate key", text: baseSpec + "\nname: again", field: "name", code: .duplicateField, line: 1),
         BadCase(label: "not YAML", text: "name: demo\nimage: a: b\n", field: "", code: .syntax, line: 2),
         BadCase(label: "not a mapping", text: "- just\n- a list", field: "", code: .wrongType, line: 1),
+        // Found by fuzzing (Fuzz/FuzzJobSpecs): a byte the YAML reader refuses had no line.
+        BadCase(label: "control character", text: "name: demo\ncommand: [\"é\u{01}\"]\n", field: "", code: .syntax, line: 2),
         BadCase(label: "JSON with a wrong type", text: #"{"name": "j", "image": "i", "resources": {"gpu": {"count": true}}, "duration": "1h", "max_price": 1}"#, field: "resources.gpu.count", code: .wrongType, line: 1),
     ]
 
@@ -117,6 +119,14 @@ struct BadSpecTests {
         #expect(match != nil, "expected \(badCase.code) on '\(badCase.field)', got \(result.problems)")
         #expect(match?.line == badCase.line, "line of \(String(describing: match))")
         #expect(!(match?.message.isEmpty ?? true))
+    }
+
+    @Test("a byte the YAML reader refuses is located by line and column (in Unicode scalars)")
+    func readerErrorPosition() throws {
+        let result = JobSpecReader.read("name: demo\ncommand: [\"é\u{01}\"]\n", now: fixtureNow)
+        let problem = try #require(result.problems.first)
+        #expect(problem.code == .syntax && problem.line == 2 && problem.column == 13, "\(problem)")
+        #expect(problem.message.contains("0x1"), "\(problem.message)")
     }
 
     @Test("every problem in one document is reported at once")
