@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "OSGCarbon", targets: ["OSGCarbon"]),
         .library(name: "OSGSim", targets: ["OSGSim"]),
         .library(name: "OSGTransparency", targets: ["OSGTransparency"]),
+        .library(name: "OSGRequestBodies", targets: ["OSGRequestBodies"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
@@ -140,13 +141,19 @@ let package = Package(
             ],
             resources: [.copy("Resources")]
         ),
+        // The coordinator API's write bodies: strict JSON decoding (unknown fields, wrong types,
+        // bounds) with the API's errors, and no HTTP server, so they can be fuzzed and reused.
+        .target(
+            name: "OSGRequestBodies",
+            dependencies: ["OSGDomain", "OSGCore", .product(name: "HTTPTypes", package: "swift-http-types")]
+        ),
         // The coordinator service (`osg serve`): HTTP API, single-writer command pipeline,
         // read models over the state, metrics and the served transparency-log directory.
         .target(
             name: "OSGServer",
             dependencies: [
                 "OSGDomain", "OSGCore", "OSGStore", "OSGAuth", "OSGSpec", "OSGLedger", "OSGMarket", "OSGLog",
-                "OSGTransparency", "OSGCarbon",
+                "OSGTransparency", "OSGCarbon", "OSGRequestBodies",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -212,7 +219,7 @@ let package = Package(
         .testTarget(
             name: "OSGServerTests",
             dependencies: [
-                "OSGServer", "OSGAuth", "OSGCore", "OSGStore", "OSGDomain", "OSGTransparency",
+                "OSGServer", "OSGAuth", "OSGCore", "OSGStore", "OSGDomain", "OSGTransparency", "OSGRequestBodies",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             resources: [.copy("Fixtures")]

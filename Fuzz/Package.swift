@@ -37,6 +37,7 @@ let package = Package(
         fuzzTarget("FuzzWitness", [project("OSGLog"), project("OSGTransparency")]),
         fuzzTarget("FuzzJobSpecs", [project("OSGSpec"), project("OSGDomain")]),
         fuzzTarget("FuzzSignedRequests", [project("OSGAuth"), project("OSGDomain"), crypto]),
+        fuzzTarget("FuzzRequestBodies", [project("OSGRequestBodies")]),
         fuzzTarget("FuzzMarketSnapshot", [project("OSGMarketIO"), project("OSGMarket")]),
     ],
     swiftLanguageModes: [.v6]

@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-targets_all=(FuzzLeafCodec FuzzStateSnapshot FuzzSignedNotes FuzzTiles FuzzWitness FuzzJobSpecs FuzzSignedRequests FuzzMarketSnapshot)
+targets_all=(FuzzLeafCodec FuzzStateSnapshot FuzzSignedNotes FuzzTiles FuzzWitness FuzzJobSpecs FuzzSignedRequests FuzzRequestBodies FuzzMarketSnapshot)
 write_seeds=false
 seconds=20
 if [ "${1:-}" = "--write-seeds" ]; then write_seeds=true; shift

@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import OSGRequestBodies
 
 /// Wraps every route (and the not-found answer): turns every error into the contract's JSON
 /// error body, records request metrics, and logs requests that failed on the server's side.

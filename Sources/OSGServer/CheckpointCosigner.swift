@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import OSGLog
+import OSGRequestBodies
 import OSGTransparency
 import Synchronization
 

@@ -1,6 +1,7 @@
 import Logging
 import OSGCore
 import OSGDomain
+import OSGRequestBodies
 import OSGStore
 
 /// The single writer: it owns the ``CommandProcessor`` (the state and the log store) and

@@ -1,3 +1,4 @@
+import OSGRequestBodies
 import Synchronization
 
 /// Long polls open at once per key (`GET /v1/leases?wait=…`): each holds a waiter slot and a

@@ -1,5 +1,6 @@
 import Hummingbird
 import OSGCore
+import OSGRequestBodies
 
 extension APIError {
     /// The answer to a command the core refused: when applied (`sequence`: the refusal is

@@ -5,6 +5,7 @@ import NIOCore
 import OSGAuth
 import OSGCore
 import OSGDomain
+import OSGRequestBodies
 import OSGStore
 import Synchronization
 

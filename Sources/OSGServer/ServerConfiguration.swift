@@ -1,6 +1,7 @@
 import Crypto
 import OSGCore
 import OSGDomain
+import OSGRequestBodies
 
 /// Everything `osg serve` can be told (flags and `OSG_*` environment variables).
 public struct ServerConfiguration: Sendable {

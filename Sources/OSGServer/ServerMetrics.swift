@@ -1,4 +1,5 @@
 import Metrics
+import OSGRequestBodies
 import Prometheus
 
 /// The coordinator's metrics, recorded through swift-metrics into one Prometheus registry

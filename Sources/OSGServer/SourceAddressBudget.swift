@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import OSGRequestBodies
 
 /// A request budget per source address, beside the per-key one: keys are free, so a single
 /// host signing under fresh keys would otherwise get a fresh per-key budget with every key.

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import OSGRequestBodies
 import OSGTransparency
 
 /// The HTTP face of a ``Witness`` (`osg witness`): `POST /add-checkpoint` as

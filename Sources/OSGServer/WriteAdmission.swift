@@ -1,6 +1,7 @@
 import HTTPTypes
 import OSGCore
 import OSGDomain
+import OSGRequestBodies
 
 /// What one key may make the coordinator keep: writes cost something before they are kept.
 /// Checked at the door, inside the single writer, against the state and the key's own commands

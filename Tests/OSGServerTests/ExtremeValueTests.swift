@@ -1,10 +1,11 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
-@testable import OSGCore
 import OSGDomain
-@testable import OSGServer
+import OSGRequestBodies
 import Testing
+@testable import OSGCore
+@testable import OSGServer
 
 /// Extreme values at every door: for many seeds, signed writes with fields at and beyond
 /// their published bounds (0, 1, -1, the Int64 bounds, digits beyond 64 bits, 1e308, wrong

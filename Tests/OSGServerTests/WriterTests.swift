@@ -1,9 +1,10 @@
 import Foundation
 import OSGCore
 import OSGDomain
-@testable import OSGServer
+import OSGRequestBodies
 import Synchronization
 import Testing
+@testable import OSGServer
 
 /// Records what the writer shows it.
 final class RecordingObserver: CommandLogObserver {

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import NIOPosix
+import OSGRequestBodies
 
 /// A response body that streams a byte range of a blob file, reading the next piece while the
 /// one before it is sent (so the disk and the network work at the same time), with the kernel

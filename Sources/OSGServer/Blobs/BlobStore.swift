@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import HTTPTypes
 import OSGDomain
+import OSGRequestBodies
 
 /// The coordinator's content-addressed store of job inputs and outputs (docs/API.md, "Blobs"):
 /// files named by their SHA-256, uploaded in resumable chunks, each owned by the accounts

@@ -4,6 +4,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import OSGDomain
+import OSGRequestBodies
 
 /// An S3-compatible bucket that keeps the blob store's complete blobs (`osg serve
 /// --blob-bucket URL`): objects named `<digest>`, written with PUT (multipart above 64 MiB),

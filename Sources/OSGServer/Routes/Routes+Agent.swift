@@ -1,6 +1,7 @@
 import Hummingbird
 import OSGCore
 import OSGDomain
+import OSGRequestBodies
 
 /// An operator agent's reports: benchmark results for its nodes, usage of its running leases.
 extension Coordinator {

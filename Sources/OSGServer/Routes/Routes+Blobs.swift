@@ -5,6 +5,7 @@ import Hummingbird
 import NIOCore
 import OSGCore
 import OSGDomain
+import OSGRequestBodies
 
 /// Blob routes (docs/API.md, "Blobs"): resumable, signed chunk uploads of job inputs (and, by
 /// the agent, of a job's outputs, owned by its tenant), downloads with byte ranges by the

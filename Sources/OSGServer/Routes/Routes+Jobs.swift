@@ -1,6 +1,7 @@
 import Hummingbird
 import OSGCore
 import OSGDomain
+import OSGRequestBodies
 import OSGSpec
 
 /// User routes: faucet, submit, cancel, status, history, logs, account; and governance's

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import OSGRequestBodies
 
 /// The transparency-log files under `<data>/log/`, served read-only at `/log/…` for
 /// mirrors, witnesses and `osg audit` (C2SP tlog-tiles layout).

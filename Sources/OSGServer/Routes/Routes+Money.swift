@@ -1,6 +1,7 @@
 import Hummingbird
 import OSGCore
 import OSGDomain
+import OSGRequestBodies
 
 /// Money routes (docs/API.md, "Money"): accounts (your own signed, anyone's public), credit
 /// transfers, withdrawals and their settlement by governance, governance's deposits (the
@@ -139,100 +140,6 @@ extension Coordinator {
             throw APIError(.notFound, "unknown_withdrawal", "no withdrawal with id \(id)")
         }
         return withdrawal
-    }
-}
-
-/// `POST /v1/nodes/{id}/shares`.
-struct ShareIssueBody: Decodable {
-    var shares: Int64
-    enum CodingKeys: String, CodingKey, CaseIterable { case shares }
-
-    init(from decoder: any Decoder) throws {
-        try StrictJSON.rejectUnknownKeys(in: decoder, allowed: Set(CodingKeys.allCases.map(\.rawValue)))
-        shares = try decoder.container(keyedBy: CodingKeys.self).decodeShares(forKey: .shares)
-    }
-}
-
-/// `POST /v1/nodes/{id}/shares/transfers`.
-struct ShareTransferBody: Decodable {
-    var to: String
-    var shares: Int64
-    enum CodingKeys: String, CodingKey, CaseIterable { case to, shares }
-
-    init(from decoder: any Decoder) throws {
-        try StrictJSON.rejectUnknownKeys(in: decoder, allowed: Set(CodingKeys.allCases.map(\.rawValue)))
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        to = try c.decode(String.self, forKey: .to)
-        shares = try c.decodeShares(forKey: .shares)
-    }
-}
-
-extension KeyedDecodingContainer {
-    /// A count of shares: a whole number from 1 to ``CoordinatorState/maximumShares``.
-    func decodeShares(forKey key: Key) throws -> Int64 {
-        guard let shares = try? decode(Int64.self, forKey: key) else {
-            throw APIError.badRequest(contains(key) ? "wrong_type" : "missing_field", "\(key.stringValue) must be a whole number of shares", field: key.stringValue)
-        }
-        guard (1...CoordinatorState.maximumShares).contains(shares) else {
-            throw APIError.badRequest("out_of_range", "\(key.stringValue) must be 1 to \(CoordinatorState.maximumShares), got \(shares)", field: key.stringValue)
-        }
-        return shares
-    }
-}
-
-/// `POST /v1/transfers`.
-struct TransferRequestBody: Decodable {
-    var to: String
-    var amount: Int64
-    enum CodingKeys: String, CodingKey, CaseIterable { case to, amount }
-
-    init(from decoder: any Decoder) throws {
-        try StrictJSON.rejectUnknownKeys(in: decoder, allowed: Set(CodingKeys.allCases.map(\.rawValue)))
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        to = try c.decode(String.self, forKey: .to)
-        amount = try c.decodeAmount(forKey: .amount)
-    }
-}
-
-/// `POST /v1/deposits` (governance: the on-ramp).
-struct DepositRequestBody: Decodable {
-    var tenant: String
-    var amount: Int64
-    enum CodingKeys: String, CodingKey, CaseIterable { case tenant, amount }
-
-    init(from decoder: any Decoder) throws {
-        try StrictJSON.rejectUnknownKeys(in: decoder, allowed: Set(CodingKeys.allCases.map(\.rawValue)))
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        tenant = try c.decode(String.self, forKey: .tenant)
-        guard Identity(hex: tenant) != nil else {
-            throw APIError(.unprocessableContent, "unknown_account", "tenant must be a participant's hex Ed25519 public key", field: "tenant")
-        }
-        amount = try c.decodeAmount(forKey: .amount)
-    }
-}
-
-/// `POST /v1/withdrawals`.
-struct WithdrawalRequestBody: Decodable {
-    var amount: Int64
-    var reference: String
-    enum CodingKeys: String, CodingKey, CaseIterable { case amount, reference }
-
-    init(from decoder: any Decoder) throws {
-        try StrictJSON.rejectUnknownKeys(in: decoder, allowed: Set(CodingKeys.allCases.map(\.rawValue)))
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        amount = try c.decodeAmount(forKey: .amount)
-        reference = try c.decodeIfPresent(String.self, forKey: .reference) ?? ""
-    }
-}
-
-/// `POST /v1/withdrawals/{id}/settlement` (governance).
-struct WithdrawalSettlementBody: Decodable {
-    var paid: Bool
-    enum CodingKeys: String, CodingKey, CaseIterable { case paid }
-
-    init(from decoder: any Decoder) throws {
-        try StrictJSON.rejectUnknownKeys(in: decoder, allowed: Set(CodingKeys.allCases.map(\.rawValue)))
-        paid = try decoder.container(keyedBy: CodingKeys.self).decode(Bool.self, forKey: .paid)
     }
 }
 

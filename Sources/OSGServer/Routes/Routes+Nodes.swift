@@ -2,6 +2,7 @@ import HTTPTypes
 import Hummingbird
 import OSGCore
 import OSGDomain
+import OSGRequestBodies
 import ServiceLifecycle
 
 /// Operator routes: nodes, heartbeats, leases, lockups, job logs.

@@ -3,25 +3,13 @@ import Foundation
 import Hummingbird
 import OSGCore
 import OSGDomain
+import OSGRequestBodies
 
 /// `POST /v1/leases/{id}/secrets` (docs/API.md, "Secrets"): the agent of a leased node gets the
 /// job's secrets resealed to a key it presents, when the lease runs. The coordinator opens each
 /// sealed blob with its sealing key and seals the value again at once; the value is never
 /// stored, logged or answered in clear.
 extension Coordinator {
-    struct SecretsRequest: Decodable {
-        var node: String
-        var recipient: String
-        enum CodingKeys: String, CodingKey, CaseIterable { case node, recipient }
-
-        init(from decoder: any Decoder) throws {
-            try StrictJSON.rejectUnknownKeys(in: decoder, allowed: Set(CodingKeys.allCases.map(\.rawValue)))
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            node = try c.decode(String.self, forKey: .node)
-            recipient = try c.decode(String.self, forKey: .recipient)
-        }
-    }
-
     struct ResealedSecret: Encodable {
         var name: String
         /// The value sealed to the recipient (``SealedSecret``), hex.

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import OSGAuth
 import OSGDomain
+import OSGRequestBodies
 
 extension Coordinator {
     /// Liveness, readiness, metrics and the API description.

@@ -4,9 +4,9 @@ import OSGDomain
 /// Decoding of small JSON request bodies with the errors the API promises: malformed JSON,
 /// wrong types, out-of-range numbers, missing and unknown fields each become a 400 naming the
 /// field.
-enum StrictJSON {
+package enum StrictJSON {
     /// Decodes `T` from `bytes`, turning every decoding failure into an ``APIError``.
-    static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws(APIError) -> T {
+    package static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws(APIError) -> T {
         guard !bytes.isEmpty else {
             throw APIError.badRequest("missing_body", "the request needs a JSON object body")
         }
@@ -21,7 +21,7 @@ enum StrictJSON {
         }
     }
 
-    static func apiError(_ error: DecodingError) -> APIError {
+    package static func apiError(_ error: DecodingError) -> APIError {
         switch error {
         case .typeMismatch(let type, let context):
             let field = path(context.codingPath)
@@ -43,12 +43,12 @@ enum StrictJSON {
         }
     }
 
-    static func path(_ codingPath: [any CodingKey]) -> String {
+    package static func path(_ codingPath: [any CodingKey]) -> String {
         codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
             .reduce("") { $0.isEmpty || $1.hasPrefix("[") ? $0 + $1 : $0 + "." + $1 }
     }
 
-    static func describe(_ type: Any.Type) -> String {
+    package static func describe(_ type: Any.Type) -> String {
         switch type {
         case is String.Type: "a string"
         case is Int.Type, is Int64.Type, is UInt64.Type: "a whole number"
@@ -59,7 +59,7 @@ enum StrictJSON {
     }
 
     /// Refuses keys of the object being decoded that are not in `allowed`.
-    static func rejectUnknownKeys(in decoder: any Decoder, allowed: Set<String>) throws {
+    package static func rejectUnknownKeys(in decoder: any Decoder, allowed: Set<String>) throws {
         let container = try decoder.container(keyedBy: AnyKey.self)
         for key in container.allKeys where !allowed.contains(key.stringValue) {
             let field = path(decoder.codingPath + [key])
@@ -80,7 +80,7 @@ enum StrictJSON {
 extension KeyedDecodingContainer {
     /// A decimal credit amount written as a string (`"2.10"`) or a whole number, in
     /// micro-credits; the field is named in the error.
-    func decodeCredits(forKey key: Key, allowZero: Bool = false) throws -> Int64 {
+    package func decodeCredits(forKey key: Key, allowZero: Bool = false) throws -> Int64 {
         let text: String
         if let string = try? decode(String.self, forKey: key) {
             text = string

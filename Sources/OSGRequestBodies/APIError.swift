@@ -1,5 +1,4 @@
-import Foundation
-import Hummingbird
+import HTTPTypes
 
 /// A refused request: an HTTP status (always 4xx for the client's mistakes), a stable code, a
 /// message naming what is wrong and how to fix it, and the field concerned when there is one.
@@ -35,14 +34,6 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The JSON body of this error.
     public var body: ErrorBody { ErrorBody(error: .init(code: code, message: message, field: field)) }
 
-    /// The response carrying this error.
-    public func response() -> Response {
-        var headers = self.headers
-        headers[.contentType] = "application/json"
-        let bytes = JSONResponse.encode(body)
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
-    }
-
     /// The wire form: `{"error": {"code", "message", "field"}}`.
     public struct ErrorBody: Codable, Sendable, Equatable {
         public struct Detail: Codable, Sendable, Equatable {
@@ -55,15 +46,15 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 extension APIError {
-    static func badRequest(_ code: String, _ message: String, field: String? = nil) -> APIError {
+    package static func badRequest(_ code: String, _ message: String, field: String? = nil) -> APIError {
         APIError(.badRequest, code, message, field: field)
     }
 
-    static func notFound(_ message: String, field: String? = nil) -> APIError {
+    package static func notFound(_ message: String, field: String? = nil) -> APIError {
         APIError(.notFound, "not_found", message, field: field)
     }
 
-    static func forbidden(_ message: String, field: String? = nil) -> APIError {
+    package static func forbidden(_ message: String, field: String? = nil) -> APIError {
         APIError(.forbidden, "not_owner", message, field: field)
     }
 }

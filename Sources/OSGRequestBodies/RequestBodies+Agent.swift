@@ -6,8 +6,8 @@ import OSGDomain
 // the core, whose refusals are logged and answered 403/404/409/422.
 
 /// `POST /v1/nodes/{id}/benchmark`.
-struct BenchmarkReportBody: Decodable {
-    var result: NodeBenchmark
+package struct BenchmarkReportBody: Decodable {
+    package var result: NodeBenchmark
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case tool, toolVersion = "tool_version", durationSeconds = "duration_seconds", gpusMeasured = "gpus_measured"
@@ -16,7 +16,7 @@ struct BenchmarkReportBody: Decodable {
         case hostCPUCores = "host_cpu_cores", hostCPUFP32Gflops = "host_cpu_fp32_gflops", hostMemoryBandwidthMbps = "host_memory_bandwidth_mbps"
     }
 
-    init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         try StrictJSON.rejectUnknownKeys(in: decoder, allowed: Set(CodingKeys.allCases.map(\.rawValue)))
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let tool = try c.decode(String.self, forKey: .tool)
@@ -48,16 +48,16 @@ struct BenchmarkReportBody: Decodable {
 }
 
 /// `POST /v1/leases/{id}/usage`.
-struct UsageReportBody: Decodable {
-    var through: Timestamp
-    var counters: UsageCounters
+package struct UsageReportBody: Decodable {
+    package var through: Timestamp
+    package var counters: UsageCounters
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case through, gpuUtilisationPerMille = "gpu_utilisation_per_mille", energyWh = "energy_wh"
         case gpuClockPerMille = "gpu_clock_per_mille", cpuMilliseconds = "cpu_milliseconds"
     }
 
-    init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         try StrictJSON.rejectUnknownKeys(in: decoder, allowed: Set(CodingKeys.allCases.map(\.rawValue)))
         let c = try decoder.container(keyedBy: CodingKeys.self)
         through = try c.decodeTimestamp(forKey: .through)

@@ -10,13 +10,13 @@ import OSGDomain
 // must reach the same state whatever figures it holds.
 
 /// Largest quota of one set-aside grant, GPU-seconds (10^12).
-let maxQuotaGPUSeconds: Int64 = 1_000_000_000_000
+package let maxQuotaGPUSeconds: Int64 = 1_000_000_000_000
 /// Most ids per heartbeat batch.
-let maxHeartbeatBatch = 10_000
+package let maxHeartbeatBatch = 10_000
 /// Longest id (node, job, lease, holder).
-let maxIDBytes = 128
+package let maxIDBytes = 128
 /// Largest amount of one deposit or pool funding: 1,000,000,000 credits.
-let maxAmount = MicroCredits(1_000_000_000 * MicroCredits.perCredit)
+package let maxAmount = MicroCredits(1_000_000_000 * MicroCredits.perCredit)
 
 private func checkID(_ value: String, field: String) throws(APIError) {
     guard !value.isEmpty, value.utf8.count <= maxIDBytes else {
@@ -38,28 +38,28 @@ private func checkCredits(_ micro: Int64, atMost limit: MicroCredits, field: Str
 }
 
 /// `POST /v1/nodes`.
-struct NodeRegistration: Decodable {
-    var id: String
-    var gpuModel: String
-    var gpus: Int
-    var vramGib: Int
-    var cpu: Int
-    var memoryGib: Int
-    var diskGib: Int
-    var region: String
-    var jurisdiction: String
-    var zone: String
-    var powerSource: PowerSource
-    var askPrice: Int64
-    var stake: Int64
-    var simulated: Bool
+package struct NodeRegistration: Decodable {
+    package var id: String
+    package var gpuModel: String
+    package var gpus: Int
+    package var vramGib: Int
+    package var cpu: Int
+    package var memoryGib: Int
+    package var diskGib: Int
+    package var region: String
+    package var jurisdiction: String
+    package var zone: String
+    package var powerSource: PowerSource
+    package var askPrice: Int64
+    package var stake: Int64
+    package var simulated: Bool
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case id, gpuModel = "gpu_model", gpus, vramGib = "vram_gib", cpu, memoryGib = "memory_gib", diskGib = "disk_gib"
         case region, jurisdiction, zone, powerSource = "power_source", askPrice = "ask_price", stake, simulated
     }
 
-    init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         try StrictJSON.rejectUnknownKeys(in: decoder, allowed: Set(CodingKeys.allCases.map(\.rawValue)))
         let c = try decoder.container(keyedBy: CodingKeys.self)
         id = try c.decode(String.self, forKey: .id)
@@ -95,7 +95,7 @@ struct NodeRegistration: Decodable {
     }
 
     /// The node, owned by the signer; problems the core would refuse are answered here as 422.
-    func node(operatorID: String) throws(APIError) -> ComputeNode {
+    package func node(operatorID: String) throws(APIError) -> ComputeNode {
         guard let model = GPUModel.named(gpuModel) else {
             throw APIError.badRequest("unknown_value", "gpu_model \(gpuModel.prefix(64)) is not a known GPU model; known: \(GPUModel.catalog.map(\.name).joined(separator: ", "))", field: "gpu_model")
         }
@@ -111,11 +111,11 @@ struct NodeRegistration: Decodable {
 }
 
 /// `PATCH /v1/nodes/{id}`.
-struct NodeUpdate: Decodable {
-    var askPrice: Int64
+package struct NodeUpdate: Decodable {
+    package var askPrice: Int64
     enum CodingKeys: String, CodingKey, CaseIterable { case askPrice = "ask_price" }
 
-    init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         try StrictJSON.rejectUnknownKeys(in: decoder, allowed: Set(CodingKeys.allCases.map(\.rawValue)))
         askPrice = try decoder.container(keyedBy: CodingKeys.self).decodeCredits(forKey: .askPrice)
         try checkCredits(askPrice, atMost: ComputeNode.Limits.maxAskPerGPUHour, field: "ask_price", unit: " per GPU-hour")
@@ -123,11 +123,11 @@ struct NodeUpdate: Decodable {
 }
 
 /// `POST /v1/heartbeats`: one signed batch for many of the operator's nodes.
-struct HeartbeatBatch: Decodable {
-    var nodes: [String]
+package struct HeartbeatBatch: Decodable {
+    package var nodes: [String]
     enum CodingKeys: String, CodingKey, CaseIterable { case nodes }
 
-    init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         try StrictJSON.rejectUnknownKeys(in: decoder, allowed: Set(CodingKeys.allCases.map(\.rawValue)))
         nodes = try decoder.container(keyedBy: CodingKeys.self).decode([String].self, forKey: .nodes)
         guard (1...maxHeartbeatBatch).contains(nodes.count) else {
@@ -141,20 +141,20 @@ struct HeartbeatBatch: Decodable {
 }
 
 /// `POST /v1/leases/{id}/end`.
-struct LeaseEndReport: Decodable {
+package struct LeaseEndReport: Decodable {
     /// One output's digest as the agent reports it (`null` where nothing came back).
-    struct Output: Decodable {
+    package struct Output: Decodable {
         var sha256: String
         var size: Int64
         var archive: Bool?
     }
 
-    var reason: LeaseEndReason
-    var exitCode: Int?
-    var outputs: [OutputBlob?]?
+    package var reason: LeaseEndReason
+    package var exitCode: Int?
+    package var outputs: [OutputBlob?]?
     enum CodingKeys: String, CodingKey, CaseIterable { case reason, exitCode = "exit_code", outputs }
 
-    init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         try StrictJSON.rejectUnknownKeys(in: decoder, allowed: Set(CodingKeys.allCases.map(\.rawValue)))
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let text = try c.decode(String.self, forKey: .reason)
@@ -176,16 +176,16 @@ struct LeaseEndReport: Decodable {
 }
 
 /// `POST /v1/leases/{id}/logs`.
-struct LogLines: Decodable {
-    var lines: [String]
+package struct LogLines: Decodable {
+    package var lines: [String]
     /// The number of the batch's first line in its sender's output (from 0), when the sender
     /// numbers its lines: lines already received are then skipped.
-    var firstLine: Int?
+    package var firstLine: Int?
     /// Which node's share of the lease sent them (a gang's nodes number their lines apart).
-    var node: String?
+    package var node: String?
     enum CodingKeys: String, CodingKey, CaseIterable { case lines, firstLine = "first_line", node }
 
-    init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         try StrictJSON.rejectUnknownKeys(in: decoder, allowed: Set(CodingKeys.allCases.map(\.rawValue)))
         let c = try decoder.container(keyedBy: CodingKeys.self)
         lines = try c.decode([String].self, forKey: .lines)
@@ -202,14 +202,14 @@ struct LogLines: Decodable {
 }
 
 /// `POST /v1/lockups`.
-struct LockupRequest: Decodable {
-    var node: String
-    var gpus: Int
-    var holder: String
-    var until: Timestamp
+package struct LockupRequest: Decodable {
+    package var node: String
+    package var gpus: Int
+    package var holder: String
+    package var until: Timestamp
     enum CodingKeys: String, CodingKey, CaseIterable { case node, gpus, holder, until }
 
-    init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         try StrictJSON.rejectUnknownKeys(in: decoder, allowed: Set(CodingKeys.allCases.map(\.rawValue)))
         let c = try decoder.container(keyedBy: CodingKeys.self)
         node = try c.decode(String.self, forKey: .node)
@@ -224,11 +224,11 @@ struct LockupRequest: Decodable {
 
 /// A body of one amount of credits, `{"amount": "…"}`: `POST /v1/faucet` and
 /// `POST /v1/pools/{name}/funding` (governance).
-struct AmountRequest: Decodable {
-    var amount: Int64
+package struct AmountRequest: Decodable {
+    package var amount: Int64
     enum CodingKeys: String, CodingKey, CaseIterable { case amount }
 
-    init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         try StrictJSON.rejectUnknownKeys(in: decoder, allowed: Set(CodingKeys.allCases.map(\.rawValue)))
         amount = try decoder.container(keyedBy: CodingKeys.self).decodeCredits(forKey: .amount)
         try checkCredits(amount, atMost: maxAmount, field: "amount")
@@ -236,15 +236,15 @@ struct AmountRequest: Decodable {
 }
 
 /// `POST /v1/pools` (governance).
-struct PoolRequest: Decodable {
-    var name: String
-    var sharePpm: Int
-    var price: Int64
+package struct PoolRequest: Decodable {
+    package var name: String
+    package var sharePpm: Int
+    package var price: Int64
     /// The most the pool pays a node per GPU-hour; absent: none above its price.
-    var ceiling: Int64?
+    package var ceiling: Int64?
     enum CodingKeys: String, CodingKey, CaseIterable { case name, sharePpm = "share_ppm", price, ceiling }
 
-    init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         try StrictJSON.rejectUnknownKeys(in: decoder, allowed: Set(CodingKeys.allCases.map(\.rawValue)))
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = try c.decode(String.self, forKey: .name)
@@ -261,14 +261,14 @@ struct PoolRequest: Decodable {
 }
 
 /// `POST /v1/grants` (governance).
-struct GrantRequest: Decodable {
-    var pool: String
-    var tenant: String
-    var quotaGpuSeconds: Int64
-    var expires: Timestamp
+package struct GrantRequest: Decodable {
+    package var pool: String
+    package var tenant: String
+    package var quotaGpuSeconds: Int64
+    package var expires: Timestamp
     enum CodingKeys: String, CodingKey, CaseIterable { case pool, tenant, quotaGpuSeconds = "quota_gpu_seconds", expires }
 
-    init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         try StrictJSON.rejectUnknownKeys(in: decoder, allowed: Set(CodingKeys.allCases.map(\.rawValue)))
         let c = try decoder.container(keyedBy: CodingKeys.self)
         pool = try c.decode(String.self, forKey: .pool)
@@ -285,14 +285,14 @@ struct GrantRequest: Decodable {
 
 extension KeyedDecodingContainer {
     /// A positive amount of credits (at most 6 decimals) no larger than a single request may move.
-    func decodeAmount(forKey key: Key) throws -> Int64 {
+    package func decodeAmount(forKey key: Key) throws -> Int64 {
         let amount = try decodeCredits(forKey: key)
         try checkCredits(amount, atMost: maxAmount, field: key.stringValue)
         return amount
     }
 
     /// An RFC 3339 time such as `2026-12-01T00:00:00Z`.
-    func decodeTimestamp(forKey key: Key) throws -> Timestamp {
+    package func decodeTimestamp(forKey key: Key) throws -> Timestamp {
         let text = try decode(String.self, forKey: key)
         guard text.utf8.count <= 40, let time = Timestamp(rfc3339: text) else {
             throw APIError.badRequest("invalid_value", "\(key.stringValue) must be an RFC 3339 time such as 2026-12-01T00:00:00Z", field: key.stringValue)
