@@ -23,7 +23,7 @@ def closure(name):
 
 heavy_targets = {"OSGStore", "OSGServer", "OSGCommands"}
 heavy_products = {"GRDB", "PostgresNIO", "Hummingbird", "HummingbirdCore", "HummingbirdTLS", "HummingbirdTesting"}
-rules = [(name, heavy_targets, heavy_products) for name in ("osg-audit", "OSGAuditTool", "OSGTransparency", "OSGLog", "OSGCore")]
+rules = [(name, heavy_targets, heavy_products) for name in ("osg-audit", "OSGAuditTool", "OSGTransparency", "OSGLog", "OSGCore", "OSGRequestBodies")]
 rules.append(("OSGMarketTests", {"OSGCommands", "OSGServer", "OSGStore"}, heavy_products))
 failures = 0
 for name, forbidden_targets, forbidden_products in rules:
