@@ -1,3 +1,4 @@
+import Foundation
 import OSGCore
 import OSGDomain
 import Testing
@@ -49,7 +50,27 @@ struct LeafCodecTests {
         .endLease(leaseID: "lease-9-0", reason: .jobFailed, exitCode: 137),
         .endLease(leaseID: "lease-9-0", reason: .completed, exitCode: 0),
         .endLease(leaseID: "lease-9-0", reason: .nodeFault),
+        .endLease(leaseID: "lease-9-0", reason: .completed, exitCode: 0,
+                  outputs: [OutputBlob(sha256: String(repeating: "0f", count: 32), size: 1_024, archive: true), nil]),
+        .reportUsage(leaseID: "lease-9-0", through: t0, counters: UsageCounters(gpuUtilisationPerMille: 870, energyWh: 1_200, gpuClockPerMille: 950, cpuMilliseconds: 360_000)),
+        .submitJob(spec: dataSpec, pool: nil),
+        .transferCredits(to: "t-2", amount: MicroCredits(12_500_000)),
+        .requestWithdrawal(amount: MicroCredits(40_000_000), reference: "IBAN DE00 1234"),
+        .settleWithdrawal(withdrawalID: "withdrawal-3", paid: true),
+        .settleWithdrawal(withdrawalID: "withdrawal-4", paid: false),
+        .issueShares(nodeID: "n1", shares: 1_000),
+        .transferShares(nodeID: "n1", to: "t-2", shares: 10),
     ]
+
+    /// A spec with every data field: inputs, outputs and sealed contents.
+    static var dataSpec: JobSpec {
+        var spec = spec("data", gpus: 1)
+        spec.inputs = [JobInput(path: "data/train.bin", sha256: String(repeating: "ab", count: 32), size: 1 << 30),
+                       JobInput(path: "model", sha256: String(repeating: "cd", count: 32), size: 7, url: "https://example.org/m.tar")]
+        spec.outputs = [JobOutput(path: "out/ckpt", maxBytes: 1 << 32)]
+        spec.contents = String(repeating: "ef", count: 32)
+        return spec
+    }
 
     static var simulatedNode: ComputeNode {
         var simulated = node("sim-1", operator: "op-a", gpus: 4, region: "eu")
@@ -94,6 +115,30 @@ struct LeafCodecTests {
         let expected: [UInt8] = [0x01, 0, 0, 0, 0, 0, 0, 0, 6, 0, 0, 0, 0, 0x6A, 0xFD, 0x86, 0xFC, 0, 2, 0x6F, 0x70, 16, 0, 2, 0x6C, 0x31,
                                  0, 0, 0, 0, 0x6A, 0xFD, 0x86, 0xC0, 1, 0, 0, 0, 0, 0, 0, 0x03, 0x84, 0]
         #expect(entry.leafBytes == expected)
+    }
+
+    /// Tests/OSGCoreTests/Fixtures/leaf-known-answers.txt: the leaf of every command of
+    /// ``commands`` (as entry 7 at 1,795,000,000 s by `actor-1`), in hex, one per line in order.
+    static let knownAnswersFile = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/leaf-known-answers.txt")
+
+    @Test("known answers: the committed bytes of every command, every tag and every trailing field")
+    func knownAnswersForEveryTag() throws {
+        let computed = Self.commands.map { command in
+            Hex.encode(LogEntry(sequence: 7, time: Timestamp(secondsSinceEpoch: 1_795_000_000), actor: "actor-1", command: command).leafBytes)
+        }
+        let committed = try String(contentsOf: Self.knownAnswersFile, encoding: .utf8)
+            .split(separator: "\n").filter { !$0.hasPrefix("#") }.map(String.init)
+        #expect(committed.count == computed.count, "the fixture has \(committed.count) leaves, the test \(computed.count); encoded now:\n\(computed.joined(separator: "\n"))")
+        for (index, (want, got)) in zip(committed, computed).enumerated() {
+            #expect(want == got, "commands[\(index)] (\(Self.commands[index])): committed \(want), encoded \(got)")
+        }
+        // The tag follows format (1), sequence (8), time (8) and the actor (2 + 7 bytes).
+        let tags = Set(computed.map { Hex.decode($0)![1 + 8 + 8 + 2 + 7] })
+        #expect(tags == Set(1...22), "tags covered: \(tags.sorted())")
+        var next = LogEntry(sequence: 1, time: t0, actor: "a", command: .tick).leafBytes
+        next[next.count - 1] = 23
+        #expect(throws: LeafDecodingError.self, "tag 23 decodes: a new command needs its known answer here") { try LogEntry(leafBytes: next) }
     }
 
     @Test("a leaf without trailing fields keeps its bytes: the fields' defaults are written as nothing")
