@@ -18,7 +18,10 @@ extension CoordinatorState {
             return Rejection(.notOwner, "only node \(nodeID)'s operator can lock up its GPUs")
         }
         let free = freeFigures(of: record.node, holds: preemptionHolds()).gpus
-        guard gpus >= 1, gpus <= free, until > time, !holderID.isEmpty else {
+        if let problem = IdentifierText.problem(holderID, field: "holder") {
+            return Rejection(.invalidLockup, problem)
+        }
+        guard gpus >= 1, gpus <= free, until > time else {
             return Rejection(.invalidLockup, "a lockup needs a holder, 1 to \(free) free GPUs of \(nodeID) and an end after \(time); got \(gpus) GPUs until \(until)")
         }
         return nil

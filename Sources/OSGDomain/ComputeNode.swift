@@ -89,7 +89,7 @@ public struct ComputeNode: Hashable, Sendable, Codable {
     /// Reasons this description cannot be registered; empty when it is acceptable.
     public var problems: [String] {
         var problems: [String] = []
-        if id.isEmpty || id.utf8.count > 128 { problems.append("id must be 1-128 characters") }
+        if let problem = IdentifierText.problem(id, field: "id") { problems.append(problem) }
         if gpuCount < 1 || gpuCount > JobSpec.Limits.maxGPUsPerNode {
             problems.append("gpu count must be between 1 and \(JobSpec.Limits.maxGPUsPerNode), got \(gpuCount)")
         }
@@ -102,7 +102,7 @@ public struct ComputeNode: Hashable, Sendable, Codable {
         if simulated == false { problems.append("simulated is stored only when true (absent means real hardware)") }
         if !JobSpec.isValidRegion(region) { problems.append("region '\(region)' must be lower-case letters, digits and '-'") }
         if !JobSpec.isValidJurisdiction(jurisdiction) { problems.append("jurisdiction '\(jurisdiction)' must be an ISO 3166-1 alpha-2 code") }
-        if gridZone.isEmpty { problems.append("grid zone must not be empty") }
+        if let problem = IdentifierText.problem(gridZone, field: "zone") { problems.append(problem) }
         if askPerGPUHour.rawValue <= 0 { problems.append("ask price must be more than 0, got \(askPerGPUHour)") }
         if stake.rawValue < 0 { problems.append("stake must not be negative, got \(stake)") }
         return problems

@@ -53,7 +53,7 @@ public enum MarketSnapshotReader {
 
     static func readNode(_ node: Node, index: Int) throws(MarketInputError) -> MarketNode {
         var fields = try Fields(node, item: "nodes[\(index)]")
-        let id = try fields.string("id")
+        let id = try fields.identifier("id")
         fields.item = "nodes[\(index)] (id \(id))"
         let modelName = try fields.string("gpu_model")
         guard let model = GPUModel.named(modelName) else {
@@ -61,7 +61,7 @@ public enum MarketSnapshotReader {
         }
         return MarketNode(
             id: id,
-            operatorID: try fields.string("operator"),
+            operatorID: try fields.identifier("operator"),
             gpuModel: model,
             freeGPUs: try fields.integer("gpus"),
             vramGiB: try fields.integer("vram_gib"),
@@ -70,7 +70,7 @@ public enum MarketSnapshotReader {
             diskGiB: try fields.optionalInteger("disk_gib"),
             region: try fields.string("region"),
             jurisdiction: try fields.string("jurisdiction"),
-            zone: try fields.string("zone"),
+            zone: try fields.identifier("zone"),
             askPerGPUHour: try fields.decimal("ask_price"),
             carbonMicroGCO2PerKWh: try fields.optionalDecimal("carbon_gco2_per_kwh")?.rawValue
         )
@@ -78,9 +78,9 @@ public enum MarketSnapshotReader {
 
     static func readOrder(_ node: Node, index: Int, now: Timestamp) throws(MarketInputError) -> MarketOrder {
         var fields = try Fields(node, item: "orders[\(index)]")
-        let id = try fields.string("id")
+        let id = try fields.identifier("id")
         fields.item = "orders[\(index)] (id \(id))"
-        let tenant = try fields.string("tenant")
+        let tenant = try fields.identifier("tenant")
         let submittedText = try fields.string("submitted")
         guard let submitted = Timestamp(rfc3339: submittedText) else {
             throw fields.error("submitted", "'\(submittedText)' is not an RFC 3339 time such as 2026-11-30T08:00:00Z")
@@ -121,7 +121,7 @@ public enum MarketSnapshotReader {
     /// `gpus`, `cpu` and `memory_gib` (default 0 each).
     static func readTenant(_ node: Node, index: Int) throws(MarketInputError) -> TenantStanding {
         var fields = try Fields(node, item: "tenants[\(index)]")
-        let id = try fields.string("id")
+        let id = try fields.identifier("id")
         fields.item = "tenants[\(index)] (id \(id))"
         let weight = try fields.optionalInteger("weight") ?? 1
         var standing = TenantStanding(id: id, weight: weight)
@@ -185,6 +185,13 @@ public enum MarketSnapshotReader {
 
         func string(_ field: String) throws(MarketInputError) -> String {
             guard let text = try optionalString(field) else { throw error(field, "missing") }
+            return text
+        }
+
+        /// An id: 1-128 printable ASCII characters without spaces (``IdentifierText``).
+        func identifier(_ field: String) throws(MarketInputError) -> String {
+            let text = try string(field)
+            if let problem = IdentifierText.problem(text, field: field) { throw error(field, problem) }
             return text
         }
 

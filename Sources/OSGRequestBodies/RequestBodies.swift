@@ -18,9 +18,13 @@ package let maxIDBytes = 128
 /// Largest amount of one deposit or pool funding: 1,000,000,000 credits.
 package let maxAmount = MicroCredits(1_000_000_000 * MicroCredits.perCredit)
 
+/// Refuses an id that is not 1-128 printable ASCII characters without spaces (``IdentifierText``).
 private func checkID(_ value: String, field: String) throws(APIError) {
-    guard !value.isEmpty, value.utf8.count <= maxIDBytes else {
+    guard value.utf8.count <= maxIDBytes, !value.isEmpty else {
         throw .badRequest("out_of_range", "\(field) must be 1-\(maxIDBytes) bytes", field: field)
+    }
+    if let problem = IdentifierText.problem(value, field: field) {
+        throw .badRequest("invalid_id", problem, field: field)
     }
 }
 

@@ -15,8 +15,9 @@ struct DashboardTests {
     }()
     static let browserTestsEnabled = browser != nil || ProcessInfo.processInfo.environment["CI"] != nil
 
-    /// A node id a hostile operator could choose: markup that would run if the page parsed it.
-    static let hostileNodeID = #"<img src=x onerror="document.body.dataset.pwned='yes'">"#
+    /// A node id a hostile operator could choose: markup that would run if the page parsed it
+    /// (ids are printable ASCII without spaces, which markup does not need).
+    static let hostileNodeID = #"<img/src=x/onerror="document.body.dataset.pwned='yes'">"#
 
     @Test("/, /dashboard.js and /dashboard.css are served with their types, nosniff and a policy without inline script")
     func servedFiles() async throws {
@@ -73,7 +74,7 @@ struct DashboardTests {
             #expect(dom.contains("<td>rig-1<span class=\"badge\">simulated</span></td>"), "the node and its simulated badge")
             #expect(dom.contains(jobID) && dom.contains("max_price_below_asks"), "the waiting job and why")
             #expect(dom.contains("GPUs online (16 simulated)"))
-            #expect(dom.contains("&lt;img src=x onerror="), "the hostile id is shown as text")
+            #expect(dom.contains("&lt;img/src=x/onerror="), "the hostile id is shown as text")
             #expect(!dom.contains("<img"), "and never became an element")
             #expect(!dom.contains("data-pwned"), "so its handler never ran")
         }

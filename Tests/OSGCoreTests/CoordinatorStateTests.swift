@@ -45,6 +45,10 @@ struct CoordinatorStateTests {
         #expect(rejection(try driver.run(.registerNode(node("n2", operator: "alice")), by: "mallory")) == .notOwner)
         #expect(rejection(try driver.run(.registerNode(node("n1", operator: "alice")), by: "alice")) == .duplicateNode)
         #expect(rejection(try driver.run(.registerNode(node("n3", operator: "alice", gpus: 0)), by: "alice")) == .invalidNode)
+        // Ids are printable ASCII without spaces, so every ordering of them agrees (IdentifierText).
+        for id in ["nœud", "n 4", "n\u{0}", String(repeating: "n", count: 129)] {
+            #expect(rejection(try driver.run(.registerNode(node(id, operator: "alice")), by: "alice")) == .invalidNode, "\(id.debugDescription)")
+        }
         #expect(rejection(try driver.run(.withdrawNode(nodeID: "n1"), by: "mallory")) == .notOwner)
         #expect(rejection(try driver.run(.updateNodeAsk(nodeID: "n1", askPerGPUHour: .zero), by: "alice")) == .invalidNode)
         #expect(try driver.run(.withdrawNode(nodeID: "n1"), by: "alice") == [.nodeWithdrawn(nodeID: "n1")])

@@ -17,6 +17,8 @@ struct MarketInputTests {
         (snapshot(nodes: [good.replacingOccurrences(of: #""ask_price": 1.00"#, with: #""ask_price": 1e2"#)], orders: []), "nodes[0] (id a)", "ask_price"),
         (snapshot(nodes: [good.replacingOccurrences(of: #""gpu_model": "H100""#, with: #""gpu_model": "Z9""#)], orders: []), "nodes[0] (id a)", "gpu_model"),
         (snapshot(nodes: [good, good], orders: []), "nodes[1] (id a)", "duplicate node id"),
+        (snapshot(nodes: [node("ä")], orders: []), "nodes[0]", "printable ASCII"),
+        (snapshot(nodes: [good], orders: [order("o 1")]), "orders[0]", "printable ASCII"),
         (snapshot(nodes: [good], orders: [order("o"), order("o")]), "orders[1] (id o)", "duplicate order id"),
         (snapshot(nodes: [good], orders: [order("o").replacingOccurrences(of: #""submitted": "2026-11-30T10:00:00Z""#, with: #""submitted": "yesterday""#)]), "orders[0] (id o)", "submitted"),
         (snapshot(nodes: [good], orders: [], pools: [#"{"name": "p", "share": 0.7, "price": 1}"#, #"{"name": "q", "share": 0.4, "price": 1}"#]), "pools[1] (name q)", "share"),

@@ -35,6 +35,23 @@ struct RequestBodyKindTests {
         }
     }
 
+    @Test("ids are printable ASCII without spaces: anything else is a 400 invalid_id naming the field")
+    func asciiIDs() {
+        for id in ["nöde-1", "node 1", "node\u{7F}", "gpu\u{200B}node", "ｎｏｄｅ"] {
+            let body = RequestBodyKind.nodeRegistration.example.replacingOccurrences(of: #""id": "gpu-node-1""#, with: #""id": "\#(id)""#)
+            do {
+                try RequestBodyKind.nodeRegistration.check(Array(body.utf8))
+                Issue.record("node id \(id.debugDescription) was accepted")
+            } catch {
+                #expect(error.code == "invalid_id" && error.field == "id" && error.status.code == 400, "\(id.debugDescription): \(error)")
+            }
+        }
+        let holder = RequestBodyKind.lockup.example.replacingOccurrences(of: "lab-7", with: "läb-7")
+        #expect(throws: APIError.self) { try RequestBodyKind.lockup.check(Array(holder.utf8)) }
+        let heartbeat = RequestBodyKind.heartbeats.example.replacingOccurrences(of: "gpu-node-2", with: "gpu node 2")
+        #expect(throws: APIError.self) { try RequestBodyKind.heartbeats.check(Array(heartbeat.utf8)) }
+    }
+
     @Test("the routes are exactly the JSON-body writes of openapi.json (POST /v1/jobs takes a job spec)")
     func matchesOpenAPI() throws {
         let document = try #require(JSONSerialization.jsonObject(with: Data(OpenAPIDocument.bytes)) as? [String: Any])
