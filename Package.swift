@@ -74,11 +74,15 @@ let package = Package(
             name: "OSGSpec",
             dependencies: ["OSGDomain", .product(name: "Yams", package: "Yams")]
         ),
-        // Double-entry ledger (TigerBeetle-style): pure, no Foundation; the domain only for
-        // its seeded generator, swift-collections for the expiry heap.
+        // Double-entry ledger (TigerBeetle-style): pure; the domain only for its seeded
+        // generator, swift-collections for the expiry heap, swift-crypto for the state digest.
         .target(
             name: "OSGLedger",
-            dependencies: ["OSGDomain", .product(name: "HeapModule", package: "swift-collections")]
+            dependencies: [
+                "OSGDomain",
+                .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         // Request authentication: Ed25519 signatures over method, path, body digest, timestamp
         // and nonce; replay refusal with bounded memory. Pure (time is an argument).

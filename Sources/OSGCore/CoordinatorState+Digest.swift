@@ -14,8 +14,9 @@ extension CoordinatorState {
         public var leases: [Lease]
         public var allocatedGPUs: [NodeAllocation]
         public var waitingReasons: [WaitingReason]
-        /// FNV-1a digest of the whole ledger (accounts, balances, every transfer record).
-        public var ledgerDigest: UInt64
+        /// SHA-256 (hex) of the whole ledger (accounts, balances, every transfer record; see
+        /// `DoubleEntryLedger.stateDigest`).
+        public var ledgerDigest: String
         public var accounts: [ParticipantAccount]
         public var transferCounter: UInt64
         public var escrows: [LeaseEscrow]
@@ -62,7 +63,7 @@ extension CoordinatorState {
             leases: leases.values.sorted { $0.id < $1.id },
             allocatedGPUs: allocatedGPUs.sorted { $0.key < $1.key }.map { NodeAllocation(nodeID: $0.key, gpus: $0.value) },
             waitingReasons: waitingReasons.sorted { $0.key < $1.key }.map { WaitingReason(orderID: $0.key, reason: $0.value) },
-            ledgerDigest: ledger.stateDigest,
+            ledgerDigest: Hex.encode(ledger.stateDigest),
             accounts: accountIDs.sorted { $0.key < $1.key }.map { ParticipantAccount(participantID: $0.key, accountID: $0.value) },
             transferCounter: transferCounter,
             escrows: escrows.sorted { $0.key < $1.key }.map { LeaseEscrow(leaseID: $0.key, parts: $0.value) },

@@ -1,16 +1,20 @@
+import Crypto
+
 extension DoubleEntryLedger {
-    /// A deterministic 64-bit digest (FNV-1a) of the whole state: logical time, every account
-    /// (sorted by id: flags, code, four balances) and every record in order (with its pending
-    /// state). Two ledgers that applied the same operations have the same digest, whatever
-    /// their dictionaries' hash seeds; replay after a crash must reproduce it.
-    public var stateDigest: UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    /// The SHA-256 of the whole state in its canonical bytes (docs/LEDGER.md, "State digest"):
+    /// logical time, every account (sorted by id: flags, code, four balances) and every record
+    /// in order (with its pending state), each figure a big-endian 64-bit word. Two ledgers that
+    /// applied the same operations have the same digest, whatever their dictionaries' hash seeds;
+    /// replay after a crash must reproduce it.
+    public var stateDigest: [UInt8] {
+        var hasher = SHA256()
+        var words: [UInt8] = []
+        words.reserveCapacity(4_096)
         func mix(_ value: UInt64) {
-            var value = value
-            for _ in 0..<8 {
-                hash ^= value & 0xff
-                hash = hash &* 0x0000_0100_0000_01b3
-                value >>= 8
+            for shift in stride(from: 56, through: 0, by: -8) { words.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+            if words.count >= 4_096 {
+                hasher.update(data: words)
+                words.removeAll(keepingCapacity: true)
             }
         }
         mix(nowSeconds)
@@ -36,6 +40,7 @@ extension DoubleEntryLedger {
             mix(record.requestedAmountMicroCredits.map { $0 } ?? 0)
             mix(record.requestedAmountMicroCredits == nil ? 0 : 1)
         }
-        return hash
+        hasher.update(data: words)
+        return Array(hasher.finalize())
     }
 }
