@@ -89,7 +89,7 @@ final class BinaryUnkeyedStorage {
 final class BinaryEncoderNode: Encoder {
     var storage: BinaryValue?
     /// Whether this is a Foundation type that `JSONEncoder` writes its own way (`Data`, `Date`,
-    /// `URL`, `Decimal`): ``CanonicalJSONWriter`` then leaves the value to `JSONEncoder`.
+    /// `URL`, `Decimal`): ``CanonicalJSONWriter`` has no canonical form for it.
     var writtenSpeciallyByJSONEncoder = false
     var codingPath: [any CodingKey] { [] }
     var userInfo: [CodingUserInfoKey: Any] { [:] }

@@ -2,20 +2,21 @@ import Crypto
 import Foundation
 import OSGDomain
 
-/// The one canonical byte form of log entries and state snapshots: JSON with sorted keys.
-///
-/// Everything that is hashed (state digests now, Merkle leaves of the transparency log)
-/// goes through here, so two implementations that agree on values agree on bytes.
+/// The one canonical byte form of what is hashed or published as JSON: the state digest's
+/// snapshot, the published state (`state/<size>.json`), the genesis (whose digest every signed
+/// request names) and the command log's JSON Lines. ``CanonicalJSONWriter``'s rules
+/// (RFC 8785 for the values the state holds), so two implementations that agree on values
+/// agree on bytes, whatever JSON library either uses.
 public enum CanonicalEncoding {
     /// Canonical bytes of `value`.
+    ///
+    /// - Precondition: `value` holds no floating-point number, no `Data`, `Date`, `URL` or
+    ///   `Decimal` and no object with a repeated key (the state's types never do).
     public static func bytes(of value: some Encodable) -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        do {
-            return Array(try encoder.encode(value))
-        } catch {
-            preconditionFailure("domain values always encode: \(error)")
+        guard let bytes = CanonicalJSONWriter.bytes(of: value) else {
+            preconditionFailure("\(type(of: value)) has no canonical JSON: it holds a floating-point number, a Foundation type or a repeated key")
         }
+        return bytes
     }
 
     /// Decodes a value from canonical (or any JSON) bytes.

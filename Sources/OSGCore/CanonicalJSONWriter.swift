@@ -1,34 +1,27 @@
-import Foundation
 
-/// Writes the exact bytes `JSONEncoder` gives with `[.sortedKeys, .withoutEscapingSlashes]`,
-/// several times faster: the state digest hashes those bytes, so they must not change by a bit.
+/// Writes canonical JSON (docs/TRANSPARENCY_LOG.md, "Canonical JSON"): RFC 8785 (JCS) for the
+/// values the state holds, independent of any JSON library's choices.
 ///
-/// Exact by construction where `JSONEncoder`'s rules are subtle: the order of a keyed
-/// container's keys is `JSONEncoder`'s own (asked once per key pair and remembered per set of
-/// keys), and a string with any byte outside printable ASCII-but-`"`/`\`/DEL or UTF-8 beyond
-/// ASCII is escaped by `JSONEncoder` itself. Integers, booleans, null, arrays and objects are
-/// written as `JSONEncoder` writes them (no spaces). A value it cannot vouch for — a floating
-/// point number, or more distinct key sets than ``maximumKeySets`` (a dictionary with data
-/// keys) — makes ``bytes(of:)`` return `nil`, and the caller uses `JSONEncoder`.
-/// `CanonicalJSONWriterTests` compares the two on every test log's state.
+/// - objects: members sorted by their keys' UTF-16 code units, no duplicate keys, no spaces;
+/// - strings: `"` and `\` escaped with a backslash, U+0008, U+0009, U+000A, U+000C and U+000D
+///   as `\b \t \n \f \r`, every other character below U+0020 as `\u00xx` (lower-case hex),
+///   everything else (DEL, non-ASCII, U+2028) as its UTF-8 bytes;
+/// - integers: exact decimal digits, `-` for negatives (JCS writes numbers as IEEE doubles; the
+///   state holds 64-bit integers and no floating point, so this is the one departure);
+/// - `true`, `false`, `null`; an absent optional is left out.
+///
+/// A value with a floating-point number or a Foundation type that encodes itself specially
+/// (`Data`, `Date`, `URL`, `Decimal`) has no canonical form here: ``bytes(of:)`` returns `nil`.
 public struct CanonicalJSONWriter {
-    /// Distinct key sets remembered before giving up (struct types have a handful each).
-    static let maximumKeySets = 512
-
     private struct Unsupported: Error {}
 
-    /// `JSONEncoder`'s order of each key list met (keys as encoded, positions in written
-    /// order), by the container's `CodingKey` type; compared key by key, so a hit makes no array.
+    /// The order of each key list met (keys as encoded, positions in written order), by the
+    /// container's `CodingKey` type; compared key by key, so a hit sorts nothing.
     private var orders: [ObjectIdentifier?: [(keys: [String], order: [Int])]] = [:]
-    private var keySets = 0
     private var output: [UInt8] = []
-    private let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
 
-    /// The canonical JSON of `value`, or `nil` when only `JSONEncoder` can write it.
+    /// The canonical JSON of `value`, or `nil` when it holds a floating-point number, a
+    /// Foundation type that encodes itself specially, or an object with a repeated key.
     public static func bytes(of value: some Encodable) -> [UInt8]? {
         let node = BinaryEncoderNode()
         do {
@@ -80,7 +73,7 @@ public struct CanonicalJSONWriter {
         }
     }
 
-    /// The written order of `storage`'s entries: remembered, or asked of `JSONEncoder`.
+    /// The written order of `storage`'s entries: remembered, or sorted by UTF-16 code units.
     private mutating func knownOrder(of storage: BinaryKeyedStorage) throws -> [Int] {
         let entries = storage.entries
         if let known = orders[storage.keyType] {
@@ -89,42 +82,39 @@ public struct CanonicalJSONWriter {
             }
         }
         let keys = entries.map(\.key)
-        guard keySets < Self.maximumKeySets, Set(keys).count == keys.count else { throw Unsupported() }
-        let order = try encoderOrder(of: keys)
+        guard Set(keys).count == keys.count else { throw Unsupported() }
+        let order = Array(keys.indices).sorted { keys[$0].utf16.lexicographicallyPrecedes(keys[$1].utf16) }
         orders[storage.keyType, default: []].append((keys, order))
-        keySets += 1
-        return order
-    }
-
-    /// Positions of `keys` in the order `JSONEncoder` writes them.
-    private func encoderOrder(of keys: [String]) throws -> [Int] {
-        var failed = false
-        let order = Array(keys.indices).sorted { a, b in
-            // {a: 0, b: 1} comes out ending in ":1}" exactly when a is written first.
-            guard let bytes = try? encoder.encode([keys[a]: 0, keys[b]: 1]) else {
-                failed = true
-                return false
-            }
-            return bytes.suffix(3).elementsEqual(":1}".utf8)
-        }
-        if failed { throw Unsupported() }
         return order
     }
 
     private mutating func writeString(_ string: String) throws {
-        func isPlain(_ byte: UInt8) -> Bool { byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") && byte != 0x7f }
+        func isPlain(_ byte: UInt8) -> Bool { byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") }
         let plain = string.utf8.withContiguousStorageIfAvailable { bytes in
             for byte in bytes where !isPlain(byte) { return false }
             return true
         } ?? string.utf8.allSatisfy(isPlain)
+        output.append(UInt8(ascii: "\""))
         if plain {
-            output.append(UInt8(ascii: "\""))
             output += string.utf8
             output.append(UInt8(ascii: "\""))
             return
         }
-        // `JSONEncoder` escapes it: `["…"]` without the brackets.
-        guard let bytes = try? encoder.encode([string]), bytes.count >= 2 else { throw Unsupported() }
-        output += bytes.dropFirst().dropLast()
+        for byte in string.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): output += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
+            case UInt8(ascii: "\\"): output += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+            case 0x08: output += [UInt8(ascii: "\\"), UInt8(ascii: "b")]
+            case 0x09: output += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+            case 0x0A: output += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+            case 0x0C: output += [UInt8(ascii: "\\"), UInt8(ascii: "f")]
+            case 0x0D: output += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+            case ..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                output += [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+            default: output.append(byte)
+            }
+        }
+        output.append(UInt8(ascii: "\""))
     }
 }

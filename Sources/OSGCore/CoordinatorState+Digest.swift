@@ -78,10 +78,9 @@ extension CoordinatorState {
     /// SHA-256 (hex) of the canonical snapshot: equal states have equal digests, and a
     /// replay of the same log gives the same digest on every machine.
     ///
-    /// The bytes hashed are `JSONEncoder`'s (sorted keys); ``CanonicalJSONWriter`` writes the
-    /// same bytes faster and hands anything it cannot vouch for back to `JSONEncoder`.
+    /// The bytes hashed are the snapshot's canonical JSON (``CanonicalEncoding``,
+    /// docs/TRANSPARENCY_LOG.md "Canonical JSON"), independent of any JSON library.
     public var digest: String {
-        let snapshot = self.snapshot
-        return CanonicalEncoding.sha256Hex(CanonicalJSONWriter.bytes(of: snapshot) ?? CanonicalEncoding.bytes(of: snapshot))
+        CanonicalEncoding.sha256Hex(CanonicalEncoding.bytes(of: snapshot))
     }
 }
