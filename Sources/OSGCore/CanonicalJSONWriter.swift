@@ -1,4 +1,3 @@
-
 /// Writes canonical JSON (docs/TRANSPARENCY_LOG.md, "Canonical JSON"): RFC 8785 (JCS) for the
 /// values the state holds, independent of any JSON library's choices.
 ///
@@ -14,6 +13,7 @@
 /// (`Data`, `Date`, `URL`, `Decimal`) has no canonical form here: ``bytes(of:)`` returns `nil`.
 public struct CanonicalJSONWriter {
     private struct Unsupported: Error {}
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// The order of each key list met (keys as encoded, positions in written order), by the
     /// container's `CodingKey` type; compared key by key, so a hit sorts nothing.
@@ -110,8 +110,8 @@ public struct CanonicalJSONWriter {
             case 0x0C: output += [UInt8(ascii: "\\"), UInt8(ascii: "f")]
             case 0x0D: output += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
             case ..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                output += [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+                output += [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                           Self.hexDigits[Int(byte >> 4)], Self.hexDigits[Int(byte & 0xF)]]
             default: output.append(byte)
             }
         }

@@ -14,7 +14,7 @@ extension CoordinatorState {
         guard actor == genesis.governanceID else {
             return [.rejected(Rejection(.notGovernance, "only governance records carbon series"))]
         }
-        guard !zone.isEmpty, zone.utf8.count <= 64, zone.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+        guard !zone.isEmpty, zone.utf8.count <= 64, zone.utf8.allSatisfy(IdentifierText.isVisibleASCII) else {
             return [.rejected(Rejection(.invalidCarbonSeries, "zone must be 1 to 64 printable ASCII characters without spaces, got '\(zone)'"))]
         }
         guard (1...Self.maxCarbonWindowHours).contains(values.count) else {

@@ -10,17 +10,16 @@ public enum IdentifierText {
     /// The longest id, in bytes (= characters).
     public static let maxBytes = 128
 
-    /// Whether `text` is 1 to ``maxBytes`` printable ASCII characters without spaces.
-    public static func isValid(_ text: String) -> Bool {
-        let bytes = text.utf8
-        return !bytes.isEmpty && bytes.count <= maxBytes && bytes.allSatisfy { $0 > 0x20 && $0 < 0x7F }
+    /// Whether `byte` is a printable ASCII character other than space (0x21–0x7E).
+    public static func isVisibleASCII(_ byte: UInt8) -> Bool {
+        byte > 0x20 && byte < 0x7F
     }
 
     /// Why `text` is not a valid id for `field`, or `nil`.
     public static func problem(_ text: String, field: String) -> String? {
         let bytes = text.utf8
         if bytes.isEmpty || bytes.count > maxBytes { return "\(field) must be 1-\(maxBytes) characters, got \(bytes.count) bytes" }
-        if let byte = bytes.first(where: { !($0 > 0x20 && $0 < 0x7F) }) {
+        if let byte = bytes.first(where: { !isVisibleASCII($0) }) {
             return "\(field) must be printable ASCII without spaces (0x21-0x7E); it holds byte 0x\(String(byte, radix: 16, uppercase: true))"
         }
         return nil

@@ -14,7 +14,7 @@ package let maxQuotaGPUSeconds: Int64 = 1_000_000_000_000
 /// Most ids per heartbeat batch.
 package let maxHeartbeatBatch = 10_000
 /// Longest id (node, job, lease, holder).
-package let maxIDBytes = 128
+package let maxIDBytes = IdentifierText.maxBytes
 /// Largest amount of one deposit or pool funding: 1,000,000,000 credits.
 package let maxAmount = MicroCredits(1_000_000_000 * MicroCredits.perCredit)
 
