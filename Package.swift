@@ -149,7 +149,7 @@ let package = Package(
         // bounds) with the API's errors, and no HTTP server, so they can be fuzzed and reused.
         .target(
             name: "OSGRequestBodies",
-            dependencies: ["OSGDomain", "OSGCore", .product(name: "HTTPTypes", package: "swift-http-types")]
+            dependencies: ["OSGDomain", "OSGCore", "OSGSpec", "OSGAuth", .product(name: "Crypto", package: "swift-crypto"), .product(name: "HTTPTypes", package: "swift-http-types")]
         ),
         // The coordinator service (`osg serve`): HTTP API, single-writer command pipeline,
         // read models over the state, metrics and the served transparency-log directory.

@@ -23,6 +23,13 @@ public struct SignedRequest: Hashable, Sendable {
         public static let timestamp = "OSG-Timestamp"
         public static let nonce = "OSG-Nonce"
         public static let signature = "OSG-Signature"
+        /// On a write: the signer's Ed25519 signature (hex) over the statement of the command
+        /// the request asks for (OSGCore `CommandStatement`, with this request's timestamp and
+        /// nonce), which the coordinator keeps in the log entry.
+        public static let commandSignature = "OSG-Command-Signature"
+        /// On a job submission: the 32-byte salt (hex) of the commitment to the job's private
+        /// contents, chosen by the client so it can sign the command the coordinator logs.
+        public static let contentsSalt = "OSG-Contents-Salt"
     }
 
     /// The coordinator the request is meant for.

@@ -6,6 +6,7 @@ import NIOHTTP1
 import OSGAuditTool
 import OSGAuth
 import OSGDomain
+import OSGRequestBodies
 
 /// A client of the coordinator's HTTP API that signs its requests (DESIGN.md §7).
 struct CoordinatorClient: Sendable {
@@ -72,9 +73,16 @@ struct CoordinatorClient: Sendable {
         if signed ?? (key != nil) {
             guard let key else { throw Failure(description: "this request must be signed: pass --key FILE") }
             let digest = bodyDigest ?? Array(SHA256.hash(data: body))
-            let signature = try SignedRequest.sign(for: try await audience(), method: method.rawValue, path: path, bodyDigest: digest,
-                                                   timestamp: Int64(Date().timeIntervalSince1970), nonce: Self.nonce(), with: key)
+            let audience = try await audience()
+            let timestamp = Int64(Date().timeIntervalSince1970)
+            let nonce = Self.nonce()
+            let signature = try SignedRequest.sign(for: audience, method: method.rawValue, path: path, bodyDigest: digest,
+                                                   timestamp: timestamp, nonce: nonce, with: key)
             for header in signature.headers { request.headers.add(name: header.name, value: header.value) }
+            for header in try CommandSigner(audience: audience, key: key).headers(method: method.rawValue, path: path, body: body,
+                                                                                   timestamp: timestamp, nonce: nonce) {
+                request.headers.add(name: header.name, value: header.value)
+            }
         }
         do {
             let response = try await http.execute(request, timeout: timeout)

@@ -21,6 +21,8 @@ struct CoordinatorLaunch {
         try FileManager.default.createDirectory(
             atPath: configuration.logDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let store = try await CoordinatorStore.open(dataDirectory: configuration.dataDirectory, databaseURL: configuration.databaseURL)
+        // An existing log keeps its genesis (its faucet, the rules of the version that made it).
+        let configuration = configuration.adopting(storedGenesis: try await store.genesis())
         try await store.initialize(genesis: configuration.genesis)
         let publisher: TransparencyLogPublisher? = if let checkpointInterval {
             try await TransparencyLogPublisher.open(

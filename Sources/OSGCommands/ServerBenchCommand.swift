@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import OSGAuth
 import OSGDomain
+import OSGRequestBodies
 import Synchronization
 
 /// `osg bench server`: signed heartbeats, signed job submissions and public stats per second
@@ -214,7 +215,11 @@ struct ServerBenchCommand: AsyncParsableCommand {
                         let (method, path, body) = request(index % keyCount, key)
                         let nonce = "\(run)-\(index)-bench-nonce"
                         let signed = try SignedRequest.sign(for: audience, method: method, path: path, body: Array(body.utf8), timestamp: now, nonce: nonce, with: key)
-                        out += Array("\(method)\t\(path)\t\(signed.signer.id)\t\(now)\t\(nonce)\t\(Hex.encode(signed.signature))\t\(body)\n".utf8)
+                        // The command's signature (and a submission's salt), as `name:value,…`.
+                        let extra = try CommandSigner(audience: audience, key: key)
+                            .headers(method: method, path: path, body: Array(body.utf8), timestamp: now, nonce: nonce)
+                            .map { "\($0.name):\($0.value)" }.joined(separator: ",")
+                        out += Array("\(method)\t\(path)\t\(signed.signer.id)\t\(now)\t\(nonce)\t\(Hex.encode(signed.signature))\t\(extra)\t\(body)\n".utf8)
                         index += workers
                     }
                     return (worker, out)
@@ -285,8 +290,9 @@ struct ServerBenchCommand: AsyncParsableCommand {
       local n = 0
       for line in io.lines(file) do
         if n % thread_count == (thread_id or 0) then
-          local m, p, key, ts, nonce, sig, body = line:match("^([^\\t]*)\\t([^\\t]*)\\t([^\\t]*)\\t([^\\t]*)\\t([^\\t]*)\\t([^\\t]*)\\t(.*)$")
+          local m, p, key, ts, nonce, sig, extra, body = line:match("^([^\\t]*)\\t([^\\t]*)\\t([^\\t]*)\\t([^\\t]*)\\t([^\\t]*)\\t([^\\t]*)\\t([^\\t]*)\\t(.*)$")
           local headers = {["OSG-Key"] = key, ["OSG-Timestamp"] = ts, ["OSG-Nonce"] = nonce, ["OSG-Signature"] = sig}
+          for name, value in extra:gmatch("([^:,]+):([^,]+)") do headers[name] = value end
           if body ~= "" then headers["Content-Type"] = "application/json" else body = nil end
           count = count + 1
           requests[count] = wrk.format(m, p, headers, body)

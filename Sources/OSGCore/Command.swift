@@ -83,11 +83,15 @@ public struct LogEntry: Hashable, Sendable, Codable {
     public var actor: String
     /// What was asked.
     public var command: Command
+    /// The participant's signature that asked for it (``CommandProof``); `nil` for a command of
+    /// the coordinator itself (tick, clear, its carbon feed) and in entries written before proofs.
+    public var proof: CommandProof?
 
-    public init(sequence: UInt64, time: Timestamp, actor: String, command: Command) {
+    public init(sequence: UInt64, time: Timestamp, actor: String, command: Command, proof: CommandProof? = nil) {
         self.sequence = sequence
         self.time = time
         self.actor = actor
         self.command = command
+        self.proof = proof
     }
 }

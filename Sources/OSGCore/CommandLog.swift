@@ -23,11 +23,11 @@ public struct CommandLog: Sendable {
 
     /// Appends a command issued by `actor` at `time`; time must not go backwards.
     @discardableResult
-    public mutating func append(_ command: Command, by actor: String, at time: Timestamp) throws(Failure) -> LogEntry {
+    public mutating func append(_ command: Command, by actor: String, at time: Timestamp, proof: CommandProof? = nil) throws(Failure) -> LogEntry {
         if let last = entries.last, time < last.time {
             throw Failure(description: "time \(time) is before the last entry's time \(last.time)")
         }
-        let entry = LogEntry(sequence: UInt64(entries.count), time: time, actor: actor, command: command)
+        let entry = LogEntry(sequence: UInt64(entries.count), time: time, actor: actor, command: command, proof: proof)
         entries.append(entry)
         return entry
     }
@@ -72,7 +72,7 @@ public struct CommandLog: Sendable {
                 throw Failure(description: "line \(index + 2): sequence \(entry.sequence), expected \(log.entries.count)")
             }
             do {
-                try log.append(entry.command, by: entry.actor, at: entry.time)
+                try log.append(entry.command, by: entry.actor, at: entry.time, proof: entry.proof)
             } catch {
                 throw Failure(description: "line \(index + 2): \(error.description)")
             }

@@ -79,10 +79,28 @@ extension CoordinatorState {
 
     // MARK: Commands
 
-    mutating func deposit(to tenantID: String, amount: MicroCredits, actor: String) -> [Event] {
-        guard actor == genesis.governanceID else {
-            return [.rejected(Rejection(.notGovernance, "only the coordinator's faucet or on-ramp records deposits"))]
+    /// Who may deposit: governance (an on-ramp), or on a devnet whose genesis has a faucet
+    /// (``FaucetRules``) a participant to itself, at most the faucet's amount per request and
+    /// only while its available balance stays within the faucet's cap.
+    func depositRejection(to tenantID: String, amount: MicroCredits, actor: String) -> Rejection? {
+        if actor == genesis.governanceID { return nil }
+        guard let faucet = genesis.faucet, actor == tenantID else {
+            return Rejection(.notGovernance, genesis.faucet == nil
+                ? "only governance (an on-ramp) records deposits; this log has no faucet"
+                : "only governance records deposits to others; the faucet deposits to its requester only")
         }
+        guard amount.rawValue > 0, amount <= faucet.maxPerRequest else {
+            return Rejection(.invalidAmount, "the faucet gives 0 < amount <= \(faucet.maxPerRequest) credits per request, got \(amount)")
+        }
+        let balance = Int128(availableFunds(of: tenantID).rawValue)
+        guard balance + Int128(amount.rawValue) <= Int128(faucet.balanceCap.rawValue) else {
+            return Rejection(.faucetCap, "the faucet tops balances up to \(faucet.balanceCap) credits; this key holds \(availableFunds(of: tenantID))")
+        }
+        return nil
+    }
+
+    mutating func deposit(to tenantID: String, amount: MicroCredits, actor: String) -> [Event] {
+        if let rejection = depositRejection(to: tenantID, amount: amount, actor: actor) { return [.rejected(rejection)] }
         guard amount.rawValue > 0, !tenantID.isEmpty else {
             return [.rejected(Rejection(.invalidAmount, "a deposit needs a tenant and an amount above 0, got \(amount)"))]
         }

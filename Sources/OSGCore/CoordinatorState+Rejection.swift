@@ -31,7 +31,7 @@ extension CoordinatorState {
         case .definePool: governanceOnly(actor, "only governance defines set-aside pools")
         case .grantSetAside: governanceOnly(actor, "only governance issues set-aside grants")
         case .clear: governanceOnly(actor, "only the coordinator runs market clearings")
-        case .deposit: governanceOnly(actor, "only the coordinator's faucet or on-ramp records deposits")
+        case .deposit(let tenantID, let amount): depositRejection(to: tenantID, amount: amount, actor: actor)
         case .recordCarbonSeries: governanceOnly(actor, "only governance records carbon series")
         case .fundPool: governanceOnly(actor, "only governance funds set-aside pools")
         case .transferCredits(let recipient, let amount): creditTransferRejection(to: recipient, amount: amount, actor: actor)

@@ -99,4 +99,6 @@ public enum RejectionCode: String, Hashable, Sendable, Codable, CaseIterable {
     case sharesAlreadyIssued = "shares_already_issued"
     /// A share transfer of more shares than the sender holds.
     case insufficientShares = "insufficient_shares"
+    /// A devnet faucet deposit that would take its requester beyond the faucet's balance cap.
+    case faucetCap = "faucet_cap"
 }

@@ -13,22 +13,32 @@ public struct Genesis: Hashable, Sendable, Codable {
     /// The rules of collateral, fees and slashing (``MoneyRules``); `nil` in a log written
     /// before they existed, whose stakes stay declared, with no fee and no slashing.
     public var money: MoneyRules?
+    /// The rule that participants' commands carry their signatures (``SignedCommandRules``);
+    /// `nil` in a log written before command proofs, whose audit checks the proofs it finds
+    /// but requires none.
+    public var signedCommands: SignedCommandRules?
+    /// A devnet's faucet (``FaucetRules``): a participant may deposit credits to itself, within
+    /// its limits. `nil` (every real network): deposits are governance's alone.
+    public var faucet: FaucetRules?
 
     /// The default preemption notice: two minutes.
     public static let defaultPreemptionNoticeSeconds: Int64 = 120
 
     public init(governanceID: String, heartbeatTimeoutSeconds: Int64 = 90,
-                preemptionNoticeSeconds: Int64 = Genesis.defaultPreemptionNoticeSeconds, money: MoneyRules? = nil) {
+                preemptionNoticeSeconds: Int64 = Genesis.defaultPreemptionNoticeSeconds, money: MoneyRules? = nil,
+                signedCommands: SignedCommandRules? = nil, faucet: FaucetRules? = nil) {
         precondition(heartbeatTimeoutSeconds > 0, "heartbeat timeout must be positive")
         precondition(preemptionNoticeSeconds >= 0, "the preemption notice is never negative")
         self.governanceID = governanceID
         self.heartbeatTimeoutSeconds = heartbeatTimeoutSeconds
         self.preemptionNoticeSeconds = preemptionNoticeSeconds
         self.money = money
+        self.signedCommands = signedCommands
+        self.faucet = faucet
     }
 
     enum CodingKeys: String, CodingKey {
-        case governanceID, heartbeatTimeoutSeconds, preemptionNoticeSeconds, money
+        case governanceID, heartbeatTimeoutSeconds, preemptionNoticeSeconds, money, signedCommands, faucet
     }
 
     /// Logs written before the notice existed have no such field: they get the default.
@@ -39,6 +49,14 @@ public struct Genesis: Hashable, Sendable, Codable {
         preemptionNoticeSeconds = try container.decodeIfPresent(Int64.self, forKey: .preemptionNoticeSeconds)
             ?? Self.defaultPreemptionNoticeSeconds
         money = try container.decodeIfPresent(MoneyRules.self, forKey: .money)
+        signedCommands = try container.decodeIfPresent(SignedCommandRules.self, forKey: .signedCommands)
+        faucet = try container.decodeIfPresent(FaucetRules.self, forKey: .faucet)
+        if let signedCommands, signedCommands.windowSeconds <= 0 {
+            throw DecodingError.dataCorruptedError(forKey: .signedCommands, in: container, debugDescription: "genesis: the signature window must be positive")
+        }
+        if let faucet, faucet.maxPerRequest.rawValue <= 0 || faucet.balanceCap.rawValue < 0 {
+            throw DecodingError.dataCorruptedError(forKey: .faucet, in: container, debugDescription: "genesis: a faucet gives a positive amount per request, up to a balance cap of at least 0")
+        }
         if let problems = money?.problems, !problems.isEmpty {
             throw DecodingError.dataCorruptedError(forKey: .money, in: container, debugDescription: "genesis money rules: " + problems.joined(separator: "; "))
         }
@@ -59,5 +77,38 @@ public struct Genesis: Hashable, Sendable, Codable {
             try container.encode(preemptionNoticeSeconds, forKey: .preemptionNoticeSeconds)
         }
         try container.encodeIfPresent(money, forKey: .money)
+        try container.encodeIfPresent(signedCommands, forKey: .signedCommands)
+        try container.encodeIfPresent(faucet, forKey: .faucet)
+    }
+}
+
+/// Participants' commands are signed (docs/TRANSPARENCY_LOG.md, "Command proofs"): every entry
+/// carries its author's ``CommandProof`` except the coordinator's own mechanical commands (tick,
+/// clear, and the carbon series of its feed), each proof signed within `windowSeconds` of its
+/// entry's time, and no signer's nonce used twice within that window.
+public struct SignedCommandRules: Hashable, Sendable, Codable {
+    /// How far a proof's timestamp may be from its entry's time, in seconds (the API's
+    /// signature window).
+    public var windowSeconds: Int64
+
+    public init(windowSeconds: Int64) {
+        precondition(windowSeconds > 0, "the signature window is positive")
+        self.windowSeconds = windowSeconds
+    }
+}
+
+/// A devnet's faucet: a participant deposits credits to itself, at most `maxPerRequest` at a
+/// time and only while its available balance stays at or below `balanceCap`. A rule of the
+/// log, so an audit sees every credit the faucet made and checks its limits.
+public struct FaucetRules: Hashable, Sendable, Codable {
+    /// The largest deposit of one request.
+    public var maxPerRequest: MicroCredits
+    /// The available balance a deposit may not take a participant beyond.
+    public var balanceCap: MicroCredits
+
+    public init(maxPerRequest: MicroCredits, balanceCap: MicroCredits) {
+        precondition(maxPerRequest.rawValue > 0 && balanceCap.rawValue >= 0, "a faucet gives something, up to a cap of at least 0")
+        self.maxPerRequest = maxPerRequest
+        self.balanceCap = balanceCap
     }
 }

@@ -15,8 +15,13 @@ import OSGDomain
 /// the leaf ends after the last. A trailing field is written only when it differs from its
 /// default, so every leaf written before it existed keeps its bytes and its meaning.
 enum LeafCodec {
-    /// The first byte of every leaf.
+    /// The first byte of a leaf without a proof (a command of the coordinator itself, or an
+    /// entry written before proofs).
     static let formatVersion: UInt8 = 1
+    /// The first byte of a leaf that carries its author's ``CommandProof`` after its time.
+    static let provenFormatVersion: UInt8 = 2
+    /// Bytes before the proof (format 2) or the actor (format 1): format, sequence and time.
+    static let headerByteCount = 17
 
     /// Command tags; a new command takes the next number, never a used one.
     enum Tag: UInt8 {
@@ -84,12 +89,29 @@ enum LeafCodec {
         return nil
     }
 
+    /// `str actor ‖ u8 tag ‖ fields`: what a participant signs (``CommandStatement``), and the
+    /// bytes of its entry after the header (and the proof).
+    static func commandBytes(actor: String, command: Command) -> [UInt8] {
+        Array(write(LogEntry(sequence: 0, time: Timestamp(secondsSinceEpoch: 0), actor: actor, command: command)).bytes.dropFirst(headerByteCount))
+    }
+
+    /// Where the command bytes start in a format-2 leaf with `proof`.
+    static func commandOffset(ofProof proof: CommandProof) -> Int {
+        headerByteCount + CommandProof.keyByteCount + 8 + 2 + proof.nonce.utf8.count + CommandProof.signatureByteCount
+    }
+
     private static func write(_ entry: LogEntry) -> Writer {
         var writer = Writer()
-        writer.bytes.reserveCapacity(96)
-        writer.u8(formatVersion)
+        writer.bytes.reserveCapacity(entry.proof == nil ? 96 : 224)
+        writer.u8(entry.proof == nil ? formatVersion : provenFormatVersion)
         writer.u64(entry.sequence)
         writer.i64(entry.time.secondsSinceEpoch)
+        if let proof = entry.proof {
+            writer.bytes += proof.signer
+            writer.i64(proof.signedAt)
+            writer.string(proof.nonce)
+            writer.bytes += proof.signature
+        }
         writer.string(entry.actor)
         switch entry.command {
         case .registerNode(let node):
@@ -245,14 +267,45 @@ enum LeafCodec {
 
     // MARK: Decoding
 
+    /// The sequence, proof and actor of a format-2 leaf, read without decoding its command (an
+    /// audit checks signatures on every core this way); `nil` for a format-1 leaf or bytes too
+    /// short for a proof (the full decode reports those).
+    static func provenHeader(of leaf: [UInt8]) -> (sequence: UInt64, proof: CommandProof, actor: String, commandOffset: Int)? {
+        guard leaf.first == provenFormatVersion else { return nil }
+        var reader = Reader(bytes: leaf)
+        do {
+            _ = try reader.u8("format")
+            let sequence = try reader.u64("sequence")
+            _ = try reader.i64("time")
+            let signer = try reader.raw(CommandProof.keyByteCount, "proof key")
+            let signedAt = try reader.i64("proof time")
+            let nonce = try reader.string("proof nonce")
+            let signature = try reader.raw(CommandProof.signatureByteCount, "proof signature")
+            let commandOffset = reader.offset
+            let actor = try reader.string("actor")
+            return (sequence, CommandProof(signer: signer, signedAt: signedAt, nonce: nonce, signature: signature), actor, commandOffset)
+        } catch {
+            return nil
+        }
+    }
+
     static func decode(_ bytes: some Collection<UInt8>) throws(LeafDecodingError) -> LogEntry {
         let array = bytes as? [UInt8] ?? Array(bytes)
         var reader = Reader(bytes: array)
-        guard try reader.u8("format") == formatVersion else {
-            throw LeafDecodingError(description: "byte 0: format \(array.first ?? 0) is not \(formatVersion)")
+        let format = try reader.u8("format")
+        guard format == formatVersion || format == provenFormatVersion else {
+            throw LeafDecodingError(description: "byte 0: format \(format) is neither \(formatVersion) nor \(provenFormatVersion)")
         }
         let sequence = try reader.u64("sequence")
         let time = Timestamp(secondsSinceEpoch: try reader.i64("time"))
+        var proof: CommandProof?
+        if format == provenFormatVersion {
+            let signer = try reader.raw(CommandProof.keyByteCount, "proof key")
+            let signedAt = try reader.i64("proof time")
+            let nonce = try reader.string("proof nonce")
+            proof = CommandProof(signer: signer, signedAt: signedAt, nonce: nonce,
+                                 signature: try reader.raw(CommandProof.signatureByteCount, "proof signature"))
+        }
         let actor = try reader.string("actor")
         let tagByte = try reader.u8("command tag")
         guard let tag = Tag(rawValue: tagByte) else {
@@ -401,7 +454,7 @@ enum LeafCodec {
         guard reader.offset == array.count else {
             throw LeafDecodingError(description: "\(array.count - reader.offset) bytes after the end of the entry")
         }
-        let entry = LogEntry(sequence: sequence, time: time, actor: actor, command: command)
+        let entry = LogEntry(sequence: sequence, time: time, actor: actor, command: command, proof: proof)
         // Canonical by construction: every field is read back exactly as written (strict flags,
         // known enumeration and model names, UTF-8 kept byte for byte, no trailing bytes), so
         // re-encoding gives the input. Checked in debug builds and by the tests.
@@ -526,6 +579,9 @@ enum LeafCodec {
 
         mutating func u8(_ field: String) throws(LeafDecodingError) -> UInt8 {
             try take(1, field).first!
+        }
+        mutating func raw(_ count: Int, _ field: String) throws(LeafDecodingError) -> [UInt8] {
+            Array(try take(count, field))
         }
         mutating func u16(_ field: String) throws(LeafDecodingError) -> Int {
             let slice = try take(2, field)

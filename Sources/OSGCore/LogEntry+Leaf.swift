@@ -25,8 +25,8 @@ extension LogEntry {
 
     /// ``leafSizeProblem`` of `command` by `actor` at any place in the log (the sequence number
     /// and time take the same bytes everywhere).
-    public static func leafSizeProblem(of command: Command, actor: String) -> String? {
-        LogEntry(sequence: 0, time: Timestamp(secondsSinceEpoch: 0), actor: actor, command: command).leafSizeProblem
+    public static func leafSizeProblem(of command: Command, actor: String, proof: CommandProof? = nil) -> String? {
+        LogEntry(sequence: 0, time: Timestamp(secondsSinceEpoch: 0), actor: actor, command: command, proof: proof).leafSizeProblem
     }
 
     /// Decodes a leaf.

@@ -20,6 +20,8 @@ public struct JobContents: Hashable, Sendable {
 
     /// 32 random bytes.
     public var salt: [UInt8]
+    /// Bytes of a salt.
+    public static let saltByteCount = 32
     public var image: String?
     public var command: [String]?
     public var env: [EnvironmentVariable]

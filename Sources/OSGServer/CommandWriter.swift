@@ -25,6 +25,8 @@ public actor CommandWriter {
         var actor: String
         /// The nonce of the signed request behind the command, kept with it in the store.
         var nonce: AcceptedNonce?
+        /// The participant's signature over the command, kept in its entry.
+        var proof: CommandProof?
         var continuation: CheckedContinuation<Outcome, any Error>
     }
 
@@ -105,13 +107,13 @@ public actor CommandWriter {
     }
 
     public func submit(
-        _ command: Command, actor: String, nonce: AcceptedNonce? = nil,
+        _ command: Command, actor: String, nonce: AcceptedNonce? = nil, proof: CommandProof? = nil,
         admit: (@Sendable (_ state: CoordinatorState, _ unappliedOfActor: [Command]) throws -> Void)? = nil
     ) async throws -> Outcome {
         if let failed {
             throw APIError(.serviceUnavailable, "store_failed", "the coordinator's store failed (\(failed.code.rawValue)); it accepts writes again after a restart")
         }
-        if let problem = LogEntry.leafSizeProblem(of: command, actor: actor) {
+        if let problem = LogEntry.leafSizeProblem(of: command, actor: actor, proof: proof) {
             throw APIError(.contentTooLarge, "entry_too_large", problem)
         }
         guard pending.count < maxPending else {
@@ -127,7 +129,7 @@ public actor CommandWriter {
         }
         unappliedByActor[actor, default: []].append(command)
         return try await withCheckedThrowingContinuation { continuation in
-            pending.append(Pending(command: command, actor: actor, nonce: nonce, continuation: continuation))
+            pending.append(Pending(command: command, actor: actor, nonce: nonce, proof: proof, continuation: continuation))
             if !flushing {
                 flushing = true
                 Task { await self.flush() }
@@ -190,7 +192,23 @@ public actor CommandWriter {
             return
         }
         let now = clock()
-        let entries = processor.entries(for: batch.map { ($0.command, $0.actor) }, at: now)
+        // A proof is logged only within its signature window of the entry's time (the audit's
+        // rule): a request checked just inside the window that then waited past it is refused.
+        var batch = batch
+        if let window = processor.state.genesis.signedCommands?.windowSeconds {
+            let (timely, late) = batch.partitioned { item in
+                item.proof.map { abs($0.signedAt - max(now, processor.state.lastTime ?? now).secondsSinceEpoch) <= window } ?? true
+            }
+            if !late.isEmpty {
+                forgetUnapplied(late)
+                for item in late {
+                    item.continuation.resume(throwing: APIError(.unauthorized, "stale_timestamp", "the request's timestamp left the \(window)-second signature window before its command could be logged; sign it again"))
+                }
+                batch = timely
+                if batch.isEmpty { return }
+            }
+        }
+        let entries = processor.entries(for: batch.map { ($0.command, $0.actor) }, at: now, proofs: batch.map(\.proof))
         let start = ContinuousClock.now
         do {
             let nonces = batch.compactMap(\.nonce)
@@ -244,9 +262,21 @@ extension CommandWriter {
     private func forgetUnapplied(_ batch: [Pending]) {
         for item in batch {
             guard var commands = unappliedByActor[item.actor], !commands.isEmpty else { continue }
-            commands.removeFirst()
+            // Its own command: the first equal one (a late item may leave before earlier ones).
+            commands.remove(at: commands.firstIndex(of: item.command) ?? 0)
             unappliedByActor[item.actor] = commands.isEmpty ? nil : commands
         }
+    }
+}
+
+extension Array {
+    /// The elements for which `isIncluded` holds, and the others, each in order.
+    func partitioned(by isIncluded: (Element) -> Bool) -> (included: [Element], excluded: [Element]) {
+        var included: [Element] = [], excluded: [Element] = []
+        for element in self {
+            if isIncluded(element) { included.append(element) } else { excluded.append(element) }
+        }
+        return (included, excluded)
     }
 }
 

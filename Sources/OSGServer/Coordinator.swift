@@ -90,13 +90,18 @@ public final class Coordinator: Sendable {
         clock: @escaping @Sendable () -> Timestamp = Coordinator.wallClock, logger: Logger = Logger(label: "openstargate.coordinator")
     ) async throws -> Coordinator {
         var configuration = configuration
-        // A log written before money rules existed keeps its genesis (declared stakes, no fee).
-        if configuration.moneyRules != nil, let stored = try await store.genesis(), stored.money == nil {
-            var legacy = configuration
-            legacy.moneyRules = nil
-            if stored == legacy.genesis {
-                configuration = legacy
+        // A log written by an earlier version keeps its genesis: without money rules (declared
+        // stakes, no fee), without command proofs (optional then).
+        if let stored = try await store.genesis(), stored != configuration.genesis, configuration.adopting(storedGenesis: stored).genesis == stored {
+            if (stored.faucet != nil) != configuration.devnetFaucet {
+                logger.notice("the faucet is a rule of this log's genesis: \(stored.faucet == nil ? "off" : "on"), whatever --devnet-faucet says")
+            }
+            configuration = configuration.adopting(storedGenesis: stored)
+            if stored.money == nil {
                 logger.notice("this log predates money rules: stakes stay declared, settlements pay no fee, faults slash nobody")
+            }
+            if stored.signedCommands == nil {
+                logger.notice("this log predates command proofs: participants' signatures are kept when sent, not required; its faucet is off (reset a devnet to get both)")
             }
         }
         let genesis = configuration.genesis
@@ -164,7 +169,8 @@ public final class Coordinator: Sendable {
     /// `admit` checks a limit against the state first (see ``CommandWriter/submit(_:actor:nonce:admit:)``).
     func perform(_ command: Command, by request: RequestAuthenticator.Authenticated,
                  admit: (@Sendable (CoordinatorState, [Command]) throws -> Void)? = nil) async throws -> CommandWriter.Outcome {
-        let outcome = try await writer.submit(command, actor: request.signer.id, nonce: request.nonce, admit: admit)
+        let proof = try commandProof(of: command, by: request)
+        let outcome = try await writer.submit(command, actor: request.signer.id, nonce: request.nonce, proof: proof, admit: admit)
         reader.recordWrite(by: request.signer.id, through: outcome.entry.sequence + 1)
         return try outcome.acceptedOrThrow()
     }

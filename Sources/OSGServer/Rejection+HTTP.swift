@@ -12,7 +12,7 @@ extension APIError {
         case .duplicateNode, .orderAlreadyFinal, .leaseAlreadyEnded, .withdrawalAlreadySettled, .notEnabled, .sharesAlreadyIssued: .conflict
         case .insufficientFunds: HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required")
         case .invalidSpec, .invalidNode, .invalidPool, .invalidAmount, .invalidLockup, .invalidCarbonSeries, .noEligibleGrant,
-             .invalidBenchmark, .invalidUsage, .ceilingBelowPrice, .invalidExitCode, .invalidOutputs, .unknownAccount, .sameAccount, .insufficientShares, .invalidReference: .unprocessableContent
+             .invalidBenchmark, .invalidUsage, .ceilingBelowPrice, .invalidExitCode, .invalidOutputs, .unknownAccount, .sameAccount, .insufficientShares, .invalidReference, .faucetCap: .unprocessableContent
         }
         let note = sequence.map { " (refusal logged at sequence \($0))" } ?? " (refused before logging; nothing was recorded)"
         self.init(status, rejection.code.rawValue, rejection.message + note)

@@ -74,6 +74,9 @@ public final class RequestAuthenticator: Sendable {
         public var mediaType: String?
         /// The request's nonce, to keep with the command it becomes.
         public var nonce: AcceptedNonce
+        /// The `OSG-Command-Signature` header's 64 bytes, when sent (checked against the
+        /// command by ``Coordinator/commandProof(of:by:)``).
+        public var commandSignature: [UInt8]?
     }
 
     /// Reads and authenticates `request`.
@@ -102,6 +105,7 @@ public final class RequestAuthenticator: Sendable {
             throw APIError(.unauthorized, failure.code.rawValue, failure.message, field: Self.headerField(failure.message))
         case .success(let value): signed = value
         }
+        let commandSignature = try Self.commandSignature(of: request)
         let now = unixSeconds()
         // The expensive check runs here, outside the lock; the verifier only uses its verdict
         // after the cheap timestamp checks have passed.
@@ -121,7 +125,8 @@ public final class RequestAuthenticator: Sendable {
                 throw APIError(.tooManyRequests, "byte_budget_exceeded", "key \(signed.signer.id.prefix(16))… sent more than \(Int(byteBudget.perSecond)) body bytes per second (burst \(Int(byteBudget.burst))); retry in \(retry.seconds) s", headers: [.retryAfter: String(retry.seconds)])
             }
             return Authenticated(signer: identity, body: body, mediaType: mediaType,
-                                 nonce: AcceptedNonce(signer: identity.id, nonce: signed.nonce, timestamp: signed.timestamp))
+                                 nonce: AcceptedNonce(signer: identity.id, nonce: signed.nonce, timestamp: signed.timestamp),
+                                 commandSignature: commandSignature)
         case .failure(let failure):
             metrics.authFailures.increment()
             if failure.code == .tooManyNonces {
@@ -207,6 +212,18 @@ public final class RequestAuthenticator: Sendable {
         let trimmed = utf8[first...last]
         if trimmed.allSatisfy({ !(0x41...0x5A).contains($0) }) { return String(Substring(trimmed)) }
         return String(decoding: trimmed.map { (0x41...0x5A).contains($0) ? $0 + 0x20 : $0 }, as: UTF8.self)
+    }
+
+    /// The `OSG-Command-Signature` header's bytes, if sent; 401 `malformed_auth_header` when it
+    /// is not 128 hex digits.
+    static func commandSignature(of request: Request) throws(APIError) -> [UInt8]? {
+        guard let name = HTTPField.Name(SignedRequest.Header.commandSignature), let text = request.headers[name] else { return nil }
+        guard let bytes = Hex.decode(text), bytes.count == CommandProof.signatureByteCount else {
+            throw APIError(.unauthorized, AuthFailureCode.malformedHeader.rawValue,
+                           "\(SignedRequest.Header.commandSignature) must be 128 hex characters (a 64-byte Ed25519 signature)",
+                           field: SignedRequest.Header.commandSignature)
+        }
+        return bytes
     }
 
     static func headerField(_ message: String) -> String? {

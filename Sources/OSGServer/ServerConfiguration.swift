@@ -110,9 +110,52 @@ public struct ServerConfiguration: Sendable {
     /// --protocol-fee-bps` and friends). A store whose log predates money rules keeps its genesis.
     public var moneyRules: MoneyRules? = .standard
 
-    /// The rules the command log starts with (fixed when the log is created).
+    /// Whether a new log requires participants' commands to carry their signatures
+    /// (``SignedCommandRules``, with ``signatureWindowSeconds``). A store whose log predates
+    /// command proofs keeps its genesis, and proofs are then optional.
+    public var signedCommands = true
+
+    /// The rules the command log starts with (fixed when the log is created): the faucet is
+    /// one of them on a devnet (``devnetFaucet``), so an audit sees its limits.
     public var genesis: Genesis {
         Genesis(governanceID: governanceID, heartbeatTimeoutSeconds: heartbeatTimeoutSeconds,
-                preemptionNoticeSeconds: preemptionNoticeSeconds, money: moneyRules)
+                preemptionNoticeSeconds: preemptionNoticeSeconds, money: moneyRules,
+                signedCommands: signedCommands ? SignedCommandRules(windowSeconds: signatureWindowSeconds) : nil,
+                faucet: devnetFaucet ? FaucetRules(maxPerRequest: faucetMaxPerRequest, balanceCap: faucetBalanceCap) : nil)
+    }
+
+    /// This configuration for an existing log whose genesis is `stored`: the log keeps its
+    /// rules. Its faucet (on or off, with its limits) is the log's, whatever `--devnet-faucet`
+    /// says now; a log created by an earlier version keeps the rules of that version (see
+    /// ``legacyVariants``). Unchanged when `stored` is `nil` (a new log) or matches none of
+    /// these (the store then refuses the genesis).
+    public func adopting(storedGenesis stored: Genesis?) -> ServerConfiguration {
+        guard let stored, stored != genesis else { return self }
+        var sameFaucet = self
+        sameFaucet.devnetFaucet = stored.faucet != nil
+        if let faucet = stored.faucet {
+            sameFaucet.faucetMaxPerRequest = faucet.maxPerRequest
+            sameFaucet.faucetBalanceCap = faucet.balanceCap
+        }
+        return ([sameFaucet] + legacyVariants).first { $0.genesis == stored } ?? self
+    }
+
+    /// This configuration as it would have been for logs created by earlier versions, newest
+    /// first: without command proofs (and so without a faucet in the genesis: an older devnet's
+    /// faucet stays off), then also without money rules.
+    var legacyVariants: [ServerConfiguration] {
+        var unsigned = self
+        unsigned.signedCommands = false
+        unsigned.devnetFaucet = false
+        var variants = [unsigned]
+        if moneyRules != nil {
+            var withoutMoney = unsigned
+            withoutMoney.moneyRules = nil
+            variants.append(withoutMoney)
+            var signedWithoutMoney = self
+            signedWithoutMoney.moneyRules = nil
+            variants.insert(signedWithoutMoney, at: 0)
+        }
+        return variants
     }
 }

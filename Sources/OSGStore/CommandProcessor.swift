@@ -60,11 +60,14 @@ public struct CommandProcessor<Store: CommandLogStore> {
     /// With ``applyAppended(_:)`` this splits ``submit(_:at:)`` for pipelines that must keep
     /// answering reads from ``state`` while the append is in flight: prepare, append to
     /// ``store``, then apply. Time never runs backwards (see ``submit(_:at:)``).
-    public func entries(for batch: [(command: Command, actor: String)], at time: Timestamp) -> [LogEntry] {
+    /// `proofs`, when not empty, holds each command's ``CommandProof`` (or `nil`), in order.
+    public func entries(for batch: [(command: Command, actor: String)], at time: Timestamp, proofs: [CommandProof?] = []) -> [LogEntry] {
+        precondition(proofs.isEmpty || proofs.count == batch.count, "one proof (or nil) per command")
         let logicalTime = max(time, state.lastTime ?? time)
         let first = state.nextSequence
         return batch.enumerated().map { offset, item in
-            LogEntry(sequence: first + UInt64(offset), time: logicalTime, actor: item.actor, command: item.command)
+            LogEntry(sequence: first + UInt64(offset), time: logicalTime, actor: item.actor, command: item.command,
+                     proof: proofs.isEmpty ? nil : proofs[offset])
         }
     }
 

@@ -42,6 +42,11 @@ public struct AuditReport: Hashable, Sendable, Encodable {
     public var cosigners: [String]?
     /// Entries replayed through the core.
     public var entriesReplayed: UInt64
+    /// Entries that carried their author's verified signature (a command proof).
+    public var entriesWithProofs: UInt64 = 0
+    /// Whether the log's genesis requires participants' commands to carry proofs (`nil` until
+    /// the replay finished).
+    public var proofsRequired: Bool?
     /// Replay throughput (entries per second of decoding and applying), when entries were replayed.
     public var replayEntriesPerSecond: Double?
     /// Replay throughput per second of this process's CPU time: the figure an unloaded machine
@@ -56,6 +61,8 @@ public struct AuditReport: Hashable, Sendable, Encodable {
         case keyTrust = "key_trust"
         case cosigners
         case entriesReplayed = "entries_replayed"
+        case entriesWithProofs = "entries_with_proofs"
+        case proofsRequired = "proofs_required"
         case replayEntriesPerSecond = "replay_entries_per_s"
         case replayEntriesPerCPUSecond = "replay_entries_per_cpu_s"
     }

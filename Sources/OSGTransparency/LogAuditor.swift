@@ -132,11 +132,16 @@ public struct LogAuditor<Source: LogSource>: Sendable {
             }
         }
 
-        // 4. Replay.
+        // 4. Proofs and replay: the participants' signatures are checked on every core while
+        // the entries replay in order (with the proof rules that depend on order).
         var state = CoordinatorState(genesis: genesis)
         let clock = ContinuousClock()
         let replayStart = clock.now
         let replayCPUStart = Self.processCPUSeconds()
+        let signatureRules = CommandProofCheck(genesis: genesis, origin: checkpoint.origin)
+        var proofRules = signatureRules
+        async let signatureProblem = Self.firstSignatureProblem(in: leaves, check: signatureRules)
+        var orderProblem: CommandProofCheck.Problem?
         for (index, leaf) in leaves.enumerated() {
             let entry: LogEntry
             do {
@@ -147,9 +152,19 @@ public struct LogAuditor<Source: LogSource>: Sendable {
             guard entry.sequence == UInt64(index), state.accepts(entry) else {
                 throw .failed("entry_out_of_order", "entry \(index) carries sequence \(entry.sequence) and time \(entry.time); expected sequence \(index) at or after \(state.lastTime.map(String.init(describing:)) ?? "the start")")
             }
+            if let problem = proofRules.orderProblem(of: entry) {
+                orderProblem = problem
+                break
+            }
+            if entry.proof != nil { report.entriesWithProofs += 1 }
             _ = state.apply(entry)
             report.entriesReplayed += 1
         }
+        // The first broken proof in log order, of either kind.
+        if let problem = [await signatureProblem, orderProblem].compactMap({ $0 }).min(by: { $0.sequence < $1.sequence }) {
+            throw .failed(problem.code, "entry \(problem.sequence) (\(Self.bundlePath(ofEntry: problem.sequence, size: checkpoint.size))): \(problem.message)")
+        }
+        report.proofsRequired = genesis.signedCommands != nil
         let replaySeconds = Self.seconds(clock.now - replayStart)
         if !leaves.isEmpty, replaySeconds > 0 { report.replayEntriesPerSecond = Double(leaves.count) / replaySeconds }
         if !leaves.isEmpty, let start = replayCPUStart, let end = Self.processCPUSeconds(), end > start {
@@ -181,11 +196,36 @@ public struct LogAuditor<Source: LogSource>: Sendable {
         report.code = "verified"
         var reason = "\(checkpoint.origin) at size \(checkpoint.size): signature by \(key.description) (\(trust)), \(leaves.count) entries match the tiles and root"
         if let previous { reason += ", consistent with the checkpoint seen before (size \(previous.size))" }
+        reason += report.proofsRequired == true
+            ? ", every participant's command carries its verified signature (\(report.entriesWithProofs) proofs)"
+            : (report.entriesWithProofs > 0 ? ", the \(report.entriesWithProofs) command proofs present verify (this log's genesis does not require them)" : ", the log's genesis predates command proofs")
         reason += ", replay reproduces \(statePath)"
         report.reason = reason
     }
 
     // MARK: Steps
+
+    /// The signature problem of the lowest sequence among `leaves`, checked in contiguous
+    /// chunks on every core.
+    private static func firstSignatureProblem(in leaves: [[UInt8]], check: CommandProofCheck) async -> CommandProofCheck.Problem? {
+        let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let chunk = max(1_024, (leaves.count + workers - 1) / workers)
+        return await withTaskGroup(of: CommandProofCheck.Problem?.self) { group in
+            for start in stride(from: 0, to: leaves.count, by: chunk) {
+                group.addTask {
+                    for index in start..<min(start + chunk, leaves.count) {
+                        if let problem = check.signatureProblem(ofLeaf: leaves[index]) { return problem }
+                    }
+                    return nil
+                }
+            }
+            var first: CommandProofCheck.Problem?
+            for await problem in group {
+                if let problem, problem.sequence < first?.sequence ?? .max { first = problem }
+            }
+            return first
+        }
+    }
 
     private func trustedKey(origin: String) async throws(AuditStop) -> (NoteVerifierKey, String) {
         func parse(_ text: String, _ what: String) throws(AuditStop) -> NoteVerifierKey {

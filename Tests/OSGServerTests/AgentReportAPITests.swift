@@ -16,7 +16,10 @@ struct AgentReportAPITests {
     func reports() async throws {
         let origin = "test.openstargate/agent"
         let box = PublisherBox()
-        let harness = try await Harness.make(.sqlite, attach: PublishedLogAuditTests.publisher(origin: origin, box: box)) { $0.publicCacheMilliseconds = 0 }
+        let harness = try await Harness.make(.sqlite, attach: PublishedLogAuditTests.publisher(origin: origin, box: box)) {
+            $0.publicCacheMilliseconds = 0
+            $0.origin = origin
+        }
         let provider = Participant(), other = Participant(), tenant = Participant()
         let clock = harness.clock
         try await harness.test { client in

@@ -29,7 +29,10 @@ struct PublishedLogAuditTests {
     func auditAfterWrites(kind: ServerStoreKind) async throws {
         let origin = "test.openstargate/\(kind.rawValue)"
         let box = PublisherBox()
-        let harness = try await Harness.make(kind, attach: Self.publisher(origin: origin, box: box)) { $0.publicCacheMilliseconds = 0 }
+        let harness = try await Harness.make(kind, attach: Self.publisher(origin: origin, box: box)) {
+            $0.publicCacheMilliseconds = 0
+            $0.origin = origin
+        }
         let provider = Participant(), tenant = Participant()
         let clock = harness.clock
         try await harness.test { client in
@@ -63,6 +66,9 @@ struct PublishedLogAuditTests {
         #expect(report.verdict == .verified, "\(report.code): \(report.reason)")
         let state = await harness.coordinator.currentState()
         #expect(report.entriesReplayed == Int(state.nextSequence))
+        // Every participant's write carries its signed proof; only ticks and clearings do not.
+        #expect(report.proofsRequired == true)
+        #expect(report.entriesWithProofs == 43, "a node, a faucet drip and 41 jobs")
 
         // Editing one published entry bundle is caught.
         let bundle = harness.dataDirectory + "/log/tile/entries/000.p/" + String(state.nextSequence)

@@ -6,6 +6,7 @@ import HummingbirdTesting
 import OSGAuth
 import OSGCore
 import OSGDomain
+import OSGRequestBodies
 import OSGServer
 import OSGStore
 import Synchronization
@@ -96,11 +97,18 @@ struct Participant: Sendable {
     init(key: Curve25519.Signing.PrivateKey = .init()) { self.key = key }
 
     /// Signed headers for `method path` with `body` at `time`.
+    /// With `signingCommand` (the default), the command the request asks for is signed too
+    /// (`OSG-Command-Signature`, and a submission's `OSG-Contents-Salt`), as clients do.
     func headers(_ method: String, _ path: String, body: [UInt8] = [], time: Timestamp, nonce: String = Participant.freshNonce(),
-                 contentType: String? = "application/json", for audience: RequestAudience) throws -> HTTPFields {
+                 contentType: String? = "application/json", for audience: RequestAudience, signingCommand: Bool = true) throws -> HTTPFields {
         let signed = try SignedRequest.sign(for: audience, method: method, path: path, body: body, timestamp: time.secondsSinceEpoch, nonce: nonce, with: key)
         var fields = HTTPFields()
         for header in signed.headers { fields[HTTPField.Name(header.name)!] = header.value }
+        if signingCommand {
+            let commandHeaders = try CommandSigner(audience: audience, key: key)
+                .headers(method: method, path: path, body: body, timestamp: time.secondsSinceEpoch, nonce: nonce)
+            for header in commandHeaders { fields[HTTPField.Name(header.name)!] = header.value }
+        }
         if let contentType, !body.isEmpty { fields[.contentType] = contentType }
         return fields
     }

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import OSGCore
+import OSGAuth
 import OSGDomain
 import OSGRequestBodies
 
@@ -117,9 +118,10 @@ extension Coordinator {
     /// Splits `spec` into its public part and its private contents, stores the contents in the
     /// contents journal for `tenant` (durable before the submission is logged), and returns the
     /// public spec and the contents' digest, its commitment.
-    func commitContents(of spec: JobSpec, tenant: String) async throws -> (JobSpec, String) {
-        // 32 random bytes in one draw from the CSPRNG (not 32 system calls).
-        let salt = SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
+    func commitContents(of spec: JobSpec, tenant: String, salt: [UInt8]? = nil) async throws -> (JobSpec, String) {
+        // The client's salt, so it can sign the command; else 32 random bytes in one draw from
+        // the CSPRNG (not 32 system calls).
+        let salt = salt ?? SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
         let (publicSpec, contents) = JobContents.split(spec, salt: salt)
         let digest = contents.commitment
         do {
@@ -128,6 +130,17 @@ extension Coordinator {
             throw Self.apiError(error)
         }
         return (publicSpec, digest)
+    }
+
+    /// The `OSG-Contents-Salt` header's 32 bytes, when sent; 400 `malformed_contents_salt`
+    /// when it is not 64 hex digits.
+    static func contentsSalt(of request: Request) throws(APIError) -> [UInt8]? {
+        guard let name = HTTPField.Name(SignedRequest.Header.contentsSalt), let text = request.headers[name] else { return nil }
+        guard let salt = Hex.decode(text), salt.count == JobContents.saltByteCount else {
+            throw APIError.badRequest("malformed_contents_salt", "\(SignedRequest.Header.contentsSalt) must be 64 hex digits (32 bytes)",
+                                      field: SignedRequest.Header.contentsSalt)
+        }
+        return salt
     }
 
     /// The owner's view of a job's private contents, read from its blob and checked against the

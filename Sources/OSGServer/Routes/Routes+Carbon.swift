@@ -11,8 +11,7 @@ extension Coordinator {
         router.post("/v1/carbon") { request, _ in
             let auth = try await self.authenticator.authenticate(request, accepting: .json)
             let body = try StrictJSON.decode(CarbonSeriesRequest.self, from: auth.body)
-            let outcome = try await self.perform(
-                .recordCarbonSeries(zone: body.zone, firstHour: body.firstHour, milligramsPerKWh: body.milligramsPerKWh), by: auth)
+            let outcome = try await self.perform(body.command, by: auth)
             return JSONResponse.response(Views.accepted(outcome), status: .created)
         }
         router.get("/v1/carbon") { _, _ in

@@ -9,36 +9,33 @@ import OSGSpec
 extension Coordinator {
     func addJobRoutes(to router: Router<CoordinatorRequestContext>) {
         router.post("/v1/faucet") { request, _ in
-            // Only a devnet gives credits away: checked before any signature work.
-            guard self.configuration.devnetFaucet else {
+            // Only a devnet gives credits away (its genesis has the faucet's rules): checked
+            // before any signature work.
+            guard let faucet = self.configuration.genesis.faucet else {
                 throw APIError(.notFound, "faucet_disabled",
                                "this coordinator has no faucet (a devnet starts one with `osg serve --devnet-faucet`); credits arrive by deposit")
             }
             let auth = try await self.authenticator.authenticate(request, accepting: .json)
             let body = try StrictJSON.decode(AmountRequest.self, from: auth.body)
-            let limit = self.configuration.faucetMaxPerRequest
-            guard body.amount <= limit.rawValue else {
-                throw APIError.badRequest("out_of_range", "the devnet faucet gives at most \(limit) credits per request", field: "amount")
+            guard body.amount <= faucet.maxPerRequest.rawValue else {
+                throw APIError.badRequest("out_of_range", "the devnet faucet gives at most \(faucet.maxPerRequest) credits per request", field: "amount")
             }
             let tenant = auth.signer.id
-            let cap = self.configuration.faucetBalanceCap
             let amount = body.amount
-            let governance = self.governanceID
-            // The cap is checked inside the single writer, against the state and the deposits
-            // to this key still on their way into it, atomically with queueing this deposit.
-            let outcome = try await self.writer.submit(.deposit(tenantID: tenant, amount: MicroCredits(amount)), actor: governance, nonce: auth.nonce) { state, unapplied in
-                // Deposits are governance's commands: its unapplied ones to this tenant.
+            // A drip is the participant's own deposit to itself, signed like any command; the
+            // core checks the faucet's cap when it applies it. Checked here as well, inside the
+            // single writer, against the state and this key's drips still on their way into it,
+            // so concurrent requests cannot all pass against the same old balance.
+            let outcome = try await self.perform(body.faucetCommand(signer: tenant), by: auth) { state, unapplied in
                 let coming = unapplied.reduce(Int128(0)) { sum, command in
                     if case .deposit(tenant, let credits) = command { sum + Int128(credits.rawValue) } else { sum }
                 }
                 let balance = Int128(state.availableFunds(of: tenant).rawValue) + coming
-                guard balance <= Int128(cap.rawValue) - Int128(amount) else {
+                guard balance <= Int128(faucet.balanceCap.rawValue) - Int128(amount) else {
                     throw APIError(.unprocessableContent, "faucet_cap",
-                                   "the faucet tops balances up to \(cap) credits; this key holds \(MicroCredits.description(of: UInt128(clamping: balance))) (with deposits in progress)", field: "amount")
+                                   "the faucet tops balances up to \(faucet.balanceCap) credits; this key holds \(MicroCredits.description(of: UInt128(clamping: balance))) (with deposits in progress)", field: "amount")
                 }
             }
-            self.reader.recordWrite(by: tenant, through: outcome.entry.sequence + 1)
-            _ = try outcome.acceptedOrThrow()
             let after = await self.reader.state(for: tenant).availableFunds(of: tenant)
             return JSONResponse.response(FaucetAccepted(sequence: outcome.entry.sequence, deposited: MicroCredits(body.amount).description, balance: after.description))
         }
@@ -60,7 +57,7 @@ extension Coordinator {
             let tenant = auth.signer.id
             try await self.checkBlobInputs(of: spec, tenant: tenant)
             // What the job runs stays out of the log: only its commitment goes in.
-            let (publicSpec, _) = try await self.commitContents(of: spec, tenant: tenant)
+            let (publicSpec, _) = try await self.commitContents(of: spec, tenant: tenant, salt: try Self.contentsSalt(of: request))
             let nowHour = self.clock().secondsSinceEpoch / 3_600
             // A refused submission leaves its contents in the journal (appended, never
             // rewritten): a few hundred bytes, which the key's rate limit bounds.
@@ -110,16 +107,14 @@ extension Coordinator {
         router.post("/v1/pools") { request, _ in
             let auth = try await self.authenticator.authenticate(request, accepting: .json)
             let body = try StrictJSON.decode(PoolRequest.self, from: auth.body)
-            let pool = SetAsidePool(name: body.name, sharePPM: body.sharePpm, pricePerGPUHour: MicroCredits(body.price),
-                                    ceilingPerGPUHour: body.ceiling.map(MicroCredits.init))
-            let outcome = try await self.perform(.definePool(pool), by: auth)
+            let outcome = try await self.perform(body.command, by: auth)
             return JSONResponse.response(Views.accepted(outcome), status: .created)
         }
         router.post("/v1/pools/{name}/funding") { request, context in
             let name = try context.parameters.require("name")
             let auth = try await self.authenticator.authenticate(request, accepting: .json)
             let body = try StrictJSON.decode(AmountRequest.self, from: auth.body)
-            let outcome = try await self.perform(.fundPool(name: name, amount: MicroCredits(body.amount)), by: auth)
+            let outcome = try await self.perform(body.fundingCommand(pool: name), by: auth)
             let funding = await self.reader.state(for: auth.signer.id).poolFunding(of: name)
             return JSONResponse.response(PoolFunded(sequence: outcome.entry.sequence, pool: name,
                                                     funded: MicroCredits(body.amount).description, funding: funding.description))
@@ -127,8 +122,7 @@ extension Coordinator {
         router.post("/v1/grants") { request, _ in
             let auth = try await self.authenticator.authenticate(request, accepting: .json)
             let body = try StrictJSON.decode(GrantRequest.self, from: auth.body)
-            let grant = SetAsideGrant(pool: body.pool, tenantID: body.tenant, quotaGPUSeconds: body.quotaGpuSeconds, expires: body.expires)
-            let outcome = try await self.perform(.grantSetAside(grant), by: auth)
+            let outcome = try await self.perform(body.command, by: auth)
             return JSONResponse.response(Views.accepted(outcome), status: .created)
         }
     }

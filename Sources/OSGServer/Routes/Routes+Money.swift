@@ -29,7 +29,7 @@ extension Coordinator {
         router.post("/v1/transfers") { request, _ in
             let auth = try await self.authenticator.authenticate(request, accepting: .json)
             let body = try StrictJSON.decode(TransferRequestBody.self, from: auth.body)
-            let outcome = try await self.perform(.transferCredits(to: body.to, amount: MicroCredits(body.amount)), by: auth)
+            let outcome = try await self.perform(body.command, by: auth)
             let state = await self.reader.state(for: auth.signer.id)
             return JSONResponse.response(MoneyViews.TransferDone(
                 sequence: outcome.entry.sequence, from: auth.signer.id, to: body.to, amount: MicroCredits(body.amount).description,
@@ -38,13 +38,13 @@ extension Coordinator {
         router.post("/v1/deposits") { request, _ in
             let auth = try await self.authenticator.authenticate(request, accepting: .json)
             let body = try StrictJSON.decode(DepositRequestBody.self, from: auth.body)
-            let outcome = try await self.perform(.deposit(tenantID: body.tenant, amount: MicroCredits(body.amount)), by: auth)
+            let outcome = try await self.perform(body.command, by: auth)
             return JSONResponse.response(Views.accepted(outcome), status: .created)
         }
         router.post("/v1/withdrawals") { request, _ in
             let auth = try await self.authenticator.authenticate(request, accepting: .json)
             let body = try StrictJSON.decode(WithdrawalRequestBody.self, from: auth.body)
-            let outcome = try await self.perform(.requestWithdrawal(amount: MicroCredits(body.amount), reference: body.reference), by: auth)
+            let outcome = try await self.perform(body.command, by: auth)
             let id = outcome.events.lazy.compactMap { if case .withdrawalRequested(let id, _, _) = $0 { id } else { nil } }.first ?? "wd-\(outcome.entry.sequence)"
             let state = await self.reader.state(for: auth.signer.id)
             let withdrawal = try Self.withdrawal(id, in: state)
@@ -79,7 +79,7 @@ extension Coordinator {
             let id = try context.parameters.require("id")
             let auth = try await self.authenticator.authenticate(request, accepting: .json)
             let body = try StrictJSON.decode(WithdrawalSettlementBody.self, from: auth.body)
-            _ = try await self.perform(.settleWithdrawal(withdrawalID: id, paid: body.paid), by: auth)
+            _ = try await self.perform(body.command(withdrawalID: id), by: auth)
             let withdrawal = try Self.withdrawal(id, in: await self.reader.state(for: auth.signer.id))
             return JSONResponse.response(MoneyViews.withdrawal(withdrawal))
         }
@@ -90,14 +90,14 @@ extension Coordinator {
             let nodeID = try context.parameters.require("id")
             let auth = try await self.authenticator.authenticate(request, accepting: .json)
             let body = try StrictJSON.decode(ShareIssueBody.self, from: auth.body)
-            _ = try await self.perform(.issueShares(nodeID: nodeID, shares: body.shares), by: auth)
+            _ = try await self.perform(body.command(nodeID: nodeID), by: auth)
             return JSONResponse.response(try Self.shares(of: nodeID, in: await self.reader.state(for: auth.signer.id)), status: .created)
         }
         router.post("/v1/nodes/{id}/shares/transfers") { request, context in
             let nodeID = try context.parameters.require("id")
             let auth = try await self.authenticator.authenticate(request, accepting: .json)
             let body = try StrictJSON.decode(ShareTransferBody.self, from: auth.body)
-            _ = try await self.perform(.transferShares(nodeID: nodeID, to: body.to, shares: body.shares), by: auth)
+            _ = try await self.perform(body.command(nodeID: nodeID), by: auth)
             return JSONResponse.response(try Self.shares(of: nodeID, in: await self.reader.state(for: auth.signer.id)), status: .created)
         }
         router.get("/v1/nodes/{id}/shares") { _, context in

@@ -11,12 +11,13 @@ extension Coordinator {
         router.post("/v1/nodes") { request, _ in
             let auth = try await self.authenticator.authenticate(request, accepting: .json)
             let body = try StrictJSON.decode(NodeRegistration.self, from: auth.body)
-            let node = try body.node(operatorID: auth.signer.id)
+            let command = try body.command(signer: auth.signer.id)
             let limits = self.configuration.writeLimits
-            let outcome = try await self.perform(.registerNode(node), by: auth) { state, unapplied throws(APIError) in
-                try WriteAdmission.node(operatorID: node.operatorID, limits: limits, state: state, unapplied: unapplied)
+            let operatorID = auth.signer.id
+            let outcome = try await self.perform(command, by: auth) { state, unapplied throws(APIError) in
+                try WriteAdmission.node(operatorID: operatorID, limits: limits, state: state, unapplied: unapplied)
             }
-            return JSONResponse.response(Views.accepted(outcome), status: .created, headers: [.location: "/v1/nodes/\(node.id)"])
+            return JSONResponse.response(Views.accepted(outcome), status: .created, headers: [.location: "/v1/nodes/\(body.id)"])
         }
         router.get("/v1/nodes") { _, _ in
             let bytes = await self.publicViews.bytes(for: "nodes") {
@@ -35,7 +36,7 @@ extension Coordinator {
             let id = try context.parameters.require("id")
             let auth = try await self.authenticator.authenticate(request, accepting: .json)
             let body = try StrictJSON.decode(NodeUpdate.self, from: auth.body)
-            let outcome = try await self.perform(.updateNodeAsk(nodeID: id, askPerGPUHour: MicroCredits(body.askPrice)), by: auth)
+            let outcome = try await self.perform(body.command(nodeID: id), by: auth)
             return JSONResponse.response(Views.accepted(outcome))
         }
         router.delete("/v1/nodes/{id}") { request, context in
@@ -47,7 +48,7 @@ extension Coordinator {
         router.post("/v1/heartbeats") { request, _ in
             let auth = try await self.authenticator.authenticate(request, accepting: .json)
             let body = try StrictJSON.decode(HeartbeatBatch.self, from: auth.body)
-            let outcome = try await self.perform(.heartbeat(nodeIDs: body.nodes), by: auth)
+            let outcome = try await self.perform(body.command, by: auth)
             return JSONResponse.response(HeartbeatAccepted(sequence: outcome.entry.sequence, nodes: body.nodes.count,
                                                            cameBack: outcome.events.compactMap { if case .nodeCameBack(let id) = $0 { id } else { nil } }))
         }
@@ -77,7 +78,7 @@ extension Coordinator {
             let id = try context.parameters.require("id")
             let auth = try await self.authenticator.authenticate(request, accepting: .json)
             let body = try StrictJSON.decode(LeaseEndReport.self, from: auth.body)
-            let outcome = try await self.perform(.endLease(leaseID: id, reason: body.reason, exitCode: body.exitCode, outputs: body.outputs), by: auth)
+            let outcome = try await self.perform(body.command(leaseID: id), by: auth)
             return JSONResponse.response(Views.accepted(outcome))
         }
         router.post("/v1/leases/{id}/logs") { request, context in
@@ -110,7 +111,7 @@ extension Coordinator {
             let limits = self.configuration.writeLimits
             let operatorID = auth.signer.id
             let outcome = try await self.perform(
-                .lockUp(nodeID: body.node, gpus: body.gpus, holderID: body.holder, until: body.until), by: auth) { state, unapplied throws(APIError) in
+                body.command, by: auth) { state, unapplied throws(APIError) in
                 try WriteAdmission.lockup(operatorID: operatorID, limits: limits, state: state, unapplied: unapplied)
             }
             return JSONResponse.response(Views.accepted(outcome), status: .created)
