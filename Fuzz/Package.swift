@@ -30,7 +30,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "FuzzSupport", dependencies: [project("OSGLog"), crypto]),
-        fuzzTarget("FuzzLeafCodec", [project("OSGCore")]),
+        fuzzTarget("FuzzLeafCodec", [project("OSGCore"), project("OSGDomain"), crypto]),
         fuzzTarget("FuzzStateSnapshot", [project("OSGCore"), crypto]),
         fuzzTarget("FuzzSignedNotes", [project("OSGLog")]),
         fuzzTarget("FuzzTiles", [project("OSGLog"), project("OSGCore")]),

@@ -39,6 +39,8 @@ struct Harness: Sendable {
     let dataDirectory: String
     let kind: ServerStoreKind
     let schema: String?
+    /// The store the coordinator logs to.
+    let store: CoordinatorStore
 
     static func make(_ kind: ServerStoreKind = .sqlite, dataDirectory: String? = nil, schema: String? = nil,
                      governance: Curve25519.Signing.PrivateKey = .init(), clock: ManualClock = ManualClock(),
@@ -72,7 +74,7 @@ struct Harness: Sendable {
         }
         let attached = try await attach?.make(store, configuration) ?? []
         let coordinator = try await Coordinator.open(configuration, store: store, observers: observers + attached, clock: { clock.now })
-        return Harness(coordinator: coordinator, clock: clock, governance: governance, dataDirectory: directory, kind: kind, schema: schemaName)
+        return Harness(coordinator: coordinator, clock: clock, governance: governance, dataDirectory: directory, kind: kind, schema: schemaName, store: store)
     }
 
     static var postgresURLOrNil: String? { ServerStoreKind.postgresURL }
