@@ -19,8 +19,10 @@ struct LogBenchCommand: AsyncParsableCommand {
             fsync, per batch) and to the published log (leaf hashes, tiles, entry bundles; a \
             signed checkpoint with its published state, flushed to disk, every \
             --checkpoint-every entries), in a temporary directory. Only the appends are timed, \
-            not the generation of the log. Replay: `osg audit` of that directory; the figure is \
-            entries decoded and applied to the core per second. Proofs: --leaves 8-byte \
+            not the generation of the log. The log is signed as a coordinator with command proofs \
+            writes it (every participant's entry carries its Ed25519 proof; --unsigned: none, as \
+            before proofs). Replay: `osg audit` of that directory; the figure is entries decoded, \
+            their proofs verified (on every core) and applied to the core per second. Proofs: --leaves 8-byte \
             counters in an in-memory tree, then --proofs inclusion proofs generated and \
             verified at that size for leaves chosen by --seed.
             """
@@ -47,6 +49,9 @@ struct LogBenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Directory for the store and the published log (default: a new temporary directory, removed afterwards).")
     var directory: String?
 
+    @Flag(name: .long, help: "Generate the log without command proofs (as logs were before them).")
+    var unsigned = false
+
     @Flag(name: .long, help: "Print one JSON object (appends_per_s, proofs_per_s, replay_entries_per_s, ...).")
     var json = false
 
@@ -62,7 +67,7 @@ struct LogBenchCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)
 
         let durable = try await Self.measureDurableAppends(
-            entries: entries, batch: batch, checkpointEvery: checkpointEvery, seed: seed, directory: workDirectory)
+            entries: entries, batch: batch, checkpointEvery: checkpointEvery, seed: seed, signed: !unsigned, directory: workDirectory)
         let audit = await Self.measureReplay(directory: workDirectory + "/log")
         guard audit.report.isVerified, let replayRate = audit.report.replayEntriesPerSecond else {
             throw ValidationError("the audit of the benchmark's own log failed: \(audit.report.code): \(audit.report.reason)")
@@ -83,7 +88,7 @@ struct LogBenchCommand: AsyncParsableCommand {
         }
 
         let report = Report(
-            entries: entries, batch: batch, checkpointEvery: checkpointEvery,
+            entries: entries, signed: !unsigned, entriesWithProofs: audit.report.entriesWithProofs, batch: batch, checkpointEvery: checkpointEvery,
             appendsPerSecond: Double(entries) / durable.seconds, appendSeconds: durable.seconds,
             storeAppendSeconds: durable.storeSeconds, logAppendSeconds: durable.logSeconds, checkpointSeconds: durable.checkpointSeconds,
             replayEntriesPerSecond: replayRate, replayEntriesPerCPUSecond: audit.report.replayEntriesPerCPUSecond, auditSeconds: audit.seconds,
@@ -107,11 +112,11 @@ struct LogBenchCommand: AsyncParsableCommand {
 
     /// Appends a generated log to a SQLite store and a published log in `directory`, batch by
     /// batch; returns the seconds spent in the appends (generation excluded).
-    static func measureDurableAppends(entries: Int, batch: Int, checkpointEvery: Int, seed: UInt64, directory: String) async throws -> (seconds: Double, storeSeconds: Double, logSeconds: Double, checkpointSeconds: Double) {
-        var workload = CommandLogWorkload(seed: seed)
-        let store = try SQLiteCommandLogStore(path: directory + "/osg.sqlite")
-        try store.initialize(genesis: CommandLogWorkload.genesis)
+    static func measureDurableAppends(entries: Int, batch: Int, checkpointEvery: Int, seed: UInt64, signed: Bool, directory: String) async throws -> (seconds: Double, storeSeconds: Double, logSeconds: Double, checkpointSeconds: Double) {
         let origin = "bench.openstargate.invalid/log"
+        var workload = CommandLogWorkload(seed: seed, signedFor: signed ? origin : nil)
+        let store = try SQLiteCommandLogStore(path: directory + "/osg.sqlite")
+        try store.initialize(genesis: workload.logGenesis)
         let signer = try NoteSignerKey(name: origin, seed: [UInt8](repeating: 1, count: 32))
         // Checkpoints are published here, when due, so that their cost can be reported apart.
         let writer = try await TransparencyLogWriter.open(
@@ -185,6 +190,8 @@ struct LogBenchCommand: AsyncParsableCommand {
 
     struct Report: Encodable {
         let entries: Int
+        let signed: Bool
+        let entriesWithProofs: UInt64
         let batch: Int
         let checkpointEvery: Int
         let appendsPerSecond: Double
@@ -203,7 +210,8 @@ struct LogBenchCommand: AsyncParsableCommand {
         let peakResidentMiB: Int?
 
         enum CodingKeys: String, CodingKey {
-            case entries, batch, leaves, proofs
+            case entries, signed, batch, leaves, proofs
+            case entriesWithProofs = "entries_with_proofs"
             case checkpointEvery = "checkpoint_every_entries"
             case appendsPerSecond = "appends_per_s"
             case appendSeconds = "append_s"

@@ -1,3 +1,4 @@
+import Crypto
 import OSGDomain
 
 /// A seeded, realistic coordinator log for benchmarks and audit tests, generated second by
@@ -20,6 +21,11 @@ import OSGDomain
 /// var workload = CommandLogWorkload(seed: 1)
 /// let entries = workload.entries(count: 100_000)
 /// ```
+///
+/// With `signedFor: origin` the log is the one a coordinator with command proofs writes: the
+/// participants are Ed25519 keys derived from their names, the genesis requires proofs, and
+/// every entry but the coordinator's ticks and clearings carries its author's proof for
+/// `origin` (docs/TRANSPARENCY_LOG.md, "Command proofs"): what `osg log bench` audits.
 public struct CommandLogWorkload: Sendable {
     /// The governance (coordinator) participant of the generated log.
     public static let governanceID = "coordinator"
@@ -33,8 +39,17 @@ public struct CommandLogWorkload: Sendable {
     /// Seconds between ticks.
     public static let tickIntervalSeconds: Int64 = 10
 
+    /// The genesis of this log: ``genesis``, or with a signed log its keys' governance and
+    /// proofs required.
+    public let logGenesis: Genesis
     /// The state after every entry generated so far.
-    public private(set) var state = CoordinatorState(genesis: genesis)
+    public private(set) var state: CoordinatorState
+    /// The proofs' statement and each participant's key by id, for a signed log.
+    private let statement: CommandStatement?
+    private let keysByID: [String: Curve25519.Signing.PrivateKey]
+    private let operatorIDs: [String]
+    private let tenantIDs: [String]
+    private let governance: String
     private var random: SplitMix64
     private var time = Timestamp(secondsSinceEpoch: 1_795_000_000)
     private var elapsedSeconds: Int64 = 0
@@ -46,12 +61,40 @@ public struct CommandLogWorkload: Sendable {
     private var pendingIndex = 0
 
     /// A workload of `operators × nodesPerOperator` nodes and `tenants` tenants.
-    public init(seed: UInt64, operators: Int = 20, nodesPerOperator: Int = 10, tenants: Int = 50) {
+    /// With `origin`, every participant's entry carries its proof for that log's origin.
+    public init(seed: UInt64, operators: Int = 20, nodesPerOperator: Int = 10, tenants: Int = 50, signedFor origin: String? = nil) {
         precondition(operators >= 1 && nodesPerOperator >= 1 && tenants >= 1, "a market needs nodes and tenants")
         random = SplitMix64(seed: seed)
         operatorCount = operators
         self.nodesPerOperator = nodesPerOperator
         tenantCount = tenants
+        let names = (0..<operators).map { "operator-\($0)" } + (0..<tenants).map { "tenant-\($0)" } + [Self.governanceID]
+        if let origin {
+            var keys: [String: Curve25519.Signing.PrivateKey] = [:]
+            var ids: [String] = []
+            for name in names {
+                // A key derived from the name: the same log on every machine.
+                let key = try! Curve25519.Signing.PrivateKey(rawRepresentation: Array(SHA256.hash(data: Array("osg-workload/\(name)".utf8))))
+                let id = Identity(publicKey: key.publicKey).id
+                keys[id] = key
+                ids.append(id)
+            }
+            keysByID = keys
+            operatorIDs = Array(ids[0..<operators])
+            tenantIDs = Array(ids[operators..<(operators + tenants)])
+            governance = ids[ids.count - 1]
+            logGenesis = Genesis(governanceID: governance, heartbeatTimeoutSeconds: Self.genesis.heartbeatTimeoutSeconds,
+                                 signedCommands: SignedCommandRules(windowSeconds: 120))
+            statement = CommandStatement(origin: origin, genesis: logGenesis)
+        } else {
+            keysByID = [:]
+            operatorIDs = Array(names[0..<operators])
+            tenantIDs = Array(names[operators..<(operators + tenants)])
+            governance = Self.governanceID
+            logGenesis = Self.genesis
+            statement = nil
+        }
+        state = CoordinatorState(genesis: logGenesis)
         pending = setupCommands()
     }
 
@@ -77,19 +120,19 @@ public struct CommandLogWorkload: Sendable {
 
     // MARK: Generation
 
-    private func operatorID(_ number: Int) -> String { "operator-\(number)" }
-    private func tenantID(_ number: Int) -> String { "tenant-\(number)" }
+    private func operatorID(_ number: Int) -> String { operatorIDs[number] }
+    private func tenantID(_ number: Int) -> String { tenantIDs[number] }
     private func nodeID(operator number: Int, node: Int) -> String { "node-\(number)-\(node)" }
 
     private func setupCommands() -> [(Command, String)] {
         var commands: [(Command, String)] = [
-            (.definePool(SetAsidePool(name: "students", sharePPM: 100_000, pricePerGPUHour: MicroCredits(500_000))), Self.governanceID),
+            (.definePool(SetAsidePool(name: "students", sharePPM: 100_000, pricePerGPUHour: MicroCredits(500_000))), governance),
         ]
         for tenant in 0..<tenantCount {
-            commands.append((.deposit(tenantID: tenantID(tenant), amount: MicroCredits(1_000_000_000_000)), Self.governanceID))
+            commands.append((.deposit(tenantID: tenantID(tenant), amount: MicroCredits(1_000_000_000_000)), governance))
             if tenant % 5 == 0 {
                 let grant = SetAsideGrant(pool: "students", tenantID: tenantID(tenant), quotaGPUSeconds: 100_000_000, expires: time.adding(seconds: 400 * 86_400))
-                commands.append((.grantSetAside(grant), Self.governanceID))
+                commands.append((.grantSetAside(grant), governance))
             }
         }
         let models = ["H100", "A100", "L40S", "RTX4090"]
@@ -144,15 +187,20 @@ public struct CommandLogWorkload: Sendable {
         }
         if random.next() % 60 == 0 {
             let tenant = Int(random.next() % UInt64(tenantCount))
-            commands.append((.deposit(tenantID: tenantID(tenant), amount: MicroCredits(Int64(1 + random.next() % 1_000_000_000))), Self.governanceID))
+            commands.append((.deposit(tenantID: tenantID(tenant), amount: MicroCredits(Int64(1 + random.next() % 1_000_000_000))), governance))
         }
-        if elapsedSeconds % Self.clearingIntervalSeconds == 0 { commands.append((.clear, Self.governanceID)) }
-        if elapsedSeconds % Self.tickIntervalSeconds == 0 { commands.append((.tick, Self.governanceID)) }
+        if elapsedSeconds % Self.clearingIntervalSeconds == 0 { commands.append((.clear, governance)) }
+        if elapsedSeconds % Self.tickIntervalSeconds == 0 { commands.append((.tick, governance)) }
         return commands
     }
 
     private mutating func append(_ command: Command, by actor: String) -> LogEntry {
-        let entry = LogEntry(sequence: state.nextSequence, time: time, actor: actor, command: command)
+        var proof: CommandProof?
+        if let statement, !CommandProofCheck.isMechanical(command), let key = keysByID[actor] {
+            proof = try! statement.prove(actor: actor, command: command, signedAt: time.secondsSinceEpoch,
+                                         nonce: "workload-nonce-\(state.nextSequence)", with: key)
+        }
+        let entry = LogEntry(sequence: state.nextSequence, time: time, actor: actor, command: command, proof: proof)
         _ = state.apply(entry)
         return entry
     }

@@ -163,3 +163,25 @@ struct CommandProofAuditTests {
         #expect(report.verdict == .verified && report.proofsRequired == false && report.entriesWithProofs == 0, "\(report.reason)")
     }
 }
+
+@Suite("A signed workload: the log osg log bench audits")
+struct SignedWorkloadAuditTests {
+    @Test("the signed workload's log verifies, every participant entry with its proof; the unsigned one is unchanged", arguments: [UInt64(1), 2])
+    func signedWorkloadVerifies(seed: UInt64) async throws {
+        var workload = CommandLogWorkload(seed: seed, operators: 4, nodesPerOperator: 3, tenants: 10, signedFor: testOrigin)
+        let entries = workload.entries(count: 1_500)
+        let directory = try temporaryDirectory()
+        let store = InMemoryCommandLogStore()
+        try store.initialize(genesis: workload.logGenesis)
+        try store.append(entries)
+        _ = try await TransparencyLogWriter.open(directory: directory, signer: signer(), origin: testOrigin, store: store, state: workload.state)
+        let report = await audit(directory, stateDir: try temporaryDirectory())
+        #expect(report.verdict == .verified, "seed \(seed): \(report.code): \(report.reason)")
+        let participantEntries = entries.filter { !CommandProofCheck.isMechanical($0.command) }.count
+        #expect(report.entriesWithProofs == UInt64(participantEntries) && participantEntries > 100, "seed \(seed)")
+
+        // The same seed unsigned: the workload of before, without proofs.
+        var unsigned = CommandLogWorkload(seed: seed, operators: 4, nodesPerOperator: 3, tenants: 10)
+        #expect(unsigned.entries(count: 1_500).allSatisfy { $0.proof == nil } && unsigned.logGenesis == CommandLogWorkload.genesis)
+    }
+}
