@@ -13,3 +13,16 @@ final class AudienceCache: Sendable {
         set { stored.withLock { $0 = newValue } }
     }
 }
+
+/// Whether the coordinator's checkpoint met the client's witness quorum (``WitnessQuorum``),
+/// checked once per client and shared by its copies.
+final class QuorumCache: Sendable {
+    private let checked = Mutex<Bool>(false)
+
+    init() {}
+
+    var isChecked: Bool {
+        get { checked.withLock { $0 } }
+        set { checked.withLock { $0 = newValue } }
+    }
+}

@@ -20,6 +20,15 @@ struct ClientOptions: ParsableArguments {
     @Flag(name: .long, help: "Print the coordinator's JSON answer (one object) instead of text.")
     var json = false
 
+    @Option(name: .long, help: "A witness's cosigner key (as `osg witness --print-key` prints it; default $OSG_WITNESSES, separated by spaces or commas): the coordinator's checkpoint must carry its cosignature, counted towards --quorum, before any answer is used (repeatable).")
+    var witness: [String] = []
+
+    @Option(name: .long, help: "How many of the witnesses must have cosigned the coordinator's checkpoint (default $OSG_QUORUM, else all of them).")
+    var quorum: Int?
+
+    @Option(name: .customLong("max-cosignature-age"), help: "With --witness: count only cosignatures made within this many seconds (default: any age).")
+    var maxCosignatureAge: UInt64?
+
     var url: String {
         coordinator ?? ProcessInfo.processInfo.environment["OSG_COORDINATOR"] ?? "http://127.0.0.1:7070"
     }
@@ -28,7 +37,9 @@ struct ClientOptions: ParsableArguments {
     func signingClient() throws -> CoordinatorClient {
         let path = key ?? ProcessInfo.processInfo.environment["OSG_KEY"] ?? "osg.key"
         do {
-            return CoordinatorClient(baseURL: url, key: try KeyFile.read(from: path).privateKey, trust: try trust())
+            var client = CoordinatorClient(baseURL: url, key: try KeyFile.read(from: path).privateKey, trust: try trust())
+            client.witnessQuorum = try witnessQuorum()
+            return client
         } catch {
             throw CleanExit.failure("\(error)")
         }
@@ -37,10 +48,17 @@ struct ClientOptions: ParsableArguments {
     /// A client for public reads.
     func publicClient() throws -> CoordinatorClient {
         do {
-            return CoordinatorClient(baseURL: url, key: nil, trust: try trust())
+            var client = CoordinatorClient(baseURL: url, key: nil, trust: try trust())
+            client.witnessQuorum = try witnessQuorum()
+            return client
         } catch {
             throw CleanExit.failure("\(error)")
         }
+    }
+
+    /// What the witnesses must have cosigned before an answer is used (`nil`: nothing).
+    func witnessQuorum() throws -> WitnessQuorum? {
+        try WitnessQuorum.resolve(witness: witness, quorum: quorum, maxAge: maxCosignatureAge, environment: ProcessInfo.processInfo.environment)
     }
 
     /// The certificates an https coordinator may present: `--ca-cert`, `OSG_CA_CERT`, or the system's.

@@ -19,6 +19,11 @@ struct CoordinatorClient: Sendable {
     let trust: CoordinatorTrust
     /// The coordinator's origin and genesis, once learnt (see ``audience()``).
     let audienceCache: AudienceCache
+    /// The witnesses whose cosignatures the coordinator's checkpoint must carry before any of its
+    /// answers is used (`--witness`, `--quorum`); `nil`: none required.
+    var witnessQuorum: WitnessQuorum?
+    /// Whether ``witnessQuorum`` was met (checked before the first request).
+    let quorumCache = QuorumCache()
 
     /// - Parameter http: the HTTP client; default `HTTPClient.shared` for `http://` and
     ///   ``CoordinatorTrust/httpsClient`` (which reports a refused certificate at once) for `https://`.
@@ -63,6 +68,14 @@ struct CoordinatorClient: Sendable {
     /// `bodyDigest`: the body's SHA-256 when the caller has it already (it is not checked).
     func send(_ method: HTTPMethod, _ path: String, body: [UInt8] = [], bodyDigest: [UInt8]? = nil, contentType: String = "application/json",
               signed: Bool? = nil, timeout: TimeAmount = .seconds(60)) async throws -> Answer {
+        if let witnessQuorum, !quorumCache.isChecked, path != "/v1/info" {
+            do {
+                _ = try await witnessQuorum.check(self)
+            } catch let refusal as WitnessQuorum.Refusal {
+                throw Failure(description: refusal.description)
+            }
+            quorumCache.isChecked = true
+        }
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         if baseURL.lowercased().hasPrefix("https:") { request.tlsConfiguration = trust.tlsConfiguration }

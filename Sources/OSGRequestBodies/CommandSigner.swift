@@ -2,7 +2,6 @@ import Crypto
 import OSGAuth
 import OSGCore
 import OSGDomain
-import OSGRequestBodies
 
 /// Signs the command a write request asks for (docs/API.md, "Signed commands"): the
 /// `OSG-Command-Signature` header over the command's statement, with the request's timestamp

@@ -109,6 +109,12 @@ struct WitnessFlowTests {
             #expect(frozen.verdict == .failed && frozen.code == "witness_quorum", "\(frozen.code): \(frozen.reason)")
             let short = await Self.audit(honest, witnesses: [witnessKey.verifierKey, absent], quorum: 2)
             #expect(short.verdict == .failed && short.code == "witness_quorum", "\(short.code): \(short.reason)")
+            // A client verb (`--witness KEY --quorum 1`) reads this coordinator's answers.
+            var reader = CoordinatorClient(baseURL: honest.url, key: nil)
+            reader.witnessQuorum = WitnessQuorum(witnesses: [witnessKey.verifierKey], quorum: 1, maxAge: nil)
+            #expect(try await reader.send(.GET, "/v1/stats").status == 200)
+            let twoRequired = WitnessQuorum(witnesses: [witnessKey.verifierKey, absent], quorum: 2, maxAge: nil)
+            await #expect(throws: WitnessQuorum.Refusal.self) { _ = try await twoRequired.check(CoordinatorClient(baseURL: honest.url, key: nil)) }
             _ = await honest.stop()
 
             // The split view: the same log key and origin, another history, the same witness.
@@ -117,6 +123,15 @@ struct WitnessFlowTests {
             let forkedNote = try await Self.publish(forked, writes: 12, atLeast: 12)
             #expect(forkedNote.verify(with: logKey).isVerified, "the fork is signed by the log's own key")
             #expect(CosignerKey.validCosigners(of: forkedNote, among: [witnessKey.verifierKey]).isEmpty, "the witness cosigned a fork: \(forkedNote.formatted)")
+            // A client verb requiring the witness refuses the fork's answers before asking.
+            var splitReader = CoordinatorClient(baseURL: forked.url, key: nil)
+            splitReader.witnessQuorum = WitnessQuorum(witnesses: [witnessKey.verifierKey], quorum: 1, maxAge: nil)
+            do {
+                _ = try await splitReader.send(.GET, "/v1/stats")
+                Issue.record("a client requiring the witness read the forked coordinator's answers")
+            } catch {
+                #expect("\(error)".contains("witness_quorum"), "\(error)")
+            }
             let refused = await Self.audit(forked, witnesses: [witnessKey.verifierKey], quorum: 1)
             #expect(refused.verdict == .failed && refused.code == "witness_quorum", "\(refused.code): \(refused.reason)")
             // Without a witness, the fork passes an audit: what the witness adds.
@@ -124,5 +139,23 @@ struct WitnessFlowTests {
             #expect(unwitnessed.verdict == .verified, "\(unwitnessed.code): \(unwitnessed.reason)")
             _ = await forked.stop()
         }
+    }
+}
+
+@Suite("Client verbs' --witness, --quorum and OSG_WITNESSES")
+struct WitnessQuorumOptionTests {
+    @Test("keys from flags or the environment; the quorum defaults to all; bad keys and quorums are named")
+    func resolve() throws {
+        let a = try CosignerSigningKey(name: "witness.test/a", privateKey: .init()).verifierKey
+        let b = try CosignerSigningKey(name: "witness.test/b", privateKey: .init()).verifierKey
+        #expect(try WitnessQuorum.resolve(witness: [], quorum: nil, maxAge: nil, environment: [:]) == nil)
+        let flags = try #require(try WitnessQuorum.resolve(witness: ["\(a)", "\(b)"], quorum: nil, maxAge: nil, environment: [:]))
+        #expect(flags.quorum == 2 && flags.witnesses == [a, b])
+        let environment = try #require(try WitnessQuorum.resolve(witness: [], quorum: nil, maxAge: 60,
+                                                                 environment: ["OSG_WITNESSES": "\(a), \(b)", "OSG_QUORUM": "1"]))
+        #expect(environment.quorum == 1 && environment.witnesses == [a, b] && environment.maxAge == 60)
+        #expect(throws: WitnessQuorum.Refusal.self) { try WitnessQuorum.resolve(witness: ["\(a)"], quorum: 2, maxAge: nil, environment: [:]) }
+        #expect(throws: WitnessQuorum.Refusal.self) { try WitnessQuorum.resolve(witness: ["not-a-key"], quorum: nil, maxAge: nil, environment: [:]) }
+        #expect(throws: WitnessQuorum.Refusal.self) { try WitnessQuorum.resolve(witness: [], quorum: 1, maxAge: nil, environment: [:]) }
     }
 }
