@@ -44,6 +44,9 @@ public struct AuditReport: Hashable, Sendable, Encodable {
     public var entriesReplayed: UInt64
     /// Entries that carried their author's verified signature (a command proof).
     public var entriesWithProofs: UInt64 = 0
+    /// Entries whose proofs this auditor verified at the checkpoint seen before, not checked
+    /// again (the consistency proof shows they are the same entries).
+    public var proofsVerifiedBefore: UInt64 = 0
     /// Whether the log's genesis requires participants' commands to carry proofs (`nil` until
     /// the replay finished).
     public var proofsRequired: Bool?
@@ -63,6 +66,7 @@ public struct AuditReport: Hashable, Sendable, Encodable {
         case entriesReplayed = "entries_replayed"
         case entriesWithProofs = "entries_with_proofs"
         case proofsRequired = "proofs_required"
+        case proofsVerifiedBefore = "proofs_verified_before"
         case replayEntriesPerSecond = "replay_entries_per_s"
         case replayEntriesPerCPUSecond = "replay_entries_per_cpu_s"
     }

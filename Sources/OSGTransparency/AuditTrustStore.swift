@@ -35,6 +35,18 @@ public struct AuditTrustStore: Sendable {
         try write(note, origin: origin, name: "checkpoint")
     }
 
+    /// How many of `origin`'s first entries had their command proofs verified by this auditor
+    /// (at the last verified checkpoint); `nil` when never recorded (an auditor that predates
+    /// proofs verified none).
+    public func proofsVerifiedThrough(origin: String) throws(LogSourceError) -> UInt64? {
+        try read(origin: origin, name: "proofs-verified").flatMap { UInt64(String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
+
+    /// Records that the command proofs of `origin`'s first `size` entries verified.
+    public func recordProofsVerified(through size: UInt64, origin: String) throws(LogSourceError) {
+        try write(Array("\(size)\n".utf8), origin: origin, name: "proofs-verified")
+    }
+
     /// Remembers `key` as the trusted verifier key of `origin`.
     public func trust(key: String, origin: String) throws(LogSourceError) {
         try write(Array((key + "\n").utf8), origin: origin, name: "verifier-key")

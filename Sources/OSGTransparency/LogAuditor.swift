@@ -140,7 +140,11 @@ public struct LogAuditor<Source: LogSource>: Sendable {
         let replayCPUStart = Self.processCPUSeconds()
         let signatureRules = CommandProofCheck(genesis: genesis, origin: checkpoint.origin)
         var proofRules = signatureRules
-        async let signatureProblem = Self.firstSignatureProblem(in: leaves, check: signatureRules)
+        // The entries of the checkpoint seen before are the ones verified then (step 3 proved
+        // it): their signatures are not checked again, when this auditor checked them then.
+        let alreadyVerified = try proofsAlreadyVerified(origin: checkpoint.origin, previous: previous)
+        report.proofsVerifiedBefore = alreadyVerified
+        async let signatureProblem = Self.firstSignatureProblem(in: leaves, from: Int(alreadyVerified), check: signatureRules)
         var orderProblem: CommandProofCheck.Problem?
         for (index, leaf) in leaves.enumerated() {
             let entry: LogEntry
@@ -188,6 +192,7 @@ public struct LogAuditor<Source: LogSource>: Sendable {
         // Remember what was verified.
         do {
             try trustStore.saveCheckpoint(noteBytes, origin: checkpoint.origin)
+            try trustStore.recordProofsVerified(through: checkpoint.size, origin: checkpoint.origin)
             if trust != "recorded" { try trustStore.trust(key: key.description, origin: checkpoint.origin) }
         } catch {
             throw .malformed("state_dir", "cannot record the verified checkpoint: \(error)")
@@ -205,13 +210,24 @@ public struct LogAuditor<Source: LogSource>: Sendable {
 
     // MARK: Steps
 
-    /// The signature problem of the lowest sequence among `leaves`, checked in contiguous
+    /// How many first entries need no signature check: those of the checkpoint seen before,
+    /// when this auditor verified their proofs then (0 otherwise).
+    private func proofsAlreadyVerified(origin: String, previous: Checkpoint?) throws(AuditStop) -> UInt64 {
+        guard let previous else { return 0 }
+        do {
+            return min(previous.size, try trustStore.proofsVerifiedThrough(origin: origin) ?? 0)
+        } catch {
+            throw .malformed("state_dir", "\(error)")
+        }
+    }
+
+    /// The signature problem of the lowest sequence among `leaves` from index `first`, checked in contiguous
     /// chunks on every core.
-    private static func firstSignatureProblem(in leaves: [[UInt8]], check: CommandProofCheck) async -> CommandProofCheck.Problem? {
+    private static func firstSignatureProblem(in leaves: [[UInt8]], from first: Int, check: CommandProofCheck) async -> CommandProofCheck.Problem? {
         let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        let chunk = max(1_024, (leaves.count + workers - 1) / workers)
+        let chunk = max(1_024, (leaves.count - first + workers - 1) / workers)
         return await withTaskGroup(of: CommandProofCheck.Problem?.self) { group in
-            for start in stride(from: 0, to: leaves.count, by: chunk) {
+            for start in stride(from: first, to: leaves.count, by: chunk) {
                 group.addTask {
                     for index in start..<min(start + chunk, leaves.count) {
                         if let problem = check.signatureProblem(ofLeaf: leaves[index]) { return problem }

@@ -157,6 +157,31 @@ struct CommandProofAuditTests {
         #expect(report.code == "bad_command_signature" && report.reason.contains("entry 3"), "\(report.code): \(report.reason)")
     }
 
+    @Test("a second audit checks only the new entries' signatures; without the record of an earlier check, all of them")
+    func incrementalAudit() async throws {
+        let all = try fixture.honestEntries()
+        let directory = try temporaryDirectory()
+        let store = InMemoryCommandLogStore()
+        try store.initialize(genesis: fixture.genesis)
+        try store.append(Array(all.prefix(4)))
+        var state = CoordinatorState(genesis: fixture.genesis)
+        for entry in all.prefix(4) { _ = state.apply(entry) }
+        let writer = try await TransparencyLogWriter.open(directory: directory, signer: signer(), origin: testOrigin, store: store, state: state)
+        let stateDir = try temporaryDirectory()
+        let first = await audit(directory, stateDir: stateDir)
+        #expect(first.verdict == .verified && first.proofsVerifiedBefore == 0, "\(first.reason)")
+        let rest = Array(all.dropFirst(4))
+        try store.append(rest)
+        for entry in rest { _ = state.apply(entry) }
+        try await writer.append(rest, state: state)
+        let second = await audit(directory, stateDir: stateDir)
+        #expect(second.verdict == .verified && second.proofsVerifiedBefore == 4 && second.entriesWithProofs == 5, "\(second.reason)")
+        // An auditor state written before proofs (no record): everything is checked again.
+        try FileManager.default.removeItem(atPath: AuditTrustStore(directory: stateDir).folder(origin: testOrigin) + "/proofs-verified")
+        let third = await audit(directory, stateDir: stateDir)
+        #expect(third.verdict == .verified && third.proofsVerifiedBefore == 0, "\(third.reason)")
+    }
+
     @Test("a log whose genesis predates proofs verifies without them, and still checks those present")
     func legacyLog() async throws {
         let report = await audit(try await publishedLog(count: 200), stateDir: try temporaryDirectory())
