@@ -20,6 +20,26 @@ extension Coordinator {
     ///   is none; 401 `bad_command_signature` when the signature is not the signer's over this
     ///   command (the client built another command from its request: the statement's SHA-256
     ///   is in the message, to compare with the client's).
+    /// Authenticates `write` by the signature over `command` (or, for a write without one, by
+    /// its request signature, checked already) and returns it with the proof to log.
+    ///
+    /// - Throws: 401 `bad_command_signature` (nothing recorded, no nonce spent) and the
+    ///   refusals of ``RequestAuthenticator/complete(_:commandSignatureIsValid:)`` and
+    ///   ``commandProof(of:by:)``.
+    func verify(_ command: Command, of write: RequestAuthenticator.UnverifiedWrite) throws(APIError)
+        -> (request: RequestAuthenticator.Authenticated, proof: CommandProof?) {
+        if let authenticated = write.authenticated {
+            return (authenticated, try commandProof(of: command, by: authenticated))
+        }
+        guard let signed = write.signed, let signature = write.commandSignature else {
+            preconditionFailure("an unverified write holds its request and command signature")
+        }
+        let proof = CommandProof(signer: signed.signer.rawKey, signedAt: signed.timestamp, nonce: signed.nonce, signature: signature)
+        let statement = commandStatement.bytes(actor: signed.signer.id, command: command, signedAt: proof.signedAt, nonce: proof.nonce)
+        let request = try authenticator.complete(write, commandSignatureIsValid: proof.verifies(statement))
+        return (request, proof)
+    }
+
     func commandProof(of command: Command, by request: RequestAuthenticator.Authenticated) throws(APIError) -> CommandProof? {
         guard let signature = request.commandSignature else {
             guard configuration.genesis.signedCommands == nil else {

@@ -167,9 +167,15 @@ public final class Coordinator: Sendable {
     /// Submits `command` as the signer of `request` (keeping its nonce with the entry) and
     /// answers the refusal as an error.
     /// `admit` checks a limit against the state first (see ``CommandWriter/submit(_:actor:nonce:admit:)``).
-    func perform(_ command: Command, by request: RequestAuthenticator.Authenticated,
+    func perform(_ command: Command, by write: RequestAuthenticator.UnverifiedWrite,
                  admit: (@Sendable (CoordinatorState, [Command]) throws -> Void)? = nil) async throws -> CommandWriter.Outcome {
-        let proof = try commandProof(of: command, by: request)
+        let (request, proof) = try verify(command, of: write)
+        return try await perform(command, by: request, proof: proof, admit: admit)
+    }
+
+    /// ``perform(_:by:admit:)`` of a write authenticated already, with its `proof`.
+    func perform(_ command: Command, by request: RequestAuthenticator.Authenticated, proof: CommandProof?,
+                 admit: (@Sendable (CoordinatorState, [Command]) throws -> Void)? = nil) async throws -> CommandWriter.Outcome {
         let outcome = try await writer.submit(command, actor: request.signer.id, nonce: request.nonce, proof: proof, admit: admit)
         reader.recordWrite(by: request.signer.id, through: outcome.entry.sequence + 1)
         return try outcome.acceptedOrThrow()

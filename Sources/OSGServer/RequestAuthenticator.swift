@@ -79,6 +79,105 @@ public final class RequestAuthenticator: Sendable {
         public var commandSignature: [UInt8]?
     }
 
+    /// A write that logs a command, read but not yet authenticated when it carries a command
+    /// signature: that signature, checked against the command the route builds
+    /// (``Coordinator/perform(_:by:admit:)``), is its authentication, so a write costs one
+    /// Ed25519 verification, not two. Until then ``signer`` is only claimed: a route builds the
+    /// command from it and does nothing else in its name.
+    public struct UnverifiedWrite: Sendable {
+        /// The key the request names (verified once the command's signature is).
+        public var signer: Identity
+        public var body: [UInt8]
+        public var mediaType: String?
+        /// The request with its headers, to complete (nonce, rate limits) once verified; `nil`
+        /// when ``authenticated`` is set.
+        let signed: SignedRequest?
+        /// The `OSG-Command-Signature` bytes (`nil`: the request signature was checked instead).
+        let commandSignature: [UInt8]?
+        /// Set when the request signature was checked already (a write without a command
+        /// signature, on a log that may not require one).
+        let authenticated: Authenticated?
+    }
+
+    /// Reads a write that logs a command. With an `OSG-Command-Signature`, only the headers'
+    /// form is checked now; ``complete(_:commandSignatureIsValid:)`` checks the rest once the
+    /// route has built the command. Without one, the request signature is checked now, as by
+    /// ``authenticate(_:accepting:bodyLimit:bodyDeadline:)``.
+    public func readWrite(_ request: Request, accepting kind: BodyKind) async throws(APIError) -> UnverifiedWrite {
+        guard let commandSignature = try Self.commandSignature(of: request) else {
+            let auth = try await authenticate(request, accepting: kind)
+            return UnverifiedWrite(signer: auth.signer, body: auth.body, mediaType: auth.mediaType,
+                                   signed: nil, commandSignature: nil, authenticated: auth)
+        }
+        let mediaType = try Self.mediaType(of: request, accepting: kind)
+        let (body, bodyDigest) = try await readBody(request, limit: maxBodyBytes, deadline: nil)
+        if kind == .none, !body.isEmpty {
+            throw APIError(.badRequest, "unexpected_body", "this request takes no body")
+        }
+        let signed = try parse(request, bodyDigest: bodyDigest)
+        return UnverifiedWrite(signer: signed.signer, body: body, mediaType: mediaType, signed: signed,
+                               commandSignature: commandSignature, authenticated: nil)
+    }
+
+    /// Authenticates `write` once its command signature was checked (`commandSignatureIsValid`):
+    /// the timestamp window, the nonce (recorded now) and the key's rate limits, as
+    /// ``authenticate(_:accepting:bodyLimit:bodyDeadline:)`` does for other requests.
+    ///
+    /// - Throws: 401 `bad_command_signature` when the signature is not valid (nothing is
+    ///   recorded), and the refusals of ``authenticate(_:accepting:bodyLimit:bodyDeadline:)``.
+    public func complete(_ write: UnverifiedWrite, commandSignatureIsValid: Bool) throws(APIError) -> Authenticated {
+        if let authenticated = write.authenticated { return authenticated }
+        guard let signed = write.signed else { preconditionFailure("an unverified write holds its request") }
+        let now = unixSeconds()
+        let verdict = verifier.withLock { $0.verify(signed, now: now, signatureIsValid: { commandSignatureIsValid }) }
+        switch verdict {
+        case .success(let identity):
+            try admit(signed.signer, bodyBytes: write.body.count, charged: true)
+            return Authenticated(signer: identity, body: write.body, mediaType: write.mediaType,
+                                 nonce: AcceptedNonce(signer: identity.id, nonce: signed.nonce, timestamp: signed.timestamp),
+                                 commandSignature: write.commandSignature)
+        case .failure(let failure):
+            metrics.authFailures.increment()
+            if failure.code == .badSignature {
+                throw APIError(.unauthorized, "bad_command_signature",
+                               "\(SignedRequest.Header.commandSignature) is not this key's signature over the command the request asks for: sign \(CommandStatement.scheme) over this coordinator's origin \(audience.origin) and genesis \(audience.genesisHex) (GET /v1/info), the request's timestamp and nonce, and the command's leaf bytes (docs/TRANSPARENCY_LOG.md, \"Command proofs\")",
+                               field: SignedRequest.Header.commandSignature)
+            }
+            if failure.code == .tooManyNonces {
+                throw APIError(.tooManyRequests, failure.code.rawValue, failure.message, headers: [.retryAfter: "1"])
+            }
+            throw APIError(.unauthorized, failure.code.rawValue, failure.message)
+        }
+    }
+
+    /// The request's signature headers, parsed (not verified).
+    private func parse(_ request: Request, bodyDigest: [UInt8]) throws(APIError) -> SignedRequest {
+        let path = request.head.path ?? "/"
+        let parsed = SignedRequest.parse(for: audience, method: request.method.rawValue, path: path, bodyDigest: bodyDigest) { name in
+            HTTPField.Name(name).flatMap { request.headers[$0] }
+        }
+        switch parsed {
+        case .failure(let failure):
+            metrics.authFailures.increment()
+            throw APIError(.unauthorized, failure.code.rawValue, failure.message, field: Self.headerField(failure.message))
+        case .success(let value): return value
+        }
+    }
+
+    /// Charges `signer`'s request rate and (when `charged`) its body-byte budget.
+    private func admit(_ signer: Identity, bodyBytes: Int, charged: Bool) throws(APIError) {
+        // Charged only once the signature holds: a forger cannot spend another key's
+        // budget (and a flood under random keys would pass a check before it anyway).
+        if case .failure(let retry) = limiter.admit(signer.id) {
+            metrics.rateLimited.increment()
+            throw APIError(.tooManyRequests, "rate_limited", "too many requests from key \(signer.id.prefix(16))…; retry in \(retry.seconds) s", headers: [.retryAfter: String(retry.seconds)])
+        }
+        if charged, let byteBudget, case .failure(let retry) = byteBudget.admit(signer.id, cost: Double(bodyBytes)) {
+            metrics.rateLimited.increment()
+            throw APIError(.tooManyRequests, "byte_budget_exceeded", "key \(signer.id.prefix(16))… sent more than \(Int(byteBudget.perSecond)) body bytes per second (burst \(Int(byteBudget.burst))); retry in \(retry.seconds) s", headers: [.retryAfter: String(retry.seconds)])
+        }
+    }
+
     /// Reads and authenticates `request`.
     ///
     /// - Throws: ``APIError`` with 401 (authentication), 413 (body too large), 415 (content
@@ -94,17 +193,7 @@ public final class RequestAuthenticator: Sendable {
         if kind == .none, !body.isEmpty {
             throw APIError(.badRequest, "unexpected_body", "this request takes no body")
         }
-        let path = request.head.path ?? "/"
-        let parsed = SignedRequest.parse(for: audience, method: request.method.rawValue, path: path, bodyDigest: bodyDigest) { name in
-            HTTPField.Name(name).flatMap { request.headers[$0] }
-        }
-        let signed: SignedRequest
-        switch parsed {
-        case .failure(let failure):
-            metrics.authFailures.increment()
-            throw APIError(.unauthorized, failure.code.rawValue, failure.message, field: Self.headerField(failure.message))
-        case .success(let value): signed = value
-        }
+        let signed = try parse(request, bodyDigest: bodyDigest)
         let commandSignature = try Self.commandSignature(of: request)
         let now = unixSeconds()
         // The expensive check runs here, outside the lock; the verifier only uses its verdict
@@ -114,16 +203,7 @@ public final class RequestAuthenticator: Sendable {
         let verdict = verifier.withLock { $0.verify(signed, now: now, signatureIsValid: { signatureIsValid }) }
         switch verdict {
         case .success(let identity):
-            // Charged only once the signature holds: a forger cannot spend another key's
-            // budget (and a flood under random keys would pass a check before it anyway).
-            if case .failure(let retry) = limiter.admit(signed.signer.id) {
-                metrics.rateLimited.increment()
-                throw APIError(.tooManyRequests, "rate_limited", "too many requests from key \(signed.signer.id.prefix(16))…; retry in \(retry.seconds) s", headers: [.retryAfter: String(retry.seconds)])
-            }
-            if bodyLimit == nil, let byteBudget, case .failure(let retry) = byteBudget.admit(signed.signer.id, cost: Double(body.count)) {
-                metrics.rateLimited.increment()
-                throw APIError(.tooManyRequests, "byte_budget_exceeded", "key \(signed.signer.id.prefix(16))… sent more than \(Int(byteBudget.perSecond)) body bytes per second (burst \(Int(byteBudget.burst))); retry in \(retry.seconds) s", headers: [.retryAfter: String(retry.seconds)])
-            }
+            try admit(signed.signer, bodyBytes: body.count, charged: bodyLimit == nil)
             return Authenticated(signer: identity, body: body, mediaType: mediaType,
                                  nonce: AcceptedNonce(signer: identity.id, nonce: signed.nonce, timestamp: signed.timestamp),
                                  commandSignature: commandSignature)

@@ -33,9 +33,10 @@ struct AuthenticationTests {
             }
             let swapped = Array(#"{"amount":"999"}"#.utf8)
             let h = try user.headers("POST", "/v1/faucet", body: body, time: clock.now, for: harness.coordinator.audience)
+            // A write is authenticated by its command's signature: another body asks for another command.
             try await client.execute(uri: "/v1/faucet", method: .post, headers: h, body: ByteBuffer(bytes: swapped)) { response in
                 #expect(response.status == .unauthorized)
-                #expect(Self.errorCode(TestClient.object(response.body)) == "bad_signature")
+                #expect(Self.errorCode(TestClient.object(response.body)) == "bad_command_signature")
             }
             var missing = try user.headers("POST", "/v1/faucet", body: body, time: clock.now, for: harness.coordinator.audience)
             missing[HTTPField.Name("OSG-Signature")!] = nil

@@ -70,7 +70,8 @@ struct ReplayAcrossRestartTests {
         try await second.test { client in
             let answer = try await Self.send(client, headers, body)
             #expect(answer.0 == 401)
-            #expect(answer.1 == "bad_signature")
+            // A write is authenticated by its command's signature, which binds the origin and genesis too.
+            #expect(answer.1 == "bad_command_signature")
             let info = try await client.get("/v1/info")
             #expect(info.status == 200)
             #expect(info.json["signature_scheme"] as? String == "OSG-REQUEST-V2")

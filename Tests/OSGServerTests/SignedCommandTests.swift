@@ -98,6 +98,34 @@ struct SignedCommandTests {
         #expect(await harness.coordinator.currentState().nextSequence == 0)
     }
 
+    @Test("a write is authenticated by its command's signature alone (one verification); a read still by its request signature")
+    func oneVerificationPerWrite() async throws {
+        let harness = try await Harness.make()
+        let provider = Participant()
+        let clock = harness.clock
+        try await harness.test { (client: any TestClientProtocol) async throws -> Void in
+            let garbled = String(repeating: "0", count: 128)
+            let signatureHeader = HTTPField.Name(SignedRequest.Header.signature)!
+            let write = try await Self.send(client, provider, .post, "/v1/nodes", json: Samples.node("n1"), at: clock.now) { headers in
+                headers[signatureHeader] = garbled
+            }
+            #expect(write.status == 201, "the command signature authenticates the write: \(write)")
+            let read = try await Self.send(client, provider, .get, "/v1/leases", at: clock.now) { headers in
+                headers[signatureHeader] = garbled
+                headers[Self.commandSignature] = garbled
+            }
+            #expect(read.status == 401 && read.code == "bad_signature", "\(read)")
+            // The nonce of a write is spent once its command's signature holds: the same request again is a replay.
+            let nonce = Participant.freshNonce()
+            let body = Array(#"{"nodes":["n1"]}"#.utf8)
+            let headers = try provider.headers("POST", "/v1/heartbeats", body: body, time: clock.now, nonce: nonce, for: try await client.audience())
+            for expected in [200, 401] {
+                let status = try await client.execute(uri: "/v1/heartbeats", method: .post, headers: headers, body: ByteBuffer(bytes: body)) { Int($0.status.code) }
+                #expect(status == expected)
+            }
+        }
+    }
+
     @Test("a job's contents salt is the client's: another salt breaks the signature; a malformed one is a 400")
     func contentsSalt() async throws {
         let harness = try await Harness.make()

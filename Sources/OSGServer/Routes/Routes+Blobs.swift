@@ -115,21 +115,20 @@ extension Coordinator {
         }
     }
 
-    /// Splits `spec` into its public part and its private contents, stores the contents in the
-    /// contents journal for `tenant` (durable before the submission is logged), and returns the
-    /// public spec and the contents' digest, its commitment.
-    func commitContents(of spec: JobSpec, tenant: String, salt: [UInt8]? = nil) async throws -> (JobSpec, String) {
-        // The client's salt, so it can sign the command; else 32 random bytes in one draw from
-        // the CSPRNG (not 32 system calls).
-        let salt = salt ?? SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
-        let (publicSpec, contents) = JobContents.split(spec, salt: salt)
-        let digest = contents.commitment
+    /// Keeps a job's private `contents` in the contents journal, owned by `tenant`, under
+    /// their commitment (the public spec's field 6).
+    func store(_ contents: JobContents, tenant: String) async throws {
         do {
-            try await blobs.contents.store(contents.bytes, digest: digest, owner: tenant)
+            try await blobs.contents.store(contents.bytes, digest: contents.commitment, owner: tenant)
         } catch let error as BlobError {
             throw Self.apiError(error)
         }
-        return (publicSpec, digest)
+    }
+
+    /// 32 random bytes in one draw from the CSPRNG (not 32 system calls): the salt of a
+    /// contents commitment when the client sends none (a log that predates command proofs).
+    static func freshContentsSalt() -> [UInt8] {
+        SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
     }
 
     /// The `OSG-Contents-Salt` header's 32 bytes, when sent; 400 `malformed_contents_salt`

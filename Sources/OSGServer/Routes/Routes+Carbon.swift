@@ -9,7 +9,7 @@ import OSGRequestBodies
 extension Coordinator {
     func addCarbonRoutes(to router: Router<CoordinatorRequestContext>) {
         router.post("/v1/carbon") { request, _ in
-            let auth = try await self.authenticator.authenticate(request, accepting: .json)
+            let auth = try await self.authenticator.readWrite(request, accepting: .json)
             let body = try StrictJSON.decode(CarbonSeriesRequest.self, from: auth.body)
             let outcome = try await self.perform(body.command, by: auth)
             return JSONResponse.response(Views.accepted(outcome), status: .created)

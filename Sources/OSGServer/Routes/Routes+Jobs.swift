@@ -15,7 +15,7 @@ extension Coordinator {
                 throw APIError(.notFound, "faucet_disabled",
                                "this coordinator has no faucet (a devnet starts one with `osg serve --devnet-faucet`); credits arrive by deposit")
             }
-            let auth = try await self.authenticator.authenticate(request, accepting: .json)
+            let auth = try await self.authenticator.readWrite(request, accepting: .json)
             let body = try StrictJSON.decode(AmountRequest.self, from: auth.body)
             guard body.amount <= faucet.maxPerRequest.rawValue else {
                 throw APIError.badRequest("out_of_range", "the devnet faucet gives at most \(faucet.maxPerRequest) credits per request", field: "amount")
@@ -40,7 +40,7 @@ extension Coordinator {
             return JSONResponse.response(FaucetAccepted(sequence: outcome.entry.sequence, deposited: MicroCredits(body.amount).description, balance: after.description))
         }
         router.post("/v1/jobs") { request, _ in
-            let auth = try await self.authenticator.authenticate(request, accepting: .jsonOrYAML)
+            let auth = try await self.authenticator.readWrite(request, accepting: .jsonOrYAML)
             let pool = try Self.poolParameter(request.uri.queryParameters)
             guard let text = String(validating: auth.body, as: UTF8.self), !auth.body.isEmpty else {
                 throw APIError.badRequest("malformed_body", "the body must be a job spec in UTF-8 YAML or JSON")
@@ -54,14 +54,18 @@ extension Coordinator {
             }
             guard let spec = read.spec else { throw APIError.badRequest("invalid_spec", "the spec could not be read") }
             let limits = self.configuration.writeLimits
-            let tenant = auth.signer.id
-            try await self.checkBlobInputs(of: spec, tenant: tenant)
             // What the job runs stays out of the log: only its commitment goes in.
-            let (publicSpec, _) = try await self.commitContents(of: spec, tenant: tenant, salt: try Self.contentsSalt(of: request))
+            let (publicSpec, contents) = JobContents.split(spec, salt: try Self.contentsSalt(of: request) ?? Self.freshContentsSalt())
+            let command = Command.submitJob(spec: publicSpec, pool: pool)
+            // Authenticated (by the command's signature) before anything is kept in its name.
+            let (authenticated, proof) = try self.verify(command, of: auth)
+            let tenant = authenticated.signer.id
+            try await self.checkBlobInputs(of: spec, tenant: tenant)
+            try await self.store(contents, tenant: tenant)
             let nowHour = self.clock().secondsSinceEpoch / 3_600
             // A refused submission leaves its contents in the journal (appended, never
             // rewritten): a few hundred bytes, which the key's rate limit bounds.
-            let outcome = try await self.perform(.submitJob(spec: publicSpec, pool: pool), by: auth) { state, unapplied throws(APIError) in
+            let outcome = try await self.perform(command, by: authenticated, proof: proof) { state, unapplied throws(APIError) in
                 try WriteAdmission.job(publicSpec, pool: pool, tenant: tenant, limits: limits, state: state, unapplied: unapplied)
                 try WriteAdmission.carbonCap(of: publicSpec, state: state, nowHour: nowHour)
             }
@@ -93,7 +97,7 @@ extension Coordinator {
         }
         router.delete("/v1/jobs/{id}") { request, context in
             let id = try context.parameters.require("id")
-            let auth = try await self.authenticator.authenticate(request, accepting: .none)
+            let auth = try await self.authenticator.readWrite(request, accepting: .none)
             let outcome = try await self.perform(.cancelJob(orderID: id), by: auth)
             return JSONResponse.response(Views.accepted(outcome))
         }
@@ -105,14 +109,14 @@ extension Coordinator {
             return JSONResponse.response(JobLogs(job: id, lines: lines, droppedLines: dropped))
         }
         router.post("/v1/pools") { request, _ in
-            let auth = try await self.authenticator.authenticate(request, accepting: .json)
+            let auth = try await self.authenticator.readWrite(request, accepting: .json)
             let body = try StrictJSON.decode(PoolRequest.self, from: auth.body)
             let outcome = try await self.perform(body.command, by: auth)
             return JSONResponse.response(Views.accepted(outcome), status: .created)
         }
         router.post("/v1/pools/{name}/funding") { request, context in
             let name = try context.parameters.require("name")
-            let auth = try await self.authenticator.authenticate(request, accepting: .json)
+            let auth = try await self.authenticator.readWrite(request, accepting: .json)
             let body = try StrictJSON.decode(AmountRequest.self, from: auth.body)
             let outcome = try await self.perform(body.fundingCommand(pool: name), by: auth)
             let funding = await self.reader.state(for: auth.signer.id).poolFunding(of: name)
@@ -120,7 +124,7 @@ extension Coordinator {
                                                     funded: MicroCredits(body.amount).description, funding: funding.description))
         }
         router.post("/v1/grants") { request, _ in
-            let auth = try await self.authenticator.authenticate(request, accepting: .json)
+            let auth = try await self.authenticator.readWrite(request, accepting: .json)
             let body = try StrictJSON.decode(GrantRequest.self, from: auth.body)
             let outcome = try await self.perform(body.command, by: auth)
             return JSONResponse.response(Views.accepted(outcome), status: .created)

@@ -27,7 +27,7 @@ extension Coordinator {
             return JSONResponse.response(bytes: bytes, headers: [.cacheControl: "public, max-age=1"])
         }
         router.post("/v1/transfers") { request, _ in
-            let auth = try await self.authenticator.authenticate(request, accepting: .json)
+            let auth = try await self.authenticator.readWrite(request, accepting: .json)
             let body = try StrictJSON.decode(TransferRequestBody.self, from: auth.body)
             let outcome = try await self.perform(body.command, by: auth)
             let state = await self.reader.state(for: auth.signer.id)
@@ -36,13 +36,13 @@ extension Coordinator {
                 available: state.availableFunds(of: auth.signer.id).description), status: .created)
         }
         router.post("/v1/deposits") { request, _ in
-            let auth = try await self.authenticator.authenticate(request, accepting: .json)
+            let auth = try await self.authenticator.readWrite(request, accepting: .json)
             let body = try StrictJSON.decode(DepositRequestBody.self, from: auth.body)
             let outcome = try await self.perform(body.command, by: auth)
             return JSONResponse.response(Views.accepted(outcome), status: .created)
         }
         router.post("/v1/withdrawals") { request, _ in
-            let auth = try await self.authenticator.authenticate(request, accepting: .json)
+            let auth = try await self.authenticator.readWrite(request, accepting: .json)
             let body = try StrictJSON.decode(WithdrawalRequestBody.self, from: auth.body)
             let outcome = try await self.perform(body.command, by: auth)
             let id = outcome.events.lazy.compactMap { if case .withdrawalRequested(let id, _, _) = $0 { id } else { nil } }.first ?? "wd-\(outcome.entry.sequence)"
@@ -77,7 +77,7 @@ extension Coordinator {
         }
         router.post("/v1/withdrawals/{id}/settlement") { request, context in
             let id = try context.parameters.require("id")
-            let auth = try await self.authenticator.authenticate(request, accepting: .json)
+            let auth = try await self.authenticator.readWrite(request, accepting: .json)
             let body = try StrictJSON.decode(WithdrawalSettlementBody.self, from: auth.body)
             _ = try await self.perform(body.command(withdrawalID: id), by: auth)
             let withdrawal = try Self.withdrawal(id, in: await self.reader.state(for: auth.signer.id))
@@ -88,14 +88,14 @@ extension Coordinator {
     func addShareRoutes(to router: Router<CoordinatorRequestContext>) {
         router.post("/v1/nodes/{id}/shares") { request, context in
             let nodeID = try context.parameters.require("id")
-            let auth = try await self.authenticator.authenticate(request, accepting: .json)
+            let auth = try await self.authenticator.readWrite(request, accepting: .json)
             let body = try StrictJSON.decode(ShareIssueBody.self, from: auth.body)
             _ = try await self.perform(body.command(nodeID: nodeID), by: auth)
             return JSONResponse.response(try Self.shares(of: nodeID, in: await self.reader.state(for: auth.signer.id)), status: .created)
         }
         router.post("/v1/nodes/{id}/shares/transfers") { request, context in
             let nodeID = try context.parameters.require("id")
-            let auth = try await self.authenticator.authenticate(request, accepting: .json)
+            let auth = try await self.authenticator.readWrite(request, accepting: .json)
             let body = try StrictJSON.decode(ShareTransferBody.self, from: auth.body)
             _ = try await self.perform(body.command(nodeID: nodeID), by: auth)
             return JSONResponse.response(try Self.shares(of: nodeID, in: await self.reader.state(for: auth.signer.id)), status: .created)

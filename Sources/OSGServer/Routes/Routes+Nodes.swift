@@ -9,7 +9,7 @@ import ServiceLifecycle
 extension Coordinator {
     func addNodeRoutes(to router: Router<CoordinatorRequestContext>) {
         router.post("/v1/nodes") { request, _ in
-            let auth = try await self.authenticator.authenticate(request, accepting: .json)
+            let auth = try await self.authenticator.readWrite(request, accepting: .json)
             let body = try StrictJSON.decode(NodeRegistration.self, from: auth.body)
             let command = try body.command(signer: auth.signer.id)
             let limits = self.configuration.writeLimits
@@ -34,19 +34,19 @@ extension Coordinator {
         }
         router.patch("/v1/nodes/{id}") { request, context in
             let id = try context.parameters.require("id")
-            let auth = try await self.authenticator.authenticate(request, accepting: .json)
+            let auth = try await self.authenticator.readWrite(request, accepting: .json)
             let body = try StrictJSON.decode(NodeUpdate.self, from: auth.body)
             let outcome = try await self.perform(body.command(nodeID: id), by: auth)
             return JSONResponse.response(Views.accepted(outcome))
         }
         router.delete("/v1/nodes/{id}") { request, context in
             let id = try context.parameters.require("id")
-            let auth = try await self.authenticator.authenticate(request, accepting: .none)
+            let auth = try await self.authenticator.readWrite(request, accepting: .none)
             let outcome = try await self.perform(.withdrawNode(nodeID: id), by: auth)
             return JSONResponse.response(Views.accepted(outcome))
         }
         router.post("/v1/heartbeats") { request, _ in
-            let auth = try await self.authenticator.authenticate(request, accepting: .json)
+            let auth = try await self.authenticator.readWrite(request, accepting: .json)
             let body = try StrictJSON.decode(HeartbeatBatch.self, from: auth.body)
             let outcome = try await self.perform(body.command, by: auth)
             return JSONResponse.response(HeartbeatAccepted(sequence: outcome.entry.sequence, nodes: body.nodes.count,
@@ -76,7 +76,7 @@ extension Coordinator {
         }
         router.post("/v1/leases/{id}/end") { request, context in
             let id = try context.parameters.require("id")
-            let auth = try await self.authenticator.authenticate(request, accepting: .json)
+            let auth = try await self.authenticator.readWrite(request, accepting: .json)
             let body = try StrictJSON.decode(LeaseEndReport.self, from: auth.body)
             let outcome = try await self.perform(body.command(leaseID: id), by: auth)
             return JSONResponse.response(Views.accepted(outcome))
@@ -106,7 +106,7 @@ extension Coordinator {
             return JSONResponse.response(["accepted_lines": lines.count, "skipped_lines": skipped])
         }
         router.post("/v1/lockups") { request, _ in
-            let auth = try await self.authenticator.authenticate(request, accepting: .json)
+            let auth = try await self.authenticator.readWrite(request, accepting: .json)
             let body = try StrictJSON.decode(LockupRequest.self, from: auth.body)
             let limits = self.configuration.writeLimits
             let operatorID = auth.signer.id
