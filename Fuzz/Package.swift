@@ -37,7 +37,7 @@ let package = Package(
         fuzzTarget("FuzzWitness", [project("OSGLog"), project("OSGTransparency")]),
         fuzzTarget("FuzzJobSpecs", [project("OSGSpec"), project("OSGDomain")]),
         fuzzTarget("FuzzSignedRequests", [project("OSGAuth"), project("OSGDomain"), crypto]),
-        fuzzTarget("FuzzRequestBodies", [project("OSGRequestBodies")]),
+        fuzzTarget("FuzzRequestBodies", [project("OSGRequestBodies"), project("OSGCore"), project("OSGDomain")]),
         fuzzTarget("FuzzMarketSnapshot", [project("OSGMarketIO"), project("OSGMarket")]),
     ],
     swiftLanguageModes: [.v6]

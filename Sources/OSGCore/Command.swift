@@ -3,8 +3,9 @@ import OSGDomain
 /// Something a participant asks the coordinator to do. Commands are the log's entries:
 /// replaying them through ``CoordinatorState/apply(_:)`` rebuilds every state, bit for bit.
 ///
-/// The actor who issued a command is recorded beside it in ``LogEntry``; the signature that
-/// proved it is checked at the edge (the HTTP API), before the command is logged.
+/// The actor who issued a command is recorded beside it in ``LogEntry``, with the actor's
+/// signature over it (``CommandProof``), checked at the edge (the HTTP API) before the command
+/// is logged and again by every audit.
 public enum Command: Hashable, Sendable, Codable {
     /// An operator offers a node. The node's `operatorID` must be the actor.
     case registerNode(ComputeNode)

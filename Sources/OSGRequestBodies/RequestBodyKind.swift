@@ -1,3 +1,4 @@
+import Foundation
 /// The JSON body of each write the coordinator's API accepts (docs/API.md), so a body can be
 /// checked without a server: by the fuzz targets (Fuzz/FuzzRequestBodies), by tests, or by a
 /// client before it signs. `POST /v1/jobs` takes a job spec instead (OSGSpec's `JobSpecReader`).
@@ -25,6 +26,18 @@ public enum RequestBodyKind: String, CaseIterable, Sendable {
 
     /// A body this route accepts (docs/API.md has the fields), as the seed of its fuzz target
     /// and the baseline of tests that spoil one field at a time.
+    /// The route's path with example parameters (`{id}` → `gpu-node-1`, `{name}` → `students`).
+    public var examplePath: String {
+        String(rawValue.split(separator: " ")[1]).replacingOccurrences(of: "{id}", with: "gpu-node-1")
+            .replacingOccurrences(of: "{name}", with: "students")
+    }
+
+    /// The route's method.
+    public var method: String { String(rawValue.split(separator: " ")[0]) }
+
+    /// Whether a write of this route logs a command (all but job logs and secrets).
+    public var logsCommand: Bool { self != .leaseLogs && self != .leaseSecrets }
+
     public var example: String {
         let tenant = String(repeating: "ab", count: 32)
         switch self {

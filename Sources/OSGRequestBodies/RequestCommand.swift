@@ -101,11 +101,11 @@ extension ShareTransferBody {
 
 /// The command a request of the coordinator's API asks for, as the coordinator builds it: what
 /// a client signs in `OSG-Command-Signature`.
-package enum RequestCommand {
+public enum RequestCommand {
     /// The job a submission's spec text asks for, as logged: its public part, with the
     /// commitment to its private contents under `salt` (the `OSG-Contents-Salt` header).
     /// `nil` when the spec does not read (the coordinator refuses it with the same problems).
-    package static func submission(specText: String, pool: String?, salt: [UInt8], now: Timestamp) -> Command? {
+    public static func submission(specText: String, pool: String?, salt: [UInt8], now: Timestamp) -> Command? {
         guard let spec = JobSpecReader.read(specText, now: now).spec else { return nil }
         return .submitJob(spec: JobContents.split(spec, salt: salt).public, pool: pool)
     }
@@ -113,7 +113,7 @@ package enum RequestCommand {
     /// The command `method path` with `body`, signed by `signer`, asks for; `nil` for a request
     /// that logs no command (a read, a blob, job logs, secrets) or whose body does not decode
     /// (the coordinator refuses it before any command). `path` is as sent, with its query.
-    package static func command(method: String, path: String, body: [UInt8], signer: String, contentsSalt: [UInt8]?, now: Timestamp) -> Command? {
+    public static func command(method: String, path: String, body: [UInt8], signer: String, contentsSalt: [UInt8]?, now: Timestamp) -> Command? {
         let (route, query) = split(path)
         let parts = route.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         guard parts.count >= 3, parts[0].isEmpty, parts[1] == "v1" else { return nil }

@@ -11,6 +11,14 @@ struct RequestBodyKindTests {
         #expect(throws: Never.self, "\(kind.rawValue)") { try kind.check(Array(kind.example.utf8)) }
     }
 
+    @Test("a body the route accepts asks for a command, as the client's signer builds it (none for job logs and secrets)",
+          arguments: RequestBodyKind.allCases)
+    func bodyMakesCommand(_ kind: RequestBodyKind) {
+        let command = RequestCommand.command(method: kind.method, path: kind.examplePath, body: Array(kind.example.utf8),
+                                             signer: String(repeating: "ab", count: 32), contentsSalt: nil, now: .init(secondsSinceEpoch: 1_795_000_000))
+        #expect((command != nil) == kind.logsCommand, "\(kind.rawValue): \(String(describing: command))")
+    }
+
     @Test("an empty body, a non-object, an unknown field and a missing field are each a 400 naming what is wrong",
           arguments: RequestBodyKind.allCases)
     func refusals(_ kind: RequestBodyKind) throws {

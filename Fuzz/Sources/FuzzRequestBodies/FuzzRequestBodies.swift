@@ -1,4 +1,6 @@
 import FuzzSupport
+import OSGCore
+import OSGDomain
 import OSGRequestBodies
 
 // The JSON bodies of every write the coordinator's API accepts (docs/API.md), decoded exactly
@@ -22,8 +24,13 @@ public func initialize(_ argc: UnsafeMutableRawPointer?, _ argv: UnsafeMutableRa
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     let (choice, payload) = FuzzInput.split(FuzzInput.bytes(data, count), choices: kinds.count)
+    let kind = kinds[choice]
     do {
-        try kinds[choice].check(payload)
+        try kind.check(payload)
+        // A body the route accepts asks for a command, built as a client's signer builds it.
+        let command = RequestCommand.command(method: kind.method, path: kind.examplePath, body: payload,
+                                             signer: String(repeating: "ab", count: 32), contentsSalt: nil, now: .init(secondsSinceEpoch: 1_795_000_000))
+        FuzzInput.require((command != nil) == kind.logsCommand, "\(kind.rawValue) accepted a body that asks for no command: \(payload)")
     } catch {
         FuzzInput.require((400..<500).contains(error.status.code), "\(kinds[choice].rawValue) refused with \(error.status.code)")
         FuzzInput.require(!error.code.isEmpty && !error.message.isEmpty, "a refusal without a code or a message: \(error)")
