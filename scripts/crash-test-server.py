@@ -131,7 +131,7 @@ def main():
         raise SystemExit("--rounds 1-1000, --workers 1-64")
     random.seed(args.seed)
     data = tempfile.mkdtemp(prefix="osg-crash-")
-    tenants = [Participant() for _ in range(args.tenants)]
+    tenants = [Participant(binary=args.bin) for _ in range(args.tenants)]
     acked = {"jobs": [], "deposits": [0] * args.tenants}
     counters = {"attempted_deposits": [0] * args.tenants, "server_errors": 0}
     lock = threading.Lock()

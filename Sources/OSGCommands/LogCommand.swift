@@ -20,6 +20,7 @@ struct LogCommand: AsyncParsableCommand {
             LogBenchCommand.self,
             LogCheckpointCommand.self,
             LogPublishCommand.self,
+            LogCommandBytesCommand.self,
         ]
     )
 }

@@ -89,6 +89,12 @@ public struct CommandStatement: Hashable, Sendable {
         Array("\(Self.scheme)\n\(origin)\n\(Hex.encode(genesisDigest))\n\(signedAt)\n\(nonce)\n".utf8)
     }
 
+    /// `str actor ‖ u8 tag ‖ fields`: the part of the statement that is the command (the
+    /// entry's leaf bytes after its header and proof).
+    public static func commandBytes(actor: String, command: Command) -> [UInt8] {
+        LeafCodec.commandBytes(actor: actor, command: command)
+    }
+
     /// The bytes signed to have `actor`'s `command` logged.
     public func bytes(actor: String, command: Command, signedAt: Int64, nonce: String) -> [UInt8] {
         prefix(signedAt: signedAt, nonce: nonce) + LeafCodec.commandBytes(actor: actor, command: command)
