@@ -10,6 +10,7 @@ max_examples=${1:-25}
 command -v schemathesis >/dev/null || pip install --quiet schemathesis
 python3 -c "import requests, cryptography" 2>/dev/null || pip install --quiet requests cryptography
 bin=${OSG_BIN:-.build/debug/osg}
+export OSG_BIN=$bin  # the hooks ask it for the bytes of each write's command
 [ -x "$bin" ] || swift build --product osg
 data=$(mktemp -d)
 out=$(mktemp)

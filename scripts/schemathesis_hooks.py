@@ -6,13 +6,16 @@ HTTP adapter, over the prepared request (method, path with query, body), for req
 that carry the placeholder signature. Loaded with
 SCHEMATHESIS_HOOKS=schemathesis_hooks (scripts/schemathesis.sh does that).
 """
+import os
+
 import requests.adapters
 
 from urllib.parse import urlsplit
 
 from osg_client import Participant, audience
 
-SIGNER = Participant()
+# Writes carry their command's signature too; the bytes come from the same binary (OSG_BIN).
+SIGNER = Participant(binary=os.environ.get("OSG_BIN", ".build/debug/osg"))
 _send = requests.adapters.HTTPAdapter.send
 
 

@@ -26,6 +26,14 @@ struct SignedCommandTests {
         }
     }
 
+    /// Runs `body` with a fresh coordinator, a participant and the clock; returns the harness.
+    static func withCoordinator(_ body: @escaping @Sendable (any TestClientProtocol, Participant, ManualClock) async throws -> Void) async throws -> Harness {
+        let harness = try await Harness.make()
+        let participant = Participant(), clock = harness.clock
+        try await harness.test { (client: any TestClientProtocol) async throws -> Void in try await body(client, participant, clock) }
+        return harness
+    }
+
     static let commandSignature = HTTPField.Name(SignedRequest.Header.commandSignature)!
     static let contentsSalt = HTTPField.Name(SignedRequest.Header.contentsSalt)!
 
@@ -67,10 +75,7 @@ struct SignedCommandTests {
 
     @Test("a write without the command's signature is refused, 401 missing_command_signature, and nothing is logged")
     func missingSignature() async throws {
-        let harness = try await Harness.make()
-        let provider = Participant()
-        let clock = harness.clock
-        try await harness.test { (client: any TestClientProtocol) async throws -> Void in
+        let harness = try await Self.withCoordinator { client, provider, clock in
             let answer = try await Self.send(client, provider, .post, "/v1/nodes", json: Samples.node("n1"), at: clock.now, signingCommand: false)
             #expect(answer.status == 401 && answer.code == "missing_command_signature", "\(answer)")
         }
@@ -79,10 +84,7 @@ struct SignedCommandTests {
 
     @Test("a signature over another command (or malformed) is refused, and nothing is logged")
     func wrongSignature() async throws {
-        let harness = try await Harness.make()
-        let provider = Participant()
-        let clock = harness.clock
-        try await harness.test { (client: any TestClientProtocol) async throws -> Void in
+        let harness = try await Self.withCoordinator { client, provider, clock in
             // The signature of the registration of n2, sent with the body of n1.
             let other = try CommandSigner(audience: try await client.audience(), key: provider.key).headers(
                 method: "POST", path: "/v1/nodes", body: Array(Samples.node("n2").utf8), timestamp: clock.now.secondsSinceEpoch, nonce: "nonce-for-n2-0123456")
@@ -100,10 +102,7 @@ struct SignedCommandTests {
 
     @Test("a write is authenticated by its command's signature alone (one verification); a read still by its request signature")
     func oneVerificationPerWrite() async throws {
-        let harness = try await Harness.make()
-        let provider = Participant()
-        let clock = harness.clock
-        try await harness.test { (client: any TestClientProtocol) async throws -> Void in
+        _ = try await Self.withCoordinator { client, provider, clock in
             let garbled = String(repeating: "0", count: 128)
             let signatureHeader = HTTPField.Name(SignedRequest.Header.signature)!
             let write = try await Self.send(client, provider, .post, "/v1/nodes", json: Samples.node("n1"), at: clock.now) { headers in
@@ -128,10 +127,7 @@ struct SignedCommandTests {
 
     @Test("a job's contents salt is the client's: another salt breaks the signature; a malformed one is a 400")
     func contentsSalt() async throws {
-        let harness = try await Harness.make()
-        let tenant = Participant()
-        let clock = harness.clock
-        try await harness.test { (client: any TestClientProtocol) async throws -> Void in
+        _ = try await Self.withCoordinator { client, tenant, clock in
             #expect(try await client.signed(tenant, .post, "/v1/faucet", json: #"{"amount":"100"}"#, at: clock.now).status == 200)
             var answer = try await Self.send(client, tenant, .post, "/v1/jobs", json: Samples.spec(), at: clock.now) { headers in
                 headers[Self.contentsSalt] = String(repeating: "ab", count: 32)
