@@ -40,7 +40,8 @@ public enum Command: Hashable, Sendable, Codable {
     /// An operator records an exclusive deal: `gpus` GPUs of its node reserved for `holderID`
     /// until `until`, off the open market and listed publicly.
     case lockUp(nodeID: String, gpus: Int, holderID: String, until: Timestamp)
-    /// Credits arrive for a tenant (the devnet faucet, or an on-ramp). Governance only.
+    /// Credits arrive for a tenant: from an on-ramp (governance only), or on a devnet whose
+    /// genesis has a faucet (``FaucetRules``) the tenant's own drip, within the faucet's limits.
     case deposit(tenantID: String, amount: MicroCredits)
     /// Governance records a grid zone's hourly carbon intensity (the forecast clearings use):
     /// `milligramsPerKWh[i]` is the intensity of hour `firstHour + i` (hours since the epoch,

@@ -15,8 +15,8 @@ public struct ServerConfiguration: Sendable {
     public var databaseURL: String?
     /// The certificate and key to serve HTTPS with (`--tls-cert`, `--tls-key`); `nil`: plain HTTP.
     public var tls: ServerTLS?
-    /// The coordinator's own key: the governance identity that issues ticks, clearings and
-    /// faucet deposits.
+    /// The coordinator's own key: the governance identity that issues ticks and clearings
+    /// (faucet drips are the participants' own signed deposits).
     public var governanceKey: Curve25519.Signing.PrivateKey
     /// A node silent for this long goes offline (fixed in the log's genesis).
     public var heartbeatTimeoutSeconds: Int64 = 90
