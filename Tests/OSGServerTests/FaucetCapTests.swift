@@ -43,3 +43,31 @@ struct FaucetCapTests {
         #expect(state.availableFunds(of: tenant.id) == .zero)
     }
 }
+
+@Suite("An existing log keeps its genesis: its faucet rule, the rules of the version that made it")
+struct GenesisAdoptionTests {
+    @Test("the faucet is the log's, whatever --devnet-faucet says now; older genesis kept; another genesis untouched")
+    func adoption() {
+        var configuration = ServerConfiguration(governanceKey: .init())
+        configuration.devnetFaucet = true
+        let stored = configuration.genesis
+        var turnedOff = configuration
+        turnedOff.devnetFaucet = false
+        #expect(turnedOff.adopting(storedGenesis: stored).genesis == stored)
+        var otherCap = configuration
+        otherCap.faucetBalanceCap = MicroCredits(5)
+        #expect(otherCap.adopting(storedGenesis: stored).genesis == stored)
+        var noFaucet = configuration
+        noFaucet.devnetFaucet = false
+        #expect(configuration.adopting(storedGenesis: noFaucet.genesis).genesis.faucet == nil, "a log without a faucet keeps none")
+        var legacy = configuration
+        legacy.signedCommands = false
+        legacy.devnetFaucet = false
+        legacy.moneyRules = nil
+        #expect(configuration.adopting(storedGenesis: legacy.genesis).genesis == legacy.genesis, "a log from before money rules and proofs")
+        var different = configuration
+        different.heartbeatTimeoutSeconds = 7
+        #expect(configuration.adopting(storedGenesis: different.genesis).genesis == configuration.genesis, "another log's genesis is not adopted")
+        #expect(configuration.adopting(storedGenesis: nil).genesis == configuration.genesis)
+    }
+}
