@@ -115,9 +115,7 @@ public struct SignedRequest: Hashable, Sendable {
             return .failure(AuthFailure(.malformedHeader, "\(Header.timestamp) must be whole Unix seconds"))
         }
         guard let nonce = header(Header.nonce) else { return .failure(AuthFailure(.missingHeader, "\(Header.nonce) is missing")) }
-        guard (16...64).contains(nonce.utf8.count),
-              nonce.utf8.allSatisfy({ $0.isASCIIAlphanumeric || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") })
-        else {
+        guard RequestNonce.isValid(nonce) else {
             return .failure(AuthFailure(.malformedHeader, "\(Header.nonce) must be 16-64 characters of A-Z a-z 0-9 - _"))
         }
         guard let signatureText = header(Header.signature) else {
@@ -134,12 +132,6 @@ public struct SignedRequest: Hashable, Sendable {
     /// Whether the signature is the signer's over the canonical message.
     public var hasValidSignature: Bool {
         signer.isValidSignature(signature, for: canonicalMessage)
-    }
-}
-
-extension UInt8 {
-    var isASCIIAlphanumeric: Bool {
-        (0x30...0x39).contains(self) || (0x41...0x5A).contains(self) || (0x61...0x7A).contains(self)
     }
 }
 

@@ -13,8 +13,6 @@ public struct CommandProof: Hashable, Sendable {
     public static let keyByteCount = 32
     /// Bytes of an Ed25519 signature.
     public static let signatureByteCount = 64
-    /// Bytes of a nonce: 16–64 characters of `[A-Za-z0-9_-]`, as the API accepts them.
-    public static let nonceByteCounts = 16...64
 
     /// Who signed: the raw 32-byte public key.
     public var signer: [UInt8]
@@ -36,15 +34,6 @@ public struct CommandProof: Hashable, Sendable {
 
     /// The signer's participant id: the hex of its key.
     public var signerID: String { Hex.encode(signer) }
-
-    /// Whether `nonce` has the form the API accepts (so every logged nonce is one a client
-    /// could have sent).
-    public static func isValidNonce(_ nonce: String) -> Bool {
-        nonceByteCounts.contains(nonce.utf8.count) && nonce.utf8.allSatisfy { byte in
-            (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
-                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
-        }
-    }
 
     /// Whether the signature is the signer's over `statement`; `false` for a key that is not an
     /// Ed25519 point.

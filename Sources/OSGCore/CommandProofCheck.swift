@@ -55,7 +55,7 @@ public struct CommandProofCheck: Sendable {
             return Problem(code: "proof_signer_not_actor", sequence: header.sequence,
                            message: "the proof is signed by \(proof.signerID), not by the entry's actor \(header.actor)")
         }
-        guard CommandProof.isValidNonce(proof.nonce) else {
+        guard RequestNonce.isValid(proof.nonce) else {
             return Problem(code: "malformed_proof", sequence: header.sequence,
                            message: "the proof's nonce is not 16-64 characters of A-Z a-z 0-9 - _")
         }
