@@ -74,14 +74,11 @@ public final class RequestAuthenticator: Sendable {
         public var mediaType: String?
         /// The request's nonce, to keep with the command it becomes.
         public var nonce: AcceptedNonce
-        /// The `OSG-Command-Signature` header's 64 bytes, when sent (checked against the
-        /// command by ``Coordinator/commandProof(of:by:)``).
-        public var commandSignature: [UInt8]?
     }
 
     /// A write that logs a command, read but not yet authenticated when it carries a command
     /// signature: that signature, checked against the command the route builds
-    /// (``Coordinator/perform(_:by:admit:)``), is its authentication, so a write costs one
+    /// (``Coordinator/verify(_:of:)``), is its authentication, so a write costs one
     /// Ed25519 verification, not two. Until then ``signer`` is only claimed: a route builds the
     /// command from it and does nothing else in its name.
     public struct UnverifiedWrite: Sendable {
@@ -100,7 +97,7 @@ public final class RequestAuthenticator: Sendable {
     }
 
     /// Reads a write that logs a command. With an `OSG-Command-Signature`, only the headers'
-    /// form is checked now; ``complete(_:commandSignatureIsValid:)`` checks the rest once the
+    /// form is checked now; ``complete(_:commandSignatureIsValid:statementDigest:)`` checks the rest once the
     /// route has built the command. Without one, the request signature is checked now, as by
     /// ``authenticate(_:accepting:bodyLimit:bodyDeadline:)``.
     public func readWrite(_ request: Request, accepting kind: BodyKind) async throws(APIError) -> UnverifiedWrite {
@@ -109,12 +106,7 @@ public final class RequestAuthenticator: Sendable {
             return UnverifiedWrite(signer: auth.signer, body: auth.body, mediaType: auth.mediaType,
                                    signed: nil, commandSignature: nil, authenticated: auth)
         }
-        let mediaType = try Self.mediaType(of: request, accepting: kind)
-        let (body, bodyDigest) = try await readBody(request, limit: maxBodyBytes, deadline: nil)
-        if kind == .none, !body.isEmpty {
-            throw APIError(.badRequest, "unexpected_body", "this request takes no body")
-        }
-        let signed = try parse(request, bodyDigest: bodyDigest)
+        let (mediaType, body, signed) = try await readSigned(request, accepting: kind, bodyLimit: nil, bodyDeadline: nil)
         return UnverifiedWrite(signer: signed.signer, body: body, mediaType: mediaType, signed: signed,
                                commandSignature: commandSignature, authenticated: nil)
     }
@@ -124,8 +116,10 @@ public final class RequestAuthenticator: Sendable {
     /// ``authenticate(_:accepting:bodyLimit:bodyDeadline:)`` does for other requests.
     ///
     /// - Throws: 401 `bad_command_signature` when the signature is not valid (nothing is
-    ///   recorded), and the refusals of ``authenticate(_:accepting:bodyLimit:bodyDeadline:)``.
-    public func complete(_ write: UnverifiedWrite, commandSignatureIsValid: Bool) throws(APIError) -> Authenticated {
+    ///   recorded; the message gives `statementDigest`, the SHA-256 of the statement the
+    ///   signature was checked over, to compare with the client's), and the refusals of
+    ///   ``authenticate(_:accepting:bodyLimit:bodyDeadline:)``.
+    public func complete(_ write: UnverifiedWrite, commandSignatureIsValid: Bool, statementDigest: [UInt8]) throws(APIError) -> Authenticated {
         if let authenticated = write.authenticated { return authenticated }
         guard let signed = write.signed else { preconditionFailure("an unverified write holds its request") }
         let now = unixSeconds()
@@ -134,13 +128,12 @@ public final class RequestAuthenticator: Sendable {
         case .success(let identity):
             try admit(signed.signer, bodyBytes: write.body.count, charged: true)
             return Authenticated(signer: identity, body: write.body, mediaType: write.mediaType,
-                                 nonce: AcceptedNonce(signer: identity.id, nonce: signed.nonce, timestamp: signed.timestamp),
-                                 commandSignature: write.commandSignature)
+                                 nonce: AcceptedNonce(signer: identity.id, nonce: signed.nonce, timestamp: signed.timestamp))
         case .failure(let failure):
             metrics.authFailures.increment()
             if failure.code == .badSignature {
                 throw APIError(.unauthorized, "bad_command_signature",
-                               "\(SignedRequest.Header.commandSignature) is not this key's signature over the command the request asks for: sign \(CommandStatement.scheme) over this coordinator's origin \(audience.origin) and genesis \(audience.genesisHex) (GET /v1/info), the request's timestamp and nonce, and the command's leaf bytes (docs/TRANSPARENCY_LOG.md, \"Command proofs\")",
+                               "\(SignedRequest.Header.commandSignature) is not this key's signature over the command the request asks for: sign \(CommandStatement.scheme) over this coordinator's origin \(audience.origin) and genesis \(audience.genesisHex) (GET /v1/info), the request's timestamp and nonce, and the command's leaf bytes (docs/TRANSPARENCY_LOG.md, \"Command proofs\"); the statement checked has SHA-256 \(Hex.encode(statementDigest))",
                                field: SignedRequest.Header.commandSignature)
             }
             if failure.code == .tooManyNonces {
@@ -148,6 +141,18 @@ public final class RequestAuthenticator: Sendable {
             }
             throw APIError(.unauthorized, failure.code.rawValue, failure.message)
         }
+    }
+
+    /// The request's media type, its body (within the limit and deadline) and its signature
+    /// headers, parsed but not verified.
+    private func readSigned(_ request: Request, accepting kind: BodyKind, bodyLimit: Int?, bodyDeadline: Duration?) async throws(APIError)
+        -> (mediaType: String?, body: [UInt8], signed: SignedRequest) {
+        let mediaType = try Self.mediaType(of: request, accepting: kind)
+        let (body, bodyDigest) = try await readBody(request, limit: bodyLimit ?? maxBodyBytes, deadline: bodyDeadline)
+        if kind == .none, !body.isEmpty {
+            throw APIError(.badRequest, "unexpected_body", "this request takes no body")
+        }
+        return (mediaType, body, try parse(request, bodyDigest: bodyDigest))
     }
 
     /// The request's signature headers, parsed (not verified).
@@ -188,13 +193,9 @@ public final class RequestAuthenticator: Sendable {
     ///   bounds it).
     public func authenticate(_ request: Request, accepting kind: BodyKind, bodyLimit: Int? = nil,
                              bodyDeadline: Duration? = nil) async throws(APIError) -> Authenticated {
-        let mediaType = try Self.mediaType(of: request, accepting: kind)
-        let (body, bodyDigest) = try await readBody(request, limit: bodyLimit ?? maxBodyBytes, deadline: bodyDeadline)
-        if kind == .none, !body.isEmpty {
-            throw APIError(.badRequest, "unexpected_body", "this request takes no body")
-        }
-        let signed = try parse(request, bodyDigest: bodyDigest)
-        let commandSignature = try Self.commandSignature(of: request)
+        let (mediaType, body, signed) = try await readSigned(request, accepting: kind, bodyLimit: bodyLimit, bodyDeadline: bodyDeadline)
+        // A malformed OSG-Command-Signature is refused wherever it is sent.
+        _ = try Self.commandSignature(of: request)
         let now = unixSeconds()
         // The expensive check runs here, outside the lock; the verifier only uses its verdict
         // after the cheap timestamp checks have passed.
@@ -205,8 +206,7 @@ public final class RequestAuthenticator: Sendable {
         case .success(let identity):
             try admit(signed.signer, bodyBytes: body.count, charged: bodyLimit == nil)
             return Authenticated(signer: identity, body: body, mediaType: mediaType,
-                                 nonce: AcceptedNonce(signer: identity.id, nonce: signed.nonce, timestamp: signed.timestamp),
-                                 commandSignature: commandSignature)
+                                 nonce: AcceptedNonce(signer: identity.id, nonce: signed.nonce, timestamp: signed.timestamp))
         case .failure(let failure):
             metrics.authFailures.increment()
             if failure.code == .tooManyNonces {
