@@ -92,9 +92,14 @@ public struct CommandStatement: Hashable, Sendable {
     /// The bytes the proof of `entry` must sign; `nil` for an entry without a proof. Taken from
     /// the leaf bytes themselves (`leaf` when the caller has them), without re-encoding.
     public func bytes(of entry: LogEntry, leaf: [UInt8]? = nil) -> [UInt8]? {
-        guard let proof = entry.proof else { return nil }
+        guard entry.proof != nil else { return nil }
         let leaf = leaf ?? entry.leafBytes
-        return prefix(signedAt: proof.signedAt, nonce: proof.nonce) + leaf[LeafCodec.commandOffset(ofProof: proof)...]
+        return LeafCodec.provenHeader(of: leaf).map { bytes(ofLeaf: leaf, proof: $0.proof, commandOffset: $0.commandOffset) }
+    }
+
+    /// The bytes `proof` signs in a format-2 `leaf` whose command bytes start at `commandOffset`.
+    func bytes(ofLeaf leaf: [UInt8], proof: CommandProof, commandOffset: Int) -> [UInt8] {
+        prefix(signedAt: proof.signedAt, nonce: proof.nonce) + leaf[commandOffset...]
     }
 
     /// Signs `actor`'s `command` with `key` (the participant's side).

@@ -59,7 +59,7 @@ public struct CommandProofCheck: Sendable {
             return Problem(code: "malformed_proof", sequence: header.sequence,
                            message: "the proof's nonce is not 16-64 characters of A-Z a-z 0-9 - _")
         }
-        guard proof.verifies(statement.prefix(signedAt: proof.signedAt, nonce: proof.nonce) + leaf[header.commandOffset...]) else {
+        guard proof.verifies(statement.bytes(ofLeaf: leaf, proof: proof, commandOffset: header.commandOffset)) else {
             return Problem(code: "bad_command_signature", sequence: header.sequence,
                            message: "the proof's signature does not verify over the entry's command (\(CommandStatement.scheme) for \(statement.origin)): the command is not what \(header.actor.prefix(16))… signed")
         }

@@ -95,11 +95,6 @@ enum LeafCodec {
         Array(write(LogEntry(sequence: 0, time: Timestamp(secondsSinceEpoch: 0), actor: actor, command: command)).bytes.dropFirst(headerByteCount))
     }
 
-    /// Where the command bytes start in a format-2 leaf with `proof`.
-    static func commandOffset(ofProof proof: CommandProof) -> Int {
-        headerByteCount + CommandProof.keyByteCount + 8 + 2 + proof.nonce.utf8.count + CommandProof.signatureByteCount
-    }
-
     private static func write(_ entry: LogEntry) -> Writer {
         var writer = Writer()
         writer.bytes.reserveCapacity(entry.proof == nil ? 96 : 224)
