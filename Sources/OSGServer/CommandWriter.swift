@@ -196,8 +196,9 @@ public actor CommandWriter {
         // rule): a request checked just inside the window that then waited past it is refused.
         var batch = batch
         if let window = processor.state.genesis.signedCommands?.windowSeconds {
+            let entryTime = processor.logicalTime(at: now).secondsSinceEpoch
             let (timely, late) = batch.partitioned { item in
-                item.proof.map { abs($0.signedAt - max(now, processor.state.lastTime ?? now).secondsSinceEpoch) <= window } ?? true
+                item.proof.map { abs($0.signedAt - entryTime) <= window } ?? true
             }
             if !late.isEmpty {
                 forgetUnapplied(late)

@@ -63,12 +63,18 @@ public struct CommandProcessor<Store: CommandLogStore> {
     /// `proofs`, when not empty, holds each command's ``CommandProof`` (or `nil`), in order.
     public func entries(for batch: [(command: Command, actor: String)], at time: Timestamp, proofs: [CommandProof?] = []) -> [LogEntry] {
         precondition(proofs.isEmpty || proofs.count == batch.count, "one proof (or nil) per command")
-        let logicalTime = max(time, state.lastTime ?? time)
+        let logicalTime = logicalTime(at: time)
         let first = state.nextSequence
         return batch.enumerated().map { offset, item in
             LogEntry(sequence: first + UInt64(offset), time: logicalTime, actor: item.actor, command: item.command,
                      proof: proofs.isEmpty ? nil : proofs[offset])
         }
+    }
+
+    /// The time entries logged at `time` get: never before the last entry's (a clock step back
+    /// is raised to it).
+    public func logicalTime(at time: Timestamp) -> Timestamp {
+        max(time, state.lastTime ?? time)
     }
 
     /// Applies entries the caller has just appended durably to ``store``, in order.
