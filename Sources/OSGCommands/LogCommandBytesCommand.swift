@@ -45,9 +45,9 @@ struct LogCommandBytesCommand: ParsableCommand {
         }
         let bytes: [UInt8]
         do {
-            bytes = try body.map { $0 == "-" ? Array(FileHandle.standardInput.readDataToEndOfFile()) : Array(try Data(contentsOf: URL(fileURLWithPath: $0))) } ?? []
+            bytes = try body.map { (path) throws(InputFile.ReadError) in Array(try InputFile.readData(path)) } ?? []
         } catch {
-            throw CleanExit.failure("cannot read --body \(body ?? ""): \(error.localizedDescription)")
+            throw CleanExit.failure("--body: \(error)")
         }
         guard let command = RequestCommand.command(method: method, path: path, body: bytes, signer: signer.lowercased(), contentsSalt: salt,
                                                    now: Timestamp(secondsSinceEpoch: Int64(Date().timeIntervalSince1970))) else {

@@ -12,7 +12,7 @@ struct WorkloadTests {
         var refused: [String: Int] = [:]
         var kinds: [String: Int] = [:]
         for entry in workload.entries(count: 4_000) {
-            kinds[String(String(describing: entry.command).prefix { $0 != "(" }), default: 0] += 1
+            kinds[entry.command.name, default: 0] += 1
             for case .rejected(let rejection) in replay.apply(entry) { refused[rejection.code.rawValue, default: 0] += 1 }
         }
         #expect(replay.digest == workload.state.digest)

@@ -23,7 +23,7 @@ public func initialize(_ argc: UnsafeMutableRawPointer?, _ argv: UnsafeMutableRa
         var kinds = Set<String>()
         func keep(_ entries: [LogEntry], prefix: String) {
             for entry in entries {
-                let kind = String(String(describing: entry.command).prefix { $0 != "(" })
+                let kind = entry.command.name
                 guard kinds.insert(kind).inserted else { continue }
                 seeds.append(("\(prefix)-\(seeds.count)-\(kind)", entry.leafBytes))
             }
