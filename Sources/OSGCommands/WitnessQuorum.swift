@@ -72,11 +72,9 @@ struct WitnessQuorum: Sendable {
         guard checkpoint.origin == audience.origin, key.name == checkpoint.origin, note.verify(with: key).isVerified else {
             throw Refusal(code: "bad_checkpoint", message: "the checkpoint of origin \(checkpoint.origin) is not the signed checkpoint of this coordinator's log (\(audience.origin))")
         }
-        let notBefore = maxAge.map { now >= $0 ? now - $0 : 0 }
-        let cosigners = CosignerKey.validCosigners(of: note, among: witnesses, notBefore: notBefore)
-        guard cosigners.count >= quorum else {
-            let age = maxAge.map { " no older than \($0) s" } ?? ""
-            throw Refusal(code: "witness_quorum", message: "the coordinator's checkpoint (size \(checkpoint.size)) carries valid cosignatures\(age) of \(cosigners.count) of the \(witnesses.count) witnesses given (\(cosigners.map(\.name).joined(separator: ", "))), fewer than the quorum of \(quorum): it may be showing you another history than the witnesses saw; not trusting its answers")
+        let (_, shortfall) = CosignerKey.quorum(of: note, among: witnesses, quorum: quorum, maxAge: maxAge, now: now)
+        if let shortfall {
+            throw Refusal(code: "witness_quorum", message: "\(shortfall) (the coordinator's checkpoint, size \(checkpoint.size)): it may be showing you another history than the witnesses saw; not trusting its answers")
         }
         return checkpoint
     }

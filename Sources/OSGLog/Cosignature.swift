@@ -73,6 +73,18 @@ public struct CosignerKey: Hashable, Sendable, CustomStringConvertible {
         return time
     }
 
+    /// Which of `witnesses` cosigned `note` validly within `maxAge` seconds before `now` (POSIX
+    /// seconds; any age when `nil`), and, when they are fewer than `quorum`, the sentence that
+    /// says so: what `osg audit --witness` and the client verbs' `--witness` require.
+    public static func quorum(of note: SignedNote, among witnesses: [CosignerKey], quorum: Int, maxAge: UInt64?, now: UInt64)
+        -> (cosigners: [CosignerKey], shortfall: String?) {
+        let notBefore = maxAge.map { now >= $0 ? now - $0 : 0 }
+        let cosigners = validCosigners(of: note, among: witnesses, notBefore: notBefore)
+        guard cosigners.count < quorum else { return (cosigners, nil) }
+        let age = maxAge.map { " no older than \($0) s" } ?? ""
+        return (cosigners, "the checkpoint carries valid cosignatures\(age) of \(cosigners.count) of the \(witnesses.count) witnesses given (\(cosigners.map(\.name).joined(separator: ", "))), fewer than the quorum of \(quorum)")
+    }
+
     /// Which of `keys` cosigned `note` validly (each key counted once), at `notBefore` (POSIX
     /// seconds) or later when given: an older cosignature says nothing of the log now.
     public static func validCosigners(of note: SignedNote, among keys: [CosignerKey], notBefore: UInt64? = nil) -> [CosignerKey] {

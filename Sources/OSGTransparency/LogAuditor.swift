@@ -85,14 +85,9 @@ public struct LogAuditor<Source: LogSource>: Sendable {
         }
         // A split view (another history shown to others) gets no cosignature from an honest
         // witness that saw this one: require enough of them.
-        let now = unixSeconds()
-        let notBefore = maxCosignatureAge.map { now >= $0 ? now - $0 : 0 }
-        let cosigners = CosignerKey.validCosigners(of: note, among: witnesses, notBefore: notBefore)
+        let (cosigners, shortfall) = CosignerKey.quorum(of: note, among: witnesses, quorum: quorum, maxAge: maxCosignatureAge, now: unixSeconds())
         report.cosigners = cosigners.map(\.name)
-        guard cosigners.count >= quorum else {
-            let age = maxCosignatureAge.map { " no older than \($0) s" } ?? ""
-            throw .failed("witness_quorum", "the checkpoint carries valid cosignatures\(age) of \(cosigners.count) of the \(witnesses.count) witnesses given (\(cosigners.map(\.name).joined(separator: ", "))), fewer than the quorum of \(quorum)")
-        }
+        if let shortfall { throw .failed("witness_quorum", shortfall) }
         let previous = try savedCheckpoint(origin: checkpoint.origin, key: key)
         report.previousTreeSize = previous?.size
         if let previous, previous.size > checkpoint.size {
