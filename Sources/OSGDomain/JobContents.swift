@@ -22,6 +22,11 @@ public struct JobContents: Hashable, Sendable {
     public var salt: [UInt8]
     /// Bytes of a salt.
     public static let saltByteCount = 32
+
+    /// A fresh salt: 32 random bytes in one draw from the CSPRNG (not 32 system calls).
+    public static func randomSalt() -> [UInt8] {
+        SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
+    }
     public var image: String?
     public var command: [String]?
     public var env: [EnvironmentVariable]

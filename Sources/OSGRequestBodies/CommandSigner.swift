@@ -19,22 +19,17 @@ package struct CommandSigner: Sendable {
 
     /// The extra headers of `method path` with `body`; none for a request that logs no
     /// command (a read, a blob, job logs) or whose body the coordinator will refuse anyway.
-    package func headers(method: String, path: String, body: [UInt8], timestamp: Int64, nonce: String,
-                 salt: [UInt8] = Self.freshSalt()) throws -> [(name: String, value: String)] {
-        let isSubmission = method.uppercased() == "POST" && (path == "/v1/jobs" || path.hasPrefix("/v1/jobs?"))
+    package func headers(method: String, path: String, body: [UInt8], timestamp: Int64, nonce: String) throws -> [(name: String, value: String)] {
+        // A salt only for a job submission (drawn per submission; other writes need none).
+        let salt = RequestCommand.isSubmission(method: method, path: path) ? JobContents.randomSalt() : nil
         let signer = Identity(publicKey: key.publicKey).id
         guard let command = RequestCommand.command(method: method, path: path, body: body, signer: signer,
-                                                   contentsSalt: isSubmission ? salt : nil, now: Timestamp(secondsSinceEpoch: timestamp))
+                                                   contentsSalt: salt, now: Timestamp(secondsSinceEpoch: timestamp))
         else { return [] }
         let statement = CommandStatement(origin: audience.origin, genesisDigest: audience.genesisDigest)
         let proof = try statement.prove(actor: signer, command: command, signedAt: timestamp, nonce: nonce, with: key)
         var headers = [(name: SignedRequest.Header.commandSignature, value: Hex.encode(proof.signature))]
-        if isSubmission { headers.append((SignedRequest.Header.contentsSalt, Hex.encode(salt))) }
+        if let salt { headers.append((SignedRequest.Header.contentsSalt, Hex.encode(salt))) }
         return headers
-    }
-
-    /// 32 random bytes: the salt of a job's contents commitment.
-    package static func freshSalt() -> [UInt8] {
-        SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
     }
 }

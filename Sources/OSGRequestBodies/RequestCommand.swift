@@ -110,6 +110,12 @@ public enum RequestCommand {
         return .submitJob(spec: JobContents.split(spec, salt: salt).public, pool: pool)
     }
 
+    /// Whether `method path` submits a job (`POST /v1/jobs`, with or without a query): the one
+    /// write whose command needs a contents salt.
+    public static func isSubmission(method: String, path: String) -> Bool {
+        method.uppercased() == "POST" && split(path).route == "/v1/jobs"
+    }
+
     /// The command `method path` with `body`, signed by `signer`, asks for; `nil` for a request
     /// that logs no command (a read, a blob, job logs, secrets) or whose body does not decode
     /// (the coordinator refuses it before any command). `path` is as sent, with its query.

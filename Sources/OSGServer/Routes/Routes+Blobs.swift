@@ -125,12 +125,6 @@ extension Coordinator {
         }
     }
 
-    /// 32 random bytes in one draw from the CSPRNG (not 32 system calls): the salt of a
-    /// contents commitment when the client sends none (a log that predates command proofs).
-    static func freshContentsSalt() -> [UInt8] {
-        SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
-    }
-
     /// The `OSG-Contents-Salt` header's 32 bytes, when sent; 400 `malformed_contents_salt`
     /// when it is not 64 hex digits.
     static func contentsSalt(of request: Request) throws(APIError) -> [UInt8]? {

@@ -55,7 +55,7 @@ extension Coordinator {
             guard let spec = read.spec else { throw APIError.badRequest("invalid_spec", "the spec could not be read") }
             let limits = self.configuration.writeLimits
             // What the job runs stays out of the log: only its commitment goes in.
-            let (publicSpec, contents) = JobContents.split(spec, salt: try Self.contentsSalt(of: request) ?? Self.freshContentsSalt())
+            let (publicSpec, contents) = JobContents.split(spec, salt: try Self.contentsSalt(of: request) ?? JobContents.randomSalt())
             let command = Command.submitJob(spec: publicSpec, pool: pool)
             // Authenticated (by the command's signature) before anything is kept in its name.
             let (authenticated, proof) = try self.verify(command, of: auth)
