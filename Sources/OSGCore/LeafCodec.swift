@@ -272,13 +272,10 @@ enum LeafCodec {
             _ = try reader.u8("format")
             let sequence = try reader.u64("sequence")
             _ = try reader.i64("time")
-            let signer = try reader.raw(CommandProof.keyByteCount, "proof key")
-            let signedAt = try reader.i64("proof time")
-            let nonce = try reader.string("proof nonce")
-            let signature = try reader.raw(CommandProof.signatureByteCount, "proof signature")
+            let proof = try reader.proof()
             let commandOffset = reader.offset
             let actor = try reader.string("actor")
-            return (sequence, CommandProof(signer: signer, signedAt: signedAt, nonce: nonce, signature: signature), actor, commandOffset)
+            return (sequence, proof, actor, commandOffset)
         } catch {
             return nil
         }
@@ -294,13 +291,7 @@ enum LeafCodec {
         let sequence = try reader.u64("sequence")
         let time = Timestamp(secondsSinceEpoch: try reader.i64("time"))
         var proof: CommandProof?
-        if format == provenFormatVersion {
-            let signer = try reader.raw(CommandProof.keyByteCount, "proof key")
-            let signedAt = try reader.i64("proof time")
-            let nonce = try reader.string("proof nonce")
-            proof = CommandProof(signer: signer, signedAt: signedAt, nonce: nonce,
-                                 signature: try reader.raw(CommandProof.signatureByteCount, "proof signature"))
-        }
+        if format == provenFormatVersion { proof = try reader.proof() }
         let actor = try reader.string("actor")
         let tagByte = try reader.u8("command tag")
         guard let tag = Tag(rawValue: tagByte) else {
@@ -577,6 +568,13 @@ enum LeafCodec {
         }
         mutating func raw(_ count: Int, _ field: String) throws(LeafDecodingError) -> [UInt8] {
             Array(try take(count, field))
+        }
+        /// A format-2 leaf's proof: key, signed-at time, nonce, signature.
+        mutating func proof() throws(LeafDecodingError) -> CommandProof {
+            let signer = try raw(CommandProof.keyByteCount, "proof key")
+            let signedAt = try i64("proof time")
+            let nonce = try string("proof nonce")
+            return CommandProof(signer: signer, signedAt: signedAt, nonce: nonce, signature: try raw(CommandProof.signatureByteCount, "proof signature"))
         }
         mutating func u16(_ field: String) throws(LeafDecodingError) -> Int {
             let slice = try take(2, field)
