@@ -92,11 +92,12 @@ public final class Coordinator: Sendable {
         var configuration = configuration
         // A log written by an earlier version keeps its genesis: without money rules (declared
         // stakes, no fee), without command proofs (optional then).
-        if let stored = try await store.genesis(), stored != configuration.genesis, configuration.adopting(storedGenesis: stored).genesis == stored {
+        if let stored = try await store.genesis(), stored != configuration.genesis,
+           case let adopted = configuration.adopting(storedGenesis: stored), adopted.genesis == stored {
             if (stored.faucet != nil) != configuration.devnetFaucet {
                 logger.notice("the faucet is a rule of this log's genesis: \(stored.faucet == nil ? "off" : "on"), whatever --devnet-faucet says")
             }
-            configuration = configuration.adopting(storedGenesis: stored)
+            configuration = adopted
             if stored.money == nil {
                 logger.notice("this log predates money rules: stakes stay declared, settlements pay no fee, faults slash nobody")
             }
