@@ -34,6 +34,7 @@ public struct OSGCommand: AsyncParsableCommand {
             TransferCommand.self,
             WithdrawCommand.self,
             DepositCommand.self,
+            GovernanceCommand.self,
             SharesCommand.self,
             ValuationsCommand.self,
             ProvidersCommand.self,

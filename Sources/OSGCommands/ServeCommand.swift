@@ -53,6 +53,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds between governance ticks and market clearings; 0 turns them off (default 5).")
     var clearInterval: Double?
 
+    @Option(name: .long, help: ArgumentHelp("A governance key (hex public key, repeatable): governance then needs a quorum of these keys' approvals (osg governance), and the coordinator's key keeps only ticks and clearings (fixed when the log is created; later changes are quorum rotations).", valueName: "hex-key"))
+    var governanceKey: [String] = []
+
+    @Option(name: .long, help: "How many governance keys must approve a governance command (default: a majority of --governance-key).")
+    var governanceQuorum: Int?
+
+    @Option(name: .long, help: ArgumentHelp("A participant whose own signed carbon series are accepted under governance keys (repeatable; 'coordinator' names this coordinator's key, which its --carbon feed needs).", valueName: "hex-key|coordinator"))
+    var carbonFeedKey: [String] = []
+
     @Option(name: .long, help: "Seconds of silence after which a node goes offline (fixed when the log is created; default 90).")
     var heartbeatTimeout: Int64 = 90
 
@@ -134,6 +143,20 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Run a devnet faucet: POST /v1/faucet (`osg faucet`) gives capped credits to any key. Never on a network with real money (keys are free). Also OSG_DEVNET_FAUCET=1.")
     var devnetFaucet = false
 
+    /// The governance rules of the flags, or `nil` without `--governance-key`.
+    func governanceRules(coordinatorID: String) throws -> GovernanceRules? {
+        guard !governanceKey.isEmpty else {
+            if governanceQuorum != nil || !carbonFeedKey.isEmpty {
+                throw CleanExit.failure("--governance-quorum and --carbon-feed-key need --governance-key")
+            }
+            return nil
+        }
+        let feeds = carbonFeedKey.map { $0 == "coordinator" ? coordinatorID : $0.lowercased() }
+        let rules = GovernanceRules(keys: governanceKey.map { $0.lowercased() }, quorum: governanceQuorum ?? governanceKey.count / 2 + 1, carbonFeeds: feeds)
+        if let problem = rules.problems.first { throw CleanExit.failure("--governance-key/--governance-quorum/--carbon-feed-key: \(problem)") }
+        return rules
+    }
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         func setting(_ flag: String?, _ name: String) -> String? { flag ?? environment[name].flatMap { $0.isEmpty ? nil : $0 } }
@@ -186,6 +209,10 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.devnetFaucet = devnetFaucet || environment["OSG_DEVNET_FAUCET"] == "1"
         configuration.heartbeatTimeoutSeconds = heartbeatTimeout
         configuration.moneyRules = try moneyRules()
+        configuration.governanceRules = try governanceRules(coordinatorID: configuration.governanceID)
+        if let rules = configuration.governanceRules, configuration.carbonFeed != nil, !rules.carbonFeeds.contains(configuration.governanceID) {
+            throw CleanExit.failure("--carbon records series as the coordinator's key, which governance keys do not allow: add --carbon-feed-key coordinator")
+        }
         if let text = setting(port.map(String.init), "OSG_PORT") {
             guard let value = Int(text), (0...65_535).contains(value) else { throw CleanExit.failure("--port must be 0-65535; got \(text)") }
             configuration.port = value

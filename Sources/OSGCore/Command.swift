@@ -73,6 +73,13 @@ public enum Command: Hashable, Sendable, Codable {
     case issueShares(nodeID: String, shares: Int64)
     /// A holder of a node's shares transfers `shares` of them to participant `to`.
     case transferShares(nodeID: String, to: String, shares: Int64)
+    /// A governance command approved by a quorum of the genesis's governance keys
+    /// (``GovernedCommand``), submitted by any participant: the command inside runs with
+    /// governance's authority (docs/TRANSPARENCY_LOG.md, "Governance by quorum").
+    indirect case governed(GovernedCommand)
+    /// Governance replaces its keys, quorum and carbon feeds; only inside ``governed(_:)``,
+    /// approved by a quorum of the keys in force.
+    case rotateGovernance(GovernanceRules)
 }
 
 /// One accepted command with its position, time and actor: the unit of the log.

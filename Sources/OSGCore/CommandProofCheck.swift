@@ -18,6 +18,12 @@ public struct CommandProofCheck: Sendable {
         public var sequence: UInt64
         public var message: String
         public var description: String { "entry \(sequence): \(code): \(message)" }
+
+        public init(code: String, sequence: UInt64, message: String) {
+            self.code = code
+            self.sequence = sequence
+            self.message = message
+        }
     }
 
     /// The log's statement (origin and genesis digest).
@@ -133,6 +139,8 @@ extension Command {
         case .settleWithdrawal: "settleWithdrawal"
         case .issueShares: "issueShares"
         case .transferShares: "transferShares"
+        case .governed: "governed"
+        case .rotateGovernance: "rotateGovernance"
         }
     }
 }

@@ -11,8 +11,8 @@ extension CoordinatorState {
     public static let maxCarbonSeriesHours = 87_600
 
     mutating func recordCarbonSeries(zone: String, firstHour: Int64, milligramsPerKWh values: [Int64], actor: String) -> [Event] {
-        guard actor == genesis.governanceID else {
-            return [.rejected(Rejection(.notGovernance, "only governance records carbon series"))]
+        guard mayRecordCarbon(actor) else {
+            return [.rejected(Rejection(.notGovernance, "only governance (or a carbon feed its rules name) records carbon series"))]
         }
         guard !zone.isEmpty, zone.utf8.count <= 64, zone.utf8.allSatisfy(IdentifierText.isVisibleASCII) else {
             return [.rejected(Rejection(.invalidCarbonSeries, "zone must be 1 to 64 printable ASCII characters without spaces, got '\(zone)'"))]

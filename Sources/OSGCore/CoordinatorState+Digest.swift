@@ -31,6 +31,8 @@ extension CoordinatorState {
         public var leaseEnergy: LeaseEnergyAccount.Canonical?
         /// Collateral, faults, withdrawals and money totals; left out under a genesis without money rules.
         public var money: MoneyBook.Canonical?
+        /// Governance's keys, quorum and counter; left out under a genesis without governance rules.
+        public var governance: GovernanceBook?
     }
 
     /// A participant's ledger account.
@@ -72,7 +74,8 @@ extension CoordinatorState {
             headReservation: headReservation,
             carbonSeries: carbonSeries.isEmpty ? nil : carbonSeries.values.sorted { $0.zone < $1.zone },
             leaseEnergy: leaseEnergy.isEmpty ? nil : leaseEnergy.canonical,
-            money: money?.canonical)
+            money: money?.canonical,
+            governance: governance)
     }
 
     /// SHA-256 (hex) of the canonical snapshot: equal states have equal digests, and a

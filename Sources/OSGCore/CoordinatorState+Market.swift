@@ -446,7 +446,7 @@ extension CoordinatorState {
             return finishLease(leaseID, reason: reason, exitCode: exitCode, outputs: outputs, at: time, faulty: [], losses: &losses)
         }
         // The faulty nodes: the reporting operator's own in the lease (governance: every node).
-        let faulty = Set(lease.allocations.map(\.nodeID).filter { actor == genesis.governanceID || nodes[$0]?.node.operatorID == actor })
+        let faulty = Set(lease.allocations.map(\.nodeID).filter { isGovernance(actor) || nodes[$0]?.node.operatorID == actor })
         var losses: [UInt64: UInt64] = [:]
         var events = finishLease(leaseID, reason: reason, exitCode: exitCode, at: time, faulty: faulty, losses: &losses)
         for nodeID in faulty.sorted() { events += slashForFault(of: nodeID, losses: &losses, at: time) }
@@ -455,7 +455,7 @@ extension CoordinatorState {
 
     /// Who may end a lease, and why.
     private func mayEnd(_ lease: Lease, reason: LeaseEndReason, actor: String) -> Bool {
-        if actor == genesis.governanceID { return true }
+        if isGovernance(actor) { return true }
         let operators = Set(lease.allocations.compactMap { nodes[$0.nodeID]?.node.operatorID })
         switch reason {
         case .cancelledByTenant: return orders[lease.orderID]?.tenantID == actor

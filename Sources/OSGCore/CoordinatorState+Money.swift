@@ -83,7 +83,7 @@ extension CoordinatorState {
     /// (``FaucetRules``) a participant to itself, at most the faucet's amount per request and
     /// only while its available balance stays within the faucet's cap.
     func depositRejection(to tenantID: String, amount: MicroCredits, actor: String) -> Rejection? {
-        if actor == genesis.governanceID { return nil }
+        if isGovernance(actor) { return nil }
         guard let faucet = genesis.faucet, actor == tenantID else {
             return Rejection(.notGovernance, genesis.faucet == nil
                 ? "only governance (an on-ramp) records deposits; this log has no faucet"

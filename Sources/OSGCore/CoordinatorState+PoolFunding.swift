@@ -60,7 +60,7 @@ extension CoordinatorState {
     // MARK: Commands
 
     mutating func fundPool(_ name: String, amount: MicroCredits, actor: String) -> [Event] {
-        guard actor == genesis.governanceID else {
+        guard isGovernance(actor) else {
             return [.rejected(Rejection(.notGovernance, "only governance funds set-aside pools"))]
         }
         guard pools[name] != nil else {

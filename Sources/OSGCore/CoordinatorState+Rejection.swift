@@ -14,6 +14,15 @@ extension CoordinatorState {
     /// checks it runs first pass (a governance command is checked only for its signer: the
     /// rest of its checks run when applied; a `tick` has none).
     public func rejection(of command: Command, actor: String, at time: Timestamp) -> Rejection? {
+        if governance != nil, actor == Self.governanceAuthority {
+            return Rejection(.notGovernance, "'\(Self.governanceAuthority)' acts only inside a governed command approved by a quorum")
+        }
+        return commandRejection(of: command, actor: actor, at: time)
+    }
+
+    /// ``rejection(of:actor:at:)`` without the check of the actor's name (a governed command's
+    /// approved command runs as governance).
+    private func commandRejection(of command: Command, actor: String, at time: Timestamp) -> Rejection? {
         switch command {
         case .registerNode(let node): registrationRejection(node, actor: actor)
         case .updateNodeAsk(let nodeID, let ask): askUpdateRejection(nodeID, ask: ask, actor: actor)
@@ -30,9 +39,9 @@ extension CoordinatorState {
         // Governance's commands from anyone else: the same refusal `apply` gives first.
         case .definePool: governanceOnly(actor, "only governance defines set-aside pools")
         case .grantSetAside: governanceOnly(actor, "only governance issues set-aside grants")
-        case .clear: governanceOnly(actor, "only the coordinator runs market clearings")
+        case .clear: actor == genesis.governanceID ? nil : Rejection(.notGovernance, "only the coordinator runs market clearings")
         case .deposit(let tenantID, let amount): depositRejection(to: tenantID, amount: amount, actor: actor)
-        case .recordCarbonSeries: governanceOnly(actor, "only governance records carbon series")
+        case .recordCarbonSeries: mayRecordCarbon(actor) ? nil : Rejection(.notGovernance, "only governance (or a carbon feed its rules name) records carbon series")
         case .fundPool: governanceOnly(actor, "only governance funds set-aside pools")
         case .transferCredits(let recipient, let amount): creditTransferRejection(to: recipient, amount: amount, actor: actor)
         case .requestWithdrawal(let amount, let reference): withdrawalRequestRejection(amount: amount, reference: reference, actor: actor)
@@ -40,6 +49,9 @@ extension CoordinatorState {
         case .issueShares(let nodeID, let shares): shareIssueRejection(nodeID: nodeID, shares: shares, actor: actor)
         case .transferShares(let nodeID, let recipient, let shares):
             shareTransferRejection(nodeID: nodeID, to: recipient, shares: shares, actor: actor)
+        case .governed(let governed):
+            governedRejection(governed) ?? commandRejection(of: governed.command, actor: Self.governanceAuthority, at: time)
+        case .rotateGovernance(let rules): rotationRejection(rules, actor: actor)
         case .tick: nil
         }
     }
@@ -53,8 +65,8 @@ extension Result where Failure == Rejection {
 }
 
 extension CoordinatorState {
-    /// `notGovernance` unless `actor` is the genesis's governance key.
+    /// `notGovernance` unless `actor` holds governance's authority.
     fileprivate func governanceOnly(_ actor: String, _ message: String) -> Rejection? {
-        actor == genesis.governanceID ? nil : Rejection(.notGovernance, message)
+        isGovernance(actor) ? nil : Rejection(.notGovernance, message)
     }
 }

@@ -75,7 +75,7 @@ extension CoordinatorState {
     }
 
     func withdrawalSettlementRejection(_ withdrawalID: String, actor: String) -> Rejection? {
-        guard actor == genesis.governanceID else {
+        guard isGovernance(actor) else {
             return Rejection(.notGovernance, "only governance posts or voids withdrawals, as it pays them out")
         }
         guard let withdrawal = money?.withdrawals[withdrawalID] else {

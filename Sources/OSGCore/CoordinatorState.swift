@@ -54,6 +54,9 @@ public struct CoordinatorState: Sendable, Codable {
     /// Collateral, faults, withdrawals and money totals; `nil` under a genesis without
     /// ``MoneyRules`` (see `CoordinatorState+Collateral`, `CoordinatorState+Transfers`).
     public internal(set) var money: MoneyBook?
+    /// The governance keys, quorum and counter in force; `nil` under a genesis without
+    /// ``GovernanceRules`` (see `CoordinatorState+Governance`).
+    public internal(set) var governance: GovernanceBook?
     /// Sums over the running leases, kept as they start and end (derived; not in the digest).
     @DerivedCache var runningTotals = RunningLeaseTotals()
     /// The keys of `nodes`, sorted (`<`), kept as nodes register and are withdrawn (derived; not in the digest).
@@ -75,6 +78,7 @@ public struct CoordinatorState: Sendable, Codable {
     public init(genesis: Genesis) {
         self.genesis = genesis
         money = genesis.money == nil ? nil : MoneyBook()
+        governance = genesis.governance.map { GovernanceBook(rules: $0) }
         let results = ledger.apply(Self.genesisLedgerOperations)
         precondition(results.allSatisfy(\.isApplied), "the genesis accounts are created in an empty ledger")
     }
@@ -115,13 +119,15 @@ public struct CoordinatorState: Sendable, Codable {
         precondition(accepts(entry), "log entry \(entry.sequence) out of order or back in time")
         nextSequence += 1
         lastTime = entry.time
-        let events = perform(entry.command, actor: entry.actor, at: entry.time, sequence: entry.sequence)
+        let events = governance != nil && entry.actor == Self.governanceAuthority
+            ? [.rejected(Rejection(.notGovernance, "'\(Self.governanceAuthority)' acts only inside a governed command approved by a quorum"))]
+            : perform(entry.command, actor: entry.actor, at: entry.time, sequence: entry.sequence)
         checkMoneyConservation()
         assertInvariants()
         return events
     }
 
-    private mutating func perform(_ command: Command, actor: String, at time: Timestamp, sequence: UInt64) -> [Event] {
+    mutating func perform(_ command: Command, actor: String, at time: Timestamp, sequence: UInt64) -> [Event] {
         switch command {
         case .registerNode(let node): registerNode(node, actor: actor, at: time)
         case .updateNodeAsk(let nodeID, let ask): updateNodeAsk(nodeID, ask: ask, actor: actor)
@@ -149,6 +155,8 @@ public struct CoordinatorState: Sendable, Codable {
         case .settleWithdrawal(let withdrawalID, let paid): settleWithdrawal(withdrawalID, paid: paid, actor: actor, at: time)
         case .issueShares(let nodeID, let shares): issueShares(nodeID: nodeID, shares: shares, actor: actor)
         case .transferShares(let nodeID, let recipient, let shares): transferShares(nodeID: nodeID, to: recipient, shares: shares, actor: actor)
+        case .governed(let governed): self.governed(governed, actor: actor, at: time, sequence: sequence)
+        case .rotateGovernance(let rules): rotateGovernance(rules, actor: actor)
         }
     }
 
@@ -326,7 +334,7 @@ public struct CoordinatorState: Sendable, Codable {
     // MARK: Set-asides
 
     private mutating func definePool(_ pool: SetAsidePool, actor: String) -> [Event] {
-        guard actor == genesis.governanceID else {
+        guard isGovernance(actor) else {
             return [.rejected(Rejection(.notGovernance, "only governance defines set-aside pools"))]
         }
         let othersPPM = pools.values.filter { $0.name != pool.name }.reduce(0) { $0 + $1.sharePPM }
@@ -347,7 +355,7 @@ public struct CoordinatorState: Sendable, Codable {
     }
 
     private mutating func grantSetAside(_ grant: SetAsideGrant, actor: String, at time: Timestamp) -> [Event] {
-        guard actor == genesis.governanceID else {
+        guard isGovernance(actor) else {
             return [.rejected(Rejection(.notGovernance, "only governance issues set-aside grants"))]
         }
         guard pools[grant.pool] != nil else {

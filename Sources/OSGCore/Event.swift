@@ -49,6 +49,11 @@ public enum Event: Hashable, Sendable, Codable {
     case withdrawalSettled(withdrawalID: String, paid: Bool)
     case sharesIssued(nodeID: String, shares: Int64)
     case sharesTransferred(nodeID: String, from: String, to: String, shares: Int64)
+    /// A quorum of governance keys approved `command` (its name) at governance counter
+    /// `counter`; the command's own events follow.
+    case governanceApproved(counter: UInt64, command: String)
+    /// Governance now has `keys` keys, `quorum` of which approve its commands.
+    case governanceRotated(keys: Int, quorum: Int)
 }
 
 /// Why a command was refused: a stable code and a message naming what to fix.
@@ -101,4 +106,14 @@ public enum RejectionCode: String, Hashable, Sendable, Codable, CaseIterable {
     case insufficientShares = "insufficient_shares"
     /// A devnet faucet deposit that would take its requester beyond the faucet's balance cap.
     case faucetCap = "faucet_cap"
+    /// A governed command whose approvals fall short of the quorum (unknown keys, a key twice,
+    /// signatures that do not verify).
+    case governanceQuorumShort = "governance_quorum_short"
+    /// A governed command approved for another governance counter than the log's (replayed,
+    /// or overtaken by another governance command).
+    case staleGovernanceCounter = "stale_governance_counter"
+    /// A governed command whose approved command is not one governance issues.
+    case notGovernable = "not_governable"
+    /// A rotation to invalid governance rules (keys, quorum, carbon feeds).
+    case invalidGovernance = "invalid_governance"
 }

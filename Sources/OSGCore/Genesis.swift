@@ -3,7 +3,8 @@ import OSGDomain
 /// The fixed parameters a coordinator's log starts from; part of the log's header, so a
 /// replay uses the very same rules.
 public struct Genesis: Hashable, Sendable, Codable {
-    /// The participant allowed to define pools and issue set-aside grants.
+    /// The coordinator's key: it runs ticks and clearings, and where the genesis has no
+    /// ``governance`` rules it also governs alone (pools, grants, deposits, carbon data).
     public var governanceID: String
     /// A node that has not sent a heartbeat for this long goes offline.
     public var heartbeatTimeoutSeconds: Int64
@@ -20,13 +21,17 @@ public struct Genesis: Hashable, Sendable, Codable {
     /// A devnet's faucet (``FaucetRules``): a participant may deposit credits to itself, within
     /// its limits. `nil` (every real network): deposits are governance's alone.
     public var faucet: FaucetRules?
+    /// Governance by quorum (``GovernanceRules``): the keys that govern and how many must
+    /// approve. `nil` (logs written before it, and networks that keep one key): the
+    /// `governanceID` key governs alone.
+    public var governance: GovernanceRules?
 
     /// The default preemption notice: two minutes.
     public static let defaultPreemptionNoticeSeconds: Int64 = 120
 
     public init(governanceID: String, heartbeatTimeoutSeconds: Int64 = 90,
                 preemptionNoticeSeconds: Int64 = Genesis.defaultPreemptionNoticeSeconds, money: MoneyRules? = nil,
-                signedCommands: SignedCommandRules? = nil, faucet: FaucetRules? = nil) {
+                signedCommands: SignedCommandRules? = nil, faucet: FaucetRules? = nil, governance: GovernanceRules? = nil) {
         precondition(heartbeatTimeoutSeconds > 0, "heartbeat timeout must be positive")
         precondition(preemptionNoticeSeconds >= 0, "the preemption notice is never negative")
         self.governanceID = governanceID
@@ -35,10 +40,11 @@ public struct Genesis: Hashable, Sendable, Codable {
         self.money = money
         self.signedCommands = signedCommands
         self.faucet = faucet
+        self.governance = governance
     }
 
     enum CodingKeys: String, CodingKey {
-        case governanceID, heartbeatTimeoutSeconds, preemptionNoticeSeconds, money, signedCommands, faucet
+        case governanceID, heartbeatTimeoutSeconds, preemptionNoticeSeconds, money, signedCommands, faucet, governance
     }
 
     /// Logs written before the notice existed have no such field: they get the default.
@@ -51,6 +57,7 @@ public struct Genesis: Hashable, Sendable, Codable {
         money = try container.decodeIfPresent(MoneyRules.self, forKey: .money)
         signedCommands = try container.decodeIfPresent(SignedCommandRules.self, forKey: .signedCommands)
         faucet = try container.decodeIfPresent(FaucetRules.self, forKey: .faucet)
+        governance = try container.decodeIfPresent(GovernanceRules.self, forKey: .governance)
         if let signedCommands, signedCommands.windowSeconds <= 0 {
             throw DecodingError.dataCorruptedError(forKey: .signedCommands, in: container, debugDescription: "genesis: the signature window must be positive")
         }
@@ -79,6 +86,7 @@ public struct Genesis: Hashable, Sendable, Codable {
         try container.encodeIfPresent(money, forKey: .money)
         try container.encodeIfPresent(signedCommands, forKey: .signedCommands)
         try container.encodeIfPresent(faucet, forKey: .faucet)
+        try container.encodeIfPresent(governance, forKey: .governance)
     }
 }
 

@@ -28,7 +28,7 @@ enum LeafCodec {
         case registerNode = 1, updateNodeAsk, withdrawNode, heartbeat, submitJob, cancelJob,
              definePool, grantSetAside, tick, clear, endLease, lockUp, deposit, recordCarbonSeries,
              reportBenchmark, reportUsage, fundPool, transferCredits, requestWithdrawal, settleWithdrawal,
-             issueShares, transferShares
+             issueShares, transferShares, governed, rotateGovernance
     }
 
     /// Trailing field numbers (see the type's documentation), per command.
@@ -95,6 +95,24 @@ enum LeafCodec {
         Array(write(LogEntry(sequence: 0, time: Timestamp(secondsSinceEpoch: 0), actor: actor, command: command)).bytes.dropFirst(headerByteCount))
     }
 
+    /// `u8 tag ‖ fields` of `command`: what governance keys approve (``GovernanceStatement``).
+    static func commandBytes(_ command: Command) -> [UInt8] {
+        var writer = Writer()
+        writeCommand(command, to: &writer)
+        return writer.bytes
+    }
+
+    /// The command whose `u8 tag ‖ fields` are `bytes`, all of them.
+    static func command(fromBytes bytes: [UInt8]) throws(LeafDecodingError) -> Command {
+        var reader = Reader(bytes: bytes)
+        let command = try readCommand(&reader)
+        guard reader.offset == bytes.count else {
+            throw LeafDecodingError(description: "\(bytes.count - reader.offset) bytes after the end of the command")
+        }
+        assert(commandBytes(command) == bytes, "a decoded command re-encodes to itself")
+        return command
+    }
+
     private static func write(_ entry: LogEntry) -> Writer {
         var writer = Writer()
         writer.bytes.reserveCapacity(entry.proof == nil ? 96 : 224)
@@ -108,7 +126,14 @@ enum LeafCodec {
             writer.bytes += proof.signature
         }
         writer.string(entry.actor)
-        switch entry.command {
+        writeCommand(entry.command, to: &writer)
+        return writer
+    }
+
+    /// `u8 tag ‖ fields` of `command` (a governed command's approved command follows its
+    /// approvals this way).
+    private static func writeCommand(_ command: Command, to writer: inout Writer) {
+        switch command {
         case .registerNode(let node):
             writer.u8(Tag.registerNode.rawValue)
             writer.node(node)
@@ -256,8 +281,22 @@ enum LeafCodec {
             writer.string(nodeID)
             writer.string(recipient)
             writer.i64(shares)
+        case .governed(let governed):
+            writer.u8(Tag.governed.rawValue)
+            writer.u64(governed.counter)
+            writer.u16(governed.approvals.count)
+            for approval in governed.approvals {
+                writer.bytes += approval.key
+                writer.bytes += approval.signature
+            }
+            // The approved command is the last field: its own trailing fields end the entry.
+            writeCommand(governed.command, to: &writer)
+        case .rotateGovernance(let rules):
+            writer.u8(Tag.rotateGovernance.rawValue)
+            writer.strings(rules.keys)
+            writer.i64(Int64(rules.quorum))
+            writer.strings(rules.carbonFeeds)
         }
-        return writer
     }
 
     // MARK: Decoding
@@ -293,9 +332,27 @@ enum LeafCodec {
         var proof: CommandProof?
         if format == provenFormatVersion { proof = try reader.proof() }
         let actor = try reader.string("actor")
+        let command = try readCommand(&reader)
+        guard reader.offset == array.count else {
+            throw LeafDecodingError(description: "\(array.count - reader.offset) bytes after the end of the entry")
+        }
+        let entry = LogEntry(sequence: sequence, time: time, actor: actor, command: command, proof: proof)
+        // Canonical by construction: every field is read back exactly as written (strict flags,
+        // known enumeration and model names, UTF-8 kept byte for byte, no trailing bytes), so
+        // re-encoding gives the input. Checked in debug builds and by the tests.
+        assert(encode(entry) == array, "a decoded leaf re-encodes to itself")
+        return entry
+    }
+
+    /// Reads `u8 tag ‖ fields`: one command (`approved`: the command a governed command
+    /// carries, which may not be governed itself).
+    private static func readCommand(_ reader: inout Reader, approved: Bool = false) throws(LeafDecodingError) -> Command {
         let tagByte = try reader.u8("command tag")
         guard let tag = Tag(rawValue: tagByte) else {
             throw LeafDecodingError(description: "byte \(reader.offset - 1): unknown command tag \(tagByte)")
+        }
+        if approved, tag == .governed {
+            throw LeafDecodingError(description: "byte \(reader.offset - 1): a governed command cannot hold another governed command")
         }
         let command: Command
         switch tag {
@@ -436,16 +493,26 @@ enum LeafCodec {
             command = .issueShares(nodeID: try reader.string("nodeID"), shares: try reader.i64("shares"))
         case .transferShares:
             command = .transferShares(nodeID: try reader.string("nodeID"), to: try reader.string("to"), shares: try reader.i64("shares"))
+        case .governed:
+            let counter = try reader.u64("governance counter")
+            let count = try reader.u16("approvals")
+            var approvals: [GovernanceApproval] = []
+            for _ in 0..<count {
+                approvals.append(GovernanceApproval(key: try reader.raw(CommandProof.keyByteCount, "approval key"),
+                                                    signature: try reader.raw(CommandProof.signatureByteCount, "approval signature")))
+            }
+            let approved = try readCommand(&reader, approved: true)
+            command = .governed(GovernedCommand(counter: counter, command: approved, approvals: approvals))
+        case .rotateGovernance:
+            let keys = try reader.strings("governance keys")
+            let quorum = try reader.int("quorum")
+            let feeds = try reader.strings("carbon feeds")
+            guard keys == keys.sorted(), feeds == feeds.sorted() else {
+                throw LeafDecodingError(description: "governance keys and carbon feeds are written sorted")
+            }
+            command = .rotateGovernance(GovernanceRules(keys: keys, quorum: quorum, carbonFeeds: feeds))
         }
-        guard reader.offset == array.count else {
-            throw LeafDecodingError(description: "\(array.count - reader.offset) bytes after the end of the entry")
-        }
-        let entry = LogEntry(sequence: sequence, time: time, actor: actor, command: command, proof: proof)
-        // Canonical by construction: every field is read back exactly as written (strict flags,
-        // known enumeration and model names, UTF-8 kept byte for byte, no trailing bytes), so
-        // re-encoding gives the input. Checked in debug builds and by the tests.
-        assert(encode(entry) == array, "a decoded leaf re-encodes to itself")
-        return entry
+        return command
     }
 
     // MARK: Writer and reader

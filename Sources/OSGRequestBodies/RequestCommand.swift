@@ -150,6 +150,7 @@ public enum RequestCommand {
         case ("POST", 1, "transfers"): return decode(TransferRequestBody.self)?.command
         case ("POST", 1, "deposits"): return decode(DepositRequestBody.self)?.command
         case ("POST", 1, "withdrawals"): return decode(WithdrawalRequestBody.self)?.command
+        case ("POST", 1, "governance"): return decode(GovernedCommandBody.self)?.governed
         case ("POST", 3, "withdrawals") where segments[2] == "settlement":
             return decode(WithdrawalSettlementBody.self)?.command(withdrawalID: segments[1])
         default: return nil

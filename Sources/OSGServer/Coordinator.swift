@@ -197,6 +197,7 @@ public final class Coordinator: Sendable {
         addBlobRoutes(to: router)
         addSecretRoutes(to: router)
         addShareRoutes(to: router)
+        addGovernanceRoutes(to: router)
         addCarbonRoutes(to: router)
         addPublicRoutes(to: router)
         addLogRoutes(to: router)

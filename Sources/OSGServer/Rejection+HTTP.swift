@@ -7,12 +7,13 @@ extension APIError {
     /// logged there), or at the door, before anything was logged (`sequence` `nil`).
     init(rejection: Rejection, sequence: UInt64?) {
         let status: HTTPResponse.Status = switch rejection.code {
-        case .notOwner, .notGovernance, .notAllowedToEnd: .forbidden
+        case .notOwner, .notGovernance, .notAllowedToEnd, .governanceQuorumShort: .forbidden
         case .unknownNode, .unknownOrder, .unknownPool, .unknownLease, .unknownWithdrawal: .notFound
-        case .duplicateNode, .orderAlreadyFinal, .leaseAlreadyEnded, .withdrawalAlreadySettled, .notEnabled, .sharesAlreadyIssued: .conflict
+        case .duplicateNode, .orderAlreadyFinal, .leaseAlreadyEnded, .withdrawalAlreadySettled, .notEnabled, .sharesAlreadyIssued, .staleGovernanceCounter: .conflict
         case .insufficientFunds: HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required")
         case .invalidSpec, .invalidNode, .invalidPool, .invalidAmount, .invalidLockup, .invalidCarbonSeries, .noEligibleGrant,
-             .invalidBenchmark, .invalidUsage, .ceilingBelowPrice, .invalidExitCode, .invalidOutputs, .unknownAccount, .sameAccount, .insufficientShares, .invalidReference, .faucetCap: .unprocessableContent
+             .invalidBenchmark, .invalidUsage, .ceilingBelowPrice, .invalidExitCode, .invalidOutputs, .unknownAccount, .sameAccount, .insufficientShares, .invalidReference, .faucetCap,
+             .notGovernable, .invalidGovernance: .unprocessableContent
         }
         let note = sequence.map { " (refusal logged at sequence \($0))" } ?? " (refused before logging; nothing was recorded)"
         self.init(status, rejection.code.rawValue, rejection.message + note)

@@ -115,13 +115,19 @@ public struct ServerConfiguration: Sendable {
     /// command proofs keeps its genesis, and proofs are then optional.
     public var signedCommands = true
 
+    /// Governance by quorum of a new log (``GovernanceRules``; `osg serve --governance-key`,
+    /// `--governance-quorum`, `--carbon-feed-key`); `nil`: the coordinator's key governs alone.
+    /// A stored log keeps the rules of its genesis (later changes are quorum rotations).
+    public var governanceRules: GovernanceRules?
+
     /// The rules the command log starts with (fixed when the log is created): the faucet is
     /// one of them on a devnet (``devnetFaucet``), so an audit sees its limits.
     public var genesis: Genesis {
         Genesis(governanceID: governanceID, heartbeatTimeoutSeconds: heartbeatTimeoutSeconds,
                 preemptionNoticeSeconds: preemptionNoticeSeconds, money: moneyRules,
                 signedCommands: signedCommands ? SignedCommandRules(windowSeconds: signatureWindowSeconds) : nil,
-                faucet: devnetFaucet ? FaucetRules(maxPerRequest: faucetMaxPerRequest, balanceCap: faucetBalanceCap) : nil)
+                faucet: devnetFaucet ? FaucetRules(maxPerRequest: faucetMaxPerRequest, balanceCap: faucetBalanceCap) : nil,
+                governance: governanceRules)
     }
 
     /// This configuration for an existing log whose genesis is `stored`: the log keeps its
@@ -132,6 +138,7 @@ public struct ServerConfiguration: Sendable {
     public func adopting(storedGenesis stored: Genesis?) -> ServerConfiguration {
         guard let stored, stored != genesis else { return self }
         var sameFaucet = self
+        sameFaucet.governanceRules = stored.governance
         sameFaucet.devnetFaucet = stored.faucet != nil
         if let faucet = stored.faucet {
             sameFaucet.faucetMaxPerRequest = faucet.maxPerRequest

@@ -312,6 +312,8 @@ extension Event {
         case .withdrawalSettled: "withdrawal_settled"
         case .sharesIssued: "shares_issued"
         case .sharesTransferred: "shares_transferred"
+        case .governanceApproved: "governance_approved"
+        case .governanceRotated: "governance_rotated"
         }
     }
 }

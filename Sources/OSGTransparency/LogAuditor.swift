@@ -155,6 +155,11 @@ public struct LogAuditor<Source: LogSource>: Sendable {
                 orderProblem = problem
                 break
             }
+            // A governance command counts only with a quorum's approvals, for this counter.
+            if let rejection = state.approvalProblem(of: entry.command) {
+                orderProblem = CommandProofCheck.Problem(code: rejection.code.rawValue, sequence: entry.sequence, message: rejection.message)
+                break
+            }
             if entry.proof != nil { report.entriesWithProofs += 1 }
             _ = state.apply(entry)
             report.entriesReplayed += 1

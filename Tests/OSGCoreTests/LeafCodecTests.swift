@@ -60,6 +60,13 @@ struct LeafCodecTests {
         .settleWithdrawal(withdrawalID: "withdrawal-4", paid: false),
         .issueShares(nodeID: "n1", shares: 1_000),
         .transferShares(nodeID: "n1", to: "t-2", shares: 10),
+        // Governance by quorum: the approved command (with its own trailing fields) ends the entry.
+        .governed(GovernedCommand(
+            counter: 3, command: .definePool(SetAsidePool(name: "students", sharePPM: 100_000, pricePerGPUHour: MicroCredits(500_000), ceilingPerGPUHour: MicroCredits(3_000_000))),
+            approvals: [GovernanceApproval(key: Array(repeating: 0x11, count: 32), signature: Array(repeating: 0x22, count: 64)),
+                        GovernanceApproval(key: Array(repeating: 0x33, count: 32), signature: Array(repeating: 0x44, count: 64))])),
+        .governed(GovernedCommand(counter: 0, command: .endLease(leaseID: "lease-9-0", reason: .nodeFault, exitCode: 1), approvals: [])),
+        .rotateGovernance(GovernanceRules(keys: ["k-b", "k-a"], quorum: 2, carbonFeeds: ["feed"])),
     ]
 
     /// A spec with every data field: inputs, outputs and sealed contents.
@@ -135,10 +142,10 @@ struct LeafCodecTests {
         }
         // The tag follows format (1), sequence (8), time (8) and the actor (2 + 7 bytes).
         let tags = Set(computed.map { Hex.decode($0)![1 + 8 + 8 + 2 + 7] })
-        #expect(tags == Set(1...22), "tags covered: \(tags.sorted())")
+        #expect(tags == Set(1...24), "tags covered: \(tags.sorted())")
         var next = LogEntry(sequence: 1, time: t0, actor: "a", command: .tick).leafBytes
-        next[next.count - 1] = 23
-        #expect(throws: LeafDecodingError.self, "tag 23 decodes: a new command needs its known answer here") { try LogEntry(leafBytes: next) }
+        next[next.count - 1] = 25
+        #expect(throws: LeafDecodingError.self, "tag 25 decodes: a new command needs its known answer here") { try LogEntry(leafBytes: next) }
     }
 
     @Test("a leaf without trailing fields keeps its bytes: the fields' defaults are written as nothing")
