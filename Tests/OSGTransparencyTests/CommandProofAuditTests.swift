@@ -14,9 +14,12 @@ struct SignedLogFixture {
     let governance = try! Curve25519.Signing.PrivateKey(rawRepresentation: [UInt8](repeating: 1, count: 32))
     let operatorKey = try! Curve25519.Signing.PrivateKey(rawRepresentation: [UInt8](repeating: 2, count: 32))
     let tenantKey = try! Curve25519.Signing.PrivateKey(rawRepresentation: [UInt8](repeating: 3, count: 32))
+    /// Governance keys of the log, if it has any (governance by quorum).
+    var governanceRules: GovernanceRules? = nil
     var genesis: Genesis {
         Genesis(governanceID: Self.id(governance), heartbeatTimeoutSeconds: 90, signedCommands: SignedCommandRules(windowSeconds: Self.window),
-                faucet: FaucetRules(maxPerRequest: MicroCredits(1_000 * MicroCredits.perCredit), balanceCap: MicroCredits(10_000 * MicroCredits.perCredit)))
+                faucet: FaucetRules(maxPerRequest: MicroCredits(1_000 * MicroCredits.perCredit), balanceCap: MicroCredits(10_000 * MicroCredits.perCredit)),
+                governance: governanceRules)
     }
     var statement: CommandStatement { CommandStatement(origin: testOrigin, genesis: genesis) }
     static let start: Int64 = 1_795_000_000
@@ -208,5 +211,47 @@ struct SignedWorkloadAuditTests {
         // The same seed unsigned: the workload of before, without proofs.
         var unsigned = CommandLogWorkload(seed: seed, operators: 4, nodesPerOperator: 3, tenants: 10)
         #expect(unsigned.entries(count: 1_500).allSatisfy { $0.proof == nil } && unsigned.logGenesis == CommandLogWorkload.genesis)
+    }
+}
+
+@Suite("osg audit re-verifies every governance decision: a command no quorum approved is named")
+struct GovernanceAuditTests {
+    static let members = (4...6).map { try! Curve25519.Signing.PrivateKey(rawRepresentation: [UInt8](repeating: UInt8($0), count: 32)) }
+    let fixture = SignedLogFixture(governanceRules: GovernanceRules(keys: Self.members.map(SignedLogFixture.id), quorum: 2))
+    static let pool = SetAsidePool(name: "students", sharePPM: 100_000, pricePerGPUHour: MicroCredits(500_000))
+
+    /// The honest entries, then `governed` submitted (signed) by the tenant at the end.
+    func entries(_ governed: [GovernedCommand]) throws -> [LogEntry] {
+        var entries = try fixture.honestEntries()
+        for command in governed {
+            entries.append(try fixture.signed(UInt64(entries.count), .governed(command), by: fixture.tenantKey,
+                                              at: SignedLogFixture.start + 40 + Int64(entries.count)))
+        }
+        return entries
+    }
+
+    func approved(_ command: Command, counter: UInt64, by members: [Int]) throws -> GovernedCommand {
+        let statement = GovernanceStatement(genesis: fixture.genesis)
+        return GovernedCommand(counter: counter, command: command,
+                               approvals: try members.map { try statement.approve(counter: counter, command: command, with: Self.members[$0]) })
+    }
+
+    @Test("a quorum-approved command verifies")
+    func honest() async throws {
+        let report = try await fixture.audit(try entries([try approved(.definePool(Self.pool), counter: 0, by: [0, 2])]))
+        #expect(report.verdict == .verified, "\(report.code): \(report.reason)")
+    }
+
+    @Test("one approval short: governance_quorum_short, with the entry's sequence")
+    func oneShort() async throws {
+        let report = try await fixture.audit(try entries([try approved(.definePool(Self.pool), counter: 0, by: [1])]))
+        #expect(report.code == "governance_quorum_short" && report.reason.contains("entry 7"), "\(report.code): \(report.reason)")
+    }
+
+    @Test("approvals logged twice: stale_governance_counter")
+    func replayed() async throws {
+        let command = try approved(.deposit(tenantID: SignedLogFixture.id(fixture.tenantKey), amount: MicroCredits(5)), counter: 0, by: [0, 1])
+        let report = try await fixture.audit(try entries([command, command]))
+        #expect(report.code == "stale_governance_counter" && report.reason.contains("entry 8"), "\(report.code): \(report.reason)")
     }
 }
