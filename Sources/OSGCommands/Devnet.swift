@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import OSGAgent
+import OSGCore
 import OSGDomain
 import OSGLog
 import OSGServer
@@ -86,6 +87,7 @@ final class Devnet: Sendable {
         let governanceKey = try KeyFile.readOrCreate(at: layout.coordinatorKey.path)
         let tenantKey = try KeyFile.readOrCreate(at: layout.tenantKey.path)
         let newcomerKey = try KeyFile.readOrCreate(at: layout.newcomerKey.path)
+        let quorumKey = try KeyFile.readOrCreate(at: layout.governanceKey.path)
 
         var configuration = ServerConfiguration(governanceKey: governanceKey.privateKey)
         configuration.dataDirectory = layout.coordinatorData.path
@@ -96,6 +98,9 @@ final class Devnet: Sendable {
         configuration.heartbeatTimeoutSeconds = heartbeatTimeoutSeconds
         configuration.moneyRules = .devnet
         configuration.carbonFeed = CarbonReplayFeed(atlas: try SimInputFiles.bundledAtlas())
+        // Governance by quorum, 1 of 1, with a key of its own: the coordinator's key keeps ticks,
+        // clearings and its carbon feed (a devnet that predates this keeps its genesis).
+        configuration.governanceRules = GovernanceRules(keys: [quorumKey.identity.id], quorum: 1, carbonFeeds: [configuration.governanceID])
         // A witness cosigns every checkpoint and audits the published log; the dashboard shows
         // what it found.
         let logKey = try NoteSignerKey(name: configuration.logOrigin, seed: Array(governanceKey.privateKey.rawRepresentation)).verifierKey
@@ -112,9 +117,10 @@ final class Devnet: Sendable {
 
         var agents: [RunningAgent] = []
         do {
-            let governance = CoordinatorClient(baseURL: coordinator.url, key: governanceKey.privateKey)
-            let tenant = governance.signing(with: tenantKey.privateKey)
-            let newcomer = governance.signing(with: newcomerKey.privateKey)
+            let coordinatorClient = CoordinatorClient(baseURL: coordinator.url, key: governanceKey.privateKey)
+            let governance = GovernanceSender(client: coordinatorClient, approvers: [quorumKey.privateKey])
+            let tenant = coordinatorClient.signing(with: tenantKey.privateKey)
+            let newcomer = coordinatorClient.signing(with: newcomerKey.privateKey)
             try await DevnetBootstrap(governance: governance, tenant: tenant, newcomer: newcomer).run(now: WallClock.now())
             for (index, node) in options.nodes.enumerated() {
                 try await fundStake(of: node, in: layout, coordinator: coordinator.url, governance: governance)
@@ -155,7 +161,7 @@ final class Devnet: Sendable {
     /// lock the node's stake as collateral, unless the node is registered already (a resumed
     /// devnet) or the operator has them.
     private static func fundStake(of node: DevnetNode, in layout: DevnetLayout, coordinator: String,
-                                  governance: CoordinatorClient) async throws {
+                                  governance: GovernanceSender) async throws {
         let folder = layout.agentFolder(node.id)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o711])
         let operatorID = try KeyFile.readOrCreate(at: folder.appendingPathComponent("operator.key").path).identity.id

@@ -6,7 +6,7 @@ import OSGDomain
 /// newcomers, funded; the newcomer's grant in it; credits for the demo tenant and the newcomer
 /// from the devnet faucet.
 struct DevnetBootstrap: Sendable {
-    var governance: CoordinatorClient
+    var governance: GovernanceSender
     var tenant: CoordinatorClient
     var newcomer: CoordinatorClient
 
@@ -26,7 +26,7 @@ struct DevnetBootstrap: Sendable {
 
     /// Runs every step that is not done; `now` dates the grant (a year from it).
     func run(now: Timestamp) async throws {
-        let pools = try await json(governance.send(.GET, "/v1/set-asides", signed: false), "reading the set-aside pools")
+        let pools = try await json(governance.client.send(.GET, "/v1/set-asides", signed: false), "reading the set-aside pools")
         let existing = (pools["pools"] as? [[String: Any]] ?? []).first { $0["name"] as? String == Self.pool }
         if existing == nil {
             _ = try await json(

@@ -44,6 +44,7 @@ struct DevnetGuide {
         lines += [
             "  tenant       \(tenantID.prefix(16))…  key \(tenantKey), credits from the devnet faucet",
             "  newcomer     \(newcomerID.prefix(16))…  key \(newcomerKey), \(DevnetBootstrap.newcomerGrantGPUHours) GPU-hours in the set-aside pool \(DevnetBootstrap.pool)",
+            "  governance   key \(folder)/keys/governance.key, a quorum of 1 (`\(osg) governance` shows who governs; propose, sign, submit)",
             "  carbon       the package's hourly grid series (BR, ES, NO, US-CAL-CISO, 2022), replayed on the clock",
             "  demo jobs    \(demoIntervalSeconds.map { "one every \(Self.seconds($0)) s, each kind in turn" } ?? "off (add --demo for a stream of sample jobs)")",
             "  logs         \(folder)/devnet.log",

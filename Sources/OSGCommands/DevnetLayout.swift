@@ -27,6 +27,8 @@ struct DevnetLayout: Sendable {
     var keys: URL { root.appendingPathComponent("keys") }
     var helloSpec: URL { root.appendingPathComponent("hello.yaml") }
     var tenantKey: URL { keys.appendingPathComponent("tenant.key") }
+    /// The devnet's governance key: one key, quorum 1, apart from the coordinator's.
+    var governanceKey: URL { keys.appendingPathComponent("governance.key") }
     var newcomerKey: URL { keys.appendingPathComponent("newcomer.key") }
     /// The devnet's witness: its key and what it cosigned and audited.
     var witness: URL { root.appendingPathComponent("witness") }

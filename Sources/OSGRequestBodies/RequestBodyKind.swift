@@ -23,6 +23,7 @@ public enum RequestBodyKind: String, CaseIterable, Sendable {
     case deposit = "POST /v1/deposits"
     case withdrawal = "POST /v1/withdrawals"
     case withdrawalSettlement = "POST /v1/withdrawals/{id}/settlement"
+    case governance = "POST /v1/governance"
 
     /// A body this route accepts (docs/API.md has the fields), as the seed of its fuzz target
     /// and the baseline of tests that spoil one field at a time.
@@ -62,6 +63,10 @@ public enum RequestBodyKind: String, CaseIterable, Sendable {
         case .deposit: return #"{"tenant": "\#(tenant)", "amount": "1000"}"#
         case .withdrawal: return #"{"amount": "40", "reference": "IBAN DE00 1234"}"#
         case .withdrawalSettlement: return #"{"paid": true}"#
+        case .governance:
+            // definePool(students, 10 %, 0.50), approved by one key.
+            let command = "07" + "0008" + "73747564656e7473" + "00000000000186a0" + "000000000007a120"
+            return #"{"counter": 0, "command": "\#(command)", "approvals": [{"key": "\#(String(repeating: "1e", count: 32))", "signature": "\#(String(repeating: "5a", count: 64))"}]}"#
         }
     }
 
@@ -93,6 +98,7 @@ public enum RequestBodyKind: String, CaseIterable, Sendable {
         case .deposit: _ = try StrictJSON.decode(DepositRequestBody.self, from: bytes)
         case .withdrawal: _ = try StrictJSON.decode(WithdrawalRequestBody.self, from: bytes)
         case .withdrawalSettlement: _ = try StrictJSON.decode(WithdrawalSettlementBody.self, from: bytes)
+        case .governance: _ = try StrictJSON.decode(GovernedCommandBody.self, from: bytes)
         }
     }
 }

@@ -179,6 +179,8 @@ public final class Coordinator: Sendable {
                  admit: (@Sendable (CoordinatorState, [Command]) throws -> Void)? = nil) async throws -> CommandWriter.Outcome {
         let outcome = try await writer.submit(command, actor: request.signer.id, nonce: request.nonce, proof: proof, admit: admit)
         reader.recordWrite(by: request.signer.id, through: outcome.entry.sequence + 1)
+        // Whoever reads governance next sees this counter (the next approval is for it).
+        if case .governed = command { reader.recordWrite(by: CoordinatorState.governanceAuthority, through: outcome.entry.sequence + 1) }
         return try outcome.acceptedOrThrow()
     }
 

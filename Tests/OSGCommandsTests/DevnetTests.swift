@@ -68,6 +68,12 @@ struct DevnetTests {
             #expect(pools.count == 1 && pools.first?["name"] as? String == "newcomers" && pools.first?["grants"] as? Int == 1, "\(pools)")
             #expect(pools.first?["funding"] as? String == "1000", "\(pools)")
             #expect(try await Self.object(tenant, "/v1/account")["available"] as? String == "1000")
+            // Governance by quorum (1 of 1, its own key): the pool, its funding, the grant and
+            // the two operators' stakes were governed commands, one counter each.
+            let governance = try await Self.object(tenant, "/v1/governance")
+            let governanceID = try KeyFile.read(from: layout.governanceKey.path).identity.id
+            #expect(governance["mode"] as? String == "quorum" && governance["keys"] as? [String] == [governanceID], "\(governance)")
+            #expect(governance["counter"] as? Int == 5, "\(governance)")
 
             let answer = try await tenant.send(.POST, "/v1/jobs", body: Array(DevnetLayout.hello.utf8), contentType: "application/yaml")
             #expect(answer.status == 201, "the devnet's hello.yaml is accepted: \(answer.errorSummary)")

@@ -8,7 +8,9 @@ import OSGRequestBodies
 extension Coordinator {
     func addGovernanceRoutes(to router: Router<CoordinatorRequestContext>) {
         router.get("/v1/governance") { _, _ in
-            JSONResponse.response(GovernanceView(await self.reader.state()), headers: [.cacheControl: "no-cache"])
+            // Fresh for every governed write (the counter the next approval must carry).
+            JSONResponse.response(GovernanceView(await self.reader.state(for: CoordinatorState.governanceAuthority)),
+                                  headers: [.cacheControl: "no-cache"])
         }
         router.post("/v1/governance") { request, _ in
             let auth = try await self.authenticator.readWrite(request, accepting: .json)
