@@ -12,7 +12,7 @@ extension CoordinatorState {
 
     mutating func recordCarbonSeries(zone: String, firstHour: Int64, milligramsPerKWh values: [Int64], actor: String) -> [Event] {
         guard mayRecordCarbon(actor) else {
-            return [.rejected(Rejection(.notGovernance, "only governance (or a carbon feed its rules name) records carbon series"))]
+            return [.rejected(notGovernance("only governance (or a carbon feed its rules name) records carbon series"))]
         }
         guard !zone.isEmpty, zone.utf8.count <= 64, zone.utf8.allSatisfy(IdentifierText.isVisibleASCII) else {
             return [.rejected(Rejection(.invalidCarbonSeries, "zone must be 1 to 64 printable ASCII characters without spaces, got '\(zone)'"))]

@@ -74,3 +74,13 @@ extension CoordinatorState {
         isGovernance(actor) || governance?.rules.carbonFeeds.contains(actor) == true
     }
 }
+
+extension CoordinatorState {
+    /// `not_governance` with `message`; under governance keys it also says how governance acts
+    /// here (a signer that governed alone before learns what to do instead).
+    func notGovernance(_ message: String) -> Rejection {
+        guard let book = governance else { return Rejection(.notGovernance, message) }
+        return Rejection(.notGovernance, message + "; this log is governed by \(book.rules.quorum) of \(book.rules.keys.count) governance keys: "
+                         + "send the request's command approved by them to POST /v1/governance (osg governance propose)")
+    }
+}

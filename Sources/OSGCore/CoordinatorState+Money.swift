@@ -85,7 +85,7 @@ extension CoordinatorState {
     func depositRejection(to tenantID: String, amount: MicroCredits, actor: String) -> Rejection? {
         if isGovernance(actor) { return nil }
         guard let faucet = genesis.faucet, actor == tenantID else {
-            return Rejection(.notGovernance, genesis.faucet == nil
+            return notGovernance(genesis.faucet == nil
                 ? "only governance (an on-ramp) records deposits; this log has no faucet"
                 : "only governance records deposits to others; the faucet deposits to its requester only")
         }

@@ -61,7 +61,7 @@ extension CoordinatorState {
 
     mutating func fundPool(_ name: String, amount: MicroCredits, actor: String) -> [Event] {
         guard isGovernance(actor) else {
-            return [.rejected(Rejection(.notGovernance, "only governance funds set-aside pools"))]
+            return [.rejected(notGovernance("only governance funds set-aside pools"))]
         }
         guard pools[name] != nil else {
             return [.rejected(Rejection(.unknownPool, "no set-aside pool named \(name); define it first"))]

@@ -41,7 +41,7 @@ extension CoordinatorState {
         case .grantSetAside: governanceOnly(actor, "only governance issues set-aside grants")
         case .clear: actor == genesis.governanceID ? nil : Rejection(.notGovernance, "only the coordinator runs market clearings")
         case .deposit(let tenantID, let amount): depositRejection(to: tenantID, amount: amount, actor: actor)
-        case .recordCarbonSeries: mayRecordCarbon(actor) ? nil : Rejection(.notGovernance, "only governance (or a carbon feed its rules name) records carbon series")
+        case .recordCarbonSeries: mayRecordCarbon(actor) ? nil : notGovernance("only governance (or a carbon feed its rules name) records carbon series")
         case .fundPool: governanceOnly(actor, "only governance funds set-aside pools")
         case .transferCredits(let recipient, let amount): creditTransferRejection(to: recipient, amount: amount, actor: actor)
         case .requestWithdrawal(let amount, let reference): withdrawalRequestRejection(amount: amount, reference: reference, actor: actor)
@@ -67,6 +67,6 @@ extension Result where Failure == Rejection {
 extension CoordinatorState {
     /// `notGovernance` unless `actor` holds governance's authority.
     fileprivate func governanceOnly(_ actor: String, _ message: String) -> Rejection? {
-        isGovernance(actor) ? nil : Rejection(.notGovernance, message)
+        isGovernance(actor) ? nil : notGovernance(message)
     }
 }

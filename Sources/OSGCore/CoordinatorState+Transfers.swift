@@ -76,7 +76,7 @@ extension CoordinatorState {
 
     func withdrawalSettlementRejection(_ withdrawalID: String, actor: String) -> Rejection? {
         guard isGovernance(actor) else {
-            return Rejection(.notGovernance, "only governance posts or voids withdrawals, as it pays them out")
+            return notGovernance("only governance posts or voids withdrawals, as it pays them out")
         }
         guard let withdrawal = money?.withdrawals[withdrawalID] else {
             return Rejection(.unknownWithdrawal, "no withdrawal with id \(withdrawalID)")

@@ -335,7 +335,7 @@ public struct CoordinatorState: Sendable, Codable {
 
     private mutating func definePool(_ pool: SetAsidePool, actor: String) -> [Event] {
         guard isGovernance(actor) else {
-            return [.rejected(Rejection(.notGovernance, "only governance defines set-aside pools"))]
+            return [.rejected(notGovernance("only governance defines set-aside pools"))]
         }
         let othersPPM = pools.values.filter { $0.name != pool.name }.reduce(0) { $0 + $1.sharePPM }
         guard JobSpec.isValidRegion(pool.name), (1...1_000_000).contains(pool.sharePPM),
@@ -356,7 +356,7 @@ public struct CoordinatorState: Sendable, Codable {
 
     private mutating func grantSetAside(_ grant: SetAsideGrant, actor: String, at time: Timestamp) -> [Event] {
         guard isGovernance(actor) else {
-            return [.rejected(Rejection(.notGovernance, "only governance issues set-aside grants"))]
+            return [.rejected(notGovernance("only governance issues set-aside grants"))]
         }
         guard pools[grant.pool] != nil else {
             return [.rejected(Rejection(.unknownPool, "no set-aside pool named \(grant.pool)"))]

@@ -61,7 +61,7 @@ struct AgentDataTests {
             let again = try await network.submit(Array(spec.replacingOccurrences(of: "with-data", with: "with-data-2").utf8))
             let second = try await network.waitFor(again) { ["completed", "failed"].contains($0["status"] as? String) }
             let secondArchive = (AgentNetwork.lastLease(second)["outputs"] as? [Any])?[1] as? [String: Any]
-            #expect(secondArchive?["sha256"] as? String == archive["sha256"] as? String)
+            #expect(secondArchive?["sha256"] as? String == archive["sha256"] as? String, "the second run: \(second)")
         }
     }
 
