@@ -79,7 +79,7 @@ struct GovernanceCommand: AsyncParsableCommand {
         @OptionGroup var options: ClientOptions
 
         func run() async throws {
-            let command = try proposedCommand()
+            let (command, description) = try proposedCommand()
             var counter = counter
             var genesis = genesisSHA256
             if counter == nil || genesis == nil {
@@ -90,18 +90,20 @@ struct GovernanceCommand: AsyncParsableCommand {
                 counter = counter ?? current
                 genesis = genesis ?? view["genesis_sha256"] as? String
             }
-            let proposal = try GovernanceProposal(genesisSHA256: genesis ?? "", counter: counter ?? 0, command: command)
+            let proposal = try GovernanceProposal(genesisSHA256: genesis ?? "", counter: counter ?? 0, command: command, description: description)
             try proposal.write(to: out)
             print(options.json ? proposal.jsonText : "wrote \(out): \(proposal.summary); each governance member signs it with `osg governance sign \(out) --key KEY`")
         }
 
-        private func proposedCommand() throws -> Command {
+        /// The command and, in words, what it does.
+        private func proposedCommand() throws -> (Command, String) {
             if !rotateKey.isEmpty {
                 guard method == nil, path == nil else { throw CleanExit.failure("give either a request (METHOD PATH) or --rotate-key, not both") }
                 let rules = GovernanceRules(keys: rotateKey.map { $0.lowercased() }, quorum: rotateQuorum ?? rotateKey.count / 2 + 1,
                                             carbonFeeds: rotateCarbonFeed.map { $0.lowercased() })
                 if let problem = rules.problems.first { throw CleanExit.failure("--rotate-key/--rotate-quorum/--rotate-carbon-feed: \(problem)") }
-                return .rotateGovernance(rules)
+                return (.rotateGovernance(rules), "rotate governance to \(rules.quorum) of the keys \(rules.keys.joined(separator: ", "))"
+                        + (rules.carbonFeeds.isEmpty ? "" : " with the carbon feeds \(rules.carbonFeeds.joined(separator: ", "))"))
             }
             guard let method, let path else { throw CleanExit.failure("give the command as its request (METHOD PATH --body JSON) or --rotate-key") }
             let bytes: [UInt8]
@@ -117,7 +119,7 @@ struct GovernanceCommand: AsyncParsableCommand {
             guard GovernedCommand.isGovernable(command) else {
                 throw CleanExit.failure("\(method) \(path) asks for \(command.name), which is not a governance command")
             }
-            return command
+            return (command, "\(method.uppercased()) \(path) \(String(decoding: bytes, as: UTF8.self))")
         }
     }
 

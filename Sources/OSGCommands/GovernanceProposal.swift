@@ -28,7 +28,9 @@ struct GovernanceProposal: Codable {
         case genesisSHA256 = "genesis_sha256"
     }
 
-    init(genesisSHA256: String, counter: UInt64, command: Command) throws {
+    /// A proposal of `command` for `counter`; `description` says in words what it does (the
+    /// request it was made from), the command's own text when empty.
+    init(genesisSHA256: String, counter: UInt64, command: Command, description: String = "") throws {
         guard let digest = Hex.decode(genesisSHA256), digest.count == 32 else {
             throw CleanExit.failure("the genesis digest must be 64 hex digits, got '\(genesisSHA256.prefix(80))'")
         }
@@ -36,7 +38,7 @@ struct GovernanceProposal: Codable {
         self.genesisSHA256 = Hex.encode(digest)
         self.counter = counter
         self.command = Hex.encode(command.encodedBytes)
-        description = String(describing: command)
+        self.description = description.isEmpty ? String(describing: command) : description
         approvals = []
     }
 

@@ -33,7 +33,8 @@ struct GovernanceSender: Sendable {
                                                    contentsSalt: nil, now: WallClock.now()) else {
             throw Failure(description: "\(method.rawValue) \(path) asks for no command")
         }
-        var proposal = try GovernanceProposal(genesisSHA256: digest, counter: counter, command: command)
+        var proposal = try GovernanceProposal(genesisSHA256: digest, counter: counter, command: command,
+                                              description: "\(method.rawValue) \(path) \(String(decoding: body, as: UTF8.self))")
         for key in approvers { try proposal.approve(with: key) }
         return try await client.send(.POST, "/v1/governance", body: Array(proposal.requestBody.utf8))
     }

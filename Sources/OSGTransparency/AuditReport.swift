@@ -47,6 +47,9 @@ public struct AuditReport: Hashable, Sendable, Encodable {
     /// Entries whose proofs this auditor verified at the checkpoint seen before, not checked
     /// again (the consistency proof shows they are the same entries).
     public var proofsVerifiedBefore: UInt64 = 0
+    /// Governed entries whose quorum of approvals verified (docs/TRANSPARENCY_LOG.md,
+    /// "Governance by quorum").
+    public var governedEntries: UInt64 = 0
     /// Whether the log's genesis requires participants' commands to carry proofs (`nil` until
     /// the replay finished).
     public var proofsRequired: Bool?
@@ -67,6 +70,7 @@ public struct AuditReport: Hashable, Sendable, Encodable {
         case entriesWithProofs = "entries_with_proofs"
         case proofsRequired = "proofs_required"
         case proofsVerifiedBefore = "proofs_verified_before"
+        case governedEntries = "governed_entries"
         case replayEntriesPerSecond = "replay_entries_per_s"
         case replayEntriesPerCPUSecond = "replay_entries_per_cpu_s"
     }

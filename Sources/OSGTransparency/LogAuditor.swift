@@ -161,6 +161,7 @@ public struct LogAuditor<Source: LogSource>: Sendable {
                 break
             }
             if entry.proof != nil { report.entriesWithProofs += 1 }
+            if case .governed = entry.command { report.governedEntries += 1 }
             _ = state.apply(entry)
             report.entriesReplayed += 1
         }
@@ -204,6 +205,7 @@ public struct LogAuditor<Source: LogSource>: Sendable {
         reason += report.proofsRequired == true
             ? ", every participant's command carries its verified signature (\(report.entriesWithProofs) proofs)"
             : (report.entriesWithProofs > 0 ? ", the \(report.entriesWithProofs) command proofs present verify (this log's genesis does not require them)" : ", the log's genesis predates command proofs")
+        if report.governedEntries > 0 { reason += ", each of the \(report.governedEntries) governance commands approved by a quorum" }
         reason += ", replay reproduces \(statePath)"
         report.reason = reason
     }

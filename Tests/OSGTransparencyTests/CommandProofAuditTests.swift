@@ -240,6 +240,7 @@ struct GovernanceAuditTests {
     func honest() async throws {
         let report = try await fixture.audit(try entries([try approved(.definePool(Self.pool), counter: 0, by: [0, 2])]))
         #expect(report.verdict == .verified, "\(report.code): \(report.reason)")
+        #expect(report.governedEntries == 1 && report.reason.contains("1 governance commands approved by a quorum"), "\(report.reason)")
     }
 
     @Test("one approval short: governance_quorum_short, with the entry's sequence")
