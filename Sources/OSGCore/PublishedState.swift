@@ -52,6 +52,9 @@ public struct PublishedState: Hashable, Sendable, Codable {
     /// withdrawals, shares and each registered node's valuation (absent otherwise, so older
     /// states keep their bytes).
     public var money: PublishedMoney? = nil
+    /// The governance keys, quorum, carbon feeds and counter in force, under a genesis with
+    /// governance keys (absent otherwise, so older states keep their bytes).
+    public var governance: GovernanceBook? = nil
 
     /// The money figures of a published state.
     public struct PublishedMoney: Hashable, Sendable, Codable {
@@ -156,7 +159,8 @@ extension CoordinatorState {
             lockups: lockups.values.sorted { $0.id < $1.id },
             nodeBenchmarks: publishedNodeBenchmarks,
             nodeClaims: publishedNodeClaims,
-            money: publishedMoney)
+            money: publishedMoney,
+            governance: governance)
     }
 
     private var publishedMoney: PublishedState.PublishedMoney? {
