@@ -10,6 +10,13 @@ extension CoordinatorState {
     /// can claim it; an entry whose own actor it is gets refused.
     public static let governanceAuthority = "governance"
 
+    /// The refusal of an entry whose own actor is ``governanceAuthority`` (under governance
+    /// keys that name is only ever lent to an approved command), or `nil`.
+    func authorityRejection(actor: String) -> Rejection? {
+        guard governance != nil, actor == Self.governanceAuthority else { return nil }
+        return Rejection(.notGovernance, "'\(Self.governanceAuthority)' acts only inside a governed command approved by a quorum")
+    }
+
     /// Whether `actor` holds governance's authority: an approved command under
     /// ``GovernanceRules``, the coordinator's key where the genesis has none.
     func isGovernance(_ actor: String) -> Bool {

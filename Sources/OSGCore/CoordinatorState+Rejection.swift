@@ -14,10 +14,7 @@ extension CoordinatorState {
     /// checks it runs first pass (a governance command is checked only for its signer: the
     /// rest of its checks run when applied; a `tick` has none).
     public func rejection(of command: Command, actor: String, at time: Timestamp) -> Rejection? {
-        if governance != nil, actor == Self.governanceAuthority {
-            return Rejection(.notGovernance, "'\(Self.governanceAuthority)' acts only inside a governed command approved by a quorum")
-        }
-        return commandRejection(of: command, actor: actor, at: time)
+        authorityRejection(actor: actor) ?? commandRejection(of: command, actor: actor, at: time)
     }
 
     /// ``rejection(of:actor:at:)`` without the check of the actor's name (a governed command's

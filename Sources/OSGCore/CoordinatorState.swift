@@ -119,9 +119,8 @@ public struct CoordinatorState: Sendable, Codable {
         precondition(accepts(entry), "log entry \(entry.sequence) out of order or back in time")
         nextSequence += 1
         lastTime = entry.time
-        let events = governance != nil && entry.actor == Self.governanceAuthority
-            ? [.rejected(Rejection(.notGovernance, "'\(Self.governanceAuthority)' acts only inside a governed command approved by a quorum"))]
-            : perform(entry.command, actor: entry.actor, at: entry.time, sequence: entry.sequence)
+        let events = authorityRejection(actor: entry.actor).map { [.rejected($0)] }
+            ?? perform(entry.command, actor: entry.actor, at: entry.time, sequence: entry.sequence)
         checkMoneyConservation()
         assertInvariants()
         return events
