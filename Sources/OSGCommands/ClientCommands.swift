@@ -33,9 +33,14 @@ struct ClientOptions: ParsableArguments {
         coordinator ?? ProcessInfo.processInfo.environment["OSG_COORDINATOR"] ?? "http://127.0.0.1:7070"
     }
 
+    /// The key file a verb signs with: `flag`, else `$OSG_KEY`, else `osg.key`.
+    static func keyPath(_ flag: String?) -> String {
+        flag ?? ProcessInfo.processInfo.environment["OSG_KEY"] ?? "osg.key"
+    }
+
     /// A client that signs with the key file.
     func signingClient() throws -> CoordinatorClient {
-        let path = key ?? ProcessInfo.processInfo.environment["OSG_KEY"] ?? "osg.key"
+        let path = Self.keyPath(key)
         do {
             var client = CoordinatorClient(baseURL: url, key: try KeyFile.read(from: path).privateKey, trust: try trust())
             client.witnessQuorum = try witnessQuorum()

@@ -136,7 +136,7 @@ struct GovernanceCommand: AsyncParsableCommand {
 
         func run() async throws {
             var proposal = try GovernanceProposal.read(from: self.proposal)
-            let path = key ?? ProcessInfo.processInfo.environment["OSG_KEY"] ?? "osg.key"
+            let path = ClientOptions.keyPath(key)
             let keyFile: KeyFile
             do { keyFile = try KeyFile.read(from: path) } catch { throw CleanExit.failure("\(error)") }
             try proposal.approve(with: keyFile.privateKey)

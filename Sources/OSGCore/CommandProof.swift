@@ -70,7 +70,7 @@ public struct CommandStatement: Hashable, Sendable {
 
     /// The statement of the log whose genesis is `genesis`.
     public init(origin: String, genesis: Genesis) {
-        self.init(origin: origin, genesisDigest: Array(SHA256.hash(data: CanonicalEncoding.bytes(of: genesis))))
+        self.init(origin: origin, genesisDigest: genesis.digest)
     }
 
     /// The statement's bytes before the command bytes, for a proof signed at `signedAt` with `nonce`.

@@ -44,14 +44,6 @@ extension CoordinatorState {
         return nil
     }
 
-    /// Why the approvals of a governed `command` do not hold against this state (the state
-    /// before its entry), or `nil` (also for every other command). An audit reports such an
-    /// entry: the coordinator logged a governance command that no quorum approved.
-    public func approvalProblem(of command: Command) -> Rejection? {
-        guard case .governed(let governed) = command else { return nil }
-        return governedRejection(governed)
-    }
-
     mutating func governed(_ governed: GovernedCommand, actor: String, at time: Timestamp, sequence: UInt64) -> [Event] {
         if let rejection = governedRejection(governed) { return [.rejected(rejection)] }
         // The approvals are spent whatever the command's own checks decide.

@@ -1,3 +1,4 @@
+import Crypto
 import OSGDomain
 
 /// The fixed parameters a coordinator's log starts from; part of the log's header, so a
@@ -25,6 +26,10 @@ public struct Genesis: Hashable, Sendable, Codable {
     /// approve. `nil` (logs written before it, and networks that keep one key): the
     /// `governanceID` key governs alone.
     public var governance: GovernanceRules?
+
+    /// SHA-256 of the genesis's canonical bytes: what command proofs and governance approvals
+    /// bind, so they hold in this log only.
+    public var digest: [UInt8] { Array(SHA256.hash(data: CanonicalEncoding.bytes(of: self))) }
 
     /// The default preemption notice: two minutes.
     public static let defaultPreemptionNoticeSeconds: Int64 = 120

@@ -176,7 +176,7 @@ public struct GovernanceStatement: Hashable, Sendable {
 
     /// The statement of the log whose genesis is `genesis`.
     public init(genesis: Genesis) {
-        self.init(genesisDigest: Array(SHA256.hash(data: CanonicalEncoding.bytes(of: genesis))))
+        self.init(genesisDigest: genesis.digest)
     }
 
     /// The bytes a governance key signs to approve `command` at `counter`.

@@ -20,8 +20,6 @@ enum LeafCodec {
     static let formatVersion: UInt8 = 1
     /// The first byte of a leaf that carries its author's ``CommandProof`` after its time.
     static let provenFormatVersion: UInt8 = 2
-    /// Bytes before the proof (format 2) or the actor (format 1): format, sequence and time.
-    static let headerByteCount = 17
 
     /// Command tags; a new command takes the next number, never a used one.
     enum Tag: UInt8 {
@@ -92,7 +90,10 @@ enum LeafCodec {
     /// `str actor ‖ u8 tag ‖ fields`: what a participant signs (``CommandStatement``), and the
     /// bytes of its entry after the header (and the proof).
     static func commandBytes(actor: String, command: Command) -> [UInt8] {
-        Array(write(LogEntry(sequence: 0, time: Timestamp(secondsSinceEpoch: 0), actor: actor, command: command)).bytes.dropFirst(headerByteCount))
+        var writer = Writer()
+        writer.string(actor)
+        writeCommand(command, to: &writer)
+        return writer.bytes
     }
 
     /// `u8 tag ‖ fields` of `command`: what governance keys approve (``GovernanceStatement``).

@@ -155,14 +155,17 @@ public struct LogAuditor<Source: LogSource>: Sendable {
                 orderProblem = problem
                 break
             }
-            // A governance command counts only with a quorum's approvals, for this counter.
-            if let rejection = state.approvalProblem(of: entry.command) {
-                orderProblem = CommandProofCheck.Problem(code: rejection.code.rawValue, sequence: entry.sequence, message: rejection.message)
-                break
+            let events = state.apply(entry)
+            if case .governed = entry.command {
+                // A governance command counts only with a quorum's approvals, for this counter:
+                // the core refuses it first otherwise (its own checks come after the approval).
+                if case .rejected(let rejection)? = events.first {
+                    orderProblem = CommandProofCheck.Problem(code: rejection.code.rawValue, sequence: entry.sequence, message: rejection.message)
+                    break
+                }
+                report.governedEntries += 1
             }
             if entry.proof != nil { report.entriesWithProofs += 1 }
-            if case .governed = entry.command { report.governedEntries += 1 }
-            _ = state.apply(entry)
             report.entriesReplayed += 1
         }
         // The first broken proof in log order, of either kind.

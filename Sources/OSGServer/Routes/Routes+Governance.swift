@@ -9,7 +9,8 @@ extension Coordinator {
     func addGovernanceRoutes(to router: Router<CoordinatorRequestContext>) {
         router.get("/v1/governance") { _, _ in
             // Fresh for every governed write (the counter the next approval must carry).
-            JSONResponse.response(GovernanceView(await self.reader.state(for: CoordinatorState.governanceAuthority)),
+            JSONResponse.response(GovernanceView(await self.reader.state(for: CoordinatorState.governanceAuthority),
+                                                 genesisDigest: self.audience.genesisDigest),
                                   headers: [.cacheControl: "no-cache"])
         }
         router.post("/v1/governance") { request, _ in
@@ -41,9 +42,10 @@ struct GovernanceView: Encodable, Sendable {
         case carbonFeeds = "carbon_feeds", statementScheme = "statement_scheme", genesisSHA256 = "genesis_sha256"
     }
 
-    init(_ state: CoordinatorState) {
+    /// `genesisDigest`: the log's (the coordinator's audience has it, computed once).
+    init(_ state: CoordinatorState, genesisDigest: [UInt8]) {
         coordinator = state.genesis.governanceID
-        genesisSHA256 = Hex.encode(state.governanceStatement.genesisDigest)
+        genesisSHA256 = Hex.encode(genesisDigest)
         guard let book = state.governance else {
             mode = "coordinator_key"
             return
