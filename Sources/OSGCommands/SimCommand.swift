@@ -15,8 +15,11 @@ struct SimCommand: ParsableCommand {
             concentrated (few large regions, exclusive deals, FIFO + backfill), open (the \
             market with set-asides, fair share and carbon shifting), open-no-carbon. Without \
             --trace/--carbon the bundled subsets are used. Same seed, same report. \
-            --calibrate-slurm instead replays trace days 146-149 on one 16-GPU site and \
-            compares the waits with real Slurm's.
+            --calibrate-slurm instead replays a window of --trace (default: trace day 146, \
+            72 h, with the selection of ../shared/peers/slurm_replay.py) on one site of \
+            --site-gpus GPUs and --site-cpus cores through the concentrated scheduler, and \
+            prints the job count and wait percentiles in seconds; --peer FILE.json (a \
+            slurm_replay.py result) prints real Slurm's beside them.
             """
     )
 
@@ -59,8 +62,26 @@ struct SimCommand: ParsableCommand {
     @Flag(name: .long, help: "Run the Slurm calibration (DESIGN.md §10) instead.")
     var calibrateSlurm = false
 
-    @Option(name: .long, help: "With --calibrate-slurm: CPU cores of the site, so jobs' CPUs (ceil(cpu_milli/1000), at most 16) count too.")
-    var siteCpus: Int?
+    @Option(name: .long, help: "With --calibrate-slurm: first trace day of the window.")
+    var fromDay = SlurmCalibration.Window().fromDay
+
+    @Option(name: .long, help: "With --calibrate-slurm: hours of pod creations replayed.")
+    var hours = SlurmCalibration.Window().hours
+
+    @Option(name: .long, help: "With --calibrate-slurm: GPUs of the site.")
+    var siteGpus = SlurmCalibration.Window().siteGPUs
+
+    @Option(name: .long, help: "With --calibrate-slurm: CPU cores of the site (jobs ask min(16, ceil(cpu_milli/1000)) each).")
+    var siteCpus = SlurmCalibration.Window().siteCPUs
+
+    @Flag(name: .long, help: "With --calibrate-slurm: backfill does not know run times (as Slurm with MaxTime=INFINITE and no --time), so it reserves nothing for a blocked head.")
+    var unknownRunTimes = false
+
+    @Option(name: .long, help: "With --calibrate-slurm: trace seconds between backfill passes (Slurm's bf_interval × the replay's compression); 0: at every arrival and end.")
+    var backfillIntervalS: Int64 = 0
+
+    @Option(name: .long, help: "With --calibrate-slurm: a slurm_replay.py result (JSON) of the same window, printed beside the simulated waits.")
+    var peer: String?
 
     @Option(name: .long, help: "Instead of simulating: the deferral experiment of Let's Wait Awhile on its data folder (fr_ci.csv, gb_ci.csv, ger_ci.csv), 1-hour jobs within 24 hours, year 2020.")
     var letsWaitAwhile: String?
@@ -80,12 +101,22 @@ struct SimCommand: ParsableCommand {
     @Option(name: .long, help: "Write an HTML report with SVG charts into this folder.")
     var report: String?
 
+    /// The calibration's window and site from the flags.
+    var calibrationWindow: SlurmCalibration.Window {
+        SlurmCalibration.Window(fromDay: fromDay, hours: hours, siteGPUs: siteGpus, siteCPUs: siteCpus)
+    }
+
     func validate() throws {
         guard operators >= 1, operators <= 1_000_000 else { throw ValidationError("--operators must be 1...1000000") }
         guard days >= 1, days <= 366 else { throw ValidationError("--days must be 1...366") }
         if let jobs, jobs < 0 { throw ValidationError("--jobs must not be negative") }
         if let load, !(load > 0 && load <= 10) { throw ValidationError("--load must be in (0, 10]") }
         if let replayFromDay, replayFromDay < 0 { throw ValidationError("--replay-from-day must not be negative") }
+        if let problem = calibrationWindow.problem { throw ValidationError(problem) }
+        if !calibrateSlurm && (peer != nil || unknownRunTimes || backfillIntervalS != 0) {
+            throw ValidationError("--peer, --unknown-run-times and --backfill-interval-s need --calibrate-slurm")
+        }
+        if backfillIntervalS < 0 || backfillIntervalS > 86_400 { throw ValidationError("--backfill-interval-s must be 0...86400") }
         if let largeJobs, LargeJobs(text: largeJobs) == nil {
             throw ValidationError("--large-jobs is `\(largeJobs)`; expected PERMILLE:MEAN with PERMILLE 0...1000 and MEAN 8...512 GPUs")
         }
@@ -112,8 +143,15 @@ struct SimCommand: ParsableCommand {
                 return
             }
             if calibrateSlurm {
-                let outcome = try SlurmCalibration.run(pods: pods.pods, atlas: atlas, siteCPUs: siteCpus)
-                printCalibration(outcome)
+                let outcome = try SlurmCalibration.run(pods, window: calibrationWindow, atlas: atlas, knowsRunTimes: !unknownRunTimes,
+                                                       backfillIntervalSeconds: backfillIntervalS)
+                let peerResult = try peer.map { path throws(SimDataError) in
+                    try SlurmPeerResult.parse(Data(SimInputFiles.text(path).utf8), file: path)
+                }
+                if let peerResult, let peer, let mismatch = peerResult.mismatch(with: calibrationWindow) {
+                    throw ValidationError("--peer \(peer): \(mismatch); compare the same window")
+                }
+                print(json ? SlurmCalibrationText.json(outcome, peer: peerResult) : SlurmCalibrationText.table(outcome, peer: peerResult))
                 return
             }
             let marketOffers = try marketPrices.map { try SimInputFiles.priceCatalog($0) } ?? SimInputFiles.bundledMarketOffers()
@@ -228,22 +266,6 @@ struct SimCommand: ParsableCommand {
             print("")
             print("load shape                      swing  corr.  shift  >=8-GPU jobs  their GPUs")
             print(rows.joined(separator: "\n"))
-        }
-    }
-
-    func printCalibration(_ outcome: SlurmCalibration.Outcome) {
-        func h(_ seconds: Int64) -> String { String(format: "%.2f", Double(seconds) / 3600) }
-        if json {
-            print("{\"jobs\":\(outcome.jobs),\"site_gpus\":\(SlurmCalibration.siteGPUs),"
-                + "\"sim_wait_p50_h\":\(h(outcome.waitP50Seconds)),\"sim_wait_p90_h\":\(h(outcome.waitP90Seconds)),"
-                + "\"sim_wait_p99_h\":\(h(outcome.waitP99Seconds)),\"sim_wait_mean_h\":\(h(outcome.meanWaitSeconds)),"
-                + "\"slurm_wait_p50_h\":\(h(SlurmCalibration.slurmP50Seconds)),\"slurm_wait_p90_h\":\(h(SlurmCalibration.slurmP90Seconds)),"
-                + "\"slurm_wait_p99_h\":\(h(SlurmCalibration.slurmP99Seconds))}")
-        } else {
-            print("Slurm calibration: \(outcome.jobs) whole-GPU jobs of trace days \(SlurmCalibration.firstDay)-\(SlurmCalibration.lastDay) on one \(SlurmCalibration.siteGPUs)-GPU site")
-            print("             p50      p90      p99")
-            print("simulated    \(h(outcome.waitP50Seconds))h    \(h(outcome.waitP90Seconds))h    \(h(outcome.waitP99Seconds))h")
-            print("Slurm 22.05  \(h(SlurmCalibration.slurmP50Seconds))h    \(h(SlurmCalibration.slurmP90Seconds))h    \(h(SlurmCalibration.slurmP99Seconds))h")
         }
     }
 }

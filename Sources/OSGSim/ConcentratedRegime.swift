@@ -15,6 +15,19 @@ import OSGLedger
 ///   if the region is then over-committed, cuts the most recently started jobs, which go back
 ///   to the queue in their original order.
 struct ConcentratedRegime {
+    /// How the scheduler decides, where the Slurm calibration varies it (docs/SIMULATOR.md,
+    /// "Calibration against Slurm"); the main comparison uses the defaults.
+    struct SchedulerModel: Hashable, Sendable {
+        /// Whether backfill plans with the jobs' true run times. Without them (Slurm with
+        /// `MaxTime=INFINITE` and no `--time`), every planned end lies beyond backfill's window,
+        /// so a blocked head gets no reservation and any later job that fits starts.
+        var knowsRunTimes = true
+        /// Seconds between backfill passes (Slurm's `bf_interval`, in trace seconds); 0: a pass
+        /// at every arrival and end. Between passes only the queue's heads start, in order, as
+        /// Slurm's main scheduler does.
+        var backfillIntervalSeconds: Int64 = 0
+    }
+
     struct Region {
         var capacity = 0
         var free = 0
@@ -28,6 +41,8 @@ struct ConcentratedRegime {
         var normal: [Int32] = []
         /// Running jobs ascending by (expected end, index).
         var running: [(end: Int64, job: Int32)] = []
+        /// Whether a backfill pass is already due (with a backfill interval).
+        var backfillDue = false
     }
 
     let scenario: SimScenario
@@ -43,6 +58,7 @@ struct ConcentratedRegime {
     var queueEpoch: [Int32]
     var escrows: [LeaseEscrow?]
     let watts: Int
+    let model: SchedulerModel
 
     /// - Parameter siteCPUs: CPU cores of each region when jobs' CPUs count (the calibration
     ///   site); `nil`: GPUs only.
@@ -50,8 +66,9 @@ struct ConcentratedRegime {
     /// main comparison); otherwise only `siteCPUs` (the Slurm calibration) or nothing limits them.
     let nodeResources: Bool
 
-    init(scenario: SimScenario, exclusiveDeals: Bool, siteCPUs: Int? = nil, nodeResources: Bool = false) {
+    init(scenario: SimScenario, exclusiveDeals: Bool, siteCPUs: Int? = nil, nodeResources: Bool = false, model: SchedulerModel = SchedulerModel()) {
         self.scenario = scenario
+        self.model = model
         self.exclusiveDeals = exclusiveDeals
         self.nodeResources = nodeResources
         var region = Region()
@@ -133,7 +150,11 @@ struct ConcentratedRegime {
                 let zone = scenario.outage!.zone
                 regions[zone].down = false
                 for index in fleet.nodes.indices where fleet.nodes[index].zone == zone { nodeComesUp(index, reason: 8, now: now) }
-            case .clear: break
+            case .clear:
+                // A backfill pass (only scheduled with a backfill interval).
+                let region = Int(event.a)
+                regions[region].backfillDue = false
+                schedule(region, now: now, backfillPass: true)
             }
         }
         for region in regions {
@@ -185,8 +206,10 @@ struct ConcentratedRegime {
         return simJob.gpus <= available(job, in: region) && simJob.cpus <= region.freeCPUs && simJob.memoryGiB <= region.freeMemoryGiB
     }
 
-    /// Starts what can start: heads in order, then EASY backfill behind a blocked head.
-    mutating func schedule(_ index: Int, now: Int64) {
+    /// Starts what can start: heads in order, then EASY backfill behind a blocked head (at
+    /// every call, or with a backfill interval only in the periodic pass, which this call
+    /// schedules while jobs wait behind a blocked head).
+    mutating func schedule(_ index: Int, now: Int64, backfillPass: Bool = false) {
         guard !regions[index].down else { return }
         while true {
             let queueIsPriority = !regions[index].priority.isEmpty
@@ -199,12 +222,20 @@ struct ConcentratedRegime {
                 start(Int(head), region: index, now: now)
                 continue
             }
+            let interval = model.backfillIntervalSeconds
+            if interval > 0 && !backfillPass {
+                if !regions[index].backfillDue {
+                    regions[index].backfillDue = true
+                    events.push(.clear, at: (now / interval + 1) * interval, Int32(index))
+                }
+                return
+            }
             // The head waits: its reservation is the earliest end after which enough GPUs are free.
             var freeAtShadow = regions[index].free
             var cpusAtShadow = regions[index].freeCPUs
             var memoryAtShadow = regions[index].freeMemoryGiB
             var shadow = Int64.max
-            for entry in regions[index].running {
+            for entry in regions[index].running where model.knowsRunTimes {
                 freeAtShadow += scenario.workload.jobs[Int(entry.job)].gpus
                 cpusAtShadow += scenario.workload.jobs[Int(entry.job)].cpus
                 memoryAtShadow += scenario.workload.jobs[Int(entry.job)].memoryGiB
@@ -238,6 +269,10 @@ struct ConcentratedRegime {
                 }
                 if let at = regions[index].priority.firstIndex(of: job) { regions[index].priority.remove(at: at) } else if let at = regions[index].normal.firstIndex(of: job) { regions[index].normal.remove(at: at) }
                 start(Int(job), region: index, now: now)
+            }
+            if interval > 0 && !(regions[index].priority.isEmpty && regions[index].normal.isEmpty) {
+                regions[index].backfillDue = true
+                events.push(.clear, at: now + interval, Int32(index))
             }
             return
         }

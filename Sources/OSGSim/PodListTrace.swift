@@ -32,6 +32,8 @@ public struct TracePod: Hashable, Sendable {
     public var line: Int
     /// `memory_mib` (0 when the file has no such column).
     public var memoryMiB: Int = 0
+    /// `name`, the pod's name (the Slurm replay's tie-break between pods created in one second).
+    public var name: String = ""
 
     /// CPU cores asked: `ceil(cpu_milli / 1000)`.
     public var cores: Int { (cpuMilli + 999) / 1000 }
@@ -53,6 +55,10 @@ public enum PodListTrace {
         public var skippedUnscheduled: Int
         /// Rows of CPU-only pods.
         public var skippedCPUOnly: Int
+        /// The never-scheduled pods that asked for whole GPUs (`num_gpu` ≥ 1) and have a
+        /// `deletion_time`, with `runSeconds` = `deletion_time − creation_time`: the Slurm
+        /// replay's selection (../shared/peers/slurm_replay.py) submits them too.
+        public var unscheduledGPUPods: [TracePod] = []
     }
 
     /// Parses the text of a pod list.
@@ -74,6 +80,7 @@ public enum PodListTrace {
         }
         var pods: [TracePod] = []
         pods.reserveCapacity(lines.count)
+        var unscheduledGPUPods: [TracePod] = []
         var unscheduled = 0
         var cpuOnly = 0
         for (number, line) in lines.dropFirst() where !line.isEmpty {
@@ -97,8 +104,19 @@ public enum PodListTrace {
             let creation = try integer("creation_time")!
             let cpuMilliValue = try integer("cpu_milli")!
             let memoryMiBValue = column["memory_mib"] == nil ? 0 : try integer("memory_mib")!
+            guard numGPU <= 64, gpuMilli <= 1000 else {
+                throw SimDataError(.badRow, file: file, line: number, "`num_gpu` \(numGPU) / `gpu_milli` \(gpuMilli) out of range (at most 64 GPUs, 1000 milli)")
+            }
+            let name = String(fields[column["name"]!])
             guard let scheduled = try integer("scheduled_time", allowEmpty: true) else {
                 unscheduled += 1
+                if numGPU >= 1, let deletion = try integer("deletion_time", allowEmpty: true), deletion >= creation {
+                    unscheduledGPUPods.append(TracePod(
+                        creationSeconds: creation, gpus: Int(numGPU), gpuMilli: Int(gpuMilli), wholeGPUs: true,
+                        runSeconds: deletion - creation, qos: String(fields[column["qos"]!]),
+                        phase: String(fields[column["pod_phase"]!]), cpuMilli: Int(cpuMilliValue), line: number,
+                        memoryMiB: Int(memoryMiBValue), name: name))
+                }
                 continue
             }
             guard let deletion = try integer("deletion_time", allowEmpty: true) else {
@@ -107,9 +125,6 @@ public enum PodListTrace {
             guard deletion >= scheduled else {
                 throw SimDataError(.badRow, file: file, line: number, "`deletion_time` \(deletion) is before `scheduled_time` \(scheduled)")
             }
-            guard numGPU <= 64, gpuMilli <= 1000 else {
-                throw SimDataError(.badRow, file: file, line: number, "`num_gpu` \(numGPU) / `gpu_milli` \(gpuMilli) out of range (at most 64 GPUs, 1000 milli)")
-            }
             if numGPU == 0 && gpuMilli == 0 {
                 cpuOnly += 1
                 continue
@@ -117,10 +132,11 @@ public enum PodListTrace {
             pods.append(TracePod(
                 creationSeconds: creation, gpus: max(1, Int(numGPU)), gpuMilli: Int(gpuMilli), wholeGPUs: numGPU >= 1,
                 runSeconds: deletion - scheduled, qos: String(fields[column["qos"]!]),
-                phase: String(fields[column["pod_phase"]!]), cpuMilli: Int(cpuMilliValue), line: number, memoryMiB: Int(memoryMiBValue)))
+                phase: String(fields[column["pod_phase"]!]), cpuMilli: Int(cpuMilliValue), line: number, memoryMiB: Int(memoryMiBValue),
+                name: name))
         }
         guard !pods.isEmpty else { throw SimDataError(.empty, file: file, "holds no pod that was scheduled on a GPU") }
-        return Contents(pods: pods, skippedUnscheduled: unscheduled, skippedCPUOnly: cpuOnly)
+        return Contents(pods: pods, skippedUnscheduled: unscheduled, skippedCPUOnly: cpuOnly, unscheduledGPUPods: unscheduledGPUPods)
     }
 }
 

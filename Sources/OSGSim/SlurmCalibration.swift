@@ -2,56 +2,155 @@ import OSGCarbon
 import OSGDomain
 
 /// The calibration of DESIGN.md §10: the concentrated scheduler (FIFO + EASY backfill, no
-/// deals) on one 16-GPU site, replaying the whole-GPU pods of trace days 146–149 with run time
-/// capped at 24 h and GPUs at 8, next to the waits real Slurm 22.05 gave on the same jobs.
+/// deals, no patience limit) on one site of G GPUs and C cores, replaying a window of a pod
+/// list with the selection of ../shared/peers/slurm_replay.py, so its waits compare with a real
+/// Slurm's on the same jobs.
 public enum SlurmCalibration {
-    /// Slurm's measured queue waits (DESIGN.md §10), seconds: p50 ≈ 1.0 h, p90 ≈ 7.3 h, p99 ≈ 7.7 h.
-    public static let slurmP50Seconds: Int64 = 3_600
-    public static let slurmP90Seconds: Int64 = 26_280
-    public static let slurmP99Seconds: Int64 = 27_720
-    /// First and last trace day replayed.
-    public static let firstDay: Int64 = 146
-    public static let lastDay: Int64 = 149
-    /// GPUs of the single site.
-    public static let siteGPUs = 16
+    /// The replayed window and the site (contract: `osg sim --calibrate-slurm --from-day D
+    /// --hours H --site-gpus G --site-cpus C`); the defaults are DESIGN.md §10's.
+    public struct Window: Hashable, Sendable {
+        /// First trace day: the window starts at `fromDay × 86,400` trace seconds.
+        public var fromDay: Int
+        /// Hours of pod creations replayed.
+        public var hours: Double
+        /// GPUs of the site.
+        public var siteGPUs: Int
+        /// CPU cores of the site.
+        public var siteCPUs: Int
+
+        /// DESIGN.md §10's window: trace days 146–148 (72 h) on one node of 16 GPUs and 128 cores.
+        public init(fromDay: Int = 146, hours: Double = 72, siteGPUs: Int = 16, siteCPUs: Int = 128) {
+            self.fromDay = fromDay
+            self.hours = hours
+            self.siteGPUs = siteGPUs
+            self.siteCPUs = siteCPUs
+        }
+
+        /// The window's first trace second.
+        public var startSeconds: Int64 { Int64(fromDay) * 86_400 }
+        /// Whether a pod created at `seconds` is in the window (`[start, start + hours·3600)`,
+        /// compared as the harness does, so a fractional hour cuts at the same second).
+        public func contains(creationSeconds seconds: Int64) -> Bool {
+            seconds >= startSeconds && Double(seconds) < Double(startSeconds) + hours * 3_600
+        }
+
+        /// What is wrong with the window, or `nil`.
+        public var problem: String? {
+            if fromDay < 0 || fromDay > 100_000 { return "--from-day must be 0...100000" }
+            if !(hours > 0 && hours <= 24 * 366) { return "--hours must be in (0, 8784]" }
+            if siteGPUs < 8 || siteGPUs > 1_000_000 { return "--site-gpus must be 8...1000000 (the selection asks up to 8 GPUs per job)" }
+            if siteCPUs < 16 || siteCPUs > 100_000_000 { return "--site-cpus must be 16...100000000 (the selection asks up to 16 cores per job)" }
+            return nil
+        }
+    }
+
+    /// The most GPUs and cores one replayed job asks (the harness's caps).
+    public static let maxJobGPUs = 8
+    public static let maxJobCPUs = 16
+    /// Jobs Slurm's backfill considers per pass (`bf_max_job_test`, 500 by default in 22.05).
+    public static let bfMaxJobTest = 500
+    /// The longest run time replayed, seconds (24 h).
+    public static let maxRunSeconds: Int64 = 86_400
+
+    /// Real Slurm 22.05 on DESIGN.md §10's window, as the harness measured it at 240× (seconds).
+    public static let designSlurmJobs = 1_264
+    public static let designSlurmP50Seconds: Int64 = 240
+    public static let designSlurmP90Seconds: Int64 = 2_400
+    public static let designSlurmP99Seconds: Int64 = 7_680
+
+    /// One replayed job: the harness's selection of one pod.
+    public struct Job: Hashable, Sendable {
+        public var name: String
+        /// Seconds from the window's start.
+        public var arrivalSeconds: Int64
+        public var runSeconds: Int64
+        public var gpus: Int
+        public var cpus: Int
+    }
+
+    /// The jobs of `window` (contract, as slurm_replay.py selects them): every pod with
+    /// `num_gpu` ≥ 1 created in the window, scheduled or not (a GPU-sharing pod gets one whole
+    /// GPU); GPUs = min(num_gpu, 8); CPUs = min(16, ceil(cpu_milli / 1000)), at least 1; run
+    /// time = deletion − (scheduled, or creation when never scheduled), 1 s to 24 h; in
+    /// (creation, name) order.
+    public static func jobs(of contents: PodListTrace.Contents, in window: Window) -> [Job] {
+        var jobs: [Job] = []
+        for pod in [contents.pods, contents.unscheduledGPUPods].joined()
+        where pod.wholeGPUs && window.contains(creationSeconds: pod.creationSeconds) {
+            jobs.append(Job(name: pod.name, arrivalSeconds: pod.creationSeconds - window.startSeconds,
+                            runSeconds: min(max(pod.runSeconds, 1), maxRunSeconds), gpus: min(pod.gpus, maxJobGPUs),
+                            cpus: max(1, min(maxJobCPUs, pod.cores))))
+        }
+        jobs.sort { $0.arrivalSeconds != $1.arrivalSeconds ? $0.arrivalSeconds < $1.arrivalSeconds : $0.name < $1.name }
+        return jobs
+    }
 
     /// The outcome: jobs replayed and the simulated wait percentiles (seconds).
     public struct Outcome: Hashable, Sendable {
+        public var window: Window
         public var jobs: Int
         public var waitP50Seconds: Int64
         public var waitP90Seconds: Int64
         public var waitP99Seconds: Int64
         public var meanWaitSeconds: Int64
+        /// The last job's end, seconds from the window's start (the replay's makespan).
+        public var makespanSeconds: Int64
+        /// The replayed jobs in submission order, and when each started (seconds from the
+        /// window's start), for checking the schedule.
+        public var replayed: [Job]
+        public var startSeconds: [Int64]
     }
 
-    /// Replays the calibration window of `pods` on one 16-GPU site. `atlas` only supplies a
-    /// zone and its series (carbon plays no part in the waits).
-    /// - Parameter siteCPUs: CPU cores of the site when the jobs' CPUs (ceil(cpu_milli / 1000),
-    ///   at most 16) should count too; `nil`: GPUs only.
-    public static func run(pods: [TracePod], atlas: CarbonAtlas, siteCPUs: Int? = nil) throws(SimDataError) -> Outcome {
-        let from = firstDay * 86_400
-        let horizon = (lastDay - firstDay + 1) * 86_400
-        let workload = WorkloadBuilder.replay(pods: pods, fromSeconds: from, horizonSeconds: horizon, users: 1, seed: 0,
-                                              wholeGPUsOnly: true, maxGPUs: 8, maxCPUs: siteCPUs == nil ? 0 : 16)
-        guard !workload.jobs.isEmpty else {
-            throw SimDataError(.empty, file: "trace", "no whole-GPU pod was created in trace days \(firstDay)–\(lastDay)")
+    /// The percentile the harness reports: the `min(n − 1, ⌊p/100 · n⌋)`-th smallest value
+    /// (in the same floating point as its Python), so equal waits give equal figures.
+    public static func harnessPercentile(_ sorted: [Int64], _ percent: Int) -> Int64 {
+        guard !sorted.isEmpty else { return 0 }
+        let index = Int(Double(percent) / 100 * Double(sorted.count))
+        return sorted[min(sorted.count - 1, index)]
+    }
+
+    /// Replays `window` of `contents` on one site. `atlas` only supplies a zone and its series
+    /// (carbon plays no part in the waits).
+    /// - Parameters:
+    ///   - knowsRunTimes: whether backfill plans with the true run times (the concentrated
+    ///     regime does; Slurm without time limits cannot).
+    ///   - backfillIntervalSeconds: trace seconds between backfill passes (0: at every event).
+    public static func run(_ contents: PodListTrace.Contents, window: Window = Window(), atlas: CarbonAtlas,
+                           knowsRunTimes: Bool = true, backfillIntervalSeconds: Int64 = 0) throws(SimDataError) -> Outcome {
+        let selected = jobs(of: contents, in: window)
+        guard !selected.isEmpty else {
+            throw SimDataError(.empty, file: "trace", "no pod with num_gpu ≥ 1 was created in the window (trace day \(window.fromDay), \(window.hours) h)")
         }
         guard let zone = atlas.zones.first else { throw SimDataError(.empty, file: "carbon", "no zone") }
-        let fleet = Fleet(nodes: [SimNode(model: GPUModel.named("V100")!, gpus: siteGPUs, askMicroCredits: 1_000_000, zone: 0,
+        let simJobs = selected.map {
+            SimJob(submitSeconds: $0.arrivalSeconds, gpus: $0.gpus, durationSeconds: $0.runSeconds, user: 0, flexible: false, cpus: $0.cpus)
+        }
+        let workload = Workload(jobs: simJobs, userClasses: [.established])
+        let lastArrival = selected.last!.arrivalSeconds
+        // Long enough for every job to run: all of them back to back after the last arrival.
+        let horizon = lastArrival + selected.reduce(Int64(0)) { $0 + $1.runSeconds } + 1
+        let fleet = Fleet(nodes: [SimNode(model: GPUModel.named("V100")!, gpus: window.siteGPUs, askMicroCredits: 1_000_000, zone: 0,
                                           joinSeconds: 0, leaveSeconds: .max)], zones: [zone], failures: [])
         var scenario = try SimScenario(workload: workload, fleet: fleet, atlas: atlas, horizonSeconds: horizon, outage: nil,
                                        concentratedPricePerGPUHour: 1_000_000)
-        // Slurm keeps a job queued until it runs.
+        // Slurm keeps a job queued until it runs; its backfill looks at up to bf_max_job_test jobs.
         scenario.patienceSeconds = .max / 4
-        var regime = ConcentratedRegime(scenario: scenario, exclusiveDeals: false, siteCPUs: siteCPUs)
+        scenario.backfillDepth = bfMaxJobTest
+        let model = ConcentratedRegime.SchedulerModel(knowsRunTimes: knowsRunTimes, backfillIntervalSeconds: backfillIntervalSeconds)
+        var regime = ConcentratedRegime(scenario: scenario, exclusiveDeals: false, siteCPUs: window.siteCPUs, model: model)
         _ = regime.run(name: "calibration")
         var waits: [Int64] = []
-        for (index, job) in workload.jobs.enumerated() where regime.recorder.firstStart[index] >= 0 {
-            waits.append(regime.recorder.firstStart[index] - job.submitSeconds)
+        var makespan: Int64 = 0
+        let starts = regime.recorder.firstStart
+        for (index, job) in workload.jobs.enumerated() {
+            precondition(starts[index] >= 0, "every calibration job fits the site and runs before the horizon")
+            waits.append(starts[index] - job.submitSeconds)
+            makespan = max(makespan, starts[index] + job.durationSeconds)
         }
         waits.sort()
-        return Outcome(jobs: workload.jobs.count, waitP50Seconds: SimStatistics.percentile(waits, 50),
-                       waitP90Seconds: SimStatistics.percentile(waits, 90), waitP99Seconds: SimStatistics.percentile(waits, 99),
-                       meanWaitSeconds: waits.isEmpty ? 0 : waits.reduce(0, +) / Int64(waits.count))
+        return Outcome(window: window, jobs: selected.count, waitP50Seconds: harnessPercentile(waits, 50),
+                       waitP90Seconds: harnessPercentile(waits, 90), waitP99Seconds: harnessPercentile(waits, 99),
+                       meanWaitSeconds: waits.reduce(0, +) / Int64(waits.count), makespanSeconds: makespan,
+                       replayed: selected, startSeconds: Array(starts))
     }
 }

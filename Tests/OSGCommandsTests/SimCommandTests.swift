@@ -30,9 +30,25 @@ struct SimCommandTests {
         }
     }
 
-    @Test("the Slurm calibration runs on the bundled trace")
+    @Test("the Slurm calibration runs on the bundled trace, with a peer of its window, and refuses another window's peer")
     func calibration() throws {
         var command = try OSGCommand.parseAsRoot(["sim", "--calibrate-slurm", "--json"])
         try command.run()
+        let peer = temporaryPath("peer") + ".json"
+        try Data(#"{"peer": "slurm", "window_start_s": 11232000, "hours": 48.0, "compress": 240.0, "jobs": 530, "completed": 530, "wait_p50_s": 240.0, "wait_p90_s": 4800.0, "wait_p99_s": 9600.0}"#.utf8)
+            .write(to: URL(fileURLWithPath: peer))
+        var same = try OSGCommand.parseAsRoot(["sim", "--calibrate-slurm", "--from-day", "130", "--hours", "48", "--peer", peer])
+        try same.run()
+        var other = try OSGCommand.parseAsRoot(["sim", "--calibrate-slurm", "--peer", peer, "--json"])
+        do {
+            try other.run()
+            Issue.record("a peer of another window must be refused")
+        } catch let error as ValidationError {
+            #expect(error.message.contains("11232000") && error.message.contains(peer))
+        }
+        #expect(throws: (any Error).self) { try OSGCommand.parseAsRoot(["sim", "--peer", peer]) }
+        #expect(throws: (any Error).self) { try OSGCommand.parseAsRoot(["sim", "--calibrate-slurm", "--site-gpus", "4"]) }
+        #expect(throws: (any Error).self) { try OSGCommand.parseAsRoot(["sim", "--calibrate-slurm", "--hours", "0"]) }
+        #expect(throws: (any Error).self) { try OSGCommand.parseAsRoot(["sim", "--calibrate-slurm", "--backfill-interval-s", "-1"]) }
     }
 }

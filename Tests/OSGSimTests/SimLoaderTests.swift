@@ -16,9 +16,10 @@ struct SimLoaderTests {
         let contents = try PodListTrace.parse(text, file: "t.csv")
         #expect(contents.pods.count == 2)
         #expect(contents.skippedUnscheduled == 1)
+        #expect(contents.unscheduledGPUPods.isEmpty, "a never-scheduled pod without a deletion time is not replayable")
         #expect(contents.skippedCPUOnly == 1)
         #expect(contents.pods[0] == TracePod(creationSeconds: 10, gpus: 2, gpuMilli: 1000, wholeGPUs: true, runSeconds: 4990,
-                                             qos: "LS", phase: "Running", cpuMilli: 12000, line: 2, memoryMiB: 16384))
+                                             qos: "LS", phase: "Running", cpuMilli: 12000, line: 2, memoryMiB: 16384, name: "p0"))
         #expect(contents.pods[0].cores == 12 && contents.pods[0].memoryGiB == 16 && contents.pods[1].memoryGiB == 12)
         #expect(contents.pods[1].gpus == 1 && !contents.pods[1].wholeGPUs && contents.pods[1].runSeconds == 50 && contents.pods[1].qos == "BE")
     }

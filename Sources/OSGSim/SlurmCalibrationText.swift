@@ -1,0 +1,75 @@
+import Foundation
+
+/// The printed forms of a Slurm calibration (`osg sim --calibrate-slurm [--json] [--peer F]`).
+public enum SlurmCalibrationText {
+    /// One JSON object (contract): `jobs`, `wait_p50_s`, `wait_p90_s`, `wait_p99_s` of the
+    /// simulated site, the window and site, and with a peer its figures under `peer` (same
+    /// keys) and the simulated ÷ peer ratios under `ratio` (`null` where the peer's figure is 0).
+    public static func json(_ outcome: SlurmCalibration.Outcome, peer: SlurmPeerResult?) -> String {
+        let window = outcome.window
+        var fields = [
+            "\"jobs\":\(outcome.jobs)",
+            "\"wait_p50_s\":\(outcome.waitP50Seconds)",
+            "\"wait_p90_s\":\(outcome.waitP90Seconds)",
+            "\"wait_p99_s\":\(outcome.waitP99Seconds)",
+            "\"wait_mean_s\":\(outcome.meanWaitSeconds)",
+            "\"makespan_s\":\(outcome.makespanSeconds)",
+            "\"from_day\":\(window.fromDay)",
+            "\"window_start_s\":\(window.startSeconds)",
+            "\"hours\":\(number(window.hours))",
+            "\"site_gpus\":\(window.siteGPUs)",
+            "\"site_cpus\":\(window.siteCPUs)",
+            "\"scheduler\":\"FIFO + EASY backfill on exact run times, bf_max_job_test \(SlurmCalibration.bfMaxJobTest)\"",
+        ]
+        if let peer {
+            var peerFields = [
+                "\"jobs\":\(peer.jobs)",
+                "\"wait_p50_s\":\(number(peer.waitP50Seconds))",
+                "\"wait_p90_s\":\(number(peer.waitP90Seconds))",
+                "\"wait_p99_s\":\(number(peer.waitP99Seconds))",
+            ]
+            if let completed = peer.completed { peerFields.append("\"completed\":\(completed)") }
+            if let compress = peer.compress { peerFields.append("\"compress\":\(number(compress))") }
+            if let name = peer.peer { peerFields.append("\"peer\":\(quoted(name))") }
+            fields.append("\"peer\":{" + peerFields.joined(separator: ",") + "}")
+            let ratios = zip(["p50", "p90", "p99"], ratios(outcome, peer)).map { "\"\($0)\":\($1.map { String(format: "%.3f", $0) } ?? "null")" }
+            fields.append("\"ratio\":{" + ratios.joined(separator: ",") + "}")
+        }
+        return "{" + fields.joined(separator: ",") + "}"
+    }
+
+    /// A table for the terminal, seconds and hours.
+    public static func table(_ outcome: SlurmCalibration.Outcome, peer: SlurmPeerResult?) -> String {
+        let window = outcome.window
+        func cell(_ seconds: Double) -> String { String(format: "%8.0f s %6.2f h", seconds, seconds / 3_600) }
+        var lines = [
+            "Slurm calibration: \(outcome.jobs) jobs created in trace day \(window.fromDay) + \(number(window.hours)) h on one site of \(window.siteGPUs) GPUs and \(window.siteCPUs) cores",
+            String(repeating: " ", count: 20) + "      wait p50            wait p90            wait p99",
+            "simulated".padding(toLength: 20, withPad: " ", startingAt: 0) + [outcome.waitP50Seconds, outcome.waitP90Seconds, outcome.waitP99Seconds].map { cell(Double($0)) }.joined(separator: "  "),
+        ]
+        if let peer {
+            lines.append("peer (\(peer.jobs) jobs)".padding(toLength: 20, withPad: " ", startingAt: 0)
+                + [peer.waitP50Seconds, peer.waitP90Seconds, peer.waitP99Seconds].map(cell).joined(separator: "  "))
+            lines.append("sim ÷ peer".padding(toLength: 20, withPad: " ", startingAt: 0) + ratios(outcome, peer).map { ($0.map { String(format: "%17.2f", $0) } ?? String(repeating: " ", count: 14) + "n/a") }.joined(separator: "   "))
+            if let name = peer.peer { lines.append("peer: \(name)" + (peer.compress.map { ", compressed \(number($0))×" } ?? "")) }
+        }
+        lines.append(String(format: "mean wait %.2f h; makespan %.1f h", Double(outcome.meanWaitSeconds) / 3_600, Double(outcome.makespanSeconds) / 3_600))
+        return lines.joined(separator: "\n")
+    }
+
+    /// Simulated ÷ peer per percentile, `nil` where the peer's figure is 0.
+    static func ratios(_ outcome: SlurmCalibration.Outcome, _ peer: SlurmPeerResult) -> [Double?] {
+        zip([outcome.waitP50Seconds, outcome.waitP90Seconds, outcome.waitP99Seconds], [peer.waitP50Seconds, peer.waitP90Seconds, peer.waitP99Seconds])
+            .map { $1 > 0 ? Double($0) / $1 : nil }
+    }
+
+    /// A number without a trailing `.0` when whole.
+    static func number(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+    }
+
+    static func quoted(_ text: String) -> String {
+        let data = (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+}
