@@ -130,7 +130,7 @@ extension CoordinatorState {
     struct PreemptionSearch {
         var budgets: MarketBudgets
         var free: [String: NodeFigures]?
-        var candidates: [String: [VictimCandidate]]?
+        var candidates: VictimCandidates?
     }
 
     /// Steps 3 and 4: in service order, each order the plain clearing left unplaced (budget
@@ -204,7 +204,10 @@ extension CoordinatorState {
             free.host -= (need.host - victimsThere.host).atLeastZero
             search.free![allocation.nodeID] = free
         }
-        search.candidates = nil
+        // The victims are no longer candidates (as a fresh read would find).
+        search.candidates!.remove(plan.victims)
+        assert(search.candidates!.byNode.mapValues { $0.map(\.leaseID) } == victimCandidatesByNode().byNode.mapValues { $0.map(\.leaseID) },
+               "the candidates left after a notice are those a fresh read finds")
         return events
     }
 

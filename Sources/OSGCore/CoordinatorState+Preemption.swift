@@ -49,8 +49,38 @@ extension CoordinatorState {
         var victims: [String]
     }
 
+    /// Running preemptible leases not already under notice, by node, with the nodes' ids in
+    /// order: what the preemption step of one clearing chooses victims from.
+    struct VictimCandidates {
+        /// Each node's candidates, in lease id order.
+        private(set) var byNode: [String: [VictimCandidate]]
+        /// The keys of ``byNode``, sorted.
+        private(set) var sortedNodeIDs: [String]
+
+        init(byNode: [String: [VictimCandidate]]) {
+            self.byNode = byNode
+            sortedNodeIDs = byNode.keys.sorted()
+        }
+
+        var isEmpty: Bool { byNode.isEmpty }
+
+        /// Takes the leases of a notice out: they are no longer candidates. Gives what
+        /// ``CoordinatorState/victimCandidatesByNode()`` gives once the notice is recorded
+        /// (whether or not its victims ended at once), without reading every lease again.
+        mutating func remove(_ victims: [String]) {
+            let gone = Set(victims)
+            var emptied = false
+            for (nodeID, list) in byNode where list.contains(where: { gone.contains($0.leaseID) }) {
+                let kept = list.filter { !gone.contains($0.leaseID) }
+                byNode[nodeID] = kept.isEmpty ? nil : kept
+                emptied = emptied || kept.isEmpty
+            }
+            if emptied { sortedNodeIDs.removeAll { byNode[$0] == nil } }
+        }
+    }
+
     /// Running preemptible leases not already under notice, by node.
-    func victimCandidatesByNode() -> [String: [VictimCandidate]] {
+    func victimCandidatesByNode() -> VictimCandidates {
         let noticed = Set(preemptions.values.flatMap(\.victimLeaseIDs))
         var byNode: [String: [VictimCandidate]] = [:]
         // The running preemptible leases are kept as they start and end (``RunningLeaseTotals``).
@@ -62,7 +92,7 @@ extension CoordinatorState {
                     host: runningTotals.leases[leaseID]?.host ?? .zero))
             }
         }
-        return byNode
+        return VictimCandidates(byNode: byNode)
     }
 
     /// The fewest victims among `candidates` that free `need − free` GPUs, earliest in victim
@@ -88,9 +118,17 @@ extension CoordinatorState {
         let deficit = [need.gpus - free.gpus, need.host.cpuCores - free.host.cpuCores,
                        need.host.memoryGiB - free.host.memoryGiB, need.host.diskGiB - free.host.diskGiB]
         if deficit.allSatisfy({ $0 <= 0 }) { return [] }
+        // Even all of them together fall short in some resource: no set does.
+        var total = NodeFigures.zero
+        for candidate in candidates {
+            total.gpus += candidate.gpus
+            total.host += candidate.host
+        }
+        if total.gpus < deficit[0] || total.host.cpuCores < deficit[1] || total.host.memoryGiB < deficit[2] || total.host.diskGiB < deficit[3] {
+            return nil
+        }
         let ordered = candidates.sorted(by: VictimCandidate.precedes)
         let values = ordered.map { [$0.gpus, $0.host.cpuCores, $0.host.memoryGiB, $0.host.diskGiB] }
-        for resource in 0..<4 where values.reduce(0, { $0 + $1[resource] }) < deficit[resource] { return nil }
         // Per resource, the candidates from index i on sorted by that figure, largest first:
         // the optimistic bound for the slots still open.
         let largestFrom: [[[Int]]] = (0...ordered.count).map { start in
@@ -126,7 +164,8 @@ extension CoordinatorState {
     /// clearing's placements: a node qualifies when, after its victims end, it has the order's
     /// per-node GPUs and cores, memory and disk.
     func preemptionPlan(for order: Order, ceiling: Int64, free: [String: NodeFigures],
-                        candidates: [String: [VictimCandidate]], at time: Timestamp) -> PreemptionPlan? {
+                        candidates victimCandidates: VictimCandidates, at time: Timestamp) -> PreemptionPlan? {
+        let candidates = victimCandidates.byNode
         let spec = marketSpec(of: order)
         let need = spec.resources.gpu.countPerNode
         let needFigures = NodeFigures(gpus: need, host: HostUse(perNodeOf: spec))
@@ -151,7 +190,7 @@ extension CoordinatorState {
         }
         if spec.nodeCount == 1 {
             var best: NodeOption?
-            for nodeID in candidates.keys.sorted() {
+            for nodeID in victimCandidates.sortedNodeIDs {
                 guard let option = option(nodeID), !option.victims.isEmpty else { continue }
                 if best.map({ precedes(option, $0) }) ?? true { best = option }
             }
