@@ -74,11 +74,11 @@ struct SimCommand: ParsableCommand {
     @Option(name: .long, help: "With --calibrate-slurm: CPU cores of the site (jobs ask min(16, ceil(cpu_milli/1000)) each).")
     var siteCpus = SlurmCalibration.Window().siteCPUs
 
-    @Flag(name: .long, help: "With --calibrate-slurm: backfill does not know run times (as Slurm with MaxTime=INFINITE and no --time), so it reserves nothing for a blocked head.")
-    var unknownRunTimes = false
+    @Option(name: .long, help: "With --calibrate-slurm: the replay's time compression (default: the peer's, else 240): Slurm's scheduler acts once per real second, i.e. once per C trace seconds; 0 acts at every event.")
+    var compress: Double?
 
-    @Option(name: .long, help: "With --calibrate-slurm: trace seconds between backfill passes (Slurm's bf_interval × the replay's compression); 0: at every arrival and end.")
-    var backfillIntervalS: Int64 = 0
+    @Flag(name: .long, help: "With --calibrate-slurm: the modelled Slurm plans backfill with the true run times (the harness gives Slurm none).")
+    var exactRunTimes = false
 
     @Option(name: .long, help: "With --calibrate-slurm: a slurm_replay.py result (JSON) of the same window, printed beside the simulated waits.")
     var peer: String?
@@ -113,10 +113,10 @@ struct SimCommand: ParsableCommand {
         if let load, !(load > 0 && load <= 10) { throw ValidationError("--load must be in (0, 10]") }
         if let replayFromDay, replayFromDay < 0 { throw ValidationError("--replay-from-day must not be negative") }
         if let problem = calibrationWindow.problem { throw ValidationError(problem) }
-        if !calibrateSlurm && (peer != nil || unknownRunTimes || backfillIntervalS != 0) {
-            throw ValidationError("--peer, --unknown-run-times and --backfill-interval-s need --calibrate-slurm")
+        if !calibrateSlurm && (peer != nil || compress != nil || exactRunTimes) {
+            throw ValidationError("--peer, --compress and --exact-run-times need --calibrate-slurm")
         }
-        if backfillIntervalS < 0 || backfillIntervalS > 86_400 { throw ValidationError("--backfill-interval-s must be 0...86400") }
+        if let compress, !(compress >= 0 && compress <= 86_400) { throw ValidationError("--compress must be 0...86400") }
         if let largeJobs, LargeJobs(text: largeJobs) == nil {
             throw ValidationError("--large-jobs is `\(largeJobs)`; expected PERMILLE:MEAN with PERMILLE 0...1000 and MEAN 8...512 GPUs")
         }
@@ -143,15 +143,18 @@ struct SimCommand: ParsableCommand {
                 return
             }
             if calibrateSlurm {
-                let outcome = try SlurmCalibration.run(pods, window: calibrationWindow, atlas: atlas, knowsRunTimes: !unknownRunTimes,
-                                                       backfillIntervalSeconds: backfillIntervalS)
                 let peerResult = try peer.map { path throws(SimDataError) in
                     try SlurmPeerResult.parse(Data(SimInputFiles.text(path).utf8), file: path)
                 }
                 if let peerResult, let peer, let mismatch = peerResult.mismatch(with: calibrationWindow) {
                     throw ValidationError("--peer \(peer): \(mismatch); compare the same window")
                 }
-                print(json ? SlurmCalibrationText.json(outcome, peer: peerResult) : SlurmCalibrationText.table(outcome, peer: peerResult))
+                var slurm = SlurmCalibration.Scheduler.slurmReplay(compress: compress ?? peerResult?.compress ?? SlurmCalibration.designCompress)
+                slurm.knowsRunTimes = exactRunTimes
+                let outcome = try SlurmCalibration.run(pods, window: calibrationWindow, scheduler: slurm, atlas: atlas)
+                let regime = try SlurmCalibration.run(pods, window: calibrationWindow, scheduler: .concentratedRegime, atlas: atlas)
+                print(json ? SlurmCalibrationText.json(outcome, regime: regime, peer: peerResult)
+                           : SlurmCalibrationText.table(outcome, regime: regime, peer: peerResult))
                 return
             }
             let marketOffers = try marketPrices.map { try SimInputFiles.priceCatalog($0) } ?? SimInputFiles.bundledMarketOffers()

@@ -22,10 +22,12 @@ struct ConcentratedRegime {
         /// `MaxTime=INFINITE` and no `--time`), every planned end lies beyond backfill's window,
         /// so a blocked head gets no reservation and any later job that fits starts.
         var knowsRunTimes = true
-        /// Seconds between backfill passes (Slurm's `bf_interval`, in trace seconds); 0: a pass
-        /// at every arrival and end. Between passes only the queue's heads start, in order, as
-        /// Slurm's main scheduler does.
-        var backfillIntervalSeconds: Int64 = 0
+        /// Seconds of the scheduler's cycle; 0: it acts at every arrival and end. Otherwise
+        /// every start waits for the next pass on the cycle's grid (a multiple of it), armed
+        /// by an arrival or an end — as Slurm's scheduler, which acts once per (real) second,
+        /// looks in a replay compressed so that a second is `cycleSeconds` of trace time. A
+        /// pass with nothing new since the last one starts nothing, so none is run.
+        var cycleSeconds: Int64 = 0
     }
 
     struct Region {
@@ -41,8 +43,8 @@ struct ConcentratedRegime {
         var normal: [Int32] = []
         /// Running jobs ascending by (expected end, index).
         var running: [(end: Int64, job: Int32)] = []
-        /// Whether a backfill pass is already due (with a backfill interval).
-        var backfillDue = false
+        /// Whether a scheduler pass is already due (with a cycle).
+        var passDue = false
     }
 
     let scenario: SimScenario
@@ -151,10 +153,10 @@ struct ConcentratedRegime {
                 regions[zone].down = false
                 for index in fleet.nodes.indices where fleet.nodes[index].zone == zone { nodeComesUp(index, reason: 8, now: now) }
             case .clear:
-                // A backfill pass (only scheduled with a backfill interval).
+                // A scheduler pass (only with a cycle).
                 let region = Int(event.a)
-                regions[region].backfillDue = false
-                schedule(region, now: now, backfillPass: true)
+                regions[region].passDue = false
+                schedule(region, now: now, pass: true)
             }
         }
         for region in regions {
@@ -206,11 +208,17 @@ struct ConcentratedRegime {
         return simJob.gpus <= available(job, in: region) && simJob.cpus <= region.freeCPUs && simJob.memoryGiB <= region.freeMemoryGiB
     }
 
-    /// Starts what can start: heads in order, then EASY backfill behind a blocked head (at
-    /// every call, or with a backfill interval only in the periodic pass, which this call
-    /// schedules while jobs wait behind a blocked head).
-    mutating func schedule(_ index: Int, now: Int64, backfillPass: Bool = false) {
+    /// Starts what can start: heads in order, then EASY backfill behind a blocked head — at
+    /// once, or with a cycle in the next pass, which a call outside a pass arms.
+    mutating func schedule(_ index: Int, now: Int64, pass: Bool = false) {
         guard !regions[index].down else { return }
+        if model.cycleSeconds > 0 && !pass {
+            if !regions[index].passDue {
+                regions[index].passDue = true
+                events.push(.clear, at: (now / model.cycleSeconds + 1) * model.cycleSeconds, Int32(index))
+            }
+            return
+        }
         while true {
             let queueIsPriority = !regions[index].priority.isEmpty
             guard let head = queueIsPriority ? regions[index].priority.first : regions[index].normal.first else { return }
@@ -221,14 +229,6 @@ struct ConcentratedRegime {
                 if queueIsPriority { regions[index].priority.removeFirst() } else { regions[index].normal.removeFirst() }
                 start(Int(head), region: index, now: now)
                 continue
-            }
-            let interval = model.backfillIntervalSeconds
-            if interval > 0 && !backfillPass {
-                if !regions[index].backfillDue {
-                    regions[index].backfillDue = true
-                    events.push(.clear, at: (now / interval + 1) * interval, Int32(index))
-                }
-                return
             }
             // The head waits: its reservation is the earliest end after which enough GPUs are free.
             var freeAtShadow = regions[index].free
@@ -269,10 +269,6 @@ struct ConcentratedRegime {
                 }
                 if let at = regions[index].priority.firstIndex(of: job) { regions[index].priority.remove(at: at) } else if let at = regions[index].normal.firstIndex(of: job) { regions[index].normal.remove(at: at) }
                 start(Int(job), region: index, now: now)
-            }
-            if interval > 0 && !(regions[index].priority.isEmpty && regions[index].normal.isEmpty) {
-                regions[index].backfillDue = true
-                events.push(.clear, at: now + interval, Int32(index))
             }
             return
         }

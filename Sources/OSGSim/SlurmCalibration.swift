@@ -52,6 +52,8 @@ public enum SlurmCalibration {
     /// The longest run time replayed, seconds (24 h).
     public static let maxRunSeconds: Int64 = 86_400
 
+    /// The time compression of DESIGN.md §10's measurement (one real second = 240 trace seconds).
+    public static let designCompress = 240.0
     /// Real Slurm 22.05 on DESIGN.md §10's window, as the harness measured it at 240× (seconds).
     public static let designSlurmJobs = 1_264
     public static let designSlurmP50Seconds: Int64 = 240
@@ -85,9 +87,37 @@ public enum SlurmCalibration {
         return jobs
     }
 
+    /// How the simulated site's scheduler decides (FIFO with backfill either way).
+    public struct Scheduler: Hashable, Sendable {
+        /// Whether backfill plans with the true run times (reserving for a blocked head).
+        public var knowsRunTimes: Bool
+        /// Trace seconds per scheduler cycle (0: it acts at every arrival and end).
+        public var cycleSeconds: Int64
+
+        public init(knowsRunTimes: Bool, cycleSeconds: Int64) {
+            self.knowsRunTimes = knowsRunTimes
+            self.cycleSeconds = cycleSeconds
+        }
+
+        /// The harness's Slurm as the simulator models it: no time limits (`MaxTime=INFINITE`,
+        /// no `--time`), so backfill reserves nothing and starts any later job that fits; and
+        /// a scheduler that acts once per real second (`bf_interval=1` and the controller's
+        /// one-second loop), i.e. once per `compress` trace seconds of a compressed replay.
+        public static func slurmReplay(compress: Double) -> Scheduler {
+            Scheduler(knowsRunTimes: false, cycleSeconds: Int64(compress.rounded()))
+        }
+
+        /// The concentrated regime of the main comparison: EASY backfill on the true run
+        /// times, acting at every event.
+        public static let concentratedRegime = Scheduler(knowsRunTimes: true, cycleSeconds: 0)
+
+        var model: ConcentratedRegime.SchedulerModel { .init(knowsRunTimes: knowsRunTimes, cycleSeconds: cycleSeconds) }
+    }
+
     /// The outcome: jobs replayed and the simulated wait percentiles (seconds).
     public struct Outcome: Hashable, Sendable {
         public var window: Window
+        public var scheduler: Scheduler
         public var jobs: Int
         public var waitP50Seconds: Int64
         public var waitP90Seconds: Int64
@@ -111,12 +141,8 @@ public enum SlurmCalibration {
 
     /// Replays `window` of `contents` on one site. `atlas` only supplies a zone and its series
     /// (carbon plays no part in the waits).
-    /// - Parameters:
-    ///   - knowsRunTimes: whether backfill plans with the true run times (the concentrated
-    ///     regime does; Slurm without time limits cannot).
-    ///   - backfillIntervalSeconds: trace seconds between backfill passes (0: at every event).
-    public static func run(_ contents: PodListTrace.Contents, window: Window = Window(), atlas: CarbonAtlas,
-                           knowsRunTimes: Bool = true, backfillIntervalSeconds: Int64 = 0) throws(SimDataError) -> Outcome {
+    public static func run(_ contents: PodListTrace.Contents, window: Window = Window(), scheduler: Scheduler = .concentratedRegime,
+                           atlas: CarbonAtlas) throws(SimDataError) -> Outcome {
         let selected = jobs(of: contents, in: window)
         guard !selected.isEmpty else {
             throw SimDataError(.empty, file: "trace", "no pod with num_gpu ≥ 1 was created in the window (trace day \(window.fromDay), \(window.hours) h)")
@@ -127,8 +153,9 @@ public enum SlurmCalibration {
         }
         let workload = Workload(jobs: simJobs, userClasses: [.established])
         let lastArrival = selected.last!.arrivalSeconds
-        // Long enough for every job to run: all of them back to back after the last arrival.
-        let horizon = lastArrival + selected.reduce(Int64(0)) { $0 + $1.runSeconds } + 1
+        // Long enough for every job to run: all of them back to back after the last arrival,
+        // each after a scheduler cycle.
+        let horizon = lastArrival + selected.reduce(Int64(0)) { $0 + $1.runSeconds + scheduler.cycleSeconds } + scheduler.cycleSeconds + 1
         let fleet = Fleet(nodes: [SimNode(model: GPUModel.named("V100")!, gpus: window.siteGPUs, askMicroCredits: 1_000_000, zone: 0,
                                           joinSeconds: 0, leaveSeconds: .max)], zones: [zone], failures: [])
         var scenario = try SimScenario(workload: workload, fleet: fleet, atlas: atlas, horizonSeconds: horizon, outage: nil,
@@ -136,8 +163,7 @@ public enum SlurmCalibration {
         // Slurm keeps a job queued until it runs; its backfill looks at up to bf_max_job_test jobs.
         scenario.patienceSeconds = .max / 4
         scenario.backfillDepth = bfMaxJobTest
-        let model = ConcentratedRegime.SchedulerModel(knowsRunTimes: knowsRunTimes, backfillIntervalSeconds: backfillIntervalSeconds)
-        var regime = ConcentratedRegime(scenario: scenario, exclusiveDeals: false, siteCPUs: window.siteCPUs, model: model)
+        var regime = ConcentratedRegime(scenario: scenario, exclusiveDeals: false, siteCPUs: window.siteCPUs, model: scheduler.model)
         _ = regime.run(name: "calibration")
         var waits: [Int64] = []
         var makespan: Int64 = 0
@@ -148,7 +174,7 @@ public enum SlurmCalibration {
             makespan = max(makespan, starts[index] + job.durationSeconds)
         }
         waits.sort()
-        return Outcome(window: window, jobs: selected.count, waitP50Seconds: harnessPercentile(waits, 50),
+        return Outcome(window: window, scheduler: scheduler, jobs: selected.count, waitP50Seconds: harnessPercentile(waits, 50),
                        waitP90Seconds: harnessPercentile(waits, 90), waitP99Seconds: harnessPercentile(waits, 99),
                        meanWaitSeconds: waits.reduce(0, +) / Int64(waits.count), makespanSeconds: makespan,
                        replayed: selected, startSeconds: Array(starts))

@@ -3,15 +3,15 @@ import Foundation
 /// The printed forms of a Slurm calibration (`osg sim --calibrate-slurm [--json] [--peer F]`).
 public enum SlurmCalibrationText {
     /// One JSON object (contract): `jobs`, `wait_p50_s`, `wait_p90_s`, `wait_p99_s` of the
-    /// simulated site, the window and site, and with a peer its figures under `peer` (same
-    /// keys) and the simulated ÷ peer ratios under `ratio` (`null` where the peer's figure is 0).
-    public static func json(_ outcome: SlurmCalibration.Outcome, peer: SlurmPeerResult?) -> String {
+    /// simulated site under the modelled Slurm (`scheduler` says how), the window and site,
+    /// the same figures of the main comparison's concentrated scheduler under
+    /// `concentrated_regime`, and with a peer its figures under `peer` (same keys) and the
+    /// simulated ÷ peer ratios under `ratio` (`null` where the peer's figure is 0).
+    public static func json(_ outcome: SlurmCalibration.Outcome, regime: SlurmCalibration.Outcome, peer: SlurmPeerResult?) -> String {
         let window = outcome.window
         var fields = [
             "\"jobs\":\(outcome.jobs)",
-            "\"wait_p50_s\":\(outcome.waitP50Seconds)",
-            "\"wait_p90_s\":\(outcome.waitP90Seconds)",
-            "\"wait_p99_s\":\(outcome.waitP99Seconds)",
+            waits(outcome),
             "\"wait_mean_s\":\(outcome.meanWaitSeconds)",
             "\"makespan_s\":\(outcome.makespanSeconds)",
             "\"from_day\":\(window.fromDay)",
@@ -19,7 +19,8 @@ public enum SlurmCalibrationText {
             "\"hours\":\(number(window.hours))",
             "\"site_gpus\":\(window.siteGPUs)",
             "\"site_cpus\":\(window.siteCPUs)",
-            "\"scheduler\":\"FIFO + EASY backfill on exact run times, bf_max_job_test \(SlurmCalibration.bfMaxJobTest)\"",
+            "\"scheduler\":{\"knows_run_times\":\(outcome.scheduler.knowsRunTimes),\"cycle_s\":\(outcome.scheduler.cycleSeconds)}",
+            "\"concentrated_regime\":{\(waits(regime)),\"wait_mean_s\":\(regime.meanWaitSeconds)}",
         ]
         if let peer {
             var peerFields = [
@@ -39,22 +40,37 @@ public enum SlurmCalibrationText {
     }
 
     /// A table for the terminal, seconds and hours.
-    public static func table(_ outcome: SlurmCalibration.Outcome, peer: SlurmPeerResult?) -> String {
+    public static func table(_ outcome: SlurmCalibration.Outcome, regime: SlurmCalibration.Outcome, peer: SlurmPeerResult?) -> String {
         let window = outcome.window
         func cell(_ seconds: Double) -> String { String(format: "%8.0f s %6.2f h", seconds, seconds / 3_600) }
+        func row(_ label: String, _ values: [Double]) -> String {
+            label.padding(toLength: 26, withPad: " ", startingAt: 0) + values.map(cell).joined(separator: "  ")
+        }
+        func seconds(_ outcome: SlurmCalibration.Outcome) -> [Double] {
+            [outcome.waitP50Seconds, outcome.waitP90Seconds, outcome.waitP99Seconds].map(Double.init)
+        }
+        let scheduler = outcome.scheduler
         var lines = [
             "Slurm calibration: \(outcome.jobs) jobs created in trace day \(window.fromDay) + \(number(window.hours)) h on one site of \(window.siteGPUs) GPUs and \(window.siteCPUs) cores",
-            String(repeating: " ", count: 20) + "      wait p50            wait p90            wait p99",
-            "simulated".padding(toLength: 20, withPad: " ", startingAt: 0) + [outcome.waitP50Seconds, outcome.waitP90Seconds, outcome.waitP99Seconds].map { cell(Double($0)) }.joined(separator: "  "),
+            String(repeating: " ", count: 26) + "      wait p50            wait p90            wait p99",
+            row("modelled Slurm", seconds(outcome)),
+            row("concentrated regime", seconds(regime)),
         ]
         if let peer {
-            lines.append("peer (\(peer.jobs) jobs)".padding(toLength: 20, withPad: " ", startingAt: 0)
-                + [peer.waitP50Seconds, peer.waitP90Seconds, peer.waitP99Seconds].map(cell).joined(separator: "  "))
-            lines.append("sim ÷ peer".padding(toLength: 20, withPad: " ", startingAt: 0) + ratios(outcome, peer).map { ($0.map { String(format: "%17.2f", $0) } ?? String(repeating: " ", count: 14) + "n/a") }.joined(separator: "   "))
+            lines.append(row("peer (\(peer.jobs) jobs)", [peer.waitP50Seconds, peer.waitP90Seconds, peer.waitP99Seconds]))
+            lines.append("modelled ÷ peer".padding(toLength: 26, withPad: " ", startingAt: 0)
+                + ratios(outcome, peer).map { ($0.map { String(format: "%17.2f", $0) } ?? String(repeating: " ", count: 14) + "n/a") }.joined(separator: "   "))
             if let name = peer.peer { lines.append("peer: \(name)" + (peer.compress.map { ", compressed \(number($0))×" } ?? "")) }
         }
-        lines.append(String(format: "mean wait %.2f h; makespan %.1f h", Double(outcome.meanWaitSeconds) / 3_600, Double(outcome.makespanSeconds) / 3_600))
+        lines.append("modelled Slurm: backfill " + (scheduler.knowsRunTimes ? "on the true run times" : "without run times (no reservation)")
+            + (scheduler.cycleSeconds > 0 ? ", one scheduler pass per \(scheduler.cycleSeconds) trace seconds" : ", acting at every event")
+            + String(format: "; mean wait %.2f h; makespan %.1f h", Double(outcome.meanWaitSeconds) / 3_600, Double(outcome.makespanSeconds) / 3_600))
+        lines.append("concentrated regime: EASY backfill on the true run times, acting at every event (the main comparison's scheduler)")
         return lines.joined(separator: "\n")
+    }
+
+    static func waits(_ outcome: SlurmCalibration.Outcome) -> String {
+        "\"wait_p50_s\":\(outcome.waitP50Seconds),\"wait_p90_s\":\(outcome.waitP90Seconds),\"wait_p99_s\":\(outcome.waitP99Seconds)"
     }
 
     /// Simulated ÷ peer per percentile, `nil` where the peer's figure is 0.

@@ -122,13 +122,13 @@ struct SlurmCalibrationTests {
     }
 
     @Test("every schedule respects arrivals and the site's GPUs and cores, and its figures are the harness's percentiles of its waits",
-          arguments: [(146, 72.0, 16, 128, false, Int64(0)), (146, 72.0, 16, 64, true, Int64(240)), (130, 48.0, 8, 32, false, Int64(240)),
-                      (146, 72.0, 32, 128, true, Int64(0)), (120, 96.0, 16, 96, false, Int64(60))])
-    func scheduleIsFeasible(day: Int, hours: Double, gpus: Int, cpus: Int, unknownRunTimes: Bool, interval: Int64) throws {
+          arguments: [(146, 72.0, 16, 128, true, Int64(0)), (146, 72.0, 16, 64, false, Int64(240)), (130, 48.0, 8, 32, true, Int64(240)),
+                      (146, 72.0, 32, 128, false, Int64(0)), (120, 96.0, 16, 96, false, Int64(60))])
+    func scheduleIsFeasible(day: Int, hours: Double, gpus: Int, cpus: Int, knowsRunTimes: Bool, cycle: Int64) throws {
         let contents = try SimInputFiles.bundledPodList()
         let window = SlurmCalibration.Window(fromDay: day, hours: hours, siteGPUs: gpus, siteCPUs: cpus)
-        let outcome = try SlurmCalibration.run(contents, window: window, atlas: SimInputFiles.bundledAtlas(),
-                                               knowsRunTimes: !unknownRunTimes, backfillIntervalSeconds: interval)
+        let scheduler = SlurmCalibration.Scheduler(knowsRunTimes: knowsRunTimes, cycleSeconds: cycle)
+        let outcome = try SlurmCalibration.run(contents, window: window, scheduler: scheduler, atlas: SimInputFiles.bundledAtlas())
         #expect(Self.checkSchedule(outcome) == nil, "\(Self.checkSchedule(outcome) ?? "")")
         let waits = zip(outcome.replayed, outcome.startSeconds).map { $1 - $0.arrivalSeconds }.sorted()
         #expect(outcome.jobs == waits.count && outcome.jobs == outcome.replayed.count)
@@ -136,13 +136,13 @@ struct SlurmCalibrationTests {
         #expect(outcome.waitP90Seconds == SlurmCalibration.harnessPercentile(waits, 90))
         #expect(outcome.waitP99Seconds == SlurmCalibration.harnessPercentile(waits, 99))
         #expect(outcome.waitP50Seconds <= outcome.waitP90Seconds && outcome.waitP90Seconds <= outcome.waitP99Seconds)
-        if interval > 0 {
-            // Heads start at an arrival or an end (the main scheduler); anything else only in a
-            // backfill pass, on the interval's grid.
-            var eventTimes = Set(outcome.replayed.map(\.arrivalSeconds))
-            for (job, start) in zip(outcome.replayed, outcome.startSeconds) { eventTimes.insert(start + job.runSeconds) }
-            let stray = zip(outcome.replayed, outcome.startSeconds).first { !eventTimes.contains($1) && $1 % interval != 0 }
+        if cycle > 0 {
+            // A scheduler with a cycle starts jobs only in its passes, on the cycle's grid,
+            // always after the job arrived (the pass comes after its arrival).
+            let stray = zip(outcome.replayed, outcome.startSeconds).first { $1 % cycle != 0 }
             #expect(stray == nil, "\(stray.map { "\($0.0.name) started at \($0.1)" } ?? "")")
+            #expect(zip(outcome.replayed, outcome.startSeconds).allSatisfy { $1 > $0.arrivalSeconds || $0.arrivalSeconds % cycle == 0 },
+                    "a job starts in a pass after its arrival, or in one at the very second it arrives")
         }
     }
 
@@ -150,8 +150,8 @@ struct SlurmCalibrationTests {
     func coresBind() throws {
         let contents = try SimInputFiles.bundledPodList()
         let atlas = try SimInputFiles.bundledAtlas()
-        let wide = try SlurmCalibration.run(contents, window: .init(siteCPUs: 128), atlas: atlas)
-        let narrow = try SlurmCalibration.run(contents, window: .init(siteCPUs: 64), atlas: atlas)
+        let wide = try SlurmCalibration.run(contents, window: .init(siteCPUs: 128), scheduler: .slurmReplay(compress: 240), atlas: atlas)
+        let narrow = try SlurmCalibration.run(contents, window: .init(siteCPUs: 64), scheduler: .slurmReplay(compress: 240), atlas: atlas)
         #expect(narrow.meanWaitSeconds > wide.meanWaitSeconds * 10, "wide \(wide.meanWaitSeconds) s, narrow \(narrow.meanWaitSeconds) s")
     }
 
@@ -195,21 +195,27 @@ struct SlurmCalibrationTests {
 
     @Test("the JSON has the contract's keys, and with a peer its figures and the ratios beside")
     func jsonContract() throws {
-        let outcome = try SlurmCalibration.run(SimInputFiles.bundledPodList(), atlas: SimInputFiles.bundledAtlas())
-        let plain = try #require(try JSONSerialization.jsonObject(with: Data(SlurmCalibrationText.json(outcome, peer: nil).utf8)) as? [String: Any])
+        let contents = try SimInputFiles.bundledPodList(), atlas = try SimInputFiles.bundledAtlas()
+        let outcome = try SlurmCalibration.run(contents, scheduler: .slurmReplay(compress: 240), atlas: atlas)
+        let regime = try SlurmCalibration.run(contents, scheduler: .concentratedRegime, atlas: atlas)
+        let plain = try #require(try JSONSerialization.jsonObject(with: Data(SlurmCalibrationText.json(outcome, regime: regime, peer: nil).utf8)) as? [String: Any])
         #expect(plain["jobs"] as? Int == 1_264)
         #expect(plain["wait_p50_s"] as? Int == Int(outcome.waitP50Seconds) && plain["wait_p90_s"] as? Int == Int(outcome.waitP90Seconds)
                 && plain["wait_p99_s"] as? Int == Int(outcome.waitP99Seconds))
         #expect(plain["peer"] == nil)
+        let concentrated = try #require(plain["concentrated_regime"] as? [String: Any])
+        #expect(concentrated["wait_p99_s"] as? Int == Int(regime.waitP99Seconds))
+        let scheduler = try #require(plain["scheduler"] as? [String: Any])
+        #expect(scheduler["cycle_s"] as? Int == 240 && scheduler["knows_run_times"] as? Bool == false)
         let peer = SlurmPeerResult(peer: "slurm", windowStartSeconds: nil, hours: nil, compress: 240, jobs: 1_264, completed: 1_264,
                                    waitP50Seconds: 0, waitP90Seconds: 2_400, waitP99Seconds: 7_680)
-        let both = try #require(try JSONSerialization.jsonObject(with: Data(SlurmCalibrationText.json(outcome, peer: peer).utf8)) as? [String: Any])
+        let both = try #require(try JSONSerialization.jsonObject(with: Data(SlurmCalibrationText.json(outcome, regime: regime, peer: peer).utf8)) as? [String: Any])
         let side = try #require(both["peer"] as? [String: Any])
         #expect(side["jobs"] as? Int == 1_264 && side["wait_p90_s"] as? Int == 2_400 && side["wait_p99_s"] as? Int == 7_680)
         let ratio = try #require(both["ratio"] as? [String: Any])
         #expect(ratio["p50"] is NSNull, "no ratio to a zero")
         #expect(abs((ratio["p99"] as? Double ?? 0) - Double(outcome.waitP99Seconds) / 7_680) < 0.001)
-        let table = SlurmCalibrationText.table(outcome, peer: peer)
+        let table = SlurmCalibrationText.table(outcome, regime: regime, peer: peer)
         #expect(table.contains("1264 jobs") && table.contains("peer (1264 jobs)") && table.contains("n/a"))
     }
 }
