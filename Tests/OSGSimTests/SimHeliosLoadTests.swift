@@ -45,6 +45,8 @@ struct SimHeliosLoadTests {
         #expect(gangs.allSatisfy { $0.nodes == $0.gpus / 8 && $0.gpusPerNode == 8 })
         #expect(abs(Double(gangs.count) / Double(drawn.count) - 0.5) < 0.05)
         #expect(workload == WorkloadBuilder.synthetic(model: model, count: 20_000, horizonSecondsOf: 10, seed: 5, largeJobs: large))
+        let listing = workload.jobs.map { "\($0.submitSeconds) \($0.gpus) \($0.nodes) \($0.durationSeconds) \($0.user) \($0.flexible) \($0.cpus) \($0.memoryGiB)" }
+        #expect(SimTestSupport.digest(listing.joined(separator: "\n")) == "172eba91b62a0644", "the seed-5 workload changed: update the golden digest only for a deliberate change")
         #expect(LargeJobs(text: "140:10") == LargeJobs(permille: 140, meanGPUs: 10))
         #expect(LargeJobs(text: "1200:10") == nil && LargeJobs(text: "10:4") == nil && LargeJobs(text: "abc") == nil)
     }

@@ -5,6 +5,9 @@ import OSGDomain
 
 @Suite("Simulator regimes")
 struct SimRegimeTests {
+    /// FNV-1a of the seed-7 small scenario's JSON report (``SimTestSupport/digest(_:)``).
+    static let goldenReportDigest = "ec316ae7182ce760"
+
     @Test("the same seed gives byte-identical JSON; another seed does not")
     func determinism() throws {
         let (scenario, configuration) = try SimTestSupport.smallScenario(seed: 7)
@@ -12,6 +15,7 @@ struct SimRegimeTests {
         let (again, _) = try SimTestSupport.smallScenario(seed: 7)
         let second = SimReportText.json(Simulator.run(again, configuration: configuration))
         #expect(first == second)
+        #expect(SimTestSupport.digest(first) == Self.goldenReportDigest, "the seed-7 report changed: a change of results must be deliberate (update the golden digest and say why)")
         let (other, otherConfiguration) = try SimTestSupport.smallScenario(seed: 8)
         #expect(SimReportText.json(Simulator.run(other, configuration: otherConfiguration)) != first)
     }

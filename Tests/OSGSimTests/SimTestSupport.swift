@@ -27,4 +27,15 @@ enum SimTestSupport {
         let scenario = try Simulator.scenario(pods: pods, atlas: atlas, marketOffers: offers, listOffers: offers, configuration: configuration)
         return (scenario, configuration)
     }
+
+    /// FNV-1a (64-bit) of `text`'s UTF-8 bytes, hex: the committed golden digest of a report,
+    /// so a change of results shows even when two runs in one process agree with each other.
+    static func digest(_ text: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01b3
+        }
+        return String(hash, radix: 16)
+    }
 }

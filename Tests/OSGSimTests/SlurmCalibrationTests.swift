@@ -200,6 +200,9 @@ struct SlurmCalibrationTests {
         let regime = try SlurmCalibration.run(contents, scheduler: .concentratedRegime, atlas: atlas)
         let plain = try #require(try JSONSerialization.jsonObject(with: Data(SlurmCalibrationText.json(outcome, regime: regime, peer: nil).utf8)) as? [String: Any])
         #expect(plain["jobs"] as? Int == 1_264)
+        // Golden figures on the bundled trace: a change of either scheduler shows here.
+        #expect([outcome.waitP50Seconds, outcome.waitP90Seconds, outcome.waitP99Seconds, outcome.meanWaitSeconds] == [172, 2_566, 7_542, 793])
+        #expect([regime.waitP50Seconds, regime.waitP90Seconds, regime.waitP99Seconds, regime.meanWaitSeconds] == [0, 1_201, 6_062, 409])
         #expect(plain["wait_p50_s"] as? Int == Int(outcome.waitP50Seconds) && plain["wait_p90_s"] as? Int == Int(outcome.waitP90Seconds)
                 && plain["wait_p99_s"] as? Int == Int(outcome.waitP99Seconds))
         #expect(plain["peer"] == nil)
