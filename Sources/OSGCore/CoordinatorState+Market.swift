@@ -205,7 +205,8 @@ extension CoordinatorState {
             search.free![allocation.nodeID] = free
         }
         // The victims are no longer candidates (as a fresh read would find).
-        search.candidates!.remove(plan.victims)
+        let victimNodes = Set(plan.victims.flatMap { leases[$0]?.allocations.map(\.nodeID) ?? [] })
+        search.candidates!.remove(plan.victims, on: victimNodes)
         assert(search.candidates!.byNode.mapValues { $0.map(\.leaseID) } == victimCandidatesByNode().byNode.mapValues { $0.map(\.leaseID) },
                "the candidates left after a notice are those a fresh read finds")
         return events

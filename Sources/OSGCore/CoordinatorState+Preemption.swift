@@ -64,18 +64,28 @@ extension CoordinatorState {
 
         var isEmpty: Bool { byNode.isEmpty }
 
-        /// Takes the leases of a notice out: they are no longer candidates. Gives what
-        /// ``CoordinatorState/victimCandidatesByNode()`` gives once the notice is recorded
-        /// (whether or not its victims ended at once), without reading every lease again.
-        mutating func remove(_ victims: [String]) {
+        /// Takes the leases of a notice out of the lists of `nodeIDs` (the nodes they hold):
+        /// they are no longer candidates. Gives what ``CoordinatorState/victimCandidatesByNode()``
+        /// gives once the notice is recorded (whether or not its victims ended at once),
+        /// without reading every lease again.
+        mutating func remove(_ victims: [String], on nodeIDs: Set<String>) {
             let gone = Set(victims)
-            var emptied = false
-            for (nodeID, list) in byNode where list.contains(where: { gone.contains($0.leaseID) }) {
+            for nodeID in nodeIDs {
+                guard let list = byNode[nodeID] else { continue }
                 let kept = list.filter { !gone.contains($0.leaseID) }
-                byNode[nodeID] = kept.isEmpty ? nil : kept
-                emptied = emptied || kept.isEmpty
+                guard kept.isEmpty else {
+                    byNode[nodeID] = kept
+                    continue
+                }
+                byNode[nodeID] = nil
+                var low = 0, high = sortedNodeIDs.count
+                while low < high {
+                    let mid = (low + high) / 2
+                    if sortedNodeIDs[mid] < nodeID { low = mid + 1 } else { high = mid }
+                }
+                assert(low < sortedNodeIDs.count && sortedNodeIDs[low] == nodeID, "every node with candidates is among the sorted ids")
+                sortedNodeIDs.remove(at: low)
             }
-            if emptied { sortedNodeIDs.removeAll { byNode[$0] == nil } }
         }
     }
 
