@@ -112,9 +112,21 @@ public enum SlurmCalibration {
         public static let concentratedRegime = Scheduler(knowsRunTimes: true, cycleSeconds: 0)
 
         var model: ConcentratedRegime.SchedulerModel { .init(knowsRunTimes: knowsRunTimes, cycleSeconds: cycleSeconds) }
+
+        /// A job's wait as the replay measures it. With a cycle, on the replay's clock, which
+        /// ticks once per cycle (Slurm's `SubmitTime` and `StartTime` are whole real seconds,
+        /// one second being a cycle): from the tick at or before the submission to the start
+        /// (on a tick), so a job started by the first pass after it arrived waits one cycle.
+        /// Without a cycle, exactly.
+        public func measuredWait(submit: Int64, start: Int64) -> Int64 {
+            precondition(start >= submit, "a job starts after it is submitted")
+            guard cycleSeconds > 0 else { return start - submit }
+            return start - submit / cycleSeconds * cycleSeconds
+        }
     }
 
-    /// The outcome: jobs replayed and the simulated wait percentiles (seconds).
+    /// The outcome: jobs replayed and the simulated wait percentiles (seconds, as
+    /// ``Scheduler/measuredWait(submit:start:)`` measures them).
     public struct Outcome: Hashable, Sendable {
         public var window: Window
         public var scheduler: Scheduler
@@ -170,7 +182,7 @@ public enum SlurmCalibration {
         let starts = regime.recorder.firstStart
         for (index, job) in workload.jobs.enumerated() {
             precondition(starts[index] >= 0, "every calibration job fits the site and runs before the horizon")
-            waits.append(starts[index] - job.submitSeconds)
+            waits.append(scheduler.measuredWait(submit: job.submitSeconds, start: starts[index]))
             makespan = max(makespan, starts[index] + job.durationSeconds)
         }
         waits.sort()

@@ -99,6 +99,17 @@ struct SlurmCalibrationTests {
         #expect(SlurmCalibration.harnessPercentile((0..<70).map { Int64($0) }, 90) == 63)
     }
 
+    @Test("waits on the replay's clock: from the tick at or before the submission; exact without a cycle")
+    func measuredWait() {
+        let slurm = SlurmCalibration.Scheduler.slurmReplay(compress: 240)
+        #expect(slurm.cycleSeconds == 240 && !slurm.knowsRunTimes)
+        #expect(slurm.measuredWait(submit: 250, start: 480) == 240, "the first pass after the arrival: one tick")
+        #expect(slurm.measuredWait(submit: 479, start: 960) == 720)
+        #expect(slurm.measuredWait(submit: 480, start: 480) == 0, "a pass at the very second of the arrival: no tick")
+        #expect(SlurmCalibration.Scheduler.concentratedRegime.measuredWait(submit: 250, start: 480) == 230)
+        #expect(SlurmCalibration.Scheduler.slurmReplay(compress: 1_200.4).cycleSeconds == 1_200)
+    }
+
     /// Checks a schedule from its starts alone: no job starts before it arrives, and at no
     /// instant do running jobs hold more GPUs or cores than the site has.
     static func checkSchedule(_ outcome: SlurmCalibration.Outcome) -> String? {
@@ -130,7 +141,8 @@ struct SlurmCalibrationTests {
         let scheduler = SlurmCalibration.Scheduler(knowsRunTimes: knowsRunTimes, cycleSeconds: cycle)
         let outcome = try SlurmCalibration.run(contents, window: window, scheduler: scheduler, atlas: SimInputFiles.bundledAtlas())
         #expect(Self.checkSchedule(outcome) == nil, "\(Self.checkSchedule(outcome) ?? "")")
-        let waits = zip(outcome.replayed, outcome.startSeconds).map { $1 - $0.arrivalSeconds }.sorted()
+        // Waits on the replay's clock: from the cycle's tick at or before the arrival.
+        let waits = zip(outcome.replayed, outcome.startSeconds).map { $1 - (cycle > 0 ? $0.arrivalSeconds / cycle * cycle : $0.arrivalSeconds) }.sorted()
         #expect(outcome.jobs == waits.count && outcome.jobs == outcome.replayed.count)
         #expect(outcome.waitP50Seconds == SlurmCalibration.harnessPercentile(waits, 50))
         #expect(outcome.waitP90Seconds == SlurmCalibration.harnessPercentile(waits, 90))
@@ -201,7 +213,7 @@ struct SlurmCalibrationTests {
         let plain = try #require(try JSONSerialization.jsonObject(with: Data(SlurmCalibrationText.json(outcome, regime: regime, peer: nil).utf8)) as? [String: Any])
         #expect(plain["jobs"] as? Int == 1_264)
         // Golden figures on the bundled trace: a change of either scheduler shows here.
-        #expect([outcome.waitP50Seconds, outcome.waitP90Seconds, outcome.waitP99Seconds, outcome.meanWaitSeconds] == [172, 2_566, 7_542, 793])
+        #expect([outcome.waitP50Seconds, outcome.waitP90Seconds, outcome.waitP99Seconds, outcome.meanWaitSeconds] == [240, 2_640, 7_680, 912])
         #expect([regime.waitP50Seconds, regime.waitP90Seconds, regime.waitP99Seconds, regime.meanWaitSeconds] == [0, 1_201, 6_062, 409])
         #expect(plain["wait_p50_s"] as? Int == Int(outcome.waitP50Seconds) && plain["wait_p90_s"] as? Int == Int(outcome.waitP90Seconds)
                 && plain["wait_p99_s"] as? Int == Int(outcome.waitP99Seconds))
