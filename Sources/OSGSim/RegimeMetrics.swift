@@ -9,6 +9,8 @@ public struct RegimeMetrics: Hashable, Sendable {
     public var meanPricePerGPUHour: Double
     /// gCO2-eq per GPU-hour leased (TDP × hourly grid intensity of the node's zone).
     public var gramsCO2PerGPUHour: Double
+    /// Mean queue wait (first start − submission) over every accepted job, seconds.
+    public var meanWaitSeconds: Double = 0
     /// Jain's index over users of served / demanded GPU-hours.
     public var jainFairness: Double
     public var gpuHoursServed: Double

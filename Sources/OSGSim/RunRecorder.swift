@@ -101,7 +101,9 @@ struct RunRecorder {
             satisfaction.append(min(1, Double(userServedGPUSeconds[user]) / Double(demand)))
         }
         let gpuHours = Double(servedGPUSeconds) / 3600
-        return RegimeMetrics(
+        let accepted = waits.reduce(0) { $0 + $1.count }
+        let waited = waits.reduce(Int64(0)) { $0 + $1.reduce(0, +) }
+        var metrics = RegimeMetrics(
             name: name, classes: classes,
             utilisation: capacityGPUSeconds == 0 ? 0 : Double(servedGPUSecondsInHorizon) / Double(capacityGPUSeconds),
             meanPricePerGPUHour: gpuHours == 0 ? 0 : Double(costMicroCredits) / 1_000_000 / gpuHours,
@@ -113,5 +115,7 @@ struct RunRecorder {
             interruptedByNodeLoss: interruptedByNodes, deferredForCarbon: deferredForCarbon,
             ledgerTransfers: 0, settledMicroCredits: 0, feesMicroCredits: 0, logSize: 0, logRootHex: "", events: 0,
             gangJobs: gangJobs, gangJobsStarted: gangJobsStarted)
+        metrics.meanWaitSeconds = accepted == 0 ? 0 : Double(waited) / Double(accepted)
+        return metrics
     }
 }

@@ -40,7 +40,7 @@ public enum SimReportText {
                 + "\"utilisation\":\(fixed(regime.utilisation, 4)),"
                 + "\"mean_price_credits_per_gpu_hour\":\(fixed(regime.meanPricePerGPUHour, 4)),"
                 + "\"gco2_per_gpu_hour\":\(fixed(regime.gramsCO2PerGPUHour, 2)),"
-                + "\"jain_fairness\":\(fixed(regime.jainFairness, 4)),"
+                + "\"jain_fairness\":\(fixed(regime.jainFairness, 4)),\"wait_mean_s\":\(fixed(regime.meanWaitSeconds, 1)),"
                 + "\"gpu_hours_served\":\(fixed(regime.gpuHoursServed, 1)),"
                 + "\"outage_interrupted_jobs\":\(regime.outageInterrupted),\"outage_delayed_jobs\":\(regime.outageDelayed),"
                 + "\"outage_lost_jobs\":\(regime.outageLost),\"outage_gpu_hours_lost\":\(fixed(regime.outageGPUHoursLost, 1)),"
@@ -51,6 +51,11 @@ public enum SimReportText {
                 + "\"log_root\":\(quoted(regime.logRootHex)),\"events\":\(regime.events)}")
         }
         fields.append("\"regimes\":[\(regimes.joined(separator: ","))]")
+        let claims = SimClaims.of(report).map { claim in
+            let value = claim.value.flatMap { $0.isFinite ? fixed($0, 4) : nil } ?? "null"
+            return "\(quoted(claim.key)):{\"value\":\(value),\"goal\":\(quoted(claim.goal)),\"met\":\(claim.met.map(String.init) ?? "null")}"
+        }
+        fields.append("\"claims\":{\(claims.joined(separator: ","))}")
         for (key, value) in extra { fields.append("\(quoted(key)):\(value)") }
         return "{" + fields.joined(separator: ",") + "}"
     }
@@ -90,6 +95,16 @@ public enum SimReportText {
         lines.append("")
         for regime in report.regimes {
             lines.append("\(pad(regime.name, 16))ledger \(regime.ledgerTransfers) transfers, \(fixed(Double(regime.settledMicroCredits) / 1_000_000, 2)) credits settled; log \(regime.logSize) records, root \(regime.logRootHex)")
+        }
+        let claims = SimClaims.of(report)
+        if !claims.isEmpty {
+            lines.append("")
+            lines.append(pad("claims (docs/SIMULATOR.md, \"Claims\")", 76) + pad("value", 10) + pad("goal", 10) + "met")
+            for claim in claims {
+                let verdict = claim.met.map { $0 ? "yes" : "no" } ?? "n/a"
+                lines.append(pad(claim.text, 76) + pad(SimClaims.text(claim.value), 10) + pad(claim.goal, 10) + verdict)
+            }
+            lines.append("region outage, jobs delayed / lost: " + report.regimes.map { "\($0.name) \($0.outageDelayed) / \($0.outageLost)" }.joined(separator: ", "))
         }
         return lines.joined(separator: "\n")
     }

@@ -6,7 +6,7 @@ import OSGDomain
 @Suite("Simulator regimes")
 struct SimRegimeTests {
     /// FNV-1a of the seed-7 small scenario's JSON report (``SimTestSupport/digest(_:)``).
-    static let goldenReportDigest = "ec316ae7182ce760"
+    static let goldenReportDigest = "e1fc39a8566eca37"
 
     @Test("the same seed gives byte-identical JSON; another seed does not")
     func determinism() throws {
@@ -123,5 +123,60 @@ struct SimRegimeTests {
         #expect(concentrated.outageDelayed == 2)
         #expect(concentrated.outageLost == 0)
         #expect(concentrated.figures(.established).accepted == 2)
+    }
+}
+
+@Suite("Simulator claims")
+struct SimClaimsTests {
+    static func regime(_ name: String, newcomerP90: Int64, acceptance: (Int, Int) = (10, 10), jain: Double = 1, utilisation: Double = 0.5,
+                       grams: Double = 100, meanWait: Double = 60, p90s: [Int64]? = nil) -> RegimeMetrics {
+        let classes = UserClass.allCases.map { userClass in
+            ClassMetrics(userClass: userClass, submitted: acceptance.1, accepted: userClass == .newcomer ? acceptance.0 : acceptance.1,
+                         waitP50Seconds: 0, waitP90Seconds: p90s?[userClass.rawValue] ?? (userClass == .newcomer ? newcomerP90 : 0),
+                         waitP99Seconds: 0)
+        }
+        var metrics = RegimeMetrics(name: name, classes: classes, utilisation: utilisation, meanPricePerGPUHour: 1, gramsCO2PerGPUHour: grams,
+                                    jainFairness: jain, gpuHoursServed: 1, outageInterrupted: 0, outageDelayed: 0, outageLost: 0,
+                                    outageGPUHoursLost: 0, interruptedByNodeLoss: 0, deferredForCarbon: 0, ledgerTransfers: 0,
+                                    settledMicroCredits: 0, feesMicroCredits: 0, logSize: 0, logRootHex: "", events: 0)
+        metrics.meanWaitSeconds = meanWait
+        return metrics
+    }
+
+    static func report(_ regimes: [RegimeMetrics]) -> SimReport {
+        SimReport(operators: 1, nodes: 1, gpus: 1, jobs: 1, users: 1, days: 1, seed: 1, start: Timestamp(secondsSinceEpoch: 0), zones: [],
+                  offeredLoad: 0.5, outageZone: nil, regimes: regimes)
+    }
+
+    @Test("each claim is its ratio or difference against its goal; 0 ÷ 0 meets a ratio goal, x ÷ 0 does not")
+    func claims() throws {
+        let met = SimClaims.of(Self.report([
+            Self.regime("concentrated", newcomerP90: 1_000, utilisation: 0.5, grams: 100, meanWait: 100),
+            Self.regime("open", newcomerP90: 150, acceptance: (96, 100), jain: 0.95, utilisation: 0.55, grams: 70, meanWait: 104,
+                        p90s: [100, 150, 200]),
+            Self.regime("open-no-carbon", newcomerP90: 150, utilisation: 0.55, grams: 95, meanWait: 100, p90s: [100, 140, 200]),
+        ]))
+        let byKey = Dictionary(uniqueKeysWithValues: met.map { ($0.key, $0) })
+        #expect(met.count == 7 && met.allSatisfy { $0.met == true }, "\(met.filter { $0.met != true }.map(\.key))")
+        #expect(byKey["newcomer_wait_p90_open_over_concentrated"]?.value == 0.15)
+        #expect(byKey["newcomer_acceptance_open"]?.value == 0.96)
+        #expect(abs((byKey["utilisation_open_minus_concentrated"]?.value ?? 0) - 0.05) < 1e-12)
+        #expect(byKey["gco2_per_gpu_hour_open_over_concentrated"]?.value == 0.7)
+        #expect(byKey["mean_wait_open_over_open_no_carbon"]?.value == 1.04)
+        #expect(abs((byKey["class_wait_p90_open_over_open_no_carbon_max"]?.value ?? 0) - 150.0 / 140) < 1e-12)
+        let unmet = SimClaims.of(Self.report([
+            Self.regime("concentrated", newcomerP90: 0, grams: 100),
+            Self.regime("open", newcomerP90: 60, acceptance: (90, 100), jain: 0.8, utilisation: 0.4, grams: 80, meanWait: 200),
+            Self.regime("open-no-carbon", newcomerP90: 0, meanWait: 100),
+        ]))
+        #expect(unmet.allSatisfy { $0.met == false }, "\(unmet.filter { $0.met != false }.map(\.key))")
+        #expect(unmet.first?.value == .infinity && SimClaims.text(unmet.first?.value) == "inf")
+        let none = SimClaims.of(Self.report([Self.regime("concentrated", newcomerP90: 0), Self.regime("open", newcomerP90: 0),
+                                             Self.regime("open-no-carbon", newcomerP90: 0)]))
+        #expect(none.first?.value == nil && none.first?.met == true, "0 ÷ 0: open is no worse")
+        #expect(SimClaims.of(Self.report([])).isEmpty)
+        let json = SimReportText.json(Self.report([Self.regime("concentrated", newcomerP90: 0), Self.regime("open", newcomerP90: 60),
+                                                   Self.regime("open-no-carbon", newcomerP90: 0)]))
+        #expect(json.contains("\"newcomer_wait_p90_open_over_concentrated\":{\"value\":null,\"goal\":\"<= 0.2\",\"met\":false}"))
     }
 }
