@@ -233,4 +233,32 @@ struct SlurmCalibrationTests {
         let table = SlurmCalibrationText.table(outcome, regime: regime, peer: peer)
         #expect(table.contains("1264 jobs") && table.contains("peer (1264 jobs)") && table.contains("n/a"))
     }
+
+    /// Real Slurm's replays committed under Fixtures/slurm-peer (see the README there).
+    static var peerFiles: [String] {
+        let folder = SimTestSupport.fixtures + "/slurm-peer"
+        return ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
+            .map { folder + "/" + $0 }
+    }
+
+    @Test("against real Slurm's replays: every percentile within ±30 % or one tick of the replay's clock")
+    func againstRealSlurm() throws {
+        let files = Self.peerFiles
+        #expect(files.count >= 3)
+        let contents = try SimInputFiles.bundledPodList(), atlas = try SimInputFiles.bundledAtlas()
+        for file in files {
+            let peer = try SlurmPeerResult.parse(try Data(contentsOf: URL(fileURLWithPath: file)), file: file)
+            let start = try #require(peer.windowStartSeconds), hours = try #require(peer.hours), compress = try #require(peer.compress)
+            let gpus = try #require(peer.peer?.split(separator: " ").reversed().dropFirst().first.flatMap { Int($0) }, "the node's GPUs in `peer`")
+            let window = SlurmCalibration.Window(fromDay: Int(start / 86_400), hours: hours, siteGPUs: gpus, siteCPUs: 128)
+            #expect(window.startSeconds == start)
+            let outcome = try SlurmCalibration.run(contents, window: window, scheduler: .slurmReplay(compress: compress), atlas: atlas)
+            #expect(outcome.jobs == peer.jobs, "\(file): the selection is the harness's")
+            for (simulated, real) in zip([outcome.waitP50Seconds, outcome.waitP90Seconds, outcome.waitP99Seconds],
+                                         [peer.waitP50Seconds, peer.waitP90Seconds, peer.waitP99Seconds]) {
+                let off = abs(Double(simulated) - real)
+                #expect(off <= max(0.3 * real, compress), "\(file): simulated \(simulated) s against Slurm's \(real) s")
+            }
+        }
+    }
 }
