@@ -22,11 +22,13 @@ struct ConcentratedRegime {
         /// `MaxTime=INFINITE` and no `--time`), every planned end lies beyond backfill's window,
         /// so a blocked head gets no reservation and any later job that fits starts.
         var knowsRunTimes = true
-        /// Seconds of the scheduler's cycle; 0: it acts at every arrival and end. Otherwise
-        /// every start waits for the next pass on the cycle's grid (a multiple of it), armed
-        /// by an arrival or an end — as Slurm's scheduler, which acts once per (real) second,
-        /// looks in a replay compressed so that a second is `cycleSeconds` of trace time. A
-        /// pass with nothing new since the last one starts nothing, so none is run.
+        /// Seconds of the scheduler's cycle; 0: it acts at every arrival and end. Otherwise a
+        /// job that arrives at an empty queue and fits starts at once (Slurm tries a job when it
+        /// is submitted), and every other start waits for the next pass on the cycle's grid (a
+        /// multiple of it), armed by an arrival or an end — as Slurm's scheduler, which acts
+        /// once per (real) second, looks in a replay compressed so that a second is
+        /// `cycleSeconds` of trace time. A pass with nothing new since the last one starts
+        /// nothing, so none is run.
         var cycleSeconds: Int64 = 0
     }
 
@@ -129,6 +131,7 @@ struct ConcentratedRegime {
                 let region = homeRegion(job)
                 if regions[region].down { recorder.outageDelayed[job] = true }
                 enqueue(job, region: region, now: now)
+                if model.cycleSeconds > 0 && startAtSubmission(job, region: region, now: now) { break }
                 schedule(region, now: now)
             case .eligible:
                 // Patience expired for a job still queued since then.
@@ -206,6 +209,16 @@ struct ConcentratedRegime {
     func fits(_ job: Int, in region: Region) -> Bool {
         let simJob = scenario.workload.jobs[job]
         return simJob.gpus <= available(job, in: region) && simJob.cpus <= region.freeCPUs && simJob.memoryGiB <= region.freeMemoryGiB
+    }
+
+    /// With a cycle: a job that arrives at an empty queue and fits starts at once, as Slurm
+    /// tries a job when it is submitted; anything else waits for the next pass.
+    mutating func startAtSubmission(_ job: Int, region: Int, now: Int64) -> Bool {
+        guard !regions[region].down, regions[region].priority.count + regions[region].normal.count == 1,
+              fits(job, in: regions[region]) else { return false }
+        if regions[region].priority.first == Int32(job) { regions[region].priority.removeFirst() } else { regions[region].normal.removeFirst() }
+        start(job, region: region, now: now)
+        return true
     }
 
     /// Starts what can start: heads in order, then EASY backfill behind a blocked head — at

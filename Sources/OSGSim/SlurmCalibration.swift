@@ -115,13 +115,13 @@ public enum SlurmCalibration {
 
         /// A job's wait as the replay measures it. With a cycle, on the replay's clock, which
         /// ticks once per cycle (Slurm's `SubmitTime` and `StartTime` are whole real seconds,
-        /// one second being a cycle): from the tick at or before the submission to the start
-        /// (on a tick), so a job started by the first pass after it arrived waits one cycle.
-        /// Without a cycle, exactly.
+        /// one second being a cycle): the ticks between the submission and the start, so a
+        /// job started at its submission waits 0 and one started by the first pass after it
+        /// arrived waits one cycle. Without a cycle, exactly.
         public func measuredWait(submit: Int64, start: Int64) -> Int64 {
             precondition(start >= submit, "a job starts after it is submitted")
             guard cycleSeconds > 0 else { return start - submit }
-            return start - submit / cycleSeconds * cycleSeconds
+            return (start / cycleSeconds - submit / cycleSeconds) * cycleSeconds
         }
     }
 
