@@ -59,7 +59,7 @@ struct DiscoveryRunnerTests {
             _ = try await NvidiaSMIRunner(executablePath: path, timeoutSeconds: 1).run()
             Issue.record("expected an error")
         } catch let error as DiscoveryError {
-            #expect(error.code == .nvidiaSMITimedOut)
+            #expect(error.code == .nvidiaSMITimedOut, "\(error.message)")
         }
     }
 }

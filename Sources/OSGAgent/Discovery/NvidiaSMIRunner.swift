@@ -94,10 +94,20 @@ public struct NvidiaSMIRunner: Sendable {
         process.standardOutput = output
         process.standardError = errors
         process.standardInput = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            throw DiscoveryError(.nvidiaSMIFailed, "could not start \(path): \(error); check the file's permissions and that it is the NVIDIA driver's nvidia-smi")
+        // A program file still open for writing somewhere (being installed, or its descriptor
+        // inherited by a process another thread just forked) cannot be executed for a moment
+        // (ETXTBSY): try again a few times before calling it a failure.
+        var attempt = 0
+        while true {
+            do {
+                try process.run()
+                break
+            } catch let error as NSError where error.domain == NSPOSIXErrorDomain && error.code == Int(ETXTBSY) && attempt < 20 {
+                attempt += 1
+                usleep(50_000)
+            } catch {
+                throw DiscoveryError(.nvidiaSMIFailed, "could not start \(path): \(error); check the file's permissions and that it is the NVIDIA driver's nvidia-smi")
+            }
         }
         let expired = Flag()
         let killer = DispatchWorkItem {
