@@ -161,7 +161,15 @@ struct SlurmLiveTests {
         }
         await graceful.terminate(graceSeconds: 10)
         #expect(try await Self.within(30, "exit after terminate") { await graceful.exit() } == .stopped)
-        #expect(try await Self.allOutput(graceful).map(\.text).contains("got TERM"))
+        // slurmstepd may write the job's last lines to its output file a moment after Slurm
+        // reports the job ended: wait for the line (bounded) rather than read once.
+        var output: [String] = []
+        for _ in 0..<100 {
+            output = try await Self.allOutput(graceful).map(\.text)
+            if output.contains("got TERM") { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(output.contains("got TERM"), "the job's output: \(output)")
 
         let stubborn = try await executor.start(Self.work("kill", "trap '' TERM; sleep 600"))
         await stubborn.kill()
