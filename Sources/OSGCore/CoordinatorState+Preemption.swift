@@ -78,13 +78,9 @@ extension CoordinatorState {
                     continue
                 }
                 byNode[nodeID] = nil
-                var low = 0, high = sortedNodeIDs.count
-                while low < high {
-                    let mid = (low + high) / 2
-                    if sortedNodeIDs[mid] < nodeID { low = mid + 1 } else { high = mid }
-                }
-                assert(low < sortedNodeIDs.count && sortedNodeIDs[low] == nodeID, "every node with candidates is among the sorted ids")
-                sortedNodeIDs.remove(at: low)
+                let position = sortedNodeIDs.upperBound(of: nodeID) - 1
+                assert(position >= 0 && sortedNodeIDs[position] == nodeID, "every node with candidates is among the sorted ids")
+                sortedNodeIDs.remove(at: position)
             }
         }
     }

@@ -53,7 +53,7 @@ public enum SimReportText {
         fields.append("\"regimes\":[\(regimes.joined(separator: ","))]")
         let claims = SimClaims.of(report).map { claim in
             let value = claim.value.flatMap { $0.isFinite ? fixed($0, 4) : nil } ?? "null"
-            return "\(quoted(claim.key)):{\"value\":\(value),\"goal\":\(quoted(claim.goal)),\"met\":\(claim.met.map(String.init) ?? "null")}"
+            return "\(quoted(claim.key)):{\"value\":\(value),\"goal\":\(quoted(claim.goal)),\"met\":\(claim.met)}"
         }
         fields.append("\"claims\":{\(claims.joined(separator: ","))}")
         for (key, value) in extra { fields.append("\(quoted(key)):\(value)") }
@@ -101,8 +101,7 @@ public enum SimReportText {
             lines.append("")
             lines.append(pad("claims (docs/SIMULATOR.md, \"Claims\")", 76) + pad("value", 10) + pad("goal", 10) + "met")
             for claim in claims {
-                let verdict = claim.met.map { $0 ? "yes" : "no" } ?? "n/a"
-                lines.append(pad(claim.text, 76) + pad(SimClaims.text(claim.value), 10) + pad(claim.goal, 10) + verdict)
+                lines.append(pad(claim.text, 76) + pad(SimClaims.text(claim.value), 10) + pad(claim.goal, 10) + (claim.met ? "yes" : "no"))
             }
             lines.append("region outage, jobs delayed / lost: " + report.regimes.map { "\($0.name) \($0.outageDelayed) / \($0.outageLost)" }.joined(separator: ", "))
         }

@@ -54,11 +54,8 @@ public enum SlurmCalibration {
 
     /// The time compression of DESIGN.md §10's measurement (one real second = 240 trace seconds).
     public static let designCompress = 240.0
-    /// Real Slurm 22.05 on DESIGN.md §10's window, as the harness measured it at 240× (seconds).
+    /// Jobs of DESIGN.md §10's window, as the harness selected them.
     public static let designSlurmJobs = 1_264
-    public static let designSlurmP50Seconds: Int64 = 240
-    public static let designSlurmP90Seconds: Int64 = 2_400
-    public static let designSlurmP99Seconds: Int64 = 7_680
 
     /// One replayed job: the harness's selection of one pod.
     public struct Job: Hashable, Sendable {
@@ -130,7 +127,6 @@ public enum SlurmCalibration {
     public struct Outcome: Hashable, Sendable {
         public var window: Window
         public var scheduler: Scheduler
-        public var jobs: Int
         public var waitP50Seconds: Int64
         public var waitP90Seconds: Int64
         public var waitP99Seconds: Int64
@@ -141,6 +137,9 @@ public enum SlurmCalibration {
         /// window's start), for checking the schedule.
         public var replayed: [Job]
         public var startSeconds: [Int64]
+
+        /// Jobs replayed.
+        public var jobs: Int { replayed.count }
     }
 
     /// The percentile the harness reports: the `min(n − 1, ⌊p/100 · n⌋)`-th smallest value
@@ -186,7 +185,7 @@ public enum SlurmCalibration {
             makespan = max(makespan, starts[index] + job.durationSeconds)
         }
         waits.sort()
-        return Outcome(window: window, scheduler: scheduler, jobs: selected.count, waitP50Seconds: harnessPercentile(waits, 50),
+        return Outcome(window: window, scheduler: scheduler, waitP50Seconds: harnessPercentile(waits, 50),
                        waitP90Seconds: harnessPercentile(waits, 90), waitP99Seconds: harnessPercentile(waits, 99),
                        meanWaitSeconds: waits.reduce(0, +) / Int64(waits.count), makespanSeconds: makespan,
                        replayed: selected, startSeconds: Array(starts))

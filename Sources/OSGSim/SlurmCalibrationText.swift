@@ -31,7 +31,7 @@ public enum SlurmCalibrationText {
             ]
             if let completed = peer.completed { peerFields.append("\"completed\":\(completed)") }
             if let compress = peer.compress { peerFields.append("\"compress\":\(number(compress))") }
-            if let name = peer.peer { peerFields.append("\"peer\":\(quoted(name))") }
+            if let name = peer.peer { peerFields.append("\"peer\":\(SimReportText.quoted(name))") }
             fields.append("\"peer\":{" + peerFields.joined(separator: ",") + "}")
             let ratios = zip(["p50", "p90", "p99"], ratios(outcome, peer)).map { "\"\($0)\":\($1.map { String(format: "%.3f", $0) } ?? "null")" }
             fields.append("\"ratio\":{" + ratios.joined(separator: ",") + "}")
@@ -82,10 +82,5 @@ public enum SlurmCalibrationText {
     /// A number without a trailing `.0` when whole.
     static func number(_ value: Double) -> String {
         value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
-    }
-
-    static func quoted(_ text: String) -> String {
-        let data = (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8)
-        return String(decoding: data, as: UTF8.self)
     }
 }
