@@ -38,6 +38,16 @@ struct DiscoveryRunnerTests {
         #expect(inventory.warnings.map(\.code) == [.gpuLost])
     }
 
+    @Test("a busy program file is recognised however Foundation wraps ETXTBSY, and nothing else is")
+    func textFileBusy() {
+        let posix = NSError(domain: NSPOSIXErrorDomain, code: Int(ETXTBSY))
+        let wrapped = NSError(domain: NSCocoaErrorDomain, code: 256, userInfo: [NSUnderlyingErrorKey: posix])
+        #expect(isTextFileBusy(posix))
+        #expect(isTextFileBusy(wrapped))
+        #expect(!isTextFileBusy(NSError(domain: NSPOSIXErrorDomain, code: Int(EACCES))))
+        #expect(!isTextFileBusy(NSError(domain: NSCocoaErrorDomain, code: 256, userInfo: [NSUnderlyingErrorKey: NSError(domain: NSPOSIXErrorDomain, code: Int(ENOENT))])))
+    }
+
     @Test("a missing program is nvidia_smi_not_found, whose message suggests --simulate")
     func notFound() async {
         do {

@@ -102,7 +102,7 @@ public struct NvidiaSMIRunner: Sendable {
             do {
                 try process.run()
                 break
-            } catch let error as NSError where error.domain == NSPOSIXErrorDomain && error.code == Int(ETXTBSY) && attempt < 20 {
+            } catch let error as NSError where isTextFileBusy(error) && attempt < 20 {
                 attempt += 1
                 usleep(50_000)
             } catch {
@@ -214,4 +214,12 @@ private final class Drained: @unchecked Sendable {
         defer { lock.unlock() }
         return stored
     }
+}
+
+/// Whether a failed start is ETXTBSY, reported either directly or (as Foundation's `Process`
+/// does) as a Cocoa error whose underlying error is the POSIX one.
+func isTextFileBusy(_ error: NSError) -> Bool {
+    if error.domain == NSPOSIXErrorDomain && error.code == Int(ETXTBSY) { return true }
+    guard let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError else { return false }
+    return isTextFileBusy(underlying)
 }
