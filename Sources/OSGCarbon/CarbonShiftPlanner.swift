@@ -41,12 +41,7 @@ public struct CarbonShiftPlanner: Sendable {
         let zones = Set(allowedZones).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.compactMap { atlas[$0] }
         guard !zones.isEmpty else { return .startNow(zone: nil, expectedMeanMilligramsPerKWh: nil) }
         let duration = max(spec.durationSeconds, 1)
-        let latestStart = deadline.adding(seconds: -spec.maxDurationSeconds)
-        var lastK = latestStart >= now ? now.seconds(until: latestStart) / 3600 : 0
-        // No start beyond the last hour any allowed series covers: bounds the loop however far
-        // the deadline is.
-        let dataEnd = zones.map(\.end).max()!
-        lastK = min(lastK, max(0, now.seconds(until: dataEnd.adding(seconds: -duration)) / 3600))
+        let lastK = Self.lastStartHour(spec, deadline: deadline, now: now, zones: zones)
 
         var best: (k: Int64, zone: CarbonSeries, sum: Int64)? = nil
         var bestNowSum: Int64? = nil
@@ -75,6 +70,17 @@ public struct CarbonShiftPlanner: Sendable {
             expectedMeanMilligramsPerKWh: expected, nowMeanMilligramsPerKWh: nowMean,
             savingVersusNowMilligramsPerKWh: nowMean.map { $0 - expected }
         )
+    }
+
+    /// The last whole hour `k` from `now` at which a start `now + k h` still meets the deadline
+    /// (`start + max_duration ≤ deadline`; 0 when even a start now cannot) and some series of
+    /// `zones` still covers the expected run: bounds the search however far the deadline is.
+    static func lastStartHour(_ spec: JobSpec, deadline: Timestamp, now: Timestamp, zones: [CarbonSeries]) -> Int64 {
+        let duration = max(spec.durationSeconds, 1)
+        let latestStart = deadline.adding(seconds: -spec.maxDurationSeconds)
+        let lastK = latestStart >= now ? now.seconds(until: latestStart) / 3600 : 0
+        let dataEnd = zones.map(\.end).max()!
+        return min(lastK, max(0, now.seconds(until: dataEnd.adding(seconds: -duration)) / 3600))
     }
 
     /// The allowed zones a job may start in now, cleanest first: each has a series covering the

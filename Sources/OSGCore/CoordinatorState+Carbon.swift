@@ -93,3 +93,35 @@ extension CoordinatorState {
         return best
     }
 }
+
+extension CoordinatorState {
+    /// The hours ahead a clearing's capacity forecast covers (flexible windows past it see
+    /// those hours as free).
+    static let capacityForecastHours = 7 * 24
+
+    /// Capacity per grid zone and hour for the carbon step's plan (docs/CARBON.md,
+    /// "Capacity-aware planning"): each zone's online GPUs less lockups, with every running
+    /// lease committed until its expected end (start + `duration`, or + `max_duration` once that
+    /// has passed). Built only when a flexible order waits; O(leases × run hours).
+    func capacityForecast(now: Timestamp) -> ZoneCapacityForecast {
+        var forecast = ZoneCapacityForecast(firstHour: CarbonSeries.hour(containing: now), hourCount: Self.capacityForecastHours)
+        var capacity: [String: Int] = [:]
+        for record in nodes.values where record.online { capacity[record.node.gridZone, default: 0] += record.node.gpuCount }
+        for lockup in lockups.values {
+            guard let record = nodes[lockup.nodeID], record.online else { continue }
+            capacity[record.node.gridZone, default: 0] -= lockup.gpus
+        }
+        for (zone, gpus) in capacity { forecast.setCapacity(zone: zone, gpus: max(0, gpus)) }
+        let nowSeconds = now.secondsSinceEpoch
+        for lease in runningTotals.leases.values {
+            var end = lease.start + lease.durationSeconds
+            if end <= nowSeconds { end = lease.start + lease.maxDurationSeconds }
+            end = max(end, nowSeconds + 1)
+            for allocation in lease.allocations {
+                guard let record = nodes[allocation.nodeID], record.online else { continue }
+                forecast.commit(zone: record.node.gridZone, gpus: allocation.gpus, fromSeconds: nowSeconds, untilSeconds: end)
+            }
+        }
+        return forecast
+    }
+}

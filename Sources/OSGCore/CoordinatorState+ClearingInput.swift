@@ -207,9 +207,15 @@ extension CoordinatorState {
                                   orders: marketOrders, deferred: [], preferredZones: [:],
                                   unfunded: unfunded, budgets: marketBudgets(fleetGPUs: fleet))
         if let atlas = carbonAtlas() {
-            let step = MarketClearing.carbonStep(now: time, nodes: marketNodes, orders: marketOrders,
-                                                 pools: fundedClearingPools(), atlas: atlas)
-            input.nodes = step.nodes
+            // A flexible order may be planned for a zone whose nodes are full now: the step then
+            // sees every online node, the full ones with 0 GPUs free, and the engine only those
+            // with GPUs free.
+            let flexibleWaits = marketOrders.contains { $0.spec.map { $0.carbon.shift && $0.deadline != nil } ?? false }
+            let stepNodes = flexibleWaits ? self.marketNodes(free: freeByNode, host: freeHost, at: time, includingFull: true) : marketNodes
+            let step = MarketClearing.carbonStep(now: time, nodes: stepNodes, orders: marketOrders,
+                                                 pools: fundedClearingPools(), atlas: atlas,
+                                                 forecast: flexibleWaits ? capacityForecast(now: time) : nil)
+            input.nodes = flexibleWaits ? step.nodes.filter { $0.freeGPUs > 0 } : step.nodes
             input.orders = step.orders
             input.deferred = step.deferred
             input.preferredZones = step.preferredZones
@@ -219,12 +225,13 @@ extension CoordinatorState {
 
     /// The nodes with free GPUs in `free` (by index in ``sortedNodeIDs``) as the market sees
     /// them at `time`, offering the cores, memory and disk in `host` (same index), in id order
-    /// (carbon figures from the recorded series).
-    func marketNodes(free: [Int], host: [HostUse], at time: Timestamp) -> [MarketNode] {
+    /// (carbon figures from the recorded series). With `includingFull`, every online node, the
+    /// full ones offering 0 GPUs.
+    func marketNodes(free: [Int], host: [HostUse], at time: Timestamp, includingFull: Bool = false) -> [MarketNode] {
         var marketNodes: [MarketNode] = []
         // By id: the engine sorts nodes again in byte order, which is cheap on input that is
         // already (nearly) in order. Sorting the ids, not the records, keeps this step cheap.
-        for (index, nodeID) in sortedNodeIDs.enumerated() where free[index] > 0 {
+        for (index, nodeID) in sortedNodeIDs.enumerated() where free[index] > 0 || (includingFull && free[index] >= 0 && nodes[nodeID]!.online) {
             let node = nodes[nodeID]!.node
             marketNodes.append(MarketNode(
                 id: node.id, operatorID: node.operatorID, gpuModel: node.gpuModel, freeGPUs: free[index],

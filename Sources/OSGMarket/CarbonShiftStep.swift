@@ -6,14 +6,21 @@ import OSGDomain
 ///
 /// 1. A node without a `carbon_gco2_per_kwh` figure takes its zone's series value at `now`
 ///    (so capped orders can use it); a stated figure is kept.
-/// 2. Each valid flexible order (`carbon.shift: true` with a deadline) is planned by
-///    ``CarbonShiftPlanner`` over the zones of the nodes that could host it alone in this
-///    snapshot (every constraint but the carbon cap, which the planner judges per hour).
-///    A plan to start later leaves the order unplaced with
-///    ``UnplacedReason/deferredForCleanerPower(start:zone:)``; a plan to start now makes the
-///    engine try the allowed zones cleanest first (``CarbonShiftPlanner/zonesCleanestFirst(_:now:allowedZones:)``),
-///    each by its usual cheapest-fit rules, then any node as usual.
-/// 3. Everything else clears exactly as without carbon data.
+/// 2. Each valid flexible order (`carbon.shift: true` with a deadline), in the snapshot's order,
+///    is planned by the capacity-aware ``CarbonShiftPlanner/plan(_:gpus:now:allowedZones:freeNow:forecast:threshold:)``
+///    over the zones of the nodes that could host it alone in this snapshot (every constraint
+///    but the carbon cap, which the planner judges per hour). Free GPUs now per zone are those
+///    nodes' free GPUs less what earlier flexible orders of this step were sent to start
+///    there; the forecast is the caller's (the coordinator's: running leases until their
+///    expected end) or, for a bare snapshot, today's free GPUs in every hour. A plan to wait
+///    leaves the order unplaced with ``UnplacedReason/deferredForCleanerPower(start:zone:)``
+///    and commits its slot to the forecast (the next order sees it taken); a plan to start
+///    now makes the engine try the allowed zones cleanest first
+///    (``CarbonShiftPlanner/zonesCleanestFirst(_:now:allowedZones:)``), each by its usual
+///    cheapest-fit rules, then any node as usual.
+/// 3. A set-aside order pays its pool's price wherever it runs, so it too tries the allowed
+///    zones cleanest first: cleaner at no cost to anyone's price.
+/// 4. Everything else clears exactly as without carbon data.
 struct CarbonShiftStep {
     /// Nodes with figures filled in from the series.
     var nodes: [MarketNode]
@@ -24,7 +31,8 @@ struct CarbonShiftStep {
     /// Order id → zones the engine tries first, in order.
     var preferredZones: [String: [String]]
 
-    init(snapshot: MarketSnapshot, atlas: CarbonAtlas) {
+    init(snapshot: MarketSnapshot, atlas: CarbonAtlas, forecast: ZoneCapacityForecast? = nil,
+         threshold: CarbonShiftPlanner.DeferralThreshold = .standard) {
         nodes = snapshot.nodes.map { node in
             var node = node
             if node.carbonMicroGCO2PerKWh == nil, let milligrams = atlas[node.zone]?.intensity(at: snapshot.now) {
@@ -35,39 +43,85 @@ struct CarbonShiftStep {
         orders = []
         deferred = []
         preferredZones = [:]
-        // Without a flexible order there is nothing to plan (and no scratch index to build).
-        guard snapshot.orders.contains(where: { $0.spec.map { $0.carbon.shift && $0.deadline != nil } ?? false }) else {
+        // Without a flexible or set-aside order there is nothing to plan (and no scratch index
+        // to build).
+        guard snapshot.orders.contains(where: { Self.isFlexible($0) || $0.pool != nil }) else {
             orders = snapshot.orders
             return
         }
         let planner = CarbonShiftPlanner(atlas: atlas)
+        var forecast = forecast ?? Self.freeNowForecast(snapshot)
+        /// GPUs of each zone that earlier flexible orders of this step were sent to start in.
+        var claimedNow: [String: Int] = [:]
         // A scratch engine only to compile requirements against the same node table.
         var scratch = ClearingEngine(nodes: nodes, pools: snapshot.pools)
         for order in snapshot.orders {
-            guard let spec = order.spec, spec.carbon.shift, spec.deadline != nil,
+            guard let spec = order.spec, Self.isFlexible(order) || order.pool != nil,
                   case .success(var need) = scratch.admit(order)
             else {
                 orders.append(order)
                 continue
             }
             need.carbonCapMicro = -1
-            var zones = Set<String>()
+            // A node's zone is allowed when the node passes every filter but those on what is
+            // free now (GPUs, cores, memory, disk); its free GPUs count as room now when it
+            // passes those too.
+            var placeable = need
+            placeable.gpusPerNode = 0
+            placeable.cpuCores = 0
+            placeable.memoryGiB = 0
+            placeable.diskGiB = 0
+            let passed = UnplacedReason.cascade.count
+            var freeByZone: [String: Int] = [:]
             for model in need.models {
                 for node in scratch.table.nodesByModel[Int(model)]
-                where need.passedFilters(node: Int(node), in: scratch.table, host: scratch.snapshotHost) == UnplacedReason.cascade.count {
-                    zones.insert(scratch.zoneName(Int(node)))
+                where placeable.passedFilters(node: Int(node), in: scratch.table, host: scratch.snapshotHost) == passed {
+                    let fits = need.passedFilters(node: Int(node), in: scratch.table, host: scratch.snapshotHost) == passed
+                    freeByZone[scratch.zoneName(Int(node)), default: 0] += fits ? scratch.freeGPUs(at: Int(node)) : 0
                 }
             }
-            switch planner.plan(spec, now: snapshot.now, allowedZones: zones) {
+            let zones = freeByZone.keys
+            guard Self.isFlexible(order) else {
+                // Set-aside: cleanest zone first, at the pool's price.
+                let ranked = planner.zonesCleanestFirst(spec, now: snapshot.now, allowedZones: zones)
+                if !ranked.isEmpty { preferredZones[order.id] = ranked }
+                orders.append(order)
+                continue
+            }
+            let gpus = max(1, spec.resources.gpu.countPerNode * spec.nodeCount)
+            let decision = planner.plan(spec, gpus: gpus, now: snapshot.now, allowedZones: zones,
+                                        freeNow: { (freeByZone[$0] ?? 0) - (claimedNow[$0] ?? 0) },
+                                        forecast: forecast, threshold: threshold)
+            switch decision {
             case .wait(let start, let zone, _, _, _):
+                forecast.commit(zone: zone, gpus: gpus, fromSeconds: start.secondsSinceEpoch,
+                                untilSeconds: start.secondsSinceEpoch + max(spec.durationSeconds, 1))
                 deferred.append(UnplacedOrder(orderID: order.id, reason: .deferredForCleanerPower(start: start, zone: zone)))
             case .startNow(let zone, _):
-                if zone != nil { preferredZones[order.id] = planner.zonesCleanestFirst(spec, now: snapshot.now, allowedZones: zones) }
+                if let zone {
+                    claimedNow[zone, default: 0] += gpus
+                    preferredZones[order.id] = planner.zonesCleanestFirst(spec, now: snapshot.now, allowedZones: zones)
+                }
                 orders.append(order)
             case .noStartUnderCap:
                 orders.append(order)
             }
         }
+    }
+
+    /// Whether an order is flexible in time: `carbon.shift` with a deadline.
+    static func isFlexible(_ order: MarketOrder) -> Bool {
+        order.spec.map { $0.carbon.shift && $0.deadline != nil } ?? false
+    }
+
+    /// The forecast a bare snapshot allows: each zone's free GPUs now, in every hour of the
+    /// next week, nothing committed (the snapshot has no running leases to expect ends of).
+    static func freeNowForecast(_ snapshot: MarketSnapshot) -> ZoneCapacityForecast {
+        var forecast = ZoneCapacityForecast(firstHour: CarbonSeries.hour(containing: snapshot.now), hourCount: 7 * 24)
+        var free: [String: Int] = [:]
+        for node in snapshot.nodes { free[node.zone, default: 0] += node.freeGPUs }
+        for (zone, gpus) in free { forecast.setCapacity(zone: zone, gpus: gpus) }
+        return forecast
     }
 }
 

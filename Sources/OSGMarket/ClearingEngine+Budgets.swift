@@ -50,12 +50,15 @@ public struct CarbonStepOutcome: Sendable {
 
 extension MarketClearing {
     /// Runs the carbon step exactly as `osg market clear` does for a snapshot with a `carbon`
-    /// object, without clearing: the coordinator runs it, then its own engine(s).
+    /// object, without clearing: the coordinator runs it, then its own engine(s). `forecast` is
+    /// the capacity per zone and hour the coordinator expects (running leases until their
+    /// expected end); without one, free GPUs now stand for every hour.
     public static func carbonStep(
-        now: Timestamp, nodes: [MarketNode], orders: [MarketOrder], pools: [SetAsidePool], atlas: CarbonAtlas
+        now: Timestamp, nodes: [MarketNode], orders: [MarketOrder], pools: [SetAsidePool], atlas: CarbonAtlas,
+        forecast: ZoneCapacityForecast? = nil
     ) -> CarbonStepOutcome {
         let snapshot = MarketSnapshot(now: now, nodes: nodes, orders: orders, pools: pools, carbon: atlas)
-        let step = CarbonShiftStep(snapshot: snapshot, atlas: atlas)
+        let step = CarbonShiftStep(snapshot: snapshot, atlas: atlas, forecast: forecast)
         return CarbonStepOutcome(nodes: step.nodes, orders: step.orders, deferred: step.deferred, preferredZones: step.preferredZones)
     }
 }

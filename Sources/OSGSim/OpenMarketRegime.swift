@@ -56,6 +56,8 @@ struct OpenMarketRegime {
     /// never be placed and is not accepted at once (it would be withdrawn after its patience
     /// anyway, having made every clearing search the whole fleet for it).
     let largestNode: (gpus: Int, cores: Int, memoryGiB: Int)
+    /// GPUs per zone now and forecast per hour, for the capacity-aware carbon plan.
+    var zoneCapacity: SimZoneCapacity
 
     init(scenario: SimScenario, carbonShifting: Bool) {
         self.scenario = scenario
@@ -96,6 +98,10 @@ struct OpenMarketRegime {
         largestNode = (fleet.nodes.map(\.gpus).max() ?? 0, fleet.nodes.map(\.cpuCores).max() ?? 0, fleet.nodes.map(\.memoryGiB).max() ?? 0)
         nodeUsedCPUs = Array(repeating: 0, count: fleet.nodes.count)
         nodeUsedMemoryGiB = Array(repeating: 0, count: fleet.nodes.count)
+        let longestJobHours = Int((scenario.workload.jobs.map(\.durationSeconds).max() ?? 0) / 3600)
+        zoneCapacity = SimZoneCapacity(
+            zoneNames: fleet.zones, start: scenario.start,
+            hours: Int(scenario.horizonSeconds / 3600) + Int(scenario.flexibleWindowSeconds / 3600) + longestJobHours + 2)
     }
 
     /// Runs to the end (every job finished or withdrawn) and returns the figures.
@@ -108,6 +114,7 @@ struct OpenMarketRegime {
                 events.push(.nodeUp, at: node.joinSeconds, Int32(index), 4)
             } else {
                 onlineGPUs += node.gpus
+                zoneCapacity.nodeOnline(zone: node.zone, gpus: node.gpus, +1)
             }
             if node.leaveSeconds != .max { events.push(.nodeDown, at: node.leaveSeconds, Int32(index), 2) }
         }
@@ -118,7 +125,9 @@ struct OpenMarketRegime {
             let now = event.time
             switch event.kind {
             case .arrival: arrive(Int(event.a), now: now)
-            case .eligible: enqueue(Int(event.a), now: now)
+            case .eligible:
+                zoneCapacity.planDue(event.a)
+                enqueue(Int(event.a), now: now)
             case .clear: clear(now: now)
             case .leaseEnd:
                 if leaseEpoch[Int(event.a)] == event.b { endLease(Int(event.a), now: now, interrupted: false) }
@@ -164,10 +173,21 @@ struct OpenMarketRegime {
             return
         }
         if carbonShifting && job.flexible {
-            let decision = planner.plan(spec(job, now: now), now: scenario.start.adding(seconds: now), allowedZones: zoneNames)
-            if case .wait(let until, _, _, _, _) = decision {
+            let capacity = zoneCapacity
+            let decision = planner.plan(spec(job, now: now), gpus: job.gpus, now: scenario.start.adding(seconds: now), allowedZones: zoneNames,
+                                        freeNow: { capacity.freeNow($0) }, forecast: capacity.forecast, threshold: scenario.carbonDeferralThreshold)
+            if case .wait(let until, let zone, _, _, _) = decision {
+                let start = until.secondsSinceEpoch - scenario.start.secondsSinceEpoch
                 recorder.deferredForCarbon += 1
-                events.push(.eligible, at: until.secondsSinceEpoch - scenario.start.secondsSinceEpoch, Int32(index))
+                // As in the core, a job that waits anyway (no room now) is not held back: it
+                // queues and starts once a node frees, cleanest zone first; only a threshold
+                // that holds startable jobs keeps it out of the queue until its slot.
+                guard scenario.carbonDeferralThreshold.holdsStartableJobs else {
+                    enqueue(index, now: now)
+                    return
+                }
+                zoneCapacity.planned(Int32(index), zone: zone, gpus: job.gpus, from: start, until: start + job.durationSeconds)
+                events.push(.eligible, at: start, Int32(index))
                 return
             }
         }
@@ -244,6 +264,12 @@ struct OpenMarketRegime {
             if let pool {
                 spec.jobClass = .setAside
                 poolOf[job] = pool == Self.newcomerPool ? 1 : 2
+                // A set-aside order pays the pool's price wherever it runs: with carbon
+                // shifting it tries the cleanest zones first (as the core's carbon step does).
+                if carbonShifting && !simJob.flexible {
+                    engine.setPreferredZones(planner.zonesCleanestFirst(spec, now: scenario.start.adding(seconds: now), allowedZones: zoneNames),
+                                             orderID: Self.orderID(index))
+                }
             }
             orders.append(MarketOrder(id: Self.orderID(index), tenantID: tenantIDs[Int(simJob.user)],
                                       submitted: submitted.adding(seconds: queuedSince[index]), pool: pool, spec: spec))
@@ -251,7 +277,10 @@ struct OpenMarketRegime {
         let result = engine.clear(orders, now: scenario.start.adding(seconds: now))
         for unplaced in result.unplaced {
             let job = Int32(unplaced.orderID.dropFirst())!
-            if poolOf[job] != nil { skipPool[Int(job)] = true }
+            if poolOf[job] != nil {
+                skipPool[Int(job)] = true
+                if !scenario.workload.jobs[Int(job)].flexible { engine.setPreferredZones(nil, orderID: unplaced.orderID) }
+            }
         }
         guard !result.placements.isEmpty else { return }
         var placed = Set<Int32>()
@@ -320,6 +349,7 @@ struct OpenMarketRegime {
         leaseStart[index] = now
         leaseEpoch[index] &+= 1
         for node in nodes {
+            zoneCapacity.leaseStarted(zone: scenario.fleet.nodes[node].zone, gpus: job.gpusPerNode, now: now, until: now + job.durationSeconds)
             nodeLeases[node].append(Int32(index))
             nodeUsedCPUs[node] += job.cpusPerNode
             nodeUsedMemoryGiB[node] += job.memoryGiBPerNode
@@ -353,6 +383,8 @@ struct OpenMarketRegime {
         var grams = 0.0
         for (held, escrow) in zip(nodes, perNodeEscrows) {
             let at = Int(held)
+            zoneCapacity.leaseEnded(zone: scenario.fleet.nodes[at].zone, gpus: job.gpusPerNode, now: now,
+                                    until: leaseStart[index] + job.durationSeconds)
             nodeUsedCPUs[at] -= job.cpusPerNode
             nodeUsedMemoryGiB[at] -= job.memoryGiBPerNode
             updateHostResources(at)
@@ -385,6 +417,7 @@ struct OpenMarketRegime {
         guard wasUp else { return }
         _ = engine.withdrawCapacity(at: node)
         onlineGPUs -= scenario.fleet.nodes[node].gpus
+        zoneCapacity.nodeOnline(zone: scenario.fleet.nodes[node].zone, gpus: scenario.fleet.nodes[node].gpus, -1)
         recorder.capacity(onlineGPUs, at: now)
         for job in nodeLeases[node] {
             let index = Int(job)
@@ -407,6 +440,7 @@ struct OpenMarketRegime {
         precondition(nodeLeases[node].isEmpty && engine.freeGPUs(at: node) == 0, "a node comes back empty")
         engine.returnCapacity(at: node, gpus: scenario.fleet.nodes[node].gpus)
         onlineGPUs += scenario.fleet.nodes[node].gpus
+        zoneCapacity.nodeOnline(zone: scenario.fleet.nodes[node].zone, gpus: scenario.fleet.nodes[node].gpus, +1)
         recorder.capacity(onlineGPUs, at: now)
         requestClear(now: now)
     }

@@ -1,5 +1,5 @@
 import OSGCarbon
-import OSGCore
+@testable import OSGCore
 import OSGDomain
 import Testing
 
@@ -54,7 +54,7 @@ struct CarbonInCoreTests {
         #expect(bare.state.waitingReasons["job-2"] == "carbon_cap")
     }
 
-    @Test("a flexible job prefers the cleaner allowed zone now, and waits for a cleaner hour within its deadline")
+    @Test("a flexible job prefers the cleaner allowed zone now; with no room now it is planned for a clean hour, and starts once a node frees")
     func shifting() throws {
         var driver = try twoZones()
         let flexible = CarbonPolicy(shift: true)
@@ -63,16 +63,39 @@ struct CarbonInCoreTests {
         #expect(now.map { $0.allocations[0].nodeID } == ["clean"], "the cleaner zone first, though dearer")
 
         var later = try twoZones(esCleanAfter: 3)
-        // Only ES allowed (an excluded operator keeps it off NO): the job waits for ES's clean hours.
+        // Only ES allowed (an excluded operator keeps it off NO). A job holds ES's 8 GPUs for an hour.
+        var blocker = timedSpec("blocker", gpus: 8, duration: 3600)
+        blocker.placement = Placement(excludedOperators: ["alice"])
+        _ = try later.run(.submitJob(spec: blocker, pool: nil), by: "t1")
+        let blockerLease = try #require(leaseStarts(try later.run(.clear, by: governance)).first)
+        // No room now: the flexible job waits, planned for ES's first clean hour with room.
         var spec = timedSpec("flex", gpus: 4, carbon: flexible, deadline: t0.adding(seconds: 12 * 3600))
         spec.placement = Placement(excludedOperators: ["alice"])
         let jobID = try #require(queuedID(try later.run(.submitJob(spec: spec, pool: nil), by: "t1")))
         #expect(leaseStarts(try later.run(.clear, by: governance)).isEmpty)
         #expect(later.state.waitingReasons[jobID] == "deferred_for_cleaner_power")
-        later.time = t0.adding(seconds: 3 * 3600)
+        // A job with room is never held back: once the node frees it starts, though ES is not yet clean.
+        later.time = t0.adding(seconds: 3600 + 10)
+        _ = try later.run(.endLease(leaseID: blockerLease.id, reason: .completed), by: "bob")
         let started = leaseStarts(try later.run(.clear, by: governance))
-        #expect(started.map { $0.allocations[0].nodeID } == ["dirty"], "it starts once ES is clean")
+        #expect(started.map { $0.allocations[0].nodeID } == ["dirty"])
         // The clearing decisions replay exactly from the log.
         #expect(later.log.replay().state.digest == later.state.digest)
+    }
+
+    @Test("the capacity forecast holds each zone's online GPUs and commits running leases until their expected end")
+    func forecast() throws {
+        var driver = try twoZones()
+        var spec = timedSpec("two-hours", gpus: 6, duration: 2 * 3600)
+        spec.placement = Placement(excludedOperators: ["alice"])
+        _ = try driver.run(.submitJob(spec: spec, pool: nil), by: "t1")
+        #expect(leaseStarts(try driver.run(.clear, by: governance)).count == 1)
+        let forecast = driver.state.capacityForecast(now: driver.time)
+        let now = driver.time.secondsSinceEpoch
+        #expect(forecast.capacity(zone: "ES") == 8 && forecast.capacity(zone: "NO") == 8)
+        #expect(forecast.room(zone: "ES", fromSeconds: now, durationSeconds: 60) == 2)
+        #expect(forecast.room(zone: "NO", fromSeconds: now, durationSeconds: 60) == 8)
+        // The lease's hours end with the hour holding its expected end (2 h after its start).
+        #expect(forecast.room(zone: "ES", fromSeconds: now + 3 * 3600, durationSeconds: 3600) == 8)
     }
 }

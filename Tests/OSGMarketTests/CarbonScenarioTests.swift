@@ -26,10 +26,16 @@ let flexible = #""deadline": "2026-12-01T06:00:00Z", "carbon": {"shift": true}"#
 
 @Suite("Carbon step: flexible orders wait for cleaner hours and prefer cleaner zones")
 struct CarbonScenarioTests {
-    @Test("a flexible order whose best start is later is deferred, with the planned start and zone; others clear as usual")
+    @Test("a flexible order that cannot start now is deferred, with the planned start and zone; one with room starts now; others clear as usual")
     func deferred() throws {
-        let text = snapshot(nodes: [node("eu-1")], orders: [order("flex", extra: flexible), order("fixed")],
-                            carbon: carbonJSON([("eu-grid", ["300", "100.5", "200", "250", "250", "250", "250"])]))
+        let series = carbonJSON([("eu-grid", ["300", "100.5", "200", "250", "250", "250", "250"])])
+        // With room now the order starts now, though 01:00 is cleaner: a job a node has room
+        // for is never held back (docs/CARBON.md, "Capacity-aware planning").
+        let roomNow = try clearScenario(snapshot(nodes: [node("eu-1")], orders: [order("flex", extra: flexible), order("fixed")], carbon: series))
+        #expect(roomNow.placed["flex"]?.nodes == ["eu-1"])
+        // Capped at 250 g, no start is possible now (300 g): it is planned for the cleanest hour under the cap.
+        let capped = #""deadline": "2026-12-01T06:00:00Z", "carbon": {"shift": true, "max_gco2_per_kwh": 250}"#
+        let text = snapshot(nodes: [node("eu-1")], orders: [order("flex", extra: capped), order("fixed")], carbon: series)
         let outcome = try clearScenario(text)
         #expect(outcome.reasons["flex"] == "deferred_for_cleaner_power")
         #expect(outcome.placed["fixed"]?.nodes == ["eu-1"])
@@ -134,14 +140,15 @@ struct CarbonDeterminismTests {
             #expect(try clearJSON(shuffledSnapshot(text, seed: seed)) == expected)
         }
         let outcome = try Outcome(expected)
-        // Deadline 12:00 (odd orders): eu-grid at 11:00 (90 g) beats sa now (120 g): all wait.
-        for id in ["f1", "f3", "f5", "f7"] { #expect(outcome.reasons[id] == "deferred_for_cleaner_power") }
-        // Deadline 06:00 (even orders): eu never gets below 200 g in time; sa (120 g) now is best.
-        #expect(outcome.placed["f0"]?.nodes == ["sa-1"])
-        // Three GPUs do not fit sa-1 (2 GPUs): us-west (150 g) beats eu (300 g) now, despite its ask.
-        #expect(outcome.placed["f2"]?.nodes == ["us-1"])
-        // f4 (2 GPUs) plans sa, but f0 took one of its GPUs: the next cleanest zone, us-west, not the cheaper eu.
-        #expect(outcome.placed["f4"]?.nodes == ["us-1"])
+        // Every order has room now somewhere, so none is held back for eu-grid's clean hours
+        // (11:00 at 90 g would beat sa now at 120 g for the odd orders' 12:00 deadline).
+        #expect(!outcome.reasons.values.contains("deferred_for_cleaner_power"), "\(outcome.reasons)")
+        // Each flexible order, in submission order, takes the cleanest zone with room left:
+        // sa (120 g, 2 GPUs) for f0 and f3, us-west (150 g, 8 GPUs) for f1, f2, f4 and f6, and
+        // eu (300 g) only for what is left, though eu is the cheapest.
+        for id in ["f0", "f3"] { #expect(outcome.placed[id]?.nodes == ["sa-1"], "\(id)") }
+        for id in ["f1", "f2", "f4", "f6"] { #expect(outcome.placed[id]?.nodes == ["us-1"], "\(id)") }
+        for id in ["f5", "f7"] { #expect(outcome.placed[id]?.nodes == ["eu-1"], "\(id)") }
         #expect(outcome.placed.count + outcome.reasons.count == 10)
     }
 }
