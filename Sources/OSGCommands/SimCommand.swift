@@ -95,6 +95,9 @@ struct SimCommand: ParsableCommand {
     @Option(name: .long, help: "With --compare-helios: a Helios per-minute <Cluster>_<vc>_cluster_sequence.csv to set the generator's daily load shape and large-job weight beside (repeatable).")
     var heliosSequence: [String] = []
 
+    @Flag(name: .long, help: "Instead of one run: run the regimes at offered loads 10 % to 90 % (the workload sized to each) and print gCO2 per GPU-hour of each and the waits carbon shifting adds.")
+    var carbonCurve = false
+
     @Flag(name: .long, help: "Print one JSON object instead of the table.")
     var json = false
 
@@ -117,6 +120,9 @@ struct SimCommand: ParsableCommand {
             throw ValidationError("--peer, --compress and --exact-run-times need --calibrate-slurm")
         }
         if let compress, !(compress >= 0 && compress <= 86_400) { throw ValidationError("--compress must be 0...86400") }
+        if carbonCurve && (load != nil || jobs != nil || replayFromDay != nil || report != nil || calibrateSlurm) {
+            throw ValidationError("--carbon-curve sets the load itself: it takes none of --load, --jobs, --replay-from-day, --report, --calibrate-slurm")
+        }
         if let largeJobs, LargeJobs(text: largeJobs) == nil {
             throw ValidationError("--large-jobs is `\(largeJobs)`; expected PERMILLE:MEAN with PERMILLE 0...1000 and MEAN 8...512 GPUs")
         }
@@ -164,6 +170,16 @@ struct SimCommand: ParsableCommand {
             configuration.largeJobs = largeJobs.flatMap(LargeJobs.init(text:))
             if fleetMix != "catalog" {
                 configuration.fleetMix = .machines(try SimInputFiles.bundledFleetMix(fleetMix) ?? SimInputFiles.machineTable(fleetMix))
+            }
+            if carbonCurve {
+                let points = try CarbonCurve.run { load throws(SimDataError) in
+                    var atLoad = configuration
+                    atLoad.offeredLoad = load
+                    return try Simulator.scenario(pods: pods.pods, atlas: atlas, marketOffers: marketOffers, listOffers: listOffers,
+                                                  configuration: atLoad)
+                }
+                print(json ? CarbonCurve.json(points) : CarbonCurve.table(points))
+                return
             }
             let scenario = try Simulator.scenario(pods: pods.pods, atlas: atlas, marketOffers: marketOffers, listOffers: listOffers,
                                                   configuration: configuration)
@@ -270,25 +286,5 @@ struct SimCommand: ParsableCommand {
             print("load shape                      swing  corr.  shift  >=8-GPU jobs  their GPUs")
             print(rows.joined(separator: "\n"))
         }
-    }
-}
-
-/// Collects the regimes' metrics from concurrent workers.
-final class RegimeResults: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [RegimeMetrics?]
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func set(_ index: Int, _ metrics: RegimeMetrics) {
-        lock.lock()
-        slots[index] = metrics
-        lock.unlock()
-    }
-
-    var values: [RegimeMetrics] {
-        lock.lock()
-        defer { lock.unlock() }
-        return slots.map { $0! }
     }
 }
