@@ -21,6 +21,9 @@ struct SimCommandTests {
     @Test("bad options and unreadable inputs are refused with the reason")
     func refusals() throws {
         #expect(throws: (any Error).self) { try OSGCommand.parseAsRoot(["sim", "--days", "0"]) }
+        // The carbon curve sets the load itself.
+        #expect(throws: (any Error).self) { try OSGCommand.parseAsRoot(["sim", "--carbon-curve", "--load", "0.5"]) }
+        #expect(throws: (any Error).self) { try OSGCommand.parseAsRoot(["sim", "--carbon-curve", "--jobs", "10"]) }
         var missing = try OSGCommand.parseAsRoot(["sim", "--trace", "/nonexistent/openb_pod_list.csv", "--operators", "10", "--days", "1"])
         do {
             try missing.run()
