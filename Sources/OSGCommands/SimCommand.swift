@@ -89,8 +89,12 @@ struct SimCommand: ParsableCommand {
     @Option(name: .long, help: "Instead of simulating: compare the trace's job statistics (GPUs, run time) with a Helios cluster summary (helios_cluster_summary.csv).")
     var compareHelios: String?
 
-    @Option(name: .long, help: "Mix large jobs into the synthetic workload: PERMILLE:MEAN, e.g. 60:12 (60 in 1000 jobs ask a multiple of 8 GPUs, 12 on average; above 8 they are gangs).")
+    @Option(name: .long, help: "Mix large jobs into the synthetic workload: PERMILLE:MEAN, e.g. 60:12 (60 in 1000 jobs ask a multiple of 8 GPUs, 12 on average; above 8 they are gangs). Default 140:10, the mix calibrated to Helios vc3sl; 0:8 turns it off.")
     var largeJobs: String?
+
+    /// The synthetic workload's large-job mix when `--large-jobs` is not given: the mix
+    /// calibrated to Helios' vc3sl (docs/SIMULATOR.md, "Large jobs"); `0:8` turns it off.
+    static let defaultLargeJobs = "140:10"
 
     @Option(name: .long, help: "With --compare-helios: a Helios per-minute <Cluster>_<vc>_cluster_sequence.csv to set the generator's daily load shape and large-job weight beside (repeatable).")
     var heliosSequence: [String] = []
@@ -167,7 +171,7 @@ struct SimCommand: ParsableCommand {
             let listOffers = try listPrices.map { try SimInputFiles.priceCatalog($0) } ?? SimInputFiles.bundledListOffers()
             var configuration = SimConfiguration(operators: operators, days: days, seed: seed, jobs: jobs, offeredLoad: load, outage: outage,
                                                  replayFromDay: replayFromDay)
-            configuration.largeJobs = largeJobs.flatMap(LargeJobs.init(text:))
+            configuration.largeJobs = LargeJobs(text: largeJobs ?? Self.defaultLargeJobs)
             if fleetMix != "catalog" {
                 configuration.fleetMix = .machines(try SimInputFiles.bundledFleetMix(fleetMix) ?? SimInputFiles.machineTable(fleetMix))
             }
