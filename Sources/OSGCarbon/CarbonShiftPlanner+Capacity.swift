@@ -64,13 +64,9 @@ extension CarbonShiftPlanner {
         freeNow: (String) -> Int, forecast: ZoneCapacityForecast, threshold: DeferralThreshold = .standard
     ) -> CarbonShiftDecision {
         precondition(gpus >= 1)
-        guard spec.carbon.shift, let deadline = spec.deadline else {
+        guard let (deadline, capMilligrams, zones, duration) = flexibleInputs(spec, allowedZones: allowedZones) else {
             return .startNow(zone: nil, expectedMeanMilligramsPerKWh: nil)
         }
-        let capMilligrams = spec.carbon.maxGCO2PerKWh.map { Int64($0) * 1000 }
-        let zones = Set(allowedZones).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.compactMap { atlas[$0] }
-        guard !zones.isEmpty else { return .startNow(zone: nil, expectedMeanMilligramsPerKWh: nil) }
-        let duration = max(spec.durationSeconds, 1)
 
         /// The weighted intensity sum of a start in a zone, when the start is under the cap and
         /// the series covers the run.

@@ -34,13 +34,9 @@ public struct CarbonShiftPlanner: Sendable {
     ///   - allowedZones: the zones of the nodes that could host the job (order and repeats do
     ///     not matter).
     public func plan(_ spec: JobSpec, now: Timestamp, allowedZones: some Sequence<String>) -> CarbonShiftDecision {
-        guard spec.carbon.shift, let deadline = spec.deadline else {
+        guard let (deadline, capMilligrams, zones, duration) = flexibleInputs(spec, allowedZones: allowedZones) else {
             return .startNow(zone: nil, expectedMeanMilligramsPerKWh: nil)
         }
-        let capMilligrams = spec.carbon.maxGCO2PerKWh.map { Int64($0) * 1000 }
-        let zones = Set(allowedZones).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.compactMap { atlas[$0] }
-        guard !zones.isEmpty else { return .startNow(zone: nil, expectedMeanMilligramsPerKWh: nil) }
-        let duration = max(spec.durationSeconds, 1)
         let lastK = Self.lastStartHour(spec, deadline: deadline, now: now, zones: zones)
 
         var best: (k: Int64, zone: CarbonSeries, sum: Int64)? = nil
@@ -70,6 +66,18 @@ public struct CarbonShiftPlanner: Sendable {
             expectedMeanMilligramsPerKWh: expected, nowMeanMilligramsPerKWh: nowMean,
             savingVersusNowMilligramsPerKWh: nowMean.map { $0 - expected }
         )
+    }
+
+    /// What planning a job needs when it is flexible (`carbon.shift` with a deadline) and some
+    /// allowed zone has a series: its deadline, its cap in mg/kWh, those zones' series in byte
+    /// order of their ids, and its expected run in seconds (at least 1); `nil` otherwise.
+    func flexibleInputs(
+        _ spec: JobSpec, allowedZones: some Sequence<String>
+    ) -> (deadline: Timestamp, capMilligrams: Int64?, zones: [CarbonSeries], duration: Int64)? {
+        guard spec.carbon.shift, let deadline = spec.deadline else { return nil }
+        let zones = Set(allowedZones).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.compactMap { atlas[$0] }
+        guard !zones.isEmpty else { return nil }
+        return (deadline, spec.carbon.maxGCO2PerKWh.map { Int64($0) * 1000 }, zones, max(spec.durationSeconds, 1))
     }
 
     /// The last whole hour `k` from `now` at which a start `now + k h` still meets the deadline
