@@ -18,8 +18,10 @@ import OSGDomain
 ///    now makes the engine try the allowed zones cleanest first
 ///    (``CarbonShiftPlanner/zonesCleanestFirst(_:now:allowedZones:)``), each by its usual
 ///    cheapest-fit rules, then any node as usual.
-/// 3. A set-aside order pays its pool's price wherever it runs, so it too tries the allowed
-///    zones cleanest first: cleaner at no cost to anyone's price.
+/// 3. A set-aside order pays its pool's price wherever it runs, so it too tries the zones
+///    cleanest first (every zone of the snapshot with a series, ranked per order in O(zones);
+///    the engine's search skips a zone where it does not fit): cleaner at no cost to anyone's
+///    price.
 /// 4. Everything else clears exactly as without carbon data.
 struct CarbonShiftStep {
     /// Nodes with figures filled in from the series.
@@ -53,12 +55,26 @@ struct CarbonShiftStep {
         var forecast = forecast ?? Self.freeNowForecast(snapshot)
         /// GPUs of each zone that earlier flexible orders of this step were sent to start in.
         var claimedNow: [String: Int] = [:]
-        // A scratch engine only to compile requirements against the same node table.
-        var scratch = ClearingEngine(nodes: nodes, pools: snapshot.pools)
+        /// The zones of the snapshot's nodes that have a series: a set-aside order ranks them
+        /// (O(zones) per order; the engine's zone search skips zones where it does not fit).
+        let seriesZones = Set(nodes.lazy.map(\.zone).filter { atlas[$0] != nil })
+        // A scratch engine only to compile flexible orders' requirements against the same node
+        // table, built at the first flexible order.
+        var scratch: ClearingEngine? = nil
         for order in snapshot.orders {
-            guard let spec = order.spec, Self.isFlexible(order) || order.pool != nil,
-                  case .success(var need) = scratch.admit(order)
-            else {
+            guard let spec = order.spec, Self.isFlexible(order) || order.pool != nil else {
+                orders.append(order)
+                continue
+            }
+            guard Self.isFlexible(order) else {
+                // Set-aside: cleanest zone first, at the pool's price.
+                let ranked = planner.zonesCleanestFirst(spec, now: snapshot.now, allowedZones: seriesZones)
+                if !ranked.isEmpty { preferredZones[order.id] = ranked }
+                orders.append(order)
+                continue
+            }
+            if scratch == nil { scratch = ClearingEngine(nodes: nodes, pools: snapshot.pools) }
+            guard case .success(var need) = scratch!.admit(order) else {
                 orders.append(order)
                 continue
             }
@@ -73,21 +89,15 @@ struct CarbonShiftStep {
             placeable.diskGiB = 0
             let passed = UnplacedReason.cascade.count
             var freeByZone: [String: Int] = [:]
+            let compiled = scratch!
             for model in need.models {
-                for node in scratch.table.nodesByModel[Int(model)]
-                where placeable.passedFilters(node: Int(node), in: scratch.table, host: scratch.snapshotHost) == passed {
-                    let fits = need.passedFilters(node: Int(node), in: scratch.table, host: scratch.snapshotHost) == passed
-                    freeByZone[scratch.zoneName(Int(node)), default: 0] += fits ? scratch.freeGPUs(at: Int(node)) : 0
+                for node in compiled.table.nodesByModel[Int(model)]
+                where placeable.passedFilters(node: Int(node), in: compiled.table, host: compiled.snapshotHost) == passed {
+                    let fits = need.passedFilters(node: Int(node), in: compiled.table, host: compiled.snapshotHost) == passed
+                    freeByZone[compiled.zoneName(Int(node)), default: 0] += fits ? compiled.freeGPUs(at: Int(node)) : 0
                 }
             }
             let zones = freeByZone.keys
-            guard Self.isFlexible(order) else {
-                // Set-aside: cleanest zone first, at the pool's price.
-                let ranked = planner.zonesCleanestFirst(spec, now: snapshot.now, allowedZones: zones)
-                if !ranked.isEmpty { preferredZones[order.id] = ranked }
-                orders.append(order)
-                continue
-            }
             let gpus = max(1, spec.resources.gpu.countPerNode * spec.nodeCount)
             let decision = planner.plan(spec, gpus: gpus, now: snapshot.now, allowedZones: zones,
                                         freeNow: { (freeByZone[$0] ?? 0) - (claimedNow[$0] ?? 0) },
