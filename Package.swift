@@ -234,7 +234,7 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "OSGCarbonTests", dependencies: ["OSGCarbon", "OSGDomain"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "OSGSpecTests", dependencies: ["OSGSpec"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "OSGSpecTests", dependencies: ["OSGSpec", "OSGDomain", .product(name: "Yams", package: "Yams")], resources: [.copy("Fixtures")]),
         .testTarget(name: "OSGLedgerTests", dependencies: ["OSGLedger", "OSGDomain"], resources: [.copy("Fixtures")]),
         .testTarget(name: "OSGLogTests", dependencies: ["OSGLog"], resources: [.copy("Fixtures")]),
         .testTarget(name: "OSGSimTests", dependencies: ["OSGSim", "OSGCarbon", "OSGDomain"], resources: [.copy("Fixtures")]),

@@ -20,6 +20,7 @@ let package = Package(
     dependencies: [
         .package(path: ".."),
         .package(url: "https://github.com/ordo-one/package-benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
     ],
     targets: [
         .executableTarget(
@@ -56,6 +57,7 @@ let package = Package(
             dependencies: benchmarkDependencies + [
                 .product(name: "OSGCore", package: projectIdentity),
                 .product(name: "OSGSpec", package: projectIdentity),
+                .product(name: "Yams", package: "Yams"),
             ],
             path: "Benchmarks/CoreBenchmarks",
             plugins: benchmarkPlugins

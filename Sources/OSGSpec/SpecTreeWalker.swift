@@ -1,15 +1,14 @@
 import OSGDomain
-import Yams
 
 /// Walks a composed YAML/JSON tree into a ``JobSpec``, collecting field-level problems
 /// (unknown fields, wrong types, wrong units) and remembering where each field is so later
 /// problems can point at it.
 struct SpecTreeWalker {
     private(set) var problems: [SpecProblem] = []
-    private var marks: [String: Mark] = [:]
+    private var marks: [String: SpecMark] = [:]
 
     /// The location of `field`, or of its nearest enclosing field that was present.
-    func mark(for field: String) -> Mark? {
+    func mark(for field: String) -> SpecMark? {
         var path = field
         while true {
             if let mark = marks[path] { return mark }
@@ -18,7 +17,7 @@ struct SpecTreeWalker {
         }
     }
 
-    private mutating func problem(_ code: SpecProblem.Code, _ field: String, _ message: String, at node: Node?) {
+    private mutating func problem(_ code: SpecProblem.Code, _ field: String, _ message: String, at node: SpecNode?) {
         let mark = node?.mark ?? mark(for: field)
         problems.append(SpecProblem(code, field: field, message, line: mark?.line, column: mark?.column))
     }
@@ -26,13 +25,13 @@ struct SpecTreeWalker {
     // MARK: Mappings
 
     /// The entries of a mapping node, reporting unknown keys (with a suggestion) against `known`.
-    private mutating func fields(of node: Node, at path: String, known: [String]) -> [String: Node]? {
+    private mutating func fields(of node: SpecNode, at path: String, known: [String]) -> [String: SpecNode]? {
         marks[path] = node.mark
         guard case .mapping(let mapping) = node else {
             problem(.wrongType, path, "must be a mapping of fields (\(known.joined(separator: ", "))), got \(describe(node))", at: node)
             return nil
         }
-        var result: [String: Node] = [:]
+        var result: [String: SpecNode] = [:]
         for (keyNode, value) in mapping {
             guard case .scalar(let key) = keyNode else {
                 problem(.wrongType, path, "field names must be plain text", at: keyNode)
@@ -57,7 +56,7 @@ struct SpecTreeWalker {
 
     /// Reads the top-level mapping. Returns a spec whenever the root is a mapping; check
     /// ``problems`` before trusting it.
-    mutating func readSpec(_ root: Node) -> JobSpec? {
+    mutating func readSpec(_ root: SpecNode) -> JobSpec? {
         let top = ["name", "image", "command", "resources", "nodes", "duration", "max_duration", "max_price",
                    "deadline", "placement", "carbon", "class", "retries", "network", "env", "inputs", "outputs", "secrets"]
         guard let fields = fields(of: root, at: "", known: top) else { return nil }
@@ -104,14 +103,14 @@ struct SpecTreeWalker {
         return problems.contains { !$0.field.isEmpty && (contains(field, $0.field) || contains($0.field, field)) }
     }
 
-    private mutating func require(_ fields: [String: Node], _ key: String, in path: String, at parent: Node) -> Node? {
+    private mutating func require(_ fields: [String: SpecNode], _ key: String, in path: String, at parent: SpecNode) -> SpecNode? {
         if let node = fields[key] { return node }
         let field = path.isEmpty ? key : "\(path).\(key)"
         problem(.missingField, field, "is required", at: parent)
         return nil
     }
 
-    private mutating func readResources(_ node: Node) -> ResourceRequest? {
+    private mutating func readResources(_ node: SpecNode) -> ResourceRequest? {
         guard let fields = fields(of: node, at: "resources", known: ["gpu", "cpu", "memory_gib", "disk_gib"]) else { return nil }
         let gpu = require(fields, "gpu", in: "resources", at: node).flatMap { readGPU($0) }
         let cpu = fields["cpu"].map { integer($0, "resources.cpu", unit: "cores") } ?? 1
@@ -123,7 +122,7 @@ struct SpecTreeWalker {
             memoryGiB: memory ?? 1, diskGiB: disk ?? 0)
     }
 
-    private mutating func readGPU(_ node: Node) -> GPURequest? {
+    private mutating func readGPU(_ node: SpecNode) -> GPURequest? {
         guard let fields = fields(of: node, at: "resources.gpu", known: ["model", "count", "vram_gib"]) else { return nil }
         var selector: GPUSelector? = .any
         if let modelNode = fields["model"], let text = string(modelNode, "resources.gpu.model") {
@@ -145,7 +144,7 @@ struct SpecTreeWalker {
         return GPURequest(selector: selector ?? .any, countPerNode: count, minVRAMGiB: vram)
     }
 
-    private mutating func readPlacement(_ node: Node) -> Placement? {
+    private mutating func readPlacement(_ node: SpecNode) -> Placement? {
         guard let fields = fields(of: node, at: "placement", known: ["regions", "jurisdictions", "exclude_operators"]) else { return nil }
         let regions = fields["regions"].map { strings($0, "placement.regions") } ?? []
         let jurisdictions = fields["jurisdictions"].map { strings($0, "placement.jurisdictions") } ?? []
@@ -154,7 +153,7 @@ struct SpecTreeWalker {
         return Placement(regions: regions, jurisdictions: jurisdictions, excludedOperators: excluded)
     }
 
-    private mutating func readCarbon(_ node: Node) -> CarbonPolicy? {
+    private mutating func readCarbon(_ node: SpecNode) -> CarbonPolicy? {
         guard let fields = fields(of: node, at: "carbon", known: ["max_gco2_per_kwh", "shift"]) else { return nil }
         let cap = fields["max_gco2_per_kwh"].flatMap { integer($0, "carbon.max_gco2_per_kwh", unit: "gCO2/kWh") }
         let shift = fields["shift"].map { boolean($0, "carbon.shift") } ?? false
@@ -163,7 +162,7 @@ struct SpecTreeWalker {
     }
 
     /// `env:`, a mapping of variable names to text; numbers and booleans are taken as written.
-    private mutating func readEnvironment(_ node: Node) -> [EnvironmentVariable]? {
+    private mutating func readEnvironment(_ node: SpecNode) -> [EnvironmentVariable]? {
         marks["env"] = node.mark
         guard case .mapping(let mapping) = node else {
             problem(.wrongType, "env", "must be a mapping of variable names to values, such as {HF_HOME: /work/hf}, got \(describe(node))", at: node)
@@ -190,7 +189,7 @@ struct SpecTreeWalker {
     }
 
     /// The items of a list of mappings at `field`, each with its path (`inputs[0]`).
-    private mutating func items(_ node: Node, _ field: String, example: String) -> [(Node, String)]? {
+    private mutating func items(_ node: SpecNode, _ field: String, example: String) -> [(SpecNode, String)]? {
         marks[field] = node.mark
         guard case .sequence(let sequence) = node else {
             problem(.wrongType, field, "must be a list of mappings such as \(example), got \(describe(node))", at: node)
@@ -200,7 +199,7 @@ struct SpecTreeWalker {
     }
 
     /// `inputs:`, a list of `{path, sha256, size, url?}`.
-    private mutating func readInputs(_ node: Node) -> [JobInput]? {
+    private mutating func readInputs(_ node: SpecNode) -> [JobInput]? {
         guard let items = items(node, "inputs", example: "[{path: data/train.bin, sha256: <64 hex digits>, size: 1048576}]") else { return nil }
         var inputs: [JobInput] = []
         var ok = true
@@ -218,7 +217,7 @@ struct SpecTreeWalker {
     }
 
     /// `secrets:`, a list of `{name, sealed}` (`osg submit --secret NAME=@FILE` writes them).
-    private mutating func readSecrets(_ node: Node) -> [JobSecret]? {
+    private mutating func readSecrets(_ node: SpecNode) -> [JobSecret]? {
         guard let items = items(node, "secrets", example: "[{name: HF_TOKEN, sealed: <64 hex digits>}] (osg submit --secret NAME=@FILE)") else { return nil }
         var secrets: [JobSecret] = []
         var ok = true
@@ -233,7 +232,7 @@ struct SpecTreeWalker {
     }
 
     /// `outputs:`, a list of `{path, max_mib}`.
-    private mutating func readOutputs(_ node: Node) -> [JobOutput]? {
+    private mutating func readOutputs(_ node: SpecNode) -> [JobOutput]? {
         guard let items = items(node, "outputs", example: "[{path: results, max_mib: 1024}]") else { return nil }
         var outputs: [JobOutput] = []
         var ok = true
@@ -248,7 +247,7 @@ struct SpecTreeWalker {
         return ok ? outputs : nil
     }
 
-    private mutating func readClass(_ node: Node) -> JobClass? {
+    private mutating func readClass(_ node: SpecNode) -> JobClass? {
         guard let text = string(node, "class") else { return nil }
         if let jobClass = JobClass(rawValue: text) { return jobClass }
         let names = JobClass.allCases.map(\.rawValue)
@@ -260,7 +259,7 @@ struct SpecTreeWalker {
 
     // MARK: Scalars
 
-    private mutating func string(_ node: Node, _ field: String) -> String? {
+    private mutating func string(_ node: SpecNode, _ field: String) -> String? {
         guard case .scalar(let scalar) = node else {
             problem(.wrongType, field, "must be text, got \(describe(node))", at: node)
             return nil
@@ -268,7 +267,7 @@ struct SpecTreeWalker {
         return scalar.string
     }
 
-    private mutating func strings(_ node: Node, _ field: String) -> [String]? {
+    private mutating func strings(_ node: SpecNode, _ field: String) -> [String]? {
         marks[field] = node.mark
         guard case .sequence(let sequence) = node else {
             problem(.wrongType, field, "must be a list such as [a, b], got \(describe(node))", at: node)
@@ -284,18 +283,18 @@ struct SpecTreeWalker {
         return ok ? result : nil
     }
 
-    private mutating func integer(_ node: Node, _ field: String, unit: String) -> Int? {
+    private mutating func integer(_ node: SpecNode, _ field: String, unit: String) -> Int? {
         guard case .scalar(let scalar) = node else {
             problem(.wrongType, field, "must be a whole number of \(unit), got \(describe(node))", at: node)
             return nil
         }
         let text = scalar.string
-        if scalar.style == .plain, let value = Int(text) { return value }
+        if scalar.isPlain, let value = Int(text) { return value }
         let digits = text.prefix { $0.isNumber || $0 == "." || $0 == "-" }
         if !digits.isEmpty, digits.count < text.count, Double(digits) != nil {
             let suffix = text.dropFirst(digits.count).trimmingASCIIWhitespace()
             problem(.wrongUnit, field, "takes a plain number of \(unit), got '\(text)'; drop the unit '\(suffix)' (the unit is \(unit))", at: node)
-        } else if scalar.style != .plain, Int(text) != nil {
+        } else if !scalar.isPlain, Int(text) != nil {
             problem(.wrongType, field, "must be a number, got the text \"\(text)\"; write it without quotes", at: node)
         } else if Double(text) != nil {
             problem(.wrongType, field, "must be a whole number of \(unit), got \(text)", at: node)
@@ -305,8 +304,8 @@ struct SpecTreeWalker {
         return nil
     }
 
-    private mutating func boolean(_ node: Node, _ field: String) -> Bool? {
-        if case .scalar(let scalar) = node, scalar.style == .plain {
+    private mutating func boolean(_ node: SpecNode, _ field: String) -> Bool? {
+        if case .scalar(let scalar) = node, scalar.isPlain {
             switch scalar.string {
             case "true", "True", "TRUE": return true
             case "false", "False", "FALSE": return false
@@ -317,7 +316,7 @@ struct SpecTreeWalker {
         return nil
     }
 
-    private mutating func duration(_ node: Node, _ field: String) -> Int64? {
+    private mutating func duration(_ node: SpecNode, _ field: String) -> Int64? {
         guard let text = string(node, field) else { return nil }
         do {
             return try DurationText.seconds(text)
@@ -331,7 +330,7 @@ struct SpecTreeWalker {
         }
     }
 
-    private mutating func price(_ node: Node, _ field: String) -> MicroCredits? {
+    private mutating func price(_ node: SpecNode, _ field: String) -> MicroCredits? {
         guard let text = string(node, field) else { return nil }
         if text.hasPrefix("-") {
             problem(.outOfRange, field, "must be more than 0 credits per GPU-hour, got \(text)", at: node)
@@ -345,14 +344,14 @@ struct SpecTreeWalker {
         }
     }
 
-    private mutating func timestamp(_ node: Node, _ field: String) -> Timestamp? {
+    private mutating func timestamp(_ node: SpecNode, _ field: String) -> Timestamp? {
         guard let text = string(node, field) else { return nil }
         if let time = Timestamp(rfc3339: text) { return time }
         problem(.invalidFormat, field, "'\(text)' is not an RFC 3339 time such as 2026-12-01T00:00:00Z", at: node)
         return nil
     }
 
-    private func describe(_ node: Node) -> String {
+    private func describe(_ node: SpecNode) -> String {
         switch node {
         case .scalar(let scalar): "'\(scalar.string)'"
         case .mapping: "a mapping"
@@ -384,12 +383,5 @@ struct SpecTreeWalker {
             swap(&previous, &current)
         }
         return previous[b.count]
-    }
-}
-
-extension Node.Scalar {
-    /// Whether the scalar is YAML's null (`~`, `null` or nothing, unquoted).
-    var isNull: Bool {
-        style == .plain && (string.isEmpty || string == "~" || string == "null" || string == "Null" || string == "NULL")
     }
 }
