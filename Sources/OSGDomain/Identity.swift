@@ -51,6 +51,17 @@ public enum Hex {
 
     /// Hex text of `bytes`.
     public static func encode(_ bytes: some Sequence<UInt8>) -> String {
+        // Contiguous bytes (arrays, buffers, digests' bytes): straight into the string's storage.
+        let direct = bytes.withContiguousStorageIfAvailable { buffer in
+            String(unsafeUninitializedCapacity: buffer.count * 2) { out in
+                for (index, byte) in buffer.enumerated() {
+                    out[2 * index] = digits[Int(byte >> 4)]
+                    out[2 * index + 1] = digits[Int(byte & 0x0F)]
+                }
+                return buffer.count * 2
+            }
+        }
+        if let direct { return direct }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.underestimatedCount * 2)
         for byte in bytes {

@@ -82,10 +82,7 @@ public struct JobContents: Hashable, Sendable {
 
     /// The commitment: SHA-256 of ``bytes``, lower-case hex.
     public var commitment: String {
-        SHA256.hash(data: bytes).map { byte in
-            let digits = Array("0123456789abcdef".utf8)
-            return String(decoding: [digits[Int(byte >> 4)], digits[Int(byte & 15)]], as: UTF8.self)
-        }.joined()
+        SHA256.hash(data: bytes).withUnsafeBytes { Hex.encode($0) }
     }
 
     static let magic = Array("OSG-CONTENTS-1".utf8)
@@ -95,8 +92,11 @@ public struct JobContents: Hashable, Sendable {
     /// behind a `u32` count (docs/TRANSPARENCY_LOG.md, "Job contents").
     public var bytes: [UInt8] {
         var out = Self.magic + salt
-        func u32(_ value: Int) { out += withUnsafeBytes(of: UInt32(value).bigEndian, Array.init) }
-        func text(_ value: String) { u32(value.utf8.count); out += Array(value.utf8) }
+        func u32(_ value: Int) { withUnsafeBytes(of: UInt32(value).bigEndian) { out.append(contentsOf: $0) } }
+        func text(_ value: String) {
+            u32(value.utf8.count)
+            out.append(contentsOf: value.utf8)
+        }
         func optional(_ value: String?) {
             out.append(value == nil ? 0 : 1)
             if let value { text(value) }

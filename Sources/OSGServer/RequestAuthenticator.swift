@@ -26,6 +26,8 @@ public final class RequestAuthenticator: Sendable {
     public let bodyDeadline: Duration
     private let unixSeconds: @Sendable () -> Int64
     private let metrics: ServerMetrics
+    /// The bodies being read, each against its deadline.
+    private let deadlines = DeadlineWatch()
 
     /// - Parameter byteBudget: body bytes each key may send (its burst at least `maxBodyBytes`).
     public init(audience: RequestAudience, verifier: RequestVerifier, limiter: RateLimiter, byteBudget: RateLimiter? = nil, maxBodyBytes: Int,
@@ -119,7 +121,7 @@ public final class RequestAuthenticator: Sendable {
     ///   recorded; the message gives `statementDigest`, the SHA-256 of the statement the
     ///   signature was checked over, to compare with the client's), and the refusals of
     ///   ``authenticate(_:accepting:bodyLimit:bodyDeadline:)``.
-    public func complete(_ write: UnverifiedWrite, commandSignatureIsValid: Bool, statementDigest: [UInt8]) throws(APIError) -> Authenticated {
+    public func complete(_ write: UnverifiedWrite, commandSignatureIsValid: Bool, statementDigest: @autoclosure () -> [UInt8]) throws(APIError) -> Authenticated {
         if let authenticated = write.authenticated { return authenticated }
         guard let signed = write.signed else { preconditionFailure("an unverified write holds its request") }
         let now = unixSeconds()
@@ -133,7 +135,7 @@ public final class RequestAuthenticator: Sendable {
             metrics.authFailures.increment()
             if failure.code == .badSignature {
                 throw APIError(.unauthorized, "bad_command_signature",
-                               "\(SignedRequest.Header.commandSignature) is not this key's signature over the command the request asks for: sign \(CommandStatement.scheme) over this coordinator's origin \(audience.origin) and genesis \(audience.genesisHex) (GET /v1/info), the request's timestamp and nonce, and the command's leaf bytes (docs/TRANSPARENCY_LOG.md, \"Command proofs\"); the statement checked has SHA-256 \(Hex.encode(statementDigest))",
+                               "\(SignedRequest.Header.commandSignature) is not this key's signature over the command the request asks for: sign \(CommandStatement.scheme) over this coordinator's origin \(audience.origin) and genesis \(audience.genesisHex) (GET /v1/info), the request's timestamp and nonce, and the command's leaf bytes (docs/TRANSPARENCY_LOG.md, \"Command proofs\"); the statement checked has SHA-256 \(Hex.encode(statementDigest()))",
                                field: SignedRequest.Header.commandSignature)
             }
             if failure.code == .tooManyNonces {
@@ -222,19 +224,16 @@ public final class RequestAuthenticator: Sendable {
     public func readBody(_ request: Request, limit: Int? = nil, deadline: Duration? = nil) async throws(APIError) -> (bytes: [UInt8], sha256: [UInt8]) {
         let limit = limit ?? maxBodyBytes
         let deadline = deadline ?? bodyDeadline
+        // The body is read in a task of its own, which the deadline watch cancels when the
+        // deadline passes first (one shared clock, not a timer per request).
+        let collector = Task { try await Self.collect(request, upTo: limit) }
+        let ticket = deadlines.watch(until: .now + deadline) { collector.cancel() }
+        let result = await withTaskCancellationHandler { await collector.result } onCancel: { collector.cancel() }
+        guard deadlines.forget(ticket) else {
+            throw APIError(.requestTimeout, "request_timeout", "the body did not arrive within \(deadline)")
+        }
         do {
-            return try await withThrowingTaskGroup(of: ([UInt8], [UInt8])?.self) { group in
-                group.addTask { try await Self.collect(request, upTo: limit) }
-                group.addTask {
-                    try await Task.sleep(for: deadline)
-                    return nil
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let body = first else {
-                    throw APIError(.requestTimeout, "request_timeout", "the body did not arrive within \(deadline)")
-                }
-                return body
-            }
+            return try result.get()
         } catch let error as APIError {
             throw error
         } catch {
