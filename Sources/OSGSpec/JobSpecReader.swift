@@ -51,6 +51,13 @@ public enum JobSpecReader {
     }
 
     static func read(_ node: SpecNode, now: Timestamp) -> Result {
+        // A valid spec needs no locations: one walk without them settles it.
+        var quick = SpecTreeWalker()
+        quick.recordsMarks = false
+        if let draft = quick.readSpec(node), quick.problems.isEmpty, draft.problems(now: now).isEmpty {
+            return Result(spec: draft, problems: [])
+        }
+        // Problems: walk again, remembering where each field is, to locate them.
         var walker = SpecTreeWalker()
         let draft = walker.readSpec(node)
         var problems = walker.problems

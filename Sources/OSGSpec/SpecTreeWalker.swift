@@ -6,6 +6,15 @@ import OSGDomain
 struct SpecTreeWalker {
     private(set) var problems: [SpecProblem] = []
     private var marks: [String: SpecMark] = [:]
+    /// Whether to remember where each field is. Only problems need it: a reader may first walk
+    /// without (a valid spec, the common case, costs no path strings and no table of marks)
+    /// and walk again with it when there is a problem to locate.
+    var recordsMarks = true
+
+    /// Remembers that `field` is at `mark` (when ``recordsMarks``).
+    private mutating func record(_ field: @autoclosure () -> String, at mark: SpecMark?) {
+        if recordsMarks { marks[field()] = mark }
+    }
 
     /// The location of `field`, or of its nearest enclosing field that was present.
     func mark(for field: String) -> SpecMark? {
@@ -26,7 +35,7 @@ struct SpecTreeWalker {
 
     /// The entries of a mapping node, reporting unknown keys (with a suggestion) against `known`.
     private mutating func fields(of node: SpecNode, at path: String, known: [String]) -> [String: SpecNode]? {
-        marks[path] = node.mark
+        record(path, at: node.mark)
         guard case .mapping(let mapping) = node else {
             problem(.wrongType, path, "must be a mapping of fields (\(known.joined(separator: ", "))), got \(describe(node))", at: node)
             return nil
@@ -37,15 +46,15 @@ struct SpecTreeWalker {
                 problem(.wrongType, path, "field names must be plain text", at: keyNode)
                 continue
             }
-            let field = path.isEmpty ? key.string : "\(path).\(key.string)"
+            let field = { path.isEmpty ? key.string : "\(path).\(key.string)" }
             guard known.contains(key.string) else {
                 var message = "unknown field '\(key.string)';"
                 if let guess = Self.closest(to: key.string, in: known) { message += " did you mean '\(guess)'?" }
                 message += " known fields here: \(known.joined(separator: ", "))"
-                problem(.unknownField, field, message, at: keyNode)
+                problem(.unknownField, field(), message, at: keyNode)
                 continue
             }
-            marks[field] = value.mark ?? keyNode.mark
+            record(field(), at: value.mark ?? keyNode.mark)
             if case .scalar(let scalar) = value, scalar.isNull { continue }
             result[key.string] = value
         }
@@ -163,7 +172,7 @@ struct SpecTreeWalker {
 
     /// `env:`, a mapping of variable names to text; numbers and booleans are taken as written.
     private mutating func readEnvironment(_ node: SpecNode) -> [EnvironmentVariable]? {
-        marks["env"] = node.mark
+        record("env", at: node.mark)
         guard case .mapping(let mapping) = node else {
             problem(.wrongType, "env", "must be a mapping of variable names to values, such as {HF_HOME: /work/hf}, got \(describe(node))", at: node)
             return nil
@@ -177,7 +186,7 @@ struct SpecTreeWalker {
                 continue
             }
             let field = "env.\(key.string)"
-            marks[field] = value.mark ?? keyNode.mark
+            record(field, at: value.mark ?? keyNode.mark)
             guard case .scalar(let scalar) = value, !scalar.isNull else {
                 problem(.wrongType, field, "must be a value (text or a number); write \"\" for an empty one", at: value)
                 ok = false
@@ -190,7 +199,7 @@ struct SpecTreeWalker {
 
     /// The items of a list of mappings at `field`, each with its path (`inputs[0]`).
     private mutating func items(_ node: SpecNode, _ field: String, example: String) -> [(SpecNode, String)]? {
-        marks[field] = node.mark
+        record(field, at: node.mark)
         guard case .sequence(let sequence) = node else {
             problem(.wrongType, field, "must be a list of mappings such as \(example), got \(describe(node))", at: node)
             return nil
@@ -268,7 +277,7 @@ struct SpecTreeWalker {
     }
 
     private mutating func strings(_ node: SpecNode, _ field: String) -> [String]? {
-        marks[field] = node.mark
+        record(field, at: node.mark)
         guard case .sequence(let sequence) = node else {
             problem(.wrongType, field, "must be a list such as [a, b], got \(describe(node))", at: node)
             return nil
@@ -277,7 +286,7 @@ struct SpecTreeWalker {
         var ok = true
         for (index, item) in sequence.enumerated() {
             let itemField = "\(field)[\(index)]"
-            marks[itemField] = item.mark
+            record(itemField, at: item.mark)
             if let text = string(item, itemField) { result.append(text) } else { ok = false }
         }
         return ok ? result : nil
