@@ -1,3 +1,5 @@
+import OSGDomain
+
 /// A parsed JSON value: just enough JSON for the ledger's line format, with no Foundation.
 ///
 /// Numbers keep their text so integers up to `UInt64.max` convert exactly and fractions or
@@ -158,15 +160,11 @@ enum JSONValue: Sendable, Hashable {
                     guard position < bytes.count else { break }
                     let escape = bytes[position]
                     position += 1
+                    if let character = JSONEscape.character(after: escape) {
+                        scalars.append(character)
+                        continue
+                    }
                     switch escape {
-                    case UInt8(ascii: "\""): scalars.append("\"")
-                    case UInt8(ascii: "\\"): scalars.append("\\")
-                    case UInt8(ascii: "/"): scalars.append("/")
-                    case UInt8(ascii: "b"): scalars.append("\u{08}")
-                    case UInt8(ascii: "f"): scalars.append("\u{0C}")
-                    case UInt8(ascii: "n"): scalars.append("\n")
-                    case UInt8(ascii: "r"): scalars.append("\r")
-                    case UInt8(ascii: "t"): scalars.append("\t")
                     case UInt8(ascii: "u"):
                         var code = try parseHex4()
                         if (0xD800..<0xDC00).contains(code), position + 1 < bytes.count,
@@ -192,14 +190,7 @@ enum JSONValue: Sendable, Hashable {
             guard position + 4 <= bytes.count else { throw error("short \\u escape") }
             var value: UInt32 = 0
             for _ in 0..<4 {
-                let byte = bytes[position]
-                let digit: UInt32
-                switch byte {
-                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
-                case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
-                case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A") + 10)
-                default: throw error("invalid hex digit in \\u escape")
-                }
+                guard let digit = JSONEscape.hexDigit(bytes[position]) else { throw error("invalid hex digit in \\u escape") }
                 value = value << 4 | digit
                 position += 1
             }

@@ -1,3 +1,5 @@
+import OSGDomain
+
 /// Composes JSON text into the tree that Yams composes from the same text (the same structure,
 /// scalar strings, quoting and marks), without the YAML scanner.
 ///
@@ -172,29 +174,21 @@ enum JSONNodeComposer {
                 guard offset + 1 < bytes.count else { return nil }
                 let escape = bytes[offset + 1]
                 offset += 2
-                switch escape {
-                case UInt8(ascii: "\""): scalars.append("\"")
-                case UInt8(ascii: "\\"): scalars.append("\\")
-                case UInt8(ascii: "/"): scalars.append("/")
-                case UInt8(ascii: "b"): scalars.append("\u{8}")
-                case UInt8(ascii: "f"): scalars.append("\u{C}")
-                case UInt8(ascii: "n"): scalars.append("\n")
-                case UInt8(ascii: "r"): scalars.append("\r")
-                case UInt8(ascii: "t"): scalars.append("\t")
-                case UInt8(ascii: "u"):
-                    guard offset + 4 <= bytes.count else { return nil }
-                    var value: UInt32 = 0
-                    for byte in bytes[offset..<offset + 4] {
-                        guard let digit = Self.hexValue(byte) else { return nil }
-                        value = value << 4 | digit
-                    }
-                    offset += 4
-                    // NUL and surrogates (JSON's pairs are errors to libyaml) are Yams' to read.
-                    guard value != 0, let scalar = Unicode.Scalar(value) else { return nil }
-                    scalars.append(scalar)
-                default:
-                    return nil
+                if let character = JSONEscape.character(after: escape) {
+                    scalars.append(character)
+                    continue
                 }
+                // The one other escape JSON has: \u and four hex digits.
+                guard escape == UInt8(ascii: "u"), offset + 4 <= bytes.count else { return nil }
+                var value: UInt32 = 0
+                for byte in bytes[offset..<offset + 4] {
+                    guard let digit = JSONEscape.hexDigit(byte) else { return nil }
+                    value = value << 4 | digit
+                }
+                offset += 4
+                // NUL and surrogates (JSON's pairs are errors to libyaml) are Yams' to read.
+                guard value != 0, let scalar = Unicode.Scalar(value) else { return nil }
+                scalars.append(scalar)
             }
             return nil
         }
@@ -249,14 +243,5 @@ enum JSONNodeComposer {
         }
 
         private static func isPrintableASCII(_ byte: UInt8) -> Bool { byte >= 0x20 && byte < 0x7F }
-
-        private static func hexValue(_ byte: UInt8) -> UInt32? {
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): UInt32(byte - UInt8(ascii: "0"))
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): UInt32(byte - UInt8(ascii: "a") + 10)
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): UInt32(byte - UInt8(ascii: "A") + 10)
-            default: nil
-            }
-        }
     }
 }
