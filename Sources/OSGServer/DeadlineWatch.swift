@@ -57,16 +57,24 @@ final class DeadlineWatch: Sendable {
     private func tick() async {
         while true {
             try? await Task.sleep(for: granularity)
-            let now = ContinuousClock.now
-            let (overdue, stop) = state.withLock { state in
-                let due = state.watched.filter { $0.value.deadline <= now }
-                for ticket in due.keys { state.watched.removeValue(forKey: ticket) }
-                // Stopping is decided under the lock: a watch after this starts its own ticker.
-                if state.watched.isEmpty { state.tickerRunning = false }
-                return (due.values.map(\.onExpiry), !state.tickerRunning)
-            }
-            overdue.forEach { $0() }
-            if stop { return }
+            if fireOverdue(at: .now) { return }
         }
+    }
+
+    /// Whether a ticker is running (or about to), as the next ``watch(until:onExpiry:)`` sees it.
+    var tickerRunning: Bool { state.withLock { $0.tickerRunning } }
+
+    /// Runs (once) what was watched until `now` or earlier and stops watching it. Returns
+    /// whether the ticker should stop: nothing is left to watch, which is decided under the
+    /// lock, so a watch after this starts a ticker of its own.
+    func fireOverdue(at now: ContinuousClock.Instant) -> Bool {
+        let (overdue, stop) = state.withLock { state in
+            let due = state.watched.filter { $0.value.deadline <= now }
+            for ticket in due.keys { state.watched.removeValue(forKey: ticket) }
+            if state.watched.isEmpty { state.tickerRunning = false }
+            return (due.values.map(\.onExpiry), !state.tickerRunning)
+        }
+        overdue.forEach { $0() }
+        return stop
     }
 }
