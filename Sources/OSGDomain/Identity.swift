@@ -51,8 +51,9 @@ public enum Hex {
 
     /// Hex text of `bytes`.
     public static func encode(_ bytes: some Sequence<UInt8>) -> String {
-        // Contiguous bytes (arrays, buffers, digests' bytes): straight into the string's storage.
-        let direct = bytes.withContiguousStorageIfAvailable { buffer in
+        // Contiguous bytes (arrays, buffers, digests' bytes) go straight into the string's
+        // storage; anything else is gathered into an array first.
+        bytes.withContiguousStorageIfAvailable { buffer in
             String(unsafeUninitializedCapacity: buffer.count * 2) { out in
                 for (index, byte) in buffer.enumerated() {
                     out[2 * index] = digits[Int(byte >> 4)]
@@ -60,34 +61,29 @@ public enum Hex {
                 }
                 return buffer.count * 2
             }
+        } ?? encode(Array(bytes))
+    }
+
+    /// The value of one hex digit (either case); `nil` for any other byte.
+    @inlinable
+    public static func digitValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
         }
-        if let direct { return direct }
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.underestimatedCount * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// Bytes of hex `text` (either case); `nil` for odd length or a non-hex character.
     public static func decode(_ text: String) -> [UInt8]? {
         let utf8 = Array(text.utf8)
         guard utf8.count % 2 == 0 else { return nil }
-        func value(_ c: UInt8) -> UInt8? {
-            switch c {
-            case 0x30...0x39: c - 0x30
-            case 0x61...0x66: c - 0x61 + 10
-            case 0x41...0x46: c - 0x41 + 10
-            default: nil
-            }
-        }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(utf8.count / 2)
         var index = 0
         while index < utf8.count {
-            guard let high = value(utf8[index]), let low = value(utf8[index + 1]) else { return nil }
+            guard let high = digitValue(utf8[index]), let low = digitValue(utf8[index + 1]) else { return nil }
             bytes.append(high << 4 | low)
             index += 2
         }

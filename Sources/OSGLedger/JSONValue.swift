@@ -190,8 +190,8 @@ enum JSONValue: Sendable, Hashable {
             guard position + 4 <= bytes.count else { throw error("short \\u escape") }
             var value: UInt32 = 0
             for _ in 0..<4 {
-                guard let digit = JSONEscape.hexDigit(bytes[position]) else { throw error("invalid hex digit in \\u escape") }
-                value = value << 4 | digit
+                guard let digit = Hex.digitValue(bytes[position]) else { throw error("invalid hex digit in \\u escape") }
+                value = value << 4 | UInt32(digit)
                 position += 1
             }
             return value
