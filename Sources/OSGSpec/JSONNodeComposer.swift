@@ -82,10 +82,7 @@ enum JSONNodeComposer {
             var pairs: [(SpecNode, SpecNode)] = []
             var keys: Set<String> = []
             skipWhitespace()
-            if offset < bytes.count, bytes[offset] == UInt8(ascii: "}") {
-                offset += 1
-                return .mapping(SpecNode.Mapping(pairs: pairs, mark: mark))
-            }
+            if consume(UInt8(ascii: "}")) { return .mapping(SpecNode.Mapping(pairs: pairs, mark: mark)) }
             while true {
                 guard offset < bytes.count, bytes[offset] == UInt8(ascii: "\"") else { return nil }
                 let keyMark = self.mark
@@ -101,17 +98,8 @@ enum JSONNodeComposer {
                 skipWhitespace()
                 guard let value = value(depth: depth + 1) else { return nil }
                 pairs.append((.scalar(SpecNode.Scalar(string: key, isPlain: false, mark: keyMark)), value))
-                skipWhitespace()
-                guard offset < bytes.count else { return nil }
-                if bytes[offset] == UInt8(ascii: ",") {
-                    offset += 1
-                    skipWhitespace()
-                } else if bytes[offset] == UInt8(ascii: "}") {
-                    offset += 1
-                    return .mapping(SpecNode.Mapping(pairs: pairs, mark: mark))
-                } else {
-                    return nil
-                }
+                guard let closed = endOfItem(closer: UInt8(ascii: "}")) else { return nil }
+                if closed { return .mapping(SpecNode.Mapping(pairs: pairs, mark: mark)) }
             }
         }
 
@@ -120,25 +108,30 @@ enum JSONNodeComposer {
             offset += 1
             var items: [SpecNode] = []
             skipWhitespace()
-            if offset < bytes.count, bytes[offset] == UInt8(ascii: "]") {
-                offset += 1
-                return .sequence(SpecNode.Sequence(items: items, mark: mark))
-            }
+            if consume(UInt8(ascii: "]")) { return .sequence(SpecNode.Sequence(items: items, mark: mark)) }
             while true {
                 guard let item = value(depth: depth + 1) else { return nil }
                 items.append(item)
-                skipWhitespace()
-                guard offset < bytes.count else { return nil }
-                if bytes[offset] == UInt8(ascii: ",") {
-                    offset += 1
-                    skipWhitespace()
-                } else if bytes[offset] == UInt8(ascii: "]") {
-                    offset += 1
-                    return .sequence(SpecNode.Sequence(items: items, mark: mark))
-                } else {
-                    return nil
-                }
+                guard let closed = endOfItem(closer: UInt8(ascii: "]")) else { return nil }
+                if closed { return .sequence(SpecNode.Sequence(items: items, mark: mark)) }
             }
+        }
+
+        /// After a collection's item: `true` at its `closer` (consumed), `false` at a `,`
+        /// (consumed, with the whitespace after it), `nil` at anything else.
+        private mutating func endOfItem(closer: UInt8) -> Bool? {
+            skipWhitespace()
+            if consume(closer) { return true }
+            guard consume(UInt8(ascii: ",")) else { return nil }
+            skipWhitespace()
+            return false
+        }
+
+        /// Steps over `byte` if it is next.
+        private mutating func consume(_ byte: UInt8) -> Bool {
+            guard peek(byte) else { return false }
+            offset += 1
+            return true
         }
 
         /// A string from its opening quote; `nil` outside the subset.
@@ -182,8 +175,8 @@ enum JSONNodeComposer {
                 guard escape == UInt8(ascii: "u"), offset + 4 <= bytes.count else { return nil }
                 var value: UInt32 = 0
                 for byte in bytes[offset..<offset + 4] {
-                    guard let digit = JSONEscape.hexDigit(byte) else { return nil }
-                    value = value << 4 | digit
+                    guard let digit = Hex.digitValue(byte) else { return nil }
+                    value = value << 4 | UInt32(digit)
                 }
                 offset += 4
                 // NUL and surrogates (JSON's pairs are errors to libyaml) are Yams' to read.

@@ -24,11 +24,8 @@ public enum JobSpecReader {
     /// Reads and validates `text` against the rules of DESIGN.md §3 at time `now`.
     public static func read(_ text: String, now: Timestamp) -> Result {
         let node: Node?
-        if text.utf8.first(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\n") && $0 != UInt8(ascii: "\r") }) == UInt8(ascii: "{"),
-           let composed = JSONNodeComposer.compose(text) {
-            // JSON in the subset on which both agree, without libyaml (JSONNodeComposer).
-            return read(composed, now: now)
-        }
+        // JSON in the subset on which both agree, without libyaml; YAML fails its first token.
+        if let composed = JSONNodeComposer.compose(text) { return read(composed, now: now) }
         do {
             // An explicit encoding: Yams' default reads the process environment on every parse,
             // which costs more than parsing a small spec (it matters on the coordinator's submit path).
