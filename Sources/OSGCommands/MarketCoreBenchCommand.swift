@@ -21,7 +21,8 @@ struct MarketCoreBench: ParsableCommand {
             the engine alone on the same input: engine_index_build_ms (ClearingEngine init) and \
             engine_clear_ms (placing the queue); the rest of a clearing is the coordinator's \
             work (input, budgets, preemption, reservation and backfill passes, lease starts and \
-            escrow). Build with -c release for meaningful figures.
+            escrow). state_digest is the state's digest after the last clearing: two builds that \
+            clear alike print the same one. Build with -c release for meaningful figures.
             """
     )
 
@@ -172,6 +173,7 @@ struct MarketCoreBench: ParsableCommand {
             "engine_clear_ms": MarketBench.rounded(BenchStatistics.microseconds(engineTime) / 1_000),
             "engine_placements": engineResult.placements.count,
             "peak_rss_mib": BenchStatistics.peakResidentMiB() ?? -1,
+            "state_digest": applier.state.digest,
         ]
         if json {
             JSONOutput.print(figures)
@@ -180,6 +182,7 @@ struct MarketCoreBench: ParsableCommand {
             print("  clear first \(figures["clear_first_ms"]!) ms, p50 \(figures["clear_p50_ms"]!) ms, max \(figures["clear_max_ms"]!) ms; \(placed) leases started, \(preemptionNotices) preemption notices, \(reservations) head reservations")
             print("  engine alone on the first input: index build \(figures["engine_index_build_ms"]!) ms, clear \(figures["engine_clear_ms"]!) ms (\(engineResult.placements.count) placements)")
             print("  setup \(figures["setup_s"]!) s, peak RSS \(figures["peak_rss_mib"]!) MiB")
+            print("  state digest \(figures["state_digest"]!)")
         }
     }
 }
