@@ -164,7 +164,9 @@ extension CoordinatorState {
     /// then node id; gang: per region the best `nodes` by that key, the region whose last node
     /// frees up first, then region name; `nil` when no set of online nodes could ever hold it or
     /// it could start now.
-    func reservation(for order: Order, occupancy: NodeOccupancy, at time: Timestamp) -> HeadReservation? {
+    /// `fleet` is every registered node by its index in ``sortedNodeIDs``.
+    func reservation(for order: Order, occupancy: NodeOccupancy, fleet: FleetView, at time: Timestamp) -> HeadReservation? {
+        assert(fleet.count == sortedNodeIDs.count, "the fleet is read by node index")
         let spec = marketSpec(of: order)
         let need = spec.resources.gpu.countPerNode
         let needHost = HostUse(perNodeOf: spec)
@@ -182,14 +184,14 @@ extension CoordinatorState {
             return a.nodeID.utf8.lexicographicallyPrecedes(b.nodeID.utf8)
         }
         var byRegion: [String: [Option]] = [:]
-        for (index, nodeID) in sortedNodeIDs.enumerated() {
-            let record = nodes[nodeID]!
-            guard record.online && nodeAdmits(spec, node: record.node, ceiling: ceiling, at: time),
-                  let start = occupancy.earliestFree(node: index, need: need, needHost: needHost, capacity: record.node.gpuCount,
-                                                     capacityHost: HostUse(sizeOf: record.node), now: now)
+        // The integer tests first: they rule out most nodes without copying them.
+        for index in 0..<fleet.count where fleet.mayHold(index, gpus: need, host: needHost, ceiling: ceiling) {
+            guard nodeAdmits(spec, node: fleet.nodes[index], ceiling: ceiling, at: time),
+                  let start = occupancy.earliestFree(node: index, need: need, needHost: needHost, capacity: fleet.gpuCount[index],
+                                                     capacityHost: fleet.size[index], now: now)
             else { continue }
-            byRegion[record.node.region, default: []].append(
-                Option(nodeID: record.node.id, region: record.node.region, start: start, ask: record.node.askPerGPUHour.rawValue))
+            let node = fleet.nodes[index]
+            byRegion[node.region, default: []].append(Option(nodeID: node.id, region: node.region, start: start, ask: node.askPerGPUHour.rawValue))
         }
         var best: (start: Int64, options: [Option])?
         for region in byRegion.keys.sorted() {

@@ -28,6 +28,8 @@ struct ClearingInput {
     var unfunded: [String]
     /// Set-aside and standard budgets left.
     var budgets: MarketBudgets
+    /// Every registered node as the clearing read it, by the same index.
+    var fleet: FleetView
 
     /// Takes `placements`' GPUs, and each order's per-node cores, memory and disk, out of the
     /// free capacity of `state`'s nodes.
@@ -172,21 +174,44 @@ extension CoordinatorState {
     /// The capacity, orders and budgets of a clearing at `time`.
     func clearingInput(at time: Timestamp) -> ClearingInput {
         let holds = preemptionHolds()
-        var freeByNode = Array(repeating: 0, count: sortedNodeIDs.count)
-        var freeHost = Array(repeating: HostUse.zero, count: sortedNodeIDs.count)
-        // The fleet: online GPUs not under lockups.
-        var fleet = 0
-        for (index, nodeID) in sortedNodeIDs.enumerated() {
-            let record = nodes[nodeID]!
-            let free = freeFigures(of: record.node, holds: holds)
-            assert(free.host.isNonNegative, "running leases and preemption holds never take more than a node's cores, memory or disk")
-            // Offline nodes hold no leases (they end when a node is lost); their GPUs are 0.
-            freeHost[index] = free.host.atLeastZero
-            guard record.online else { continue }
-            fleet += record.node.gpuCount
-            freeByNode[index] = max(0, free.gpus)
+        let cache = fleet
+        let view = cache.view
+        // Every node's size, less what running leases, lockups and pending preemptions hold:
+        // only the busy nodes are looked up, by id.
+        var gpusLeft = view.gpuCount
+        var freeHost = view.size
+        for (nodeID, gpus) in allocatedGPUs {
+            if let index = cache.indexOfNode[nodeID] { gpusLeft[index] -= gpus }
         }
-        for lockup in lockups.values where nodes[lockup.nodeID]?.online == true { fleet -= lockup.gpus }
+        for (nodeID, held) in runningTotals.hostByNode {
+            if let index = cache.indexOfNode[nodeID] { freeHost[index] -= held }
+        }
+        for (nodeID, hold) in holds {
+            guard let index = cache.indexOfNode[nodeID] else { continue }
+            gpusLeft[index] -= hold.gpus
+            freeHost[index] -= hold.host
+        }
+        // The fleet: online GPUs not under lockups.
+        var fleetGPUs = 0
+        for lockup in lockups.values {
+            guard let index = cache.indexOfNode[lockup.nodeID] else { continue }
+            gpusLeft[index] -= lockup.gpus
+            if view.online[index] { fleetGPUs -= lockup.gpus }
+        }
+        var freeByNode = Array(repeating: 0, count: view.count)
+        for index in 0..<view.count {
+            assert(freeHost[index].isNonNegative, "running leases and preemption holds never take more than a node's cores, memory or disk")
+            // Offline nodes hold no leases (they end when a node is lost); their GPUs are 0.
+            freeHost[index] = freeHost[index].atLeastZero
+            guard view.online[index] else { continue }
+            fleetGPUs += view.gpuCount[index]
+            freeByNode[index] = max(0, gpusLeft[index])
+        }
+        assert(freeByNode.indices.allSatisfy { index in
+            let record = nodes[sortedNodeIDs[index]]!
+            let free = freeFigures(of: record.node, holds: holds)
+            return freeHost[index] == free.host.atLeastZero && freeByNode[index] == (record.online ? max(0, free.gpus) : 0)
+        }, "the free figures from the kept fleet are those read node by node")
         // The kept engine carries no carbon figures: with recorded series every pass builds
         // its engine from market nodes, as the carbon step needs them.
         let buildsEngines = !carbonSeries.isEmpty
@@ -205,7 +230,7 @@ extension CoordinatorState {
         }
         var input = ClearingInput(nodes: marketNodes, freeByNode: freeByNode, freeHost: freeHost, buildsEngines: buildsEngines,
                                   orders: marketOrders, deferred: [], preferredZones: [:],
-                                  unfunded: unfunded, budgets: marketBudgets(fleetGPUs: fleet))
+                                  unfunded: unfunded, budgets: marketBudgets(fleetGPUs: fleetGPUs), fleet: view)
         if let atlas = carbonAtlas() {
             // A flexible order may be planned for a zone whose nodes are full now: the step then
             // sees every online node, the full ones with 0 GPUs free, and the engine only those
@@ -228,16 +253,19 @@ extension CoordinatorState {
     /// (carbon figures from the recorded series). With `includingFull`, every online node, the
     /// full ones offering 0 GPUs.
     func marketNodes(free: [Int], host: [HostUse], at time: Timestamp, includingFull: Bool = false) -> [MarketNode] {
+        let cache = fleet
+        // Carbon figures per zone, read once per zone rather than once per node.
+        let carbonOfZone = cache.zones.map { carbonMicro(zone: $0, at: time) }
         var marketNodes: [MarketNode] = []
         // By id: the engine sorts nodes again in byte order, which is cheap on input that is
-        // already (nearly) in order. Sorting the ids, not the records, keeps this step cheap.
-        for (index, nodeID) in sortedNodeIDs.enumerated() where free[index] > 0 || (includingFull && free[index] >= 0 && nodes[nodeID]!.online) {
-            let node = nodes[nodeID]!.node
+        // already (nearly) in order.
+        for index in 0..<cache.view.count where free[index] > 0 || (includingFull && free[index] >= 0 && cache.view.online[index]) {
+            let node = cache.view.nodes[index]
             marketNodes.append(MarketNode(
                 id: node.id, operatorID: node.operatorID, gpuModel: node.gpuModel, freeGPUs: free[index],
                 vramGiB: node.vramGiB, cpuCores: host[index].cpuCores, memoryGiB: host[index].memoryGiB, diskGiB: host[index].diskGiB,
                 region: node.region, jurisdiction: node.jurisdiction, zone: node.gridZone,
-                askPerGPUHour: node.askPerGPUHour, carbonMicroGCO2PerKWh: carbonMicro(zone: node.gridZone, at: time)))
+                askPerGPUHour: node.askPerGPUHour, carbonMicroGCO2PerKWh: carbonOfZone[Int(cache.zoneOfNode[index])]))
         }
         return marketNodes
     }
@@ -249,17 +277,6 @@ extension CoordinatorState {
         let hold = holds.isEmpty ? nil : holds[node.id]
         return NodeFigures(gpus: node.gpuCount - (allocatedGPUs[node.id] ?? 0) - lockedGPUs(on: node.id) - (hold?.gpus ?? 0),
                            host: HostUse(sizeOf: node) - runningTotals.hostUse(on: node.id) - (hold?.host ?? .zero))
-    }
-
-    /// Free GPUs, cores, memory and disk of every online node (0 GPUs included) by node id,
-    /// from `free` and `host` (by index in ``sortedNodeIDs``).
-    func freeByNodeID(_ free: [Int], host: [HostUse]) -> [String: NodeFigures] {
-        var byID: [String: NodeFigures] = [:]
-        byID.reserveCapacity(free.count)
-        for (index, nodeID) in sortedNodeIDs.enumerated() where nodes[nodeID]!.online {
-            byID[nodeID] = NodeFigures(gpus: free[index], host: host[index])
-        }
-        return byID
     }
 
     /// The index of `nodeID` in ``sortedNodeIDs``, or `nil` for an unknown node.

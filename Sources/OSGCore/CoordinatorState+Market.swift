@@ -35,6 +35,7 @@ extension CoordinatorState {
             return [.rejected(Rejection(.notGovernance, "only the coordinator runs market clearings"))]
         }
         var leaseIDs = LeaseIDs(sequence: sequence)
+        keepFleetCache()
         var events = endDuePreemptions(at: time)
         events += startReadyPreemptions(at: time, leaseIDs: &leaseIDs)
         precondition(preemptions.values.allSatisfy { $0.victimLeaseIDs.contains { leases[$0]?.end == nil } },
@@ -119,17 +120,18 @@ extension CoordinatorState {
         let order: Order
         let position: Int
         let reservation: HeadReservation
-        /// Running leases, lockups and pending preemptions when the reservation was made.
-        let base: NodeOccupancy
+        /// Running leases, lockups and pending preemptions when the reservation was made, and
+        /// the placements of the orders served before the head.
+        let occupancy: NodeOccupancy
     }
 
-    /// The preemption step's view while it examines the queue: the budgets left, each online
-    /// node's free figures after the plain clearing and the holds of notices given since (read
-    /// when an order first may preempt), and the candidate victims (read then, and again after
-    /// each notice).
+    /// The preemption step's view while it examines the queue: the budgets left, each node's
+    /// free figures after the plain clearing and the holds of notices given since (read when an
+    /// order first may preempt), and the candidate victims (read then, and updated after each
+    /// notice).
     struct PreemptionSearch {
         var budgets: MarketBudgets
-        var free: [String: NodeFigures]?
+        var free: FreeNodeFigures?
         var candidates: VictimCandidates?
     }
 
@@ -142,8 +144,10 @@ extension CoordinatorState {
         var search = PreemptionSearch(budgets: plain.input.budgets.spending(plain.result.placements, orders: orders))
         let reasons = plain.servedUnplaced
         var bounds: ModelBounds?
-        // What running work, lockups and preemptions hold until when; read again after a notice.
-        var base: NodeOccupancy?
+        // What running work, lockups, preemptions and the placements of the orders served
+        // before `occupiedBefore` hold until when; read again after a notice.
+        var occupancy: NodeOccupancy?
+        var occupiedBefore = 0
         var examined = 0
         var reservationAttempts = 0
         for (position, orderID) in plain.serviceOrder.enumerated() where plain.placementByOrder[orderID] == nil {
@@ -157,15 +161,22 @@ extension CoordinatorState {
                 examination.events += events
                 examination.noticed = true
                 examination.preemptedAtOnce = examination.preemptedAtOnce || genesis.preemptionNoticeSeconds == 0
-                base = nil
+                occupancy = nil
                 continue
             }
             guard reservationAttempts < Self.reservationAttemptLimit else { break }
             reservationAttempts += 1
-            if base == nil { base = baseOccupancy(now: time) }
-            if let reservation = reservation(forHead: order, at: position, after: plain, base: base!, time: time) {
+            if occupancy == nil {
+                occupancy = baseOccupancy(now: time)
+                occupiedBefore = 0
+            }
+            // The placements of the orders served before this one, added once each.
+            let placedBefore = plain.serviceOrder[occupiedBefore..<position].compactMap { plain.placementByOrder[$0] }
+            addOccupancy(of: placedBefore.map { ($0.orderID, $0.allocations) }, to: &occupancy!, now: time)
+            occupiedBefore = position
+            if let reservation = reservation(for: order, occupancy: occupancy!, fleet: plain.input.fleet, at: time) {
                 precondition(reservation.start > time && reservation.orderID == orderID, "the head's reserved start is in the future")
-                examination.head = HeadOfQueue(order: order, position: position, reservation: reservation, base: base!)
+                examination.head = HeadOfQueue(order: order, position: position, reservation: reservation, occupancy: occupancy!)
                 examination.events.append(.headReserved(orderID: orderID, start: reservation.start, nodeIDs: reservation.allocations.map(\.nodeID)))
                 break
             }
@@ -180,9 +191,10 @@ extension CoordinatorState {
                                             at time: Timestamp) -> [Event]? {
         guard order.spec.jobClass != .preemptible && search.budgets.admits(order) else { return nil }
         if search.candidates == nil { search.candidates = victimCandidatesByNode() }
-        guard let candidates = search.candidates, !candidates.isEmpty else { return nil }
-        if search.free == nil { search.free = freeByNodeID(after: plain) }
-        guard let plan = preemptionPlan(for: order, ceiling: askCeiling(of: order), free: search.free!, candidates: candidates, at: time)
+        guard !search.candidates!.isEmpty else { return nil }
+        if search.free == nil { search.free = freeFigures(after: plain) }
+        guard let plan = preemptionPlan(for: order, ceiling: askCeiling(of: order), free: search.free!,
+                                        fleet: plain.input.fleet, candidates: search.candidates!, at: time)
         else { return nil }
         precondition(!plan.victims.isEmpty && plan.allocations.count == order.spec.nodeCount,
                      "a preemption has victims and gives the job all its nodes")
@@ -199,42 +211,32 @@ extension CoordinatorState {
                     victimsThere.host += HostUse(perNodeOf: victim.spec)
                 }
             }
-            var free = search.free![allocation.nodeID] ?? .zero
+            let index = nodeIndex(of: allocation.nodeID)!
+            var free = search.free![index]
             free.gpus -= max(0, need.gpus - victimsThere.gpus)
             free.host -= (need.host - victimsThere.host).atLeastZero
-            search.free![allocation.nodeID] = free
+            search.free![index] = free
         }
         // The victims are no longer candidates (as a fresh read would find).
-        let victimNodes = Set(plan.victims.flatMap { leases[$0]?.allocations.map(\.nodeID) ?? [] })
-        search.candidates!.remove(plan.victims, on: victimNodes)
-        assert(search.candidates!.byNode.mapValues { $0.map(\.leaseID) } == victimCandidatesByNode().byNode.mapValues { $0.map(\.leaseID) },
+        let victimNodes = Set(plan.victims.flatMap { leases[$0]?.allocations.compactMap { nodeIndex(of: $0.nodeID) } ?? [] })
+        search.candidates!.remove(plan.victims, onNodesAt: victimNodes)
+        assert(search.candidates!.leaseIDsByNode == victimCandidatesByNode().leaseIDsByNode,
                "the candidates left after a notice are those a fresh read finds")
         return events
     }
 
-    /// Each online node's free figures by id once the plain clearing's placements are taken.
-    private func freeByNodeID(after plain: PlainClearing) -> [String: NodeFigures] {
-        var gpus = plain.input.freeByNode
-        var host = plain.input.freeHost
+    /// Each node's free figures (by index) once the plain clearing's placements are taken.
+    private func freeFigures(after plain: PlainClearing) -> FreeNodeFigures {
+        var free = FreeNodeFigures(gpus: plain.input.freeByNode, host: plain.input.freeHost)
         for placement in plain.result.placements {
             let need = HostUse(perNodeOf: orders[placement.orderID]!.spec)
             for grant in placement.grants {
                 let index = nodeIndex(of: grant.nodeID)!
-                gpus[index] -= grant.gpus
-                host[index] -= need
+                free.gpus[index] -= grant.gpus
+                free.host[index] -= need
             }
         }
-        return freeByNodeID(gpus, host: host)
-    }
-
-    /// Step 4 for one order: its reservation, counting what holds each node (`base`) and the
-    /// placements of the orders served before it (at `position` in the service order).
-    private func reservation(forHead order: Order, at position: Int, after plain: PlainClearing, base: NodeOccupancy,
-                             time: Timestamp) -> HeadReservation? {
-        let before = plain.serviceOrder[..<position].compactMap { plain.placementByOrder[$0] }
-        var occupancy = base
-        addOccupancy(of: before.map { ($0.orderID, $0.allocations) }, to: &occupancy, now: time)
-        return reservation(for: order, occupancy: occupancy, at: time)
+        return free
     }
 
     /// What a clearing starts and why the rest wait.
@@ -261,8 +263,11 @@ extension CoordinatorState {
         // The input and the running work read before still hold unless a notice changed them.
         var input = inputChanged ? clearingInput(at: time) : plain.input
         input.deduct(kept, in: self)
-        var occupancy = inputChanged ? baseOccupancy(now: time) : head.base
-        addOccupancy(of: kept.map { ($0.orderID, $0.allocations) }, to: &occupancy, now: time)
+        var occupancy = head.occupancy
+        if inputChanged {
+            occupancy = baseOccupancy(now: time)
+            addOccupancy(of: kept.map { ($0.orderID, $0.allocations) }, to: &occupancy, now: time)
+        }
         let spare = spareAtReservedStart(head.reservation, occupancy: occupancy)
         let rest = input.orders.filter { !before.contains($0.id) && $0.id != head.order.id && plain.served.contains($0.id) }
         // Orders running past the reserved start see only the spare figures of reserved nodes.

@@ -49,43 +49,68 @@ extension CoordinatorState {
         var victims: [String]
     }
 
-    /// Running preemptible leases not already under notice, by node, with the nodes' ids in
-    /// order: what the preemption step of one clearing chooses victims from.
-    struct VictimCandidates {
-        /// Each node's candidates, in lease id order.
-        private(set) var byNode: [String: [VictimCandidate]]
-        /// The keys of ``byNode``, sorted.
-        private(set) var sortedNodeIDs: [String]
+    /// One online node with running preemptible leases not under notice: what the preemption
+    /// step reads of it.
+    struct CandidateNode {
+        /// The node's index in ``CoordinatorState/sortedNodeIDs`` (and in a ``FleetView``).
+        let index: Int
+        /// Its candidates, in lease id order.
+        var victims: [VictimCandidate]
+        /// What all of them hold on the node together.
+        var total: NodeFigures
 
-        init(byNode: [String: [VictimCandidate]]) {
-            self.byNode = byNode
-            sortedNodeIDs = byNode.keys.sorted()
-        }
-
-        var isEmpty: Bool { byNode.isEmpty }
-
-        /// Takes the leases of a notice out of the lists of `nodeIDs` (the nodes they hold):
-        /// they are no longer candidates. Gives what ``CoordinatorState/victimCandidatesByNode()``
-        /// gives once the notice is recorded (whether or not its victims ended at once),
-        /// without reading every lease again.
-        mutating func remove(_ victims: [String], on nodeIDs: Set<String>) {
-            let gone = Set(victims)
-            for nodeID in nodeIDs {
-                guard let list = byNode[nodeID] else { continue }
-                let kept = list.filter { !gone.contains($0.leaseID) }
-                guard kept.isEmpty else {
-                    byNode[nodeID] = kept
-                    continue
-                }
-                byNode[nodeID] = nil
-                let position = sortedNodeIDs.upperBound(of: nodeID) - 1
-                assert(position >= 0 && sortedNodeIDs[position] == nodeID, "every node with candidates is among the sorted ids")
-                sortedNodeIDs.remove(at: position)
-            }
+        init(index: Int, victims: [VictimCandidate]) {
+            self.index = index
+            self.victims = victims
+            total = victims.reduce(.zero) { $0 + NodeFigures(gpus: $1.gpus, host: $1.host) }
         }
     }
 
-    /// Running preemptible leases not already under notice, by node.
+    /// Running preemptible leases not already under notice, grouped by the online node they
+    /// hold, the nodes in id order: what the preemption step of one clearing chooses victims
+    /// from. Built once per clearing; the per-order search then reads arrays, not the state's
+    /// dictionaries.
+    struct VictimCandidates {
+        /// The nodes with candidates, in node id order.
+        private(set) var nodes: [CandidateNode]
+        /// Position in ``nodes`` by node index (``CoordinatorState/sortedNodeIDs``).
+        private(set) var positionOfNode: [Int: Int]
+
+        init(nodes: [CandidateNode]) {
+            self.nodes = nodes
+            positionOfNode = Dictionary(uniqueKeysWithValues: nodes.enumerated().map { ($1.index, $0) })
+        }
+
+        var isEmpty: Bool { nodes.isEmpty }
+
+        /// The candidates on the node at `index` (``CoordinatorState/sortedNodeIDs``), if any.
+        func node(at index: Int) -> CandidateNode? { positionOfNode[index].map { nodes[$0] } }
+
+        /// Each node's candidates' lease ids, by node index (for checks against a fresh read).
+        var leaseIDsByNode: [Int: [String]] {
+            Dictionary(uniqueKeysWithValues: nodes.map { ($0.index, $0.victims.map(\.leaseID)) })
+        }
+
+        /// Takes the leases of a notice out of the lists of the nodes at `indices` (the nodes
+        /// they hold): they are no longer candidates. Gives what
+        /// ``CoordinatorState/victimCandidatesByNode()`` gives once the notice is recorded
+        /// (whether or not its victims ended at once), without reading every lease again.
+        mutating func remove(_ victims: [String], onNodesAt indices: Set<Int>) {
+            let gone = Set(victims)
+            var emptied = false
+            for index in indices {
+                guard let position = positionOfNode[index] else { continue }
+                let kept = nodes[position].victims.filter { !gone.contains($0.leaseID) }
+                if kept.isEmpty { emptied = true }
+                nodes[position] = CandidateNode(index: index, victims: kept)
+            }
+            guard emptied else { return }
+            nodes.removeAll { $0.victims.isEmpty }
+            positionOfNode = Dictionary(uniqueKeysWithValues: nodes.enumerated().map { ($1.index, $0) })
+        }
+    }
+
+    /// Running preemptible leases not already under notice, by online node.
     func victimCandidatesByNode() -> VictimCandidates {
         let noticed = Set(preemptions.values.flatMap(\.victimLeaseIDs))
         var byNode: [String: [VictimCandidate]] = [:]
@@ -98,7 +123,15 @@ extension CoordinatorState {
                     host: runningTotals.leases[leaseID]?.host ?? .zero))
             }
         }
-        return VictimCandidates(byNode: byNode)
+        var candidateNodes: [CandidateNode] = []
+        candidateNodes.reserveCapacity(byNode.count)
+        for (nodeID, victims) in byNode {
+            // Only an online node can be chosen; offline nodes hold no running leases anyway.
+            guard let record = nodes[nodeID], record.online, let index = nodeIndex(of: nodeID) else { continue }
+            candidateNodes.append(CandidateNode(index: index, victims: victims))
+        }
+        candidateNodes.sort { $0.index < $1.index }
+        return VictimCandidates(nodes: candidateNodes)
     }
 
     /// The fewest victims among `candidates` that free `need − free` GPUs, earliest in victim
@@ -134,6 +167,10 @@ extension CoordinatorState {
             return nil
         }
         let ordered = candidates.sorted(by: VictimCandidate.precedes)
+        // One victim is the answer when any covers the deficit alone: the first in victim order
+        // that does (what the search below finds for size 1, without its bounds).
+        let deficitFigures = NodeFigures(gpus: deficit[0], host: HostUse(cpuCores: deficit[1], memoryGiB: deficit[2], diskGiB: deficit[3]))
+        if ordered.count <= victimSearchStepLimit, let single = ordered.first(where: { NodeFigures(gpus: $0.gpus, host: $0.host).covers(deficitFigures) }) { return [single] }
         let values = ordered.map { [$0.gpus, $0.host.cpuCores, $0.host.memoryGiB, $0.host.diskGiB] }
         // Per resource, the candidates from index i on sorted by that figure, largest first:
         // the optimistic bound for the slots still open.
@@ -166,12 +203,12 @@ extension CoordinatorState {
     }
 
     /// Where `order` could run by displacing preemptible leases, chosen by the published rule,
-    /// or `nil`. `free` is each online node's free GPUs, cores, memory and disk after this
-    /// clearing's placements: a node qualifies when, after its victims end, it has the order's
+    /// or `nil`. `free` is each node's free GPUs, cores, memory and disk after this clearing's
+    /// placements: an online node qualifies when, after its victims end, it has the order's
     /// per-node GPUs and cores, memory and disk.
-    func preemptionPlan(for order: Order, ceiling: Int64, free: [String: NodeFigures],
+    /// `fleet` is every registered node by the same index.
+    func preemptionPlan(for order: Order, ceiling: Int64, free: FreeNodeFigures, fleet: FleetView,
                         candidates victimCandidates: VictimCandidates, at time: Timestamp) -> PreemptionPlan? {
-        let candidates = victimCandidates.byNode
         let spec = marketSpec(of: order)
         let need = spec.resources.gpu.countPerNode
         let needFigures = NodeFigures(gpus: need, host: HostUse(perNodeOf: spec))
@@ -187,29 +224,39 @@ extension CoordinatorState {
             if a.ask != b.ask { return a.ask < b.ask }
             return a.nodeID.utf8.lexicographicallyPrecedes(b.nodeID.utf8)
         }
-        func option(_ nodeID: String) -> NodeOption? {
-            guard let record = nodes[nodeID], record.online,
-                  nodeAdmits(spec, node: record.node, ceiling: ceiling, at: time),
-                  let victims = Self.victimsOnNode(need: needFigures, free: free[nodeID] ?? .zero, candidates: candidates[nodeID] ?? [])
+        /// The option of the node at `index` (online), with its candidates (if any) and its free figures.
+        func option(_ index: Int, candidates: CandidateNode?, free: NodeFigures) -> NodeOption? {
+            // The integer tests first: even every candidate together may not make room, and
+            // the node's size and ask may rule it out, without reading its strings.
+            guard (free + (candidates?.total ?? .zero)).covers(needFigures),
+                  fleet.mayHold(index, gpus: need, host: needFigures.host, ceiling: ceiling),
+                  nodeAdmits(spec, node: fleet.nodes[index], ceiling: ceiling, at: time),
+                  let victims = Self.victimsOnNode(need: needFigures, free: free, candidates: candidates?.victims ?? [])
             else { return nil }
-            return NodeOption(nodeID: nodeID, region: record.node.region, ask: record.node.askPerGPUHour.rawValue, victims: victims)
+            let node = fleet.nodes[index]
+            return NodeOption(nodeID: node.id, region: node.region, ask: node.askPerGPUHour.rawValue, victims: victims)
         }
         if spec.nodeCount == 1 {
             var best: NodeOption?
-            for nodeID in victimCandidates.sortedNodeIDs {
-                guard let option = option(nodeID), !option.victims.isEmpty else { continue }
+            for position in victimCandidates.nodes.indices {
+                // A node free enough already needs no victims: the clearing had its chance there.
+                let index = victimCandidates.nodes[position].index
+                let freeThere = free[index]
+                guard !freeThere.covers(needFigures),
+                      let option = option(index, candidates: victimCandidates.nodes[position], free: freeThere) else { continue }
                 if best.map({ precedes(option, $0) }) ?? true { best = option }
             }
             guard let best else { return nil }
             return PreemptionPlan(allocations: [NodeAllocation(nodeID: best.nodeID, gpus: need)], victims: best.victims.map(\.leaseID))
         }
-        // A gang: nodes with victims, and nodes free enough already, in regions that have victims.
-        let regions = Set(candidates.keys.compactMap { nodes[$0]?.node.region })
+        // A gang: nodes with victims, and online nodes free enough already, in regions that have victims.
+        let regions = Set(victimCandidates.nodes.map { fleet.nodes[$0.index].region })
         var byRegion: [String: [NodeOption]] = [:]
-        for record in nodes.values where regions.contains(record.node.region) {
-            let nodeID = record.node.id
-            guard candidates[nodeID] != nil || (free[nodeID]?.gpus ?? 0) >= need, let option = option(nodeID) else { continue }
-            byRegion[record.node.region, default: []].append(option)
+        for index in 0..<fleet.count where fleet.mayHold(index, gpus: need, host: needFigures.host, ceiling: ceiling) {
+            let candidates = victimCandidates.node(at: index)
+            guard candidates != nil || free.gpus[index] >= need, regions.contains(fleet.nodes[index].region),
+                  let option = option(index, candidates: candidates, free: free[index]) else { continue }
+            byRegion[option.region, default: []].append(option)
         }
         var best: (key: [VictimCandidate], ask: Int64, region: String, options: [NodeOption])?
         for region in byRegion.keys.sorted() {

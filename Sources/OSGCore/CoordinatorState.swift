@@ -70,6 +70,10 @@ public struct CoordinatorState: Sendable, Codable {
     /// The market engine kept across clearings; `nil` until a clearing builds it, and again
     /// whenever a node registers, is withdrawn or changes its ask (derived; not in the digest).
     @DerivedCache var keptMarketEngine: KeptMarketEngine?
+    /// The nodes as clearings read them (``FleetCache``); `nil` until a clearing builds it, and
+    /// again whenever a node registers, is withdrawn, changes its ask or goes on or off line
+    /// (derived; not in the digest).
+    @DerivedCache var fleetCache: FleetCache?
     /// Waiting jobs per tenant and nodes per operator (derived from `queue`, `orders` and
     /// `nodes`; not in the digest; see `ParticipantHoldings`).
     @DerivedCache var holdings = ParticipantHoldings()
@@ -183,6 +187,7 @@ public struct CoordinatorState: Sendable, Codable {
         holdings.registered(node)
         sortedNodeIDs.insert(node.id, at: sortedNodeIDs.upperBound(of: node.id))
         keptMarketEngine = nil
+        fleetCache = nil
         return [.nodeRegistered(nodeID: node.id)]
     }
 
@@ -207,6 +212,7 @@ public struct CoordinatorState: Sendable, Codable {
         if let rejection = askUpdateRejection(nodeID, ask: ask, actor: actor) { return [.rejected(rejection)] }
         nodes[nodeID]!.node.askPerGPUHour = ask
         keptMarketEngine = nil
+        fleetCache = nil
         return [.nodeAskUpdated(nodeID: nodeID, askPerGPUHour: ask)]
     }
 
@@ -225,6 +231,7 @@ public struct CoordinatorState: Sendable, Codable {
             nodes[nodeID] = nil
             sortedNodeIDs.removeAll { $0 == nodeID }
             keptMarketEngine = nil
+            fleetCache = nil
             allocatedGPUs[nodeID] = nil
             return ended + endedLockups.map { .lockupEnded(lockupID: $0) } + [.nodeWithdrawn(nodeID: nodeID)]
         }
@@ -246,6 +253,7 @@ public struct CoordinatorState: Sendable, Codable {
             guard var record = nodes[nodeID] else { continue }
             if !record.online {
                 record.online = true
+                fleetCache = nil
                 events.append(.nodeCameBack(nodeID: nodeID))
                 money?.startOnlineSpell(of: nodeID, at: time)
             }
@@ -264,6 +272,7 @@ public struct CoordinatorState: Sendable, Codable {
         var events: [Event] = []
         for nodeID in silent {
             nodes[nodeID]!.online = false
+            fleetCache = nil
             money?.endOnlineSpell(of: nodeID, at: nodes[nodeID]!.lastHeartbeat)
             events.append(.nodeWentOffline(nodeID: nodeID, lastSeen: nodes[nodeID]!.lastHeartbeat))
             events += endLeases(onNode: nodeID, reason: .nodeLost, at: time)

@@ -72,3 +72,27 @@ struct NodeFigures: Hashable, Sendable {
 /// Free host figures of every node, by the node's index in ``CoordinatorState/sortedNodeIDs``,
 /// in the form ``OSGMarket/ClearingEngine/startClearing(freeGPUs:freeHost:pools:tenants:)`` takes.
 typealias EngineHostFigures = (cpuCores: [Int], memoryGiB: [Int], diskGiB: [Int])
+
+extension NodeFigures {
+    /// Whether every figure (GPUs, cores, memory, disk) is at least that of `need`.
+    func covers(_ need: NodeFigures) -> Bool { gpus >= need.gpus && host.covers(need.host) }
+
+    static func + (lhs: NodeFigures, rhs: NodeFigures) -> NodeFigures {
+        NodeFigures(gpus: lhs.gpus + rhs.gpus, host: lhs.host + rhs.host)
+    }
+}
+
+/// Free GPUs, cores, memory and disk of every registered node, by the node's index in
+/// ``CoordinatorState/sortedNodeIDs`` (what a clearing's later steps read after its placements).
+struct FreeNodeFigures {
+    var gpus: [Int]
+    var host: [HostUse]
+
+    subscript(index: Int) -> NodeFigures {
+        get { NodeFigures(gpus: gpus[index], host: host[index]) }
+        set {
+            gpus[index] = newValue.gpus
+            host[index] = newValue.host
+        }
+    }
+}

@@ -63,6 +63,7 @@ extension CoordinatorState {
     /// again, and results do not change.
     mutating func dropMarketCaches() {
         keptMarketEngine = nil
+        fleetCache = nil
         runningTotals.dropNodeIndexHints()
     }
 
