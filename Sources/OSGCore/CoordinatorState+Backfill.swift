@@ -114,12 +114,12 @@ extension CoordinatorState {
     /// node: enough to rule out, without reading every node, an order that no node could ever
     /// hold (a set-aside order whose pool price is below every ask of its models, a count, or
     /// per-node cores, memory or disk, that no node of its models has).
-    struct ModelBounds {
+    struct ModelBounds: Sendable {
         /// One GPU model name of the online nodes: its catalogue entry (`nil`: not in the
         /// catalogue, looked up once), lowest ask, most GPUs and, each on its own, most cores,
         /// memory and disk. A fleet has few models, so a short list searched by name is cheaper
         /// than hashing every node's model name.
-        struct ModelBound {
+        struct ModelBound: Sendable {
             var name: String
             var model: GPUModel?
             var minAsk: Int64
@@ -128,19 +128,21 @@ extension CoordinatorState {
         }
         private(set) var models: [ModelBound] = []
 
-        init(_ nodes: [String: NodeRecord]) {
-            for record in nodes.values where record.online {
-                let name = record.node.gpuModel.name
-                let ask = record.node.askPerGPUHour.rawValue
-                let size = HostUse(sizeOf: record.node)
+        /// The bounds of `fleet`'s online nodes.
+        init(_ fleet: FleetView) {
+            for position in 0..<fleet.count where fleet.online[position] {
+                let node = fleet.nodes[position]
+                let name = node.gpuModel.name
+                let ask = fleet.askMicroCredits[position]
+                let size = fleet.size[position]
                 if let index = models.firstIndex(where: { $0.name == name }) {
                     models[index].minAsk = min(models[index].minAsk, ask)
-                    models[index].maxGPUs = max(models[index].maxGPUs, record.node.gpuCount)
+                    models[index].maxGPUs = max(models[index].maxGPUs, fleet.gpuCount[position])
                     let most = models[index].maxHost
                     models[index].maxHost = HostUse(cpuCores: max(most.cpuCores, size.cpuCores), memoryGiB: max(most.memoryGiB, size.memoryGiB),
                                                     diskGiB: max(most.diskGiB, size.diskGiB))
                 } else {
-                    models.append(ModelBound(name: name, model: nil, minAsk: ask, maxGPUs: record.node.gpuCount, maxHost: size))
+                    models.append(ModelBound(name: name, model: nil, minAsk: ask, maxGPUs: fleet.gpuCount[position], maxHost: size))
                 }
             }
             for index in models.indices { models[index].model = GPUModel.named(models[index].name) }
@@ -184,10 +186,11 @@ extension CoordinatorState {
             return a.nodeID.utf8.lexicographicallyPrecedes(b.nodeID.utf8)
         }
         var byRegion: [String: [Option]] = [:]
-        // The integer tests first: they rule out most nodes without copying them.
-        for index in 0..<fleet.count where fleet.mayHold(index, gpus: need, host: needHost, ceiling: ceiling) {
-            guard nodeAdmits(spec, node: fleet.nodes[index], ceiling: ceiling, at: time),
-                  let start = occupancy.earliestFree(node: index, need: need, needHost: needHost, capacity: fleet.gpuCount[index],
+        // Codes and integers first: they rule out most nodes without copying them.
+        let admission = FleetAdmission(spec, ceiling: ceiling, fleet: fleet, carbonMicro: { carbonMicro(zone: $0, at: time) })
+        for index in 0..<fleet.count where admission.admits(index) {
+            assert(nodeAdmits(spec, node: fleet.nodes[index], ceiling: ceiling, at: time), "the fleet's admission agrees with the node's")
+            guard let start = occupancy.earliestFree(node: index, need: need, needHost: needHost, capacity: fleet.gpuCount[index],
                                                      capacityHost: fleet.size[index], now: now)
             else { continue }
             let node = fleet.nodes[index]

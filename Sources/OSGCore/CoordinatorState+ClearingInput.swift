@@ -255,7 +255,7 @@ extension CoordinatorState {
     func marketNodes(free: [Int], host: [HostUse], at time: Timestamp, includingFull: Bool = false) -> [MarketNode] {
         let cache = fleet
         // Carbon figures per zone, read once per zone rather than once per node.
-        let carbonOfZone = cache.zones.map { carbonMicro(zone: $0, at: time) }
+        let carbonOfZone = cache.view.zones.map { carbonMicro(zone: $0, at: time) }
         var marketNodes: [MarketNode] = []
         // By id: the engine sorts nodes again in byte order, which is cheap on input that is
         // already (nearly) in order.
@@ -265,7 +265,7 @@ extension CoordinatorState {
                 id: node.id, operatorID: node.operatorID, gpuModel: node.gpuModel, freeGPUs: free[index],
                 vramGiB: node.vramGiB, cpuCores: host[index].cpuCores, memoryGiB: host[index].memoryGiB, diskGiB: host[index].diskGiB,
                 region: node.region, jurisdiction: node.jurisdiction, zone: node.gridZone,
-                askPerGPUHour: node.askPerGPUHour, carbonMicroGCO2PerKWh: carbonOfZone[Int(cache.zoneOfNode[index])]))
+                askPerGPUHour: node.askPerGPUHour, carbonMicroGCO2PerKWh: carbonOfZone[Int(cache.view.zoneOfNode[index])]))
         }
         return marketNodes
     }

@@ -143,7 +143,7 @@ extension CoordinatorState {
         var examination = QueueExamination()
         var search = PreemptionSearch(budgets: plain.input.budgets.spending(plain.result.placements, orders: orders))
         let reasons = plain.servedUnplaced
-        var bounds: ModelBounds?
+        let bounds = fleet.modelBounds
         // What running work, lockups, preemptions and the placements of the orders served
         // before `occupiedBefore` hold until when; read again after a notice.
         var occupancy: NodeOccupancy?
@@ -153,8 +153,7 @@ extension CoordinatorState {
         for (position, orderID) in plain.serviceOrder.enumerated() where plain.placementByOrder[orderID] == nil {
             guard let order = orders[orderID], let reason = reasons[orderID] else { break }
             if reason == .poolExhausted || reason == .setAsideFloor { continue }
-            if bounds == nil { bounds = ModelBounds(nodes) }
-            guard bounds!.mayHold(order.spec, ceiling: askCeiling(of: order)) else { continue }
+            guard bounds.mayHold(order.spec, ceiling: askCeiling(of: order)) else { continue }
             guard examined < Self.headSearchLimit else { break }
             examined += 1
             if let events = preemptWithNotice(order, search: &search, after: plain, at: time) {

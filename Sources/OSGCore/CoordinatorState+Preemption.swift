@@ -71,24 +71,35 @@ extension CoordinatorState {
     /// from. Built once per clearing; the per-order search then reads arrays, not the state's
     /// dictionaries.
     struct VictimCandidates {
-        /// The nodes with candidates, in node id order.
+        /// The nodes that had candidates when the clearing read them, in node id order; a node
+        /// whose candidates all got notices stays with none (skipped by every reader).
         private(set) var nodes: [CandidateNode]
         /// Position in ``nodes`` by node index (``CoordinatorState/sortedNodeIDs``).
-        private(set) var positionOfNode: [Int: Int]
+        private let positionOfNode: [Int: Int]
+        /// How many of ``nodes`` still have candidates.
+        private(set) var nonEmptyCount: Int
 
         init(nodes: [CandidateNode]) {
+            precondition(nodes.allSatisfy { !$0.victims.isEmpty }, "a node is listed for its candidates")
             self.nodes = nodes
             positionOfNode = Dictionary(uniqueKeysWithValues: nodes.enumerated().map { ($1.index, $0) })
+            nonEmptyCount = nodes.count
         }
 
-        var isEmpty: Bool { nodes.isEmpty }
+        var isEmpty: Bool { nonEmptyCount == 0 }
 
-        /// The candidates on the node at `index` (``CoordinatorState/sortedNodeIDs``), if any.
-        func node(at index: Int) -> CandidateNode? { positionOfNode[index].map { nodes[$0] } }
+        /// The candidates on the node at `index` (``CoordinatorState/sortedNodeIDs``), if it has any.
+        func node(at index: Int) -> CandidateNode? {
+            guard let position = positionOfNode[index], !nodes[position].victims.isEmpty else { return nil }
+            return nodes[position]
+        }
+
+        /// The nodes that still have candidates.
+        var nonEmpty: some Sequence<CandidateNode> { nodes.lazy.filter { !$0.victims.isEmpty } }
 
         /// Each node's candidates' lease ids, by node index (for checks against a fresh read).
         var leaseIDsByNode: [Int: [String]] {
-            Dictionary(uniqueKeysWithValues: nodes.map { ($0.index, $0.victims.map(\.leaseID)) })
+            Dictionary(uniqueKeysWithValues: nonEmpty.map { ($0.index, $0.victims.map(\.leaseID)) })
         }
 
         /// Takes the leases of a notice out of the lists of the nodes at `indices` (the nodes
@@ -97,16 +108,12 @@ extension CoordinatorState {
         /// (whether or not its victims ended at once), without reading every lease again.
         mutating func remove(_ victims: [String], onNodesAt indices: Set<Int>) {
             let gone = Set(victims)
-            var emptied = false
             for index in indices {
-                guard let position = positionOfNode[index] else { continue }
+                guard let position = positionOfNode[index], !nodes[position].victims.isEmpty else { continue }
                 let kept = nodes[position].victims.filter { !gone.contains($0.leaseID) }
-                if kept.isEmpty { emptied = true }
+                if kept.isEmpty { nonEmptyCount -= 1 }
                 nodes[position] = CandidateNode(index: index, victims: kept)
             }
-            guard emptied else { return }
-            nodes.removeAll { $0.victims.isEmpty }
-            positionOfNode = Dictionary(uniqueKeysWithValues: nodes.enumerated().map { ($1.index, $0) })
         }
     }
 
@@ -154,23 +161,26 @@ extension CoordinatorState {
     /// order), so the first that covers the deficit is the answer; a branch is cut when even the
     /// largest of the candidates after it cannot cover the deficit in some resource.
     static func victimsOnNode(need: NodeFigures, free: NodeFigures, candidates: [VictimCandidate]) -> [VictimCandidate]? {
-        let deficit = [need.gpus - free.gpus, need.host.cpuCores - free.host.cpuCores,
-                       need.host.memoryGiB - free.host.memoryGiB, need.host.diskGiB - free.host.diskGiB]
-        if deficit.allSatisfy({ $0 <= 0 }) { return [] }
+        let deficitFigures = NodeFigures(gpus: need.gpus - free.gpus, host: need.host - free.host)
+        if NodeFigures.zero.covers(deficitFigures) { return [] }
         // Even all of them together fall short in some resource: no set does.
         var total = NodeFigures.zero
         for candidate in candidates {
             total.gpus += candidate.gpus
             total.host += candidate.host
         }
-        if total.gpus < deficit[0] || total.host.cpuCores < deficit[1] || total.host.memoryGiB < deficit[2] || total.host.diskGiB < deficit[3] {
-            return nil
-        }
-        let ordered = candidates.sorted(by: VictimCandidate.precedes)
+        if !total.covers(deficitFigures) { return nil }
         // One victim is the answer when any covers the deficit alone: the first in victim order
-        // that does (what the search below finds for size 1, without its bounds).
-        let deficitFigures = NodeFigures(gpus: deficit[0], host: HostUse(cpuCores: deficit[1], memoryGiB: deficit[2], diskGiB: deficit[3]))
-        if ordered.count <= victimSearchStepLimit, let single = ordered.first(where: { NodeFigures(gpus: $0.gpus, host: $0.host).covers(deficitFigures) }) { return [single] }
+        // that does (what the search below finds for size 1, without its bounds or a sort).
+        if candidates.count <= victimSearchStepLimit {
+            var single: VictimCandidate?
+            for candidate in candidates where NodeFigures(gpus: candidate.gpus, host: candidate.host).covers(deficitFigures) {
+                if single.map({ VictimCandidate.precedes(candidate, $0) }) ?? true { single = candidate }
+            }
+            if let single { return [single] }
+        }
+        let deficit = [deficitFigures.gpus, deficitFigures.host.cpuCores, deficitFigures.host.memoryGiB, deficitFigures.host.diskGiB]
+        let ordered = candidates.sorted(by: VictimCandidate.precedes)
         let values = ordered.map { [$0.gpus, $0.host.cpuCores, $0.host.memoryGiB, $0.host.diskGiB] }
         // Per resource, the candidates from index i on sorted by that figure, largest first:
         // the optimistic bound for the slots still open.
@@ -224,13 +234,19 @@ extension CoordinatorState {
             if a.ask != b.ask { return a.ask < b.ask }
             return a.nodeID.utf8.lexicographicallyPrecedes(b.nodeID.utf8)
         }
+        let admission = FleetAdmission(spec, ceiling: ceiling, fleet: fleet, carbonMicro: { carbonMicro(zone: $0, at: time) })
+        /// Whether the node at `index` is online and admits the order (codes and integers only).
+        func admits(_ index: Int) -> Bool {
+            let admitted = admission.admits(index)
+            assert(admitted == (fleet.online[index] && nodeAdmits(spec, node: fleet.nodes[index], ceiling: ceiling, at: time)),
+                   "the fleet's admission agrees with the node's")
+            return admitted
+        }
         /// The option of the node at `index` (online), with its candidates (if any) and its free figures.
         func option(_ index: Int, candidates: CandidateNode?, free: NodeFigures) -> NodeOption? {
             // The integer tests first: even every candidate together may not make room, and
             // the node's size and ask may rule it out, without reading its strings.
-            guard (free + (candidates?.total ?? .zero)).covers(needFigures),
-                  fleet.mayHold(index, gpus: need, host: needFigures.host, ceiling: ceiling),
-                  nodeAdmits(spec, node: fleet.nodes[index], ceiling: ceiling, at: time),
+            guard (free + (candidates?.total ?? .zero)).covers(needFigures), admits(index),
                   let victims = Self.victimsOnNode(need: needFigures, free: free, candidates: candidates?.victims ?? [])
             else { return nil }
             let node = fleet.nodes[index]
@@ -238,7 +254,7 @@ extension CoordinatorState {
         }
         if spec.nodeCount == 1 {
             var best: NodeOption?
-            for position in victimCandidates.nodes.indices {
+            for position in victimCandidates.nodes.indices where !victimCandidates.nodes[position].victims.isEmpty {
                 // A node free enough already needs no victims: the clearing had its chance there.
                 let index = victimCandidates.nodes[position].index
                 let freeThere = free[index]
@@ -250,9 +266,9 @@ extension CoordinatorState {
             return PreemptionPlan(allocations: [NodeAllocation(nodeID: best.nodeID, gpus: need)], victims: best.victims.map(\.leaseID))
         }
         // A gang: nodes with victims, and online nodes free enough already, in regions that have victims.
-        let regions = Set(victimCandidates.nodes.map { fleet.nodes[$0.index].region })
+        let regions = Set(victimCandidates.nonEmpty.map { fleet.nodes[$0.index].region })
         var byRegion: [String: [NodeOption]] = [:]
-        for index in 0..<fleet.count where fleet.mayHold(index, gpus: need, host: needFigures.host, ceiling: ceiling) {
+        for index in 0..<fleet.count where admits(index) {
             let candidates = victimCandidates.node(at: index)
             guard candidates != nil || free.gpus[index] >= need, regions.contains(fleet.nodes[index].region),
                   let option = option(index, candidates: candidates, free: free[index]) else { continue }

@@ -4,12 +4,22 @@ import OSGDomain
 /// later steps (preemption, the head's reservation) read them: the figures they test first in
 /// flat arrays, so that a scan over the fleet rules most nodes out without copying a node or
 /// hashing its id; the whole node beside, read only for the nodes that pass.
-struct FleetView {
+struct FleetView: Sendable {
     let nodes: [ComputeNode]
     let online: [Bool]
     let gpuCount: [Int]
     let size: [HostUse]
     let askMicroCredits: [Int64]
+    let vramGiB: [Int]
+    /// Each node's GPU model, as an index into ``models``.
+    let modelOfNode: [Int32]
+    let models: [GPUModel]
+    /// Each node's grid zone, as an index into ``zones`` (sorted).
+    let zoneOfNode: [Int32]
+    let zones: [String]
+    /// Each node's operator, as a code of ``operatorCodes``.
+    let operatorOfNode: [Int32]
+    let operatorCodes: [String: Int32]
 
     init(nodes: [ComputeNode], online: [Bool]) {
         precondition(nodes.count == online.count, "one liveness per node")
@@ -18,16 +28,30 @@ struct FleetView {
         gpuCount = nodes.map(\.gpuCount)
         size = nodes.map { HostUse(sizeOf: $0) }
         askMicroCredits = nodes.map(\.askPerGPUHour.rawValue)
+        vramGiB = nodes.map(\.vramGiB)
+        var modelCodes: [GPUModel: Int32] = [:]
+        var models: [GPUModel] = []
+        modelOfNode = nodes.map { node in
+            if let code = modelCodes[node.gpuModel] { return code }
+            models.append(node.gpuModel)
+            modelCodes[node.gpuModel] = Int32(models.count - 1)
+            return Int32(models.count - 1)
+        }
+        self.models = models
+        zones = Set(nodes.map(\.gridZone)).sorted()
+        let zoneCodes = Dictionary(uniqueKeysWithValues: zones.enumerated().map { ($1, Int32($0)) })
+        zoneOfNode = nodes.map { zoneCodes[$0.gridZone]! }
+        var operatorCodes: [String: Int32] = [:]
+        operatorOfNode = nodes.map { node in
+            if let code = operatorCodes[node.operatorID] { return code }
+            let code = Int32(operatorCodes.count)
+            operatorCodes[node.operatorID] = code
+            return code
+        }
+        self.operatorCodes = operatorCodes
     }
 
     var count: Int { nodes.count }
-
-    /// Whether node `index` is online, and its size and ask could hold `gpus` GPUs and `host`
-    /// per node at an ask of at most `ceiling` (the figures only: ``CoordinatorState/nodeAdmits(_:node:ceiling:at:)``
-    /// judges the rest).
-    func mayHold(_ index: Int, gpus: Int, host: HostUse, ceiling: Int64) -> Bool {
-        online[index] && gpuCount[index] >= gpus && size[index].covers(host) && askMicroCredits[index] <= ceiling
-    }
 }
 
 /// The registered nodes as a clearing reads them, kept across clearings (derived state): the
@@ -39,10 +63,8 @@ struct FleetView {
 struct FleetCache: Sendable {
     let view: FleetView
     let indexOfNode: [String: Int]
-    /// Each node's grid zone, as an index into ``zones``.
-    let zoneOfNode: [Int32]
-    /// The grid zones of the nodes, sorted.
-    let zones: [String]
+    /// What the online nodes of each GPU model offer at most (rules out orders no node could hold).
+    let modelBounds: CoordinatorState.ModelBounds
 
     init(for state: CoordinatorState) {
         var computeNodes: [ComputeNode] = []
@@ -59,9 +81,7 @@ struct FleetCache: Sendable {
         }
         view = FleetView(nodes: computeNodes, online: online)
         self.indexOfNode = indexOfNode
-        zones = Set(computeNodes.map(\.gridZone)).sorted()
-        let zoneCodes = Dictionary(uniqueKeysWithValues: zones.enumerated().map { ($1, Int32($0)) })
-        zoneOfNode = computeNodes.map { zoneCodes[$0.gridZone]! }
+        modelBounds = CoordinatorState.ModelBounds(view)
     }
 }
 
@@ -84,5 +104,47 @@ extension CoordinatorState {
     /// Builds the ``FleetCache`` if the state holds none.
     mutating func keepFleetCache() {
         if fleetCache == nil { fleetCache = FleetCache(for: self) }
+    }
+}
+
+/// Whether each node of a ``FleetView`` meets every per-node need of one spec with an ask of at
+/// most a ceiling (free GPUs aside): ``CoordinatorState/nodeAdmits(_:node:ceiling:at:)`` judged
+/// once per GPU model, zone and operator, then per node on codes and integers.
+struct FleetAdmission {
+    private let fleet: FleetView
+    private let spec: JobSpec
+    private let ceiling: Int64
+    private let needHost: HostUse
+    private let modelAccepted: [Bool]
+    /// Per zone: whether the spec's carbon cap admits it now (all true without a cap).
+    private let zoneAccepted: [Bool]
+    private let excludedOperators: Set<Int32>
+
+    init(_ spec: JobSpec, ceiling: Int64, fleet: FleetView, carbonMicro: (String) -> Int64?) {
+        self.fleet = fleet
+        self.spec = spec
+        self.ceiling = ceiling
+        needHost = HostUse(perNodeOf: spec)
+        modelAccepted = fleet.models.map(spec.resources.gpu.selector.accepts)
+        if let cap = spec.carbon.maxGCO2PerKWh {
+            zoneAccepted = fleet.zones.map { zone in carbonMicro(zone).map { $0 <= Int64(cap) * 1_000_000 } ?? false }
+        } else {
+            zoneAccepted = Array(repeating: true, count: fleet.zones.count)
+        }
+        excludedOperators = Set(spec.placement.excludedOperators.compactMap { fleet.operatorCodes[$0] })
+    }
+
+    /// Whether node `index` is online and admits the spec (``CoordinatorState/nodeAdmits(_:node:ceiling:at:)``).
+    func admits(_ index: Int) -> Bool {
+        let gpu = spec.resources.gpu
+        guard fleet.online[index], modelAccepted[Int(fleet.modelOfNode[index])], fleet.gpuCount[index] >= gpu.countPerNode,
+              fleet.vramGiB[index] >= (gpu.minVRAMGiB ?? 0), fleet.size[index].covers(needHost),
+              fleet.askMicroCredits[index] <= ceiling, zoneAccepted[Int(fleet.zoneOfNode[index])],
+              excludedOperators.isEmpty || !excludedOperators.contains(fleet.operatorOfNode[index])
+        else { return false }
+        let placement = spec.placement
+        if !placement.regions.isEmpty && !placement.regions.contains(fleet.nodes[index].region) { return false }
+        if !placement.jurisdictions.isEmpty && !placement.jurisdictions.contains(fleet.nodes[index].jurisdiction) { return false }
+        return true
     }
 }
