@@ -15,8 +15,8 @@ struct ClearingInput {
     /// CPU cores, memory and disk every registered node still offers, by the same index: its
     /// size minus what running leases, preemption holds and ``deduct(_:in:)`` take.
     var freeHost: [HostUse]
-    /// Whether each pass builds its engine from ``nodes`` (the carbon step ran) instead of
-    /// using the state's kept engine (``KeptMarketEngine``).
+    /// Whether each pass builds its engine from ``nodes`` (the carbon step planned a flexible
+    /// order) instead of using the state's kept engine (``KeptMarketEngine``).
     var buildsEngines: Bool
     /// Orders that clear now (funded, not waiting on a preemption, not deferred for carbon).
     var orders: [MarketOrder]
@@ -24,6 +24,9 @@ struct ClearingInput {
     var deferred: [UnplacedOrder]
     /// The carbon step's zone preferences.
     var preferredZones: [String: [String]]
+    /// Each node's carbon intensity now (gCO2-eq per kWh × 10⁶; -1: none), by the same index,
+    /// for the kept engine; `nil` without recorded series (and when engines are built).
+    var carbonByNode: [Int64]?
     /// Orders whose tenant cannot cover their maximum cost.
     var unfunded: [String]
     /// Set-aside and standard budgets left.
@@ -212,10 +215,6 @@ extension CoordinatorState {
             let free = freeFigures(of: record.node, holds: holds)
             return freeHost[index] == free.host.atLeastZero && freeByNode[index] == (record.online ? max(0, free.gpus) : 0)
         }, "the free figures from the kept fleet are those read node by node")
-        // The kept engine carries no carbon figures: with recorded series every pass builds
-        // its engine from market nodes, as the carbon step needs them.
-        let buildsEngines = !carbonSeries.isEmpty
-        let marketNodes = buildsEngines ? self.marketNodes(free: freeByNode, host: freeHost, at: time) : []
         // Jobs whose tenant cannot cover their maximum cost wait; so do jobs waiting on a preemption.
         var unfunded: [String] = []
         var marketOrders: [MarketOrder] = []
@@ -228,22 +227,34 @@ extension CoordinatorState {
             marketOrders.append(MarketOrder(id: order.id, tenantID: order.tenantID, submitted: order.submitted, pool: order.pool,
                                             spec: marketSpec(of: order)))
         }
-        var input = ClearingInput(nodes: marketNodes, freeByNode: freeByNode, freeHost: freeHost, buildsEngines: buildsEngines,
-                                  orders: marketOrders, deferred: [], preferredZones: [:],
+        let atlas = carbonAtlas()
+        // Only a flexible order needs the whole carbon step, which reads market nodes: then every
+        // pass builds its engine from them. Otherwise the kept engine clears, given each node's
+        // carbon figure.
+        let flexibleWaits = atlas != nil && marketOrders.contains(where: MarketClearing.isFlexibleInTime)
+        var input = ClearingInput(nodes: [], freeByNode: freeByNode, freeHost: freeHost, buildsEngines: flexibleWaits,
+                                  orders: marketOrders, deferred: [], preferredZones: [:], carbonByNode: nil,
                                   unfunded: unfunded, budgets: marketBudgets(fleetGPUs: fleetGPUs), fleet: view)
-        if let atlas = carbonAtlas() {
+        guard let atlas else { return input }
+        if flexibleWaits {
             // A flexible order may be planned for a zone whose nodes are full now: the step then
             // sees every online node, the full ones with 0 GPUs free, and the engine only those
             // with GPUs free.
-            let flexibleWaits = marketOrders.contains { $0.spec.map { $0.carbon.shift && $0.deadline != nil } ?? false }
-            let stepNodes = flexibleWaits ? self.marketNodes(free: freeByNode, host: freeHost, at: time, includingFull: true) : marketNodes
+            let stepNodes = self.marketNodes(free: freeByNode, host: freeHost, at: time, includingFull: true)
             let step = MarketClearing.carbonStep(now: time, nodes: stepNodes, orders: marketOrders,
-                                                 pools: fundedClearingPools(), atlas: atlas,
-                                                 forecast: flexibleWaits ? capacityForecast(now: time) : nil)
-            input.nodes = flexibleWaits ? step.nodes.filter { $0.freeGPUs > 0 } : step.nodes
+                                                 pools: fundedClearingPools(), atlas: atlas, forecast: capacityForecast(now: time))
+            input.nodes = step.nodes.filter { $0.freeGPUs > 0 }
             input.orders = step.orders
             input.deferred = step.deferred
             input.preferredZones = step.preferredZones
+        } else {
+            // The zones of the nodes with free GPUs, for the set-aside orders' preferences.
+            var present = Array(repeating: false, count: view.zones.count)
+            for index in 0..<view.count where freeByNode[index] > 0 { present[Int(view.zoneOfNode[index])] = true }
+            let zones = Set(view.zones.indices.filter { present[$0] }.map { view.zones[$0] })
+            input.preferredZones = MarketClearing.setAsideZonePreferences(now: time, orders: marketOrders, zones: zones, atlas: atlas)
+            let carbonOfZone = view.zones.map { carbonMicro(zone: $0, at: time) ?? -1 }
+            input.carbonByNode = view.zoneOfNode.map { carbonOfZone[Int($0)] }
         }
         return input
     }

@@ -14,13 +14,13 @@ import OSGMarket
 /// clearing that needs it — so a state without it (a restored snapshot) simply builds it on
 /// first use.
 struct KeptMarketEngine: Sendable {
-    /// The engine, built with every node at its full size (GPUs, cores, memory, disk) and no
-    /// carbon figures.
+    /// The engine, built with every node at its full size (GPUs, cores, memory, disk); the
+    /// nodes' carbon figures are set before each pass.
     var engine: ClearingEngine
     /// Engine position of each node, by the node's index in ``CoordinatorState/sortedNodeIDs``.
     let positions: [Int]
 
-    /// An engine over every node of `state`.
+    /// An engine over every node of `state`, without carbon figures.
     init(for state: CoordinatorState) {
         let nodes = state.sortedNodeIDs.map { nodeID -> MarketNode in
             let node = state.nodes[nodeID]!.node
@@ -35,10 +35,25 @@ struct KeptMarketEngine: Sendable {
         positions = state.sortedNodeIDs.map { engine.nodePosition(of: $0)! }
     }
 
-    /// `free` (by index in ``CoordinatorState/sortedNodeIDs``) in engine order.
-    func engineOrder(_ free: [Int]) -> [Int] {
-        var ordered = Array(repeating: 0, count: free.count)
-        for (index, position) in positions.enumerated() { ordered[position] = free[index] }
+    /// Whether the engine holds carbon figures now (set by ``setCarbonFigures(_:)``).
+    private var hasCarbonFigures = false
+
+    /// Gives the engine each node's carbon figure (by index in ``CoordinatorState/sortedNodeIDs``;
+    /// -1: none) for the next pass, or none (`nil`: no recorded series).
+    mutating func setCarbonFigures(_ carbonByNode: [Int64]?) {
+        guard let carbonByNode else {
+            if hasCarbonFigures { engine.setCarbonFigures(Array(repeating: -1, count: positions.count)) }
+            hasCarbonFigures = false
+            return
+        }
+        engine.setCarbonFigures(engineOrder(carbonByNode))
+        hasCarbonFigures = true
+    }
+
+    /// `values` (by index in ``CoordinatorState/sortedNodeIDs``) in engine order.
+    func engineOrder<Value: BinaryInteger>(_ values: [Value]) -> [Value] {
+        var ordered = Array(repeating: Value.zero, count: values.count)
+        for (index, position) in positions.enumerated() { ordered[position] = values[index] }
         return ordered
     }
 
@@ -82,6 +97,7 @@ extension CoordinatorState {
         // Taken out of the state while it runs, so that the engine is not copied.
         var kept = keptMarketEngine ?? KeptMarketEngine(for: self)
         keptMarketEngine = nil
+        kept.setCarbonFigures(input.carbonByNode)
         let before = run
         let result = run.clear(orders, kept: &kept.engine, free: kept.engineOrder(free), host: kept.engineOrder(host),
                                recordServiceOrder: recordServiceOrder)

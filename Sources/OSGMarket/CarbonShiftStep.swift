@@ -68,8 +68,9 @@ struct CarbonShiftStep {
             }
             guard Self.isFlexible(order) else {
                 // Set-aside: cleanest zone first, at the pool's price.
-                let ranked = planner.zonesCleanestFirst(spec, now: snapshot.now, allowedZones: seriesZones)
-                if !ranked.isEmpty { preferredZones[order.id] = ranked }
+                if let ranked = Self.setAsideZones(spec, now: snapshot.now, seriesZones: seriesZones, planner: planner) {
+                    preferredZones[order.id] = ranked
+                }
                 orders.append(order)
                 continue
             }
@@ -117,6 +118,13 @@ struct CarbonShiftStep {
                 orders.append(order)
             }
         }
+    }
+
+    /// A set-aside order's zones to try first: those of `seriesZones` its spec allows, cleanest
+    /// first at `now`; `nil` when none.
+    static func setAsideZones(_ spec: JobSpec, now: Timestamp, seriesZones: Set<String>, planner: CarbonShiftPlanner) -> [String]? {
+        let ranked = planner.zonesCleanestFirst(spec, now: now, allowedZones: seriesZones)
+        return ranked.isEmpty ? nil : ranked
     }
 
     /// Whether an order is flexible in time: `carbon.shift` with a deadline.

@@ -62,3 +62,29 @@ extension MarketClearing {
         return CarbonStepOutcome(nodes: step.nodes, orders: step.orders, deferred: step.deferred, preferredZones: step.preferredZones)
     }
 }
+
+extension MarketClearing {
+    /// Whether `order` is flexible in time (`carbon.shift` with a deadline): the carbon step
+    /// plans it, which needs the nodes (``carbonStep(now:nodes:orders:pools:atlas:forecast:)``).
+    public static func isFlexibleInTime(_ order: MarketOrder) -> Bool { CarbonShiftStep.isFlexible(order) }
+
+    /// The carbon step's zone preferences when no order is flexible in time: each set-aside
+    /// order tries `zones` (those of the nodes with free GPUs) that have a series cleanest first
+    /// — exactly what ``carbonStep(now:nodes:orders:pools:atlas:forecast:)`` gives such orders,
+    /// without the nodes (their carbon figures are the series' values at `now`, and no order is
+    /// deferred).
+    public static func setAsideZonePreferences(now: Timestamp, orders: [MarketOrder], zones: Set<String>,
+                                               atlas: CarbonAtlas) -> [String: [String]] {
+        precondition(!orders.contains(where: isFlexibleInTime), "flexible orders need the whole carbon step")
+        let seriesZones = zones.filter { atlas[$0] != nil }
+        let planner = CarbonShiftPlanner(atlas: atlas)
+        var preferredZones: [String: [String]] = [:]
+        for order in orders where order.pool != nil {
+            guard let spec = order.spec else { continue }
+            if let ranked = CarbonShiftStep.setAsideZones(spec, now: now, seriesZones: seriesZones, planner: planner) {
+                preferredZones[order.id] = ranked
+            }
+        }
+        return preferredZones
+    }
+}

@@ -83,6 +83,18 @@ extension ClearingEngine {
         }
     }
 
+    /// Sets every node's carbon intensity (gCO2-eq per kWh × 10⁶, by position in id order; -1:
+    /// none), as if the engine had been built from nodes with those figures. Call it before
+    /// ``startClearing(freeGPUs:freeHost:pools:tenants:)``, which starts the pass from them.
+    public mutating func setCarbonFigures(_ carbonMicro: [Int64]) {
+        precondition(carbonMicro.count == table.count, "one carbon figure per node of the engine")
+        guard carbonMicro != table.carbonMicro else { return }
+        table.carbonMicro = carbonMicro
+        index.refreshCarbonBounds(carbonMicro)
+        diagnosisRecords = nil
+        staticVerdicts.removeAll(keepingCapacity: true)
+    }
+
     /// The id of the node at `position` (id order).
     public func nodeID(at position: Int) -> String { table.ids[position] }
 }

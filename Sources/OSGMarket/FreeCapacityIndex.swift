@@ -14,7 +14,7 @@ struct FreeCapacityIndex: Sendable {
     /// (model, region) slot → bit `level - 1` set when that bucket is not empty.
     private(set) var masks: [UInt64]
     /// (model, region) slot → the best figures of any node in it, to skip whole slots.
-    let slotBounds: [SlotBounds]
+    private(set) var slotBounds: [SlotBounds]
     /// (model, region) slot → every node of the slot in the snapshot, by node id.
     let slotNodes: [[Int32]]
 
@@ -83,6 +83,16 @@ struct FreeCapacityIndex: Sendable {
             let slot = self.slot(model: table.model[node], region: table.region[node])
             buckets[Self.bucket(slot: slot, level: level)].append(Int32(rank))
             masks[slot] |= 1 << UInt64(level - 1)
+        }
+    }
+
+    /// Sets each slot's cleanest carbon figure from `carbonMicro` (by node, -1: none), as
+    /// ``init(table:freeGPUs:)`` computes it.
+    mutating func refreshCarbonBounds(_ carbonMicro: [Int64]) {
+        for slot in slotNodes.indices {
+            var cleanest = Int64.max
+            for node in slotNodes[slot] where carbonMicro[Int(node)] >= 0 { cleanest = min(cleanest, carbonMicro[Int(node)]) }
+            slotBounds[slot].minCarbonMicro = cleanest
         }
     }
 

@@ -57,4 +57,29 @@ struct KeptMarketEngineTests {
         #expect(state.digest == copy.digest)
         #expect(state.digest == workload.state.digest)
     }
+
+    @Test("with carbon series recorded and no flexible order, the kept engine clears with the nodes' carbon figures")
+    func keptEngineWithCarbonFigures() {
+        var workload = CommandLogWorkload(seed: 4, operators: 4, nodesPerOperator: 3, tenants: 10)
+        let plain = workload.entries(count: 3_000)
+        // One series for the fleet's zone, recorded after the registrations and covering the run.
+        var entries: [LogEntry] = []
+        for (index, entry) in plain.enumerated() {
+            if index == 200 {
+                let hour = entry.time.secondsSinceEpoch / 3_600 - 1
+                entries.append(LogEntry(sequence: UInt64(entries.count), time: entry.time, actor: CommandLogWorkload.governanceID,
+                                        command: .recordCarbonSeries(zone: "NO", firstHour: hour,
+                                                                     milligramsPerKWh: (0..<400).map { Int64(20_000 + ($0 % 24) * 1_000) })))
+            }
+            entries.append(LogEntry(sequence: UInt64(entries.count), time: entry.time, actor: entry.actor, command: entry.command))
+        }
+        let straight = Self.replay(entries, dropBefore: [])
+        #expect(straight.events.contains { if case .carbonSeriesRecorded = $0 { true } else { false } })
+        #expect(straight.events.contains { if case .leaseStarted = $0 { true } else { false } })
+        let often = Self.replay(entries, dropBefore: Set(stride(from: 1, to: entries.count, by: 400)))
+        #expect(often.digest == straight.digest)
+        #expect(often.events == straight.events)
+        // The caches were last dropped long after the series was recorded: a clearing since built the engine again.
+        #expect(often.keptAtEnd, "clearings keep their engine when no order is flexible in time")
+    }
 }
