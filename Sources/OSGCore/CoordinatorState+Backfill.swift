@@ -13,7 +13,7 @@ import OSGMarket
 /// start, unless they finish (by their `max_duration`) before it; other nodes are unaffected.
 extension CoordinatorState {
     /// GPUs, and CPU cores, memory and disk, that stay taken on a node until a time.
-    struct Occupancy {
+    struct Occupancy: Equatable {
         var gpus: Int
         var host: HostUse = .zero
         var until: Int64
@@ -64,6 +64,8 @@ extension CoordinatorState {
                 nodeOf.append(index)
             }
         }
+        // Possible victims of a notice given later in this clearing: preemptible and not under notice.
+        var tracked: [(leaseID: String, item: Int)] = []
         var deadlines: [String: Int64] = [:]
         for notice in preemptions.values {
             for leaseID in notice.victimLeaseIDs { deadlines[leaseID] = notice.deadline.secondsSinceEpoch }
@@ -79,9 +81,12 @@ extension CoordinatorState {
             if !deadlines.isEmpty, let deadline = deadlines[lease.id] { end = min(end, deadline) }
             let until = max(end, nowSeconds + 1)
             let hints = lease.nodeIndexHints
+            let trackable = lease.preemptible && deadlines[lease.id] == nil
             for (position, allocation) in lease.allocations.enumerated() {
+                let before = items.count
                 add(allocation.nodeID, hint: position < hints.count ? hints[position] : -1,
                     Occupancy(gpus: allocation.gpus, host: lease.host, until: until))
+                if trackable && items.count > before { tracked.append((lease.id, before)) }
             }
         }
         for lockup in lockups.values.sorted(by: { $0.id < $1.id }) {
@@ -93,7 +98,24 @@ extension CoordinatorState {
             let host = orders[orderID].map { HostUse(perNodeOf: $0.spec) } ?? .zero
             for allocation in notice.allocations { add(allocation.nodeID, Occupancy(gpus: allocation.gpus, host: host, until: until)) }
         }
-        return NodeOccupancy(nodeCount: sortedNodeIDs.count, items: items, nodeOf: nodeOf)
+        return NodeOccupancy(nodeCount: sortedNodeIDs.count, items: items, nodeOf: nodeOf, tracked: tracked)
+    }
+
+    /// `occupancy` (from ``baseOccupancy(now:)``, with placements added) after the preemption
+    /// notice just recorded for `orderID`: its victims end by its deadline (or have ended, with
+    /// no notice period), and its job holds its nodes from then for its `duration` — what
+    /// ``baseOccupancy(now:)`` read afresh would give, without reading every lease again.
+    func applyNotice(of orderID: String, to occupancy: inout NodeOccupancy, now: Timestamp) {
+        guard let notice = preemptions[orderID] else { return }
+        let limit = max(notice.deadline.secondsSinceEpoch, now.secondsSinceEpoch + 1)
+        for leaseID in notice.victimLeaseIDs {
+            if leases[leaseID]?.end == nil { occupancy.capUntil(ofLease: leaseID, at: limit) } else { occupancy.release(lease: leaseID) }
+        }
+        let until = notice.deadline.secondsSinceEpoch + (orders[orderID]?.spec.durationSeconds ?? 0)
+        let host = orders[orderID].map { HostUse(perNodeOf: $0.spec) } ?? .zero
+        for allocation in notice.allocations {
+            if let index = nodeIndex(of: allocation.nodeID) { occupancy.add(Occupancy(gpus: allocation.gpus, host: host, until: until), toNode: index) }
+        }
     }
 
     /// Adds placements starting at `now`, each until now + its job's `duration`.

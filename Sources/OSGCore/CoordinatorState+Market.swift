@@ -145,7 +145,7 @@ extension CoordinatorState {
         let reasons = plain.servedUnplaced
         let bounds = fleet.modelBounds
         // What running work, lockups, preemptions and the placements of the orders served
-        // before `occupiedBefore` hold until when; read again after a notice.
+        // before `occupiedBefore` hold until when; a notice is applied to it (``applyNotice(of:to:now:)``).
         var occupancy: NodeOccupancy?
         var occupiedBefore = 0
         var examined = 0
@@ -160,7 +160,11 @@ extension CoordinatorState {
                 examination.events += events
                 examination.noticed = true
                 examination.preemptedAtOnce = examination.preemptedAtOnce || genesis.preemptionNoticeSeconds == 0
-                occupancy = nil
+                if occupancy != nil {
+                    applyNotice(of: orderID, to: &occupancy!, now: time)
+                    assert(occupancy!.canonical == freshOccupancy(before: occupiedBefore, after: plain, at: time).canonical,
+                           "a notice applied to the occupancy gives what a fresh read gives")
+                }
                 continue
             }
             guard reservationAttempts < Self.reservationAttemptLimit else { break }
@@ -181,6 +185,15 @@ extension CoordinatorState {
             }
         }
         return examination
+    }
+
+    /// Running work, lockups and preemptions read afresh, with the placements of the orders
+    /// served before `position` (debug checks of the occupancy kept through notices).
+    private func freshOccupancy(before position: Int, after plain: PlainClearing, at time: Timestamp) -> NodeOccupancy {
+        var occupancy = baseOccupancy(now: time)
+        let placed = plain.serviceOrder[..<position].compactMap { plain.placementByOrder[$0] }
+        addOccupancy(of: placed.map { ($0.orderID, $0.allocations) }, to: &occupancy, now: time)
+        return occupancy
     }
 
     /// Step 3 for one order: notice to the victims of the best preemption plan and its events,

@@ -78,10 +78,15 @@ extension CoordinatorState {
         private let positionOfNode: [Int: Int]
         /// How many of ``nodes`` still have candidates.
         private(set) var nonEmptyCount: Int
+        /// ``nodes``' indices and totals (zero once emptied) as flat arrays, for the scans.
+        private(set) var nodeIndices: [Int]
+        private(set) var totals: [NodeFigures]
 
         init(nodes: [CandidateNode]) {
             precondition(nodes.allSatisfy { !$0.victims.isEmpty }, "a node is listed for its candidates")
             self.nodes = nodes
+            nodeIndices = nodes.map(\.index)
+            totals = nodes.map(\.total)
             positionOfNode = Dictionary(uniqueKeysWithValues: nodes.enumerated().map { ($1.index, $0) })
             nonEmptyCount = nodes.count
         }
@@ -113,6 +118,7 @@ extension CoordinatorState {
                 let kept = nodes[position].victims.filter { !gone.contains($0.leaseID) }
                 if kept.isEmpty { nonEmptyCount -= 1 }
                 nodes[position] = CandidateNode(index: index, victims: kept)
+                totals[position] = nodes[position].total
             }
         }
     }
@@ -254,11 +260,13 @@ extension CoordinatorState {
         }
         if spec.nodeCount == 1 {
             var best: NodeOption?
-            for position in victimCandidates.nodes.indices where !victimCandidates.nodes[position].victims.isEmpty {
-                // A node free enough already needs no victims: the clearing had its chance there.
-                let index = victimCandidates.nodes[position].index
+            for position in victimCandidates.nodeIndices.indices {
+                // A node free enough already needs no victims (the clearing had its chance there),
+                // and one whose candidates together cannot make room offers none (integers only;
+                // an emptied node's total is zero).
+                let index = victimCandidates.nodeIndices[position]
                 let freeThere = free[index]
-                guard !freeThere.covers(needFigures),
+                guard !freeThere.covers(needFigures), (freeThere + victimCandidates.totals[position]).covers(needFigures),
                       let option = option(index, candidates: victimCandidates.nodes[position], free: freeThere) else { continue }
                 if best.map({ precedes(option, $0) }) ?? true { best = option }
             }

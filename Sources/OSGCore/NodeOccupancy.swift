@@ -6,23 +6,54 @@
 struct NodeOccupancy {
     /// The base items of node `i` are `items[offsets[i] ..< offsets[i + 1]]`.
     private let offsets: [Int]
-    private let items: [CoordinatorState.Occupancy]
+    private var items: [CoordinatorState.Occupancy]
     /// Items added after the base, by node index.
     private var added: [Int: [CoordinatorState.Occupancy]] = [:]
+    /// Positions in ``items`` of the items of each tracked lease (those that may still get a
+    /// preemption notice), so that a notice can be applied without reading every lease again.
+    private var trackedItems: [String: [Int]] = [:]
 
-    /// Groups `items` by node: `nodeOf[k]` is the node index of `items[k]`.
-    init(nodeCount: Int, items unsorted: [CoordinatorState.Occupancy], nodeOf: [Int]) {
+    /// Groups `items` by node: `nodeOf[k]` is the node index of `items[k]`; `tracked` names
+    /// the lease of some items (`(leaseID, k)`).
+    init(nodeCount: Int, items unsorted: [CoordinatorState.Occupancy], nodeOf: [Int], tracked: [(leaseID: String, item: Int)] = []) {
         var offsets = Array(repeating: 0, count: nodeCount + 1)
         for node in nodeOf { offsets[node + 1] += 1 }
         for index in 0..<nodeCount { offsets[index + 1] += offsets[index] }
         var cursor = offsets
         var items = unsorted
-        for (item, node) in zip(unsorted, nodeOf) {
+        var placedAt = Array(repeating: 0, count: unsorted.count)
+        for (k, (item, node)) in zip(unsorted, nodeOf).enumerated() {
             items[cursor[node]] = item
+            placedAt[k] = cursor[node]
             cursor[node] += 1
         }
         self.offsets = offsets
         self.items = items
+        for (leaseID, k) in tracked { trackedItems[leaseID, default: []].append(placedAt[k]) }
+    }
+
+    /// A tracked lease now ends by `limit` at the latest (its preemption notice's deadline).
+    mutating func capUntil(ofLease leaseID: String, at limit: Int64) {
+        for position in trackedItems[leaseID] ?? [] { items[position].until = min(items[position].until, limit) }
+    }
+
+    /// A tracked lease has ended: it holds nothing any more.
+    mutating func release(lease leaseID: String) {
+        for position in trackedItems.removeValue(forKey: leaseID) ?? [] {
+            items[position].gpus = 0
+            items[position].host = .zero
+        }
+    }
+
+    /// Per node, what holds it (GPUs, host, until), sorted, without empty items: two
+    /// occupancies that read alike have the same (debug checks).
+    var canonical: [[CoordinatorState.Occupancy]] {
+        (0..<(offsets.count - 1)).map { node in
+            (Array(base(ofNode: node)) + added(toNode: node))
+                .filter { $0.gpus != 0 || $0.host != .zero }
+                .sorted { ($0.until, $0.gpus, $0.host.cpuCores, $0.host.memoryGiB, $0.host.diskGiB)
+                    < ($1.until, $1.gpus, $1.host.cpuCores, $1.host.memoryGiB, $1.host.diskGiB) }
+        }
     }
 
     /// Adds `item` to node `index`.

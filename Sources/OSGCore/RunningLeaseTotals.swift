@@ -53,6 +53,8 @@ struct RunningLeaseTotals: Sendable {
         var maxDurationSeconds: Int64
         /// CPU cores, memory and disk the lease holds on each of its nodes.
         var host: HostUse = .zero
+        /// Whether its job is preemptible (a possible victim of a preemption).
+        var preemptible = false
         /// Per allocation, the index of its node in ``CoordinatorState/sortedNodeIDs`` when the
         /// lease started (-1 or missing: unknown); a hint only, checked against the id on use.
         var nodeIndexHints: [Int32] = []
@@ -74,7 +76,7 @@ struct RunningLeaseTotals: Sendable {
         if order.spec.jobClass == .preemptible { preemptibleLeaseIDs.insert(lease.id) }
         leases[lease.id] = RunningLease(id: lease.id, allocations: lease.allocations, start: lease.start.secondsSinceEpoch,
                                         durationSeconds: order.spec.durationSeconds, maxDurationSeconds: order.spec.maxDurationSeconds,
-                                        host: HostUse(perNodeOf: order.spec))
+                                        host: HostUse(perNodeOf: order.spec), preemptible: order.spec.jobClass == .preemptible)
     }
 
     /// Stops counting `lease` (of `order`).
