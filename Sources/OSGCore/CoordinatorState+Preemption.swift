@@ -123,25 +123,28 @@ extension CoordinatorState {
         }
     }
 
-    /// Running preemptible leases not already under notice, by online node.
+    /// Running preemptible leases not already under notice, by online node. Each node's list
+    /// is in lease id order; readers do not depend on it (``victimsOnNode(need:free:candidates:)``
+    /// ranks by the victim order), so the leases are read in any order and each list sorted.
     func victimCandidatesByNode() -> VictimCandidates {
         let noticed = Set(preemptions.values.flatMap(\.victimLeaseIDs))
-        var byNode: [String: [VictimCandidate]] = [:]
+        let cache = fleet
+        var byNode: [Int: [VictimCandidate]] = [:]
         // The running preemptible leases are kept as they start and end (``RunningLeaseTotals``).
-        for leaseID in runningTotals.preemptibleLeaseIDs.sorted() where !noticed.contains(leaseID) {
-            guard let lease = leases[leaseID], orders[lease.orderID]?.spec.jobClass == .preemptible else { continue }
+        for leaseID in runningTotals.preemptibleLeaseIDs where noticed.isEmpty || !noticed.contains(leaseID) {
+            guard let lease = leases[leaseID], let running = runningTotals.leases[leaseID], running.preemptible else { continue }
             for allocation in lease.allocations {
-                byNode[allocation.nodeID, default: []].append(VictimCandidate(
+                // Only an online node can be chosen; offline nodes hold no running leases anyway.
+                guard let index = cache.indexOfNode[allocation.nodeID], cache.view.online[index] else { continue }
+                byNode[index, default: []].append(VictimCandidate(
                     leaseID: leaseID, price: lease.pricePerGPUHour.rawValue, start: lease.start.secondsSinceEpoch, gpus: allocation.gpus,
-                    host: runningTotals.leases[leaseID]?.host ?? .zero))
+                    host: running.host))
             }
         }
         var candidateNodes: [CandidateNode] = []
         candidateNodes.reserveCapacity(byNode.count)
-        for (nodeID, victims) in byNode {
-            // Only an online node can be chosen; offline nodes hold no running leases anyway.
-            guard let record = nodes[nodeID], record.online, let index = nodeIndex(of: nodeID) else { continue }
-            candidateNodes.append(CandidateNode(index: index, victims: victims))
+        for (index, victims) in byNode {
+            candidateNodes.append(CandidateNode(index: index, victims: victims.sorted { $0.leaseID.utf8.lexicographicallyPrecedes($1.leaseID.utf8) }))
         }
         candidateNodes.sort { $0.index < $1.index }
         return VictimCandidates(nodes: candidateNodes)
