@@ -189,7 +189,12 @@ extension CoordinatorState {
     /// frees up first, then region name; `nil` when no set of online nodes could ever hold it or
     /// it could start now.
     /// `fleet` is every registered node by its index in ``sortedNodeIDs``.
-    func reservation(for order: Order, occupancy: NodeOccupancy, fleet: FleetView, at time: Timestamp) -> HeadReservation? {
+    ///
+    /// The scan stops as soon as the order could start now (a node, or for a gang `nodes` nodes
+    /// of one region, free enough now): there is then no reservation to make. With
+    /// `stopsEarly: false` it reads every node (debug builds check the early answer that way).
+    func reservation(for order: Order, occupancy: NodeOccupancy, fleet: FleetView, at time: Timestamp,
+                     stopsEarly: Bool = true) -> HeadReservation? {
         assert(fleet.count == sortedNodeIDs.count, "the fleet is read by node index")
         let spec = marketSpec(of: order)
         let need = spec.resources.gpu.countPerNode
@@ -208,6 +213,8 @@ extension CoordinatorState {
             return a.nodeID.utf8.lexicographicallyPrecedes(b.nodeID.utf8)
         }
         var byRegion: [String: [Option]] = [:]
+        // Per region, the nodes on which the order could start now.
+        var startableNow: [String: Int] = [:]
         // Codes and integers first: they rule out most nodes without copying them.
         let admission = FleetAdmission(spec, ceiling: ceiling, fleet: fleet, carbonMicro: { carbonMicro(zone: $0, at: time) })
         for index in 0..<fleet.count where admission.admits(index) {
@@ -216,6 +223,14 @@ extension CoordinatorState {
                                                      capacityHost: fleet.size[index], now: now)
             else { continue }
             let node = fleet.nodes[index]
+            if stopsEarly && start <= now {
+                startableNow[node.region, default: 0] += 1
+                if startableNow[node.region]! >= spec.nodeCount {
+                    assert(reservation(for: order, occupancy: occupancy, fleet: fleet, at: time, stopsEarly: false) == nil,
+                           "an order that could start now gets no reservation")
+                    return nil
+                }
+            }
             byRegion[node.region, default: []].append(Option(nodeID: node.id, region: node.region, start: start, ask: node.askPerGPUHour.rawValue))
         }
         var best: (start: Int64, options: [Option])?
