@@ -162,15 +162,6 @@ extension CoordinatorState {
     /// the pruning below settles realistic ones in a few dozen steps).
     static let victimSearchStepLimit = 100_000
 
-    /// The first candidate in victim order that covers `deficit` alone, if any.
-    static func singleVictim(covering deficit: NodeFigures, among candidates: [VictimCandidate]) -> VictimCandidate? {
-        var single: VictimCandidate?
-        for candidate in candidates where NodeFigures(gpus: candidate.gpus, host: candidate.host).covers(deficit) {
-            if single.map({ VictimCandidate.precedes(candidate, $0) }) ?? true { single = candidate }
-        }
-        return single
-    }
-
     /// The fewest victims among `candidates` whose GPUs, cores, memory and disk, with `free`,
     /// cover `need` in every resource; among sets of that size the earliest in victim order,
     /// compared member by member; `[]` when `free` already covers `need`; `nil` when no set does.
@@ -190,8 +181,12 @@ extension CoordinatorState {
         if !total.covers(deficitFigures) { return nil }
         // One victim is the answer when any covers the deficit alone: the first in victim order
         // that does (what the search below finds for size 1, without its bounds or a sort).
-        if candidates.count <= victimSearchStepLimit, let single = singleVictim(covering: deficitFigures, among: candidates) {
-            return [single]
+        if candidates.count <= victimSearchStepLimit {
+            var single: VictimCandidate?
+            for candidate in candidates where NodeFigures(gpus: candidate.gpus, host: candidate.host).covers(deficitFigures) {
+                if single.map({ VictimCandidate.precedes(candidate, $0) }) ?? true { single = candidate }
+            }
+            if let single { return [single] }
         }
         let deficit = [deficitFigures.gpus, deficitFigures.host.cpuCores, deficitFigures.host.memoryGiB, deficitFigures.host.diskGiB]
         let ordered = candidates.sorted(by: VictimCandidate.precedes)
@@ -274,21 +269,8 @@ extension CoordinatorState {
                 // an emptied node's total is zero).
                 let index = victimCandidates.nodeIndices[position]
                 let freeThere = free[index]
-                guard !freeThere.covers(needFigures), (freeThere + victimCandidates.totals[position]).covers(needFigures) else { continue }
-                let candidates = victimCandidates.nodes[position]
-                if let incumbent = best, incumbent.victims.count == 1, candidates.victims.count <= Self.victimSearchStepLimit {
-                    // Against one victim, only a node whose own single victim does not come
-                    // after it could win (fewer victims first, then victim order): the rest are
-                    // passed over without building their option.
-                    let deficit = NodeFigures(gpus: needFigures.gpus - freeThere.gpus, host: needFigures.host - freeThere.host)
-                    let single = Self.singleVictim(covering: deficit, among: candidates.victims)
-                    if single.map({ VictimCandidate.precedes(incumbent.victims[0], $0) }) ?? true {
-                        assert(option(index, candidates: candidates, free: freeThere).map { !precedes($0, incumbent) } ?? true,
-                               "a node passed over could not have beaten the incumbent")
-                        continue
-                    }
-                }
-                guard let option = option(index, candidates: candidates, free: freeThere) else { continue }
+                guard !freeThere.covers(needFigures), (freeThere + victimCandidates.totals[position]).covers(needFigures),
+                      let option = option(index, candidates: victimCandidates.nodes[position], free: freeThere) else { continue }
                 if best.map({ precedes(option, $0) }) ?? true { best = option }
             }
             guard let best else { return nil }
