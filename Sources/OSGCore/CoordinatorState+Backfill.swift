@@ -93,10 +93,7 @@ extension CoordinatorState {
             add(lockup.nodeID, Occupancy(gpus: lockup.gpus, until: max(lockup.until.secondsSinceEpoch, now.secondsSinceEpoch + 1)))
         }
         for orderID in preemptions.keys.sorted() {
-            let notice = preemptions[orderID]!
-            let until = notice.deadline.secondsSinceEpoch + (orders[orderID]?.spec.durationSeconds ?? 0)
-            let host = orders[orderID].map { HostUse(perNodeOf: $0.spec) } ?? .zero
-            for allocation in notice.allocations { add(allocation.nodeID, Occupancy(gpus: allocation.gpus, host: host, until: until)) }
+            for held in heldByJob(of: preemptions[orderID]!) { add(held.nodeID, held.occupancy) }
         }
         return NodeOccupancy(nodeCount: sortedNodeIDs.count, items: items, nodeOf: nodeOf, tracked: tracked)
     }
@@ -111,11 +108,18 @@ extension CoordinatorState {
         for leaseID in notice.victimLeaseIDs {
             if leases[leaseID]?.end == nil { occupancy.capUntil(ofLease: leaseID, at: limit) } else { occupancy.release(lease: leaseID) }
         }
-        let until = notice.deadline.secondsSinceEpoch + (orders[orderID]?.spec.durationSeconds ?? 0)
-        let host = orders[orderID].map { HostUse(perNodeOf: $0.spec) } ?? .zero
-        for allocation in notice.allocations {
-            if let index = nodeIndex(of: allocation.nodeID) { occupancy.add(Occupancy(gpus: allocation.gpus, host: host, until: until), toNode: index) }
+        for held in heldByJob(of: notice) {
+            if let index = nodeIndex(of: held.nodeID) { occupancy.add(held.occupancy, toNode: index) }
         }
+    }
+
+    /// What a pending preemption's job holds on each of its nodes: its GPUs there and its
+    /// per-node cores, memory and disk, from the notice's deadline for its `duration`.
+    func heldByJob(of notice: PreemptionNotice) -> [(nodeID: String, occupancy: Occupancy)] {
+        let spec = orders[notice.orderID]?.spec
+        let until = notice.deadline.secondsSinceEpoch + (spec?.durationSeconds ?? 0)
+        let host = spec.map { HostUse(perNodeOf: $0) } ?? .zero
+        return notice.allocations.map { ($0.nodeID, Occupancy(gpus: $0.gpus, host: host, until: until)) }
     }
 
     /// Adds placements starting at `now`, each until now + its job's `duration`.

@@ -37,16 +37,7 @@ struct ClearingInput {
     /// Takes `placements`' GPUs, and each order's per-node cores, memory and disk, out of the
     /// free capacity of `state`'s nodes.
     mutating func deduct(_ placements: [MarketPlacement], in state: CoordinatorState) {
-        for placement in placements {
-            let need = HostUse(perNodeOf: state.orders[placement.orderID]!.spec)
-            for grant in placement.grants {
-                let index = state.nodeIndex(of: grant.nodeID)!
-                freeByNode[index] -= grant.gpus
-                freeHost[index] -= need
-                precondition(freeByNode[index] >= 0 && freeHost[index].isNonNegative,
-                             "placements never take more GPUs, cores, memory or disk than are free")
-            }
-        }
+        state.deduct(placements, gpus: &freeByNode, host: &freeHost)
         guard buildsEngines else { return }
         nodes = nodes.compactMap { node in
             let index = state.nodeIndex(of: node.id)!
@@ -174,6 +165,21 @@ struct ClearingRun {
 }
 
 extension CoordinatorState {
+    /// Takes `placements`' GPUs, and each order's per-node cores, memory and disk, out of
+    /// `gpus` and `host` (free figures by index in ``sortedNodeIDs``).
+    func deduct(_ placements: [MarketPlacement], gpus: inout [Int], host: inout [HostUse]) {
+        for placement in placements {
+            let need = HostUse(perNodeOf: orders[placement.orderID]!.spec)
+            for grant in placement.grants {
+                let index = nodeIndex(of: grant.nodeID)!
+                gpus[index] -= grant.gpus
+                host[index] -= need
+                precondition(gpus[index] >= 0 && host[index].isNonNegative,
+                             "placements never take more GPUs, cores, memory or disk than are free")
+            }
+        }
+    }
+
     /// The capacity, orders and budgets of a clearing at `time`.
     func clearingInput(at time: Timestamp) -> ClearingInput {
         let holds = preemptionHolds()

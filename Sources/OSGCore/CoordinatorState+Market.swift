@@ -190,10 +190,8 @@ extension CoordinatorState {
     /// Running work, lockups and preemptions read afresh, with the placements of the orders
     /// served before `position` (debug checks of the occupancy kept through notices).
     private func freshOccupancy(before position: Int, after plain: PlainClearing, at time: Timestamp) -> NodeOccupancy {
-        var occupancy = baseOccupancy(now: time)
         let placed = plain.serviceOrder[..<position].compactMap { plain.placementByOrder[$0] }
-        addOccupancy(of: placed.map { ($0.orderID, $0.allocations) }, to: &occupancy, now: time)
-        return occupancy
+        return occupancy(now: time, placements: placed.map { ($0.orderID, $0.allocations) })
     }
 
     /// Step 3 for one order: notice to the victims of the best preemption plan and its events,
@@ -240,14 +238,7 @@ extension CoordinatorState {
     /// Each node's free figures (by index) once the plain clearing's placements are taken.
     private func freeFigures(after plain: PlainClearing) -> FreeNodeFigures {
         var free = FreeNodeFigures(gpus: plain.input.freeByNode, host: plain.input.freeHost)
-        for placement in plain.result.placements {
-            let need = HostUse(perNodeOf: orders[placement.orderID]!.spec)
-            for grant in placement.grants {
-                let index = nodeIndex(of: grant.nodeID)!
-                free.gpus[index] -= grant.gpus
-                free.host[index] -= need
-            }
-        }
+        deduct(plain.result.placements, gpus: &free.gpus, host: &free.host)
         return free
     }
 
