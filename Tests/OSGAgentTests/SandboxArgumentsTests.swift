@@ -184,9 +184,21 @@ struct SandboxArgumentsTests {
         #expect(!noDirectory.options.contains("/etc/resolv.conf"), "no network: no resolver")
     }
 
-    @Test("the supervisor script quotes paths for bash")
-    func quoting() {
-        #expect(SandboxSupervisorScript.quoted("/a b/it's") == "'/a b/it'\\''s'")
+    @Test("one supervisor script for every lease: the lease's figures are its arguments, in the order it reads them")
+    func supervisorArguments() {
+        let script = SandboxSupervisorScript(
+            leaseDirectory: "/state/leases/a b", sharedDirectory: "/state/shared", bwrapPath: "/usr/bin/bwrap", jobUID: 1_879_048_200,
+            maxDurationSeconds: 60, memoryBytes: 1 << 30, cpuCores: 2, pidsMax: 4096, limits: .cgroup(path: "/sys/fs/cgroup/osg/x"))
+        #expect(
+            script.runArguments == [
+                "run", "/state/leases/a b", "/state/shared", "/usr/bin/bwrap", "60", "1073741824", "2", "4096", "/sys/fs/cgroup/osg/x", "1879048200",
+            ])
+        var rlimits = script
+        (rlimits.jobUID, rlimits.limits) = (nil, .rlimits)
+        #expect(rlimits.runArguments.suffix(2) == ["", ""], "no cgroup, no uid of its own: empty arguments, not missing ones")
+        #expect(SandboxSupervisorScript.text.contains("shared_dir=$3 bwrap=$4 max_seconds=$5 memory_bytes=$6 cpu_cores=$7 pids_max=$8 cgroup=$9 job_uid=${10}"))
+        #expect(SandboxSupervisorScript.killAfterArguments(leaseDirectory: "/l", seconds: -3) == ["kill-after", "/l", "0"])
+        #expect(SandboxSupervisorScript.fileName.hasPrefix("supervisor-") && SandboxSupervisorScript.fileName.count == "supervisor-".count + 16 + 3)
     }
 }
 

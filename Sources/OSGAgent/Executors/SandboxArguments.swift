@@ -40,10 +40,13 @@ struct SandboxArguments: Sendable {
     var options: [String]
     /// The job's environment, sorted by name.
     var environment: [(name: String, value: String)]
-    /// The contents of the job's `/etc/passwd`, `/etc/group` and, without network, `/etc/hosts`.
-    var passwd: String
-    var group: String
-    var hosts: String
+    /// The contents of the job's `/etc/passwd`, `/etc/group` and, without network, `/etc/hosts`:
+    /// the same for every lease, so the executor writes them once (see
+    /// ``SandboxExecutor/sharedFiles``) and the supervisor hands them to bubblewrap.
+    static let passwd = "\(userName):x:\(uidInside):\(uidInside):OpenStargate job:/work:/bin/sh\n"
+        + "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"
+    static let group = "\(userName):x:\(uidInside):\n" + "nogroup:x:65534:\n"
+    static let hosts = "127.0.0.1\tlocalhost\n127.0.1.1\t\(hostName)\n::1\tlocalhost ip6-localhost ip6-loopback\n"
 
     /// - Parameters:
     ///   - work: the lease's work (its command is not part of the options).
@@ -63,10 +66,6 @@ struct SandboxArguments: Sendable {
         precondition(tmpfsBytes > 0)
         precondition(image == nil || root != .host, "an image's config goes with the image's root filesystem")
         environment = Self.environment(for: work, image: image)
-        passwd = "\(Self.userName):x:\(Self.uidInside):\(Self.uidInside):OpenStargate job:/work:/bin/sh\n"
-            + "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"
-        group = "\(Self.userName):x:\(Self.uidInside):\n" + "nogroup:x:65534:\n"
-        hosts = "127.0.0.1\tlocalhost\n127.0.1.1\t\(Self.hostName)\n::1\tlocalhost ip6-localhost ip6-loopback\n"
 
         var options = [
             // New pid, ipc, uts, network, user and cgroup namespaces: the job sees no host

@@ -67,6 +67,17 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
     private let logger: Logger
     private let runsAsRoot: Bool
     private var leasesDirectory: URL { stateDirectory.appendingPathComponent("leases", isDirectory: true) }
+    /// Files every lease shares, written once (see ``sharedFiles``): a start writes none of them.
+    var sharedDirectory: URL { stateDirectory.appendingPathComponent("shared", isDirectory: true) }
+    /// The supervisor script of this version, in ``sharedDirectory``.
+    var supervisorScript: URL { sharedDirectory.appendingPathComponent(SandboxSupervisorScript.fileName, isDirectory: false) }
+    // SandboxLeaseDirectory.supervisorScript names the same file from a lease's directory.
+    /// Whether ``sharedDirectory`` holds this version's files (checked once, then by their script's presence).
+    private let sharedFilesWritten = Mutex(false)
+    /// The host's layout and when it was read: read again when older than ``layoutLifetimeSeconds``.
+    private let cachedLayout = Mutex<(read: Date, layout: SandboxHostLayout)?>(nil)
+    /// How long a read of the host's layout serves starts.
+    static let layoutLifetimeSeconds: Double = 5
     /// Starts, adoptions and clean-ups run here one at a time, off the cooperative pool: a lease
     /// is never started twice.
     private let queue = DispatchQueue(label: "osg.sandbox.executor")
@@ -382,29 +393,31 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
             let memoryBytes = Int64(work.memoryGiB) << 30
             let secretFiles = try Self.writeSecrets(work.secrets, leaseID: work.leaseID, uid: uid)
             let arguments = SandboxArguments(
-                work: work, workDirectory: directory.work.path, root: root, layout: .current(), tmpfsBytes: memoryBytes,
+                work: work, workDirectory: directory.work.path, root: root, layout: hostLayout(), tmpfsBytes: memoryBytes,
                 image: image?.configuration, secretFiles: secretFiles
             )
             try SandboxFiles.writeNew(uid.map { "\($0)\n" } ?? "\n", to: directory.jobUID)
             try SandboxFiles.writeNew(SandboxFiles.nulSeparated(arguments.options), to: directory.bwrapArguments)
             try SandboxFiles.writeNew(SandboxFiles.nulSeparated(command), to: directory.command)
-            try SandboxFiles.writeNew(arguments.passwd, to: directory.passwd)
-            try SandboxFiles.writeNew(arguments.group, to: directory.group)
-            try SandboxFiles.writeNew(arguments.hosts, to: directory.hosts)
             for empty in [directory.stdout, directory.stderr, directory.outputIndex] {
                 try SandboxFiles.writeNew(Data(), to: empty)
             }
-            guard mkfifo(directory.timerFIFO.path, 0o600) == 0 else {
-                throw ExecutorError("state_write_failed", "could not create \(directory.timerFIFO.path): \(String(cString: strerror(errno)))")
-            }
             let script = SandboxSupervisorScript(
-                leaseDirectory: directory.root.path, bwrapPath: bwrapPath, jobUID: uid,
+                leaseDirectory: directory.root.path, sharedDirectory: sharedDirectory.path, bwrapPath: bwrapPath, jobUID: uid,
                 maxDurationSeconds: work.maxDurationSeconds, memoryBytes: memoryBytes, cpuCores: work.cpuCores,
                 pidsMax: Self.maximumProcessesPerLease,
                 limits: cgroupPath(work.leaseID).map { .cgroup(path: $0.path) } ?? .rlimits
             )
-            try SandboxFiles.writeNew(script.text, to: directory.supervisorScript, mode: 0o700)
-            let pid = try SandboxProcess.spawnDetached(["/bin/bash", directory.supervisorScript.path], logPath: directory.supervisorLog.path)
+            // The hard stop's clock: a pipe whose both ends only the supervisor holds.
+            let timer = try SandboxProcess.highPipe()
+            defer {
+                close(timer.read)
+                close(timer.write)
+            }
+            let pid = try SandboxProcess.spawnDetached(
+                ["/bin/bash", supervisorScript.path] + script.runArguments, logPath: directory.supervisorLog.path,
+                passing: [SandboxSupervisorScript.timerReadFD: timer.read, SandboxSupervisorScript.timerWriteFD: timer.write]
+            )
             guard let identity = SandboxProcessIdentity.current(pid: pid) else {
                 // It ended (or failed) at once; its status, if any, tells how.
                 SandboxProcess.reap(pid)
@@ -514,6 +527,40 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
     }
 
     /// Creates `<state>` and `<state>/leases`; both must let the lease uids pass (x, not r).
+    /// What ``sharedDirectory`` holds, by name: the supervisor script and the job's `passwd`,
+    /// `group` and `hosts`.
+    static var sharedFiles: [(name: String, text: String, mode: mode_t)] {
+        [
+            (SandboxSupervisorScript.fileName, SandboxSupervisorScript.text, 0o700), ("passwd", SandboxArguments.passwd, 0o600),
+            ("group", SandboxArguments.group, 0o600), ("hosts", SandboxArguments.hosts, 0o600),
+        ]
+    }
+
+    /// Writes ``sharedFiles`` (each atomically, and only if it differs: a running supervisor's
+    /// script never changes under it) the first time, and again if the script went missing.
+    private func writeSharedFiles() throws {
+        if sharedFilesWritten.withLock({ $0 }) && SandboxFiles.exists(supervisorScript) { return }
+        if !SandboxFiles.exists(sharedDirectory) { try SandboxFiles.makeDirectory(sharedDirectory, mode: 0o700) }
+        for file in Self.sharedFiles {
+            let url = sharedDirectory.appendingPathComponent(file.name, isDirectory: false)
+            if SandboxFiles.readText(url) == file.text { continue }
+            try SandboxFiles.writeAtomically(file.text, to: url, mode: file.mode)
+        }
+        sharedFilesWritten.withLock { $0 = true }
+    }
+
+    /// The host's layout, read at most every ``layoutLifetimeSeconds`` (each read is some 90
+    /// look-ups: system directories, `/etc` files, GPU device nodes).
+    private func hostLayout() -> SandboxHostLayout {
+        let now = Date()
+        if let cached = cachedLayout.withLock({ $0 }), now.timeIntervalSince(cached.read) < Self.layoutLifetimeSeconds, now >= cached.read {
+            return cached.layout
+        }
+        let layout = SandboxHostLayout.current()
+        cachedLayout.withLock { $0 = (now, layout) }
+        return layout
+    }
+
     private func prepareStateDirectory() throws {
         try FileManager.default.createDirectory(at: stateDirectory, withIntermediateDirectories: true)
         var info = stat()
@@ -527,6 +574,7 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
             logger.notice("made the state directory traversable (o+x) for the lease uids", metadata: ["path": "\(stateDirectory.path)"])
         }
         if !SandboxFiles.exists(leasesDirectory) { try SandboxFiles.makeDirectory(leasesDirectory, mode: 0o711) }
+        try writeSharedFiles()
         // bubblewrap opens the work directory as the lease's uid: every directory above it must
         // let others pass.
         var ancestor = stateDirectory.deletingLastPathComponent()

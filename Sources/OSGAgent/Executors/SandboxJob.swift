@@ -116,7 +116,8 @@ public final class SandboxJob: RunningJob, Sendable {
             let grace = max(0, graceSeconds)
             do {
                 let helper = try SandboxProcess.spawnDetached(
-                    ["/bin/bash", job.directory.supervisorScript.path, "kill-after", String(grace)],
+                    ["/bin/bash", job.directory.supervisorScript.path]
+                        + SandboxSupervisorScript.killAfterArguments(leaseDirectory: job.directory.root.path, seconds: grace),
                     logPath: job.directory.supervisorLog.path
                 )
                 SandboxProcess.reap(helper)

@@ -44,8 +44,12 @@ struct SandboxLeaseDirectory: Sendable, Hashable {
 
     /// The job's writable directory, mounted at `/work` in the sandbox; owned by the job's uid.
     var work: URL { file("work") }
-    /// The supervisor script (see ``SandboxSupervisorScript``).
-    var supervisorScript: URL { file("supervisor.sh") }
+    /// The supervisor script every lease runs (see ``SandboxSupervisorScript``): not the lease's
+    /// own, it lives in the executor's `shared/` folder beside `leases/`.
+    var supervisorScript: URL {
+        root.deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("shared", isDirectory: true).appendingPathComponent(SandboxSupervisorScript.fileName, isDirectory: false)
+    }
     /// The supervisor's own diagnostics (bash errors); not the job's output.
     var supervisorLog: URL { file("supervisor.log") }
     /// `<pid> <start time>\n` of the supervisor, written by the supervisor itself in one write
@@ -54,8 +58,6 @@ struct SandboxLeaseDirectory: Sendable, Hashable {
     /// `<pid> <start time>\n` of bubblewrap's monitor process, written by the supervisor in one
     /// write (complete once its newline is there).
     var sandboxPID: URL { file("sandbox.pid") }
-    /// A FIFO nobody writes to: the supervisor's clock for the hard stop is a timed read of it.
-    var timerFIFO: URL { file("timer.fifo") }
     /// bubblewrap's `--json-status-fd` output: the sandbox's pid, then the job's exit code.
     var sandboxStatus: URL { file("sandbox.json") }
     /// How the job ended, one line (see ``SandboxExitStatus``); written by the supervisor only.
@@ -71,10 +73,6 @@ struct SandboxLeaseDirectory: Sendable, Hashable {
     var bwrapArguments: URL { file("bwrap.args") }
     /// The job's command, NUL-separated.
     var command: URL { file("command") }
-    /// The job's `/etc/passwd`, `/etc/group` and `/etc/hosts` inside the sandbox.
-    var passwd: URL { file("passwd") }
-    var group: URL { file("group") }
-    var hosts: URL { file("hosts") }
     /// What the job wrote to its stdout and stderr, raw.
     var stdout: URL { file("stdout") }
     var stderr: URL { file("stderr") }

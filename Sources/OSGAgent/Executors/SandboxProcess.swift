@@ -12,16 +12,21 @@ enum SandboxProcess {
 
     /// Starts `arguments` in a session of its own (so no terminal or process-group signal of the
     /// agent reaches it), with stdin from `/dev/null`, stdout and stderr appended to `logPath`,
-    /// no other file descriptor, and ``cleanEnvironment``.
-    static func spawnDetached(_ arguments: [String], logPath: String) throws -> pid_t {
+    /// no other file descriptor but those of `passing` (the child's number → the parent's, from
+    /// ``passedDescriptorsFloor`` up, see ``highPipe()``), and ``cleanEnvironment``.
+    static func spawnDetached(_ arguments: [String], logPath: String, passing: [Int32: Int32] = [:]) throws -> pid_t {
         precondition(!arguments.isEmpty)
+        precondition(passing.allSatisfy { (3..<passedDescriptorsFloor).contains($0.key) && $0.value >= passedDescriptorsFloor }, "passed descriptors: above stdio, from high numbers")
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        closeInheritedDescriptors(&actions)
+        for (target, source) in passing.sorted(by: { $0.key < $1.key }) {
+            posix_spawn_file_actions_adddup2(&actions, source, target)
+        }
+        closeInheritedDescriptors(&actions, keeping: Set(passing.keys))
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -67,11 +72,42 @@ enum SandboxProcess {
 
     /// No descriptor of the agent (its keys, its sockets) reaches the supervisor, so none can
     /// reach the job: all from 3 up are closed in the child.
-    static func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions_t) {
-        if let addCloseFrom, addCloseFrom(&actions, 3) == 0 { return }
+    /// `keeping`: descriptors the child gets on purpose (all below ``passedDescriptorsFloor``).
+    static func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions_t, keeping: Set<Int32> = []) {
+        let firstUnkept = (keeping.max() ?? 2) + 1
+        // Below the kept ones, one by one (closing one that is not open is no error for posix_spawn).
+        for fd in Int32(3)..<firstUnkept where !keeping.contains(fd) { posix_spawn_file_actions_addclose(&actions, fd) }
+        if let addCloseFrom, addCloseFrom(&actions, firstUnkept) == 0 { return }
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? [] {
-            if let fd = Int32(entry), fd > 2 { posix_spawn_file_actions_addclose(&actions, fd) }
+            if let fd = Int32(entry), fd >= firstUnkept { posix_spawn_file_actions_addclose(&actions, fd) }
         }
+    }
+
+    /// Descriptors handed to a child come from this number up in the parent (see
+    /// ``highDescriptor(_:)``), so that placing them at their numbers in the child never
+    /// overwrites another one being placed.
+    static let passedDescriptorsFloor: Int32 = 64
+
+    /// A close-on-exec copy of `descriptor` at ``passedDescriptorsFloor`` or above; the original
+    /// is closed. - Throws: `spawn_failed` when the process has no descriptor left.
+    static func highDescriptor(_ descriptor: Int32) throws -> Int32 {
+        let high = fcntl(descriptor, F_DUPFD_CLOEXEC, passedDescriptorsFloor)
+        let failure = errno
+        close(descriptor)
+        guard high >= 0 else { throw ExecutorError("spawn_failed", "could not move a descriptor: \(String(cString: strerror(failure)))") }
+        return high
+    }
+
+    /// A pipe whose two ends are close-on-exec copies above ``passedDescriptorsFloor``.
+    static func highPipe() throws -> (read: Int32, write: Int32) {
+        var ends: [Int32] = [0, 0]
+        // (Plain pipe(): the copies below are close-on-exec, and every spawn closes what it does not pass.)
+        guard pipe(&ends) == 0 else {
+            throw ExecutorError("spawn_failed", "could not create a pipe: \(String(cString: strerror(errno)))")
+        }
+        let read: Int32
+        do { read = try highDescriptor(ends[0]) } catch { close(ends[1]); throw error }
+        do { return (read, try highDescriptor(ends[1])) } catch { close(read); throw error }
     }
 
     /// Starts a helper program (an image tool, the GPU benchmark) in a process group of its own,

@@ -1,18 +1,30 @@
+import Crypto
 import Foundation
+import OSGDomain
 
-/// The supervisor of one lease: a bash script the executor writes into the lease directory and
-/// starts in a session of its own. It runs as root outside the sandbox, so the job cannot reach
-/// it or its files, and it outlives the agent.
+/// The supervisor of a lease: a bash script the executor writes once into its state directory
+/// (``fileName``, named by a digest of its text, never rewritten) and starts for each lease, in
+/// a session of its own, with the lease's parameters as arguments (``runArguments``). It runs
+/// as root outside the sandbox, so the job cannot reach it or its files, and it outlives the
+/// agent. One script for every lease: a start writes no script of its own.
 ///
 /// It records its pid, applies the limits, starts bubblewrap as the lease's uid, kills the
 /// sandbox at `maxDurationSeconds`, and when the sandbox ends writes how the job ended to
 /// `status`. bubblewrap's pid namespace guarantees nothing the job started survives it: when the
 /// sandbox's init ends, the kernel kills every process in the namespace.
 ///
-/// With the argument `kill-after <seconds>` it instead waits that long and kills the sandbox if
-/// the job still runs (the executor's grace period, enforced even if the agent dies meanwhile).
+/// Its clock for the hard stop is a timed read of a pipe the executor hands it as descriptors
+/// ``timerReadFD`` and ``timerWriteFD`` (it holds both ends, so the read sees neither data nor an
+/// end of file): no file and no process per lease. Started without them, it makes its own.
+///
+/// With the arguments `kill-after <lease directory> <seconds>` it instead waits that long and
+/// kills the sandbox if the job still runs (the executor's grace period, enforced even if the
+/// agent dies meanwhile).
 struct SandboxSupervisorScript: Sendable, Hashable {
     var leaseDirectory: String
+    /// The executor's folder of files every lease shares: the job's `passwd`, `group` and
+    /// `hosts` (see ``SandboxArguments``).
+    var sharedDirectory: String
     var bwrapPath: String
     /// The host uid (and gid) the sandbox runs as, or `nil` to keep the supervisor's own (an
     /// agent that does not run as root cannot change it).
@@ -23,35 +35,58 @@ struct SandboxSupervisorScript: Sendable, Hashable {
     var pidsMax: Int
     var limits: SandboxLimits
 
-    /// The script's text.
-    var text: String {
+    /// The descriptors of the hard stop's pipe (read end, write end) in the supervisor.
+    static let timerReadFD: Int32 = 9
+    static let timerWriteFD: Int32 = 10
+
+    /// The arguments that follow the script's path for a lease's run.
+    var runArguments: [String] {
         precondition(maxDurationSeconds > 0 && memoryBytes > 0 && cpuCores > 0 && pidsMax > 0)
+        precondition([leaseDirectory, sharedDirectory, bwrapPath].allSatisfy { $0.hasPrefix("/") }, "absolute paths")
         let cgroup: String
         if case .cgroup(let path) = limits { cgroup = path } else { cgroup = "" }
-        let dropPrivileges: String
-        if let jobUID {
-            // Become the lease's uid with no groups and no capabilities (bounding set included)
-            // before bubblewrap runs; no_new_privs keeps it so across any setuid binary.
-            dropPrivileges = "setpriv --reuid=\(jobUID) --regid=\(jobUID) --clear-groups --inh-caps=-all --bounding-set=-all --no-new-privs"
-        } else {
-            dropPrivileges = ""
-        }
-        // Without a uid of its own the lease would share RLIMIT_NPROC's count with the agent.
-        let processLimit = jobUID == nil ? "" : " -u \"$pids_max\""
-        return """
+        return [
+            "run", leaseDirectory, sharedDirectory, bwrapPath, String(maxDurationSeconds), String(memoryBytes), String(cpuCores), String(pidsMax), cgroup,
+            jobUID.map(String.init) ?? "",
+        ]
+    }
+
+    /// The arguments that follow the script's path for the grace-period killer of a lease.
+    static func killAfterArguments(leaseDirectory: String, seconds: Int64) -> [String] {
+        ["kill-after", leaseDirectory, String(max(0, seconds))]
+    }
+
+    /// The script's file name in the executor's state directory: its text's digest, so a new
+    /// version of the script is a new file and a running supervisor's file never changes under it
+    /// (bash reads its script as it goes).
+    static var fileName: String {
+        "supervisor-\(Hex.encode(Array(SHA256.hash(data: Data(text.utf8))).prefix(8))).sh"
+    }
+
+    /// The script's text (the same for every lease).
+    static let text: String = """
             #!/bin/bash
             # OpenStargate lease supervisor, written by SandboxExecutor. It runs as root outside the
             # sandbox, in a session of its own, so the job outlives an agent restart; it enforces the
             # hard stop and records how the job ended in `status`, which the job cannot reach.
+            # Usage: run LEASE_DIR BWRAP MAX_SECONDS MEMORY_BYTES CPU_CORES PIDS_MAX CGROUP JOB_UID
+            #        kill-after LEASE_DIR SECONDS
             set -u
-            lease_dir=\(Self.quoted(leaseDirectory))
-            bwrap=\(Self.quoted(bwrapPath))
-            max_seconds=\(maxDurationSeconds)
-            memory_bytes=\(memoryBytes)
-            cpu_max='\(cpuCores * 100_000) 100000'
-            pids_max=\(pidsMax)
-            cgroup=\(Self.quoted(cgroup))
-            drop_privileges=(\(dropPrivileges))
+            mode=${1:-}
+            lease_dir=${2:?the lease directory}
+            if [ "$mode" = run ]; then
+              shared_dir=$3 bwrap=$4 max_seconds=$5 memory_bytes=$6 cpu_cores=$7 pids_max=$8 cgroup=$9 job_uid=${10}
+              cpu_max="$((cpu_cores * 100000)) 100000"
+              drop_privileges=()
+              if [ -n "$job_uid" ]; then
+                # Become the lease's uid with no groups and no capabilities (bounding set included)
+                # before bubblewrap runs; no_new_privs keeps it so across any setuid binary.
+                drop_privileges=(setpriv --reuid="$job_uid" --regid="$job_uid" --clear-groups --inh-caps=-all --bounding-set=-all --no-new-privs)
+              fi
+            elif [ "$mode" != kill-after ]; then
+              echo "usage: $0 run LEASE_DIR SHARED_DIR BWRAP MAX_SECONDS MEMORY_BYTES CPU_CORES PIDS_MAX CGROUP JOB_UID | kill-after LEASE_DIR SECONDS" >&2
+              exit 64
+            fi
             cd "$lease_dir" || exit 70
             umask 077   # our files are root's alone
             # Only the executor's files stop a job: terminal and session signals do not.
@@ -60,11 +95,11 @@ struct SandboxSupervisorScript: Sendable, Hashable {
             write_status() { printf '%s\\n' "$1" > status.tmp && mv -f status.tmp status; }
             identity() { local stat; read -r -a stat < "/proc/$1/stat" && printf '%s %s\\n' "$1" "${stat[21]}"; }
 
-            if [ "${1:-}" = kill-after ]; then
+            if [ "$mode" = kill-after ]; then
               # Wait out the grace period (in steps, so as not to outlive a job that ends sooner).
               # Each step is a timed read of a pipe nobody writes to: no process per step.
               exec {pause}<> <(:)
-              deadline=$((SECONDS + $2))
+              deadline=$((SECONDS + $3))
               while [ "$SECONDS" -lt "$deadline" ]; do
                 [ -e status ] && exit 0
                 read -r -t 0.2 -u "$pause" _
@@ -107,18 +142,22 @@ struct SandboxSupervisorScript: Sendable, Hashable {
               if [ -n "$cgroup" ]; then
                 echo "$BASHPID" > "$cgroup/cgroup.procs" || exit 71
               else
-                ulimit -d $((memory_bytes / 1024)) -c 0\(processLimit) || exit 71
+                # Without a uid of its own the lease would share RLIMIT_NPROC's count with the agent.
+                ulimit -d $((memory_bytes / 1024)) -c 0 ${job_uid:+-u "$pids_max"} || exit 71
               fi
               exec "${drop_privileges[@]}" "$bwrap" --args \(SandboxArguments.argumentsFD) -- "${command[@]}" \\
-                \(SandboxArguments.argumentsFD)<bwrap.args \(SandboxArguments.statusFD)>sandbox.json \(SandboxArguments.passwdFD)<passwd \(SandboxArguments.groupFD)<group \(SandboxArguments.hostsFD)<hosts \\
-                </dev/null >>stdout 2>>stderr
+                \(SandboxArguments.argumentsFD)<bwrap.args \(SandboxArguments.statusFD)>sandbox.json \(SandboxArguments.passwdFD)<"$shared_dir/passwd" \\
+                \(SandboxArguments.groupFD)<"$shared_dir/group" \(SandboxArguments.hostsFD)<"$shared_dir/hosts" \\
+                </dev/null >>stdout 2>>stderr \(timerReadFD)<&- \(timerWriteFD)<&-
             ) &
             sandbox=$!
             identity "$sandbox" > sandbox.pid
 
             # The hard stop: whichever ends first, the sandbox or the clock. The clock is a timed
-            # read of the lease's FIFO, which nobody writes to, in a subshell: no exec of sleep.
-            read -r -t "$max_seconds" _ <> timer.fifo &
+            # read, in a subshell, of the pipe the executor handed us (both ends ours: no data, no
+            # end of file): no exec of sleep, no file.
+            [ -p /dev/fd/\(timerReadFD) ] || exec \(timerReadFD)<> <(:)
+            read -r -t "$max_seconds" -u \(timerReadFD) _ &
             timer=$!
             ended=
             wait -n -p ended "$sandbox" "$timer"
@@ -167,10 +206,4 @@ struct SandboxSupervisorScript: Sendable, Hashable {
             exit 0
 
             """
-    }
-
-    /// `text` in single quotes for bash.
-    static func quoted(_ text: String) -> String {
-        "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
-    }
 }
