@@ -223,10 +223,11 @@ public struct ClearingEngine: Sendable {
     /// Places one order (or records why not) and adds a placement to its tenant's usage.
     mutating func serve(_ entry: QueueEntry, placements: inout [MarketPlacement], unplaced: inout [UnplacedOrder]) {
         if recordsServiceOrder { serviceOrder.append(entry.id) }
-        switch place(entry.requirement, pool: entry.pool, preferredZones: preferredZones[entry.id]) {
+        switch place(entry.requirement, pool: entry.pool, preferredZones: preferredZones.isEmpty ? nil : preferredZones[entry.id]) {
         case .success(let (nodes, price, subsidy)):
-            var grants = nodes.map { NodeGrant(nodeID: table.ids[$0], gpus: entry.requirement.gpusPerNode) }
-            grants.sort { UTF8ByteOrder.precedes($0.nodeID, $1.nodeID) }
+            // The table is in node-id order: sorting positions sorts the grants by node id.
+            let grants = nodes.sorted().map { NodeGrant(nodeID: table.ids[$0], gpus: entry.requirement.gpusPerNode) }
+            assert(zip(grants, grants.dropFirst()).allSatisfy { UTF8ByteOrder.precedes($0.nodeID, $1.nodeID) }, "grants in node-id order")
             placements.append(MarketPlacement(orderID: entry.id, grants: grants, pricePerGPUHour: MicroCredits(price),
                                               poolSubsidy: MicroCredits(subsidy)))
             if entry.tenant >= 0 {
