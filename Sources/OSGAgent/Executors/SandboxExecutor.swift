@@ -68,10 +68,9 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
     private let runsAsRoot: Bool
     private var leasesDirectory: URL { stateDirectory.appendingPathComponent("leases", isDirectory: true) }
     /// Files every lease shares, written once (see ``sharedFiles``): a start writes none of them.
-    var sharedDirectory: URL { stateDirectory.appendingPathComponent("shared", isDirectory: true) }
+    var sharedDirectory: URL { Self.sharedDirectory(of: stateDirectory) }
     /// The supervisor script of this version, in ``sharedDirectory``.
-    var supervisorScript: URL { sharedDirectory.appendingPathComponent(SandboxSupervisorScript.fileName, isDirectory: false) }
-    // SandboxLeaseDirectory.supervisorScript names the same file from a lease's directory.
+    var supervisorScript: URL { SandboxSupervisorScript.url(in: sharedDirectory) }
     /// Whether ``sharedDirectory`` holds this version's files (checked once, then by their script's presence).
     private let sharedFilesWritten = Mutex(false)
     /// The host's layout and when it was read: read again when older than ``layoutLifetimeSeconds``.
@@ -526,7 +525,11 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
         })
     }
 
-    /// Creates `<state>` and `<state>/leases`; both must let the lease uids pass (x, not r).
+    /// The folder of files every lease shares in the state directory `stateDirectory`.
+    static func sharedDirectory(of stateDirectory: URL) -> URL {
+        stateDirectory.appendingPathComponent("shared", isDirectory: true)
+    }
+
     /// What ``sharedDirectory`` holds, by name: the supervisor script and the job's `passwd`,
     /// `group` and `hosts`.
     static var sharedFiles: [(name: String, text: String, mode: mode_t)] {
@@ -561,6 +564,7 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
         return layout
     }
 
+    /// Creates `<state>` and `<state>/leases`; both must let the lease uids pass (x, not r).
     private func prepareStateDirectory() throws {
         try FileManager.default.createDirectory(at: stateDirectory, withIntermediateDirectories: true)
         var info = stat()

@@ -45,10 +45,10 @@ struct SandboxLeaseDirectory: Sendable, Hashable {
     /// The job's writable directory, mounted at `/work` in the sandbox; owned by the job's uid.
     var work: URL { file("work") }
     /// The supervisor script every lease runs (see ``SandboxSupervisorScript``): not the lease's
-    /// own, it lives in the executor's `shared/` folder beside `leases/`.
+    /// own, it lives in the executor's shared folder (``SandboxExecutor/sharedDirectory(of:)``)
+    /// of the state directory that holds `leases/<leaseID>/`.
     var supervisorScript: URL {
-        root.deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("shared", isDirectory: true).appendingPathComponent(SandboxSupervisorScript.fileName, isDirectory: false)
+        SandboxSupervisorScript.url(in: SandboxExecutor.sharedDirectory(of: root.deletingLastPathComponent().deletingLastPathComponent()))
     }
     /// The supervisor's own diagnostics (bash errors); not the job's output.
     var supervisorLog: URL { file("supervisor.log") }

@@ -58,9 +58,12 @@ struct SandboxSupervisorScript: Sendable, Hashable {
 
     /// The script's file name in the executor's state directory: its text's digest, so a new
     /// version of the script is a new file and a running supervisor's file never changes under it
-    /// (bash reads its script as it goes).
-    static var fileName: String {
-        "supervisor-\(Hex.encode(Array(SHA256.hash(data: Data(text.utf8))).prefix(8))).sh"
+    /// (bash reads its script as it goes). Computed once: every start names it.
+    static let fileName = "supervisor-\(Hex.encode(Array(SHA256.hash(data: Data(text.utf8))).prefix(8))).sh"
+
+    /// The script's path in the executor's shared folder `sharedDirectory`.
+    static func url(in sharedDirectory: URL) -> URL {
+        sharedDirectory.appendingPathComponent(fileName, isDirectory: false)
     }
 
     /// The script's text (the same for every lease).
@@ -69,7 +72,7 @@ struct SandboxSupervisorScript: Sendable, Hashable {
             # OpenStargate lease supervisor, written by SandboxExecutor. It runs as root outside the
             # sandbox, in a session of its own, so the job outlives an agent restart; it enforces the
             # hard stop and records how the job ended in `status`, which the job cannot reach.
-            # Usage: run LEASE_DIR BWRAP MAX_SECONDS MEMORY_BYTES CPU_CORES PIDS_MAX CGROUP JOB_UID
+            # Usage: run LEASE_DIR SHARED_DIR BWRAP MAX_SECONDS MEMORY_BYTES CPU_CORES PIDS_MAX CGROUP JOB_UID
             #        kill-after LEASE_DIR SECONDS
             set -u
             mode=${1:-}
