@@ -140,7 +140,7 @@ let package = Package(
         .target(
             name: "OSGSim",
             dependencies: [
-                "OSGDomain", "OSGMarket", "OSGCarbon", "OSGLedger", "OSGLog",
+                "OSGDomain", "OSGMarket", "OSGCarbon", "OSGLedger", "OSGLog", "OSGCore", "OSGStore",
                 .product(name: "HeapModule", package: "swift-collections"),
             ],
             resources: [.copy("Resources")]

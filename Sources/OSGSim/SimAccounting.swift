@@ -73,10 +73,13 @@ struct SimAccounting {
     }
 
     /// The log's root hash, lower-case hex.
-    var logRootHex: String {
+    var logRootHex: String { Self.hex(log.rootHash()) }
+
+    /// `bytes` as lower-case hex.
+    static func hex(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef")
         var text = ""
-        for byte in log.rootHash() {
+        for byte in bytes {
             text.append(digits[Int(byte >> 4)])
             text.append(digits[Int(byte & 15)])
         }

@@ -58,6 +58,11 @@ public struct SimScenario: Sendable {
     public var poolPricePerGPUHour: Int64 = 1_000_000
     /// Protocol fee on settled leases, basis points.
     public var feeBasisPoints: UInt16 = 100
+    /// The heartbeat timeout of the open regimes' genesis: a machine silent this long (failed,
+    /// or in the outage) goes offline at the next tick and its jobs are requeued. Operators
+    /// send a heartbeat every timeout − 5 minutes (the fewest that keep a live node online,
+    /// since the log keeps every one).
+    public var heartbeatTimeoutSeconds: Int64 = 3_600
 
     /// Creates a scenario; checks that every zone has carbon data covering the run and two
     /// more days (long jobs, deferrals).

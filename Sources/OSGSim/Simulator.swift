@@ -114,10 +114,10 @@ public enum Simulator {
             var regime = ConcentratedRegime(scenario: scenario, exclusiveDeals: true, nodeResources: true)
             return regime.run(name: name)
         case "open":
-            var regime = OpenMarketRegime(scenario: scenario, carbonShifting: true)
+            var regime = CoreMarketRegime(scenario: scenario, carbonShifting: true)
             return regime.run(name: name)
         case "open-no-carbon":
-            var regime = OpenMarketRegime(scenario: scenario, carbonShifting: false)
+            var regime = CoreMarketRegime(scenario: scenario, carbonShifting: false)
             return regime.run(name: name)
         default:
             preconditionFailure("unknown regime \(name)")

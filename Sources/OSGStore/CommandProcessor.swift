@@ -85,3 +85,36 @@ public struct CommandProcessor<Store: CommandLogStore> {
         entries.map { state.apply($0) }
     }
 }
+
+extension CommandProcessor where Store == InMemoryCommandLogStore {
+    /// Opens an in-memory store synchronously (the simulator's processor): same contract as
+    /// ``init(store:genesis:restored:)``, without suspending, since nothing is read from disk.
+    ///
+    /// - Throws: ``StoreError`` if the store holds another genesis or entries that do not
+    ///   replay in order.
+    public init(memory store: InMemoryCommandLogStore, genesis: Genesis) throws(StoreError) {
+        try store.initialize(genesis: genesis)
+        self.store = store
+        var state = CoordinatorState(genesis: genesis)
+        for entry in try store.entries(from: 0, limit: Int(try store.count())) {
+            guard state.accepts(entry) else {
+                throw StoreError(.corrupt, "stored entry \(entry.sequence) is out of order or goes back in time")
+            }
+            _ = state.apply(entry)
+        }
+        self.state = state
+    }
+
+    /// Logs and applies a batch of commands at `time` without suspending: ``submit(_:at:)``
+    /// for the in-memory store.
+    public mutating func submitInMemory(_ batch: [(command: Command, actor: String)], at time: Timestamp) throws(StoreError) -> [[Event]] {
+        let entries = entries(for: batch, at: time)
+        for (offset, entry) in entries.enumerated() {
+            if let problem = entry.leafSizeProblem {
+                throw StoreError(.entryTooLarge, "command \(offset) of the batch: \(problem); nothing of the batch was logged")
+            }
+        }
+        try store.append(entries)
+        return applyAppended(entries)
+    }
+}
