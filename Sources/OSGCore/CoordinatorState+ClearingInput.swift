@@ -249,10 +249,12 @@ extension CoordinatorState {
             let stepNodes = self.marketNodes(free: freeByNode, host: freeHost, at: time, includingFull: true)
             let step = MarketClearing.carbonStep(now: time, nodes: stepNodes, orders: marketOrders,
                                                  pools: fundedClearingPools(), atlas: atlas, forecast: capacityForecast(now: time))
-            input.nodes = step.nodes.filter { $0.freeGPUs > 0 }
             input.orders = step.orders
             input.deferred = step.deferred
             input.preferredZones = step.preferredZones
+            input.buildsEngines = false
+            let carbonOfZone = view.zones.map { carbonMicro(zone: $0, at: time) ?? -1 }
+            input.carbonByNode = view.zoneOfNode.map { carbonOfZone[Int($0)] }
         } else {
             // The zones of the nodes with free GPUs, for the set-aside orders' preferences.
             var present = Array(repeating: false, count: view.zones.count)

@@ -253,7 +253,7 @@ public struct CoordinatorState: Sendable, Codable {
             guard var record = nodes[nodeID] else { continue }
             if !record.online {
                 record.online = true
-                fleetCache = nil
+                fleetCache?.setOnline(nodeID, true)
                 events.append(.nodeCameBack(nodeID: nodeID))
                 money?.startOnlineSpell(of: nodeID, at: time)
             }
@@ -272,7 +272,7 @@ public struct CoordinatorState: Sendable, Codable {
         var events: [Event] = []
         for nodeID in silent {
             nodes[nodeID]!.online = false
-            fleetCache = nil
+            fleetCache?.setOnline(nodeID, false)
             money?.endOnlineSpell(of: nodeID, at: nodes[nodeID]!.lastHeartbeat)
             events.append(.nodeWentOffline(nodeID: nodeID, lastSeen: nodes[nodeID]!.lastHeartbeat))
             events += endLeases(onNode: nodeID, reason: .nodeLost, at: time)

@@ -6,7 +6,9 @@ import OSGDomain
 /// hashing its id; the whole node beside, read only for the nodes that pass.
 struct FleetView: Sendable {
     let nodes: [ComputeNode]
-    let online: [Bool]
+    /// Whether each node is online; changed in place as nodes go on or off line
+    /// (``FleetCache/setOnline(_:_:)``).
+    fileprivate(set) var online: [Bool]
     let gpuCount: [Int]
     let size: [HostUse]
     let askMicroCredits: [Int64]
@@ -59,12 +61,13 @@ struct FleetView: Sendable {
 /// of each node id, and each node's grid zone as a small code. With it a clearing's input
 /// starts from the nodes' sizes and subtracts what the (fewer) busy nodes hold, instead of
 /// reading every node's record and holdings by its id. The state drops it when a node
-/// registers, is withdrawn, changes its ask or goes on or off line.
+/// registers, is withdrawn or changes its ask; a node going on or off line is changed in place
+/// (``setOnline(_:_:)``).
 struct FleetCache: Sendable {
-    let view: FleetView
+    private(set) var view: FleetView
     let indexOfNode: [String: Int]
     /// What the online nodes of each GPU model offer at most (rules out orders no node could hold).
-    let modelBounds: CoordinatorState.ModelBounds
+    private(set) var modelBounds: CoordinatorState.ModelBounds
 
     init(for state: CoordinatorState) {
         var computeNodes: [ComputeNode] = []
@@ -86,6 +89,18 @@ struct FleetCache: Sendable {
 }
 
 extension FleetCache {
+    /// Records that node `nodeID` went on or off line: its liveness and the online nodes'
+    /// model bounds, as a cache built afresh would have them.
+    mutating func setOnline(_ nodeID: String, _ online: Bool) {
+        guard let index = indexOfNode[nodeID] else {
+            assertionFailure("node \(nodeID) is in the kept fleet")
+            return
+        }
+        guard view.online[index] != online else { return }
+        view.online[index] = online
+        modelBounds = CoordinatorState.ModelBounds(view)
+    }
+
     /// Whether the cache still shows `state`'s nodes (debug check).
     func isCurrent(for state: CoordinatorState) -> Bool {
         let fresh = FleetCache(for: state)

@@ -83,6 +83,11 @@ struct CoreMarketRegime {
     // Per node.
     /// Why a machine is off: bit 0 failed, 1 left, 2 not joined yet, 3 region outage.
     private var machineDown: [UInt8]
+    /// When each machine last went down (failure, outage or leaving), why (the reason bit that
+    /// took it down), and when it last came back up.
+    private var downSince: [Int64]
+    private var downReason: [UInt8]
+    private var upSince: [Int64]
     private var registered: [Bool]
     private var online: [Bool]
     private var heartbeatEpoch: [Int32]
@@ -91,7 +96,6 @@ struct CoreMarketRegime {
     /// GPUs held by running leases of each pool (newcomers, civic), as the tenants see them.
     private var poolHeldGPUs = [0, 0]
     private var clearScheduled = false
-    private var outageActive = false
     private var settledMicroCredits: UInt64 = 0
 
     init(scenario: SimScenario, carbonShifting: Bool) {
@@ -126,6 +130,9 @@ struct CoreMarketRegime {
         final = Array(repeating: false, count: jobs)
         arrivalsLeft = jobs
         machineDown = Array(repeating: 0, count: nodes)
+        downSince = Array(repeating: -1, count: nodes)
+        downReason = Array(repeating: 0, count: nodes)
+        upSince = Array(repeating: -1, count: nodes)
         registered = Array(repeating: false, count: nodes)
         online = Array(repeating: false, count: nodes)
         heartbeatEpoch = Array(repeating: 0, count: nodes)
@@ -272,15 +279,11 @@ struct CoreMarketRegime {
         case .arrival: arrive(Int(event.a), now: now)
         case .clear:
             clearScheduled = false
-            send(.clear, by: Self.governanceID)
-            traffic.clearings += 1
+            clear()
         case .tick:
             send(.tick, by: Self.governanceID)
             traffic.ticks += 1
-            if waitingJobs > 0 && !clearScheduled {
-                send(.clear, by: Self.governanceID)
-                traffic.clearings += 1
-            }
+            if waitingJobs > 0 && !clearScheduled { clear() }
             queue.push(.tick, at: now + Self.tickIntervalSeconds)
         case .heartbeat:
             let index = Int(event.a)
@@ -302,20 +305,50 @@ struct CoreMarketRegime {
         case .nodeDown: machineGoesDown(Int(event.a), reason: UInt8(event.b), now: now)
         case .nodeUp: machineComesUp(Int(event.a), reason: UInt8(event.b), now: now)
         case .outageStart:
-            outageActive = true
             for index in scenario.fleet.nodes.indices where scenario.fleet.nodes[index].zone == scenario.outage!.zone {
                 machineGoesDown(index, reason: 8, now: now)
             }
         case .outageEnd:
             flush()
-            outageActive = false
             for index in scenario.fleet.nodes.indices where scenario.fleet.nodes[index].zone == scenario.outage!.zone {
                 machineComesUp(index, reason: 8, now: now)
             }
         }
     }
 
+    /// Governance clears; then tenants whose set-aside order found no node within its pool
+    /// (a pool can have room yet no node asking at most its price) cancel it and submit the job
+    /// to the open market, and flexible jobs the carbon step deferred are counted.
+    private mutating func clear() {
+        send(.clear, by: Self.governanceID)
+        traffic.clearings += 1
+        flush()
+        let reasons = processor.state.waitingReasons
+        if !waitingInPool.isEmpty {
+            for job in waitingInPool.sorted() {
+                guard let orderID = orderOfJob[Int(job)], reasons[orderID] != nil else { continue }
+                waitingInPool.remove(job)
+                jobOfOrder[orderID] = nil
+                orderOfJob[Int(job)] = nil
+                leasePool[Int(job)] = 0
+                send(.cancelJob(orderID: orderID), by: tenantIDs[Int(scenario.workload.jobs[Int(job)].user)])
+                submit(Int(job), pool: nil, now: outboxTime)
+            }
+        }
+        if !waitingFlexible.isEmpty {
+            for job in waitingFlexible.sorted() {
+                guard let orderID = orderOfJob[Int(job)], reasons[orderID] == "deferred_for_cleaner_power" else { continue }
+                waitingFlexible.remove(job)
+                recorder.deferredForCarbon += 1
+            }
+        }
+    }
+
     private var waitingJobs: Int { activeJobs - runningJobs }
+    /// Queued set-aside orders not yet through a clearing, and queued flexible jobs not yet
+    /// deferred by the carbon step.
+    private var waitingInPool = Set<Int32>()
+    private var waitingFlexible = Set<Int32>()
     private var runningJobs = 0
 
     private mutating func arrive(_ index: Int, now: Int64) {
@@ -335,9 +368,16 @@ struct CoreMarketRegime {
             let reserved = onlineGPUs * share / 1_000_000
             if reserved - poolHeldGPUs[slot] >= job.gpus { pool = slot == 0 ? Self.newcomerPool : Self.civicPool }
         }
-        leasePool[index] = pool == nil ? 0 : (pool == Self.newcomerPool ? 1 : 2)
         activeJobs += 1
         queuedSince[index] = now
+        if carbonShifting && job.flexible { waitingFlexible.insert(Int32(index)) }
+        submit(index, pool: pool, now: now)
+    }
+
+    private mutating func submit(_ index: Int, pool: String?, now: Int64) {
+        let job = scenario.workload.jobs[index]
+        leasePool[index] = pool == nil ? 0 : (pool == Self.newcomerPool ? 1 : 2)
+        if pool != nil { waitingInPool.insert(Int32(index)) }
         send(.submitJob(spec: spec(job, pool: pool), pool: pool), by: tenantIDs[Int(job.user)], job: index)
         requestClear(now: now)
     }
@@ -345,13 +385,17 @@ struct CoreMarketRegime {
     private mutating func requestClear(now: Int64) {
         guard !clearScheduled else { return }
         let interval = scenario.clearingIntervalSeconds
-        queue.push(.clear, at: (now + interval) / interval * interval)
+        queue.push(.clear, at: (now + interval - 1) / interval * interval)
         clearScheduled = true
     }
 
     private mutating func machineGoesDown(_ index: Int, reason: UInt8, now: Int64) {
         let wasUp = machineDown[index] == 0
         machineDown[index] |= reason
+        if wasUp {
+            downSince[index] = now
+            downReason[index] = reason
+        }
         guard wasUp, registered[index] else { return }
         if reason == 2 {
             // The operator leaves: it takes its node off the market (its leases end and requeue).
@@ -364,6 +408,7 @@ struct CoreMarketRegime {
         guard machineDown[index] & reason != 0 else { return }
         machineDown[index] &= ~reason
         guard machineDown[index] == 0 else { return }
+        upSince[index] = now
         if !registered[index] {
             if reason == 4 { register(index, at: now) }
             return
@@ -431,6 +476,8 @@ struct CoreMarketRegime {
         case .leaseStarted(let lease):
             guard let job = jobOfOrder[lease.orderID].map(Int.init) else { return }
             recorder.started(job, at: now)
+            waitingInPool.remove(Int32(job))
+            waitingFlexible.remove(Int32(job))
             epoch[job] &+= 1
             leaseOfJob[job] = lease.id
             leaseStart[job] = now
@@ -460,7 +507,21 @@ struct CoreMarketRegime {
     private mutating func leaseEnded(_ job: Int, reason: LeaseEndReason, requeued: Bool, paid: MicroCredits, now: Int64) {
         let simJob = scenario.workload.jobs[job]
         let start = leaseStart[job]
-        let ran = now - start
+        // A job on a machine that went down (and is down, or came back just now) stopped working
+        // then, whenever the coordinator noticed; the outage is to blame if it took that
+        // machine down.
+        var end = now
+        var cutByOutage = false
+        if reason == .nodeLost || reason == .nodeWithdrawn || reason == .nodeFault {
+            for node in leaseNodes[job].map(Int.init) where downSince[node] >= 0 && (machineDown[node] != 0 || upSince[node] == now) {
+                let down = max(start, downSince[node])
+                if down < end || (down == end && !cutByOutage) {
+                    end = down
+                    cutByOutage = downReason[node] & 8 != 0
+                }
+            }
+        }
+        let ran = end - start
         var grams = 0.0
         for node in leaseNodes[job] {
             let size = scenario.fleet.nodes[Int(node)]
@@ -472,14 +533,13 @@ struct CoreMarketRegime {
         settledMicroCredits += cost
         recorder.ran(job, from: start, seconds: ran, cost: cost, grams: grams)
         if leasePool[job] > 0 { poolHeldGPUs[Int(leasePool[job]) - 1] -= simJob.gpus }
-        let interruptedInOutage = outageActive && leaseNodes[job].contains { scenario.fleet.nodes[Int($0)].zone == scenario.outage?.zone }
         epoch[job] &+= 1
         leaseOfJob[job] = nil
         leaseNodes[job] = []
         runningJobs -= 1
         switch reason {
         case .nodeLost, .nodeWithdrawn, .nodeFault:
-            if interruptedInOutage {
+            if cutByOutage {
                 recorder.outageInterrupted += 1
                 recorder.outageDelayed[job] = true
                 recorder.outageGPUSecondsLost += Int64(simJob.gpus) * ran
@@ -504,6 +564,8 @@ struct CoreMarketRegime {
         final[job] = true
         activeJobs -= 1
         epoch[job] &+= 1
+        waitingInPool.remove(Int32(job))
+        waitingFlexible.remove(Int32(job))
     }
 
     private mutating func schedulePatience(_ job: Int, now: Int64) {
