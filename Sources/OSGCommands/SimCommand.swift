@@ -1,10 +1,13 @@
 import ArgumentParser
+import Crypto
 import Foundation
 import OSGCarbon
+import OSGLog
 import OSGSim
+import OSGTransparency
 
 /// `osg sim`: the discrete-event simulator of DESIGN.md §10 (docs/SIMULATOR.md).
-struct SimCommand: ParsableCommand {
+struct SimCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sim",
         abstract: "Simulate the concentrated and open regimes on the same workload and fleet.",
@@ -108,6 +111,9 @@ struct SimCommand: ParsableCommand {
     @Option(name: .long, help: "Write an HTML report with SVG charts into this folder.")
     var report: String?
 
+    @Option(name: .long, help: "Write each open regime's coordinator log as a signed transparency-log directory DIR/<regime> (genesis, tiles, entries, published state, checkpoint), which `osg audit --from DIR/<regime>` replays and verifies.")
+    var log: String?
+
     /// The calibration's window and site from the flags.
     var calibrationWindow: SlurmCalibration.Window {
         SlurmCalibration.Window(fromDay: fromDay, hours: hours, siteGPUs: siteGpus, siteCPUs: siteCpus)
@@ -124,15 +130,18 @@ struct SimCommand: ParsableCommand {
             throw ValidationError("--peer, --compress and --exact-run-times need --calibrate-slurm")
         }
         if let compress, !(compress >= 0 && compress <= 86_400) { throw ValidationError("--compress must be 0...86400") }
-        if carbonCurve && (load != nil || jobs != nil || replayFromDay != nil || report != nil || calibrateSlurm) {
-            throw ValidationError("--carbon-curve sets the load itself: it takes none of --load, --jobs, --replay-from-day, --report, --calibrate-slurm")
+        if carbonCurve && (load != nil || jobs != nil || replayFromDay != nil || report != nil || calibrateSlurm || log != nil) {
+            throw ValidationError("--carbon-curve sets the load itself: it takes none of --load, --jobs, --replay-from-day, --report, --log, --calibrate-slurm")
+        }
+        if log != nil && (calibrateSlurm || letsWaitAwhile != nil || compareHelios != nil) {
+            throw ValidationError("--log writes the open regimes' logs of a simulation run; it takes none of --calibrate-slurm, --lets-wait-awhile, --compare-helios")
         }
         if let largeJobs, LargeJobs(text: largeJobs) == nil {
             throw ValidationError("--large-jobs is `\(largeJobs)`; expected PERMILLE:MEAN with PERMILLE 0...1000 and MEAN 8...512 GPUs")
         }
     }
 
-    func run() throws {
+    func run() async throws {
         let clock = ContinuousClock()
         let began = clock.now
         do {
@@ -189,10 +198,18 @@ struct SimCommand: ParsableCommand {
                                                   configuration: configuration)
             let results = RegimeResults(count: Simulator.regimeNames.count)
             // The regimes are independent: run them side by side (each is deterministic).
+            let keepingLogs = log != nil
             DispatchQueue.concurrentPerform(iterations: Simulator.regimeNames.count) { index in
-                results.set(index, Simulator.runRegime(Simulator.regimeNames[index], on: scenario))
+                let run = Simulator.runRegime(Simulator.regimeNames[index], on: scenario, keepingLog: keepingLogs)
+                results.set(index, run.metrics, log: run.log)
             }
             let simReport = Simulator.report(scenario, configuration: configuration, regimes: results.values)
+            if let log {
+                for (index, name) in Simulator.regimeNames.enumerated() {
+                    guard let regimeLog = results.log(index) else { continue }
+                    try await Self.publish(regimeLog, to: (log as NSString).appendingPathComponent(name), regime: name)
+                }
+            }
             let wall = clock.now - began
             let wallSeconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18
             let events = simReport.regimes.reduce(0) { $0 + $1.events }
@@ -218,6 +235,24 @@ struct SimCommand: ParsableCommand {
             throw ValidationError(error.description)
         } catch let error as CarbonDataError {
             throw ValidationError(error.description)
+        }
+    }
+
+    /// Publishes a regime's coordinator log into `directory` as the coordinator would (a
+    /// signed tiled log with the published state), signed by a key made for this run; its
+    /// verifier key is in the directory. The origin names the run by its key
+    /// (`sim.openstargate.invalid/<key prefix>/<regime>`), so an auditor's trust-on-first-use
+    /// store never confuses two runs.
+    static func publish(_ log: RegimeLog, to directory: String, regime: String) async throws {
+        let key = Curve25519.Signing.PrivateKey()
+        let run = key.publicKey.rawRepresentation.prefix(6).map { String(format: "%02x", $0) }.joined()
+        let origin = "sim.openstargate.invalid/\(run)/\(regime)"
+        let signer = try NoteSignerKey(name: origin, seed: Array(key.rawRepresentation))
+        do {
+            let writer = try await TransparencyLogWriter.open(directory: directory, signer: signer, origin: origin, store: log.store, state: log.state)
+            try await writer.publishCheckpoint(state: log.state)
+        } catch {
+            throw ValidationError("--log: \(directory): \(error)")
         }
     }
 
@@ -292,3 +327,4 @@ struct SimCommand: ParsableCommand {
         }
     }
 }
+

@@ -133,7 +133,7 @@ struct ConcentratedRegime {
                 enqueue(job, region: region, now: now)
                 if model.cycleSeconds > 0 && startAtSubmission(job, region: region, now: now) { break }
                 schedule(region, now: now)
-            case .eligible:
+            case .patience:
                 // Patience expired for a job still queued since then.
                 let job = Int(event.a)
                 if queueEpoch[job] == event.b, leaseStart[job] < 0, recorder.finalState[job] == 0 { withdraw(job) }
@@ -155,6 +155,8 @@ struct ConcentratedRegime {
                 let zone = scenario.outage!.zone
                 regions[zone].down = false
                 for index in fleet.nodes.indices where fleet.nodes[index].zone == zone { nodeComesUp(index, reason: 8, now: now) }
+            case .tick, .heartbeat:
+                preconditionFailure("the concentrated regime schedules no \(event.kind)")
             case .clear:
                 // A scheduler pass (only with a cycle).
                 let region = Int(event.a)
@@ -188,7 +190,7 @@ struct ConcentratedRegime {
     mutating func enqueue(_ job: Int, region: Int, now: Int64) {
         if isEstablished(job) { Self.insertSorted(Int32(job), into: &regions[region].priority) } else { Self.insertSorted(Int32(job), into: &regions[region].normal) }
         queueEpoch[job] &+= 1
-        events.push(.eligible, at: now + scenario.patienceSeconds + 1, Int32(job), queueEpoch[job])
+        events.push(.patience, at: now + scenario.patienceSeconds + 1, Int32(job), queueEpoch[job])
     }
 
     mutating func withdraw(_ job: Int) {

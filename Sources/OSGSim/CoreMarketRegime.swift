@@ -1,4 +1,3 @@
-import HeapModule
 import OSGCore
 import OSGDomain
 import OSGLog
@@ -33,10 +32,6 @@ struct CoreMarketRegime {
     /// Seconds between ticks.
     static let tickIntervalSeconds: Int64 = 300
 
-    enum Step: UInt8 {
-        case arrival, clear, tick, heartbeat, complete, patience, nodeDown, nodeUp, outageStart, outageEnd
-    }
-
     /// Statistics of the command traffic of a run.
     struct Traffic: Hashable, Sendable {
         var commands = 0
@@ -52,7 +47,7 @@ struct CoreMarketRegime {
     let carbonShifting: Bool
     private(set) var processor: CommandProcessor<InMemoryCommandLogStore>
     private(set) var traffic = Traffic()
-    private var queue = EventHeap()
+    private var queue = SimEventQueue()
     private var recorder: RunRecorder
     private var tree = MerkleTree()
     private let genesis: Genesis
@@ -155,15 +150,7 @@ struct CoreMarketRegime {
             }
             if node.leaveSeconds != .max { queue.push(.nodeDown, at: node.leaveSeconds, Int32(index), 2) }
         }
-        for failure in fleet.failures {
-            queue.push(.nodeDown, at: failure.atSeconds, failure.node, 1)
-            queue.push(.nodeUp, at: failure.atSeconds + failure.repairSeconds, failure.node, 1)
-        }
-        if let outage = scenario.outage {
-            queue.push(.outageStart, at: outage.atSeconds)
-            queue.push(.outageEnd, at: outage.atSeconds + outage.durationSeconds)
-        }
-        for (index, job) in scenario.workload.jobs.enumerated() { queue.push(.arrival, at: job.submitSeconds, Int32(index)) }
+        queue.scheduleFailuresOutageAndArrivals(of: scenario)
         queue.push(.tick, at: Self.tickIntervalSeconds)
         flush()
         recorder.capacity(onlineGPUs, at: 0)
@@ -183,7 +170,6 @@ struct CoreMarketRegime {
         metrics.logRootHex = SimAccounting.hex(tree.rootHash())
         metrics.events = queue.processed
         metrics.resourceRefusals = 0
-        FileHandleDebug.print("\(name): \(traffic)")
         return metrics
     }
 
@@ -273,7 +259,7 @@ struct CoreMarketRegime {
 
     // MARK: Events
 
-    private mutating func handle(_ event: EventHeap.Entry) {
+    private mutating func handle(_ event: SimEvent) {
         let now = event.time
         switch event.kind {
         case .arrival: arrive(Int(event.a), now: now)
@@ -291,7 +277,7 @@ struct CoreMarketRegime {
             send(.heartbeat(nodeIDs: [Fleet.nodeID(index)]), by: Self.operatorID(index))
             traffic.heartbeats += 1
             queue.push(.heartbeat, at: now + heartbeatIntervalSeconds, Int32(index), heartbeatEpoch[index])
-        case .complete:
+        case .leaseEnd:
             let job = Int(event.a)
             guard epoch[job] == event.b, let leaseID = leaseOfJob[job] else { return }
             let nodes = leaseNodes[job]
@@ -462,7 +448,6 @@ struct CoreMarketRegime {
             jobOfOrder[orderID] = Int32(job)
             schedulePatience(job, now: now)
         case .rejected(let rejection):
-            if traffic.rejected[rejection.code.rawValue] == nil { FileHandleDebug.print("\(rejection)") }
             traffic.rejected[rejection.code.rawValue, default: 0] += 1
             if job >= 0, orderOfJob[job] == nil, !final[job] {
                 // The submission was refused: the job never enters the market.
@@ -486,7 +471,7 @@ struct CoreMarketRegime {
             for node in nodes { runningOnNode[Int(node)].append(Int32(job)) }
             if leasePool[job] > 0 { poolHeldGPUs[Int(leasePool[job]) - 1] += lease.totalGPUs }
             runningJobs += 1
-            queue.push(.complete, at: now + scenario.workload.jobs[job].durationSeconds, Int32(job), epoch[job])
+            queue.push(.leaseEnd, at: now + scenario.workload.jobs[job].durationSeconds, Int32(job), epoch[job])
         case .leaseEnded(_, let orderID, let reason, let requeued, let paid):
             guard let job = jobOfOrder[orderID].map(Int.init) else { return }
             leaseEnded(job, reason: reason, requeued: requeued, paid: paid, now: now)
@@ -588,39 +573,3 @@ struct CoreMarketRegime {
     }
 }
 
-/// The regime's scheduled events: a min-heap by time, ties in push order.
-private struct EventHeap {
-    struct Entry: Comparable {
-        var time: Int64
-        var sequence: UInt64
-        var kind: CoreMarketRegime.Step
-        var a: Int32
-        var b: Int32
-
-        static func < (lhs: Entry, rhs: Entry) -> Bool {
-            lhs.time != rhs.time ? lhs.time < rhs.time : lhs.sequence < rhs.sequence
-        }
-
-        static func == (lhs: Entry, rhs: Entry) -> Bool { lhs.time == rhs.time && lhs.sequence == rhs.sequence }
-    }
-
-    private var heap = Heap<Entry>()
-    private var nextSequence: UInt64 = 0
-    private(set) var processed = 0
-
-    mutating func push(_ kind: CoreMarketRegime.Step, at time: Int64, _ a: Int32 = 0, _ b: Int32 = 0) {
-        heap.insert(Entry(time: time, sequence: nextSequence, kind: kind, a: a, b: b))
-        nextSequence += 1
-    }
-
-    mutating func pop() -> Entry? {
-        guard let entry = heap.popMin() else { return nil }
-        processed += 1
-        return entry
-    }
-}
-
-import Foundation
-enum FileHandleDebug {
-    static func print(_ text: String) { FileHandle.standardError.write((text + "\n").data(using: .utf8)!) }
-}

@@ -4,7 +4,9 @@ import HeapModule
 /// small arguments. Events at the same time run in push order, so a run is deterministic.
 struct SimEvent: Comparable {
     enum Kind: UInt8 {
-        case arrival, eligible, clear, leaseEnd, nodeDown, nodeUp, outageStart, outageEnd
+        case arrival, patience, clear, leaseEnd, nodeDown, nodeUp, outageStart, outageEnd
+        /// The open regimes' coordinator ticks and an operator's heartbeat.
+        case tick, heartbeat
     }
 
     var time: Int64

@@ -41,9 +41,6 @@ public struct SimScenario: Sendable {
     public var patienceSeconds: Int64 = 86_400
     /// A flexible job may start at most this long after submission (the carbon window).
     public var flexibleWindowSeconds: Int64 = 86_400
-    /// The least saving for which a flexible job waits for a cleaner hour (docs/CARBON.md,
-    /// "Capacity-aware planning").
-    public var carbonDeferralThreshold = CarbonShiftPlanner.DeferralThreshold.standard
     /// At most this many waiting orders go into one clearing (oldest first).
     public var maxOrdersPerClearing = 1024
     /// Most a user pays per GPU-hour (every class), micro-credits.

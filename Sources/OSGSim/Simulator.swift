@@ -109,16 +109,20 @@ public enum Simulator {
 
     /// Runs one regime by name on `scenario`.
     public static func runRegime(_ name: String, on scenario: SimScenario) -> RegimeMetrics {
+        runRegime(name, on: scenario, keepingLog: false).metrics
+    }
+
+    /// Runs one regime by name on `scenario`; with `keepingLog`, an open regime also returns
+    /// the coordinator's log of the run (the concentrated regime, a separate model, has none).
+    public static func runRegime(_ name: String, on scenario: SimScenario, keepingLog: Bool) -> (metrics: RegimeMetrics, log: RegimeLog?) {
         switch name {
         case "concentrated":
             var regime = ConcentratedRegime(scenario: scenario, exclusiveDeals: true, nodeResources: true)
-            return regime.run(name: name)
-        case "open":
-            var regime = CoreMarketRegime(scenario: scenario, carbonShifting: true)
-            return regime.run(name: name)
-        case "open-no-carbon":
-            var regime = CoreMarketRegime(scenario: scenario, carbonShifting: false)
-            return regime.run(name: name)
+            return (regime.run(name: name), nil)
+        case "open", "open-no-carbon":
+            var regime = CoreMarketRegime(scenario: scenario, carbonShifting: name == "open")
+            let metrics = regime.run(name: name)
+            return (metrics, keepingLog ? RegimeLog(store: regime.processor.store, state: regime.processor.state) : nil)
         default:
             preconditionFailure("unknown regime \(name)")
         }
