@@ -77,7 +77,17 @@ enum LeafCodec {
     /// Why `entry` cannot be a leaf (a length that does not fit its `u16`, or more than
     /// ``maximumLeafByteCount`` bytes in all), or `nil`.
     static func sizeProblem(of entry: LogEntry) -> String? {
+        leafOrSizeProblem(of: entry).problem
+    }
+
+    /// The entry's leaf bytes, or why it cannot be logged (``sizeProblem(of:)``), from one
+    /// encoding.
+    static func leafOrSizeProblem(of entry: LogEntry) -> (leaf: [UInt8], problem: String?) {
         let writer = write(entry)
+        return (writer.bytes, sizeProblem(of: writer))
+    }
+
+    private static func sizeProblem(of writer: Writer) -> String? {
         if let field = writer.overlong {
             return "\(field) is longer than \(maximumLeafByteCount) (bytes of a string, or items of a list), more than a log entry can hold"
         }

@@ -23,6 +23,12 @@ extension LogEntry {
         LeafCodec.sizeProblem(of: self)
     }
 
+    /// ``leafBytes`` and ``leafSizeProblem`` from one encoding (the leaf is meaningless when
+    /// there is a problem).
+    public var leafOrSizeProblem: (leaf: [UInt8], problem: String?) {
+        LeafCodec.leafOrSizeProblem(of: self)
+    }
+
     /// ``leafSizeProblem`` of `command` by `actor` at any place in the log (the sequence number
     /// and time take the same bytes everywhere).
     public static func leafSizeProblem(of command: Command, actor: String, proof: CommandProof? = nil) -> String? {

@@ -425,17 +425,15 @@ struct CoreMarketRegime {
         outbox.removeAll(keepingCapacity: true)
         outboxJobs.removeAll(keepingCapacity: true)
         let time = scenario.start.adding(seconds: outboxTime)
-        let first = processor.state.nextSequence
         let results: [[OSGCore.Event]]
         do {
-            results = try processor.submitInMemory(batch, at: time)
+            let logged = try processor.submitInMemory(batch, at: time)
+            results = logged.events
+            for leaf in logged.leaves { _ = tree.append(entry: leaf) }
         } catch {
             preconditionFailure("the simulator's in-memory log refused a batch: \(error)")
         }
         traffic.commands += batch.count
-        if let entries = try? processor.store.entries(from: first, limit: batch.count) {
-            for entry in entries { _ = tree.append(entry: entry.leafBytes) }
-        }
         for (offset, events) in results.enumerated() {
             for event in events { follow(event, job: Int(jobs[offset]), now: outboxTime) }
         }

@@ -106,15 +106,21 @@ extension CommandProcessor where Store == InMemoryCommandLogStore {
     }
 
     /// Logs and applies a batch of commands at `time` without suspending: ``submit(_:at:)``
-    /// for the in-memory store.
-    public mutating func submitInMemory(_ batch: [(command: Command, actor: String)], at time: Timestamp) throws(StoreError) -> [[Event]] {
+    /// for the in-memory store. Returns each command's events and its entry's leaf bytes (the
+    /// transparency log's leaf, encoded once for the size check).
+    public mutating func submitInMemory(_ batch: [(command: Command, actor: String)], at time: Timestamp) throws(StoreError)
+        -> (events: [[Event]], leaves: [[UInt8]]) {
         let entries = entries(for: batch, at: time)
+        var leaves: [[UInt8]] = []
+        leaves.reserveCapacity(entries.count)
         for (offset, entry) in entries.enumerated() {
-            if let problem = entry.leafSizeProblem {
+            let (leaf, problem) = entry.leafOrSizeProblem
+            if let problem {
                 throw StoreError(.entryTooLarge, "command \(offset) of the batch: \(problem); nothing of the batch was logged")
             }
+            leaves.append(leaf)
         }
         try store.append(entries)
-        return applyAppended(entries)
+        return (applyAppended(entries), leaves)
     }
 }
