@@ -1,3 +1,4 @@
+import OSGCarbon
 import OSGDomain
 import OSGMarket
 
@@ -5,19 +6,12 @@ import OSGMarket
 /// each node's CPU cores, memory and disk), the orders, the carbon step's decisions, and the
 /// set-aside budgets judged over the whole fleet.
 struct ClearingInput {
-    /// Online nodes with free GPUs, as the market sees them (free GPUs, cores, memory and disk;
-    /// carbon figures from the recorded series); only when ``buildsEngines`` (the kept engine
-    /// reads ``freeByNode`` and ``freeHost``).
-    var nodes: [MarketNode]
     /// Free GPUs of every registered node by its index in ``CoordinatorState/sortedNodeIDs``
     /// (0 when offline), after leases, lockups, preemption holds and ``deduct(_:in:)``.
     var freeByNode: [Int]
     /// CPU cores, memory and disk every registered node still offers, by the same index: its
     /// size minus what running leases, preemption holds and ``deduct(_:in:)`` take.
     var freeHost: [HostUse]
-    /// Whether each pass builds its engine from ``nodes`` (the carbon step planned a flexible
-    /// order) instead of using the state's kept engine (``KeptMarketEngine``).
-    var buildsEngines: Bool
     /// Orders that clear now (funded, not waiting on a preemption, not deferred for carbon).
     var orders: [MarketOrder]
     /// Flexible orders the carbon step defers.
@@ -25,7 +19,7 @@ struct ClearingInput {
     /// The carbon step's zone preferences.
     var preferredZones: [String: [String]]
     /// Each node's carbon intensity now (gCO2-eq per kWh × 10⁶; -1: none), by the same index,
-    /// for the kept engine; `nil` without recorded series (and when engines are built).
+    /// for the kept engine; `nil` without recorded series.
     var carbonByNode: [Int64]?
     /// Orders whose tenant cannot cover their maximum cost.
     var unfunded: [String]
@@ -38,25 +32,6 @@ struct ClearingInput {
     /// free capacity of `state`'s nodes.
     mutating func deduct(_ placements: [MarketPlacement], in state: CoordinatorState) {
         state.deduct(placements, gpus: &freeByNode, host: &freeHost)
-        guard buildsEngines else { return }
-        nodes = nodes.compactMap { node in
-            let index = state.nodeIndex(of: node.id)!
-            var node = node
-            node.freeGPUs = freeByNode[index]
-            node.setHost(freeHost[index])
-            return node.freeGPUs > 0 ? node : nil
-        }
-    }
-
-    /// The nodes with each node of `limits` offering at most those figures.
-    func nodes(limitedTo limits: [String: NodeFigures]) -> [MarketNode] {
-        nodes.compactMap { node in
-            guard let limit = limits[node.id] else { return node }
-            var node = node
-            node.freeGPUs = min(node.freeGPUs, limit.gpus)
-            node.setHost(node.host.limited(to: limit.host))
-            return node.freeGPUs > 0 ? node : nil
-        }
     }
 
     /// ``freeByNode`` and ``freeHost`` with each node of `limits` offering at most those figures.
@@ -69,18 +44,6 @@ struct ClearingInput {
             host[index] = host[index].limited(to: limit.host)
         }
         return (free, host)
-    }
-}
-
-extension MarketNode {
-    /// The node's cores, memory and disk, as a ``HostUse``.
-    var host: HostUse { HostUse(cpuCores: cpuCores, memoryGiB: memoryGiB, diskGiB: diskGiB ?? 0) }
-
-    /// Sets the cores, memory and disk the node offers (disk only when it states it).
-    mutating func setHost(_ host: HostUse) {
-        cpuCores = host.cpuCores
-        memoryGiB = host.memoryGiB
-        if diskGiB != nil { diskGiB = host.diskGiB }
     }
 }
 
@@ -180,8 +143,9 @@ extension CoordinatorState {
         }
     }
 
-    /// The capacity, orders and budgets of a clearing at `time`.
-    func clearingInput(at time: Timestamp) -> ClearingInput {
+    /// The capacity, orders and budgets of a clearing at `time`. Mutating only for the kept
+    /// engine (derived state), which the carbon step borrows when a flexible order waits.
+    mutating func clearingInput(at time: Timestamp) -> ClearingInput {
         let holds = preemptionHolds()
         let cache = fleet
         let view = cache.view
@@ -234,27 +198,23 @@ extension CoordinatorState {
                                             spec: marketSpec(of: order)))
         }
         let atlas = carbonAtlas()
-        // Only a flexible order needs the whole carbon step, which reads market nodes: then every
-        // pass builds its engine from them. Otherwise the kept engine clears, given each node's
-        // carbon figure.
+        // A flexible order needs the whole carbon step: it borrows the kept engine, started on
+        // this clearing's free figures (every online node, the full ones with 0 GPUs free, since
+        // a flexible order may be planned for a zone whose nodes are full now). The passes then
+        // clear on the kept engine too, given each node's carbon figure.
         let flexibleWaits = atlas != nil && marketOrders.contains(where: MarketClearing.isFlexibleInTime)
-        var input = ClearingInput(nodes: [], freeByNode: freeByNode, freeHost: freeHost, buildsEngines: flexibleWaits,
-                                  orders: marketOrders, deferred: [], preferredZones: [:], carbonByNode: nil,
+        var input = ClearingInput(freeByNode: freeByNode, freeHost: freeHost, orders: marketOrders, deferred: [], preferredZones: [:], carbonByNode: nil,
                                   unfunded: unfunded, budgets: marketBudgets(fleetGPUs: fleetGPUs), fleet: view)
         guard let atlas else { return input }
         if flexibleWaits {
-            // A flexible order may be planned for a zone whose nodes are full now: the step then
-            // sees every online node, the full ones with 0 GPUs free, and the engine only those
-            // with GPUs free.
-            let stepNodes = self.marketNodes(free: freeByNode, host: freeHost, at: time, includingFull: true)
-            let step = MarketClearing.carbonStep(now: time, nodes: stepNodes, orders: marketOrders,
-                                                 pools: fundedClearingPools(), atlas: atlas, forecast: capacityForecast(now: time))
+            let carbonOfZone = view.zones.map { carbonMicro(zone: $0, at: time) ?? -1 }
+            input.carbonByNode = view.zoneOfNode.map { carbonOfZone[Int($0)] }
+            let step = keptCarbonStep(input, orders: marketOrders, online: view.online, atlas: atlas, at: time)
+            assert(CarbonStepDecisions(step) == scratchCarbonStep(free: freeByNode, host: freeHost, orders: marketOrders, atlas: atlas, at: time),
+                   "the carbon step on the kept engine decides what it decides on a scratch engine of the online nodes")
             input.orders = step.orders
             input.deferred = step.deferred
             input.preferredZones = step.preferredZones
-            input.buildsEngines = false
-            let carbonOfZone = view.zones.map { carbonMicro(zone: $0, at: time) ?? -1 }
-            input.carbonByNode = view.zoneOfNode.map { carbonOfZone[Int($0)] }
         } else {
             // The zones of the nodes with free GPUs, for the set-aside orders' preferences.
             var present = Array(repeating: false, count: view.zones.count)
@@ -265,6 +225,30 @@ extension CoordinatorState {
             input.carbonByNode = view.zoneOfNode.map { carbonOfZone[Int($0)] }
         }
         return input
+    }
+
+    /// The carbon step of `input` (its free figures and carbon figures) on the kept engine.
+    private mutating func keptCarbonStep(_ input: ClearingInput, orders: [MarketOrder], online: [Bool], atlas: CarbonAtlas,
+                                         at time: Timestamp) -> CarbonStepOutcome {
+        // Taken out of the state while it runs, so that the engine is not copied.
+        var kept = keptMarketEngine ?? KeptMarketEngine(for: self)
+        keptMarketEngine = nil
+        kept.setCarbonFigures(input.carbonByNode)
+        kept.engine.startClearing(freeGPUs: kept.engineOrder(input.freeByNode), freeHost: kept.engineOrder(input.freeHost),
+                                  pools: fundedClearingPools(), tenants: nil)
+        let onlineByPosition = kept.engineOrder(online.map { $0 ? 1 : 0 }).map { $0 == 1 }
+        let step = MarketClearing.carbonStep(now: time, engine: &kept.engine, online: onlineByPosition, orders: orders, atlas: atlas,
+                                             forecast: capacityForecast(now: time))
+        keptMarketEngine = kept
+        return step
+    }
+
+    /// The carbon step on a scratch engine of the online nodes (debug check of the kept one).
+    private func scratchCarbonStep(free: [Int], host: [HostUse], orders: [MarketOrder], atlas: CarbonAtlas,
+                                   at time: Timestamp) -> CarbonStepDecisions {
+        let stepNodes = marketNodes(free: free, host: host, at: time, includingFull: true)
+        return CarbonStepDecisions(MarketClearing.carbonStep(now: time, nodes: stepNodes, orders: orders, pools: fundedClearingPools(),
+                                                             atlas: atlas, forecast: capacityForecast(now: time)))
     }
 
     /// The nodes with free GPUs in `free` (by index in ``sortedNodeIDs``) as the market sees
@@ -346,5 +330,18 @@ extension CoordinatorState {
         var spec = order.spec
         spec.placement.excludedOperators.append(order.tenantID)
         return spec
+    }
+}
+
+/// What the carbon step decides (its outcome without the nodes), comparable.
+struct CarbonStepDecisions: Equatable {
+    var orders: [String]
+    var deferred: [UnplacedOrder]
+    var preferredZones: [String: [String]]
+
+    init(_ outcome: CarbonStepOutcome) {
+        orders = outcome.orders.map(\.id)
+        deferred = outcome.deferred
+        preferredZones = outcome.preferredZones
     }
 }

@@ -94,7 +94,7 @@ extension CoordinatorState {
         let input = clearingInput(at: time)
         var run = ClearingRun(input: input, state: self, time: time)
         var result = clearingPass(&run, input.orders, input: input, free: input.freeByNode, host: input.freeHost,
-                                  nodes: input.nodes, recordServiceOrder: true)
+                                  recordServiceOrder: true)
         precondition(result.placements.count + result.unplaced.count == input.orders.count,
                      "the plain clearing places or explains every order it clears, once")
         result.unplaced += input.deferred
@@ -275,8 +275,7 @@ extension CoordinatorState {
         let rest = input.orders.filter { !before.contains($0.id) && $0.id != head.order.id && plain.served.contains($0.id) }
         // Orders running past the reserved start see only the spare figures of reserved nodes.
         let limited = input.free(limitedTo: spare, in: self)
-        let second = backfillPass(rest, input: input, free: limited.gpus, host: limited.host,
-                                  nodes: input.nodes(limitedTo: spare), already: kept, at: time)
+        let second = backfillPass(rest, input: input, free: limited.gpus, host: limited.host, already: kept, at: time)
         input.deduct(second.placements, in: self)
         // Orders that finish before it may use the rest of the reserved nodes' free capacity.
         let reservedStart = head.reservation.start.secondsSinceEpoch
@@ -284,7 +283,7 @@ extension CoordinatorState {
         let short = rest.filter {
             !placedSecond.contains($0.id) && time.secondsSinceEpoch + (orders[$0.id]?.spec.maxDurationSeconds ?? .max / 2) <= reservedStart
         }
-        let third = backfillPass(short, input: input, free: input.freeByNode, host: input.freeHost, nodes: input.nodes,
+        let third = backfillPass(short, input: input, free: input.freeByNode, host: input.freeHost,
                                  already: kept + second.placements, at: time)
         let placedThird = Set(third.placements.map(\.orderID))
         var behind: [String] = []
@@ -303,11 +302,10 @@ extension CoordinatorState {
 
     /// One pass of the backfill over `orders` (none: no engine is built) after `already`.
     private mutating func backfillPass(_ orders: [MarketOrder], input: ClearingInput, free: [Int], host: [HostUse],
-                                       nodes: @autoclosure () -> [MarketNode], already: [MarketPlacement],
-                                       at time: Timestamp) -> ClearingResult {
+                                       already: [MarketPlacement], at time: Timestamp) -> ClearingResult {
         guard !orders.isEmpty else { return ClearingResult(placements: [], unplaced: []) }
         var run = ClearingRun(input: input, state: self, time: time, already: already)
-        return clearingPass(&run, orders, input: input, free: free, host: host, nodes: nodes())
+        return clearingPass(&run, orders, input: input, free: free, host: host)
     }
 
     /// Step 6: starts one lease per placement (in order id order), records why the rest wait.

@@ -86,14 +86,9 @@ extension CoordinatorState {
     var hasKeptMarketEngine: Bool { keptMarketEngine != nil }
 
     /// Runs one engine pass of a clearing over `free` and `host` (free GPUs, and cores, memory
-    /// and disk, by index in ``sortedNodeIDs``; `nodes`, the same capacity as market nodes, when
-    /// the input builds its engines).
+    /// and disk, by index in ``sortedNodeIDs``) on the kept engine.
     mutating func clearingPass(_ run: inout ClearingRun, _ orders: [MarketOrder], input: ClearingInput,
-                               free: [Int], host: [HostUse], nodes: @autoclosure () -> [MarketNode],
-                               recordServiceOrder: Bool = false) -> ClearingResult {
-        if input.buildsEngines {
-            return run.clear(orders, nodes: nodes(), recordServiceOrder: recordServiceOrder)
-        }
+                               free: [Int], host: [HostUse], recordServiceOrder: Bool = false) -> ClearingResult {
         // Taken out of the state while it runs, so that the engine is not copied.
         var kept = keptMarketEngine ?? KeptMarketEngine(for: self)
         keptMarketEngine = nil

@@ -51,56 +51,95 @@ struct CarbonShiftStep {
             orders = snapshot.orders
             return
         }
-        let planner = CarbonShiftPlanner(atlas: atlas)
-        var forecast = forecast ?? Self.freeNowForecast(snapshot)
-        /// GPUs of each zone that earlier flexible orders of this step were sent to start in.
-        var claimedNow: [String: Int] = [:]
         /// The zones of the snapshot's nodes that have a series: a set-aside order ranks them
         /// (O(zones) per order; the engine's zone search skips zones where it does not fit).
         let seriesZones = Set(nodes.lazy.map(\.zone).filter { atlas[$0] != nil })
         // A scratch engine only to compile flexible orders' requirements against the same node
         // table, built at the first flexible order.
         var scratch: ClearingEngine? = nil
-        for order in snapshot.orders {
+        let nodes = nodes
+        plan(snapshot.orders, now: snapshot.now, seriesZones: seriesZones, atlas: atlas, forecast: forecast ?? Self.freeNowForecast(snapshot),
+             threshold: threshold, counted: nil) { (body: (inout ClearingEngine) -> Void) in
+            if scratch == nil { scratch = ClearingEngine(nodes: nodes, pools: snapshot.pools) }
+            body(&scratch!)
+        }
+    }
+
+    /// The step over an engine that holds every node of the market, offline ones too, already
+    /// started on this clearing's free figures and pools (the coordinator's kept engine): the
+    /// same decisions as ``init(snapshot:atlas:forecast:threshold:)`` over the online nodes
+    /// (``nodes`` stays empty: the engine holds them). `online[p]`: whether the node at engine
+    /// position `p` is online.
+    init(now: Timestamp, orders snapshotOrders: [MarketOrder], engine: inout ClearingEngine, online: [Bool], atlas: CarbonAtlas,
+         forecast: ZoneCapacityForecast, threshold: CarbonShiftPlanner.DeferralThreshold = .standard) {
+        precondition(online.count == engine.table.count, "one liveness per engine node")
+        nodes = []
+        orders = []
+        deferred = []
+        preferredZones = [:]
+        guard snapshotOrders.contains(where: { Self.isFlexible($0) || $0.pool != nil }) else {
+            orders = snapshotOrders
+            return
+        }
+        var zones = Set<String>()
+        for position in 0..<engine.table.count where online[position] { zones.insert(engine.zoneName(position)) }
+        let seriesZones = zones.filter { atlas[$0] != nil }
+        plan(snapshotOrders, now: now, seriesZones: seriesZones, atlas: atlas, forecast: forecast, threshold: threshold,
+             counted: online) { (body: (inout ClearingEngine) -> Void) in body(&engine) }
+    }
+
+    /// Steps 2 and 3 over `snapshotOrders`, with the engine `withEngine` lends (built on first
+    /// use) and only its nodes whose position `counted` marks (`nil`: all).
+    private mutating func plan(_ snapshotOrders: [MarketOrder], now: Timestamp, seriesZones: Set<String>, atlas: CarbonAtlas,
+                               forecast initialForecast: ZoneCapacityForecast, threshold: CarbonShiftPlanner.DeferralThreshold,
+                               counted: [Bool]?, withEngine: ((inout ClearingEngine) -> Void) -> Void) {
+        let planner = CarbonShiftPlanner(atlas: atlas)
+        var forecast = initialForecast
+        /// GPUs of each zone that earlier flexible orders of this step were sent to start in.
+        var claimedNow: [String: Int] = [:]
+        for order in snapshotOrders {
             guard let spec = order.spec, Self.isFlexible(order) || order.pool != nil else {
                 orders.append(order)
                 continue
             }
             guard Self.isFlexible(order) else {
                 // Set-aside: cleanest zone first, at the pool's price.
-                if let ranked = Self.setAsideZones(spec, now: snapshot.now, seriesZones: seriesZones, planner: planner) {
+                if let ranked = Self.setAsideZones(spec, now: now, seriesZones: seriesZones, planner: planner) {
                     preferredZones[order.id] = ranked
                 }
                 orders.append(order)
                 continue
             }
-            if scratch == nil { scratch = ClearingEngine(nodes: nodes, pools: snapshot.pools) }
-            guard case .success(var need) = scratch!.admit(order) else {
+            var admitted: OrderRequirement? = nil
+            var freeByZone: [String: Int] = [:]
+            withEngine { compiled in
+                guard case .success(var need) = compiled.admit(order) else { return }
+                need.carbonCapMicro = -1
+                admitted = need
+                // A node's zone is allowed when the node passes every filter but those on what is
+                // free now (GPUs, cores, memory, disk); its free GPUs count as room now when it
+                // passes those too.
+                var placeable = need
+                placeable.gpusPerNode = 0
+                placeable.cpuCores = 0
+                placeable.memoryGiB = 0
+                placeable.diskGiB = 0
+                let passed = UnplacedReason.cascade.count
+                for model in need.models {
+                    for node in compiled.table.nodesByModel[Int(model)]
+                    where (counted?[Int(node)] ?? true) && placeable.passedFilters(node: Int(node), in: compiled.table, host: compiled.snapshotHost) == passed {
+                        let fits = need.passedFilters(node: Int(node), in: compiled.table, host: compiled.snapshotHost) == passed
+                        freeByZone[compiled.zoneName(Int(node)), default: 0] += fits ? compiled.freeGPUs(at: Int(node)) : 0
+                    }
+                }
+            }
+            guard admitted != nil else {
                 orders.append(order)
                 continue
             }
-            need.carbonCapMicro = -1
-            // A node's zone is allowed when the node passes every filter but those on what is
-            // free now (GPUs, cores, memory, disk); its free GPUs count as room now when it
-            // passes those too.
-            var placeable = need
-            placeable.gpusPerNode = 0
-            placeable.cpuCores = 0
-            placeable.memoryGiB = 0
-            placeable.diskGiB = 0
-            let passed = UnplacedReason.cascade.count
-            var freeByZone: [String: Int] = [:]
-            let compiled = scratch!
-            for model in need.models {
-                for node in compiled.table.nodesByModel[Int(model)]
-                where placeable.passedFilters(node: Int(node), in: compiled.table, host: compiled.snapshotHost) == passed {
-                    let fits = need.passedFilters(node: Int(node), in: compiled.table, host: compiled.snapshotHost) == passed
-                    freeByZone[compiled.zoneName(Int(node)), default: 0] += fits ? compiled.freeGPUs(at: Int(node)) : 0
-                }
-            }
             let zones = freeByZone.keys
             let gpus = max(1, spec.resources.gpu.countPerNode * spec.nodeCount)
-            let decision = planner.plan(spec, gpus: gpus, now: snapshot.now, allowedZones: zones,
+            let decision = planner.plan(spec, gpus: gpus, now: now, allowedZones: zones,
                                         freeNow: { (freeByZone[$0] ?? 0) - (claimedNow[$0] ?? 0) },
                                         forecast: forecast, threshold: threshold)
             switch decision {
@@ -111,7 +150,7 @@ struct CarbonShiftStep {
             case .startNow(let zone, _):
                 if let zone {
                     claimedNow[zone, default: 0] += gpus
-                    preferredZones[order.id] = planner.zonesCleanestFirst(spec, now: snapshot.now, allowedZones: zones)
+                    preferredZones[order.id] = planner.zonesCleanestFirst(spec, now: now, allowedZones: zones)
                 }
                 orders.append(order)
             case .noStartUnderCap:

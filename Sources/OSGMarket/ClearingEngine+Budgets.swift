@@ -61,6 +61,19 @@ extension MarketClearing {
         let step = CarbonShiftStep(snapshot: snapshot, atlas: atlas, forecast: forecast)
         return CarbonStepOutcome(nodes: step.nodes, orders: step.orders, deferred: step.deferred, preferredZones: step.preferredZones)
     }
+
+    /// The carbon step over an engine that holds every node, offline ones too, already started
+    /// on this clearing's free figures, carbon figures and pools (the coordinator's kept
+    /// engine; `online[p]` says whether the node at engine position `p` is online): the same
+    /// orders, deferrals and zone preferences as ``carbonStep(now:nodes:orders:pools:atlas:forecast:)``
+    /// over the online nodes, without building a scratch engine. The outcome's `nodes` is empty.
+    public static func carbonStep(
+        now: Timestamp, engine: inout ClearingEngine, online: [Bool], orders: [MarketOrder], atlas: CarbonAtlas,
+        forecast: ZoneCapacityForecast
+    ) -> CarbonStepOutcome {
+        let step = CarbonShiftStep(now: now, orders: orders, engine: &engine, online: online, atlas: atlas, forecast: forecast)
+        return CarbonStepOutcome(nodes: [], orders: step.orders, deferred: step.deferred, preferredZones: step.preferredZones)
+    }
 }
 
 extension MarketClearing {
