@@ -51,6 +51,8 @@ public enum StoreErrorCode: String, Hashable, Sendable {
     case io
     /// A command too large for a log entry (``LogEntry/leafSizeProblem``); nothing was logged.
     case entryTooLarge = "entry_too_large"
+    /// Entries were asked of a store that counts them without keeping them (a simulation's).
+    case notRetained = "not_retained"
 }
 
 extension CommandLogStore {

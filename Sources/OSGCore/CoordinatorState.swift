@@ -229,8 +229,10 @@ public struct CoordinatorState: Sendable, Codable {
             let endedLockups = lockups.values.filter { $0.nodeID == nodeID }.map(\.id).sorted()
             for id in endedLockups { lockups[id] = nil }
             nodes[nodeID] = nil
-            sortedNodeIDs.removeAll { $0 == nodeID }
-            keptMarketEngine = nil
+            if let sortedIndex = sortedNodeIDs.firstIndex(of: nodeID) {
+                keptMarketEngine?.forget(sortedIndex: sortedIndex)
+                sortedNodeIDs.remove(at: sortedIndex)
+            }
             fleetCache = nil
             allocatedGPUs[nodeID] = nil
             return ended + endedLockups.map { .lockupEnded(lockupID: $0) } + [.nodeWithdrawn(nodeID: nodeID)]

@@ -10,15 +10,17 @@ import OSGMarket
 /// (``ClearingEngine/startClearing(freeGPUs:freeHost:pools:tenants:)``), which gives exactly
 /// what a new engine built from the nodes with free GPUs (offering those cores, memory and
 /// disk) gives; debug builds check every pass against such a new engine. The state drops it
-/// when a node registers, is withdrawn or changes its ask, and builds it again at the next
-/// clearing that needs it — so a state without it (a restored snapshot) simply builds it on
-/// first use.
+/// when a node registers or changes its ask, and builds it again at the next clearing that
+/// needs it — so a state without it (a restored snapshot) simply builds it on first use. A
+/// withdrawn node stays in the engine as a tombstone that never offers anything
+/// (``forget(sortedIndex:)``), like an offline node.
 struct KeptMarketEngine: Sendable {
     /// The engine, built with every node at its full size (GPUs, cores, memory, disk); the
     /// nodes' carbon figures are set before each pass.
     var engine: ClearingEngine
-    /// Engine position of each node, by the node's index in ``CoordinatorState/sortedNodeIDs``.
-    let positions: [Int]
+    /// Engine position of each node, by the node's index in ``CoordinatorState/sortedNodeIDs``
+    /// (withdrawn nodes' positions are no longer listed).
+    private(set) var positions: [Int]
 
     /// An engine over every node of `state`, without carbon figures.
     init(for state: CoordinatorState) {
@@ -38,31 +40,40 @@ struct KeptMarketEngine: Sendable {
     /// Whether the engine holds carbon figures now (set by ``setCarbonFigures(_:)``).
     private var hasCarbonFigures = false
 
+    /// The node at `sortedIndex` in ``CoordinatorState/sortedNodeIDs`` was withdrawn (and is
+    /// about to leave that list): its engine position stays, offering nothing from now on.
+    mutating func forget(sortedIndex: Int) {
+        positions.remove(at: sortedIndex)
+    }
+
     /// Gives the engine each node's carbon figure (by index in ``CoordinatorState/sortedNodeIDs``;
     /// -1: none) for the next pass, or none (`nil`: no recorded series).
     mutating func setCarbonFigures(_ carbonByNode: [Int64]?) {
         guard let carbonByNode else {
-            if hasCarbonFigures { engine.setCarbonFigures(Array(repeating: -1, count: positions.count)) }
+            if hasCarbonFigures { engine.setCarbonFigures(Array(repeating: -1, count: engine.nodeCount)) }
             hasCarbonFigures = false
             return
         }
-        engine.setCarbonFigures(engineOrder(carbonByNode))
+        engine.setCarbonFigures(engineOrder(carbonByNode, filler: -1))
         hasCarbonFigures = true
     }
 
-    /// `values` (by index in ``CoordinatorState/sortedNodeIDs``) in engine order.
-    func engineOrder<Value: BinaryInteger>(_ values: [Value]) -> [Value] {
-        var ordered = Array(repeating: Value.zero, count: values.count)
+    /// `values` (by index in ``CoordinatorState/sortedNodeIDs``) in engine order; a withdrawn
+    /// node's position gets `filler`.
+    func engineOrder<Value: BinaryInteger>(_ values: [Value], filler: Value = .zero) -> [Value] {
+        precondition(values.count == positions.count, "one value per registered node")
+        var ordered = Array(repeating: filler, count: engine.nodeCount)
         for (index, position) in positions.enumerated() { ordered[position] = values[index] }
         return ordered
     }
 
     /// `host` (by index in ``CoordinatorState/sortedNodeIDs``) in engine order, as the engine
-    /// takes it.
+    /// takes it (a withdrawn node's position offers nothing).
     func engineOrder(_ host: [HostUse]) -> EngineHostFigures {
-        var cpuCores = Array(repeating: 0, count: host.count)
-        var memoryGiB = Array(repeating: 0, count: host.count)
-        var diskGiB = Array(repeating: 0, count: host.count)
+        precondition(host.count == positions.count, "one host figure per registered node")
+        var cpuCores = Array(repeating: 0, count: engine.nodeCount)
+        var memoryGiB = Array(repeating: 0, count: engine.nodeCount)
+        var diskGiB = Array(repeating: 0, count: engine.nodeCount)
         for (index, position) in positions.enumerated() {
             cpuCores[position] = host[index].cpuCores
             memoryGiB[position] = host[index].memoryGiB

@@ -93,7 +93,9 @@ struct CoreMarketRegime {
     private var clearScheduled = false
     private var settledMicroCredits: UInt64 = 0
 
-    init(scenario: SimScenario, carbonShifting: Bool) {
+    /// `keepingLog`: the store keeps every entry (to publish the log afterwards); otherwise it
+    /// only counts them, and the run keeps the root of their leaves.
+    init(scenario: SimScenario, carbonShifting: Bool, keepingLog: Bool = false) {
         self.scenario = scenario
         self.carbonShifting = carbonShifting
         let timeout = scenario.heartbeatTimeoutSeconds
@@ -105,7 +107,7 @@ struct CoreMarketRegime {
                               slashBasisPoints: 1_000, slashMinimum: MicroCredits(MicroCredits.perCredit),
                               slashCap: MicroCredits(1_000 * MicroCredits.perCredit), faultWindowSeconds: 7 * 86_400))
         do {
-            processor = try CommandProcessor(memory: InMemoryCommandLogStore(), genesis: genesis)
+            processor = try CommandProcessor(memory: InMemoryCommandLogStore(retainingEntries: keepingLog), genesis: genesis)
         } catch {
             preconditionFailure("a fresh in-memory store opens: \(error)")
         }

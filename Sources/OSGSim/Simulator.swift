@@ -120,7 +120,7 @@ public enum Simulator {
             var regime = ConcentratedRegime(scenario: scenario, exclusiveDeals: true, nodeResources: true)
             return (regime.run(name: name), nil)
         case "open", "open-no-carbon":
-            var regime = CoreMarketRegime(scenario: scenario, carbonShifting: name == "open")
+            var regime = CoreMarketRegime(scenario: scenario, carbonShifting: name == "open", keepingLog: keepingLog)
             let metrics = regime.run(name: name)
             return (metrics, keepingLog ? RegimeLog(store: regime.processor.store, state: regime.processor.state) : nil)
         default:

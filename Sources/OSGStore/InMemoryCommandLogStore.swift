@@ -3,19 +3,28 @@ import OSGDomain
 import Synchronization
 
 /// A command log store in memory: the fake beside ``SQLiteCommandLogStore`` for tests and
-/// simulations. Same contract, no durability.
+/// simulations. Same contract, no durability; a simulation that needs only the state (and the
+/// leaves' root, which it keeps itself) may have it count entries without keeping them.
 public final class InMemoryCommandLogStore: CommandLogStore {
     private struct Contents {
         var genesis: Genesis?
         var entries: [LogEntry] = []
+        var count: UInt64 = 0
         var nonces: Set<AcceptedNonce> = []
     }
 
     private let contents = Mutex(Contents())
     /// Snapshots by entries covered, and the clean-stop record (see `InMemoryCommandLogStore+Snapshots`).
     let snapshotContents = Mutex(InMemorySnapshots())
+    /// Whether appended entries are kept (`false`: only counted; reading them is refused with
+    /// `not_retained`).
+    public let retainsEntries: Bool
 
-    public init() {}
+    /// A store that keeps its entries, or with `retainingEntries: false` one that only counts
+    /// them (a long simulation that publishes no log).
+    public init(retainingEntries: Bool = true) {
+        retainsEntries = retainingEntries
+    }
 
     public func genesis() throws(StoreError) -> Genesis? {
         contents.withLock { $0.genesis }
@@ -31,7 +40,7 @@ public final class InMemoryCommandLogStore: CommandLogStore {
     }
 
     public func count() throws(StoreError) -> UInt64 {
-        contents.withLock { UInt64($0.entries.count) }
+        contents.withLock { $0.count }
     }
 
     public func append(_ entries: [LogEntry]) throws(StoreError) {
@@ -40,8 +49,9 @@ public final class InMemoryCommandLogStore: CommandLogStore {
 
     public func append(_ entries: [LogEntry], nonces: [AcceptedNonce], forgettingNoncesBefore cutoff: Int64) throws(StoreError) {
         try contents.withLock { (contents: inout Contents) throws(StoreError) in
-            try Self.checkContiguous(entries, after: UInt64(contents.entries.count))
-            contents.entries += entries
+            try Self.checkContiguous(entries, after: contents.count)
+            if retainsEntries { contents.entries += entries }
+            contents.count += UInt64(entries.count)
             if cutoff > .min { contents.nonces = contents.nonces.filter { $0.timestamp >= cutoff } }
             contents.nonces.formUnion(nonces)
         }
@@ -52,8 +62,11 @@ public final class InMemoryCommandLogStore: CommandLogStore {
     }
 
     public func entries(from start: UInt64, limit: Int) throws(StoreError) -> [LogEntry] {
-        contents.withLock { contents in
-            guard start < UInt64(contents.entries.count) else { return [] }
+        try contents.withLock { (contents: inout Contents) throws(StoreError) in
+            guard start < contents.count else { return [] }
+            guard retainsEntries else {
+                throw StoreError(.notRetained, "this in-memory store counts its \(contents.count) entries without keeping them")
+            }
             let lower = Int(start)
             return Array(contents.entries[lower..<min(contents.entries.count, lower + limit)])
         }
