@@ -82,4 +82,79 @@ struct KeptMarketEngineTests {
         // The caches were last dropped long after the series was recorded: a clearing since built the engine again.
         #expect(often.keptAtEnd, "clearings keep their engine when no order is flexible in time")
     }
+
+    /// `plain` renumbered, with `extra(index, entry)`'s entries inserted before each entry.
+    static func inserting(into plain: [LogEntry], _ extra: (Int, LogEntry) -> [(Command, String)]) -> [LogEntry] {
+        var entries: [LogEntry] = []
+        for (index, entry) in plain.enumerated() {
+            for (command, actor) in extra(index, entry) {
+                entries.append(LogEntry(sequence: UInt64(entries.count), time: entry.time, actor: actor, command: command))
+            }
+            entries.append(LogEntry(sequence: UInt64(entries.count), time: entry.time, actor: entry.actor, command: entry.command))
+        }
+        return entries
+    }
+
+    @Test("a withdrawn node stays in the kept engine offering nothing: same events and digest as engines built afresh")
+    func withdrawalKeepsTheEngine() {
+        var workload = CommandLogWorkload(seed: 6, operators: 5, nodesPerOperator: 3, tenants: 10)
+        let plain = workload.entries(count: 4_000)
+        let registered = plain.compactMap { entry -> ComputeNode? in
+            if case .registerNode(let node) = entry.command { return node } else { return nil }
+        }
+        #expect(registered.count == 15)
+        // Three nodes leave at different points, one of them busy; the rest of the log goes on.
+        let leaving = [(1_200, registered[0]), (2_000, registered[7]), (3_000, registered[14])]
+        let entries = Self.inserting(into: plain) { index, _ in
+            leaving.filter { $0.0 == index }.map { (.withdrawNode(nodeID: $0.1.id), $0.1.operatorID) }
+        }
+        let straight = Self.replay(entries, dropBefore: [])
+        #expect(straight.events.filter { if case .nodeWithdrawn = $0 { true } else { false } }.count == 3)
+        #expect(straight.events.contains { if case .leaseStarted = $0 { true } else { false } })
+        let fresh = Self.replay(entries, dropBefore: Set(0..<entries.count))
+        #expect(fresh.digest == straight.digest)
+        #expect(fresh.events == straight.events)
+
+        // The engine survives a withdrawal (a registration drops it).
+        var state = CoordinatorState(genesis: CommandLogWorkload.genesis)
+        var keptAcross = 0
+        for entry in entries {
+            let hadEngine = state.hasKeptMarketEngine
+            _ = state.apply(entry)
+            if case .withdrawNode = entry.command, hadEngine, state.hasKeptMarketEngine { keptAcross += 1 }
+        }
+        #expect(keptAcross == 3)
+    }
+
+    @Test("flexible orders: the carbon step on the kept engine decides as on engines built afresh")
+    func flexibleOrdersOnTheKeptEngine() {
+        var workload = CommandLogWorkload(seed: 7, operators: 4, nodesPerOperator: 3, tenants: 10)
+        let plain = workload.entries(count: 4_000)
+        let tenants = Array(Set(plain.compactMap { entry -> String? in
+            if case .submitJob = entry.command { return entry.actor } else { return nil }
+        })).sorted()
+        // A series with a clean window for the fleet's zone, then a flexible job every 150 entries.
+        let entries = Self.inserting(into: plain) { index, entry in
+            var extra: [(Command, String)] = []
+            if index == 200 {
+                let hour = entry.time.secondsSinceEpoch / 3_600 - 1
+                extra.append((.recordCarbonSeries(zone: "NO", firstHour: hour,
+                                                  milligramsPerKWh: (0..<400).map { (2...5).contains($0 % 24) ? 5_000 : 40_000 }),
+                              CommandLogWorkload.governanceID))
+            }
+            if index > 300, index % 150 == 0 {
+                let spec = JobSpec(name: "flexible", image: "ghcr.io/example/train:1",
+                                   resources: ResourceRequest(gpu: GPURequest(selector: .any, countPerNode: 1 + index % 4)),
+                                   durationSeconds: 1_800, maxPricePerGPUHour: MicroCredits(3_000_000),
+                                   deadline: entry.time.adding(seconds: 86_400), carbon: CarbonPolicy(shift: true))
+                extra.append((.submitJob(spec: spec, pool: nil), tenants[index % tenants.count]))
+            }
+            return extra
+        }
+        let straight = Self.replay(entries, dropBefore: [])
+        #expect(straight.keptAtEnd, "clearings with flexible orders keep the engine too")
+        let often = Self.replay(entries, dropBefore: Set(stride(from: 1, to: entries.count, by: 300)))
+        #expect(often.digest == straight.digest)
+        #expect(often.events == straight.events)
+    }
 }

@@ -238,6 +238,31 @@ struct CommandProcessorTests {
         #expect(try await sqlite.store.allEntries() == memory.store.allEntries())
     }
 
+    @Test("the synchronous in-memory path logs and applies like submit; a counting store keeps the state, not the entries")
+    func inMemorySubmission() async throws {
+        var awaited = try await CommandProcessor(store: InMemoryCommandLogStore(), genesis: genesis)
+        var synchronous = try CommandProcessor(memory: InMemoryCommandLogStore(), genesis: genesis)
+        var counting = try CommandProcessor(memory: InMemoryCommandLogStore(retainingEntries: false), genesis: genesis)
+        for (index, batch) in workload(batches: 30, seed: 5).enumerated() {
+            let time = start.adding(seconds: Int64(index * 7))
+            let events = try await awaited.submit(batch, at: time)
+            let logged = try synchronous.submitInMemory(batch, at: time)
+            #expect(logged.events == events)
+            #expect(try counting.submitInMemory(batch, at: time).events == events)
+            // The leaves are the entries' own.
+            let entries = try synchronous.store.entries(from: synchronous.state.nextSequence - UInt64(batch.count), limit: batch.count)
+            #expect(logged.leaves == entries.map(\.leafBytes))
+        }
+        #expect(synchronous.state.digest == awaited.state.digest && counting.state.digest == awaited.state.digest)
+        #expect(try await synchronous.store.allEntries() == awaited.store.allEntries())
+        #expect(try counting.store.count() == awaited.state.nextSequence)
+        #expect(throws: StoreError.self) { _ = try counting.store.entries(from: 0, limit: 10) }
+        #expect(try counting.store.entries(from: counting.state.nextSequence, limit: 10).isEmpty)
+        // A counting store still refuses a batch that does not continue the log.
+        let stray = LogEntry(sequence: 0, time: start, actor: "gov", command: .tick)
+        #expect(throws: StoreError.self) { try counting.store.append([stray]) }
+    }
+
     @Test("a clock stepping back does not make time run backwards in the log")
     func monotonicTime() async throws {
         var processor = try await CommandProcessor(store: InMemoryCommandLogStore(), genesis: genesis)
