@@ -156,19 +156,26 @@ extension CoordinatorState {
 
         /// The bounds of `fleet`'s online nodes.
         init(_ fleet: FleetView) {
+            // By the fleet's model codes: no name is compared per node.
+            var boundOfModel = Array(repeating: -1, count: fleet.models.count)
             for position in 0..<fleet.count where fleet.online[position] {
-                let node = fleet.nodes[position]
-                let name = node.gpuModel.name
+                let code = Int(fleet.modelOfNode[position])
                 let ask = fleet.askMicroCredits[position]
                 let size = fleet.size[position]
-                if let index = models.firstIndex(where: { $0.name == name }) {
+                if boundOfModel[code] < 0 {
+                    let name = fleet.models[code].name
+                    boundOfModel[code] = models.firstIndex(where: { $0.name == name }) ?? -1
+                }
+                if boundOfModel[code] >= 0 {
+                    let index = boundOfModel[code]
                     models[index].minAsk = min(models[index].minAsk, ask)
                     models[index].maxGPUs = max(models[index].maxGPUs, fleet.gpuCount[position])
                     let most = models[index].maxHost
                     models[index].maxHost = HostUse(cpuCores: max(most.cpuCores, size.cpuCores), memoryGiB: max(most.memoryGiB, size.memoryGiB),
                                                     diskGiB: max(most.diskGiB, size.diskGiB))
                 } else {
-                    models.append(ModelBound(name: name, model: nil, minAsk: ask, maxGPUs: fleet.gpuCount[position], maxHost: size))
+                    models.append(ModelBound(name: fleet.models[code].name, model: nil, minAsk: ask, maxGPUs: fleet.gpuCount[position], maxHost: size))
+                    boundOfModel[code] = models.count - 1
                 }
             }
             for index in models.indices { models[index].model = GPUModel.named(models[index].name) }

@@ -242,7 +242,11 @@ public struct CoordinatorState: Sendable, Codable {
     /// Why a heartbeat batch is refused: all-or-nothing, every node must be the actor's.
     func heartbeatRejection(_ nodeIDs: [String], actor: String) -> Rejection? {
         for nodeID in nodeIDs {
-            if case .failure(let rejection) = ownedNode(nodeID, actor: actor) { return rejection }
+            // The operator alone is read (the common case copies no node record).
+            guard let operatorID = nodes[nodeID]?.node.operatorID, operatorID == actor else {
+                if case .failure(let rejection) = ownedNode(nodeID, actor: actor) { return rejection }
+                continue
+            }
         }
         return nil
     }
@@ -252,15 +256,15 @@ public struct CoordinatorState: Sendable, Codable {
         if let rejection = heartbeatRejection(nodeIDs, actor: actor) { return [.rejected(rejection)] }
         var events: [Event] = []
         for nodeID in nodeIDs {
-            guard var record = nodes[nodeID] else { continue }
-            if !record.online {
-                record.online = true
+            // Changed in place: a heartbeat is the most frequent command.
+            guard let wasOnline = nodes[nodeID]?.online else { continue }
+            if !wasOnline {
+                nodes[nodeID]?.online = true
                 fleetCache?.setOnline(nodeID, true)
                 events.append(.nodeCameBack(nodeID: nodeID))
                 money?.startOnlineSpell(of: nodeID, at: time)
             }
-            record.lastHeartbeat = time
-            nodes[nodeID] = record
+            nodes[nodeID]?.lastHeartbeat = time
         }
         events.append(.nodesHeartbeat(count: nodeIDs.count))
         return events

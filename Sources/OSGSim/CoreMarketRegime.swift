@@ -85,7 +85,6 @@ struct CoreMarketRegime {
     private var upSince: [Int64]
     private var registered: [Bool]
     private var online: [Bool]
-    private var heartbeatEpoch: [Int32]
     private var runningOnNode: [[Int32]]
     private var onlineGPUs = 0
     /// GPUs held by running leases of each pool (newcomers, civic), as the tenants see them.
@@ -132,7 +131,6 @@ struct CoreMarketRegime {
         upSince = Array(repeating: -1, count: nodes)
         registered = Array(repeating: false, count: nodes)
         online = Array(repeating: false, count: nodes)
-        heartbeatEpoch = Array(repeating: 0, count: nodes)
         runningOnNode = Array(repeating: [], count: nodes)
     }
 
@@ -154,6 +152,9 @@ struct CoreMarketRegime {
         }
         queue.scheduleFailuresOutageAndArrivals(of: scenario)
         queue.push(.tick, at: Self.tickIntervalSeconds)
+        for group in 0..<Self.heartbeatGroups {
+            queue.push(.heartbeat, at: 1 + Int64(group) * heartbeatIntervalSeconds / Int64(Self.heartbeatGroups), Int32(group))
+        }
         flush()
         recorder.capacity(onlineGPUs, at: 0)
 
@@ -246,18 +247,12 @@ struct CoreMarketRegime {
             vramGiB: node.model.maxVRAMGiB, cpuCores: node.cpuCores, memoryGiB: node.memoryGiB, diskGiB: 1_000, region: Self.region(of: zone),
             jurisdiction: String(zone.prefix(2)), gridZone: zone, askPerGPUHour: MicroCredits(node.askMicroCredits), simulated: true)
         send(.registerNode(computeNode), by: Self.operatorID(index))
-        scheduleHeartbeat(index, after: now)
     }
 
-    /// The node's next heartbeat: spread over the interval by node, so they do not all land in
-    /// one second.
-    private mutating func scheduleHeartbeat(_ index: Int, after now: Int64) {
-        heartbeatEpoch[index] &+= 1
-        let interval = heartbeatIntervalSeconds
-        let phase = Int64(index &* 7_919) % interval
-        let next = now + 1 + ((phase - (now + 1)) % interval + interval) % interval
-        queue.push(.heartbeat, at: next, Int32(index), heartbeatEpoch[index])
-    }
+    /// Heartbeats go out in ``heartbeatGroups`` groups of nodes (node index modulo the count),
+    /// each at its own offset in the interval, so they spread over it: a registration or a
+    /// recovery heartbeat is never more than an interval from its group's next round.
+    static let heartbeatGroups = 64
 
     // MARK: Events
 
@@ -274,11 +269,13 @@ struct CoreMarketRegime {
             if waitingJobs > 0 && !clearScheduled { clear() }
             queue.push(.tick, at: now + Self.tickIntervalSeconds)
         case .heartbeat:
-            let index = Int(event.a)
-            guard heartbeatEpoch[index] == event.b, machineDown[index] == 0, registered[index] else { return }
-            send(.heartbeat(nodeIDs: [Fleet.nodeID(index)]), by: Self.operatorID(index))
-            traffic.heartbeats += 1
-            queue.push(.heartbeat, at: now + heartbeatIntervalSeconds, Int32(index), heartbeatEpoch[index])
+            // One group's round: each of its operators whose machine is up sends its heartbeat.
+            for index in stride(from: Int(event.a), to: scenario.fleet.nodes.count, by: Self.heartbeatGroups)
+            where machineDown[index] == 0 && registered[index] {
+                send(.heartbeat(nodeIDs: [Fleet.nodeID(index)]), by: Self.operatorID(index))
+                traffic.heartbeats += 1
+            }
+            queue.push(.heartbeat, at: now + heartbeatIntervalSeconds, event.a)
         case .leaseEnd:
             let job = Int(event.a)
             guard epoch[job] == event.b, let leaseID = leaseOfJob[job] else { return }
@@ -409,7 +406,6 @@ struct CoreMarketRegime {
         }
         send(.heartbeat(nodeIDs: [Fleet.nodeID(index)]), by: Self.operatorID(index))
         traffic.heartbeats += 1
-        scheduleHeartbeat(index, after: now)
     }
 
     // MARK: Commands and their events
