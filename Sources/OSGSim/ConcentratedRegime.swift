@@ -105,20 +105,19 @@ struct ConcentratedRegime {
 
     mutating func run(name: String) -> RegimeMetrics {
         let fleet = scenario.fleet
-        for (index, node) in fleet.nodes.enumerated() {
-            if node.joinSeconds > 0 {
+        for (index, present) in events.scheduleChurn(of: fleet).enumerated() {
+            guard present else {
                 nodeDown[index] = 4
-                events.push(.nodeUp, at: node.joinSeconds, Int32(index), 4)
-            } else {
-                regions[node.zone].capacity += node.gpus
-                regions[node.zone].free += node.gpus
-                if nodeResources {
-                    regions[node.zone].freeCPUs += node.cpuCores
-                    regions[node.zone].freeMemoryGiB += node.memoryGiB
-                }
-                onlineGPUs += node.gpus
+                continue
             }
-            if node.leaveSeconds != .max { events.push(.nodeDown, at: node.leaveSeconds, Int32(index), 2) }
+            let node = fleet.nodes[index]
+            regions[node.zone].capacity += node.gpus
+            regions[node.zone].free += node.gpus
+            if nodeResources {
+                regions[node.zone].freeCPUs += node.cpuCores
+                regions[node.zone].freeMemoryGiB += node.memoryGiB
+            }
+            onlineGPUs += node.gpus
         }
         recorder.capacity(onlineGPUs, at: 0)
         events.scheduleFailuresOutageAndArrivals(of: scenario)
@@ -155,7 +154,7 @@ struct ConcentratedRegime {
                 let zone = scenario.outage!.zone
                 regions[zone].down = false
                 for index in fleet.nodes.indices where fleet.nodes[index].zone == zone { nodeComesUp(index, reason: 8, now: now) }
-            case .tick, .heartbeat:
+            case .tick, .heartbeat, .usage:
                 preconditionFailure("the concentrated regime schedules no \(event.kind)")
             case .clear:
                 // A scheduler pass (only with a cycle).

@@ -17,8 +17,9 @@ import OSGStore
 ///   ``SimScenario/clearingIntervalSeconds`` after something changed (and at every tick while
 ///   jobs wait);
 /// - operators register their nodes when they join, send a heartbeat every
-///   ``heartbeatIntervalSeconds`` while their machine is up, report completion when a job has
-///   run its duration, withdraw their node when they leave, and, when a failed machine comes
+///   ``heartbeatIntervalSeconds`` while their machine is up, report each running lease's usage
+///   every ``usageIntervalSeconds`` (settling its escrow so far), report completion when a job
+///   has run its duration, withdraw their node when they leave, and, when a failed machine comes
 ///   back before the coordinator noticed, end its leases as `node_fault` (what a restarted
 ///   agent does); a failure or the region outage is silence: the coordinator's tick notices it
 ///   after the genesis's heartbeat timeout and requeues the jobs;
@@ -31,6 +32,8 @@ struct CoreMarketRegime {
     static let civicPool = "civic"
     /// Seconds between ticks.
     static let tickIntervalSeconds: Int64 = 300
+    /// Seconds between an operator's usage reports of a running lease.
+    static let usageIntervalSeconds: Int64 = 3_600
 
     /// Statistics of the command traffic of a run.
     struct Traffic: Hashable, Sendable {
@@ -71,6 +74,8 @@ struct CoreMarketRegime {
     private var leaseStart: [Int64]
     private var leaseNodes: [[Int32]]
     private var leasePool: [UInt8]
+    /// What usage reports have settled of each running lease so far.
+    private var leasePaid: [UInt64]
     private var final: [Bool]
     private var activeJobs = 0
     private var arrivalsLeft: Int
@@ -123,6 +128,7 @@ struct CoreMarketRegime {
         leaseStart = Array(repeating: 0, count: jobs)
         leaseNodes = Array(repeating: [], count: jobs)
         leasePool = Array(repeating: 0, count: jobs)
+        leasePaid = Array(repeating: 0, count: jobs)
         final = Array(repeating: false, count: jobs)
         arrivalsLeft = jobs
         machineDown = Array(repeating: 0, count: nodes)
@@ -140,15 +146,8 @@ struct CoreMarketRegime {
     /// Runs to the end (every job finished, withdrawn or refused) and returns the figures.
     mutating func run(name: String) -> RegimeMetrics {
         setUp()
-        let fleet = scenario.fleet
-        for (index, node) in fleet.nodes.enumerated() {
-            if node.joinSeconds > 0 {
-                machineDown[index] = 4
-                queue.push(.nodeUp, at: node.joinSeconds, Int32(index), 4)
-            } else {
-                register(index, at: 0)
-            }
-            if node.leaveSeconds != .max { queue.push(.nodeDown, at: node.leaveSeconds, Int32(index), 2) }
+        for (index, present) in queue.scheduleChurn(of: scenario.fleet).enumerated() {
+            if present { register(index, at: 0) } else { machineDown[index] = 4 }
         }
         queue.scheduleFailuresOutageAndArrivals(of: scenario)
         queue.push(.tick, at: Self.tickIntervalSeconds)
@@ -276,6 +275,16 @@ struct CoreMarketRegime {
                 traffic.heartbeats += 1
             }
             queue.push(.heartbeat, at: now + heartbeatIntervalSeconds, event.a)
+        case .usage:
+            let job = Int(event.a)
+            guard epoch[job] == event.b, let leaseID = leaseOfJob[job] else { return }
+            let nodes = leaseNodes[job]
+            // A dead machine reports nothing.
+            guard nodes.allSatisfy({ machineDown[Int($0)] == 0 }) else { return }
+            send(.reportUsage(leaseID: leaseID, through: scenario.start.adding(seconds: now),
+                              counters: UsageCounters(energyWh: energyWh(of: job, seconds: now - leaseStart[job]))),
+                 by: Self.operatorID(Int(nodes[0])), job: job)
+            scheduleUsage(job, after: now)
         case .leaseEnd:
             let job = Int(event.a)
             guard epoch[job] == event.b, let leaseID = leaseOfJob[job] else { return }
@@ -467,7 +476,12 @@ struct CoreMarketRegime {
             for node in nodes { runningOnNode[Int(node)].append(Int32(job)) }
             if leasePool[job] > 0 { poolHeldGPUs[Int(leasePool[job]) - 1] += lease.totalGPUs }
             runningJobs += 1
+            leasePaid[job] = 0
             queue.push(.leaseEnd, at: now + scenario.workload.jobs[job].durationSeconds, Int32(job), epoch[job])
+            scheduleUsage(job, after: now)
+        case .usageSettled(_, _, let paid):
+            guard job >= 0 else { return }
+            leasePaid[job] += UInt64(max(0, paid.rawValue))
         case .leaseEnded(_, let orderID, let reason, let requeued, let paid):
             guard let job = jobOfOrder[orderID].map(Int.init) else { return }
             leaseEnded(job, reason: reason, requeued: requeued, paid: paid, now: now)
@@ -510,7 +524,8 @@ struct CoreMarketRegime {
                                              watts: GPUPower.watts(size.model))
             runningOnNode[Int(node)].removeAll { $0 == Int32(job) }
         }
-        let cost = UInt64(max(0, paid.rawValue))
+        let cost = leasePaid[job] + UInt64(max(0, paid.rawValue))
+        leasePaid[job] = 0
         settledMicroCredits += cost
         recorder.ran(job, from: start, seconds: ran, cost: cost, grams: grams)
         if leasePool[job] > 0 { poolHeldGPUs[Int(leasePool[job]) - 1] -= simJob.gpus }
@@ -547,6 +562,22 @@ struct CoreMarketRegime {
         epoch[job] &+= 1
         waitingInPool.remove(Int32(job))
         waitingFlexible.remove(Int32(job))
+    }
+
+    /// The next usage report of `job`'s lease, while it runs short of its duration.
+    private mutating func scheduleUsage(_ job: Int, after now: Int64) {
+        let next = now + Self.usageIntervalSeconds
+        guard next < leaseStart[job] + scenario.workload.jobs[job].durationSeconds else { return }
+        queue.push(.usage, at: next, Int32(job), epoch[job])
+    }
+
+    /// The energy `job`'s GPUs drew over `seconds` at their TDP, in Wh (the simulator's power
+    /// model; its GPUs are virtual).
+    private func energyWh(of job: Int, seconds: Int64) -> Int64 {
+        let simJob = scenario.workload.jobs[job]
+        return leaseNodes[job].reduce(Int64(0)) { sum, node in
+            sum + Int64(simJob.gpusPerNode * GPUPower.watts(scenario.fleet.nodes[Int(node)].model)) * seconds / 3600
+        }
     }
 
     private mutating func schedulePatience(_ job: Int, now: Int64) {

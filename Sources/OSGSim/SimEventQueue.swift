@@ -5,8 +5,9 @@ import HeapModule
 struct SimEvent: Comparable {
     enum Kind: UInt8 {
         case arrival, patience, clear, leaseEnd, nodeDown, nodeUp, outageStart, outageEnd
-        /// The open regimes' coordinator ticks and an operator's heartbeat.
-        case tick, heartbeat
+        /// The open regimes' coordinator ticks, an operator's heartbeat round and its hourly
+        /// usage report of a running lease.
+        case tick, heartbeat, usage
     }
 
     var time: Int64
@@ -44,6 +45,20 @@ struct SimEventQueue {
 }
 
 extension SimEventQueue {
+    /// Schedules the fleet's churn: each later node's join (`nodeUp`, reason 4) and each
+    /// leaving node's departure (`nodeDown`, reason 2). Returns whether each node is there at
+    /// the start (false: it joins later, and is down for reason 4 until then).
+    mutating func scheduleChurn(of fleet: Fleet) -> [Bool] {
+        var present: [Bool] = []
+        present.reserveCapacity(fleet.nodes.count)
+        for (index, node) in fleet.nodes.enumerated() {
+            if node.joinSeconds > 0 { push(.nodeUp, at: node.joinSeconds, Int32(index), 4) }
+            if node.leaveSeconds != .max { push(.nodeDown, at: node.leaveSeconds, Int32(index), 2) }
+            present.append(node.joinSeconds == 0)
+        }
+        return present
+    }
+
     /// Schedules what every regime sees of `scenario`: node failures and repairs, the region
     /// outage, and every job's arrival (in that order, so ties pop the same way in each regime).
     mutating func scheduleFailuresOutageAndArrivals(of scenario: SimScenario) {
