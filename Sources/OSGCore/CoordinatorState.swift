@@ -185,9 +185,10 @@ public struct CoordinatorState: Sendable, Codable {
         money?.startOnlineSpell(of: node.id, at: time)
         nodes[node.id] = NodeRecord(node: node, registered: time, lastHeartbeat: time, online: true)
         holdings.registered(node)
-        sortedNodeIDs.insert(node.id, at: sortedNodeIDs.upperBound(of: node.id))
+        let sortedIndex = sortedNodeIDs.upperBound(of: node.id)
+        sortedNodeIDs.insert(node.id, at: sortedIndex)
         keptMarketEngine = nil
-        fleetCache = nil
+        if fleetCache?.insert(node, at: sortedIndex) == false { fleetCache = nil }
         return [.nodeRegistered(nodeID: node.id)]
     }
 
@@ -231,9 +232,11 @@ public struct CoordinatorState: Sendable, Codable {
             nodes[nodeID] = nil
             if let sortedIndex = sortedNodeIDs.firstIndex(of: nodeID) {
                 keptMarketEngine?.forget(sortedIndex: sortedIndex)
+                if fleetCache?.remove(at: sortedIndex) == false { fleetCache = nil }
                 sortedNodeIDs.remove(at: sortedIndex)
+            } else {
+                fleetCache = nil
             }
-            fleetCache = nil
             allocatedGPUs[nodeID] = nil
             return ended + endedLockups.map { .lockupEnded(lockupID: $0) } + [.nodeWithdrawn(nodeID: nodeID)]
         }

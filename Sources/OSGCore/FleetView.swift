@@ -4,24 +4,28 @@ import OSGDomain
 /// later steps (preemption, the head's reservation) read them: the figures they test first in
 /// flat arrays, so that a scan over the fleet rules most nodes out without copying a node or
 /// hashing its id; the whole node beside, read only for the nodes that pass.
+///
+/// Changed in place as nodes go on or off line, register or are withdrawn
+/// (``FleetCache/setOnline(_:_:)``, ``FleetCache/insert(_:at:)``, ``FleetCache/remove(at:)``):
+/// then a model or operator code may be one a fresh view would number otherwise, or have no
+/// node left; codes are only ever compared within one view, so no result changes.
 struct FleetView: Sendable {
-    let nodes: [ComputeNode]
-    /// Whether each node is online; changed in place as nodes go on or off line
-    /// (``FleetCache/setOnline(_:_:)``).
+    fileprivate(set) var nodes: [ComputeNode]
+    /// Whether each node is online.
     fileprivate(set) var online: [Bool]
-    let gpuCount: [Int]
-    let size: [HostUse]
-    let askMicroCredits: [Int64]
-    let vramGiB: [Int]
+    fileprivate(set) var gpuCount: [Int]
+    fileprivate(set) var size: [HostUse]
+    fileprivate(set) var askMicroCredits: [Int64]
+    fileprivate(set) var vramGiB: [Int]
     /// Each node's GPU model, as an index into ``models``.
-    let modelOfNode: [Int32]
-    let models: [GPUModel]
-    /// Each node's grid zone, as an index into ``zones`` (sorted).
-    let zoneOfNode: [Int32]
+    fileprivate(set) var modelOfNode: [Int32]
+    fileprivate(set) var models: [GPUModel]
+    /// Each node's grid zone, as an index into ``zones`` (sorted, each zone holding a node).
+    fileprivate(set) var zoneOfNode: [Int32]
     let zones: [String]
     /// Each node's operator, as a code of ``operatorCodes``.
-    let operatorOfNode: [Int32]
-    let operatorCodes: [String: Int32]
+    fileprivate(set) var operatorOfNode: [Int32]
+    fileprivate(set) var operatorCodes: [String: Int32]
 
     init(nodes: [ComputeNode], online: [Bool]) {
         precondition(nodes.count == online.count, "one liveness per node")
@@ -54,6 +58,48 @@ struct FleetView: Sendable {
     }
 
     var count: Int { nodes.count }
+
+    /// Inserts `node` (online) at `index`; `false` (nothing changed) when its zone is not one
+    /// of ``zones`` (a new zone renumbers them: build a new view).
+    fileprivate mutating func insert(_ node: ComputeNode, at index: Int) -> Bool {
+        guard let zone = zones.firstIndex(of: node.gridZone) else { return false }
+        let model = models.firstIndex(of: node.gpuModel).map(Int32.init) ?? {
+            models.append(node.gpuModel)
+            return Int32(models.count - 1)
+        }()
+        let operatorCode = operatorCodes[node.operatorID] ?? {
+            let code = Int32(operatorCodes.count)
+            operatorCodes[node.operatorID] = code
+            return code
+        }()
+        nodes.insert(node, at: index)
+        online.insert(true, at: index)
+        gpuCount.insert(node.gpuCount, at: index)
+        size.insert(HostUse(sizeOf: node), at: index)
+        askMicroCredits.insert(node.askPerGPUHour.rawValue, at: index)
+        vramGiB.insert(node.vramGiB, at: index)
+        modelOfNode.insert(model, at: index)
+        zoneOfNode.insert(Int32(zone), at: index)
+        operatorOfNode.insert(operatorCode, at: index)
+        return true
+    }
+
+    /// Removes the node at `index`; `false` (nothing changed) when it is the last node of its
+    /// zone (the zones would change: build a new view).
+    fileprivate mutating func remove(at index: Int) -> Bool {
+        let zone = zoneOfNode[index]
+        guard zoneOfNode.indices.contains(where: { $0 != index && zoneOfNode[$0] == zone }) else { return false }
+        nodes.remove(at: index)
+        online.remove(at: index)
+        gpuCount.remove(at: index)
+        size.remove(at: index)
+        askMicroCredits.remove(at: index)
+        vramGiB.remove(at: index)
+        modelOfNode.remove(at: index)
+        zoneOfNode.remove(at: index)
+        operatorOfNode.remove(at: index)
+        return true
+    }
 }
 
 /// The registered nodes as a clearing reads them, kept across clearings (derived state): the
@@ -65,7 +111,7 @@ struct FleetView: Sendable {
 /// (``setOnline(_:_:)``).
 struct FleetCache: Sendable {
     private(set) var view: FleetView
-    let indexOfNode: [String: Int]
+    private(set) var indexOfNode: [String: Int]
     /// What the online nodes of each GPU model offer at most (rules out orders no node could hold).
     private(set) var modelBounds: CoordinatorState.ModelBounds
 
@@ -101,10 +147,39 @@ extension FleetCache {
         modelBounds = CoordinatorState.ModelBounds(view)
     }
 
+    /// Records that `node` registered and sits at `index` of the sorted node ids; `false`
+    /// when the cache cannot follow (a new zone): drop it.
+    mutating func insert(_ node: ComputeNode, at index: Int) -> Bool {
+        guard view.insert(node, at: index) else { return false }
+        for position in (index + 1)..<view.count { indexOfNode[view.nodes[position].id] = position }
+        indexOfNode[node.id] = index
+        modelBounds = CoordinatorState.ModelBounds(view)
+        return true
+    }
+
+    /// Records that the node at `index` of the sorted node ids was withdrawn; `false` when
+    /// the cache cannot follow (its zone's last node): drop it.
+    mutating func remove(at index: Int) -> Bool {
+        let nodeID = view.nodes[index].id
+        guard view.remove(at: index) else { return false }
+        indexOfNode[nodeID] = nil
+        for position in index..<view.count { indexOfNode[view.nodes[position].id] = position }
+        modelBounds = CoordinatorState.ModelBounds(view)
+        return true
+    }
+
     /// Whether the cache still shows `state`'s nodes (debug check).
     func isCurrent(for state: CoordinatorState) -> Bool {
         let fresh = FleetCache(for: state)
-        return fresh.view.nodes == view.nodes && fresh.view.online == view.online
+        guard fresh.view.nodes == view.nodes, fresh.view.online == view.online, fresh.indexOfNode == indexOfNode,
+              fresh.view.gpuCount == view.gpuCount, fresh.view.size == view.size, fresh.view.askMicroCredits == view.askMicroCredits,
+              fresh.view.vramGiB == view.vramGiB, fresh.view.zones == view.zones else { return false }
+        // Codes may be numbered otherwise than afresh; what they stand for may not differ.
+        return (0..<view.count).allSatisfy { index in
+            view.models[Int(view.modelOfNode[index])] == fresh.view.models[Int(fresh.view.modelOfNode[index])]
+                && view.zoneOfNode[index] == fresh.view.zoneOfNode[index]
+                && view.operatorCodes[view.nodes[index].operatorID] == view.operatorOfNode[index]
+        }
     }
 }
 

@@ -34,7 +34,11 @@ struct KeptMarketEngine: Sendable {
         }
         engine = ClearingEngine(nodes: nodes, pools: [], tenants: nil)
         let engine = engine
-        positions = state.sortedNodeIDs.map { engine.nodePosition(of: $0)! }
+        // The engine sorts ids by their bytes, the state by `<`: for the usual ASCII ids the
+        // same order, so each position is checked and searched only where they differ.
+        positions = state.sortedNodeIDs.enumerated().map { index, nodeID in
+            engine.nodeID(at: index) == nodeID ? index : engine.nodePosition(of: nodeID)!
+        }
     }
 
     /// Whether the engine holds carbon figures now (set by ``setCarbonFigures(_:)``).

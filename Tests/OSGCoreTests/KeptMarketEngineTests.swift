@@ -95,7 +95,7 @@ struct KeptMarketEngineTests {
         return entries
     }
 
-    @Test("a withdrawn node stays in the kept engine offering nothing: same events and digest as engines built afresh")
+    @Test("a withdrawn node stays in the kept engine offering nothing, the kept fleet follows registrations and withdrawals: same events and digest as caches built afresh")
     func withdrawalKeepsTheEngine() {
         var workload = CommandLogWorkload(seed: 6, operators: 5, nodesPerOperator: 3, tenants: 10)
         let plain = workload.entries(count: 4_000)
@@ -103,13 +103,22 @@ struct KeptMarketEngineTests {
             if case .registerNode(let node) = entry.command { return node } else { return nil }
         }
         #expect(registered.count == 15)
-        // Three nodes leave at different points, one of them busy; the rest of the log goes on.
+        // Three nodes leave at different points, one of them busy; two join (one sorting
+        // between existing ids, one in a new zone); the rest of the log goes on.
         let leaving = [(1_200, registered[0]), (2_000, registered[7]), (3_000, registered[14])]
+        var middle = registered[4]
+        middle.id = registered[4].id + "-b"
+        var elsewhere = registered[9]
+        elsewhere.id = "node-zz"
+        elsewhere.gridZone = "SE"
+        let joining = [(1_600, middle), (2_400, elsewhere)]
         let entries = Self.inserting(into: plain) { index, _ in
             leaving.filter { $0.0 == index }.map { (.withdrawNode(nodeID: $0.1.id), $0.1.operatorID) }
+                + joining.filter { $0.0 == index }.map { (.registerNode($0.1), $0.1.operatorID) }
         }
         let straight = Self.replay(entries, dropBefore: [])
         #expect(straight.events.filter { if case .nodeWithdrawn = $0 { true } else { false } }.count == 3)
+        #expect(straight.events.filter { if case .nodeRegistered = $0 { true } else { false } }.count == 17)
         #expect(straight.events.contains { if case .leaseStarted = $0 { true } else { false } })
         let fresh = Self.replay(entries, dropBefore: Set(0..<entries.count))
         #expect(fresh.digest == straight.digest)
