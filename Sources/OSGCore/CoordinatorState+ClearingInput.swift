@@ -188,14 +188,14 @@ extension CoordinatorState {
         // Jobs whose tenant cannot cover their maximum cost wait; so do jobs waiting on a preemption.
         var unfunded: [String] = []
         var marketOrders: [MarketOrder] = []
+        marketOrders.reserveCapacity(queue.count)
         for orderID in queue where preemptions.isEmpty || preemptions[orderID] == nil {
             guard let order = orders[orderID] else { continue }
             if availableFunds(of: order.tenantID) < order.spec.maxCost {
                 unfunded.append(orderID)
                 continue
             }
-            marketOrders.append(MarketOrder(id: order.id, tenantID: order.tenantID, submitted: order.submitted, pool: order.pool,
-                                            spec: marketSpec(of: order)))
+            marketOrders.append(marketOrder(of: order))
         }
         let atlas = carbonAtlas()
         // A flexible order needs the whole carbon step: it borrows the kept engine, started on
@@ -206,9 +206,9 @@ extension CoordinatorState {
         var input = ClearingInput(freeByNode: freeByNode, freeHost: freeHost, orders: marketOrders, deferred: [], preferredZones: [:], carbonByNode: nil,
                                   unfunded: unfunded, budgets: marketBudgets(fleetGPUs: fleetGPUs), fleet: view)
         guard let atlas else { return input }
+        let carbonOfZone = view.zones.map { carbonMicro(zone: $0, at: time) ?? -1 }
+        input.carbonByNode = view.zoneOfNode.map { carbonOfZone[Int($0)] }
         if flexibleWaits {
-            let carbonOfZone = view.zones.map { carbonMicro(zone: $0, at: time) ?? -1 }
-            input.carbonByNode = view.zoneOfNode.map { carbonOfZone[Int($0)] }
             let step = keptCarbonStep(input, orders: marketOrders, online: view.online, atlas: atlas, at: time)
             assert(CarbonStepDecisions(step) == scratchCarbonStep(free: freeByNode, host: freeHost, orders: marketOrders, atlas: atlas, at: time),
                    "the carbon step on the kept engine decides what it decides on a scratch engine of the online nodes")
@@ -221,8 +221,6 @@ extension CoordinatorState {
             for index in 0..<view.count where freeByNode[index] > 0 { present[Int(view.zoneOfNode[index])] = true }
             let zones = Set(view.zones.indices.filter { present[$0] }.map { view.zones[$0] })
             input.preferredZones = MarketClearing.setAsideZonePreferences(now: time, orders: marketOrders, zones: zones, atlas: atlas)
-            let carbonOfZone = view.zones.map { carbonMicro(zone: $0, at: time) ?? -1 }
-            input.carbonByNode = view.zoneOfNode.map { carbonOfZone[Int($0)] }
         }
         return input
     }
@@ -320,6 +318,21 @@ extension CoordinatorState {
 }
 
 extension CoordinatorState {
+    /// `order` as the market reads it (``marketSpec(of:)``), kept in ``marketOrderCache`` while
+    /// it waits: an order's id, tenant, arrival, pool and spec never change after submission,
+    /// so the kept one never goes stale, and a clearing copies no spec.
+    mutating func marketOrder(of order: Order) -> MarketOrder {
+        if let kept = marketOrderCache[order.id] {
+            assert(kept == MarketOrder(id: order.id, tenantID: order.tenantID, submitted: order.submitted, pool: order.pool,
+                                       spec: marketSpec(of: order)), "a kept market order is the one the order gives now")
+            return kept
+        }
+        let made = MarketOrder(id: order.id, tenantID: order.tenantID, submitted: order.submitted, pool: order.pool,
+                               spec: marketSpec(of: order))
+        marketOrderCache[order.id] = made
+        return made
+    }
+
     /// The spec as the market reads it: the job's own, with its tenant among the excluded
     /// operators. A tenant's order is never placed on its own nodes (it would pay itself: the
     /// ledger refuses such an escrow, and a placement whose escrow is refused would block the

@@ -276,23 +276,48 @@ extension CoordinatorState {
             guard let best else { return nil }
             return PreemptionPlan(allocations: [NodeAllocation(nodeID: best.nodeID, gpus: need)], victims: best.victims.map(\.leaseID))
         }
-        // A gang: nodes with victims, and online nodes free enough already, in regions that have victims.
-        let regions = Set(victimCandidates.nonEmpty.map { fleet.nodes[$0.index].region })
-        var byRegion: [String: [NodeOption]] = [:]
-        for index in 0..<fleet.count where admits(index) {
-            let candidates = victimCandidates.node(at: index)
-            guard candidates != nil || free.gpus[index] >= need, regions.contains(fleet.nodes[index].region),
-                  let option = option(index, candidates: candidates, free: free[index]) else { continue }
-            byRegion[option.region, default: []].append(option)
+        // A gang: nodes with victims, and online nodes free enough already, in regions that have
+        // victims. Within a region options rank those needing no victims first (fewer victims
+        // precede more), so a region with `nodeCount` such nodes would give an empty union and
+        // is passed over; otherwise all of them are chosen, with the best of the rest.
+        struct RegionOptions {
+            var needingNone: [NodeOption] = []
+            var withVictims: [NodeOption] = []
+        }
+        var byRegion: [Int32: RegionOptions] = [:]
+        var isCandidate = [Bool](repeating: false, count: fleet.count)
+        var regionHasVictims = [Bool](repeating: false, count: fleet.regionCodes.count)
+        for candidates in victimCandidates.nonEmpty {
+            isCandidate[candidates.index] = true
+            regionHasVictims[Int(fleet.regionOfNode[candidates.index])] = true
+            guard let option = option(candidates.index, candidates: candidates, free: free[candidates.index]) else { continue }
+            if option.victims.isEmpty {
+                byRegion[fleet.regionOfNode[candidates.index], default: RegionOptions()].needingNone.append(option)
+            } else {
+                byRegion[fleet.regionOfNode[candidates.index], default: RegionOptions()].withVictims.append(option)
+            }
+        }
+        // Per region code: whether it has victims and is not yet passed over (fewer than
+        // `nodeCount` nodes needing none so far).
+        var open = regionHasVictims
+        for (code, options) in byRegion where options.needingNone.count >= spec.nodeCount { open[Int(code)] = false }
+        for index in 0..<fleet.count where free.gpus[index] >= need {
+            let region = fleet.regionOfNode[index]
+            guard open[Int(region)], !isCandidate[index], free[index].covers(needFigures), admits(index) else { continue }
+            let node = fleet.nodes[index]
+            byRegion[region, default: RegionOptions()].needingNone.append(
+                NodeOption(nodeID: node.id, region: node.region, ask: node.askPerGPUHour.rawValue, victims: []))
+            if byRegion[region]!.needingNone.count >= spec.nodeCount { open[Int(region)] = false }
         }
         var best: (key: [VictimCandidate], ask: Int64, region: String, options: [NodeOption])?
-        for region in byRegion.keys.sorted() {
-            let options = byRegion[region]!.sorted(by: precedes)
-            guard options.count >= spec.nodeCount else { continue }
-            let chosen = Array(options.prefix(spec.nodeCount))
+        for (region, code) in fleet.regionCodes.sorted(by: { $0.key < $1.key }) {
+            guard let options = byRegion[code], options.needingNone.count < spec.nodeCount else { continue }
+            let wanted = spec.nodeCount - options.needingNone.count
+            guard options.withVictims.count >= wanted else { continue }
+            let chosen = options.needingNone + options.withVictims.sorted(by: precedes).prefix(wanted)
             var seen = Set<String>()
             let union = chosen.flatMap(\.victims).filter { seen.insert($0.leaseID).inserted }.sorted(by: VictimCandidate.precedes)
-            guard !union.isEmpty else { continue }
+            assert(!union.isEmpty, "a chosen node with victims gives the union one at least")
             let ask = chosen.map(\.ask).max()!
             if let current = best {
                 if VictimCandidate.setPrecedes(current.key, union) { continue }

@@ -1,5 +1,6 @@
 import OSGDomain
 import OSGLedger
+import OSGMarket
 
 /// The coordinator's whole state, as a pure function of its log.
 ///
@@ -74,6 +75,9 @@ public struct CoordinatorState: Sendable, Codable {
     /// again whenever a node registers, is withdrawn, changes its ask or goes on or off line
     /// (derived; not in the digest).
     @DerivedCache var fleetCache: FleetCache?
+    /// The market's view of each waiting order (``marketOrder(of:)``), kept from the first
+    /// clearing that reads it until it leaves the queue (derived; not in the digest).
+    @DerivedCache var marketOrderCache: [String: MarketOrder] = [:]
     /// Waiting jobs per tenant and nodes per operator (derived from `queue`, `orders` and
     /// `nodes`; not in the digest; see `ParticipantHoldings`).
     @DerivedCache var holdings = ParticipantHoldings()

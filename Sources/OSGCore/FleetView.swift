@@ -26,6 +26,9 @@ struct FleetView: Sendable {
     /// Each node's operator, as a code of ``operatorCodes``.
     fileprivate(set) var operatorOfNode: [Int32]
     fileprivate(set) var operatorCodes: [String: Int32]
+    /// Each node's region, as a code of ``regionCodes``.
+    fileprivate(set) var regionOfNode: [Int32]
+    fileprivate(set) var regionCodes: [String: Int32]
 
     init(nodes: [ComputeNode], online: [Bool]) {
         precondition(nodes.count == online.count, "one liveness per node")
@@ -55,6 +58,14 @@ struct FleetView: Sendable {
             return code
         }
         self.operatorCodes = operatorCodes
+        var regionCodes: [String: Int32] = [:]
+        regionOfNode = nodes.map { node in
+            if let code = regionCodes[node.region] { return code }
+            let code = Int32(regionCodes.count)
+            regionCodes[node.region] = code
+            return code
+        }
+        self.regionCodes = regionCodes
     }
 
     var count: Int { nodes.count }
@@ -72,6 +83,11 @@ struct FleetView: Sendable {
             operatorCodes[node.operatorID] = code
             return code
         }()
+        let regionCode = regionCodes[node.region] ?? {
+            let code = Int32(regionCodes.count)
+            regionCodes[node.region] = code
+            return code
+        }()
         nodes.insert(node, at: index)
         online.insert(true, at: index)
         gpuCount.insert(node.gpuCount, at: index)
@@ -81,6 +97,7 @@ struct FleetView: Sendable {
         modelOfNode.insert(model, at: index)
         zoneOfNode.insert(Int32(zone), at: index)
         operatorOfNode.insert(operatorCode, at: index)
+        regionOfNode.insert(regionCode, at: index)
         return true
     }
 
@@ -98,6 +115,7 @@ struct FleetView: Sendable {
         modelOfNode.remove(at: index)
         zoneOfNode.remove(at: index)
         operatorOfNode.remove(at: index)
+        regionOfNode.remove(at: index)
         return true
     }
 }
@@ -179,6 +197,7 @@ extension FleetCache {
             view.models[Int(view.modelOfNode[index])] == fresh.view.models[Int(fresh.view.modelOfNode[index])]
                 && view.zoneOfNode[index] == fresh.view.zoneOfNode[index]
                 && view.operatorCodes[view.nodes[index].operatorID] == view.operatorOfNode[index]
+                && view.regionCodes[view.nodes[index].region] == view.regionOfNode[index]
         }
     }
 }

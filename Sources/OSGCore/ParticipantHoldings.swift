@@ -86,6 +86,7 @@ extension CoordinatorState {
         for orderID in queue {
             if leaves(orderID) {
                 if let order = orders[orderID] { holdings.dequeue(order) }
+                marketOrderCache[orderID] = nil
             } else {
                 kept.append(orderID)
             }

@@ -16,8 +16,9 @@ public struct MarketOrder: Hashable, Sendable {
 
     /// A spec that passed `JobSpecReader` / ``JobSpec/problems(now:)``, or the problems found.
     public enum Request: Hashable, Sendable {
-        /// A valid spec.
-        case valid(JobSpec)
+        /// A valid spec, boxed: a spec is large (a dozen counted references), and an order is
+        /// copied several times per clearing (queue entries, passes), so a copy is one retain.
+        indirect case valid(JobSpec)
         /// The spec's problems, each as `field: message`; the order is reported unplaced with
         /// reason `invalid_spec: ...`.
         case invalid(problems: [String])

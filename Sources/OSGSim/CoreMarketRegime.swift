@@ -329,12 +329,13 @@ struct CoreMarketRegime {
                 submit(Int(job), pool: nil, now: outboxTime)
             }
         }
+        // Only counted, so the set's order does not matter (the pool loop above sends, so it sorts).
         if !waitingFlexible.isEmpty {
-            for job in waitingFlexible.sorted() {
-                guard let orderID = orderOfJob[Int(job)], reasons[orderID] == "deferred_for_cleaner_power" else { continue }
-                waitingFlexible.remove(job)
-                recorder.deferredForCarbon += 1
+            let deferred = waitingFlexible.filter { job in
+                orderOfJob[Int(job)].map { reasons[$0] == "deferred_for_cleaner_power" } ?? false
             }
+            waitingFlexible.subtract(deferred)
+            recorder.deferredForCarbon += deferred.count
         }
     }
 
