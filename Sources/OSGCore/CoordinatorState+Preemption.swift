@@ -228,12 +228,12 @@ extension CoordinatorState {
     /// `fleet` is every registered node by the same index.
     func preemptionPlan(for order: Order, ceiling: Int64, free: FreeNodeFigures, fleet: FleetView,
                         candidates victimCandidates: VictimCandidates, at time: Timestamp) -> PreemptionPlan? {
-        let spec = marketSpec(of: order)
+        let spec = marketOrderCache[order.id]?.spec ?? marketSpec(of: order)
         let need = spec.resources.gpu.countPerNode
         let needFigures = NodeFigures(gpus: need, host: HostUse(perNodeOf: spec))
+        /// A node that could hold the order (by its index in `fleet`), its ask and the victims it needs.
         struct NodeOption {
-            var nodeID: String
-            var region: String
+            var index: Int
             var ask: Int64
             var victims: [VictimCandidate]
         }
@@ -241,7 +241,7 @@ extension CoordinatorState {
             if VictimCandidate.setPrecedes(a.victims, b.victims) { return true }
             if VictimCandidate.setPrecedes(b.victims, a.victims) { return false }
             if a.ask != b.ask { return a.ask < b.ask }
-            return a.nodeID.utf8.lexicographicallyPrecedes(b.nodeID.utf8)
+            return fleet.nodes[a.index].id.utf8.lexicographicallyPrecedes(fleet.nodes[b.index].id.utf8)
         }
         let admission = FleetAdmission(spec, ceiling: ceiling, fleet: fleet, carbonMicro: { carbonMicro(zone: $0, at: time) })
         /// Whether the node at `index` is online and admits the order (codes and integers only).
@@ -258,8 +258,7 @@ extension CoordinatorState {
             guard (free + (candidates?.total ?? .zero)).covers(needFigures), admits(index),
                   let victims = Self.victimsOnNode(need: needFigures, free: free, candidates: candidates?.victims ?? [])
             else { return nil }
-            let node = fleet.nodes[index]
-            return NodeOption(nodeID: node.id, region: node.region, ask: node.askPerGPUHour.rawValue, victims: victims)
+            return NodeOption(index: index, ask: fleet.askMicroCredits[index], victims: victims)
         }
         if spec.nodeCount == 1 {
             var best: NodeOption?
@@ -274,7 +273,8 @@ extension CoordinatorState {
                 if best.map({ precedes(option, $0) }) ?? true { best = option }
             }
             guard let best else { return nil }
-            return PreemptionPlan(allocations: [NodeAllocation(nodeID: best.nodeID, gpus: need)], victims: best.victims.map(\.leaseID))
+            return PreemptionPlan(allocations: [NodeAllocation(nodeID: fleet.nodes[best.index].id, gpus: need)],
+                                  victims: best.victims.map(\.leaseID))
         }
         // A gang: nodes with victims, and online nodes free enough already, in regions that have
         // victims. Within a region options rank those needing no victims first (fewer victims
@@ -304,13 +304,11 @@ extension CoordinatorState {
         for index in 0..<fleet.count where free.gpus[index] >= need {
             let region = fleet.regionOfNode[index]
             guard open[Int(region)], !isCandidate[index], free[index].covers(needFigures), admits(index) else { continue }
-            let node = fleet.nodes[index]
-            byRegion[region, default: RegionOptions()].needingNone.append(
-                NodeOption(nodeID: node.id, region: node.region, ask: node.askPerGPUHour.rawValue, victims: []))
+            byRegion[region, default: RegionOptions()].needingNone.append(NodeOption(index: index, ask: fleet.askMicroCredits[index], victims: []))
             if byRegion[region]!.needingNone.count >= spec.nodeCount { open[Int(region)] = false }
         }
-        var best: (key: [VictimCandidate], ask: Int64, region: String, options: [NodeOption])?
-        for (region, code) in fleet.regionCodes.sorted(by: { $0.key < $1.key }) {
+        var best: (key: [VictimCandidate], ask: Int64, options: [NodeOption])?
+        for code in fleet.regionCodes.sorted(by: { $0.key < $1.key }).map(\.value) {
             guard let options = byRegion[code], options.needingNone.count < spec.nodeCount else { continue }
             let wanted = spec.nodeCount - options.needingNone.count
             guard options.withVictims.count >= wanted else { continue }
@@ -323,11 +321,11 @@ extension CoordinatorState {
                 if VictimCandidate.setPrecedes(current.key, union) { continue }
                 if !VictimCandidate.setPrecedes(union, current.key) && current.ask <= ask { continue }
             }
-            best = (union, ask, region, chosen)
+            best = (union, ask, chosen)
         }
         guard let best else { return nil }
         return PreemptionPlan(
-            allocations: best.options.map { NodeAllocation(nodeID: $0.nodeID, gpus: need) }.sorted { $0.nodeID < $1.nodeID },
+            allocations: best.options.map { NodeAllocation(nodeID: fleet.nodes[$0.index].id, gpus: need) }.sorted { $0.nodeID < $1.nodeID },
             victims: best.key.map(\.leaseID).sorted())
     }
 

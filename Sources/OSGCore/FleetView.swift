@@ -221,18 +221,24 @@ extension CoordinatorState {
 /// once per GPU model, zone and operator, then per node on codes and integers.
 struct FleetAdmission {
     private let fleet: FleetView
-    private let spec: JobSpec
     private let ceiling: Int64
+    private let gpusPerNode: Int
+    private let minVRAMGiB: Int
     private let needHost: HostUse
     private let modelAccepted: [Bool]
     /// Per zone: whether the spec's carbon cap admits it now (all true without a cap).
     private let zoneAccepted: [Bool]
     private let excludedOperators: Set<Int32>
+    /// Per region code: whether the spec allows it (all true when it names no region).
+    private let regionAccepted: [Bool]
+    /// The jurisdictions the spec allows; `nil` when it names none.
+    private let jurisdictions: Set<String>?
 
     init(_ spec: JobSpec, ceiling: Int64, fleet: FleetView, carbonMicro: (String) -> Int64?) {
         self.fleet = fleet
-        self.spec = spec
         self.ceiling = ceiling
+        gpusPerNode = spec.resources.gpu.countPerNode
+        minVRAMGiB = spec.resources.gpu.minVRAMGiB ?? 0
         needHost = HostUse(perNodeOf: spec)
         modelAccepted = fleet.models.map(spec.resources.gpu.selector.accepts)
         if let cap = spec.carbon.maxGCO2PerKWh {
@@ -241,19 +247,23 @@ struct FleetAdmission {
             zoneAccepted = Array(repeating: true, count: fleet.zones.count)
         }
         excludedOperators = Set(spec.placement.excludedOperators.compactMap { fleet.operatorCodes[$0] })
+        let regions = spec.placement.regions
+        var regionAccepted = Array(repeating: regions.isEmpty, count: fleet.regionCodes.count)
+        for region in regions { if let code = fleet.regionCodes[region] { regionAccepted[Int(code)] = true } }
+        self.regionAccepted = regionAccepted
+        jurisdictions = spec.placement.jurisdictions.isEmpty ? nil : Set(spec.placement.jurisdictions)
     }
 
-    /// Whether node `index` is online and admits the spec (``CoordinatorState/nodeAdmits(_:node:ceiling:at:)``).
+    /// Whether node `index` is online and admits the spec (``CoordinatorState/nodeAdmits(_:node:ceiling:at:)``):
+    /// codes and integers, and the node's jurisdiction only when the spec names some.
     func admits(_ index: Int) -> Bool {
-        let gpu = spec.resources.gpu
-        guard fleet.online[index], modelAccepted[Int(fleet.modelOfNode[index])], fleet.gpuCount[index] >= gpu.countPerNode,
-              fleet.vramGiB[index] >= (gpu.minVRAMGiB ?? 0), fleet.size[index].covers(needHost),
+        guard fleet.online[index], modelAccepted[Int(fleet.modelOfNode[index])], fleet.gpuCount[index] >= gpusPerNode,
+              fleet.vramGiB[index] >= minVRAMGiB, fleet.size[index].covers(needHost),
               fleet.askMicroCredits[index] <= ceiling, zoneAccepted[Int(fleet.zoneOfNode[index])],
+              regionAccepted[Int(fleet.regionOfNode[index])],
               excludedOperators.isEmpty || !excludedOperators.contains(fleet.operatorOfNode[index])
         else { return false }
-        let placement = spec.placement
-        if !placement.regions.isEmpty && !placement.regions.contains(fleet.nodes[index].region) { return false }
-        if !placement.jurisdictions.isEmpty && !placement.jurisdictions.contains(fleet.nodes[index].jurisdiction) { return false }
+        if let jurisdictions, !jurisdictions.contains(fleet.nodes[index].jurisdiction) { return false }
         return true
     }
 }

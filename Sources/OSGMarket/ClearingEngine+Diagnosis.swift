@@ -92,7 +92,7 @@ extension ClearingEngine {
 
 /// A node's snapshot figures as the diagnosis reads them, packed so that a scan reads one
 /// cache line per node instead of one per column.
-struct DiagnosisRecord: Sendable {
+struct DiagnosisRecord: Sendable, Equatable {
     var jurisdiction: Int32
     var freeGPUs: Int32
     var vramGiB: Int
@@ -107,10 +107,18 @@ struct DiagnosisRecord: Sendable {
 }
 
 /// The records of one (model, region) slot, by node id.
-struct DiagnosisRecords: Sendable {
-    let records: [DiagnosisRecord]
+struct DiagnosisRecords: Sendable, Equatable {
+    private(set) var records: [DiagnosisRecord]
 
     init(_ records: [DiagnosisRecord]) { self.records = records }
+
+    /// Sets the snapshot figures of the record at `offset` (a node's place in its slot).
+    mutating func update(at offset: Int, freeGPUs: Int, cpuCores: Int, memoryGiB: Int, diskGiB: Int) {
+        records[offset].freeGPUs = Int32(freeGPUs)
+        records[offset].cpuCores = cpuCores
+        records[offset].memoryGiB = memoryGiB
+        records[offset].diskGiB = diskGiB
+    }
 
     /// The most filters of the cascade any record passes in a row (model and region taken as
     /// passed), stopping once `ceiling` is reached; `atLeast` when none passes more.

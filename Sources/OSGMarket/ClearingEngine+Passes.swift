@@ -27,6 +27,12 @@ extension ClearingEngine {
     public mutating func startClearing(freeGPUs free: [Int], freeHost: (cpuCores: [Int], memoryGiB: [Int], diskGiB: [Int])? = nil,
                                        pools poolList: [SetAsidePool], tenants: [TenantStanding]?) {
         precondition(free.count == table.count, "one free-GPU figure per node of the engine")
+        let previousHost = snapshotHost
+        // The packed diagnosis records, where a pass built them, follow the snapshot node by
+        // node: their layout is the engine's, only the free figures move.
+        var records = diagnosisRecords
+        diagnosisRecords = nil
+        if records != nil && diagnosisOffsets.isEmpty { diagnosisOffsets = snapshotIndex.offsetsInSlots(nodeCount: table.count) }
         if let freeHost {
             precondition(freeHost.cpuCores.count == table.count && freeHost.memoryGiB.count == table.count
                          && freeHost.diskGiB.count == table.count, "one free host figure per node of the engine")
@@ -37,7 +43,6 @@ extension ClearingEngine {
             snapshotHost = HostCapacity(table)
         }
         host = snapshotHost
-        diagnosisRecords = nil
         staticVerdicts.removeAll(keepingCapacity: true)
         emptyNodesAbsent = true
         presentNodesByModel = Array(repeating: 0, count: table.models.count)
@@ -54,6 +59,12 @@ extension ClearingEngine {
                 freeGPUs[position] = after
                 index.move(rank: table.rank[position], slot: slot, from: before, to: after)
             }
+            if records != nil && (table.snapshotFreeGPUs[position] != after || previousHost.cpuCores[position] != snapshotHost.cpuCores[position]
+                                  || previousHost.memoryGiB[position] != snapshotHost.memoryGiB[position]
+                                  || previousHost.diskGiB[position] != snapshotHost.diskGiB[position]) {
+                records![slot].update(at: Int(diagnosisOffsets[position]), freeGPUs: after, cpuCores: snapshotHost.cpuCores[position],
+                                      memoryGiB: snapshotHost.memoryGiB[position], diskGiB: snapshotHost.diskGiB[position])
+            }
             table.snapshotFreeGPUs[position] = after
             guard after > 0 else { continue }
             total += after
@@ -66,6 +77,8 @@ extension ClearingEngine {
             totals.add(gpus: after, cpuCores: snapshotHost.cpuCores[position], memoryGiB: snapshotHost.memoryGiB[position])
         }
         snapshotIndex = index
+        diagnosisRecords = records
+        assert(records.map { $0 == packDiagnosisRecords() } ?? true, "the kept diagnosis records are those packed afresh")
         totalGPUs = total
         (pools, reservedGPUs) = Self.poolStates(poolList, totalGPUs: total)
         standardOpenGPUs = 0

@@ -39,8 +39,11 @@ public struct ClearingEngine: Sendable {
     /// Cores, memory and disk at the start of the clearing, for telling "taken" from "never fitted".
     var snapshotHost: HostCapacity
     /// The snapshot's node figures packed per (model, region) slot for the diagnosis; built on
-    /// first use, dropped when a pass starts.
+    /// first use, updated node by node when a pass starts, dropped when carbon figures change.
     var diagnosisRecords: [DiagnosisRecords]?
+    /// Each node's place among its slot's records (``FreeCapacityIndex/offsetsInSlots(nodeCount:)``);
+    /// empty until a pass updates kept records.
+    var diagnosisOffsets: [Int32] = []
     /// Static verdicts of single-node orders by requirement without the price (furthest filter
     /// passed), for the life of the snapshot; dropped when a pass starts.
     var staticVerdicts: [OrderRequirement: Int] = [:]

@@ -88,6 +88,16 @@ struct FreeCapacityIndex: Sendable {
 
     /// Sets each slot's cleanest carbon figure from `carbonMicro` (by node, -1: none), as
     /// ``init(table:freeGPUs:)`` computes it.
+    /// Each node's place in its slot's ``slotNodes`` (node positions `0..<nodeCount`).
+    func offsetsInSlots(nodeCount: Int) -> [Int32] {
+        var offsets = [Int32](repeating: -1, count: nodeCount)
+        for members in slotNodes {
+            for (offset, node) in members.enumerated() { offsets[Int(node)] = Int32(offset) }
+        }
+        assert(!offsets.contains(-1), "every node sits in one slot")
+        return offsets
+    }
+
     mutating func refreshCarbonBounds(_ carbonMicro: [Int64]) {
         for slot in slotNodes.indices {
             var cleanest = Int64.max
