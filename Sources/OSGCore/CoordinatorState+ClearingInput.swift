@@ -149,15 +149,13 @@ extension CoordinatorState {
         let holds = preemptionHolds()
         let cache = fleet
         let view = cache.view
-        // Every node's size, less what running leases, lockups and pending preemptions hold:
-        // only the busy nodes are looked up, by id.
+        // Every node's size, less what running leases (kept by index in the fleet), lockups and
+        // pending preemptions hold.
         var gpusLeft = view.gpuCount
         var freeHost = view.size
-        for (nodeID, gpus) in allocatedGPUs {
-            if let index = cache.indexOfNode[nodeID] { gpusLeft[index] -= gpus }
-        }
-        for (nodeID, held) in runningTotals.hostByNode {
-            if let index = cache.indexOfNode[nodeID] { freeHost[index] -= held }
+        for index in 0..<view.count {
+            gpusLeft[index] -= cache.heldGPUs[index]
+            freeHost[index] -= cache.heldHost[index]
         }
         for (nodeID, hold) in holds {
             guard let index = cache.indexOfNode[nodeID] else { continue }

@@ -354,6 +354,7 @@ extension CoordinatorState {
         statisticsTotals.started(lease, of: order)
         runningTotals.setNodeIndexHints(allocations.map { Int32(nodeIndex(of: $0.nodeID) ?? -1) }, leaseID: lease.id)
         for allocation in allocations { allocatedGPUs[allocation.nodeID, default: 0] += allocation.gpus }
+        fleetCache?.leaseHolds(allocations, host: HostUse(perNodeOf: order.spec), starts: true)
         orders[orderID]?.status = .running
         waitingReasons[orderID] = nil
         return .leaseStarted(lease)
@@ -493,6 +494,9 @@ extension CoordinatorState {
             allocatedGPUs[allocation.nodeID] = remaining > 0 ? remaining : nil
         }
         runningLeaseOfOrder[lease.orderID] = nil
+        // Every lease's order is known: the kept fleet frees its GPUs and host figures together.
+        let heldHost = orders[lease.orderID].map { HostUse(perNodeOf: $0.spec) } ?? .zero
+        fleetCache?.leaseHolds(lease.allocations, host: heldHost, starts: false)
         if let order = orders[lease.orderID] {
             runningTotals.remove(lease, of: order)
             statisticsTotals.ended(lease, of: order)

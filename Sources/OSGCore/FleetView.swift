@@ -132,6 +132,11 @@ struct FleetCache: Sendable {
     private(set) var indexOfNode: [String: Int]
     /// What the online nodes of each GPU model offer at most (rules out orders no node could hold).
     private(set) var modelBounds: CoordinatorState.ModelBounds
+    /// GPUs that running leases hold on each node, by index (``CoordinatorState/allocatedGPUs``).
+    private(set) var heldGPUs: [Int]
+    /// Cores, memory and disk that running leases hold on each node, by index
+    /// (``RunningLeaseTotals/hostByNode``).
+    private(set) var heldHost: [HostUse]
 
     init(for state: CoordinatorState) {
         var computeNodes: [ComputeNode] = []
@@ -149,6 +154,10 @@ struct FleetCache: Sendable {
         view = FleetView(nodes: computeNodes, online: online)
         self.indexOfNode = indexOfNode
         modelBounds = CoordinatorState.ModelBounds(view)
+        heldGPUs = Array(repeating: 0, count: computeNodes.count)
+        heldHost = Array(repeating: .zero, count: computeNodes.count)
+        for (nodeID, gpus) in state.allocatedGPUs { if let index = indexOfNode[nodeID] { heldGPUs[index] = gpus } }
+        for (nodeID, held) in state.runningTotals.hostByNode { if let index = indexOfNode[nodeID] { heldHost[index] = held } }
     }
 }
 
@@ -172,6 +181,8 @@ extension FleetCache {
         for position in (index + 1)..<view.count { indexOfNode[view.nodes[position].id] = position }
         indexOfNode[node.id] = index
         modelBounds = CoordinatorState.ModelBounds(view)
+        heldGPUs.insert(0, at: index)
+        heldHost.insert(.zero, at: index)
         return true
     }
 
@@ -183,7 +194,25 @@ extension FleetCache {
         indexOfNode[nodeID] = nil
         for position in index..<view.count { indexOfNode[view.nodes[position].id] = position }
         modelBounds = CoordinatorState.ModelBounds(view)
+        heldGPUs.remove(at: index)
+        heldHost.remove(at: index)
         return true
+    }
+
+    /// Records that a lease started (`starts`) or ended holding `allocations`, with `host`
+    /// (cores, memory and disk) on each of its nodes.
+    mutating func leaseHolds(_ allocations: [NodeAllocation], host: HostUse, starts: Bool) {
+        for allocation in allocations {
+            guard let index = indexOfNode[allocation.nodeID] else { continue }
+            if starts {
+                heldGPUs[index] += allocation.gpus
+                heldHost[index] += host
+            } else {
+                heldGPUs[index] -= allocation.gpus
+                heldHost[index] -= host
+            }
+            assert(heldGPUs[index] >= 0 && heldHost[index].isNonNegative, "a lease frees only what it held")
+        }
     }
 
     /// Whether the cache still shows `state`'s nodes (debug check).
@@ -191,7 +220,8 @@ extension FleetCache {
         let fresh = FleetCache(for: state)
         guard fresh.view.nodes == view.nodes, fresh.view.online == view.online, fresh.indexOfNode == indexOfNode,
               fresh.view.gpuCount == view.gpuCount, fresh.view.size == view.size, fresh.view.askMicroCredits == view.askMicroCredits,
-              fresh.view.vramGiB == view.vramGiB, fresh.view.zones == view.zones else { return false }
+              fresh.view.vramGiB == view.vramGiB, fresh.view.zones == view.zones,
+              fresh.heldGPUs == heldGPUs, fresh.heldHost == heldHost else { return false }
         // Codes may be numbered otherwise than afresh; what they stand for may not differ.
         return (0..<view.count).allSatisfy { index in
             view.models[Int(view.modelOfNode[index])] == fresh.view.models[Int(fresh.view.modelOfNode[index])]
