@@ -81,12 +81,19 @@ extension CoordinatorState {
         /// ``nodes``' indices and totals (zero once emptied) as flat arrays, for the scans.
         private(set) var nodeIndices: [Int]
         private(set) var totals: [NodeFigures]
+        /// Positions in ``nodes`` by the node's GPU model code (of the fleet the nodes are read
+        /// from), so that a search reads only the nodes of the models an order accepts.
+        let positionsByModel: [[Int]]
 
-        init(nodes: [CandidateNode]) {
+        /// - Parameter modelOfNode: each node's GPU model code, by node index.
+        init(nodes: [CandidateNode], modelOfNode: [Int32], modelCount: Int) {
             precondition(nodes.allSatisfy { !$0.victims.isEmpty }, "a node is listed for its candidates")
             self.nodes = nodes
             nodeIndices = nodes.map(\.index)
             totals = nodes.map(\.total)
+            var positionsByModel = Array(repeating: [Int](), count: modelCount)
+            for (position, node) in nodes.enumerated() { positionsByModel[Int(modelOfNode[node.index])].append(position) }
+            self.positionsByModel = positionsByModel
             positionOfNode = Dictionary(uniqueKeysWithValues: nodes.enumerated().map { ($1.index, $0) })
             nonEmptyCount = nodes.count
         }
@@ -132,13 +139,18 @@ extension CoordinatorState {
         var byNode: [Int: [VictimCandidate]] = [:]
         // The running preemptible leases are kept as they start and end (``RunningLeaseTotals``).
         for leaseID in runningTotals.preemptibleLeaseIDs where noticed.isEmpty || !noticed.contains(leaseID) {
-            guard let lease = leases[leaseID], let running = runningTotals.leases[leaseID], running.preemptible else { continue }
-            for allocation in lease.allocations {
+            guard let running = runningTotals.leases[leaseID], running.preemptible else { continue }
+            assert(leases[leaseID].map { $0.allocations == running.allocations && $0.pricePerGPUHour.rawValue == running.pricePerGPUHour
+                                         && $0.start.secondsSinceEpoch == running.start } ?? false,
+                   "a running lease's kept figures are the lease's")
+            for (position, allocation) in running.allocations.enumerated() {
+                // The node's index from the lease's hint when it still holds, else by id.
+                let hint = position < running.nodeIndexHints.count ? Int(running.nodeIndexHints[position]) : -1
+                let hinted = hint >= 0 && hint < cache.view.count && cache.view.nodes[hint].id == allocation.nodeID ? hint : nil
                 // Only an online node can be chosen; offline nodes hold no running leases anyway.
-                guard let index = cache.indexOfNode[allocation.nodeID], cache.view.online[index] else { continue }
+                guard let index = hinted ?? cache.indexOfNode[allocation.nodeID], cache.view.online[index] else { continue }
                 byNode[index, default: []].append(VictimCandidate(
-                    leaseID: leaseID, price: lease.pricePerGPUHour.rawValue, start: lease.start.secondsSinceEpoch, gpus: allocation.gpus,
-                    host: running.host))
+                    leaseID: leaseID, price: running.pricePerGPUHour, start: running.start, gpus: allocation.gpus, host: running.host))
             }
         }
         var candidateNodes: [CandidateNode] = []
@@ -147,7 +159,7 @@ extension CoordinatorState {
             candidateNodes.append(CandidateNode(index: index, victims: victims.sorted { $0.leaseID.utf8.lexicographicallyPrecedes($1.leaseID.utf8) }))
         }
         candidateNodes.sort { $0.index < $1.index }
-        return VictimCandidates(nodes: candidateNodes)
+        return VictimCandidates(nodes: candidateNodes, modelOfNode: cache.view.modelOfNode, modelCount: cache.view.models.count)
     }
 
     /// The fewest victims among `candidates` that free `need − free` GPUs, earliest in victim
@@ -262,15 +274,22 @@ extension CoordinatorState {
         }
         if spec.nodeCount == 1 {
             var best: NodeOption?
-            for position in victimCandidates.nodeIndices.indices {
-                // A node free enough already needs no victims (the clearing had its chance there),
-                // and one whose candidates together cannot make room offers none (integers only;
-                // an emptied node's total is zero).
-                let index = victimCandidates.nodeIndices[position]
-                let freeThere = free[index]
-                guard !freeThere.covers(needFigures), (freeThere + victimCandidates.totals[position]).covers(needFigures),
-                      let option = option(index, candidates: victimCandidates.nodes[position], free: freeThere) else { continue }
-                if best.map({ precedes(option, $0) }) ?? true { best = option }
+            // Only the nodes of accepted models; the best is the same in any order (`precedes`
+            // ends on the node id).
+            for model in admission.acceptedModels where Int(model) < victimCandidates.positionsByModel.count {
+                for position in victimCandidates.positionsByModel[Int(model)] {
+                    // A node free enough already needs no victims (the clearing had its chance
+                    // there), and one whose candidates together cannot make room offers none
+                    // (integers only; an emptied node's total is zero).
+                    let index = victimCandidates.nodeIndices[position]
+                    let freeThere = free[index]
+                    guard !freeThere.covers(needFigures), (freeThere + victimCandidates.totals[position]).covers(needFigures),
+                          admits(index),
+                          let victims = Self.victimsOnNode(need: needFigures, free: freeThere, candidates: victimCandidates.nodes[position].victims)
+                    else { continue }
+                    let option = NodeOption(index: index, ask: fleet.askMicroCredits[index], victims: victims)
+                    if best.map({ precedes(option, $0) }) ?? true { best = option }
+                }
             }
             guard let best else { return nil }
             return PreemptionPlan(allocations: [NodeAllocation(nodeID: fleet.nodes[best.index].id, gpus: need)],

@@ -256,6 +256,8 @@ struct FleetAdmission {
     private let minVRAMGiB: Int
     private let needHost: HostUse
     private let modelAccepted: [Bool]
+    /// The model codes the spec accepts, ascending.
+    let acceptedModels: [Int32]
     /// Per zone: whether the spec's carbon cap admits it now (all true without a cap).
     private let zoneAccepted: [Bool]
     private let excludedOperators: Set<Int32>
@@ -270,7 +272,9 @@ struct FleetAdmission {
         gpusPerNode = spec.resources.gpu.countPerNode
         minVRAMGiB = spec.resources.gpu.minVRAMGiB ?? 0
         needHost = HostUse(perNodeOf: spec)
-        modelAccepted = fleet.models.map(spec.resources.gpu.selector.accepts)
+        let modelAccepted = fleet.models.map(spec.resources.gpu.selector.accepts)
+        self.modelAccepted = modelAccepted
+        acceptedModels = modelAccepted.indices.filter { modelAccepted[$0] }.map(Int32.init)
         if let cap = spec.carbon.maxGCO2PerKWh {
             zoneAccepted = fleet.zones.map { zone in carbonMicro(zone).map { $0 <= Int64(cap) * 1_000_000 } ?? false }
         } else {

@@ -55,6 +55,8 @@ struct RunningLeaseTotals: Sendable {
         var host: HostUse = .zero
         /// Whether its job is preemptible (a possible victim of a preemption).
         var preemptible = false
+        /// Its price per GPU-hour, in micro-credits (a victim's rank).
+        var pricePerGPUHour: Int64 = 0
         /// Per allocation, the index of its node in ``CoordinatorState/sortedNodeIDs`` when the
         /// lease started (-1 or missing: unknown); a hint only, checked against the id on use.
         var nodeIndexHints: [Int32] = []
@@ -76,7 +78,8 @@ struct RunningLeaseTotals: Sendable {
         if order.spec.jobClass == .preemptible { preemptibleLeaseIDs.insert(lease.id) }
         leases[lease.id] = RunningLease(id: lease.id, allocations: lease.allocations, start: lease.start.secondsSinceEpoch,
                                         durationSeconds: order.spec.durationSeconds, maxDurationSeconds: order.spec.maxDurationSeconds,
-                                        host: HostUse(perNodeOf: order.spec), preemptible: order.spec.jobClass == .preemptible)
+                                        host: HostUse(perNodeOf: order.spec), preemptible: order.spec.jobClass == .preemptible,
+                                        pricePerGPUHour: lease.pricePerGPUHour.rawValue)
     }
 
     /// Stops counting `lease` (of `order`).
