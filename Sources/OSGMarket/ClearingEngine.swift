@@ -216,10 +216,11 @@ public struct ClearingEngine: Sendable {
             }
             start = end
         }
-        placements.sort { UTF8ByteOrder.precedes($0.orderID, $1.orderID) }
-        var byID = unplaced.indices.map { (id: unplaced[$0].orderID, position: $0) }
-        byID.sort { UTF8ByteOrder.precedes($0.id, $1.id) }
-        unplaced = byID.map { unplaced[$0.position] }
+        UTF8ByteOrder.sort(&placements) { $0.orderID }
+        UTF8ByteOrder.sort(&unplaced) { $0.orderID }
+        assert(zip(unplaced, unplaced.dropFirst()).allSatisfy { UTF8ByteOrder.precedes($0.orderID, $1.orderID) }
+               && zip(placements, placements.dropFirst()).allSatisfy { UTF8ByteOrder.precedes($0.orderID, $1.orderID) },
+               "a clearing reports its orders in id byte order")
         return ClearingResult(placements: placements, unplaced: unplaced)
     }
 

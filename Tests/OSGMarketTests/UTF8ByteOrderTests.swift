@@ -1,4 +1,5 @@
 import Testing
+import OSGDomain
 @testable import OSGMarket
 
 @Suite("Byte order of ids")
@@ -25,5 +26,28 @@ struct UTF8ByteOrderTests {
     func sortsLikeUTF8Views() {
         let words = Self.samples + Self.samples.map { String($0.dropFirst()) }
         #expect(words.sorted(by: UTF8ByteOrder.precedes) == words.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+    }
+
+    @Test("prefix keys order every pair as the bytes do, or tie", arguments: [0, 1, 2, 3])
+    func prefixKeys(seed: UInt64) {
+        var random = SplitMix64(seed: seed &* 104_729 &+ 17)
+        // Random ids around the 8- and 16-byte key boundaries, with zero bytes and shared prefixes.
+        let alphabet: [String] = ["\u{0}", "0", "1", "9", "-", "a", "j", "é", "日"]
+        var words = Self.samples + ["job-12345678901", "job-12345678902", "job-1234567890", "a\u{0}", "a\u{0}\u{0}"]
+        for _ in 0..<300 {
+            let length = Int(random.next() % 20)
+            words.append((0..<length).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] }.joined())
+        }
+        for a in words {
+            for b in words {
+                let (left, right) = (UTF8ByteOrder.PrefixKey(a), UTF8ByteOrder.PrefixKey(b))
+                if left != right {
+                    #expect((left < right) == a.utf8.lexicographicallyPrecedes(b.utf8), "seed \(seed): \(a.debugDescription) vs \(b.debugDescription)")
+                }
+            }
+        }
+        var sorted = words
+        UTF8ByteOrder.sort(&sorted) { $0 }
+        #expect(sorted == words.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }, "seed \(seed)")
     }
 }
