@@ -50,22 +50,20 @@ struct FleetView: Sendable {
         zones = Set(nodes.map(\.gridZone)).sorted()
         let zoneCodes = Dictionary(uniqueKeysWithValues: zones.enumerated().map { ($1, Int32($0)) })
         zoneOfNode = nodes.map { zoneCodes[$0.gridZone]! }
-        var operatorCodes: [String: Int32] = [:]
-        operatorOfNode = nodes.map { node in
-            if let code = operatorCodes[node.operatorID] { return code }
-            let code = Int32(operatorCodes.count)
-            operatorCodes[node.operatorID] = code
+        (operatorOfNode, operatorCodes) = Self.codes(of: nodes.map(\.operatorID))
+        (regionOfNode, regionCodes) = Self.codes(of: nodes.map(\.region))
+    }
+
+    /// Each value's code, numbered in order of first appearance, and the codes by value.
+    private static func codes(of values: [String]) -> (byPosition: [Int32], byValue: [String: Int32]) {
+        var codes: [String: Int32] = [:]
+        let byPosition = values.map { value in
+            if let code = codes[value] { return code }
+            let code = Int32(codes.count)
+            codes[value] = code
             return code
         }
-        self.operatorCodes = operatorCodes
-        var regionCodes: [String: Int32] = [:]
-        regionOfNode = nodes.map { node in
-            if let code = regionCodes[node.region] { return code }
-            let code = Int32(regionCodes.count)
-            regionCodes[node.region] = code
-            return code
-        }
-        self.regionCodes = regionCodes
+        return (byPosition, codes)
     }
 
     var count: Int { nodes.count }
