@@ -20,6 +20,8 @@ struct OrderPriority: Comparable, Sendable {
     var classRank: Int
     var submittedSeconds: Int64
     var id: String
+    /// The id's prefix key: ids compare on it first, and in full only when it ties.
+    var idKey: UTF8ByteOrder.PrefixKey
 
     /// The static key of an order.
     ///
@@ -36,6 +38,7 @@ struct OrderPriority: Comparable, Sendable {
         maxPriceMicroCredits = spec.maxPricePerGPUHour.rawValue
         classRank = spec.jobClass == .preemptible ? 1 : 0
         id = order.id
+        idKey = UTF8ByteOrder.PrefixKey(order.id)
     }
 
     /// True when both orders tie on everything before the fair-share step (group, not
@@ -53,6 +56,7 @@ struct OrderPriority: Comparable, Sendable {
             if lhs.classRank != rhs.classRank { return lhs.classRank < rhs.classRank }
         }
         if lhs.submittedSeconds != rhs.submittedSeconds { return lhs.submittedSeconds < rhs.submittedSeconds }
+        if lhs.idKey != rhs.idKey { return lhs.idKey < rhs.idKey }
         return UTF8ByteOrder.precedes(lhs.id, rhs.id)
     }
 
