@@ -320,13 +320,14 @@ extension CoordinatorState {
     /// it waits: an order's id, tenant, arrival, pool and spec never change after submission,
     /// so the kept one never goes stale, and a clearing copies no spec.
     mutating func marketOrder(of order: Order) -> MarketOrder {
+        func fresh() -> MarketOrder {
+            MarketOrder(id: order.id, tenantID: order.tenantID, submitted: order.submitted, pool: order.pool, spec: marketSpec(of: order))
+        }
         if let kept = marketOrderCache[order.id] {
-            assert(kept == MarketOrder(id: order.id, tenantID: order.tenantID, submitted: order.submitted, pool: order.pool,
-                                       spec: marketSpec(of: order)), "a kept market order is the one the order gives now")
+            assert(kept == fresh(), "a kept market order is the one the order gives now")
             return kept
         }
-        let made = MarketOrder(id: order.id, tenantID: order.tenantID, submitted: order.submitted, pool: order.pool,
-                               spec: marketSpec(of: order))
+        let made = fresh()
         marketOrderCache[order.id] = made
         return made
     }

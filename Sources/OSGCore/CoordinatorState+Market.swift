@@ -494,10 +494,10 @@ extension CoordinatorState {
             allocatedGPUs[allocation.nodeID] = remaining > 0 ? remaining : nil
         }
         runningLeaseOfOrder[lease.orderID] = nil
-        // Every lease's order is known: the kept fleet frees its GPUs and host figures together.
-        let heldHost = orders[lease.orderID].map { HostUse(perNodeOf: $0.spec) } ?? .zero
-        fleetCache?.leaseHolds(lease.allocations, host: heldHost, starts: false)
-        if let order = orders[lease.orderID] {
+        let order = orders[lease.orderID]
+        // As `allocatedGPUs` and `runningTotals` above and below: GPUs always, host figures with the order.
+        fleetCache?.leaseHolds(lease.allocations, host: order.map { HostUse(perNodeOf: $0.spec) } ?? .zero, starts: false)
+        if let order {
             runningTotals.remove(lease, of: order)
             statisticsTotals.ended(lease, of: order)
         }

@@ -310,10 +310,11 @@ extension CoordinatorState {
             isCandidate[candidates.index] = true
             regionHasVictims[Int(fleet.regionOfNode[candidates.index])] = true
             guard let option = option(candidates.index, candidates: candidates, free: free[candidates.index]) else { continue }
+            let region = fleet.regionOfNode[candidates.index]
             if option.victims.isEmpty {
-                byRegion[fleet.regionOfNode[candidates.index], default: RegionOptions()].needingNone.append(option)
+                byRegion[region, default: RegionOptions()].needingNone.append(option)
             } else {
-                byRegion[fleet.regionOfNode[candidates.index], default: RegionOptions()].withVictims.append(option)
+                byRegion[region, default: RegionOptions()].withVictims.append(option)
             }
         }
         // Per region code: whether it has victims and is not yet passed over (fewer than

@@ -57,13 +57,16 @@ struct FleetView: Sendable {
     /// Each value's code, numbered in order of first appearance, and the codes by value.
     private static func codes(of values: [String]) -> (byPosition: [Int32], byValue: [String: Int32]) {
         var codes: [String: Int32] = [:]
-        let byPosition = values.map { value in
-            if let code = codes[value] { return code }
-            let code = Int32(codes.count)
-            codes[value] = code
-            return code
-        }
+        let byPosition = values.map { code(of: $0, in: &codes) }
         return (byPosition, codes)
+    }
+
+    /// `value`'s code in `codes`, the next one when it has none yet.
+    private static func code(of value: String, in codes: inout [String: Int32]) -> Int32 {
+        if let code = codes[value] { return code }
+        let code = Int32(codes.count)
+        codes[value] = code
+        return code
     }
 
     var count: Int { nodes.count }
@@ -76,16 +79,8 @@ struct FleetView: Sendable {
             models.append(node.gpuModel)
             return Int32(models.count - 1)
         }()
-        let operatorCode = operatorCodes[node.operatorID] ?? {
-            let code = Int32(operatorCodes.count)
-            operatorCodes[node.operatorID] = code
-            return code
-        }()
-        let regionCode = regionCodes[node.region] ?? {
-            let code = Int32(regionCodes.count)
-            regionCodes[node.region] = code
-            return code
-        }()
+        let operatorCode = Self.code(of: node.operatorID, in: &operatorCodes)
+        let regionCode = Self.code(of: node.region, in: &regionCodes)
         nodes.insert(node, at: index)
         online.insert(true, at: index)
         gpuCount.insert(node.gpuCount, at: index)

@@ -86,8 +86,6 @@ struct FreeCapacityIndex: Sendable {
         }
     }
 
-    /// Sets each slot's cleanest carbon figure from `carbonMicro` (by node, -1: none), as
-    /// ``init(table:freeGPUs:)`` computes it.
     /// Each node's place in its slot's ``slotNodes`` (node positions `0..<nodeCount`).
     func offsetsInSlots(nodeCount: Int) -> [Int32] {
         var offsets = [Int32](repeating: -1, count: nodeCount)
@@ -98,6 +96,8 @@ struct FreeCapacityIndex: Sendable {
         return offsets
     }
 
+    /// Sets each slot's cleanest carbon figure from `carbonMicro` (by node, -1: none), as
+    /// ``init(table:freeGPUs:)`` computes it.
     mutating func refreshCarbonBounds(_ carbonMicro: [Int64]) {
         for slot in slotNodes.indices {
             var cleanest = Int64.max
