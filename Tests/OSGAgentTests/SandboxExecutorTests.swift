@@ -108,7 +108,7 @@ struct SandboxExecutorTests {
         defer { try? FileManager.default.removeItem(at: state) }
         let marker = "marker-\(UInt32.random(in: 0...UInt32.max))"
         let first = try await executor.start(
-            Support.work("first", "echo x > /work/\(marker); echo x > /tmp/\(marker); echo READY; sleep 300", maxDurationSeconds: 600)
+            Support.work("first", "echo x > /work/\(marker); echo x > /tmp/\(marker); echo READY; sleep 3600", maxDurationSeconds: 7200)
         )
         try await Support.waitForLine("READY", of: first)
         let other = state.appendingPathComponent("leases/first/work/\(marker)").path
@@ -124,11 +124,12 @@ struct SandboxExecutorTests {
             #expect(firstInfo.st_uid != secondInfo.st_uid && firstInfo.st_uid != 0 && secondInfo.st_uid != 0, "each lease has a host uid of its own")
         }
         await first.kill()
-        #expect(try await Support.exit(of: first) == .stopped)
+        let firstExit = try await Support.exit(of: first)
+        #expect(firstExit == .stopped)
         let lines = try await Support.output(of: second).map(\.text)
         #expect(!lines.contains { $0.contains(marker) && !$0.contains("No such file") })
         #expect(!lines.contains("READ"))
-        #expect(lines.contains("0"), "no `sleep 300` of the other lease in this one's process list")
+        #expect(lines.contains("0"), "no `sleep 3600` of the other lease in this one's process list")
     }
 
     @Test("no network unless allowed: a loopback listener on the host is unreachable, and reachable with networkAllowed")
@@ -179,8 +180,8 @@ struct SandboxExecutorTests {
             Support.work("polite", "trap 'echo GOT_TERM; exit 0' TERM; echo READY; while :; do sleep 0.05; done")
         )
         let stubborn = try await executor.start(Support.work("stubborn", "trap 'echo IGNORED' TERM; echo READY; while :; do sleep 0.05; done"))
-        let victim = try await executor.start(Support.work("victim", "echo READY; sleep 100"))
-        let plain = try await executor.start(Support.work("plain", "echo READY; sleep 100"))
+        let victim = try await executor.start(Support.work("victim", "echo READY; sleep 3600"))
+        let plain = try await executor.start(Support.work("plain", "echo READY; sleep 3600"))
         for job in [polite, stubborn, victim, plain] { try await Support.waitForLine("READY", of: job) }
         await plain.terminate(graceSeconds: 20)
         await polite.terminate(graceSeconds: 20)
@@ -269,13 +270,14 @@ struct SandboxExecutorTests {
     func idempotentStartAndCleanUp() async throws {
         let (executor, state) = try Support.makeExecutor()
         defer { try? FileManager.default.removeItem(at: state) }
-        let work = Support.work("once", "echo run >> /work/runs; echo READY; sleep 300")
+        let work = Support.work("once", "echo run >> /work/runs; echo READY; sleep 3600")
         let job = try await executor.start(work)
         try await Support.waitForLine("READY", of: job)
         #expect(try await executor.start(work) as? SandboxJob === job as? SandboxJob)
         await #expect(throws: ExecutorError.self) { try await executor.cleanUp(leaseID: "once") }
         await job.kill()
-        #expect(try await Support.exit(of: job) == .stopped)
+        let exit = try await Support.exit(of: job)
+        #expect(exit == .stopped)
         try await executor.cleanUp(leaseID: "once")
         #expect(!FileManager.default.fileExists(atPath: state.appendingPathComponent("leases/once").path))
         #expect(try await executor.runningJobs().isEmpty)
@@ -355,7 +357,7 @@ enum SandboxTestSupport {
 
     static func work(
         _ leaseID: String, _ script: String, memoryGiB: Int = 1, networkAllowed: Bool = false, gpuIndices: [Int] = [],
-        environment: [String: String] = [:], maxDurationSeconds: Int64 = 600
+        environment: [String: String] = [:], maxDurationSeconds: Int64 = 7200
     ) -> LeaseWork {
         LeaseWork(
             leaseID: leaseID, jobID: "job-\(leaseID)", jobName: "test", command: ["/bin/bash", "-c", script], cpuCores: 1,

@@ -15,7 +15,7 @@ struct AgentEndToEndTests {
             let hello = try await network.submit(AgentNetwork.spec("hello", command: "echo hello from $OSG_LEASE_ID with $GREETING; echo gpus=$CUDA_VISIBLE_DEVICES", env: ["GREETING": "the spec's env"]))
             let failing = try await network.submit(AgentNetwork.spec("failing", command: "echo about to fail; exit 3"))
             let gang = try await network.submit(AgentNetwork.spec("gang", command: "echo rank=$OSG_RANK of $OSG_WORLD_SIZE on $OSG_GANG_NODES", nodes: 2, region: "eu"))
-            let long = try await network.submit(AgentNetwork.spec("long", command: "echo started; exec sleep 300"))
+            let long = try await network.submit(AgentNetwork.spec("long", command: "echo started; exec sleep 3600"))
 
             let done = try await network.waitFor(hello) { $0["status"] as? String == "completed" }
             #expect(AgentNetwork.lastLease(done)["end_reason"] as? String == "completed")
