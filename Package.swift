@@ -236,7 +236,7 @@ let package = Package(
         .testTarget(name: "OSGCarbonTests", dependencies: ["OSGCarbon", "OSGDomain"], resources: [.copy("Fixtures")]),
         .testTarget(name: "OSGSpecTests", dependencies: ["OSGSpec", "OSGDomain", .product(name: "Yams", package: "Yams")], resources: [.copy("Fixtures")]),
         .testTarget(name: "OSGLedgerTests", dependencies: ["OSGLedger", "OSGDomain"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "OSGLogTests", dependencies: ["OSGLog"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "OSGLogTests", dependencies: ["OSGLog", "OSGDomain"], resources: [.copy("Fixtures")]),
         .testTarget(name: "OSGSimTests", dependencies: ["OSGSim", "OSGCarbon", "OSGDomain", "OSGCore", "OSGStore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "OSGTransparencyTests", dependencies: ["OSGTransparency", "OSGCore", "OSGLog", "OSGStore", "OSGDomain"]),
     ],

@@ -64,6 +64,18 @@ extension CoordinatorState {
         }
     }
 
+    /// ``carbonAtlas()``, kept in ``carbonAtlasCache`` until a series changes (a clearing reads
+    /// it every time, and building it walks every recorded hour).
+    mutating func keptCarbonAtlas() -> CarbonAtlas? {
+        guard !carbonSeries.isEmpty else { return nil }
+        if let kept = carbonAtlasCache {
+            assert(kept == carbonAtlas(), "the kept atlas is dropped whenever a series changes")
+            return kept
+        }
+        carbonAtlasCache = carbonAtlas()
+        return carbonAtlasCache
+    }
+
     /// The intensity of `zone` at `time` in millionths of a gram per kWh, as the market reads
     /// it; `nil` when no recorded hour covers it.
     func carbonMicro(zone: String, at time: Timestamp) -> Int64? {
@@ -104,22 +116,32 @@ extension CoordinatorState {
     /// lease committed until its expected end (start + `duration`, or + `max_duration` once that
     /// has passed). Built only when a flexible order waits; O(leases × run hours).
     func capacityForecast(now: Timestamp) -> ZoneCapacityForecast {
+        let cache = fleet
+        let view = cache.view
+        // Read through the kept fleet by zone code: a clearing builds this whenever a flexible
+        // order waits, and a node-by-node walk of `nodes` hashed every node's zone.
         var forecast = ZoneCapacityForecast(firstHour: CarbonSeries.hour(containing: now), hourCount: Self.capacityForecastHours)
-        var capacity: [String: Int] = [:]
-        for record in nodes.values where record.online { capacity[record.node.gridZone, default: 0] += record.node.gpuCount }
-        for lockup in lockups.values {
-            guard let record = nodes[lockup.nodeID], record.online else { continue }
-            capacity[record.node.gridZone, default: 0] -= lockup.gpus
+        var capacity = [Int](repeating: 0, count: view.zones.count)
+        var zoneHasOnlineNode = [Bool](repeating: false, count: view.zones.count)
+        for index in 0..<view.count where view.online[index] {
+            capacity[Int(view.zoneOfNode[index])] += view.gpuCount[index]
+            zoneHasOnlineNode[Int(view.zoneOfNode[index])] = true
         }
-        for (zone, gpus) in capacity { forecast.setCapacity(zone: zone, gpus: max(0, gpus)) }
+        for lockup in lockups.values {
+            guard let index = cache.indexOfNode[lockup.nodeID], view.online[index] else { continue }
+            capacity[Int(view.zoneOfNode[index])] -= lockup.gpus
+        }
+        for (code, zone) in view.zones.enumerated() where zoneHasOnlineNode[code] {
+            forecast.setCapacity(zone: zone, gpus: max(0, capacity[code]))
+        }
         let nowSeconds = now.secondsSinceEpoch
         for lease in runningTotals.leases.values {
             var end = lease.start + lease.durationSeconds
             if end <= nowSeconds { end = lease.start + lease.maxDurationSeconds }
             end = max(end, nowSeconds + 1)
             for allocation in lease.allocations {
-                guard let record = nodes[allocation.nodeID], record.online else { continue }
-                forecast.commit(zone: record.node.gridZone, gpus: allocation.gpus, fromSeconds: nowSeconds, untilSeconds: end)
+                guard let index = cache.indexOfNode[allocation.nodeID], view.online[index] else { continue }
+                forecast.commit(zone: view.zones[Int(view.zoneOfNode[index])], gpus: allocation.gpus, fromSeconds: nowSeconds, untilSeconds: end)
             }
         }
         return forecast

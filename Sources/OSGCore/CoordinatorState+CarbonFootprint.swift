@@ -82,6 +82,7 @@ extension CoordinatorState {
         }
         for (hour, energy) in affected { carbonTotals.count(energy, intensity: carbonMilligramsPerKWh(zone: zone, hour: hour), sign: -1) }
         carbonSeries[zone] = merged
+        carbonAtlasCache = nil
         for (hour, energy) in affected { carbonTotals.count(energy, intensity: carbonMilligramsPerKWh(zone: zone, hour: hour), sign: 1) }
     }
 

@@ -195,7 +195,7 @@ extension CoordinatorState {
             }
             marketOrders.append(marketOrder(of: order))
         }
-        let atlas = carbonAtlas()
+        let atlas = keptCarbonAtlas()
         // A flexible order needs the whole carbon step: it borrows the kept engine, started on
         // this clearing's free figures (every online node, the full ones with 0 GPUs free, since
         // a flexible order may be planned for a zone whose nodes are full now). The passes then

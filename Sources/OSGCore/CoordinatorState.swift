@@ -1,3 +1,4 @@
+import OSGCarbon
 import OSGDomain
 import OSGLedger
 import OSGMarket
@@ -81,6 +82,9 @@ public struct CoordinatorState: Sendable, Codable {
     /// Waiting jobs per tenant and nodes per operator (derived from `queue`, `orders` and
     /// `nodes`; not in the digest; see `ParticipantHoldings`).
     @DerivedCache var holdings = ParticipantHoldings()
+    /// The recorded carbon series as the planner's atlas (``carbonAtlas()``), kept until a
+    /// series changes; `nil` until a clearing builds it (derived; not in the digest).
+    @DerivedCache var carbonAtlasCache: CarbonAtlas?
 
     /// An empty state under `genesis`.
     public init(genesis: Genesis) {
@@ -250,7 +254,7 @@ public struct CoordinatorState: Sendable, Codable {
     func heartbeatRejection(_ nodeIDs: [String], actor: String) -> Rejection? {
         for nodeID in nodeIDs {
             // The operator alone is read (the common case copies no node record).
-            guard let operatorID = nodes[nodeID]?.node.operatorID, operatorID == actor else {
+            guard let index = nodes.index(forKey: nodeID), nodes.values[index].node.operatorID == actor else {
                 if case .failure(let rejection) = ownedNode(nodeID, actor: actor) { return rejection }
                 continue
             }
@@ -263,25 +267,30 @@ public struct CoordinatorState: Sendable, Codable {
         if let rejection = heartbeatRejection(nodeIDs, actor: actor) { return [.rejected(rejection)] }
         var events: [Event] = []
         for nodeID in nodeIDs {
-            // Changed in place: a heartbeat is the most frequent command.
-            guard let wasOnline = nodes[nodeID]?.online else { continue }
-            if !wasOnline {
-                nodes[nodeID]?.online = true
+            // Changed in place, found once: a heartbeat is the most frequent command.
+            guard let index = nodes.index(forKey: nodeID) else { continue }
+            nodes.values[index].lastHeartbeat = time
+            if !nodes.values[index].online {
+                nodes.values[index].online = true
                 fleetCache?.setOnline(nodeID, true)
                 events.append(.nodeCameBack(nodeID: nodeID))
                 money?.startOnlineSpell(of: nodeID, at: time)
             }
-            nodes[nodeID]?.lastHeartbeat = time
         }
         events.append(.nodesHeartbeat(count: nodeIDs.count))
         return events
     }
 
     private mutating func tick(at time: Timestamp) -> [Event] {
-        let silent = nodes.values
-            .filter { $0.online && $0.lastHeartbeat.adding(seconds: genesis.heartbeatTimeoutSeconds) < time }
-            .map(\.node.id)
-            .sorted()
+        // Read field by field: a tick runs every few minutes over every node, and copying whole
+        // records (a filter over `nodes.values`) made it a large share of a simulated run.
+        var silent: [String] = []
+        let values = nodes.values
+        for index in values.indices where values[index].online
+            && values[index].lastHeartbeat.adding(seconds: genesis.heartbeatTimeoutSeconds) < time {
+            silent.append(nodes.keys[index])
+        }
+        silent.sort()
         var events: [Event] = []
         for nodeID in silent {
             nodes[nodeID]!.online = false

@@ -81,9 +81,11 @@ struct CarbonShiftStep {
             orders = snapshotOrders
             return
         }
-        var zones = Set<String>()
-        for position in 0..<engine.table.count where online[position] { zones.insert(engine.zoneName(position)) }
-        let seriesZones = zones.filter { atlas[$0] != nil }
+        // The zones of the online nodes, gathered by code (no string hashed per node).
+        let table = engine.table
+        var present = [Bool](repeating: false, count: table.zoneNames.count)
+        for position in 0..<table.count where online[position] { present[Int(table.zoneCode[position])] = true }
+        let seriesZones = Set(table.zoneNames.indices.filter { present[$0] && atlas[table.zoneNames[$0]] != nil }.map { table.zoneNames[$0] })
         plan(snapshotOrders, now: now, seriesZones: seriesZones, atlas: atlas, forecast: forecast, threshold: threshold,
              counted: online) { (body: (inout ClearingEngine) -> Void) in body(&engine) }
     }
@@ -125,13 +127,19 @@ struct CarbonShiftStep {
                 placeable.memoryGiB = 0
                 placeable.diskGiB = 0
                 let passed = UnplacedReason.cascade.count
+                // Room per zone code; -1: no node of the zone passes.
+                var freeByCode = [Int](repeating: -1, count: compiled.table.zoneNames.count)
                 for model in need.models {
                     for node in compiled.table.nodesByModel[Int(model)]
                     where (counted?[Int(node)] ?? true) && placeable.passedFilters(node: Int(node), in: compiled.table, host: compiled.snapshotHost) == passed {
-                        let fits = need.passedFilters(node: Int(node), in: compiled.table, host: compiled.snapshotHost) == passed
-                        freeByZone[compiled.zoneName(Int(node)), default: 0] += fits ? compiled.freeGPUs(at: Int(node)) : 0
+                        let code = Int(compiled.table.zoneCode[Int(node)])
+                        freeByCode[code] = max(freeByCode[code], 0)
+                        if need.passedFilters(node: Int(node), in: compiled.table, host: compiled.snapshotHost) == passed {
+                            freeByCode[code] += compiled.freeGPUs(at: Int(node))
+                        }
                     }
                 }
+                for code in freeByCode.indices where freeByCode[code] >= 0 { freeByZone[compiled.table.zoneNames[code]] = freeByCode[code] }
             }
             guard admitted != nil else {
                 orders.append(order)
@@ -183,9 +191,6 @@ struct CarbonShiftStep {
 }
 
 extension ClearingEngine {
-    /// The zone name of a table node.
-    func zoneName(_ node: Int) -> String { table.zoneNames[Int(table.zoneCode[node])] }
-
     /// The engine's usual search restricted to each zone's nodes in turn; `nil` when no zone
     /// is given or none fits.
     mutating func searchPreferring(zones: [String]?, _ need: OrderRequirement) -> [Int]? {

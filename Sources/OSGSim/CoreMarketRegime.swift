@@ -52,7 +52,8 @@ struct CoreMarketRegime {
     private(set) var traffic = Traffic()
     private var queue = SimEventQueue()
     private var recorder: RunRecorder
-    private var tree = MerkleTree()
+    /// The run's log root, kept as the tree's right edge (the run publishes no proofs).
+    private var tree = MerkleFrontier()
     private let genesis: Genesis
     private let heartbeatIntervalSeconds: Int64
     private let tenantIDs: [String]

@@ -4,7 +4,7 @@ import OSGLog
 
 /// The money and the log of a run: every lease opens an escrow in a real
 /// ``DoubleEntryLedger`` when it starts and settles it when it ends (the unused part goes
-/// back), and every lease start and end is appended to a real RFC 6962 ``MerkleTree``.
+/// back), and every lease start and end is appended to a real RFC 6962 log (its root kept by a ``MerkleFrontier``).
 struct SimAccounting {
     static let externalAccount: UInt64 = 1
     static let treasuryAccount: UInt64 = 2
@@ -14,7 +14,7 @@ struct SimAccounting {
     static let depositMicroCredits: UInt64 = 1 << 50
 
     var ledger: DoubleEntryLedger
-    var log = MerkleTree()
+    var log = MerkleFrontier()
     var ids = TransferIDSequence(startingAt: 1)
     let fee: ProtocolFee
     private(set) var settledMicroCredits: UInt64 = 0

@@ -48,7 +48,7 @@ struct BlobStoreTests {
             var ranged = HTTPClientRequestForTests.request(port: port, path: "/v1/blobs/\(digest)")
             ranged.headers.add(name: "Range", value: "bytes=2499990-")
             try await owner.sign(&ranged, method: .GET, path: "/v1/blobs/\(digest)")
-            let tail = try await owner.http.execute(ranged, timeout: .seconds(10))
+            let tail = try await owner.http.execute(ranged, timeout: .seconds(60))
             #expect(tail.status.code == 206)
             #expect(Array(try await tail.body.collect(upTo: 1 << 20).readableBytesView) == Array(content.suffix(10)))
             #expect(try await stranger.send(.GET, "/v1/blobs/\(digest)").status == 404)

@@ -26,7 +26,7 @@ struct DashboardTests {
             for (path, type) in [("/", "text/html"), ("/dashboard.js", "text/javascript"), ("/dashboard.css", "text/css")] {
                 var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
                 request.method = .GET
-                let response = try await client.http.execute(request, timeout: .seconds(10))
+                let response = try await client.http.execute(request, timeout: .seconds(60))
                 #expect(response.status.code == 200, "\(path)")
                 #expect(response.headers.first(name: "content-type")?.hasPrefix(type) == true, "\(path)")
                 #expect(response.headers.first(name: "x-content-type-options") == "nosniff")
