@@ -153,9 +153,17 @@ extension CoordinatorState {
         // pending preemptions hold.
         var gpusLeft = view.gpuCount
         var freeHost = view.size
-        for index in 0..<view.count {
-            gpusLeft[index] -= cache.heldGPUs[index]
-            freeHost[index] -= cache.heldHost[index]
+        // Over raw buffers: these loops run over every node at every clearing, and element
+        // writes through the arrays checked their uniqueness each time.
+        gpusLeft.withUnsafeMutableBufferPointer { gpus in
+            cache.heldGPUs.withUnsafeBufferPointer { held in
+                for index in gpus.indices { gpus[index] -= held[index] }
+            }
+        }
+        freeHost.withUnsafeMutableBufferPointer { host in
+            cache.heldHost.withUnsafeBufferPointer { held in
+                for index in host.indices { host[index] -= held[index] }
+            }
         }
         for (nodeID, hold) in holds {
             guard let index = cache.indexOfNode[nodeID] else { continue }
@@ -170,13 +178,17 @@ extension CoordinatorState {
             if view.online[index] { fleetGPUs -= lockup.gpus }
         }
         var freeByNode = Array(repeating: 0, count: view.count)
-        for index in 0..<view.count {
-            assert(freeHost[index].isNonNegative, "running leases and preemption holds never take more than a node's cores, memory or disk")
-            // Offline nodes hold no leases (they end when a node is lost); their GPUs are 0.
-            freeHost[index] = freeHost[index].atLeastZero
-            guard view.online[index] else { continue }
-            fleetGPUs += view.gpuCount[index]
-            freeByNode[index] = max(0, gpusLeft[index])
+        freeByNode.withUnsafeMutableBufferPointer { free in
+            freeHost.withUnsafeMutableBufferPointer { host in
+                for index in free.indices {
+                    assert(host[index].isNonNegative, "running leases and preemption holds never take more than a node's cores, memory or disk")
+                    // Offline nodes hold no leases (they end when a node is lost); their GPUs are 0.
+                    host[index] = host[index].atLeastZero
+                    guard view.online[index] else { continue }
+                    fleetGPUs += view.gpuCount[index]
+                    free[index] = max(0, gpusLeft[index])
+                }
+            }
         }
         assert(freeByNode.indices.allSatisfy { index in
             let record = nodes[sortedNodeIDs[index]]!

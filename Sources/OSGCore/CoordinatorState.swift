@@ -238,7 +238,7 @@ public struct CoordinatorState: Sendable, Codable {
             let endedLockups = lockups.values.filter { $0.nodeID == nodeID }.map(\.id).sorted()
             for id in endedLockups { lockups[id] = nil }
             nodes[nodeID] = nil
-            if let sortedIndex = sortedNodeIDs.firstIndex(of: nodeID) {
+            if let sortedIndex = nodeIndex(of: nodeID) {
                 keptMarketEngine?.forget(sortedIndex: sortedIndex)
                 if fleetCache?.remove(at: sortedIndex) == false { fleetCache = nil }
                 sortedNodeIDs.remove(at: sortedIndex)
@@ -263,34 +263,70 @@ public struct CoordinatorState: Sendable, Codable {
     }
 
     private mutating func heartbeat(_ nodeIDs: [String], actor: String, at time: Timestamp) -> [Event] {
-        // The batch is all-or-nothing: check every node before touching any.
-        if let rejection = heartbeatRejection(nodeIDs, actor: actor) { return [.rejected(rejection)] }
-        var events: [Event] = []
+        // The batch is all-or-nothing: check every node before touching any. Records are reached
+        // in place by their position: a heartbeat is the most frequent command, and reading a
+        // field through a copy of the record retains and releases each of its strings.
+        var positions: [Dictionary<String, NodeRecord>.Index] = []
+        if nodeIDs.count > 1 { positions.reserveCapacity(nodeIDs.count) }
+        var single: Dictionary<String, NodeRecord>.Index?
         for nodeID in nodeIDs {
-            // Changed in place, found once: a heartbeat is the most frequent command.
-            guard let index = nodes.index(forKey: nodeID) else { continue }
-            nodes.values[index].lastHeartbeat = time
-            if !nodes.values[index].online {
-                nodes.values[index].online = true
-                fleetCache?.setOnline(nodeID, true)
-                events.append(.nodeCameBack(nodeID: nodeID))
-                money?.startOnlineSpell(of: nodeID, at: time)
+            guard let position = nodes.index(forKey: nodeID), Self.isOperated(&nodes.values[position], by: actor) else {
+                return [.rejected(heartbeatRejection(nodeIDs, actor: actor)
+                    ?? Rejection(.notOwner, "node \(nodeID) is not operated by \(actor)"))]
             }
+            // One node, the usual batch, needs no list.
+            if nodeIDs.count == 1 { single = position } else { positions.append(position) }
+        }
+        var events: [Event] = []
+        if let single {
+            markHeard(nodeIDs[0], at: single, time: time, events: &events)
+        } else {
+            for (nodeID, position) in zip(nodeIDs, positions) { markHeard(nodeID, at: position, time: time, events: &events) }
         }
         events.append(.nodesHeartbeat(count: nodeIDs.count))
         return events
     }
 
-    private mutating func tick(at time: Timestamp) -> [Event] {
-        // Read field by field: a tick runs every few minutes over every node, and copying whole
-        // records (a filter over `nodes.values`) made it a large share of a simulated run.
+    /// A heartbeat of `nodeID` (at `position` in `nodes`) at `time`: heard now, and back online
+    /// if it was not.
+    private mutating func markHeard(_ nodeID: String, at position: Dictionary<String, NodeRecord>.Index, time: Timestamp,
+                                    events: inout [Event]) {
+        nodes.values[position].lastHeartbeat = time
+        guard !nodes.values[position].online else { return }
+        nodes.values[position].online = true
+        fleetCache?.setOnline(nodeID, true)
+        events.append(.nodeCameBack(nodeID: nodeID))
+        money?.startOnlineSpell(of: nodeID, at: time)
+    }
+
+    /// Whether `actor` operates the node of `record`, read in place (the caller passes the
+    /// record by its dictionary position, so nothing is copied).
+    private static func isOperated(_ record: inout NodeRecord, by actor: String) -> Bool {
+        record.node.operatorID == actor
+    }
+
+    /// The online nodes whose last heartbeat is older than the timeout at `time`, sorted.
+    /// Mutating only to reach each record in place (a tick reads every node every few minutes;
+    /// reading through copies of the records retained and released all their strings). Nothing
+    /// changes.
+    private mutating func silentNodes(at time: Timestamp) -> [String] {
+        let timeout = genesis.heartbeatTimeoutSeconds
         var silent: [String] = []
-        let values = nodes.values
-        for index in values.indices where values[index].online
-            && values[index].lastHeartbeat.adding(seconds: genesis.heartbeatTimeoutSeconds) < time {
-            silent.append(nodes.keys[index])
+        var position = nodes.startIndex
+        while position != nodes.endIndex {
+            if Self.isSilent(&nodes.values[position], timeoutSeconds: timeout, at: time) { silent.append(nodes.keys[position]) }
+            nodes.formIndex(after: &position)
         }
-        silent.sort()
+        return silent.sorted()
+    }
+
+    /// Whether `record` is online and has not been heard from within the timeout at `time`.
+    private static func isSilent(_ record: inout NodeRecord, timeoutSeconds: Int64, at time: Timestamp) -> Bool {
+        record.online && record.lastHeartbeat.adding(seconds: timeoutSeconds) < time
+    }
+
+    private mutating func tick(at time: Timestamp) -> [Event] {
+        let silent = silentNodes(at: time)
         var events: [Event] = []
         for nodeID in silent {
             nodes[nodeID]!.online = false

@@ -67,7 +67,9 @@ struct KeptMarketEngine: Sendable {
     func engineOrder<Value: BinaryInteger>(_ values: [Value], filler: Value = .zero) -> [Value] {
         precondition(values.count == positions.count, "one value per registered node")
         var ordered = Array(repeating: filler, count: engine.nodeCount)
-        for (index, position) in positions.enumerated() { ordered[position] = values[index] }
+        ordered.withUnsafeMutableBufferPointer { ordered in
+            for (index, position) in positions.enumerated() { ordered[position] = values[index] }
+        }
         return ordered
     }
 
@@ -78,10 +80,16 @@ struct KeptMarketEngine: Sendable {
         var cpuCores = Array(repeating: 0, count: engine.nodeCount)
         var memoryGiB = Array(repeating: 0, count: engine.nodeCount)
         var diskGiB = Array(repeating: 0, count: engine.nodeCount)
-        for (index, position) in positions.enumerated() {
-            cpuCores[position] = host[index].cpuCores
-            memoryGiB[position] = host[index].memoryGiB
-            diskGiB[position] = host[index].diskGiB
+        cpuCores.withUnsafeMutableBufferPointer { cpuCores in
+            memoryGiB.withUnsafeMutableBufferPointer { memoryGiB in
+                diskGiB.withUnsafeMutableBufferPointer { diskGiB in
+                    for (index, position) in positions.enumerated() {
+                        cpuCores[position] = host[index].cpuCores
+                        memoryGiB[position] = host[index].memoryGiB
+                        diskGiB[position] = host[index].diskGiB
+                    }
+                }
+            }
         }
         return (cpuCores, memoryGiB, diskGiB)
     }
