@@ -32,8 +32,10 @@ public struct MerkleFrontier: Sendable {
     /// Appends one log entry (hashed as an RFC 6962 leaf) and returns its index.
     @discardableResult
     public mutating func append(entry: [UInt8]) -> UInt64 {
-        let leafHash = RFC6962.leafHash(of: entry)
-        return leafHash.withUnsafeBytes { appendValidated(leafHash: $0) }
+        // The leaf hash goes straight into the slot past the frontier's hashes.
+        let slot = size.nonzeroBitCount * Self.hashBytes
+        slots.withUnsafeMutableBytes { RFC6962.writeLeafHash(of: entry, into: UnsafeMutableRawBufferPointer(rebasing: $0[slot..<(slot + Self.hashBytes)])) }
+        return appendPlaced()
     }
 
     /// Appends a leaf by its RFC 6962 leaf hash and returns its index.
@@ -48,12 +50,18 @@ public struct MerkleFrontier: Sendable {
     }
 
     private mutating func appendValidated(leafHash: UnsafeRawBufferPointer) -> UInt64 {
+        let slot = size.nonzeroBitCount * Self.hashBytes
+        slots.withUnsafeMutableBytes { UnsafeMutableRawBufferPointer(rebasing: $0[slot..<(slot + Self.hashBytes)]).copyMemory(from: leafHash) }
+        return appendPlaced()
+    }
+
+    /// Appends the leaf whose hash is in the slot just past the frontier's hashes.
+    private mutating func appendPlaced() -> UInt64 {
         precondition(size < UInt64.max, "a frontier holds fewer than 2^64 leaves")
         let index = size
         let bytes = Self.hashBytes
         slots.withUnsafeMutableBytes { buffer in
             var top = size.nonzeroBitCount
-            UnsafeMutableRawBufferPointer(rebasing: buffer[(top * bytes)..<((top + 1) * bytes)]).copyMemory(from: leafHash)
             // Each trailing one bit of the old size is a full subtree the new leaf's completes.
             var carry = size
             while carry & 1 == 1 {

@@ -19,10 +19,18 @@ public enum RFC6962 {
 
     /// The leaf hash of one log entry: `SHA-256(0x00 ‖ data)`.
     public static func leafHash(of data: [UInt8]) -> [UInt8] {
+        var output = [UInt8](repeating: 0, count: hashByteCount)
+        output.withUnsafeMutableBytes { writeLeafHash(of: data, into: $0) }
+        return output
+    }
+
+    /// Writes the leaf hash of `data` (``leafHash(of:)``) into `output` (32 bytes) without
+    /// allocating an array for it.
+    static func writeLeafHash(of data: [UInt8], into output: UnsafeMutableRawBufferPointer) {
         var hasher = SHA256()
         withUnsafeBytes(of: UInt8(0x00)) { hasher.update(bufferPointer: $0) }
         data.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-        return hasher.finalize().withUnsafeBytes { Array($0) }
+        hasher.finalize().withUnsafeBytes { output.copyMemory(from: $0) }
     }
 
     /// The hash of an interior node: `SHA-256(0x01 ‖ left ‖ right)`.
