@@ -122,18 +122,13 @@ extension CoordinatorState {
         // order waits, and a node-by-node walk of `nodes` hashed every node's zone.
         var forecast = ZoneCapacityForecast(firstHour: CarbonSeries.hour(containing: now), hourCount: Self.capacityForecastHours)
         var capacity = [Int](repeating: 0, count: view.zones.count)
-        var zoneHasOnlineNode = [Bool](repeating: false, count: view.zones.count)
-        for index in 0..<view.count where view.online[index] {
-            capacity[Int(view.zoneOfNode[index])] += view.gpuCount[index]
-            zoneHasOnlineNode[Int(view.zoneOfNode[index])] = true
-        }
+        for index in 0..<view.count where view.online[index] { capacity[Int(view.zoneOfNode[index])] += view.gpuCount[index] }
         for lockup in lockups.values {
             guard let index = cache.indexOfNode[lockup.nodeID], view.online[index] else { continue }
             capacity[Int(view.zoneOfNode[index])] -= lockup.gpus
         }
-        for (code, zone) in view.zones.enumerated() where zoneHasOnlineNode[code] {
-            forecast.setCapacity(zone: zone, gpus: max(0, capacity[code]))
-        }
+        // A zone with no online node gets 0, which the forecast answers for a zone never set too.
+        for (code, zone) in view.zones.enumerated() { forecast.setCapacity(zone: zone, gpus: max(0, capacity[code])) }
         let nowSeconds = now.secondsSinceEpoch
         for lease in runningTotals.leases.values {
             var end = lease.start + lease.durationSeconds
