@@ -78,10 +78,11 @@ extension CoordinatorState {
         for lease in runningTotals.leases.values {
             var end = lease.start + lease.durationSeconds
             if end <= nowSeconds { end = lease.start + lease.maxDurationSeconds }
-            if !deadlines.isEmpty, let deadline = deadlines[lease.id] { end = min(end, deadline) }
+            let deadline = deadlines.isEmpty ? nil : deadlines[lease.id]
+            if let deadline { end = min(end, deadline) }
             let until = max(end, nowSeconds + 1)
             let hints = lease.nodeIndexHints
-            let trackable = lease.preemptible && deadlines[lease.id] == nil
+            let trackable = lease.preemptible && deadline == nil
             for (position, allocation) in lease.allocations.enumerated() {
                 let before = items.count
                 add(allocation.nodeID, hint: position < hints.count ? hints[position] : -1,

@@ -132,6 +132,8 @@ extension CoordinatorState {
     struct PreemptionSearch {
         var budgets: MarketBudgets
         var free: FreeNodeFigures?
+        /// The nodes with a free GPU when ``free`` was read, by GPU model code, in index order.
+        var freeNodesByModel: [[Int]] = []
         var candidates: VictimCandidates?
     }
 
@@ -202,8 +204,13 @@ extension CoordinatorState {
         guard order.spec.jobClass != .preemptible && search.budgets.admits(order) else { return nil }
         if search.candidates == nil { search.candidates = victimCandidatesByNode() }
         guard !search.candidates!.isEmpty else { return nil }
-        if search.free == nil { search.free = freeFigures(after: plain) }
+        if search.free == nil {
+            let free = freeFigures(after: plain)
+            search.free = free
+            search.freeNodesByModel = Self.nodesWithFreeGPU(free, fleet: plain.input.fleet)
+        }
         guard let plan = preemptionPlan(for: order, ceiling: askCeiling(of: order), free: search.free!,
+                                        freeNodesByModel: search.freeNodesByModel,
                                         fleet: plain.input.fleet, candidates: search.candidates!, at: time)
         else { return nil }
         precondition(!plan.victims.isEmpty && plan.allocations.count == order.spec.nodeCount,
@@ -233,6 +240,15 @@ extension CoordinatorState {
         assert(search.candidates!.leaseIDsByNode == victimCandidatesByNode().leaseIDsByNode,
                "the candidates left after a notice are those a fresh read finds")
         return events
+    }
+
+    /// The online nodes with at least one free GPU in `free`, by GPU model code, in index order.
+    private static func nodesWithFreeGPU(_ free: FreeNodeFigures, fleet: FleetView) -> [[Int]] {
+        var byModel = Array(repeating: [Int](), count: fleet.models.count)
+        for index in 0..<fleet.count where free.gpus[index] > 0 && fleet.online[index] {
+            byModel[Int(fleet.modelOfNode[index])].append(index)
+        }
+        return byModel
     }
 
     /// Each node's free figures (by index) once the plain clearing's placements are taken.

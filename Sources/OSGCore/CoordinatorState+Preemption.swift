@@ -84,6 +84,15 @@ extension CoordinatorState {
         /// Positions in ``nodes`` by the node's GPU model code (of the fleet the nodes are read
         /// from), so that a search reads only the nodes of the models an order accepts.
         let positionsByModel: [[Int]]
+        /// Every candidate on every node (one entry per node a lease holds), by the node's GPU
+        /// model: what ``CoordinatorState/bestSingleVictim(need:models:free:fleet:candidates:admits:)``
+        /// scans.
+        let entries: VictimEntries
+        /// Candidates that got a notice since the ranking was made (skipped by the walk).
+        private(set) var noticed: Set<String> = []
+        /// Whether some node has more candidates than ``CoordinatorState/victimSearchStepLimit``:
+        /// its one-victim answer is then the bounded search's, not the walk's.
+        let exceedsStepLimit: Bool
 
         /// - Parameter modelOfNode: each node's GPU model code, by node index.
         init(nodes: [CandidateNode], modelOfNode: [Int32], modelCount: Int) {
@@ -96,7 +105,12 @@ extension CoordinatorState {
             self.positionsByModel = positionsByModel
             positionOfNode = Dictionary(uniqueKeysWithValues: nodes.enumerated().map { ($1.index, $0) })
             nonEmptyCount = nodes.count
+            entries = VictimEntries(nodes, modelOfNode: modelOfNode, modelCount: modelCount)
+            exceedsStepLimit = nodes.contains { $0.victims.count > CoordinatorState.victimSearchStepLimit }
         }
+
+        /// Whether `leaseID` got a notice since the candidates were read.
+        func isNoticed(_ leaseID: String) -> Bool { !noticed.isEmpty && noticed.contains(leaseID) }
 
         var isEmpty: Bool { nonEmptyCount == 0 }
 
@@ -120,6 +134,7 @@ extension CoordinatorState {
         /// (whether or not its victims ended at once), without reading every lease again.
         mutating func remove(_ victims: [String], onNodesAt indices: Set<Int>) {
             let gone = Set(victims)
+            noticed.formUnion(gone)
             for index in indices {
                 guard let position = positionOfNode[index], !nodes[position].victims.isEmpty else { continue }
                 let kept = nodes[position].victims.filter { !gone.contains($0.leaseID) }
@@ -127,6 +142,41 @@ extension CoordinatorState {
                 nodes[position] = CandidateNode(index: index, victims: kept)
                 totals[position] = nodes[position].total
             }
+        }
+    }
+
+    /// Every (candidate, node) pair of a ``VictimCandidates``, split by the node's GPU model,
+    /// as flat arrays: a lease that holds several nodes has one entry per node.
+    struct VictimEntries {
+        /// One model's entries, in the order of ``VictimCandidates/nodes`` and their lists.
+        struct Entries {
+            /// Each entry's node as its position in ``VictimCandidates/nodes``.
+            var position: [Int] = []
+            /// What the entry's lease holds on that node.
+            var figures: [NodeFigures] = []
+            var price: [Int64] = []
+            var start: [Int64] = []
+            var leaseID: [String] = []
+
+            var count: Int { position.count }
+        }
+
+        /// Entries by the GPU model code of their node.
+        let byModel: [Entries]
+
+        init(_ nodes: [CandidateNode], modelOfNode: [Int32], modelCount: Int) {
+            var byModel = Array(repeating: Entries(), count: modelCount)
+            for (position, node) in nodes.enumerated() {
+                let model = Int(modelOfNode[node.index])
+                for victim in node.victims {
+                    byModel[model].position.append(position)
+                    byModel[model].figures.append(NodeFigures(gpus: victim.gpus, host: victim.host))
+                    byModel[model].price.append(victim.price)
+                    byModel[model].start.append(victim.start)
+                    byModel[model].leaseID.append(victim.leaseID)
+                }
+            }
+            self.byModel = byModel
         }
     }
 
@@ -237,8 +287,10 @@ extension CoordinatorState {
     /// or `nil`. `free` is each node's free GPUs, cores, memory and disk after this clearing's
     /// placements: an online node qualifies when, after its victims end, it has the order's
     /// per-node GPUs and cores, memory and disk.
-    /// `fleet` is every registered node by the same index.
-    func preemptionPlan(for order: Order, ceiling: Int64, free: FreeNodeFigures, fleet: FleetView,
+    /// `freeNodesByModel` lists, by GPU model code, the nodes that had a free GPU when the step
+    /// began (free figures only shrink during it). `fleet` is every registered node by the
+    /// same index.
+    func preemptionPlan(for order: Order, ceiling: Int64, free: FreeNodeFigures, freeNodesByModel: [[Int]], fleet: FleetView,
                         candidates victimCandidates: VictimCandidates, at time: Timestamp) -> PreemptionPlan? {
         let spec = marketOrderCache[order.id]?.spec ?? marketSpec(of: order)
         let need = spec.resources.gpu.countPerNode
@@ -273,32 +325,48 @@ extension CoordinatorState {
             return NodeOption(index: index, ask: fleet.askMicroCredits[index], victims: victims)
         }
         if spec.nodeCount == 1 {
-            var best: NodeOption?
-            // Only the nodes of accepted models; the best is the same in any order (`precedes`
-            // ends on the node id).
-            for model in admission.acceptedModels where Int(model) < victimCandidates.positionsByModel.count {
-                for position in victimCandidates.positionsByModel[Int(model)] {
-                    // A node free enough already needs no victims (the clearing had its chance
-                    // there), and one whose candidates together cannot make room offers none
-                    // (integers only; an emptied node's total is zero).
-                    let index = victimCandidates.nodeIndices[position]
-                    let freeThere = free[index]
-                    guard !freeThere.covers(needFigures), (freeThere + victimCandidates.totals[position]).covers(needFigures),
-                          admits(index),
-                          let victims = Self.victimsOnNode(need: needFigures, free: freeThere, candidates: victimCandidates.nodes[position].victims)
-                    else { continue }
-                    let option = NodeOption(index: index, ask: fleet.askMicroCredits[index], victims: victims)
-                    if best.map({ precedes(option, $0) }) ?? true { best = option }
+            /// The best option over every candidate node of an accepted model.
+            func searchEveryNode() -> NodeOption? {
+                var best: NodeOption?
+                // Only the nodes of accepted models; the best is the same in any order (`precedes`
+                // ends on the node id).
+                for model in admission.acceptedModels where Int(model) < victimCandidates.positionsByModel.count {
+                    for position in victimCandidates.positionsByModel[Int(model)] {
+                        // A node free enough already needs no victims (the clearing had its chance
+                        // there), and one whose candidates together cannot make room offers none
+                        // (integers only; an emptied node's total is zero).
+                        let index = victimCandidates.nodeIndices[position]
+                        let freeThere = free[index]
+                        guard !freeThere.covers(needFigures), (freeThere + victimCandidates.totals[position]).covers(needFigures),
+                              admits(index),
+                              let victims = Self.victimsOnNode(need: needFigures, free: freeThere, candidates: victimCandidates.nodes[position].victims)
+                        else { continue }
+                        let option = NodeOption(index: index, ask: fleet.askMicroCredits[index], victims: victims)
+                        if best.map({ precedes(option, $0) }) ?? true { best = option }
+                    }
                 }
+                return best
             }
-            guard let best else { return nil }
+            // One victim beats more: the walk in victim order finds the best such plan without
+            // reading every node; only when there is none does the search read them all.
+            if !victimCandidates.exceedsStepLimit,
+               let single = Self.bestSingleVictim(need: needFigures, models: admission.acceptedModels, free: free, fleet: fleet, candidates: victimCandidates, admits: admits) {
+                assert(searchEveryNode().map { $0.index == single.index && $0.victims.map(\.leaseID) == [single.leaseID] } ?? false,
+                       "the walk finds the plan the search over every node finds")
+                return PreemptionPlan(allocations: [NodeAllocation(nodeID: fleet.nodes[single.index].id, gpus: need)],
+                                      victims: [single.leaseID])
+            }
+            guard let best = searchEveryNode() else { return nil }
+            assert(best.victims.count > 1 || victimCandidates.exceedsStepLimit, "the walk finds every one-victim plan")
             return PreemptionPlan(allocations: [NodeAllocation(nodeID: fleet.nodes[best.index].id, gpus: need)],
                                   victims: best.victims.map(\.leaseID))
         }
-        // A gang: nodes with victims, and online nodes free enough already, in regions that have
-        // victims. Within a region options rank those needing no victims first (fewer victims
+        // A gang: nodes with victims, and online nodes free enough already, in regions where
+        // some admitting node makes room with victims (no other region can give a plan with
+        // victims). Within a region options rank those needing no victims first (fewer victims
         // precede more), so a region with `nodeCount` such nodes would give an empty union and
-        // is passed over; otherwise all of them are chosen, with the best of the rest.
+        // is passed over; otherwise all of them are chosen, with the best of the rest. Only the
+        // nodes of accepted models are read: no other node admits the order.
         struct RegionOptions {
             var needingNone: [NodeOption] = []
             var withVictims: [NodeOption] = []
@@ -306,22 +374,30 @@ extension CoordinatorState {
         var byRegion: [Int32: RegionOptions] = [:]
         var isCandidate = [Bool](repeating: false, count: fleet.count)
         var regionHasVictims = [Bool](repeating: false, count: fleet.regionCodes.count)
-        for candidates in victimCandidates.nonEmpty {
-            isCandidate[candidates.index] = true
-            regionHasVictims[Int(fleet.regionOfNode[candidates.index])] = true
-            guard let option = option(candidates.index, candidates: candidates, free: free[candidates.index]) else { continue }
-            let region = fleet.regionOfNode[candidates.index]
-            if option.victims.isEmpty {
-                byRegion[region, default: RegionOptions()].needingNone.append(option)
-            } else {
-                byRegion[region, default: RegionOptions()].withVictims.append(option)
+        let models = admission.acceptedModels.map(Int.init)
+        for model in models where model < victimCandidates.positionsByModel.count {
+            for position in victimCandidates.positionsByModel[model] {
+                let candidates = victimCandidates.nodes[position]
+                guard !candidates.victims.isEmpty else { continue }
+                isCandidate[candidates.index] = true
+                guard let option = option(candidates.index, candidates: candidates, free: free[candidates.index]) else { continue }
+                let region = fleet.regionOfNode[candidates.index]
+                if option.victims.isEmpty {
+                    byRegion[region, default: RegionOptions()].needingNone.append(option)
+                } else {
+                    regionHasVictims[Int(region)] = true
+                    byRegion[region, default: RegionOptions()].withVictims.append(option)
+                }
             }
         }
         // Per region code: whether it has victims and is not yet passed over (fewer than
         // `nodeCount` nodes needing none so far).
         var open = regionHasVictims
         for (code, options) in byRegion where options.needingNone.count >= spec.nodeCount { open[Int(code)] = false }
-        for index in 0..<fleet.count where free.gpus[index] >= need {
+        // The outcome does not depend on the order nodes are read in: a region that fills up
+        // is passed over, and one that does not keeps every such node.
+        let freeNodes = need > 0 ? models.flatMap { $0 < freeNodesByModel.count ? freeNodesByModel[$0] : [] } : Array(0..<fleet.count)
+        for index in freeNodes where free.gpus[index] >= need {
             let region = fleet.regionOfNode[index]
             guard open[Int(region)], !isCandidate[index], free[index].covers(needFigures), admits(index) else { continue }
             byRegion[region, default: RegionOptions()].needingNone.append(NodeOption(index: index, ask: fleet.askMicroCredits[index], victims: []))
@@ -347,6 +423,50 @@ extension CoordinatorState {
         return PreemptionPlan(
             allocations: best.options.map { NodeAllocation(nodeID: fleet.nodes[$0.index].id, gpus: need) }.sorted { $0.nodeID < $1.nodeID },
             victims: best.key.map(\.leaseID).sorted())
+    }
+
+    /// The best one-victim preemption for a single-node order needing `need` on a node of one
+    /// of `models`, or `nil` when no node makes room with one victim (the best plan then has
+    /// more, or there is none).
+    ///
+    /// By the published rule fewer victims win, so a one-victim plan beats every other, and
+    /// among those the earliest victim in victim order wins, then the lowest ask, then the node
+    /// id. A node's one-victim answer is its first candidate in victim order that alone covers
+    /// its deficit (``victimsOnNode(need:free:candidates:)``), so the answer is the least
+    /// (candidate, node) entry in that order among those that make room on a node that admits
+    /// the order: one pass over the models' entries, integers first, admission read only for
+    /// an entry that would be the best so far. A node already free enough is passed over, as
+    /// in the search over every node.
+    static func bestSingleVictim(need: NodeFigures, models: [Int32], free: FreeNodeFigures, fleet: FleetView,
+                                 candidates: VictimCandidates, admits: (Int) -> Bool) -> (index: Int, leaseID: String)? {
+        let byModel = candidates.entries.byModel
+        var best: (model: Int, entry: Int, index: Int)?
+        /// Whether entry `entry` of `entries`, on the node at `index`, precedes the best so far.
+        func precedesBest(_ entries: VictimEntries.Entries, _ entry: Int, _ index: Int) -> Bool {
+            guard let best else { return true }
+            let (other, at) = (byModel[best.model], best.entry)
+            if entries.price[entry] != other.price[at] { return entries.price[entry] < other.price[at] }
+            if entries.start[entry] != other.start[at] { return entries.start[entry] > other.start[at] }
+            if entries.leaseID[entry] != other.leaseID[at] {
+                return entries.leaseID[entry].utf8.lexicographicallyPrecedes(other.leaseID[at].utf8)
+            }
+            // The same lease on another node: the lowest ask, then the node id.
+            let (ask, bestAsk) = (fleet.askMicroCredits[index], fleet.askMicroCredits[best.index])
+            if ask != bestAsk { return ask < bestAsk }
+            return fleet.nodes[index].id.utf8.lexicographicallyPrecedes(fleet.nodes[best.index].id.utf8)
+        }
+        for model in models.map(Int.init) where model < byModel.count {
+            let entries = byModel[model]
+            for entry in 0..<entries.count {
+                let index = candidates.nodeIndices[entries.position[entry]]
+                let freeThere = free[index]
+                guard !freeThere.covers(need), (freeThere + entries.figures[entry]).covers(need),
+                      precedesBest(entries, entry, index), !candidates.isNoticed(entries.leaseID[entry]), admits(index)
+                else { continue }
+                best = (model, entry, index)
+            }
+        }
+        return best.map { ($0.index, byModel[$0.model].leaseID[$0.entry]) }
     }
 
     /// Whether `node` meets every per-node need of `spec` with an ask of at most `ceiling`

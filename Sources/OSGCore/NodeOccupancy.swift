@@ -9,9 +9,12 @@ struct NodeOccupancy {
     private var items: [CoordinatorState.Occupancy]
     /// Items added after the base, by node index.
     private var added: [Int: [CoordinatorState.Occupancy]] = [:]
-    /// Positions in ``items`` of the items of each tracked lease (those that may still get a
-    /// preemption notice), so that a notice can be applied without reading every lease again.
-    private var trackedItems: [String: [Int]] = [:]
+    /// The tracked leases (those that may still get a preemption notice) with the position in
+    /// ``items`` of each of their items, so that a notice can be applied without reading every
+    /// lease again.
+    private let tracked: [(leaseID: String, position: Int)]
+    /// ``tracked`` by lease, made at the first notice applied (most occupancies get none).
+    private var trackedItems: [String: [Int]]?
 
     /// Groups `items` by node: `nodeOf[k]` is the node index of `items[k]`; `tracked` names
     /// the lease of some items (`(leaseID, k)`).
@@ -29,17 +32,27 @@ struct NodeOccupancy {
         }
         self.offsets = offsets
         self.items = items
-        for (leaseID, k) in tracked { trackedItems[leaseID, default: []].append(placedAt[k]) }
+        self.tracked = tracked.map { ($0.leaseID, placedAt[$0.item]) }
+    }
+
+    /// The positions of a tracked lease's items; `removing` forgets them.
+    private mutating func trackedPositions(of leaseID: String, removing: Bool) -> [Int] {
+        if trackedItems == nil {
+            var byLease: [String: [Int]] = [:]
+            for (leaseID, position) in tracked { byLease[leaseID, default: []].append(position) }
+            trackedItems = byLease
+        }
+        return (removing ? trackedItems!.removeValue(forKey: leaseID) : trackedItems![leaseID]) ?? []
     }
 
     /// A tracked lease now ends by `limit` at the latest (its preemption notice's deadline).
     mutating func capUntil(ofLease leaseID: String, at limit: Int64) {
-        for position in trackedItems[leaseID] ?? [] { items[position].until = min(items[position].until, limit) }
+        for position in trackedPositions(of: leaseID, removing: false) { items[position].until = min(items[position].until, limit) }
     }
 
     /// A tracked lease has ended: it holds nothing any more.
     mutating func release(lease leaseID: String) {
-        for position in trackedItems.removeValue(forKey: leaseID) ?? [] {
+        for position in trackedPositions(of: leaseID, removing: true) {
             items[position].gpus = 0
             items[position].host = .zero
         }
