@@ -67,7 +67,10 @@ extension ClearingEngine {
                 furthest = max(furthest, 2)
                 // Skip slots whose bounds prove no node gets past `furthest`.
                 if snapshotIndex.slotBounds[slot].failedFilter(need) <= furthest { continue }
-                let passed = diagnosisRecords![slot].furthestFilter(need, skippingEmpty: emptyNodesAbsent, atLeast: furthest, ceiling: ceiling)
+                // No record of the slot gets further than its bound: skip it, or stop at the first that reaches it.
+                let bound = min(ceiling, diagnosisRecords![slot].bound(need, skippingEmpty: emptyNodesAbsent))
+                if bound <= furthest { continue }
+                let passed = diagnosisRecords![slot].furthestFilter(need, skippingEmpty: emptyNodesAbsent, atLeast: furthest, ceiling: bound)
                 furthest = max(furthest, passed)
                 if furthest >= ceiling { break scan }
             }
@@ -109,11 +112,49 @@ struct DiagnosisRecord: Sendable, Equatable {
 /// The records of one (model, region) slot, by node id.
 struct DiagnosisRecords: Sendable, Equatable {
     private(set) var records: [DiagnosisRecord]
+    /// How many records have free GPUs, by jurisdiction code (codes with none are absent).
+    private var withFreeGPUsByJurisdiction: [Int32: Int] = [:]
+    /// How many records have free GPUs, by carbon figure (figures with none are absent).
+    private var withFreeGPUsByCarbon: [Int64: Int] = [:]
 
-    init(_ records: [DiagnosisRecord]) { self.records = records }
+    init(_ records: [DiagnosisRecord]) {
+        self.records = records
+        for record in records where record.freeGPUs > 0 { count(record, by: 1) }
+    }
+
+    /// Adds `change` to the counts of `record`'s jurisdiction and carbon figure.
+    private mutating func count(_ record: DiagnosisRecord, by change: Int) {
+        /// Adds `change` at `key`, dropping a count that reaches 0 (kept records equal fresh ones).
+        func add<Key: Hashable>(_ key: Key, to counts: inout [Key: Int]) {
+            let total = counts[key, default: 0] + change
+            assert(total >= 0, "a count of records is never negative")
+            counts[key] = total == 0 ? nil : total
+        }
+        add(record.jurisdiction, to: &withFreeGPUsByJurisdiction)
+        add(record.carbonMicro, to: &withFreeGPUsByCarbon)
+    }
+
+    /// At most how many filters of the cascade a record passes in a row for `need` (as
+    /// ``furthestFilter(_:skippingEmpty:atLeast:ceiling:)`` counts them), from the counts alone:
+    /// with records without free GPUs skipped, a restricted order stops at the jurisdiction
+    /// filter (2) when none of its jurisdictions has one, and a capped order at the carbon
+    /// filter (9) when no record within its cap has one; `cascade.count` when the counts cannot tell.
+    func bound(_ need: OrderRequirement, skippingEmpty: Bool) -> Int {
+        guard skippingEmpty else { return UnplacedReason.cascade.count }
+        if need.jurisdictionsRestricted && !need.jurisdictions.contains(where: { (withFreeGPUsByJurisdiction[$0] ?? 0) > 0 }) {
+            return 2
+        }
+        if need.carbonCapMicro >= 0
+            && !withFreeGPUsByCarbon.contains(where: { $0.key >= 0 && $0.key <= need.carbonCapMicro && $0.value > 0 }) {
+            return 9
+        }
+        return UnplacedReason.cascade.count
+    }
 
     /// Sets the snapshot figures of the record at `offset` (a node's place in its slot).
     mutating func update(at offset: Int, freeGPUs: Int, cpuCores: Int, memoryGiB: Int, diskGiB: Int) {
+        let (had, has) = (records[offset].freeGPUs > 0, freeGPUs > 0)
+        if had != has { count(records[offset], by: has ? 1 : -1) }
         records[offset].freeGPUs = Int32(freeGPUs)
         records[offset].cpuCores = cpuCores
         records[offset].memoryGiB = memoryGiB
