@@ -51,8 +51,8 @@ extension CoordinatorState {
     func baseOccupancy(now: Timestamp) -> NodeOccupancy {
         var items: [Occupancy] = []
         var nodeOf: [Int] = []
-        items.reserveCapacity(runningTotals.leases.count + lockups.count)
-        nodeOf.reserveCapacity(runningTotals.leases.count + lockups.count)
+        items.reserveCapacity(runningTotals.rows.count + lockups.count)
+        nodeOf.reserveCapacity(runningTotals.rows.count + lockups.count)
         func add(_ nodeID: String, hint: Int32 = -1, _ item: Occupancy) {
             // Only registered nodes are read (withdrawing a node ends what runs on it).
             let hinted = Int(hint)
@@ -66,29 +66,32 @@ extension CoordinatorState {
         }
         // Possible victims of a notice given later in this clearing: preemptible and not under notice.
         var tracked: [(leaseID: String, item: Int)] = []
-        var deadlines: [String: Int64] = [:]
-        for notice in preemptions.values {
-            for leaseID in notice.victimLeaseIDs { deadlines[leaseID] = notice.deadline.secondsSinceEpoch }
+        // The notice deadline of each allocation row whose lease is a victim (nil: none).
+        let allocations = runningTotals.rows
+        var deadlineOfRow: [Int64?] = []
+        if !preemptions.isEmpty {
+            deadlineOfRow = Array(repeating: nil, count: allocations.count)
+            for notice in preemptions.values {
+                for leaseID in notice.victimLeaseIDs {
+                    for row in allocations.rowsOfLease[leaseID] ?? [] { deadlineOfRow[row] = notice.deadline.secondsSinceEpoch }
+                }
+            }
         }
         // Per node the order of the items does not matter: only sums and times are read from them
         // (``NodeOccupancy/occupied(node:at:)``, ``NodeOccupancy/earliestFree(node:need:needHost:capacity:capacityHost:now:)``),
-        // so the running leases are not sorted first.
-        // As ``expectedEnd(of:now:noticeDeadlines:)``, from the running leases kept with their durations.
+        // so the rows are read in their own order.
+        // As ``expectedEnd(of:now:noticeDeadlines:)``, from the allocations kept with their leases' durations.
         let nowSeconds = now.secondsSinceEpoch
-        for lease in runningTotals.leases.values {
-            var end = lease.start + lease.durationSeconds
-            if end <= nowSeconds { end = lease.start + lease.maxDurationSeconds }
-            let deadline = deadlines.isEmpty ? nil : deadlines[lease.id]
+        for row in 0..<allocations.count {
+            let allocation = allocations.rows[row]
+            var end = allocation.start + allocation.durationSeconds
+            if end <= nowSeconds { end = allocation.start + allocation.maxDurationSeconds }
+            let deadline = deadlineOfRow.isEmpty ? nil : deadlineOfRow[row]
             if let deadline { end = min(end, deadline) }
             let until = max(end, nowSeconds + 1)
-            let hints = lease.nodeIndexHints
-            let trackable = lease.preemptible && deadline == nil
-            for (position, allocation) in lease.allocations.enumerated() {
-                let before = items.count
-                add(allocation.nodeID, hint: position < hints.count ? hints[position] : -1,
-                    Occupancy(gpus: allocation.gpus, host: lease.host, until: until))
-                if trackable && items.count > before { tracked.append((lease.id, before)) }
-            }
+            let before = items.count
+            add(allocations.nodeIDs[row], hint: allocation.nodeIndexHint, Occupancy(gpus: allocation.gpus, host: allocation.host, until: until))
+            if allocation.preemptible && deadline == nil && items.count > before { tracked.append((allocations.leaseIDs[row], before)) }
         }
         for lockup in lockups.values.sorted(by: { $0.id < $1.id }) {
             add(lockup.nodeID, Occupancy(gpus: lockup.gpus, until: max(lockup.until.secondsSinceEpoch, now.secondsSinceEpoch + 1)))

@@ -184,24 +184,20 @@ extension CoordinatorState {
     /// is in lease id order; readers do not depend on it (``victimsOnNode(need:free:candidates:)``
     /// ranks by the victim order), so the leases are read in any order and each list sorted.
     func victimCandidatesByNode() -> VictimCandidates {
-        let noticed = Set(preemptions.values.flatMap(\.victimLeaseIDs))
         let cache = fleet
+        let allocations = runningTotals.rows
+        let noticed = preemptions.isEmpty ? [] : allocations.marks(preemptions.values.lazy.flatMap(\.victimLeaseIDs))
         var byNode: [Int: [VictimCandidate]] = [:]
-        // The running preemptible leases are kept as they start and end (``RunningLeaseTotals``).
-        for leaseID in runningTotals.preemptibleLeaseIDs where noticed.isEmpty || !noticed.contains(leaseID) {
-            guard let running = runningTotals.leases[leaseID], running.preemptible else { continue }
-            assert(leases[leaseID].map { $0.allocations == running.allocations && $0.pricePerGPUHour.rawValue == running.pricePerGPUHour
-                                         && $0.start.secondsSinceEpoch == running.start } ?? false,
-                   "a running lease's kept figures are the lease's")
-            for (position, allocation) in running.allocations.enumerated() {
-                // The node's index from the lease's hint when it still holds, else by id.
-                let hint = position < running.nodeIndexHints.count ? Int(running.nodeIndexHints[position]) : -1
-                let hinted = hint >= 0 && hint < cache.view.count && cache.view.nodes[hint].id == allocation.nodeID ? hint : nil
-                // Only an online node can be chosen; offline nodes hold no running leases anyway.
-                guard let index = hinted ?? cache.indexOfNode[allocation.nodeID], cache.view.online[index] else { continue }
-                byNode[index, default: []].append(VictimCandidate(
-                    leaseID: leaseID, price: running.pricePerGPUHour, start: running.start, gpus: allocation.gpus, host: running.host))
-            }
+        // The running leases' allocations are kept as rows as leases start and end (``RunningLeaseTotals``).
+        for row in 0..<allocations.count where allocations.rows[row].preemptible && (noticed.isEmpty || !noticed[row]) {
+            let allocation = allocations.rows[row]
+            // Only an online node can be chosen; offline nodes hold no running leases anyway.
+            guard let index = allocations.nodeIndex(ofRow: row, sortedNodeIDs: sortedNodeIDs, lookup: { cache.indexOfNode[$0] }),
+                  cache.view.online[index]
+            else { continue }
+            byNode[index, default: []].append(VictimCandidate(
+                leaseID: allocations.leaseIDs[row], price: allocation.pricePerGPUHour, start: allocation.start,
+                gpus: allocation.gpus, host: allocation.host))
         }
         var candidateNodes: [CandidateNode] = []
         candidateNodes.reserveCapacity(byNode.count)

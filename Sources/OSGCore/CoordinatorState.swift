@@ -444,6 +444,7 @@ public struct CoordinatorState: Sendable, Codable {
         assert(sortedNodeIDs == nodes.keys.sorted(), "the sorted node ids are the nodes' keys")
         assert(runningTotals.leases.count == runningLeaseOfOrder.count
                && runningLeaseOfOrder.values.allSatisfy { runningTotals.leases[$0] != nil }, "the running totals count exactly the running leases")
+        assert(runningTotals.rows.matches(runningTotals.leases), "the allocation rows are the running leases' allocations")
         assert(pools.values.reduce(0) { $0 + $1.sharePPM } <= 1_000_000, "pools reserve at most 100 %")
         assert({ var rebuilt = self; rebuilt.rebuildHoldings(); return rebuilt.holdings == holdings }(), "the holdings follow the queue and the nodes")
         assertLeaseInvariants()

@@ -38,6 +38,8 @@ struct RunningLeaseTotals: Sendable {
     /// CPU cores, memory and disk the running leases hold on each node (a lease holds its
     /// job's per-node figures on every node it uses); nodes with no running lease are absent.
     private(set) var hostByNode: [String: HostUse] = [:]
+    /// Every allocation of the running leases as a row of integers (the clearing's scans).
+    private(set) var rows = RunningAllocationRows()
 
     /// What the running leases hold on `nodeID`.
     func hostUse(on nodeID: String) -> HostUse { hostByNode[nodeID] ?? .zero }
@@ -65,11 +67,13 @@ struct RunningLeaseTotals: Sendable {
     /// Records where the nodes of running lease `leaseID` were in the sorted node ids.
     mutating func setNodeIndexHints(_ hints: [Int32], leaseID: String) {
         leases[leaseID]?.nodeIndexHints = hints
+        rows.setNodeIndexHints(hints, leaseID: leaseID)
     }
 
     /// Forgets every node position hint (readers then search the sorted node ids).
     mutating func dropNodeIndexHints() {
         for leaseID in Array(leases.keys) { leases[leaseID]!.nodeIndexHints = [] }
+        rows.dropNodeIndexHints()
     }
 
     /// Counts `lease` (of `order`) as running.
@@ -80,6 +84,7 @@ struct RunningLeaseTotals: Sendable {
                                         durationSeconds: order.spec.durationSeconds, maxDurationSeconds: order.spec.maxDurationSeconds,
                                         host: HostUse(perNodeOf: order.spec), preemptible: order.spec.jobClass == .preemptible,
                                         pricePerGPUHour: lease.pricePerGPUHour.rawValue)
+        rows.add(leases[lease.id]!)
     }
 
     /// Stops counting `lease` (of `order`).
@@ -87,6 +92,7 @@ struct RunningLeaseTotals: Sendable {
         apply(lease, of: order, sign: -1)
         preemptibleLeaseIDs.remove(lease.id)
         leases[lease.id] = nil
+        rows.remove(leaseID: lease.id)
     }
 
     private mutating func apply(_ lease: Lease, of order: Order, sign: Int) {
