@@ -202,7 +202,8 @@ extension CoordinatorState {
         var candidateNodes: [CandidateNode] = []
         candidateNodes.reserveCapacity(byNode.count)
         for (index, victims) in byNode {
-            candidateNodes.append(CandidateNode(index: index, victims: victims.sorted { $0.leaseID.utf8.lexicographicallyPrecedes($1.leaseID.utf8) }))
+            let sorted = victims.count < 2 ? victims : victims.sorted { $0.leaseID.utf8.lexicographicallyPrecedes($1.leaseID.utf8) }
+            candidateNodes.append(CandidateNode(index: index, victims: sorted))
         }
         candidateNodes.sort { $0.index < $1.index }
         return VictimCandidates(nodes: candidateNodes, modelOfNode: cache.view.modelOfNode, modelCount: cache.view.models.count)

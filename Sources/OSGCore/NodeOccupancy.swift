@@ -13,8 +13,11 @@ struct NodeOccupancy {
     /// ``items`` of each of their items, so that a notice can be applied without reading every
     /// lease again.
     private let tracked: [(leaseID: String, position: Int)]
-    /// ``tracked`` by lease, made at the first notice applied (most occupancies get none).
-    private var trackedItems: [String: [Int]]?
+    /// Per lease, the first of its entries in ``tracked``, made at the first notice applied
+    /// (most occupancies get none); ``nextTracked`` chains the rest.
+    private var firstTracked: [String: Int]?
+    /// Per entry of ``tracked``, the next entry of the same lease (-1: none).
+    private var nextTracked: [Int] = []
 
     /// Groups `items` by node: `nodeOf[k]` is the node index of `items[k]`; `tracked` names
     /// the lease of some items (`(leaseID, k)`).
@@ -37,12 +40,22 @@ struct NodeOccupancy {
 
     /// The positions of a tracked lease's items; `removing` forgets them.
     private mutating func trackedPositions(of leaseID: String, removing: Bool) -> [Int] {
-        if trackedItems == nil {
-            var byLease: [String: [Int]] = [:]
-            for (leaseID, position) in tracked { byLease[leaseID, default: []].append(position) }
-            trackedItems = byLease
+        if firstTracked == nil {
+            var first: [String: Int] = [:]
+            first.reserveCapacity(tracked.count)
+            nextTracked = Array(repeating: -1, count: tracked.count)
+            for entry in tracked.indices.reversed() {
+                nextTracked[entry] = first.updateValue(entry, forKey: tracked[entry].leaseID) ?? -1
+            }
+            firstTracked = first
         }
-        return (removing ? trackedItems!.removeValue(forKey: leaseID) : trackedItems![leaseID]) ?? []
+        var entry = (removing ? firstTracked!.removeValue(forKey: leaseID) : firstTracked![leaseID]) ?? -1
+        var positions: [Int] = []
+        while entry >= 0 {
+            positions.append(tracked[entry].position)
+            entry = nextTracked[entry]
+        }
+        return positions
     }
 
     /// A tracked lease now ends by `limit` at the latest (its preemption notice's deadline).
