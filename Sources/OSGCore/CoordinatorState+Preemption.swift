@@ -88,10 +88,10 @@ extension CoordinatorState {
         /// model: what ``CoordinatorState/bestSingleVictim(need:models:free:fleet:candidates:admits:)``
         /// scans.
         let entries: VictimEntries
-        /// Candidates that got a notice since the ranking was made (skipped by the walk).
+        /// Candidates that got a notice since the candidates were read (the one-victim scan skips them).
         private(set) var noticed: Set<String> = []
         /// Whether some node has more candidates than ``CoordinatorState/victimSearchStepLimit``:
-        /// its one-victim answer is then the bounded search's, not the walk's.
+        /// its one-victim answer is then the bounded search's, not the one-victim scan's.
         let exceedsStepLimit: Bool
 
         /// - Parameter modelOfNode: each node's GPU model code, by node index.
@@ -191,6 +191,10 @@ extension CoordinatorState {
         // The running leases' allocations are kept as rows as leases start and end (``RunningLeaseTotals``).
         for row in 0..<allocations.count where allocations.rows[row].preemptible && (noticed.isEmpty || !noticed[row]) {
             let allocation = allocations.rows[row]
+            assert(leases[allocations.leaseIDs[row]].map { lease in
+                lease.start.secondsSinceEpoch == allocation.start && lease.pricePerGPUHour.rawValue == allocation.pricePerGPUHour
+                    && lease.allocations.contains { $0.nodeID == allocations.nodeIDs[row] && $0.gpus == allocation.gpus }
+            } ?? false, "a running allocation's kept figures are its lease's")
             // Only an online node can be chosen; offline nodes hold no running leases anyway.
             guard let index = allocations.nodeIndex(ofRow: row, sortedNodeIDs: sortedNodeIDs, lookup: { cache.indexOfNode[$0] }),
                   cache.view.online[index]
@@ -344,17 +348,18 @@ extension CoordinatorState {
                 }
                 return best
             }
-            // One victim beats more: the walk in victim order finds the best such plan without
+            // One victim beats more: one scan of the entries finds the best such plan without
             // reading every node; only when there is none does the search read them all.
             if !victimCandidates.exceedsStepLimit,
-               let single = Self.bestSingleVictim(need: needFigures, models: admission.acceptedModels, free: free, fleet: fleet, candidates: victimCandidates, admits: admits) {
+               let single = Self.bestSingleVictim(need: needFigures, models: admission.acceptedModels, free: free, fleet: fleet,
+                                                  candidates: victimCandidates, admits: admits) {
                 assert(searchEveryNode().map { $0.index == single.index && $0.victims.map(\.leaseID) == [single.leaseID] } ?? false,
-                       "the walk finds the plan the search over every node finds")
+                       "the one-victim scan finds the plan the search over every node finds")
                 return PreemptionPlan(allocations: [NodeAllocation(nodeID: fleet.nodes[single.index].id, gpus: need)],
                                       victims: [single.leaseID])
             }
             guard let best = searchEveryNode() else { return nil }
-            assert(best.victims.count > 1 || victimCandidates.exceedsStepLimit, "the walk finds every one-victim plan")
+            assert(best.victims.count > 1 || victimCandidates.exceedsStepLimit, "the one-victim scan finds every one-victim plan")
             return PreemptionPlan(allocations: [NodeAllocation(nodeID: fleet.nodes[best.index].id, gpus: need)],
                                   victims: best.victims.map(\.leaseID))
         }
