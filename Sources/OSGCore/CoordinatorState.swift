@@ -291,12 +291,20 @@ public struct CoordinatorState: Sendable, Codable {
     /// if it was not.
     private mutating func markHeard(_ nodeID: String, at position: Dictionary<String, NodeRecord>.Index, time: Timestamp,
                                     events: inout [Event]) {
-        nodes.values[position].lastHeartbeat = time
-        guard !nodes.values[position].online else { return }
-        nodes.values[position].online = true
+        guard Self.hear(&nodes.values[position], at: time) else { return }
         fleetCache?.setOnline(nodeID, true)
         events.append(.nodeCameBack(nodeID: nodeID))
         money?.startOnlineSpell(of: nodeID, at: time)
+    }
+
+    /// Records a heartbeat at `time` in `record`, in place (the caller passes the record by its
+    /// dictionary position: reading a field through the dictionary's values copied the whole
+    /// record); whether the node was offline and is now back online.
+    private static func hear(_ record: inout NodeRecord, at time: Timestamp) -> Bool {
+        record.lastHeartbeat = time
+        guard !record.online else { return false }
+        record.online = true
+        return true
     }
 
     /// Whether `actor` operates the node of `record`, read in place (the caller passes the
