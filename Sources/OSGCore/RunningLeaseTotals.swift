@@ -1,8 +1,8 @@
 import OSGDomain
 
 /// What the running leases hold, summed per tenant, per set-aside pool, for standard open
-/// work and per node (CPU cores, memory and disk), plus the ids of running preemptible leases
-/// and each running lease with its job's durations and per-node host needs: kept up to date as
+/// work and per node (CPU cores, memory and disk), plus each running lease with its job's
+/// durations and per-node host needs and its allocations as rows: kept up to date as
 /// leases start and end so that a clearing or a tick does not look every running lease and its
 /// order up to learn it.
 ///
@@ -31,8 +31,6 @@ struct RunningLeaseTotals: Sendable {
     private(set) var byPool: [String: Held] = [:]
     /// GPUs of running leases of standard open work (no pool).
     private(set) var standardGPUs = 0
-    /// Running leases whose order is preemptible.
-    private(set) var preemptibleLeaseIDs: Set<String> = []
     /// Every running lease with its job's durations, by lease id.
     private(set) var leases: [String: RunningLease] = [:]
     /// CPU cores, memory and disk the running leases hold on each node (a lease holds its
@@ -79,7 +77,6 @@ struct RunningLeaseTotals: Sendable {
     /// Counts `lease` (of `order`) as running.
     mutating func add(_ lease: Lease, of order: Order) {
         apply(lease, of: order, sign: 1)
-        if order.spec.jobClass == .preemptible { preemptibleLeaseIDs.insert(lease.id) }
         leases[lease.id] = RunningLease(id: lease.id, allocations: lease.allocations, start: lease.start.secondsSinceEpoch,
                                         durationSeconds: order.spec.durationSeconds, maxDurationSeconds: order.spec.maxDurationSeconds,
                                         host: HostUse(perNodeOf: order.spec), preemptible: order.spec.jobClass == .preemptible,
@@ -90,7 +87,6 @@ struct RunningLeaseTotals: Sendable {
     /// Stops counting `lease` (of `order`).
     mutating func remove(_ lease: Lease, of order: Order) {
         apply(lease, of: order, sign: -1)
-        preemptibleLeaseIDs.remove(lease.id)
         leases[lease.id] = nil
         rows.remove(leaseID: lease.id)
     }
