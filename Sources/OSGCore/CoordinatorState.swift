@@ -195,7 +195,7 @@ public struct CoordinatorState: Sendable, Codable {
         holdings.registered(node)
         let sortedIndex = sortedNodeIDs.upperBound(of: node.id)
         sortedNodeIDs.insert(node.id, at: sortedIndex)
-        keptMarketEngine = nil
+        if keptMarketEngine?.insert(node, sortedIndex: sortedIndex) == false { keptMarketEngine = nil }
         if fleetCache?.insert(node, at: sortedIndex) == false { fleetCache = nil }
         return [.nodeRegistered(nodeID: node.id)]
     }

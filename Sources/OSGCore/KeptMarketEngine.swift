@@ -9,10 +9,11 @@ import OSGMarket
 /// the free GPUs, cores, memory and disk of that moment
 /// (``ClearingEngine/startClearing(freeGPUs:freeHost:pools:tenants:)``), which gives exactly
 /// what a new engine built from the nodes with free GPUs (offering those cores, memory and
-/// disk) gives; debug builds check every pass against such a new engine. The state drops it
-/// when a node registers or changes its ask, and builds it again at the next clearing that
-/// needs it — so a state without it (a restored snapshot) simply builds it on first use. A
-/// withdrawn node stays in the engine as a tombstone that never offers anything
+/// disk) gives; debug builds check every pass against such a new engine. A node that
+/// registers joins it in place (``insert(_:sortedIndex:)``); the state drops it when a node
+/// changes its ask, or registers with what the engine cannot take in place (a new GPU model or
+/// region, a withdrawn node's id), and builds it again at the next clearing that needs it — so
+/// a state without it (a restored snapshot) simply builds it on first use. A withdrawn node stays in the engine as a tombstone that never offers anything
 /// (``forget(sortedIndex:)``), like an offline node.
 struct KeptMarketEngine: Sendable {
     /// The engine, built with every node at its full size (GPUs, cores, memory, disk); the
@@ -24,14 +25,7 @@ struct KeptMarketEngine: Sendable {
 
     /// An engine over every node of `state`, without carbon figures.
     init(for state: CoordinatorState) {
-        let nodes = state.sortedNodeIDs.map { nodeID -> MarketNode in
-            let node = state.nodes[nodeID]!.node
-            return MarketNode(
-                id: node.id, operatorID: node.operatorID, gpuModel: node.gpuModel, freeGPUs: node.gpuCount,
-                vramGiB: node.vramGiB, cpuCores: node.cpuCores, memoryGiB: node.memoryGiB, diskGiB: node.diskGiB,
-                region: node.region, jurisdiction: node.jurisdiction, zone: node.gridZone,
-                askPerGPUHour: node.askPerGPUHour, carbonMicroGCO2PerKWh: nil)
-        }
+        let nodes = state.sortedNodeIDs.map { Self.fullSize(state.nodes[$0]!.node, carbon: nil) }
         engine = ClearingEngine(nodes: nodes, pools: [], tenants: nil)
         let engine = engine
         // The engine sorts ids by their bytes, the state by `<`: for the usual ASCII ids the
@@ -39,6 +33,29 @@ struct KeptMarketEngine: Sendable {
         positions = state.sortedNodeIDs.enumerated().map { index, nodeID in
             engine.nodeID(at: index) == nodeID ? index : engine.nodePosition(of: nodeID)!
         }
+    }
+
+    /// `node` as the engine holds it: at its full size, with carbon figure `carbon`.
+    private static func fullSize(_ node: ComputeNode, carbon: Int64?) -> MarketNode {
+        MarketNode(
+            id: node.id, operatorID: node.operatorID, gpuModel: node.gpuModel, freeGPUs: node.gpuCount,
+            vramGiB: node.vramGiB, cpuCores: node.cpuCores, memoryGiB: node.memoryGiB, diskGiB: node.diskGiB,
+            region: node.region, jurisdiction: node.jurisdiction, zone: node.gridZone,
+            askPerGPUHour: node.askPerGPUHour, carbonMicroGCO2PerKWh: carbon)
+    }
+
+    /// The node now at `sortedIndex` in ``CoordinatorState/sortedNodeIDs`` registered: it joins
+    /// the engine in place (``ClearingEngine/insert(_:)``), with the carbon figure its zone's
+    /// nodes have now, which the next pass most likely keeps. False when the engine cannot take
+    /// it in place (the state then drops the engine and builds it again when needed).
+    mutating func insert(_ node: ComputeNode, sortedIndex: Int) -> Bool {
+        let carbon = hasCarbonFigures ? engine.carbonFigure(ofZone: node.gridZone) : -1
+        guard let position = engine.insert(Self.fullSize(node, carbon: carbon < 0 ? nil : carbon)) else { return false }
+        positions.withUnsafeMutableBufferPointer { positions in
+            for index in positions.indices where positions[index] >= position { positions[index] += 1 }
+        }
+        positions.insert(position, at: sortedIndex)
+        return true
     }
 
     /// Whether the engine holds carbon figures now (set by ``setCarbonFigures(_:)``).

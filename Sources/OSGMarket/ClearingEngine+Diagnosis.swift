@@ -177,3 +177,11 @@ struct DiagnosisRecords: Sendable, Equatable {
         return furthest
     }
 }
+
+extension DiagnosisRecords {
+    /// Inserts a record with no free GPUs at `offset` (the counts do not change).
+    mutating func insert(_ record: DiagnosisRecord, at offset: Int) {
+        precondition(record.freeGPUs == 0, "a node joins the records with no free GPUs")
+        records.insert(record, at: offset)
+    }
+}

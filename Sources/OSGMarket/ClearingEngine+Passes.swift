@@ -45,6 +45,7 @@ extension ClearingEngine {
         host = snapshotHost
         staticVerdicts.removeAll(keepingCapacity: true)
         emptyNodesAbsent = true
+        awaitingPassStart = false
         presentNodesByModel = Array(repeating: 0, count: table.models.count)
         presentNodesBySlot = Array(repeating: 0, count: index.masks.count)
         var totals = FairShareLedger.CapacityTotals()

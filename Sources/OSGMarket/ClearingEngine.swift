@@ -57,6 +57,9 @@ public struct ClearingEngine: Sendable {
     /// True once ``startClearing(freeGPUs:pools:tenants:)`` ran: nodes with no free GPUs in the
     /// pass's snapshot then count as absent, as if the engine had been built without them.
     var emptyNodesAbsent = false
+    /// True from a node's insertion (``insert(_:)``) until the next pass starts: the engine
+    /// must not clear before then.
+    var awaitingPassStart = false
     /// Per model code, the nodes with free GPUs in the pass's snapshot (when ``emptyNodesAbsent``).
     var presentNodesByModel: [Int] = []
     /// Per (model, region) slot, the nodes with free GPUs in the pass's snapshot (when ``emptyNodesAbsent``).
@@ -182,6 +185,7 @@ public struct ClearingEngine: Sendable {
     ///   - now: the clearing time, for aging: orders submitted more than
     ///     ``starvationAfterSeconds`` before it are promoted. `nil`: no aging.
     public mutating func clear(_ orders: [MarketOrder], now: Timestamp? = nil) -> ClearingResult {
+        precondition(!awaitingPassStart, "an engine that took in a node starts a pass before it clears")
         var placements: [MarketPlacement] = []
         var unplaced: [UnplacedOrder] = []
         placements.reserveCapacity(orders.count)

@@ -16,7 +16,7 @@ struct FreeCapacityIndex: Sendable {
     /// (model, region) slot → the best figures of any node in it, to skip whole slots.
     private(set) var slotBounds: [SlotBounds]
     /// (model, region) slot → every node of the slot in the snapshot, by node id.
-    let slotNodes: [[Int32]]
+    private(set) var slotNodes: [[Int32]]
 
     /// The most any node of a slot offers (and the cleanest carbon figure, the lowest ask),
     /// from the snapshot: enough to rule a whole slot out without reading its nodes.
@@ -64,14 +64,7 @@ struct FreeCapacityIndex: Sendable {
         for node in 0..<table.count {
             let slot = Int(table.model[node]) * regionCount + Int(table.region[node])
             members[slot].append(Int32(node))
-            bounds[slot].maxFreeGPUs = max(bounds[slot].maxFreeGPUs, freeGPUs[node])
-            bounds[slot].maxDiskGiB = table.diskGiB[node] < 0 ? Int.max : max(bounds[slot].maxDiskGiB, table.diskGiB[node])
-            bounds[slot].minAskMicroCredits = min(bounds[slot].minAskMicroCredits, table.askMicroCredits[node])
-            bounds[slot].maxVRAMGiB = max(bounds[slot].maxVRAMGiB, table.vramGiB[node])
-            bounds[slot].maxCPUCores = max(bounds[slot].maxCPUCores, table.cpuCores[node])
-            bounds[slot].maxMemoryGiB = max(bounds[slot].maxMemoryGiB, table.memoryGiB[node])
-            if table.carbonMicro[node] >= 0 { bounds[slot].minCarbonMicro = min(bounds[slot].minCarbonMicro, table.carbonMicro[node]) }
-            if !bounds[slot].jurisdictions.contains(table.jurisdiction[node]) { bounds[slot].jurisdictions.append(table.jurisdiction[node]) }
+            bounds[slot].cover(node, of: table, freeGPUs: freeGPUs[node])
         }
         slotBounds = bounds
         slotNodes = members
@@ -140,5 +133,18 @@ struct FreeCapacityIndex: Sendable {
             if bucket[mid] < rank { low = mid + 1 } else { high = mid }
         }
         return low
+    }
+}
+
+extension FreeCapacityIndex {
+    /// Takes in the node now at `node` (rank `rank`) with no free GPUs: every later node and
+    /// rank moves up by one, the node joins its slot's members, and the slot's bounds grow to
+    /// cover it, with `mostFreeGPUs` as the most GPUs it will offer.
+    mutating func insert(node: Int, rank: Int, table: NodeTable, mostFreeGPUs: Int) {
+        for bucket in buckets.indices where !buckets[bucket].isEmpty { NodeTable.shift(&buckets[bucket], atOrAbove: Int32(rank)) }
+        for slot in slotNodes.indices { NodeTable.shift(&slotNodes[slot], atOrAbove: Int32(node)) }
+        let slot = self.slot(model: table.model[node], region: table.region[node])
+        NodeTable.insertSorted(Int32(node), into: &slotNodes[slot])
+        slotBounds[slot].cover(node, of: table, freeGPUs: mostFreeGPUs)
     }
 }

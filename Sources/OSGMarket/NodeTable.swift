@@ -107,7 +107,7 @@ struct NodeTable: Sendable {
         snapshotFreeGPUs.reserveCapacity(count)
     }
 
-    private static func intern(_ name: String, in codes: inout [String: Int32]) -> Int32 {
+    static func intern(_ name: String, in codes: inout [String: Int32]) -> Int32 {
         if let code = codes[name] { return code }
         let code = Int32(codes.count)
         codes[name] = code

@@ -64,3 +64,88 @@ struct ClearingEnginePassesTests {
         }
     }
 }
+
+/// A node joining a kept engine in place (``ClearingEngine/insert(_:)``) must leave it as an
+/// engine built over every node would be: the same positions and (ask, id) ranks, and passes
+/// that give what a new engine over the nodes with free GPUs gives.
+@Suite("ClearingEngine taking in nodes between passes")
+struct ClearingEngineInsertionTests {
+    @Test("nodes inserted between passes leave the engine as one built with them", arguments: [1, 2, 3, 4, 5, 6] as [UInt64])
+    func insertedNodesMatchABuiltEngine(seed: UInt64) {
+        let fleet = SyntheticMarket.fleet(nodes: 300, seed: seed)
+        var random = SplitMix64(seed: seed &* 104_729)
+        // A third of the nodes join later; the first node of each model and region is there from the start.
+        var seenModels = Set<String>()
+        var seenRegions = Set<String>()
+        var present: [MarketNode] = []
+        var later: [MarketNode] = []
+        for node in fleet {
+            let first = seenModels.insert(node.gpuModel.name).inserted || seenRegions.insert(node.region).inserted
+            if first || random.next() % 3 != 0 { present.append(node) } else { later.append(node) }
+        }
+        // Joining order: not id order.
+        for index in later.indices.reversed() { later.swapAt(index, Int(random.next() % UInt64(index + 1))) }
+        var kept = ClearingEngine(nodes: present, pools: [])
+        for pass in 0..<10 {
+            // Every other pass, so that the diagnosis records kept since the pass before last
+            // (and their offsets, set when a pass starts) take the new nodes in too.
+            if pass >= 2 && pass % 2 == 0 {
+                #expect(kept.diagnosisRecords != nil && !kept.diagnosisOffsets.isEmpty, "seed \(seed) pass \(pass): kept records")
+                for _ in 0..<min(later.count, 10 + Int(random.next() % 20)) {
+                    let node = later.removeLast()
+                    let position = kept.insert(node)
+                    present.append(node)
+                    #expect(position != nil && position == kept.nodePosition(of: node.id), "seed \(seed) pass \(pass): \(node.id)")
+                }
+                let built = ClearingEngine(nodes: present, pools: [])
+                #expect(kept.table.ids == built.table.ids && kept.table.rank == built.table.rank
+                        && kept.table.byRank == built.table.byRank && kept.table.nodesByModel == built.table.nodesByModel,
+                        "seed \(seed) pass \(pass): node order and ranks")
+                #expect(kept.index.slotNodes == built.index.slotNodes, "seed \(seed) pass \(pass): slot members")
+            }
+            var free = Array(repeating: 0, count: present.count)
+            var host = (cpuCores: [Int](repeating: 0, count: present.count), memoryGiB: [Int](repeating: 0, count: present.count),
+                        diskGiB: [Int](repeating: -1, count: present.count))
+            var offered: [MarketNode] = []
+            for node in present {
+                let position = kept.nodePosition(of: node.id)!
+                let gpus = random.next() % 4 == 0 ? 0 : Int(random.next() % UInt64(node.freeGPUs + 1))
+                free[position] = gpus
+                host.cpuCores[position] = Int(random.next() % UInt64(node.cpuCores + 1))
+                host.memoryGiB[position] = Int(random.next() % UInt64(node.memoryGiB + 1))
+                guard gpus > 0 else { continue }
+                var offer = node
+                offer.freeGPUs = gpus
+                offer.cpuCores = host.cpuCores[position]
+                offer.memoryGiB = host.memoryGiB[position]
+                offered.append(offer)
+            }
+            let orders = SyntheticMarket.orders(count: 150, seed: seed * 1_000 + UInt64(pass), now: ClearingEnginePassesTests.now)
+            var fresh = ClearingEngine(nodes: offered, pools: SyntheticMarket.pools, tenants: [])
+            let expected = fresh.clear(orders, now: ClearingEnginePassesTests.now)
+            kept.startClearing(freeGPUs: free, freeHost: host, pools: SyntheticMarket.pools, tenants: [])
+            let result = kept.clear(orders, now: ClearingEnginePassesTests.now)
+            #expect(result == expected, "seed \(seed) pass \(pass)")
+            #expect(Set(result.unplaced.map(\.reason.code)).count >= 3, "seed \(seed) pass \(pass): varied reasons")
+        }
+    }
+
+    @Test("a node the engine cannot take in place changes nothing")
+    func refusedInsertions() {
+        let fleet = SyntheticMarket.fleet(nodes: 40, seed: 9)
+        var engine = ClearingEngine(nodes: fleet, pools: [])
+        let ids = engine.table.ids
+        var duplicate = fleet[7]
+        duplicate.askPerGPUHour = MicroCredits(1)
+        #expect(engine.insert(duplicate) == nil, "an id already in the engine")
+        var newRegion = fleet[3]
+        newRegion.id = "node-new-region"
+        newRegion.region = "antarctica"
+        #expect(engine.insert(newRegion) == nil, "a region with no code")
+        var newModel = fleet[3]
+        newModel.id = "node-new-model"
+        newModel.gpuModel = GPUModel.named("B200")!
+        #expect(engine.insert(newModel) == nil, "a model with no code")
+        #expect(engine.table.ids == ids && engine.nodeCount == fleet.count)
+    }
+}
