@@ -124,7 +124,7 @@ extension CoordinatorState {
         var capacity = [Int](repeating: 0, count: view.zones.count)
         for index in 0..<view.count where view.online[index] { capacity[Int(view.zoneOfNode[index])] += view.gpuCount[index] }
         for lockup in lockups.values {
-            guard let index = cache.indexOfNode[lockup.nodeID], view.online[index] else { continue }
+            guard let index = cache.index(of: lockup.nodeID), view.online[index] else { continue }
             capacity[Int(view.zoneOfNode[index])] -= lockup.gpus
         }
         // A zone with no online node gets 0, which the forecast answers for a zone never set too.
@@ -135,7 +135,7 @@ extension CoordinatorState {
             if end <= nowSeconds { end = lease.start + lease.maxDurationSeconds }
             end = max(end, nowSeconds + 1)
             for allocation in lease.allocations {
-                guard let index = cache.indexOfNode[allocation.nodeID], view.online[index] else { continue }
+                guard let index = cache.index(of: allocation.nodeID), view.online[index] else { continue }
                 forecast.commit(zone: view.zones[Int(view.zoneOfNode[index])], gpus: allocation.gpus, fromSeconds: nowSeconds, untilSeconds: end)
             }
         }

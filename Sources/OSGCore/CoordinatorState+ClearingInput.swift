@@ -166,14 +166,14 @@ extension CoordinatorState {
             }
         }
         for (nodeID, hold) in holds {
-            guard let index = cache.indexOfNode[nodeID] else { continue }
+            guard let index = cache.index(of: nodeID) else { continue }
             gpusLeft[index] -= hold.gpus
             freeHost[index] -= hold.host
         }
         // The fleet: online GPUs not under lockups.
         var fleetGPUs = 0
         for lockup in lockups.values {
-            guard let index = cache.indexOfNode[lockup.nodeID] else { continue }
+            guard let index = cache.index(of: lockup.nodeID) else { continue }
             gpusLeft[index] -= lockup.gpus
             if view.online[index] { fleetGPUs -= lockup.gpus }
         }

@@ -145,7 +145,7 @@ extension CoordinatorState {
         var examination = QueueExamination()
         var search = PreemptionSearch(budgets: plain.input.budgets.spending(plain.result.placements, orders: orders))
         let reasons = plain.servedUnplaced
-        let bounds = fleet.modelBounds
+        let bounds = currentModelBounds()
         // What running work, lockups, preemptions and the placements of the orders served
         // before `occupiedBefore` hold until when; a notice is applied to it (``applyNotice(of:to:now:)``).
         var occupancy: NodeOccupancy?

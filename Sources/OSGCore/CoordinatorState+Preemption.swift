@@ -196,7 +196,7 @@ extension CoordinatorState {
                     && lease.allocations.contains { $0.nodeID == allocations.nodeIDs[row] && $0.gpus == allocation.gpus }
             } ?? false, "a running allocation's kept figures are its lease's")
             // Only an online node can be chosen; offline nodes hold no running leases anyway.
-            guard let index = allocations.nodeIndex(ofRow: row, sortedNodeIDs: sortedNodeIDs, lookup: { cache.indexOfNode[$0] }),
+            guard let index = allocations.nodeIndex(ofRow: row, sortedNodeIDs: sortedNodeIDs, lookup: { cache.index(of: $0) }),
                   cache.view.online[index]
             else { continue }
             byNode[index, default: []].append(VictimCandidate(

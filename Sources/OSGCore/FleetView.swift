@@ -117,14 +117,15 @@ struct FleetView: Sendable {
 /// ``FleetView`` of every node by its index in ``CoordinatorState/sortedNodeIDs``, the index
 /// of each node id, and each node's grid zone as a small code. With it a clearing's input
 /// starts from the nodes' sizes and subtracts what the (fewer) busy nodes hold, instead of
-/// reading every node's record and holdings by its id. The state drops it when a node
-/// registers, is withdrawn or changes its ask; a node going on or off line is changed in place
-/// (``setOnline(_:_:)``).
+/// reading every node's record and holdings by its id. A node that registers or is withdrawn,
+/// or goes on or off line, is changed in place (``insert(_:at:)``, ``remove(at:)``,
+/// ``setOnline(_:_:)``), each in time independent of the fleet's size but for moving the
+/// later nodes' entries; the state drops it when a node changes its ask.
 struct FleetCache: Sendable {
     private(set) var view: FleetView
-    private(set) var indexOfNode: [String: Int]
-    /// What the online nodes of each GPU model offer at most (rules out orders no node could hold).
-    private(set) var modelBounds: CoordinatorState.ModelBounds
+    /// What the online nodes of each GPU model offer at most (rules out orders no node could
+    /// hold); `nil` after a change, until ``currentModelBounds()`` reads them again.
+    private var modelBounds: CoordinatorState.ModelBounds?
     /// GPUs that running leases hold on each node, by index (``CoordinatorState/allocatedGPUs``).
     private(set) var heldGPUs: [Int]
     /// Cores, memory and disk that running leases hold on each node, by index
@@ -134,46 +135,60 @@ struct FleetCache: Sendable {
     init(for state: CoordinatorState) {
         var computeNodes: [ComputeNode] = []
         var online: [Bool] = []
-        var indexOfNode: [String: Int] = [:]
         computeNodes.reserveCapacity(state.sortedNodeIDs.count)
         online.reserveCapacity(state.sortedNodeIDs.count)
-        indexOfNode.reserveCapacity(state.sortedNodeIDs.count)
-        for (index, nodeID) in state.sortedNodeIDs.enumerated() {
+        for nodeID in state.sortedNodeIDs {
             let record = state.nodes[nodeID]!
             computeNodes.append(record.node)
             online.append(record.online)
-            indexOfNode[nodeID] = index
         }
         view = FleetView(nodes: computeNodes, online: online)
-        self.indexOfNode = indexOfNode
-        modelBounds = CoordinatorState.ModelBounds(view)
         heldGPUs = Array(repeating: 0, count: computeNodes.count)
         heldHost = Array(repeating: .zero, count: computeNodes.count)
-        for (nodeID, gpus) in state.allocatedGPUs { if let index = indexOfNode[nodeID] { heldGPUs[index] = gpus } }
-        for (nodeID, held) in state.runningTotals.hostByNode { if let index = indexOfNode[nodeID] { heldHost[index] = held } }
+        for (nodeID, gpus) in state.allocatedGPUs { if let index = state.nodeIndex(of: nodeID) { heldGPUs[index] = gpus } }
+        for (nodeID, held) in state.runningTotals.hostByNode { if let index = state.nodeIndex(of: nodeID) { heldHost[index] = held } }
+    }
+
+    /// The index of node `nodeID` in ``CoordinatorState/sortedNodeIDs`` (binary search over the
+    /// view's ids, in the same order), or `nil` for a node not registered. A search rather than
+    /// a dictionary, which a registration or withdrawal would have to renumber from its index on.
+    func index(of nodeID: String) -> Int? {
+        var low = 0
+        var high = view.count
+        while low < high {
+            let mid = (low + high) / 2
+            if view.nodes[mid].id < nodeID { low = mid + 1 } else { high = mid }
+        }
+        return low < view.count && view.nodes[low].id == nodeID ? low : nil
+    }
+
+    /// What the online nodes of each GPU model offer at most, computed again after a change.
+    mutating func currentModelBounds() -> CoordinatorState.ModelBounds {
+        if let modelBounds { return modelBounds }
+        let bounds = CoordinatorState.ModelBounds(view)
+        modelBounds = bounds
+        return bounds
     }
 }
 
 extension FleetCache {
-    /// Records that node `nodeID` went on or off line: its liveness and the online nodes'
-    /// model bounds, as a cache built afresh would have them.
+    /// Records that node `nodeID` went on or off line: its liveness as a cache built afresh
+    /// would have it (the model bounds are read again when next needed).
     mutating func setOnline(_ nodeID: String, _ online: Bool) {
-        guard let index = indexOfNode[nodeID] else {
+        guard let index = index(of: nodeID) else {
             assertionFailure("node \(nodeID) is in the kept fleet")
             return
         }
         guard view.online[index] != online else { return }
         view.online[index] = online
-        modelBounds = CoordinatorState.ModelBounds(view)
+        modelBounds = nil
     }
 
     /// Records that `node` registered and sits at `index` of the sorted node ids; `false`
     /// when the cache cannot follow (a new zone): drop it.
     mutating func insert(_ node: ComputeNode, at index: Int) -> Bool {
         guard view.insert(node, at: index) else { return false }
-        for position in (index + 1)..<view.count { indexOfNode[view.nodes[position].id] = position }
-        indexOfNode[node.id] = index
-        modelBounds = CoordinatorState.ModelBounds(view)
+        modelBounds = nil
         heldGPUs.insert(0, at: index)
         heldHost.insert(.zero, at: index)
         return true
@@ -182,11 +197,8 @@ extension FleetCache {
     /// Records that the node at `index` of the sorted node ids was withdrawn; `false` when
     /// the cache cannot follow (its zone's last node): drop it.
     mutating func remove(at index: Int) -> Bool {
-        let nodeID = view.nodes[index].id
         guard view.remove(at: index) else { return false }
-        indexOfNode[nodeID] = nil
-        for position in index..<view.count { indexOfNode[view.nodes[position].id] = position }
-        modelBounds = CoordinatorState.ModelBounds(view)
+        modelBounds = nil
         heldGPUs.remove(at: index)
         heldHost.remove(at: index)
         return true
@@ -196,7 +208,7 @@ extension FleetCache {
     /// (cores, memory and disk) on each of its nodes.
     mutating func leaseHolds(_ allocations: [NodeAllocation], host: HostUse, starts: Bool) {
         for allocation in allocations {
-            guard let index = indexOfNode[allocation.nodeID] else { continue }
+            guard let index = index(of: allocation.nodeID) else { continue }
             if starts {
                 heldGPUs[index] += allocation.gpus
                 heldHost[index] += host
@@ -211,7 +223,7 @@ extension FleetCache {
     /// Whether the cache still shows `state`'s nodes (debug check).
     func isCurrent(for state: CoordinatorState) -> Bool {
         let fresh = FleetCache(for: state)
-        guard fresh.view.nodes == view.nodes, fresh.view.online == view.online, fresh.indexOfNode == indexOfNode,
+        guard fresh.view.nodes == view.nodes, fresh.view.online == view.online,
               fresh.view.gpuCount == view.gpuCount, fresh.view.size == view.size, fresh.view.askMicroCredits == view.askMicroCredits,
               fresh.view.vramGiB == view.vramGiB, fresh.view.zones == view.zones,
               fresh.heldGPUs == heldGPUs, fresh.heldHost == heldHost else { return false }
@@ -229,8 +241,15 @@ extension CoordinatorState {
     /// The kept ``FleetCache``, or one built now (a state that has none yet).
     var fleet: FleetCache {
         guard let fleetCache else { return FleetCache(for: self) }
-        assert(fleetCache.isCurrent(for: self), "the kept fleet is dropped whenever a node registers, leaves, changes its ask or goes on or off line")
+        assert(fleetCache.isCurrent(for: self), "the kept fleet follows every registration, withdrawal and liveness change, and is dropped when a node changes its ask")
         return fleetCache
+    }
+
+    /// The online nodes' model bounds, from the kept fleet where there is one (computed again
+    /// there after a change, once).
+    mutating func currentModelBounds() -> ModelBounds {
+        guard fleetCache != nil else { return ModelBounds(fleet.view) }
+        return fleetCache!.currentModelBounds()
     }
 
     /// Builds the ``FleetCache`` if the state holds none.
