@@ -99,6 +99,8 @@ struct CarbonShiftStep {
         var forecast = initialForecast
         /// GPUs of each zone that earlier flexible orders of this step were sent to start in.
         var claimedNow: [String: Int] = [:]
+        /// The counted nodes by zone and model, built at the first flexible order.
+        var zoneNodes: ZoneNodes? = nil
         for order in snapshotOrders {
             guard let spec = order.spec, Self.isFlexible(order) || order.pool != nil else {
                 orders.append(order)
@@ -113,11 +115,15 @@ struct CarbonShiftStep {
                 continue
             }
             var admitted: OrderRequirement? = nil
-            var freeByZone: [String: Int] = [:]
+            var allowedZones: [String] = []
+            /// GPUs free now in a zone on nodes that take the order, counted no further than `cap`.
+            var roomNow: (_ zone: String, _ cap: Int) -> Int = { _, _ in 0 }
             withEngine { compiled in
                 guard case .success(var need) = compiled.admit(order) else { return }
                 need.carbonCapMicro = -1
                 admitted = need
+                if zoneNodes == nil { zoneNodes = ZoneNodes(compiled, counted: counted) }
+                let zoneNodes = zoneNodes!
                 // A node's zone is allowed when the node passes every filter but those on what is
                 // free now (GPUs, cores, memory, disk); its free GPUs count as room now when it
                 // passes those too.
@@ -127,28 +133,40 @@ struct CarbonShiftStep {
                 placeable.memoryGiB = 0
                 placeable.diskGiB = 0
                 let passed = UnplacedReason.cascade.count
-                // Room per zone code; -1: no node of the zone passes.
-                var freeByCode = [Int](repeating: -1, count: compiled.table.zoneNames.count)
-                for model in need.models {
-                    for node in compiled.table.nodesByModel[Int(model)]
-                    where (counted?[Int(node)] ?? true) && placeable.passedFilters(node: Int(node), in: compiled.table, host: compiled.snapshotHost) == passed {
-                        let code = Int(compiled.table.zoneCode[Int(node)])
-                        freeByCode[code] = max(freeByCode[code], 0)
-                        if need.passedFilters(node: Int(node), in: compiled.table, host: compiled.snapshotHost) == passed {
-                            freeByCode[code] += compiled.freeGPUs(at: Int(node))
+                let table = compiled.table
+                let host = compiled.snapshotHost
+                for code in table.zoneNames.indices {
+                    let allowed = need.models.contains { model in
+                        zoneNodes.all[code][Int(model)].contains { placeable.passedFilters(node: Int($0), in: table, host: host) == passed }
+                    }
+                    if allowed { allowedZones.append(table.zoneNames[code]) }
+                }
+                // Whether the room reaches `cap` is all the planner asks (it compares the room
+                // less this step's claims with the order's GPUs), so a count stops there, and a
+                // zone whose free GPUs in all cannot reach it is not read node by node.
+                roomNow = { zone, cap in
+                    guard let code = table.zoneCodes[zone].map(Int.init) else { return 0 }
+                    let most = need.models.reduce(0) { $0 + zoneNodes.freeGPUs[code][Int($1)] }
+                    guard most >= cap else { return most }
+                    var room = 0
+                    for model in need.models {
+                        for entry in zoneNodes.withFreeGPUs[code][Int(model)]
+                        where need.passedFilters(node: Int(entry.node), in: table, host: host) == passed {
+                            room += Int(entry.freeGPUs)
+                            if room >= cap { return cap }
                         }
                     }
+                    return room
                 }
-                for code in freeByCode.indices where freeByCode[code] >= 0 { freeByZone[compiled.table.zoneNames[code]] = freeByCode[code] }
             }
             guard admitted != nil else {
                 orders.append(order)
                 continue
             }
-            let zones = freeByZone.keys
+            let zones = allowedZones
             let gpus = max(1, spec.resources.gpu.countPerNode * spec.nodeCount)
             let decision = planner.plan(spec, gpus: gpus, now: now, allowedZones: zones,
-                                        freeNow: { (freeByZone[$0] ?? 0) - (claimedNow[$0] ?? 0) },
+                                        freeNow: { roomNow($0, gpus + (claimedNow[$0] ?? 0)) - (claimedNow[$0] ?? 0) },
                                         forecast: forecast, threshold: threshold)
             switch decision {
             case .wait(let start, let zone, _, _, _):
@@ -205,5 +223,38 @@ extension ClearingEngine {
             if let nodes = search(zoned, in: index, host: host) { return nodes }
         }
         return nil
+    }
+}
+
+/// The nodes a carbon step counts, grouped by grid zone code and GPU model code of the engine's
+/// table, so that each flexible order asks only its accepted models' nodes zone by zone, and
+/// stops at the first node that settles the answer, instead of reading every node per order.
+struct ZoneNodes {
+    /// [zone][model]: every counted node, in position order.
+    let all: [[[Int32]]]
+    /// [zone][model]: the counted nodes with free GPUs now, in position order, with those GPUs.
+    let withFreeGPUs: [[[(node: Int32, freeGPUs: Int32)]]]
+    /// [zone][model]: the free GPUs of those nodes, in all.
+    let freeGPUs: [[Int]]
+
+    /// The groups of `engine`'s nodes that `counted` marks (`nil`: all), with their free GPUs now.
+    init(_ engine: ClearingEngine, counted: [Bool]?) {
+        let table = engine.table
+        let empty = [[Int32]](repeating: [], count: table.models.count)
+        var all = [[[Int32]]](repeating: empty, count: table.zoneNames.count)
+        var withFreeGPUs = [[[(node: Int32, freeGPUs: Int32)]]](
+            repeating: [[(node: Int32, freeGPUs: Int32)]](repeating: [], count: table.models.count), count: table.zoneNames.count)
+        var freeGPUs = [[Int]](repeating: [Int](repeating: 0, count: table.models.count), count: table.zoneNames.count)
+        for node in 0..<table.count where counted?[node] ?? true {
+            let (zone, model) = (Int(table.zoneCode[node]), Int(table.model[node]))
+            all[zone][model].append(Int32(node))
+            let free = engine.freeGPUs(at: node)
+            guard free > 0 else { continue }
+            withFreeGPUs[zone][model].append((Int32(node), Int32(free)))
+            freeGPUs[zone][model] += free
+        }
+        self.all = all
+        self.withFreeGPUs = withFreeGPUs
+        self.freeGPUs = freeGPUs
     }
 }
