@@ -552,6 +552,14 @@ extension CoordinatorState {
 
     /// Ends every running lease that holds GPUs on `nodeID`, in lease-id order.
     mutating func endLeases(onNode nodeID: String, reason: LeaseEndReason, at time: Timestamp) -> [Event] {
+        // Every running allocation holds at least one GPU, so a node with none allocated runs
+        // no lease: the usual case for a node lost or withdrawn, answered without reading
+        // every running lease.
+        guard allocatedGPUs[nodeID] != nil else {
+            assert(!runningLeaseOfOrder.values.contains { leases[$0]?.allocations.contains { $0.nodeID == nodeID } == true },
+                   "a node with a running lease has GPUs allocated")
+            return []
+        }
         let affected = runningLeaseOfOrder.values
             .filter { leases[$0]?.allocations.contains { $0.nodeID == nodeID } == true }
             .sorted()

@@ -52,7 +52,7 @@ struct KeptMarketEngine: Sendable {
         let carbon = hasCarbonFigures ? engine.carbonFigure(ofZone: node.gridZone) : -1
         guard let position = engine.insert(Self.fullSize(node, carbon: carbon < 0 ? nil : carbon)) else { return false }
         positions.withUnsafeMutableBufferPointer { positions in
-            for index in positions.indices where positions[index] >= position { positions[index] += 1 }
+            for index in positions.indices { positions[index] &+= positions[index] >= position ? 1 : 0 }
         }
         positions.insert(position, at: sortedIndex)
         return true
