@@ -137,7 +137,7 @@ struct CarbonShiftStep {
                 let host = compiled.snapshotHost
                 for code in table.zoneNames.indices {
                     let allowed = need.models.contains { model in
-                        zoneNodes.all[code][Int(model)].contains { placeable.passedFilters(node: Int($0), in: table, host: host) == passed }
+                        zoneNodes.all(zone: code, model: model).contains { placeable.passedFilters(node: Int($0), in: table, host: host) == passed }
                     }
                     if allowed { allowedZones.append(table.zoneNames[code]) }
                 }
@@ -146,11 +146,11 @@ struct CarbonShiftStep {
                 // zone whose free GPUs in all cannot reach it is not read node by node.
                 roomNow = { zone, cap in
                     guard let code = table.zoneCodes[zone].map(Int.init) else { return 0 }
-                    let most = need.models.reduce(0) { $0 + zoneNodes.freeGPUs[code][Int($1)] }
+                    let most = need.models.reduce(0) { $0 + zoneNodes.freeGPUs(zone: code, model: $1) }
                     guard most >= cap else { return most }
                     var room = 0
                     for model in need.models {
-                        for entry in zoneNodes.withFreeGPUs[code][Int(model)]
+                        for entry in zoneNodes.withFreeGPUs(zone: code, model: model)
                         where need.passedFilters(node: Int(entry.node), in: table, host: host) == passed {
                             room += Int(entry.freeGPUs)
                             if room >= cap { return cap }
@@ -229,32 +229,79 @@ extension ClearingEngine {
 /// The nodes a carbon step counts, grouped by grid zone code and GPU model code of the engine's
 /// table, so that each flexible order asks only its accepted models' nodes zone by zone, and
 /// stops at the first node that settles the answer, instead of reading every node per order.
+///
+/// Built once per step by a counting sort into flat arrays (no array per group to grow).
 struct ZoneNodes {
-    /// [zone][model]: every counted node, in position order.
-    let all: [[[Int32]]]
-    /// [zone][model]: the counted nodes with free GPUs now, in position order, with those GPUs.
-    let withFreeGPUs: [[[(node: Int32, freeGPUs: Int32)]]]
-    /// [zone][model]: the free GPUs of those nodes, in all.
-    let freeGPUs: [[Int]]
+    /// One counted node with free GPUs now.
+    struct FreeNode {
+        var node: Int32
+        var freeGPUs: Int32
+    }
+    private let modelCount: Int
+    /// Group (zone × models + model) → its range in ``allNodes``, then in ``freeNodes``.
+    private let allStarts: [Int]
+    private let freeStarts: [Int]
+    /// Every counted node, grouped, in position order within each group.
+    private let allNodes: [Int32]
+    /// The counted nodes with free GPUs now, grouped, in position order within each group.
+    private let freeNodes: [FreeNode]
+    /// Group → the free GPUs of its nodes, in all.
+    private let groupFreeGPUs: [Int]
 
     /// The groups of `engine`'s nodes that `counted` marks (`nil`: all), with their free GPUs now.
     init(_ engine: ClearingEngine, counted: [Bool]?) {
         let table = engine.table
-        let empty = [[Int32]](repeating: [], count: table.models.count)
-        var all = [[[Int32]]](repeating: empty, count: table.zoneNames.count)
-        var withFreeGPUs = [[[(node: Int32, freeGPUs: Int32)]]](
-            repeating: [[(node: Int32, freeGPUs: Int32)]](repeating: [], count: table.models.count), count: table.zoneNames.count)
-        var freeGPUs = [[Int]](repeating: [Int](repeating: 0, count: table.models.count), count: table.zoneNames.count)
+        modelCount = table.models.count
+        let groupCount = table.zoneNames.count * modelCount
+        var group = [Int32](repeating: -1, count: table.count)
+        var allCounts = [Int](repeating: 0, count: groupCount + 1)
+        var freeCounts = [Int](repeating: 0, count: groupCount + 1)
+        var freeGPUs = [Int](repeating: 0, count: groupCount)
         for node in 0..<table.count where counted?[node] ?? true {
-            let (zone, model) = (Int(table.zoneCode[node]), Int(table.model[node]))
-            all[zone][model].append(Int32(node))
+            let index = Int(table.zoneCode[node]) * modelCount + Int(table.model[node])
+            group[node] = Int32(index)
+            allCounts[index + 1] += 1
             let free = engine.freeGPUs(at: node)
             guard free > 0 else { continue }
-            withFreeGPUs[zone][model].append((Int32(node), Int32(free)))
-            freeGPUs[zone][model] += free
+            freeCounts[index + 1] += 1
+            freeGPUs[index] += free
         }
-        self.all = all
-        self.withFreeGPUs = withFreeGPUs
-        self.freeGPUs = freeGPUs
+        for index in 0..<groupCount {
+            allCounts[index + 1] += allCounts[index]
+            freeCounts[index + 1] += freeCounts[index]
+        }
+        allStarts = allCounts
+        freeStarts = freeCounts
+        var allNext = allCounts
+        var freeNext = freeCounts
+        var allNodes = [Int32](repeating: 0, count: allCounts[groupCount])
+        var freeNodes = [FreeNode](repeating: FreeNode(node: 0, freeGPUs: 0), count: freeCounts[groupCount])
+        for node in 0..<table.count where group[node] >= 0 {
+            let index = Int(group[node])
+            allNodes[allNext[index]] = Int32(node)
+            allNext[index] += 1
+            let free = engine.freeGPUs(at: node)
+            guard free > 0 else { continue }
+            freeNodes[freeNext[index]] = FreeNode(node: Int32(node), freeGPUs: Int32(free))
+            freeNext[index] += 1
+        }
+        self.allNodes = allNodes
+        self.freeNodes = freeNodes
+        groupFreeGPUs = freeGPUs
     }
+
+    /// Every counted node of `zone` and `model` (codes).
+    func all(zone: Int, model: Int32) -> ArraySlice<Int32> {
+        let index = zone * modelCount + Int(model)
+        return allNodes[allStarts[index]..<allStarts[index + 1]]
+    }
+
+    /// The counted nodes of `zone` and `model` with free GPUs now, with those GPUs.
+    func withFreeGPUs(zone: Int, model: Int32) -> ArraySlice<FreeNode> {
+        let index = zone * modelCount + Int(model)
+        return freeNodes[freeStarts[index]..<freeStarts[index + 1]]
+    }
+
+    /// The free GPUs of the counted nodes of `zone` and `model`, in all.
+    func freeGPUs(zone: Int, model: Int32) -> Int { groupFreeGPUs[zone * modelCount + Int(model)] }
 }
