@@ -112,7 +112,7 @@ extension NodeTable {
             zoneRegions[Int(zone)].insert(regionCode, at: zoneRegions[Int(zone)].firstIndex { $0 > regionCode } ?? zoneRegions[Int(zone)].count)
         }
         for code in nodesByModel.indices { Self.shift(&nodesByModel[code], atOrAbove: Int32(position)) }
-        Self.insertSorted(Int32(position), into: &nodesByModel[Int(modelCode)])
+        nodesByModel[Int(modelCode)].insertSorted(Int32(position))
         return (position, rank)
     }
 
@@ -122,17 +122,6 @@ extension NodeTable {
         values.withUnsafeMutableBufferPointer { values in
             for index in values.indices { values[index] &+= values[index] >= threshold ? 1 : 0 }
         }
-    }
-
-    /// Inserts `value` into the ascending `values` at its place.
-    static func insertSorted(_ value: Int32, into values: inout [Int32]) {
-        var low = 0
-        var high = values.count
-        while low < high {
-            let mid = (low + high) / 2
-            if values[mid] < value { low = mid + 1 } else { high = mid }
-        }
-        values.insert(value, at: low)
     }
 }
 

@@ -144,7 +144,7 @@ extension FreeCapacityIndex {
         for bucket in buckets.indices where !buckets[bucket].isEmpty { NodeTable.shift(&buckets[bucket], atOrAbove: Int32(rank)) }
         for slot in slotNodes.indices { NodeTable.shift(&slotNodes[slot], atOrAbove: Int32(node)) }
         let slot = self.slot(model: table.model[node], region: table.region[node])
-        NodeTable.insertSorted(Int32(node), into: &slotNodes[slot])
+        slotNodes[slot].insertSorted(Int32(node))
         slotBounds[slot].cover(node, of: table, freeGPUs: mostFreeGPUs)
     }
 }

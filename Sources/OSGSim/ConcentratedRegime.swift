@@ -176,18 +176,8 @@ struct ConcentratedRegime {
         return metrics
     }
 
-    static func insertSorted(_ job: Int32, into queue: inout [Int32]) {
-        var low = 0
-        var high = queue.count
-        while low < high {
-            let mid = (low + high) / 2
-            if queue[mid] < job { low = mid + 1 } else { high = mid }
-        }
-        queue.insert(job, at: low)
-    }
-
     mutating func enqueue(_ job: Int, region: Int, now: Int64) {
-        if isEstablished(job) { Self.insertSorted(Int32(job), into: &regions[region].priority) } else { Self.insertSorted(Int32(job), into: &regions[region].normal) }
+        if isEstablished(job) { regions[region].priority.insertSorted(Int32(job)) } else { regions[region].normal.insertSorted(Int32(job)) }
         queueEpoch[job] &+= 1
         events.push(.patience, at: now + scenario.patienceSeconds + 1, Int32(job), queueEpoch[job])
     }

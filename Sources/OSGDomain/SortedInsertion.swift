@@ -1,7 +1,7 @@
 extension Array where Element: Comparable {
     /// Where `element` goes in this ascending array to keep it ascending: the first index whose
     /// element is greater (after any equal ones), found by binary search.
-    func upperBound(of element: Element) -> Int {
+    public func upperBound(of element: Element) -> Int {
         var low = startIndex
         var high = endIndex
         while low < high {
@@ -9,5 +9,10 @@ extension Array where Element: Comparable {
             if element < self[middle] { high = middle } else { low = middle + 1 }
         }
         return low
+    }
+
+    /// Inserts `element` into this ascending array at its place (``upperBound(of:)``).
+    public mutating func insertSorted(_ element: Element) {
+        insert(element, at: upperBound(of: element))
     }
 }
