@@ -140,8 +140,8 @@ struct FleetNodes: RandomAccessCollection, Equatable, Sendable {
 }
 
 /// The registered nodes as a clearing reads them, kept across clearings (derived state): the
-/// ``FleetView`` of every node by its index in ``CoordinatorState/sortedNodeIDs``, the index
-/// of each node id, and each node's grid zone as a small code. With it a clearing's input
+/// ``FleetView`` of every node by its index in ``CoordinatorState/sortedNodeIDs`` (a node's
+/// index found by binary search, ``index(of:)``), and each node's grid zone as a small code. With it a clearing's input
 /// starts from the nodes' sizes and subtracts what the (fewer) busy nodes hold, instead of
 /// reading every node's record and holdings by its id. A node that registers or is withdrawn,
 /// or goes on or off line, is changed in place (``insert(_:at:)``, ``remove(at:)``,

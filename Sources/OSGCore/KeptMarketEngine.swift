@@ -13,8 +13,9 @@ import OSGMarket
 /// registers joins it in place (``insert(_:sortedIndex:)``); the state drops it when a node
 /// changes its ask, or registers with what the engine cannot take in place (a new GPU model or
 /// region, a withdrawn node's id), and builds it again at the next clearing that needs it — so
-/// a state without it (a restored snapshot) simply builds it on first use. A withdrawn node stays in the engine as a tombstone that never offers anything
-/// (``forget(sortedIndex:)``), like an offline node.
+/// a state without it (a restored snapshot) simply builds it on first use. A withdrawn node
+/// stays in the engine as a tombstone that never offers anything (``forget(sortedIndex:)``),
+/// like an offline node.
 struct KeptMarketEngine: Sendable {
     /// The engine, built with every node at its full size (GPUs, cores, memory, disk); the
     /// nodes' carbon figures are set before each pass.
