@@ -188,6 +188,10 @@ public protocol LeaseExecutor: Sendable {
     func workDirectory(leaseID: String) -> URL?
     /// Whether the executor gives a job its ``LeaseWork/secrets`` (in memory, never on disk).
     var deliversSecrets: Bool { get }
+    /// Keeps what a lease of each of `shapes` needs to start built ahead (one per listed shape),
+    /// so that such a lease starts without waiting for it; `[]` lets it all go. An executor
+    /// that builds nothing ahead ignores it (the default).
+    func keepWarm(_ shapes: [WarmLeaseShape]) async
 }
 
 /// Why an executor could not do what was asked; `code` is stable, `message` names the fix.
@@ -204,6 +208,9 @@ public struct ExecutorError: Error, Sendable, Hashable, CustomStringConvertible 
 }
 
 extension LeaseExecutor {
+    /// Builds nothing ahead.
+    public func keepWarm(_ shapes: [WarmLeaseShape]) async {}
+
     /// Kills every job this executor holds, waits for each to end and removes its files (a
     /// bench's or a devnet's last clean-up; a production agent leaves jobs to the coordinator's
     /// decisions).

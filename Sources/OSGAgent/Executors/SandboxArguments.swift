@@ -58,9 +58,11 @@ struct SandboxArguments: Sendable {
     ///     environment (under the spec's) and its working directory (instead of `/work`).
     ///   - secretFiles: the lease's secrets on the host's memory file system, each bound
     ///     read-only at `/run/secrets/<name>`.
+    ///   - setsEnvironment: whether bubblewrap sets the job's environment (`--setenv`); a warm
+    ///     sandbox's launcher sets it instead, when its lease comes (see ``SandboxWarmSlot``).
     init(
         work: LeaseWork, workDirectory: String, root: SandboxRootFilesystem, layout: SandboxHostLayout, tmpfsBytes: Int64,
-        image: OCIImageConfiguration? = nil, secretFiles: [(name: String, file: String)] = []
+        image: OCIImageConfiguration? = nil, secretFiles: [(name: String, file: String)] = [], setsEnvironment: Bool = true
     ) {
         precondition(workDirectory.hasPrefix("/"), "bubblewrap needs an absolute work directory")
         precondition(tmpfsBytes > 0)
@@ -95,7 +97,9 @@ struct SandboxArguments: Sendable {
             // Nothing of the supervisor's environment; only the lease's, below.
             "--clearenv",
         ]
-        for (name, value) in environment { options += ["--setenv", name, value] }
+        if setsEnvironment {
+            for (name, value) in environment { options += ["--setenv", name, value] }
+        }
 
         switch root {
         case .host:

@@ -64,8 +64,8 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
     /// Fetches and unpacks the jobs' images.
     public let imageStore: OCIImageStore
 
-    private let logger: Logger
-    private let runsAsRoot: Bool
+    let logger: Logger
+    let runsAsRoot: Bool
     private var leasesDirectory: URL { stateDirectory.appendingPathComponent("leases", isDirectory: true) }
     /// Files every lease shares, written once (see ``sharedFiles``): a start writes none of them.
     var sharedDirectory: URL { Self.sharedDirectory(of: stateDirectory) }
@@ -79,8 +79,12 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
     static let layoutLifetimeSeconds: Double = 5
     /// Starts, adoptions and clean-ups run here one at a time, off the cooperative pool: a lease
     /// is never started twice.
-    private let queue = DispatchQueue(label: "osg.sandbox.executor")
-    private let jobs = Mutex<[String: SandboxJob]>([:])
+    let queue = DispatchQueue(label: "osg.sandbox.executor")
+    let jobs = Mutex<[String: SandboxJob]>([:])
+    /// The warm sandboxes kept and wanted (see ``keepWarm(_:)``).
+    let warmPool = Mutex(SandboxWarmPool())
+    /// Warm sandboxes are built here, one at a time, beside starts and clean-ups.
+    let warmQueue = DispatchQueue(label: "osg.sandbox.warm", qos: .utility)
     /// The lease uids that lease directories hold, read from disk at the first start and kept
     /// up to date by starts and clean-ups (`nil` until then): a start costs no directory scan.
     private let usedUIDs = Mutex<Set<UInt32>?>(nil)
@@ -123,6 +127,18 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
         }
         if !runsAsRoot {
             logger.warning("the agent does not run as root: jobs run as the agent's own uid (mapped to an unprivileged user inside)")
+        }
+        // A warm sandbox's supervisor that is gone makes the write of its `go` fail with EPIPE,
+        // not kill the agent (every spawned process gets its signals back at their defaults).
+        signal(SIGPIPE, SIG_IGN)
+    }
+
+    deinit {
+        // The supervisors end their unused sandboxes once their control pipes close.
+        for slot in warmPool.withLock({ $0.removeAllReady() }) {
+            slot.letGo()
+            let root = slot.root
+            SandboxProcess.reap(slot.supervisor.pid) { _ in try? FileManager.default.removeItem(at: root) }
         }
     }
 
@@ -196,29 +212,37 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
                 plan = try await imagePlan(work, reference: reference)
             }
         }
-        let (job, launched) = try await onQueue { [self, plan] () throws -> (SandboxJob, Bool) in
-            if let job = jobs.withLock({ $0[work.leaseID] }) { return (job, false) }
-            if SandboxFiles.exists(directory.root) { return (adopt(directory), false) }
+        let (job, launched, warmSlot) = try await onQueue { [self, plan] () throws -> (SandboxJob, Bool, SandboxWarmSlot?) in
+            if let job = jobs.withLock({ $0[work.leaseID] }) { return (job, false, nil) }
+            if SandboxFiles.exists(directory.root) { return (adopt(directory), false, nil) }
             guard let plan else {
                 throw ExecutorError("start_raced", "lease \(work.leaseID) was cleaned up while it was being started: start it again")
             }
             try Self.validate(work)
             try prepareStateDirectory()
             let job: SandboxJob
+            var warmSlot: SandboxWarmSlot?
             if case .refused(let error) = plan {
                 job = try refuse(work, error, in: directory)
+            } else if case .host = plan, let shape = WarmLeaseShape(of: work), let (warmJob, slot) = startInWarmSlot(work, shape: shape, in: directory) {
+                (job, warmSlot) = (warmJob, slot)
             } else {
                 job = try launch(work, plan, in: directory)
             }
+            if let shape = WarmLeaseShape(of: work) { warmPool.withLock { $0.leaseStarted(work.leaseID, shape: shape) } }
             jobs.withLock { $0[work.leaseID] = job }
-            return (job, true)
+            return (job, true, warmSlot)
         }
         if launched {
             // Off the serial queue, so that many leases started at once wait for their
             // sandboxes together rather than one after another.
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 DispatchQueue.global().async { [self] in
-                    waitUntilRunning(job)
+                    if let warmSlot {
+                        handOver(work, to: warmSlot)
+                    } else {
+                        waitUntilRunning(job)
+                    }
                     continuation.resume()
                 }
             }
@@ -295,7 +319,7 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
             if let supervisor = job.supervisor, supervisor.isAlive, !SandboxFiles.exists(directory.status) {
                 throw ExecutorError("lease_running", "lease \(leaseID) still runs: kill() it and wait for exit() before cleanUp")
             }
-            if let cgroup = cgroupPath(leaseID) { removeCgroup(cgroup) }
+            if let cgroup = cgroupPath(of: directory) { removeCgroup(cgroup) }
             try? FileManager.default.removeItem(at: Self.secretsDirectory(leaseID: leaseID))
             let uid = Self.recordedUID(directory)
             do {
@@ -306,6 +330,8 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
             releaseUID(uid)
             jobs.withLock { _ = $0.removeValue(forKey: leaseID) }
             logger.info("sandbox lease cleaned up", metadata: ["lease": "\(leaseID)"])
+            // Its GPU is free: keep a sandbox ready for its next lease.
+            if warmPool.withLock({ $0.leaseCleanedUp(leaseID) }) { buildWarmSlots() }
         }
     }
 
@@ -405,7 +431,7 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
                 leaseDirectory: directory.root.path, sharedDirectory: sharedDirectory.path, bwrapPath: bwrapPath, jobUID: uid,
                 maxDurationSeconds: work.maxDurationSeconds, memoryBytes: memoryBytes, cpuCores: work.cpuCores,
                 pidsMax: Self.maximumProcessesPerLease,
-                limits: cgroupPath(work.leaseID).map { .cgroup(path: $0.path) } ?? .rlimits
+                limits: cgroupPath(of: directory).map { .cgroup(path: $0.path) } ?? .rlimits
             )
             // The hard stop's clock: a pipe whose both ends only the supervisor holds.
             let timer = try SandboxProcess.highPipe()
@@ -435,7 +461,7 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
                 ]
             )
             return SandboxJob(
-                directory: directory, supervisor: identity, isChild: true, cpuTime: cpuTime(work.leaseID, uid: uid), logger: logger)
+                directory: directory, supervisor: identity, isChild: true, cpuTime: cpuTime(directory, uid: uid), logger: logger)
         } catch {
             try? FileManager.default.removeItem(at: Self.secretsDirectory(leaseID: work.leaseID))
             try? FileManager.default.removeItem(at: directory.root)
@@ -472,7 +498,7 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
         } else if let supervisor = Self.supervisorIdentity(directory), supervisor.isAlive {
             let uid = Self.recordedUID(directory)
             job = SandboxJob(
-                directory: directory, supervisor: supervisor, isChild: false, cpuTime: cpuTime(directory.leaseID, uid: uid), logger: logger)
+                directory: directory, supervisor: supervisor, isChild: false, cpuTime: cpuTime(directory, uid: uid), logger: logger)
         } else if let status = SandboxFiles.readText(directory.status) {
             // It ended between the two checks.
             job = SandboxJob(directory: directory, ended: SandboxExitStatus.parse(status), logger: logger)
@@ -494,7 +520,7 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
     }
 
     /// The lowest lease uid no lease directory holds, now taken.
-    private func allocateUID() throws -> UInt32 {
+    func allocateUID() throws -> UInt32 {
         try usedUIDs.withLock { used in
             var taken = used ?? uidsOnDisk()
             defer { used = taken }
@@ -507,7 +533,7 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
     }
 
     /// Gives `uid` back once its lease directory is gone.
-    private func releaseUID(_ uid: UInt32?) {
+    func releaseUID(_ uid: UInt32?) {
         guard let uid else { return }
         usedUIDs.withLock { _ = $0?.remove(uid) }
     }
@@ -554,7 +580,7 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
 
     /// The host's layout, read at most every ``layoutLifetimeSeconds`` (each read is some 90
     /// look-ups: system directories, `/etc` files, GPU device nodes).
-    private func hostLayout() -> SandboxHostLayout {
+    func hostLayout() -> SandboxHostLayout {
         let now = Date()
         if let cached = cachedLayout.withLock({ $0 }), now.timeIntervalSince(cached.read) < Self.layoutLifetimeSeconds, now >= cached.read {
             return cached.layout
@@ -565,7 +591,7 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
     }
 
     /// Creates `<state>` and `<state>/leases`; both must let the lease uids pass (x, not r).
-    private func prepareStateDirectory() throws {
+    func prepareStateDirectory() throws {
         try FileManager.default.createDirectory(at: stateDirectory, withIntermediateDirectories: true)
         var info = stat()
         guard stat(stateDirectory.path, &info) == 0 else {
@@ -597,16 +623,24 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
 
     /// Where the lease's CPU time is read: its cgroup, else its own uid; `nil` when the job
     /// runs as the agent's uid without a cgroup (its processes are not told apart).
-    private func cpuTime(_ leaseID: String, uid: UInt32?) -> LeaseCPUTime? {
-        if let cgroup = cgroupPath(leaseID) { return .cgroup(cgroup) }
+    func cpuTime(_ directory: SandboxLeaseDirectory, uid: UInt32?) -> LeaseCPUTime? {
+        if let cgroup = cgroupPath(of: directory) { return .cgroup(cgroup) }
         return uid.map(LeaseCPUTime.uid)
     }
 
-    private func cgroupPath(_ leaseID: String) -> URL? {
-        cgroupParent?.appendingPathComponent("osg-lease-\(leaseID)", isDirectory: true)
+    /// The lease's cgroup: the one its directory records (a lease started in a warm sandbox keeps
+    /// its slot's), else `osg-lease-<leaseID>` under ``cgroupParent``; `nil` under rlimits.
+    func cgroupPath(of directory: SandboxLeaseDirectory) -> URL? {
+        guard let cgroupParent else { return nil }
+        if let recorded = SandboxFiles.readText(directory.cgroupRecord)?.trimmingCharacters(in: .whitespacesAndNewlines),
+            recorded.hasPrefix(cgroupParent.path + "/"), !recorded.contains("/../")
+        {
+            return URL(fileURLWithPath: recorded, isDirectory: true)
+        }
+        return cgroupParent.appendingPathComponent("osg-lease-\(directory.leaseID)", isDirectory: true)
     }
 
-    private func removeCgroup(_ cgroup: URL) {
+    func removeCgroup(_ cgroup: URL) {
         guard SandboxFiles.exists(cgroup) else { return }
         // A cgroup is removable once its last process has been reaped; give the kernel a moment.
         for _ in 0..<50 {

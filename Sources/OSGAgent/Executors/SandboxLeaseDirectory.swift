@@ -25,6 +25,13 @@ struct SandboxLeaseDirectory: Sendable, Hashable {
         self.root = leasesDirectory.appendingPathComponent(leaseID, isDirectory: true)
     }
 
+    /// The files of a warm slot's directory `slotRoot` (see ``SandboxWarmSlot``): a lease's
+    /// layout, named by the slot until a lease takes it.
+    init(slotRoot: URL) {
+        self.leaseID = slotRoot.lastPathComponent
+        self.root = slotRoot
+    }
+
     /// Refuses ids that could escape the leases directory or break the files we write: empty,
     /// `.`/`..`, longer than ``maximumLeaseIDLength``, or with anything but ASCII letters,
     /// digits, `-`, `_` and `.`.
@@ -73,6 +80,9 @@ struct SandboxLeaseDirectory: Sendable, Hashable {
     var bwrapArguments: URL { file("bwrap.args") }
     /// The job's command, NUL-separated.
     var command: URL { file("command") }
+    /// The lease's cgroup v2 directory when it is not `osg-lease-<leaseID>`: a lease started in a
+    /// warm sandbox keeps the cgroup named by its slot.
+    var cgroupRecord: URL { file("cgroup") }
     /// What the job wrote to its stdout and stderr, raw.
     var stdout: URL { file("stdout") }
     var stderr: URL { file("stderr") }

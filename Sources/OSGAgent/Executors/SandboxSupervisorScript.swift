@@ -20,6 +20,16 @@ import OSGDomain
 /// With the arguments `kill-after <lease directory> <seconds>` it instead waits that long and
 /// kills the sandbox if the job still runs (the executor's grace period, enforced even if the
 /// agent dies meanwhile).
+///
+/// With `warm` (``warmArguments``) it makes a sandbox ahead of its lease (see
+/// ``SandboxWarmSlot``): its first process is ``launcher``, which waits, as the lease's user
+/// inside, for the job. The supervisor waits on its control pipe (``controlFD``, the executor
+/// holds the write end) for `go MAX_SECONDS CPU_CORES\n` followed by the job (NUL-separated: the
+/// number of environment variables, the variables, the command) up to the pipe's end; it then
+/// sets the lease's CPU share, hands the job to the launcher through ``launchWriteFD`` (the
+/// launcher reads ``launchReadFD``, then writes one byte to ``startedFD``, which the executor
+/// reads, and becomes the job), and supervises it as a `run` does. The end of the control pipe
+/// without `go` (the agent stopped or let the slot go) ends the sandbox unused.
 struct SandboxSupervisorScript: Sendable, Hashable {
     var leaseDirectory: String
     /// The executor's folder of files every lease shares: the job's `passwd`, `group` and
@@ -38,6 +48,47 @@ struct SandboxSupervisorScript: Sendable, Hashable {
     /// The descriptors of the hard stop's pipe (read end, write end) in the supervisor.
     static let timerReadFD: Int32 = 9
     static let timerWriteFD: Int32 = 10
+    /// A warm supervisor's control pipe (read end), the launcher's pipe (read end passed into
+    /// the sandbox, write end the supervisor's), and the launcher's "started" pipe (write end
+    /// passed into the sandbox; the executor reads the other end).
+    static let controlFD: Int32 = 11
+    static let launchReadFD: Int32 = 12
+    static let launchWriteFD: Int32 = 13
+    static let startedFD: Int32 = 14
+
+    /// The arguments that follow the script's path for a warm sandbox (``maxDurationSeconds``
+    /// and ``cpuCores`` come later, on the control pipe).
+    var warmArguments: [String] {
+        precondition(memoryBytes > 0 && pidsMax > 0)
+        precondition([leaseDirectory, sharedDirectory, bwrapPath].allSatisfy { $0.hasPrefix("/") }, "absolute paths")
+        let cgroup: String
+        if case .cgroup(let path) = limits { cgroup = path } else { cgroup = "" }
+        return ["warm", leaseDirectory, sharedDirectory, bwrapPath, String(memoryBytes), String(pidsMax), cgroup, jobUID.map(String.init) ?? ""]
+    }
+
+    /// What the executor writes on a warm supervisor's control pipe to start a lease's job there:
+    /// the `go` line, then the job's variables (`NAME=value`, counted first) and command, each
+    /// NUL-terminated.
+    static func goMessage(maxDurationSeconds: Int64, cpuCores: Int, environment: [(name: String, value: String)], command: [String]) -> [UInt8] {
+        precondition(maxDurationSeconds > 0 && cpuCores > 0 && !command.isEmpty)
+        precondition(!command[0].contains("="), "env(1) would take it for a variable")
+        var bytes = Array("go \(maxDurationSeconds) \(cpuCores)\n".utf8)
+        let fields = [String(environment.count)] + environment.map { "\($0.name)=\($0.value)" } + command
+        for field in fields {
+            precondition(!field.utf8.contains(0), "validated: no NUL")
+            bytes += field.utf8
+            bytes.append(0)
+        }
+        return bytes
+    }
+
+    /// A warm sandbox's first process (bash, as the lease's user inside, in `/work`, with no
+    /// environment): says it is ready on ``startedFD`` (`r`: the sandbox is built), reads the job
+    /// from ``launchReadFD`` up to its end, says it starts it (`x`), and becomes the job through `env -i` (exactly the lease's variables),
+    /// closing both, so the job holds only its standard streams. With no job (the slot was let
+    /// go) it ends.
+    static let launcher = #"printf r >&14; mapfile -d "" -t job <&12; exec 12<&-; [ "${#job[@]}" -gt 1 ] || exit 0; n=${job[0]}; "#
+        + #"printf x >&14; exec /usr/bin/env -i "${job[@]:1:n}" "${job[@]:n+1}" 14>&-"#
 
     /// The arguments that follow the script's path for a lease's run.
     var runArguments: [String] {
@@ -73,22 +124,27 @@ struct SandboxSupervisorScript: Sendable, Hashable {
             # sandbox, in a session of its own, so the job outlives an agent restart; it enforces the
             # hard stop and records how the job ended in `status`, which the job cannot reach.
             # Usage: run LEASE_DIR SHARED_DIR BWRAP MAX_SECONDS MEMORY_BYTES CPU_CORES PIDS_MAX CGROUP JOB_UID
+            #        warm SLOT_DIR SHARED_DIR BWRAP MEMORY_BYTES PIDS_MAX CGROUP JOB_UID
             #        kill-after LEASE_DIR SECONDS
             set -u
             mode=${1:-}
             lease_dir=${2:?the lease directory}
             if [ "$mode" = run ]; then
               shared_dir=$3 bwrap=$4 max_seconds=$5 memory_bytes=$6 cpu_cores=$7 pids_max=$8 cgroup=$9 job_uid=${10}
-              cpu_max="$((cpu_cores * 100000)) 100000"
+            elif [ "$mode" = warm ]; then
+              # A sandbox made ahead of its lease: the hard stop and the CPU share come with the lease.
+              shared_dir=$3 bwrap=$4 memory_bytes=$5 pids_max=$6 cgroup=$7 job_uid=$8 max_seconds= cpu_cores=
+            elif [ "$mode" != kill-after ]; then
+              echo "usage: $0 run LEASE_DIR SHARED_DIR BWRAP MAX_SECONDS MEMORY_BYTES CPU_CORES PIDS_MAX CGROUP JOB_UID | warm SLOT_DIR SHARED_DIR BWRAP MEMORY_BYTES PIDS_MAX CGROUP JOB_UID | kill-after LEASE_DIR SECONDS" >&2
+              exit 64
+            fi
+            if [ "$mode" != kill-after ]; then
               drop_privileges=()
               if [ -n "$job_uid" ]; then
                 # Become the lease's uid with no groups and no capabilities (bounding set included)
                 # before bubblewrap runs; no_new_privs keeps it so across any setuid binary.
                 drop_privileges=(setpriv --reuid="$job_uid" --regid="$job_uid" --clear-groups --inh-caps=-all --bounding-set=-all --no-new-privs)
               fi
-            elif [ "$mode" != kill-after ]; then
-              echo "usage: $0 run LEASE_DIR SHARED_DIR BWRAP MAX_SECONDS MEMORY_BYTES CPU_CORES PIDS_MAX CGROUP JOB_UID | kill-after LEASE_DIR SECONDS" >&2
-              exit 64
             fi
             cd "$lease_dir" || exit 70
             umask 077   # our files are root's alone
@@ -130,14 +186,19 @@ struct SandboxSupervisorScript: Sendable, Hashable {
             host_oom_before=$oom_count
 
             if [ -n "$cgroup" ]; then
-              if ! { mkdir -p "$cgroup" && echo "$cpu_max" > "$cgroup/cpu.max" && echo "$memory_bytes" > "$cgroup/memory.max" \\
-                     && echo "$pids_max" > "$cgroup/pids.max"; }; then
+              # A warm sandbox's CPU share is set when its lease comes (below).
+              if ! { mkdir -p "$cgroup" && echo "$memory_bytes" > "$cgroup/memory.max" && echo "$pids_max" > "$cgroup/pids.max" \\
+                     && { [ -z "$cpu_cores" ] || echo "$((cpu_cores * 100000)) 100000" > "$cgroup/cpu.max"; }; }; then
                 write_status "fault could not configure the lease's cgroup $cgroup"; exit 0
               fi
               [ -e "$cgroup/memory.swap.max" ] && echo 0 > "$cgroup/memory.swap.max"
             fi
 
-            mapfile -d '' -t command < command
+            if [ "$mode" = warm ]; then
+              command=(/bin/bash --norc --noprofile -c '\(launcher)' osg-launcher)
+            else
+              mapfile -d '' -t command < command
+            fi
             (
               # The job gets default signal dispositions (an ignored SIGTERM or SIGPIPE would be inherited).
               trap - HUP INT QUIT TERM PIPE USR1 USR2
@@ -151,10 +212,27 @@ struct SandboxSupervisorScript: Sendable, Hashable {
               exec "${drop_privileges[@]}" "$bwrap" --args \(SandboxArguments.argumentsFD) -- "${command[@]}" \\
                 \(SandboxArguments.argumentsFD)<bwrap.args \(SandboxArguments.statusFD)>sandbox.json \(SandboxArguments.passwdFD)<"$shared_dir/passwd" \\
                 \(SandboxArguments.groupFD)<"$shared_dir/group" \(SandboxArguments.hostsFD)<"$shared_dir/hosts" \\
-                </dev/null >>stdout 2>>stderr \(timerReadFD)<&- \(timerWriteFD)<&-
+                </dev/null >>stdout 2>>stderr \(timerReadFD)<&- \(timerWriteFD)<&- \(controlFD)<&- \(launchWriteFD)>&-
             ) &
             sandbox=$!
             identity "$sandbox" > sandbox.pid
+            exec \(launchReadFD)<&- \(startedFD)>&-   # (a warm sandbox's: the launcher holds them)
+
+            if [ "$mode" = warm ]; then
+              # Ready. Wait for the lease, or for the end of the control pipe (the slot let go).
+              go=
+              read -r -u \(controlFD) go max_seconds cpu_cores || go=
+              if [ "$go" != go ]; then kill -KILL "$sandbox"; wait "$sandbox"; exit 0; fi
+              mapfile -d '' -t -u \(controlFD) job
+              exec \(controlFD)<&-
+              if [ -n "$cgroup" ] && ! echo "$((cpu_cores * 100000)) 100000" > "$cgroup/cpu.max"; then
+                write_status "fault could not configure the lease's cgroup $cgroup"; kill -KILL "$sandbox"; wait "$sandbox"; exit 0
+              fi
+              oom_kills /proc/vmstat
+              host_oom_before=$oom_count
+              printf '%s\\0' "${job[@]}" >&\(launchWriteFD)
+              exec \(launchWriteFD)>&-
+            fi
 
             # The hard stop: whichever ends first, the sandbox or the clock. The clock is a timed
             # read, in a subshell, of the pipe the executor handed us (both ends ours: no data, no

@@ -140,14 +140,23 @@ public actor Agent {
             group.addTask { await self.heartbeatLoop() }
             group.addTask {
                 // Measured before new leases are taken, so no tenant's job shares the GPUs with
-                // the benchmark (jobs resumed after a restart keep theirs out of it).
+                // the benchmark (jobs resumed after a restart keep theirs out of it). The warm
+                // sandboxes are built after it, for the same reason.
                 await self.benchmarkOnce()
+                await self.executor.keepWarm(self.warmShapes)
                 await self.pollLoop()
             }
             group.addTask { await self.housekeepingLoop() }
             await group.waitForAll()
         }
+        await executor.keepWarm([])
         stopped = true
+    }
+
+    /// The lease shapes the executor keeps a sandbox ready for: one per offered GPU, with the
+    /// node's memory per GPU (see ``WarmLeaseShape/evenShares(of:)``).
+    var warmShapes: [WarmLeaseShape] {
+        WarmLeaseShape.evenShares(of: zip(nodes, offers).map { (memoryGiB: $0.memoryGib, gpus: $0.gpus, gpuIndices: $1.gpuIndices) })
     }
 
     /// After a restart: finds the jobs the executor still has, restarts parts that were decided
