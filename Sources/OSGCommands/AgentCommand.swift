@@ -219,7 +219,9 @@ struct AgentSetup {
         let executorDirectory = executorDirectory(in: stateDirectory, executor: configuration.executor)
         let executor: any LeaseExecutor = switch configuration.executor {
         case "slurm": SlurmExecutor(stateDirectory: executorDirectory, partition: configuration.slurmPartition, logger: logger)
-        default: SandboxExecutor(stateDirectory: executorDirectory, jobUIDBase: configuration.jobUIDBase ?? SandboxExecutor.defaultJobUIDBase, logger: logger)
+        default: SandboxExecutor(
+            stateDirectory: executorDirectory, jobUIDBase: configuration.jobUIDBase ?? SandboxExecutor.defaultJobUIDBase,
+            keepsWarmSandboxes: configuration.warmSandboxes ?? true, logger: logger)
         }
         return AgentSetup(
             configuration: configuration, client: CoordinatorClient(baseURL: configuration.coordinator, key: keyFile.privateKey, trust: trust),

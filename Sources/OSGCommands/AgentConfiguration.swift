@@ -21,6 +21,9 @@ struct AgentConfiguration: Codable, Equatable {
     /// The first host uid the sandbox gives leases when the agent runs as root (65,536 uids from
     /// it); two agents on one host need ranges apart. Default 0x70000000.
     var jobUIDBase: UInt32?
+    /// Whether the sandbox keeps a sandbox ready per offered GPU, so that a one-GPU lease of the
+    /// node's memory per GPU starts at once (default true; see docs/AGENT.md).
+    var warmSandboxes: Bool?
     /// The node this agent offers.
     var node: Node
 
@@ -53,6 +56,7 @@ struct AgentConfiguration: Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case coordinator, key, executor, node
         case stateDirectory = "state_directory", caCert = "ca_cert", slurmPartition = "slurm_partition", jobUIDBase = "job_uid_base"
+        case warmSandboxes = "warm_sandboxes"
     }
 
     struct Failure: Error, CustomStringConvertible {
@@ -144,6 +148,7 @@ struct AgentConfiguration: Codable, Equatable {
         # slurm: the operator's own Slurm (sbatch/squeue/scancel); set slurm_partition if needed.
         executor: \(executor)
         # ca_cert: ca.pem            # an https coordinator signed by a private CA
+        # warm_sandboxes: false      # sandbox: build no sandbox ahead of its lease (each ready one holds ~10 MB)
         node:
           id: \(nodeID)
           region: eu                 # market region (lower-case)

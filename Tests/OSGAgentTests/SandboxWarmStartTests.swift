@@ -160,6 +160,20 @@ struct SandboxWarmStartTests {
         await executor.keepWarm([])
     }
 
+    @Test("an executor told to keep no warm sandbox builds none, and its one-GPU leases start as before")
+    func turnedOff() async throws {
+        let (base, state) = try Support.makeExecutor()
+        defer { try? FileManager.default.removeItem(at: state) }
+        var logger = Logger(label: "osg.sandbox.test")
+        logger.logLevel = .warning
+        let executor = SandboxExecutor(stateDirectory: state, jobUIDBase: base.jobUIDBase, keepsWarmSandboxes: false, logger: logger)
+        await executor.keepWarm([Self.shape])
+        let job = try await executor.start(Support.work("cold", "echo cold", gpuIndices: [0]))
+        #expect(try await Support.exit(of: job) == .exited(code: 0))
+        #expect(executor.warmSandboxCount() == 0)
+        #expect(!FileManager.default.fileExists(atPath: executor.warmDirectory.path), "nothing was built")
+    }
+
     @Test("letting the warm sandboxes go ends them and removes their files; a restarted agent finds a warm lease and removes an earlier agent's ready sandboxes")
     func letGoAndRestart() async throws {
         let (first, state) = try await Self.warmExecutor([Self.shape, WarmLeaseShape(gpuIndex: 1, memoryGiB: 1)])

@@ -55,6 +55,21 @@ struct AgentCommandTests {
         #expect(error?.description.contains(message) == true, "\(error?.description ?? "")")
     }
 
+    @Test("warm_sandboxes is on unless the file turns it off; a value that is not a boolean is named")
+    func warmSandboxesSetting() throws {
+        let folder = temporaryPath("agent-config-warm")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let base = AgentConfiguration.template(coordinator: "http://127.0.0.1:7070", key: "agent.key", nodeID: "n1", simulate: "1xH100", executor: "sandbox")
+        #expect(base.contains("# warm_sandboxes: false"), "the template names the setting")
+        for (line, expected) in [("", nil), ("warm_sandboxes: false\n", false), ("warm_sandboxes: true\n", true)] as [(String, Bool?)] {
+            try (line + base).write(toFile: folder + "/agent.yaml", atomically: true, encoding: .utf8)
+            #expect(try AgentConfiguration.load(from: folder + "/agent.yaml").warmSandboxes == expected, "\(line)")
+        }
+        try ("warm_sandboxes: sometimes\n" + base).write(toFile: folder + "/agent.yaml", atomically: true, encoding: .utf8)
+        let error = #expect(throws: AgentConfiguration.Failure.self) { try AgentConfiguration.load(from: folder + "/agent.yaml") }
+        #expect(error?.description.contains("warm_sandboxes") == true, "\(error?.description ?? "")")
+    }
+
     @Test("a missing field and a file that is not YAML are clear errors")
     func unreadable() throws {
         let folder = temporaryPath("agent-config-bad")

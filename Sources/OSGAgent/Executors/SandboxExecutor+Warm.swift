@@ -22,7 +22,7 @@ extension SandboxExecutor {
     /// its control pipe), and an agent that starts again removes whatever an earlier one left in
     /// `<state>/warm/` before building its own.
     public func keepWarm(_ shapes: [WarmLeaseShape]) async {
-        let unwanted = warmPool.withLock { $0.setTargets(shapes) }
+        let unwanted = warmPool.withLock { $0.setTargets(keepsWarmSandboxes ? shapes : []) }
         unwanted.forEach(letGo)
         buildWarmSlots()
     }

@@ -63,6 +63,8 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
     public static let imageRefusedExitCode: Int32 = 125
     /// Fetches and unpacks the jobs' images.
     public let imageStore: OCIImageStore
+    /// Whether ``keepWarm(_:)`` builds sandboxes ahead of their leases (when `false` it keeps none).
+    public let keepsWarmSandboxes: Bool
 
     let logger: Logger
     let runsAsRoot: Bool
@@ -100,11 +102,14 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
     ///     by distributions and systemd.
     ///   - imageStore: where jobs' images come from; by default a store in `<state>/images`
     ///     serving registry images only.
+    ///   - keepsWarmSandboxes: whether ``keepWarm(_:)`` builds sandboxes ahead of their leases.
     ///   - logger: where the executor says what it does (which limits apply, jobs' ends).
     public init(
         stateDirectory: URL, bwrapPath: String = SandboxExecutor.defaultBwrapPath, cgroupParent: URL? = nil,
-        jobUIDBase: UInt32 = SandboxExecutor.defaultJobUIDBase, imageStore: OCIImageStore? = nil, logger: Logger
+        jobUIDBase: UInt32 = SandboxExecutor.defaultJobUIDBase, imageStore: OCIImageStore? = nil, keepsWarmSandboxes: Bool = true,
+        logger: Logger
     ) {
+        self.keepsWarmSandboxes = keepsWarmSandboxes
         precondition(jobUIDBase >= 1000 && UInt64(jobUIDBase) + UInt64(Self.jobUIDCount) < UInt64(UInt32.max), "job uids must be ordinary, valid uids")
         self.stateDirectory = stateDirectory.standardizedFileURL
         self.bwrapPath = bwrapPath
