@@ -34,6 +34,8 @@ extension AgentBenchCommand {
         var allStoppedSeconds: Double?
         var leasesLeftAfterStop: Int
         var sandboxLimits: String
+        /// Whether the agent kept a sandbox ready per GPU.
+        var warmSandboxes = true
         // The idle phase.
         var idleSeconds: Double
         var idleGPUs: Int
@@ -88,6 +90,7 @@ extension AgentBenchCommand {
                 "submit_s": AgentBenchCommand.thousandths(submitSeconds),
                 "leases_left_after_stop": leasesLeftAfterStop,
                 "sandbox_limits": sandboxLimits,
+                "warm_sandboxes": warmSandboxes,
                 "idle_seconds": idleSeconds,
                 "gpus_idle": idleGPUs,
                 "idle_cpu_percent_of_core": AgentBenchCommand.thousandths(idlePercentOfCore),
@@ -116,7 +119,7 @@ extension AgentBenchCommand {
             func verdict(_ met: Bool) -> String { met ? "met" : "NOT met" }
             func format(_ value: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", value) }
             return [
-                "agent (sandbox executor; limits by \(sandboxLimits); \(ProcessInfo.processInfo.activeProcessorCount) cores)",
+                "agent (sandbox executor; limits by \(sandboxLimits); warm sandboxes \(warmSandboxes ? "on" : "off"); \(ProcessInfo.processInfo.activeProcessorCount) cores)",
                 "  leases:              \(leases) one-GPU jobs on \(nodes) simulated node(s) of one agent",
                 "  concurrent leases:   \(agreedConcurrentLeases) (job processes \(concurrentLeases), agent \(agentRunning), "
                     + "executor \(executorJobs), coordinator \(coordinatorRunningJobs))   floor >= \(Self.floorConcurrentLeases): \(verdict(concurrentFloorMet))",

@@ -27,7 +27,8 @@ struct AgentBenchCommand: AsyncParsableCommand {
             the process's CPU time over --idle-seconds is measured first without the agent, then with it, and \
             the difference reported as the agent's idle CPU (an upper bound: it holds the coordinator's work \
             answering the agent's heartbeats and polls). Needs bubblewrap (apt-get install bubblewrap) and \
-            unprivileged user namespaces. Build with -c release for meaningful figures.
+            unprivileged user namespaces. The agent keeps a sandbox ready per GPU as `osg agent run` does (--no-warm-sandboxes: \
+            none, each lease's sandbox is built when it comes). Build with -c release for meaningful figures.
             """
     )
 
@@ -48,6 +49,9 @@ struct AgentBenchCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "An empty folder for the coordinators' stores and the agents' state, kept afterwards (default: a new temporary folder, removed afterwards).")
     var data: String?
+
+    @Flag(inversion: .prefixedNo, help: "Whether the agent keeps a sandbox ready per GPU (its warm_sandboxes setting).")
+    var warmSandboxes = true
 
     @Flag(name: .long, help: "Print one JSON object.")
     var json = false
@@ -124,6 +128,7 @@ struct AgentBenchCommand: AsyncParsableCommand {
             report.nodes = nodes.count
             report.startupSettleSeconds = settle
             report.sandboxLimits = executor.cgroupParent == nil ? "rlimits" : "cgroup"
+            report.warmSandboxes = warmSandboxes
             agentTask.cancel()
             _ = await agentTask.waitForEnd(timeoutSeconds: 30)
             // What the agent did not stop in time (the report says how many) is stopped here.
@@ -283,7 +288,7 @@ struct AgentBenchCommand: AsyncParsableCommand {
     {
         try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o711])
         let logger = Self.quietLogger("osg.bench.agent")
-        let executor = SandboxExecutor(stateDirectory: state.appendingPathComponent("leases"), logger: logger)
+        let executor = SandboxExecutor(stateDirectory: state.appendingPathComponent("leases"), keepsWarmSandboxes: warmSandboxes, logger: logger)
         let client = HTTPAgentCoordinator(client: CoordinatorClient(baseURL: coordinator.url, key: Curve25519.Signing.PrivateKey()))
         let agent = try Agent(
             nodes: nodes, offers: nodes.map { .init(id: $0.id, gpuIndices: Array(0..<$0.gpus)) },

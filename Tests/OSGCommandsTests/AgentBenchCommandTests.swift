@@ -38,6 +38,7 @@ struct AgentBenchCommandTests {
         #expect(object["floor_concurrent_leases_met"] as? Bool == false, "4 leases do not meet a floor of 64")
         #expect((object["idle_cpu_method"] as? String)?.contains("RUSAGE_SELF") == true)
         #expect(object["leases_left_after_stop"] as? Int == 0)
+        #expect(object["warm_sandboxes"] as? Bool == true, "the agent keeps sandboxes ready, as `osg agent run` does")
         // Every lease's folder is gone; the agents' and coordinators' folders are kept under --data.
         #expect(AgentBenchCommand.entries(of: URL(fileURLWithPath: data + "/agent-leases/leases/leases")).isEmpty)
         #expect(Set(AgentBenchCommand.entries(of: URL(fileURLWithPath: data))).isSuperset(of: ["agent-leases", "agent-idle", "coordinator-leases", "coordinator-idle"]))
@@ -45,7 +46,8 @@ struct AgentBenchCommandTests {
     }
 
     @Test("out-of-range figures are refused before anything starts")
-    func refusals() {
+    func refusals() throws {
+        #expect((try OSGCommand.parseAsRoot(["bench", "agent", "--no-warm-sandboxes"]) as? AgentBenchCommand)?.warmSandboxes == false)
         for arguments in [["--leases", "0"], ["--leases", "1001"], ["--gpus", "65"], ["--idle-seconds", "0.1"], ["--settle-seconds", "-1"]] {
             #expect(throws: (any Error).self, "\(arguments)") { try OSGCommand.parseAsRoot(["bench", "agent"] + arguments) }
         }
