@@ -160,6 +160,24 @@ struct SandboxWarmStartTests {
         await executor.keepWarm([])
     }
 
+    @Test("a warm sandbox that died is not used: its lease starts in a sandbox built for it")
+    func deadSandboxIsSkipped() async throws {
+        let (executor, state) = try await Self.warmExecutor([Self.shape])
+        defer { try? FileManager.default.removeItem(at: state) }
+        let slot = try #require(try FileManager.default.contentsOfDirectory(atPath: executor.warmDirectory.path).first)
+        let status = try #require(SandboxFiles.readText(executor.warmDirectory.appendingPathComponent("\(slot)/sandbox.json")))
+        let initPID = try #require(status.split(separator: ",").first { $0.contains("child-pid") }.flatMap { pid_t($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) })
+        #expect(kill(initPID, SIGKILL) == 0, "the sandbox's init (its launcher dies with it)")
+        try await Task.sleep(for: .milliseconds(200))
+        let job = try await executor.start(Support.work("after", "echo $OSG_LEASE_ID", gpuIndices: [0]))
+        #expect(try await Support.exit(of: job) == .exited(code: 0))
+        #expect(try await Support.output(of: job).map(\.text) == ["after"])
+        try await Self.waitUntil("the dead sandbox let go and its files removed") {
+            !FileManager.default.fileExists(atPath: executor.warmDirectory.appendingPathComponent(slot).path)
+        }
+        await executor.keepWarm([])
+    }
+
     @Test("an executor told to keep no warm sandbox builds none, and its one-GPU leases start as before")
     func turnedOff() async throws {
         let (base, state) = try Support.makeExecutor()
@@ -214,11 +232,16 @@ struct SandboxWarmPoolTests {
     func shapes() {
         let base = LeaseWork(leaseID: "l", jobID: "j", jobName: "n", command: ["/bin/sh", "-c", "true"], cpuCores: 2, memoryGiB: 4, gpuIndices: [3], maxDurationSeconds: 60)
         #expect(WarmLeaseShape(of: base) == WarmLeaseShape(gpuIndex: 3, memoryGiB: 4))
+        var named = base
+        named.environment = ["MODEL": "x", "_private": "y", "CUDA_CACHE_PATH": "/work/c"]
+        #expect(WarmLeaseShape(of: named) != nil, "ordinary names qualify")
         var changed: [LeaseWork] = []
         for change in [
             { (w: inout LeaseWork) in w.image = "busybox" }, { $0.networkAllowed = true }, { $0.gpuIndices = [] }, { $0.gpuIndices = [1, 2] },
             { $0.command = ["A=1", "true"] }, { $0.inputs = [StagedInput(path: "x", file: "/tmp/x")] }, { $0.secretNames = ["token"] },
             { $0.secrets = [LeaseSecret(name: "t", value: [1])] }, { $0.contents = "c0ffee" }, { $0.command = [] }, { $0.gpuIndices = [64] },
+            { $0.environment = ["-C": "/"] }, { $0.environment = ["A.B": "1"] }, { $0.environment = ["PWD": "/x"] },
+            { $0.environment = ["BASH_ENV": "/x"] }, { $0.environment = ["SHLVL": "3"] }, { $0.environment = ["9A": "1"] },
         ] as [(inout LeaseWork) -> Void] {
             var work = base
             change(&work)
@@ -233,7 +256,7 @@ struct SandboxWarmPoolTests {
     @Test("the go message: the line, then the variable count, the variables and the command, each NUL-terminated")
     func goMessage() {
         let bytes = SandboxSupervisorScript.goMessage(maxDurationSeconds: 90, cpuCores: 2, environment: [("A", "1 2"), ("B", "")], command: ["/bin/echo", "x y"])
-        #expect(bytes == Array("go 90 2\n2\u{0}A=1 2\u{0}B=\u{0}/bin/echo\u{0}x y\u{0}".utf8))
+        #expect(bytes == Array("go 90 2 5\n2\u{0}A=1 2\u{0}B=\u{0}/bin/echo\u{0}x y\u{0}".utf8), "the field count guards against a message cut short")
     }
 
     @Test("slots are built up to each shape's target less its leases, taken oldest first, and built again once a lease is cleaned up")

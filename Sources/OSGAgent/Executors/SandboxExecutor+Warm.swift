@@ -61,7 +61,9 @@ extension SandboxExecutor {
         let uid = runsAsRoot ? try allocateUID() : nil
         let name = "slot-" + Hex.encode((0..<8).map { _ in UInt8.random(in: 0...255) })
         let directory = SandboxLeaseDirectory(slotRoot: warmDirectory.appendingPathComponent(name, isDirectory: true))
+        // The supervisor's ends (closed here once it has them), and the agent's (closed here on failure).
         var descriptors: [Int32] = []
+        var kept: [Int32] = []
         defer { descriptors.forEach { close($0) } }
         do {
             try SandboxFiles.makeDirectory(directory.root, mode: 0o711)
@@ -89,31 +91,25 @@ extension SandboxExecutor {
             descriptors += [timer.read, timer.write]
             let control = try SandboxProcess.highPipe()
             descriptors += [control.read]
+            kept += [control.write]
             let launch = try SandboxProcess.highPipe()
             descriptors += [launch.read, launch.write]
             let started = try SandboxProcess.highPipe()
             descriptors += [started.write]
-            let pid: pid_t
-            do {
-                pid = try SandboxProcess.spawnDetached(
-                    ["/bin/bash", supervisorScript.path] + script.warmArguments, logPath: directory.supervisorLog.path,
-                    passing: [
-                        SandboxSupervisorScript.timerReadFD: timer.read, SandboxSupervisorScript.timerWriteFD: timer.write,
-                        SandboxSupervisorScript.controlFD: control.read, SandboxSupervisorScript.launchReadFD: launch.read,
-                        SandboxSupervisorScript.launchWriteFD: launch.write, SandboxSupervisorScript.startedFD: started.write,
-                    ]
-                )
-            } catch {
-                close(control.write)
-                close(started.read)
-                throw error
-            }
+            kept += [started.read]
+            let pid = try SandboxProcess.spawnDetached(
+                ["/bin/bash", supervisorScript.path] + script.warmArguments, logPath: directory.supervisorLog.path,
+                passing: [
+                    SandboxSupervisorScript.timerReadFD: timer.read, SandboxSupervisorScript.timerWriteFD: timer.write,
+                    SandboxSupervisorScript.controlFD: control.read, SandboxSupervisorScript.launchReadFD: launch.read,
+                    SandboxSupervisorScript.launchWriteFD: launch.write, SandboxSupervisorScript.startedFD: started.write,
+                ]
+            )
             guard let identity = SandboxProcessIdentity.current(pid: pid) else {
-                close(control.write)
-                close(started.read)
                 SandboxProcess.reap(pid)
-                throw ExecutorError("warm_failed", "the warm sandbox's supervisor ended at once: see \(directory.supervisorLog.path)")
+                throw ExecutorError("warm_spawn_failed", "the warm sandbox's supervisor ended at once: see \(directory.supervisorLog.path)")
             }
+            kept = []  // the slot holds them now
             let slot = SandboxWarmSlot(shape: shape, root: directory.root, uid: uid, supervisor: identity, cgroup: cgroup, control: control.write, started: started.read)
             guard slot.waitUntilReady(timeoutSeconds: Self.startTimeoutSeconds) else {
                 let log = SandboxFiles.readText(directory.supervisorLog, limit: 2_000) ?? ""
@@ -125,6 +121,7 @@ extension SandboxExecutor {
         } catch let error as ExecutorError where error.code == "warm_failed" {
             throw error  // its slot was let go, which removes its files and gives its uid back
         } catch {
+            kept.forEach { close($0) }
             try? FileManager.default.removeItem(at: directory.root)
             releaseUID(uid)
             throw error
@@ -136,7 +133,7 @@ extension SandboxExecutor {
     /// with ``handOver(_:to:)``.
     func startInWarmSlot(_ work: LeaseWork, shape: WarmLeaseShape, in directory: SandboxLeaseDirectory) -> (SandboxJob, SandboxWarmSlot)? {
         while let slot = warmPool.withLock({ $0.take(shape) }) {
-            guard slot.supervisor.isAlive else {
+            guard slot.sandboxWaits, slot.supervisor.isAlive else {
                 letGo(slot)
                 continue
             }

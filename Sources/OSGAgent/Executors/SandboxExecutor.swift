@@ -133,17 +133,17 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
         if !runsAsRoot {
             logger.warning("the agent does not run as root: jobs run as the agent's own uid (mapped to an unprivileged user inside)")
         }
-        // A warm sandbox's supervisor that is gone makes the write of its `go` fail with EPIPE,
-        // not kill the agent (every spawned process gets its signals back at their defaults).
-        signal(SIGPIPE, SIG_IGN)
     }
 
     deinit {
         // The supervisors end their unused sandboxes once their control pipes close.
         for slot in warmPool.withLock({ $0.removeAllReady() }) {
             slot.letGo()
-            let root = slot.root
-            SandboxProcess.reap(slot.supervisor.pid) { _ in try? FileManager.default.removeItem(at: root) }
+            let (root, cgroup) = (slot.root, slot.cgroup)
+            SandboxProcess.reap(slot.supervisor.pid) { _ in
+                try? FileManager.default.removeItem(at: root)
+                if let cgroup { rmdir(cgroup.path) }
+            }
         }
     }
 
@@ -318,6 +318,7 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
         try await onQueue { [self] in
             guard SandboxFiles.exists(directory.root) else {
                 jobs.withLock { _ = $0.removeValue(forKey: leaseID) }
+                if warmPool.withLock({ $0.leaseCleanedUp(leaseID) }) { buildWarmSlots() }
                 return
             }
             let job = jobs.withLock({ $0[leaseID] }) ?? adopt(directory)

@@ -67,13 +67,13 @@ struct SandboxSupervisorScript: Sendable, Hashable {
     }
 
     /// What the executor writes on a warm supervisor's control pipe to start a lease's job there:
-    /// the `go` line, then the job's variables (`NAME=value`, counted first) and command, each
-    /// NUL-terminated.
+    /// the `go` line (the hard stop, the CPU share and the number of fields that follow, so that
+    /// a message cut short is never run), then the job's variables (`NAME=value`, counted first)
+    /// and command, each NUL-terminated.
     static func goMessage(maxDurationSeconds: Int64, cpuCores: Int, environment: [(name: String, value: String)], command: [String]) -> [UInt8] {
         precondition(maxDurationSeconds > 0 && cpuCores > 0 && !command.isEmpty)
-        precondition(!command[0].contains("="), "env(1) would take it for a variable")
-        var bytes = Array("go \(maxDurationSeconds) \(cpuCores)\n".utf8)
         let fields = [String(environment.count)] + environment.map { "\($0.name)=\($0.value)" } + command
+        var bytes = Array("go \(maxDurationSeconds) \(cpuCores) \(fields.count)\n".utf8)
         for field in fields {
             precondition(!field.utf8.contains(0), "validated: no NUL")
             bytes += field.utf8
@@ -84,11 +84,15 @@ struct SandboxSupervisorScript: Sendable, Hashable {
 
     /// A warm sandbox's first process (bash, as the lease's user inside, in `/work`, with no
     /// environment): says it is ready on ``startedFD`` (`r`: the sandbox is built), reads the job
-    /// from ``launchReadFD`` up to its end, says it starts it (`x`), and becomes the job through `env -i` (exactly the lease's variables),
-    /// closing both, so the job holds only its standard streams. With no job (the slot was let
-    /// go) it ends.
-    static let launcher = #"printf r >&14; mapfile -d "" -t job <&12; exec 12<&-; [ "${#job[@]}" -gt 1 ] || exit 0; n=${job[0]}; "#
-        + #"printf x >&14; exec /usr/bin/env -i "${job[@]:1:n}" "${job[@]:n+1}" 14>&-"#
+    /// from ``launchReadFD`` up to its end, exports its variables (never on a command line, which
+    /// every host user can read; see ``WarmLeaseShape`` for the names that qualify), says it
+    /// starts it (`x`, with SIGPIPE ignored so that an agent gone meanwhile does not kill it), and
+    /// becomes the job through `env`, which drops the variables bash adds of its own (`PWD`,
+    /// `OLDPWD`, `SHLVL`, `_`): the job gets exactly the lease's variables, default signal
+    /// dispositions and only its standard streams. With no job (the slot was let go) it ends.
+    static let launcher = #"trap '' PIPE; printf r >&14; mapfile -d "" -t job <&12; exec 12<&-; [ "${#job[@]}" -gt 1 ] || exit 0; "#
+        + #"n=${job[0]}; for variable in "${job[@]:1:n}"; do export "$variable" || exit 125; done; printf x >&14; trap - PIPE; "#
+        + #"exec /usr/bin/env -u PWD -u OLDPWD -u SHLVL -u _ -- "${job[@]:n+1}" 14>&-"#
 
     /// The arguments that follow the script's path for a lease's run.
     var runArguments: [String] {
@@ -221,16 +225,22 @@ struct SandboxSupervisorScript: Sendable, Hashable {
             if [ "$mode" = warm ]; then
               # Ready. Wait for the lease, or for the end of the control pipe (the slot let go).
               go=
-              read -r -u \(controlFD) go max_seconds cpu_cores || go=
+              read -r -u \(controlFD) go max_seconds cpu_cores fields || go=
               if [ "$go" != go ]; then kill -KILL "$sandbox"; wait "$sandbox"; exit 0; fi
               mapfile -d '' -t -u \(controlFD) job
               exec \(controlFD)<&-
-              if [ -n "$cgroup" ] && ! echo "$((cpu_cores * 100000)) 100000" > "$cgroup/cpu.max"; then
-                write_status "fault could not configure the lease's cgroup $cgroup"; kill -KILL "$sandbox"; wait "$sandbox"; exit 0
+              fault=
+              if [ "${#job[@]}" != "$fields" ]; then
+                fault="fault the job reached its warm sandbox cut short (${#job[@]} of $fields fields)"
+              elif [ -n "$cgroup" ] && ! echo "$((cpu_cores * 100000)) 100000" > "$cgroup/cpu.max"; then
+                fault="fault could not configure the lease's cgroup $cgroup"
               fi
               oom_kills /proc/vmstat
               host_oom_before=$oom_count
-              printf '%s\\0' "${job[@]}" >&\(launchWriteFD)
+              if [ -z "$fault" ] && ! printf '%s\\0' "${job[@]}" >&\(launchWriteFD); then
+                fault="fault the warm sandbox ended before its job came"
+              fi
+              if [ -n "$fault" ]; then write_status "$fault"; kill -KILL "$sandbox"; wait "$sandbox"; exit 0; fi
               exec \(launchWriteFD)>&-
             fi
 

@@ -47,6 +47,15 @@ final class SandboxWarmSlot: Sendable {
     /// The launcher's byte that says it starts the job.
     static let startingByte = UInt8(ascii: "x")
 
+    /// Whether its sandbox still waits for a job: the launcher's pipe has neither ended (every
+    /// process of the sandbox holds its write end, so its end means the sandbox is gone) nor
+    /// carries an unexpected byte.
+    var sandboxWaits: Bool {
+        guard let started = descriptors.withLock({ $0?.started }) else { return false }
+        var waiting = pollfd(fd: started, events: Int16(POLLIN), revents: 0)
+        return poll(&waiting, 1, 0) == 0
+    }
+
     /// Waits at most `timeoutSeconds` for the launcher to say its sandbox is built; `false` if
     /// it did not (the sandbox failed: its stderr says why).
     func waitUntilReady(timeoutSeconds: Double) -> Bool {
@@ -93,14 +102,28 @@ final class SandboxWarmSlot: Sendable {
         close(started)
     }
 
-    /// Writes all of `bytes` to `descriptor`; `false` if the reader is gone (EPIPE: the agent
-    /// ignores SIGPIPE, see ``SandboxExecutor``) or the write fails.
+    /// Writes all of `bytes` to `descriptor`; `false` if the reader is gone or the write fails.
+    /// SIGPIPE is blocked on this thread meanwhile (a SIGPIPE the write raised is taken off it),
+    /// so a supervisor gone meanwhile fails the write instead of killing the agent, and the
+    /// process's own disposition is left alone.
     private static func writeAll(_ bytes: [UInt8], to descriptor: Int32) -> Bool {
+        var pipeSignal = sigset_t()
+        sigemptyset(&pipeSignal)
+        sigaddset(&pipeSignal, SIGPIPE)
+        var previous = sigset_t()
+        pthread_sigmask(SIG_BLOCK, &pipeSignal, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
         var offset = 0
         while offset < bytes.count {
             let count = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, bytes.count - offset) }
             if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { return false }
+            guard count > 0 else {
+                if errno == EPIPE {
+                    var now = timespec()
+                    _ = sigtimedwait(&pipeSignal, nil, &now)
+                }
+                return false
+            }
             offset += count
         }
         return true

@@ -25,9 +25,27 @@ public struct WarmLeaseShape: Sendable, Hashable, Comparable, CustomStringConver
             work.memoryGiB >= 1, let program = work.command.first, !program.isEmpty,
             // The launcher runs the command through env(1), which would take a first word with
             // `=` for a variable.
-            !program.contains("=")
+            !program.contains("="),
+            // The launcher exports the variables in bash: each name must be one bash exports as
+            // given.
+            work.environment.keys.allSatisfy(Self.isExportable)
         else { return nil }
         self.init(gpuIndex: work.gpuIndices[0], memoryGiB: work.memoryGiB)
+    }
+
+    /// Names bash keeps for itself: read-only, dynamic, or changing how it runs (`BASH*` too).
+    static let bashNames: Set<String> = [
+        "PWD", "OLDPWD", "SHLVL", "_", "UID", "EUID", "PPID", "GROUPS", "SHELLOPTS", "RANDOM", "SRANDOM", "SECONDS", "LINENO",
+        "EPOCHSECONDS", "EPOCHREALTIME", "HISTCMD", "FUNCNAME", "DIRSTACK", "PIPESTATUS", "OPTIND", "OPTARG", "IFS", "ENV",
+        "POSIXLY_CORRECT", "PS4", "COMP_WORDBREAKS",
+    ]
+
+    /// Whether bash exports `name` with the value given: a shell identifier that is none of
+    /// ``bashNames`` and does not start with `BASH`.
+    static func isExportable(_ name: String) -> Bool {
+        guard let first = name.utf8.first, first == 0x5F || (first | 0x20 >= 0x61 && first | 0x20 <= 0x7A) else { return false }
+        let identifier = name.utf8.allSatisfy { $0 == 0x5F || ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) }
+        return identifier && !bashNames.contains(name) && !name.hasPrefix("BASH")
     }
 
     /// One shape per offered GPU, each with the node's memory per GPU (what a one-GPU lease of
