@@ -36,6 +36,9 @@ extension AgentBenchCommand {
         var sandboxLimits: String
         /// Whether the agent kept a sandbox ready per GPU.
         var warmSandboxes = true
+        /// Warm sandboxes ready when the burst was submitted, and the burst's leases that started in one.
+        var warmSandboxesReady = 0
+        var warmStarts = 0
         // The idle phase.
         var idleSeconds: Double
         var idleGPUs: Int
@@ -91,6 +94,8 @@ extension AgentBenchCommand {
                 "leases_left_after_stop": leasesLeftAfterStop,
                 "sandbox_limits": sandboxLimits,
                 "warm_sandboxes": warmSandboxes,
+                "warm_sandboxes_ready_at_burst": warmSandboxesReady,
+                "burst_warm_starts": warmStarts,
                 "idle_seconds": idleSeconds,
                 "gpus_idle": idleGPUs,
                 "idle_cpu_percent_of_core": AgentBenchCommand.thousandths(idlePercentOfCore),
@@ -119,7 +124,7 @@ extension AgentBenchCommand {
             func verdict(_ met: Bool) -> String { met ? "met" : "NOT met" }
             func format(_ value: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", value) }
             return [
-                "agent (sandbox executor; limits by \(sandboxLimits); warm sandboxes \(warmSandboxes ? "on" : "off"); \(ProcessInfo.processInfo.activeProcessorCount) cores)",
+                "agent (sandbox executor; limits by \(sandboxLimits); warm sandboxes \(warmSandboxes ? "on, \(warmSandboxesReady) ready, \(warmStarts) of the burst's leases started in one" : "off"); \(ProcessInfo.processInfo.activeProcessorCount) cores)",
                 "  leases:              \(leases) one-GPU jobs on \(nodes) simulated node(s) of one agent",
                 "  concurrent leases:   \(agreedConcurrentLeases) (job processes \(concurrentLeases), agent \(agentRunning), "
                     + "executor \(executorJobs), coordinator \(coordinatorRunningJobs))   floor >= \(Self.floorConcurrentLeases): \(verdict(concurrentFloorMet))",

@@ -160,6 +160,12 @@ struct AgentBenchCommand: AsyncParsableCommand {
             "cpu":1,"memory_gib":1},"nodes":1,"duration":"10m","max_duration":"15m","max_price":"0.20"}
             """.utf8)
 
+        // The agent's sandboxes ready ahead, one per GPU, as on an agent that has run a while.
+        if warmSandboxes {
+            _ = await Polling.until(seconds: 60) { executor.warmSandboxCount() >= leases }
+        }
+        let warmReady = executor.warmSandboxCount()
+        let warmStartsBefore = executor.warmStartCount
         let submitStart = clock.now
         let jobIDs = try await Self.eachAtMost(8, of: Array(0..<leases)) { _ -> String in
             let answer = try await tenant.send(.POST, "/v1/jobs", body: spec)
@@ -193,6 +199,7 @@ struct AgentBenchCommand: AsyncParsableCommand {
         let executorJobs = try await executor.runningJobs().count
         let coordinatorRunning = await coordinatorRunningJobs()
         let latencies = await agent.startLatencies
+        let warmStarts = executor.warmStartCount - warmStartsBefore
 
         // Cancel every job; each must end, be reported and have its files removed.
         let stopStart = clock.now
@@ -219,6 +226,8 @@ struct AgentBenchCommand: AsyncParsableCommand {
             idleHeartbeatSeconds: Agent.Timing().heartbeatSeconds, idlePollWaitSeconds: Agent.Timing().pollWaitSeconds,
             startupSettleSeconds: nil, idleStartupSettleSeconds: nil)
         report.steadyStartLatencySeconds = steady
+        report.warmSandboxesReady = warmReady
+        report.warmStarts = warmStarts
         return report
     }
 

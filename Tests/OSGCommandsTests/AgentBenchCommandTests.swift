@@ -39,6 +39,8 @@ struct AgentBenchCommandTests {
         #expect((object["idle_cpu_method"] as? String)?.contains("RUSAGE_SELF") == true)
         #expect(object["leases_left_after_stop"] as? Int == 0)
         #expect(object["warm_sandboxes"] as? Bool == true, "the agent keeps sandboxes ready, as `osg agent run` does")
+        #expect(object["warm_sandboxes_ready_at_burst"] as? Int == 4, "one per GPU before the burst")
+        #expect(object["burst_warm_starts"] as? Int == 4, "every lease of the burst started in a ready sandbox")
         // Every lease's folder is gone; the agents' and coordinators' folders are kept under --data.
         #expect(AgentBenchCommand.entries(of: URL(fileURLWithPath: data + "/agent-leases/leases/leases")).isEmpty)
         #expect(Set(AgentBenchCommand.entries(of: URL(fileURLWithPath: data))).isSuperset(of: ["agent-leases", "agent-idle", "coordinator-leases", "coordinator-idle"]))

@@ -32,6 +32,9 @@ extension SandboxExecutor {
         warmPool.withLock { $0.readyCount(of: shape) }
     }
 
+    /// How many leases this executor started in a warm sandbox.
+    public var warmStartCount: Int { warmPool.withLock { $0.warmStarts } }
+
     /// Builds, on ``warmQueue``, the slots the pool lacks.
     func buildWarmSlots() {
         warmQueue.async { [self] in
@@ -143,6 +146,7 @@ extension SandboxExecutor {
                 letGo(slot)
                 return nil
             }
+            warmPool.withLock { $0.warmStarts += 1 }
             logger.info(
                 "sandbox job started in a warm sandbox",
                 metadata: [

@@ -14,6 +14,8 @@ struct SandboxWarmPool: Sendable {
     private var leasesOfShape: [WarmLeaseShape: Int] = [:]
     /// Whether an earlier run's leftover slots were removed (done once, before the first build).
     var leftoversRemoved = false
+    /// How many leases started in a warm slot so far.
+    var warmStarts = 0
 
     /// Keeps one slot per listed shape (two for a shape listed twice); returns the ready slots
     /// no longer wanted, for the caller to let go.
