@@ -42,10 +42,13 @@ extension SandboxExecutor {
                 removeWarmLeftovers()
                 warmPool.withLock { $0.leftoversRemoved = true }
             }
+            var prepared = false
             while let shape = warmPool.withLock({ $0.nextToBuild() }) {
                 let slot: SandboxWarmSlot
                 do {
-                    try queue.sync { try prepareStateDirectory() }
+                    // Once per round of builds, before the first.
+                    if !prepared { try queue.sync { try prepareStateDirectory() } }
+                    prepared = true
                     slot = try buildWarmSlot(shape)
                 } catch {
                     warmPool.withLock { $0.finishBuilding(shape) }
@@ -79,12 +82,8 @@ extension SandboxExecutor {
             let arguments = SandboxArguments(
                 work: work, workDirectory: directory.work.path, root: .host, layout: hostLayout(), tmpfsBytes: memoryBytes, setsEnvironment: false)
             let cgroup = cgroupParent?.appendingPathComponent("osg-warm-\(name)", isDirectory: true)
-            try SandboxFiles.writeNew(uid.map { "\($0)\n" } ?? "\n", to: directory.jobUID)
-            try SandboxFiles.writeNew(SandboxFiles.nulSeparated(arguments.options), to: directory.bwrapArguments)
+            try writeSandboxFiles(directory, uid: uid, options: arguments.options)
             if let cgroup { try SandboxFiles.writeNew(cgroup.path + "\n", to: directory.cgroupRecord) }
-            for empty in [directory.stdout, directory.stderr, directory.outputIndex] {
-                try SandboxFiles.writeNew(Data(), to: empty)
-            }
             let script = SandboxSupervisorScript(
                 leaseDirectory: directory.root.path, sharedDirectory: sharedDirectory.path, bwrapPath: bwrapPath, jobUID: uid,
                 maxDurationSeconds: 1, memoryBytes: memoryBytes, cpuCores: 1, pidsMax: Self.maximumProcessesPerLease,
@@ -193,9 +192,9 @@ extension SandboxExecutor {
             if let supervisor = SandboxFiles.readText(directory.supervisorPID).flatMap(SandboxProcessIdentity.init(line:)), supervisor.isAlive {
                 kill(supervisor.pid, SIGKILL)
             }
-            let cgroup = SandboxFiles.readText(directory.cgroupRecord).map { URL(fileURLWithPath: $0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            let cgroup = recordedCgroup(of: directory)
             try? FileManager.default.removeItem(at: directory.root)
-            if let cgroup, let cgroupParent, cgroup.path.hasPrefix(cgroupParent.path + "/") { removeCgroup(cgroup) }
+            if let cgroup { removeCgroup(cgroup) }
         }
         if !names.isEmpty { logger.info("removed warm sandboxes an earlier agent left", metadata: ["count": "\(names.count)"]) }
     }

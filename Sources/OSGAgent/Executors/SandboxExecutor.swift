@@ -227,14 +227,15 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
             try prepareStateDirectory()
             let job: SandboxJob
             var warmSlot: SandboxWarmSlot?
+            let shape = WarmLeaseShape(of: work)
             if case .refused(let error) = plan {
                 job = try refuse(work, error, in: directory)
-            } else if case .host = plan, let shape = WarmLeaseShape(of: work), let (warmJob, slot) = startInWarmSlot(work, shape: shape, in: directory) {
+            } else if case .host = plan, let shape, let (warmJob, slot) = startInWarmSlot(work, shape: shape, in: directory) {
                 (job, warmSlot) = (warmJob, slot)
             } else {
                 job = try launch(work, plan, in: directory)
             }
-            if let shape = WarmLeaseShape(of: work) { warmPool.withLock { $0.leaseStarted(work.leaseID, shape: shape) } }
+            if let shape { warmPool.withLock { $0.leaseStarted(work.leaseID, shape: shape) } }
             jobs.withLock { $0[work.leaseID] = job }
             return (job, true, warmSlot)
         }
@@ -427,12 +428,8 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
                 work: work, workDirectory: directory.work.path, root: root, layout: hostLayout(), tmpfsBytes: memoryBytes,
                 image: image?.configuration, secretFiles: secretFiles
             )
-            try SandboxFiles.writeNew(uid.map { "\($0)\n" } ?? "\n", to: directory.jobUID)
-            try SandboxFiles.writeNew(SandboxFiles.nulSeparated(arguments.options), to: directory.bwrapArguments)
+            try writeSandboxFiles(directory, uid: uid, options: arguments.options)
             try SandboxFiles.writeNew(SandboxFiles.nulSeparated(command), to: directory.command)
-            for empty in [directory.stdout, directory.stderr, directory.outputIndex] {
-                try SandboxFiles.writeNew(Data(), to: empty)
-            }
             let script = SandboxSupervisorScript(
                 leaseDirectory: directory.root.path, sharedDirectory: sharedDirectory.path, bwrapPath: bwrapPath, jobUID: uid,
                 maxDurationSeconds: work.maxDurationSeconds, memoryBytes: memoryBytes, cpuCores: work.cpuCores,
@@ -473,6 +470,16 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
             try? FileManager.default.removeItem(at: directory.root)
             releaseUID(uid)
             throw error
+        }
+    }
+
+    /// Writes what the supervisor reads and the job's output goes to, in a new lease (or warm
+    /// slot) directory: the job's uid, bubblewrap's `options`, and empty output files.
+    func writeSandboxFiles(_ directory: SandboxLeaseDirectory, uid: UInt32?, options: [String]) throws {
+        try SandboxFiles.writeNew(uid.map { "\($0)\n" } ?? "\n", to: directory.jobUID)
+        try SandboxFiles.writeNew(SandboxFiles.nulSeparated(options), to: directory.bwrapArguments)
+        for empty in [directory.stdout, directory.stderr, directory.outputIndex] {
+            try SandboxFiles.writeNew(Data(), to: empty)
         }
     }
 
@@ -638,12 +645,17 @@ public final class SandboxExecutor: LeaseExecutor, Sendable {
     /// its slot's), else `osg-lease-<leaseID>` under ``cgroupParent``; `nil` under rlimits.
     func cgroupPath(of directory: SandboxLeaseDirectory) -> URL? {
         guard let cgroupParent else { return nil }
-        if let recorded = SandboxFiles.readText(directory.cgroupRecord)?.trimmingCharacters(in: .whitespacesAndNewlines),
+        return recordedCgroup(of: directory) ?? cgroupParent.appendingPathComponent("osg-lease-\(directory.leaseID)", isDirectory: true)
+    }
+
+    /// The cgroup `directory` records (see ``SandboxLeaseDirectory/cgroupRecord``), if it is one
+    /// under ``cgroupParent``.
+    func recordedCgroup(of directory: SandboxLeaseDirectory) -> URL? {
+        guard let cgroupParent,
+            let recorded = SandboxFiles.readText(directory.cgroupRecord)?.trimmingCharacters(in: .whitespacesAndNewlines),
             recorded.hasPrefix(cgroupParent.path + "/"), !recorded.contains("/../")
-        {
-            return URL(fileURLWithPath: recorded, isDirectory: true)
-        }
-        return cgroupParent.appendingPathComponent("osg-lease-\(directory.leaseID)", isDirectory: true)
+        else { return nil }
+        return URL(fileURLWithPath: recorded, isDirectory: true)
     }
 
     func removeCgroup(_ cgroup: URL) {

@@ -39,9 +39,6 @@ final class SandboxWarmSlot: Sendable {
         self.descriptors = Mutex((control, started))
     }
 
-    /// The slot's files, as a lease directory's.
-    var directory: SandboxLeaseDirectory { SandboxLeaseDirectory(slotRoot: root) }
-
     /// The launcher's byte that says its sandbox is built and it waits for the job.
     static let readyByte = UInt8(ascii: "r")
     /// The launcher's byte that says it starts the job.
