@@ -90,7 +90,8 @@ struct ClearingRun {
     let time: Timestamp
     /// Orders in the order the last recorded pass served them.
     var serviceOrder: [String] = []
-    var served: Set<String> = []
+    /// Each served order's place in ``serviceOrder``.
+    var servicePosition: [String: Int] = [:]
 
     /// A pass over what is left after `already` (placements of earlier passes of this clearing).
     init(input: ClearingInput, state: CoordinatorState, time: Timestamp, already: [MarketPlacement] = []) {
@@ -121,7 +122,7 @@ struct ClearingRun {
         let result = engine.clear(orders, now: time)
         if recordServiceOrder {
             serviceOrder = engine.serviceOrder
-            served = Set(serviceOrder)
+            servicePosition = Dictionary(uniqueKeysWithValues: zip(serviceOrder, serviceOrder.indices))
         }
         return result
     }
@@ -199,13 +200,24 @@ extension CoordinatorState {
         var unfunded: [String] = []
         var marketOrders: [MarketOrder] = []
         marketOrders.reserveCapacity(queue.count)
+        // Funds read once per tenant (nothing in this loop moves money), and each order read in
+        // place: this loop runs over the whole queue at every clearing.
+        var fundsOfTenant: [String: MicroCredits] = [:]
         for orderID in queue where preemptions.isEmpty || preemptions[orderID] == nil {
-            guard let order = orders[orderID] else { continue }
-            if availableFunds(of: order.tenantID) < order.spec.maxCost {
+            guard let position = orders.index(forKey: orderID) else { continue }
+            let tenantID = orders.values[position].tenantID
+            let funds: MicroCredits
+            if let known = fundsOfTenant[tenantID] {
+                funds = known
+            } else {
+                funds = availableFunds(of: tenantID)
+                fundsOfTenant[tenantID] = funds
+            }
+            if funds < orders.values[position].spec.maxCost {
                 unfunded.append(orderID)
                 continue
             }
-            marketOrders.append(marketOrder(of: order))
+            marketOrders.append(marketOrder(ofOrderAt: position))
         }
         let atlas = keptCarbonAtlas()
         // A flexible order needs the whole carbon step: it borrows the kept engine, started on
@@ -344,6 +356,16 @@ extension CoordinatorState {
         return made
     }
 
+    /// ``marketOrder(of:)`` of the order at `position` in ``orders``, which it copies only
+    /// when the market order is not kept yet.
+    mutating func marketOrder(ofOrderAt position: [String: Order].Index) -> MarketOrder {
+        if let kept = marketOrderCache[orders.keys[position]] {
+            assert(kept == marketOrder(of: orders.values[position]), "a kept market order is the one the order gives now")
+            return kept
+        }
+        return marketOrder(of: orders.values[position])
+    }
+
     /// The spec as the market reads it: the job's own, with its tenant among the excluded
     /// operators. A tenant's order is never placed on its own nodes (it would pay itself: the
     /// ledger refuses such an escrow, and a placement whose escrow is refused would block the
@@ -367,5 +389,16 @@ struct CarbonStepDecisions: Equatable {
         orders = outcome.orders.map(\.id)
         deferred = outcome.deferred
         preferredZones = outcome.preferredZones
+    }
+}
+
+extension CoordinatorState {
+    /// What `read` gives of the order `orderID`, read in place, or `nil` for an unknown order.
+    /// A lookup through the subscript copies the whole order (its spec holds a dozen counted
+    /// references): loops over the queue read through this instead.
+    @inline(__always)
+    func withOrder<T>(_ orderID: String, _ read: (Order) -> T) -> T? {
+        guard let position = orders.index(forKey: orderID) else { return nil }
+        return read(orders.values[position])
     }
 }

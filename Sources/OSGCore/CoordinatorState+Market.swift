@@ -81,7 +81,8 @@ extension CoordinatorState {
         let result: ClearingResult
         /// The ids of the orders the engine served, in the order it served them.
         let serviceOrder: [String]
-        let served: Set<String>
+        /// Each served order's place in ``serviceOrder``.
+        let servicePosition: [String: Int]
         let placementByOrder: [String: MarketPlacement]
 
         /// The unplaced orders the engine served (without the deferred ones), by id.
@@ -99,7 +100,7 @@ extension CoordinatorState {
                      "the plain clearing places or explains every order it clears, once")
         result.unplaced += input.deferred
         let placementByOrder = Dictionary(uniqueKeysWithValues: result.placements.map { ($0.orderID, $0) })
-        return PlainClearing(input: input, result: result, serviceOrder: run.serviceOrder, served: run.served,
+        return PlainClearing(input: input, result: result, serviceOrder: run.serviceOrder, servicePosition: run.servicePosition,
                              placementByOrder: placementByOrder)
     }
 
@@ -274,11 +275,14 @@ extension CoordinatorState {
     /// rest of the reserved nodes. `inputChanged`: a notice changed the state since step 2.
     private mutating func backfill(around head: HeadOfQueue, after plain: PlainClearing, inputChanged: Bool,
                                    at time: Timestamp) -> ClearingOutcome {
-        let before = Set(plain.serviceOrder[..<head.position])
-        let kept = plain.result.placements.filter { before.contains($0.orderID) }
-        var unplaced = plain.result.unplaced.filter {
-            before.contains($0.orderID) || $0.orderID == head.order.id || !plain.served.contains($0.orderID)
+        // Where an order stands against the head: served before it, the head itself, served
+        // after it (cleared again), or not served by the plain clearing at all.
+        func isAfterHead(_ orderID: String) -> Bool {
+            guard let position = plain.servicePosition[orderID] else { return false }
+            return position > head.position
         }
+        let kept = plain.result.placements.filter { !isAfterHead($0.orderID) }
+        var unplaced = plain.result.unplaced.filter { !isAfterHead($0.orderID) }
         // The input and the running work read before still hold unless a notice changed them.
         var input = inputChanged ? clearingInput(at: time) : plain.input
         input.deduct(kept, in: self)
@@ -288,7 +292,7 @@ extension CoordinatorState {
             addOccupancy(of: kept.map { ($0.orderID, $0.allocations) }, to: &occupancy, now: time)
         }
         let spare = spareAtReservedStart(head.reservation, occupancy: occupancy)
-        let rest = input.orders.filter { !before.contains($0.id) && $0.id != head.order.id && plain.served.contains($0.id) }
+        let rest = input.orders.filter { isAfterHead($0.id) }
         // Orders running past the reserved start see only the spare figures of reserved nodes.
         let limited = input.free(limitedTo: spare, in: self)
         let second = backfillPass(rest, input: input, free: limited.gpus, host: limited.host, already: kept, at: time)
@@ -297,7 +301,7 @@ extension CoordinatorState {
         let reservedStart = head.reservation.start.secondsSinceEpoch
         let placedSecond = Set(second.placements.map(\.orderID))
         let short = rest.filter {
-            !placedSecond.contains($0.id) && time.secondsSinceEpoch + (orders[$0.id]?.spec.maxDurationSeconds ?? .max / 2) <= reservedStart
+            !placedSecond.contains($0.id) && time.secondsSinceEpoch + (withOrder($0.id, \.spec.maxDurationSeconds) ?? .max / 2) <= reservedStart
         }
         let third = backfillPass(short, input: input, free: input.freeByNode, host: input.freeHost,
                                  already: kept + second.placements, at: time)
@@ -337,11 +341,11 @@ extension CoordinatorState {
         }
         if !started.isEmpty { dequeue { started.contains($0) } }
         for orderID in outcome.unfunded { waitingReasons[orderID] = "insufficient_funds" }
-        for item in outcome.unplaced where (preemptions.isEmpty || preemptions[item.orderID] == nil) && orders[item.orderID]?.status == .pending {
+        for item in outcome.unplaced where (preemptions.isEmpty || preemptions[item.orderID] == nil) && withOrder(item.orderID, \.status) == .pending {
             waitingReasons[item.orderID] = item.reason.code
         }
         events.append(.clearingCompleted(placed: started.count, waiting: queue.count))
-        for orderID in outcome.behindReservation where orders[orderID]?.status == .pending {
+        for orderID in outcome.behindReservation where withOrder(orderID, \.status) == .pending {
             waitingReasons[orderID] = "behind_reservation"
         }
         return events

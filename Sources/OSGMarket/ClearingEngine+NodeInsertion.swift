@@ -32,6 +32,7 @@ extension ClearingEngine {
             diagnosisOffsets = []
         }
         staticVerdicts.removeAll(keepingCapacity: true)
+        keptRequirements.removeAll()
         awaitingPassStart = true
         return position
     }

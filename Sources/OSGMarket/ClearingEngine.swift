@@ -68,6 +68,20 @@ public struct ClearingEngine: Sendable {
     /// GPUs held by standard open orders.
     var standardOpenGPUs = 0
     var selectorModels: [GPUSelector: [Int32]] = [:]
+    /// When true, the caller promises that an order id always comes with the same spec and
+    /// pool (as in the coordinator, where an order never changes after submission): each
+    /// order's requirement is then compiled once and kept (``keptRequirements``) across
+    /// passes and clearings, rather than compiled again for every pass.
+    public var keepsRequirementsByOrderID = false
+    /// Compiled requirements by order id, with the ``clear(_:now:)`` call that last used each
+    /// (only with ``keepsRequirementsByOrderID``). All are dropped when a node joins (it may
+    /// bring a jurisdiction or operator code a requirement lacks); those unused for
+    /// ``requirementSweepInterval`` calls (orders that left the queue) go at the next sweep.
+    var keptRequirements: [String: KeptAdmission] = [:]
+    /// ``clear(_:now:)`` calls so far.
+    var clearCalls = 0
+    /// Calls between two sweeps of ``keptRequirements``.
+    static let requirementSweepInterval = 64
     let allRegions: [Int32]
     var gangScratch: [GangCandidate] = []
     var gangBest: [GangCandidate] = []
@@ -192,31 +206,37 @@ public struct ClearingEngine: Sendable {
         var queue: [QueueEntry] = []
         queue.reserveCapacity(orders.count)
         let cutoff = now.map { $0.secondsSinceEpoch &- max(0, starvationAfterSeconds) }
+        clearCalls += 1
+        if clearCalls % Self.requirementSweepInterval == 0, !keptRequirements.isEmpty {
+            // Orders that left the queue leave their requirements behind.
+            let oldest = clearCalls - Self.requirementSweepInterval
+            keptRequirements = keptRequirements.filter { $0.value.used > oldest }
+        }
         for order in orders {
             switch admit(order) {
             case .failure(let reason):
                 unplaced.append(UnplacedOrder(orderID: order.id, reason: reason))
-            case .success(let requirement):
+            case .success(let admission):
                 let tenant = fairShare?.code(order.tenantID) ?? -1
-                queue.append(QueueEntry(priority: OrderPriority(order, agedBefore: cutoff), requirement: requirement,
-                                        pool: order.pool, id: order.id, tenant: tenant))
+                let priority = OrderPriority(order, maxPriceMicroCredits: admission.maxPriceMicroCredits, jobClass: admission.jobClass,
+                                             agedBefore: cutoff)
+                queue.append(QueueEntry(priority: priority, requirement: admission.requirement, pool: order.pool, id: order.id, tenant: tenant))
             }
         }
         // Ids are unique, so the priority is a total order and any sort gives the same queue:
-        // positions are sorted, not the entries, which are large.
+        // positions are sorted, and entries (large) are read in place, never moved or copied.
         var byPriority = queue.indices.map { (priority: queue[$0].priority, position: $0) }
         byPriority.sort { $0.priority < $1.priority }
-        queue = byPriority.map { queue[$0.position] }
         var start = 0
-        while start < queue.count {
+        while start < byPriority.count {
             var end = start + 1
             if fairShare != nil {
-                while end < queue.count, queue[end].priority.sharesFairShareBucket(with: queue[start].priority) { end += 1 }
+                while end < byPriority.count, byPriority[end].priority.sharesFairShareBucket(with: byPriority[start].priority) { end += 1 }
             }
             if end - start == 1 {
-                serve(queue[start], placements: &placements, unplaced: &unplaced)
+                serve(queue[byPriority[start].position], placements: &placements, unplaced: &unplaced)
             } else {
-                serveByFairShare(queue[start..<end], placements: &placements, unplaced: &unplaced)
+                serveByFairShare(queue, positions: byPriority[start..<end].map(\.position), placements: &placements, unplaced: &unplaced)
             }
             start = end
         }
@@ -252,49 +272,96 @@ public struct ClearingEngine: Sendable {
     /// tenant with the lowest weighted dominant share goes next, with its earliest order;
     /// ties on share go to the earlier order (submitted, then id). Shares are read afresh
     /// after each placement, so a tenant that just got GPUs moves back.
-    mutating func serveByFairShare(_ bucket: ArraySlice<QueueEntry>, placements: inout [MarketPlacement], unplaced: inout [UnplacedOrder]) {
-        // Positions grouped by tenant, each tenant's positions in queue order.
-        var byTenant = Array(bucket.indices)
-        byTenant.sort { bucket[$0].tenant != bucket[$1].tenant ? bucket[$0].tenant < bucket[$1].tenant : $0 < $1 }
+    ///
+    /// `positions`: the bucket's entries in `queue`, in priority order.
+    mutating func serveByFairShare(_ queue: [QueueEntry], positions: [Int], placements: inout [MarketPlacement], unplaced: inout [UnplacedOrder]) {
+        // Ranks in the bucket grouped by tenant, each tenant's in priority order.
+        var byTenant = Array(positions.indices)
+        byTenant.sort {
+            let (left, right) = (queue[positions[$0]].tenant, queue[positions[$1]].tenant)
+            return left != right ? left < right : $0 < $1
+        }
         var runs: [(next: Int, end: Int)] = []
         var heap = FairShareQueue(capacity: 16)
         var index = 0
         while index < byTenant.count {
+            let tenant = queue[positions[byTenant[index]]].tenant
             var end = index + 1
-            while end < byTenant.count, bucket[byTenant[end]].tenant == bucket[byTenant[index]].tenant { end += 1 }
-            heap.push(.init(share: fairShare!.share(bucket[byTenant[index]].tenant), position: byTenant[index], run: runs.count))
+            while end < byTenant.count, queue[positions[byTenant[end]]].tenant == tenant { end += 1 }
+            heap.push(.init(share: fairShare!.share(tenant), position: byTenant[index], run: runs.count))
             runs.append((index, end))
             index = end
         }
         while let least = heap.popMin() {
-            let entry = bucket[least.position]
-            serve(entry, placements: &placements, unplaced: &unplaced)
+            let position = positions[least.position]
+            serve(queue[position], placements: &placements, unplaced: &unplaced)
             runs[least.run].next += 1
             let run = runs[least.run]
             if run.next < run.end {
-                heap.push(.init(share: fairShare!.share(entry.tenant), position: byTenant[run.next], run: least.run))
+                heap.push(.init(share: fairShare!.share(queue[position].tenant), position: byTenant[run.next], run: least.run))
             }
         }
     }
 
-    /// Checks what can be checked without capacity and compiles the order's needs.
-    mutating func admit(_ order: MarketOrder) -> Verdict<OrderRequirement> {
-        let spec: JobSpec
-        switch order.request {
-        case .invalid(let problems): return .failure(.invalidSpec(problems: problems))
-        case .valid(let valid): spec = valid
+    /// What admission reads of an order's spec, and its compiled needs.
+    struct Admission {
+        var requirement: OrderRequirement
+        var maxPriceMicroCredits: Int64
+        var jobClass: JobClass
+    }
+
+    /// An order's admission kept by id (``keepsRequirementsByOrderID``), with the
+    /// ``clear(_:now:)`` call that last used it.
+    struct KeptAdmission {
+        var admission: Admission
+        var used: Int
+    }
+
+    /// Checks what can be checked without capacity and compiles the order's needs (``Admission``).
+    ///
+    /// With ``keepsRequirementsByOrderID`` an order admitted before is read from
+    /// ``keptRequirements`` without touching its spec (whose copy costs a dozen counted
+    /// references); its requirement is compiled again only when its ask ceiling changed (a
+    /// pool's ceiling did).
+    mutating func admit(_ order: MarketOrder) -> Verdict<Admission> {
+        let kept = keepsRequirementsByOrderID ? keptRequirements.index(forKey: order.id) : nil
+        let maxPrice: Int64
+        let jobClass: JobClass
+        if let kept {
+            maxPrice = keptRequirements.values[kept].admission.maxPriceMicroCredits
+            jobClass = keptRequirements.values[kept].admission.jobClass
+        } else {
+            switch order.request {
+            case .invalid(let problems): return .failure(.invalidSpec(problems: problems))
+            case .valid(let spec):
+                maxPrice = spec.maxPricePerGPUHour.rawValue
+                jobClass = spec.jobClass
+            }
         }
-        var maxAsk = spec.maxPricePerGPUHour.rawValue
+        var maxAsk = maxPrice
         if let poolName = order.pool {
             guard let pool = pools[poolName] else { return .failure(.poolUnknown) }
-            guard spec.jobClass == .setAside else { return .failure(.poolNeedsSetAsideClass) }
+            guard jobClass == .setAside else { return .failure(.poolNeedsSetAsideClass) }
             guard maxAsk >= pool.priceMicroCredits else { return .failure(.maxPriceBelowPoolPrice) }
             // The tenant pays the pool's price; the pool pays a node up to its ceiling.
             maxAsk = pool.ceilingMicroCredits
-        } else if spec.jobClass == .setAside {
+        } else if jobClass == .setAside {
             return .failure(.setAsideNeedsPool)
         }
-        return .success(requirement(for: spec, maxAskMicroCredits: maxAsk))
+        if let kept, keptRequirements.values[kept].admission.requirement.maxAskMicroCredits == maxAsk {
+            keptRequirements.values[kept].used = clearCalls
+            let admission = keptRequirements.values[kept].admission
+            assert(order.spec.map { $0.maxPricePerGPUHour.rawValue == maxPrice && $0.jobClass == jobClass
+                                    && requirement(for: $0, maxAskMicroCredits: maxAsk) == admission.requirement } == true,
+                   "an order id keeps its spec: its kept admission is the one the spec gives now")
+            return .success(admission)
+        }
+        guard let spec = order.spec else {
+            preconditionFailure("an order id keeps its spec: an order admitted before has a valid spec")
+        }
+        let admission = Admission(requirement: requirement(for: spec, maxAskMicroCredits: maxAsk), maxPriceMicroCredits: maxPrice, jobClass: jobClass)
+        if keepsRequirementsByOrderID { keptRequirements[order.id] = KeptAdmission(admission: admission, used: clearCalls) }
+        return .success(admission)
     }
 
     mutating func requirement(for spec: JobSpec, maxAskMicroCredits: Int64) -> OrderRequirement {
