@@ -149,3 +149,54 @@ struct ClearingEngineInsertionTests {
         #expect(engine.table.ids == ids && engine.nodeCount == fleet.count)
     }
 }
+
+/// An engine that keeps each order's compiled requirement by id
+/// (``ClearingEngine/keepsRequirementsByOrderID``, as the coordinator's kept engine does) must
+/// clear exactly as a new engine does, pass after pass, when the same orders come back, when
+/// a pool's ceiling moves (the kept requirement is compiled again), and when orders leave.
+@Suite("ClearingEngine keeping requirements by order id")
+struct ClearingEngineKeptRequirementTests {
+    @Test("passes over recurring orders equal new engines, ceilings changing", arguments: [1, 2, 3] as [UInt64])
+    func keptRequirementsEqualNewEngines(seed: UInt64) {
+        let fleet = SyntheticMarket.fleet(nodes: 200, seed: seed)
+        var kept = ClearingEngine(nodes: fleet, pools: [])
+        kept.keepsRequirementsByOrderID = true
+        var random = SplitMix64(seed: seed &* 31_337)
+        let all = SyntheticMarket.orders(count: 240, seed: seed, now: ClearingEnginePassesTests.now)
+        // Two sweep intervals: an order gone since pass 3 is unused through a whole interval
+        // before the second sweep.
+        for pass in 0..<(2 * ClearingEngine.requirementSweepInterval + 6) {
+            // Most orders recur; some leave for good after pass 3 (the sweep drops them).
+            let orders = all.filter { order in pass < 3 || !order.id.hasSuffix("7") } .filter { _ in random.next() % 5 != 0 }
+            var free = Array(repeating: 0, count: fleet.count)
+            var nodes: [MarketNode] = []
+            for node in fleet {
+                let gpus = Int(random.next() % UInt64(node.freeGPUs + 1))
+                free[kept.nodePosition(of: node.id)!] = gpus
+                if gpus > 0 {
+                    var present = node
+                    present.freeGPUs = gpus
+                    nodes.append(present)
+                }
+            }
+            // The students' ceiling moves every third pass: their kept requirements' ask
+            // ceiling no longer matches and must be compiled again.
+            var pools = SyntheticMarket.pools
+            pools[0].ceilingPerGPUHour = MicroCredits(pass % 3 == 0 ? 2_500_000 : 1_200_000)
+
+            var fresh = ClearingEngine(nodes: nodes, pools: pools, tenants: [])
+            fresh.recordsServiceOrder = true
+            let expected = fresh.clear(orders, now: ClearingEnginePassesTests.now)
+
+            kept.startClearing(freeGPUs: free, pools: pools, tenants: [])
+            kept.recordsServiceOrder = true
+            let result = kept.clear(orders, now: ClearingEnginePassesTests.now)
+            #expect(result == expected, "seed \(seed), pass \(pass)")
+            #expect(kept.serviceOrder == fresh.serviceOrder, "seed \(seed), pass \(pass)")
+            #expect(kept.keptRequirements.count <= all.count, "seed \(seed), pass \(pass)")
+        }
+        // Orders gone since pass 3 were unused for a whole sweep interval: dropped.
+        #expect(!kept.keptRequirements.keys.contains { $0.hasSuffix("7") }, "seed \(seed)")
+        #expect(!kept.keptRequirements.isEmpty, "seed \(seed)")
+    }
+}
