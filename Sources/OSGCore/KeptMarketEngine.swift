@@ -28,8 +28,6 @@ struct KeptMarketEngine: Sendable {
     init(for state: CoordinatorState) {
         let nodes = state.sortedNodeIDs.map { Self.fullSize(state.nodes[$0]!.node, carbon: nil) }
         engine = ClearingEngine(nodes: nodes, pools: [], tenants: nil)
-        // An order's id, pool and spec never change after submission.
-        engine.keepsRequirementsByOrderID = true
         let engine = engine
         // The engine sorts ids by their bytes, the state by `<`: for the usual ASCII ids the
         // same order, so each position is checked and searched only where they differ.

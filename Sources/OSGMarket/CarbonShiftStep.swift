@@ -119,8 +119,7 @@ struct CarbonShiftStep {
             /// GPUs free now in a zone on nodes that take the order, counted no further than `cap`.
             var roomNow: (_ zone: String, _ cap: Int) -> Int = { _, _ in 0 }
             withEngine { compiled in
-                guard case .success(let admission) = compiled.admit(order) else { return }
-                var need = admission.requirement
+                guard case .success(var need) = compiled.admit(order) else { return }
                 need.carbonCapMicro = -1
                 admitted = need
                 if zoneNodes == nil { zoneNodes = ZoneNodes(compiled, counted: counted) }

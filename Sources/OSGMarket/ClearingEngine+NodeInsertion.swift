@@ -32,7 +32,6 @@ extension ClearingEngine {
             diagnosisOffsets = []
         }
         staticVerdicts.removeAll(keepingCapacity: true)
-        keptRequirements.removeAll()
         awaitingPassStart = true
         return position
     }

@@ -68,20 +68,6 @@ public struct ClearingEngine: Sendable {
     /// GPUs held by standard open orders.
     var standardOpenGPUs = 0
     var selectorModels: [GPUSelector: [Int32]] = [:]
-    /// When true, the caller promises that an order id always comes with the same spec and
-    /// pool (as in the coordinator, where an order never changes after submission): each
-    /// order's requirement is then compiled once and kept (``keptRequirements``) across
-    /// passes and clearings, rather than compiled again for every pass.
-    public var keepsRequirementsByOrderID = false
-    /// Compiled requirements by order id, with the ``clear(_:now:)`` call that last used each
-    /// (only with ``keepsRequirementsByOrderID``). All are dropped when a node joins (it may
-    /// bring a jurisdiction or operator code a requirement lacks); those unused for
-    /// ``requirementSweepInterval`` calls (orders that left the queue) go at the next sweep.
-    var keptRequirements: [String: KeptAdmission] = [:]
-    /// ``clear(_:now:)`` calls so far.
-    var clearCalls = 0
-    /// Calls between two sweeps of ``keptRequirements``.
-    static let requirementSweepInterval = 64
     let allRegions: [Int32]
     var gangScratch: [GangCandidate] = []
     var gangBest: [GangCandidate] = []
@@ -206,21 +192,14 @@ public struct ClearingEngine: Sendable {
         var queue: [QueueEntry] = []
         queue.reserveCapacity(orders.count)
         let cutoff = now.map { $0.secondsSinceEpoch &- max(0, starvationAfterSeconds) }
-        clearCalls += 1
-        if clearCalls % Self.requirementSweepInterval == 0, !keptRequirements.isEmpty {
-            // Orders that left the queue leave their requirements behind.
-            let oldest = clearCalls - Self.requirementSweepInterval
-            keptRequirements = keptRequirements.filter { $0.value.used > oldest }
-        }
         for order in orders {
             switch admit(order) {
             case .failure(let reason):
                 unplaced.append(UnplacedOrder(orderID: order.id, reason: reason))
-            case .success(let admission):
+            case .success(let requirement):
                 let tenant = fairShare?.code(order.tenantID) ?? -1
-                let priority = OrderPriority(order, maxPriceMicroCredits: admission.maxPriceMicroCredits, jobClass: admission.jobClass,
-                                             agedBefore: cutoff)
-                queue.append(QueueEntry(priority: priority, requirement: admission.requirement, pool: order.pool, id: order.id, tenant: tenant))
+                queue.append(QueueEntry(priority: OrderPriority(order, agedBefore: cutoff), requirement: requirement,
+                                        pool: order.pool, id: order.id, tenant: tenant))
             }
         }
         // Ids are unique, so the priority is a total order and any sort gives the same queue:
@@ -303,65 +282,24 @@ public struct ClearingEngine: Sendable {
         }
     }
 
-    /// What admission reads of an order's spec, and its compiled needs.
-    struct Admission {
-        var requirement: OrderRequirement
-        var maxPriceMicroCredits: Int64
-        var jobClass: JobClass
-    }
-
-    /// An order's admission kept by id (``keepsRequirementsByOrderID``), with the
-    /// ``clear(_:now:)`` call that last used it.
-    struct KeptAdmission {
-        var admission: Admission
-        var used: Int
-    }
-
-    /// Checks what can be checked without capacity and compiles the order's needs (``Admission``).
-    ///
-    /// With ``keepsRequirementsByOrderID`` an order admitted before is read from
-    /// ``keptRequirements`` without touching its spec (whose copy costs a dozen counted
-    /// references); its requirement is compiled again only when its ask ceiling changed (a
-    /// pool's ceiling did).
-    mutating func admit(_ order: MarketOrder) -> Verdict<Admission> {
-        let kept = keepsRequirementsByOrderID ? keptRequirements.index(forKey: order.id) : nil
-        let maxPrice: Int64
-        let jobClass: JobClass
-        if let kept {
-            maxPrice = keptRequirements.values[kept].admission.maxPriceMicroCredits
-            jobClass = keptRequirements.values[kept].admission.jobClass
-        } else {
-            switch order.request {
-            case .invalid(let problems): return .failure(.invalidSpec(problems: problems))
-            case .valid(let spec):
-                maxPrice = spec.maxPricePerGPUHour.rawValue
-                jobClass = spec.jobClass
-            }
+    /// Checks what can be checked without capacity and compiles the order's needs.
+    mutating func admit(_ order: MarketOrder) -> Verdict<OrderRequirement> {
+        let spec: JobSpec
+        switch order.request {
+        case .invalid(let problems): return .failure(.invalidSpec(problems: problems))
+        case .valid(let valid): spec = valid
         }
-        var maxAsk = maxPrice
+        var maxAsk = spec.maxPricePerGPUHour.rawValue
         if let poolName = order.pool {
             guard let pool = pools[poolName] else { return .failure(.poolUnknown) }
-            guard jobClass == .setAside else { return .failure(.poolNeedsSetAsideClass) }
+            guard spec.jobClass == .setAside else { return .failure(.poolNeedsSetAsideClass) }
             guard maxAsk >= pool.priceMicroCredits else { return .failure(.maxPriceBelowPoolPrice) }
             // The tenant pays the pool's price; the pool pays a node up to its ceiling.
             maxAsk = pool.ceilingMicroCredits
-        } else if jobClass == .setAside {
+        } else if spec.jobClass == .setAside {
             return .failure(.setAsideNeedsPool)
         }
-        if let kept, keptRequirements.values[kept].admission.requirement.maxAskMicroCredits == maxAsk {
-            keptRequirements.values[kept].used = clearCalls
-            let admission = keptRequirements.values[kept].admission
-            assert(order.spec.map { $0.maxPricePerGPUHour.rawValue == maxPrice && $0.jobClass == jobClass
-                                    && requirement(for: $0, maxAskMicroCredits: maxAsk) == admission.requirement } == true,
-                   "an order id keeps its spec: its kept admission is the one the spec gives now")
-            return .success(admission)
-        }
-        guard let spec = order.spec else {
-            preconditionFailure("an order id keeps its spec: an order admitted before has a valid spec")
-        }
-        let admission = Admission(requirement: requirement(for: spec, maxAskMicroCredits: maxAsk), maxPriceMicroCredits: maxPrice, jobClass: jobClass)
-        if keepsRequirementsByOrderID { keptRequirements[order.id] = KeptAdmission(admission: admission, used: clearCalls) }
-        return .success(admission)
+        return .success(requirement(for: spec, maxAskMicroCredits: maxAsk))
     }
 
     mutating func requirement(for spec: JobSpec, maxAskMicroCredits: Int64) -> OrderRequirement {

@@ -1,5 +1,3 @@
-import OSGDomain
-
 /// The published order in which a clearing serves orders (docs/MARKET.md, "Priority"):
 ///
 /// 1. set-aside orders before open orders;
@@ -33,17 +31,12 @@ struct OrderPriority: Comparable, Sendable {
     ///     are promoted; `nil`: no aging.
     init(_ order: MarketOrder, agedBefore cutoff: Int64? = nil) {
         let spec = order.spec!
-        self.init(order, maxPriceMicroCredits: spec.maxPricePerGPUHour.rawValue, jobClass: spec.jobClass, agedBefore: cutoff)
-    }
-
-    /// The static key of `order`, given its spec's `max_price` and class.
-    init(_ order: MarketOrder, maxPriceMicroCredits: Int64, jobClass: JobClass, agedBefore cutoff: Int64? = nil) {
         group = order.pool == nil ? 1 : 0
         let submitted = order.submitted.secondsSinceEpoch
         submittedSeconds = submitted
         if let cutoff, submitted < cutoff { agedRank = 0 } else { agedRank = 1 }
-        self.maxPriceMicroCredits = maxPriceMicroCredits
-        classRank = jobClass == .preemptible ? 1 : 0
+        maxPriceMicroCredits = spec.maxPricePerGPUHour.rawValue
+        classRank = spec.jobClass == .preemptible ? 1 : 0
         id = order.id
         idKey = UTF8ByteOrder.PrefixKey(order.id)
     }
