@@ -97,8 +97,28 @@ public struct CarbonShiftPlanner: Sendable {
     /// ``CarbonShiftDecision/startNow(zone:expectedMeanMilligramsPerKWh:)``; the market tries
     /// the others in turn when that zone has no room left.
     public func zonesCleanestFirst(_ spec: JobSpec, now: Timestamp, allowedZones: some Sequence<String>) -> [String] {
-        let capMilligrams = spec.carbon.maxGCO2PerKWh.map { Int64($0) * 1000 }
-        let duration = max(spec.durationSeconds, 1)
+        zonesCleanestFirst(ZoneRankingKey(spec), now: now, allowedZones: allowedZones)
+    }
+
+    /// What ``zonesCleanestFirst(_:now:allowedZones:)`` reads of a job: its cap and its
+    /// expected run. Jobs with equal keys get equal rankings at one instant over one set of
+    /// zones, so a caller ranking many jobs ranks each key once.
+    public struct ZoneRankingKey: Hashable, Sendable {
+        /// `carbon.max_gco2_per_kwh`, if any.
+        public var capGCO2PerKWh: Int?
+        /// `duration` in seconds.
+        public var durationSeconds: Int64
+
+        public init(_ spec: JobSpec) {
+            capGCO2PerKWh = spec.carbon.maxGCO2PerKWh
+            durationSeconds = spec.durationSeconds
+        }
+    }
+
+    /// ``zonesCleanestFirst(_:now:allowedZones:)`` for the jobs of `key`.
+    public func zonesCleanestFirst(_ key: ZoneRankingKey, now: Timestamp, allowedZones: some Sequence<String>) -> [String] {
+        let capMilligrams = key.capGCO2PerKWh.map { Int64($0) * 1000 }
+        let duration = max(key.durationSeconds, 1)
         var ranked: [(sum: Int64, zone: String)] = []
         for zone in Set(allowedZones) {
             guard let series = atlas[zone] else { continue }

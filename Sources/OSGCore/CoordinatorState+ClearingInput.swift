@@ -344,14 +344,11 @@ extension CoordinatorState {
     /// it waits: an order's id, tenant, arrival, pool and spec never change after submission,
     /// so the kept one never goes stale, and a clearing copies no spec.
     mutating func marketOrder(of order: Order) -> MarketOrder {
-        func fresh() -> MarketOrder {
-            MarketOrder(id: order.id, tenantID: order.tenantID, submitted: order.submitted, pool: order.pool, spec: marketSpec(of: order))
-        }
         if let kept = marketOrderCache[order.id] {
-            assert(kept == fresh(), "a kept market order is the one the order gives now")
+            assert(kept == freshMarketOrder(of: order), "a kept market order is the one the order gives now")
             return kept
         }
-        let made = fresh()
+        let made = freshMarketOrder(of: order)
         marketOrderCache[order.id] = made
         return made
     }
@@ -360,10 +357,15 @@ extension CoordinatorState {
     /// when the market order is not kept yet.
     mutating func marketOrder(ofOrderAt position: [String: Order].Index) -> MarketOrder {
         if let kept = marketOrderCache[orders.keys[position]] {
-            assert(kept == marketOrder(of: orders.values[position]), "a kept market order is the one the order gives now")
+            assert(kept == freshMarketOrder(of: orders.values[position]), "a kept market order is the one the order gives now")
             return kept
         }
         return marketOrder(of: orders.values[position])
+    }
+
+    /// `order` as the market reads it, made afresh (what ``marketOrderCache`` keeps).
+    private func freshMarketOrder(of order: Order) -> MarketOrder {
+        MarketOrder(id: order.id, tenantID: order.tenantID, submitted: order.submitted, pool: order.pool, spec: marketSpec(of: order))
     }
 
     /// The spec as the market reads it: the job's own, with its tenant among the excluded

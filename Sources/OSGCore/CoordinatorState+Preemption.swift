@@ -74,8 +74,6 @@ extension CoordinatorState {
         /// The nodes that had candidates when the clearing read them, in node id order; a node
         /// whose candidates all got notices stays with none (skipped by every reader).
         private(set) var nodes: [CandidateNode]
-        /// Position in ``nodes`` by node index (``CoordinatorState/sortedNodeIDs``).
-        private let positionOfNode: [Int: Int]
         /// How many of ``nodes`` still have candidates.
         private(set) var nonEmptyCount: Int
         /// ``nodes``' indices and totals (zero once emptied) as flat arrays, for the scans.
@@ -97,16 +95,28 @@ extension CoordinatorState {
         /// - Parameter modelOfNode: each node's GPU model code, by node index.
         init(nodes: [CandidateNode], modelOfNode: [Int32], modelCount: Int) {
             precondition(nodes.allSatisfy { !$0.victims.isEmpty }, "a node is listed for its candidates")
+            precondition(zip(nodes, nodes.dropFirst()).allSatisfy { $0.index < $1.index }, "the nodes are in index order, once each")
             self.nodes = nodes
             nodeIndices = nodes.map(\.index)
             totals = nodes.map(\.total)
             var positionsByModel = Array(repeating: [Int](), count: modelCount)
             for (position, node) in nodes.enumerated() { positionsByModel[Int(modelOfNode[node.index])].append(position) }
             self.positionsByModel = positionsByModel
-            positionOfNode = Dictionary(uniqueKeysWithValues: nodes.enumerated().map { ($1.index, $0) })
             nonEmptyCount = nodes.count
             entries = VictimEntries(nodes, modelOfNode: modelOfNode, modelCount: modelCount)
             exceedsStepLimit = nodes.contains { $0.victims.count > CoordinatorState.victimSearchStepLimit }
+        }
+
+        /// Position in ``nodes`` of the node at `index` (``CoordinatorState/sortedNodeIDs``), if
+        /// it is listed: ``nodeIndices`` is in index order.
+        private func position(ofNode index: Int) -> Int? {
+            var low = 0
+            var high = nodeIndices.count
+            while low < high {
+                let mid = (low + high) / 2
+                if nodeIndices[mid] < index { low = mid + 1 } else { high = mid }
+            }
+            return low < nodeIndices.count && nodeIndices[low] == index ? low : nil
         }
 
         /// Whether `leaseID` got a notice since the candidates were read.
@@ -116,7 +126,7 @@ extension CoordinatorState {
 
         /// The candidates on the node at `index` (``CoordinatorState/sortedNodeIDs``), if it has any.
         func node(at index: Int) -> CandidateNode? {
-            guard let position = positionOfNode[index], !nodes[position].victims.isEmpty else { return nil }
+            guard let position = position(ofNode: index), !nodes[position].victims.isEmpty else { return nil }
             return nodes[position]
         }
 
@@ -136,7 +146,7 @@ extension CoordinatorState {
             let gone = Set(victims)
             noticed.formUnion(gone)
             for index in indices {
-                guard let position = positionOfNode[index], !nodes[position].victims.isEmpty else { continue }
+                guard let position = position(ofNode: index), !nodes[position].victims.isEmpty else { continue }
                 let kept = nodes[position].victims.filter { !gone.contains($0.leaseID) }
                 if kept.isEmpty { nonEmptyCount -= 1 }
                 nodes[position] = CandidateNode(index: index, victims: kept)
@@ -187,29 +197,39 @@ extension CoordinatorState {
         let cache = fleet
         let allocations = runningTotals.rows
         let noticed = preemptions.isEmpty ? [] : allocations.marks(preemptions.values.lazy.flatMap(\.victimLeaseIDs))
-        var byNode: [Int: [VictimCandidate]] = [:]
+        // Each candidate row keyed by its node's index (high half) and the row (low half):
+        // sorting the keys groups the rows by node, the nodes in index order.
+        var keys: [UInt64] = []
         // The running leases' allocations are kept as rows as leases start and end (``RunningLeaseTotals``).
         for row in 0..<allocations.count where allocations.rows[row].preemptible && (noticed.isEmpty || !noticed[row]) {
-            let allocation = allocations.rows[row]
             assert(leases[allocations.leaseIDs[row]].map { lease in
-                lease.start.secondsSinceEpoch == allocation.start && lease.pricePerGPUHour.rawValue == allocation.pricePerGPUHour
+                let allocation = allocations.rows[row]
+                return lease.start.secondsSinceEpoch == allocation.start && lease.pricePerGPUHour.rawValue == allocation.pricePerGPUHour
                     && lease.allocations.contains { $0.nodeID == allocations.nodeIDs[row] && $0.gpus == allocation.gpus }
             } ?? false, "a running allocation's kept figures are its lease's")
             // Only an online node can be chosen; offline nodes hold no running leases anyway.
             guard let index = allocations.nodeIndex(ofRow: row, sortedNodeIDs: sortedNodeIDs, lookup: { cache.index(of: $0) }),
                   cache.view.online[index]
             else { continue }
-            byNode[index, default: []].append(VictimCandidate(
-                leaseID: allocations.leaseIDs[row], price: allocation.pricePerGPUHour, start: allocation.start,
-                gpus: allocation.gpus, host: allocation.host))
+            precondition(row <= Int(UInt32.max) && index <= Int(UInt32.max), "rows and node indices fit a key's half")
+            keys.append(UInt64(index) << 32 | UInt64(row))
         }
+        keys.sort()
         var candidateNodes: [CandidateNode] = []
-        candidateNodes.reserveCapacity(byNode.count)
-        for (index, victims) in byNode {
-            let sorted = victims.count < 2 ? victims : victims.sorted { $0.leaseID.utf8.lexicographicallyPrecedes($1.leaseID.utf8) }
-            candidateNodes.append(CandidateNode(index: index, victims: sorted))
+        var next = 0
+        while next < keys.count {
+            let index = Int(keys[next] >> 32)
+            var victims: [VictimCandidate] = []
+            while next < keys.count && Int(keys[next] >> 32) == index {
+                let row = Int(keys[next] & 0xFFFF_FFFF)
+                let allocation = allocations.rows[row]
+                victims.append(VictimCandidate(leaseID: allocations.leaseIDs[row], price: allocation.pricePerGPUHour,
+                                               start: allocation.start, gpus: allocation.gpus, host: allocation.host))
+                next += 1
+            }
+            if victims.count > 1 { victims.sort { $0.leaseID.utf8.lexicographicallyPrecedes($1.leaseID.utf8) } }
+            candidateNodes.append(CandidateNode(index: index, victims: victims))
         }
-        candidateNodes.sort { $0.index < $1.index }
         return VictimCandidates(nodes: candidateNodes, modelOfNode: cache.view.modelOfNode, modelCount: cache.view.models.count)
     }
 

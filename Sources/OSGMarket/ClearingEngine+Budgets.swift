@@ -92,11 +92,21 @@ extension MarketClearing {
         let seriesZones = zones.filter { atlas[$0] != nil }
         let planner = CarbonShiftPlanner(atlas: atlas)
         var preferredZones: [String: [String]] = [:]
+        // The ranking reads only a job's cap and expected run: each such pair is ranked once.
+        var rankedByKey: [CarbonShiftPlanner.ZoneRankingKey: [String]] = [:]
         for order in orders where order.pool != nil {
             guard let spec = order.spec else { continue }
-            if let ranked = CarbonShiftStep.setAsideZones(spec, now: now, seriesZones: seriesZones, planner: planner) {
-                preferredZones[order.id] = ranked
+            let key = CarbonShiftPlanner.ZoneRankingKey(spec)
+            let ranked: [String]
+            if let known = rankedByKey[key] {
+                ranked = known
+                assert(ranked == planner.zonesCleanestFirst(spec, now: now, allowedZones: seriesZones),
+                       "jobs with the same cap and expected run rank the zones alike")
+            } else {
+                ranked = planner.zonesCleanestFirst(key, now: now, allowedZones: seriesZones)
+                rankedByKey[key] = ranked
             }
+            if !ranked.isEmpty { preferredZones[order.id] = ranked }
         }
         return preferredZones
     }

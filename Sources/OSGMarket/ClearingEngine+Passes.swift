@@ -46,8 +46,10 @@ extension ClearingEngine {
         staticVerdicts.removeAll(keepingCapacity: true)
         emptyNodesAbsent = true
         awaitingPassStart = false
-        presentNodesByModel = Array(repeating: 0, count: table.models.count)
-        presentNodesBySlot = Array(repeating: 0, count: index.masks.count)
+        // Counted in locals and stored once: element writes through the engine's own arrays
+        // check their uniqueness at every node.
+        var presentByModel = Array(repeating: 0, count: table.models.count)
+        var presentBySlot = Array(repeating: 0, count: index.masks.count)
         var totals = FairShareLedger.CapacityTotals()
         var total = 0
         for position in 0..<table.count {
@@ -66,17 +68,20 @@ extension ClearingEngine {
                 records![slot].update(at: Int(diagnosisOffsets[position]), freeGPUs: after, cpuCores: snapshotHost.cpuCores[position],
                                       memoryGiB: snapshotHost.memoryGiB[position], diskGiB: snapshotHost.diskGiB[position])
             }
-            table.snapshotFreeGPUs[position] = after
             guard after > 0 else { continue }
             total += after
-            presentNodesByModel[Int(table.model[position])] += 1
-            presentNodesBySlot[slot] += 1
+            presentByModel[Int(table.model[position])] += 1
+            presentBySlot[slot] += 1
             assert(snapshotHost.cpuCores[position] >= 0 && snapshotHost.cpuCores[position] <= table.cpuCores[position]
                    && snapshotHost.memoryGiB[position] >= 0 && snapshotHost.memoryGiB[position] <= table.memoryGiB[position],
                    "a node's free cores and memory are within 0 ... its size")
             // What the node offers in this pass, as a new engine built from the pass's nodes counts it.
             totals.add(gpus: after, cpuCores: snapshotHost.cpuCores[position], memoryGiB: snapshotHost.memoryGiB[position])
         }
+        // Read above (a record moves when its node's figures moved since the last pass).
+        table.snapshotFreeGPUs = free
+        presentNodesByModel = presentByModel
+        presentNodesBySlot = presentBySlot
         snapshotIndex = index
         diagnosisRecords = records
         assert(records.map { $0 == packDiagnosisRecords() } ?? true, "the kept diagnosis records are those packed afresh")

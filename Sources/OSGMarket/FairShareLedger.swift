@@ -24,17 +24,23 @@ struct FairShareLedger: Sendable {
 
     /// Capacity sums (GPUs, CPU cores, memory GiB), saturating at ``capacityLimit``.
     struct CapacityTotals {
-        private(set) var values: [UInt64] = [0, 0, 0]
+        // Three fields rather than an array: a clearing adds every node's figures here.
+        private var gpus: UInt64 = 0
+        private var cpuCores: UInt64 = 0
+        private var memoryGiB: UInt64 = 0
+
+        /// GPUs, CPU cores, memory GiB.
+        var values: [UInt64] { [gpus, cpuCores, memoryGiB] }
 
         mutating func add(gpus: Int, cpuCores: Int, memoryGiB: Int) {
-            add(gpus, to: 0)
-            add(cpuCores, to: 1)
-            add(memoryGiB, to: 2)
+            Self.add(gpus, to: &self.gpus)
+            Self.add(cpuCores, to: &self.cpuCores)
+            Self.add(memoryGiB, to: &self.memoryGiB)
         }
 
-        private mutating func add(_ value: Int, to resource: Int) {
-            let (sum, overflow) = values[resource].addingReportingOverflow(UInt64(max(0, value)))
-            values[resource] = overflow ? FairShareLedger.capacityLimit : min(sum, FairShareLedger.capacityLimit)
+        private static func add(_ value: Int, to total: inout UInt64) {
+            let (sum, overflow) = total.addingReportingOverflow(UInt64(max(0, value)))
+            total = overflow ? FairShareLedger.capacityLimit : min(sum, FairShareLedger.capacityLimit)
         }
     }
 
