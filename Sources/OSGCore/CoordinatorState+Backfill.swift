@@ -158,31 +158,39 @@ extension CoordinatorState {
         }
         private(set) var models: [ModelBound] = []
 
-        /// The bounds of `fleet`'s online nodes.
+        /// The bounds of `fleet`'s online nodes, models in the order their first online node
+        /// comes in the fleet (nodes of model codes with one name counted together).
         init(_ fleet: FleetView) {
-            // By the fleet's model codes: no name is compared per node.
-            var boundOfModel = Array(repeating: -1, count: fleet.models.count)
+            // Per model code in locals over the fleet's flat arrays (this runs over every node
+            // after the fleet changes), then merged by name in order of first appearance.
+            let codeCount = fleet.models.count
+            var firstPosition = Array(repeating: Int.max, count: codeCount)
+            var minAsk = Array(repeating: Int64.max, count: codeCount)
+            var maxGPUs = Array(repeating: Int.min, count: codeCount)
+            var maxHost = Array(repeating: HostUse(cpuCores: .min, memoryGiB: .min, diskGiB: .min), count: codeCount)
             for position in 0..<fleet.count where fleet.online[position] {
                 let code = Int(fleet.modelOfNode[position])
-                let ask = fleet.askMicroCredits[position]
+                if firstPosition[code] == Int.max { firstPosition[code] = position }
+                minAsk[code] = min(minAsk[code], fleet.askMicroCredits[position])
+                maxGPUs[code] = max(maxGPUs[code], fleet.gpuCount[position])
                 let size = fleet.size[position]
-                if boundOfModel[code] < 0 {
-                    let name = fleet.models[code].name
-                    boundOfModel[code] = models.firstIndex(where: { $0.name == name }) ?? -1
-                }
-                if boundOfModel[code] >= 0 {
-                    let index = boundOfModel[code]
-                    models[index].minAsk = min(models[index].minAsk, ask)
-                    models[index].maxGPUs = max(models[index].maxGPUs, fleet.gpuCount[position])
-                    let most = models[index].maxHost
+                let most = maxHost[code]
+                maxHost[code] = HostUse(cpuCores: max(most.cpuCores, size.cpuCores), memoryGiB: max(most.memoryGiB, size.memoryGiB),
+                                        diskGiB: max(most.diskGiB, size.diskGiB))
+            }
+            for code in (0..<codeCount).filter({ firstPosition[$0] != Int.max }).sorted(by: { firstPosition[$0] < firstPosition[$1] }) {
+                let name = fleet.models[code].name
+                if let index = models.firstIndex(where: { $0.name == name }) {
+                    models[index].minAsk = min(models[index].minAsk, minAsk[code])
+                    models[index].maxGPUs = max(models[index].maxGPUs, maxGPUs[code])
+                    let (most, size) = (models[index].maxHost, maxHost[code])
                     models[index].maxHost = HostUse(cpuCores: max(most.cpuCores, size.cpuCores), memoryGiB: max(most.memoryGiB, size.memoryGiB),
                                                     diskGiB: max(most.diskGiB, size.diskGiB))
                 } else {
-                    models.append(ModelBound(name: fleet.models[code].name, model: nil, minAsk: ask, maxGPUs: fleet.gpuCount[position], maxHost: size))
-                    boundOfModel[code] = models.count - 1
+                    models.append(ModelBound(name: name, model: GPUModel.named(name), minAsk: minAsk[code], maxGPUs: maxGPUs[code],
+                                             maxHost: maxHost[code]))
                 }
             }
-            for index in models.indices { models[index].model = GPUModel.named(models[index].name) }
         }
 
         /// False when no online node of an accepted model asks at most `ceiling` with the

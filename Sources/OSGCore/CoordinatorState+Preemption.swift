@@ -79,6 +79,8 @@ extension CoordinatorState {
         /// ``nodes``' indices and totals (zero once emptied) as flat arrays, for the scans.
         private(set) var nodeIndices: [Int]
         private(set) var totals: [NodeFigures]
+        /// Whether each of ``nodes`` still has candidates.
+        private(set) var hasVictims: [Bool]
         /// Positions in ``nodes`` by the node's GPU model code (of the fleet the nodes are read
         /// from), so that a search reads only the nodes of the models an order accepts.
         let positionsByModel: [[Int]]
@@ -99,6 +101,7 @@ extension CoordinatorState {
             self.nodes = nodes
             nodeIndices = nodes.map(\.index)
             totals = nodes.map(\.total)
+            hasVictims = Array(repeating: true, count: nodes.count)
             var positionsByModel = Array(repeating: [Int](), count: modelCount)
             for (position, node) in nodes.enumerated() { positionsByModel[Int(modelOfNode[node.index])].append(position) }
             self.positionsByModel = positionsByModel
@@ -151,7 +154,9 @@ extension CoordinatorState {
                 if kept.isEmpty { nonEmptyCount -= 1 }
                 nodes[position] = CandidateNode(index: index, victims: kept)
                 totals[position] = nodes[position].total
+                hasVictims[position] = !kept.isEmpty
             }
+            assert(hasVictims == nodes.map { !$0.victims.isEmpty }, "the flat flags follow the lists")
         }
     }
 
@@ -398,12 +403,15 @@ extension CoordinatorState {
         var regionHasVictims = [Bool](repeating: false, count: fleet.regionCodes.count)
         let models = admission.acceptedModels.map(Int.init)
         for model in models where model < victimCandidates.positionsByModel.count {
-            for position in victimCandidates.positionsByModel[model] {
-                let candidates = victimCandidates.nodes[position]
-                guard !candidates.victims.isEmpty else { continue }
-                isCandidate[candidates.index] = true
-                guard let option = option(candidates.index, candidates: candidates, free: free[candidates.index]) else { continue }
-                let region = fleet.regionOfNode[candidates.index]
+            // Flat arrays first: a node's own list is read only when its candidates together
+            // could make room (as ``option`` tests first).
+            for position in victimCandidates.positionsByModel[model] where victimCandidates.hasVictims[position] {
+                let index = victimCandidates.nodeIndices[position]
+                isCandidate[index] = true
+                guard (free[index] + victimCandidates.totals[position]).covers(needFigures),
+                      let option = option(index, candidates: victimCandidates.nodes[position], free: free[index])
+                else { continue }
+                let region = fleet.regionOfNode[index]
                 if option.victims.isEmpty {
                     byRegion[region, default: RegionOptions()].needingNone.append(option)
                 } else {

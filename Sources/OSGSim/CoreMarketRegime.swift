@@ -429,10 +429,12 @@ struct CoreMarketRegime {
     /// Logs and applies the commands waiting in the outbox, then follows their events.
     private mutating func flush() {
         guard !outbox.isEmpty else { return }
-        let batch = outbox
-        let jobs = outboxJobs
-        outbox.removeAll(keepingCapacity: true)
-        outboxJobs.removeAll(keepingCapacity: true)
+        // Taken, not copied: emptying a shared array while keeping its capacity allocates a new
+        // buffer of that capacity, and the opening batch (every registration) leaves it large.
+        var batch: [(command: Command, actor: String)] = []
+        var jobs: [Int32] = []
+        swap(&batch, &outbox)
+        swap(&jobs, &outboxJobs)
         let time = scenario.start.adding(seconds: outboxTime)
         let results: [[OSGCore.Event]]
         do {
