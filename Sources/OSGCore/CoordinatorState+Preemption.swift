@@ -112,15 +112,7 @@ extension CoordinatorState {
 
         /// Position in ``nodes`` of the node at `index` (``CoordinatorState/sortedNodeIDs``), if
         /// it is listed: ``nodeIndices`` is in index order.
-        private func position(ofNode index: Int) -> Int? {
-            var low = 0
-            var high = nodeIndices.count
-            while low < high {
-                let mid = (low + high) / 2
-                if nodeIndices[mid] < index { low = mid + 1 } else { high = mid }
-            }
-            return low < nodeIndices.count && nodeIndices[low] == index ? low : nil
-        }
+        private func position(ofNode index: Int) -> Int? { nodeIndices.sortedIndex(of: index) }
 
         /// Whether `leaseID` got a notice since the candidates were read.
         func isNoticed(_ leaseID: String) -> Bool { !noticed.isEmpty && noticed.contains(leaseID) }
