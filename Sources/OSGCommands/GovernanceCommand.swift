@@ -134,6 +134,9 @@ struct GovernanceCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Your governance key file (default $OSG_KEY or osg.key).")
         var key: String?
 
+        @Flag(name: .long, help: "Print one JSON object: the command approved, the counter, the approving key and the approvals gathered.")
+        var json = false
+
         func run() async throws {
             var proposal = try GovernanceProposal.read(from: self.proposal)
             let path = ClientOptions.keyPath(key)
@@ -141,9 +144,22 @@ struct GovernanceCommand: AsyncParsableCommand {
             do { keyFile = try KeyFile.read(from: path) } catch { throw CleanExit.failure("\(error)") }
             try proposal.approve(with: keyFile.privateKey)
             try proposal.write(to: self.proposal)
+            let signer = Identity(publicKey: keyFile.privateKey.publicKey).id
+            if json {
+                JSONOutput.print(try Self.report(proposal, file: self.proposal, signer: signer))
+                return
+            }
             // What is signed, decoded from the bytes signed (not the proposal's description).
             print("approving: \(String(describing: try proposal.decodedCommand()))")
-            print("approved \(proposal.summary) as \(Identity(publicKey: keyFile.privateKey.publicKey).id.prefix(16))…; \(proposal.approvals.count) approval(s)")
+            print("approved \(proposal.summary) as \(signer.prefix(16))…; \(proposal.approvals.count) approval(s)")
+        }
+
+        /// What `--json` prints: the command approved (decoded from the bytes signed), the
+        /// counter, the proposal file, the approving key and the keys that have approved so far.
+        static func report(_ proposal: GovernanceProposal, file: String, signer: String) throws -> [String: Any] {
+            let command = try proposal.decodedCommand()
+            return ["proposal": file, "command": command.name, "approved": String(describing: command), "counter": proposal.counter,
+                    "signer": signer, "approvals": proposal.approvals.map(\.keyID)]
         }
     }
 

@@ -14,7 +14,8 @@ struct LogCommandBytesCommand: ParsableCommand {
         discussion: """
             The bytes are `str actor ‖ u8 tag ‖ fields` of the leaf encoding: a client signs \
             "OSG-COMMAND-V1\\n<origin>\\n<genesis>\\n<timestamp>\\n<nonce>\\n" followed by them, \
-            in OSG-Command-Signature. Exit 0 with the hex on standard output; 1 when the request \
+            in OSG-Command-Signature. Exit 0 with the hex on standard output (with --json, one object \
+            naming the command, its actor and its bytes); 1 when the request \
             logs no command or its body does not decode (the coordinator refuses it first).
             """
     )
@@ -33,6 +34,9 @@ struct LogCommandBytesCommand: ParsableCommand {
 
     @Option(name: .customLong("contents-salt"), help: "For POST /v1/jobs: the OSG-Contents-Salt sent (64 hex digits).")
     var contentsSalt: String?
+
+    @Flag(name: .long, help: "Print one JSON object: the command's name, its actor and its bytes (hex and count).")
+    var json = false
 
     func run() throws {
         guard Identity(hex: signer) != nil else { throw CleanExit.failure("--signer must be a 64-hex-digit Ed25519 public key") }
@@ -53,6 +57,17 @@ struct LogCommandBytesCommand: ParsableCommand {
                                                    now: Timestamp(secondsSinceEpoch: Int64(Date().timeIntervalSince1970))) else {
             throw CleanExit.failure("\(method.uppercased()) \(path) logs no command, or its body does not decode (a job needs --contents-salt)")
         }
-        print(Hex.encode(CommandStatement.commandBytes(actor: signer.lowercased(), command: command)))
+        let report = Self.report(command, signer: signer.lowercased())
+        if json {
+            JSONOutput.print(report)
+        } else {
+            print(report["command_bytes_hex"] as! String)
+        }
+    }
+
+    /// What `--json` prints: the command's name, its actor, and its bytes (hex, and how many).
+    static func report(_ command: Command, signer: String) -> [String: Any] {
+        let bytes = CommandStatement.commandBytes(actor: signer, command: command)
+        return ["command": command.name, "actor": signer, "command_bytes_hex": Hex.encode(bytes), "command_bytes": bytes.count]
     }
 }

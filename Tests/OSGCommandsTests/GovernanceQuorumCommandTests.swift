@@ -41,7 +41,12 @@ struct GovernanceQuorumCommandTests {
             }
             try await Self.run(["governance", "sign", proposal, "--key", paths[0]])
             #expect(try GovernanceProposal.read(from: proposal).approvals.count == 1, "signing twice with one key keeps one approval")
-            try await Self.run(["governance", "sign", proposal, "--key", paths[2]])
+            try await Self.run(["governance", "sign", proposal, "--key", paths[2], "--json"])
+            let signed = try GovernanceProposal.read(from: proposal)
+            let report = try GovernanceCommand.Sign.report(signed, file: proposal, signer: ids[2])
+            #expect(report["command"] as? String == "definePool" && report["signer"] as? String == ids[2]
+                    && report["counter"] as? UInt64 == signed.counter
+                    && report["approvals"] as? [String] == [ids[0], ids[2]].sorted(), "\(report)")
             try await Self.run(["governance", "submit", proposal, "--key", submitterPath] + coordinator)
             await #expect(throws: (any Error).self, "the same approvals again") {
                 try await Self.run(["governance", "submit", proposal, "--key", submitterPath] + coordinator)
