@@ -173,19 +173,14 @@ extension CoordinatorState {
                 if firstPosition[code] == Int.max { firstPosition[code] = position }
                 minAsk[code] = min(minAsk[code], fleet.askMicroCredits[position])
                 maxGPUs[code] = max(maxGPUs[code], fleet.gpuCount[position])
-                let size = fleet.size[position]
-                let most = maxHost[code]
-                maxHost[code] = HostUse(cpuCores: max(most.cpuCores, size.cpuCores), memoryGiB: max(most.memoryGiB, size.memoryGiB),
-                                        diskGiB: max(most.diskGiB, size.diskGiB))
+                maxHost[code] = maxHost[code].widened(to: fleet.size[position])
             }
             for code in (0..<codeCount).filter({ firstPosition[$0] != Int.max }).sorted(by: { firstPosition[$0] < firstPosition[$1] }) {
                 let name = fleet.models[code].name
                 if let index = models.firstIndex(where: { $0.name == name }) {
                     models[index].minAsk = min(models[index].minAsk, minAsk[code])
                     models[index].maxGPUs = max(models[index].maxGPUs, maxGPUs[code])
-                    let (most, size) = (models[index].maxHost, maxHost[code])
-                    models[index].maxHost = HostUse(cpuCores: max(most.cpuCores, size.cpuCores), memoryGiB: max(most.memoryGiB, size.memoryGiB),
-                                                    diskGiB: max(most.diskGiB, size.diskGiB))
+                    models[index].maxHost = models[index].maxHost.widened(to: maxHost[code])
                 } else {
                     models.append(ModelBound(name: name, model: GPUModel.named(name), minAsk: minAsk[code], maxGPUs: maxGPUs[code],
                                              maxHost: maxHost[code]))

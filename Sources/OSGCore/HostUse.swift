@@ -43,6 +43,11 @@ struct HostUse: Hashable, Sendable {
         HostUse(cpuCores: max(0, cpuCores), memoryGiB: max(0, memoryGiB), diskGiB: max(0, diskGiB))
     }
 
+    /// Figure by figure, the larger of the two.
+    func widened(to other: HostUse) -> HostUse {
+        HostUse(cpuCores: max(cpuCores, other.cpuCores), memoryGiB: max(memoryGiB, other.memoryGiB), diskGiB: max(diskGiB, other.diskGiB))
+    }
+
     /// Figure by figure, the smaller of the two.
     func limited(to other: HostUse) -> HostUse {
         HostUse(cpuCores: min(cpuCores, other.cpuCores), memoryGiB: min(memoryGiB, other.memoryGiB), diskGiB: min(diskGiB, other.diskGiB))

@@ -96,6 +96,7 @@ struct CarbonShiftStep {
                                forecast initialForecast: ZoneCapacityForecast, threshold: CarbonShiftPlanner.DeferralThreshold,
                                counted: [Bool]?, withEngine: ((inout ClearingEngine) -> Void) -> Void) {
         let planner = CarbonShiftPlanner(atlas: atlas)
+        var setAsideRanker = SetAsideZoneRanker(planner: planner, now: now, seriesZones: seriesZones)
         var forecast = initialForecast
         /// GPUs of each zone that earlier flexible orders of this step were sent to start in.
         var claimedNow: [String: Int] = [:]
@@ -108,7 +109,7 @@ struct CarbonShiftStep {
             }
             guard Self.isFlexible(order) else {
                 // Set-aside: cleanest zone first, at the pool's price.
-                if let ranked = Self.setAsideZones(spec, now: now, seriesZones: seriesZones, planner: planner) {
+                if let ranked = setAsideRanker.zones(for: spec) {
                     preferredZones[order.id] = ranked
                 }
                 orders.append(order)
@@ -185,11 +186,35 @@ struct CarbonShiftStep {
         }
     }
 
-    /// A set-aside order's zones to try first: those of `seriesZones` its spec allows, cleanest
-    /// first at `now`; `nil` when none.
-    static func setAsideZones(_ spec: JobSpec, now: Timestamp, seriesZones: Set<String>, planner: CarbonShiftPlanner) -> [String]? {
-        let ranked = planner.zonesCleanestFirst(spec, now: now, allowedZones: seriesZones)
-        return ranked.isEmpty ? nil : ranked
+    /// Set-aside orders' zones to try first at one instant over one set of zones: those of
+    /// `seriesZones` a spec allows, cleanest first. The ranking reads only a job's carbon cap
+    /// and expected run (``CarbonShiftPlanner/ZoneRankingKey``), so each such pair is ranked once.
+    struct SetAsideZoneRanker {
+        let planner: CarbonShiftPlanner
+        let now: Timestamp
+        let seriesZones: Set<String>
+        private var rankedByKey: [CarbonShiftPlanner.ZoneRankingKey: [String]] = [:]
+
+        init(planner: CarbonShiftPlanner, now: Timestamp, seriesZones: Set<String>) {
+            self.planner = planner
+            self.now = now
+            self.seriesZones = seriesZones
+        }
+
+        /// The zones of `spec`'s order, cleanest first; `nil` when none.
+        mutating func zones(for spec: JobSpec) -> [String]? {
+            let key = CarbonShiftPlanner.ZoneRankingKey(spec)
+            let ranked: [String]
+            if let known = rankedByKey[key] {
+                ranked = known
+                assert(ranked == planner.zonesCleanestFirst(spec, now: now, allowedZones: seriesZones),
+                       "jobs with the same cap and expected run rank the zones alike")
+            } else {
+                ranked = planner.zonesCleanestFirst(key, now: now, allowedZones: seriesZones)
+                rankedByKey[key] = ranked
+            }
+            return ranked.isEmpty ? nil : ranked
+        }
     }
 
     /// Whether an order is flexible in time: `carbon.shift` with a deadline.

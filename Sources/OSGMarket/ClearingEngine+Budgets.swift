@@ -90,23 +90,11 @@ extension MarketClearing {
                                                atlas: CarbonAtlas) -> [String: [String]] {
         precondition(!orders.contains(where: isFlexibleInTime), "flexible orders need the whole carbon step")
         let seriesZones = zones.filter { atlas[$0] != nil }
-        let planner = CarbonShiftPlanner(atlas: atlas)
+        var ranker = CarbonShiftStep.SetAsideZoneRanker(planner: CarbonShiftPlanner(atlas: atlas), now: now, seriesZones: seriesZones)
         var preferredZones: [String: [String]] = [:]
-        // The ranking reads only a job's cap and expected run: each such pair is ranked once.
-        var rankedByKey: [CarbonShiftPlanner.ZoneRankingKey: [String]] = [:]
         for order in orders where order.pool != nil {
-            guard let spec = order.spec else { continue }
-            let key = CarbonShiftPlanner.ZoneRankingKey(spec)
-            let ranked: [String]
-            if let known = rankedByKey[key] {
-                ranked = known
-                assert(ranked == planner.zonesCleanestFirst(spec, now: now, allowedZones: seriesZones),
-                       "jobs with the same cap and expected run rank the zones alike")
-            } else {
-                ranked = planner.zonesCleanestFirst(key, now: now, allowedZones: seriesZones)
-                rankedByKey[key] = ranked
-            }
-            if !ranked.isEmpty { preferredZones[order.id] = ranked }
+            guard let spec = order.spec, let ranked = ranker.zones(for: spec) else { continue }
+            preferredZones[order.id] = ranked
         }
         return preferredZones
     }
