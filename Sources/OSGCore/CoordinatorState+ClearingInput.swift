@@ -88,10 +88,15 @@ struct ClearingRun {
     let tenants: [TenantStanding]
     let preferredZones: [String: [String]]
     let time: Timestamp
-    /// Orders in the order the last recorded pass served them.
-    var serviceOrder: [String] = []
-    /// Each served order's place in ``serviceOrder``.
-    var servicePosition: [String: Int] = [:]
+    /// The last recorded pass's orders in the order it served them, each as its position in
+    /// the orders that pass cleared.
+    var serviceOrder: [Int32] = []
+    /// By position in the orders the last recorded pass cleared: the order's place in
+    /// ``serviceOrder``, or -1 when it was not served (not admitted).
+    var servicePosition: [Int32] = []
+    /// The last recorded pass's ``ClearingEngine/resultInputs``: the position of each of its
+    /// placements and unplaced orders in the orders it cleared.
+    var resultInputs: (placements: [Int32], unplaced: [Int32]) = ([], [])
 
     /// A pass over what is left after `already` (placements of earlier passes of this clearing).
     init(input: ClearingInput, state: CoordinatorState, time: Timestamp, already: [MarketPlacement] = []) {
@@ -122,7 +127,12 @@ struct ClearingRun {
         let result = engine.clear(orders, now: time)
         if recordServiceOrder {
             serviceOrder = engine.serviceOrder
-            servicePosition = Dictionary(uniqueKeysWithValues: zip(serviceOrder, serviceOrder.indices))
+            servicePosition = Array(repeating: -1, count: orders.count)
+            for (place, input) in serviceOrder.enumerated() { servicePosition[Int(input)] = Int32(place) }
+            resultInputs = engine.resultInputs
+            assert(resultInputs.placements.map { orders[Int($0)].id } == result.placements.map(\.orderID)
+                   && resultInputs.unplaced.map { orders[Int($0)].id } == result.unplaced.map(\.orderID),
+                   "the engine numbers its result's orders by their positions in the orders cleared")
         }
         return result
     }
@@ -203,9 +213,21 @@ extension CoordinatorState {
         // Funds read once per tenant (nothing in this loop moves money), and each order read in
         // place: this loop runs over the whole queue at every clearing.
         var fundsOfTenant: [String: MicroCredits] = [:]
-        for orderID in queue where preemptions.isEmpty || preemptions[orderID] == nil {
-            guard let position = orders.index(forKey: orderID) else { continue }
-            let tenantID = orders.values[position].tenantID
+        // The queue's market orders, read by place (built the first time; taken out of the
+        // state while filled in, so that its buffer is not copied).
+        var kept = queuedMarketOrders.count == queue.count ? queuedMarketOrders : Array(repeating: nil, count: queue.count)
+        queuedMarketOrders = []
+        for (place, orderID) in queue.enumerated() where preemptions.isEmpty || preemptions[orderID] == nil {
+            let market: MarketOrder
+            if let known = kept[place] {
+                market = known
+                assert(orders[orderID].map(freshMarketOrder(of:)) == known, "a kept market order is the one its order gives now")
+            } else {
+                guard let position = orders.index(forKey: orderID) else { continue }
+                market = freshMarketOrder(of: orders.values[position])
+                kept[place] = market
+            }
+            let tenantID = market.tenantID
             let funds: MicroCredits
             if let known = fundsOfTenant[tenantID] {
                 funds = known
@@ -213,12 +235,16 @@ extension CoordinatorState {
                 funds = availableFunds(of: tenantID)
                 fundsOfTenant[tenantID] = funds
             }
-            if funds < orders.values[position].spec.maxCost {
+            // The market spec differs from the job's only in its excluded operators: same cost.
+            let maxCost = market.validSpec!.spec.maxCost
+            assert(maxCost == orders[orderID]?.spec.maxCost, "a market order costs what its job costs")
+            if funds < maxCost {
                 unfunded.append(orderID)
                 continue
             }
-            marketOrders.append(marketOrder(ofOrderAt: position))
+            marketOrders.append(market)
         }
+        queuedMarketOrders = kept
         let atlas = keptCarbonAtlas()
         // A flexible order needs the whole carbon step: it borrows the kept engine, started on
         // this clearing's free figures (every online node, the full ones with 0 GPUs free, since
@@ -343,28 +369,8 @@ extension CoordinatorState {
     /// `order` as the market reads it (``marketSpec(of:)``), kept in ``marketOrderCache`` while
     /// it waits: an order's id, tenant, arrival, pool and spec never change after submission,
     /// so the kept one never goes stale, and a clearing copies no spec.
-    mutating func marketOrder(of order: Order) -> MarketOrder {
-        if let kept = marketOrderCache[order.id] {
-            assert(kept == freshMarketOrder(of: order), "a kept market order is the one the order gives now")
-            return kept
-        }
-        let made = freshMarketOrder(of: order)
-        marketOrderCache[order.id] = made
-        return made
-    }
-
-    /// ``marketOrder(of:)`` of the order at `position` in ``orders``, which it copies only
-    /// when the market order is not kept yet.
-    mutating func marketOrder(ofOrderAt position: [String: Order].Index) -> MarketOrder {
-        if let kept = marketOrderCache[orders.keys[position]] {
-            assert(kept == freshMarketOrder(of: orders.values[position]), "a kept market order is the one the order gives now")
-            return kept
-        }
-        return marketOrder(of: orders.values[position])
-    }
-
-    /// `order` as the market reads it, made afresh (what ``marketOrderCache`` keeps).
-    private func freshMarketOrder(of order: Order) -> MarketOrder {
+    /// `order` as the market reads it, made afresh (what ``queuedMarketOrders`` keeps).
+    func freshMarketOrder(of order: Order) -> MarketOrder {
         MarketOrder(id: order.id, tenantID: order.tenantID, submitted: order.submitted, pool: order.pool, spec: marketSpec(of: order))
     }
 

@@ -55,7 +55,7 @@ extension CoordinatorState {
         let outcome = examination.head.map { backfill(around: $0, after: plain, inputChanged: examination.noticed, at: time) }
             ?? ClearingOutcome(placements: plain.result.placements, unplaced: plain.result.unplaced,
                                unfunded: plain.input.unfunded, behindReservation: [])
-        events += startPlacements(outcome, at: time, leaseIDs: &leaseIDs)
+        events += startPlacements(outcome, noticeGiven: examination.noticed, at: time, leaseIDs: &leaseIDs)
         return events
     }
 
@@ -79,11 +79,19 @@ extension CoordinatorState {
         /// Its placements, and its unplaced orders followed by the carbon step's deferred ones
         /// (never served).
         let result: ClearingResult
-        /// The ids of the orders the engine served, in the order it served them.
-        let serviceOrder: [String]
-        /// Each served order's place in ``serviceOrder``.
-        let servicePosition: [String: Int]
+        /// The orders the engine served, in the order it served them, each as its position in
+        /// `input.orders`.
+        let serviceOrder: [Int32]
+        /// By position in `input.orders`: the order's place in ``serviceOrder``, or -1 when the
+        /// engine did not serve it.
+        let servicePosition: [Int32]
         let placementByOrder: [String: MarketPlacement]
+        /// The position in `input.orders` of each of `result.placements`, and of each of
+        /// `result.unplaced` the engine served or refused (the deferred ones, last, have none).
+        let resultInputs: (placements: [Int32], unplaced: [Int32])
+
+        /// The id of the order served `place`-th.
+        func orderID(servedAt place: Int) -> String { input.orders[Int(serviceOrder[place])].id }
 
         /// The unplaced orders the engine served (without the deferred ones), by id.
         var servedUnplaced: UnplacedByID { UnplacedByID(result.unplaced.dropLast(input.deferred.count)) }
@@ -101,7 +109,7 @@ extension CoordinatorState {
         result.unplaced += input.deferred
         let placementByOrder = Dictionary(uniqueKeysWithValues: result.placements.map { ($0.orderID, $0) })
         return PlainClearing(input: input, result: result, serviceOrder: run.serviceOrder, servicePosition: run.servicePosition,
-                             placementByOrder: placementByOrder)
+                             placementByOrder: placementByOrder, resultInputs: run.resultInputs)
     }
 
     /// What steps 3 and 4 decided.
@@ -153,7 +161,9 @@ extension CoordinatorState {
         var occupiedBefore = 0
         var examined = 0
         var reservationAttempts = 0
-        for (position, orderID) in plain.serviceOrder.enumerated() where plain.placementByOrder[orderID] == nil {
+        for position in plain.serviceOrder.indices {
+            let orderID = plain.orderID(servedAt: position)
+            guard plain.placementByOrder[orderID] == nil else { continue }
             guard let order = orders[orderID], let reason = reasons[orderID] else { break }
             if reason == .poolExhausted || reason == .setAsideFloor { continue }
             guard bounds.mayHold(order.spec, ceiling: askCeiling(of: order)) else { continue }
@@ -177,7 +187,7 @@ extension CoordinatorState {
                 occupiedBefore = 0
             }
             // The placements of the orders served before this one, added once each.
-            let placedBefore = plain.serviceOrder[occupiedBefore..<position].compactMap { plain.placementByOrder[$0] }
+            let placedBefore = (occupiedBefore..<position).compactMap { plain.placementByOrder[plain.orderID(servedAt: $0)] }
             addOccupancy(of: placedBefore.map { ($0.orderID, $0.allocations) }, to: &occupancy!, now: time)
             occupiedBefore = position
             if let reservation = reservation(for: order, occupancy: occupancy!, fleet: plain.input.fleet, at: time) {
@@ -193,7 +203,7 @@ extension CoordinatorState {
     /// Running work, lockups and preemptions read afresh, with the placements of the orders
     /// served before `position` (debug checks of the occupancy kept through notices).
     private func freshOccupancy(before position: Int, after plain: PlainClearing, at time: Timestamp) -> NodeOccupancy {
-        let placed = plain.serviceOrder[..<position].compactMap { plain.placementByOrder[$0] }
+        let placed = (0..<position).compactMap { plain.placementByOrder[plain.orderID(servedAt: $0)] }
         return occupancy(now: time, placements: placed.map { ($0.orderID, $0.allocations) })
     }
 
@@ -276,13 +286,16 @@ extension CoordinatorState {
     private mutating func backfill(around head: HeadOfQueue, after plain: PlainClearing, inputChanged: Bool,
                                    at time: Timestamp) -> ClearingOutcome {
         // Where an order stands against the head: served before it, the head itself, served
-        // after it (cleared again), or not served by the plain clearing at all.
-        func isAfterHead(_ orderID: String) -> Bool {
-            guard let position = plain.servicePosition[orderID] else { return false }
-            return position > head.position
-        }
-        let kept = plain.result.placements.filter { !isAfterHead($0.orderID) }
-        var unplaced = plain.result.unplaced.filter { !isAfterHead($0.orderID) }
+        // after it (cleared again), or not served by the plain clearing at all. Read by the
+        // order's position in the plain clearing's input (the queue is long: no id look-ups).
+        func isAfterHead(input: Int32) -> Bool { plain.servicePosition[Int(input)] > head.position }
+        let kept = zip(plain.result.placements, plain.resultInputs.placements).filter { !isAfterHead(input: $1) }.map(\.0)
+        let served = plain.result.unplaced.count - plain.input.deferred.count
+        var unplaced = zip(plain.result.unplaced[..<served], plain.resultInputs.unplaced).filter { !isAfterHead(input: $1) }.map(\.0)
+            + plain.result.unplaced[served...]
+        assert(kept.map(\.orderID) == plain.result.placements.map(\.orderID).filter { !servedAfterHead(plain, head, $0) }
+               && unplaced.map(\.orderID) == plain.result.unplaced.map(\.orderID).filter { !servedAfterHead(plain, head, $0) },
+               "the placements and unplaced orders split by position are those split by id")
         // The input and the running work read before still hold unless a notice changed them.
         var input = inputChanged ? clearingInput(at: time) : plain.input
         input.deduct(kept, in: self)
@@ -292,7 +305,15 @@ extension CoordinatorState {
             addOccupancy(of: kept.map { ($0.orderID, $0.allocations) }, to: &occupancy, now: time)
         }
         let spare = spareAtReservedStart(head.reservation, occupancy: occupancy)
-        let rest = input.orders.filter { isAfterHead($0.id) }
+        let rest: [MarketOrder]
+        if inputChanged {
+            // A fresh input lists its orders in its own order: read them by id.
+            let afterHead = Set(plain.serviceOrder[(head.position + 1)...].map { plain.input.orders[Int($0)].id })
+            rest = input.orders.filter { afterHead.contains($0.id) }
+        } else {
+            rest = input.orders.indices.filter { isAfterHead(input: Int32($0)) }.map { input.orders[$0] }
+        }
+        assert(rest.map(\.id) == input.orders.map(\.id).filter { servedAfterHead(plain, head, $0) }, "the orders after the head, by position or by id")
         // Orders running past the reserved start see only the spare figures of reserved nodes.
         let limited = input.free(limitedTo: spare, in: self)
         let second = backfillPass(rest, input: input, free: limited.gpus, host: limited.host, already: kept, at: time)
@@ -300,17 +321,22 @@ extension CoordinatorState {
         // Orders that finish before it may use the rest of the reserved nodes' free capacity.
         let reservedStart = head.reservation.start.secondsSinceEpoch
         let placedSecond = Set(second.placements.map(\.orderID))
+        // An order's market spec has its own max_duration (``marketSpec(of:)`` changes only the excluded operators).
         let short = rest.filter {
-            !placedSecond.contains($0.id) && time.secondsSinceEpoch + (withOrder($0.id, \.spec.maxDurationSeconds) ?? .max / 2) <= reservedStart
+            assert($0.spec?.maxDurationSeconds == withOrder($0.id, \.spec.maxDurationSeconds), "a market order keeps its job's max_duration")
+            return time.secondsSinceEpoch + ($0.spec?.maxDurationSeconds ?? .max / 2) <= reservedStart
+                && (placedSecond.isEmpty || !placedSecond.contains($0.id))
         }
         let third = backfillPass(short, input: input, free: input.freeByNode, host: input.freeHost,
                                  already: kept + second.placements, at: time)
         let placedThird = Set(third.placements.map(\.orderID))
         var behind: [String] = []
-        for item in second.unplaced where !placedThird.contains(item.orderID) {
+        // Whether the plain clearing placed any order after the head (else none waits behind it).
+        let placedAfterHead = kept.count < plain.result.placements.count
+        for item in second.unplaced where placedThird.isEmpty || !placedThird.contains(item.orderID) {
             unplaced.append(item)
             // Placed by the plain clearing, kept waiting only by the reservation.
-            if plain.placementByOrder[item.orderID] != nil { behind.append(item.orderID) }
+            if placedAfterHead && plain.placementByOrder[item.orderID] != nil { behind.append(item.orderID) }
         }
         var placements = kept + second.placements + third.placements
         placements.sort { $0.orderID.utf8.lexicographicallyPrecedes($1.orderID.utf8) }
@@ -318,6 +344,13 @@ extension CoordinatorState {
                      && !placements.contains { $0.orderID == head.order.id },
                      "backfill places each order at most once, and never the head")
         return ClearingOutcome(placements: placements, unplaced: unplaced, unfunded: input.unfunded, behindReservation: behind)
+    }
+
+    /// Whether `orderID` was served after the head by the plain clearing, read by id (debug
+    /// checks of the split by position).
+    private func servedAfterHead(_ plain: PlainClearing, _ head: HeadOfQueue, _ orderID: String) -> Bool {
+        guard let input = plain.input.orders.firstIndex(where: { $0.id == orderID }) else { return false }
+        return plain.servicePosition[input] > head.position
     }
 
     /// One pass of the backfill over `orders` (none: no engine is built) after `already`.
@@ -329,7 +362,10 @@ extension CoordinatorState {
     }
 
     /// Step 6: starts one lease per placement (in order id order), records why the rest wait.
-    private mutating func startPlacements(_ outcome: ClearingOutcome, at time: Timestamp, leaseIDs: inout LeaseIDs) -> [Event] {
+    /// `noticeGiven`: whether step 3 gave a preemption notice, so that some unplaced order may
+    /// now wait on its preemption or have started (else every one is a pending order).
+    private mutating func startPlacements(_ outcome: ClearingOutcome, noticeGiven: Bool, at time: Timestamp,
+                                          leaseIDs: inout LeaseIDs) -> [Event] {
         var events: [Event] = []
         var started: Set<String> = []
         for placement in outcome.placements {
@@ -341,8 +377,18 @@ extension CoordinatorState {
         }
         if !started.isEmpty { dequeue { started.contains($0) } }
         for orderID in outcome.unfunded { waitingReasons[orderID] = "insufficient_funds" }
-        for item in outcome.unplaced where (preemptions.isEmpty || preemptions[item.orderID] == nil) && withOrder(item.orderID, \.status) == .pending {
-            waitingReasons[item.orderID] = item.reason.code
+        if noticeGiven {
+            for item in outcome.unplaced where (preemptions.isEmpty || preemptions[item.orderID] == nil) && withOrder(item.orderID, \.status) == .pending {
+                waitingReasons[item.orderID] = item.reason.code
+            }
+        } else {
+            // The clearing read pending orders without a preemption, and only step 3 changes that
+            // for an order it leaves unplaced: no look-up per order of a long queue.
+            for item in outcome.unplaced {
+                assert((preemptions.isEmpty || preemptions[item.orderID] == nil) && withOrder(item.orderID, \.status) == .pending,
+                       "without a notice every unplaced order is pending with no preemption")
+                waitingReasons[item.orderID] = item.reason.code
+            }
         }
         events.append(.clearingCompleted(placed: started.count, waiting: queue.count))
         for orderID in outcome.behindReservation where withOrder(orderID, \.status) == .pending {

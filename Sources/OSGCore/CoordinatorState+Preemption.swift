@@ -310,7 +310,7 @@ extension CoordinatorState {
     /// same index.
     func preemptionPlan(for order: Order, ceiling: Int64, free: FreeNodeFigures, freeNodesByModel: [[Int]], fleet: FleetView,
                         candidates victimCandidates: VictimCandidates, at time: Timestamp) -> PreemptionPlan? {
-        let spec = marketOrderCache[order.id]?.spec ?? marketSpec(of: order)
+        let spec = marketSpec(of: order)
         let need = spec.resources.gpu.countPerNode
         let needFigures = NodeFigures(gpus: need, host: HostUse(perNodeOf: spec))
         /// A node that could hold the order (by its index in `fleet`), its ask and the victims it needs.

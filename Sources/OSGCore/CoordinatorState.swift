@@ -76,9 +76,12 @@ public struct CoordinatorState: Sendable, Codable {
     /// again whenever a node registers, is withdrawn, changes its ask or goes on or off line
     /// (derived; not in the digest).
     @DerivedCache var fleetCache: FleetCache?
-    /// The market's view of each waiting order (``marketOrder(of:)``), kept from the first
-    /// clearing that reads it until it leaves the queue (derived; not in the digest).
-    @DerivedCache var marketOrderCache: [String: MarketOrder] = [:]
+    /// The market's view of each waiting order (``freshMarketOrder(of:)``), by its place in
+    /// `queue`: `nil` until the first clearing that reads it, kept until the order leaves the
+    /// queue. Empty until a clearing builds it; from then on one entry per queued order,
+    /// moved with the queue by ``enqueue(_:)`` and ``dequeue(where:)``, so a clearing reads
+    /// the queue's market orders with no look-up by id (derived; not in the digest).
+    @DerivedCache var queuedMarketOrders: [MarketOrder?] = []
     /// Waiting jobs per tenant and nodes per operator (derived from `queue`, `orders` and
     /// `nodes`; not in the digest; see `ParticipantHoldings`).
     @DerivedCache var holdings = ParticipantHoldings()

@@ -114,12 +114,13 @@ struct KeptMarketEngine: Sendable {
 }
 
 extension CoordinatorState {
-    /// Drops the market's derived caches (the kept engine, the running leases' node position
-    /// hints), as a state restored from a snapshot starts: the next clearing builds the engine
+    /// Drops the market's derived caches (the kept engine, the fleet, the queue's market
+    /// orders, the running leases' node position hints), as a state restored from a snapshot starts: the next clearing builds the engine
     /// again, and results do not change.
     mutating func dropMarketCaches() {
         keptMarketEngine = nil
         fleetCache = nil
+        queuedMarketOrders = []
         runningTotals.dropNodeIndexHints()
     }
 
@@ -147,7 +148,7 @@ extension CoordinatorState {
     /// Whether a new engine built from the market nodes of `free` and `host` gives `result`
     /// (debug check of the kept engine).
     private func freshPassAgrees(_ run: ClearingRun, _ orders: [MarketOrder], free: [Int], host: [HostUse], result: ClearingResult,
-                                 serviceOrder: [String], recordServiceOrder: Bool) -> Bool {
+                                 serviceOrder: [Int32], recordServiceOrder: Bool) -> Bool {
         var fresh = run
         let expected = fresh.clear(orders, nodes: marketNodes(free: free, host: host, at: lastTime ?? Timestamp(secondsSinceEpoch: 0)),
                                    recordServiceOrder: recordServiceOrder)

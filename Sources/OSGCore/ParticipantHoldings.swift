@@ -1,3 +1,4 @@
+import OSGMarket
 import OSGDomain
 
 /// What each participant holds in the state that its own requests made and that costs the
@@ -75,6 +76,8 @@ extension ParticipantHoldings: EmptyDerivedCache {}
 extension CoordinatorState {
     /// Puts `orderID` at the end of the queue, counting it for its tenant.
     mutating func enqueue(_ orderID: String) {
+        // The kept market orders follow the queue once a clearing built them.
+        if queuedMarketOrders.count == queue.count { queuedMarketOrders.append(nil) }
         queue.append(orderID)
         if let order = orders[orderID] { holdings.queue(order) }
     }
@@ -83,15 +86,22 @@ extension CoordinatorState {
     mutating func dequeue(where leaves: (String) -> Bool) {
         var kept: [String] = []
         kept.reserveCapacity(queue.count)
-        for orderID in queue {
+        let aligned = queuedMarketOrders.count == queue.count
+        // Taken out while it is rebuilt (no copy of a shared buffer).
+        let market = aligned ? queuedMarketOrders : []
+        queuedMarketOrders = []
+        var keptMarket: [MarketOrder?] = []
+        if aligned { keptMarket.reserveCapacity(queue.count) }
+        for (place, orderID) in queue.enumerated() {
             if leaves(orderID) {
                 if let order = orders[orderID] { holdings.dequeue(order) }
-                marketOrderCache[orderID] = nil
             } else {
                 kept.append(orderID)
+                if aligned { keptMarket.append(market[place]) }
             }
         }
         queue = kept
+        queuedMarketOrders = keptMarket
     }
 
     /// Rebuilds ``holdings`` from the queue and the nodes.

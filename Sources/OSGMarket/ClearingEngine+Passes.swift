@@ -91,6 +91,7 @@ extension ClearingEngine {
         preferredZones = [:]
         recordsServiceOrder = false
         serviceOrder = []
+        resultInputs = ([], [])
         if let tenants {
             if fairShare == nil {
                 fairShare = FairShareLedger(nodeTotals: totals, tenants: tenants)

@@ -79,10 +79,16 @@ public struct ClearingEngine: Sendable {
     /// Orders that have waited longer than this (now − submitted, in seconds) are promoted to
     /// the front of their group (set-aside or open) and served by arrival.
     public var starvationAfterSeconds: Int64 = ClearingEngine.defaultStarvationAfterSeconds
-    /// When true, ``serviceOrder`` records the id of every admitted order as it is served.
+    /// When true, ``serviceOrder`` records every admitted order as it is served.
     public var recordsServiceOrder = false
-    /// Admitted orders in the order the clearing served them (only when ``recordsServiceOrder``).
-    public internal(set) var serviceOrder: [String] = []
+    /// Admitted orders in the order the clearing served them, each as its position in the
+    /// orders given to ``clear(_:now:)`` (only when ``recordsServiceOrder``): positions, not
+    /// ids, so that a caller relates them to its orders without looking ids up.
+    public internal(set) var serviceOrder: [Int32] = []
+    /// With ``recordsServiceOrder``: the position, in the orders given to ``clear(_:now:)``,
+    /// of each of its result's placements and of each of its unplaced orders, in the result's
+    /// order (so a caller splits the result by position without looking ids up).
+    public internal(set) var resultInputs: (placements: [Int32], unplaced: [Int32]) = ([], [])
 
     /// The default aging threshold: 24 hours.
     public static let defaultStarvationAfterSeconds: Int64 = 86_400
@@ -174,6 +180,8 @@ public struct ClearingEngine: Sendable {
         var id: String
         /// Fair-share code of the tenant; -1 when fair share is off.
         var tenant: Int32
+        /// The order's position in the orders being cleared.
+        var input: Int32
     }
 
     /// Clears one batch: places orders in priority order and reports every order once.
@@ -192,35 +200,63 @@ public struct ClearingEngine: Sendable {
         var queue: [QueueEntry] = []
         queue.reserveCapacity(orders.count)
         let cutoff = now.map { $0.secondsSinceEpoch &- max(0, starvationAfterSeconds) }
-        for order in orders {
+        precondition(orders.count <= Int(Int32.max), "a clearing's orders are numbered in 32 bits")
+        if recordsServiceOrder {
+            serviceOrder = []
+            resultInputs = ([], [])
+        }
+        for (input, order) in orders.enumerated() {
             switch admit(order) {
             case .failure(let reason):
                 unplaced.append(UnplacedOrder(orderID: order.id, reason: reason))
+                if recordsServiceOrder { resultInputs.unplaced.append(Int32(input)) }
             case .success(let requirement):
                 let tenant = fairShare?.code(order.tenantID) ?? -1
                 queue.append(QueueEntry(priority: OrderPriority(order, agedBefore: cutoff), requirement: requirement,
-                                        pool: order.pool, id: order.id, tenant: tenant))
+                                        pool: order.pool, id: order.id, tenant: tenant, input: Int32(input)))
             }
         }
         // Ids are unique, so the priority is a total order and any sort gives the same queue:
-        // positions are sorted, and entries (large) are read in place, never moved or copied.
-        var byPriority = queue.indices.map { (priority: queue[$0].priority, position: $0) }
-        byPriority.sort { $0.priority < $1.priority }
+        // positions are sorted on the priorities' integer keys (no reference counting; the
+        // full priority breaks a tie of keys), and entries (large) are read in place, never
+        // moved or copied.
+        let keys = queue.map(\.priority.integerKey)
+        var byPriority = Array(0..<Int32(queue.count))
+        keys.withUnsafeBufferPointer { keys in
+            queue.withUnsafeBufferPointer { queue in
+                byPriority.sort { left, right in
+                    let (leftKey, rightKey) = (keys[Int(left)], keys[Int(right)])
+                    if leftKey != rightKey { return leftKey < rightKey }
+                    return queue[Int(left)].priority < queue[Int(right)].priority
+                }
+            }
+        }
+        assert(zip(byPriority, byPriority.dropFirst()).allSatisfy { queue[Int($0)].priority < queue[Int($1)].priority },
+               "the queue is served in priority order")
         var start = 0
         while start < byPriority.count {
             var end = start + 1
             if fairShare != nil {
-                while end < byPriority.count, byPriority[end].priority.sharesFairShareBucket(with: byPriority[start].priority) { end += 1 }
+                let first = keys[Int(byPriority[start])]
+                while end < byPriority.count, keys[Int(byPriority[end])].sharesFairShareBucket(with: first) { end += 1 }
+                assert(((start + 1)..<end).allSatisfy { queue[Int(byPriority[$0])].priority.sharesFairShareBucket(with: queue[Int(byPriority[start])].priority) }
+                       && (end == byPriority.count || !queue[Int(byPriority[end])].priority.sharesFairShareBucket(with: queue[Int(byPriority[start])].priority)),
+                       "the integer keys split the fair-share buckets as the priorities do")
             }
             if end - start == 1 {
-                serve(queue[byPriority[start].position], placements: &placements, unplaced: &unplaced)
+                serve(queue[Int(byPriority[start])], placements: &placements, unplaced: &unplaced)
             } else {
-                serveByFairShare(queue, positions: byPriority[start..<end].map(\.position), placements: &placements, unplaced: &unplaced)
+                serveByFairShare(queue, positions: byPriority[start..<end].map { Int($0) }, placements: &placements, unplaced: &unplaced)
             }
             start = end
         }
-        UTF8ByteOrder.sort(&placements) { $0.orderID }
-        UTF8ByteOrder.sort(&unplaced) { $0.orderID }
+        if recordsServiceOrder {
+            Self.sortByID(&placements, with: &resultInputs.placements) { $0.orderID }
+            Self.sortByID(&unplaced, with: &resultInputs.unplaced) { $0.orderID }
+        } else {
+            UTF8ByteOrder.sort(&placements) { $0.orderID }
+            UTF8ByteOrder.sort(&unplaced) { $0.orderID }
+        }
         assert(zip(unplaced, unplaced.dropFirst()).allSatisfy { UTF8ByteOrder.precedes($0.orderID, $1.orderID) }
                && zip(placements, placements.dropFirst()).allSatisfy { UTF8ByteOrder.precedes($0.orderID, $1.orderID) },
                "a clearing reports its orders in id byte order")
@@ -229,12 +265,13 @@ public struct ClearingEngine: Sendable {
 
     /// Places one order (or records why not) and adds a placement to its tenant's usage.
     mutating func serve(_ entry: QueueEntry, placements: inout [MarketPlacement], unplaced: inout [UnplacedOrder]) {
-        if recordsServiceOrder { serviceOrder.append(entry.id) }
+        if recordsServiceOrder { serviceOrder.append(entry.input) }
         switch place(entry.requirement, pool: entry.pool, preferredZones: preferredZones.isEmpty ? nil : preferredZones[entry.id]) {
         case .success(let (nodes, price, subsidy)):
             // The table is in node-id order: sorting positions sorts the grants by node id.
             let grants = nodes.sorted().map { NodeGrant(nodeID: table.ids[$0], gpus: entry.requirement.gpusPerNode) }
             assert(zip(grants, grants.dropFirst()).allSatisfy { UTF8ByteOrder.precedes($0.nodeID, $1.nodeID) }, "grants in node-id order")
+            if recordsServiceOrder { resultInputs.placements.append(entry.input) }
             placements.append(MarketPlacement(orderID: entry.id, grants: grants, pricePerGPUHour: MicroCredits(price),
                                               poolSubsidy: MicroCredits(subsidy)))
             if entry.tenant >= 0 {
@@ -243,8 +280,18 @@ public struct ClearingEngine: Sendable {
                                   cpuCores: need.cpuCores * need.nodeCount, memoryGiB: need.memoryGiB * need.nodeCount)
             }
         case .failure(let reason):
+            if recordsServiceOrder { resultInputs.unplaced.append(entry.input) }
             unplaced.append(UnplacedOrder(orderID: entry.id, reason: reason))
         }
+    }
+
+    /// Sorts `items` by the byte order of their ids, moving each one's entry of `positions`
+    /// (one per item) with it.
+    private static func sortByID<Item>(_ items: inout [Item], with positions: inout [Int32], id: (Item) -> String) {
+        precondition(items.count == positions.count, "one position per item")
+        let order = UTF8ByteOrder.sortedPositions(of: items, by: id)
+        items = order.map { items[$0] }
+        positions = order.map { positions[$0] }
     }
 
     /// Serves one bucket of orders that tie on group, price and class (none promoted): the
@@ -284,26 +331,28 @@ public struct ClearingEngine: Sendable {
 
     /// Checks what can be checked without capacity and compiles the order's needs.
     mutating func admit(_ order: MarketOrder) -> Verdict<OrderRequirement> {
-        let spec: JobSpec
+        // Read through the box: binding the spec itself would copy it.
+        let box: ValidSpec
         switch order.request {
         case .invalid(let problems): return .failure(.invalidSpec(problems: problems))
-        case .valid(let valid): spec = valid
+        case .valid(let valid): box = valid
         }
-        var maxAsk = spec.maxPricePerGPUHour.rawValue
+        var maxAsk = box.spec.maxPricePerGPUHour.rawValue
         if let poolName = order.pool {
             guard let pool = pools[poolName] else { return .failure(.poolUnknown) }
-            guard spec.jobClass == .setAside else { return .failure(.poolNeedsSetAsideClass) }
+            guard box.spec.jobClass == .setAside else { return .failure(.poolNeedsSetAsideClass) }
             guard maxAsk >= pool.priceMicroCredits else { return .failure(.maxPriceBelowPoolPrice) }
             // The tenant pays the pool's price; the pool pays a node up to its ceiling.
             maxAsk = pool.ceilingMicroCredits
-        } else if spec.jobClass == .setAside {
+        } else if box.spec.jobClass == .setAside {
             return .failure(.setAsideNeedsPool)
         }
-        return .success(requirement(for: spec, maxAskMicroCredits: maxAsk))
+        return .success(requirement(for: box, maxAskMicroCredits: maxAsk))
     }
 
-    mutating func requirement(for spec: JobSpec, maxAskMicroCredits: Int64) -> OrderRequirement {
-        let selector = spec.resources.gpu.selector
+    mutating func requirement(for box: ValidSpec, maxAskMicroCredits: Int64) -> OrderRequirement {
+        // Every field is read through the box: a spec bound or passed by value is copied whole.
+        let selector = box.spec.resources.gpu.selector
         let models: [Int32]
         if let cached = selectorModels[selector] {
             models = cached
@@ -311,27 +360,26 @@ public struct ClearingEngine: Sendable {
             models = table.models.indices.filter { selector.accepts(table.models[$0]) }.map { Int32($0) }
             selectorModels[selector] = models
         }
-        let placement = spec.placement
-        let regionsRestricted = !placement.regions.isEmpty
+        let regionsRestricted = !box.spec.placement.regions.isEmpty
         let regions = regionsRestricted
-            ? Set(placement.regions.compactMap { table.regionCodes[$0] }).sorted() : allRegions
+            ? Set(box.spec.placement.regions.compactMap { table.regionCodes[$0] }).sorted() : allRegions
         return OrderRequirement(
             models: models,
             regions: regions,
             regionsRestricted: regionsRestricted,
-            gpusPerNode: spec.resources.gpu.countPerNode,
-            nodeCount: spec.nodeCount,
-            minVRAMGiB: spec.resources.gpu.minVRAMGiB ?? 0,
-            cpuCores: spec.resources.cpuCores,
-            memoryGiB: spec.resources.memoryGiB,
-            diskGiB: spec.resources.diskGiB,
-            jurisdictionsRestricted: !placement.jurisdictions.isEmpty,
-            jurisdictions: placement.jurisdictions.compactMap { table.jurisdictionCodes[$0] },
-            excludedOperators: placement.excludedOperators.compactMap { table.operatorCodes[$0] },
-            carbonCapMicro: spec.carbon.maxGCO2PerKWh.map { Int64($0) * 1_000_000 } ?? -1,
+            gpusPerNode: box.spec.resources.gpu.countPerNode,
+            nodeCount: box.spec.nodeCount,
+            minVRAMGiB: box.spec.resources.gpu.minVRAMGiB ?? 0,
+            cpuCores: box.spec.resources.cpuCores,
+            memoryGiB: box.spec.resources.memoryGiB,
+            diskGiB: box.spec.resources.diskGiB,
+            jurisdictionsRestricted: !box.spec.placement.jurisdictions.isEmpty,
+            jurisdictions: box.spec.placement.jurisdictions.compactMap { table.jurisdictionCodes[$0] },
+            excludedOperators: box.spec.placement.excludedOperators.compactMap { table.operatorCodes[$0] },
+            carbonCapMicro: box.spec.carbon.maxGCO2PerKWh.map { Int64($0) * 1_000_000 } ?? -1,
             maxAskMicroCredits: maxAskMicroCredits,
-            jobClass: spec.jobClass,
-            maxDurationSeconds: spec.maxDurationSeconds
+            jobClass: box.spec.jobClass,
+            maxDurationSeconds: box.spec.maxDurationSeconds
         )
     }
 

@@ -16,9 +16,8 @@ public struct MarketOrder: Hashable, Sendable {
 
     /// A spec that passed `JobSpecReader` / ``JobSpec/problems(now:)``, or the problems found.
     public enum Request: Hashable, Sendable {
-        /// A valid spec, boxed: a spec is large (a dozen counted references), and an order is
-        /// copied several times per clearing (queue entries, passes), so a copy is one retain.
-        indirect case valid(JobSpec)
+        /// A valid spec, held by reference (``ValidSpec``).
+        case valid(ValidSpec)
         /// The spec's problems, each as `field: message`; the order is reported unplaced with
         /// reason `invalid_spec: ...`.
         case invalid(problems: [String])
@@ -35,11 +34,31 @@ public struct MarketOrder: Hashable, Sendable {
 
     /// Creates an order with a valid spec.
     public init(id: String, tenantID: String, submitted: Timestamp, pool: String? = nil, spec: JobSpec) {
-        self.init(id: id, tenantID: tenantID, submitted: submitted, pool: pool, request: .valid(spec))
+        self.init(id: id, tenantID: tenantID, submitted: submitted, pool: pool, request: .valid(ValidSpec(spec)))
     }
 
-    /// The spec, when it is valid.
-    public var spec: JobSpec? {
-        if case .valid(let spec) = request { spec } else { nil }
+    /// The spec, when it is valid (a copy: read fields through ``validSpec`` where it matters).
+    public var spec: JobSpec? { validSpec?.spec }
+
+    /// The valid spec's box, when it is valid.
+    public var validSpec: ValidSpec? {
+        if case .valid(let box) = request { box } else { nil }
     }
+}
+
+/// A valid job spec held by reference. A spec is large (a dozen counted references) and a
+/// clearing copies each order several times (queue entries, passes) and reads a few fields of
+/// its spec: through a box a copy is one retain and a field read is one load, where a spec
+/// held by value (or in an `indirect` case, which binds by copying) was copied whole.
+/// Equal and hashed by the spec it holds.
+public final class ValidSpec: Hashable, Sendable {
+    /// The spec.
+    public let spec: JobSpec
+
+    /// Boxes `spec`.
+    public init(_ spec: JobSpec) { self.spec = spec }
+
+    public static func == (left: ValidSpec, right: ValidSpec) -> Bool { left === right || left.spec == right.spec }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(spec) }
 }

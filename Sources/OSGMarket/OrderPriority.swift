@@ -30,15 +30,51 @@ struct OrderPriority: Comparable, Sendable {
     ///   - agedBefore: orders submitted strictly before this time (seconds since the epoch)
     ///     are promoted; `nil`: no aging.
     init(_ order: MarketOrder, agedBefore cutoff: Int64? = nil) {
-        let spec = order.spec!
+        // Read through the box: binding the spec itself would copy it.
+        let box = order.validSpec!
         group = order.pool == nil ? 1 : 0
         let submitted = order.submitted.secondsSinceEpoch
         submittedSeconds = submitted
         if let cutoff, submitted < cutoff { agedRank = 0 } else { agedRank = 1 }
-        maxPriceMicroCredits = spec.maxPricePerGPUHour.rawValue
-        classRank = spec.jobClass == .preemptible ? 1 : 0
+        maxPriceMicroCredits = box.spec.maxPricePerGPUHour.rawValue
+        classRank = box.spec.jobClass == .preemptible ? 1 : 0
         id = order.id
         idKey = UTF8ByteOrder.PrefixKey(order.id)
+    }
+
+    /// The key as integers, for sorting a long queue without reference counting: ordered as
+    /// the priority is, except that two orders whose ids share their first 16 bytes get equal
+    /// keys (then ``<`` decides).
+    var integerKey: IntegerKey {
+        let aged = agedRank == 0
+        return IntegerKey(groupAndAging: Int64(group * 2 + agedRank),
+                          // Higher price first: the complement reverses the order without overflow.
+                          price: aged ? 0 : ~maxPriceMicroCredits, classRank: aged ? 0 : Int64(classRank),
+                          submitted: submittedSeconds, idHigh: idKey.high, idLow: idKey.low)
+    }
+
+    /// ``integerKey``'s type: compared field by field in declaration order.
+    struct IntegerKey: Comparable {
+        var groupAndAging: Int64
+        var price: Int64
+        var classRank: Int64
+        var submitted: Int64
+        var idHigh: UInt64
+        var idLow: UInt64
+
+        static func < (lhs: IntegerKey, rhs: IntegerKey) -> Bool {
+            if lhs.groupAndAging != rhs.groupAndAging { return lhs.groupAndAging < rhs.groupAndAging }
+            if lhs.price != rhs.price { return lhs.price < rhs.price }
+            if lhs.classRank != rhs.classRank { return lhs.classRank < rhs.classRank }
+            if lhs.submitted != rhs.submitted { return lhs.submitted < rhs.submitted }
+            if lhs.idHigh != rhs.idHigh { return lhs.idHigh < rhs.idHigh }
+            return lhs.idLow < rhs.idLow
+        }
+
+        /// ``OrderPriority/sharesFairShareBucket(with:)`` read from the keys.
+        func sharesFairShareBucket(with other: IntegerKey) -> Bool {
+            groupAndAging == other.groupAndAging && groupAndAging % 2 == 1 && price == other.price && classRank == other.classRank
+        }
     }
 
     /// True when both orders tie on everything before the fair-share step (group, not

@@ -59,11 +59,18 @@ public enum UTF8ByteOrder {
 
     /// Sorts `items` by the byte order of each one's `id`, comparing prefix keys first.
     public static func sort<Item>(_ items: inout [Item], by id: (Item) -> String) {
+        let order = sortedPositions(of: items, by: id)
+        items = order.map { items[$0] }
+    }
+
+    /// The positions of `items` in the byte order of each one's `id` (prefix keys compared
+    /// first): the permutation ``sort(_:by:)`` applies, for arrays that move together.
+    public static func sortedPositions<Item>(of items: [Item], by id: (Item) -> String) -> [Int] {
         var keyed = items.indices.map { (key: PrefixKey(id(items[$0])), position: $0) }
         keyed.sort { left, right in
             if left.key != right.key { return left.key < right.key }
             return precedes(id(items[left.position]), id(items[right.position]))
         }
-        items = keyed.map { items[$0.position] }
+        return keyed.map(\.position)
     }
 }

@@ -90,7 +90,7 @@ public enum MarketSnapshotReader {
         let result = JobSpecReader.read(specNode, now: now)
         let request: MarketOrder.Request
         if let spec = result.spec {
-            request = .valid(spec)
+            request = .valid(ValidSpec(spec))
         } else {
             // Field and message only: line numbers would make the verdict depend on the layout.
             request = .invalid(problems: result.problems.map { $0.field.isEmpty ? $0.message : "\($0.field): \($0.message)" })

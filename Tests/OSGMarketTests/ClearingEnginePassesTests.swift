@@ -56,6 +56,12 @@ struct ClearingEnginePassesTests {
 
             #expect(result == expected, "pass \(pass)")
             #expect(kept.serviceOrder == fresh.serviceOrder, "pass \(pass)")
+            // Positions in `orders`: of every placement and unplaced order, in the result's
+            // order, and of every order served (each once; every placed order among them).
+            #expect(kept.resultInputs.placements.map { orders[Int($0)].id } == result.placements.map(\.orderID), "pass \(pass)")
+            #expect(kept.resultInputs.unplaced.map { orders[Int($0)].id } == result.unplaced.map(\.orderID), "pass \(pass)")
+            #expect(Set(kept.serviceOrder).count == kept.serviceOrder.count
+                    && Set(kept.resultInputs.placements).isSubset(of: Set(kept.serviceOrder)), "pass \(pass)")
             #expect(kept.totalGPUs == fresh.totalGPUs && kept.reservedGPUs == fresh.reservedGPUs, "pass \(pass)")
             if pass != 5 {
                 #expect(!result.placements.isEmpty && !result.unplaced.isEmpty, "pass \(pass) places some orders and not others")
