@@ -293,9 +293,11 @@ extension CoordinatorState {
         let served = plain.result.unplaced.count - plain.input.deferred.count
         var unplaced = zip(plain.result.unplaced[..<served], plain.resultInputs.unplaced).filter { !isAfterHead(input: $1) }.map(\.0)
             + plain.result.unplaced[served...]
-        assert(kept.map(\.orderID) == plain.result.placements.map(\.orderID).filter { !servedAfterHead(plain, head, $0) }
-               && unplaced.map(\.orderID) == plain.result.unplaced.map(\.orderID).filter { !servedAfterHead(plain, head, $0) },
-               "the placements and unplaced orders split by position are those split by id")
+        assert({
+            let afterHead = servedAfterHead(plain, head)
+            return kept.map(\.orderID) == plain.result.placements.map(\.orderID).filter { !afterHead($0) }
+                && unplaced.map(\.orderID) == plain.result.unplaced.map(\.orderID).filter { !afterHead($0) }
+        }(), "the placements and unplaced orders split by position are those split by id")
         // The input and the running work read before still hold unless a notice changed them.
         var input = inputChanged ? clearingInput(at: time) : plain.input
         input.deduct(kept, in: self)
@@ -313,7 +315,7 @@ extension CoordinatorState {
         } else {
             rest = input.orders.indices.filter { isAfterHead(input: Int32($0)) }.map { input.orders[$0] }
         }
-        assert(rest.map(\.id) == input.orders.map(\.id).filter { servedAfterHead(plain, head, $0) }, "the orders after the head, by position or by id")
+        assert(rest.map(\.id) == input.orders.map(\.id).filter(servedAfterHead(plain, head)), "the orders after the head, by position or by id")
         // Orders running past the reserved start see only the spare figures of reserved nodes.
         let limited = input.free(limitedTo: spare, in: self)
         let second = backfillPass(rest, input: input, free: limited.gpus, host: limited.host, already: kept, at: time)
@@ -346,11 +348,11 @@ extension CoordinatorState {
         return ClearingOutcome(placements: placements, unplaced: unplaced, unfunded: input.unfunded, behindReservation: behind)
     }
 
-    /// Whether `orderID` was served after the head by the plain clearing, read by id (debug
-    /// checks of the split by position).
-    private func servedAfterHead(_ plain: PlainClearing, _ head: HeadOfQueue, _ orderID: String) -> Bool {
-        guard let input = plain.input.orders.firstIndex(where: { $0.id == orderID }) else { return false }
-        return plain.servicePosition[input] > head.position
+    /// Whether an order (by id) was served after the head by the plain clearing, read through
+    /// a table of the plain clearing's orders by id (debug checks of the split by position).
+    private func servedAfterHead(_ plain: PlainClearing, _ head: HeadOfQueue) -> (String) -> Bool {
+        let inputByID = Dictionary(uniqueKeysWithValues: plain.input.orders.enumerated().map { ($1.id, $0) })
+        return { orderID in inputByID[orderID].map { plain.servicePosition[$0] > head.position } ?? false }
     }
 
     /// One pass of the backfill over `orders` (none: no engine is built) after `already`.
