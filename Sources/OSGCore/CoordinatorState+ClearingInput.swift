@@ -366,10 +366,9 @@ extension CoordinatorState {
 }
 
 extension CoordinatorState {
-    /// `order` as the market reads it (``marketSpec(of:)``), kept in ``marketOrderCache`` while
-    /// it waits: an order's id, tenant, arrival, pool and spec never change after submission,
-    /// so the kept one never goes stale, and a clearing copies no spec.
-    /// `order` as the market reads it, made afresh (what ``queuedMarketOrders`` keeps).
+    /// `order` as the market reads it (``marketSpec(of:)``), made afresh; ``queuedMarketOrders``
+    /// keeps it while the order waits: an order's id, tenant, arrival, pool and spec never
+    /// change after submission, so the kept one never goes stale, and a clearing copies no spec.
     func freshMarketOrder(of order: Order) -> MarketOrder {
         MarketOrder(id: order.id, tenantID: order.tenantID, submitted: order.submitted, pool: order.pool, spec: marketSpec(of: order))
     }

@@ -379,18 +379,18 @@ extension CoordinatorState {
         }
         if !started.isEmpty { dequeue { started.contains($0) } }
         for orderID in outcome.unfunded { waitingReasons[orderID] = "insufficient_funds" }
-        if noticeGiven {
-            for item in outcome.unplaced where (preemptions.isEmpty || preemptions[item.orderID] == nil) && withOrder(item.orderID, \.status) == .pending {
-                waitingReasons[item.orderID] = item.reason.code
-            }
-        } else {
+        func waitsInTheQueue(_ orderID: String) -> Bool {
+            (preemptions.isEmpty || preemptions[orderID] == nil) && withOrder(orderID, \.status) == .pending
+        }
+        for item in outcome.unplaced {
             // The clearing read pending orders without a preemption, and only step 3 changes that
-            // for an order it leaves unplaced: no look-up per order of a long queue.
-            for item in outcome.unplaced {
-                assert((preemptions.isEmpty || preemptions[item.orderID] == nil) && withOrder(item.orderID, \.status) == .pending,
-                       "without a notice every unplaced order is pending with no preemption")
-                waitingReasons[item.orderID] = item.reason.code
+            // for an order it leaves unplaced: without a notice, no look-up per order of a long queue.
+            if noticeGiven {
+                guard waitsInTheQueue(item.orderID) else { continue }
+            } else {
+                assert(waitsInTheQueue(item.orderID), "without a notice every unplaced order is pending with no preemption")
             }
+            waitingReasons[item.orderID] = item.reason.code
         }
         events.append(.clearingCompleted(placed: started.count, waiting: queue.count))
         for orderID in outcome.behindReservation where withOrder(orderID, \.status) == .pending {

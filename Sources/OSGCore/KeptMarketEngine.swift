@@ -115,8 +115,8 @@ struct KeptMarketEngine: Sendable {
 
 extension CoordinatorState {
     /// Drops the market's derived caches (the kept engine, the fleet, the queue's market
-    /// orders, the running leases' node position hints), as a state restored from a snapshot starts: the next clearing builds the engine
-    /// again, and results do not change.
+    /// orders, the running leases' node position hints), as a state restored from a snapshot
+    /// starts: the next clearing builds them again, and results do not change.
     mutating func dropMarketCaches() {
         keptMarketEngine = nil
         fleetCache = nil

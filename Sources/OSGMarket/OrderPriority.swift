@@ -63,12 +63,8 @@ struct OrderPriority: Comparable, Sendable {
         var idLow: UInt64
 
         static func < (lhs: IntegerKey, rhs: IntegerKey) -> Bool {
-            if lhs.groupAndAging != rhs.groupAndAging { return lhs.groupAndAging < rhs.groupAndAging }
-            if lhs.price != rhs.price { return lhs.price < rhs.price }
-            if lhs.classRank != rhs.classRank { return lhs.classRank < rhs.classRank }
-            if lhs.submitted != rhs.submitted { return lhs.submitted < rhs.submitted }
-            if lhs.idHigh != rhs.idHigh { return lhs.idHigh < rhs.idHigh }
-            return lhs.idLow < rhs.idLow
+            (lhs.groupAndAging, lhs.price, lhs.classRank, lhs.submitted, lhs.idHigh, lhs.idLow)
+                < (rhs.groupAndAging, rhs.price, rhs.classRank, rhs.submitted, rhs.idHigh, rhs.idLow)
         }
 
         /// ``OrderPriority/sharesFairShareBucket(with:)`` read from the keys.
